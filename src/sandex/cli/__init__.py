@@ -1,0 +1,1 @@
+"""The `sandex` command line (Typer)."""

@@ -1,0 +1,34 @@
+"""`sandex …`: serve the exchange and administer users, keys and money from scripts and CI.
+
+Commands work whether or not a server runs on the same data dir: they write to the database, and a
+running server picks the change up (new keys authenticate at once; caches poll a change counter).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sandex.cli import serve as serve_cmd
+
+app = typer.Typer(
+    name="sandex",
+    help="A self-hosted crypto exchange sandbox that speaks the OKX v5 API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve_cmd.serve)
+
+
+@app.callback()
+def _root() -> None:
+    """sandex: an OKX v5 compatible exchange sandbox for bots, integrations and CI."""
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,57 @@
+"""One typed settings object: `SANDEX_*` environment variables, overridden by CLI flags."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RateLimitMode(StrEnum):
+    OFF = "off"
+    OKX = "okx"
+
+
+class Settings(BaseSettings):
+    """Everything a sandex process needs to start. Built once, passed down; never a global."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDEX_", extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Path("./sandex-data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite (WAL) in the data dir"
+    )
+    catalogue: Path | None = Field(default=None, description="instrument catalogue JSON to use instead")
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    rate_limits: str = Field(default="okx", description="off | okx | xN (scale OKX's limits by N)")
+    admin_token: str | None = None
+    master_key: str | None = Field(default=None, description="base64 AES-256 key for API secrets at rest")
+    log_level: str = "info"
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _rate_limit_mode(cls, value: str) -> str:
+        if value in ("off", "okx"):
+            return value
+        if value.startswith("x"):
+            try:
+                if float(value[1:]) > 0:
+                    return value
+            except ValueError:
+                pass
+        raise ValueError("rate_limits must be off, okx or xN with N > 0 (e.g. x10)")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'sandex.db').resolve()}"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.resolved_database_url().startswith("sqlite")

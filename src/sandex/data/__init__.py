@@ -1,0 +1,1 @@
+"""Bundled data files (the default instrument catalogue)."""

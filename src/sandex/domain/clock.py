@@ -1,0 +1,33 @@
+"""Time is an input: the domain never reads the wall clock itself."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now_ms(self) -> int:
+        """Milliseconds since the Unix epoch (UTC)."""
+        ...
+
+
+class ManualClock:
+    """A clock that moves only when told to: tests, replays and the control API's time travel."""
+
+    def __init__(self, start_ms: int = 1_700_000_000_000) -> None:
+        self._now_ms = start_ms
+
+    def now_ms(self) -> int:
+        return self._now_ms
+
+    def set_ms(self, value_ms: int) -> None:
+        self._now_ms = value_ms
+
+    def advance(self, *, ms: int = 0, seconds: float = 0, days: float = 0) -> None:
+        self._now_ms += ms + round(seconds * 1000) + round(days * 86_400_000)
+
+
+SECOND_MS = 1000
+MINUTE_MS = 60 * SECOND_MS
+HOUR_MS = 60 * MINUTE_MS
+DAY_MS = 24 * HOUR_MS

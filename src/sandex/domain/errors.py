@@ -1,0 +1,124 @@
+"""Business refusals as values.
+
+A refusal is a `Rejected(reason, params)`; the transport maps each `Reason` to a wire code, HTTP
+status and message in exactly one table (`sandex.transport.okx.errors`). Exceptions are for bugs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+
+class Reason(StrEnum):
+    # --- request shape -------------------------------------------------------------------------
+    PARAM_EMPTY = "param_empty"  # params: field
+    PARAM_ERROR = "param_error"  # params: field
+    EITHER_PARAM_REQUIRED = "either_param_required"  # params: field, other
+    PARAMS_CONFLICT = "params_conflict"  # params: field, other
+    PARAM_COUNT_EXCEEDED = "param_count_exceeded"  # params: field, limit
+    BODY_EMPTY = "body_empty"
+    JSON_SYNTAX = "json_syntax"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_FOUND = "not_found"
+    # --- service state -------------------------------------------------------------------------
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    SYSTEM_BUSY = "system_busy"
+    SYSTEM_ERROR = "system_error"
+    RATE_LIMITED = "rate_limited"
+    SUBACCOUNT_RATE_LIMITED = "subaccount_rate_limited"
+    FEATURE_UNAVAILABLE_IN_DEMO = "feature_unavailable_in_demo"
+    # --- request authentication (checked in this order) ----------------------------------------
+    KEY_HEADER_MISSING = "key_header_missing"
+    SIGN_HEADER_MISSING = "sign_header_missing"
+    TIMESTAMP_HEADER_MISSING = "timestamp_header_missing"
+    PASSPHRASE_HEADER_MISSING = "passphrase_header_missing"
+    TIMESTAMP_INVALID = "timestamp_invalid"
+    TIMESTAMP_EXPIRED = "timestamp_expired"
+    KEY_INVALID = "key_invalid"  # revoked, expired or malformed key
+    KEY_NOT_FOUND = "key_not_found"
+    KEY_FROZEN = "key_frozen"
+    ENVIRONMENT_MISMATCH = "environment_mismatch"
+    IP_NOT_ALLOWED = "ip_not_allowed"  # params: ip
+    PASSPHRASE_INCORRECT = "passphrase_incorrect"
+    SIGNATURE_INVALID = "signature_invalid"
+    PERMISSION_DENIED = "permission_denied"
+    IP_BINDING_REQUIRED = "ip_binding_required"
+    USER_BLOCKED = "user_blocked"
+    # --- accounts and identity -----------------------------------------------------------------
+    EMAIL_INVALID = "email_invalid"
+    EMAIL_TAKEN = "email_taken"
+    PASSWORD_WEAK = "password_weak"  # params: rule
+    LOGIN_FAILED = "login_failed"
+    LOGIN_LOCKED = "login_locked"  # params: retry_after (seconds)
+    USER_NOT_FOUND = "user_not_found"
+    ACCOUNT_FROZEN = "account_frozen"
+    TOTP_REQUIRED = "totp_required"
+    TOTP_INVALID = "totp_invalid"
+    TOTP_ALREADY_ENABLED = "totp_already_enabled"
+    TOTP_NOT_ENABLED = "totp_not_enabled"
+    EMAIL_CODE_REQUIRED = "email_code_required"
+    EMAIL_CODE_INVALID = "email_code_invalid"
+    EMAIL_CODE_EXPIRED = "email_code_expired"
+    EMAIL_CODE_EXHAUSTED = "email_code_exhausted"
+    SUBACCOUNT_NAME_INVALID = "subaccount_name_invalid"
+    SUBACCOUNT_NAME_TAKEN = "subaccount_name_taken"
+    SUBACCOUNT_NOT_FOUND = "subaccount_not_found"
+    MASTER_ONLY = "master_only"
+    # --- API keys ------------------------------------------------------------------------------
+    KEY_LIMIT_REACHED = "key_limit_reached"
+    KEY_LABEL_TAKEN = "key_label_taken"
+    KEY_LABEL_INVALID = "key_label_invalid"
+    KEY_IP_LIMIT = "key_ip_limit"
+    KEY_IP_INVALID = "key_ip_invalid"  # params: ip
+    SUBACCOUNT_CANNOT_WITHDRAW = "subaccount_cannot_withdraw"
+    PASSPHRASE_FORMAT = "passphrase_format"
+    KEY_DOES_NOT_EXIST = "key_does_not_exist"
+    KEY_PERMISSION_INVALID = "key_permission_invalid"  # params: perm
+    WITHDRAW_NEEDS_IP_BINDING = "withdraw_needs_ip_binding"
+    KEY_EXPIRY_INVALID = "key_expiry_invalid"
+    KEY_NOT_PENDING = "key_not_pending"
+    # --- trading (exchange core) ---------------------------------------------------------------
+    INSTRUMENT_NOT_FOUND = "instrument_not_found"
+    INSTRUMENT_SUSPENDED = "instrument_suspended"
+    INSUFFICIENT_BALANCE = "insufficient_balance"  # params: ccy
+    CLORDID_EXISTS = "clordid_exists"
+    ORDER_BELOW_MIN = "order_below_min"
+    LOT_SIZE = "lot_size"
+    TICK_SIZE = "tick_size"
+    PRICE_EMPTY = "price_empty"
+    BATCH_TOO_LARGE = "batch_too_large"  # params: limit
+    POST_ONLY_WOULD_TAKE = "post_only_would_take"
+    ORDER_NOT_FOUND = "order_not_found"
+    CANCEL_FAILED = "cancel_failed"
+    AMEND_FAILED = "amend_failed"
+    AMEND_NOTHING = "amend_nothing"
+    AMEND_POST_ONLY = "amend_post_only"
+    PENDING_ORDERS_LIMIT = "pending_orders_limit"  # params: limit
+    FOK_NOT_FILLABLE = "fok_not_fillable"
+    MARKET_ORDER_TOO_LARGE = "market_order_too_large"
+    # --- funding -------------------------------------------------------------------------------
+    TRANSFER_AMOUNT_INVALID = "transfer_amount_invalid"
+    TRANSFER_EXCEEDS_AVAILABLE = "transfer_exceeds_available"
+    TRANSFER_SAME_ACCOUNT = "transfer_same_account"
+    CURRENCY_NOT_FOUND = "currency_not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A business "no": why, and the values the message needs (e.g. which field)."""
+
+    reason: Reason
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, reason: Reason, **params: str) -> Rejected:
+        return cls(reason, params)
+
+
+T = TypeVar("T")
+
+# A use case answers with its value or a refusal; callers branch with `isinstance(x, Rejected)`.
+Outcome = T | Rejected

@@ -1,0 +1,87 @@
+"""Instruments and currencies of the catalogue: what can be traded and at which increments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from sandex.domain.money import decimals_of
+
+
+class InstrumentState(StrEnum):
+    LIVE = "live"
+    SUSPEND = "suspend"
+    PREOPEN = "preopen"
+    TEST = "test"
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A spot pair. Prices move in `tick_sz` steps, sizes (base currency) in `lot_sz` steps."""
+
+    inst_id: str
+    base_ccy: str
+    quote_ccy: str
+    tick_sz: Decimal
+    lot_sz: Decimal
+    min_sz: Decimal
+    ref_px: Decimal
+    inst_id_code: int
+    list_time_ms: int
+    state: InstrumentState = InstrumentState.LIVE
+    max_lmt_sz: Decimal = Decimal("100000000")
+    max_mkt_sz: Decimal = Decimal("1000000")
+    max_lmt_amt: Decimal = Decimal("20000000")
+    max_mkt_amt: Decimal = Decimal("1000000")
+
+    @property
+    def px_decimals(self) -> int:
+        return decimals_of(self.tick_sz)
+
+    @property
+    def sz_decimals(self) -> int:
+        return decimals_of(self.lot_sz)
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A simulated network a currency moves on (deposits and withdrawals)."""
+
+    name: str  # OKX style, e.g. "USDT-TRC20"
+    needs_tag: bool
+    min_dep: Decimal
+    min_wd: Decimal
+    wd_fee: Decimal
+    wd_tick_sz: int  # decimals allowed in a withdrawal amount
+    confirmations: int
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    ccy: str
+    name: str
+    chains: tuple[Chain, ...]
+
+
+class Catalogue:
+    """The instruments and currencies a server offers, looked up by id."""
+
+    def __init__(self, instruments: Iterable[Instrument], currencies: Iterable[Currency]) -> None:
+        self._instruments: dict[str, Instrument] = {i.inst_id: i for i in instruments}
+        self._currencies: dict[str, Currency] = {c.ccy: c for c in currencies}
+
+    @property
+    def instruments(self) -> Mapping[str, Instrument]:
+        return self._instruments
+
+    @property
+    def currencies(self) -> Mapping[str, Currency]:
+        return self._currencies
+
+    def instrument(self, inst_id: str) -> Instrument | None:
+        return self._instruments.get(inst_id)
+
+    def currency(self, ccy: str) -> Currency | None:
+        return self._currencies.get(ccy)

@@ -1,0 +1,1 @@
+"""Runtime machinery with I/O or wall-clock time: clocks, ids, the sequencer, hubs, limiters."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2.0 models, Alembic migrations, repositories. SQLite or PostgreSQL."""

@@ -1,0 +1,1 @@
+"""The OKX v5 wire format. Wire names (instId, ordId, sCode…) live here and nowhere deeper."""

@@ -1,0 +1,154 @@
+"""The one table from domain reasons to OKX code, HTTP status and message.
+
+Messages are OKX's own texts (reference §1.6, §1.7, §2.4) with `{field}`-style placeholders filled
+from `Rejected.params`. Reasons OKX has no code for (web-console flows) use sandex's 7xxxx range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sandex.domain.errors import Reason, Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class WireError:
+    code: str
+    http_status: int
+    message: str  # str.format template over the reason's params
+    bare: bool = False  # answered as {"msg","code"} with no "data", as OKX does for auth and 429
+
+
+R = Reason
+_AUTH = 401
+
+ERRORS: Mapping[Reason, WireError] = {
+    # request shape
+    R.PARAM_EMPTY: WireError("50014", 400, "Parameter {field} can not be empty."),
+    R.PARAM_ERROR: WireError("51000", 400, "Parameter {field} error"),
+    R.EITHER_PARAM_REQUIRED: WireError("50015", 400, "Either parameter {field} or {other} is required."),
+    R.PARAMS_CONFLICT: WireError("50024", 200, "Parameter {field} and {other} can not exist at the same time."),
+    R.PARAM_COUNT_EXCEEDED: WireError("50025", 200, "Parameter {field} count exceeds the limit {limit}."),
+    R.BODY_EMPTY: WireError("50000", 400, "Body for POST request cannot be empty."),
+    R.JSON_SYNTAX: WireError("50002", 400, "JSON syntax error"),
+    R.METHOD_NOT_ALLOWED: WireError("50115", 405, "Invalid request method."),
+    R.NOT_FOUND: WireError("404", 404, "Not Found"),
+    # service state
+    R.SERVICE_UNAVAILABLE: WireError("50001", 503, "Service temporarily unavailable. Please try again later."),
+    R.SYSTEM_BUSY: WireError("50013", 429, "Systems are busy. Please try again later."),
+    R.SYSTEM_ERROR: WireError("50026", 500, "System error. Try again later."),
+    R.RATE_LIMITED: WireError("50011", 429, "Too Many Requests", bare=True),
+    R.SUBACCOUNT_RATE_LIMITED: WireError(
+        "50061", 200, "You've reached the maximum order rate limit for this account."
+    ),
+    R.FEATURE_UNAVAILABLE_IN_DEMO: WireError("50038", 200, "This feature is unavailable in demo trading"),
+    # authentication
+    R.KEY_HEADER_MISSING: WireError("50103", _AUTH, "Request header OK-ACCESS-KEY can not be empty.", True),
+    R.SIGN_HEADER_MISSING: WireError("50106", _AUTH, "Request header OK-ACCESS-SIGN can not be empty.", True),
+    R.TIMESTAMP_HEADER_MISSING: WireError(
+        "50107", _AUTH, "Request header OK-ACCESS-TIMESTAMP can not be empty.", True
+    ),
+    R.PASSPHRASE_HEADER_MISSING: WireError(
+        "50104", _AUTH, "Request header OK-ACCESS-PASSPHRASE can not be empty.", True
+    ),
+    R.TIMESTAMP_INVALID: WireError("50112", _AUTH, "Invalid OK-ACCESS-TIMESTAMP", True),
+    R.TIMESTAMP_EXPIRED: WireError("50102", _AUTH, "Timestamp request expired", True),
+    R.KEY_INVALID: WireError("50111", _AUTH, "Invalid OK-ACCESS-KEY", True),
+    R.KEY_NOT_FOUND: WireError("50119", _AUTH, "API key doesn't exist", True),
+    R.KEY_FROZEN: WireError("50100", 400, "API frozen, please contact customer service.", True),
+    R.ENVIRONMENT_MISMATCH: WireError("50101", _AUTH, "APIKey does not match current environment.", True),
+    R.IP_NOT_ALLOWED: WireError(
+        "50110", _AUTH, "Your IP {ip} is not included in your API key's IP whitelist.", True
+    ),
+    R.PASSPHRASE_INCORRECT: WireError("50105", _AUTH, "Request header OK-ACCESS-PASSPHRASE incorrect.", True),
+    R.SIGNATURE_INVALID: WireError("50113", _AUTH, "Invalid Sign", True),
+    R.PERMISSION_DENIED: WireError(
+        "50120", _AUTH, "This API key doesn't have permission to use this function", True
+    ),
+    R.IP_BINDING_REQUIRED: WireError("50035", 403, "This endpoint requires that APIKey must be bound to IP"),
+    R.USER_BLOCKED: WireError("50007", 200, "Account blocked."),
+    # accounts and identity (web flows; sandex codes where OKX has none)
+    R.EMAIL_INVALID: WireError("70001", 400, "Email address {field} is not valid."),
+    R.EMAIL_TAKEN: WireError("70002", 200, "This email is already registered."),
+    R.PASSWORD_WEAK: WireError("70003", 400, "Password too weak: {rule}"),
+    R.LOGIN_FAILED: WireError("70004", 200, "User not found or password invalid"),
+    R.LOGIN_LOCKED: WireError("70005", 200, "Too many failed attempts. Try again in {retry_after} seconds."),
+    R.USER_NOT_FOUND: WireError("50008", 200, "User does not exist."),
+    R.ACCOUNT_FROZEN: WireError("50007", 200, "Account blocked."),
+    R.TOTP_REQUIRED: WireError("70006", 200, "A 2FA code is required for this action."),
+    R.TOTP_INVALID: WireError("70007", 200, "The 2FA code is incorrect or already used."),
+    R.TOTP_ALREADY_ENABLED: WireError("70008", 200, "2FA is already enabled."),
+    R.TOTP_NOT_ENABLED: WireError("70009", 200, "2FA is not enabled."),
+    R.EMAIL_CODE_REQUIRED: WireError("70010", 200, "An email verification code is required for this action."),
+    R.EMAIL_CODE_INVALID: WireError("70011", 200, "The email verification code is incorrect."),
+    R.EMAIL_CODE_EXPIRED: WireError("70012", 200, "The email verification code has expired or was used."),
+    R.EMAIL_CODE_EXHAUSTED: WireError("70013", 200, "Too many wrong codes. Request a new email code."),
+    R.SUBACCOUNT_NAME_INVALID: WireError(
+        "51000", 400, "Parameter subAcct error: 6-20 letters or digits, case-sensitive, no spaces"
+    ),
+    R.SUBACCOUNT_NAME_TAKEN: WireError("70014", 200, "Sub-account name already exists."),
+    R.SUBACCOUNT_NOT_FOUND: WireError("59510", 200, "Sub-account does not exist"),
+    R.MASTER_ONLY: WireError("59500", 200, "Only the APIKey of the main account has permission"),
+    # API keys
+    R.KEY_LIMIT_REACHED: WireError("59501", 200, "Each account can create up to 50 API keys"),
+    R.KEY_LABEL_TAKEN: WireError("59502", 200, "Note name {label} already exists"),
+    R.KEY_LABEL_INVALID: WireError("51000", 400, "Parameter label error"),
+    R.KEY_IP_LIMIT: WireError("59503", 200, "Each API key can bind up to 20 IP addresses"),
+    R.KEY_IP_INVALID: WireError("51000", 400, "Parameter ip error: {ip} is not an IPv4/IPv6 address or CIDR"),
+    R.SUBACCOUNT_CANNOT_WITHDRAW: WireError("59504", 200, "The sub account does not support withdrawal"),
+    R.PASSPHRASE_FORMAT: WireError(
+        "59505",
+        200,
+        "The passphrase format is incorrect: 8-32 characters with at least one number, one uppercase "
+        "letter, one lowercase letter and one special character",
+    ),
+    R.KEY_DOES_NOT_EXIST: WireError("59506", 200, "APIKey does not exist"),
+    R.KEY_PERMISSION_INVALID: WireError("51000", 400, "Parameter perm error: {perm}"),
+    R.WITHDRAW_NEEDS_IP_BINDING: WireError(
+        "50035", 200, "Withdraw permission requires that the APIKey is bound to an IP allow-list"
+    ),
+    R.KEY_EXPIRY_INVALID: WireError("51000", 400, "Parameter expiry error"),
+    R.KEY_NOT_PENDING: WireError("70015", 200, "This API key is not waiting for activation."),
+    # trading
+    R.INSTRUMENT_NOT_FOUND: WireError("51001", 200, "Instrument ID does not exist."),
+    R.INSTRUMENT_SUSPENDED: WireError("51155", 200, "You can't trade this pair or borrow this crypto."),
+    R.INSUFFICIENT_BALANCE: WireError("51008", 200, "Order failed. Insufficient {ccy} balance in account"),
+    R.CLORDID_EXISTS: WireError("51016", 200, "Client order ID already exists."),
+    R.ORDER_BELOW_MIN: WireError("51020", 200, "Your order should meet or exceed the minimum order amount."),
+    R.LOT_SIZE: WireError("51121", 200, "Order quantity must be a multiple of the lot size."),
+    R.TICK_SIZE: WireError("51000", 200, "Parameter px error"),
+    R.PRICE_EMPTY: WireError("51204", 200, "The price for the limit order can't be empty."),
+    R.BATCH_TOO_LARGE: WireError("51111", 200, "Maximum {limit} orders can be placed in bulk."),
+    R.POST_ONLY_WOULD_TAKE: WireError("51026", 200, "Post only order would be filled immediately."),
+    R.ORDER_NOT_FOUND: WireError("51603", 200, "Order does not exist."),
+    R.CANCEL_FAILED: WireError(
+        "51400", 200, "Order cancellation failed as the order has been filled, canceled or does not exist."
+    ),
+    R.AMEND_FAILED: WireError(
+        "51503", 200, "Order modification failed as the order has been filled, canceled or does not exist."
+    ),
+    R.AMEND_NOTHING: WireError("51500", 200, "Either the order price or amount is required."),
+    R.AMEND_POST_ONLY: WireError("51511", 200, "Operation failed as the order price did not meet post-only."),
+    R.PENDING_ORDERS_LIMIT: WireError("51004", 200, "Maximum {limit} pending orders reached."),
+    R.FOK_NOT_FILLABLE: WireError("51009", 200, "Order canceled: fill or kill could not be filled in full."),
+    R.MARKET_ORDER_TOO_LARGE: WireError("51201", 200, "Value of per market order cannot exceed the limit."),
+    # funding
+    R.TRANSFER_AMOUNT_INVALID: WireError("58114", 400, "Transfer amount must be greater than 0."),
+    R.TRANSFER_EXCEEDS_AVAILABLE: WireError("58116", 200, "Transfer amount exceeds the available amount."),
+    R.TRANSFER_SAME_ACCOUNT: WireError("58123", 200, "Parameter from cannot equal to parameter to."),
+    R.CURRENCY_NOT_FOUND: WireError("51000", 400, "Parameter ccy error"),
+}
+
+
+class _Lenient(dict[str, str]):
+    """Leaves unknown placeholders visible instead of raising: a message must never crash a reply."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def wire_error(rejected: Rejected) -> tuple[WireError, str]:
+    """The wire entry for a refusal and its message with the params filled in."""
+    entry = ERRORS[rejected.reason]
+    return entry, entry.message.format_map(_Lenient(rejected.params))

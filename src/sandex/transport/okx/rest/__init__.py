@@ -1,0 +1,1 @@
+"""OKX v5 REST routers, one module per endpoint family."""

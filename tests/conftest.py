@@ -52,7 +52,9 @@ def _postgres_reachable() -> bool:
 def postgres_admin_url() -> str:
     if not _postgres_reachable():
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL required (SANDEX_REQUIRE_POSTGRES=1) but {POSTGRES_ADMIN_URL} is unreachable")
+            pytest.fail(
+                f"PostgreSQL required (SANDEX_REQUIRE_POSTGRES=1) but {POSTGRES_ADMIN_URL} is unreachable"
+            )
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}")
     return POSTGRES_ADMIN_URL
 

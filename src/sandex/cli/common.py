@@ -13,7 +13,9 @@ from sandex.config import Settings
 # Options default to None so that SANDEX_* environment variables (read by Settings) still apply.
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where sandex keeps its database and key files.", show_default="./sandex-data"),
+    typer.Option(
+        "--data-dir", help="Where sandex keeps its database and key files.", show_default="./sandex-data"
+    ),
 ]
 DatabaseUrlOption = Annotated[
     str | None,

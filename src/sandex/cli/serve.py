@@ -11,8 +11,12 @@ from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, setti
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on.", show_default="127.0.0.1")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (0 picks a free one).", show_default="8000")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on.", show_default="127.0.0.1")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="TCP port (0 picks a free one).", show_default="8000")
+    ] = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     catalogue: Annotated[
@@ -26,9 +30,12 @@ def serve(
         typer.Option("--trusted-proxy", help="Proxy address whose X-Forwarded-For is honoured (repeatable)."),
     ] = None,
     rate_limits: Annotated[
-        str | None, typer.Option(help="off | okx | xN (scale OKX's published limits by N).", show_default="okx")
+        str | None,
+        typer.Option(help="off | okx | xN (scale OKX's published limits by N).", show_default="okx"),
     ] = None,
-    log_level: Annotated[str | None, typer.Option(help="debug, info, warning or error.", show_default="info")] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="debug, info, warning or error.", show_default="info")
+    ] = None,
 ) -> None:
     """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5."""
     import uvicorn

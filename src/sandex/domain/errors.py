@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
 
 
 class Reason(StrEnum):
@@ -115,10 +114,6 @@ class Rejected:
 
     @classmethod
     def of(cls, reason: Reason, **params: str) -> Rejected:
+        """Build a refusal; use cases return `Value | Rejected` and callers branch on isinstance."""
         return cls(reason, params)
 
-
-T = TypeVar("T")
-
-# A use case answers with its value or a refusal; callers branch with `isinstance(x, Rejected)`.
-Outcome = T | Rejected

@@ -7,9 +7,36 @@ import time
 import httpx
 
 SEED_COINS = {
-    "BTC", "ETH", "XRP", "BNB", "SOL", "TRX", "DOGE", "ADA", "HYPE", "BCH", "SUI", "LINK", "LEO", "XLM",
-    "AVAX", "TON", "SHIB", "LTC", "HBAR", "XMR", "BGB", "DOT", "PI", "UNI", "AAVE", "PEPE", "ZEC", "USDC",
-    "DAI", "USDE",
+    "BTC",
+    "ETH",
+    "XRP",
+    "BNB",
+    "SOL",
+    "TRX",
+    "DOGE",
+    "ADA",
+    "HYPE",
+    "BCH",
+    "SUI",
+    "LINK",
+    "LEO",
+    "XLM",
+    "AVAX",
+    "TON",
+    "SHIB",
+    "LTC",
+    "HBAR",
+    "XMR",
+    "BGB",
+    "DOT",
+    "PI",
+    "UNI",
+    "AAVE",
+    "PEPE",
+    "ZEC",
+    "USDC",
+    "DAI",
+    "USDE",
 }
 
 
@@ -54,8 +81,13 @@ async def test_instruments_by_id(client: httpx.AsyncClient) -> None:
 async def test_other_instrument_types_are_empty_like_ccxt_load_markets_needs(
     client: httpx.AsyncClient,
 ) -> None:
-    for query in ("instType=SWAP", "instType=FUTURES", "instType=OPTION&uly=BTC-USD", "instType=MARGIN",
-                  "instType=OPTION&instFamily=ETH-USD"):
+    for query in (
+        "instType=SWAP",
+        "instType=FUTURES",
+        "instType=OPTION&uly=BTC-USD",
+        "instType=MARGIN",
+        "instType=OPTION&instFamily=ETH-USD",
+    ):
         body = (await client.get(f"/api/v5/public/instruments?{query}")).json()
         assert body == {"code": "0", "msg": "", "data": []}, query
 

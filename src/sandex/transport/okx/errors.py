@@ -28,14 +28,18 @@ ERRORS: Mapping[Reason, WireError] = {
     R.PARAM_EMPTY: WireError("50014", 400, "Parameter {field} can not be empty."),
     R.PARAM_ERROR: WireError("51000", 400, "Parameter {field} error"),
     R.EITHER_PARAM_REQUIRED: WireError("50015", 400, "Either parameter {field} or {other} is required."),
-    R.PARAMS_CONFLICT: WireError("50024", 200, "Parameter {field} and {other} can not exist at the same time."),
+    R.PARAMS_CONFLICT: WireError(
+        "50024", 200, "Parameter {field} and {other} can not exist at the same time."
+    ),
     R.PARAM_COUNT_EXCEEDED: WireError("50025", 200, "Parameter {field} count exceeds the limit {limit}."),
     R.BODY_EMPTY: WireError("50000", 400, "Body for POST request cannot be empty."),
     R.JSON_SYNTAX: WireError("50002", 400, "JSON syntax error"),
     R.METHOD_NOT_ALLOWED: WireError("50115", 405, "Invalid request method."),
     R.NOT_FOUND: WireError("404", 404, "Not Found"),
     # service state
-    R.SERVICE_UNAVAILABLE: WireError("50001", 503, "Service temporarily unavailable. Please try again later."),
+    R.SERVICE_UNAVAILABLE: WireError(
+        "50001", 503, "Service temporarily unavailable. Please try again later."
+    ),
     R.SYSTEM_BUSY: WireError("50013", 429, "Systems are busy. Please try again later."),
     R.SYSTEM_ERROR: WireError("50026", 500, "System error. Try again later."),
     R.RATE_LIMITED: WireError("50011", 429, "Too Many Requests", bare=True),

@@ -1,0 +1,67 @@
+"""TOTP second factor (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) with replay protection.
+
+The service generates the secret and the provisioning URI with pyotp; the check lives here so it
+runs under the injected clock. A code is accepted for the current step or one step either side
+(clock drift), and only if its step is later than the last step accepted for that user, which the
+service stores as `last_used_step`: the same code can never be used twice, even within its window.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import struct
+
+from sandex.domain.errors import Reason, Rejected
+
+STEP_S = 30
+DIGITS = 6
+DRIFT_STEPS = 1
+MIN_SECRET_BYTES = 10  # 80 bits, RFC 4226's minimum; pyotp.random_base32() gives 20 bytes
+
+
+def step_at(now_ms: int) -> int:
+    """The RFC 6238 counter T for an instant."""
+    return now_ms // (STEP_S * 1000)
+
+
+def hotp(secret: bytes, counter: int, digits: int = DIGITS) -> str:
+    """RFC 4226 HOTP value of `counter`, zero-padded to `digits`."""
+    mac = hmac.new(secret, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    binary = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(binary % 10**digits).zfill(digits)
+
+
+def totp_at(secret: bytes, now_ms: int) -> str:
+    """The code an authenticator app shows at `now_ms`."""
+    return hotp(secret, step_at(now_ms))
+
+
+def decode_secret(text: str) -> bytes | None:
+    """Raw secret bytes from base32 text as shown to users (any case, spaces, missing padding)."""
+    compact = text.replace(" ", "").replace("-", "").upper()
+    if not compact.isascii():
+        return None
+    try:
+        raw = base64.b32decode(compact + "=" * (-len(compact) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) >= MIN_SECRET_BYTES else None
+
+
+def verify_totp(secret: bytes, candidate: str, now_ms: int, last_used_step: int | None) -> int | Rejected:
+    """The accepted step (store it as the new `last_used_step`) or TOTP_INVALID (params: field).
+
+    Wrong, malformed, out-of-window and replayed codes all get the same answer on purpose.
+    """
+    code = candidate.replace(" ", "")
+    if len(code) == DIGITS and code.isascii() and code.isdigit():
+        now_step = step_at(now_ms)
+        for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
+            fresh = last_used_step is None or step > last_used_step
+            if hmac.compare_digest(hotp(secret, step), code) and fresh:
+                return step
+    return Rejected.of(Reason.TOTP_INVALID, field="totp")

@@ -1,0 +1,104 @@
+from sandex.domain.accounts.lockout import (
+    ACCOUNT_POLICY,
+    IP_POLICY,
+    FailureCounter,
+    LockoutPolicy,
+    check_locked,
+    check_login_allowed,
+    record_failure,
+    record_success,
+)
+from sandex.domain.clock import MINUTE_MS, SECOND_MS, ManualClock
+from sandex.domain.errors import Reason, Rejected
+
+T0 = 1_700_000_000_000
+
+
+def fail(
+    counter: FailureCounter,
+    times: int,
+    clock: ManualClock,
+    policy: LockoutPolicy = ACCOUNT_POLICY,
+    every_ms: int = SECOND_MS,
+) -> FailureCounter:
+    for _ in range(times):
+        counter = record_failure(counter, policy, clock.now_ms())
+        clock.advance(ms=every_ms)
+    return counter
+
+
+def test_policies() -> None:
+    assert (ACCOUNT_POLICY.max_failures, ACCOUNT_POLICY.lock_ms) == (5, 15 * MINUTE_MS)
+    assert IP_POLICY.max_failures == 20
+
+
+def test_four_failures_do_not_lock_the_fifth_does() -> None:
+    clock = ManualClock(T0)
+    counter = fail(FailureCounter(), 4, clock)
+    assert check_locked(counter, clock.now_ms()) is None
+    assert counter.failures == 4
+    counter = record_failure(counter, ACCOUNT_POLICY, clock.now_ms())
+    assert check_locked(counter, clock.now_ms()) == Rejected.of(Reason.LOGIN_LOCKED, retry_after="900")
+
+
+def test_retry_after_counts_down_and_rounds_up() -> None:
+    clock = ManualClock(T0)
+    counter = fail(FailureCounter(), 5, clock, every_ms=0)
+    clock.advance(ms=14 * MINUTE_MS + 59 * SECOND_MS + 1)
+    assert check_locked(counter, clock.now_ms()) == Rejected.of(Reason.LOGIN_LOCKED, retry_after="1")
+    clock.advance(ms=SECOND_MS - 2)
+    assert check_locked(counter, clock.now_ms()) == Rejected.of(Reason.LOGIN_LOCKED, retry_after="1")
+    clock.advance(ms=1)
+    assert check_locked(counter, clock.now_ms()) is None
+
+
+def test_failures_while_locked_do_not_extend_the_lock() -> None:
+    clock = ManualClock(T0)
+    counter = fail(FailureCounter(), 5, clock, every_ms=0)
+    assert fail(counter, 10, clock) == counter
+
+
+def test_after_the_lock_counting_starts_afresh() -> None:
+    clock = ManualClock(T0)
+    counter = fail(FailureCounter(), 5, clock, every_ms=0)
+    clock.advance(ms=15 * MINUTE_MS)
+    counter = fail(counter, 4, clock)
+    assert check_locked(counter, clock.now_ms()) is None
+    counter = fail(counter, 1, clock)
+    assert check_locked(counter, clock.now_ms()) is not None
+
+
+def test_failures_outside_the_window_are_forgotten() -> None:
+    clock = ManualClock(T0)
+    counter = fail(FailureCounter(), 4, clock, every_ms=0)
+    clock.advance(ms=15 * MINUTE_MS)
+    counter = fail(counter, 4, clock, every_ms=0)
+    assert counter.failures == 4
+    assert check_locked(counter, clock.now_ms()) is None
+
+
+def test_success_resets_the_account_counter() -> None:
+    clock = ManualClock(T0)
+    counter = fail(FailureCounter(), 4, clock)
+    counter = record_success()
+    counter = fail(counter, 4, clock)
+    assert check_locked(counter, clock.now_ms()) is None
+
+
+def test_ip_locks_after_20_even_across_accounts() -> None:
+    clock = ManualClock(T0)
+    ip = fail(FailureCounter(), 19, clock, IP_POLICY)
+    assert check_login_allowed(FailureCounter(), ip, clock.now_ms()) is None
+    ip = fail(ip, 1, clock, IP_POLICY, every_ms=0)
+    assert check_login_allowed(FailureCounter(), ip, clock.now_ms()) == Rejected.of(
+        Reason.LOGIN_LOCKED, retry_after="900"
+    )
+
+
+def test_both_locked_reports_the_longer_wait() -> None:
+    account = FailureCounter(locked_until_ms=T0 + 60 * SECOND_MS)
+    ip = FailureCounter(locked_until_ms=T0 + 300 * SECOND_MS)
+    assert check_login_allowed(account, ip, T0) == Rejected.of(Reason.LOGIN_LOCKED, retry_after="300")
+    assert check_login_allowed(account, FailureCounter(), T0) == Rejected.of(
+        Reason.LOGIN_LOCKED, retry_after="60"
+    )

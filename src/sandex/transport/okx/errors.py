@@ -73,7 +73,7 @@ ERRORS: Mapping[Reason, WireError] = {
     R.IP_BINDING_REQUIRED: WireError("50035", 403, "This endpoint requires that APIKey must be bound to IP"),
     R.USER_BLOCKED: WireError("50007", 200, "Account blocked."),
     # accounts and identity (web flows; sandex codes where OKX has none)
-    R.EMAIL_INVALID: WireError("70001", 400, "Email address {field} is not valid."),
+    R.EMAIL_INVALID: WireError("70001", 400, "Parameter {field} error: not a valid email address"),
     R.EMAIL_TAKEN: WireError("70002", 200, "This email is already registered."),
     R.PASSWORD_WEAK: WireError("70003", 400, "Password too weak: {rule}"),
     R.LOGIN_FAILED: WireError("70004", 200, "User not found or password invalid"),

@@ -1,0 +1,24 @@
+"""SQL helpers the repositories share: upserts that work on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def dialect_insert(session: Session, table: Table) -> Any:
+    """An INSERT that knows ON CONFLICT for the session's backend (both dialects spell it alike)."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def upsert(session: Session, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
+    """Insert `values`, or update the row with the same `keys` columns: atomic, so two writers racing
+    on a missing row cannot fail on the primary key."""
+    statement = dialect_insert(session, table).values(**values)
+    changes = {name: statement.excluded[name] for name in values if name not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))

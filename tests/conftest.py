@@ -81,3 +81,30 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'storage.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+REDIS_URL = os.environ.get("SANDEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# CI sets this so that a missing Redis is a failure, never a silent skip.
+REQUIRE_REDIS = os.environ.get("SANDEX_REQUIRE_REDIS") == "1"
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A reachable Redis (shared: tests use their own key prefix or keys and clean up)."""
+    if not _redis_reachable():
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis required (SANDEX_REQUIRE_REDIS=1) but {REDIS_URL} is unreachable")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    return REDIS_URL

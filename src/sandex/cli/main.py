@@ -10,7 +10,9 @@ import sys
 
 import typer
 
+from sandex.cli import keys as keys_cmd
 from sandex.cli import serve as serve_cmd
+from sandex.cli import users as users_cmd
 
 app = typer.Typer(
     name="sandex",
@@ -20,6 +22,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve_cmd.serve)
+app.add_typer(users_cmd.user_app, name="user")
+app.add_typer(users_cmd.subaccount_app, name="subaccount")
+app.add_typer(users_cmd.mail_app, name="mail")
+app.add_typer(keys_cmd.key_app, name="key")
+app.add_typer(keys_cmd.keys_app, name="keys")
 
 
 @app.callback()

@@ -25,6 +25,14 @@ def serve(
     redis_url: Annotated[
         str | None, typer.Option("--redis-url", help="Redis URL for rate limits shared by several processes.")
     ] = None,
+    smtp_url: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-url",
+            help="Send mail via SMTP: smtp[s|+starttls]://user:pass@host:port?from=addr. "
+            "Default: the embedded outbox (`sandex mail list`).",
+        ),
+    ] = None,
     trusted_proxy: Annotated[
         list[str] | None,
         typer.Option("--trusted-proxy", help="Proxy address whose X-Forwarded-For is honoured (repeatable)."),
@@ -49,6 +57,7 @@ def serve(
         database_url=database_url,
         catalogue=catalogue,
         redis_url=redis_url,
+        smtp_url=smtp_url,
         trusted_proxies=tuple(trusted_proxy) if trusted_proxy else None,
         rate_limits=rate_limits,
         log_level=log_level,

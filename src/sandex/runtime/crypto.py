@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -28,6 +30,8 @@ class AesGcmCipher:
             raise MasterKeyError(f"active master key {active_key_id} is not among the keys")
         self._aeads = {key_id: AESGCM(material) for key_id, material in keys.items()}
         self._active = active_key_id
+        # Derivations use the oldest key, so derived keys survive a rotation that adds a new one.
+        self._root = next(iter(keys.values()))
 
     @property
     def active_key_id(self) -> str:
@@ -36,6 +40,11 @@ class AesGcmCipher:
     @property
     def key_ids(self) -> tuple[str, ...]:
         return tuple(self._aeads)
+
+    def derive_key(self, purpose: bytes) -> bytes:
+        """A 32-byte key for another job (e.g. the email-code pepper): the same in every process that
+        shares the master key, and never the master key itself."""
+        return hmac.new(self._root, b"sandex/derive/" + purpose, hashlib.sha256).digest()
 
     def encrypt(self, plaintext: bytes, associated: bytes) -> tuple[str, bytes]:
         nonce = os.urandom(_NONCE)

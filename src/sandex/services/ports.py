@@ -36,3 +36,28 @@ class RandomSource(Protocol):
     def digits(self, n: int) -> str:
         """n random decimal digits (email codes)."""
         ...
+
+
+class ChangeCounters(Protocol):
+    """Per-topic change counters ("users", "keys"…), bumped in the writer's transaction.
+
+    Servers poll `version` to drop caches when another process (e.g. the CLI) changed something.
+    """
+
+    def bump(self, topic: str) -> None: ...
+
+    def version(self, topic: str) -> int: ...
+
+
+class RateLimiter(Protocol):
+    """Rolling-window budgets (runtime/ratelimit.py: in memory, or in Redis for several processes)."""
+
+    async def try_acquire(self, key: str, cost: int, limit: int, window_ms: int, now_ms: int) -> bool:
+        """Admit `cost` units on `key` if at most `limit` were admitted in the last `window_ms`."""
+        ...
+
+    async def ready(self) -> None:
+        """Raise with a one-line reason when the backing store cannot be reached."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -12,8 +12,9 @@ from sandex.domain.instruments import Instrument
 from sandex.domain.money import format_decimal
 from sandex.transport.okx.context import Ctx
 from sandex.transport.okx.envelope import fail, ok
+from sandex.transport.okx.limits import PublicRateLimit
 
-router = APIRouter(prefix="/api/v5/public", tags=["public"])
+router = APIRouter(prefix="/api/v5/public", tags=["public"], dependencies=[PublicRateLimit])
 
 OptionalParam = Annotated[str | None, Query()]
 

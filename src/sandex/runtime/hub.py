@@ -1,0 +1,48 @@
+"""A tiny in-process, typed publish/subscribe hub.
+
+Services publish plain event values after their transaction commits (e.g. `KeyChanged`); whoever
+cares subscribes by event type (the key cache, later the WebSocket gateway closing sessions with
+4007). Handlers run synchronously, in publication order, on the publisher's thread; a handler that
+raises is logged and does not stop the others. Several processes sharing a database learn about
+each other's changes through the `change_counters` table instead (see `sandex.runtime.keycache`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+log = logging.getLogger("sandex.hub")
+
+E = TypeVar("E")
+Handler = Callable[[Any], None]
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._handlers: dict[type[Any], list[Handler]] = {}
+        self._lock = threading.Lock()
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
+        """Call `handler` for every published event of `event_type`; returns the unsubscriber."""
+        with self._lock:
+            self._handlers.setdefault(event_type, []).append(handler)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                handlers = self._handlers.get(event_type, [])
+                if handler in handlers:
+                    handlers.remove(handler)
+
+        return unsubscribe
+
+    def publish(self, event: object) -> None:
+        with self._lock:
+            handlers = tuple(self._handlers.get(type(event), ()))
+        for handler in handlers:
+            try:
+                handler(event)
+            except Exception:  # one broken subscriber must not hide the event from the others
+                log.exception("event handler failed for %s", type(event).__name__)

@@ -1,0 +1,149 @@
+"""API keys at rest, on SQLite and PostgreSQL: no plaintext secret or passphrase in any table, in the
+SQLite file or in any log line; the audit trail coalesces and the usage log stays bounded."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+
+from sandex.app import Runtime, create_app, open_runtime
+from sandex.config import Settings
+from sandex.domain.errors import Rejected
+from sandex.domain.keys import signing
+from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
+from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.services.keys_ports import AuditEntry, AuditEvent, UsageEntry
+from sandex.services.keys_views import CreatedKey
+from sandex.storage.orm import Base
+from sandex.storage.uow import SqlUnitOfWork
+
+PASSPHRASES = ("Sandex#2026", "Other$Pass9")
+CONFIG = "/api/v5/account/config"
+
+
+def _every_value(engine: Engine) -> bytes:
+    """Every value of every row of every table, as bytes."""
+    dump = bytearray()
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                for value in row:
+                    dump += value if isinstance(value, bytes) else str(value).encode()
+                    dump += b"\x00"
+    return bytes(dump)
+
+
+def _forms(secret: str) -> list[bytes]:
+    """A secret as text, as the 16 bytes it encodes, and in the encodings a leak would use."""
+    raw = bytes.fromhex(secret)
+    return [
+        secret.encode(),
+        secret.lower().encode(),
+        raw,
+        base64.b64encode(raw),
+        base64.b64encode(secret.encode()),
+    ]
+
+
+async def _use(runtime: Runtime, settings: Settings, created: CreatedKey) -> None:
+    app = create_app(settings, runtime)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandex.test") as http:
+            for passphrase in (created.passphrase, "Wrong#Pass1"):
+                ts = format_rest_timestamp(runtime.clock.now_ms())
+                headers = {
+                    "OK-ACCESS-KEY": created.info.api_key,
+                    "OK-ACCESS-PASSPHRASE": passphrase,
+                    "OK-ACCESS-TIMESTAMP": ts,
+                    "OK-ACCESS-SIGN": signing.sign(created.secret, signing.prehash(ts, "GET", CONFIG)),
+                }
+                await http.get(CONFIG, headers=headers)
+    # leaving the lifespan flushed the usage and the failure into the database
+
+
+async def test_no_plaintext_secret_or_passphrase_in_the_database_or_the_logs(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rate_limits="off")
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            runtime = open_runtime(settings, fast_hashing=True)
+            user = runtime.accounts.register("alice@example.test", "Correct-Horse-9")
+            assert not isinstance(user, Rejected)
+            keys = runtime.keys.keys
+            created = [
+                keys.create(
+                    user.id, CreateKeyRequest(f"k{i}", PASSPHRASES[i], "read_only,trade", "127.0.0.1")
+                )
+                for i in range(2)
+            ]
+            assert all(isinstance(c, CreatedKey) for c in created)
+            first, second = (c for c in created if isinstance(c, CreatedKey))
+            await _use(runtime, settings, first)
+            keys.update(user.id, first.info.api_key, EditKeyRequest(label="renamed"))
+            keys.revoke(second.info.api_key)
+            dump = _every_value(runtime.engine)
+            shown = keys.show(first.info.api_key)
+    finally:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.NOTSET)
+    assert not isinstance(shown, Rejected) and shown.usage and shown.audit[-1].event is AuditEvent.EDITED
+    assert any(e.event is AuditEvent.AUTH_FAILURE for e in shown.audit)
+
+    secrets = [form for c in (first, second) for form in _forms(c.secret)]
+    passphrases = [p.encode() for p in PASSPHRASES]
+    assert first.info.api_key.encode() in dump  # the dump does see the keys' rows
+    assert [s for s in secrets + passphrases if s in dump] == []
+    if database_url.startswith("sqlite"):
+        files = b"".join(
+            p.read_bytes() for p in Path(database_url.removeprefix("sqlite:///")).parent.glob("*.db*")
+        )
+        assert first.info.api_key.encode() in files
+        assert [s for s in secrets + passphrases if s in files] == []
+
+    assert any(r.name.startswith("sqlalchemy.engine") for r in caplog.records), "SQL logging was not on"
+    logged = (caplog.text + "".join(repr(r.args) + r.getMessage() for r in caplog.records)).encode()
+    assert [s for s in secrets + passphrases + [b"Wrong#Pass1"] if s in logged] == []
+    runtime.engine.dispose()
+
+
+def test_failures_coalesce_and_usage_stays_bounded(tmp_path: Path, database_url: str) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rate_limits="off")
+    runtime = open_runtime(settings, fast_hashing=True)
+    user = runtime.accounts.register("alice@example.test", "Correct-Horse-9")
+    assert not isinstance(user, Rejected)
+    created = runtime.keys.keys.create(user.id, CreateKeyRequest("bot", PASSPHRASES[0]))
+    assert isinstance(created, CreatedKey)
+    api_key = created.info.api_key
+    failure = AuditEvent.AUTH_FAILURE
+    with SqlUnitOfWork(runtime.sessions) as uow:
+        uow.keys.add_failures(api_key, [AuditEntry(1, failure, "passphrase_incorrect", "1.1.1.1", 2, 5)])
+        uow.keys.add_failures(
+            api_key,
+            [
+                AuditEntry(6, failure, "passphrase_incorrect", "2.2.2.2", 3, 9),
+                AuditEntry(10, failure, "signature_invalid", "2.2.2.2", 1, 10),
+                AuditEntry(11, failure, "passphrase_incorrect", "2.2.2.2", 1, 11),
+            ],
+        )
+        uow.keys.add_usage(api_key, [UsageEntry(t, "GET", CONFIG, "1.1.1.1") for t in range(30)], keep=25)
+        uow.keys.add_usage(api_key, [UsageEntry(t, "GET", CONFIG, "1.1.1.1") for t in range(30, 40)], keep=25)
+        uow.commit()
+    with SqlUnitOfWork(runtime.sessions) as uow:
+        trail = [
+            (e.event, e.detail, e.count, e.ts_ms, e.last_ts_ms, e.ip) for e in uow.keys.list_audit(api_key)
+        ]
+        usage = uow.keys.list_usage(api_key, 100)
+    assert trail[1:] == [
+        (failure, "passphrase_incorrect", 5, 1, 9, "2.2.2.2"),
+        (failure, "signature_invalid", 1, 10, 10, "2.2.2.2"),
+        (failure, "passphrase_incorrect", 1, 11, 11, "2.2.2.2"),
+    ]
+    assert [u.ts_ms for u in usage] == list(range(39, 14, -1))
+    runtime.engine.dispose()

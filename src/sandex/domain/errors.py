@@ -116,4 +116,3 @@ class Rejected:
     def of(cls, reason: Reason, **params: str) -> Rejected:
         """Build a refusal; use cases return `Value | Rejected` and callers branch on isinstance."""
         return cls(reason, params)
-

@@ -31,7 +31,7 @@ from sandex.services.auth import Principal
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import OkxContext
 from sandex.transport.okx.envelope import OkxRejection
-from sandex.transport.okx.limits import route_id_of
+from sandex.transport.okx.limits import check_request
 
 __all__ = [
     "PERMISSION_MARK",
@@ -92,11 +92,10 @@ def _dependency(
             result = await run_in_threadpool(auth.authenticate, signed)
         if isinstance(result, Rejected):
             raise OkxRejection(result)
-        limits = ctx.rate_limits
-        if limits is not None:
-            refused = await limits.check(route_id_of(request), ip=ip, uid=result.uid)
-            if refused is not None:
-                raise OkxRejection(refused)
+        # Budgets per UID (+ instId/ccy from the query); body-dependent trade budgets are the handler's.
+        refused = await check_request(request, ctx, uid=result.uid)
+        if refused is not None:
+            raise OkxRejection(refused)
         return result
 
     setattr(authenticate, PERMISSION_MARK, perm)

@@ -139,6 +139,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         docs_url="/sandex/docs",
         redoc_url=None,
         openapi_url="/sandex/openapi.json",
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.runtime = rt
     app.state.okx = OkxContext(

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from sandex.config import Settings
+from sandex.domain.errors import Rejected
+
+if TYPE_CHECKING:
+    from sandex.app import Runtime
+    from sandex.services.accounts import UserView
+
+T = TypeVar("T")
 
 # Options default to None so that SANDEX_* environment variables (read by Settings) still apply.
 DataDirOption = Annotated[
@@ -43,3 +54,52 @@ def settings_from(**flags: Any) -> Settings:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         fail_with(f"invalid {field}: {first['msg']}")
+
+
+@contextmanager
+def open_cli_runtime(data_dir: Path | None, database_url: str | None) -> Iterator[Runtime]:
+    """The same services a server runs, opened on the data dir or database (migrated if needed)."""
+    from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
+
+    settings = settings_from(data_dir=data_dir, database_url=database_url)
+    try:
+        runtime = open_runtime(settings)
+    except Exception as exc:  # cannot open the database or key file: one line, exit 1
+        fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
+    try:
+        yield runtime
+    finally:
+        runtime.engine.dispose()
+
+
+def require(outcome: T | Rejected) -> T:
+    """The value, or exit 1 with the refusal's OKX message, reason and code on one line."""
+    if isinstance(outcome, Rejected):
+        from sandex.transport.okx.errors import wire_error
+
+        entry, message = wire_error(outcome)
+        fail_with(f"{message} ({outcome.reason.value}, code {entry.code})")
+    return outcome
+
+
+def user_by_email(runtime: Runtime, email: str) -> UserView:
+    user = runtime.accounts.get_user_by_email(email)
+    if user is None:
+        fail_with(f"no user with email {email.strip().lower()}")
+    return user
+
+
+def iso(ms: int | None) -> str:
+    """A UTC instant for humans: 2026-11-21T08:20:00Z ("-" for never)."""
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def emit(as_json: bool, payload: dict[str, Any], lines: list[str]) -> None:
+    """One JSON object for scripts, or readable lines for people."""
+    if as_json:
+        typer.echo(json.dumps(payload))
+    else:
+        for line in lines:
+            typer.echo(line)

@@ -8,19 +8,25 @@ data dir or database sees new keys at once and revoked or deleted ones within a 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
+from sandex.cli.common import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    emit,
+    fail_with,
+    iso,
+    open_cli_runtime,
+    require,
+    settings_from,
+    user_by_email,
+)
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
-from sandex.domain.errors import Rejected
 from sandex.domain.keys.expiry import inactivity_applies
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.services.keys_maintenance import REPORT_DAYS, REPORT_WITHIN_DAYS
@@ -28,46 +34,13 @@ from sandex.services.keys_ports import AuditEntry, UsageEntry
 from sandex.services.keys_views import KeyDetails, KeyFinding, KeyInfo
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
-
-T = TypeVar("T")
+    pass
 
 key_app = typer.Typer(help="Create, list, inspect, revoke and delete API keys.", no_args_is_help=True)
 keys_app = typer.Typer(help="Operations over all API keys (master-key rotation).", no_args_is_help=True)
 
 EmailArg = Annotated[str, typer.Argument(help="Email of the account that owns the keys.", show_default=False)]
 ApiKeyArg = Annotated[str, typer.Argument(help="The API key (e.g. b68428e0-…).", show_default=False)]
-
-
-@contextmanager
-def _runtime(data_dir: Path | None, database_url: str | None) -> Iterator[Runtime]:
-    from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
-
-    settings = settings_from(data_dir=data_dir, database_url=database_url)
-    try:
-        runtime = open_runtime(settings)
-    except Exception as exc:  # cannot open the database or key file: one line, exit 1
-        fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
-    try:
-        yield runtime
-    finally:
-        runtime.engine.dispose()
-
-
-def _require(outcome: T | Rejected) -> T:
-    if isinstance(outcome, Rejected):
-        from sandex.transport.okx.errors import wire_error
-
-        entry, message = wire_error(outcome)
-        fail_with(f"{message} ({outcome.reason.value}, code {entry.code})")
-    return outcome
-
-
-def _user_id(runtime: Runtime, email: str) -> int:
-    user = runtime.accounts.get_user_by_email(email)
-    if user is None:
-        fail_with(f"no user with email {email.strip().lower()}")
-    return user.id
 
 
 def _expiry_ms(text: str | None) -> int | None:
@@ -80,20 +53,6 @@ def _expiry_ms(text: str | None) -> int | None:
         fail_with(f"invalid --expires {text!r}: expected YYYY-MM-DD")
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
     return int(midnight.timestamp() * 1000)
-
-
-def _iso(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _emit(as_json: bool, payload: dict[str, Any], lines: list[str]) -> None:
-    if as_json:
-        typer.echo(json.dumps(payload))
-    else:
-        for line in lines:
-            typer.echo(line)
 
 
 def key_json(info: KeyInfo) -> dict[str, Any]:
@@ -119,11 +78,11 @@ def key_json(info: KeyInfo) -> dict[str, Any]:
 def _key_line(info: KeyInfo) -> str:
     ips = info.ip_text or "any IP (unbound)"
     used = (
-        f"last used {_iso(info.last_used_ms)} from {info.last_used_ip}" if info.last_used_ms else "never used"
+        f"last used {iso(info.last_used_ms)} from {info.last_used_ip}" if info.last_used_ms else "never used"
     )
     return (
         f"{info.api_key}\t{info.label}\t{info.perm_text}\t{ips}\t{info.environment.value}\t{info.state.value}"
-        f"\tcreated {_iso(info.created_ms)}\t{used}\texpires {_iso(info.effective_expiry_ms)}"
+        f"\tcreated {iso(info.created_ms)}\t{used}\texpires {iso(info.effective_expiry_ms)}"
     )
 
 
@@ -157,9 +116,9 @@ def key_add(
     """Create an API key for EMAIL, active at once. Its secret and passphrase are shown only now."""
     request = CreateKeyRequest(label, passphrase, perm, ",".join(ip or ()), _expiry_ms(expires))
     environment = Environment.DEMO if demo else Environment.LIVE
-    with _runtime(data_dir, database_url) as runtime:
-        created = _require(
-            runtime.keys.keys.create(_user_id(runtime, email), request, environment=environment)
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        created = require(
+            runtime.keys.keys.create(user_by_email(runtime, email).id, request, environment=environment)
         )
     info = created.info
     payload = {**key_json(info), "secretKey": created.secret, "passphrase": created.passphrase}
@@ -171,7 +130,7 @@ def key_add(
     ]
     if inactivity_applies(info):
         lines.append("warning: not bound to any IP; it expires after 14 days without use")
-    _emit(as_json, payload, lines)
+    emit(as_json, payload, lines)
 
 
 @key_app.command("list")
@@ -182,9 +141,9 @@ def key_list(
     as_json: JsonOption = False,
 ) -> None:
     """List EMAIL's API keys (deleted ones left out), oldest first."""
-    with _runtime(data_dir, database_url) as runtime:
-        keys = runtime.keys.keys.list(_user_id(runtime, email))
-    _emit(
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        keys = runtime.keys.keys.list(user_by_email(runtime, email).id)
+    emit(
         as_json, {"keys": [key_json(info) for info in keys]}, [_key_line(i) for i in keys] or ["no API keys"]
     )
 
@@ -197,9 +156,9 @@ def key_show(
     as_json: JsonOption = False,
 ) -> None:
     """One key with its audit trail (created, edited, revoked, auth failures…) and recent usage."""
-    with _runtime(data_dir, database_url) as runtime:
-        details = _require(runtime.keys.keys.show(api_key))
-    _emit(as_json, _details_json(details), _details_lines(details))
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        details = require(runtime.keys.keys.show(api_key))
+    emit(as_json, _details_json(details), _details_lines(details))
 
 
 def _audit_json(entry: AuditEntry) -> dict[str, Any]:
@@ -228,10 +187,10 @@ def _details_json(details: KeyDetails) -> dict[str, Any]:
 def _details_lines(details: KeyDetails) -> list[str]:
     lines = [_key_line(details.info), "audit:"]
     for e in details.audit:
-        times = f" x{e.count} (last {_iso(e.last_ts_ms)})" if e.count > 1 else ""
-        lines.append(f"  {_iso(e.ts_ms)}\t{e.event.value}\t{e.detail}\t{e.ip}{times}".rstrip())
+        times = f" x{e.count} (last {iso(e.last_ts_ms)})" if e.count > 1 else ""
+        lines.append(f"  {iso(e.ts_ms)}\t{e.event.value}\t{e.detail}\t{e.ip}{times}".rstrip())
     lines.append("recent usage:" if details.usage else "recent usage: none")
-    lines += [f"  {_iso(u.ts_ms)}\t{u.method} {u.path}\t{u.ip}" for u in details.usage]
+    lines += [f"  {iso(u.ts_ms)}\t{u.method} {u.path}\t{u.ip}" for u in details.usage]
     return lines
 
 
@@ -240,8 +199,8 @@ def key_revoke(
     api_key: ApiKeyArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None
 ) -> None:
     """Disable a key at once (it stays listed with its audit trail)."""
-    with _runtime(data_dir, database_url) as runtime:
-        info = _require(runtime.keys.keys.revoke(api_key))
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        info = require(runtime.keys.keys.revoke(api_key))
     typer.echo(f"API key {info.api_key} is {info.state.value}")
 
 
@@ -250,8 +209,8 @@ def key_delete(
     api_key: ApiKeyArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None
 ) -> None:
     """Delete a key: it stops working at once and leaves the owner's list (`key show` still finds it)."""
-    with _runtime(data_dir, database_url) as runtime:
-        info = _require(runtime.keys.keys.delete(api_key))
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        info = require(runtime.keys.keys.delete(api_key))
     typer.echo(f"API key {info.api_key} deleted")
 
 
@@ -269,11 +228,11 @@ def key_audit(
     as_json: JsonOption = False,
 ) -> None:
     """Least privilege: unused permissions, keys without an IP binding, keys about to expire."""
-    with _runtime(data_dir, database_url) as runtime:
-        keys = runtime.keys.keys.list(_user_id(runtime, email))
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        keys = runtime.keys.keys.list(user_by_email(runtime, email).id)
         report = runtime.keys.maintenance.report(keys, days, within)
     payload = {"days": days, "within": within, "findings": [_finding_json(f) for f in report.findings]}
-    _emit(as_json, payload, [_finding_line(f) for f in report.findings] or ["nothing to report"])
+    emit(as_json, payload, [_finding_line(f) for f in report.findings] or ["nothing to report"])
 
 
 def _finding_json(finding: KeyFinding) -> dict[str, Any]:
@@ -294,7 +253,7 @@ def _finding_line(finding: KeyFinding) -> str:
     if finding.unbound:
         notes.append("not bound to an IP")
     if finding.expires_within_ms is not None:
-        notes.append(f"stops working {_iso(finding.key.effective_expiry_ms)}")
+        notes.append(f"stops working {iso(finding.key.effective_expiry_ms)}")
     return f"{finding.key.api_key}\t{finding.key.label}\t" + "; ".join(notes)
 
 
@@ -309,7 +268,7 @@ def rotate_master(data_dir: DataDirOption = None, database_url: DatabaseUrlOptio
     settings: Settings = settings_from(data_dir=data_dir, database_url=database_url)
     if settings.master_key:
         fail_with("the master key comes from the settings (SANDEX_MASTER_KEY): rotate it there")
-    with _runtime(data_dir, database_url) as runtime:
+    with open_cli_runtime(data_dir, database_url) as runtime:
         path = settings.data_dir / MASTER_KEY_FILE
         new_id = add_master_key(path)
         count = runtime.keys.maintenance.rotate_master_key(read_master_keys(path))

@@ -6,19 +6,21 @@ print one line per item, or one JSON object with `--json`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
-from sandex.domain.errors import Rejected
+from sandex.cli.common import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    emit,
+    fail_with,
+    iso,
+    open_cli_runtime,
+    require,
+)
 from sandex.services.accounts import AccountsService, SubAccountView, UserStatus, UserView
-
-T = TypeVar("T")
 
 user_app = typer.Typer(help="Create, list, freeze and unfreeze users.", no_args_is_help=True)
 subaccount_app = typer.Typer(help="Sub-accounts of a master user.", no_args_is_help=True)
@@ -29,43 +31,11 @@ MasterArg = Annotated[str, typer.Argument(help="Email of the master account.", s
 NameArg = Annotated[str, typer.Argument(help="Sub-account name: 6-20 letters or digits.", show_default=False)]
 
 
-@contextmanager
-def _accounts(data_dir: Any, database_url: str | None) -> Iterator[AccountsService]:
-    from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
-
-    settings = settings_from(data_dir=data_dir, database_url=database_url)
-    try:
-        runtime = open_runtime(settings)
-    except Exception as exc:  # cannot open the database or key file: one line, exit 1
-        fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
-    try:
-        yield runtime.accounts
-    finally:
-        runtime.engine.dispose()
-
-
-def _message(rejected: Rejected) -> str:
-    from sandex.transport.okx.errors import wire_error
-
-    entry, message = wire_error(rejected)
-    return f"{message} ({rejected.reason.value}, code {entry.code})"
-
-
-def _require(outcome: T | Rejected) -> T:
-    if isinstance(outcome, Rejected):
-        fail_with(_message(outcome))
-    return outcome
-
-
 def _master(accounts: AccountsService, email: str) -> UserView:
     user = accounts.get_user_by_email(email)
     if user is None:
         fail_with(f"no user with email {email.strip().lower()}")
     return user
-
-
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _user_json(user: UserView) -> dict[str, Any]:
@@ -98,14 +68,6 @@ def _sub_json(sub: SubAccountView | UserView) -> dict[str, Any]:
     }
 
 
-def _emit(as_json: bool, payload: dict[str, Any], lines: list[str]) -> None:
-    if as_json:
-        typer.echo(json.dumps(payload))
-    else:
-        for line in lines:
-            typer.echo(line)
-
-
 # --- user ------------------------------------------------------------------------------------------
 @user_app.command("add")
 def user_add(
@@ -124,9 +86,10 @@ def user_add(
     as_json: JsonOption = False,
 ) -> None:
     """Create a user who can log in to the console with EMAIL and the password."""
-    with _accounts(data_dir, database_url) as accounts:
-        user = _require(accounts.register(email, password))
-    _emit(as_json, _user_json(user), [f"created user {user.email} (uid {user.uid})"])
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        accounts = runtime.accounts
+        user = require(accounts.register(email, password))
+    emit(as_json, _user_json(user), [f"created user {user.email} (uid {user.uid})"])
 
 
 @user_app.command("list")
@@ -134,15 +97,17 @@ def user_list(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, as_json: JsonOption = False
 ) -> None:
     """List master accounts, newest first."""
-    with _accounts(data_dir, database_url) as accounts:
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        accounts = runtime.accounts
         users = accounts.list_users(limit=1000)
     lines = [f"{u.email}\tuid {u.uid}\t{u.status.value}" + ("\t2fa" if u.totp_enabled else "") for u in users]
-    _emit(as_json, {"users": [_user_json(u) for u in users]}, lines or ["no users"])
+    emit(as_json, {"users": [_user_json(u) for u in users]}, lines or ["no users"])
 
 
 def _set_user_status(email: str, status: UserStatus, data_dir: Any, database_url: str | None) -> None:
-    with _accounts(data_dir, database_url) as accounts:
-        user = _require(accounts.set_status(_master(accounts, email).id, status))
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        accounts = runtime.accounts
+        user = require(accounts.set_status(_master(accounts, email).id, status))
     typer.echo(f"user {user.email} is {user.status.value}")
 
 
@@ -173,9 +138,10 @@ def subaccount_add(
     as_json: JsonOption = False,
 ) -> None:
     """Create sub-account NAME (case-sensitive, unique) under a master user."""
-    with _accounts(data_dir, database_url) as accounts:
-        sub = _require(accounts.create_subaccount(_master(accounts, master_email).id, name, label))
-    _emit(as_json, _sub_json(sub), [f"created sub-account {sub.sub_name} (uid {sub.uid})"])
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        accounts = runtime.accounts
+        sub = require(accounts.create_subaccount(_master(accounts, master_email).id, name, label))
+    emit(as_json, _sub_json(sub), [f"created sub-account {sub.sub_name} (uid {sub.uid})"])
 
 
 @subaccount_app.command("list")
@@ -186,19 +152,21 @@ def subaccount_list(
     as_json: JsonOption = False,
 ) -> None:
     """List a master's sub-accounts, newest first."""
-    with _accounts(data_dir, database_url) as accounts:
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        accounts = runtime.accounts
         subs = accounts.list_subaccounts(_master(accounts, master_email).id)
     lines = [
         f"{s.name}\tuid {s.uid}\t{'enabled' if s.enabled else 'frozen'}\t{s.label}".rstrip() for s in subs
     ]
-    _emit(as_json, {"subaccounts": [_sub_json(s) for s in subs]}, lines or ["no sub-accounts"])
+    emit(as_json, {"subaccounts": [_sub_json(s) for s in subs]}, lines or ["no sub-accounts"])
 
 
 def _set_sub_enabled(
     master_email: str, name: str, enabled: bool, data_dir: Any, database_url: str | None
 ) -> None:
-    with _accounts(data_dir, database_url) as accounts:
-        sub = _require(accounts.set_subaccount_enabled(_master(accounts, master_email).id, name, enabled))
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        accounts = runtime.accounts
+        sub = require(accounts.set_subaccount_enabled(_master(accounts, master_email).id, name, enabled))
     typer.echo(f"sub-account {sub.sub_name} is {'enabled' if enabled else 'frozen'}")
 
 
@@ -234,7 +202,8 @@ def mail_list(
     as_json: JsonOption = False,
 ) -> None:
     """Show mail sent to EMAIL (newest first), e.g. to read an email verification code."""
-    with _accounts(data_dir, database_url) as accounts:
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        accounts = runtime.accounts
         mails = accounts.list_mail(email, limit)
     payload = {
         "mail": [
@@ -251,5 +220,5 @@ def mail_list(
     }
     lines: list[str] = []
     for m in mails:
-        lines += [f"--- #{m.id} {_iso(m.created_ms)} {m.subject}", m.body.rstrip()]
-    _emit(as_json, payload, lines or [f"no mail for {email.strip().lower()}"])
+        lines += [f"--- #{m.id} {iso(m.created_ms)} {m.subject}", m.body.rstrip()]
+    emit(as_json, payload, lines or [f"no mail for {email.strip().lower()}"])

@@ -1,0 +1,27 @@
+"""Postings: the audit trail. Every balance change is one posting, and nothing else changes a balance."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class PostingReason(StrEnum):
+    DEPOSIT = "deposit"  # ref: deposit id (external money in: the only source of money)
+    WITHDRAWAL = "withdrawal"  # ref: withdrawal id (external money out)
+    TRANSFER = "transfer"  # ref: transfer id (one posting out, one in)
+    FREEZE = "freeze"  # ref: order id (available -> frozen)
+    UNFREEZE = "unfreeze"  # ref: order id (frozen -> available: order finished or shrank)
+    TRADE = "trade"  # ref: trade id (frozen spent, proceeds received, price improvement back)
+    FEE = "fee"  # ref: trade id (payer debited, fee account credited)
+
+
+class Posting(NamedTuple):
+    """One change to one balance, in ledger units (10**-18)."""
+
+    account_id: int
+    ccy: str
+    delta_available: int
+    delta_frozen: int
+    reason: PostingReason
+    ref: int

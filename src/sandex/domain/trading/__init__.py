@@ -1,0 +1,8 @@
+"""The exchange core façade: instrument rules + matching engines + ledger + fees, still pure."""
+
+from sandex.domain.trading.commands import AmendOrder, CancelOrder, PlaceOrder
+from sandex.domain.trading.events import Event, Trade
+from sandex.domain.trading.exchange import Exchange
+from sandex.domain.trading.market import Market
+
+__all__ = ["AmendOrder", "CancelOrder", "Event", "Exchange", "Market", "PlaceOrder", "Trade"]

@@ -1,0 +1,99 @@
+"""Trading commands as the services layer hands them over: decimals, already parsed from the wire.
+
+`to_new_order` turns a `PlaceOrder` into engine units against its instrument, or refuses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Instrument
+from sandex.domain.matching.order import NewOrder, OrdType, Side, StpMode, TgtCcy
+from sandex.domain.matching.rules import price_ticks, quote_notional, size_lots
+from sandex.domain.money import to_units
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    account_id: int
+    inst_id: str
+    side: Side
+    ord_type: OrdType
+    sz: Decimal  # base currency; quote currency for quote-sized market orders
+    px: Decimal | None = None  # required unless market
+    tgt_ccy: TgtCcy | None = None  # market only; None = OKX default (buy: quote, sell: base)
+    cl_ord_id: str = ""
+    tag: str = ""
+    stp_mode: StpMode = StpMode.CANCEL_MAKER
+
+
+@dataclass(frozen=True, slots=True)
+class AmendOrder:
+    account_id: int
+    inst_id: str
+    ord_id: int | None = None  # wins over cl_ord_id when both are given
+    cl_ord_id: str = ""
+    new_sz: Decimal | None = None  # includes what is already filled
+    new_px: Decimal | None = None
+    cxl_on_fail: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    account_id: int
+    inst_id: str
+    ord_id: int | None = None  # wins over cl_ord_id when both are given
+    cl_ord_id: str = ""
+
+
+def market_target(cmd: PlaceOrder) -> TgtCcy:
+    """What a market order's `sz` counts; limit-priced orders are always sized in base."""
+    if cmd.ord_type is not OrdType.MARKET:
+        return TgtCcy.BASE_CCY
+    if cmd.tgt_ccy is not None:
+        return cmd.tgt_ccy
+    return TgtCcy.QUOTE_CCY if cmd.side is Side.BUY else TgtCcy.BASE_CCY
+
+
+def to_new_order(inst: Instrument, cmd: PlaceOrder) -> NewOrder | Rejected:
+    if cmd.ord_type is OrdType.FOK and cmd.stp_mode is StpMode.CANCEL_BOTH:
+        return Rejected.of(Reason.PARAM_ERROR, field="stp_mode")  # OKX: cancel_both does not support FOK
+    tgt = market_target(cmd)
+    if cmd.ord_type is OrdType.MARKET:
+        sz = _market_size(inst, cmd.sz, tgt)
+        px: int | Rejected = 0
+    else:
+        sz = size_lots(inst, cmd.sz)
+        px = price_ticks(inst, cmd.px)
+    if isinstance(px, Rejected):
+        return px
+    if isinstance(sz, Rejected):
+        return sz
+    return NewOrder(cmd.account_id, cmd.side, cmd.ord_type, sz, px, tgt, cmd.cl_ord_id, cmd.tag, cmd.stp_mode)
+
+
+def _market_size(inst: Instrument, sz: Decimal, tgt: TgtCcy) -> int | Rejected:
+    if tgt is TgtCcy.QUOTE_CCY:
+        too_large = sz > inst.max_mkt_amt
+        units = quote_notional(inst, sz)
+    else:
+        too_large = sz > inst.max_mkt_sz
+        units = size_lots(inst, sz)
+    if isinstance(units, Rejected):
+        return units
+    return Rejected(Reason.MARKET_ORDER_TOO_LARGE) if too_large else units
+
+
+def amend_units(inst: Instrument, cmd: AmendOrder) -> tuple[int | None, int | None] | Rejected:
+    """`(new_sz lots, new_px ticks)`; a new size below `min_sz` is fine (it may complete the order)."""
+    new_px = None if cmd.new_px is None else price_ticks(inst, cmd.new_px, "new_px")
+    if isinstance(new_px, Rejected):
+        return new_px
+    if cmd.new_sz is None:
+        return None, new_px
+    if cmd.new_sz <= 0:
+        return Rejected.of(Reason.PARAM_ERROR, field="new_sz")
+    lots = to_units(cmd.new_sz, inst.lot_sz)
+    return Rejected(Reason.LOT_SIZE) if lots is None else (lots, new_px)

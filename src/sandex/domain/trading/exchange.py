@@ -1,0 +1,249 @@
+"""The exchange core as one pure object: instrument rules + matching engines + ledger + fees.
+
+Each command runs checks first (instrument, tick/lot/min size, clOrdId, pending limits, post-only,
+then funds) and changes nothing when any of them refuses: the answer is then a single
+`OrderRejected`. Otherwise the engine runs and its events come back with the money attached:
+`Trade` instead of each `Fill`, and every ledger `Posting` right after the event that caused it.
+Deposits, withdrawals and transfers go straight to `exchange.ledger`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.ids import IdGenerator
+from sandex.domain.instruments import Instrument, InstrumentState
+from sandex.domain.ledger.balances import BalanceRow, Ledger
+from sandex.domain.ledger.fees import FeeSchedule
+from sandex.domain.ledger.postings import Posting
+from sandex.domain.matching.engine import MatchingEngine
+from sandex.domain.matching.events import (
+    Action,
+    MatchEvent,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderRejected,
+)
+from sandex.domain.matching.order import RESTING_TYPES, NewOrder, OrderSnapshot, OrdType
+from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
+from sandex.domain.trading.commands import AmendOrder, CancelOrder, PlaceOrder, amend_units, to_new_order
+from sandex.domain.trading.events import Event
+from sandex.domain.trading.market import Market
+from sandex.domain.trading.settlement import Settler
+
+
+class Exchange:
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        ledger: Ledger,
+        *,
+        order_ids: IdGenerator,
+        trade_ids: IdGenerator,
+        fees: FeeSchedule | None = None,
+        limits: TradingLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self.ledger = ledger
+        self.fees = fees or FeeSchedule()
+        self.limits = limits
+        self._order_ids = order_ids
+        self._markets = {inst.inst_id: Market.open(inst, trade_ids, limits) for inst in instruments}
+        self._settler = Settler(ledger, self.fees)
+
+    # --- commands ------------------------------------------------------------------------------
+    def place(self, cmd: PlaceOrder, ts: int) -> list[Event]:
+        m = self._markets.get(cmd.inst_id)
+        req = self._admit(m, cmd)
+        if isinstance(req, Rejected):
+            return [OrderRejected(Action.PLACE, cmd.inst_id, cmd.account_id, 0, cmd.cl_ord_id, req, ts)]
+        assert m is not None
+        ccy = m.reserve_ccy(req.side)
+        reserve = m.reserve_for(req)
+        if self.ledger.available(req.account_id, ccy) < reserve:
+            refused = Rejected.of(Reason.INSUFFICIENT_BALANCE, ccy=ccy)
+            return [OrderRejected(Action.PLACE, cmd.inst_id, cmd.account_id, 0, cmd.cl_ord_id, refused, ts)]
+        ord_id = self._order_ids.next_id()
+        events = m.engine.place(ord_id, req, ts, checked=True)
+        out: list[Event] = [events[0]]
+        out.extend(self._freeze(req.account_id, ccy, reserve, ord_id))
+        self._settler.apply(m, events[1:], req.px, out)
+        if req.ord_type is OrdType.MARKET:  # finished by now: give back what it did not spend
+            final = _final_state(events, ord_id)
+            out.extend(self.ledger.unfreeze(req.account_id, ccy, reserve - m.spent_by(final), ord_id))
+        return out
+
+    def amend(self, cmd: AmendOrder, ts: int) -> list[Event]:
+        target = self._target(Action.AMEND, cmd.inst_id, cmd.account_id, cmd.ord_id, cmd.cl_ord_id, ts)
+        if isinstance(target, OrderRejected):
+            return [target]
+        m, ord_id = target
+        plan = self._plan_amend(m, cmd, ord_id)
+        if isinstance(plan, Rejected):
+            events = m.engine.fail_amend(cmd.account_id, ord_id, plan, ts, cxl_on_fail=cmd.cxl_on_fail)
+            out: list[Event] = []
+            self._settler.apply(m, events, 0, out)
+            return out
+        events = m.engine.amend(cmd.account_id, ord_id, plan.new_sz, plan.new_px, ts, checked=True)
+        out = [events[0]]
+        if plan.delta >= 0:
+            out.extend(self._freeze(cmd.account_id, plan.ccy, plan.delta, ord_id))
+        else:
+            out.extend(self.ledger.unfreeze(cmd.account_id, plan.ccy, -plan.delta, ord_id))
+        if len(events) > 1:  # the new price crossed: fills, maybe cancels
+            self._settler.apply(m, events[1:], plan.px, out)
+        return out
+
+    def cancel(self, cmd: CancelOrder, ts: int) -> list[Event]:
+        target = self._target(Action.CANCEL, cmd.inst_id, cmd.account_id, cmd.ord_id, cmd.cl_ord_id, ts)
+        if isinstance(target, OrderRejected):
+            return [target]
+        m, ord_id = target
+        out: list[Event] = []
+        self._settler.apply(m, m.engine.cancel(cmd.account_id, ord_id, ts), 0, out)
+        return out
+
+    # --- reads ---------------------------------------------------------------------------------
+    def engine(self, inst_id: str) -> MatchingEngine | None:
+        """The instrument's engine, for book reads (best bid/ask, depth, order lookups)."""
+        m = self._markets.get(inst_id)
+        return None if m is None else m.engine
+
+    def instruments(self) -> list[Instrument]:
+        return [m.inst for m in self._markets.values()]
+
+    def pending_orders(self, account_id: int, inst_id: str | None = None) -> list[OrderSnapshot]:
+        markets = (
+            self._markets.values() if inst_id is None else [m for m in [self._markets.get(inst_id)] if m]
+        )
+        return [o for m in markets for o in m.engine.pending_orders(account_id)]
+
+    def find_order(
+        self, account_id: int, inst_id: str, ord_id: int | None = None, cl_ord_id: str = ""
+    ) -> OrderSnapshot | None:
+        """A pending order of `account_id`, by ordId (wins) or clOrdId."""
+        m = self._markets.get(inst_id)
+        found = None if m is None else self._resolve(m, account_id, ord_id, cl_ord_id)
+        if m is None or found is None or isinstance(found, Rejected):
+            return None
+        order = m.engine.order(found)
+        return order if order is not None and order.account_id == account_id else None
+
+    def reserved(self) -> dict[tuple[int, str], int]:
+        """What every account must have frozen per currency for its resting orders (audits)."""
+        out: dict[tuple[int, str], int] = {}
+        for m in self._markets.values():
+            for order in m.engine.resting_orders():
+                key = (order.account_id, m.reserve_ccy(order.side))
+                out[key] = out.get(key, 0) + m.need_of(order)
+        return out
+
+    # --- rebuild -------------------------------------------------------------------------------
+    def restore(
+        self,
+        orders: Iterable[OrderSnapshot],
+        balances: Iterable[BalanceRow],
+        last_seqs: Mapping[str, int] | None = None,
+    ) -> None:
+        """Rebuild books and balances from storage (start the id generators above stored ids).
+
+        `last_seqs`: per instrument, the highest order `seq` in the event log (see
+        `MatchingEngine.restore`); without it priorities stay right but their numbers may differ.
+        """
+        by_inst: dict[str, list[OrderSnapshot]] = {inst_id: [] for inst_id in last_seqs or {}}
+        for order in orders:
+            by_inst.setdefault(order.inst_id, []).append(order)
+        for inst_id, snaps in by_inst.items():
+            m = self._markets.get(inst_id)
+            if m is None:
+                raise ValueError(f"stored orders for unknown instrument {inst_id}")
+            m.engine.restore(snaps, last_seq=(last_seqs or {}).get(inst_id, 0))
+        self.ledger.restore(balances)
+
+    # --- internals -----------------------------------------------------------------------------
+    def _admit(self, m: Market | None, cmd: PlaceOrder) -> NewOrder | Rejected:
+        if m is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        if m.inst.state is not InstrumentState.LIVE:
+            return Rejected(Reason.INSTRUMENT_SUSPENDED)
+        req = to_new_order(m.inst, cmd)
+        if isinstance(req, Rejected):
+            return req
+        return self._account_wide_refusal(req) or m.engine.check_place(req) or req
+
+    def _account_wide_refusal(self, req: NewOrder) -> Rejected | None:
+        """clOrdId unique over *all* the account's pending orders; 4,000 pending per account."""
+        engines = [m.engine for m in self._markets.values()]
+        if req.cl_ord_id and any(e.order_id_for(req.account_id, req.cl_ord_id) is not None for e in engines):
+            return Rejected(Reason.CLORDID_EXISTS)
+        limit = self.limits.max_pending_per_account
+        if req.ord_type in RESTING_TYPES and sum(e.pending_count(req.account_id) for e in engines) >= limit:
+            return Rejected.of(Reason.PENDING_ORDERS_LIMIT, limit=str(limit))
+        return None
+
+    def _resolve(
+        self, m: Market, account_id: int, ord_id: int | None, cl_ord_id: str
+    ) -> int | Rejected | None:
+        if ord_id is not None:
+            return ord_id
+        if not cl_ord_id:
+            return Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="ord_id", other="cl_ord_id")
+        return m.engine.order_id_for(account_id, cl_ord_id)
+
+    def _target(
+        self, action: Action, inst_id: str, account_id: int, ord_id: int | None, cl_ord_id: str, ts: int
+    ) -> tuple[Market, int] | OrderRejected:
+        """The market and order id an amend/cancel is about, or its refusal."""
+        m = self._markets.get(inst_id)
+        found = (
+            Rejected(Reason.INSTRUMENT_NOT_FOUND)
+            if m is None
+            else self._resolve(m, account_id, ord_id, cl_ord_id)
+        )
+        if m is not None and isinstance(found, int):
+            return m, found
+        unknown = Reason.AMEND_FAILED if action is Action.AMEND else Reason.CANCEL_FAILED
+        refused = found if isinstance(found, Rejected) else Rejected(unknown)
+        return OrderRejected(action, inst_id, account_id, ord_id or 0, cl_ord_id, refused, ts)
+
+    def _plan_amend(self, m: Market, cmd: AmendOrder, ord_id: int) -> _AmendPlan | Rejected:
+        """Validate an amend and work out how its frozen funds change; refuse if they cannot."""
+        units = amend_units(m.inst, cmd)
+        if isinstance(units, Rejected):
+            return units
+        new_sz, new_px = units
+        refused = m.engine.check_amend(cmd.account_id, ord_id, new_sz, new_px)
+        order = m.engine.order(ord_id)
+        if refused is not None or order is None:
+            return refused or Rejected(Reason.AMEND_FAILED)
+        px = order.px if new_px is None else new_px
+        ccy, delta = m.need_change(order, px, order.sz if new_sz is None else new_sz)
+        if delta > 0 and self.ledger.available(cmd.account_id, ccy) < delta:
+            return Rejected.of(Reason.INSUFFICIENT_BALANCE, ccy=ccy)
+        return _new(_AmendPlan, (new_sz, new_px, px, ccy, delta))
+
+    def _freeze(self, account_id: int, ccy: str, amount: int, ord_id: int) -> list[Posting]:
+        frozen = self.ledger.freeze(account_id, ccy, amount, ord_id)
+        assert not isinstance(frozen, Rejected), "funds were checked before the engine ran"
+        return frozen
+
+
+_new = tuple.__new__  # builds a NamedTuple without its slow Python-level __new__
+
+
+class _AmendPlan(NamedTuple):
+    new_sz: int | None
+    new_px: int | None
+    px: int  # the order's price after the amend
+    ccy: str
+    delta: int  # change of its frozen funds
+
+
+def _final_state(events: list[MatchEvent], ord_id: int) -> OrderSnapshot:
+    """An order's state at the end of a command: from the last event about it."""
+    for ev in reversed(events):
+        if isinstance(ev, OrderAccepted | OrderFilled | OrderCanceled) and ev.order.ord_id == ord_id:
+            return ev.order
+    raise AssertionError(f"no event about order {ord_id}")

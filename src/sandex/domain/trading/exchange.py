@@ -52,6 +52,9 @@ class Exchange:
         self._order_ids = order_ids
         self._markets = {inst.inst_id: Market.open(inst, trade_ids, limits) for inst in instruments}
         self._settler = Settler(ledger, self.fees)
+        # Per account, the markets where it may have pending orders (a superset: entries are only
+        # added), so account-wide checks visit those instead of every market of the catalogue.
+        self._active: dict[int, list[Market]] = {}
 
     # --- commands ------------------------------------------------------------------------------
     def place(self, cmd: PlaceOrder, ts: int) -> list[Event]:
@@ -66,6 +69,7 @@ class Exchange:
             refused = Rejected.of(Reason.INSUFFICIENT_BALANCE, ccy=ccy)
             return [OrderRejected(Action.PLACE, cmd.inst_id, cmd.account_id, 0, cmd.cl_ord_id, refused, ts)]
         ord_id = self._order_ids.next_id()
+        self._note_active(req.account_id, m)
         events = m.engine.place(ord_id, req, ts, checked=True)
         out: list[Event] = [events[0]]
         out.extend(self._freeze(req.account_id, ccy, reserve, ord_id))
@@ -160,6 +164,8 @@ class Exchange:
             if m is None:
                 raise ValueError(f"stored orders for unknown instrument {inst_id}")
             m.engine.restore(snaps, last_seq=(last_seqs or {}).get(inst_id, 0))
+            for snap in snaps:
+                self._note_active(snap.account_id, m)
         self.ledger.restore(balances)
 
     # --- internals -----------------------------------------------------------------------------
@@ -175,13 +181,18 @@ class Exchange:
 
     def _account_wide_refusal(self, req: NewOrder) -> Rejected | None:
         """clOrdId unique over *all* the account's pending orders; 4,000 pending per account."""
-        engines = [m.engine for m in self._markets.values()]
+        engines = [m.engine for m in self._active.get(req.account_id, ())]
         if req.cl_ord_id and any(e.order_id_for(req.account_id, req.cl_ord_id) is not None for e in engines):
             return Rejected(Reason.CLORDID_EXISTS)
         limit = self.limits.max_pending_per_account
         if req.ord_type in RESTING_TYPES and sum(e.pending_count(req.account_id) for e in engines) >= limit:
             return Rejected.of(Reason.PENDING_ORDERS_LIMIT, limit=str(limit))
         return None
+
+    def _note_active(self, account_id: int, m: Market) -> None:
+        active = self._active.setdefault(account_id, [])
+        if all(seen is not m for seen in active):  # by identity: a Market compares by value
+            active.append(m)
 
     def _resolve(
         self, m: Market, account_id: int, ord_id: int | None, cl_ord_id: str

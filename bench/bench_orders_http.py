@@ -1,0 +1,383 @@
+"""Order placement throughput: signed POST /api/v5/trade/order over HTTP with durable commit.
+
+    python bench/bench_orders_http.py [--seconds 10] [--concurrency 64] [--direct 20000]
+
+Three measurements in one run, on this machine:
+
+1. `TradingService.place` through the sequencer in-process (no HTTP): the exchange core's own
+   ceiling with group commit to SQLite (WAL, synchronous=FULL).
+2. A real `sandex serve` process (uvicorn, one worker, embedded SQLite, durable commit, rate
+   limits off) under `--concurrency` keep-alive connections sending signed limit orders that
+   alternate buy/sell across the spread (every order crosses when the other side rests, so about
+   half of them trade). Target: >= 3,000 orders/s with p99 < 20 ms.
+3. A bare Starlette endpoint served the same way (uvicorn, one worker) under the same load: the
+   ceiling of the HTTP stack alone, to read (2) against.
+
+The load generator is a minimal asyncio HTTP/1.1 client in this process (httpx would be the
+bottleneck); it signs each request exactly as OKX clients do. It shares the machine with the
+server, so on a small box the numbers are lower bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+
+from sandex.app import Runtime, open_runtime
+from sandex.config import Settings
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Rejected
+from sandex.domain.keys import signing
+from sandex.domain.keys.rules import CreateKeyRequest
+from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.domain.matching.order import OrdType, Side
+from sandex.services.trading_views import PlaceOrderRequest, Trader
+
+PATH = "/api/v5/trade/order"
+PASSPHRASE = "Sandex#2026"
+PAIRS = 4  # buyer/seller pairs (each with its own API key)
+REF_PX = Decimal("106684.2")
+TICK = Decimal("0.1")
+SIZE = "0.001"
+TARGET_OPS, TARGET_P99_MS = 3000, 20.0
+_CONTENT_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
+
+BARE_APP = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def order(request):
+    await request.body()
+    return JSONResponse({"code": "0", "msg": "", "data": [{"ordId": "1", "sCode": "0", "sMsg": ""}]})
+
+app = Starlette(routes=[Route(sys.argv[2], order, methods=["POST"])])
+# the same server options as `sandex serve` (no access log, no proxy-header rewriting)
+uvicorn.run(
+    app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, proxy_headers=False
+)
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    ok: int = 0
+    refused: int = 0
+    codes: dict[str, int] = field(default_factory=dict)
+    server_cpu_s: float | None = None  # CPU time the server process spent during the run (Linux)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        lat = sorted(self.latencies)
+        if not lat:
+            return f"{self.name}: no requests completed"
+        p50 = lat[len(lat) // 2] * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        extra = (
+            f", {self.ok} acknowledged / {self.refused} refused {self.codes}"
+            if self.ok or self.refused
+            else ""
+        )
+        rate = f"{self.rate:8.0f} /s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
+        cpu = f"   server CPU {self.server_cpu_s / len(lat) * 1e6:4.0f} µs/req" if self.server_cpu_s else ""
+        return f"{self.name}: {rate}{cpu}   (n={len(lat)}{extra})"
+
+    @property
+    def p99_ms(self) -> float:
+        lat = sorted(self.latencies)
+        return lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("inf")
+
+
+# --- setup ---------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def _fund(rt: Runtime, traders: list[Trader]) -> None:
+    await rt.trading.sequencer.start()
+    try:
+        for i, t in enumerate(traders):
+            ccy, amount = ("USDT", "100000000") if i % 2 == 0 else ("BTC", "10000")
+            done = await rt.trading.service.deposit(t.user_id, t.environment, ccy, Decimal(amount))
+            assert not isinstance(done, Rejected), done
+    finally:
+        await rt.trading.sequencer.stop()
+
+
+def prepare(data_dir: Path) -> list[tuple[str, str]]:
+    """Users with funds and API keys: (api key, secret) per trader, buyers at even positions."""
+    rt = open_runtime(Settings(data_dir=data_dir, rate_limits="off"), fast_hashing=True)
+    traders, keys = [], []
+    for i in range(2 * PAIRS):
+        user = rt.accounts.register(f"bench{i}@example.test", "Correct-Horse-9")
+        assert not isinstance(user, Rejected)
+        created = rt.keys.keys.create(user.id, CreateKeyRequest(f"bench{i}", PASSPHRASE, "read_only,trade"))
+        assert not isinstance(created, Rejected), created
+        traders.append(Trader(user.id, Environment.LIVE))
+        keys.append((created.info.api_key, created.secret))
+    asyncio.run(_fund(rt, traders))
+    rt.engine.dispose()
+    return keys
+
+
+# --- the load generator --------------------------------------------------------------------------
+def order_request(key: tuple[str, str], side: str, n: int) -> bytes:
+    step = TICK * (n % 5)
+    px = REF_PX + step if side == "buy" else REF_PX - step  # buys above sells: they cross
+    body = json.dumps(
+        {"instId": "BTC-USDT", "tdMode": "cash", "side": side, "ordType": "limit", "px": str(px), "sz": SIZE},
+        separators=(",", ":"),
+    ).encode()
+    ts = format_rest_timestamp(int(time.time() * 1000))
+    sign = signing.sign(key[1], signing.prehash(ts, "POST", PATH, body))
+    head = (
+        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"OK-ACCESS-KEY: {key[0]}\r\nOK-ACCESS-SIGN: {sign}\r\nOK-ACCESS-TIMESTAMP: {ts}\r\n"
+        f"OK-ACCESS-PASSPHRASE: {PASSPHRASE}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _connection(port: int, make: Callable[[int], bytes], stop_at: float, result: Result) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    n = 0
+    try:
+        while time.perf_counter() < stop_at:
+            request = make(n)
+            n += 1
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            match = _CONTENT_LENGTH.search(head)
+            body = await reader.readexactly(int(match.group(1))) if match else b""
+            result.latencies.append(time.perf_counter() - started)
+            _classify(body, result)
+    finally:
+        writer.close()
+
+
+def _classify(body: bytes, result: Result) -> None:
+    if b'"sCode":"0"' in body:
+        result.ok += 1
+        return
+    result.refused += 1
+    code = re.search(rb'"sCode":"(\d+)"', body) or re.search(rb'"code":"(\d+)"', body)
+    text = code.group(1).decode() if code else body[:40].decode(errors="replace")
+    result.codes[text] = result.codes.get(text, 0) + 1
+
+
+async def load(name: str, port: int, makers: list[Callable[[int], bytes]], seconds: float) -> Result:
+    result = Result(name, seconds)
+    stop_at = time.perf_counter() + seconds
+    await asyncio.gather(*(_connection(port, make, stop_at, result) for make in makers))
+    return result
+
+
+def order_makers(keys: list[tuple[str, str]], concurrency: int) -> list[Callable[[int], bytes]]:
+    makers: list[Callable[[int], bytes]] = []
+    for c in range(concurrency):
+        pair = c % PAIRS
+        buyer, seller = keys[2 * pair], keys[2 * pair + 1]
+        first_buys = c % 2 == 0
+
+        def make(
+            n: int,
+            buyer: tuple[str, str] = buyer,
+            seller: tuple[str, str] = seller,
+            first_buys: bool = first_buys,
+        ) -> bytes:
+            buys = (n % 2 == 0) == first_buys
+            return order_request(buyer if buys else seller, "buy" if buys else "sell", n)
+
+        makers.append(make)
+    return makers
+
+
+# --- servers -------------------------------------------------------------------------------------
+def _wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited during start-up")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, from /proc (None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measured(pid: int, run: Callable[[], Result]) -> Result:
+    before = _cpu_seconds(pid)
+    result = run()
+    after = _cpu_seconds(pid)
+    if before is not None and after is not None:
+        result.server_cpu_s = after - before
+    return result
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def bench_sandex(data_dir: Path, keys: list[tuple[str, str]], seconds: float, concurrency: int) -> Result:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandex",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--rate-limits",
+            "off",
+            "--log-level",
+            "warning",
+        ],
+        # the built-in market maker off: only the benchmark's orders reach the exchange
+        env={**os.environ, "PYTHONWARNINGS": "ignore", "SANDEX_MARKET": "false"},
+    )
+    try:
+        _wait_up(port, proc)
+        asyncio.run(load("warm-up", port, order_makers(keys, 2 * PAIRS), 2.0))  # auth cache, JIT-free paths
+        makers = order_makers(keys, concurrency)
+        return _measured(
+            proc.pid, lambda: asyncio.run(load("sandex POST /trade/order (HTTP)", port, makers, seconds))
+        )
+    finally:
+        _stop(proc)
+
+
+def bench_bare(seconds: float, concurrency: int) -> Result:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port), PATH])
+    try:
+        _wait_up(port, proc)
+        body = b'{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"1","sz":"1"}'
+        request = (
+            f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        makers: list[Callable[[int], bytes]] = [lambda _n: request] * concurrency
+        asyncio.run(load("warm-up", port, makers[:4], 1.0))
+        return _measured(
+            proc.pid, lambda: asyncio.run(load("bare Starlette endpoint (HTTP)   ", port, makers, seconds))
+        )
+    finally:
+        _stop(proc)
+
+
+async def _direct(rt: Runtime, traders: list[Trader], orders: int, concurrency: int) -> Result:
+    await rt.trading.sequencer.start()
+    result = Result("TradingService.place (no HTTP)  ", 0.0)
+    per_worker = orders // concurrency
+
+    async def worker(c: int) -> None:
+        pair = c % PAIRS
+        for n in range(per_worker):
+            buys = (n + c) % 2 == 0
+            trader = traders[2 * pair if buys else 2 * pair + 1]
+            step = TICK * (n % 5)
+            req = PlaceOrderRequest(
+                "BTC-USDT",
+                Side.BUY if buys else Side.SELL,
+                OrdType.LIMIT,
+                Decimal(SIZE),
+                REF_PX + step if buys else REF_PX - step,
+            )
+            started = time.perf_counter()
+            acks = await rt.trading.service.place(trader, [req])
+            result.latencies.append(time.perf_counter() - started)
+            if not isinstance(acks, Rejected) and acks[0].ok:
+                result.ok += 1
+            else:
+                result.refused += 1
+
+    commits = rt.trading.sequencer.commits
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker(c) for c in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    result.server_cpu_s = time.process_time() - cpu  # this process: the exchange core and its commits
+    result.codes = {"commits": rt.trading.sequencer.commits - commits}
+    await rt.trading.sequencer.stop()
+    return result
+
+
+def bench_direct(data_dir: Path, orders: int, concurrency: int) -> Result:
+    prepare(data_dir)
+    rt = open_runtime(Settings(data_dir=data_dir, rate_limits="off"), fast_hashing=True)
+    traders = []
+    for i in range(2 * PAIRS):
+        found = rt.accounts.get_user_by_email(f"bench{i}@example.test")
+        assert found is not None
+        traders.append(Trader(found.id, Environment.LIVE))
+    try:
+        return asyncio.run(_direct(rt, traders, orders, concurrency))
+    finally:
+        rt.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--direct", type=int, default=20_000, help="orders for the in-process run (0: skip)")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; load generator in this process")
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.direct:
+            print(bench_direct(Path(tmp) / "direct", args.direct, args.concurrency).line(), flush=True)
+        keys = prepare(Path(tmp) / "http")
+        sandex = bench_sandex(Path(tmp) / "http", keys, args.seconds, args.concurrency)
+        print(sandex.line(), flush=True)
+    bare = bench_bare(args.seconds, args.concurrency)
+    print(bare.line())
+    met = sandex.rate >= TARGET_OPS and sandex.p99_ms < TARGET_P99_MS
+    verdict = "met" if met else "NOT met"
+    print(f"target >= {TARGET_OPS} orders/s with p99 < {TARGET_P99_MS:.0f} ms over HTTP: {verdict}")
+    if bare.rate:
+        print(f"sandex serves {sandex.rate / bare.rate:.0%} of the bare Starlette endpoint's request rate")
+
+
+if __name__ == "__main__":
+    main()

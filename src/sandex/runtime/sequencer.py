@@ -1,0 +1,366 @@
+"""The sequencer: the one writer of exchange state in a process (ARCHITECTURE.md decisions 2-3).
+
+    result = await sequencer.submit(PlaceBatch(...))
+
+One asyncio task takes every command waiting (a batch), applies each in order to the in-memory
+exchanges (`TradingCore.apply`: synchronous, microseconds), then writes the whole batch's rows in
+ONE transaction on a dedicated thread (group commit), and only then answers the callers and
+publishes the events on the hub. While a commit runs, new commands queue up for the next batch.
+
+If building or writing a batch fails, the in-memory state is no longer trusted: every caller of
+the batch gets `CommandError` (the service answers 50026), the exchanges are rebuilt from the
+database, and only then does the next batch run. Nothing of a failed batch was acknowledged and
+nothing of it is in the database, so a retry is always safe.
+
+The lease: exchange state has exactly one writer per database. The sequencer takes the lease row
+on start, every commit proves and refreshes it in its own transaction, and an idle sequencer
+refreshes it every second. The CLI (`sandex deposit`) writes commands to the inbox table, which
+the sequencer polls every 200 ms; when no server holds a fresh lease, the CLI takes the lease and
+drains the inbox itself (`drain_inbox`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sandex.domain.clock import Clock
+from sandex.domain.errors import Reason, Rejected
+from sandex.runtime.hub import Hub
+from sandex.runtime.trading_notify import Notifier
+from sandex.services.trading_core import Applied, Command, CommandError, TradingCore, rejected_inbox
+from sandex.services.trading_ports import ChangeSet, InboxItem, InboxOutcome, TradingStore
+
+log = logging.getLogger("sandex.sequencer")
+
+T = TypeVar("T")
+LEASE_STALE_MS = 3_000  # a lease not refreshed for this long is free to take
+HEARTBEAT_S = 1.0
+INBOX_POLL_S = 0.2
+INBOX_BATCH = 100
+LEASE_WAIT_S = 10.0  # how long a starting server waits for another holder's lease to go stale
+MAX_BATCH = 2_000  # commands per group commit
+InboxHandler = Callable[[InboxItem, int], InboxOutcome]  # (item, ts) -> outcome, on the sequencer's loop
+
+
+def wall_ms() -> int:
+    """Real time for the lease: the app clock can be moved (control API time travel), and a lease
+    judged by a moved clock would look stale to one process and fresh to another."""
+    return time.time_ns() // 1_000_000
+
+
+def lease_alive(store: TradingStore) -> bool:
+    """Whether a live process holds the sequencer lease (then it will apply the inbox)."""
+    holder, heartbeat = store.lease_holder()
+    return bool(holder) and heartbeat >= wall_ms() - LEASE_STALE_MS and not holder_is_dead(holder)
+
+
+def lease_owner() -> str:
+    """This process's lease identity: host, pid (to spot a dead holder on this host) and a nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def holder_is_dead(owner: str) -> bool:
+    """True when `owner` was a process on this host that no longer runs (it was killed)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def take_lease(store: TradingStore, owner: str) -> bool:
+    """Take the lease if it is free, ours, stale, or held by a process of this host that died."""
+    now = wall_ms()
+    if store.acquire_lease(owner, now, LEASE_STALE_MS):
+        return True
+    holder, _ = store.lease_holder()
+    return holder_is_dead(holder) and store.acquire_lease(owner, now, 0)
+
+
+def apply_batch(
+    core: TradingCore,
+    commands: Sequence[Command],
+    inbox: Sequence[InboxItem],
+    ts: int,
+    handlers: Mapping[str, InboxHandler] | None = None,
+) -> tuple[list[Applied], ChangeSet]:
+    """Apply the inbox's commands, then `commands`, in order; the rows to commit for all of them.
+
+    Inbox items of a kind in `handlers` (`market` controls) are answered by their handler."""
+    applied: list[Applied] = []
+    refused: list[InboxOutcome] = []
+    for item in inbox:
+        handler = handlers.get(item.kind) if handlers else None
+        if handler is not None:
+            refused.append(handler(item, ts))  # its outcome (done or refused), committed with the batch
+            continue
+        command = core.inbox_command(item)
+        if isinstance(command, Rejected):
+            refused.append(rejected_inbox(item, command, ts))
+        else:
+            applied.append(core.apply(command, ts))
+    answered = [core.apply(command, ts) for command in commands]
+    changes = core.changes(applied + answered)
+    changes.inbox.extend(refused)
+    return answered, changes
+
+
+def drain_inbox(core: TradingCore, store: TradingStore, clock: Clock, owner: str | None = None) -> int | None:
+    """Apply every pending inbox command in this process, when no server holds the lease.
+
+    Returns how many were handled, or None when a live sequencer holds the lease (it will do it).
+    """
+    me = owner or lease_owner()
+    if not take_lease(store, me):
+        return None
+    try:
+        core.load()
+        handled = 0
+        while items := store.pending_inbox(INBOX_BATCH):
+            ts = clock.now_ms()
+            _, changes = apply_batch(core, [], items, ts)
+            store.write(changes, me, wall_ms())
+            handled += len(items)
+        return handled
+    finally:
+        store.release_lease(me)
+
+
+class Sequencer:
+    """Implements `sandex.services.trading_core.CommandBus`."""
+
+    def __init__(
+        self,
+        core: TradingCore,
+        store: TradingStore,
+        clock: Clock,
+        hub: Hub,
+        *,
+        owner: str | None = None,
+        inbox_poll_s: float = INBOX_POLL_S,
+        heartbeat_s: float = HEARTBEAT_S,
+        lease_wait_s: float = LEASE_WAIT_S,
+    ) -> None:
+        self.core = core
+        self._store = store
+        self._clock = clock
+        self._notifier = Notifier(store, hub)
+        self.owner = owner or lease_owner()
+        self._inbox_poll_s = inbox_poll_s
+        self._heartbeat_s = heartbeat_s
+        self._lease_wait_s = lease_wait_s
+        self._queue: list[tuple[Command, asyncio.Future[object]]] = []
+        self._wake = asyncio.Event()
+        self._executor: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.inbox_handlers: dict[str, InboxHandler] = {}  # inbox kinds besides deposits (handle_inbox)
+        self._in_batch = 0  # batches between apply and publish (see `settled`)
+        self.commits = 0  # transactions written (tests check that batching happens)
+        self.failures = 0  # batches that failed and forced a rebuild
+
+    def handle_inbox(self, kind: str, handler: InboxHandler) -> None:
+        """Answer inbox items of `kind` (e.g. `sandex market …`) with `handler`, in command order."""
+        self.inbox_handlers[kind] = handler
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # --- life cycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Take the lease, rebuild state from the database, apply the inbox, then accept commands."""
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sandex-sequencer")
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        self._notifier.forget()  # a reset may have reused account ids: owners are learnt anew
+        self._wake = asyncio.Event()
+        deadline = time.monotonic() + self._lease_wait_s
+        while not await self._io(take_lease, self._store, self.owner):
+            if time.monotonic() > deadline:
+                self._executor.shutdown(wait=False)
+                holder, _ = self._store.lease_holder()
+                raise RuntimeError(f"another sandex process writes to this database (lease held by {holder})")
+            await asyncio.sleep(0.2)
+        await self._io(self.core.load)
+        await self._drain_inbox()
+        self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then release the lease."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        if self._executor is not None:
+            try:
+                await self._io(self._store.release_lease, self.owner)
+            except Exception:  # the database may be gone at shutdown; the lease then goes stale
+                log.warning("could not release the sequencer lease", exc_info=True)
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    # --- commands --------------------------------------------------------------------------------
+    async def submit(self, command: Command) -> object:
+        """Run `command` in order with all others; safe to call from any thread and event loop (a test
+        thread, a notebook): the command then hops onto the sequencer's loop."""
+        if not self.running or self._stopping:
+            raise CommandError("the sequencer is not running")
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            assert self._loop is not None
+            hop = asyncio.run_coroutine_threadsafe(self.submit(command), self._loop)
+            return await asyncio.wrap_future(hop)
+        future: asyncio.Future[object] = loop.create_future()
+        self._queue.append((command, future))
+        self._wake.set()
+        return await future
+
+    async def _run(self) -> None:
+        try:
+            await self._loop_forever()
+        finally:  # never leave a caller waiting on a sequencer that is gone
+            queued, self._queue = self._queue, []
+            for _, future in queued:
+                if not future.done():
+                    future.set_exception(CommandError("the sequencer stopped"))
+
+    async def _loop_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_poll = next_beat = loop.time()
+        while True:
+            if not self._queue and not self._stopping:
+                timeout = max(0.0, min(next_poll, next_beat) - loop.time())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            if self._stopping and not self._queue:
+                return
+            inbox: list[InboxItem] = []
+            if loop.time() >= next_poll:
+                next_poll = loop.time() + self._inbox_poll_s
+                inbox = await self._safe_io(self._store.pending_inbox, INBOX_BATCH) or []
+            if inbox:  # a batch of its own: a bad inbox item must not fail users' commands
+                await self._process([], inbox)
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            if batch:
+                if await self._process(batch, []):
+                    next_beat = loop.time() + self._heartbeat_s
+            elif loop.time() >= next_beat:
+                next_beat = loop.time() + self._heartbeat_s
+                await self._heartbeat()
+
+    @property
+    def settled(self) -> bool:
+        """True unless a batch is between being applied in memory and being published: then the
+        exchanges hold state not yet committed (the WS gateway reads books only while settled)."""
+        return self._in_batch == 0
+
+    async def _process(
+        self, batch: list[tuple[Command, asyncio.Future[object]]], inbox: list[InboxItem]
+    ) -> bool:
+        self._in_batch += 1
+        try:
+            return await self._process_batch(batch, inbox)
+        finally:
+            self._in_batch -= 1
+
+    async def _process_batch(
+        self, batch: list[tuple[Command, asyncio.Future[object]]], inbox: list[InboxItem]
+    ) -> bool:
+        """Apply and commit one batch; True when it was committed."""
+        ts = self._clock.now_ms()
+        try:
+            commands = [command for command, _ in batch]
+            answered, changes = apply_batch(self.core, commands, inbox, ts, self.inbox_handlers)
+        except Exception as exc:  # a bug: the inbox items that caused it are refused, not retried forever
+            return await self._failed(batch, exc, inbox)
+        try:
+            if changes:
+                await self._io(self._store.write, changes, self.owner, wall_ms())
+                self.commits += 1
+        except Exception as exc:  # the database: everything is retried by whoever sent it
+            return await self._failed(batch, exc, [])
+        try:  # published before the callers hear back: a client sees its push no later than its ack
+            await self._notifier.publish(changes, self._io)
+        except Exception:  # best effort: a broken subscriber never fails a committed batch
+            log.exception("publishing a committed batch failed")
+        for (_, future), applied in zip(batch, answered, strict=True):
+            if not future.done():  # the caller may have gone away; the command stands
+                future.set_result(applied.result)
+        return True
+
+    async def _failed(
+        self, batch: list[tuple[Command, asyncio.Future[object]]], exc: Exception, poison: list[InboxItem]
+    ) -> bool:
+        count = len(batch) + len(poison)
+        log.error("group commit of %d commands failed; rebuilding from the database", count, exc_info=exc)
+        self.failures += 1
+        rebuilt = await self._rebuild()  # before anyone hears back: reads must not see undone state
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(CommandError(str(exc) or type(exc).__name__))
+        if not rebuilt:
+            await self._recover()
+        if poison:
+            refused = Rejected(Reason.SYSTEM_ERROR)
+            outcomes = ChangeSet(
+                inbox=[rejected_inbox(item, refused, self._clock.now_ms()) for item in poison]
+            )
+            await self._safe_io(self._store.write, outcomes, self.owner, wall_ms())
+        return False
+
+    async def _drain_inbox(self) -> None:
+        while items := await self._io(self._store.pending_inbox, INBOX_BATCH):
+            if not await self._process([], items):
+                return
+
+    async def _heartbeat(self) -> None:
+        beat = await self._safe_io(self._store.heartbeat, self.owner, wall_ms())
+        if beat is False:
+            log.error("the sequencer lease was taken by another process; rebuilding before writing again")
+            await self._recover()
+
+    async def _recover(self) -> None:
+        """Rebuild the exchanges from committed state, retrying until it works."""
+        while not self._stopping and not await self._rebuild():
+            await asyncio.sleep(0.5)
+
+    async def _rebuild(self) -> bool:
+        """Re-take the lease and reload the exchanges from the database; False if that failed."""
+        try:
+            if await self._io(take_lease, self._store, self.owner):
+                await self._io(self.core.load)
+                return True
+        except Exception:
+            log.exception("rebuilding exchange state failed")
+        return False
+
+    # --- the database thread ---------------------------------------------------------------------
+    async def _io(self, fn: Callable[..., T], *args: Any) -> T:
+        assert self._executor is not None
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def _safe_io(self, fn: Callable[..., T], *args: Any) -> T | None:
+        try:
+            return await self._io(fn, *args)
+        except Exception:
+            log.warning("sequencer housekeeping failed (%s)", getattr(fn, "__name__", fn), exc_info=True)
+            return None

@@ -1,0 +1,82 @@
+"""After each group commit: tell subscribers (the WS gateway, market data) what changed.
+
+Events are built only when someone subscribed to their type, so an idle hub costs nothing per
+commit. Account ids are mapped to their owners once and cached until the sequencer restarts (a
+control reset restarts it, and a wipe may hand an old account id to a new owner).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sandex.runtime.hub import Hub
+from sandex.services.trading_ports import (
+    BalancesChanged,
+    BalanceUpdate,
+    ChangeSet,
+    LedgerAccount,
+    OrdersChanged,
+    OrderUpdate,
+    TradesHappened,
+    TradingStore,
+)
+
+Io = Callable[..., Awaitable[Any]]
+
+
+class Notifier:
+    def __init__(self, store: TradingStore, hub: Hub) -> None:
+        self._store = store
+        self._hub = hub
+        self._owners: dict[int, LedgerAccount] = {}
+
+    def forget(self) -> None:
+        """Drop the owner cache: after a wipe (control reset, restore) SQLite reuses account ids."""
+        self._owners.clear()
+
+    async def publish(self, changes: ChangeSet, io: Io) -> None:
+        hub = self._hub
+        wants_orders = bool(changes.orders) and hub.has_subscribers(OrdersChanged)
+        wants_balances = bool(changes.balances) and hub.has_subscribers(BalancesChanged)
+        if changes.trades and hub.has_subscribers(TradesHappened):
+            for environment in {t.environment for t in changes.trades}:
+                hub.publish(
+                    TradesHappened(environment, [t for t in changes.trades if t.environment is environment])
+                )
+        if not (wants_orders or wants_balances):
+            return
+        await self._learn_owners(changes, io)
+        if wants_orders:
+            self._publish_orders(changes)
+        if wants_balances:
+            self._publish_balances(changes)
+
+    async def _learn_owners(self, changes: ChangeSet, io: Io) -> None:
+        ids = {o.account_id for o in changes.orders} | {b.account_id for b in changes.balances}
+        unknown = ids - self._owners.keys()
+        if unknown:
+            try:
+                for account in await io(self._store.accounts, unknown):
+                    self._owners[account.id] = account
+            except Exception:  # a notification is best effort: never fail a committed batch
+                return
+
+    def _publish_orders(self, changes: ChangeSet) -> None:
+        by_env: dict[Any, list[OrderUpdate]] = {}
+        for order in changes.orders:
+            owner = self._owners.get(order.account_id)
+            if owner is not None and owner.user_id is not None:
+                by_env.setdefault(order.environment, []).append(OrderUpdate(owner.user_id, order))
+        for environment, updates in by_env.items():
+            self._hub.publish(OrdersChanged(environment, updates))
+
+    def _publish_balances(self, changes: ChangeSet) -> None:
+        by_env: dict[Any, list[BalanceUpdate]] = {}
+        for balance in changes.balances:
+            owner = self._owners.get(balance.account_id)
+            if owner is not None and owner.user_id is not None:
+                update = BalanceUpdate(owner.user_id, owner.kind, balance)
+                by_env.setdefault(owner.environment, []).append(update)
+        for environment, updates in by_env.items():
+            self._hub.publish(BalancesChanged(environment, updates))

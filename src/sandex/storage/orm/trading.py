@@ -1,0 +1,169 @@
+"""The exchange core's tables: ledger accounts, balances, postings (bills), orders, fills, trades,
+the command inbox and the sequencer lease (Exchange core issue).
+
+Units: every ledger amount (balances, postings, fees) is an integer count of 10**-18 units in a
+`BigUnits` column; prices and sizes are exact decimal strings in plain instrument units
+(`DecimalText`: px in quote currency, sz in base, or in quote for quote-sized market orders).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sandex.storage.orm.base import Base, Millis
+from sandex.storage.types import BigUnits, DecimalText
+
+Id64 = BigInteger  # order, trade and bill ids: 18-19 digits, still 64-bit
+
+
+class LedgerAccountRow(Base):
+    """A trading (18) or funding (6) account of a user in one environment, or a system account."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (UniqueConstraint("user_id", "environment", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: fee/system accounts
+    environment: Mapped[str] = mapped_column(String(8))  # live | demo
+    kind: Mapped[str] = mapped_column(String(16))  # trading | funding | fee | system
+    created_ms: Mapped[int] = mapped_column(Millis)
+
+
+class LedgerBalanceRow(Base):
+    __tablename__ = "balances"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
+    ccy: Mapped[str] = mapped_column(String(16), primary_key=True)
+    available: Mapped[int] = mapped_column(BigUnits)
+    frozen: Mapped[int] = mapped_column(BigUnits)
+    updated_ms: Mapped[int] = mapped_column(Millis)
+
+
+class PostingRow(Base):
+    """One ledger posting: the audit trail, and the source of OKX bills (`bill_id` = billId)."""
+
+    __tablename__ = "postings"
+    __table_args__ = (Index("ix_postings_account_bill", "account_id", "bill_id"),)
+
+    bill_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    ccy: Mapped[str] = mapped_column(String(16))
+    delta_available: Mapped[int] = mapped_column(BigUnits)
+    delta_frozen: Mapped[int] = mapped_column(BigUnits)
+    available_after: Mapped[int] = mapped_column(BigUnits)
+    frozen_after: Mapped[int] = mapped_column(BigUnits)
+    reason: Mapped[str] = mapped_column(String(16))  # PostingReason
+    ref: Mapped[int] = mapped_column(Id64)  # order id, trade id or deposit id (see PostingReason)
+    ord_id: Mapped[int | None] = mapped_column(Id64)
+    inst_id: Mapped[str] = mapped_column(String(32), default="")
+    ts: Mapped[int] = mapped_column(Millis)
+
+
+class OrderRow(Base):
+    """An order's full current state, rewritten by every change (history reads it as it is)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_account_state", "account_id", "state", "ord_id"),
+        Index("ix_orders_account_ctime", "account_id", "c_time"),
+        Index("ix_orders_account_clordid", "account_id", "cl_ord_id"),
+        Index("ix_orders_env_state", "environment", "state"),
+    )
+
+    ord_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)
+    environment: Mapped[str] = mapped_column(String(8))
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    inst_id: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(4))
+    ord_type: Mapped[str] = mapped_column(String(16))
+    tgt_ccy: Mapped[str] = mapped_column(String(16))
+    td_mode: Mapped[str] = mapped_column(String(16))
+    px: Mapped[Decimal | None] = mapped_column(DecimalText)  # None for market orders
+    sz: Mapped[Decimal] = mapped_column(DecimalText)
+    acc_fill_sz: Mapped[Decimal] = mapped_column(DecimalText)
+    fill_notional: Mapped[Decimal] = mapped_column(DecimalText)  # quote amount filled so far
+    fee: Mapped[int] = mapped_column(BigUnits)  # charged so far, positive
+    fee_ccy: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(20))
+    stp_mode: Mapped[str] = mapped_column(String(16))
+    cancel_cause: Mapped[str | None] = mapped_column(String(20))
+    cl_ord_id: Mapped[str] = mapped_column(String(32), default="")
+    tag: Mapped[str] = mapped_column(String(16), default="")
+    c_time: Mapped[int] = mapped_column(Millis)
+    u_time: Mapped[int] = mapped_column(Millis)
+    seq: Mapped[int] = mapped_column(BigInteger)  # time priority within its price level
+    last_trade_id: Mapped[int | None] = mapped_column(Id64)
+    last_fill_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    last_fill_sz: Mapped[Decimal | None] = mapped_column(DecimalText)
+    last_fill_time: Mapped[int | None] = mapped_column(Millis)
+
+
+class FillRow(Base):
+    """One side of one trade, as its account sees it (OKX `trade/fills`)."""
+
+    __tablename__ = "fills"
+    __table_args__ = (
+        Index("ix_fills_account_bill", "account_id", "bill_id"),
+        Index("ix_fills_account_ord", "account_id", "ord_id"),
+    )
+
+    trade_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)
+    ord_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)
+    bill_id: Mapped[int] = mapped_column(Id64)
+    environment: Mapped[str] = mapped_column(String(8))
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    inst_id: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(4))
+    px: Mapped[Decimal] = mapped_column(DecimalText)
+    sz: Mapped[Decimal] = mapped_column(DecimalText)
+    exec_type: Mapped[str] = mapped_column(String(1))  # T | M
+    fee: Mapped[int] = mapped_column(BigUnits)
+    fee_ccy: Mapped[str] = mapped_column(String(16))
+    fee_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    cl_ord_id: Mapped[str] = mapped_column(String(32), default="")
+    tag: Mapped[str] = mapped_column(String(16), default="")
+    ts: Mapped[int] = mapped_column(Millis)
+
+
+class TradeRow(Base):
+    """The public tape: one row per match (market data reads it)."""
+
+    __tablename__ = "trades"
+    __table_args__ = (Index("ix_trades_env_inst", "environment", "inst_id", "trade_id"),)
+
+    trade_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)
+    environment: Mapped[str] = mapped_column(String(8))
+    inst_id: Mapped[str] = mapped_column(String(32))
+    px: Mapped[Decimal] = mapped_column(DecimalText)
+    sz: Mapped[Decimal] = mapped_column(DecimalText)
+    taker_side: Mapped[str] = mapped_column(String(4))
+    ts: Mapped[int] = mapped_column(Millis)
+
+
+class InboxRow(Base):
+    """Commands written by another process (the CLI) for the sequencer; applied exactly once, in
+    the same transaction that marks them done."""
+
+    __tablename__ = "command_inbox"
+    __table_args__ = (Index("ix_command_inbox_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | rejected
+    result: Mapped[str] = mapped_column(Text, default="")
+    created_ms: Mapped[int] = mapped_column(Millis)
+    done_ms: Mapped[int | None] = mapped_column(Millis)
+
+
+class LeaseRow(Base):
+    """Who may write exchange state: the one sequencer holding this lease (heartbeat every second)."""
+
+    __tablename__ = "sequencer_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128), default="")
+    heartbeat_ms: Mapped[int] = mapped_column(Millis, default=0)

@@ -1,0 +1,273 @@
+"""The single writer: group commit, failures that roll back and rebuild, restart, lease, inbox, events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from core_kit import (
+    BTC,
+    D,
+    assert_conserved,
+    assert_frozen_matches_orders,
+    balance,
+    book_picture,
+    fund,
+    limit,
+    open_rig_runtime,
+    order_rows,
+    place_one,
+    posting_count,
+    user,
+)
+
+from sandex.app import Runtime
+from sandex.config import Settings
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.matching.order import Side
+from sandex.runtime.sequencer import Sequencer
+from sandex.services.trading_ports import BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.trading_views import AmendRequest, CancelRequest, LedgerAccountKind, Trader
+from sandex.testing.server import serve_in_thread
+
+
+async def test_concurrent_commands_share_transactions(rt: Runtime) -> None:
+    alice = user(rt, "alice@example.test")
+    await fund(rt, alice, "USDT", "1000000")
+    before = rt.trading.sequencer.commits
+    acks = await asyncio.gather(*(place_one(rt, alice, limit(Side.BUY, "100", "1")) for _ in range(200)))
+    assert all(a.ok for a in acks) and len({a.ord_id for a in acks}) == 200
+    commits = rt.trading.sequencer.commits - before
+    assert 1 <= commits < 50, commits
+    assert len(order_rows(rt)) == 200
+
+
+async def test_refused_commands_need_no_transaction(rt: Runtime) -> None:
+    alice = user(rt, "alice@example.test")
+    before = rt.trading.sequencer.commits
+    ack = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
+    assert ack.rejected is not None and rt.trading.sequencer.commits == before
+
+
+async def test_a_failed_commit_fails_its_callers_and_rebuilds_state(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
+    await fund(rt, alice, "USDT", "1000")
+    await fund(rt, bob, "BTC", "1")
+    resting = await place_one(rt, bob, limit(Side.SELL, "100", "1"))
+    picture = book_picture(rt)
+    store = rt.trading.store
+    real_write = store.write
+    calls = {"n": 0}
+
+    def failing_write(*args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk full")
+        real_write(*args)
+
+    monkeypatch.setattr(store, "write", failing_write)
+    results = await asyncio.gather(
+        rt.trading.service.place(alice, [limit(Side.BUY, "100", "0.5")]),
+        rt.trading.service.place(alice, [limit(Side.BUY, "90", "1")]),
+    )
+    assert results == [Rejected(Reason.SYSTEM_ERROR)] * 2
+    assert rt.trading.sequencer.failures == 1
+    assert book_picture(rt) == picture  # the fill and the resting bid were undone in memory
+    assert balance(rt, alice, "USDT") == (D(1000), D(0))
+    assert [o.ord_id for o in rt.trading.service.pending_orders(bob)] == [resting.ord_id]
+    retry = await place_one(rt, alice, limit(Side.BUY, "100", "0.5"))  # works again at once
+    assert retry.ok and balance(rt, alice, "BTC") == (D("0.4995"), D(0))
+    assert_conserved(rt)
+    assert_frozen_matches_orders(rt)
+
+
+async def _random_session(rt: Runtime, traders: list[Trader], steps: int, seed: int) -> None:
+    rng = random.Random(seed)
+    svc = rt.trading.service
+    for _ in range(steps):
+        who = rng.choice(traders)
+        roll = rng.random()
+        pending = svc.pending_orders(who)
+        if roll < 0.15 and pending:
+            await svc.cancel(who, [CancelRequest(BTC, ord_id=rng.choice(pending).ord_id)])
+        elif roll < 0.3 and pending:
+            px = D(rng.randint(950, 1050)) / 10
+            await svc.amend(who, [AmendRequest(BTC, ord_id=rng.choice(pending).ord_id, new_px=px)])
+        else:
+            side = rng.choice([Side.BUY, Side.SELL])
+            px, sz = D(rng.randint(950, 1050)) / 10, D(rng.randint(1, 30)) / 10
+            await svc.place(who, [limit(side, str(px), str(sz))])
+
+
+async def _funded_traders(rt: Runtime, n: int) -> list[Trader]:
+    traders = [user(rt, f"t{i}@example.test") for i in range(n)]
+    for t in traders:
+        await fund(rt, t, "USDT", "5000")
+        await fund(rt, t, "BTC", "20")
+    return traders
+
+
+async def test_restart_rebuilds_identical_books_and_balances(tmp_path: Path, database_url: str) -> None:
+    first = open_rig_runtime(tmp_path / "data", database_url)
+    await first.trading.sequencer.start()
+    traders = await _funded_traders(first, 4)
+    await _random_session(first, traders, 150, seed=7)
+    picture = book_picture(first)
+    assert sum(len(bids) + len(asks) for _, bids, asks, _ in picture.orders) > 0
+    assert_conserved(first)
+    assert_frozen_matches_orders(first)
+    await first.trading.sequencer.stop()
+    first.engine.dispose()
+
+    second = open_rig_runtime(tmp_path / "data", database_url)
+    await second.trading.sequencer.start()
+    try:
+        assert book_picture(second) == picture
+        assert_conserved(second)
+        assert_frozen_matches_orders(second)
+        await _random_session(second, traders, 30, seed=8)  # and it trades on from there
+        ids = {r.ord_id for r in order_rows(second)}
+        assert len(ids) == len(order_rows(second))
+        assert_conserved(second)
+    finally:
+        await second.trading.sequencer.stop()
+        second.engine.dispose()
+
+
+async def test_a_second_writer_cannot_start_on_the_same_database(rt: Runtime, tmp_path: Path) -> None:
+    other = open_rig_runtime(tmp_path / "data")
+    rival = Sequencer(other.trading.core, other.trading.store, other.clock, other.hub, lease_wait_s=0.3)
+    try:
+        with pytest.raises(RuntimeError, match="another sandex process"):
+            await rival.start()
+    finally:
+        other.engine.dispose()
+
+
+async def test_a_writer_that_lost_its_lease_writes_nothing(rt: Runtime) -> None:
+    alice = user(rt, "alice@example.test")
+    await fund(rt, alice, "USDT", "1000")
+    store = rt.trading.store
+    assert store.acquire_lease("intruder", rt.clock.now_ms() + 10_000, 0)  # e.g. an operator's drain
+    refused = await rt.trading.service.place(alice, [limit(Side.BUY, "100", "1")])
+    assert refused == Rejected(Reason.SYSTEM_ERROR)
+    assert order_rows(rt) == []
+    store.release_lease("intruder")
+    await asyncio.sleep(0.6)  # the sequencer takes the lease back and rebuilds
+    assert (await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ok
+
+
+async def test_inbox_commands_are_applied_within_a_second_exactly_once(rt: Runtime) -> None:
+    alice = user(rt, "alice@example.test")
+    store = rt.trading.store
+    account = store.ensure_account(
+        alice.user_id, Environment.LIVE, LedgerAccountKind.TRADING, rt.clock.now_ms()
+    )
+    payload = {
+        "account_id": account,
+        "user_id": alice.user_id,
+        "environment": "live",
+        "kind": "trading",
+        "ccy": "USDT",
+        "amount": "250",
+    }
+    started = time.monotonic()
+    item = store.add_inbox("deposit", json.dumps(payload), rt.clock.now_ms())
+    while balance(rt, alice, "USDT") == (D(0), D(0)):
+        assert time.monotonic() - started < 1.0, "the server did not apply the inbox within a second"
+        await asyncio.sleep(0.02)
+    outcome = store.inbox_outcome(item)
+    assert outcome is not None and outcome.state == "done" and json.loads(outcome.result)["amount"] == "250"
+    await asyncio.sleep(0.5)  # several more polls
+    assert balance(rt, alice, "USDT") == (D(250), D(0))
+    bad = store.add_inbox("deposit", json.dumps({**payload, "ccy": "NOPE"}), rt.clock.now_ms())
+    while (refused := store.inbox_outcome(bad)) is None:
+        await asyncio.sleep(0.02)
+    assert refused.state == "rejected"
+    assert_conserved(rt)
+
+
+async def test_commits_are_published_for_subscribers(rt: Runtime) -> None:
+    seen: list[Any] = []
+    for kind in (OrdersChanged, TradesHappened, BalancesChanged):
+        rt.hub.subscribe(kind, seen.append)
+    maker, taker = user(rt, "maker@example.test"), user(rt, "taker@example.test")
+    await fund(rt, maker, "BTC", "1")
+    await fund(rt, taker, "USDT", "1000")
+    seen.clear()
+    await place_one(rt, maker, limit(Side.SELL, "100", "1"))
+    await place_one(rt, taker, limit(Side.BUY, "100", "1"))
+    kinds = [type(e) for e in seen]
+    assert kinds.count(TradesHappened) == 1
+    trades = next(e for e in seen if isinstance(e, TradesHappened))
+    assert trades.environment is Environment.LIVE and trades.trades[0].px == D(100)
+    last_orders = [e for e in seen if isinstance(e, OrdersChanged)][-1]
+    assert {u.user_id for u in last_orders.updates} == {maker.user_id, taker.user_id}
+    balances = [e for e in seen if isinstance(e, BalancesChanged)][-1]
+    assert {u.user_id for u in balances.updates} == {maker.user_id, taker.user_id}
+
+
+async def test_deposit_checks_currency_and_amount(rt: Runtime) -> None:
+    alice = user(rt, "alice@example.test")
+    svc = rt.trading.service
+    before = posting_count(rt)
+    for ccy, amount in (("NOPE", "1"), ("USDT", "0"), ("USDT", "-5"), ("USDT", "0.0000001"), ("BTC", "1E-9")):
+        refused = await svc.deposit(alice.user_id, Environment.LIVE, ccy, D(amount))
+        assert isinstance(refused, Rejected), (ccy, amount)
+    assert posting_count(rt) == before
+    done = await svc.deposit(alice.user_id, Environment.LIVE, "BTC", D("0.00000001"))
+    assert not isinstance(done, Rejected) and done.available == D("0.00000001")
+
+
+async def test_deposits_to_funding_stay_out_of_the_trading_account(rt: Runtime) -> None:
+    alice = user(rt, "alice@example.test")
+    svc = rt.trading.service
+    done = await svc.deposit(alice.user_id, Environment.LIVE, "USDT", D(70), LedgerAccountKind.FUNDING)
+    assert not isinstance(done, Rejected) and done.account is LedgerAccountKind.FUNDING
+    assert svc.balances(alice).details == []
+    [funding] = svc.balances(alice, kind=LedgerAccountKind.FUNDING).details
+    assert (funding.ccy, funding.available, funding.eq_usd) == ("USDT", D(70), D(70))
+    refused = await place_one(rt, alice, limit(Side.BUY, "10", "1"))
+    assert refused.rejected is not None and refused.rejected.reason is Reason.INSUFFICIENT_BALANCE
+
+
+def test_commands_can_come_from_another_thread_and_loop(tmp_path: Path) -> None:
+    """E.g. a test funding accounts of a server that runs in a background thread."""
+
+    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    with serve_in_thread(settings) as server:
+        alice = user(server.runtime, "alice@example.test")
+        deposit = server.runtime.trading.service.deposit(alice.user_id, Environment.LIVE, "USDT", D(5))
+        done = asyncio.run(deposit)
+        assert not isinstance(done, Rejected) and done.available == D(5)
+        assert balance(server.runtime, alice, "USDT") == (D(5), D(0))
+
+
+async def test_an_inbox_item_that_breaks_is_refused_once_and_trading_goes_on(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = user(rt, "alice@example.test")
+    await fund(rt, alice, "USDT", "1000")
+    real = rt.trading.core.inbox_command
+
+    def broken(item: Any) -> Any:
+        if "boom" in item.payload:
+            raise ValueError("a bug")
+        return real(item)
+
+    monkeypatch.setattr(rt.trading.core, "inbox_command", broken)
+    item = rt.trading.store.add_inbox("deposit", '{"boom": 1}', rt.clock.now_ms())
+    while (outcome := rt.trading.store.inbox_outcome(item)) is None:
+        assert (await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ok  # never failed by the item
+        await asyncio.sleep(0.05)
+    assert outcome.state == "rejected" and json.loads(outcome.result)["reason"] == "system_error"
+    assert rt.trading.sequencer.failures == 1
+    assert_conserved(rt)

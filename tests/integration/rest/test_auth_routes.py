@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from sandex.app import create_app, open_runtime
 from sandex.config import Settings
@@ -19,6 +22,14 @@ EXPECTED = {
     "POST /api/v5/users/subaccount/apikey": Permission.TRADE,
     "POST /api/v5/users/subaccount/modify-apikey": Permission.TRADE,
     "POST /api/v5/users/subaccount/delete-apikey": Permission.TRADE,
+    # the order writes are plain Starlette routes (hot path): their endpoints carry the declaration
+    "POST /api/v5/trade/order": Permission.TRADE,
+    "POST /api/v5/trade/batch-orders": Permission.TRADE,
+    "POST /api/v5/trade/cancel-order": Permission.TRADE,
+    "POST /api/v5/trade/cancel-batch-orders": Permission.TRADE,
+    "POST /api/v5/trade/amend-order": Permission.TRADE,
+    "POST /api/v5/trade/amend-batch-orders": Permission.TRADE,
+    "GET /api/v5/trade/order": Permission.READ_ONLY,
 }
 
 
@@ -49,6 +60,18 @@ def test_the_check_catches_a_forgotten_declaration(tmp_path: Path) -> None:
     app.include_router(forgetful)
     routes = [(f"{r.method} {r.path}", r) for r in served_routes(app) if r.path.startswith("/api/v5/")]
     assert _undeclared(routes) == ["GET /api/v5/account/naked"]
+
+
+def test_the_check_catches_a_plain_route_without_a_declaration(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    app = create_app(settings, open_runtime(settings, fast_hashing=True))
+
+    async def naked(_request: Request) -> Response:
+        return Response()
+
+    app.router.routes.insert(0, Route("/api/v5/trade/naked", naked, methods=["POST"]))
+    routes = [(f"{r.method} {r.path}", r) for r in served_routes(app) if r.path.startswith("/api/v5/")]
+    assert _undeclared(routes) == ["POST /api/v5/trade/naked"]
 
 
 def test_public_routes_need_no_key(tmp_path: Path) -> None:

@@ -1,17 +1,56 @@
-"""`/api/v5/account/*` (private). For now the account configuration; balances come with trading."""
+"""`/api/v5/account/*` (private): configuration, balance, positions, bills, fee rates, maximum sizes.
+
+Reference §4.3. sandex accounts are spot accounts in spot mode: positions are always `[]`, and a
+query about another instrument type (MARGIN, SWAP, ...) is valid and answers `[]`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from sandex.domain.errors import Rejected
+from sandex.domain.ledger.postings import PostingReason
 from sandex.services.auth import Principal
+from sandex.services.trading_views import BillView
+from sandex.transport.okx.account_wire import (
+    TYPE_TRADE,
+    TYPE_TRANSFER,
+    balance_wire,
+    bill_kind,
+    bill_wire,
+    fee_wire,
+    max_avail_wire,
+    max_size_wire,
+)
 from sandex.transport.okx.auth import ReadAuth
-from sandex.transport.okx.envelope import ok
+from sandex.transport.okx.context import Ctx, OkxContext
+from sandex.transport.okx.envelope import OkxRejection, ok
+from sandex.transport.okx.params import (
+    bad,
+    decimal,
+    in_wire_words,
+    missing,
+    query_int,
+    query_list,
+)
+from sandex.transport.okx.rest.trade import INST_TYPES, SPOT, page_of, trader_of, trading_of
 
 router = APIRouter(prefix="/api/v5/account", tags=["account"])
+
+MAX_BALANCE_CCYS = 20
+MAX_SIZE_INSTS = 5
+MAX_POSITION_INSTS, MAX_POSITION_IDS = 10, 20
+SPOT_TD_MODE = "cash"
+MARGIN_MODES = frozenset({"cross", "isolated"})
+# OKX bill `type` -> the ledger reasons behind it (freezes are not bills).
+BILL_TYPES: dict[str, frozenset[PostingReason]] = {
+    TYPE_TRANSFER: frozenset({PostingReason.DEPOSIT, PostingReason.WITHDRAWAL, PostingReason.TRANSFER}),
+    TYPE_TRADE: frozenset({PostingReason.TRADE, PostingReason.FEE}),
+}
 
 
 @router.get("/config")
@@ -52,3 +91,130 @@ def config_wire(principal: Principal) -> dict[str, Any]:
         "type": "1" if principal.is_sub_account else "0",
         "uid": principal.uid,
     }
+
+
+@router.get("/balance")
+async def get_balance(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    ccys = query_list(request.query_params.get("ccy"), "ccy", MAX_BALANCE_CCYS)
+    service = trading_of(ctx)
+    view = await run_in_threadpool(service.balances, trader_of(principal), ccys or None)
+    return ok([balance_wire(view)])
+
+
+@router.get("/positions")
+async def get_positions(request: Request, principal: ReadAuth) -> Response:
+    """Spot accounts hold no positions; the query is still checked as OKX checks it."""
+    query = request.query_params
+    inst_type = query.get("instType")
+    if inst_type and inst_type not in INST_TYPES:
+        raise bad("instType")
+    query_list(query.get("instId"), "instId", MAX_POSITION_INSTS)
+    query_list(query.get("posId"), "posId", MAX_POSITION_IDS)
+    return ok([])
+
+
+@router.get("/bills")
+async def get_bills(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    return await _bills(request, ctx, principal, archive=False)
+
+
+@router.get("/bills-archive")
+async def get_bills_archive(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    return await _bills(request, ctx, principal, archive=True)
+
+
+async def _bills(request: Request, ctx: OkxContext, principal: Principal, *, archive: bool) -> Response:
+    query = request.query_params
+    inst_type, inst_id = query.get("instType") or None, query.get("instId") or None
+    if inst_type is not None and inst_type not in INST_TYPES:
+        raise bad("instType")
+    reasons, sub_type = _bill_type(query.get("type")), _digits(query.get("subType"), "subType")
+    margin = query.get("mgnMode") or None
+    if margin is not None and margin not in MARGIN_MODES:
+        raise bad("mgnMode")
+    page = page_of(query)
+    if reasons == frozenset() or margin is not None or inst_type not in (None, SPOT):
+        return ok([])  # bill types, margin modes and instrument types sandex never produces
+    found = await run_in_threadpool(
+        trading_of(ctx).bills, trader_of(principal), archive=archive, ccy=query.get("ccy") or None,
+        reasons=reasons, after=page.after, before=page.before, begin=page.begin, end=page.end,
+        limit=page.limit,
+    )  # fmt: skip
+    wanted = [b for b in found if _bill_matches(b, inst_type, inst_id, sub_type)]
+    return ok([bill_wire(bill) for bill in wanted])
+
+
+def _bill_type(value: str | None) -> frozenset[PostingReason] | None:
+    """The reasons behind an OKX bill `type`: None = all, empty = a type sandex never books."""
+    kind = _digits(value, "type")
+    return None if kind is None else BILL_TYPES.get(kind, frozenset())
+
+
+def _bill_matches(bill: BillView, inst_type: str | None, inst_id: str | None, sub_type: str | None) -> bool:
+    """Filters the ledger query has no column for (instType SPOT = bills about a spot order)."""
+    if (inst_type is not None and not bill.inst_id) or (inst_id is not None and bill.inst_id != inst_id):
+        return False
+    return sub_type is None or bill_kind(bill)[1] == sub_type
+
+
+def _digits(value: str | None, name: str) -> str | None:
+    return None if query_int(value, name) is None else value
+
+
+@router.get("/trade-fee")
+async def get_trade_fee(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    query = request.query_params
+    inst_type = query.get("instType")
+    if not inst_type:
+        raise missing("instType")
+    if inst_type not in INST_TYPES:
+        raise bad("instType")
+    listed = list(ctx.catalogue.catalogue.instruments)
+    inst_id = query.get("instId") or (listed[0] if listed else None)
+    if inst_type != SPOT or inst_id is None:
+        return ok([])
+    found = await run_in_threadpool(trading_of(ctx).trade_fee, trader_of(principal), inst_id)
+    if isinstance(found, Rejected):
+        raise OkxRejection(in_wire_words(found))
+    return ok([fee_wire(found)])
+
+
+@router.get("/max-size")
+async def get_max_size(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    inst_ids = _spot_cash_instruments(request)
+    px = decimal(request.query_params, "px")
+    service, trader = trading_of(ctx), trader_of(principal)
+    rows = []
+    for inst_id in inst_ids:
+        found = await run_in_threadpool(service.max_size, trader, inst_id, px)
+        if isinstance(found, Rejected):
+            raise OkxRejection(in_wire_words(found))
+        rows.append(max_size_wire(found))
+    return ok(rows)
+
+
+@router.get("/max-avail-size")
+async def get_max_avail_size(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    inst_ids = _spot_cash_instruments(request)
+    service, trader = trading_of(ctx), trader_of(principal)
+    rows = []
+    for inst_id in inst_ids:
+        found = await run_in_threadpool(service.max_avail_size, trader, inst_id)
+        if isinstance(found, Rejected):
+            raise OkxRejection(in_wire_words(found))
+        rows.append(max_avail_wire(found))
+    return ok(rows)
+
+
+def _spot_cash_instruments(request: Request) -> list[str]:
+    """`instId` (1 to 5, comma-separated) and `tdMode`, which must be `cash` in a spot account."""
+    query = request.query_params
+    inst_ids = query_list(query.get("instId"), "instId", MAX_SIZE_INSTS)
+    if not inst_ids:
+        raise missing("instId")
+    td_mode = query.get("tdMode")
+    if not td_mode:
+        raise missing("tdMode")
+    if td_mode != SPOT_TD_MODE:
+        raise bad("tdMode")
+    return inst_ids

@@ -1,0 +1,206 @@
+"""Place, cancel and amend requests: OKX JSON items into typed values, refusals naming the wire field.
+
+Reference §4.4. sandex is a spot exchange in spot mode, so `tdMode` must be `cash`; fields that only
+mean something for margin, derivatives or options are accepted when empty and refused (51000) when
+they ask for something sandex would otherwise silently ignore (`reduceOnly: true`, TP/SL, options
+prices). `tgtCcy` is accepted on every order and only counts for market orders (ccxt always sends it).
+Everything else unknown is ignored. Each item parses on its own: in a batch, one bad item fails alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
+from sandex.services.trading_views import MAX_BATCH, AmendRequest, CancelRequest, PlaceOrderRequest
+from sandex.transport.okx.envelope import OkxRejection
+from sandex.transport.okx.params import (
+    bad,
+    boolean,
+    choice,
+    decimal,
+    is_absent,
+    required_choice,
+    required_decimal,
+    required_text,
+    text,
+)
+
+T = TypeVar("T")
+
+CL_ORD_ID_MAX = 32
+TAG_MAX = 16
+REQ_ID_MAX = 32
+ORD_ID_MAX = 19  # digits of the largest 64-bit id
+SPOT_TD_MODE = "cash"
+NET_POS_SIDE = "net"
+# Only meaningful for options (sandex lists none): refused unless empty.
+_OPTION_FIELDS = ("pxUsd", "pxVol")
+_AMEND_ALGO_FIELDS = (
+    "newTpTriggerPx",
+    "newTpOrdPx",
+    "newSlTriggerPx",
+    "newSlOrdPx",
+    "newTpTriggerPxType",
+    "newSlTriggerPxType",
+    "newTriggerPx",
+    "newOrdPx",
+    "newPxUsd",
+    "newPxVol",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Echo:
+    """What a result item repeats from its request, parsed or not (clOrdId, tag, ordId, reqId)."""
+
+    cl_ord_id: str = ""
+    tag: str = ""
+    ord_id: str = ""
+    req_id: str = ""
+
+
+# --- request bodies ------------------------------------------------------------------------------
+def single_item(body: Any) -> Mapping[str, Any]:
+    if not isinstance(body, dict):
+        raise OkxRejection(Rejected.of(Reason.JSON_SYNTAX))
+    return body
+
+
+def batch_items(body: Any) -> list[Any]:
+    """A batch body: a JSON array of 1..20 items (a lone object counts as a batch of one)."""
+    items = [body] if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise OkxRejection(Rejected.of(Reason.JSON_SYNTAX))
+    if not items:
+        raise OkxRejection(Rejected.of(Reason.PARAM_EMPTY, field="data"))
+    if len(items) > MAX_BATCH:
+        raise OkxRejection(Rejected.of(Reason.BATCH_TOO_LARGE, limit=str(MAX_BATCH)))
+    return items
+
+
+def inst_id_of(item: Any) -> str | None:
+    """The item's instId as sent (for rate limits, which count even items that fail to parse)."""
+    value = item.get("instId") if isinstance(item, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def echo_of(item: Any) -> Echo:
+    if not isinstance(item, dict):
+        return Echo()
+    return Echo(_echo(item, "clOrdId"), _echo(item, "tag"), _echo(item, "ordId"), _echo(item, "reqId"))
+
+
+def _echo(item: Mapping[str, Any], name: str) -> str:
+    value = item.get(name)
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def parsed(parse: Callable[[Mapping[str, Any]], T], item: Any) -> T | Rejected:
+    """Run one item's parser; its refusal becomes a value (the other items go on)."""
+    try:
+        return parse(single_item(item))
+    except OkxRejection as refusal:
+        return refusal.rejected
+
+
+# --- place ---------------------------------------------------------------------------------------
+def parse_place(item: Mapping[str, Any]) -> PlaceOrderRequest:
+    inst_id = required_text(item, "instId")
+    _td_mode(item)
+    side = required_choice(item, "side", Side)
+    ord_type = required_choice(item, "ordType", OrdType)
+    sz = required_decimal(item, "sz")
+    px = decimal(item, "px")
+    cl_ord_id = _token(item, "clOrdId", CL_ORD_ID_MAX)
+    tag = _token(item, "tag", TAG_MAX)
+    tgt_ccy = choice(item, "tgtCcy", TgtCcy)
+    stp_mode = choice(item, "stpMode", StpMode)
+    _spot_only_fields(item)
+    is_market = ord_type is OrdType.MARKET
+    return PlaceOrderRequest(
+        inst_id=inst_id,
+        side=side,
+        ord_type=ord_type,
+        sz=sz,
+        px=None if is_market else px,
+        tgt_ccy=tgt_ccy if is_market else None,
+        cl_ord_id=cl_ord_id,
+        tag=tag,
+        stp_mode=stp_mode,
+        td_mode=SPOT_TD_MODE,
+    )
+
+
+def _td_mode(item: Mapping[str, Any]) -> None:
+    if required_text(item, "tdMode") != SPOT_TD_MODE:
+        raise bad("tdMode")
+
+
+def _spot_only_fields(item: Mapping[str, Any]) -> None:
+    """Margin/derivative/option fields: fine when empty or neutral, refused when they ask for more."""
+    if boolean(item, "reduceOnly"):
+        raise bad("reduceOnly")
+    boolean(item, "banAmend")
+    pos_side = text(item, "posSide")
+    if pos_side is not None and pos_side != NET_POS_SIDE:
+        raise bad("posSide")
+    if not _empty_list(item.get("attachAlgoOrds")):
+        raise bad("attachAlgoOrds")
+    for name in _OPTION_FIELDS:
+        if not is_absent(item.get(name)):
+            raise bad(name)
+
+
+def _empty_list(value: Any) -> bool:
+    return is_absent(value) or value == []
+
+
+def _token(item: Mapping[str, Any], name: str, max_len: int) -> str:
+    """clOrdId / tag / reqId: up to `max_len` ASCII letters and digits; "" when absent."""
+    value = text(item, name)
+    if value is None:
+        return ""
+    if len(value) > max_len or not (value.isascii() and value.isalnum()):
+        raise bad(name)
+    return value
+
+
+# --- cancel and amend ----------------------------------------------------------------------------
+def parse_cancel(item: Mapping[str, Any]) -> CancelRequest:
+    inst_id, ord_id, cl_ord_id = _order_ref(item)
+    return CancelRequest(inst_id, ord_id, cl_ord_id)
+
+
+def _order_ref(item: Mapping[str, Any]) -> tuple[str, str | None, str]:
+    """instId and which order: `ordId` (wins) or `clOrdId`, at least one of them (50015)."""
+    inst_id = required_text(item, "instId")
+    ord_id = text(item, "ordId")
+    cl_ord_id = _token(item, "clOrdId", CL_ORD_ID_MAX)
+    if ord_id is None and not cl_ord_id:
+        raise OkxRejection(Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="ordId", other="clOrdId"))
+    if ord_id is not None and not (ord_id.isascii() and ord_id.isdigit() and len(ord_id) <= ORD_ID_MAX):
+        raise bad("ordId")
+    return inst_id, ord_id, cl_ord_id
+
+
+def parse_amend(item: Mapping[str, Any]) -> AmendRequest:
+    inst_id, ord_id, cl_ord_id = _order_ref(item)
+    req_id = _token(item, "reqId", REQ_ID_MAX)
+    cxl_on_fail = bool(boolean(item, "cxlOnFail"))
+    new_sz, new_px = decimal(item, "newSz"), decimal(item, "newPx")
+    for name in _AMEND_ALGO_FIELDS:
+        if not is_absent(item.get(name)):
+            raise bad(name)
+    if not _empty_list(item.get("attachAlgoOrds")):
+        raise bad("attachAlgoOrds")
+    if new_sz is None and new_px is None:
+        raise OkxRejection(Rejected(Reason.AMEND_NOTHING))
+    return AmendRequest(inst_id, ord_id, cl_ord_id, new_sz, new_px, cxl_on_fail, req_id)
+
+
+def parse_all(parse: Callable[[Mapping[str, Any]], T], items: Sequence[Any]) -> list[T | Rejected]:
+    return [parsed(parse, item) for item in items]

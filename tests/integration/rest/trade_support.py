@@ -1,0 +1,98 @@
+"""A funded trader against an in-process sandex, speaking signed OKX REST (imported by module name)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from auth_support import Sandbox, headers_for, sandbox
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Rejected
+from sandex.services.accounts_views import UserView
+from sandex.services.keys_views import CreatedKey
+
+INST = "BTC-USDT"
+# A limit buy of 0.01 BTC at 20000 USDT (200 USDT frozen while it rests).
+LIMIT = {"instId": INST, "tdMode": "cash", "side": "buy", "ordType": "limit", "sz": "0.01", "px": "20000"}
+
+
+@dataclass
+class Trader:
+    """One user with a key, calling OKX REST routes as a client would (signed, raw bytes)."""
+
+    box: Sandbox
+    user: UserView
+    key: CreatedKey
+    demo: bool = False
+
+    async def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        response = await self.post_raw(path, json.dumps(body), headers)
+        assert response.status_code in (200, 400), response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def post_raw(self, path: str, body: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        target = f"/api/v5/{path}"
+        signed = headers_for(self.key, "POST", target, body, now_ms=self.box.now_ms())
+        return await self.box.client().post(
+            target, content=body.encode(), headers={**signed, **(headers or {})}
+        )
+
+    async def get(self, path: str, **params: Any) -> dict[str, Any]:
+        response = await self.get_raw(path, **params)
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def get_raw(self, path: str, **params: Any) -> httpx.Response:
+        query = urlencode({k: v for k, v in params.items() if v is not None})
+        target = f"/api/v5/{path}" + (f"?{query}" if query else "")
+        return await self.box.client().get(
+            target, headers=headers_for(self.key, "GET", target, now_ms=self.box.now_ms())
+        )
+
+    async def deposit(self, ccy: str, amount: str) -> None:
+        environment = Environment.DEMO if self.demo else Environment.LIVE
+        done = await self.box.runtime.trading.service.deposit(self.user.id, environment, ccy, Decimal(amount))
+        assert not isinstance(done, Rejected), done
+
+    async def place(self, **fields: Any) -> dict[str, Any]:
+        """A limit order by default; returns the whole answer."""
+        return await self.post("trade/order", {**LIMIT, **fields})
+
+    async def placed_id(self, **fields: Any) -> str:
+        answer = await self.place(**fields)
+        assert answer["code"] == "0", answer
+        ord_id: str = answer["data"][0]["ordId"]
+        return ord_id
+
+    async def balance(self, ccy: str) -> dict[str, str]:
+        answer = await self.get("account/balance", ccy=ccy)
+        details = answer["data"][0]["details"]
+        return details[0] if details else {"availBal": "0", "frozenBal": "0", "eq": "0"}
+
+    async def order(self, ord_id: str, inst_id: str = INST) -> dict[str, Any]:
+        answer = await self.get("trade/order", instId=inst_id, ordId=ord_id)
+        assert answer["code"] == "0", answer
+        row: dict[str, Any] = answer["data"][0]
+        return row
+
+
+@asynccontextmanager
+async def exchange(tmp_path: Path, **settings: Any) -> AsyncIterator[Sandbox]:
+    async with sandbox(tmp_path, **settings) as box:
+        yield box
+
+
+def trader(
+    box: Sandbox, email: str = "alice@example.com", *, demo: bool = False, perm: str = "read_only,trade"
+) -> Trader:
+    user = box.user(email)
+    return Trader(box, user, box.key(user.id, label="bot", perm=perm, demo=demo), demo)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+from dataclasses import replace
+
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.instruments import Catalogue, Instrument
+from sandex.domain.instruments import Catalogue, Instrument, InstrumentState
 
 INSTRUMENT_TYPES = frozenset({"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"})
 
 
 class CatalogueService:
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, halted: Container[str] = frozenset()) -> None:
         self._catalogue = catalogue
+        self._halted = halted  # instruments halted by the market controls: listed as `suspend`
 
     @property
     def catalogue(self) -> Catalogue:
@@ -25,8 +29,11 @@ class CatalogueService:
         if inst_type != "SPOT":
             return []
         if inst_id is None:
-            return list(self._catalogue.instruments.values())
+            return [self._shown(i) for i in self._catalogue.instruments.values()]
         found = self._catalogue.instrument(inst_id)
         if found is None:
             return Rejected.of(Reason.INSTRUMENT_NOT_FOUND)
-        return [found]
+        return [self._shown(found)]
+
+    def _shown(self, inst: Instrument) -> Instrument:
+        return replace(inst, state=InstrumentState.SUSPEND) if inst.inst_id in self._halted else inst

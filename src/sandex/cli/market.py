@@ -1,0 +1,288 @@
+"""`sandex market …`: steer the simulated market of a running server, from scripts and CI.
+
+    sandex market set BTC-USDT 95000
+    sandex market shift BTC-USDT -5 --over 60s
+    sandex market freeze | unfreeze
+    sandex market widen BTC-USDT 3
+    sandex market drain BTC-USDT bids|asks|none
+    sandex market halt BTC-USDT | resume BTC-USDT
+    sandex market import prices.csv --inst BTC-USDT [--speed 60]
+    sandex market show [BTC-USDT]
+
+Like `sandex deposit`, a command goes through the command inbox of the data dir's (or database's)
+running server, which applies it within 200 ms and answers; the command waits for that answer.
+The market lives in the server's memory, so without a running server there is nothing to steer:
+the command says so and exits 1. Bad input exits 1 with a one-line reason and changes nothing.
+
+`import` reads a CSV of trades (`ts,px[,sz]`) or candles (`ts,open,high,low,close[,…]`, OKX's
+column order; closes are used), with or without a header; `ts` in ms (or s) since the epoch.
+The reference price then follows those prices from now on, `--speed` times faster than they
+happened, and walks on from the last one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
+from sandex.domain.money import format_decimal, parse_decimal
+from sandex.services.market_commands import INBOX_KIND
+
+if TYPE_CHECKING:
+    from sandex.app import Runtime
+
+WAIT_S = 10.0
+POLL_S = 0.05
+MAX_ROWS = 200_000
+
+market_app = typer.Typer(help="Steer the simulated market of a running server (prices, liquidity, halts).",
+                         no_args_is_help=True)  # fmt: skip
+
+_NUMBERS = {"ignore_unknown_options": True}  # "-5" is a number here, not an option
+InstArg = Annotated[str, typer.Argument(help="Instrument, e.g. BTC-USDT.", show_default=False)]
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, None: 1000}
+
+
+@market_app.command("set", context_settings=_NUMBERS)
+def set_price(
+    inst_id: InstArg,
+    price: Annotated[str, typer.Argument(help="The new reference price.", show_default=False)],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Move INST's reference price to PRICE at once; the book re-centres within a second."""
+    payload = {"command": "set", "inst_id": inst_id, "value": _number(price, "price")}
+    _send(payload, data_dir, database_url, json_output)
+
+
+@market_app.command("shift", context_settings=_NUMBERS)
+def shift(
+    inst_id: InstArg,
+    pct: Annotated[str, typer.Argument(help="Percent to move, e.g. -5 or 2.5.", show_default=False)],
+    over: Annotated[
+        str, typer.Option("--over", help="Spread the move over this long: 500ms, 90s, 5m, 1h.")
+    ] = "0",
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Move INST's reference price by PCT percent, at once or linearly over a duration."""
+    payload = {"command": "shift", "inst_id": inst_id, "value": _number(pct, "percent"), "over_ms": _ms(over)}
+    _send(payload, data_dir, database_url, json_output)
+
+
+@market_app.command("freeze")
+def freeze(
+    data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, json_output: JsonOption = False
+) -> None:
+    """Stop every random move and the simulated takers (quotes stay, shifts finish)."""
+    _send({"command": "freeze"}, data_dir, database_url, json_output)
+
+
+@market_app.command("unfreeze")
+def unfreeze(
+    data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, json_output: JsonOption = False
+) -> None:
+    """Let prices walk and takers trade again."""
+    _send({"command": "unfreeze"}, data_dir, database_url, json_output)
+
+
+@market_app.command("widen", context_settings=_NUMBERS)
+def widen(
+    inst_id: InstArg,
+    factor: Annotated[str, typer.Argument(help="Spread multiplier (1 = normal).", show_default=False)],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Widen (or narrow) the market maker's spread and level spacing on INST."""
+    payload = {"command": "widen", "inst_id": inst_id, "value": _number(factor, "factor")}
+    _send(payload, data_dir, database_url, json_output)
+
+
+@market_app.command("drain")
+def drain(
+    inst_id: InstArg,
+    side: Annotated[str, typer.Argument(help="bids, asks, or none to restore both.", show_default=False)],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Withdraw the market maker's quotes on one side of INST (`none` brings them back)."""
+    if side.lower() not in ("bids", "asks", "buy", "sell", "none"):
+        fail_with(f"invalid side {side!r}: expected bids, asks or none")
+    _send({"command": "drain", "inst_id": inst_id, "side": side.lower()}, data_dir, database_url, json_output)
+
+
+@market_app.command("halt")
+def halt(
+    inst_id: InstArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:  # fmt: skip
+    """Suspend INST: state `suspend`, new orders refused (51155), the market maker withdraws."""
+    _send({"command": "halt", "inst_id": inst_id}, data_dir, database_url, json_output)
+
+
+@market_app.command("resume")
+def resume(
+    inst_id: InstArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:  # fmt: skip
+    """Let INST trade again."""
+    _send({"command": "resume", "inst_id": inst_id}, data_dir, database_url, json_output)
+
+
+@market_app.command("show")
+def show(
+    inst_id: Annotated[str, typer.Argument(help="One instrument (default: all).")] = "",
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Print reference prices and controls."""
+    _send({"command": "show", "inst_id": inst_id}, data_dir, database_url, json_output)
+
+
+@market_app.command("import")
+def import_path(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of trades (ts,px) or candles (ts,o,h,l,c).", show_default=False)
+    ],
+    inst_id: Annotated[str, typer.Option("--inst", help="Instrument whose reference follows the file.")],
+    speed: Annotated[float, typer.Option(help="Replay this many times faster than the file's clock.")] = 1.0,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Replay real trades or candles as INST's reference path, starting now."""
+    if not speed > 0:
+        fail_with("invalid --speed: must be positive")
+    points = _read_prices(file)
+    t0 = points[0][0]
+    payload = {"command": "import", "inst_id": inst_id,
+               "points": [[round((ts - t0) / speed), px] for ts, px in points]}  # fmt: skip
+    _send(payload, data_dir, database_url, json_output)
+
+
+# --- reading the CSV -----------------------------------------------------------------------------
+def _read_prices(file: Path) -> list[tuple[int, str]]:
+    try:
+        with file.open(newline="", encoding="utf-8") as handle:
+            rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    except OSError as exc:
+        fail_with(f"cannot read {file}: {exc.strerror or exc}")
+    if rows and parse_decimal(rows[0][0]) is None:
+        header = [cell.strip().lower() for cell in rows[0]]
+        rows = rows[1:]
+    else:
+        header = []
+    if not rows:
+        fail_with(f"{file}: no rows")
+    if len(rows) > MAX_ROWS:
+        fail_with(f"{file}: {len(rows)} rows; at most {MAX_ROWS} can be imported")
+    column = _price_column(header, len(rows[0]))
+    points = [_point(row, column, n) for n, row in enumerate(rows, 2 if header else 1)]
+    points.sort(key=lambda p: p[0])
+    return points
+
+
+def _price_column(header: list[str], width: int) -> int:
+    for names in (("close", "c"), ("px", "price")):
+        for name in names:
+            if name in header:
+                return header.index(name)
+    if width >= 5:
+        return 4  # ts, o, h, l, c: OKX's candle order
+    if width >= 2:
+        return 1  # ts, px
+    fail_with("expected columns ts,px (trades) or ts,open,high,low,close (candles)")
+
+
+def _point(row: list[str], column: int, line: int) -> tuple[int, str]:
+    if len(row) <= column:
+        fail_with(f"line {line}: expected at least {column + 1} columns")
+    ts, px = parse_decimal(row[0]), parse_decimal(row[column])
+    if ts is None or ts < 0:
+        fail_with(f"line {line}: invalid timestamp {row[0].strip()!r}")
+    if px is None or px <= 0:
+        fail_with(f"line {line}: invalid price {row[column].strip()!r}")
+    ms = int(ts) if ts >= 100_000_000_000 else int(ts * 1000)  # seconds or milliseconds
+    return ms, format_decimal(px)
+
+
+# --- talking to the server -----------------------------------------------------------------------
+def _number(text: str, what: str) -> str:
+    value = parse_decimal(text)
+    if value is None:
+        fail_with(f"invalid {what} {text!r}: expected a decimal number")
+    return format_decimal(value)
+
+
+def _ms(text: str) -> int:
+    match = _DURATION.match(text.strip())
+    if match is None:
+        fail_with(f"invalid duration {text!r}: expected e.g. 500ms, 90s, 5m or 1h")
+    return round(float(match.group(1)) * _UNIT_MS[match.group(2)])
+
+
+def _send(
+    payload: dict[str, Any], data_dir: Path | None, database_url: str | None, json_output: bool
+) -> None:
+    from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
+
+    settings = settings_from(data_dir=data_dir, database_url=database_url)
+    try:
+        runtime = open_runtime(settings)
+    except Exception as exc:  # cannot open the database or key file: one line, exit 1
+        fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
+    try:
+        body = _request(runtime, payload)
+    finally:
+        runtime.engine.dispose()
+    _print(body, json_output)
+
+
+def _request(runtime: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+    from sandex.runtime.sequencer import lease_alive
+
+    store, clock = runtime.trading.store, runtime.clock
+    if not lease_alive(store):
+        fail_with("no sandex server is running on this data dir or database: start `sandex serve` first")
+    item = store.add_inbox(INBOX_KIND, json.dumps(payload), clock.now_ms())
+    deadline = time.monotonic() + WAIT_S
+    while (outcome := store.inbox_outcome(item)) is None:
+        if time.monotonic() > deadline or not lease_alive(store):
+            fail_with(f"the server did not apply the command within {WAIT_S:g} s (inbox item {item})")
+        time.sleep(POLL_S)
+    body: dict[str, Any] = json.loads(outcome.result)
+    if outcome.state != "done":
+        field = (body.get("params") or {}).get("field")
+        reason = body.get("reason", "refused")
+        fail_with(f"refused: {reason}" + (f" ({field})" if field else ""))
+    return body
+
+
+def _print(body: dict[str, Any], json_output: bool) -> None:
+    if json_output:
+        typer.echo(json.dumps(body))
+        return
+    for m in body.get("markets", []):
+        flags = [m["state"]]
+        if m["frozen"]:
+            flags.append("frozen")
+        if m["shifting"]:
+            flags.append("moving")
+        if m["widen"] != "1":
+            flags.append(f"spread x{m['widen']}")
+        if m["drained"]:
+            flags.append("drained " + "+".join("bids" if s == "buy" else "asks" for s in m["drained"]))
+        typer.echo(f"{m['instId']}  ref {m['refPx']}  {', '.join(flags)}")

@@ -1,0 +1,128 @@
+"""The market in one process: reference prices, market data, candle writes and the market maker.
+
+    market = build_market(settings, catalogue, clock, hub, store, trading, accounts)
+    await market.start()        # before the sequencer: backfill, load market data from storage
+    await market.start_maker()  # after it: the market maker needs the exchange running
+    ...
+    await market.stop()
+
+`paused()` is the control API's reset guard, entered before the exchange's writer stops and left
+after it restarted: nothing is written while the database is wiped or restored; afterwards market
+data is reloaded, the market maker looks its accounts up again (and funds them anew), and every
+market control is cleared (no halt, freeze, spread or drain; the random streams restart from the
+seed). Prices go on from the last trade that remains, so after a full reset (nothing remains) the
+market starts over from the catalogue's prices, as on a fresh start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sandex.config import Settings
+from sandex.domain.clock import Clock
+from sandex.domain.instruments import Catalogue
+from sandex.runtime.candles import CandleWriter
+from sandex.runtime.hub import Hub
+from sandex.runtime.marketmaker import AccountIds, MarketMaker
+from sandex.runtime.sequencer import Sequencer
+from sandex.services.market import MarketBoard, MarketControl, StreamFactory
+from sandex.services.market_commands import INBOX_KIND, handle_inbox
+from sandex.services.market_data import MarketData
+from sandex.services.market_history import backfill
+from sandex.services.market_ports import MarketStore
+from sandex.services.market_venue import CoreVenue
+from sandex.services.trading import TradingService
+from sandex.services.trading_ports import OrdersChanged, TradesHappened
+
+log = logging.getLogger("sandex.market")
+
+
+def seeded_streams(seed: int) -> StreamFactory:
+    """Independent reproducible streams by name: `random.Random` seeded with "<seed>:<name>"."""
+    return lambda name: random.Random(f"{seed}:{name}")  # noqa: S311 - a simulation, not secrets
+
+
+@dataclass(slots=True)
+class MarketRuntime:
+    settings: Settings
+    seed: int
+    board: MarketBoard
+    control: MarketControl
+    data: MarketData
+    writer: CandleWriter
+    maker: MarketMaker | None  # None with `--market off`
+    store: MarketStore
+    catalogue: Catalogue
+    clock: Clock
+
+    async def start(self) -> None:
+        """Backfill (when asked), load market data from storage, then write candles as they change."""
+        if self.settings.backfill_hours:
+            now = self.clock.now_ms()
+            args = (self.store, self.board, self.catalogue, self.settings.backfill_hours, now)
+            await asyncio.to_thread(backfill, *args)
+        await asyncio.to_thread(self.data.load)
+        self._continue_prices()
+        await self.writer.start()
+
+    async def start_maker(self) -> None:
+        if self.maker is not None:
+            await self.maker.start()
+            log.info("market maker running (seed %d: `--seed %d` replays this market)", self.seed, self.seed)
+
+    async def stop(self) -> None:
+        if self.maker is not None:
+            await self.maker.stop()
+        await self.writer.stop()
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if self.maker is not None:
+                await stack.enter_async_context(self.maker.paused())
+            await stack.enter_async_context(self.writer.paused())
+            yield
+            # Runs once the exchange's writer has restarted on the new state (this guard wraps it):
+            # loading on the event loop keeps committed trades from being folded in halfway.
+            self.control.reset()
+            self.data.load()
+            self._continue_prices()
+
+    def _continue_prices(self) -> None:
+        """After a restart the reference goes on from the last price traded (or backfilled)."""
+        for inst_id in self.board.inst_ids:
+            last = self.data.last_price(inst_id)
+            if last is not None and last != self.board.path(inst_id).px:
+                self.board.path(inst_id).set(last)
+
+
+def build_market(
+    settings: Settings,
+    catalogue: Catalogue,
+    clock: Clock,
+    hub: Hub,
+    store: MarketStore,
+    trading: TradingService,
+    sequencer: Sequencer,
+    accounts: AccountIds,
+) -> MarketRuntime:
+    """Wire the market (no I/O yet). `sandex market …` commands reach it through `sequencer`'s inbox."""
+    seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    board = MarketBoard(catalogue, volatility=settings.volatility, streams=seeded_streams(seed))
+    venue = CoreVenue(sequencer.core, catalogue, clock)
+    control = MarketControl(board, catalogue, venue, clock)
+    sequencer.handle_inbox(INBOX_KIND, lambda item, ts: handle_inbox(control, item, ts))
+    data = MarketData(catalogue, store, venue, board, clock)
+    hub.subscribe(TradesHappened, data.on_trades)
+    hub.subscribe(OrdersChanged, data.on_orders)
+    maker = None
+    if settings.market:
+        maker = MarketMaker(board, trading, venue, store, accounts, catalogue, clock)
+        control.on_change(maker.wake)
+    writer = CandleWriter(data, store)
+    return MarketRuntime(settings, seed, board, control, data, writer, maker, store, catalogue, clock)

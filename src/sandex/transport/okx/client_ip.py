@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from sandex.domain.keys.ips import IPNetwork, parse_address, parse_network
 
 UNKNOWN = "0.0.0.0"  # noqa: S104 - not a bind address: the peer of a transport that reports none
 
 
-def client_ip(request: Request, trusted: Sequence[str]) -> str:
+def client_ip(request: HTTPConnection, trusted: Sequence[str]) -> str:
     """The client address as canonical text (`1.2.3.4`, `2001:db8::1`; IPv4-mapped IPv6 unwrapped)."""
     peer = _canonical(request.client.host) if request.client else UNKNOWN
     if not trusted:

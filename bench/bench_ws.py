@@ -1,0 +1,242 @@
+"""WebSocket fan-out: N clients on `books` + `trades` of one instrument, messages/s and delivery lag.
+
+    python bench/bench_ws.py [--clients 100] [--seconds 30] [--inst BTC-USDT] [--takers 0] [--procs 2]
+
+Starts `sandex serve` in its own process (a fresh data dir, the built-in market on: "default market
+activity"), connects `--clients` WebSocket clients from this process (permessage-deflate, as
+ccxt.pro and python-okx negotiate it), each subscribed to `books` and `trades` of `--inst`, and
+counts every frame for `--seconds`. Lag, on the same machine's clock:
+
+* trades: from the match (the trade's `ts`, the sequencer's time of the command) to delivery;
+* books: from the push's `ts` (the commit being published) to delivery.
+
+`--takers R` adds R crossing orders per second of our own (two funded users trading with each
+other through the WS `order` op) on top of the simulated market. The clients run in `--procs`
+processes, so decoding on the client side is not what the lag measures. Target: p99 trade lag < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from websockets.asyncio.client import connect
+
+from sandex.client.control import AsyncControlClient
+from sandex.domain.keys import signing
+
+TARGET_P99_MS = 50.0
+
+
+@dataclass
+class Stats:
+    frames: int = 0
+    books: int = 0
+    trades: int = 0
+    gaps: int = 0
+    trade_lag_ms: list[float] = field(default_factory=list)
+    book_lag_ms: list[float] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
+         "--rate-limits", "off", "--log-level", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )  # fmt: skip
+
+
+async def wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 30
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(f"{base}/api/v5/public/time", timeout=1)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("sandex did not start")
+
+
+async def subscriber(url: str, inst_id: str, stats: Stats, stop: asyncio.Event, ready: asyncio.Event) -> None:
+    async with connect(url, max_queue=None, open_timeout=30) as ws:
+        topics = [{"channel": "books", "instId": inst_id}, {"channel": "trades", "instId": inst_id}]
+        await ws.send(json.dumps({"op": "subscribe", "args": topics}))
+        ready.set()
+        last_seq = None
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(ws.recv(), 0.5)
+            except TimeoutError:
+                continue
+            now_ms = time.time() * 1000
+            stats.frames += 1
+            message = json.loads(raw)
+            channel = message.get("arg", {}).get("channel")
+            if "data" not in message:
+                continue
+            item = message["data"][0]
+            if channel == "trades":
+                stats.trades += 1
+                stats.trade_lag_ms.append(now_ms - int(item["ts"]))
+            elif channel == "books":
+                stats.books += 1
+                if message.get("action") == "update":
+                    stats.book_lag_ms.append(now_ms - int(item["ts"]))
+                    stats.gaps += last_seq is not None and item["prevSeqId"] != last_seq
+                last_seq = item["seqId"]
+
+
+async def takers(base: str, data_dir: Path, inst_id: str, rate: float, stop: asyncio.Event) -> None:
+    """Two funded users crossing each other at `rate` orders per second (WS `order` op)."""
+    token = AsyncControlClient.token_from(data_dir)
+    async with AsyncControlClient(base, token) as control:
+        people = []
+        for name in ("taker-a", "taker-b"):
+            user = await control.create_user(f"{name}@example.test")
+            key = await control.create_key(user.uid, perm="read_only,trade", ip="127.0.0.1")
+            await control.deposit(user.uid, "USDT", "10000000")
+            await control.deposit(user.uid, inst_id.split("-")[0], "1000")
+            people.append(key)
+    ws_url = base.replace("http", "ws") + "/ws/v5/private"
+    async with connect(ws_url, max_queue=None) as a, connect(ws_url, max_queue=None) as b:
+        for ws, key in ((a, people[0]), (b, people[1])):
+            stamp = str(int(time.time()))
+            sign = signing.sign(key.secret_key or "", signing.ws_login_prehash(stamp))
+            login = {"apiKey": key.api_key, "passphrase": key.passphrase, "timestamp": stamp, "sign": sign}
+            await ws.send(json.dumps({"op": "login", "args": [login]}))
+        px = await _mid(base, inst_id)
+        n = 0
+        while not stop.is_set():
+            maker, taker = (a, b) if n % 2 == 0 else (b, a)
+            for ws, side in ((maker, "buy"), (taker, "sell")):
+                order = {
+                    "instId": inst_id,
+                    "tdMode": "cash",
+                    "side": side,
+                    "ordType": "limit",
+                    "px": px,
+                    "sz": "0.001",
+                }
+                await ws.send(json.dumps({"id": f"o{n}{side}", "op": "order", "args": [order]}))
+            n += 1
+            await asyncio.sleep(1 / rate)
+
+
+async def _mid(base: str, inst_id: str) -> str:
+    async with httpx.AsyncClient() as http:
+        ticker = (await http.get(f"{base}/api/v5/market/ticker", params={"instId": inst_id})).json()["data"][
+            0
+        ]
+    return str(ticker["last"] or "100")
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir, port = Path(tmp) / "data", _free_port()
+        server = start_server(data_dir, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            await wait_ready(base)
+            stop = asyncio.Event()
+            feed = (
+                []
+                if not args.takers
+                else [asyncio.create_task(takers(base, data_dir, args.inst, args.takers, stop))]
+            )
+            url = f"ws://127.0.0.1:{port}/ws/v5/public"
+            shares = [args.clients // args.procs + (i < args.clients % args.procs) for i in range(args.procs)]
+            loop = asyncio.get_running_loop()
+            with concurrent.futures.ProcessPoolExecutor(args.procs) as pool:
+                jobs = [
+                    loop.run_in_executor(pool, client_process, url, args.inst, n, args.seconds)
+                    for n in shares
+                ]
+                results = await asyncio.gather(*jobs)
+            stop.set()
+            await asyncio.gather(*feed, return_exceptions=True)
+            stats = Stats()
+            for part in results:
+                for name in ("frames", "books", "trades", "gaps"):
+                    setattr(stats, name, getattr(stats, name) + getattr(part, name))
+                stats.trade_lag_ms += part.trade_lag_ms
+                stats.book_lag_ms += part.book_lag_ms
+            report(args, stats, args.seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def client_process(url: str, inst_id: str, clients: int, seconds: float) -> Stats:
+    """One process's share of the clients: connect, warm up 1 s, then count for `seconds`."""
+    return asyncio.run(_clients(url, inst_id, clients, seconds))
+
+
+async def _clients(url: str, inst_id: str, clients: int, seconds: float) -> Stats:
+    stop, stats = asyncio.Event(), Stats()
+    readies = [asyncio.Event() for _ in range(clients)]
+    tasks = [asyncio.create_task(subscriber(url, inst_id, stats, stop, r)) for r in readies]
+    await asyncio.gather(*(r.wait() for r in readies))
+    await asyncio.sleep(1.0)  # snapshots and ramp-up are not measured
+    stats.__init__()  # type: ignore[misc]
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return stats
+
+
+def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
+    print(f"{args.clients} clients on books+trades {args.inst}, {elapsed:.1f} s, takers {args.takers}/s")
+    print(f"  frames delivered: {stats.frames} ({stats.frames / elapsed:,.0f}/s over all clients)")
+    print(f"  books pushes: {stats.books} ({stats.books / elapsed:,.1f}/s), seqId gaps: {stats.gaps}")
+    print(f"  trades pushes: {stats.trades} ({stats.trades / elapsed:,.1f}/s)")
+    for name, lags in (("trade lag (match -> delivery)", stats.trade_lag_ms),
+                       ("book lag (commit -> delivery)", stats.book_lag_ms)):  # fmt: skip
+        if lags:
+            print(f"  {name}: p50 {pct(lags, 0.5):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, "
+                  f"max {max(lags):.1f} ms, mean {statistics.fmean(lags):.1f} ms")  # fmt: skip
+    p99 = pct(stats.trade_lag_ms, 0.99)
+    verdict = "OK" if p99 < TARGET_P99_MS else ("no trades" if p99 != p99 else "ABOVE TARGET")
+    print(f"  target p99 trade lag < {TARGET_P99_MS:.0f} ms: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--inst", default="BTC-USDT")
+    parser.add_argument("--takers", type=float, default=0.0, help="extra crossing orders per second")
+    parser.add_argument("--procs", type=int, default=2, help="client processes")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

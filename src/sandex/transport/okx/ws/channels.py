@@ -1,0 +1,156 @@
+"""The channels sandex serves, where each one lives, and how a subscription arg becomes a `Topic`.
+
+Routing follows OKX (reference §6.1, §6.5, §6.7): market data on `/public`, account data on
+`/private` after login, candlesticks on `/business`. A channel on the wrong URL is refused with the
+code OKX uses: 64001 (a `/business` channel elsewhere), 64002 (another channel on `/business`),
+60008 (public vs private mixed up). Unknown channels and instruments are 60018, a private channel
+before login 60011, a malformed arg 60012 quoting the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sandex.domain.instruments import Catalogue
+from sandex.domain.market.bars import BARS
+from sandex.transport.okx.ws.protocol import Kind, WsCode, WsError
+
+CANDLE_PREFIX = "candle"
+INST_TYPES = frozenset({"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "ANY"})
+# Arg fields echoed back in acks and pushes, in the order the client sent them.
+ECHOED = frozenset({"channel", "instType", "instFamily", "instId", "ccy"})
+
+TICKERS, BOOKS, BOOKS5, BBO, TRADES = "tickers", "books", "books5", "bbo-tbt", "trades"
+ORDERS, ACCOUNT, BALANCE_AND_POSITION = "orders", "account", "balance_and_position"
+BOOK_CHANNELS = frozenset({BOOKS, BOOKS5, BBO})
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    home: Kind  # the URL that serves it
+    private: bool  # needs login
+    needs_inst_id: bool = False
+    needs_inst_type: bool = False
+
+
+_PUBLIC_MARKET = ChannelSpec(Kind.PUBLIC, private=False, needs_inst_id=True)
+_CANDLES = ChannelSpec(Kind.BUSINESS, private=False, needs_inst_id=True)
+CHANNELS: Mapping[str, ChannelSpec] = {
+    TICKERS: _PUBLIC_MARKET,
+    BOOKS: _PUBLIC_MARKET,
+    BOOKS5: _PUBLIC_MARKET,
+    BBO: _PUBLIC_MARKET,
+    TRADES: _PUBLIC_MARKET,
+    ORDERS: ChannelSpec(Kind.PRIVATE, private=True, needs_inst_type=True),
+    ACCOUNT: ChannelSpec(Kind.PRIVATE, private=True),
+    BALANCE_AND_POSITION: ChannelSpec(Kind.PRIVATE, private=True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One subscription: what a session receives and how it names it back (`arg`)."""
+
+    channel: str
+    inst_id: str = ""
+    inst_type: str = ""
+    inst_family: str = ""
+    ccy: str = ""
+    arg: tuple[tuple[str, str], ...] = ()  # the echoed arg, in the client's key order
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        """Identity for subscribe/unsubscribe: the same channel and filters, whatever the key order."""
+        return (self.channel, self.inst_id, self.inst_type, self.inst_family, self.ccy)
+
+    @property
+    def echo(self) -> dict[str, str]:
+        return dict(self.arg)
+
+    @property
+    def bar(self) -> str:
+        """The bar of a candlestick channel (`candle1m` -> `1m`)."""
+        return self.channel.removeprefix(CANDLE_PREFIX)
+
+
+def spec_of(channel: str) -> ChannelSpec | None:
+    if channel.startswith(CANDLE_PREFIX):
+        return _CANDLES if channel.removeprefix(CANDLE_PREFIX) in BARS else None
+    return CHANNELS.get(channel)
+
+
+def resolve(arg: Any, kind: Kind, logged_in: bool, catalogue: Catalogue, raw: str) -> Topic | WsError:
+    """The topic an arg subscribes to, or why it cannot be served on this connection."""
+    invalid = WsError.of(WsCode.INVALID_REQUEST, request=raw[:2000])
+    fields = _string_fields(arg)
+    if fields is None or not fields.get("channel"):
+        return invalid
+    if "uly" in fields:
+        return WsError(WsCode.ULY_GONE)
+    channel = fields["channel"]
+    spec = spec_of(channel)
+    if spec is None:
+        return _not_found(fields)
+    refused = _wrong_url(spec, kind, channel) or _missing(spec, fields, invalid)
+    if refused is not None:
+        return refused
+    if spec.private and not logged_in:
+        return WsError(WsCode.LOGIN_REQUIRED)
+    if not _known(fields, catalogue):
+        return _not_found(fields)
+    echo = tuple((name, value) for name, value in fields.items() if name in ECHOED)
+    return Topic(
+        channel, fields.get("instId", ""), fields.get("instType", ""), fields.get("instFamily", ""),
+        fields.get("ccy", ""), echo,
+    )  # fmt: skip
+
+
+def _known(fields: Mapping[str, str], catalogue: Catalogue) -> bool:
+    """The instrument, instrument type and currency named, if any, exist."""
+    inst_id, inst_type, ccy = fields.get("instId"), fields.get("instType"), fields.get("ccy")
+    if inst_id and catalogue.instrument(inst_id) is None:
+        return False
+    if inst_type and inst_type not in INST_TYPES:
+        return False
+    return not (ccy and catalogue.currency(ccy) is None)
+
+
+def _string_fields(arg: Any) -> dict[str, str] | None:
+    """The arg's fields when it is an object of strings (empty values dropped), else None."""
+    if not isinstance(arg, dict):
+        return None
+    fields: dict[str, str] = {}
+    for name, value in arg.items():
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            return None
+        fields[name] = value
+    return fields
+
+
+def _wrong_url(spec: ChannelSpec, kind: Kind, channel: str) -> WsError | None:
+    if spec.home is kind:
+        return None
+    if spec.home is Kind.BUSINESS:
+        return WsError(WsCode.MOVED_TO_BUSINESS)
+    if kind is Kind.BUSINESS:
+        return WsError(WsCode.NOT_ON_BUSINESS)
+    return WsError.of(WsCode.WRONG_ENDPOINT, channel=channel)
+
+
+def _missing(spec: ChannelSpec, fields: Mapping[str, str], invalid: WsError) -> WsError | None:
+    if spec.needs_inst_id and not fields.get("instId"):
+        return invalid
+    if spec.needs_inst_type and not fields.get("instType"):
+        return invalid
+    return None
+
+
+def _not_found(fields: Mapping[str, str]) -> WsError:
+    """60018 naming what was asked for, as OKX does: `tickers,instId:BTC-INEXISTANT`."""
+    parts = [fields.get("channel", "")]
+    parts += [f"{name}:{value}" for name, value in fields.items() if name != "channel" and name in ECHOED]
+    return WsError.of(WsCode.NOT_FOUND, what=",".join(parts))

@@ -1,0 +1,43 @@
+"""What the WebSocket gateway uses, handed over by the composition root (`sandex.app`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from sandex.domain.clock import Clock
+from sandex.domain.instruments import Catalogue
+from sandex.services.accounts import AccountsService
+from sandex.services.auth import AuthService
+from sandex.services.faults import FaultInjector
+from sandex.services.keys import KeysService
+from sandex.services.market_data import MarketData
+from sandex.services.trading import TradingService
+from sandex.transport.okx.limits import RateLimits
+from sandex.transport.okx.ws.books import BookSource
+
+E = TypeVar("E")
+
+
+class EventSource(Protocol):
+    """The process's event hub (`sandex.runtime.hub.Hub`): events published after each commit."""
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]: ...
+
+
+@dataclass(slots=True)
+class WsContext:
+    clock: Clock
+    catalogue: Catalogue
+    auth: AuthService
+    trading: TradingService
+    events: EventSource
+    books: BookSource
+    rate_limits: RateLimits | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    faults: FaultInjector | None = None
+    settled: Callable[[], bool] | None = None  # True when the engines hold only committed state
+    market: MarketData | None = None  # tickers and candles (None: those channels stay silent)
+    keys: KeysService | None = None  # re-reads keys changed by another process (4007)
+    accounts: AccountsService | None = None

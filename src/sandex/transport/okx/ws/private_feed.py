@@ -1,0 +1,241 @@
+"""Private pushes after login: `orders`, `account` and `balance_and_position` (reference §6.5).
+
+* `orders`: nothing on subscribe; one push per commit with the latest state of each order that
+  changed, as the REST order object plus OKX's per-update fill fields (`fillFee`, `execType`...),
+  filled in only when the update carries a fill. Filters: `instType` (SPOT or ANY match sandex's
+  spot orders), `instId`.
+* `account`: a snapshot on subscribe (`eventType` snapshot), then `event_update` with the
+  currencies that changed. Balances are read back from committed state (a worker thread, one read
+  at a time per account), so a push shows exactly what REST `account/balance` would.
+* `balance_and_position`: a snapshot on subscribe, then the changed cash balances per commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.instruments import Catalogue
+from sandex.domain.matching.order import OrdState
+from sandex.domain.money import format_decimal
+from sandex.services.trading import TradingService
+from sandex.services.trading_mapping import amount, order_view, plain
+from sandex.services.trading_ports import BalancesChanged, OrderRecord, OrdersChanged
+from sandex.services.trading_views import (
+    AccountBalanceView,
+    CurrencyBalance,
+    LedgerAccountKind,
+    Trader,
+)
+from sandex.transport.okx.account_wire import balance_wire
+from sandex.transport.okx.trade_wire import order_wire
+from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, ORDERS, Topic
+from sandex.transport.okx.ws.protocol import conn_count, push
+from sandex.transport.okx.ws.pushes import Pusher
+from sandex.transport.okx.ws.sessions import Session, SessionRegistry
+
+log = logging.getLogger("sandex.ws")
+
+SPOT_TYPES = frozenset({"SPOT", "ANY"})
+_FINISHED = frozenset({OrdState.FILLED, OrdState.CANCELED})
+_TRADING = LedgerAccountKind.TRADING
+_NO_FILL = {"tradeId": "", "fillPx": "", "fillSz": "0", "fillTime": ""}
+_EMPTY_FILL_EXTRAS = ("fillPxVol", "fillPxUsd", "fillMarkVol", "fillFwdPx", "fillMarkPx", "fillIdxPx")
+FILLED, TRANSFERRED, SNAPSHOT, EVENT_UPDATE = "filled", "transferred", "snapshot", "event_update"
+
+
+class PrivateFeed:
+    def __init__(
+        self, registry: SessionRegistry, pusher: Pusher, catalogue: Catalogue, trading: TradingService
+    ) -> None:
+        self._registry = registry
+        self._pusher = pusher
+        self._catalogue = catalogue
+        self._trading = trading
+        self._fees: dict[int, int] = {}  # ordId -> fee charged as of its last update (fillFee = the step)
+        self._dirty: dict[tuple[Environment, int], set[str]] = {}  # account pushes owed, by user
+        self._reading: set[tuple[Environment, int]] = set()
+        self._filled_users: set[tuple[Environment, int]] = set()  # users whose orders filled this commit
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- orders ----------------------------------------------------------------------------------
+    def on_orders(self, event: OrdersChanged) -> None:
+        environment = event.environment
+        by_user: dict[int, list[OrderRecord]] = {}
+        for update in event.updates:
+            by_user.setdefault(update.user_id, []).append(update.order)
+        for user_id, records in by_user.items():
+            sessions = self._registry.of_user(environment, user_id)
+            if not sessions:
+                continue
+            items = [self._order_item(record) for record in records]
+            if any(item["tradeId"] for item in items):
+                self._filled_users.add((environment, user_id))
+            self._push_orders(sessions, records, items)
+
+    def _push_orders(self, sessions: Iterable[Session], records: list[OrderRecord], items: list[Any]) -> None:
+        for session in tuple(sessions):
+            for topic in [t for t in session.topics.values() if t.channel == ORDERS]:
+                chosen = [
+                    item for record, item in zip(records, items, strict=True) if _matches(topic, record)
+                ]
+                if chosen:
+                    self._pusher.send(session, ORDERS, push(self._arg(session, topic), chosen))
+
+    def _order_item(self, record: OrderRecord) -> dict[str, Any]:
+        item = order_wire(order_view(record, self._catalogue))
+        fee_before = self._fees.get(record.ord_id)
+        if record.state in _FINISHED:
+            self._fees.pop(record.ord_id, None)
+        else:
+            self._fees[record.ord_id] = record.fee
+        filled_now = record.last_trade_id is not None and record.last_fill_time == record.u_time
+        if not filled_now:
+            item.update(_NO_FILL)
+            item.update(fillFee="0", fillFeeCcy="", fillPnl="0", execType="")
+        else:
+            item.update(
+                fillFee=format_decimal(-_fill_fee(record, fee_before)),
+                fillFeeCcy=record.fee_ccy,
+                fillPnl="0",
+                execType="T" if record.last_fill_time == record.c_time else "M",
+            )
+        item.update(dict.fromkeys(_EMPTY_FILL_EXTRAS, ""))
+        item.update(fillNotionalUsd="", notionalUsd="", amendResult="", reqId="", code="0", msg="",
+                    lastPx="", amendSource="")  # fmt: skip
+        return item
+
+    # --- balances --------------------------------------------------------------------------------
+    def on_balances(self, event: BalancesChanged) -> None:
+        environment = event.environment
+        changed: dict[int, dict[str, Any]] = {}
+        for update in event.updates:
+            if update.kind is _TRADING and self._registry.of_user(environment, update.user_id):
+                changed.setdefault(update.user_id, {})[update.balance.ccy] = update.balance
+        for user_id, balances in changed.items():
+            sessions = self._registry.of_user(environment, user_id)
+            self._push_cash(environment, user_id, sessions, balances)
+            if any(t.channel == ACCOUNT for s in sessions for t in s.topics.values()):
+                self._owe_account(environment, user_id, balances.keys())
+        # the commit's orders came first (`on_orders`); what they said about fills is used up now
+        self._filled_users = {key for key in self._filled_users if key[0] is not environment}
+
+    def _push_cash(
+        self, environment: Environment, user_id: int, sessions: Iterable[Session], balances: dict[str, Any]
+    ) -> None:
+        kind = FILLED if (environment, user_id) in self._filled_users else TRANSFERRED
+        bal_data = [
+            {
+                "ccy": ccy,
+                "cashBal": format_decimal(amount(b.available + b.frozen)),
+                "uTime": str(b.updated_ms),
+            }
+            for ccy, b in sorted(balances.items())
+        ]
+        if not bal_data:
+            return
+        for session in tuple(sessions):
+            for topic in [t for t in session.topics.values() if t.channel == BALANCE_AND_POSITION]:
+                data = [{"pTime": str(max(int(b["uTime"]) for b in bal_data)), "eventType": kind,
+                         "balData": bal_data, "posData": [], "trades": []}]  # fmt: skip
+                self._pusher.send(session, BALANCE_AND_POSITION, push(self._arg(session, topic), data))
+
+    def _owe_account(self, environment: Environment, user_id: int, ccys: Iterable[str]) -> None:
+        key = (environment, user_id)
+        self._dirty.setdefault(key, set()).update(ccys)
+        if key not in self._reading:
+            self._reading.add(key)
+            self._spawn(self._send_account_updates(key))
+
+    async def _send_account_updates(self, key: tuple[Environment, int]) -> None:
+        """One reader per account: coalesces changes that arrive while a read is running."""
+        environment, user_id = key
+        try:
+            while ccys := self._dirty.pop(key, None):
+                view = await asyncio.to_thread(self._trading.balances, Trader(user_id, environment))
+                for session in tuple(self._registry.of_user(environment, user_id)):
+                    for topic in [t for t in session.topics.values() if t.channel == ACCOUNT]:
+                        self._send_balance(session, topic, view, ccys, EVENT_UPDATE)
+        except Exception:  # a push is best effort; the next change tries again
+            log.exception("account push failed")
+        finally:
+            self._reading.discard(key)
+
+    # --- subscriptions ---------------------------------------------------------------------------
+    async def subscribed(self, session: Session, topic: Topic) -> None:
+        """What a private subscriber gets at once: its connection count, and balance snapshots."""
+        principal = session.principal
+        if principal is None:
+            return
+        if topic.channel in (ORDERS, ACCOUNT, BALANCE_AND_POSITION):
+            count = self._registry.count_on(session.environment, principal.user_id, topic.channel)
+            session.send(conn_count(topic.channel, count, session.conn_id))
+        if topic.channel not in (ACCOUNT, BALANCE_AND_POSITION):
+            return
+        trader = Trader(principal.user_id, session.environment)
+        view = await asyncio.to_thread(self._trading.balances, trader)
+        if topic.channel == ACCOUNT:
+            self._send_balance(session, topic, view, None, SNAPSHOT)
+        else:
+            bal_data = [{"ccy": d.ccy, "cashBal": format_decimal(d.total), "uTime": str(d.u_time)}
+                        for d in view.details]  # fmt: skip
+            data = [{"pTime": str(view.u_time), "eventType": SNAPSHOT, "balData": bal_data, "posData": [],
+                     "trades": []}]  # fmt: skip
+            self._pusher.send(session, BALANCE_AND_POSITION, push(self._arg(session, topic), data))
+
+    def _send_balance(
+        self, session: Session, topic: Topic, view: AccountBalanceView, ccys: set[str] | None, kind: str
+    ) -> None:
+        details = _details_for(view, ccys, topic.ccy)
+        if ccys is not None and not details:
+            return
+        data = [balance_wire(AccountBalanceView(view.total_eq, view.u_time, details))]
+        extra: dict[str, Any] = {"eventType": kind}
+        if kind == SNAPSHOT:
+            extra.update(curPage=1, lastPage=True)
+        self._pusher.send(session, ACCOUNT, push(self._arg(session, topic), data, **extra))
+
+    def _arg(self, session: Session, topic: Topic) -> dict[str, str]:
+        arg = topic.echo
+        if session.principal is not None:
+            arg["uid"] = session.principal.uid
+        return arg
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _matches(topic: Topic, record: OrderRecord) -> bool:
+    if topic.inst_type not in SPOT_TYPES or topic.inst_family:
+        return False
+    return not topic.inst_id or topic.inst_id == record.inst_id
+
+
+def _fill_fee(record: OrderRecord, fee_before: int | None) -> Decimal:
+    """The fee of the update's fill: the step from the last update seen, else pro rata to the fill."""
+    if fee_before is not None:
+        return amount(record.fee - fee_before)
+    total = amount(record.fee)
+    if not record.acc_fill_sz or record.last_fill_sz == record.acc_fill_sz:
+        return total
+    return plain(total * (record.last_fill_sz or Decimal(0)) / record.acc_fill_sz)
+
+
+def _details_for(view: AccountBalanceView, ccys: set[str] | None, only: str) -> list[CurrencyBalance]:
+    """The currencies to show: all (snapshot) or the changed ones, a zero row for one now empty."""
+    wanted = None if ccys is None else set(ccys)
+    if only:
+        wanted = {only} if wanted is None else wanted & {only}
+    if wanted is None:
+        return list(view.details)
+    shown = [d for d in view.details if d.ccy in wanted]
+    gone = wanted - {d.ccy for d in shown}
+    zero = Decimal(0)
+    shown += [CurrencyBalance(ccy, zero, zero, zero, zero, view.u_time) for ccy in sorted(gone)]
+    return shown

@@ -1,0 +1,33 @@
+"""Handing frames to sessions, with the WebSocket faults a test may have injected.
+
+A test asks the control API to drop, duplicate or cut pushes of one channel (or one op's reply);
+`decide_ws(channel, api_key)` answers per frame and per session, so a fault can target one key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sandex.services.faults import FaultInjector, FaultKind
+from sandex.transport.okx.ws.protocol import Close
+from sandex.transport.okx.ws.sessions import Session
+
+
+class Pusher:
+    def __init__(self, faults: FaultInjector | None) -> None:
+        self._faults = faults
+
+    def send(self, session: Session, channel: str, frame: str) -> None:
+        fault = None if self._faults is None else self._faults.decide_ws(channel, session.api_key)
+        if fault is None:
+            session.send(frame)
+        elif fault is FaultKind.WS_DUPLICATE:
+            session.send(frame)
+            session.send(frame)
+        elif fault is FaultKind.WS_DISCONNECT:
+            session.close(Close.ABNORMAL)
+        # FaultKind.WS_DROP: the frame is lost
+
+    def fan_out(self, sessions: Iterable[Session], channel: str, frame: str) -> None:
+        for session in tuple(sessions):
+            self.send(session, channel, frame)

@@ -1,0 +1,159 @@
+"""WebSocket sessions: one per connection, and the registry that finds them for a push.
+
+A session never writes to its socket directly: frames go into its outbox and one writer task per
+connection sends them in order, so a push built on the sequencer's task costs a queue append per
+subscriber. A client that does not read fills its outbox; past `OUTBOX_LIMIT` frames the session is
+closed with 4005 ("buffer full") instead of letting the server's memory grow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from starlette.websockets import WebSocket
+
+from sandex.domain.accounts.model import Environment
+from sandex.services.auth import Principal
+from sandex.transport.okx.ws.channels import Topic
+from sandex.transport.okx.ws.protocol import CLOSE_REASONS, Close, Kind
+
+OUTBOX_LIMIT = 20_000  # frames waiting for a slow reader before the connection is closed (4005)
+
+K = TypeVar("K")
+TopicKey = tuple[str, str, str, str, str]
+MarketKey = tuple[Environment, str, str]  # (environment, channel, instId)
+
+
+@dataclass(frozen=True, slots=True)
+class _CloseFrame:
+    code: int
+    reason: str
+
+
+class Session:
+    def __init__(self, conn_id: str, kind: Kind, environment: Environment, ip: str) -> None:
+        self.conn_id = conn_id
+        self.kind = kind
+        self.environment = environment
+        self.ip = ip
+        self.principal: Principal | None = None
+        self.topics: dict[TopicKey, Topic] = {}
+        self.last_activity = time.monotonic()  # last frame in or out: the 30 s idle rule reads it
+        self.closing: int | None = None
+        self._outbox: asyncio.Queue[str | _CloseFrame] = asyncio.Queue()
+
+    @property
+    def api_key(self) -> str | None:
+        return None if self.principal is None else self.principal.api_key
+
+    def send(self, frame: str) -> None:
+        """Queue a frame (never blocks); an overflowing outbox closes the session with 4005."""
+        if self.closing is not None:
+            return
+        if self._outbox.qsize() >= OUTBOX_LIMIT:
+            self.close(Close.BUFFER_FULL)
+            return
+        self._outbox.put_nowait(frame)
+
+    def close(self, code: Close) -> None:
+        """Close after the frames already queued (the client reads why in the close frame)."""
+        if self.closing is None:
+            self.closing = code
+            self._outbox.put_nowait(_CloseFrame(code, CLOSE_REASONS[code]))
+
+    async def write(self, websocket: WebSocket) -> None:
+        """The writer task: send queued frames in order until a close frame or a dead socket."""
+        while True:
+            frame = await self._outbox.get()
+            if isinstance(frame, _CloseFrame):
+                with contextlib.suppress(Exception):  # the peer may be gone already
+                    await websocket.close(frame.code, frame.reason)
+                return
+            await websocket.send_text(frame)
+            self.last_activity = time.monotonic()
+
+
+class SessionRegistry:
+    """Every open session, indexed by what pushes and key changes look them up by."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, Session] = {}
+        self._market: dict[MarketKey, set[Session]] = {}
+        self._users: dict[tuple[Environment, int], set[Session]] = {}
+        self._keys: dict[str, set[Session]] = {}
+
+    def add(self, session: Session) -> None:
+        self.sessions[session.conn_id] = session
+
+    def remove(self, session: Session) -> None:
+        self.sessions.pop(session.conn_id, None)
+        for topic in list(session.topics.values()):
+            self.unsubscribe(session, topic)
+        if session.principal is not None:
+            _discard(self._users, (session.environment, session.principal.user_id), session)
+            _discard(self._keys, session.principal.api_key, session)
+
+    def logged_in(self, session: Session, principal: Principal) -> None:
+        session.principal = principal
+        self._users.setdefault((session.environment, principal.user_id), set()).add(session)
+        self._keys.setdefault(principal.api_key, set()).add(session)
+
+    def subscribe(self, session: Session, topic: Topic) -> bool:
+        """Add the topic; False when the session already had it (acked again, no second stream)."""
+        if topic.key in session.topics:
+            session.topics[topic.key] = topic
+            return False
+        session.topics[topic.key] = topic
+        if topic.inst_id and not topic.inst_type:
+            self._market.setdefault((session.environment, topic.channel, topic.inst_id), set()).add(session)
+        return True
+
+    def unsubscribe(self, session: Session, topic: Topic) -> bool:
+        if session.topics.pop(topic.key, None) is None:
+            return False
+        if topic.inst_id and not topic.inst_type:
+            _discard(self._market, (session.environment, topic.channel, topic.inst_id), session)
+        return True
+
+    # --- lookups for pushes ----------------------------------------------------------------------
+    def market(self, environment: Environment, channel: str, inst_id: str) -> set[Session]:
+        return self._market.get((environment, channel, inst_id), _EMPTY)
+
+    def watched(self) -> Iterable[MarketKey]:
+        """Every (environment, channel, instId) someone is subscribed to."""
+        return self._market.keys()
+
+    def of_user(self, environment: Environment, user_id: int) -> set[Session]:
+        return self._users.get((environment, user_id), _EMPTY)
+
+    def of_key(self, api_key: str) -> set[Session]:
+        return self._keys.get(api_key, _EMPTY)
+
+    def principals(self) -> list[Principal]:
+        """One principal per key some session is logged in with."""
+        found = (next(iter(sessions)).principal for sessions in self._keys.values() if sessions)
+        return [p for p in found if p is not None]
+
+    def count_on(self, environment: Environment, user_id: int, channel: str) -> int:
+        """How many of the user's connections are subscribed to a private channel."""
+        return sum(
+            1
+            for s in self.of_user(environment, user_id)
+            if any(t.channel == channel for t in s.topics.values())
+        )
+
+
+_EMPTY: set[Session] = set()
+
+
+def _discard(index: dict[K, set[Session]], key: K, session: Session) -> None:
+    found = index.get(key)
+    if found is not None:
+        found.discard(session)
+        if not found:
+            del index[key]

@@ -1,0 +1,169 @@
+"""Private channels after login: `orders` (with fill fields), `account`, `balance_and_position`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ws_support import Conn, World, is_push, limit, open_ws
+
+
+async def _logged_in(world: World, ws: Conn, who: str = "alice") -> None:
+    creds = getattr(world, who)
+    assert (await ws.login(creds))["code"] == "0"
+
+
+async def test_orders_nothing_on_subscribe_then_every_state(world: World) -> None:
+    async with open_ws(world.url("private")) as alice, open_ws(world.url("private")) as bob:
+        await _logged_in(world, alice)
+        await _logged_in(world, bob, "bob")
+        acks = await alice.subscribe({"channel": "orders", "instType": "SPOT", "instId": "BTC-USDT"})
+        assert acks[0]["arg"] == {"channel": "orders", "instType": "SPOT", "instId": "BTC-USDT"}
+        count = await alice.expect(lambda m: m.get("event") == "channel-conn-count")
+        assert count == {"event": "channel-conn-count", "channel": "orders", "connCount": "1",
+                         "connId": acks[0]["connId"]}  # fmt: skip
+        await alice.quiet(is_push("orders"), 0.3)
+
+        placed = await alice.op("order", [limit("buy", "50000", "0.01", clOrdId="ws1")])
+        ord_id = placed["data"][0]["ordId"]
+        live = await alice.expect(is_push("orders"))
+        assert live["arg"] == {
+            "channel": "orders",
+            "instType": "SPOT",
+            "instId": "BTC-USDT",
+            "uid": world.alice.uid,
+        }
+        order = live["data"][0]
+        assert (order["ordId"], order["clOrdId"], order["state"], order["fillSz"], order["tradeId"]) == (
+            ord_id, "ws1", "live", "0", ""
+        )  # fmt: skip
+        assert order["execType"] == "" and order["fillFee"] == "0" and order["code"] == "0"
+
+        await bob.op("order", [limit("sell", "50000", "0.004")])
+        partial = (await alice.expect(is_push("orders")))["data"][0]
+        assert partial["state"] == "partially_filled" and partial["accFillSz"] == "0.004"
+        assert (partial["fillSz"], partial["fillPx"], partial["execType"]) == ("0.004", "50000", "M")
+        assert partial["tradeId"].isdigit() and partial["fillFeeCcy"] == "BTC"
+        assert partial["fillFee"] == "-0.0000032"  # 0.08% maker fee on 0.004 BTC, negative = charged
+        assert partial["fillTime"] == partial["uTime"]
+
+        await alice.op("cancel-order", [{"instId": "BTC-USDT", "ordId": ord_id}], request_id="2")
+        canceled = (await alice.expect(is_push("orders")))["data"][0]
+        assert canceled["state"] == "canceled" and canceled["cancelSource"] == "1"
+        assert canceled["fillSz"] == "0" and canceled["tradeId"] == "" and canceled["accFillSz"] == "0.004"
+
+
+async def test_a_taker_fill_is_exec_type_t(world: World) -> None:
+    async with open_ws(world.url("private")) as alice, open_ws(world.url("private")) as bob:
+        await _logged_in(world, alice)
+        await _logged_in(world, bob, "bob")
+        await alice.subscribe({"channel": "orders", "instType": "ANY"})
+        await bob.op("order", [limit("sell", "51000", "0.002")])
+        await alice.op("order", [limit("buy", "51000", "0.002")])
+        filled = (await alice.expect(lambda m: is_push("orders")(m) and m["data"][0]["state"] == "filled"))[
+            "data"
+        ][0]
+        assert filled["execType"] == "T" and filled["fillSz"] == "0.002"
+        assert filled["fillFee"] == "-0.000002"  # 0.10% taker fee on 0.002 BTC
+
+
+@pytest.mark.parametrize(("arg", "pushed"), [
+    ({"channel": "orders", "instType": "MARGIN"}, False),
+    ({"channel": "orders", "instType": "ANY", "instId": "ETH-USDT"}, False),
+    ({"channel": "orders", "instType": "ANY", "instId": "BTC-USDT"}, True),
+    ({"channel": "orders", "instType": "SPOT"}, True),
+])  # fmt: skip
+async def test_orders_filters(world: World, arg: dict[str, str], pushed: bool) -> None:
+    async with open_ws(world.url("private")) as alice:
+        await _logged_in(world, alice)
+        await alice.subscribe(arg)
+        await alice.op("order", [limit("buy", "20000", "0.001")])
+        if pushed:
+            await alice.expect(is_push("orders"))
+        else:
+            await alice.quiet(is_push("orders"), 0.4)
+
+
+async def test_other_users_orders_are_not_pushed(world: World) -> None:
+    async with open_ws(world.url("private")) as alice, open_ws(world.url("private")) as bob:
+        await _logged_in(world, alice)
+        await _logged_in(world, bob, "bob")
+        await alice.subscribe({"channel": "orders", "instType": "ANY"})
+        await bob.op("order", [limit("sell", "200000", "0.001")])
+        await alice.quiet(is_push("orders"), 0.4)
+
+
+async def test_account_snapshot_then_updates(world: World) -> None:
+    async with open_ws(world.url("private")) as alice:
+        await _logged_in(world, alice)
+        await alice.subscribe({"channel": "account"})
+        snap = await alice.expect(is_push("account"))
+        assert list(snap) == ["arg", "eventType", "curPage", "lastPage", "data"]
+        assert snap["eventType"] == "snapshot" and snap["curPage"] == 1 and snap["lastPage"] is True
+        assert snap["arg"] == {"channel": "account", "uid": world.alice.uid}
+        usdt = _detail(snap["data"][0], "USDT")
+        before = float(usdt["availBal"])
+        await alice.op("order", [limit("buy", "10000", "0.01")])
+        update = await alice.expect(is_push("account"))
+        assert update["eventType"] == "event_update"
+        usdt = _detail(update["data"][0], "USDT")
+        assert float(usdt["availBal"]) == pytest.approx(before - 100)
+        assert float(usdt["frozenBal"]) >= 100
+        assert [d["ccy"] for d in update["data"][0]["details"]] == ["USDT"]
+
+
+async def test_account_ccy_filter(world: World) -> None:
+    async with open_ws(world.url("private")) as bob:
+        await _logged_in(world, bob, "bob")
+        await bob.subscribe({"channel": "account", "ccy": "BTC"})
+        snap = await bob.expect(is_push("account"))
+        assert [d["ccy"] for d in snap["data"][0]["details"]] == ["BTC"]
+        assert snap["arg"]["ccy"] == "BTC"
+        await bob.op("order", [limit("buy", "1", "1")])  # freezes USDT only
+        await bob.quiet(is_push("account"), 0.4)
+
+
+async def test_balance_and_position(world: World) -> None:
+    async with open_ws(world.url("private")) as bob:
+        await _logged_in(world, bob, "bob")
+        await bob.subscribe({"channel": "balance_and_position"})
+        snap = await bob.expect(is_push("balance_and_position"))
+        item = snap["data"][0]
+        assert item["eventType"] == "snapshot" and item["posData"] == []
+        assert {b["ccy"] for b in item["balData"]} >= {"BTC", "USDT"}
+        async with open_ws(world.url("private")) as alice:
+            await _logged_in(world, alice)
+            await alice.op("order", [limit("buy", "60000", "0.001")])
+            await bob.op("order", [limit("sell", "60000", "0.001")])
+        update = await bob.expect(
+            lambda m: is_push("balance_and_position")(m) and m["data"][0]["eventType"] == "filled"
+        )
+        assert {b["ccy"] for b in update["data"][0]["balData"]} == {"BTC", "USDT"}
+
+
+def _detail(account: dict[str, Any], ccy: str) -> dict[str, Any]:
+    return next(d for d in account["details"] if d["ccy"] == ccy)
+
+
+async def test_pushes_only_follow_a_commit(world: World) -> None:
+    """A command whose commit fails is never pushed (and its caller gets 50026)."""
+    store = world.server.runtime.trading.store
+    real_write = store.write
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    async with open_ws(world.url("private")) as alice, open_ws(world.url("public")) as market:
+        await _logged_in(world, alice)
+        await alice.subscribe({"channel": "orders", "instType": "ANY"}, {"channel": "account"})
+        await alice.expect(is_push("account"))
+        await market.subscribe({"channel": "books", "instId": "ADA-USDT"})
+        await market.expect(is_push("books"))
+        store.write = failing
+        try:
+            reply = await alice.op("order", [limit("buy", "0.1", "100", "ADA-USDT")])
+        finally:
+            store.write = real_write
+        assert reply["code"] == "50026" and reply["data"] == []
+        await alice.quiet(lambda m: is_push("orders")(m) or is_push("account")(m), 0.5)
+        await market.quiet(is_push("books"), 0.1)

@@ -1,0 +1,53 @@
+"""The "Send code" button and the embedded outbox at /dev/mail (local mode only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console_support import Console, Visitor, console
+
+
+async def test_send_code_answers_the_page_script_and_mail_shows_the_code(
+    app: Console, alice: Visitor
+) -> None:
+    await alice.get("/account/api/new")
+    sent = await alice.post("/account/email-code", {"purpose": "api_key_create"}, accept="application/json")
+    assert sent.json() == {"ok": True, "message": "Code sent to a•••e@example.com.", "mailbox": "/dev/mail"}
+    mail = await alice.get("/dev/mail")
+    assert "your verification code" in mail.text and "create an API key" in mail.text
+    assert len(await alice.newest_mail_code()) == 6
+    unknown = await alice.post("/account/email-code", {"purpose": "login"}, accept="application/json")
+    assert unknown.json()["ok"] is False and unknown.json()["message"] == "Unknown kind of code."
+
+
+async def test_without_script_send_code_goes_back_to_the_form(alice: Visitor) -> None:
+    await alice.get("/account/api/new")
+    sent = await alice.post(
+        "/account/email-code", {"purpose": "api_key_create", "return_to": "/account/api/new"}
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == "/account/api/new?notice=code-sent"
+    elsewhere = await alice.post(
+        "/account/email-code", {"purpose": "api_key_create", "return_to": "//evil.test"}
+    )
+    assert elsewhere.headers["location"] == "/account?notice=code-sent"
+
+
+async def test_each_user_sees_only_their_own_mail(app: Console, alice: Visitor) -> None:
+    await alice.get("/account/api/new")
+    await alice.post("/account/email-code", {"purpose": "api_key_create"}, accept="application/json")
+    async with app.visitor() as bob:
+        await bob.sign_up("bob@example.com")
+        page = await bob.get("/dev/mail")
+        assert page.status_code == 200 and "No mail yet" in page.text
+    async with app.visitor() as anonymous:
+        page = await anonymous.get("/dev/mail")
+        assert page.status_code == 303 and page.headers["location"] == "/login?next=/dev/mail"
+
+
+async def test_dev_mail_does_not_exist_when_smtp_is_configured(tmp_path: Path) -> None:
+    async with console(tmp_path, smtp_url="smtp://127.0.0.1:1") as app, app.visitor() as visitor:
+        assert (await visitor.get("/dev/mail")).status_code == 404
+        await visitor.sign_up()
+        page = await visitor.get("/dev/mail")
+        assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+        assert "/dev/mail" not in (await visitor.get("/account")).text  # and no link to it

@@ -1,1 +1,2 @@
-"""Helpers for testing bots and integrations against sandex (grows into the pytest plugin)."""
+"""Testing bots and integrations against sandex: the pytest plugin (`plugin`), a threaded server
+(`server`), and the handles its fixtures hand out (`handles`, `inprocess`, `targets`)."""

@@ -1,0 +1,281 @@
+"""An async client for sandex's control API (`/sandex/v1/...`): users, keys, money, clock, faults, reset.
+
+    async with AsyncControlClient(base_url, admin_token) as control:
+        user = await control.create_user("bot@example.test")
+        key = await control.create_key(user.uid, perm="read_only,trade")
+        await control.deposit(user.uid, "USDT", "10000")
+        await control.inject_error("50011", route="POST /api/v5/trade/order", times=2)
+
+The admin token is in the server's data dir (`admin-token`, see `AsyncControlClient.token_from`) or
+its settings. A refusal raises `ControlError`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from sandex.client.errors import ControlError, HttpError
+from sandex.client.models import ApiKey, ClockState, Deposit, Fault, FaultEvent, User
+
+PREFIX = "/sandex/v1"
+ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105 - a file name
+
+
+class AsyncControlClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + PREFIX,
+            timeout=timeout,
+            transport=transport,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    @staticmethod
+    def token_from(data_dir: str | Path) -> str:
+        """The admin token a server with this data dir made on its first start."""
+        return (Path(data_dir) / ADMIN_TOKEN_FILE).read_text(encoding="ascii").strip()
+
+    async def __aenter__(self) -> AsyncControlClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """The decoded JSON answer; raises `ControlError` for a refusal."""
+        query = {name: value for name, value in params.items() if value is not None}
+        response = await self._http.request(method, path, json=body, params=query or None)
+        try:
+            answer = response.json()
+        except ValueError:
+            raise HttpError(response.status_code, response.text) from None
+        if response.is_success:
+            return answer
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        raise ControlError(
+            response.status_code,
+            str(error.get("reason", "error")),
+            str(error.get("message", response.text)),
+            error.get("code"),
+            error.get("field"),
+        )
+
+    # --- users -----------------------------------------------------------------------------------
+    async def status(self) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.call("GET", "/status")
+        return answer
+
+    async def create_user(self, email: str, password: str | None = None) -> User:
+        """A master account; without `password` sandex picks one (returned in `User.password`)."""
+        return User.of(await self.call("POST", "/users", {"email": email, "password": password}))
+
+    async def list_users(self) -> list[User]:
+        return [User.of(row) for row in (await self.call("GET", "/users"))["users"]]
+
+    async def get_user(self, uid: str) -> User:
+        return User.of(await self.call("GET", f"/users/{uid}"))
+
+    async def freeze_user(self, uid: str) -> User:
+        return User.of(await self.call("POST", f"/users/{uid}/status", {"status": "frozen"}))
+
+    async def unfreeze_user(self, uid: str) -> User:
+        return User.of(await self.call("POST", f"/users/{uid}/status", {"status": "active"}))
+
+    async def create_subaccount(self, uid: str, name: str, label: str = "") -> User:
+        return User.of(await self.call("POST", f"/users/{uid}/subaccounts", {"name": name, "label": label}))
+
+    async def list_subaccounts(self, uid: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = (await self.call("GET", f"/users/{uid}/subaccounts"))["subaccounts"]
+        return rows
+
+    # --- keys ------------------------------------------------------------------------------------
+    async def create_key(
+        self,
+        uid: str,
+        *,
+        perm: str = "read_only",
+        ip: str = "",
+        label: str | None = None,
+        passphrase: str | None = None,
+        demo: bool = False,
+        expires_ms: int | None = None,
+    ) -> ApiKey:
+        """An active key; the answer (only this one) carries the secret: `key.credentials`."""
+        body = {"perm": perm, "ip": ip, "label": label, "passphrase": passphrase, "demo": demo,
+                "expires_ms": expires_ms}  # fmt: skip
+        return ApiKey.of(await self.call("POST", f"/users/{uid}/keys", body))
+
+    async def list_keys(self, uid: str) -> list[ApiKey]:
+        return [ApiKey.of(row) for row in (await self.call("GET", f"/users/{uid}/keys"))["keys"]]
+
+    async def get_key(self, api_key: str) -> ApiKey:
+        return ApiKey.of(await self.call("GET", f"/keys/{api_key}"))
+
+    async def revoke_key(self, api_key: str) -> ApiKey:
+        return ApiKey.of(await self.call("POST", f"/keys/{api_key}/revoke"))
+
+    async def delete_key(self, api_key: str) -> ApiKey:
+        return ApiKey.of(await self.call("DELETE", f"/keys/{api_key}"))
+
+    # --- money -----------------------------------------------------------------------------------
+    async def deposit(
+        self, uid: str, ccy: str, amount: str | int | Decimal, *, demo: bool = False
+    ) -> Deposit:
+        """Credit the user's trading account (demo: its demo-trading account)."""
+        body = {"ccy": ccy, "amount": _exact(amount), "demo": demo}
+        return Deposit.of(await self.call("POST", f"/users/{uid}/deposits", body))
+
+    # --- market ----------------------------------------------------------------------------------
+    async def market(self, command: str, inst_id: str = "", **args: Any) -> list[dict[str, Any]]:
+        """A market control (`set`, `shift`, `widen`, `drain`, `halt`, `resume`, `freeze`, `unfreeze`,
+        `show`, `import`); the markets it touched, as `{"instId", "refPx", "state", "frozen", ...}`."""
+        body = {"command": command, "inst_id": inst_id, **{k: v for k, v in args.items() if v is not None}}
+        markets: list[dict[str, Any]] = (await self.call("POST", "/market", body))["markets"]
+        return markets
+
+    async def markets(self) -> list[dict[str, Any]]:
+        markets: list[dict[str, Any]] = (await self.call("GET", "/market"))["markets"]
+        return markets
+
+    async def set_price(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
+        """Jump the reference (and ticker) price of `inst_id`; the market maker re-quotes around it."""
+        return (await self.market("set", inst_id, value=_exact(px)))[0]
+
+    async def shift_price(
+        self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0
+    ) -> dict[str, Any]:
+        """Move the price by `pct` percent (negative: down), at once or linearly over `over_ms`."""
+        return (await self.market("shift", inst_id, value=_exact(pct), over_ms=over_ms))[0]
+
+    async def freeze_market(self) -> None:
+        """Stop every random price move and the simulated takers (quotes stay)."""
+        await self.market("freeze")
+
+    async def unfreeze_market(self) -> None:
+        await self.market("unfreeze")
+
+    # --- clock -----------------------------------------------------------------------------------
+    async def clock(self) -> ClockState:
+        return ClockState.of(await self.call("GET", "/clock"))
+
+    async def advance_clock(self, *, ms: int = 0, seconds: float = 0, days: float = 0) -> ClockState:
+        body = {"ms": ms, "seconds": seconds, "days": days}
+        return ClockState.of(await self.call("POST", "/clock/advance", body))
+
+    async def set_clock(self, now_ms: int) -> ClockState:
+        return ClockState.of(await self.call("POST", "/clock/set", {"now_ms": now_ms}))
+
+    async def freeze_clock(self, at_ms: int | None = None) -> ClockState:
+        return ClockState.of(await self.call("POST", "/clock/freeze", {"at_ms": at_ms}))
+
+    async def resume_clock(self) -> ClockState:
+        return ClockState.of(await self.call("POST", "/clock/resume"))
+
+    # --- faults ----------------------------------------------------------------------------------
+    async def add_fault(self, kind: str, **spec: Any) -> Fault:
+        """Any fault (`kind`: error, http, latency, ws_drop, ws_duplicate, ws_disconnect); see
+        `inject_error`, `inject_http` and `inject_latency` for the common ones."""
+        body = {"kind": kind, **{name: value for name, value in spec.items() if value is not None}}
+        return Fault.of(await self.call("POST", "/faults", body))
+
+    async def inject_error(
+        self,
+        code: str,
+        *,
+        route: str | None = None,
+        api_key: str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+        msg: str | None = None,
+        latency_ms: int = 0,
+    ) -> Fault:
+        """OKX error `code` on matching requests (all, without `times`/`probability`) until removed."""
+        return await self.add_fault(
+            "error", code=code, route=route, api_key=api_key, times=times, probability=probability,
+            seed=seed, msg=msg, latency_ms=latency_ms,
+        )  # fmt: skip
+
+    async def inject_http(
+        self,
+        status: int = 502,
+        *,
+        route: str | None = None,
+        api_key: str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+        body: str | None = None,
+    ) -> Fault:
+        """An HTTP `status` with a non-JSON body, as a failing proxy sends it."""
+        return await self.add_fault("http", status=status, route=route, api_key=api_key, times=times,
+                                    probability=probability, seed=seed, body=body)  # fmt: skip
+
+    async def inject_latency(
+        self,
+        latency_ms: int,
+        *,
+        route: str | None = None,
+        api_key: str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+    ) -> Fault:
+        return await self.add_fault("latency", latency_ms=latency_ms, route=route, api_key=api_key,
+                                    times=times, probability=probability, seed=seed)  # fmt: skip
+
+    async def faults(self) -> list[Fault]:
+        return [Fault.of(row) for row in (await self.call("GET", "/faults"))["faults"]]
+
+    async def get_fault(self, fault_id: str) -> Fault:
+        return Fault.of(await self.call("GET", f"/faults/{fault_id}"))
+
+    async def remove_fault(self, fault_id: str) -> None:
+        await self.call("DELETE", f"/faults/{fault_id}")
+
+    async def clear_faults(self) -> None:
+        await self.call("DELETE", "/faults")
+
+    async def fault_events(self, *, since: int = 0, fault_id: str | None = None) -> list[FaultEvent]:
+        answer = await self.call("GET", "/faults/events", since=since, fault_id=fault_id)
+        return [FaultEvent.of(row) for row in answer["events"]]
+
+    # --- state -----------------------------------------------------------------------------------
+    async def reset(self, uid: str | None = None) -> float:
+        """Everything (or one user's keys, sub-accounts, orders and balances); the time it took, in ms."""
+        answer = await self.call("POST", "/reset", {"uid": uid})
+        return float(answer["took_ms"])
+
+    async def snapshot(self, name: str) -> None:
+        await self.call("POST", "/snapshots", {"name": name})
+
+    async def restore(self, name: str) -> None:
+        await self.call("POST", f"/snapshots/{name}/restore")
+
+    async def snapshots(self) -> list[str]:
+        names: list[str] = (await self.call("GET", "/snapshots"))["snapshots"]
+        return names
+
+    async def drop_snapshot(self, name: str) -> None:
+        await self.call("DELETE", f"/snapshots/{name}")
+
+
+def _exact(value: str | int | Decimal) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)

@@ -1,0 +1,182 @@
+"""The fault registry: faults a test injected, their seeded dice, and the record of every firing.
+
+Faults are asked in the order they were added. For one request, every matching LATENCY fault that
+fires adds its delay, and the first matching ERROR or HTTP fault that fires answers instead of the
+handler; faults after it are not asked, so they neither fire nor use up their `times`. A fault
+whose `times` are used up stays listed (with `remaining == 0`) until removed, so a test can still
+read how often it fired.
+
+Each fault draws from its own `random.Random(seed)` (default seed: its ordinal, 1, 2, ...), so
+which requests it hits depends only on its seed and the order of the requests it matches.
+Everything here is process memory: `reset` of the control API clears it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from dataclasses import dataclass, replace
+from itertools import count
+
+from sandex.domain.clock import Clock
+from sandex.domain.errors import Rejected
+from sandex.services.faults import (
+    DEFAULT_HTTP_STATUS,
+    HTTP_KINDS,
+    WS_KINDS,
+    Fault,
+    FaultEvent,
+    FaultKind,
+    FaultSpec,
+    HttpInjection,
+    RouteMatcher,
+    check_spec,
+    parse_route,
+)
+
+EVENTS_KEPT = 10_000
+_ANSWERING = frozenset({FaultKind.ERROR, FaultKind.HTTP})
+
+
+@dataclass(slots=True)
+class _Armed:
+    fault: Fault
+    matcher: RouteMatcher | None
+    dice: random.Random
+
+    def applies(self, method: str, path: str, api_key: str | None) -> bool:
+        spec = self.fault.spec
+        if spec.api_key is not None and spec.api_key != api_key:
+            return False
+        return self.matcher is None or self.matcher.matches(method, path)
+
+    def roll(self) -> bool:
+        """Count one matching request; True when the fault fires on it."""
+        spec = self.fault.spec
+        if self.fault.remaining == 0:
+            return False
+        self.fault = replace(self.fault, seen=self.fault.seen + 1)
+        if spec.probability is not None and self.dice.random() >= spec.probability:
+            return False
+        self.fault = replace(self.fault, fired=self.fault.fired + 1)
+        return True
+
+
+class FaultRegistry:
+    """Implements `sandex.services.faults.FaultInjector` in process memory (thread-safe)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._faults: dict[str, _Armed] = {}
+        self._events: deque[FaultEvent] = deque(maxlen=EVENTS_KEPT)
+        self._ids = count(1)
+        self._seq = count(1)
+        self._armed_http = False
+
+    @property
+    def armed(self) -> bool:
+        return self._armed_http
+
+    # --- management ---------------------------------------------------------------------------
+    def add(self, spec: FaultSpec) -> Fault | Rejected:
+        refusal = check_spec(spec)
+        if refusal is not None:
+            return refusal
+        if spec.kind is FaultKind.HTTP and spec.status is None:
+            spec = replace(spec, status=DEFAULT_HTTP_STATUS)
+        matcher = None
+        if spec.route is not None and spec.kind in HTTP_KINDS:
+            parsed = parse_route(spec.route)
+            assert isinstance(parsed, RouteMatcher)  # check_spec passed
+            matcher = parsed
+        with self._lock:
+            ordinal = next(self._ids)
+            fault = Fault(f"f{ordinal}", spec, self._clock.now_ms(), seen=0, fired=0)
+            seed = ordinal if spec.seed is None else spec.seed
+            self._faults[fault.id] = _Armed(fault, matcher, random.Random(seed))  # noqa: S311 - test dice
+            self._rearm()
+        return fault
+
+    def faults(self) -> list[Fault]:
+        with self._lock:
+            return [armed.fault for armed in self._faults.values()]
+
+    def get(self, fault_id: str) -> Fault | None:
+        with self._lock:
+            armed = self._faults.get(fault_id)
+            return None if armed is None else armed.fault
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            removed = self._faults.pop(fault_id, None) is not None
+            self._rearm()
+            return removed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._events.clear()
+            self._rearm()
+
+    def events(self, since_seq: int = 0, fault_id: str | None = None) -> list[FaultEvent]:
+        with self._lock:
+            return [
+                event
+                for event in self._events
+                if event.seq > since_seq and (fault_id is None or event.fault_id == fault_id)
+            ]
+
+    # --- decisions ----------------------------------------------------------------------------
+    def decide_http(self, method: str, path: str, api_key: str | None) -> HttpInjection | None:
+        if not self._armed_http:
+            return None
+        latency, answer = 0, None
+        with self._lock:
+            for armed in self._faults.values():
+                kind = armed.fault.spec.kind
+                if kind not in HTTP_KINDS or not armed.applies(method, path, api_key) or not armed.roll():
+                    continue
+                self._record(armed.fault, f"{method} {path}", api_key)
+                latency += armed.fault.spec.latency_ms
+                if kind in _ANSWERING:
+                    answer = armed.fault
+                    break
+            self._rearm()
+        if latency == 0 and answer is None:
+            return None
+        return HttpInjection(latency, answer)
+
+    def decide_ws(self, channel: str, api_key: str | None) -> FaultKind | None:
+        """For one WS push (or connection) on `channel`: drop, duplicate, disconnect, or None."""
+        with self._lock:
+            for armed in self._faults.values():
+                spec = armed.fault.spec
+                if spec.kind not in WS_KINDS or spec.route not in (None, channel):
+                    continue
+                if (spec.api_key is None or spec.api_key == api_key) and armed.roll():
+                    self._record(armed.fault, f"ws {channel}", api_key)
+                    return spec.kind
+        return None
+
+    def _record(self, fault: Fault, target: str, api_key: str | None) -> None:
+        spec = fault.spec
+        event = FaultEvent(
+            seq=next(self._seq),
+            fault_id=fault.id,
+            kind=spec.kind,
+            target=target,
+            api_key=api_key,
+            ts_ms=self._clock.now_ms(),
+            code=spec.code if spec.kind is FaultKind.ERROR else None,
+            status=spec.status,
+        )
+        self._events.append(event)
+
+    def _rearm(self) -> None:
+        """Caller holds the lock. Armed while some REST fault can still fire."""
+        self._armed_http = any(
+            armed.fault.spec.kind in HTTP_KINDS and armed.fault.remaining != 0
+            for armed in self._faults.values()
+        )

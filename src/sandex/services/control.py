@@ -1,0 +1,313 @@
+"""The control plane's use cases: users, keys, money, the clock, faults, reset and snapshots.
+
+Used by the control API (`/sandex/v1/...`), hence by the CLI and the pytest plugin. Operators act
+on any account: keys made here are active at once and their secret is returned once. Refusals are
+`Rejected` values naming the field, and change nothing.
+
+User and key calls are synchronous and may block (database, argon2): the transport runs them in a
+worker thread. Deposits, reset and restore are async: they may wait on the trading service and on
+the hooks that drop in-memory state mirroring the database (key cache, rate limits, order books).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sandex.domain.accounts.model import Environment, UserStatus
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.keys.rules import CreateKeyRequest
+from sandex.services.accounts import AccountsService, SubAccountView, UserView
+from sandex.services.control_ports import (
+    ClockControl,
+    Depositor,
+    Publisher,
+    ResetGuard,
+    ResetHook,
+    StateReplaced,
+    StateStore,
+)
+from sandex.services.faults import FaultInjector
+from sandex.services.keys import KeysService
+from sandex.services.keys_views import CreatedKey, KeyInfo
+from sandex.services.market import InstrumentMarket, MarketControl
+from sandex.services.market_commands import run_command
+from sandex.services.ports import RandomSource
+
+log = logging.getLogger("sandex.control")
+
+SNAPSHOTS_KEPT = 32
+CCY_MAX = 16
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedUser:
+    user: UserView
+    password: str | None = field(default=None, repr=False)  # set when sandex chose it: shown once
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    """A control-API key request; what is left out, sandex chooses (label, passphrase)."""
+
+    label: str | None = None
+    passphrase: str | None = field(default=None, repr=False)
+    perm: str = "read_only"
+    ip: str = ""
+    demo: bool = False
+    expires_at_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    now_ms: int
+    frozen: bool
+    offset_ms: int  # how far sandex time is from real time (while running)
+
+
+@dataclass(frozen=True, slots=True)
+class DepositDone:
+    uid: str
+    environment: Environment
+    ccy: str
+    amount: Decimal
+    result: Any  # what the trading service answered (e.g. a bill)
+
+
+class ControlService:
+    def __init__(
+        self,
+        *,
+        accounts: AccountsService,
+        keys: KeysService,
+        clock: ClockControl,
+        faults: FaultInjector,
+        store: StateStore,
+        random: RandomSource,
+        depositor: Depositor | None = None,
+        publisher: Publisher | None = None,
+        market: MarketControl | None = None,
+    ) -> None:
+        self._accounts = accounts
+        self._keys = keys
+        self._clock = clock
+        self.faults = faults
+        self._store = store
+        self._random = random
+        self._depositor = depositor
+        self._publisher = publisher
+        self._market = market
+        self._hooks: list[ResetHook] = []
+        self._guards: list[ResetGuard] = []
+        self._status_hooks: list[Callable[[], None]] = []
+        self._snapshots: dict[str, object] = {}
+
+    # --- wiring ----------------------------------------------------------------------------------
+    def on_reset(self, hook: ResetHook) -> None:
+        """Call `hook` after every wipe or restore (drop caches and in-memory mirrors of the DB)."""
+        self._hooks.append(hook)
+
+    def on_status_change(self, hook: Callable[[], None]) -> None:
+        """Call `hook` after a user is frozen or unfrozen (so cached key owners are re-read at once)."""
+        self._status_hooks.append(hook)
+
+    def guard_resets(self, guard: ResetGuard) -> None:
+        """Run every wipe or restore inside `guard()` (e.g. with the exchange's writer stopped)."""
+        self._guards.append(guard)
+
+    @property
+    def can_deposit(self) -> bool:
+        return self._depositor is not None
+
+    # --- users -----------------------------------------------------------------------------------
+    def create_user(self, email: str, password: str | None = None) -> CreatedUser | Rejected:
+        chosen = password is None
+        secret = self._new_password() if password is None else password
+        user = self._accounts.register(email, secret)
+        if isinstance(user, Rejected):
+            return user
+        return CreatedUser(user, secret if chosen else None)
+
+    def get_user(self, uid: str) -> UserView | Rejected:
+        user = self._accounts.get_user_by_uid(uid)
+        return Rejected.of(Reason.USER_NOT_FOUND) if user is None else user
+
+    def list_users(self, limit: int = 1000) -> list[UserView]:
+        return self._accounts.list_users(limit)
+
+    def set_user_status(self, uid: str, status: UserStatus) -> UserView | Rejected:
+        user = self.get_user(uid)
+        if isinstance(user, Rejected):
+            return user
+        changed = self._accounts.set_status(user.id, status)
+        for hook in self._status_hooks:
+            hook()
+        return changed
+
+    def create_subaccount(self, master_uid: str, name: str, label: str = "") -> UserView | Rejected:
+        master = self.get_user(master_uid)
+        if isinstance(master, Rejected):
+            return master
+        return self._accounts.create_subaccount(master.id, name, label)
+
+    def list_subaccounts(self, master_uid: str) -> list[SubAccountView] | Rejected:
+        master = self.get_user(master_uid)
+        if isinstance(master, Rejected):
+            return master
+        return self._accounts.list_subaccounts(master.id)
+
+    # --- keys ------------------------------------------------------------------------------------
+    def create_key(self, uid: str, new: NewKey) -> CreatedKey | Rejected:
+        user = self.get_user(uid)
+        if isinstance(user, Rejected):
+            return user
+        label = new.label if new.label is not None else f"key-{self._random.token_bytes(4).hex()}"
+        passphrase = new.passphrase if new.passphrase is not None else self._new_passphrase()
+        request = CreateKeyRequest(label, passphrase, new.perm, new.ip, new.expires_at_ms)
+        environment = Environment.DEMO if new.demo else Environment.LIVE
+        return self._keys.create(user.id, request, environment=environment)
+
+    def list_keys(self, uid: str) -> list[KeyInfo] | Rejected:
+        user = self.get_user(uid)
+        if isinstance(user, Rejected):
+            return user
+        return self._keys.list(user.id)
+
+    def get_key(self, api_key: str) -> KeyInfo | Rejected:
+        info = self._keys.get(api_key)
+        return Rejected.of(Reason.KEY_DOES_NOT_EXIST, field="apiKey") if info is None else info
+
+    def revoke_key(self, api_key: str) -> KeyInfo | Rejected:
+        return self._keys.revoke(api_key)
+
+    def delete_key(self, api_key: str) -> KeyInfo | Rejected:
+        return self._keys.delete(api_key)
+
+    # --- money -----------------------------------------------------------------------------------
+    async def deposit(self, uid: str, ccy: str, amount: str, *, demo: bool = False) -> DepositDone | Rejected:
+        """Credit `amount` of `ccy` to the user (needs the trading service: see `can_deposit`)."""
+        if self._depositor is None:
+            raise RuntimeError("deposits need the trading service")
+        value = _positive_amount(amount)
+        if isinstance(value, Rejected):
+            return value
+        code = ccy.strip().upper()
+        if not code or len(code) > CCY_MAX or not code.isalnum():
+            return Rejected.of(Reason.PARAM_ERROR, field="ccy")
+        user = await asyncio.to_thread(self.get_user, uid)
+        if isinstance(user, Rejected):
+            return user
+        environment = Environment.DEMO if demo else Environment.LIVE
+        result = await self._depositor.deposit(user.id, environment, code, value)
+        if isinstance(result, Rejected):
+            return result
+        log.info("deposit uid=%s ccy=%s amount=%s env=%s", uid, code, value, environment.value)
+        return DepositDone(uid, environment, code, value, result)
+
+    # --- market ----------------------------------------------------------------------------------
+    def market_command(self, args: Mapping[str, Any]) -> list[InstrumentMarket] | Rejected:
+        """A market control, as `sandex market …` words it (`services.market_commands`): set or shift
+        a price, freeze, halt, drain or widen. Runs on the event loop, like the market itself."""
+        if self._market is None:
+            raise RuntimeError("the market controls are not wired")
+        outcome = run_command(self._market, args)
+        if isinstance(outcome, Rejected):
+            return outcome
+        return outcome if isinstance(outcome, list) else [outcome]
+
+    # --- clock -----------------------------------------------------------------------------------
+    def clock(self) -> ClockView:
+        return ClockView(self._clock.now_ms(), self._clock.frozen, self._clock.offset_ms)
+
+    def advance_clock(self, ms: int) -> ClockView:
+        self._clock.advance(ms)
+        return self.clock()
+
+    def set_clock(self, now_ms: int) -> ClockView:
+        """Jump to `now_ms`; a frozen clock stays frozen there, a running one runs on from it."""
+        self._clock.advance(now_ms - self._clock.now_ms())
+        return self.clock()
+
+    def freeze_clock(self, at_ms: int | None = None) -> ClockView:
+        self._clock.freeze(at_ms)
+        return self.clock()
+
+    def resume_clock(self) -> ClockView:
+        self._clock.resume()
+        return self.clock()
+
+    # --- reset and snapshots ----------------------------------------------------------------------
+    async def reset(self) -> None:
+        """Everything back to a fresh start: no users, keys, orders or balances; no faults; real time."""
+        self.faults.clear()
+        self._clock.reset()
+        await self._change(self._store.wipe, StateReplaced())
+        log.info("reset: everything")
+
+    async def reset_user(self, uid: str) -> UserView | Rejected:
+        """The user keeps its login; its keys, sub-accounts, orders and balances go."""
+        user = await asyncio.to_thread(self.get_user, uid)
+        if isinstance(user, Rejected):
+            return user
+        await self._change(lambda: self._store.wipe_user(user.id), StateReplaced(uid))
+        log.info("reset: user uid=%s", uid)
+        return user
+
+    def snapshot_names(self) -> list[str]:
+        return list(self._snapshots)
+
+    async def snapshot(self, name: str) -> Rejected | None:
+        if not name or len(name) > 64 or not name.isprintable():
+            return Rejected.of(Reason.PARAM_ERROR, field="name")
+        if name not in self._snapshots and len(self._snapshots) >= SNAPSHOTS_KEPT:
+            return Rejected.of(Reason.PARAM_COUNT_EXCEEDED, field="snapshots", limit=str(SNAPSHOTS_KEPT))
+        self._snapshots[name] = await asyncio.to_thread(self._store.snapshot)
+        return None
+
+    async def restore(self, name: str) -> Rejected | None:
+        copy = self._snapshots.get(name)
+        if copy is None:
+            return Rejected.of(Reason.NOT_FOUND, field="name")
+        await self._change(lambda: self._store.restore(copy), StateReplaced())
+        log.info("restored snapshot %s", name)
+        return None
+
+    def drop_snapshot(self, name: str) -> bool:
+        return self._snapshots.pop(name, None) is not None
+
+    async def _change(self, change: Callable[[], None], event: StateReplaced) -> None:
+        """Change the stored state inside every guard, then let the hooks (and, through the event, any
+        subscriber) drop what mirrored it."""
+        async with AsyncExitStack() as stack:
+            for guard in self._guards:
+                await stack.enter_async_context(guard())
+            await asyncio.to_thread(change)
+        for hook in self._hooks:
+            outcome = hook()
+            if inspect.isawaitable(outcome):
+                await outcome
+        if self._publisher is not None:
+            self._publisher.publish(event)
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def _new_password(self) -> str:
+        return f"Pw-{self._random.token_bytes(12).hex()}-X9"
+
+    def _new_passphrase(self) -> str:
+        return f"Pp#{self._random.token_bytes(8).hex()}Z7"
+
+
+def _positive_amount(text: str) -> Decimal | Rejected:
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        return Rejected.of(Reason.PARAM_ERROR, field="amount")
+    if not value.is_finite() or value <= 0:
+        return Rejected.of(Reason.PARAM_ERROR, field="amount")
+    return value

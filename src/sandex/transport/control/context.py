@@ -1,0 +1,36 @@
+"""What control routes use, and the admin-token check every one of them passes first."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from sandex.services.control import ControlService
+from sandex.transport.control.errors import ControlFailure
+
+
+@dataclass(slots=True)
+class ControlContext:
+    service: ControlService
+    admin_token: str
+
+
+def _context(request: Request) -> ControlContext:
+    context: ControlContext = request.app.state.control
+    return context
+
+
+ControlCtx = Annotated[ControlContext, Depends(_context)]
+
+
+async def require_admin(request: Request) -> None:
+    """`Authorization: Bearer <admin token>`, compared in constant time. OKX API keys (OK-ACCESS-*
+    headers) are never looked at: no key, however privileged, reaches the control plane."""
+    context = _context(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    given = token.strip().encode("utf-8", "surrogatepass")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given, context.admin_token.encode()):
+        raise ControlFailure(401, "unauthorized", "a valid admin token is required (Authorization: Bearer …)")

@@ -1,0 +1,78 @@
+"""Request bodies of the control API (JSON, unknown fields refused)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandex.services.faults import FaultKind
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewUserBody(StrictBody):
+    email: str
+    password: str | None = Field(default=None, description="default: sandex picks one and returns it")
+
+
+class UserStatusBody(StrictBody):
+    status: Literal["active", "frozen"]
+
+
+class NewSubAccountBody(StrictBody):
+    name: str
+    label: str = ""
+
+
+class NewKeyBody(StrictBody):
+    label: str | None = Field(default=None, description="default: key-<random>")
+    passphrase: str | None = Field(default=None, description="default: sandex picks one and returns it")
+    perm: str = "read_only"
+    ip: str = ""
+    demo: bool = False
+    expires_ms: int | None = Field(default=None, description="when the key stops working; none: never")
+
+
+class DepositBody(StrictBody):
+    ccy: str
+    amount: str | int = Field(description="a decimal string (numbers with a fraction must be strings)")
+    demo: bool = False
+
+
+class AdvanceBody(StrictBody):
+    ms: int = 0
+    seconds: float = 0
+    days: float = 0
+
+
+class SetClockBody(StrictBody):
+    now_ms: int
+
+
+class FreezeBody(StrictBody):
+    at_ms: int | None = None
+
+
+class FaultBody(StrictBody):
+    kind: FaultKind
+    route: str | None = None
+    api_key: str | None = None
+    code: str | None = None
+    msg: str | None = None
+    status: int | None = None
+    body: str | None = None
+    latency_ms: int = 0
+    times: int | None = None
+    probability: float | None = None
+    seed: int | None = None
+
+
+class ResetBody(StrictBody):
+    uid: str | None = Field(default=None, description="reset this user only; none: everything")
+
+
+class SnapshotBody(StrictBody):
+    name: str

@@ -35,6 +35,14 @@ ToOption = Annotated[
     str, typer.Option("--to", help="Account to credit: trading (18) or funding (6).", show_default=True)
 ]
 DemoOption = Annotated[bool, typer.Option("--demo", help="Credit the demo-trading environment.")]
+ChainOption = Annotated[
+    str | None,
+    typer.Option(
+        "--chain",
+        help="A chain deposit (e.g. USDT-TRC20) to the funding account, credited after confirmations.",
+        show_default=False,
+    ),
+]
 
 
 def deposit(
@@ -46,8 +54,10 @@ def deposit(
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     json_output: JsonOption = False,
+    chain: ChainOption = None,
 ) -> None:
-    """Deposit AMOUNT of CCY into the user's trading (default) or funding account."""
+    """Deposit AMOUNT of CCY into the user's trading (default) or funding account; with --chain, a
+    chain deposit that moves through OKX's states (0 waiting, 1 credited, 2 successful)."""
     from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
 
     kind = _kind(to)
@@ -60,10 +70,30 @@ def deposit(
     except Exception as exc:  # cannot open the database or key file: one line, exit 1
         fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
     try:
+        if chain is not None:  # `--to` does not apply: chain deposits land in the funding account
+            _print_chain(_chain(runtime, email, ccy, value, chain, demo), json_output)
+            return
         result = _deposit(runtime, email, ccy.strip().upper(), value, kind, Environment.from_demo_flag(demo))
     finally:
         runtime.engine.dispose()
     _print(result, json_output)
+
+
+def _chain(runtime: Runtime, email: str, ccy: str, value: Any, chain: str, demo: bool) -> dict[str, Any]:
+    from sandex.cli.chain_deposit import chain_deposit
+
+    environment = Environment.from_demo_flag(demo)
+    return chain_deposit(runtime, email, ccy.strip().upper(), value, chain.strip(), environment)
+
+
+def _print_chain(result: dict[str, Any], json_output: bool) -> None:
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(
+        f"chain deposit {result['amount']} {result['ccy']} on {result['chain']} ({result['environment']}): "
+        f"depId {result['depId']}, state {result['state']} (txId {result['txId']})"
+    )
 
 
 def _kind(to: str) -> LedgerAccountKind:
@@ -128,4 +158,3 @@ def _print(result: dict[str, Any], json_output: bool) -> None:
         f"deposited {result['amount']} {ccy} to the {result['to']} account ({result['environment']}); "
         f"available {result['available']} {ccy} (depId {result['depId']})"
     )
-

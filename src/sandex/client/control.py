@@ -136,11 +136,23 @@ class AsyncControlClient:
 
     # --- money -----------------------------------------------------------------------------------
     async def deposit(
-        self, uid: str, ccy: str, amount: str | int | Decimal, *, demo: bool = False
+        self, uid: str, ccy: str, amount: str | int | Decimal, *, demo: bool = False, chain: str | None = None
     ) -> Deposit:
-        """Credit the user's trading account (demo: its demo-trading account)."""
-        body = {"ccy": ccy, "amount": _exact(amount), "demo": demo}
+        """Credit the user's trading account (demo: its demo-trading account). With `chain` (e.g.
+        "USDT-TRC20"), a chain deposit to the user's funding account that waits for confirmations;
+        `Deposit.raw["result"]` is then the deposit record (`depId`, `state` "0")."""
+        body: dict[str, Any] = {"ccy": ccy, "amount": _exact(amount), "demo": demo}
+        if chain is not None:
+            body["chain"] = chain
         return Deposit.of(await self.call("POST", f"/users/{uid}/deposits", body))
+
+    async def credit_address(
+        self, chain: str, addr: str, amount: str | int | Decimal, *, tag: str = "", demo: bool = False
+    ) -> dict[str, Any]:
+        """A chain deposit to an address from `asset/deposit-address`: the deposit record (state "0")."""
+        body = {"chain": chain, "addr": addr, "tag": tag, "amount": _exact(amount), "demo": demo}
+        record: dict[str, Any] = (await self.call("POST", "/chain-deposits", body))["deposit"]
+        return record
 
     # --- market ----------------------------------------------------------------------------------
     async def market(self, command: str, inst_id: str = "", **args: Any) -> list[dict[str, Any]]:

@@ -246,8 +246,15 @@ class ControlClient(_Facade):
         return self.run(self.aio.delete_key(api_key))
 
     # money
-    def deposit(self, uid: str, ccy: str, amount: str | int | Decimal, *, demo: bool = False) -> Deposit:
-        return self.run(self.aio.deposit(uid, ccy, amount, demo=demo))
+    def deposit(
+        self, uid: str, ccy: str, amount: str | int | Decimal, *, demo: bool = False, chain: str | None = None
+    ) -> Deposit:
+        return self.run(self.aio.deposit(uid, ccy, amount, demo=demo, chain=chain))
+
+    def credit_address(
+        self, chain: str, addr: str, amount: str | int | Decimal, *, tag: str = "", demo: bool = False
+    ) -> dict[str, Any]:
+        return self.run(self.aio.credit_address(chain, addr, amount, tag=tag, demo=demo))
 
     # market
     def market(self, command: str, inst_id: str = "", **args: Any) -> list[dict[str, Any]]:

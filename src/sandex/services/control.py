@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.errors import Reason, Rejected
@@ -71,6 +71,18 @@ class ClockView:
     offset_ms: int  # how far sandex time is from real time (while running)
 
 
+class ChainDepositor(Protocol):
+    """Chain deposits that move through OKX's states (`FundingService`)."""
+
+    async def credit_address(
+        self, environment: Environment, chain_name: str, addr: str, tag: str, amount: Decimal, tx_id: str = ""
+    ) -> Any: ...
+
+    async def simulate_deposit(
+        self, user_id: int, environment: Environment, ccy: str, amount: Decimal, chain: str | None = None
+    ) -> Any: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DepositDone:
     uid: str
@@ -93,6 +105,7 @@ class ControlService:
         depositor: Depositor | None = None,
         publisher: Publisher | None = None,
         market: MarketControl | None = None,
+        funding: ChainDepositor | None = None,
     ) -> None:
         self._accounts = accounts
         self._keys = keys
@@ -103,6 +116,7 @@ class ControlService:
         self._depositor = depositor
         self._publisher = publisher
         self._market = market
+        self._funding = funding
         self._hooks: list[ResetHook] = []
         self._guards: list[ResetGuard] = []
         self._status_hooks: list[Callable[[], None]] = []
@@ -124,6 +138,10 @@ class ControlService:
     @property
     def can_deposit(self) -> bool:
         return self._depositor is not None
+
+    @property
+    def can_chain_deposit(self) -> bool:
+        return self._depositor is not None and self._funding is not None
 
     # --- users -----------------------------------------------------------------------------------
     def create_user(self, email: str, password: str | None = None) -> CreatedUser | Rejected:
@@ -190,10 +208,13 @@ class ControlService:
         return self._keys.delete(api_key)
 
     # --- money -----------------------------------------------------------------------------------
-    async def deposit(self, uid: str, ccy: str, amount: str, *, demo: bool = False) -> DepositDone | Rejected:
-        """Credit `amount` of `ccy` to the user (needs the trading service: see `can_deposit`)."""
-        if self._depositor is None:
-            raise RuntimeError("deposits need the trading service")
+    async def deposit(
+        self, uid: str, ccy: str, amount: str, *, demo: bool = False, chain: str | None = None
+    ) -> DepositDone | Rejected:
+        """Credit `amount` of `ccy` to the user (needs the trading service: see `can_deposit`). With
+        `chain`, a chain deposit to the user's own address that moves through OKX's states."""
+        if self._depositor is None or (chain is not None and self._funding is None):
+            raise RuntimeError("deposits need the trading and funding services")
         value = _positive_amount(amount)
         if isinstance(value, Rejected):
             return value
@@ -204,11 +225,33 @@ class ControlService:
         if isinstance(user, Rejected):
             return user
         environment = Environment.DEMO if demo else Environment.LIVE
-        result = await self._depositor.deposit(user.id, environment, code, value)
+        if chain is not None and self._funding is not None:
+            result = await self._funding.simulate_deposit(user.id, environment, code, value, chain.strip())
+        else:
+            result = await self._depositor.deposit(user.id, environment, code, value)
         if isinstance(result, Rejected):
             return result
         log.info("deposit uid=%s ccy=%s amount=%s env=%s", uid, code, value, environment.value)
         return DepositDone(uid, environment, code, value, result)
+
+    async def credit_address(
+        self, chain: str, addr: str, tag: str, amount: str, *, demo: bool = False
+    ) -> Any | Rejected:
+        """A chain deposit to an address sandex handed out (`asset/deposit-address`): the deposit
+        record, waiting for the chain's confirmations."""
+        if self._funding is None:
+            raise RuntimeError("chain deposits need the funding service")
+        value = _positive_amount(amount)
+        if isinstance(value, Rejected):
+            return value
+        if not chain.strip() or not addr.strip():
+            return Rejected.of(Reason.PARAM_ERROR, field="chain" if not chain.strip() else "addr")
+        environment = Environment.DEMO if demo else Environment.LIVE
+        name = chain.strip()
+        result = await self._funding.credit_address(environment, name, addr.strip(), tag.strip(), value)
+        if not isinstance(result, Rejected):
+            log.info("chain deposit chain=%s amount=%s env=%s", chain.strip(), value, environment.value)
+        return result
 
     # --- market ----------------------------------------------------------------------------------
     def market_command(self, args: Mapping[str, Any]) -> list[InstrumentMarket] | Rejected:

@@ -241,9 +241,11 @@ class FundingService(FundingReads):
         return deposit_view(_as(outcome, DepositRecord), self._deps.clock.now_ms(), self._deps.timing)
 
     async def simulate_deposit(
-        self, user_id: int, environment: Environment, ccy: str, amount: Decimal, chain: str | None = None
-    ) -> DepositView | Rejected:
-        """A chain deposit to the user's own address (the console faucet, tests)."""
+        self, user_id: int, environment: Environment, ccy: str, amount: Decimal, chain: str | None = None,
+        *, tx_id: str = "",
+    ) -> DepositView | Rejected:  # fmt: skip
+        """A chain deposit to the user's own address (the console faucet, tests, `sandex deposit --chain`,
+        which picks `tx_id` to find the deposit afterwards)."""
         user = await asyncio.to_thread(self._accounts.get_user, user_id)
         currency = self._deps.catalogue.currency(ccy)
         if user is None:
@@ -256,7 +258,9 @@ class FundingService(FundingReads):
         who = Funder(user.id, environment, user.is_sub_account)
         await asyncio.to_thread(self.deposit_addresses, who, user.uid, ccy)  # remembers the address
         address = deposit_address(self._deps.address_secret, environment.value, user.uid, picked)
-        return await self.credit_address(environment, picked.name, address.addr, address.tag or "", amount)
+        return await self.credit_address(
+            environment, picked.name, address.addr, address.tag or "", amount, tx_id
+        )
 
     # --- the clock -----------------------------------------------------------------------------
     async def advance(self, environment: Environment | None = None) -> int:

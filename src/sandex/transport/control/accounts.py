@@ -16,6 +16,7 @@ from sandex.services.control import NewKey
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlFailure, ControlJSON, refusal
 from sandex.transport.control.schemas import (
+    ChainDepositBody,
     DepositBody,
     NewKeyBody,
     NewSubAccountBody,
@@ -27,6 +28,7 @@ from sandex.transport.control.views import (
     created_user_json,
     deposit_json,
     key_json,
+    plain,
     subaccount_json,
     user_json,
 )
@@ -34,6 +36,7 @@ from sandex.transport.control.views import (
 T = TypeVar("T")
 
 router = APIRouter(tags=["accounts"])
+NO_FUNDING = "chain deposits need the funding service, which is not running"
 
 
 def require(outcome: T | Rejected) -> T:
@@ -111,5 +114,20 @@ def delete_key(ctx: ControlCtx, api_key: str) -> Response:
 async def deposit(ctx: ControlCtx, uid: str, body: DepositBody) -> Response:
     if not ctx.service.can_deposit:
         raise ControlFailure(501, "unavailable", "deposits need the trading service, which is not running")
-    done = require(await ctx.service.deposit(uid, body.ccy, str(body.amount), demo=body.demo))
+    if body.chain is not None and not ctx.service.can_chain_deposit:
+        raise ControlFailure(501, "unavailable", NO_FUNDING)
+    amount = str(body.amount)
+    done = require(await ctx.service.deposit(uid, body.ccy, amount, demo=body.demo, chain=body.chain))
     return ControlJSON(deposit_json(done), status_code=201)
+
+
+@router.post("/chain-deposits", status_code=201)
+async def chain_deposit(ctx: ControlCtx, body: ChainDepositBody) -> Response:
+    """Credit a deposit address (as `asset/deposit-address` gave it): the deposit, in state 0."""
+    if not ctx.service.can_chain_deposit:
+        raise ControlFailure(501, "unavailable", NO_FUNDING)
+    service = ctx.service
+    done = require(
+        await service.credit_address(body.chain, body.addr, body.tag, str(body.amount), demo=body.demo)
+    )
+    return ControlJSON({"deposit": plain(done)}, status_code=201)

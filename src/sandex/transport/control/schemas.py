@@ -40,6 +40,17 @@ class DepositBody(StrictBody):
     ccy: str
     amount: str | int = Field(description="a decimal string (numbers with a fraction must be strings)")
     demo: bool = False
+    chain: str | None = Field(
+        default=None, description="e.g. USDT-TRC20: a chain deposit that waits for confirmations"
+    )
+
+
+class ChainDepositBody(StrictBody):
+    chain: str
+    addr: str
+    tag: str = ""
+    amount: str | int = Field(description="a decimal string (numbers with a fraction must be strings)")
+    demo: bool = False
 
 
 class AdvanceBody(StrictBody):

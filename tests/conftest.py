@@ -15,6 +15,14 @@ from sqlalchemy.engine import make_url
 from sandex.app import create_app
 from sandex.config import Settings
 
+# tests/plugin drive the sandex pytest plugin in inner runs. pytest only takes `pytest_plugins`
+# from the top-level conftest, so it is enabled here rather than in tests/plugin/conftest.py.
+pytest_plugins = ["pytester"]
+
+# The simulated market (market maker + taker flow) is off in tests unless one asks for it
+# (`Settings(market=True)`): apps built anywhere in the suite, and servers it spawns, stay quiet.
+os.environ.setdefault("SANDEX_MARKET", "off")
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "SANDEX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -24,7 +32,8 @@ REQUIRE_POSTGRES = os.environ.get("SANDEX_REQUIRE_POSTGRES") == "1"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", rate_limits="off")
+    # The simulated market is off: unrelated tests stay fast and deterministic (market tests turn it on).
+    return Settings(data_dir=tmp_path / "data", rate_limits="off", market=False)
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -13,30 +14,60 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandex import __version__
 from sandex.config import Settings
+from sandex.domain.funding.lifecycle import DEFAULT_TIMING, FundingTiming
+from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
 from sandex.domain.instruments import Catalogue
+from sandex.runtime.admin_token import load_admin_token
 from sandex.runtime.clock import SystemClock
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom, load_master_keys
+from sandex.runtime.faults import FaultRegistry
+from sandex.runtime.funding_clock import FundingClock
 from sandex.runtime.hub import Hub
 from sandex.runtime.keycache import KeyCacheKeeper
 from sandex.runtime.keyring import ReloadingCipher
 from sandex.runtime.mailers import build_mailer
+from sandex.runtime.market import MarketRuntime, build_market
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter
+from sandex.runtime.sequencer import Sequencer
 from sandex.services.accounts import AccountsService
 from sandex.services.accounts_ports import Mailer
 from sandex.services.auth import AuthService
 from sandex.services.catalogue import CatalogueService
+from sandex.services.console_sessions import ConsoleSessions
+from sandex.services.control import ControlService
+from sandex.services.funding import FundingService
+from sandex.services.funding_allowlist import WithdrawAddressService
+from sandex.services.funding_core import FundingCore
+from sandex.services.funding_inbox import INBOX_KIND as CHAIN_DEPOSIT_KIND
+from sandex.services.funding_inbox import ChainDepositInbox
+from sandex.services.funding_reads import FundingDeps
 from sandex.services.keys import KeysService
 from sandex.services.keys_maintenance import KeyMaintenance
 from sandex.services.keys_ports import KeyChanged
 from sandex.services.keys_subaccounts import SubAccountKeysService
+from sandex.services.trading import TradingService
+from sandex.services.trading_core import TradingCore
+from sandex.services.trading_prices import CatalogueUsdPrices
 from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.repositories import SqlMailOutbox
+from sandex.storage.repositories.console import SqlConsoleSessions
+from sandex.storage.repositories.control import SqlStateStore
+from sandex.storage.repositories.funding import SqlFundingStore
+from sandex.storage.repositories.funding_addresses import SqlAddressBook
+from sandex.storage.repositories.market import SqlMarketStore
+from sandex.storage.repositories.trading import SqlTradingStore
 from sandex.storage.uow import unit_of_work_factory
+from sandex.transport.console import ConsoleContext, install_console
+from sandex.transport.control import ControlContext, install_control
 from sandex.transport.okx.context import OkxContext
+from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.limits import RateLimits
-from sandex.transport.okx.rest import account, asset, public, users
+from sandex.transport.okx.rest import account, asset, public, trade, users
+from sandex.transport.okx.rest import market as market_rest
+from sandex.transport.okx.ws import WsContext, install_ws
+from sandex.transport.okx.ws.books import CoreBooks
 
 log = logging.getLogger("sandex")
 
@@ -57,6 +88,65 @@ class Runtime:
     accounts: AccountsService
     hub: Hub
     keys: KeyServices
+    trading: TradingParts
+    funding: FundingParts  # transfers, deposits, withdrawals (issue "Funding")
+    admin_token: str  # the control API's bearer token (settings, or the data dir's admin-token file)
+    faults: FaultRegistry  # faults injected through the control API, checked by the transports
+    market: MarketRuntime  # reference prices, market data, the market maker (issue "Market data")
+
+
+@dataclass(slots=True)
+class TradingParts:
+    """The exchange core: storage, the in-memory exchanges, their single writer, the use cases."""
+
+    store: SqlTradingStore
+    core: TradingCore
+    sequencer: Sequencer
+    service: TradingService
+
+
+def _trading(
+    sessions: sessionmaker[Session], catalogue: Catalogue, clock: SystemClock, hub: Hub,
+    funding: FundingCore | None = None,
+) -> TradingParts:
+    store = SqlTradingStore(sessions)
+    core = TradingCore(catalogue, store, funding=funding)
+    sequencer = Sequencer(core, store, clock, hub)
+    service = TradingService(core, store, sequencer, clock, catalogue, CatalogueUsdPrices(catalogue))
+    return TradingParts(store, core, sequencer, service)
+
+
+@dataclass(slots=True)
+class FundingParts:
+    """Funding: its state inside the exchange's writer, the use cases, the allow-lists, the clock task."""
+
+    core: FundingCore
+    service: FundingService
+    addresses: WithdrawAddressService
+    clock: FundingClock
+
+
+def _funding(
+    sessions: sessionmaker[Session], catalogue: Catalogue, clock: SystemClock, accounts: AccountsService,
+    address_secret: bytes, limits: Limits | None, timing: FundingTiming | None,
+) -> tuple[FundingCore, Callable[[TradingParts], FundingParts]]:
+    """The funding core first (the trading core hosts it), the rest once the sequencer exists."""
+    timing = timing or DEFAULT_TIMING
+    core = FundingCore(SqlFundingStore(sessions), catalogue, clock, timing)
+    book = SqlAddressBook(sessions)
+
+    def finish(trading: TradingParts) -> FundingParts:
+        deps = FundingDeps(
+            SqlFundingStore(sessions), trading.store, book, catalogue, clock, CatalogueUsdPrices(catalogue),
+            address_secret, limits or DEFAULT_LIMITS, timing,
+        )  # fmt: skip
+        service = FundingService(deps, core, trading.sequencer, accounts)
+        chain_inbox = ChainDepositInbox(service, catalogue, lambda: trading.sequencer.running)
+        trading.sequencer.handle_inbox(CHAIN_DEPOSIT_KIND, chain_inbox.handle)  # `sandex deposit --chain`
+        addresses = WithdrawAddressService(book, accounts, catalogue, clock)
+        return FundingParts(core, service, addresses, FundingClock(service, clock))
+
+    return core, finish
 
 
 @dataclass(slots=True)
@@ -81,10 +171,14 @@ def _key_services(
     return KeyServices(keys, auth, maintenance, SubAccountKeysService(keys, accounts))
 
 
-def open_runtime(settings: Settings, *, fast_hashing: bool = False) -> Runtime:
+def open_runtime(
+    settings: Settings, *, fast_hashing: bool = False, funding_limits: Limits | None = None,
+    funding_timing: FundingTiming | None = None,
+) -> Runtime:
     """Open the database (migrating it to the newest schema) and load the catalogue.
 
-    `fast_hashing` lowers the argon2 cost: for test suites only.
+    `fast_hashing` lowers the argon2 cost: for test suites only. `funding_limits`/`funding_timing`
+    replace the default withdrawal limits and deposit/withdrawal timing (tests, demos).
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.resolved_database_url())
@@ -99,13 +193,20 @@ def open_runtime(settings: Settings, *, fast_hashing: bool = False) -> Runtime:
         unit_of_work_factory(sessions), clock=clock, hasher=hasher, cipher=keyring, random=random,
         mailer=mailer, outbox=outbox, email_pepper=cipher.derive_key(b"email-codes"),
     )
-    hub = Hub()
+    hub, catalogue = Hub(), load_catalogue(settings.catalogue)
+    address_secret = cipher.derive_key(b"deposit-addresses")  # deposit addresses are derived from it
+    funding_core, finish_funding = _funding(
+        sessions, catalogue, clock, accounts, address_secret, funding_limits, funding_timing
+    )
+    trading = _trading(sessions, catalogue, clock, hub, funding_core)
+    market = build_market(settings, catalogue, clock, hub, SqlMarketStore(sessions),
+                          trading.service, trading.sequencer, trading.store)  # fmt: skip
     return Runtime(
         settings=settings,
         clock=clock,
         engine=engine,
         sessions=sessions,
-        catalogue=load_catalogue(settings.catalogue),
+        catalogue=catalogue,
         cipher=cipher,
         hasher=hasher,
         random=random,
@@ -113,6 +214,11 @@ def open_runtime(settings: Settings, *, fast_hashing: bool = False) -> Runtime:
         accounts=accounts,
         hub=hub,
         keys=_key_services(sessions, keyring, hasher, random, clock, accounts, hub),
+        trading=trading,
+        funding=finish_funding(trading),
+        admin_token=load_admin_token(settings.data_dir, settings.admin_token),
+        faults=FaultRegistry(clock),
+        market=market,
     )
 
 
@@ -126,8 +232,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await rate_limits.start()
         await key_cache.start()
+        await rt.market.start()  # loads market data (and backfills history) before trades flow
+        await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
+        await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
+        await rt.market.start_maker()
+        await ws.start()
         log.info("sandex %s ready (%s)", __version__, _describe_db(rt))
+        gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
         yield
+        await ws.stop()
+        await rt.market.stop()
+        await rt.funding.clock.stop()
+        await rt.trading.sequencer.stop()
         await key_cache.stop()
         await rate_limits.close()
         rt.engine.dispose()
@@ -140,22 +256,95 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/sandex/openapi.json",
         swagger_ui_oauth2_redirect_url=None,
+        # no FastAPI-native OpenTelemetry: it looks up the global providers on every request (~10 µs)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
     app.state.okx = OkxContext(
         clock=rt.clock,
-        catalogue=CatalogueService(rt.catalogue),
+        catalogue=CatalogueService(rt.catalogue, rt.market.board.halted),
         rate_limits=rate_limits,
         trusted_proxies=settings.trusted_proxies,
         auth=rt.keys.auth,
         accounts=rt.accounts,
         subaccount_keys=rt.keys.subaccounts,
+        trading=rt.trading.service,
+        market=rt.market.data,
+        funding=rt.funding.service,
     )
     install_error_handlers(app)
     app.include_router(public.router)
-    for private in (account.router, asset.router, users.router):
+    app.include_router(market_rest.router)
+    for private in (account.router, asset.router, users.router, trade.router):
         app.include_router(private)
+    trade.install_write_routes(app)  # the order writes: plain routes ahead of FastAPI's (hot path)
+    ws = install_ws(app, _ws(settings, rt, rate_limits))
+    install_console(app, _console(settings, rt))
+    app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)
+    app.state.control = ControlContext(_control(rt, rate_limits, key_cache), rt.admin_token)
+    install_control(app, app.state.control)
     return app
+
+
+def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) -> ControlService:
+    """The control plane. A wipe or restore runs with the exchange's writer stopped; afterwards the
+    books are rebuilt from the database and every cache that mirrored it is dropped."""
+    control = ControlService(
+        accounts=rt.accounts, keys=rt.keys.keys, clock=rt.clock, faults=rt.faults,
+        store=SqlStateStore(rt.engine, rt.sessions), random=rt.random, depositor=rt.trading.service,
+        publisher=rt.hub, market=rt.market.control, funding=rt.funding.service,
+    )  # fmt: skip
+    control.guard_resets(rt.market.paused)  # wraps the writer's pause: reloads once it runs again
+    control.guard_resets(lambda: _writer_paused(rt.trading))
+    control.guard_resets(key_cache.paused)  # no key-usage flush races the wipe
+    control.on_reset(rt.keys.auth.clear)
+    control.on_reset(rt.funding.service.forget_accounts)
+    control.on_status_change(rt.keys.auth.clear)
+    control.on_reset(rate_limits.reset)
+    return control
+
+
+@asynccontextmanager
+async def _writer_paused(trading: TradingParts) -> AsyncIterator[None]:
+    sequencer = trading.sequencer
+    running = sequencer.running
+    if running:
+        await sequencer.stop()
+    try:
+        yield
+    finally:
+        trading.service.forget_accounts()
+        if running:
+            await sequencer.start()  # rebuilds books and balances from the database
+
+
+def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
+    """The OKX WebSocket gateway: pushes come from the hub after each commit."""
+    return WsContext(
+        clock=rt.clock, catalogue=rt.catalogue, auth=rt.keys.auth, trading=rt.trading.service,
+        events=rt.hub, books=CoreBooks(rt.trading.core.exchange), rate_limits=rate_limits,
+        trusted_proxies=settings.trusted_proxies, faults=rt.faults, market=rt.market.data,
+        keys=rt.keys.keys, accounts=rt.accounts, settled=lambda: rt.trading.sequencer.settled,
+    )  # fmt: skip
+
+
+def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
+    """The web console: server-side sessions in the database, CSRF key derived from the master key."""
+    return ConsoleContext(
+        accounts=rt.accounts,
+        keys=rt.keys.keys,
+        maintenance=rt.keys.maintenance,
+        sessions=ConsoleSessions(SqlConsoleSessions(rt.sessions), rt.clock, rt.random),
+        clock=rt.clock,
+        csrf_key=rt.cipher.derive_key(b"console-csrf"),
+        dev_mail=not settings.smtp_url,
+        trusted_proxies=settings.trusted_proxies,
+        market=rt.market.data,
+        trading=rt.trading.service,
+        catalogue=rt.catalogue,
+        funding=rt.funding.service,
+        addresses=rt.funding.addresses,
+    )
 
 
 def _rate_limits(settings: Settings, clock: SystemClock) -> RateLimits:

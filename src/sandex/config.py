@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     master_key: str | None = Field(default=None, description="base64 AES-256 key for API secrets at rest")
     log_level: str = "info"
+    # the simulated market (issue "Market data")
+    market: bool = Field(default=True, description="run the built-in market maker and taker flow")
+    seed: int | None = Field(default=None, description="seed of the simulated market: same seed, same trades")
+    volatility: float = Field(default=0.5, ge=0, le=10, description="annualised volatility of the prices")
+    backfill_hours: int = Field(default=0, ge=0, le=2160, description="hours of synthetic candles on start")
+    tls: bool = Field(default=False, description="serve https:// and wss:// with the data dir's local CA")
 
     @field_validator("rate_limits")
     @classmethod

@@ -10,8 +10,12 @@ import sys
 
 import typer
 
+from sandex.cli import admin as admin_cmd
+from sandex.cli import funds as funds_cmd
 from sandex.cli import keys as keys_cmd
+from sandex.cli import market as market_cmd
 from sandex.cli import serve as serve_cmd
+from sandex.cli import tls as tls_cmd
 from sandex.cli import users as users_cmd
 
 app = typer.Typer(
@@ -22,11 +26,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve_cmd.serve)
+app.command("admin-token")(admin_cmd.admin_token)
+app.command("deposit", context_settings={"ignore_unknown_options": True})(funds_cmd.deposit)
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.subaccount_app, name="subaccount")
 app.add_typer(users_cmd.mail_app, name="mail")
 app.add_typer(keys_cmd.key_app, name="key")
 app.add_typer(keys_cmd.keys_app, name="keys")
+app.add_typer(market_cmd.market_app, name="market")
+app.add_typer(tls_cmd.tls_app, name="tls")
 
 
 @app.callback()

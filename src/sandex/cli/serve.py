@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, settings_from
+from sandex.config import Settings
 
 
 def serve(
@@ -44,6 +45,34 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="debug, info, warning or error.", show_default="info")
     ] = None,
+    market: Annotated[
+        str | None,
+        typer.Option(
+            "--market", help="on | off: the built-in market maker and taker flow.", show_default="on"
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the simulated market (same seed, same trades).")
+    ] = None,
+    volatility: Annotated[
+        float | None, typer.Option(help="Annualised volatility of reference prices.", show_default="0.5")
+    ] = None,
+    backfill_hours: Annotated[
+        int | None, typer.Option("--backfill-hours", help="Hours of synthetic candle history made on start.")
+    ] = None,
+    tls: Annotated[
+        bool | None,
+        typer.Option(
+            "--tls/--no-tls", help="Serve https:// and wss:// (CA: `sandex tls ca-path`).", show_default="off"
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log one line per HTTP request (uvicorn's access log; costs throughput).",
+        ),
+    ] = False,
 ) -> None:
     """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5."""
     import uvicorn
@@ -61,9 +90,43 @@ def serve(
         trusted_proxies=tuple(trusted_proxy) if trusted_proxy else None,
         rate_limits=rate_limits,
         log_level=log_level,
+        market=_on_off(market),
+        seed=seed,
+        volatility=volatility,
+        backfill_hours=backfill_hours,
+        tls=tls,
     )
     try:
         application = create_app(settings)
+        cert, key = _tls_files(settings)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level)
+    uvicorn.run(
+        application, host=settings.host, port=settings.port, log_level=settings.log_level,
+        ssl_certfile=cert, ssl_keyfile=key, access_log=access_log, **SERVER_OPTIONS,
+    )  # fmt: skip
+
+
+# No proxy-header rewriting by uvicorn: the client address is sandex's call (`--trusted-proxy`,
+# `transport/okx/client_ip.py`), and uvicorn would believe X-Forwarded-For from 127.0.0.1 by default.
+# loop/http stay "auto": uvloop and httptools (uvicorn[standard]) wherever they are installed.
+SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False}
+
+
+def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
+    """The certificate and key uvicorn serves under `--tls` (signed by the data dir's local CA)."""
+    if not settings.tls:
+        return None, None
+    from sandex.runtime.tls import ensure_tls
+
+    files = ensure_tls(settings.data_dir, [settings.host])
+    typer.echo(f"TLS on: clients must trust {files.ca_cert.resolve()}", err=True)
+    return str(files.cert), str(files.key)
+
+
+def _on_off(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    if value.lower() not in ("on", "off"):
+        fail_with(f"invalid --market {value!r}: expected on or off")
+    return value.lower() == "on"

@@ -98,11 +98,38 @@ class Reason(StrEnum):
     PENDING_ORDERS_LIMIT = "pending_orders_limit"  # params: limit
     FOK_NOT_FILLABLE = "fok_not_fillable"
     MARKET_ORDER_TOO_LARGE = "market_order_too_large"
+    REQUEST_EXPIRED = "request_expired"  # the expTime header is already past: nothing was done
     # --- funding -------------------------------------------------------------------------------
     TRANSFER_AMOUNT_INVALID = "transfer_amount_invalid"
     TRANSFER_EXCEEDS_AVAILABLE = "transfer_exceeds_available"
     TRANSFER_SAME_ACCOUNT = "transfer_same_account"
     CURRENCY_NOT_FOUND = "currency_not_found"
+    # --- funding: transfers, withdrawals, addresses (Funding issue) ----------------------------
+    TRANSFER_RATE_LIMITED = "transfer_rate_limited"
+    TRANSFER_SUBACCOUNT_NOT_FOUND = "transfer_subaccount_not_found"
+    TRANSFER_OUT_NOT_ALLOWED = "transfer_out_not_allowed"  # params: sub
+    TRANSFER_TYPE_NOT_FOR_MASTER_KEY = "transfer_type_not_for_master_key"
+    TRANSFER_TYPE_NOT_FOR_SUB_KEY = "transfer_type_not_for_sub_key"
+    TRANSFER_PARAM_MISMATCH = "transfer_param_mismatch"  # params: field
+    TRANSFER_SUBACCOUNTS_SAME = "transfer_subaccounts_same"
+    SUBACCOUNT_SUSPENDED = "subaccount_suspended"  # params: sub
+    WITHDRAWAL_DAILY_LIMIT = "withdrawal_daily_limit"
+    WITHDRAWAL_ADDRESS_MISSING = "withdrawal_address_missing"
+    WITHDRAWAL_ABOVE_MAX = "withdrawal_above_max"
+    WITHDRAWAL_BELOW_MIN = "withdrawal_below_min"
+    WITHDRAWAL_ADDRESS_NOT_VERIFIED = "withdrawal_address_not_verified"
+    SUBACCOUNT_NO_DEPOSIT_WITHDRAW = "subaccount_no_deposit_withdraw"
+    INTERNAL_ADDRESS_ILLEGAL = "internal_address_illegal"
+    WITHDRAWAL_NOT_FOUND = "withdrawal_not_found"
+    WITHDRAWAL_NOT_CANCELLABLE = "withdrawal_not_cancellable"
+    INTERNAL_RECIPIENT_NOT_FOUND = "internal_recipient_not_found"
+    WITHDRAWAL_ALREADY_CANCELED = "withdrawal_already_canceled"
+    WITHDRAWAL_TAG_REQUIRED = "withdrawal_tag_required"
+    WITHDRAWAL_ADDRESS_INVALID = "withdrawal_address_invalid"
+    FUNDING_INSUFFICIENT = "funding_insufficient"
+    DEPOSIT_ADDRESS_NOT_FOUND = "deposit_address_not_found"
+    WITHDRAW_ADDRESS_EXISTS = "withdraw_address_exists"
+    WITHDRAW_ADDRESS_UNKNOWN = "withdraw_address_unknown"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,20 @@ class SystemClock:
     def freeze(self, at_ms: int | None = None) -> None:
         self._frozen_at_ms = self.now_ms() if at_ms is None else at_ms
 
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at_ms is not None
+
+    @property
+    def offset_ms(self) -> int:
+        """How far this clock is from real time (now, if frozen)."""
+        return self.now_ms() - time.time_ns() // 1_000_000
+
+    def reset(self) -> None:
+        """Back to real time, running (the control API's reset)."""
+        self._offset_ms = 0
+        self._frozen_at_ms = None
+
     def resume(self) -> None:
         """Run on from the frozen instant (keeps the shift the freeze implied)."""
         if self._frozen_at_ms is not None:

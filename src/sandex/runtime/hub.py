@@ -38,6 +38,11 @@ class Hub:
 
         return unsubscribe
 
+    def has_subscribers(self, event_type: type[Any]) -> bool:
+        """Whether publishing `event_type` reaches anyone (publishers skip building unread events)."""
+        with self._lock:
+            return bool(self._handlers.get(event_type))
+
     def publish(self, event: object) -> None:
         with self._lock:
             handlers = tuple(self._handlers.get(type(event), ()))

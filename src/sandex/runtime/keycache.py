@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 
 from sandex.services.auth import AuthService
 from sandex.services.keys_maintenance import KeyMaintenance
@@ -38,6 +40,7 @@ class KeyCacheKeeper:
         self._poll_s, self._flush_s, self._sweep_s = poll_s, flush_s, sweep_s
         self._last_flush = self._last_sweep = time.monotonic()
         self._task: asyncio.Task[None] | None = None
+        self._busy = threading.Lock()  # held while a round of maintenance runs (see `paused`)
 
     async def start(self) -> None:
         if self._task is None:
@@ -61,6 +64,10 @@ class KeyCacheKeeper:
         """One round of maintenance (sync: runs in a worker thread). Failures are logged, never raised:
         a database hiccup must not stop the keeper for good."""
         now = time.monotonic()
+        with self._busy:
+            self._tick(now)
+
+    def _tick(self, now: float) -> None:
         try:
             self._auth.poll_changes()
             if now - self._last_flush >= self._flush_s:
@@ -71,6 +78,16 @@ class KeyCacheKeeper:
                 self._maintenance.sweep_expired()
         except Exception:
             log.exception("key cache maintenance failed; retrying")
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """No maintenance runs inside the block: the control API wipes the tables it writes."""
+        while not self._busy.acquire(blocking=False):  # polled: a cancelled wait never holds the lock
+            await asyncio.sleep(0.002)
+        try:
+            yield
+        finally:
+            self._busy.release()
 
     def _flush(self) -> None:
         try:

@@ -111,6 +111,10 @@ class MemoryLimiter:
     async def aclose(self) -> None:
         self._logs.clear()
 
+    async def clear(self) -> None:
+        """Forget every budget (the control API's reset)."""
+        self._logs.clear()
+
 
 # KEYS[1]: sorted set of admitted units (score = ts). ARGV: cost, limit, oldest_kept, newest_kept, now,
 # ttl_ms, member prefix. One member per unit of cost, so ZCARD is the used budget.
@@ -178,6 +182,12 @@ class RedisLimiter:
             await self._client.ping()
         except (RedisError, OSError) as exc:
             raise RuntimeError(f"cannot reach Redis at {self._label} for rate limits: {exc}") from exc
+
+    async def clear(self) -> None:
+        """Forget every budget under this prefix (the control API's reset)."""
+        keys = [key async for key in self._client.scan_iter(match=self._prefix + "*", count=500)]
+        if keys:
+            await self._client.delete(*keys)
 
     async def aclose(self) -> None:
         await self._client.aclose()

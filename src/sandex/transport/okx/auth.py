@@ -9,14 +9,16 @@ The dependency reads the four headers, the raw request target (`raw_path` + `?` 
 exactly as received) and the raw body, lets the auth service run OKX's checks, then charges the
 route's rate limit for the authenticated UID. Failures leave as OKX's bare 401 bodies. Each
 dependency carries `PERMISSION_MARK`, so a test can list every `/api/v5/` route and fail on any
-private one that forgot to declare its permission (`declared_permission`).
+private one that forgot to declare its permission (`declared_permission`). The hot order routes
+are plain Starlette routes (no dependency solving): they call `authenticate_request` themselves and
+declare their permission with `requires_permission`, which the same check reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import fastapi.routing
 from fastapi import Depends, FastAPI, Request
@@ -41,8 +43,11 @@ __all__ = [
     "TradeAuth",
     "TradeAuthIpBound",
     "WithdrawAuth",
+    "WithdrawAuthIpBound",
+    "authenticate_request",
     "declared_permission",
     "is_public_path",
+    "requires_permission",
     "served_routes",
 ]
 
@@ -54,53 +59,82 @@ async def signed_request(
     request: Request, ip: str, perm: Permission, needs_ip_binding: bool
 ) -> SignedRequest:
     """What the auth check needs from a request, taken raw (nothing decoded or re-encoded)."""
-    headers = request.headers
     scope = request.scope
+    # One pass over the raw headers instead of a scan per header; reversed, so that the first of
+    # repeated headers wins, as with `request.headers.get`.
+    headers: dict[bytes, bytes] = dict(reversed(scope["headers"]))
     raw_path: bytes = scope.get("raw_path") or request.url.path.encode()
     target = raw_path.partition(b"?")[0]  # some servers leave the query on raw_path
     query: bytes = scope.get("query_string", b"")
     if query:
         target += b"?" + query
     return SignedRequest(
-        api_key=headers.get("ok-access-key"),
-        sign=headers.get("ok-access-sign"),
-        timestamp=headers.get("ok-access-timestamp"),
-        passphrase=headers.get("ok-access-passphrase"),
+        api_key=_latin1(headers.get(b"ok-access-key")),
+        sign=_latin1(headers.get(b"ok-access-sign")),
+        timestamp=_latin1(headers.get(b"ok-access-timestamp")),
+        passphrase=_latin1(headers.get(b"ok-access-passphrase")),
         method=request.method,
         raw_target=target,
         body=await request.body(),
         client_ip=ip,
-        demo=headers.get("x-simulated-trading") == "1",  # "0" or absent: live
+        demo=headers.get(b"x-simulated-trading") == b"1",  # "0" or absent: live
         required_perm=perm,
         needs_ip_binding=needs_ip_binding,
     )
+
+
+def _latin1(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin-1")  # as starlette's Headers decodes
+
+
+async def authenticate_request(
+    request: Request, perm: Permission, needs_ip_binding: bool = False
+) -> Principal:
+    """Authenticate `request` for `perm` and charge its request-level rate limit (or raise
+    `OkxRejection`). The auth dependencies call this; so do plain routes that skip FastAPI's
+    dependency solving on the hot order path (`requires_permission` marks those)."""
+    ctx: OkxContext = request.app.state.okx
+    auth = ctx.auth
+    if auth is None:
+        raise RuntimeError("private OKX route served without an auth service")
+    ip = client_ip(request, ctx.trusted_proxies)
+    signed = await signed_request(request, ip, perm, needs_ip_binding)
+    if auth.is_warm(signed.api_key):  # microseconds: stay on the event loop
+        result = auth.authenticate(signed)
+    else:  # database and/or argon2: keep the event loop free
+        result = await run_in_threadpool(auth.authenticate, signed)
+    if isinstance(result, Rejected):
+        raise OkxRejection(result)
+    # Budgets per UID (+ instId/ccy from the query); body-dependent trade budgets are the handler's.
+    refused = await check_request(request, ctx, uid=result.uid)
+    if refused is not None:
+        raise OkxRejection(refused)
+    return result
 
 
 def _dependency(
     perm: Permission, needs_ip_binding: bool = False
 ) -> Callable[[Request], Awaitable[Principal]]:
     async def authenticate(request: Request) -> Principal:
-        ctx: OkxContext = request.app.state.okx
-        auth = ctx.auth
-        if auth is None:
-            raise RuntimeError("private OKX route served without an auth service")
-        ip = client_ip(request, ctx.trusted_proxies)
-        signed = await signed_request(request, ip, perm, needs_ip_binding)
-        if auth.is_warm(signed.api_key):  # microseconds: stay on the event loop
-            result = auth.authenticate(signed)
-        else:  # database and/or argon2: keep the event loop free
-            result = await run_in_threadpool(auth.authenticate, signed)
-        if isinstance(result, Rejected):
-            raise OkxRejection(result)
-        # Budgets per UID (+ instId/ccy from the query); body-dependent trade budgets are the handler's.
-        refused = await check_request(request, ctx, uid=result.uid)
-        if refused is not None:
-            raise OkxRejection(refused)
-        return result
+        return await authenticate_request(request, perm, needs_ip_binding)
 
     setattr(authenticate, PERMISSION_MARK, perm)
     authenticate.__name__ = f"require_{perm.value}{'_ip_bound' if needs_ip_binding else ''}"
     return authenticate
+
+
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def requires_permission(perm: Permission) -> Callable[[E], E]:
+    """Declare the permission of a plain (non-FastAPI) route endpoint that authenticates itself with
+    `authenticate_request(request, perm)`; `declared_permission` reads the mark."""
+
+    def mark(endpoint: E) -> E:
+        setattr(endpoint, PERMISSION_MARK, perm)
+        return endpoint
+
+    return mark
 
 
 ReadAuth = Annotated[Principal, Depends(_dependency(Permission.READ_ONLY))]
@@ -108,6 +142,8 @@ TradeAuth = Annotated[Principal, Depends(_dependency(Permission.TRADE))]
 WithdrawAuth = Annotated[Principal, Depends(_dependency(Permission.WITHDRAW))]
 # Trade permission on a key bound to IP addresses (OKX: sub-account key management, 50035).
 TradeAuthIpBound = Annotated[Principal, Depends(_dependency(Permission.TRADE, needs_ip_binding=True))]
+# Withdraw permission on a key bound to IP addresses (OKX `asset/withdrawal`, 50035 otherwise).
+WithdrawAuthIpBound = Annotated[Principal, Depends(_dependency(Permission.WITHDRAW, needs_ip_binding=True))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +151,7 @@ class RouteInfo:
     method: str
     path: str  # as served, prefixes included
     dependant: Dependant | None
+    endpoint: Callable[..., Any] | None = None  # a plain route declares its permission here
 
 
 def served_routes(app: FastAPI) -> list[RouteInfo]:
@@ -127,15 +164,17 @@ def served_routes(app: FastAPI) -> list[RouteInfo]:
     for route in routes:
         path, methods = getattr(route, "path", None), getattr(route, "methods", None) or ()
         if isinstance(path, str):
-            dependant = getattr(route, "dependant", None)
-            found += [RouteInfo(method, path, dependant) for method in sorted(methods)]
+            dependant, endpoint = getattr(route, "dependant", None), getattr(route, "endpoint", None)
+            found += [RouteInfo(method, path, dependant, endpoint) for method in sorted(methods)]
     return found
 
 
 def declared_permission(route: RouteInfo | APIRoute) -> Permission | None:
-    """The permission a route's auth dependency requires, found anywhere in its dependency tree."""
+    """The permission a route's auth dependency requires, found anywhere in its dependency tree, or
+    declared on a plain route's endpoint (`requires_permission`)."""
     if route.dependant is None:
-        return None
+        mark = getattr(route.endpoint, PERMISSION_MARK, None)
+        return mark if isinstance(mark, Permission) else None
     pending = list(route.dependant.dependencies)
     while pending:
         dependency = pending.pop()

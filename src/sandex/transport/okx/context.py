@@ -11,7 +11,10 @@ from sandex.domain.clock import Clock
 from sandex.services.accounts import AccountsService
 from sandex.services.auth import AuthService
 from sandex.services.catalogue import CatalogueService
+from sandex.services.funding import FundingService
 from sandex.services.keys_subaccounts import SubAccountKeysService
+from sandex.services.market_data import MarketData
+from sandex.services.trading import TradingService
 
 if TYPE_CHECKING:  # limits.py imports Ctx from here
     from sandex.transport.okx.limits import RateLimits
@@ -27,9 +30,14 @@ class OkxContext:
     auth: AuthService | None = None
     accounts: AccountsService | None = None
     subaccount_keys: SubAccountKeysService | None = None
+    trading: TradingService | None = None  # the exchange core: orders, fills, balances, bills
+    market: MarketData | None = None  # public market data: tickers, books, candles, trades
+    funding: FundingService | None = None  # transfers, deposits, withdrawals (asset/*)
 
 
-def _context(request: Request) -> OkxContext:
+async def _context(request: Request) -> OkxContext:
+    # async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop on
+    # every request that costs more than the whole dependency.
     context: OkxContext = request.app.state.okx
     return context
 

@@ -121,7 +121,7 @@ ERRORS: Mapping[Reason, WireError] = {
     R.CLORDID_EXISTS: WireError("51016", 200, "Client order ID already exists."),
     R.ORDER_BELOW_MIN: WireError("51020", 200, "Your order should meet or exceed the minimum order amount."),
     R.LOT_SIZE: WireError("51121", 200, "Order quantity must be a multiple of the lot size."),
-    R.TICK_SIZE: WireError("51000", 200, "Parameter px error"),
+    R.TICK_SIZE: WireError("51000", 200, "Parameter {field} error"),  # px or newPx off the tick size
     R.PRICE_EMPTY: WireError("51204", 200, "The price for the limit order can't be empty."),
     R.BATCH_TOO_LARGE: WireError("51111", 200, "Maximum {limit} orders can be placed in bulk."),
     R.POST_ONLY_WOULD_TAKE: WireError("51026", 200, "Post only order would be filled immediately."),
@@ -137,11 +137,79 @@ ERRORS: Mapping[Reason, WireError] = {
     R.PENDING_ORDERS_LIMIT: WireError("51004", 200, "Maximum {limit} pending orders reached."),
     R.FOK_NOT_FILLABLE: WireError("51009", 200, "Order canceled: fill or kill could not be filled in full."),
     R.MARKET_ORDER_TOO_LARGE: WireError("51201", 200, "Value of per market order cannot exceed the limit."),
+    R.REQUEST_EXPIRED: WireError("50037", 200, "Order expired."),
     # funding
     R.TRANSFER_AMOUNT_INVALID: WireError("58114", 400, "Transfer amount must be greater than 0."),
     R.TRANSFER_EXCEEDS_AVAILABLE: WireError("58116", 200, "Transfer amount exceeds the available amount."),
     R.TRANSFER_SAME_ACCOUNT: WireError("58123", 200, "Parameter from cannot equal to parameter to."),
     R.CURRENCY_NOT_FOUND: WireError("51000", 400, "Parameter ccy error"),
+    # funding: transfers, withdrawals, addresses (OKX "Funding" error table, 58000-58999; 59507/59508)
+    R.TRANSFER_RATE_LIMITED: WireError(
+        "58102", 429, "Rate limit reached. Please refer to API docs and throttle requests accordingly."
+    ),
+    R.TRANSFER_SUBACCOUNT_NOT_FOUND: WireError("58115", 200, "Sub-account does not exist."),
+    R.TRANSFER_OUT_NOT_ALLOWED: WireError(
+        "58119", 200, "{sub} Sub-account has no permission to transfer out, please set first."
+    ),
+    R.TRANSFER_TYPE_NOT_FOR_MASTER_KEY: WireError(
+        "58127",
+        200,
+        "Main account API key does not support current transfer 'type' parameter. Please refer to the API "
+        "documentation.",
+    ),
+    R.TRANSFER_TYPE_NOT_FOR_SUB_KEY: WireError(
+        "58128",
+        200,
+        "Sub-account API key does not support current transfer 'type' parameter. Please refer to the API "
+        "documentation.",
+    ),
+    R.TRANSFER_PARAM_MISMATCH: WireError(
+        "58129", 200, "{field} is incorrect or {field} does not match with 'type'"
+    ),
+    R.TRANSFER_SUBACCOUNTS_SAME: WireError(
+        "59507",
+        200,
+        "The two accounts involved in a transfer must be two different sub accounts under the same parent "
+        "account",
+    ),
+    R.SUBACCOUNT_SUSPENDED: WireError("59508", 200, "The sub account of {sub} is suspended"),
+    R.WITHDRAWAL_DAILY_LIMIT: WireError("58201", 200, "Withdrawal amount exceeds daily withdrawal limit."),
+    R.WITHDRAWAL_ADDRESS_MISSING: WireError("58203", 200, "Please add a withdrawal address."),
+    R.WITHDRAWAL_ABOVE_MAX: WireError("58205", 200, "Withdrawal amount exceeds the upper limit."),
+    R.WITHDRAWAL_BELOW_MIN: WireError("58206", 200, "Withdrawal amount is less than the lower limit."),
+    R.WITHDRAWAL_ADDRESS_NOT_VERIFIED: WireError(
+        "58207",
+        200,
+        "Withdrawal address isn't on the verified address list. (The format for withdrawal addresses with a "
+        "label is \u201caddress:label\u201d.)",
+    ),
+    R.SUBACCOUNT_NO_DEPOSIT_WITHDRAW: WireError(
+        "58209",
+        200,
+        "Sub-accounts don't support withdrawals or deposits. Please use your main account instead",
+    ),
+    R.INTERNAL_ADDRESS_ILLEGAL: WireError(
+        "58213",
+        200,
+        "The internal transfer address is illegal. It must be an email, phone number, or account name",
+    ),
+    R.WITHDRAWAL_NOT_FOUND: WireError("58215", 200, "Withdrawal ID does not exist."),
+    R.WITHDRAWAL_NOT_CANCELLABLE: WireError("58216", 200, "Operation not allowed."),
+    R.INTERNAL_RECIPIENT_NOT_FOUND: WireError(
+        "58218", 200, "The internal withdrawal failed. Please check the parameters toAddr and areaCode."
+    ),
+    R.WITHDRAWAL_ALREADY_CANCELED: WireError("58220", 200, "Withdrawal request already canceled."),
+    R.WITHDRAWAL_TAG_REQUIRED: WireError(
+        "58221",
+        200,
+        'The toAddr parameter format is incorrect, withdrawal address needs labels. The format should be '
+        '"address:label".',
+    ),
+    R.WITHDRAWAL_ADDRESS_INVALID: WireError("58222", 200, "Invalid withdrawal address"),
+    R.FUNDING_INSUFFICIENT: WireError("58350", 200, "Insufficient balance."),
+    R.DEPOSIT_ADDRESS_NOT_FOUND: WireError("58301", 200, "Deposit-address not exist."),
+    R.WITHDRAW_ADDRESS_EXISTS: WireError("70201", 200, "This address is already on the allow-list."),
+    R.WITHDRAW_ADDRESS_UNKNOWN: WireError("70202", 200, "This address is not on the allow-list."),
 }
 
 

@@ -91,6 +91,12 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/account/balance": _uid(10),
     "GET /api/v5/account/positions": _uid(10),
     "GET /api/v5/account/config": _uid(5),
+    # Not in the reference's table; OKX's endpoint pages give these.
+    "GET /api/v5/account/bills": _uid(5, _1S),
+    "GET /api/v5/account/bills-archive": _uid(5),
+    "GET /api/v5/account/trade-fee": _uid(5),
+    "GET /api/v5/account/max-size": _uid(20),
+    "GET /api/v5/account/max-avail-size": _uid(20),
     # trade: place, amend and cancel have separate budgets, per instrument; batches count orders
     "POST /api/v5/trade/order": _uid(60, per=Per.INST_ID),
     "POST /api/v5/trade/batch-orders": _uid(300, per=Per.INST_ID),
@@ -116,6 +122,10 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/asset/deposit-address": _uid(6, _1S),
     "GET /api/v5/asset/deposit-history": _uid(6, _1S),
     "GET /api/v5/asset/withdrawal-history": _uid(6, _1S),
+    # Not in the reference's table; OKX's endpoint pages give these.
+    "GET /api/v5/asset/asset-valuation": _uid(1),
+    "GET /api/v5/asset/transfer-state": _uid(10, _1S),
+    "GET /api/v5/asset/bills": _uid(6, _1S),
     # sub-accounts
     "GET /api/v5/users/subaccount/list": _uid(20),
     "POST /api/v5/users/subaccount/apikey": _uid(1, _1S),
@@ -290,6 +300,10 @@ class RateLimits:
     async def start(self) -> None:
         if self._scale is not None:
             await self._limiter.ready()
+
+    async def reset(self) -> None:
+        """Every budget back to full (the control API's reset)."""
+        await self._limiter.clear()
 
     async def close(self) -> None:
         await self._limiter.aclose()

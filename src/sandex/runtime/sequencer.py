@@ -46,6 +46,7 @@ LEASE_STALE_MS = 3_000  # a lease not refreshed for this long is free to take
 HEARTBEAT_S = 1.0
 INBOX_POLL_S = 0.2
 INBOX_BATCH = 100
+CORE_INBOX_KINDS = frozenset({"deposit"})  # what `TradingCore.inbox_command` applies without a handler
 LEASE_WAIT_S = 10.0  # how long a starting server waits for another holder's lease to go stale
 MAX_BATCH = 2_000  # commands per group commit
 InboxHandler = Callable[[InboxItem, int], InboxOutcome]  # (item, ts) -> outcome, on the sequencer's loop
@@ -124,6 +125,8 @@ def drain_inbox(core: TradingCore, store: TradingStore, clock: Clock, owner: str
     """Apply every pending inbox command in this process, when no server holds the lease.
 
     Returns how many were handled, or None when a live sequencer holds the lease (it will do it).
+    Only the kinds the core applies itself (deposits) are drained here: items whose handler lives in a
+    server (`handle_inbox`: market controls, chain deposits) stay pending for the next server.
     """
     me = owner or lease_owner()
     if not take_lease(store, me):
@@ -131,7 +134,7 @@ def drain_inbox(core: TradingCore, store: TradingStore, clock: Clock, owner: str
     try:
         core.load()
         handled = 0
-        while items := store.pending_inbox(INBOX_BATCH):
+        while items := store.pending_inbox(INBOX_BATCH, CORE_INBOX_KINDS):
             ts = clock.now_ms()
             _, changes = apply_batch(core, [], items, ts)
             store.write(changes, me, wall_ms())

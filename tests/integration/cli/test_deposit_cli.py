@@ -125,3 +125,22 @@ def test_a_running_server_applies_the_deposit_and_shows_it_within_a_second(data_
         assert account is not None and ledger.available(account, "USDT") == 250 * 10**18
         view = server.runtime.trading.service.balances(trader)
         assert [(d.ccy, d.available) for d in view.details] == [("USDT", Decimal(250))]
+
+
+def test_a_deposit_without_a_server_leaves_other_kinds_for_the_next_server(data_dir: Path) -> None:
+    """An item whose handler lives in a server (a `sandex market` command left by a crashed CLI) is
+    neither refused nor applied by the CLI's own drain: the next server applies it."""
+    runtime = open_runtime(Settings(data_dir=data_dir), fast_hashing=True)
+    try:
+        left = runtime.trading.store.add_inbox("market", json.dumps({"op": "freeze"}), 1)
+    finally:
+        runtime.engine.dispose()
+    code, out, err = _run(EMAIL, "USDT", "25", data_dir=data_dir)
+    assert (code, err) == (0, ""), out
+    assert _committed(data_dir)["USDT"] == Decimal(25)
+    runtime = open_runtime(Settings(data_dir=data_dir), fast_hashing=True)
+    try:
+        assert runtime.trading.store.inbox_outcome(left) is None  # still pending
+        assert [item.id for item in runtime.trading.store.pending_inbox(10)] == [left]
+    finally:
+        runtime.engine.dispose()

@@ -213,14 +213,14 @@ class SqlTradingStore(TradingReads):
             s.flush()
             return row.id
 
-    def pending_inbox(self, limit: int) -> list[InboxItem]:
+    def pending_inbox(self, limit: int, kinds: Collection[str] | None = None) -> list[InboxItem]:
+        query = select(INBOX.c.id, INBOX.c.kind, INBOX.c.payload, INBOX.c.created_ms).where(
+            INBOX.c.state == "pending"
+        )
+        if kinds is not None:
+            query = query.where(INBOX.c.kind.in_(list(kinds)))
         with self._sessions() as s:
-            rows = s.execute(
-                select(INBOX.c.id, INBOX.c.kind, INBOX.c.payload, INBOX.c.created_ms)
-                .where(INBOX.c.state == "pending")
-                .order_by(INBOX.c.id)
-                .limit(limit)
-            ).all()
+            rows = s.execute(query.order_by(INBOX.c.id).limit(limit)).all()
         return [InboxItem(r.id, r.kind, r.payload, r.created_ms) for r in rows]
 
     def inbox_outcome(self, item_id: int) -> InboxOutcome | None:

@@ -106,7 +106,10 @@ class TradingParts:
 
 
 def _trading(
-    sessions: sessionmaker[Session], catalogue: Catalogue, clock: SystemClock, hub: Hub,
+    sessions: sessionmaker[Session],
+    catalogue: Catalogue,
+    clock: SystemClock,
+    hub: Hub,
     funding: FundingCore | None = None,
 ) -> TradingParts:
     store = SqlTradingStore(sessions)
@@ -127,8 +130,13 @@ class FundingParts:
 
 
 def _funding(
-    sessions: sessionmaker[Session], catalogue: Catalogue, clock: SystemClock, accounts: AccountsService,
-    address_secret: bytes, limits: Limits | None, timing: FundingTiming | None,
+    sessions: sessionmaker[Session],
+    catalogue: Catalogue,
+    clock: SystemClock,
+    accounts: AccountsService,
+    address_secret: bytes,
+    limits: Limits | None,
+    timing: FundingTiming | None,
 ) -> tuple[FundingCore, Callable[[TradingParts], FundingParts]]:
     """The funding core first (the trading core hosts it), the rest once the sequencer exists."""
     timing = timing or DEFAULT_TIMING
@@ -160,8 +168,13 @@ class KeyServices:
 
 
 def _key_services(
-    sessions: sessionmaker[Session], keyring: ReloadingCipher, hasher: Argon2Hasher,
-    random: OsRandom, clock: SystemClock, accounts: AccountsService, hub: Hub,
+    sessions: sessionmaker[Session],
+    keyring: ReloadingCipher,
+    hasher: Argon2Hasher,
+    random: OsRandom,
+    clock: SystemClock,
+    accounts: AccountsService,
+    hub: Hub,
 ) -> KeyServices:
     uow = unit_of_work_factory(sessions)
     auth = AuthService(uow, accounts, keyring, hasher, random, clock)
@@ -172,7 +185,10 @@ def _key_services(
 
 
 def open_runtime(
-    settings: Settings, *, fast_hashing: bool = False, funding_limits: Limits | None = None,
+    settings: Settings,
+    *,
+    fast_hashing: bool = False,
+    funding_limits: Limits | None = None,
     funding_timing: FundingTiming | None = None,
 ) -> Runtime:
     """Open the database (migrating it to the newest schema) and load the catalogue.
@@ -190,8 +206,14 @@ def open_runtime(
     hasher, random, outbox = Argon2Hasher(fast=fast_hashing), OsRandom(), SqlMailOutbox(sessions)
     mailer = build_mailer(settings.smtp_url, outbox, clock)
     accounts = AccountsService(
-        unit_of_work_factory(sessions), clock=clock, hasher=hasher, cipher=keyring, random=random,
-        mailer=mailer, outbox=outbox, email_pepper=cipher.derive_key(b"email-codes"),
+        unit_of_work_factory(sessions),
+        clock=clock,
+        hasher=hasher,
+        cipher=keyring,
+        random=random,
+        mailer=mailer,
+        outbox=outbox,
+        email_pepper=cipher.derive_key(b"email-codes"),
     )
     hub, catalogue = Hub(), load_catalogue(settings.catalogue)
     address_secret = cipher.derive_key(b"deposit-addresses")  # deposit addresses are derived from it

@@ -173,7 +173,15 @@ def _audit_json(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _usage_json(entry: UsageEntry) -> dict[str, Any]:
-    return {"ts": entry.ts_ms, "method": entry.method, "path": entry.path, "ip": entry.ip, "code": entry.code}
+    return {
+        "ts": entry.ts_ms,
+        "method": entry.method,
+        "path": entry.path,
+        "ip": entry.ip,
+        "code": entry.code,
+        "count": entry.count,
+        "last_ts": entry.last_ts_ms,
+    }
 
 
 def _details_json(details: KeyDetails) -> dict[str, Any]:

@@ -2,15 +2,18 @@
 
 Authentication notes every success (last use, per-permission use, a usage-log line) and every
 failure of a known key (an audit line; repeated same-reason failures coalesce into a count). A
-background task drains the buffer about once a second into one transaction. `last_used` stays
-in memory after a flush, so expiry decisions always see the freshest use.
+background task drains the buffer about once a second into one transaction. Within one such
+window, requests with the same method, path and client IP coalesce into one usage line with a
+count: a bot at thousands of requests a second writes a handful of rows, not hundreds (that
+write shares SQLite's one write lock with the exchange's group commits, so its size is felt in
+their latency). `last_used` stays in memory after a flush, so expiry decisions always see the
+freshest use.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +22,8 @@ from sandex.services.keys_ports import AuditEntry, AuditEvent, KeysUnitOfWork, U
 
 log = logging.getLogger("sandex.keys")
 
-USAGE_KEEP = 200  # usage-log lines kept per key in the database
+USAGE_KEEP = 200  # usage-log lines kept per key in the database (and per key per window)
+UsageKey = tuple[str, bytes | str, str]  # (method, path without the query, client IP)
 
 
 @dataclass(slots=True)
@@ -27,7 +31,7 @@ class _Pending:
     last_used_ms: int = 0
     last_used_ip: str = ""
     by_perm: dict[Permission, int] = field(default_factory=dict)
-    log: deque[tuple[int, str, bytes | str, str]] = field(default_factory=lambda: deque(maxlen=USAGE_KEEP))
+    log: dict[UsageKey, list[int]] = field(default_factory=dict)  # -> [first ms, last ms, count], by last use
     failures: list[AuditEntry] = field(default_factory=list)
 
 
@@ -48,7 +52,7 @@ class UsageBuffer:
                 pending.last_used_ms, pending.last_used_ip = now_ms, ip
             if now_ms > pending.by_perm.get(perm, 0):
                 pending.by_perm[perm] = now_ms
-            pending.log.append((now_ms, method, target, ip))
+            _note_line(pending.log, (method, _path_only(target), ip), now_ms)
             if now_ms > self._last_used.get(api_key, 0):
                 self._last_used[api_key] = now_ms
 
@@ -88,13 +92,30 @@ def _write(unit: KeysUnitOfWork, api_key: str, pending: _Pending) -> None:
         mark = UseMark(pending.last_used_ms, pending.last_used_ip, tuple(pending.by_perm.items()))
         unit.keys.record_use(api_key, mark)
     if pending.log:
-        entries = [UsageEntry(ts, method, _path(target), ip) for ts, method, target, ip in pending.log]
+        entries = [
+            UsageEntry(first, method, _text(path), ip, count=count, last_ts_ms=last if count > 1 else None)
+            for (method, path, ip), (first, last, count) in pending.log.items()
+        ]
         unit.keys.add_usage(api_key, entries, USAGE_KEEP)
     if pending.failures:
         unit.keys.add_failures(api_key, pending.failures)
 
 
-def _path(target: bytes | str) -> str:
-    """The path of a request target, without its query (kept raw on the hot path, decoded here)."""
-    text = target.decode("utf-8", "replace") if isinstance(target, bytes) else target
-    return text.partition("?")[0]
+def _note_line(log: dict[UsageKey, list[int]], key: UsageKey, now_ms: int) -> None:
+    line = log.pop(key, None)  # re-inserted below: the dict stays ordered by last use
+    if line is None:
+        line = [now_ms, now_ms, 0]
+        if len(log) >= USAGE_KEEP:  # more distinct lines than are kept: the least recent goes
+            del log[next(iter(log))]
+    line[1] = max(line[1], now_ms)
+    line[2] += 1
+    log[key] = line
+
+
+def _path_only(target: bytes | str) -> bytes | str:
+    """The path of a request target, without its query (kept raw on the hot path)."""
+    return target.partition(b"?")[0] if isinstance(target, bytes) else target.partition("?")[0]
+
+
+def _text(path: bytes | str) -> str:
+    return path.decode("utf-8", "replace") if isinstance(path, bytes) else path

@@ -54,7 +54,8 @@ class KeyAuditRow(Base):
 
 
 class KeyUsageRow(Base):
-    """The usage log: recent authenticated requests per key (bounded, oldest pruned)."""
+    """The usage log: recent authenticated requests per key (bounded, oldest pruned); one row per
+    method, path and IP per flush window, with how many requests it stands for."""
 
     __tablename__ = "api_key_usage"
     __table_args__ = (Index("ix_api_key_usage_key_ts", "key_id", "ts_ms"),)
@@ -66,6 +67,8 @@ class KeyUsageRow(Base):
     path: Mapped[str] = mapped_column(String(255))
     ip: Mapped[str] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_ts_ms: Mapped[int | None] = mapped_column(Millis, nullable=True)
 
 
 class MasterKeyRow(Base):

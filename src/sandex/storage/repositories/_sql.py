@@ -22,3 +22,11 @@ def upsert(session: Session, table: Table, keys: Sequence[str], values: Mapping[
     statement = dialect_insert(session, table).values(**values)
     changes = {name: statement.excluded[name] for name in values if name not in keys}
     session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+def insert_text(table: str, columns: Sequence[str], dialect: str) -> str:
+    """A plain INSERT for `exec_driver_sql` with a list of tuples (one executemany, no per-row
+    parameter processing): for the hot bulk writes. Only constant names go into the text."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    names, marks = ", ".join(columns), ", ".join([mark] * len(columns))
+    return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from sandex.services.keys_ports import (
 )
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.keys import ApiKeyRow, KeyAuditRow, KeyUsageRow, MasterKeyRow
+from sandex.storage.repositories._sql import insert_text
 
 API_KEY_SECRET = "api_key"  # noqa: S105 - a kind of row, not a secret
 TOTP_SECRET = "totp"  # noqa: S105 - a kind of row, not a secret
@@ -36,6 +37,10 @@ _USED_COLUMNS = {
 def totp_associated(uid: str) -> bytes:
     """The AES-GCM associated data of a user's TOTP seed, as the accounts service binds it."""
     return b"sandex/totp/" + uid.encode("ascii")
+
+
+API_KEYS: Table = ApiKeyRow.__table__  # type: ignore[assignment]
+_USAGE_COLUMNS = ("key_id", "ts_ms", "method", "path", "ip", "code", "count", "last_ts_ms")
 
 
 class SqlKeyRepository:
@@ -109,27 +114,31 @@ class SqlKeyRepository:
         ]
 
     def record_use(self, api_key: str, mark: UseMark) -> None:
-        row = self._row(api_key)
-        if row is None:
-            return  # deleted for good meanwhile: nothing to remember
-        if row.last_used_ms is None or mark.last_used_ms >= row.last_used_ms:
-            row.last_used_ms = mark.last_used_ms
-            row.last_used_ip = mark.last_used_ip
+        # Core statements, no ORM unit of work: this runs inside the once-a-second usage flush,
+        # whose transaction holds SQLite's write lock (the sequencer's commits wait on it).
+        table = API_KEYS
+        last = table.c.last_used_ms
+        self._session.execute(
+            update(table)
+            .where(table.c.api_key == api_key, or_(last.is_(None), last <= mark.last_used_ms))
+            .values(last_used_ms=mark.last_used_ms, last_used_ip=mark.last_used_ip)
+        )
         for perm, used_ms in mark.by_perm:
-            column = _USED_COLUMNS[perm]
-            current = getattr(row, column)
-            if current is None or used_ms > current:
-                setattr(row, column, used_ms)
+            column = table.c[_USED_COLUMNS[perm]]
+            self._session.execute(
+                update(table)
+                .where(table.c.api_key == api_key, or_(column.is_(None), column < used_ms))
+                .values({column: used_ms})
+            )
 
     def add_usage(self, api_key: str, entries: Sequence[UsageEntry], keep: int) -> None:
         key_id = self._id(api_key)
-        self._session.add_all(
-            KeyUsageRow(
-                key_id=key_id, ts_ms=e.ts_ms, method=e.method, path=e.path[:255], ip=e.ip, code=e.code
-            )
-            for e in entries
+        conn = self._session.connection()
+        # A few rows per key and second (coalesced lines): one executemany of plain tuples.
+        conn.exec_driver_sql(
+            insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, conn.dialect.name),
+            [(key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms) for e in entries],
         )
-        self._session.flush()
         threshold = self._session.scalars(
             select(KeyUsageRow.id)
             .where(KeyUsageRow.key_id == key_id)
@@ -149,7 +158,10 @@ class SqlKeyRepository:
             .order_by(KeyUsageRow.id.desc())
             .limit(limit)
         )
-        return [UsageEntry(row.ts_ms, row.method, row.path, row.ip, row.code) for row in rows]
+        return [
+            UsageEntry(row.ts_ms, row.method, row.path, row.ip, row.code, row.count, row.last_ts_ms)
+            for row in rows
+        ]
 
     # --- master-key rotation --------------------------------------------------------------------
     def list_secrets(self) -> list[SecretRow]:

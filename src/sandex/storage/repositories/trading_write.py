@@ -24,6 +24,7 @@ from sandex.services.trading_ports import (
     PostingRecord,
     TradeRecord,
 )
+from sandex.storage.repositories._sql import insert_text
 
 ORDER_COLUMNS = (
     "ord_id", "environment", "account_id", "inst_id", "side", "ord_type", "tgt_ccy", "td_mode", "px", "sz",
@@ -42,15 +43,9 @@ POSTING_COLUMNS = (
 BALANCE_COLUMNS = ("account_id", "ccy", "available", "frozen", "updated_ms")
 
 
-def _insert(table: str, columns: Sequence[str], mark: str) -> str:
-    # Only this module's constant table and column names go into the text; values are parameters.
-    names, marks = ", ".join(columns), ", ".join([mark] * len(columns))
-    return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-
-
-def _upsert(table: str, columns: Sequence[str], keys: Sequence[str], mark: str) -> str:
+def _upsert(table: str, columns: Sequence[str], keys: Sequence[str], dialect: str) -> str:
     changes = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
-    return f"{_insert(table, columns, mark)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes}"
+    return f"{insert_text(table, columns, dialect)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes}"
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -61,13 +56,12 @@ class BulkWriter:
     """Writes a `ChangeSet`'s rows inside the caller's transaction."""
 
     def __init__(self, dialect: str) -> None:
-        mark = "?" if dialect == "sqlite" else "%s"
         self._big: Callable[[int], Any] = str if dialect == "sqlite" else int
-        self._orders = _upsert("orders", ORDER_COLUMNS, ("ord_id",), mark)
-        self._fills = _insert("fills", FILL_COLUMNS, mark)
-        self._trades = _insert("trades", TRADE_COLUMNS, mark)
-        self._postings = _insert("postings", POSTING_COLUMNS, mark)
-        self._balances = _upsert("balances", BALANCE_COLUMNS, ("account_id", "ccy"), mark)
+        self._orders = _upsert("orders", ORDER_COLUMNS, ("ord_id",), dialect)
+        self._fills = insert_text("fills", FILL_COLUMNS, dialect)
+        self._trades = insert_text("trades", TRADE_COLUMNS, dialect)
+        self._postings = insert_text("postings", POSTING_COLUMNS, dialect)
+        self._balances = _upsert("balances", BALANCE_COLUMNS, ("account_id", "ccy"), dialect)
 
     def write(self, session: Session, changes: ChangeSet) -> None:
         conn = session.connection()

@@ -202,7 +202,7 @@ ERRORS: Mapping[Reason, WireError] = {
     R.WITHDRAWAL_TAG_REQUIRED: WireError(
         "58221",
         200,
-        'The toAddr parameter format is incorrect, withdrawal address needs labels. The format should be '
+        "The toAddr parameter format is incorrect, withdrawal address needs labels. The format should be "
         '"address:label".',
     ),
     R.WITHDRAWAL_ADDRESS_INVALID: WireError("58222", 200, "Invalid withdrawal address"),

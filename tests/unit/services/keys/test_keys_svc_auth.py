@@ -178,6 +178,39 @@ def test_use_is_batched_to_the_database_with_per_permission_times(kit: Kit) -> N
     assert kit.auth.flush_usage() == 0
 
 
+def test_repeated_requests_in_one_window_coalesce_into_one_counted_line(kit: Kit) -> None:
+    alice = kit.user()
+    created = kit.key(alice.id, ip=f"{CLIENT_IP},192.0.2.7")
+
+    def order(**fields: str) -> Principal:
+        path, perm = "/api/v5/trade/order", Permission.TRADE
+        signed = kit.signed(created, method="POST", target=path, perm=perm, **fields)
+        return _ok(kit.auth.authenticate(signed))
+
+    first = kit.clock.now_ms()
+    for _ in range(3):
+        order()
+        kit.clock.advance(ms=10)
+    _ok(kit.auth.authenticate(kit.signed(created, target="/api/v5/account/balance?ccy=BTC")))
+    _ok(kit.auth.authenticate(kit.signed(created, target="/api/v5/account/balance?ccy=ETH")))
+    order(client_ip="192.0.2.7")
+    kit.auth.flush_usage()
+    order()  # the next window
+    kit.auth.flush_usage()
+    details = kit.keys.show(created.info.api_key)
+    assert not isinstance(details, Rejected)
+    lines = [(u.method, u.path, u.ip, u.count) for u in details.usage]  # newest first
+    assert lines == [
+        ("POST", "/api/v5/trade/order", CLIENT_IP, 1),
+        ("POST", "/api/v5/trade/order", "192.0.2.7", 1),
+        ("GET", "/api/v5/account/balance", CLIENT_IP, 2),  # the query is not part of the line
+        ("POST", "/api/v5/trade/order", CLIENT_IP, 3),
+    ]
+    counted = details.usage[-1]
+    assert (counted.ts_ms, counted.last_ts_ms) == (first, first + 20)
+    assert details.usage[0].last_ts_ms is None  # a single request: no range
+
+
 def test_auth_failures_are_audited_and_repeats_coalesce(kit: Kit) -> None:
     alice = kit.user()
     created = kit.key(alice.id)

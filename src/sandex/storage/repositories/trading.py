@@ -9,10 +9,11 @@ can never write over the state another writer owns.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment
@@ -43,6 +44,8 @@ from sandex.storage.repositories.trading_reads import TradingReads, balance_reco
 from sandex.storage.repositories.trading_write import BulkWriter
 
 LEASE = "sequencer"
+LEASE_PROOF = "UPDATE sequencer_lease SET heartbeat_ms = %s WHERE name = %s AND owner = %s"
+LEASE_PROOF_SQLITE = LEASE_PROOF.replace("%s", "?")
 _PENDING = [s.value for s in PENDING_STATES]
 
 
@@ -60,6 +63,7 @@ class SqlTradingStore(TradingReads):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         super().__init__(sessions)
         self._writer: BulkWriter | None = None
+        self._commit_conn: Connection | None = None
 
     # --- accounts --------------------------------------------------------------------------------
     def ensure_account(
@@ -140,21 +144,43 @@ class SqlTradingStore(TradingReads):
         return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0)
 
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
-        with self._sessions.begin() as s:
-            proof = s.execute(
-                update(LEASES)
-                .where(LEASES.c.name == LEASE, LEASES.c.owner == lease_owner)
-                .values(heartbeat_ms=now_ms)
-            )
-            if proof.rowcount != 1:  # type: ignore[attr-defined]
-                raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
-            self._write_rows(s, changes)
+        conn = self._commit_connection()
+        try:
+            with conn.begin():
+                cursor = conn.connection.cursor()  # DB-API: no per-statement SQLAlchemy overhead
+                proof = LEASE_PROOF_SQLITE if conn.dialect.name == "sqlite" else LEASE_PROOF
+                cursor.execute(proof, (now_ms, LEASE, lease_owner))
+                if cursor.rowcount != 1:
+                    raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
+                self._bulk(conn).write(cursor, changes)
+                if changes.funding or changes.inbox:  # rare: Core statements, in the same transaction
+                    with Session(bind=conn) as s:
+                        self._write_side_rows(s, changes)
+        except Exception:
+            self._close_commit_connection()  # a broken connection is never reused
+            raise
 
-    def _write_rows(self, s: Session, changes: ChangeSet) -> None:
+    def _commit_connection(self) -> Connection:
+        """The group commit's own connection, held between commits (by the sequencer's one thread):
+        taking one from the pool and a Session per commit cost more than writing a batch's rows."""
+        conn = self._commit_conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._commit_conn = self._sessions.kw["bind"].connect()
+        return conn
+
+    def _close_commit_connection(self) -> None:
+        conn, self._commit_conn = self._commit_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _bulk(self, conn: Connection) -> BulkWriter:
         writer = self._writer
         if writer is None:
-            writer = self._writer = BulkWriter(s.get_bind().dialect.name)
-        writer.write(s, changes)
+            writer = self._writer = BulkWriter(conn.dialect.name)
+        return writer
+
+    def _write_side_rows(self, s: Session, changes: ChangeSet) -> None:
         if changes.funding:  # transfers, withdrawals, deposits: committed with their postings
             write_funding_rows(s, changes.funding)
         for outcome in changes.inbox:
@@ -191,6 +217,7 @@ class SqlTradingStore(TradingReads):
             return bool(beat.rowcount == 1)  # type: ignore[attr-defined]
 
     def release_lease(self, owner: str) -> None:
+        self._close_commit_connection()  # the writer is done: its held connection goes back
         with self._sessions.begin() as s:
             s.execute(
                 update(LEASES)

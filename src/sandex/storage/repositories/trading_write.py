@@ -14,8 +14,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from sandex.services.trading_ports import (
     BalanceRecord,
     ChangeSet,
@@ -63,8 +61,8 @@ class BulkWriter:
         self._postings = insert_text("postings", POSTING_COLUMNS, dialect)
         self._balances = _upsert("balances", BALANCE_COLUMNS, ("account_id", "ccy"), dialect)
 
-    def write(self, session: Session, changes: ChangeSet) -> None:
-        conn = session.connection()
+    def write(self, cursor: Any, changes: ChangeSet) -> None:
+        """Each table's rows with one DB-API `executemany` on `cursor` (inside the caller's transaction)."""
         for sql, rows in (
             (self._orders, [self._order(o) for o in changes.orders]),
             (self._trades, [_trade(t) for t in changes.trades]),
@@ -73,7 +71,7 @@ class BulkWriter:
             (self._balances, [self._balance(b) for b in changes.balances]),
         ):
             if rows:
-                conn.exec_driver_sql(sql, rows)  # a list of tuples: executemany
+                cursor.executemany(sql, rows)
 
     def _order(self, o: OrderRecord) -> tuple[Any, ...]:
         cause = o.cancel_cause

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -61,6 +62,7 @@ from sandex.storage.uow import unit_of_work_factory
 from sandex.transport.console import ConsoleContext, install_console
 from sandex.transport.control import ControlContext, install_control
 from sandex.transport.okx.context import OkxContext
+from sandex.transport.okx.fastlane import OkxApp
 from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.limits import RateLimits
@@ -270,7 +272,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         await rate_limits.close()
         rt.engine.dispose()
 
-    app = FastAPI(
+    app = OkxApp(
         title="sandex",
         version=__version__,
         lifespan=lifespan,
@@ -299,10 +301,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(market_rest.router)
     for private in (account.router, asset.router, users.router, trade.router):
         app.include_router(private)
-    trade.install_write_routes(app)  # the order writes: plain routes ahead of FastAPI's (hot path)
+    faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
+    trade.install_write_routes(app, faults)  # the order writes: a fast lane past FastAPI's stack
     ws = install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
-    app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)
+    app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.state.control = ControlContext(_control(rt, rate_limits, key_cache), rt.admin_token)
     install_control(app, app.state.control)
     return app

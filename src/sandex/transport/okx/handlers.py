@@ -48,7 +48,7 @@ async def _on_http(_request: Request, exc: Exception) -> Response:
     return fail(Rejected.of(Reason.SYSTEM_ERROR))
 
 
-async def _on_crash(request: Request, exc: Exception) -> Response:
+async def on_crash(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return fail(Rejected.of(Reason.SYSTEM_ERROR))
 
@@ -57,4 +57,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OkxRejection, _on_rejection)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_crash)
+    app.add_exception_handler(Exception, on_crash)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import Route
@@ -32,6 +31,7 @@ from sandex.transport.okx.auth import ReadAuth, authenticate_request, requires_p
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.envelope import OkxJSON, OkxRejection, fail, ok
+from sandex.transport.okx.fastlane import OkxApp, Wrap
 from sandex.transport.okx.limits import route_id_of
 from sandex.transport.okx.orders_wire import (
     Echo,
@@ -112,9 +112,9 @@ def _write_endpoint(command: Command, *, batch: bool) -> Callable[[Request], Awa
     return endpoint
 
 
-# The order writes are the hot path: plain Starlette routes served ahead of FastAPI's router
-# (`install_write_routes`), so a request skips the walk over every included router and FastAPI's
-# dependency solving (together more CPU than the exchange core spends on an order).
+# The order writes are the hot path: plain Starlette endpoints served by the app's fast lane
+# (`install_write_routes`), so a request skips FastAPI's middleware stack, the walk over every
+# included router and dependency solving (together more CPU than the exchange core spends on an order).
 WRITE_ROUTES = [
     Route(f"{PREFIX}{path}", _write_endpoint(command, batch=batch), methods=["POST"], name=name)
     for path, command, batch, name in (
@@ -128,9 +128,12 @@ WRITE_ROUTES = [
 ]
 
 
-def install_write_routes(app: Starlette) -> None:
-    """Put the order-write routes first in `app`'s routing (their paths are served by nothing else)."""
+def install_write_routes(app: OkxApp, wrap: Wrap) -> None:
+    """Serve the order writes by `app`'s fast lane (inside `wrap`), and put their routes first in
+    its routing too (their paths are served by nothing else)."""
     app.router.routes[0:0] = WRITE_ROUTES
+    for route in WRITE_ROUTES:
+        app.add_fast_lane(route.path, route.endpoint, wrap)
 
 
 async def _write(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from sandex.domain.errors import Reason, Rejected
@@ -92,6 +93,7 @@ def parse_network(text: str) -> IPNetwork | None:
     return _unmap_network(network)
 
 
+@lru_cache(maxsize=4096)  # every signed request parses its client's address, usually the same few
 def parse_address(text: str) -> IPAddress | None:
     """A client address, IPv6 zone dropped and IPv4-mapped IPv6 unwrapped; None if not an address."""
     try:

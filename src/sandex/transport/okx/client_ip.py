@@ -37,6 +37,7 @@ def client_ip(request: HTTPConnection, trusted: Sequence[str]) -> str:
     return current
 
 
+@lru_cache(maxsize=4096)
 def _canonical(host: str) -> str:
     address = parse_address(host)
     return str(address) if address is not None else host

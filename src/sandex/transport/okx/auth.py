@@ -32,6 +32,7 @@ from sandex.domain.keys.policy import SignedRequest
 from sandex.services.auth import Principal
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import OkxContext
+from sandex.transport.okx.demo import DEMO_HEADER_RAW, asks_for_demo
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.limits import check_request
 
@@ -77,7 +78,7 @@ async def signed_request(
         raw_target=target,
         body=await request.body(),
         client_ip=ip,
-        demo=headers.get(b"x-simulated-trading") == b"1",  # "0" or absent: live
+        demo=asks_for_demo(headers.get(DEMO_HEADER_RAW)),
         required_perm=perm,
         needs_ip_binding=needs_ip_binding,
     )

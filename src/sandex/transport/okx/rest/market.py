@@ -29,6 +29,7 @@ from sandex.services.market_ports import (
     TickerView,
 )
 from sandex.transport.okx.context import Ctx, OkxContext
+from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import OkxRejection, fail, ok
 from sandex.transport.okx.limits import PublicRateLimit
 from sandex.transport.okx.params import bad, query_int, query_limit
@@ -48,7 +49,7 @@ def market_of(ctx: OkxContext) -> MarketData:
 
 
 def environment_of(request: Request) -> Environment:
-    return Environment.from_demo_flag(request.headers.get("x-simulated-trading") == "1")
+    return Environment.from_demo_flag(asks_for_demo(request.headers.get(DEMO_HEADER)))
 
 
 def required(request: Request, name: str) -> str:

@@ -33,6 +33,7 @@ from sandex.services.auth import Principal
 from sandex.services.keys_ports import KeyChanged
 from sandex.services.trading_ports import BalancesChanged, OrdersChanged, TradesHappened
 from sandex.transport.okx.client_ip import client_ip
+from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import fail
 from sandex.transport.okx.limits import route_for_ws_op
 from sandex.transport.okx.ws.channels import resolve
@@ -150,7 +151,9 @@ class WsGateway:
             await _deny(websocket)
             return
         await websocket.accept()
-        environment = Environment.DEMO if demo_path or _asks_for_demo(websocket) else Environment.LIVE
+        environment = (
+            Environment.DEMO if demo_path or _connection_asks_for_demo(websocket) else Environment.LIVE
+        )
         session = Session(secrets.token_hex(4), kind, environment, ip)
         self.registry.add(session)
         writer = asyncio.create_task(session.write(websocket), name=f"sandex-ws-{session.conn_id}")
@@ -304,9 +307,9 @@ class WsGateway:
         return await limits.check("WS connect", ip=ip, uid=None) is not None
 
 
-def _asks_for_demo(websocket: WebSocket) -> bool:
+def _connection_asks_for_demo(websocket: WebSocket) -> bool:
     return (
-        websocket.headers.get("x-simulated-trading") == "1"
+        asks_for_demo(websocket.headers.get(DEMO_HEADER))
         or websocket.query_params.get("brokerId") == DEMO_BROKER_ID
     )
 

@@ -154,6 +154,28 @@ class AsyncControlClient:
         record: dict[str, Any] = (await self.call("POST", "/chain-deposits", body))["deposit"]
         return record
 
+    async def set_fee_tier(
+        self,
+        uid: str,
+        *,
+        maker: str | Decimal | None = None,
+        taker: str | Decimal | None = None,
+        level: str | None = None,
+    ) -> dict[str, str]:
+        """The user's own maker/taker rates (e.g. "0.0002"; a missing one keeps the default's) and
+        the level `account/trade-fee` shows, live and demo, from the next fill on; answers
+        `{uid, level, maker, taker}`."""
+        body: dict[str, Any] = {"level": level}
+        for name, rate in (("maker", maker), ("taker", taker)):
+            body[name] = None if rate is None else _exact(rate)
+        tier: dict[str, str] = await self.call("PUT", f"/users/{uid}/fee-tier", body)
+        return tier
+
+    async def reset_fee_tier(self, uid: str) -> dict[str, str]:
+        """Back on the default tier (maker 0.08 %, taker 0.10 %, "Lv1")."""
+        tier: dict[str, str] = await self.call("DELETE", f"/users/{uid}/fee-tier")
+        return tier
+
     # --- market ----------------------------------------------------------------------------------
     async def market(self, command: str, inst_id: str = "", **args: Any) -> list[dict[str, Any]]:
         """A market control (`set`, `shift`, `widen`, `drain`, `halt`, `resume`, `freeze`, `unfreeze`,

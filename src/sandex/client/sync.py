@@ -256,6 +256,19 @@ class ControlClient(_Facade):
     ) -> dict[str, Any]:
         return self.run(self.aio.credit_address(chain, addr, amount, tag=tag, demo=demo))
 
+    def set_fee_tier(
+        self,
+        uid: str,
+        *,
+        maker: str | Decimal | None = None,
+        taker: str | Decimal | None = None,
+        level: str | None = None,
+    ) -> dict[str, str]:
+        return self.run(self.aio.set_fee_tier(uid, maker=maker, taker=taker, level=level))
+
+    def reset_fee_tier(self, uid: str) -> dict[str, str]:
+        return self.run(self.aio.reset_fee_tier(uid))
+
     # market
     def market(self, command: str, inst_id: str = "", **args: Any) -> list[dict[str, Any]]:
         return self.run(self.aio.market(command, inst_id, **args))

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
+from sandex.domain.ledger.fees import FeeTier
 from sandex.services.accounts import AccountsService, SubAccountView, UserView
 from sandex.services.control_ports import (
     ClockControl,
@@ -208,6 +209,28 @@ class ControlService:
         return self._keys.delete(api_key)
 
     # --- money -----------------------------------------------------------------------------------
+    async def set_fee_tier(
+        self, uid: str, *, maker: str | None = None, taker: str | None = None, level: str | None = None
+    ) -> FeeTier | Rejected:
+        """The user's own maker/taker rates (decimal strings, e.g. "0.0002"; a missing one keeps the
+        default's) and level name, live and demo, from their next fill on; nothing given: the default."""
+        if self._depositor is None:
+            raise RuntimeError("fee tiers need the trading service")
+        maker_rate, taker_rate = _rate(maker, "maker"), _rate(taker, "taker")
+        if isinstance(maker_rate, Rejected):
+            return maker_rate
+        if isinstance(taker_rate, Rejected):
+            return taker_rate
+        user = await asyncio.to_thread(self.get_user, uid)
+        if isinstance(user, Rejected):
+            return user
+        tier = await self._depositor.set_fee_tier(user.id, maker_rate, taker_rate, level)
+        if isinstance(tier, Rejected):
+            return tier
+        assert isinstance(tier, FeeTier)
+        log.info("fee tier uid=%s level=%s maker=%s taker=%s", uid, tier.level, tier.maker, tier.taker)
+        return tier
+
     async def deposit(
         self, uid: str, ccy: str, amount: str, *, demo: bool = False, chain: str | None = None
     ) -> DepositDone | Rejected:
@@ -344,6 +367,15 @@ class ControlService:
 
     def _new_passphrase(self) -> str:
         return f"Pp#{self._random.token_bytes(8).hex()}Z7"
+
+
+def _rate(text: str | None, name: str) -> Decimal | Rejected | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        return Rejected.of(Reason.PARAM_ERROR, field=name)
 
 
 def _positive_amount(text: str) -> Decimal | Rejected:

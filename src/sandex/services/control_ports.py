@@ -70,6 +70,10 @@ class Depositor(Protocol):
 
     async def deposit(self, user_id: int, environment: Environment, ccy: str, amount: Decimal) -> Any: ...
 
+    async def set_fee_tier(
+        self, user_id: int, maker: Decimal | None, taker: Decimal | None, level: str | None = None
+    ) -> Any: ...
+
 
 # Drops in-memory state that mirrors the database (caches, rate budgets…) after a wipe or restore.
 # Sync or async; called in registration order.

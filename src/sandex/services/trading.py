@@ -25,6 +25,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS, HOUR_MS, Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
+from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side
 from sandex.services.trading_core import (
@@ -34,6 +35,7 @@ from sandex.services.trading_core import (
     CommandError,
     Deposit,
     PlaceBatch,
+    SetFeeTier,
     TradingCore,
     check_deposit,
 )
@@ -124,6 +126,25 @@ class TradingService:
         except CommandError:
             return Rejected(Reason.SYSTEM_ERROR)
         assert isinstance(outcome, DepositView | Rejected)
+        return outcome
+
+    async def set_fee_tier(
+        self, user_id: int, maker: Decimal | None, taker: Decimal | None, level: str | None = None
+    ) -> FeeTier | Rejected:
+        """Give a user's trading accounts (live and demo) their own maker/taker rates from their next
+        fill on; all three None puts them back on the default tier. Goes through the sequencer, so
+        the change is ordered with the orders around it and survives a restart."""
+        tier = _fee_tier(maker, taker, level)
+        if isinstance(tier, Rejected):
+            return tier
+        outcome: object = None
+        for environment in Environment:
+            account = self._account(user_id, environment, _TRADING)
+            try:
+                outcome = await self._bus.submit(SetFeeTier(environment, account, tier))
+            except CommandError:
+                return Rejected(Reason.SYSTEM_ERROR)
+        assert isinstance(outcome, FeeTier)
         return outcome
 
     async def _acks(self, command: PlaceBatch | CancelBatch | AmendBatch) -> list[OrderAck] | Rejected:
@@ -279,7 +300,7 @@ class TradingService:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
         account = self._find_account(trader, _TRADING)
         tier = self._core.fee_tier(trader.environment, account)
-        return FeeView(inst_id, -tier.maker, -tier.taker, "Lv1", self._clock.now_ms())
+        return FeeView(inst_id, -tier.maker, -tier.taker, tier.level, self._clock.now_ms())
 
     def max_avail_size(self, trader: Trader, inst_id: str) -> MaxAvailView | Rejected:
         """Spot cash: the quote currency available for buys, the base currency for sells."""
@@ -356,3 +377,24 @@ def _limit(limit: int) -> int:
 
 def _dec(units: int) -> Decimal:
     return amount(units)
+
+
+LEVEL_MAX = 16
+
+
+def _fee_tier(maker: Decimal | None, taker: Decimal | None, level: str | None) -> FeeTier | Rejected | None:
+    """The tier asked for (None: the default again): rates in [0, 1) (no maker rebates: the fee
+    account would pay them), missing ones taken from the default tier, a level name of 1-16 characters."""
+    if maker is None and taker is None and level is None:
+        return None
+    for name, rate in (("maker", maker), ("taker", taker)):
+        if rate is not None and not (rate.is_finite() and Decimal(0) <= rate < Decimal(1)):
+            return Rejected.of(Reason.PARAM_ERROR, field=name)
+    name = (level or "").strip()
+    if level is not None and not (0 < len(name) <= LEVEL_MAX and name.isprintable()):
+        return Rejected.of(Reason.PARAM_ERROR, field="level")
+    return FeeTier(
+        DEFAULT_TIER.maker if maker is None else maker,
+        DEFAULT_TIER.taker if taker is None else taker,
+        name or "custom",
+    )

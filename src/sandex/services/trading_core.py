@@ -35,7 +35,7 @@ from sandex.services.funding_core import FundingCore
 from sandex.services.funding_ports import FundingChanges
 from sandex.services.trading_changes import ChangeBuilder
 from sandex.services.trading_mapping import OrderExtras, amount, parse_id, snapshot_of
-from sandex.services.trading_ports import ChangeSet, InboxItem, InboxOutcome, TradingStore
+from sandex.services.trading_ports import ChangeSet, FeeTierRecord, InboxItem, InboxOutcome, TradingStore
 from sandex.services.trading_views import (
     AmendRequest,
     CancelRequest,
@@ -95,7 +95,16 @@ class Deposit:
     inbox_id: int | None = None  # set when the command came through the inbox (CLI)
 
 
-Command = PlaceBatch | CancelBatch | AmendBatch | Deposit | FundingCommand
+@dataclass(frozen=True, slots=True)
+class SetFeeTier:
+    """Give an account its own maker/taker rates (None: back on the default), from its next fill on."""
+
+    environment: Environment
+    account_id: int
+    tier: FeeTier | None
+
+
+Command = PlaceBatch | CancelBatch | AmendBatch | Deposit | SetFeeTier | FundingCommand
 
 
 @dataclass(slots=True)
@@ -183,7 +192,7 @@ class TradingCore:
             ledger = Ledger(fee_account=self._store.fee_account(environment))
             x = Exchange(
                 instruments.values(), ledger, order_ids=order_ids, trade_ids=trade_ids,
-                fees=FeeSchedule(self._fee_tier), limits=self._limits,
+                fees=FeeSchedule(self._fee_tier, state.fee_tiers), limits=self._limits,
             )  # fmt: skip
             snaps = [snapshot_of(r, instruments[r.inst_id]) for r in state.pending_orders]
             rows = [BalanceRow(b.account_id, b.ccy, b.available, b.frozen) for b in state.balances]
@@ -203,6 +212,9 @@ class TradingCore:
             return self._cancel(x, command, ts)
         if isinstance(command, AmendBatch):
             return self._amend(x, command, ts)
+        if isinstance(command, SetFeeTier):
+            x.fees.set_tier(command.account_id, command.tier)
+            return Applied(command, x.fees.tier_for(command.account_id), [], ts)
         return self._deposit(x, command, ts)
 
     def changes(self, batch: Sequence[Applied]) -> ChangeSet:
@@ -217,6 +229,9 @@ class TradingCore:
         for applied in batch:
             if applied.funding:
                 out.funding.extend(applied.funding)
+            if isinstance(applied.command, SetFeeTier):
+                command = applied.command
+                out.fee_tiers.append(FeeTierRecord(command.account_id, command.tier, applied.ts))
         return out
 
     def _fund(self, x: Exchange, cmd: FundingCommand, ts: int) -> Applied:

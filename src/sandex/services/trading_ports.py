@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.services.funding_ports import FundingChanges
@@ -142,6 +143,15 @@ class InboxOutcome:
     done_ms: int
 
 
+@dataclass(frozen=True, slots=True)
+class FeeTierRecord:
+    """An account's own fee tier as stored (`tier` None: back on the default, the row goes)."""
+
+    account_id: int
+    tier: FeeTier | None
+    updated_ms: int
+
+
 @dataclass(slots=True)
 class ChangeSet:
     """Everything one group commit writes, in one transaction."""
@@ -153,9 +163,12 @@ class ChangeSet:
     balances: list[BalanceRecord] = field(default_factory=list)  # upserted
     inbox: list[InboxOutcome] = field(default_factory=list)
     funding: FundingChanges = field(default_factory=FundingChanges)  # transfers, withdrawals, deposits
+    fee_tiers: list[FeeTierRecord] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.orders or self.postings or self.inbox or self.trades or self.funding)
+        return bool(
+            self.orders or self.postings or self.inbox or self.trades or self.funding or self.fee_tiers
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +178,7 @@ class StoredState:
     pending_orders: list[OrderRecord]
     balances: list[BalanceRecord]
     last_seqs: dict[str, int]  # per instrument: the highest order seq ever stored
+    fee_tiers: dict[int, FeeTier] = field(default_factory=dict)  # accounts with their own tier
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from sandex.app import Runtime
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
+from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.trading_ports import BalancesChanged, OrdersChanged, TradesHappened
@@ -271,3 +272,40 @@ async def test_an_inbox_item_that_breaks_is_refused_once_and_trading_goes_on(
     assert outcome.state == "rejected" and json.loads(outcome.result)["reason"] == "system_error"
     assert rt.trading.sequencer.failures == 1
     assert_conserved(rt)
+
+
+async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
+    tmp_path: Path, database_url: str
+) -> None:
+    first = open_rig_runtime(tmp_path / "data", database_url)
+    await first.trading.sequencer.start()
+    vip, plain = user(first, "vip@example.test"), user(first, "plain@example.test")
+    tier = await first.trading.service.set_fee_tier(vip.user_id, D("0.0001"), D("0.0003"), "VIP8")
+    assert isinstance(tier, FeeTier)
+    assert (tier.level, tier.maker, tier.taker) == ("VIP8", D("0.0001"), D("0.0003"))
+    await first.trading.sequencer.stop()
+    first.engine.dispose()
+
+    second = open_rig_runtime(tmp_path / "data", database_url)
+    await second.trading.sequencer.start()
+    try:
+        for environment in Environment:  # both trading accounts of the user, live and demo
+            shown = second.trading.service.trade_fee(Trader(vip.user_id, environment), BTC)
+            assert not isinstance(shown, Rejected)
+            assert (shown.level, shown.maker, shown.taker) == ("VIP8", D("-0.0001"), D("-0.0003"))
+        untouched = second.trading.service.trade_fee(plain, BTC)
+        assert not isinstance(untouched, Rejected) and untouched.level == "Lv1"
+        back = await second.trading.service.set_fee_tier(vip.user_id, None, None)
+        assert isinstance(back, FeeTier) and back == DEFAULT_TIER
+    finally:
+        await second.trading.sequencer.stop()
+        second.engine.dispose()
+
+    third = open_rig_runtime(tmp_path / "data", database_url)
+    try:
+        third.trading.core.load()
+        assert third.trading.core.fee_tier(Environment.LIVE, None) == DEFAULT_TIER
+        shown = third.trading.service.trade_fee(vip, BTC)
+        assert not isinstance(shown, Rejected) and shown.level == "Lv1"
+    finally:
+        third.engine.dispose()

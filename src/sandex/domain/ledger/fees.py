@@ -14,12 +14,14 @@ from decimal import Decimal
 
 DEFAULT_MAKER_RATE = Decimal("0.0008")  # 0.08%
 DEFAULT_TAKER_RATE = Decimal("0.001")  # 0.10%
+DEFAULT_LEVEL = "Lv1"
 
 
 @dataclass(frozen=True, slots=True)
 class FeeTier:
     maker: Decimal = DEFAULT_MAKER_RATE
     taker: Decimal = DEFAULT_TAKER_RATE
+    level: str = DEFAULT_LEVEL  # what OKX calls the fee level (`account/trade-fee`): "Lv1", "VIP1"…
     maker_ratio: tuple[int, int] = field(init=False, repr=False, compare=False)
     taker_ratio: tuple[int, int] = field(init=False, repr=False, compare=False)
 

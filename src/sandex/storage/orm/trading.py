@@ -42,6 +42,18 @@ class LedgerBalanceRow(Base):
     updated_ms: Mapped[int] = mapped_column(Millis)
 
 
+class FeeTierRow(Base):
+    """An account's own maker/taker rates (accounts without a row pay the default tier)."""
+
+    __tablename__ = "fee_tiers"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    maker: Mapped[Decimal] = mapped_column(DecimalText)
+    taker: Mapped[Decimal] = mapped_column(DecimalText)
+    updated_ms: Mapped[int] = mapped_column(Millis)
+
+
 class PostingRow(Base):
     """One ledger posting: the audit trail, and the source of OKX bills (`bill_id` = billId)."""
 

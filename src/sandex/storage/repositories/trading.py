@@ -13,14 +13,16 @@ import contextlib
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import PENDING_STATES
 from sandex.services.trading_ports import (
     ChangeSet,
+    FeeTierRecord,
     IdMaxima,
     InboxItem,
     InboxOutcome,
@@ -30,6 +32,7 @@ from sandex.services.trading_ports import (
 )
 from sandex.services.trading_views import LedgerAccountKind
 from sandex.storage.orm.trading import (
+    FeeTierRow,
     InboxRow,
     LeaseRow,
     LedgerAccountRow,
@@ -38,7 +41,7 @@ from sandex.storage.orm.trading import (
     PostingRow,
     TradeRow,
 )
-from sandex.storage.repositories._sql import dialect_insert
+from sandex.storage.repositories._sql import dialect_insert, upsert
 from sandex.storage.repositories.funding_rows import write_funding_rows
 from sandex.storage.repositories.trading_reads import TradingReads, balance_record, order_record
 from sandex.storage.repositories.trading_write import BulkWriter
@@ -56,7 +59,7 @@ def _table(model: Any) -> Table:
 
 ORDERS, TRADES = _table(OrderRow), _table(TradeRow)
 POSTINGS, BALANCES, ACCOUNTS = _table(PostingRow), _table(LedgerBalanceRow), _table(LedgerAccountRow)
-INBOX, LEASES = _table(InboxRow), _table(LeaseRow)
+INBOX, LEASES, FEE_TIERS = _table(InboxRow), _table(LeaseRow), _table(FeeTierRow)
 
 
 class SqlTradingStore(TradingReads):
@@ -127,11 +130,17 @@ class SqlTradingStore(TradingReads):
                 .join(ACCOUNTS, ACCOUNTS.c.id == BALANCES.c.account_id)
                 .where(ACCOUNTS.c.environment == environment.value)
             ).all()
+            tiers = s.execute(
+                select(FEE_TIERS)
+                .join(ACCOUNTS, ACCOUNTS.c.id == FEE_TIERS.c.account_id)
+                .where(ACCOUNTS.c.environment == environment.value)
+            ).all()
         orders = [order_record(r) for r in pending]
         last_seqs: dict[str, int] = {}
         for o in orders:
             last_seqs[o.inst_id] = max(last_seqs.get(o.inst_id, 0), o.seq)
-        return StoredState(orders, [balance_record(r) for r in balances], last_seqs)
+        fee_tiers = {r.account_id: FeeTier(r.maker, r.taker, r.level) for r in tiers}
+        return StoredState(orders, [balance_record(r) for r in balances], last_seqs, fee_tiers)
 
     def id_maxima(self) -> IdMaxima:
         with self._sessions() as s:
@@ -153,7 +162,7 @@ class SqlTradingStore(TradingReads):
                 if cursor.rowcount != 1:
                     raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
                 self._bulk(conn).write(cursor, changes)
-                if changes.funding or changes.inbox:  # rare: Core statements, in the same transaction
+                if changes.funding or changes.inbox or changes.fee_tiers:  # rare: Core, same transaction
                     with Session(bind=conn) as s:
                         self._write_side_rows(s, changes)
         except Exception:
@@ -183,12 +192,23 @@ class SqlTradingStore(TradingReads):
     def _write_side_rows(self, s: Session, changes: ChangeSet) -> None:
         if changes.funding:  # transfers, withdrawals, deposits: committed with their postings
             write_funding_rows(s, changes.funding)
+        for record in changes.fee_tiers:
+            self._write_fee_tier(s, record)
         for outcome in changes.inbox:
             s.execute(
                 update(INBOX)
                 .where(INBOX.c.id == outcome.id, INBOX.c.state == "pending")
                 .values(state=outcome.state, result=outcome.result, done_ms=outcome.done_ms)
             )
+
+    def _write_fee_tier(self, s: Session, record: FeeTierRecord) -> None:
+        tier = record.tier
+        if tier is None:
+            s.execute(delete(FEE_TIERS).where(FEE_TIERS.c.account_id == record.account_id))
+            return
+        values = {"account_id": record.account_id, "level": tier.level, "maker": tier.maker,
+                  "taker": tier.taker, "updated_ms": record.updated_ms}  # fmt: skip
+        upsert(s, FEE_TIERS, ("account_id",), values)
 
     # --- the lease -------------------------------------------------------------------------------
     def acquire_lease(self, owner: str, now_ms: int, stale_ms: int) -> bool:

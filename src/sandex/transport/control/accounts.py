@@ -18,6 +18,7 @@ from sandex.transport.control.errors import ControlFailure, ControlJSON, refusal
 from sandex.transport.control.schemas import (
     ChainDepositBody,
     DepositBody,
+    FeeTierBody,
     NewKeyBody,
     NewSubAccountBody,
     NewUserBody,
@@ -27,6 +28,7 @@ from sandex.transport.control.views import (
     created_key_json,
     created_user_json,
     deposit_json,
+    fee_tier_json,
     key_json,
     plain,
     subaccount_json,
@@ -37,6 +39,7 @@ T = TypeVar("T")
 
 router = APIRouter(tags=["accounts"])
 NO_FUNDING = "chain deposits need the funding service, which is not running"
+NO_TRADING = "fee tiers need the trading service, which is not running"
 
 
 def require(outcome: T | Rejected) -> T:
@@ -119,6 +122,23 @@ async def deposit(ctx: ControlCtx, uid: str, body: DepositBody) -> Response:
     amount = str(body.amount)
     done = require(await ctx.service.deposit(uid, body.ccy, amount, demo=body.demo, chain=body.chain))
     return ControlJSON(deposit_json(done), status_code=201)
+
+
+@router.put("/users/{uid}/fee-tier")
+async def set_fee_tier(ctx: ControlCtx, uid: str, body: FeeTierBody) -> Response:
+    """The user's own maker/taker rates and level (live and demo), from their next fill on."""
+    if not ctx.service.can_deposit:
+        raise ControlFailure(501, "unavailable", NO_TRADING)
+    tier = require(await ctx.service.set_fee_tier(uid, maker=body.maker, taker=body.taker, level=body.level))
+    return ControlJSON(fee_tier_json(uid, tier))
+
+
+@router.delete("/users/{uid}/fee-tier")
+async def reset_fee_tier(ctx: ControlCtx, uid: str) -> Response:
+    """Back on the default tier."""
+    if not ctx.service.can_deposit:
+        raise ControlFailure(501, "unavailable", NO_TRADING)
+    return ControlJSON(fee_tier_json(uid, require(await ctx.service.set_fee_tier(uid))))
 
 
 @router.post("/chain-deposits", status_code=201)

@@ -45,6 +45,12 @@ class DepositBody(StrictBody):
     )
 
 
+class FeeTierBody(StrictBody):
+    maker: str | None = Field(default=None, description='maker rate as a decimal string, e.g. "0.0002"')
+    taker: str | None = Field(default=None, description='taker rate as a decimal string, e.g. "0.0005"')
+    level: str | None = Field(default=None, description='the level `account/trade-fee` shows, e.g. "VIP1"')
+
+
 class ChainDepositBody(StrictBody):
     chain: str
     addr: str

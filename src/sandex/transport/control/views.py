@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sandex.domain.ledger.fees import FeeTier
 from sandex.services.accounts import SubAccountView, UserView
 from sandex.services.control import ClockView, CreatedUser, DepositDone
 from sandex.services.faults import Fault, FaultEvent
@@ -109,6 +110,10 @@ def deposit_json(done: DepositDone) -> dict[str, Any]:
         "environment": done.environment.value,
         "result": plain(done.result),
     }
+
+
+def fee_tier_json(uid: str, tier: FeeTier) -> dict[str, Any]:
+    return {"uid": uid, "level": tier.level, "maker": str(tier.maker), "taker": str(tier.taker)}
 
 
 def plain(value: Any) -> Any:

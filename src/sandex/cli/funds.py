@@ -10,12 +10,18 @@ database, apply, commit). Bad input exits 1 with a one-line reason and changes n
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
+from sandex.cli.common import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    await_core_inbox,
+    fail_with,
+    settings_from,
+)
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal, parse_decimal
@@ -24,9 +30,6 @@ from sandex.services.trading_views import LedgerAccountKind
 
 if TYPE_CHECKING:
     from sandex.app import Runtime
-
-WAIT_S = 10.0  # how long to wait for a running server to apply the deposit
-POLL_S = 0.05
 
 EmailArg = Annotated[str, typer.Argument(help="Email of the user to credit.", show_default=False)]
 CcyArg = Annotated[str, typer.Argument(help="Currency, e.g. USDT.", show_default=False)]
@@ -118,26 +121,7 @@ def _deposit(
         "ccy": ccy, "amount": format_decimal(value),
     }  # fmt: skip
     item = store.add_inbox("deposit", json.dumps(payload), now)
-    return _await_outcome(runtime, item)
-
-
-def _await_outcome(runtime: Runtime, item: int) -> dict[str, Any]:
-    """Wait for a server to apply inbox `item`; apply it here when no server is alive."""
-    from sandex.runtime.sequencer import drain_inbox, lease_alive
-
-    store, clock = runtime.trading.store, runtime.clock
-    deadline = time.monotonic() + WAIT_S
-    while (outcome := store.inbox_outcome(item)) is None:
-        if not lease_alive(store):
-            drain_inbox(runtime.trading.core, store, clock)
-            continue
-        if time.monotonic() > deadline:
-            fail_with(f"the running server did not apply the deposit within {WAIT_S:g} s (inbox item {item})")
-        time.sleep(POLL_S)
-    body: dict[str, Any] = json.loads(outcome.result)
-    if outcome.state != "done":
-        fail_with(f"deposit refused: {body.get('reason')} {body.get('params') or ''}".rstrip())
-    return body
+    return await_core_inbox(runtime, item, "deposit")
 
 
 def _reason(refused: Rejected, ccy: str, value: Any) -> str:

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from sandex.cli import admin as admin_cmd
+from sandex.cli import fees as fees_cmd
 from sandex.cli import funds as funds_cmd
 from sandex.cli import keys as keys_cmd
 from sandex.cli import market as market_cmd
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.command("serve")(serve_cmd.serve)
 app.command("admin-token")(admin_cmd.admin_token)
 app.command("deposit", context_settings={"ignore_unknown_options": True})(funds_cmd.deposit)
+users_cmd.user_app.command("fee-tier")(fees_cmd.fee_tier)
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.subaccount_app, name="subaccount")
 app.add_typer(users_cmd.mail_app, name="mail")

@@ -25,7 +25,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS, HOUR_MS, Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
-from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
+from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side
 from sandex.services.trading_core import (
@@ -38,6 +38,7 @@ from sandex.services.trading_core import (
     SetFeeTier,
     TradingCore,
     check_deposit,
+    check_fee_tier,
 )
 from sandex.services.trading_mapping import amount, bill_view, fill_view, order_view, parse_id, plain
 from sandex.services.trading_ports import BillQuery, FillQuery, OrderQuery, TradingStore
@@ -134,7 +135,7 @@ class TradingService:
         """Give a user's trading accounts (live and demo) their own maker/taker rates from their next
         fill on; all three None puts them back on the default tier. Goes through the sequencer, so
         the change is ordered with the orders around it and survives a restart."""
-        tier = _fee_tier(maker, taker, level)
+        tier = check_fee_tier(maker, taker, level)
         if isinstance(tier, Rejected):
             return tier
         outcome: object = None
@@ -377,24 +378,3 @@ def _limit(limit: int) -> int:
 
 def _dec(units: int) -> Decimal:
     return amount(units)
-
-
-LEVEL_MAX = 16
-
-
-def _fee_tier(maker: Decimal | None, taker: Decimal | None, level: str | None) -> FeeTier | Rejected | None:
-    """The tier asked for (None: the default again): rates in [0, 1) (no maker rebates: the fee
-    account would pay them), missing ones taken from the default tier, a level name of 1-16 characters."""
-    if maker is None and taker is None and level is None:
-        return None
-    for name, rate in (("maker", maker), ("taker", taker)):
-        if rate is not None and not (rate.is_finite() and Decimal(0) <= rate < Decimal(1)):
-            return Rejected.of(Reason.PARAM_ERROR, field=name)
-    name = (level or "").strip()
-    if level is not None and not (0 < len(name) <= LEVEL_MAX and name.isprintable()):
-        return Rejected.of(Reason.PARAM_ERROR, field="level")
-    return FeeTier(
-        DEFAULT_TIER.maker if maker is None else maker,
-        DEFAULT_TIER.taker if taker is None else taker,
-        name or "custom",
-    )

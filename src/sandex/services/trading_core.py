@@ -102,6 +102,7 @@ class SetFeeTier:
     environment: Environment
     account_id: int
     tier: FeeTier | None
+    inbox_id: int | None = None  # set when the command came through the inbox (CLI)
 
 
 Command = PlaceBatch | CancelBatch | AmendBatch | Deposit | SetFeeTier | FundingCommand
@@ -116,6 +117,30 @@ class Applied:
     events: list[Event]
     ts: int
     funding: FundingChanges | None = None  # funding rows to write with the events
+
+
+FEE_LEVEL_MAX = 16
+
+
+def check_fee_tier(
+    maker: Decimal | None, taker: Decimal | None, level: str | None
+) -> FeeTier | Rejected | None:
+    """The tier asked for (None: the default again): rates in [0, 1) (no maker rebates: the fee
+    account would pay them), a missing one taken from the default tier, a level name of 1-16
+    printable characters ("custom" when only rates are given)."""
+    if maker is None and taker is None and level is None:
+        return None
+    for name, rate in (("maker", maker), ("taker", taker)):
+        if rate is not None and not (rate.is_finite() and Decimal(0) <= rate < Decimal(1)):
+            return Rejected.of(Reason.PARAM_ERROR, field=name)
+    name = (level or "").strip()
+    if level is not None and not (0 < len(name) <= FEE_LEVEL_MAX and name.isprintable()):
+        return Rejected.of(Reason.PARAM_ERROR, field="level")
+    return FeeTier(
+        DEFAULT_TIER.maker if maker is None else maker,
+        DEFAULT_TIER.taker if taker is None else taker,
+        name or "custom",
+    )
 
 
 def check_deposit(catalogue: Catalogue, ccy: str, amount: Decimal, to: LedgerAccountKind) -> int | Rejected:
@@ -223,9 +248,8 @@ class TradingCore:
         for applied in batch:
             builder.add(applied.command.environment, applied.events, applied.ts)
         out = builder.finish()
-        out.inbox.extend(
-            inbox_outcome(a) for a in batch if isinstance(a.command, Deposit) and a.command.inbox_id
-        )
+        from_inbox = (a for a in batch if isinstance(a.command, Deposit | SetFeeTier) and a.command.inbox_id)
+        out.inbox.extend(inbox_outcome(a) for a in from_inbox)
         for applied in batch:
             if applied.funding:
                 out.funding.extend(applied.funding)
@@ -332,8 +356,10 @@ class TradingCore:
         return None if ticks is None else ticks * inst.tick_sz
 
     # --- the inbox -------------------------------------------------------------------------------
-    def inbox_command(self, item: InboxItem) -> Deposit | Rejected:
+    def inbox_command(self, item: InboxItem) -> Deposit | SetFeeTier | Rejected:
         """A command another process left in the inbox, checked again as if it were new."""
+        if item.kind == "fee_tier":
+            return _fee_tier_command(item)
         try:
             raw = json.loads(item.payload)
             amount = Decimal(str(raw["amount"]))
@@ -358,11 +384,32 @@ def _ack(events: list[Event], ord_id: str | None, cl_ord_id: str, ts: int, req_i
     return OrderAck(str(order.ord_id), order.cl_ord_id, order.tag, ts, None, req_id)
 
 
+def _fee_tier_command(item: InboxItem) -> SetFeeTier | Rejected:
+    try:
+        raw = json.loads(item.payload)
+        environment, account_id = Environment(raw["environment"]), int(raw["account_id"])
+        maker, taker = (None if raw.get(k) is None else Decimal(str(raw[k])) for k in ("maker", "taker"))
+        level = raw.get("level")
+    except (ValueError, KeyError, TypeError, InvalidOperation):
+        return Rejected.of(Reason.PARAM_ERROR, field="payload")
+    tier = check_fee_tier(maker, taker, None if level is None else str(level))
+    if isinstance(tier, Rejected):
+        return tier
+    return SetFeeTier(environment, account_id, tier, inbox_id=item.id)
+
+
 def inbox_outcome(applied: Applied) -> InboxOutcome:
     """How an inbox command ended, as the JSON the CLI prints."""
     command = applied.command
-    assert isinstance(command, Deposit) and command.inbox_id is not None
+    assert isinstance(command, Deposit | SetFeeTier) and command.inbox_id is not None
     result = applied.result
+    body: dict[str, object]
+    if isinstance(result, FeeTier):
+        body = {
+            "environment": command.environment.value, "level": result.level,
+            "maker": format_decimal(result.maker), "taker": format_decimal(result.taker),
+        }  # fmt: skip
+        return InboxOutcome(command.inbox_id, "done", json.dumps(body), applied.ts)
     if isinstance(result, DepositView):
         body = {
             "depId": result.dep_id, "userId": result.user_id, "environment": result.environment.value,

@@ -1,0 +1,89 @@
+"""`sandex user fee-tier EMAIL`: a user's own maker/taker rates, from scripts and CI.
+
+Like `sandex deposit`, the change goes through the sequencer: one inbox command per environment
+(live and demo) that a running server applies within 200 ms, or that this command applies itself
+when no server holds the lease. It applies from the user's next fill on and is kept across restarts.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+
+from sandex.cli.common import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    await_core_inbox,
+    emit,
+    fail_with,
+    open_cli_runtime,
+    user_by_email,
+)
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Rejected
+from sandex.domain.money import format_decimal, parse_decimal
+from sandex.services.trading_core import check_fee_tier
+from sandex.services.trading_views import LedgerAccountKind
+
+EmailArg = Annotated[str, typer.Argument(help="The user's email address.", show_default=False)]
+RateOption = Annotated[
+    str | None, typer.Option(help="A rate in [0, 1), e.g. 0.0002 for 0.02 %.", show_default=False)
+]
+LevelOption = Annotated[
+    str | None, typer.Option(help='The level account/trade-fee shows, e.g. "VIP1".', show_default=False)
+]
+ResetOption = Annotated[
+    bool, typer.Option("--reset", help="Back on the default tier (0.08 % / 0.10 %, Lv1).")
+]
+
+
+def fee_tier(
+    email: EmailArg,
+    maker: RateOption = None,
+    taker: RateOption = None,
+    level: LevelOption = None,
+    reset: ResetOption = False,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give a user their own maker/taker rates (a missing one keeps the default's) and level name, in
+    live and demo trading; --reset puts the default tier back."""
+    given = (maker, taker, level) != (None, None, None)
+    if reset == given:
+        fail_with("give --maker, --taker and/or --level, or --reset")
+    rates = {name: _rate(name, text) for name, text in (("maker", maker), ("taker", taker))}
+    tier = check_fee_tier(rates["maker"], rates["taker"], level)
+    if isinstance(tier, Rejected):
+        fail_with(f"invalid --{tier.params.get('field')}: rates are in [0, 1), a level has 1-16 characters")
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        user = user_by_email(runtime, email)
+        store = runtime.trading.store
+        applied: dict[str, Any] = {}
+        for environment in Environment:
+            now = runtime.clock.now_ms()
+            account = store.ensure_account(user.id, environment, LedgerAccountKind.TRADING, now)
+            payload = {"environment": environment.value, "account_id": account, "level": level,
+                       **{name: _text(rate) for name, rate in rates.items()}}  # fmt: skip
+            item = store.add_inbox("fee_tier", json.dumps(payload), now)
+            applied = await_core_inbox(runtime, item, "fee tier")
+    shown = {"email": user.email, "uid": user.uid, **{k: applied[k] for k in ("level", "maker", "taker")}}
+    rates_text = f"maker {shown['maker']}, taker {shown['taker']}"
+    emit(as_json, shown, [f"fee tier of {user.email}: {shown['level']}, {rates_text} (live and demo)"])
+
+
+def _rate(name: str, text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    value = parse_decimal(text)
+    if value is None:
+        fail_with(f"invalid --{name} {text!r}: expected a decimal number such as 0.0002")
+    return value
+
+
+def _text(rate: Decimal | None) -> str | None:
+    return None if rate is None else format_decimal(rate)

@@ -142,3 +142,23 @@ async def test_sandbox_mode_streams_the_demo_environment(world: WsWorld) -> None
         assert created["id"]
     finally:
         await exchange.close()
+
+
+async def test_watch_my_trades_sees_every_fill_of_an_order_that_sweeps_levels(alice: Any, bob: Any) -> None:
+    """ccxt.pro builds `watch_my_trades` from the `orders` channel, one trade per pushed update with a
+    `tradeId`: a taker order that fills against two makers in one command must push both fills."""
+    watching = asyncio.ensure_future(alice.watch_my_trades(SYMBOL))
+    await asyncio.sleep(0.5)  # logged in and subscribed
+    await bob.create_order(SYMBOL, "limit", "sell", 0.001, 96000)
+    await bob.create_order(SYMBOL, "limit", "sell", 0.002, 96000.5)
+    order = await alice.create_order(SYMBOL, "limit", "buy", 0.003, 96000.5)
+    await _watch(watching)
+    fills = [t for t in await alice.fetch_my_trades(SYMBOL) if t["order"] == order["id"]]
+    assert len(fills) >= 2 and sum(t["amount"] for t in fills) == pytest.approx(0.003)
+
+    def streamed() -> list[Any]:
+        return [t for t in alice.myTrades if t["order"] == order["id"]]
+
+    await _until(lambda: len(streamed()) >= len(fills))
+    assert {t["id"] for t in streamed()} == {t["id"] for t in fills}
+    assert sorted(t["amount"] for t in streamed()) == sorted(t["amount"] for t in fills)

@@ -99,8 +99,11 @@ def apply_batch(
     inbox: Sequence[InboxItem],
     ts: int,
     handlers: Mapping[str, InboxHandler] | None = None,
+    *,
+    order_events: bool = False,
 ) -> tuple[list[Applied], ChangeSet]:
-    """Apply the inbox's commands, then `commands`, in order; the rows to commit for all of them.
+    """Apply the inbox's commands, then `commands`, in order; the rows to commit for all of them
+    (and with `order_events`, every step of every order: someone listens to the WS `orders` channel).
 
     Inbox items of a kind in `handlers` (`market` controls) are answered by their handler."""
     applied: list[Applied] = []
@@ -116,7 +119,7 @@ def apply_batch(
         else:
             applied.append(core.apply(command, ts))
     answered = [core.apply(command, ts) for command in commands]
-    changes = core.changes(applied + answered)
+    changes = core.changes(applied + answered, order_events=order_events)
     changes.inbox.extend(refused)
     return answered, changes
 
@@ -292,7 +295,10 @@ class Sequencer:
         ts = self._clock.now_ms()
         try:
             commands = [command for command, _ in batch]
-            answered, changes = apply_batch(self.core, commands, inbox, ts, self.inbox_handlers)
+            events = self._notifier.wants_order_events
+            answered, changes = apply_batch(
+                self.core, commands, inbox, ts, self.inbox_handlers, order_events=events
+            )
         except Exception as exc:  # a bug: the inbox items that caused it are refused, not retried forever
             return await self._failed(batch, exc, inbox)
         try:

@@ -31,6 +31,11 @@ class Notifier:
         self._hub = hub
         self._owners: dict[int, LedgerAccount] = {}
 
+    @property
+    def wants_order_events(self) -> bool:
+        """Whether a commit should record every step of its orders (someone listens to orders)."""
+        return self._hub.has_subscribers(OrdersChanged)
+
     def forget(self) -> None:
         """Drop the owner cache: after a wipe (control reset, restore) SQLite reuses account ids."""
         self._owners.clear()
@@ -64,10 +69,14 @@ class Notifier:
 
     def _publish_orders(self, changes: ChangeSet) -> None:
         by_env: dict[Any, list[OrderUpdate]] = {}
-        for order in changes.orders:
+        steps = [(e.order, e.fill, True) for e in changes.order_events] or [
+            (order, None, False) for order in changes.orders
+        ]
+        for order, fill, is_event in steps:
             owner = self._owners.get(order.account_id)
             if owner is not None and owner.user_id is not None:
-                by_env.setdefault(order.environment, []).append(OrderUpdate(owner.user_id, order))
+                update = OrderUpdate(owner.user_id, order, fill, is_event)
+                by_env.setdefault(order.environment, []).append(update)
         for environment, updates in by_env.items():
             self._hub.publish(OrdersChanged(environment, updates))
 

@@ -8,7 +8,7 @@ ledgers hold exactly the state after this batch: balances are read from them, an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
@@ -20,13 +20,21 @@ from sandex.domain.matching.order import CancelCause, OrderSnapshot, Side
 from sandex.domain.trading import Exchange, Trade
 from sandex.domain.trading.events import Event
 from sandex.services.trading_mapping import OrderExtras, fee_ccy_of, px_of, record_of, sz_of
-from sandex.services.trading_ports import BalanceRecord, ChangeSet, FillRecord, PostingRecord, TradeRecord
+from sandex.services.trading_ports import (
+    BalanceRecord,
+    ChangeSet,
+    FillRecord,
+    OrderEvent,
+    PostingRecord,
+    TradeRecord,
+)
 from sandex.services.trading_views import ExecType
 
 _TRADE = PostingReason.TRADE
 _FEE = PostingReason.FEE
 _ORDER_REFS = frozenset({PostingReason.FREEZE, PostingReason.UNFREEZE})
 _SNAPSHOT_EVENTS = (OrderAccepted, OrderAmended, OrderFilled)
+_EXEC = {True: ExecType.TAKER, False: ExecType.MAKER}
 
 
 @dataclass(slots=True)
@@ -51,6 +59,10 @@ class ChangeBuilder:
     _postings: list[tuple[Environment, int, Posting, int | None, str, int]] = field(default_factory=list)
     _fill_bills: dict[tuple[int, int, str], int] = field(default_factory=dict)  # (trade, account, ccy)
     _trade_orders: dict[int, tuple[str, dict[int, int]]] = field(default_factory=dict)
+    with_events: bool = False  # also record every step of every order (`ChangeSet.order_events`)
+    _steps: list[tuple[Environment, OrderSnapshot, CancelCause | None, OrderExtras, ExecType | None]] = field(
+        default_factory=list
+    )
 
     def add(self, environment: Environment, events: Sequence[Event], ts: int) -> None:
         for ev in events:
@@ -64,9 +76,23 @@ class ChangeBuilder:
             elif kind is OrderCanceled:
                 assert isinstance(ev, OrderCanceled)
                 self._orders[ev.order.ord_id] = (environment, ev.order, ev.cause)
+                if self.with_events:
+                    self._step(environment, ev.order, ev.cause, None)
             elif kind in _SNAPSHOT_EVENTS:
                 snap: OrderSnapshot = ev.order  # type: ignore[union-attr]
                 self._orders[snap.ord_id] = (environment, snap, None)
+                if self.with_events:
+                    fill = ev.fill if kind is OrderFilled else None  # type: ignore[union-attr]
+                    taker = fill is not None and fill.taker_ord_id == snap.ord_id
+                    self._step(environment, snap, None, None if fill is None else _EXEC[taker])
+
+    def _step(
+        self, environment: Environment, snap: OrderSnapshot, cause: CancelCause | None, fill: ExecType | None
+    ) -> None:
+        """One step of an order, with its extras as they are now (a fill's trade was added just before)."""
+        extras = self.extras.get(snap.ord_id)
+        now = replace(extras) if extras is not None else OrderExtras()
+        self._steps.append((environment, snap, cause, now, fill))
 
     def _posting(self, environment: Environment, p: Posting, ts: int) -> None:
         bill = self.bill_ids.next_id()
@@ -107,6 +133,9 @@ class ChangeBuilder:
             self._fills.append((environment, _PendingFill(trade, inst, taker, rate)))
 
     def finish(self) -> ChangeSet:
+        for environment, snap, cause, extras, fill in self._steps:
+            record = record_of(snap, self.instruments[snap.inst_id], environment, extras, cause)
+            self.out.order_events.append(OrderEvent(record, fill))
         self._finish_orders()
         self._finish_fills()
         self._finish_postings()

@@ -242,9 +242,11 @@ class TradingCore:
             return Applied(command, x.fees.tier_for(command.account_id), [], ts)
         return self._deposit(x, command, ts)
 
-    def changes(self, batch: Sequence[Applied]) -> ChangeSet:
-        """The rows `batch` (just applied, in order) must write; call before applying anything else."""
+    def changes(self, batch: Sequence[Applied], *, order_events: bool = False) -> ChangeSet:
+        """The rows `batch` (just applied, in order) must write; call before applying anything else.
+        `order_events`: also every step of every order, in order (for the WS `orders` channel)."""
         builder = ChangeBuilder(self._catalogue.instruments, self._exchanges, self._extras, self._bill_ids)
+        builder.with_events = order_events
         for applied in batch:
             builder.add(applied.command.environment, applied.events, applied.ts)
         out = builder.finish()

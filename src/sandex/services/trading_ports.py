@@ -164,6 +164,8 @@ class ChangeSet:
     inbox: list[InboxOutcome] = field(default_factory=list)
     funding: FundingChanges = field(default_factory=FundingChanges)  # transfers, withdrawals, deposits
     fee_tiers: list[FeeTierRecord] = field(default_factory=list)
+    # every step of every order, in order (only when asked for: someone listens to `orders`)
+    order_events: list[OrderEvent] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
@@ -297,11 +299,23 @@ class TradingStore(Protocol):
 class OrderUpdate:
     user_id: int
     order: OrderRecord
+    fill: ExecType | None = None  # this update is one fill of the order, as maker or taker
+    is_event: bool = False  # one step of the order (True) or its latest state only (False: infer)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """One step of an order within a commit, in order: accepted, each fill (with that fill's trade,
+    price, size and the fee so far), amended, canceled. What OKX's `orders` channel pushes."""
+
+    order: OrderRecord
+    fill: ExecType | None  # None: not a fill
 
 
 @dataclass(frozen=True, slots=True)
 class OrdersChanged:
-    """Orders whose state changed in one commit (their latest state), for the WS `orders` channel."""
+    """Orders whose state changed in one commit, for the WS `orders` channel: every step of each
+    order in order when the commit recorded them (`ChangeSet.order_events`), else the latest state."""
 
     environment: Environment
     updates: Sequence[OrderUpdate]

@@ -67,6 +67,43 @@ async def test_a_taker_fill_is_exec_type_t(world: World) -> None:
         assert filled["fillFee"] == "-0.000002"  # 0.10% taker fee on 0.002 BTC
 
 
+async def test_an_order_that_sweeps_two_levels_pushes_each_fill_in_order(world: World) -> None:
+    async with open_ws(world.url("private")) as alice, open_ws(world.url("private")) as bob:
+        await _logged_in(world, alice)
+        await _logged_in(world, bob, "bob")
+        await alice.subscribe({"channel": "orders", "instType": "SPOT", "instId": "XRP-USDT"})
+        await bob.subscribe({"channel": "orders", "instType": "SPOT", "instId": "XRP-USDT"})
+        for px, sz in (("2.5", "100"), ("2.5001", "200")):
+            await bob.op("order", [limit("sell", px, sz, inst_id="XRP-USDT")])
+            await bob.expect(lambda m: is_push("orders")(m) and m["data"][0]["state"] == "live")
+        placed = await alice.op("order", [limit("buy", "2.5001", "300", inst_id="XRP-USDT")])
+        ord_id = placed["data"][0]["ordId"]
+
+        def alice_fill(m: Any) -> bool:
+            return is_push("orders")(m) and m["data"][0]["ordId"] == ord_id and m["data"][0]["tradeId"] != ""
+
+        first = (await alice.expect(alice_fill))["data"]
+        second = (await alice.expect(alice_fill))["data"]
+        assert len(first) == len(second) == 1  # one message per step of the order, as OKX sends them
+        steps = [(o["state"], o["fillPx"], o["fillSz"], o["accFillSz"], o["execType"], o["fillFee"])
+                 for o in (first[0], second[0])]  # fmt: skip
+        assert steps == [
+            ("partially_filled", "2.5", "100", "100", "T", "-0.1"),  # 0.10 % taker fee, in XRP
+            ("filled", "2.5001", "200", "300", "T", "-0.2"),
+        ]
+        assert int(second[0]["tradeId"]) > int(first[0]["tradeId"])
+
+        def bob_fill(m: Any) -> bool:
+            return is_push("orders")(m) and m["data"][0]["tradeId"] != ""
+
+        makers = [(await bob.expect(bob_fill))["data"][0] for _ in range(2)]
+        assert [(o["fillSz"], o["state"], o["execType"]) for o in makers] == [
+            ("100", "filled", "M"),
+            ("200", "filled", "M"),
+        ]
+        assert {o["tradeId"] for o in makers} == {first[0]["tradeId"], second[0]["tradeId"]}
+
+
 @pytest.mark.parametrize(("arg", "pushed"), [
     ({"channel": "orders", "instType": "MARGIN"}, False),
     ({"channel": "orders", "instType": "ANY", "instId": "ETH-USDT"}, False),

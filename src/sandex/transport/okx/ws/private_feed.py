@@ -24,10 +24,11 @@ from sandex.domain.matching.order import OrdState
 from sandex.domain.money import format_decimal
 from sandex.services.trading import TradingService
 from sandex.services.trading_mapping import amount, order_view, plain
-from sandex.services.trading_ports import BalancesChanged, OrderRecord, OrdersChanged
+from sandex.services.trading_ports import BalancesChanged, OrderRecord, OrdersChanged, OrderUpdate
 from sandex.services.trading_views import (
     AccountBalanceView,
     CurrencyBalance,
+    ExecType,
     LedgerAccountKind,
     Trader,
 )
@@ -65,14 +66,15 @@ class PrivateFeed:
     # --- orders ----------------------------------------------------------------------------------
     def on_orders(self, event: OrdersChanged) -> None:
         environment = event.environment
-        by_user: dict[int, list[OrderRecord]] = {}
+        by_user: dict[int, list[OrderUpdate]] = {}
         for update in event.updates:
-            by_user.setdefault(update.user_id, []).append(update.order)
-        for user_id, records in by_user.items():
+            by_user.setdefault(update.user_id, []).append(update)
+        for user_id, updates in by_user.items():
             sessions = self._registry.of_user(environment, user_id)
             if not sessions:
                 continue
-            items = [self._order_item(record) for record in records]
+            records = [update.order for update in updates]
+            items = [self._order_item(update) for update in updates]
             if any(item["tradeId"] for item in items):
                 self._filled_users.add((environment, user_id))
             self._push_orders(sessions, records, items)
@@ -80,20 +82,24 @@ class PrivateFeed:
     def _push_orders(self, sessions: Iterable[Session], records: list[OrderRecord], items: list[Any]) -> None:
         for session in tuple(sessions):
             for topic in [t for t in session.topics.values() if t.channel == ORDERS]:
-                chosen = [
-                    item for record, item in zip(records, items, strict=True) if _matches(topic, record)
-                ]
-                if chosen:
-                    self._pusher.send(session, ORDERS, push(self._arg(session, topic), chosen))
+                arg = self._arg(session, topic)
+                for record, item in zip(records, items, strict=True):  # one message per step, as OKX
+                    if _matches(topic, record):
+                        self._pusher.send(session, ORDERS, push(arg, [item]))
 
-    def _order_item(self, record: OrderRecord) -> dict[str, Any]:
+    def _order_item(self, update: OrderUpdate) -> dict[str, Any]:
+        record = update.order
         item = order_wire(order_view(record, self._catalogue))
         fee_before = self._fees.get(record.ord_id)
         if record.state in _FINISHED:
             self._fees.pop(record.ord_id, None)
         else:
             self._fees[record.ord_id] = record.fee
-        filled_now = record.last_trade_id is not None and record.last_fill_time == record.u_time
+        if update.is_event:  # one step of the order: the commit says whether it was a fill, and whose
+            filled_now, taker = update.fill is not None, update.fill is ExecType.TAKER
+        else:  # the latest state only: a fill in this commit shows in its time
+            filled_now = record.last_trade_id is not None and record.last_fill_time == record.u_time
+            taker = record.last_fill_time == record.c_time
         if not filled_now:
             item.update(_NO_FILL)
             item.update(fillFee="0", fillFeeCcy="", fillPnl="0", execType="")
@@ -102,7 +108,7 @@ class PrivateFeed:
                 fillFee=format_decimal(-_fill_fee(record, fee_before)),
                 fillFeeCcy=record.fee_ccy,
                 fillPnl="0",
-                execType="T" if record.last_fill_time == record.c_time else "M",
+                execType="T" if taker else "M",
             )
         item.update(dict.fromkeys(_EMPTY_FILL_EXTRAS, ""))
         item.update(fillNotionalUsd="", notionalUsd="", amendResult="", reqId="", code="0", msg="",

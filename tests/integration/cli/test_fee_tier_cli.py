@@ -18,18 +18,7 @@ from sandex.domain.errors import Rejected
 from sandex.services.trading_views import FeeView, Trader
 from sandex.testing.server import serve_in_thread
 
-EMAIL = "vip@example.test"
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "data"
-    runtime = open_runtime(Settings(data_dir=path), fast_hashing=True)
-    try:
-        runtime.accounts.register(EMAIL, "Correct-Horse-9")
-    finally:
-        runtime.engine.dispose()
-    return path
+EMAIL = "alice@example.test"  # registered by the `data_dir` fixture
 
 
 def _run(*args: str, data_dir: Path) -> tuple[int, str, str]:

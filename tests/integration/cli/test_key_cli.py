@@ -21,20 +21,9 @@ from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.runtime.crypto import MASTER_KEY_FILE
 from sandex.testing.server import serve_in_thread
 
-EMAIL = "alice@example.test"
+EMAIL = "alice@example.test"  # registered by the `data_dir` fixture
 PASSPHRASE = "Sandex#2026"
 CONFIG = "/api/v5/account/config"
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "data"
-    runtime = open_runtime(Settings(data_dir=path), fast_hashing=True)
-    try:
-        runtime.accounts.register(EMAIL, "Correct-Horse-9")
-    finally:
-        runtime.engine.dispose()
-    return path
 
 
 def _run(*args: str, data_dir: Path) -> tuple[int, str, str]:

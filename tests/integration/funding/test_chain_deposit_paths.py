@@ -26,19 +26,8 @@ from sandex.services.funding_views import Funder, HistoryFilter
 from sandex.storage.orm.trading import InboxRow, PostingRow
 from sandex.testing.server import serve_in_thread
 
-EMAIL = "alice@example.test"
+EMAIL = "alice@example.test"  # registered by the `data_dir` fixture
 BLOCK_MS = 250  # the default simulated block time; BTC-Bitcoin: credited after 2, withdrawable after 4
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "data"
-    runtime = open_runtime(Settings(data_dir=path), fast_hashing=True)
-    try:
-        runtime.accounts.register(EMAIL, "Correct-Horse-9")
-    finally:
-        runtime.engine.dispose()
-    return path
 
 
 def _run(*args: str, data_dir: Path) -> tuple[int, str, str]:

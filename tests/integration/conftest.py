@@ -1,0 +1,24 @@
+"""Fixtures shared by the integration tests of several areas (CLI, funding)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandex.app import open_runtime
+from sandex.config import Settings
+
+REGISTERED_EMAIL = "alice@example.test"  # the user `data_dir` holds (tests spell it as their EMAIL)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A fresh data dir (SQLite) in which alice@example.test, password Correct-Horse-9, exists."""
+    path = tmp_path / "data"
+    runtime = open_runtime(Settings(data_dir=path), fast_hashing=True)
+    try:
+        runtime.accounts.register(REGISTERED_EMAIL, "Correct-Horse-9")
+    finally:
+        runtime.engine.dispose()
+    return path

@@ -149,6 +149,32 @@ async def test_account_snapshot_then_updates(world: World) -> None:
         assert [d["ccy"] for d in update["data"][0]["details"]] == ["USDT"]
 
 
+async def test_account_snapshots_repeat_at_the_update_interval_asked_for(world: World) -> None:
+    every_2s = {"channel": "account", "ccy": "USDT", "extraParams": '{"updateInterval": "2000"}'}
+    events_only = {"channel": "account", "ccy": "BTC", "extraParams": '{"updateInterval": "0"}'}
+    async with open_ws(world.url("private")) as alice, open_ws(world.url("private")) as quiet:
+        await _logged_in(world, alice)
+        await _logged_in(world, quiet)
+        await alice.subscribe(every_2s)
+        await quiet.subscribe(events_only)
+        for ws in (alice, quiet):  # the snapshot on subscribe, in both cases
+            assert (await ws.expect(is_push("account")))["eventType"] == "snapshot"
+        again = await alice.expect(is_push("account"), timeout=4.0)  # about 2 s later, unprompted
+        assert again["eventType"] == "snapshot" and again["curPage"] == 1 and again["lastPage"] is True
+        assert [d["ccy"] for d in again["data"][0]["details"]] == ["USDT"]
+        await quiet.quiet(is_push("account"), 0.5)  # "0": event pushes only, no periodic snapshot
+
+
+@pytest.mark.parametrize(
+    "extra", ['{"updateInterval": "1000"}', "not json", '["updateInterval"]', '{"updateInterval": true}']
+)
+async def test_a_bad_update_interval_is_refused(world: World, extra: str) -> None:
+    async with open_ws(world.url("private")) as alice:
+        await _logged_in(world, alice)
+        reply = (await alice.subscribe({"channel": "account", "extraParams": extra}))[0]
+        assert reply["event"] == "error" and reply["code"] == "60013" and "updateInterval" in reply["msg"]
+
+
 async def test_account_ccy_filter(world: World) -> None:
     async with open_ws(world.url("private")) as bob:
         await _logged_in(world, bob, "bob")

@@ -9,6 +9,7 @@ before login 60011, a malformed arg 60012 quoting the request.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ class Topic:
     inst_family: str = ""
     ccy: str = ""
     arg: tuple[tuple[str, str], ...] = ()  # the echoed arg, in the client's key order
+    snapshot_ms: int = 0  # `account`: a full snapshot this often besides the event pushes (0: never)
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -100,11 +102,36 @@ def resolve(arg: Any, kind: Kind, logged_in: bool, catalogue: Catalogue, raw: st
         return WsError(WsCode.LOGIN_REQUIRED)
     if not _known(fields, catalogue):
         return _not_found(fields)
+    snapshot_ms = snapshot_interval(fields.get("extraParams")) if channel == ACCOUNT else 0
+    if snapshot_ms is None:
+        return WsError.of(WsCode.INVALID_ARGS, detail="extraParams: updateInterval is 0, 2000, 3000 or 4000")
     echo = tuple((name, value) for name, value in fields.items() if name in ECHOED)
     return Topic(
         channel, fields.get("instId", ""), fields.get("instType", ""), fields.get("instFamily", ""),
-        fields.get("ccy", ""), echo,
+        fields.get("ccy", ""), echo, snapshot_ms,
     )  # fmt: skip
+
+
+DEFAULT_SNAPSHOT_MS = 5_000  # `account` without `updateInterval`: events plus a snapshot every ~5 s
+SNAPSHOT_INTERVALS = frozenset({"0", "2000", "3000", "4000"})
+
+
+def snapshot_interval(extra_params: str | None) -> int | None:
+    """The `account` channel's periodic snapshot interval from `extraParams`, a JSON-encoded string
+    such as "{\"updateInterval\": \"0\"}" ("0": event pushes only); None when it is malformed."""
+    if extra_params is None:
+        return DEFAULT_SNAPSHOT_MS
+    try:
+        params = json.loads(extra_params)
+    except ValueError:
+        return None
+    if not isinstance(params, dict):
+        return None
+    interval = params.get("updateInterval")
+    if interval is None:
+        return DEFAULT_SNAPSHOT_MS
+    text = str(interval) if isinstance(interval, str | int) and not isinstance(interval, bool) else ""
+    return int(text) if text in SNAPSHOT_INTERVALS else None
 
 
 def _known(fields: Mapping[str, str], catalogue: Catalogue) -> bool:

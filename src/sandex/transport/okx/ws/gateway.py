@@ -137,6 +137,7 @@ class WsGateway:
                 self.tickers.flush()
                 self.candles.flush()
                 now = time.monotonic()
+                self.private.tick(now)
                 if self.key_watch.due(now):
                     check = self.key_watch.check(self.registry.principals(), self.close_key_sessions, now)
                     self._checks.add(task := asyncio.create_task(check))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -37,7 +38,7 @@ from sandex.transport.okx.trade_wire import order_wire
 from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, ORDERS, Topic
 from sandex.transport.okx.ws.protocol import conn_count, push
 from sandex.transport.okx.ws.pushes import Pusher
-from sandex.transport.okx.ws.sessions import Session, SessionRegistry
+from sandex.transport.okx.ws.sessions import Session, SessionRegistry, TopicKey
 
 log = logging.getLogger("sandex.ws")
 
@@ -62,6 +63,7 @@ class PrivateFeed:
         self._reading: set[tuple[Environment, int]] = set()
         self._filled_users: set[tuple[Environment, int]] = set()  # users whose orders filled this commit
         self._tasks: set[asyncio.Task[None]] = set()
+        self._snapshots: dict[tuple[str, TopicKey], float] = {}  # (connId, topic) -> next periodic push
 
     # --- orders ----------------------------------------------------------------------------------
     def on_orders(self, event: OrdersChanged) -> None:
@@ -186,12 +188,39 @@ class PrivateFeed:
         view = await asyncio.to_thread(self._trading.balances, trader)
         if topic.channel == ACCOUNT:
             self._send_balance(session, topic, view, None, SNAPSHOT)
+            if topic.snapshot_ms:
+                self._snapshots[(session.conn_id, topic.key)] = time.monotonic() + topic.snapshot_ms / 1000
         else:
             bal_data = [{"ccy": d.ccy, "cashBal": format_decimal(d.total), "uTime": str(d.u_time)}
                         for d in view.details]  # fmt: skip
             data = [{"pTime": str(view.u_time), "eventType": SNAPSHOT, "balData": bal_data, "posData": [],
                      "trades": []}]  # fmt: skip
             self._pusher.send(session, BALANCE_AND_POSITION, push(self._arg(session, topic), data))
+
+    def tick(self, now: float) -> None:
+        """Periodic `account` snapshots that are due (the gateway's housekeeping calls this)."""
+        due: dict[tuple[Environment, int], list[tuple[Session, Topic]]] = {}
+        for (conn_id, key), when in list(self._snapshots.items()):
+            if when > now:
+                continue
+            session = self._registry.sessions.get(conn_id)
+            topic = session.topics.get(key) if session is not None else None
+            if session is None or topic is None or session.principal is None or not topic.snapshot_ms:
+                del self._snapshots[(conn_id, key)]  # closed or unsubscribed
+                continue
+            self._snapshots[(conn_id, key)] = now + topic.snapshot_ms / 1000
+            due.setdefault((session.environment, session.principal.user_id), []).append((session, topic))
+        for (environment, user_id), targets in due.items():
+            self._spawn(self._send_snapshots(Trader(user_id, environment), targets))
+
+    async def _send_snapshots(self, trader: Trader, targets: list[tuple[Session, Topic]]) -> None:
+        try:
+            view = await asyncio.to_thread(self._trading.balances, trader)
+        except Exception:  # a push is best effort; the next period tries again
+            log.exception("account snapshot failed")
+            return
+        for session, topic in targets:
+            self._send_balance(session, topic, view, None, SNAPSHOT)
 
     def _send_balance(
         self, session: Session, topic: Topic, view: AccountBalanceView, ccys: set[str] | None, kind: str

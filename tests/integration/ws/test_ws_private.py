@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -230,3 +231,28 @@ async def test_pushes_only_follow_a_commit(world: World) -> None:
         assert reply["code"] == "50026" and reply["data"] == []
         await alice.quiet(lambda m: is_push("orders")(m) or is_push("account")(m), 0.5)
         await market.quiet(is_push("books"), 0.1)
+
+
+async def test_a_31st_connection_on_a_private_channel_gets_channel_conn_count_error(world: World) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        conns = [await stack.enter_async_context(open_ws(world.url("private"))) for _ in range(31)]
+        for ws in conns:
+            await _logged_in(world, ws)
+        for n, ws in enumerate(conns[:30], start=1):
+            acks = await ws.subscribe({"channel": "orders", "instType": "ANY"})
+            assert acks[0]["event"] == "subscribe"
+            count = await ws.expect(lambda m: m.get("event") == "channel-conn-count")
+            assert count["connCount"] == str(n)
+        refused = (await conns[30].subscribe({"channel": "orders", "instType": "ANY"}))[0]
+        assert refused == {"event": "channel-conn-count-error", "channel": "orders", "connCount": "30",
+                           "connId": refused["connId"]}  # fmt: skip
+        again = await conns[0].subscribe({"channel": "orders", "instType": "SPOT"})  # already counted
+        assert again[0]["event"] == "subscribe"
+        other = await conns[30].subscribe({"channel": "account"})  # another channel: its own count
+        assert other[0]["event"] == "subscribe"
+        both = [{"channel": "orders", "instType": "ANY"}, {"channel": "orders", "instType": "SPOT"}]
+        await conns[0].send({"op": "unsubscribe", "args": both})
+        await conns[0].expect(lambda m: m.get("event") == "unsubscribe")
+        await conns[0].expect(lambda m: m.get("event") == "unsubscribe")
+        freed = await conns[30].subscribe({"channel": "orders", "instType": "ANY"})
+        assert freed[0]["event"] == "subscribe"

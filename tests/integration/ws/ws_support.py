@@ -191,7 +191,7 @@ class Conn:
         return await self.expect(lambda m: isinstance(m, dict) and m.get("id") == request_id)
 
 
-EVENTS = ("subscribe", "unsubscribe", "error")
+EVENTS = ("subscribe", "unsubscribe", "error", "channel-conn-count-error")
 
 
 def _decode(text: str) -> Message:

@@ -36,7 +36,7 @@ from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import fail
 from sandex.transport.okx.limits import route_for_ws_op
-from sandex.transport.okx.ws.channels import resolve
+from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, ORDERS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
@@ -51,6 +51,7 @@ from sandex.transport.okx.ws.protocol import (
     WsError,
     WsRequest,
     ack,
+    conn_count_error,
     error_event,
     login_error,
     login_ok,
@@ -64,6 +65,8 @@ log = logging.getLogger("sandex.ws")
 
 IDLE_TIMEOUT_S = 30.0
 HOUSEKEEPING_S = 0.05
+MAX_PRIVATE_CONNS = 30  # connections per account subscribed to one private channel (OKX's cap)
+COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION})
 DEMO_BROKER_ID = "9999"
 CLOSING_CHANGES = frozenset({"edited", "revoked", "deleted", "expired"})
 BUDGETED_OPS = frozenset({"login", "subscribe", "unsubscribe"})
@@ -269,6 +272,9 @@ class WsGateway:
                 session.send(error_event(topic, session.conn_id, request.id))
                 continue
             if subscribe:
+                if self._over_private_cap(session, topic):
+                    session.send(conn_count_error(topic.channel, MAX_PRIVATE_CONNS, session.conn_id))
+                    continue
                 self.registry.subscribe(session, topic)
                 session.send(ack(event, topic.echo, session.conn_id, request.id))
                 self.market.subscribed(session, topic)
@@ -279,6 +285,16 @@ class WsGateway:
                 self.registry.unsubscribe(session, topic)
                 session.send(ack(event, topic.echo, session.conn_id, request.id))
                 self.market.unsubscribed(session.environment)
+
+    def _over_private_cap(self, session: Session, topic: Topic) -> bool:
+        """A new connection on a private channel its account already has `MAX_PRIVATE_CONNS` on."""
+        principal = session.principal
+        if principal is None or topic.channel not in COUNTED_CHANNELS:
+            return False
+        if any(t.channel == topic.channel for t in session.topics.values()):
+            return False  # this connection is already counted
+        on_channel = self.registry.count_on(session.environment, principal.user_id, topic.channel)
+        return on_channel >= MAX_PRIVATE_CONNS
 
     # --- trading ---------------------------------------------------------------------------------
     async def _trade(self, session: Session, request: WsRequest) -> None:

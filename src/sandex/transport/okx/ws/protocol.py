@@ -250,6 +250,13 @@ def conn_count(channel: str, count: int, conn_id: str) -> str:
     )
 
 
+def conn_count_error(channel: str, count: int, conn_id: str) -> str:
+    """Refusal of one more connection on a private channel past the per-account cap (reference §6.3)."""
+    return dumps(
+        {"event": "channel-conn-count-error", "channel": channel, "connCount": str(count), "connId": conn_id}
+    )
+
+
 def op_reply(request_id: str, op: str, envelope: Mapping[str, Any]) -> str:
     """A trading op's answer: `id, op` then the REST envelope (`code, msg, data, inTime, outTime`)."""
     return dumps({"id": request_id, "op": op, **envelope})

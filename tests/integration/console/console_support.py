@@ -141,6 +141,16 @@ class Visitor:
         return await self.post(path, fields)
 
 
+def balance_cell(page: str, account: str, ccy: str) -> str | None:
+    """The "Available" cell of `ccy` in a page's balance table of `account` (trading, funding)."""
+    table = re.search(rf'data-account="{account}">(.*?)</table>', page, re.S)
+    if table is None:
+        return None
+    cell = rf'data-ccy="{ccy}">.*?data-label="Available" class="num"><div class="cell">([^<]+)<'
+    row = re.search(cell, table.group(1), re.S)
+    return row.group(1) if row else None
+
+
 def revealed(page: httpx.Response) -> dict[str, str]:
     """The reveal dialog's values: api-key, secret, passphrase."""
     return {name: html.unescape(value) for name, value in _REVEAL.findall(page.text)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from console_support import Console, Visitor, revealed
+from console_support import Console, Visitor, balance_cell, revealed
 from fastapi.routing import APIRoute
 
 from sandex.domain.accounts.model import Environment
@@ -28,15 +28,6 @@ def _available(app: Console, uid: int, env: Environment, ccy: str) -> Decimal:
     return next((d.available for d in view.details), Decimal(0))
 
 
-def _balance_cell(page: str, account: str, ccy: str) -> str | None:
-    table = re.search(rf'data-account="{account}">(.*?)</table>', page, re.S)
-    if table is None:
-        return None
-    cell = rf'data-ccy="{ccy}">.*?data-label="Available" class="num"><div class="cell">([^<]+)<'
-    row = re.search(cell, table.group(1), re.S)
-    return row.group(1) if row else None
-
-
 def _field_error(page: str, name: str) -> str:
     found = re.search(rf'id="{name}-error">([^<]+)<', page)
     assert found, page
@@ -52,11 +43,11 @@ async def test_the_faucet_credits_the_demo_trading_account_only(app: Console, al
     assert _available(app, uid, LIVE, "USDT") == 0
     demo = (await alice.get(done.headers["location"])).text
     assert "Demo funds credited" in demo
-    assert _balance_cell(demo, "trading", "USDT") == "2,500.5"
-    assert _balance_cell(demo, "funding", "USDT") is None
+    assert balance_cell(demo, "trading", "USDT") == "2,500.5"
+    assert balance_cell(demo, "funding", "USDT") is None
     assert 'data-total="trading">≈ 2,500.50' in demo
     live = (await alice.get("/assets")).text
-    assert _balance_cell(live, "trading", "USDT") is None
+    assert balance_cell(live, "trading", "USDT") is None
     assert 'action="/assets/faucet"' not in live and 'href="/assets?env=demo"' in live
 
 
@@ -65,9 +56,9 @@ async def test_live_and_funding_balances_are_shown_per_currency(app: Console, al
     await service.deposit(uid, LIVE, "BTC", Decimal("0.25"))
     await service.deposit(uid, LIVE, "ETH", Decimal("3"), LedgerAccountKind.FUNDING)
     page = (await alice.get("/assets?env=live")).text
-    assert _balance_cell(page, "trading", "BTC") == "0.25"
-    assert _balance_cell(page, "funding", "ETH") == "3"
-    assert _balance_cell(page, "trading", "ETH") is None
+    assert balance_cell(page, "trading", "BTC") == "0.25"
+    assert balance_cell(page, "funding", "ETH") == "3"
+    assert balance_cell(page, "trading", "ETH") is None
 
 
 async def test_a_refused_faucet_request_names_the_field_and_credits_nothing(

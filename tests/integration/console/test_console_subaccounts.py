@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from decimal import Decimal
 
-from console_support import Console, Visitor, call_okx, revealed
+from console_support import Console, Visitor, balance_cell, call_okx, revealed
 
+from sandex.domain.accounts.model import Environment
 from sandex.domain.keys.model import KeyState
+from sandex.services.trading_views import LedgerAccountKind
 
 
 async def _sub(alice: Visitor, name: str = "desk0001") -> None:
@@ -82,3 +85,21 @@ async def test_someone_elses_sub_account_is_not_found(app: Console, alice: Visit
         ).status_code == 404
     master = app.runtime.accounts.list_users()[-1]
     assert app.runtime.accounts.list_subaccounts(master.id)[0].enabled
+
+
+async def test_a_sub_accounts_page_shows_its_balances_per_environment(app: Console, alice: Visitor) -> None:
+    await _sub(alice)
+    sub = app.runtime.accounts.get_subaccount(app.runtime.accounts.list_users()[0].id, "desk0001")
+    assert sub is not None
+    service = app.runtime.trading.service
+    await service.deposit(sub.id, Environment.LIVE, "USDT", Decimal("1500.25"))
+    await service.deposit(sub.id, Environment.LIVE, "BTC", Decimal("0.5"), LedgerAccountKind.FUNDING)
+    await service.deposit(sub.id, Environment.DEMO, "ETH", Decimal(2))
+    live = (await alice.get("/account/subaccounts/desk0001")).text
+    assert balance_cell(live, "trading", "USDT") == "1,500.25"
+    assert balance_cell(live, "funding", "BTC") == "0.5"
+    assert balance_cell(live, "trading", "ETH") is None  # demo money stays on the demo tab
+    demo = (await alice.get("/account/subaccounts/desk0001?env=demo")).text
+    assert balance_cell(demo, "trading", "ETH") == "2" and balance_cell(demo, "trading", "USDT") is None
+    master = (await alice.get("/assets")).text
+    assert balance_cell(master, "trading", "USDT") is None  # the master's own assets are its own

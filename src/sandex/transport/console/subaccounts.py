@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.services.accounts_views import UserView
+from sandex.services.trading_views import LedgerAccountKind, Trader
+from sandex.transport.console.assets import usd_text
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form
 from sandex.transport.console.headers import ConsoleRoute
 from sandex.transport.console.keys import key_form, submit_new_key
 from sandex.transport.console.keys_forms import KeyFormValues
 from sandex.transport.console.keys_view import key_row
+from sandex.transport.console.markets import environment_of
 from sandex.transport.console.messages import errors_of
+from sandex.transport.console.numbers import plain
 from sandex.transport.console.render import redirect, render
 from sandex.transport.console.responses import not_found
 from sandex.transport.console.session import Fresh, Signed, Viewer
@@ -67,7 +74,24 @@ def sub_detail(request: Request, name: str, console: Console, viewer: Signed) ->
         return not_found(request, SUB_NOT_FOUND, viewer)
     now = console.clock.now_ms()
     rows = [key_row(info, now, name) for info in console.keys.list(sub.id)]
-    return render(request, "subaccount.html", viewer=viewer, sub=sub, rows=rows, errors={})
+    env = environment_of(request)
+    accounts = _balances(console, sub.id, env)
+    return render(
+        request, "subaccount.html", viewer=viewer, sub=sub, rows=rows, errors={}, env=env.value,
+        accounts=accounts, fmt=plain, usd=usd_text,
+    )  # fmt: skip
+
+
+def _balances(console: ConsoleContext, user_id: int, env: Environment) -> list[tuple[str, str, Any]]:
+    """The sub-account's trading and funding balances in `env` (none without the trading service)."""
+    trading = console.trading
+    if trading is None:
+        return []
+    trader = Trader(user_id, env)
+    return [
+        ("trading", "Trading account", trading.balances(trader)),
+        ("funding", "Funding account", trading.balances(trader, kind=LedgerAccountKind.FUNDING)),
+    ]
 
 
 @router.post("/account/subaccounts/{name}/status")

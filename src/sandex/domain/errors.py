@@ -89,13 +89,13 @@ class Reason(StrEnum):
     TICK_SIZE = "tick_size"
     PRICE_EMPTY = "price_empty"
     BATCH_TOO_LARGE = "batch_too_large"  # params: limit
-    POST_ONLY_WOULD_TAKE = "post_only_would_take"
     ORDER_NOT_FOUND = "order_not_found"
     CANCEL_FAILED = "cancel_failed"
     AMEND_FAILED = "amend_failed"
     AMEND_NOTHING = "amend_nothing"
     AMEND_POST_ONLY = "amend_post_only"
-    PENDING_ORDERS_LIMIT = "pending_orders_limit"  # params: limit
+    PENDING_ORDERS_LIMIT = "pending_orders_limit"  # per instrument; params: limit
+    ACCOUNT_ORDERS_LIMIT = "account_orders_limit"  # across the account's instruments; params: limit
     FOK_NOT_FILLABLE = "fok_not_fillable"
     MARKET_ORDER_TOO_LARGE = "market_order_too_large"
     REQUEST_EXPIRED = "request_expired"  # the expTime header is already past: nothing was done

@@ -19,7 +19,7 @@ service supplies the key lookup, the passphrase check and the bookkeeping around
 
 Refusal choices OKX leaves open: a pending, revoked or expired key is 50111 (KEY_INVALID); a deleted
 key is 50119 (KEY_NOT_FOUND, as if it never existed); a key whose owner, or whose owner's master, is
-frozen is 50007 "Account blocked." (USER_BLOCKED: ccxt maps it to AccountSuspended, which tells a
+frozen is 50007 "User blocked." (USER_BLOCKED: ccxt maps it to AccountSuspended, which tells a
 bot to stop rather than to fix its key; KEY_FROZEN/50100 stays for a key frozen on its own).
 """
 

@@ -99,7 +99,7 @@ CASES: dict[str, tuple[Call, tuple[int, dict[str, Any]]]] = {
         Call("expiring", before=lambda box: box.runtime.clock.advance(2_000)),
         bare("50111", "Invalid OK-ACCESS-KEY"),
     ),
-    "frozen owner": (Call("frozen"), full("50007", "Account blocked.", 200)),
+    "frozen owner": (Call("frozen"), full("50007", "User blocked.", 200)),
     "demo key on live": (
         Call("demo", sign={"demo": False}),
         bare("50101", "APIKey does not match current environment."),

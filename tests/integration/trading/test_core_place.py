@@ -21,7 +21,7 @@ from core_kit import (
 from sandex.app import Runtime
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.matching.order import OrdState, OrdType, Side, TgtCcy
+from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, TgtCcy
 from sandex.services.trading_views import ExecType, PlaceOrderRequest
 
 
@@ -155,14 +155,19 @@ async def test_batches_above_20_or_empty_are_refused_whole(rt: Runtime) -> None:
     assert not isinstance(twenty, Rejected) and all(a.ok for a in twenty)
 
 
-async def test_post_only_that_would_take_is_refused(rt: Runtime) -> None:
+async def test_post_only_that_would_take_is_accepted_then_canceled(rt: Runtime) -> None:
     maker, other = user(rt, "maker@example.test"), user(rt, "other@example.test")
     await fund(rt, maker, "BTC", "1")
     await fund(rt, other, "USDT", "100000")
     await place_one(rt, maker, limit(Side.SELL, "50000", "0.1"))
     ack = await place_one(rt, other, limit(Side.BUY, "50000", "0.1", ord_type=OrdType.POST_ONLY))
-    assert ack.rejected == Rejected(Reason.POST_ONLY_WOULD_TAKE)
-    assert balance(rt, other, "USDT") == (D(100000), D(0))
+    assert ack.ok and ack.ord_id  # OKX answers sCode 0 with an ordId...
+    order = rt.trading.service.get_order(other, BTC, ord_id=ack.ord_id)
+    assert not isinstance(order, Rejected)
+    assert (order.state, order.cancel_cause) == (OrdState.CANCELED, CancelCause.POST_ONLY_TAKES)
+    assert order.acc_fill_sz == 0
+    assert balance(rt, other, "USDT") == (D(100000), D(0))  # ...and nothing stays frozen
+    assert rt.trading.service.pending_orders(other) == []
 
 
 async def test_self_trade_prevention_cancels_the_maker_by_default(rt: Runtime) -> None:

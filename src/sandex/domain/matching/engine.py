@@ -46,6 +46,7 @@ _DONE = 0  # fully filled
 _DRY = 1  # no more crossing liquidity it can use
 _SELF = 2  # canceled by self-trade prevention
 _CAP = 3  # reached the maker cap
+_MAKER_ONLY = 4  # a post_only order that would take: canceled before it touches the book
 
 # Hot-path constants. Events are built with tuple.__new__, which skips NamedTuple's Python-level
 # __new__ (~40% faster); enum members are aliased because `Enum.MEMBER` lookups are slow on 3.11.
@@ -87,8 +88,6 @@ class MatchingEngine:
         limit = self.limits.max_pending_per_instrument
         if req.ord_type in RESTING_TYPES and self._index.count(req.account_id) >= limit:
             return Rejected.of(Reason.PENDING_ORDERS_LIMIT, limit=str(limit))
-        if req.ord_type is _POST_ONLY and self.crosses(req.side, req.px):
-            return Rejected(Reason.POST_ONLY_WOULD_TAKE)
         return None
 
     def place(self, ord_id: int, req: NewOrder, ts: int, *, checked: bool = False) -> list[MatchEvent]:
@@ -104,6 +103,8 @@ class MatchingEngine:
         events: list[MatchEvent] = [_new(OrderAccepted, (o.snapshot(),))]
         if o.ord_type is _FOK and self._fillable_lots(o) < o.sz:
             stop = _DRY  # all or nothing: leave the book untouched
+        elif o.ord_type is _POST_ONLY and self.crosses(o.side, o.px):
+            stop = _MAKER_ONLY  # OKX accepts it, then cancels it (cancelSource 31): it never takes
         elif o.ord_type is _MARKET or self.crosses(o.side, o.px):
             stop = self._match(o, events, ts)
         else:
@@ -322,6 +323,8 @@ class MatchingEngine:
             cause = CancelCause.SELF_TRADE
         elif stop == _CAP:
             cause = CancelCause.MATCH_LIMIT
+        elif stop == _MAKER_ONLY:
+            cause = CancelCause.POST_ONLY_TAKES
         elif o.ord_type in RESTING_TYPES:
             (self.bids if o.side is _BUY else self.asks).add(o)
             self._index.add(o)

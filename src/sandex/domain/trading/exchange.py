@@ -186,7 +186,7 @@ class Exchange:
             return Rejected(Reason.CLORDID_EXISTS)
         limit = self.limits.max_pending_per_account
         if req.ord_type in RESTING_TYPES and sum(e.pending_count(req.account_id) for e in engines) >= limit:
-            return Rejected.of(Reason.PENDING_ORDERS_LIMIT, limit=str(limit))
+            return Rejected.of(Reason.ACCOUNT_ORDERS_LIMIT, limit=str(limit))
         return None
 
     def _note_active(self, account_id: int, m: Market) -> None:

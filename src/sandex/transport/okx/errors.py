@@ -71,7 +71,7 @@ ERRORS: Mapping[Reason, WireError] = {
         "50120", _AUTH, "This API key doesn't have permission to use this function", True
     ),
     R.IP_BINDING_REQUIRED: WireError("50035", 403, "This endpoint requires that APIKey must be bound to IP"),
-    R.USER_BLOCKED: WireError("50007", 200, "Account blocked."),
+    R.USER_BLOCKED: WireError("50007", 200, "User blocked."),
     # accounts and identity (web flows; sandex codes where OKX has none)
     R.EMAIL_INVALID: WireError("70001", 400, "Parameter {field} error: not a valid email address"),
     R.EMAIL_TAKEN: WireError("70002", 200, "This email is already registered."),
@@ -79,7 +79,7 @@ ERRORS: Mapping[Reason, WireError] = {
     R.LOGIN_FAILED: WireError("70004", 200, "User not found or password invalid"),
     R.LOGIN_LOCKED: WireError("70005", 200, "Too many failed attempts. Try again in {retry_after} seconds."),
     R.USER_NOT_FOUND: WireError("50008", 200, "User does not exist."),
-    R.ACCOUNT_FROZEN: WireError("50007", 200, "Account blocked."),
+    R.ACCOUNT_FROZEN: WireError("50007", 200, "User blocked."),
     R.TOTP_REQUIRED: WireError("70006", 200, "A 2FA code is required for this action."),
     R.TOTP_INVALID: WireError("70007", 200, "The 2FA code is incorrect or already used."),
     R.TOTP_ALREADY_ENABLED: WireError("70008", 200, "2FA is already enabled."),
@@ -124,7 +124,6 @@ ERRORS: Mapping[Reason, WireError] = {
     R.TICK_SIZE: WireError("51000", 200, "Parameter {field} error"),  # px or newPx off the tick size
     R.PRICE_EMPTY: WireError("51204", 200, "The price for the limit order can't be empty."),
     R.BATCH_TOO_LARGE: WireError("51111", 200, "Maximum {limit} orders can be placed in bulk."),
-    R.POST_ONLY_WOULD_TAKE: WireError("51026", 200, "Post only order would be filled immediately."),
     R.ORDER_NOT_FOUND: WireError("51603", 200, "Order does not exist."),
     R.CANCEL_FAILED: WireError(
         "51400", 200, "Order cancellation failed as the order has been filled, canceled or does not exist."
@@ -134,7 +133,12 @@ ERRORS: Mapping[Reason, WireError] = {
     ),
     R.AMEND_NOTHING: WireError("51500", 200, "Either the order price or amount is required."),
     R.AMEND_POST_ONLY: WireError("51511", 200, "Operation failed as the order price did not meet post-only."),
-    R.PENDING_ORDERS_LIMIT: WireError("51004", 200, "Maximum {limit} pending orders reached."),
+    R.PENDING_ORDERS_LIMIT: WireError(
+        "51102",
+        200,
+        "Order failed, the number of pending orders for this instId can't be more than {limit} (orders)",
+    ),
+    R.ACCOUNT_ORDERS_LIMIT: WireError("51025", 200, "Order count exceeds the limit."),
     R.FOK_NOT_FILLABLE: WireError("51009", 200, "Order canceled: fill or kill could not be filled in full."),
     R.MARKET_ORDER_TOO_LARGE: WireError("51201", 200, "Value of per market order cannot exceed the limit."),
     R.REQUEST_EXPIRED: WireError("50037", 200, "Order expired."),

@@ -32,6 +32,7 @@ _CANCEL_SOURCES: dict[CancelCause, tuple[str, str]] = {
     CancelCause.IOC_UNFILLED: ("14", "Order canceled: IOC order was partially filled or not filled"),
     CancelCause.SELF_TRADE: ("32", "Order canceled: self trade prevention"),
     CancelCause.MATCH_LIMIT: ("33", "Order canceled: the taker order matched too many maker orders"),
+    CancelCause.POST_ONLY_TAKES: ("31", "The post-only order will take liquidity in taker orders"),
 }
 
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from matching_kit import Desk, fills, final, of_type
 
-from sandex.domain.errors import Reason
 from sandex.domain.matching import (
     CancelCause,
     OrderAccepted,
     OrderCanceled,
-    OrderRejected,
     OrdState,
     OrdType,
     Side,
     StpMode,
     TgtCcy,
-    rejection,
 )
 
 
@@ -73,12 +70,15 @@ def test_fok_that_cannot_fill_completely_is_canceled_with_nothing_filled() -> No
     assert desk.engine.depth(10) == before
 
 
-def test_post_only_that_would_take_is_refused_and_changes_nothing() -> None:
+def test_post_only_that_would_take_is_accepted_then_canceled_and_never_trades() -> None:
+    """As OKX: the order gets an id (sCode 0) and is canceled at once with cancelSource 31."""
     desk = Desk()
     desk.rest(1, Side.SELL, px=100, sz=3)
     events = desk.buy(2, px=100, sz=1, ord_type=OrdType.POST_ONLY)
-    assert rejection(events) is not None and rejection(events).reason is Reason.POST_ONLY_WOULD_TAKE  # type: ignore[union-attr]
-    assert len(events) == 1 and isinstance(events[0], OrderRejected) and events[0].ord_id == 0
+    assert [type(e) for e in events] == [OrderAccepted, OrderCanceled]
+    canceled = events[1]
+    assert isinstance(canceled, OrderCanceled) and canceled.cause is CancelCause.POST_ONLY_TAKES
+    assert canceled.order.ord_id == events[0].order.ord_id and canceled.order.filled == 0  # type: ignore[union-attr]
     assert desk.engine.best_bid() is None and desk.engine.depth(1)[1][0].lots == 3
 
 

@@ -12,7 +12,17 @@ from sandex.domain.errors import Reason
 from sandex.domain.ids import SequentialIds
 from sandex.domain.instruments import InstrumentState
 from sandex.domain.ledger import FEE_ACCOUNT, FeeSchedule, FeeTier, Ledger, Posting, PostingReason
-from sandex.domain.matching import OrderAccepted, OrderRejected, OrdType, Side, StpMode, TgtCcy, TradingLimits
+from sandex.domain.matching import (
+    CancelCause,
+    OrderAccepted,
+    OrderCanceled,
+    OrderRejected,
+    OrdType,
+    Side,
+    StpMode,
+    TgtCcy,
+    TradingLimits,
+)
 from sandex.domain.trading import Exchange, PlaceOrder, Trade
 from sandex.domain.trading.commands import market_target
 
@@ -222,11 +232,15 @@ def test_suspended_instrument_refuses_orders() -> None:
     assert refused(v.buy(1, "100", "1")) == (Reason.INSTRUMENT_SUSPENDED, {})
 
 
-def test_post_only_that_would_take_is_refused_before_anything_is_frozen() -> None:
+def test_post_only_that_would_take_is_canceled_and_its_funds_come_back() -> None:
     v = _venue()
     v.sell(1, "100", "1")
-    assert refused(v.buy(2, "100", "1", ord_type=OrdType.POST_ONLY)) == (Reason.POST_ONLY_WOULD_TAKE, {})
-    assert v.bal(2, "USDT") == (D(1000), 0)
+    events = v.buy(2, "100", "1", ord_type=OrdType.POST_ONLY)
+    assert refused(events) is None
+    canceled = [e for e in events if isinstance(e, OrderCanceled)]
+    assert [c.cause for c in canceled] == [CancelCause.POST_ONLY_TAKES]
+    assert not [e for e in events if isinstance(e, Trade)]
+    assert v.bal(2, "USDT") == (D(1000), 0) and v.bal(1, "BTC") == (D(9), D(1))
 
 
 def test_cl_ord_id_is_unique_across_all_the_accounts_instruments() -> None:
@@ -241,7 +255,7 @@ def test_pending_limit_per_account_spans_instruments() -> None:
     v.fund(1, "USDT", "1000")
     v.buy(1, "100", "1")
     v.buy(1, "10", "1", inst_id="ETH-USDT")
-    assert refused(v.buy(1, "10", "1", inst_id="ETH-USDT")) == (Reason.PENDING_ORDERS_LIMIT, {"limit": "2"})
+    assert refused(v.buy(1, "10", "1", inst_id="ETH-USDT")) == (Reason.ACCOUNT_ORDERS_LIMIT, {"limit": "2"})
 
 
 def test_exchange_reads() -> None:

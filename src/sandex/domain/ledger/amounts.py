@@ -11,7 +11,7 @@ Why one fixed scale rather than a per-currency one from the catalogue:
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, localcontext
+from decimal import Context, Decimal
 
 AMOUNT_DECIMALS = 18
 AMOUNT_STEP = Decimal(1).scaleb(-AMOUNT_DECIMALS)
@@ -20,8 +20,7 @@ _EXACT = Context(prec=100)  # wide enough that no conversion below ever rounds
 
 def to_amount(value: Decimal) -> int | None:
     """`value` in ledger units, or None when it has more than 18 decimals."""
-    with localcontext(_EXACT):
-        units, remainder = divmod(value, AMOUNT_STEP)
+    units, remainder = _EXACT.divmod(value, AMOUNT_STEP)
     return None if remainder else int(units)
 
 

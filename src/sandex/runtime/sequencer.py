@@ -46,6 +46,7 @@ LEASE_STALE_MS = 3_000  # a lease not refreshed for this long is free to take
 HEARTBEAT_S = 1.0
 INBOX_POLL_S = 0.2
 INBOX_BATCH = 100
+CHECKPOINT_S = 1.0  # how often the SQLite write-ahead log is copied into the database
 CORE_INBOX_KINDS = frozenset({"deposit", "fee_tier"})  # what `TradingCore.inbox_command` applies itself
 LEASE_WAIT_S = 10.0  # how long a starting server waits for another holder's lease to go stale
 MAX_BATCH = 2_000  # commands per group commit
@@ -161,6 +162,7 @@ class Sequencer:
         inbox_poll_s: float = INBOX_POLL_S,
         heartbeat_s: float = HEARTBEAT_S,
         lease_wait_s: float = LEASE_WAIT_S,
+        checkpoint_s: float = CHECKPOINT_S,
     ) -> None:
         self.core = core
         self._store = store
@@ -175,6 +177,8 @@ class Sequencer:
         self._executor: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._checkpoints: asyncio.Task[None] | None = None
+        self._checkpoint_s = checkpoint_s
         self._stopping = False
         self.inbox_handlers: dict[str, InboxHandler] = {}  # inbox kinds besides deposits (handle_inbox)
         self._in_batch = 0  # batches between apply and publish (see `settled`)
@@ -207,11 +211,17 @@ class Sequencer:
         await self._io(self.core.load)
         await self._drain_inbox()
         self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
+        self._checkpoints = asyncio.create_task(self._checkpoint_forever(), name="sandex-checkpoints")
 
     async def stop(self) -> None:
         """Finish what is queued, then release the lease."""
         self._stopping = True
         self._wake.set()
+        checkpoints, self._checkpoints = self._checkpoints, None
+        if checkpoints is not None:
+            checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checkpoints
         if self._task is not None:
             await self._task
             self._task = None
@@ -222,6 +232,25 @@ class Sequencer:
                 log.warning("could not release the sequencer lease", exc_info=True)
             self._executor.shutdown(wait=True)
             self._executor = None
+
+    async def exclusive(self, fn: Callable[[], T]) -> T:
+        """Run a database write on the writer thread, between two group commits (or on a worker
+        thread when no sequencer runs): on SQLite it then neither waits on nor holds up a commit."""
+        executor = self._executor
+        if executor is not None and self.running:
+            with contextlib.suppress(RuntimeError):  # the executor shut down meanwhile
+                return await asyncio.get_running_loop().run_in_executor(executor, fn)
+        return await asyncio.to_thread(fn)
+
+    async def _checkpoint_forever(self) -> None:
+        """The write-ahead log moves into the database here, on a worker thread of its own, so no
+        group commit ever pays for it (its own connection never checkpoints)."""
+        while True:
+            await asyncio.sleep(self._checkpoint_s)
+            try:
+                await asyncio.to_thread(self._store.checkpoint)
+            except Exception:  # the next round tries again; the WAL only grows meanwhile
+                log.warning("WAL checkpoint failed", exc_info=True)
 
     # --- commands --------------------------------------------------------------------------------
     async def submit(self, command: Command) -> object:

@@ -2,7 +2,7 @@
 
 Authentication notes every success (last use, per-permission use, a usage-log line) and every
 failure of a known key (an audit line; repeated same-reason failures coalesce into a count). A
-background task drains the buffer about once a second into one transaction. Within one such
+background task drains the buffer every few seconds into one transaction. Within one such
 window, requests with the same method, path and client IP coalesce into one usage line with a
 count: a bot at thousands of requests a second writes a handful of rows, not hundreds (that
 write shares SQLite's one write lock with the exchange's group commits, so its size is felt in

@@ -267,6 +267,10 @@ class TradingStore(Protocol):
 
     def release_lease(self, owner: str) -> None: ...
 
+    def checkpoint(self) -> tuple[int, int] | None:
+        """Move the write-ahead log into the database beside the writer (SQLite); None if moot."""
+        ...
+
     def lease_holder(self) -> tuple[str, int]:
         """(owner, heartbeat ms) of the sequencer lease ("" and 0 when free)."""
         ...

@@ -309,3 +309,24 @@ async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
         assert not isinstance(shown, Rejected) and shown.level == "Lv1"
     finally:
         third.engine.dispose()
+
+
+async def test_the_write_ahead_log_is_checkpointed_beside_the_writer(rt: Runtime) -> None:
+    """SQLite: the group commit's own connection never checkpoints (a checkpoint inside a commit
+    stalled every order waiting on it); `checkpoint` moves every committed frame, aside."""
+    alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
+    await fund(rt, alice, "USDT", "1000")
+    await fund(rt, bob, "BTC", "1")
+    for _ in range(5):
+        await place_one(rt, bob, limit(Side.SELL, "100", "0.1"))
+        await place_one(rt, alice, limit(Side.BUY, "100", "0.1"))
+    store = rt.trading.store
+
+    def autocheckpoint() -> object:  # on the writer thread, through the connection it commits with
+        return store._commit_connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+
+    assert await rt.trading.sequencer.exclusive(autocheckpoint) == 0
+    moved = await rt.trading.sequencer.exclusive(store.checkpoint)
+    assert moved is not None and moved[0] > 0 and moved[0] == moved[1]
+    assert await rt.trading.sequencer.exclusive(lambda: 42) == 42  # runs between commits
+    assert_conserved(rt)

@@ -4,7 +4,7 @@ Every 250 ms: poll the change counters (another process, e.g. the CLI, revoked o
 or froze a user) so a change anywhere is seen within a second. Every 5 seconds: write the
 batched key use and auth failures. About once a minute: record keys that expired. Database work
 runs in a worker thread so the event loop never waits on it; the usage write runs through `writer`
-when one is given (the sequencer's writer thread, between group commits): on SQLite a second
+(the server passes the sequencer's writer thread, between group commits): on SQLite a second
 writer would make a commit wait for the one write lock in SQLite's busy handler, which sleeps in
 steps (1, 2, 5, 10, 15 ms...), so a 10 ms write cost every order in flight ~30 ms.
 """
@@ -46,7 +46,7 @@ class KeyCacheKeeper:
         self._last_flush = self._last_sweep = time.monotonic()
         self._task: asyncio.Task[None] | None = None
         self._busy = threading.Lock()  # held while a round of maintenance runs (see `paused`)
-        self._writer = writer
+        self._writer: Writer = writer or asyncio.to_thread
 
     async def start(self) -> None:
         if self._task is None:
@@ -59,40 +59,34 @@ class KeyCacheKeeper:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
-        await asyncio.to_thread(self._flush)  # nothing noted is lost on a clean shutdown
+        await self._writer(self._flush)  # nothing noted is lost on a clean shutdown
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self._poll_s)
-            if self._writer is None:
-                await asyncio.to_thread(self.tick)
-                continue
-            await asyncio.to_thread(self.tick, False)
+            await asyncio.to_thread(self.tick)
             now = time.monotonic()
             if now - self._last_flush >= self._flush_s:
                 self._last_flush = now
-                await self._writer(self._flush_now)
+                await self._writer(self._flush)
 
-    def tick(self, flush: bool = True) -> None:
-        """One round of maintenance (sync: runs in a worker thread). Failures are logged, never raised:
-        a database hiccup must not stop the keeper for good."""
+    def tick(self) -> None:
+        """One round of maintenance but the usage write (sync: runs in a worker thread). Failures are
+        logged, never raised: a database hiccup must not stop the keeper for good."""
         now = time.monotonic()
         with self._busy:
-            self._tick(now, flush)
+            self._tick(now)
 
-    def _flush_now(self) -> None:
+    def _flush(self) -> None:
         with self._busy:
             try:
                 self._auth.flush_usage()
             except Exception:
                 log.exception("writing key usage failed; retrying")
 
-    def _tick(self, now: float, flush: bool) -> None:
+    def _tick(self, now: float) -> None:
         try:
             self._auth.poll_changes()
-            if flush and now - self._last_flush >= self._flush_s:
-                self._last_flush = now
-                self._auth.flush_usage()
             if now - self._last_sweep >= self._sweep_s:
                 self._last_sweep = now
                 self._maintenance.sweep_expired()
@@ -108,9 +102,3 @@ class KeyCacheKeeper:
             yield
         finally:
             self._busy.release()
-
-    def _flush(self) -> None:
-        try:
-            self._auth.flush_usage()
-        except Exception:
-            log.exception("could not write key usage on shutdown")

@@ -251,7 +251,8 @@ class Sequencer:
         while True:
             await asyncio.sleep(self._checkpoint_s)
             try:
-                await asyncio.to_thread(self._store.checkpoint)
+                if await asyncio.to_thread(self._store.checkpoint) is None:
+                    return  # the database has no write-ahead log to move (PostgreSQL)
             except Exception:  # the next round tries again; the WAL only grows meanwhile
                 log.warning("WAL checkpoint failed", exc_info=True)
 

@@ -24,6 +24,7 @@ from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.ledger.fees import FeeTier
+from sandex.domain.money import parse_decimal
 from sandex.services.accounts import AccountsService, SubAccountView, UserView
 from sandex.services.control_ports import (
     ClockControl,
@@ -372,10 +373,8 @@ class ControlService:
 def _rate(text: str | None, name: str) -> Decimal | Rejected | None:
     if text is None:
         return None
-    try:
-        return Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return Rejected.of(Reason.PARAM_ERROR, field=name)
+    rate = parse_decimal(text)
+    return Rejected.of(Reason.PARAM_ERROR, field=name) if rate is None else rate
 
 
 def _positive_amount(text: str) -> Decimal | Rejected:

@@ -5,9 +5,8 @@ failure of a known key (an audit line; repeated same-reason failures coalesce in
 background task drains the buffer every few seconds into one transaction. Within one such
 window, requests with the same method, path and client IP coalesce into one usage line with a
 count: a bot at thousands of requests a second writes a handful of rows, not hundreds (that
-write shares SQLite's one write lock with the exchange's group commits, so its size is felt in
-their latency). `last_used` stays in memory after a flush, so expiry decisions always see the
-freshest use.
+write runs between two of the exchange's group commits, so its size is felt in their latency).
+`last_used` stays in memory after a flush, so expiry decisions always see the freshest use.
 """
 
 from __future__ import annotations

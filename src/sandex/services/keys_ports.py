@@ -81,7 +81,7 @@ class AuditEntry:
 @dataclass(frozen=True, slots=True)
 class UsageEntry:
     """A line of a key's (bounded) usage log: `count` requests with the same method, path and
-    client IP within one flush window (about a second), the first at `ts_ms`, the last at
+    client IP within one flush window (a few seconds), the first at `ts_ms`, the last at
     `last_ts_ms` (None: the same). A bot's thousands of orders a second stay readable and cheap."""
 
     ts_ms: int

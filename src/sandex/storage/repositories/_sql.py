@@ -24,9 +24,13 @@ def upsert(session: Session, table: Table, keys: Sequence[str], values: Mapping[
     session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
 
+def driver_sql(sql: str, dialect: str) -> str:
+    """SQL written with `%s` placeholders, as the DB-API driver of `dialect` takes them (sqlite3: `?`)."""
+    return sql.replace("%s", "?") if dialect == "sqlite" else sql
+
+
 def insert_text(table: str, columns: Sequence[str], dialect: str) -> str:
     """A plain INSERT for `exec_driver_sql` with a list of tuples (one executemany, no per-row
     parameter processing): for the hot bulk writes. Only constant names go into the text."""
-    mark = "?" if dialect == "sqlite" else "%s"
-    names, marks = ", ".join(columns), ", ".join([mark] * len(columns))
-    return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+    names, marks = ", ".join(columns), ", ".join(["%s"] * len(columns))
+    return driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", dialect)  # noqa: S608

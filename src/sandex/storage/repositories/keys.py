@@ -114,8 +114,8 @@ class SqlKeyRepository:
         ]
 
     def record_use(self, api_key: str, mark: UseMark) -> None:
-        # Core statements, no ORM unit of work: this runs inside the once-a-second usage flush,
-        # whose transaction holds SQLite's write lock (the sequencer's commits wait on it).
+        # Core statements, no ORM unit of work: this runs inside the usage flush, on the sequencer's
+        # writer thread between two group commits (the next commit waits for it).
         table = API_KEYS
         last = table.c.last_used_ms
         self._session.execute(
@@ -134,7 +134,7 @@ class SqlKeyRepository:
     def add_usage(self, api_key: str, entries: Sequence[UsageEntry], keep: int) -> None:
         key_id = self._id(api_key)
         conn = self._session.connection()
-        # A few rows per key and second (coalesced lines): one executemany of plain tuples.
+        # A few rows per key and flush window (coalesced lines): one executemany of plain tuples.
         conn.exec_driver_sql(
             insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, conn.dialect.name),
             [(key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms) for e in entries],

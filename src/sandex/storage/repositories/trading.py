@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, or_, select, text, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment
@@ -41,14 +41,13 @@ from sandex.storage.orm.trading import (
     PostingRow,
     TradeRow,
 )
-from sandex.storage.repositories._sql import dialect_insert, upsert
+from sandex.storage.repositories._sql import dialect_insert, driver_sql, upsert
 from sandex.storage.repositories.funding_rows import write_funding_rows
 from sandex.storage.repositories.trading_reads import TradingReads, balance_record, order_record
 from sandex.storage.repositories.trading_write import BulkWriter
 
 LEASE = "sequencer"
 LEASE_PROOF = "UPDATE sequencer_lease SET heartbeat_ms = %s WHERE name = %s AND owner = %s"
-LEASE_PROOF_SQLITE = LEASE_PROOF.replace("%s", "?")
 _PENDING = [s.value for s in PENDING_STATES]
 
 
@@ -157,8 +156,7 @@ class SqlTradingStore(TradingReads):
         try:
             with conn.begin():
                 cursor = conn.connection.cursor()  # DB-API: no per-statement SQLAlchemy overhead
-                proof = LEASE_PROOF_SQLITE if conn.dialect.name == "sqlite" else LEASE_PROOF
-                cursor.execute(proof, (now_ms, LEASE, lease_owner))
+                cursor.execute(driver_sql(LEASE_PROOF, conn.dialect.name), (now_ms, LEASE, lease_owner))
                 if cursor.rowcount != 1:
                     raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
                 self._bulk(conn).write(cursor, changes)
@@ -174,7 +172,7 @@ class SqlTradingStore(TradingReads):
         taking one from the pool and a Session per commit cost more than writing a batch's rows."""
         conn = self._commit_conn
         if conn is None or conn.closed or conn.invalidated:
-            conn = self._commit_conn = self._sessions.kw["bind"].connect()
+            conn = self._commit_conn = self._engine.connect()
             if conn.dialect.name == "sqlite":
                 # No checkpoint inside a group commit (copying the WAL into the database and syncing
                 # it took 30-80 ms, a stall for every order waiting): `checkpoint` does it aside.
@@ -193,11 +191,16 @@ class SqlTradingStore(TradingReads):
         """Copy committed WAL frames into the SQLite database, beside the writer (PASSIVE: it never
         waits for or blocks the group commit); (frames in the WAL, frames checkpointed), or None
         on PostgreSQL, which needs nothing of the kind."""
-        with self._sessions() as s:
-            if s.get_bind().dialect.name != "sqlite":
-                return None
-            row = s.execute(text("PRAGMA wal_checkpoint(PASSIVE)")).one()
+        if self._engine.dialect.name != "sqlite":
+            return None
+        with self._engine.connect() as conn:
+            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
         return int(row[1]), int(row[2])
+
+    @property
+    def _engine(self) -> Engine:
+        engine: Engine = self._sessions.kw["bind"]
+        return engine
 
     def _bulk(self, conn: Connection) -> BulkWriter:
         writer = self._writer

@@ -26,6 +26,8 @@ ECHOED = frozenset({"channel", "instType", "instFamily", "instId", "ccy"})
 TICKERS, BOOKS, BOOKS5, BBO, TRADES = "tickers", "books", "books5", "bbo-tbt", "trades"
 ORDERS, ACCOUNT, BALANCE_AND_POSITION = "orders", "account", "balance_and_position"
 BOOK_CHANNELS = frozenset({BOOKS, BOOKS5, BBO})
+# Private channels whose connections per account OKX counts (`channel-conn-count`) and caps.
+COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION})
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import fail
 from sandex.transport.okx.limits import route_for_ws_op
-from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, ORDERS, Topic, resolve
+from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
@@ -66,7 +66,6 @@ log = logging.getLogger("sandex.ws")
 IDLE_TIMEOUT_S = 30.0
 HOUSEKEEPING_S = 0.05
 MAX_PRIVATE_CONNS = 30  # connections per account subscribed to one private channel (OKX's cap)
-COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION})
 DEMO_BROKER_ID = "9999"
 CLOSING_CHANGES = frozenset({"edited", "revoked", "deleted", "expired"})
 BUDGETED_OPS = frozenset({"login", "subscribe", "unsubscribe"})

@@ -35,7 +35,7 @@ from sandex.services.trading_views import (
 )
 from sandex.transport.okx.account_wire import balance_wire
 from sandex.transport.okx.trade_wire import order_wire
-from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, ORDERS, Topic
+from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, COUNTED_CHANNELS, ORDERS, Topic
 from sandex.transport.okx.ws.protocol import conn_count, push
 from sandex.transport.okx.ws.pushes import Pusher
 from sandex.transport.okx.ws.sessions import Session, SessionRegistry, TopicKey
@@ -179,7 +179,7 @@ class PrivateFeed:
         principal = session.principal
         if principal is None:
             return
-        if topic.channel in (ORDERS, ACCOUNT, BALANCE_AND_POSITION):
+        if topic.channel in COUNTED_CHANNELS:
             count = self._registry.count_on(session.environment, principal.user_id, topic.channel)
             session.send(conn_count(topic.channel, count, session.conn_id))
         if topic.channel not in (ACCOUNT, BALANCE_AND_POSITION):

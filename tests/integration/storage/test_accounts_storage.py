@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pyotp
 import pytest
@@ -17,7 +17,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
 from sandex.services.accounts import AccountsService, TotpEnrollment, UserView
-from sandex.services.accounts_ports import ConflictError, NewUser, StoredEmailCode
+from sandex.services.accounts_ports import ConflictError, NewUser
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.accounts import EmailCodeRow, LoginThrottleRow, MailRow, UserRow
 from sandex.storage.repositories import SqlMailOutbox
@@ -218,12 +218,10 @@ def test_of_two_racing_requests_with_one_code_only_one_uses_it(env: Env) -> None
         seen_first = first.email_codes.latest(alice.id, CodePurpose.API_KEY_CREATE, "")
         seen_second = second.email_codes.latest(alice.id, CodePurpose.API_KEY_CREATE, "")
         assert seen_first is not None and seen_second is not None
-        assert first.email_codes.save(StoredEmailCode(seen_first.id, replace(seen_first.code, used=True)), 1)
+        assert first.email_codes.use(seen_first.id, 1)
         assert first.users.advance_totp_step(alice.id, 100)
         first.commit()
 
-        assert not second.email_codes.save(
-            StoredEmailCode(seen_second.id, replace(seen_second.code, used=True)), 2
-        )
+        assert not second.email_codes.use(seen_second.id, 2)
         assert not second.users.advance_totp_step(alice.id, 100)
         assert second.users.advance_totp_step(alice.id, 101)

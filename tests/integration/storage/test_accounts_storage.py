@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from sqlalchemy import Engine, func, select
 
-from sandex.domain.accounts.email_codes import CodePurpose
+from sandex.domain.accounts.email_codes import CODE_TTL_MS, CodePurpose
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.clock import ManualClock
@@ -225,3 +225,29 @@ def test_of_two_racing_requests_with_one_code_only_one_uses_it(env: Env) -> None
         assert not second.email_codes.use(seen_second.id, 2)
         assert not second.users.advance_totp_step(alice.id, 100)
         assert second.users.advance_totp_step(alice.id, 101)
+
+
+def _outbox_bodies(env: Env) -> list[str]:
+    with env.engine.connect() as conn:
+        return list(conn.scalars(select(MailRow.body).order_by(MailRow.id)))
+
+
+def test_the_outbox_keeps_a_code_only_while_it_can_be_used(env: Env) -> None:
+    service = env.service()
+    alice = _alice(service)
+    service.send_email_code(alice.id, "api_key_create")
+    used = service.list_mail(EMAIL)[0].code
+    service.send_email_code(alice.id, "api_key_delete")
+    replaced = service.list_mail(EMAIL)[0].code
+    service.send_email_code(alice.id, "api_key_delete")
+    live = service.list_mail(EMAIL)[0].code
+    assert used and replaced and live
+
+    assert env.service().verify_email_code(alice.id, "api_key_create", used) is None
+
+    bodies = _outbox_bodies(env)  # what is stored, not only what is shown
+    assert used not in bodies[0] and replaced not in bodies[1] and live in bodies[2]
+    assert [m.code for m in env.service().list_mail(EMAIL)] == [live, None, None]
+    env.clock.advance(ms=CODE_TTL_MS)
+    assert [m.code for m in env.service().list_mail(EMAIL)] == [None, None, None]
+    assert not any(live in body for body in _outbox_bodies(env))

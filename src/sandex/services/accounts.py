@@ -8,6 +8,7 @@ except that failed guesses (passwords, codes) are counted, which is the point of
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from sandex.domain.accounts import lockout
@@ -84,6 +85,7 @@ class AccountsService:
         )
         self._security = SecurityFlows(uow, factors, mailer, outbox, clock)
         self._dummy_hash: str | None = None
+        self._dummy_lock = threading.Lock()
 
     # --- sign-up and login -------------------------------------------------------------------------
     def register(self, email: str, password: str) -> UserView | Rejected:
@@ -147,9 +149,11 @@ class AccountsService:
     def _dummy(self) -> str:
         # Unknown emails are checked against this hash so that they cost as much time as a wrong
         # password: response time must not tell which addresses have an account.
-        if self._dummy_hash is None:
-            self._dummy_hash = self._hasher.hash(self._random.token_bytes(16).hex())
-        return self._dummy_hash
+        # Made once under a lock: a first burst of N parallel logins must not run N argon2 hashes.
+        with self._dummy_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._hasher.hash(self._random.token_bytes(16).hex())
+            return self._dummy_hash
 
     def _password_matches(self, user: UserRecord | None, password: str, dummy: str) -> bool:
         stored = user.password_hash if user is not None else None

@@ -52,9 +52,10 @@ class CountingHasher:
 
     def __init__(self) -> None:
         self._inner = Argon2Hasher(fast=True)
-        self.verified = Tally()
+        self.verified, self.hashed = Tally(), Tally()
 
     def hash(self, secret: str) -> str:
+        self.hashed.hit()
         return self._inner.hash(secret)
 
     def verify(self, hashed: str, secret: str) -> bool:
@@ -152,7 +153,7 @@ def test_parallel_wrong_passwords_from_many_addresses_lock_the_account_after_fiv
 
 def test_parallel_guesses_from_one_address_stop_at_its_cap(env: Env) -> None:
     _alice(env)
-    before = env.hasher.verified.calls
+    before, hashed = env.hasher.verified.calls, env.hasher.hashed.calls
 
     answers = all_at_once(
         lambda i: env.service.login(
@@ -161,6 +162,7 @@ def test_parallel_guesses_from_one_address_stop_at_its_cap(env: Env) -> None:
     )
 
     assert env.hasher.verified.calls - before <= IP_POLICY.max_failures
+    assert env.hasher.hashed.calls - hashed == 1  # the stand-in hash for unknown emails, made once
     assert set(reasons(answers)) <= {Reason.LOGIN_FAILED, Reason.LOGIN_LOCKED}  # type: ignore[arg-type]
     blocked = env.service.login(EMAIL, PASSWORD, ip="203.0.113.9", user_agent="ua")
     assert isinstance(blocked, Rejected) and blocked.reason is Reason.LOGIN_LOCKED

@@ -133,11 +133,11 @@ class AccountsService:
         matched = self._password_matches(user, password, dummy)
         with self._uow() as uow:
             if not matched or user is None:
-                refusal = locked(self._counters.fail(uow, account, by_ip))
+                refusal = locked(self._counters.fail(uow, by_ip, account))
                 uow.commit()
                 log.info("login failed ip=%s", ip)
                 return refusal or Rejected.of(Reason.LOGIN_FAILED)
-            self._counters.succeed(uow, account, by_ip)
+            self._counters.succeed(uow, by_ip, account)
             if user.status is not UserStatus.FROZEN:
                 uow.logins.record_login(user.id, LoginRecord(self._clock.now_ms(), ip, user_agent))
             uow.commit()

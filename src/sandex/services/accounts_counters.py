@@ -4,6 +4,10 @@ Every guess (password, TOTP, recovery code, email code) and every code issued is
 check runs, in a transaction the caller commits at once; the check then runs with no lock held.
 So N parallel requests can never all be checked against one stale count: at most the policy's
 limit get through, whatever the timing (see `domain.accounts.lockout`).
+
+Lock order (PostgreSQL locks each row written until commit): within one transaction, always the
+client-address counter before the account's, and counters before an email code's row. Taken in one
+order everywhere, two transactions can wait on each other but never deadlock.
 """
 
 from __future__ import annotations

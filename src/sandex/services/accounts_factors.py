@@ -200,12 +200,14 @@ class SecondFactors:
         if recovery_id is not None and not uow.users.use_recovery_code(recovery_id, now):
             return Rejected.of(Reason.TOTP_INVALID, field="recovery_code")
         if email_code is not None:
+            used = email_code.code
+            # Counters before the code's row, as when reserving: on PostgreSQL, row locks taken in
+            # one order everywhere can never deadlock. A used code can't be farmed: its place in the
+            # issuance limit is given back.
+            self._counters.succeed(uow, guess_counter(user.id, used.purpose))
+            self._counters.give_back(uow, *issue_counters(user.id, used.purpose, used.subject, None))
             if not uow.email_codes.use(email_code.id, now):
                 return Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code")
-            used = email_code.code
-            self._counters.succeed(uow, guess_counter(user.id, used.purpose))
-            # A used code can't be farmed: the next one for the same purpose need not wait a minute.
-            self._counters.give_back(uow, *issue_counters(user.id, used.purpose, used.subject, None))
         if accepted.checked:
             self._counters.succeed(uow, factor_counter(user))
         return None

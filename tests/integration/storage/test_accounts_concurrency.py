@@ -255,3 +255,34 @@ def test_parallel_code_requests_from_one_address_stop_at_its_hourly_cap(env: Env
     assert reasons(answers).count(None) == ADDRESS_ISSUE_POLICY.max_failures < PARALLEL
     assert env.count(MailRow) == ADDRESS_ISSUE_POLICY.max_failures
     assert env.service.send_email_code(alice.id, "api_key_activate", "key-x", ip="203.0.113.6") is None
+
+
+def test_right_and_wrong_codes_and_new_requests_at_once_never_deadlock(env: Env) -> None:
+    alice = _alice(env)
+    assert env.service.send_email_code(alice.id, "api_key_create") is None
+    code = env.service.list_mail(EMAIL)[0].code
+    assert code is not None
+
+    def mixed(i: int) -> Rejected | None:
+        if i % 3 == 0:
+            return env.service.verify_email_code(alice.id, "api_key_create", code)
+        if i % 3 == 1:
+            return env.service.verify_email_code(alice.id, "api_key_create", _wrong(code))
+        return env.service.send_email_code(alice.id, "api_key_create")
+
+    answers = all_at_once(mixed)  # a deadlock or a lock timeout would raise here
+
+    verified = [a for i, a in enumerate(answers) if i % 3 == 0]
+    assert verified.count(None) <= 1
+
+
+def test_right_and_wrong_passwords_at_once_never_deadlock(env: Env) -> None:
+    alice = _alice(env)
+
+    def mixed(i: int) -> UserView | Rejected:
+        password = PASSWORD if i % 2 else "Wrong-Password-1"
+        return env.service.login(EMAIL, password, ip=f"198.51.100.{i % 4}", user_agent="ua")
+
+    answers = all_at_once(mixed)
+
+    assert all(a == alice or isinstance(a, Rejected) for a in answers)

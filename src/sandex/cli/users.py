@@ -226,7 +226,7 @@ def mail_list(
                 "created_ms": m.created_ms,
             }
             for m in mails
-        ]
+        ],
     }
     lines: list[str] = []
     for m in mails:

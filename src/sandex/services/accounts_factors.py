@@ -136,22 +136,13 @@ class SecondFactors:
         if refusal is not None:
             return refusal
         if not uow.email_codes.reserve_attempt(stored.id, now, email_codes.MAX_ATTEMPTS):
-            uow.rollback()  # a concurrent request used the code or took its last attempt
-            current = _current(uow, user_id, stored)
-            dead = Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code") if current is None else None
-            return (
-                dead
-                or email_codes.check_usable(current or stored.code, now)
-                or email_codes.wrong_guess(email_codes.MAX_ATTEMPTS)
-            )
+            uow.rollback()  # gives the guess back: this one is never checked
+            return _why_not_now(uow, user_id, stored, now)
         uow.commit()
         if email_codes.matches(stored.code, purpose, reference, candidate, self._pepper):
             return stored
         refusal = locked(self._counters.fail(uow, guesses), field="code")
-        current = _current(uow, user_id, stored)
-        return refusal or email_codes.wrong_guess(
-            stored.code.attempts + 1 if current is None else current.attempts
-        )
+        return refusal or email_codes.wrong_guess(_attempts_now(uow, user_id, stored))
 
     # --- TOTP enrollment ---------------------------------------------------------------------------
     def new_enrollment(self, uow: AccountsUnitOfWork, user: UserRecord) -> TotpEnrollment:
@@ -279,6 +270,21 @@ def _current(uow: AccountsUnitOfWork, user_id: int, stored: StoredEmailCode) -> 
     """The code as stored now, or None once a newer one replaced it."""
     latest = uow.email_codes.latest(user_id, stored.code.purpose, stored.code.subject)
     return latest.code if latest is not None and latest.id == stored.id else None
+
+
+def _why_not_now(uow: AccountsUnitOfWork, user_id: int, stored: StoredEmailCode, now_ms: int) -> Rejected:
+    """Why a code that looked usable took no guess: meanwhile a concurrent request used it or took
+    its last attempt, or a newer code replaced it."""
+    current = _current(uow, user_id, stored)
+    if current is None:
+        return Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code")
+    return email_codes.check_usable(current, now_ms) or email_codes.wrong_guess(email_codes.MAX_ATTEMPTS)
+
+
+def _attempts_now(uow: AccountsUnitOfWork, user_id: int, stored: StoredEmailCode) -> int:
+    """Wrong guesses the code has taken, this one included (for the attempts_left answer)."""
+    current = _current(uow, user_id, stored)
+    return stored.code.attempts + 1 if current is None else current.attempts
 
 
 def totp_associated_data(uid: str) -> bytes:

@@ -131,10 +131,6 @@ class UserRepository(Protocol):
 
 
 class LoginRepository(Protocol):
-    def counter(self, scope: str, subject: str) -> FailureCounter:
-        """The failure counter (a fresh one when none is stored)."""
-        ...
-
     def change_counter(
         self, scope: str, subject: str, change: Callable[[FailureCounter], FailureCounter | None]
     ) -> tuple[FailureCounter, FailureCounter | None]:

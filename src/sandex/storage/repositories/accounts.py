@@ -174,9 +174,6 @@ class SqlLoginRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def counter(self, scope: str, subject: str) -> FailureCounter:
-        return self._read(scope, subject) or FailureCounter()
-
     def change_counter(
         self, scope: str, subject: str, change: Callable[[FailureCounter], FailureCounter | None]
     ) -> tuple[FailureCounter, FailureCounter | None]:

@@ -2,7 +2,8 @@
 
 Every method is synchronous and may block (argon2, database, SMTP): call it from a sync handler or a
 worker thread, never directly on an event loop. Refusals are `Rejected` values and change nothing,
-except that failed guesses (passwords, codes) are counted, which is the point of counting them.
+except that attempts (password and code guesses, codes mailed) are counted, which is the point of
+counting them: each is counted before it is checked (`accounts_counters`).
 """
 
 from __future__ import annotations

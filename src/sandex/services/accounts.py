@@ -302,8 +302,8 @@ class AccountsService:
     ) -> Rejected | None:
         """Mail a 6-digit code for `purpose` (a CodePurpose value), valid 10 minutes, single use.
         A new code replaces earlier ones; a sub-account's code goes to (and is bound to) its master.
-        EMAIL_CODE_TOO_FREQUENT (retry_after) within a minute of the last one for the same purpose
-        and reference, or past the hourly cap of client address `ip` (when the caller knows it)."""
+        EMAIL_CODE_TOO_FREQUENT (retry_after) past 3 unused codes for the same purpose and reference
+        in 10 minutes, or past the hourly cap of client address `ip` (when the caller knows it)."""
         return self._security.send_email_code(user_id, purpose, reference, ip=ip[:IP_MAX] if ip else None)
 
     def verify_email_code(

@@ -71,8 +71,8 @@ class SecurityFlows:
         """Mail a 6-digit code for `purpose` (a CodePurpose value), valid 10 minutes, single use.
 
         A new code replaces any earlier one for the same purpose and reference. For a sub-account
-        the code goes to (and is bound to) its master. At most one a minute per purpose and
-        reference, and a capped number an hour per client address `ip` (EMAIL_CODE_TOO_FREQUENT).
+        the code goes to (and is bound to) its master. Limits (EMAIL_CODE_TOO_FREQUENT): unused
+        codes per purpose and reference in 10 minutes, codes per client address `ip` an hour.
         """
         parsed = parse_purpose(purpose)
         if isinstance(parsed, Rejected):

@@ -24,7 +24,14 @@ from sandex.services.accounts import AccountsService, SubAccountView, UserStatus
 
 user_app = typer.Typer(help="Create, list, freeze and unfreeze users.", no_args_is_help=True)
 subaccount_app = typer.Typer(help="Sub-accounts of a master user.", no_args_is_help=True)
-mail_app = typer.Typer(help="Mail recorded in the embedded outbox (email codes).", no_args_is_help=True)
+mail_app = typer.Typer(
+    help="The development outbox: mail a deployment with --smtp-url delivers by SMTP (email codes).",
+    no_args_is_help=True,
+)
+OUTBOX_NOTICE = (
+    "Development outbox: no SMTP server is configured, so sandex keeps here the mail a real deployment "
+    "(sandex serve --smtp-url ...) would deliver. A code is blanked once used, expired or replaced."
+)
 
 EmailArg = Annotated[str, typer.Argument(help="The user's email address.", show_default=False)]
 MasterArg = Annotated[str, typer.Argument(help="Email of the master account.", show_default=False)]
@@ -201,11 +208,14 @@ def mail_list(
     database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show mail sent to EMAIL (newest first), e.g. to read an email verification code."""
+    """Show mail kept for EMAIL in the development outbox (newest first), e.g. to read a live email
+    code. Codes already used, expired or replaced show blanked."""
     with open_cli_runtime(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         mails = accounts.list_mail(email, limit)
     payload = {
+        "outbox": "development",
+        "notice": OUTBOX_NOTICE,
         "mail": [
             {
                 "id": m.id,
@@ -216,9 +226,11 @@ def mail_list(
                 "created_ms": m.created_ms,
             }
             for m in mails
-        ]
+        ],
     }
     lines: list[str] = []
     for m in mails:
         lines += [f"--- #{m.id} {iso(m.created_ms)} {m.subject}", m.body.rstrip()]
+    if not as_json:
+        typer.echo(OUTBOX_NOTICE, err=True)  # stderr: the listing on stdout stays easy to parse
     emit(as_json, payload, lines or [f"no mail for {email.strip().lower()}"])

@@ -62,6 +62,7 @@ class Reason(StrEnum):
     EMAIL_CODE_INVALID = "email_code_invalid"
     EMAIL_CODE_EXPIRED = "email_code_expired"
     EMAIL_CODE_EXHAUSTED = "email_code_exhausted"
+    EMAIL_CODE_TOO_FREQUENT = "email_code_too_frequent"  # params: retry_after (seconds)
     SUBACCOUNT_NAME_INVALID = "subaccount_name_invalid"
     SUBACCOUNT_NAME_TAKEN = "subaccount_name_taken"
     SUBACCOUNT_NOT_FOUND = "subaccount_not_found"

@@ -2,12 +2,14 @@
 
 Every method is synchronous and may block (argon2, database, SMTP): call it from a sync handler or a
 worker thread, never directly on an event loop. Refusals are `Rejected` values and change nothing,
-except that failed guesses (passwords, codes) are counted, which is the point of counting them.
+except that attempts (password and code guesses, codes mailed) are counted, which is the point of
+counting them: each is counted before it is checked (`accounts_counters`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from sandex.domain.accounts import lockout
@@ -15,6 +17,7 @@ from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.accounts.rules import PASSWORD_MAX, check_password, check_subaccount_name, normalise_email
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
+from sandex.services.accounts_counters import AttemptCounters, Counted, locked
 from sandex.services.accounts_factors import SecondFactors, TotpEnrollment
 from sandex.services.accounts_ports import (
     AccountsUnitOfWork,
@@ -72,11 +75,18 @@ class AccountsService:
         self._hasher = hasher
         self._random = random
         self._outbox = outbox
+        self._counters = AttemptCounters(clock)
         factors = SecondFactors(
-            clock=clock, hasher=hasher, cipher=cipher, random=random, email_pepper=email_pepper
+            clock=clock,
+            hasher=hasher,
+            cipher=cipher,
+            random=random,
+            email_pepper=email_pepper,
+            counters=self._counters,
         )
-        self._security = SecurityFlows(uow, factors, mailer)
+        self._security = SecurityFlows(uow, factors, mailer, outbox, clock)
         self._dummy_hash: str | None = None
+        self._dummy_lock = threading.Lock()
 
     # --- sign-up and login -------------------------------------------------------------------------
     def register(self, email: str, password: str) -> UserView | Rejected:
@@ -113,36 +123,38 @@ class AccountsService:
             return normalised
         ip, user_agent = ip[:IP_MAX], user_agent[:USER_AGENT_MAX]  # the columns' sizes
         dummy = self._dummy()  # before the lookup: the first login pays for it, known user or not
+        account = Counted(ACCOUNT_SCOPE, normalised, lockout.ACCOUNT_POLICY, cleared_by_success=True)
+        by_ip = Counted(IP_SCOPE, ip, lockout.IP_POLICY)
         with self._uow() as uow:
-            now = self._clock.now_ms()
-            account = uow.logins.counter(ACCOUNT_SCOPE, normalised)
-            by_ip = uow.logins.counter(IP_SCOPE, ip)
-            locked = lockout.check_login_allowed(account, by_ip, now)
-            if locked is not None:
-                return locked
+            refusal = locked(self._counters.reserve(uow, by_ip, account))
+            if refusal is not None:
+                return refusal
+            uow.commit()  # counted before argon2 runs: parallel guesses cannot share one count
             user = uow.users.find_by_email(normalised)
-            if not self._password_matches(user, password, dummy) or user is None:
-                account = lockout.record_failure(account, lockout.ACCOUNT_POLICY, now)
-                by_ip = lockout.record_failure(by_ip, lockout.IP_POLICY, now)
-                uow.logins.save_counter(ACCOUNT_SCOPE, normalised, account)
-                uow.logins.save_counter(IP_SCOPE, ip, by_ip)
+        matched = self._password_matches(user, password, dummy)
+        with self._uow() as uow:
+            if not matched or user is None:
+                refusal = locked(self._counters.fail(uow, by_ip, account))
                 uow.commit()
                 log.info("login failed ip=%s", ip)
-                return lockout.check_login_allowed(account, by_ip, now) or Rejected.of(Reason.LOGIN_FAILED)
-            if user.status is UserStatus.FROZEN:
-                return Rejected.of(Reason.ACCOUNT_FROZEN)
-            uow.logins.save_counter(ACCOUNT_SCOPE, normalised, lockout.record_success())
-            uow.logins.record_login(user.id, LoginRecord(now, ip, user_agent))
+                return refusal or Rejected.of(Reason.LOGIN_FAILED)
+            self._counters.succeed(uow, by_ip, account)
+            if user.status is not UserStatus.FROZEN:
+                uow.logins.record_login(user.id, LoginRecord(self._clock.now_ms(), ip, user_agent))
             uow.commit()
+        if user.status is UserStatus.FROZEN:
+            return Rejected.of(Reason.ACCOUNT_FROZEN)
         log.info("login ok uid=%s ip=%s", user.uid, ip)
         return user_view(user, user.status)
 
     def _dummy(self) -> str:
         # Unknown emails are checked against this hash so that they cost as much time as a wrong
         # password: response time must not tell which addresses have an account.
-        if self._dummy_hash is None:
-            self._dummy_hash = self._hasher.hash(self._random.token_bytes(16).hex())
-        return self._dummy_hash
+        # Made once under a lock: a first burst of N parallel logins must not run N argon2 hashes.
+        with self._dummy_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._hasher.hash(self._random.token_bytes(16).hex())
+            return self._dummy_hash
 
     def _password_matches(self, user: UserRecord | None, password: str, dummy: str) -> bool:
         stored = user.password_hash if user is not None else None
@@ -285,10 +297,14 @@ class AccountsService:
         return master
 
     # --- email codes and two-factor (see accounts_security) ---------------------------------------
-    def send_email_code(self, user_id: int, purpose: str, reference: str = "") -> Rejected | None:
+    def send_email_code(
+        self, user_id: int, purpose: str, reference: str = "", *, ip: str | None = None
+    ) -> Rejected | None:
         """Mail a 6-digit code for `purpose` (a CodePurpose value), valid 10 minutes, single use.
-        A new code replaces earlier ones; a sub-account's code goes to (and is bound to) its master."""
-        return self._security.send_email_code(user_id, purpose, reference)
+        A new code replaces earlier ones; a sub-account's code goes to (and is bound to) its master.
+        EMAIL_CODE_TOO_FREQUENT (retry_after) past 3 unused codes for the same purpose and reference
+        in 10 minutes, or past the hourly cap of client address `ip` (when the caller knows it)."""
+        return self._security.send_email_code(user_id, purpose, reference, ip=ip[:IP_MAX] if ip else None)
 
     def verify_email_code(
         self, user_id: int, purpose: str, code: str, reference: str = ""
@@ -328,8 +344,11 @@ class AccountsService:
 
     # --- mail --------------------------------------------------------------------------------------
     def list_mail(self, email: str, limit: int = 50) -> list[MailView]:
-        """Mail recorded in the embedded outbox for `email`, newest first (empty when SMTP is used)."""
-        return self._outbox.list_for(email.strip().lower(), max(1, min(limit, 1000)))
+        """Mail recorded in the embedded outbox for `email`, newest first (empty when SMTP is used).
+        Codes that can no longer be used (used, expired, replaced) show blanked."""
+        address = email.strip().lower()
+        self._outbox.redact_spent(address, self._clock.now_ms())
+        return self._outbox.list_for(address, max(1, min(limit, 1000)))
 
 
 def _check_label(label: str) -> Rejected | None:

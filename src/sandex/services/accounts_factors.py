@@ -3,7 +3,8 @@
 `AccountsService` opens the unit of work and decides what a flow needs; these helpers check one
 factor each, persist what a check must persist even when it fails (attempt counters), and leave
 *consuming* a factor to the caller, so a flow that needs two factors consumes neither unless both
-pass.
+pass. Each check first reserves its attempt and COMMITS the caller's unit of work (call it before
+writing anything else), so that parallel guesses are counted before any of them is checked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyotp
 import segno
 
 from sandex.domain.accounts import email_codes, lockout
-from sandex.domain.accounts.email_codes import CodePurpose
+from sandex.domain.accounts.email_codes import CodePurpose, EmailCode
 from sandex.domain.accounts.recovery import (
     BYTES_PER_CODE,
     CODE_COUNT,
@@ -28,6 +29,7 @@ from sandex.domain.accounts.recovery import (
 from sandex.domain.accounts.totp import verify_totp
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
+from sandex.services.accounts_counters import AttemptCounters, Counted, locked
 from sandex.services.accounts_ports import AccountsUnitOfWork, StoredEmailCode, UserRecord
 from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
 
@@ -37,6 +39,9 @@ TOTP_SECRET_BYTES = 20  # 160 bits, as pyotp.random_base32() and most authentica
 EMAIL_CODE_SALT_BYTES = 16
 # Guessing a 6-digit TOTP or a recovery code is throttled like a password (per user, not per IP).
 FACTOR_SCOPE = "2fa"
+CODE_GUESS_SCOPE = "code_guess"  # wrong email codes per user and purpose, across codes
+CODE_ISSUE_SCOPE = "code_issue"  # codes mailed per user, purpose and reference
+CODE_ADDRESS_SCOPE = "code_ip"  # codes asked for per client address
 REFERENCE_MAX = 64
 
 
@@ -59,6 +64,11 @@ class AcceptedFactor:
     totp_step: int | None = None
     recovery_code_id: int | None = None
 
+    @property
+    def checked(self) -> bool:
+        """False for the empty stand-in of flows that need no second factor."""
+        return self.totp_step is not None or self.recovery_code_id is not None
+
 
 def parse_purpose(purpose: str) -> CodePurpose | Rejected:
     try:
@@ -76,6 +86,7 @@ class SecondFactors:
         cipher: SecretCipher,
         random: RandomSource,
         email_pepper: bytes,
+        counters: AttemptCounters,
         issuer: str = "sandex",
     ) -> None:
         self._clock = clock
@@ -83,33 +94,55 @@ class SecondFactors:
         self._cipher = cipher
         self._random = random
         self._pepper = email_pepper
+        self._counters = counters
         self._issuer = issuer
 
     # --- email codes -------------------------------------------------------------------------------
     def issue_email_code(
-        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str
-    ) -> str:
-        """Store a fresh code (it supersedes earlier ones for the same purpose) and return its digits."""
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str, ip: str | None
+    ) -> tuple[int, str] | Rejected:
+        """Store a fresh code (older unused ones for the same purpose and reference die) and return
+        its id and digits; EMAIL_CODE_TOO_FREQUENT (retry_after) past the issuance limits."""
+        wait = self._counters.reserve(uow, *issue_counters(user_id, purpose, reference, ip))
+        if wait:
+            return Rejected.of(Reason.EMAIL_CODE_TOO_FREQUENT, retry_after=str(wait))
+        now = self._clock.now_ms()
+        uow.email_codes.supersede(user_id, purpose, reference, now)
         code = self._random.digits(email_codes.CODE_LENGTH)
         salt = self._random.token_bytes(EMAIL_CODE_SALT_BYTES)
-        record = email_codes.issue(purpose, reference, code, salt, self._pepper, self._clock.now_ms())
-        uow.email_codes.add(user_id, record)
-        return code
+        record = email_codes.issue(purpose, reference, code, salt, self._pepper, now)
+        return uow.email_codes.add(user_id, record), code
+
+    def take_back_issue(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str, ip: str | None
+    ) -> None:
+        """The mail could not be sent: the code it carried does not count against the limits."""
+        self._counters.give_back(uow, *issue_counters(user_id, purpose, reference, ip))
 
     def check_email_code(
         self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str, candidate: str
     ) -> StoredEmailCode | Rejected:
-        """The checked code, to be used up by `consume`; a wrong guess is counted at once."""
+        """The checked code, to be used up by `consume`. The guess is counted (on the code and on the
+        user's guesses for `purpose`) and committed before it is checked."""
         stored = uow.email_codes.latest(user_id, purpose, reference)
         if stored is None:
             return Rejected.of(Reason.EMAIL_CODE_INVALID, field="code")
         now = self._clock.now_ms()
-        record, refusal = email_codes.verify(stored.code, purpose, reference, candidate, self._pepper, now)
+        dead = email_codes.check_usable(stored.code, now)
+        if dead is not None:
+            return dead
+        guesses = guess_counter(user_id, purpose)
+        refusal = locked(self._counters.reserve(uow, guesses), field="code")
         if refusal is not None:
-            if record != stored.code:
-                uow.email_codes.save(StoredEmailCode(stored.id, record), now)
             return refusal
-        return StoredEmailCode(stored.id, record)
+        if not uow.email_codes.reserve_attempt(stored.id, now, email_codes.MAX_ATTEMPTS):
+            uow.rollback()  # gives the guess back: this one is never checked
+            return _why_not_now(uow, user_id, stored, now)
+        uow.commit()
+        if email_codes.matches(stored.code, purpose, reference, candidate, self._pepper):
+            return stored
+        refusal = locked(self._counters.fail(uow, guesses), field="code")
+        return refusal or email_codes.wrong_guess(_attempts_now(uow, user_id, stored))
 
     # --- TOTP enrollment ---------------------------------------------------------------------------
     def new_enrollment(self, uow: AccountsUnitOfWork, user: UserRecord) -> TotpEnrollment:
@@ -157,26 +190,36 @@ class SecondFactors:
         recovery_id = accepted.recovery_code_id
         if recovery_id is not None and not uow.users.use_recovery_code(recovery_id, now):
             return Rejected.of(Reason.TOTP_INVALID, field="recovery_code")
-        if email_code is not None and not uow.email_codes.save(email_code, now):
-            return Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code")
-        if accepted.totp_step is not None or recovery_id is not None:
-            uow.logins.save_counter(FACTOR_SCOPE, str(user.id), lockout.record_success())
+        if email_code is not None:
+            used = email_code.code
+            # Counters before the code's row, as when reserving: on PostgreSQL, row locks taken in
+            # one order everywhere can never deadlock. A used code can't be farmed: its place in the
+            # issuance limit is given back.
+            self._counters.succeed(uow, guess_counter(user.id, used.purpose))
+            self._counters.give_back(uow, *issue_counters(user.id, used.purpose, used.subject, None))
+            if not uow.email_codes.use(email_code.id, now):
+                return Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code")
+        if accepted.checked:
+            self._counters.succeed(uow, factor_counter(user))
         return None
+
+    def give_back(self, uow: AccountsUnitOfWork, user: UserRecord, accepted: AcceptedFactor) -> None:
+        """A checked factor that will not be used (the other factor failed) stops counting as a guess."""
+        if accepted.checked:
+            self._counters.give_back(uow, factor_counter(user))
 
     def _throttled(
         self, uow: AccountsUnitOfWork, user: UserRecord, check: Callable[[], AcceptedFactor | Rejected]
     ) -> AcceptedFactor | Rejected:
-        now = self._clock.now_ms()
-        counter = uow.logins.counter(FACTOR_SCOPE, str(user.id))
-        locked = lockout.check_locked(counter, now)
-        if locked is not None:
-            return locked
+        counted = factor_counter(user)
+        refusal = locked(self._counters.reserve(uow, counted))
+        if refusal is not None:
+            return refusal
+        uow.commit()  # counted before it is checked (a recovery code costs ten argon2 runs)
         result = check()
         if isinstance(result, Rejected):
-            counter = lockout.record_failure(counter, lockout.ACCOUNT_POLICY, now)
-            uow.logins.save_counter(FACTOR_SCOPE, str(user.id), counter)
             log.info("second factor refused uid=%s", user.uid)
-            return lockout.check_locked(counter, now) or result
+            return locked(self._counters.fail(uow, counted)) or result
         return result
 
     def _totp(self, user: UserRecord, candidate: str) -> AcceptedFactor | Rejected:
@@ -202,6 +245,46 @@ class SecondFactors:
             return None
         text = self._cipher.decrypt(user.totp_key_id, user.totp_secret_ct, _totp_aad(user))
         return base64.b32decode(text)
+
+
+def issue_counters(user_id: int, purpose: CodePurpose, reference: str, ip: str | None) -> list[Counted]:
+    """What mailing a code counts against: the user's purpose and reference, and the client address."""
+    by_user = Counted(CODE_ISSUE_SCOPE, f"{user_id}:{purpose.value}:{reference}", email_codes.ISSUE_POLICY)
+    if ip is None:
+        return [by_user]
+    return [by_user, Counted(CODE_ADDRESS_SCOPE, ip, email_codes.ADDRESS_ISSUE_POLICY)]
+
+
+def guess_counter(user_id: int, purpose: CodePurpose) -> Counted:
+    """Wrong email codes of one user and purpose, whichever code they were meant for."""
+    subject = f"{user_id}:{purpose.value}"
+    return Counted(CODE_GUESS_SCOPE, subject, email_codes.GUESS_POLICY, cleared_by_success=True)
+
+
+def factor_counter(user: UserRecord) -> Counted:
+    """TOTP and recovery-code guesses are throttled like a password (per user, not per IP)."""
+    return Counted(FACTOR_SCOPE, str(user.id), lockout.ACCOUNT_POLICY, cleared_by_success=True)
+
+
+def _current(uow: AccountsUnitOfWork, user_id: int, stored: StoredEmailCode) -> EmailCode | None:
+    """The code as stored now, or None once a newer one replaced it."""
+    latest = uow.email_codes.latest(user_id, stored.code.purpose, stored.code.subject)
+    return latest.code if latest is not None and latest.id == stored.id else None
+
+
+def _why_not_now(uow: AccountsUnitOfWork, user_id: int, stored: StoredEmailCode, now_ms: int) -> Rejected:
+    """Why a code that looked usable took no guess: meanwhile a concurrent request used it or took
+    its last attempt, or a newer code replaced it."""
+    current = _current(uow, user_id, stored)
+    if current is None:
+        return Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code")
+    return email_codes.check_usable(current, now_ms) or email_codes.wrong_guess(email_codes.MAX_ATTEMPTS)
+
+
+def _attempts_now(uow: AccountsUnitOfWork, user_id: int, stored: StoredEmailCode) -> int:
+    """Wrong guesses the code has taken, this one included (for the attempts_left answer)."""
+    current = _current(uow, user_id, stored)
+    return stored.code.attempts + 1 if current is None else current.attempts
 
 
 def totp_associated_data(uid: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol
@@ -130,11 +131,13 @@ class UserRepository(Protocol):
 
 
 class LoginRepository(Protocol):
-    def counter(self, scope: str, subject: str) -> FailureCounter:
-        """The failure counter (a fresh one when none is stored)."""
+    def change_counter(
+        self, scope: str, subject: str, change: Callable[[FailureCounter], FailureCounter | None]
+    ) -> tuple[FailureCounter, FailureCounter | None]:
+        """Apply `change` to the stored counter as one atomic step of the current transaction (a
+        compare-and-set, retried when a concurrent writer got there first): the counter before and
+        after. `change` answering None writes nothing (a refusal)."""
         ...
-
-    def save_counter(self, scope: str, subject: str, counter: FailureCounter) -> None: ...
 
     def record_login(self, user_id: int, record: LoginRecord) -> None: ...
 
@@ -148,9 +151,18 @@ class EmailCodeRepository(Protocol):
 
     def latest(self, user_id: int, purpose: CodePurpose, reference: str) -> StoredEmailCode | None: ...
 
-    def save(self, stored: StoredEmailCode, now_ms: int) -> bool:
-        """Persist attempts and use. Marking a code used is a compare-and-set: False when it already
-        was (a concurrent request used it first)."""
+    def supersede(self, user_id: int, purpose: CodePurpose, reference: str, now_ms: int) -> None:
+        """Expire every unused, unexpired code of this user, purpose and reference (a new one comes)."""
+        ...
+
+    def reserve_attempt(self, code_id: int, now_ms: int, max_attempts: int) -> bool:
+        """Count one guess, atomically and only while the code is unused, unexpired and has fewer
+        than `max_attempts` guesses: False when it cannot take one (a concurrent request won)."""
+        ...
+
+    def use(self, code_id: int, now_ms: int) -> bool:
+        """Mark the code used and give back the guess that was reserved for the right answer; a
+        compare-and-set: False when it already was used (a concurrent request used it first)."""
         ...
 
 
@@ -179,6 +191,10 @@ class AccountsUnitOfWork(Protocol):
         """Raises ConflictError when a uniqueness rule is hit at commit time."""
         ...
 
+    def rollback(self) -> None:
+        """Undo everything since the last commit; the unit of work stays usable."""
+        ...
+
 
 # --- mail ------------------------------------------------------------------------------------------
 class Mailer(Protocol):
@@ -191,6 +207,11 @@ class MailOutbox(Protocol):
     """The embedded outbox table: written by the outbox mailer, read by CLI, control API and tests."""
 
     def add(self, message: MailMessage, created_ms: int) -> None: ...
+
+    def redact_spent(self, to: str, now_ms: int) -> None:
+        """Blank the digits of every code mailed to `to` that can no longer be used (used, expired
+        or replaced by a newer one): the outbox keeps only what such a mail is still good for."""
+        ...
 
     def list_for(self, to: str, limit: int) -> list[MailView]:
         """Newest first."""

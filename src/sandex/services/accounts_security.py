@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import UserStatus
+from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts_factors import (
     REFERENCE_MAX,
@@ -22,6 +23,7 @@ from sandex.services.accounts_ports import (
     AccountsUnitOfWork,
     MailDeliveryError,
     Mailer,
+    MailOutbox,
     StoredEmailCode,
     UserRecord,
 )
@@ -34,10 +36,19 @@ _FactorCheck = Callable[[AccountsUnitOfWork, UserRecord, str], AcceptedFactor | 
 
 
 class SecurityFlows:
-    def __init__(self, uow: Callable[[], AccountsUnitOfWork], factors: SecondFactors, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], AccountsUnitOfWork],
+        factors: SecondFactors,
+        mailer: Mailer,
+        outbox: MailOutbox,
+        clock: Clock,
+    ) -> None:
         self._uow = uow
         self._factors = factors
         self._mailer = mailer
+        self._outbox = outbox
+        self._clock = clock
 
     def _person(self, uow: AccountsUnitOfWork, user_id: int) -> UserRecord | Rejected:
         """Who answers for `user_id`: the user, or for a sub-account its master (subs have no email
@@ -54,11 +65,14 @@ class SecurityFlows:
         return user
 
     # --- email codes -------------------------------------------------------------------------------
-    def send_email_code(self, user_id: int, purpose: str, reference: str = "") -> Rejected | None:
+    def send_email_code(
+        self, user_id: int, purpose: str, reference: str = "", *, ip: str | None = None
+    ) -> Rejected | None:
         """Mail a 6-digit code for `purpose` (a CodePurpose value), valid 10 minutes, single use.
 
         A new code replaces any earlier one for the same purpose and reference. For a sub-account
-        the code goes to (and is bound to) its master.
+        the code goes to (and is bound to) its master. Limits (EMAIL_CODE_TOO_FREQUENT): unused
+        codes per purpose and reference in 10 minutes, codes per client address `ip` an hour.
         """
         parsed = parse_purpose(purpose)
         if isinstance(parsed, Rejected):
@@ -69,10 +83,19 @@ class SecurityFlows:
             person = self._person(uow, user_id)
             if isinstance(person, Rejected):
                 return person
-            code = self._factors.issue_email_code(uow, person.id, parsed, reference)
+            issued = self._factors.issue_email_code(uow, person.id, parsed, reference, ip)
+            if isinstance(issued, Rejected):
+                return issued
             uow.commit()
+        self._redact_spent(person)  # the codes this one replaces
         log.info("email code sent uid=%s purpose=%s", person.uid, parsed.value)
-        return self._send(email_code_mail(person.email or "", parsed, code, reference))
+        code_id, code = issued
+        refusal = self._send(email_code_mail(person.email or "", parsed, code, reference, code_id))
+        if refusal is not None:
+            with self._uow() as uow:
+                self._factors.take_back_issue(uow, person.id, parsed, reference, ip)
+                uow.commit()
+        return refusal
 
     def verify_email_code(
         self, user_id: int, purpose: str, code: str, reference: str = ""
@@ -221,6 +244,7 @@ class SecurityFlows:
             factor = checked_factor
         checked = self._factors.check_email_code(uow, person.id, purpose, reference, email_code)
         if isinstance(checked, Rejected):
+            self._factors.give_back(uow, person, factor)  # a right TOTP code is no failed guess
             return checked
         return factor, checked
 
@@ -242,7 +266,12 @@ class SecurityFlows:
         if then is not None:
             then()
         uow.commit()
+        self._redact_spent(person)
         return None
+
+    def _redact_spent(self, person: UserRecord) -> None:
+        if person.email is not None:
+            self._outbox.redact_spent(person.email, self._clock.now_ms())
 
     @staticmethod
     def _turn_off(uow: AccountsUnitOfWork, user: UserRecord) -> None:

@@ -42,12 +42,15 @@ class WithdrawAddressService:
         return [_view(r) for r in self._book.allow_list(user_id)]
 
     # --- add -----------------------------------------------------------------------------------
-    def send_add_code(self, user_id: int, *, chain: str, addr: str, tag: str = "") -> Rejected | None:
-        """Mail the code that confirms adding this one address (`chain` "" = an internal receiver)."""
+    def send_add_code(
+        self, user_id: int, *, chain: str, addr: str, tag: str = "", ip: str | None = None
+    ) -> Rejected | None:
+        """Mail the code that confirms adding this one address (`chain` "" = an internal receiver);
+        `ip`, the client's address, counts against its hourly cap of codes."""
         entry = self._entry(user_id, chain, addr, tag, "")
         if isinstance(entry, Rejected):
             return entry
-        return self._accounts.send_email_code(user_id, PURPOSE, add_reference(entry))
+        return self._accounts.send_email_code(user_id, PURPOSE, add_reference(entry), ip=ip)
 
     def add(
         self,
@@ -99,10 +102,10 @@ class WithdrawAddressService:
         return entry
 
     # --- remove --------------------------------------------------------------------------------
-    def send_remove_code(self, user_id: int, entry_id: int) -> Rejected | None:
+    def send_remove_code(self, user_id: int, entry_id: int, ip: str | None = None) -> Rejected | None:
         if self._find(user_id, entry_id) is None:
             return Rejected(Reason.WITHDRAW_ADDRESS_UNKNOWN)
-        return self._accounts.send_email_code(user_id, PURPOSE, remove_reference(entry_id))
+        return self._accounts.send_email_code(user_id, PURPOSE, remove_reference(entry_id), ip=ip)
 
     def remove(
         self, user_id: int, entry_id: int, *, totp_code: str | None, email_code: str | None

@@ -24,6 +24,7 @@ _ACTIONS: dict[CodePurpose, str] = {
     CodePurpose.TOTP_DISABLE: "turn off two-factor authentication",
 }
 _CODE_LINE = re.compile(r"^Verification code: (\d{6})$", re.MULTILINE)
+SPENT_CODE_LINE = "Verification code: ****** (no longer valid: used, expired or replaced by a newer code)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class MailMessage:
     to: str
     subject: str
     body: str = field(repr=False)  # may hold a code: keep it out of reprs that land in logs
+    code_id: int | None = None  # the stored email code it carries: the dev outbox blanks it once spent
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,15 @@ def extract_code(body: str) -> str | None:
     return found.group(1) if found else None
 
 
-def email_code_mail(to: str, purpose: CodePurpose, code: str, reference: str = "") -> MailMessage:
-    """The mail carrying a one-time code for `purpose`."""
+def redact_code(body: str) -> str:
+    """The body with its code blanked: what the mail still says once the code is spent."""
+    return _CODE_LINE.sub(SPENT_CODE_LINE, body)
+
+
+def email_code_mail(
+    to: str, purpose: CodePurpose, code: str, reference: str = "", code_id: int | None = None
+) -> MailMessage:
+    """The mail carrying a one-time code for `purpose` (`code_id`: the stored code's id)."""
     action = _ACTIONS.get(purpose, purpose.value.replace("_", " "))
     minutes = CODE_TTL_MS // MINUTE_MS
     about = f" ({reference})" if reference else ""
@@ -65,7 +74,7 @@ def email_code_mail(to: str, purpose: CodePurpose, code: str, reference: str = "
         f"The code is valid for {minutes} minutes and can be used once.\n"
         "If this was not you, ignore this mail and consider changing your password.\n"
     )
-    return MailMessage(to=to, subject=f"{SENDER_NAME}: your verification code", body=body)
+    return MailMessage(to=to, subject=f"{SENDER_NAME}: your verification code", body=body, code_id=code_id)
 
 
 def totp_enabled_mail(to: str) -> MailMessage:

@@ -163,6 +163,24 @@ def test_mail_list_shows_the_codes_a_flow_needs(data_dir: Path) -> None:
     assert _run("mail", "list", "bob@example.test", data_dir=data_dir)[1] == "no mail for bob@example.test\n"
 
 
+def test_mail_list_says_it_is_a_development_outbox_and_blanks_used_codes(data_dir: Path) -> None:
+    user_id = int(str(_add_alice(data_dir)["id"]))
+    runtime = open_runtime(Settings(data_dir=data_dir), fast_hashing=True)
+    try:
+        assert runtime.accounts.send_email_code(user_id, "api_key_create") is None
+        (live,) = runtime.accounts.list_mail(EMAIL)
+        assert live.code is not None
+        assert runtime.accounts.verify_email_code(user_id, "api_key_create", live.code) is None
+    finally:
+        runtime.engine.dispose()
+
+    code, out, err = _run("mail", "list", EMAIL, data_dir=data_dir)
+    assert code == 0 and "Development outbox" in err and "--smtp-url" in err
+    assert live.code not in out and "no longer valid" in out
+    (listed,) = json.loads(_run("mail", "list", EMAIL, "--json", data_dir=data_dir)[1])["mail"]
+    assert listed["code"] is None and live.code not in listed["body"]
+
+
 def test_commands_work_on_either_database(tmp_path: Path, database_url: str) -> None:
     code, out, err = _run(
         "user",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console_support import Console, Visitor, console
+from console_support import PASSPHRASE, Console, Visitor, console
+
+from sandex.domain.accounts.email_codes import ISSUE_POLICY
 
 
 async def test_send_code_answers_the_page_script_and_mail_shows_the_code(
@@ -51,3 +53,38 @@ async def test_dev_mail_does_not_exist_when_smtp_is_configured(tmp_path: Path) -
         page = await visitor.get("/dev/mail")
         assert page.status_code == 404 and "text/html" in page.headers["content-type"]
         assert "/dev/mail" not in (await visitor.get("/account")).text  # and no link to it
+
+
+async def test_the_outbox_page_says_what_it_is_and_blanks_a_used_code(alice: Visitor) -> None:
+    await alice.get("/account/api/new")
+    code = await alice.send_code("api_key_create")
+    page = await alice.get("/dev/mail")
+    assert "development outbox" in page.text and "--smtp-url" in page.text
+    assert f"data-mail-code>{code}<" in page.text  # a live code is there to be read
+
+    await alice.get("/account/api/new")
+    created = await alice.post(
+        "/account/api/new",
+        {
+            "label": "bot",
+            "passphrase": PASSPHRASE,
+            "environment": "live",
+            "ip": "127.0.0.1",
+            "expiry": "never",
+            "perm_trade": "1",
+            "email_code": code,
+        },
+    )
+    assert created.status_code == 200, created.text
+    page = await alice.get("/dev/mail")
+    assert code not in page.text and "no longer valid" in page.text
+
+
+async def test_send_code_refuses_a_flood_with_a_clear_message(alice: Visitor) -> None:
+    answers = []
+    for _ in range(ISSUE_POLICY.max_failures + 1):
+        await alice.get("/account/api/new")
+        sent = await alice.post("/account/email-code", {"purpose": "api_key_edit"}, accept="application/json")
+        answers.append(sent.json())
+    assert [a["ok"] for a in answers] == [True] * ISSUE_POLICY.max_failures + [False]
+    assert answers[-1]["message"].startswith("Too many codes asked for. Ask for a new one in ")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pyotp
 import pytest
 from sqlalchemy import Engine, func, select
 
-from sandex.domain.accounts.email_codes import CodePurpose
+from sandex.domain.accounts.email_codes import CODE_TTL_MS, CodePurpose
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.clock import ManualClock
@@ -17,7 +17,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
 from sandex.services.accounts import AccountsService, TotpEnrollment, UserView
-from sandex.services.accounts_ports import ConflictError, NewUser, StoredEmailCode
+from sandex.services.accounts_ports import ConflictError, NewUser
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.accounts import EmailCodeRow, LoginThrottleRow, MailRow, UserRow
 from sandex.storage.repositories import SqlMailOutbox
@@ -218,12 +218,36 @@ def test_of_two_racing_requests_with_one_code_only_one_uses_it(env: Env) -> None
         seen_first = first.email_codes.latest(alice.id, CodePurpose.API_KEY_CREATE, "")
         seen_second = second.email_codes.latest(alice.id, CodePurpose.API_KEY_CREATE, "")
         assert seen_first is not None and seen_second is not None
-        assert first.email_codes.save(StoredEmailCode(seen_first.id, replace(seen_first.code, used=True)), 1)
+        assert first.email_codes.use(seen_first.id, 1)
         assert first.users.advance_totp_step(alice.id, 100)
         first.commit()
 
-        assert not second.email_codes.save(
-            StoredEmailCode(seen_second.id, replace(seen_second.code, used=True)), 2
-        )
+        assert not second.email_codes.use(seen_second.id, 2)
         assert not second.users.advance_totp_step(alice.id, 100)
         assert second.users.advance_totp_step(alice.id, 101)
+
+
+def _outbox_bodies(env: Env) -> list[str]:
+    with env.engine.connect() as conn:
+        return list(conn.scalars(select(MailRow.body).order_by(MailRow.id)))
+
+
+def test_the_outbox_keeps_a_code_only_while_it_can_be_used(env: Env) -> None:
+    service = env.service()
+    alice = _alice(service)
+    service.send_email_code(alice.id, "api_key_create")
+    used = service.list_mail(EMAIL)[0].code
+    service.send_email_code(alice.id, "api_key_delete")
+    replaced = service.list_mail(EMAIL)[0].code
+    service.send_email_code(alice.id, "api_key_delete")
+    live = service.list_mail(EMAIL)[0].code
+    assert used and replaced and live
+
+    assert env.service().verify_email_code(alice.id, "api_key_create", used) is None
+
+    bodies = _outbox_bodies(env)  # what is stored, not only what is shown
+    assert used not in bodies[0] and replaced not in bodies[1] and live in bodies[2]
+    assert [m.code for m in env.service().list_mail(EMAIL)] == [live, None, None]
+    env.clock.advance(ms=CODE_TTL_MS)
+    assert [m.code for m in env.service().list_mail(EMAIL)] == [None, None, None]
+    assert not any(live in body for body in _outbox_bodies(env))

@@ -8,6 +8,13 @@ anyone who reads the table; without the pepper a stolen table reveals nothing. A
 help (10^6 guesses stay cheap at any sane cost) and the attempt limit below already stops online
 guessing. Binding the purpose and subject (e.g. the API key being activated) means a code mailed
 for one action can never confirm another.
+
+Limits that make codes impossible to farm (counted with `lockout` counters, reserved before use):
+ISSUE_POLICY, unused codes per user, purpose and subject in a code's lifetime (a resend or two is
+fine, a flood is not; using a code gives its place back); ADDRESS_ISSUE_POLICY, codes asked for from
+one client address an hour; GUESS_POLICY, wrong guesses per user and purpose across all its codes,
+so that asking for a new code gives no extra guesses. A new code also invalidates the older unused
+ones of the same user, purpose and subject.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import hmac
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from sandex.domain.clock import MINUTE_MS
+from sandex.domain.accounts.lockout import LockoutPolicy
+from sandex.domain.clock import HOUR_MS, MINUTE_MS
 from sandex.domain.errors import Reason, Rejected
 
 CODE_LENGTH = 6
@@ -25,6 +33,10 @@ CODE_TTL_MS = 10 * MINUTE_MS
 MAX_ATTEMPTS = 5
 MIN_SALT_BYTES = 16
 MIN_PEPPER_BYTES = 16
+# Issuance limits count issued codes (lock_ms unused: nothing "fails"); guesses lock like logins.
+ISSUE_POLICY = LockoutPolicy(max_failures=3, window_ms=CODE_TTL_MS, lock_ms=0)
+ADDRESS_ISSUE_POLICY = LockoutPolicy(max_failures=30, window_ms=HOUR_MS, lock_ms=0)
+GUESS_POLICY = LockoutPolicy(max_failures=10, window_ms=HOUR_MS, lock_ms=HOUR_MS)
 
 
 class CodePurpose(StrEnum):
@@ -75,27 +87,25 @@ def issue(
 def verify(
     record: EmailCode, purpose: CodePurpose, subject: str, candidate: str, pepper: bytes, now_ms: int
 ) -> tuple[EmailCode, Rejected | None]:
-    """The record to store next, and None if `candidate` confirms `purpose`/`subject`.
+    """The record to store next, and None if `candidate` confirms `purpose`/`subject`: the rules as
+    one request sees them (the service reserves the attempt in storage first, then `matches`).
 
     Refusals (params: field="code"): EMAIL_CODE_EXPIRED once past its time or already used (a used
     code is as dead as an expired one: ask for a new one), EMAIL_CODE_EXHAUSTED after 5 wrong
     guesses (also on the 5th), otherwise EMAIL_CODE_INVALID with attempts_left. Spaces around and
     inside the candidate are ignored (codes are often pasted as "123 456").
     """
-    refusal = _dead(record, now_ms)
+    refusal = check_usable(record, now_ms)
     if refusal is not None:
         return record, refusal
-    if _matches(record, purpose, subject, candidate.replace(" ", ""), pepper):
+    if matches(record, purpose, subject, candidate, pepper):
         return replace(record, used=True), None
     record = replace(record, attempts=record.attempts + 1)
-    if record.attempts_left == 0:
-        return record, Rejected.of(Reason.EMAIL_CODE_EXHAUSTED, field="code")
-    return record, Rejected.of(
-        Reason.EMAIL_CODE_INVALID, field="code", attempts_left=str(record.attempts_left)
-    )
+    return record, wrong_guess(record.attempts)
 
 
-def _dead(record: EmailCode, now_ms: int) -> Rejected | None:
+def check_usable(record: EmailCode, now_ms: int) -> Rejected | None:
+    """Why `record` can take no guess now (expired, used or out of attempts), or None."""
     if record.used or now_ms >= record.expires_at_ms:
         return Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code")
     if record.attempts_left == 0:
@@ -103,7 +113,17 @@ def _dead(record: EmailCode, now_ms: int) -> Rejected | None:
     return None
 
 
-def _matches(record: EmailCode, purpose: CodePurpose, subject: str, candidate: str, pepper: bytes) -> bool:
+def wrong_guess(attempts: int) -> Rejected:
+    """The answer to a wrong guess that brought the code's wrong guesses to `attempts`."""
+    left = max(0, MAX_ATTEMPTS - attempts)
+    if left == 0:
+        return Rejected.of(Reason.EMAIL_CODE_EXHAUSTED, field="code")
+    return Rejected.of(Reason.EMAIL_CODE_INVALID, field="code", attempts_left=str(left))
+
+
+def matches(record: EmailCode, purpose: CodePurpose, subject: str, candidate: str, pepper: bytes) -> bool:
+    """Whether `candidate` (spaces ignored) is the code of `record` for `purpose` and `subject`."""
+    candidate = candidate.replace(" ", "")
     if not is_code_format(candidate):
         return False
     expected = _digest(pepper, record.salt, purpose, subject, candidate)

@@ -86,3 +86,6 @@ class MailRow(Base):
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     created_ms: Mapped[int] = mapped_column(Millis)
+    # The email code the mail carries (no foreign key: the outbox is a log); set to NULL once the
+    # code is spent and its digits are blanked from the body.
+    code_id: Mapped[int | None] = mapped_column(Integer)

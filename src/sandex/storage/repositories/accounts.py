@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +20,7 @@ from sandex.services.accounts_ports import (
     SubAccountQuery,
     UserRecord,
 )
-from sandex.services.mail import MailMessage, MailView
+from sandex.services.mail import MailMessage, MailView, redact_code
 from sandex.storage.orm.accounts import (
     EmailCodeRow,
     LoginRecordRow,
@@ -28,7 +29,11 @@ from sandex.storage.orm.accounts import (
     RecoveryCodeRow,
     UserRow,
 )
-from sandex.storage.repositories._sql import upsert
+from sandex.storage.repositories._sql import dialect_insert
+
+# A compare-and-set loses only to a writer that committed meanwhile, so each retry means progress
+# for someone; this bound only turns a bug (a swap that can never match) into an error.
+_SWAP_TRIES = 1000
 
 
 class SqlUserRepository:
@@ -169,22 +174,54 @@ class SqlLoginRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def counter(self, scope: str, subject: str) -> FailureCounter:
-        row = self._session.get(LoginThrottleRow, (scope, subject))
-        if row is None:
-            return FailureCounter()
-        return FailureCounter(row.failures, row.window_start_ms, row.locked_until_ms)
+    def change_counter(
+        self, scope: str, subject: str, change: Callable[[FailureCounter], FailureCounter | None]
+    ) -> tuple[FailureCounter, FailureCounter | None]:
+        # Read, compute, then write only if the row is still what was read; else read again. One
+        # conditional UPDATE (or INSERT) is atomic on SQLite and PostgreSQL alike, with no row lock
+        # held while computing, and the transaction stays free to commit before any slow check.
+        for _ in range(_SWAP_TRIES):
+            stored = self._read(scope, subject)
+            before = stored or FailureCounter()
+            after = change(before)
+            if after is None or after == before or self._swap(scope, subject, stored, after):
+                return before, after
+        raise RuntimeError(f"the {scope} counter never stayed still long enough to change")
 
-    def save_counter(self, scope: str, subject: str, counter: FailureCounter) -> None:
+    def _read(self, scope: str, subject: str) -> FailureCounter | None:
+        # Plain columns, not the ORM identity map: each read must see the latest committed row.
+        t = LoginThrottleRow
+        query = select(t.failures, t.window_start_ms, t.locked_until_ms).where(
+            t.scope == scope, t.subject == subject
+        )
+        row = self._session.execute(query).one_or_none()
+        return None if row is None else FailureCounter(row[0], row[1], row[2])
+
+    def _swap(self, scope: str, subject: str, stored: FailureCounter | None, new: FailureCounter) -> bool:
         values = {
-            "scope": scope,
-            "subject": subject,
-            "failures": counter.failures,
-            "window_start_ms": counter.window_start_ms,
-            "locked_until_ms": counter.locked_until_ms,
+            "failures": new.failures,
+            "window_start_ms": new.window_start_ms,
+            "locked_until_ms": new.locked_until_ms,
         }
-        upsert(self._session, LoginThrottleRow.__table__, ["scope", "subject"], values)  # type: ignore[arg-type]
-        self._session.expire_all()  # the ORM identity map must not answer from a stale row
+        if stored is None:
+            table: Any = LoginThrottleRow.__table__
+            insert = dialect_insert(self._session, table).values(scope=scope, subject=subject, **values)
+            # RETURNING, not rowcount: psycopg reports no count for an INSERT the ORM gave RETURNING
+            inserted = insert.on_conflict_do_nothing().returning(table.c.scope)
+            return self._session.execute(inserted).first() is not None
+        t = LoginThrottleRow
+        statement = (
+            update(t)
+            .where(
+                t.scope == scope,
+                t.subject == subject,
+                t.failures == stored.failures,
+                t.window_start_ms == stored.window_start_ms,
+                t.locked_until_ms == stored.locked_until_ms,
+            )
+            .values(**values)
+        )
+        return _changed(self._session.execute(statement))
 
     def record_login(self, user_id: int, record: LoginRecord) -> None:
         self._session.add(
@@ -235,15 +272,41 @@ class SqlEmailCodeRepository:
         row = self._session.scalars(query).first()
         return None if row is None else StoredEmailCode(row.id, _unpack(row))
 
-    def save(self, stored: StoredEmailCode, now_ms: int) -> bool:
-        statement = update(EmailCodeRow).where(EmailCodeRow.id == stored.id)
-        if not stored.code.used:
-            self._session.execute(statement.values(attempts=stored.code.attempts))
-            return True
-        statement = statement.where(EmailCodeRow.used_ms.is_(None))
-        return _changed(
-            self._session.execute(statement.values(attempts=stored.code.attempts, used_ms=now_ms))
+    def supersede(self, user_id: int, purpose: CodePurpose, reference: str, now_ms: int) -> None:
+        statement = (
+            update(EmailCodeRow)
+            .where(
+                EmailCodeRow.user_id == user_id,
+                EmailCodeRow.purpose == purpose.value,
+                EmailCodeRow.reference == reference,
+                EmailCodeRow.used_ms.is_(None),
+                EmailCodeRow.expires_ms > now_ms,
+            )
+            .values(expires_ms=now_ms)
         )
+        self._session.execute(statement)
+
+    def reserve_attempt(self, code_id: int, now_ms: int, max_attempts: int) -> bool:
+        statement = (
+            update(EmailCodeRow)
+            .where(
+                EmailCodeRow.id == code_id,
+                EmailCodeRow.used_ms.is_(None),
+                EmailCodeRow.expires_ms > now_ms,
+                EmailCodeRow.attempts < max_attempts,
+            )
+            .values(attempts=EmailCodeRow.attempts + 1)
+        )
+        return _changed(self._session.execute(statement))
+
+    def use(self, code_id: int, now_ms: int) -> bool:
+        given_back = case((EmailCodeRow.attempts > 0, EmailCodeRow.attempts - 1), else_=0)
+        statement = (
+            update(EmailCodeRow)
+            .where(EmailCodeRow.id == code_id, EmailCodeRow.used_ms.is_(None))
+            .values(used_ms=now_ms, attempts=given_back)
+        )
+        return _changed(self._session.execute(statement))
 
 
 def _pack(code: EmailCode) -> str:
@@ -274,8 +337,29 @@ class SqlMailOutbox:
     def add(self, message: MailMessage, created_ms: int) -> None:
         with self._sessions.begin() as session:
             session.add(
-                MailRow(to_addr=message.to, subject=message.subject, body=message.body, created_ms=created_ms)
+                MailRow(
+                    to_addr=message.to,
+                    subject=message.subject,
+                    body=message.body,
+                    created_ms=created_ms,
+                    code_id=message.code_id,
+                )
             )
+
+    def redact_spent(self, to: str, now_ms: int) -> None:
+        code = EmailCodeRow
+        spent = (
+            select(MailRow)
+            .outerjoin(code, code.id == MailRow.code_id)
+            .where(
+                MailRow.to_addr == to,
+                MailRow.code_id.is_not(None),
+                or_(code.id.is_(None), code.used_ms.is_not(None), code.expires_ms <= now_ms),
+            )
+        )
+        with self._sessions.begin() as session:
+            for row in session.scalars(spent):
+                row.body, row.code_id = redact_code(row.body), None
 
     def list_for(self, to: str, limit: int) -> list[MailView]:
         query = select(MailRow).where(MailRow.to_addr == to).order_by(MailRow.id.desc()).limit(limit)

@@ -26,6 +26,7 @@ from sandex.transport.console.messages import describe
 from sandex.transport.console.render import redirect, render
 from sandex.transport.console.responses import not_found
 from sandex.transport.console.session import Fresh, Signed, Viewer
+from sandex.transport.okx.client_ip import client_ip
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -192,7 +193,11 @@ def add_start(request: Request, form: Form, console: Console, viewer: Fresh) -> 
         return not_found(request, viewer=viewer)
     values = _entry_values(form)
     refused = console.addresses.send_add_code(
-        viewer.id, chain=values["chain"], addr=values["addr"], tag=values["tag"]
+        viewer.id,
+        chain=values["chain"],
+        addr=values["addr"],
+        tag=values["tag"],
+        ip=client_ip(request, console.trusted_proxies),
     )
     if refused is not None:
         return _list_page(request, console, viewer, _errors(refused), values, status=400)
@@ -229,7 +234,9 @@ def remove_start(request: Request, entry_id: int, form: Form, console: Console, 
     entry = next((e for e in console.addresses.list(viewer.id) if e.id == str(entry_id)), None)
     if entry is None:
         return _not_listed(request, console, viewer)
-    refused = console.addresses.send_remove_code(viewer.id, entry_id)
+    refused = console.addresses.send_remove_code(
+        viewer.id, entry_id, ip=client_ip(request, console.trusted_proxies)
+    )
     if refused is not None:
         return _list_page(
             request, console, viewer, {"": describe(refused).message}, _entry_values(None), status=400

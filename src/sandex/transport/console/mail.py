@@ -19,6 +19,7 @@ from sandex.transport.console.messages import describe
 from sandex.transport.console.render import redirect, render, safe_next
 from sandex.transport.console.responses import not_found
 from sandex.transport.console.session import LoginRequired, MaybeSigned, Signed, Viewer
+from sandex.transport.okx.client_ip import client_ip
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -38,7 +39,8 @@ _PURPOSES = frozenset(
 @router.post("/account/email-code")
 def send_code(request: Request, form: Form, console: Console, viewer: Signed) -> Response:
     """Mail a code. Answers JSON to the page's script, or (no script) goes back to the form."""
-    sent_to = _send(console, viewer, form.text("purpose"), form.text("reference"))
+    address = client_ip(request, console.trusted_proxies)
+    sent_to = _send(console, viewer, form.text("purpose"), form.text("reference"), address)
     wants_json = "application/json" in request.headers.get("accept", "")
     if wants_json:
         ok = sent_to is None
@@ -51,7 +53,9 @@ def send_code(request: Request, form: Form, console: Console, viewer: Signed) ->
     return redirect(request, safe_next(form.text("return_to"), "/account"), notice="code-sent")
 
 
-def _send(console: ConsoleContext, viewer: Viewer, purpose_text: str, reference: str) -> str | None:
+def _send(
+    console: ConsoleContext, viewer: Viewer, purpose_text: str, reference: str, address: str
+) -> str | None:
     """None when mailed, else why not (as a sentence)."""
     try:
         purpose = CodePurpose(purpose_text)
@@ -65,7 +69,7 @@ def _send(console: ConsoleContext, viewer: Viewer, purpose_text: str, reference:
             return "This API key is not waiting for activation."
     else:
         reference = ""  # the other confirmations are not bound to one key
-    refused = console.accounts.send_email_code(viewer.id, purpose.value, reference)
+    refused = console.accounts.send_email_code(viewer.id, purpose.value, reference, ip=address)
     return None if refused is None else describe(refused).message
 
 

@@ -34,6 +34,7 @@ _TEXTS: Mapping[Reason, str] = {
     R.EMAIL_CODE_REQUIRED: "Enter the code we emailed you (press “Send code” to get one).",
     R.EMAIL_CODE_EXPIRED: "That email code has expired or was already used. Send a new one.",
     R.EMAIL_CODE_EXHAUSTED: "Too many wrong codes. Send a new one.",
+    R.EMAIL_CODE_TOO_FREQUENT: "Too many codes asked for. Ask for a new one in {retry_after} seconds.",
     R.SUBACCOUNT_NAME_INVALID: "Use 6–20 letters or digits, no spaces.",
     R.SUBACCOUNT_NAME_TAKEN: "That sub-account name is already taken.",
     R.SUBACCOUNT_NOT_FOUND: "This sub-account does not exist.",

@@ -88,6 +88,9 @@ ERRORS: Mapping[Reason, WireError] = {
     R.EMAIL_CODE_INVALID: WireError("70011", 200, "The email verification code is incorrect."),
     R.EMAIL_CODE_EXPIRED: WireError("70012", 200, "The email verification code has expired or was used."),
     R.EMAIL_CODE_EXHAUSTED: WireError("70013", 200, "Too many wrong codes. Request a new email code."),
+    R.EMAIL_CODE_TOO_FREQUENT: WireError(
+        "50040", 200, "Too frequent operations, please try again later ({retry_after} seconds)."
+    ),
     R.SUBACCOUNT_NAME_INVALID: WireError(
         "51000", 400, "Parameter subAcct error: 6-20 letters or digits, case-sensitive, no spaces"
     ),

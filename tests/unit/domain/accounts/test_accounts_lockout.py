@@ -7,6 +7,10 @@ from sandex.domain.accounts.lockout import (
     check_login_allowed,
     record_failure,
     record_success,
+    release,
+    reserve,
+    settle_failure,
+    wait_s,
 )
 from sandex.domain.clock import MINUTE_MS, SECOND_MS, ManualClock
 from sandex.domain.errors import Reason, Rejected
@@ -102,3 +106,35 @@ def test_both_locked_reports_the_longer_wait() -> None:
     assert check_login_allowed(account, FailureCounter(), T0) == Rejected.of(
         Reason.LOGIN_LOCKED, retry_after="60"
     )
+
+
+def test_attempts_still_being_checked_take_the_windows_places() -> None:
+    counter = FailureCounter()
+    for _ in range(ACCOUNT_POLICY.max_failures):
+        reserved = reserve(counter, ACCOUNT_POLICY, T0)
+        assert reserved is not None
+        counter = reserved
+    assert reserve(counter, ACCOUNT_POLICY, T0 + SECOND_MS) is None
+    assert wait_s(counter, ACCOUNT_POLICY, T0 + SECOND_MS) == 15 * 60 - 1  # until the window ends
+    assert reserve(counter, ACCOUNT_POLICY, T0 + ACCOUNT_POLICY.window_ms) == FailureCounter(
+        1, T0 + ACCOUNT_POLICY.window_ms
+    )
+
+
+def test_a_failure_settled_at_the_limit_locks_and_later_ones_change_nothing() -> None:
+    counter = FailureCounter(failures=ACCOUNT_POLICY.max_failures, window_start_ms=T0)
+    locked = settle_failure(counter, ACCOUNT_POLICY, T0 + SECOND_MS)
+    assert locked == FailureCounter(locked_until_ms=T0 + SECOND_MS + ACCOUNT_POLICY.lock_ms)
+    assert settle_failure(locked, ACCOUNT_POLICY, T0 + 2 * SECOND_MS) == locked
+    assert reserve(locked, ACCOUNT_POLICY, T0 + 2 * SECOND_MS) is None
+    below = FailureCounter(failures=2, window_start_ms=T0)
+    assert settle_failure(below, ACCOUNT_POLICY, T0) == below
+
+
+def test_releasing_gives_back_one_place_and_never_goes_below_zero() -> None:
+    counter = FailureCounter(failures=IP_POLICY.max_failures, window_start_ms=T0)
+    assert reserve(counter, IP_POLICY, T0) is None
+    released = release(counter)
+    assert released.failures == IP_POLICY.max_failures - 1
+    assert reserve(released, IP_POLICY, T0) == counter
+    assert release(FailureCounter()) == FailureCounter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 
@@ -29,7 +30,7 @@ from sandex.services.accounts_ports import (
     SubAccountQuery,
     UserRecord,
 )
-from sandex.services.mail import MailMessage, MailView
+from sandex.services.mail import MailMessage, MailView, redact_code
 
 START_MS = 1_750_000_000_000
 PASSWORD = "Correct-Horse-9"
@@ -166,8 +167,14 @@ class MemoryLogins:
     def counter(self, scope: str, subject: str) -> FailureCounter:
         return self.s.counters.get((scope, subject), FailureCounter())
 
-    def save_counter(self, scope: str, subject: str, counter: FailureCounter) -> None:
-        self.s.counters[(scope, subject)] = counter
+    def change_counter(
+        self, scope: str, subject: str, change: Callable[[FailureCounter], FailureCounter | None]
+    ) -> tuple[FailureCounter, FailureCounter | None]:
+        before = self.counter(scope, subject)
+        after = change(before)
+        if after is not None:
+            self.s.counters[(scope, subject)] = after
+        return before, after
 
     def record_login(self, user_id: int, record: LoginRecord) -> None:
         self.s.logins.append((user_id, record))
@@ -192,11 +199,24 @@ class MemoryCodes:
                 return StoredEmailCode(code_id, code)
         return None
 
-    def save(self, stored: StoredEmailCode, now_ms: int) -> bool:
-        owner, _, used = self.s.codes[stored.id]
-        if stored.code.used and used is not None:
+    def supersede(self, user_id: int, purpose: CodePurpose, reference: str, now_ms: int) -> None:
+        for code_id, (owner, code, used) in list(self.s.codes.items()):
+            same = owner == user_id and code.purpose is purpose and code.subject == reference
+            if same and used is None and code.expires_at_ms > now_ms:
+                self.s.codes[code_id] = (owner, replace(code, expires_at_ms=now_ms), used)
+
+    def reserve_attempt(self, code_id: int, now_ms: int, max_attempts: int) -> bool:
+        owner, code, used = self.s.codes[code_id]
+        if used is not None or code.expires_at_ms <= now_ms or code.attempts >= max_attempts:
             return False
-        self.s.codes[stored.id] = (owner, stored.code, now_ms if stored.code.used else used)
+        self.s.codes[code_id] = (owner, replace(code, attempts=code.attempts + 1), used)
+        return True
+
+    def use(self, code_id: int, now_ms: int) -> bool:
+        owner, code, used = self.s.codes[code_id]
+        if used is not None:
+            return False
+        self.s.codes[code_id] = (owner, replace(code, used=True, attempts=max(0, code.attempts - 1)), now_ms)
         return True
 
 
@@ -216,11 +236,7 @@ class MemoryUnitOfWork:
         self._store = store
 
     def __enter__(self) -> MemoryUnitOfWork:
-        self._state = copy.deepcopy(self._store.state)
-        self.users = MemoryUsers(self._state)
-        self.logins = MemoryLogins(self._state)
-        self.email_codes = MemoryCodes(self._state)
-        self.counters = MemoryCounters(self._state)
+        self._bind(copy.deepcopy(self._store.state))
         return self
 
     def __exit__(
@@ -228,19 +244,46 @@ class MemoryUnitOfWork:
     ) -> None:
         return None
 
+    def _bind(self, state: State) -> None:
+        self._state = state
+        self.users = MemoryUsers(state)
+        self.logins = MemoryLogins(state)
+        self.email_codes = MemoryCodes(state)
+        self.counters = MemoryCounters(state)
+
     def commit(self) -> None:
         self._store.state = copy.deepcopy(self._state)
         self._store.commits += 1
 
+    def rollback(self) -> None:
+        self._bind(copy.deepcopy(self._store.state))
+
 
 class ListOutbox:
-    def __init__(self) -> None:
+    """The outbox over a memory store: blanks a code once the store says it is spent."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
         self.mails: list[MailView] = []
+        self._codes: dict[int, int] = {}  # mail id: code id, while the code is shown
 
     def add(self, message: MailMessage, created_ms: int) -> None:
-        self.mails.append(
-            MailView(len(self.mails) + 1, message.to, message.subject, message.body, created_ms)
-        )
+        mail = MailView(len(self.mails) + 1, message.to, message.subject, message.body, created_ms)
+        self.mails.append(mail)
+        if message.code_id is not None:
+            self._codes[mail.id] = message.code_id
+
+    def redact_spent(self, to: str, now_ms: int) -> None:
+        for index, mail in enumerate(self.mails):
+            code_id = self._codes.get(mail.id)
+            if mail.to != to or code_id is None or self._live(code_id, now_ms):
+                continue
+            self.mails[index] = replace(mail, body=redact_code(mail.body))
+            del self._codes[mail.id]
+
+    def _live(self, code_id: int, now_ms: int) -> bool:
+        found = self._store.state.codes.get(code_id)
+        return found is not None and found[2] is None and found[1].expires_at_ms > now_ms
 
     def list_for(self, to: str, limit: int) -> list[MailView]:
         return [m for m in reversed(self.mails) if m.to == to][:limit]
@@ -301,7 +344,8 @@ class Kit:
 
 
 def make_kit(*, broken_mail: bool = False) -> Kit:
-    store, clock, outbox, hasher = MemoryStore(), ManualClock(START_MS), ListOutbox(), CountingHasher()
+    store, clock, hasher = MemoryStore(), ManualClock(START_MS), CountingHasher()
+    outbox = ListOutbox(store)
     cipher = AesGcmCipher({"k1": b"k" * 32}, "k1")
     service = AccountsService(
         lambda: MemoryUnitOfWork(store),

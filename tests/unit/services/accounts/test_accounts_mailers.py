@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from accounts_kit import PASSWORD, ListOutbox
+from accounts_kit import PASSWORD, ListOutbox, MemoryStore
 
 from sandex.app import open_runtime
 from sandex.config import Settings
@@ -99,7 +99,7 @@ def test_a_malformed_smtp_url_is_refused_at_start(url: str) -> None:
 
 
 def test_build_mailer_uses_smtp_only_when_configured() -> None:
-    outbox, clock = ListOutbox(), ManualClock()
+    outbox, clock = ListOutbox(MemoryStore()), ManualClock()
 
     assert isinstance(build_mailer(None, outbox, clock), OutboxMailer)
     assert isinstance(build_mailer("smtp://127.0.0.1:25", outbox, clock), SmtpMailer)

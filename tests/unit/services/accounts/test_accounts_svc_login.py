@@ -92,6 +92,25 @@ def test_many_failures_from_one_ip_lock_that_ip_only(kit: Kit, alice: UserView) 
     assert _login(kit, PASSWORD, ip="198.51.100.1") == alice
 
 
+def test_successes_from_an_ip_neither_count_nor_clear_its_failures(kit: Kit, alice: UserView) -> None:
+    for i in range(IP_POLICY.max_failures - 1):
+        _login(kit, "Wrong-Password-1", email=f"spray{i}@example.test")
+
+    for _ in range(3):
+        assert _login(kit, PASSWORD) == alice  # each success gives its reserved place back
+    assert _login(kit, "Wrong-Password-1", email="spray-last@example.test") == Rejected.of(
+        Reason.LOGIN_LOCKED, retry_after=str(IP_POLICY.lock_ms // 1000)
+    )
+
+
+def test_a_right_password_on_a_frozen_account_is_no_failure(kit: Kit, alice: UserView) -> None:
+    kit.service.set_status(alice.id, UserStatus.FROZEN)
+    for _ in range(2 * ACCOUNT_POLICY.max_failures):
+        assert _login(kit, PASSWORD) == Rejected.of(Reason.ACCOUNT_FROZEN)
+    kit.service.set_status(alice.id, UserStatus.ACTIVE)
+    assert _login(kit, PASSWORD) == alice
+
+
 def test_failures_spread_over_time_do_not_lock(kit: Kit, alice: UserView) -> None:
     for _ in range(3 * ACCOUNT_POLICY.max_failures):
         assert _login(kit, "Wrong-Password-1") == FAILED

@@ -31,6 +31,8 @@ def parse_decimal(text: str) -> Decimal | None:
         value = Decimal(candidate)
     except InvalidOperation:
         return None
+    if len(candidate) <= MAX_INTEGER_DIGITS and "e" not in candidate and "E" not in candidate:
+        return value if value else ZERO  # the common case: plain digits this short are in bounds
     return bounded(value)
 
 

@@ -172,3 +172,26 @@ async def test_huge_transfer_and_withdrawal_amounts_are_51000_and_move_nothing(
             ), body
         assert (await alice.balance("USDT"))["availBal"] == "1000"
         assert box.runtime.trading.sequencer.failures == 0
+
+
+IDS: list[tuple[str, str, dict[str, Any]]] = [
+    ("asset/withdrawal-history", "wdId", {}),
+    ("asset/deposit-history", "depId", {}),
+    ("asset/deposit-history", "fromWdId", {}),
+    ("asset/transfer-state", "transId", {}),
+    ("trade/order", "ordId", {"instId": INST}),
+    ("trade/fills", "ordId", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "required"), IDS, ids=[f"{p}:{n}" for p, n, _ in IDS])
+async def test_ids_beyond_64_bits_are_refused_not_a_server_error(
+    tmp_path: Path, path: str, name: str, required: dict[str, Any]
+) -> None:
+    async with exchange(tmp_path) as box:
+        alice = trader(box)
+        for value in ("9223372036854775808", "9999999999999999999", "9" * 5000):
+            response = await alice.get_raw(path, **required, **{name: value})
+            assert response.status_code < 500, (path, name, response.text)
+            answer = response.json()
+            assert answer["code"] in ("0", "51000", "51603"), (path, name, answer)

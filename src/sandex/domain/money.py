@@ -86,5 +86,20 @@ def to_units(value: Decimal, step: Decimal) -> int | None:
     return int(units)
 
 
+def whole_steps(value: Decimal, step: Decimal) -> int:
+    """How many whole `step`s fit in `value` (rounded toward zero), for values within the bounds of
+    `parse_decimal` and steps of at least 10**-30; exact there, 0 rather than an exception beyond."""
+    try:
+        return int(_WIDE.divide_int(value, step))
+    except InvalidOperation:
+        return 0
+
+
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """`numerator / denominator` to 90 significant digits: no client-chosen divisor makes it raise
+    (a non-zero finite one; the caller checks that)."""
+    return _WIDE.divide(numerator, denominator)
+
+
 def from_units(units: int, step: Decimal) -> Decimal:
     return units * step

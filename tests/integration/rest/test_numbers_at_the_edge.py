@@ -195,3 +195,12 @@ async def test_ids_beyond_64_bits_are_refused_not_a_server_error(
             assert response.status_code < 500, (path, name, response.text)
             answer = response.json()
             assert answer["code"] in ("0", "51000", "51603"), (path, name, answer)
+
+
+async def test_max_size_at_a_tiny_price_is_capped_at_the_largest_order_not_an_error(tmp_path: Path) -> None:
+    async with exchange(tmp_path) as box:
+        alice = trader(box)
+        await alice.deposit("USDT", "1000")
+        for px, max_buy in (("1e-30", "100000000"), ("0.1", "10000"), ("99999999999999999999", "0")):
+            answer = await alice.get("account/max-size", instId=INST, tdMode="cash", px=px)
+            assert answer["code"] == "0" and answer["data"][0]["maxBuy"] == max_buy, (px, answer)

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sandex.domain.money import decimals_of, format_decimal, format_fixed, from_units, parse_decimal, to_units
+from sandex.domain.money import (
+    decimals_of,
+    format_decimal,
+    format_fixed,
+    from_units,
+    parse_decimal,
+    ratio,
+    to_units,
+    whole_steps,
+)
 
 
 @pytest.mark.parametrize(
@@ -65,6 +74,13 @@ def test_trailing_zeros_and_zeros_do_not_count_against_the_bounds() -> None:
 def test_units_never_raise_whatever_the_value(value: Decimal, step_text: str) -> None:
     units = to_units(value, Decimal(step_text))
     assert units is None or Context(prec=200).multiply(units, Decimal(step_text)) == value
+
+
+def test_whole_steps_and_ratios_hold_for_any_bounded_value() -> None:
+    assert whole_steps(Decimal("99999999999999999999.9"), Decimal("1e-30")) == 999999999999999999999 * 10**29
+    assert whole_steps(Decimal("0.35"), Decimal("0.1")) == 3
+    assert ratio(Decimal(1000), Decimal("1e-30")) == Decimal("1e33")
+    assert whole_steps(Decimal("1e999999"), Decimal("1e-999999")) == 0  # far out of bounds: no exception
 
 
 def test_tiny_prices_never_use_scientific_notation() -> None:

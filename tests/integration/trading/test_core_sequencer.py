@@ -95,8 +95,9 @@ async def test_a_commit_that_fails_once_is_rebuilt_and_its_commands_run_again(
 
 
 async def test_a_command_that_breaks_its_batch_fails_alone_and_another_users_is_committed(
-    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+    rt_any: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    rt = rt_any  # SQLite and PostgreSQL
     alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
     await fund(rt, alice, "USDT", "1000")
     await fund(rt, bob, "USDT", "1000")

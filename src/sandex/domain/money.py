@@ -5,10 +5,10 @@ Every number leaves sandex as a plain decimal string ("0.00001112"), never scien
 The one rule for numbers coming in (`parse_decimal`), whatever carries them (a JSON string, a JSON
 number, a query value, a form field): surrounding blanks are ignored, a sign, an exponent and a
 bare leading or trailing point are fine ("+1000", "1e3", ".5", "5."), and the value must be finite,
-below 10**20 in size and have at most 30 significant decimals. Anything else is not a number
-sandex takes (51000 at the edge): the bounds keep every product the engine computes and stores
-(ticks x lots, ledger units of 10**-18) far inside what the database holds, and no decimal
-operation ever runs out of precision on a value a client chose.
+below 10**20 in size and have at most 30 decimal places (trailing zeros do not count). Anything
+else is not a number sandex takes (51000 at the edge): the bounds keep every product the engine
+computes and stores (ticks x lots, ledger units of 10**-18) far inside what the database holds,
+and no decimal operation ever runs out of precision on a value a client chose.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from decimal import Context, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 MAX_INTEGER_DIGITS = 20  # |value| < 10**20: far above any order, transfer or price OKX takes
-MAX_DECIMALS = 30  # significant fractional digits (trailing zeros do not count)
+MAX_DECIMALS = 30  # decimal places (trailing zeros do not count)
 MAX_TEXT = 64  # characters, blanks excluded: no 10,000-digit number reaches Decimal
 _WIDE = Context(prec=MAX_INTEGER_DIGITS + MAX_DECIMALS + 40)  # exact for any bounded value / step
 
@@ -37,7 +37,7 @@ def parse_decimal(text: str) -> Decimal | None:
 
 
 def bounded(value: Decimal) -> Decimal | None:
-    """`value` if it is finite, below 10**20 in size and has at most 30 significant decimals (with
+    """`value` if it is finite, below 10**20 in size and has at most 30 decimal places (with
     more trailing zeros than that it comes back without them, and any zero as plain 0); else None."""
     if not value.is_finite():
         return None

@@ -99,6 +99,7 @@ class Reason(StrEnum):
     ACCOUNT_ORDERS_LIMIT = "account_orders_limit"  # across the account's instruments; params: limit
     FOK_NOT_FILLABLE = "fok_not_fillable"
     MARKET_ORDER_TOO_LARGE = "market_order_too_large"
+    ORDER_SIZE_TOO_LARGE = "order_size_too_large"  # above the instrument's maxLmtSz; params: limit
     REQUEST_EXPIRED = "request_expired"  # the expTime header is already past: nothing was done
     # --- funding -------------------------------------------------------------------------------
     TRANSFER_AMOUNT_INVALID = "transfer_amount_invalid"

@@ -7,10 +7,14 @@ exchanges (`TradingCore.apply`: synchronous, microseconds), then writes the whol
 ONE transaction on a dedicated thread (group commit), and only then answers the callers and
 publishes the events on the hub. While a commit runs, new commands queue up for the next batch.
 
-If building or writing a batch fails, the in-memory state is no longer trusted: every caller of
-the batch gets `CommandError` (the service answers 50026), the exchanges are rebuilt from the
-database, and only then does the next batch run. Nothing of a failed batch was acknowledged and
-nothing of it is in the database, so a retry is always safe.
+If building or writing a batch fails, the in-memory state is no longer trusted: the exchanges are
+rebuilt from the database before anyone hears back. Nothing of a failed batch was acknowledged
+and nothing of it is in the database, so its commands then run again in two halves, in order, and a
+half that fails again splits again, down to single commands: the one that broke the batch fails
+alone (its caller gets `CommandError`, the service answers 50026) and every other gets its real
+outcome, so one poisonous request never refuses another user's (k bad commands among n cost about
+2k·log2(n) extra commits and rebuilds, not n). Only when the rebuild itself fails (the database is
+gone) does every caller of the batch get `CommandError`.
 
 The lease: exchange state has exactly one writer per database. The sequencer takes the lease row
 on start, every commit proves and refreshes it in its own transaction, and an idle sequencer
@@ -356,6 +360,9 @@ class Sequencer:
         log.error("group commit of %d commands failed; rebuilding from the database", count, exc_info=exc)
         self.failures += 1
         rebuilt = await self._rebuild()  # before anyone hears back: reads must not see undone state
+        if rebuilt and len(batch) > 1:
+            await self._in_halves(batch)
+            batch = []
         for _, future in batch:
             if not future.done():
                 future.set_exception(CommandError(str(exc) or type(exc).__name__))
@@ -368,6 +375,14 @@ class Sequencer:
             )
             await self._safe_io(self._store.write, outcomes, self.owner, wall_ms())
         return False
+
+    async def _in_halves(self, batch: list[tuple[Command, asyncio.Future[object]]]) -> None:
+        """Run a failed batch's commands again, in order, as two batches (a half that fails again
+        comes back here through `_failed`): isolates the command that broke it."""
+        log.warning("running the %d commands of the failed batch again in halves", len(batch))
+        middle = len(batch) // 2
+        for half in (batch[:middle], batch[middle:]):
+            await self._process_batch(half, [])
 
     async def _drain_inbox(self) -> None:
         while items := await self._io(self._store.pending_inbox, INBOX_BATCH):

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sandex.domain.accounts.model import Environment, UserStatus
@@ -378,10 +378,7 @@ def _rate(text: str | None, name: str) -> Decimal | Rejected | None:
 
 
 def _positive_amount(text: str) -> Decimal | Rejected:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return Rejected.of(Reason.PARAM_ERROR, field="amount")
-    if not value.is_finite() or value <= 0:
+    value = parse_decimal(text) if isinstance(text, str) else None
+    if value is None or value <= 0:
         return Rejected.of(Reason.PARAM_ERROR, field="amount")
     return value

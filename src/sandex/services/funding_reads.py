@@ -284,11 +284,10 @@ def bill_view(r: FundingBillRecord, is_sub: bool) -> FundingBillView:
 
 
 def _int_id(text: str, name: str) -> int | Rejected:
-    return (
-        int(text)
-        if text.isascii() and text.isdigit() and len(text) <= 19
-        else Rejected.of(Reason.PARAM_ERROR, field=name)
-    )
+    """An id the database can hold (BIGINT: up to 2**63-1; 19 nines is more, and 19 digits)."""
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 1 << 63:
+        return int(text)
+    return Rejected.of(Reason.PARAM_ERROR, field=name)
 
 
 def _history_query(wanted: HistoryFilter, *, with_from_wd: bool) -> HistoryQuery | Rejected:

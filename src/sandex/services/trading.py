@@ -28,6 +28,7 @@ from sandex.domain.instruments import Catalogue
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side
+from sandex.domain.money import ratio, whole_steps
 from sandex.services.trading_core import (
     AmendBatch,
     CancelBatch,
@@ -315,7 +316,8 @@ class TradingService:
 
     def max_size(self, trader: Trader, inst_id: str, px: Decimal | None = None) -> MaxSizeView | Rejected:
         """Spot cash, in base currency: what the available quote buys at `px` (default: the best ask,
-        else the reference price), and the available base, both rounded down to the lot size."""
+        else the reference price), and the available base, both rounded down to the lot size and
+        at most the instrument's largest limit order (`maxLmtSz`)."""
         inst = self._catalogue.instrument(inst_id)
         if inst is None:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
@@ -324,7 +326,9 @@ class TradingService:
         price = px or self._core.best_price(trader.environment, inst_id, Side.BUY) or inst.ref_px
         avail = self._available(trader)
         quote, base = avail.get(inst.quote_ccy, Decimal(0)), avail.get(inst.base_ccy, Decimal(0))
-        lots_buy, lots_sell = (quote / price) // inst.lot_sz, base // inst.lot_sz
+        largest = inst.max_lmt_sz
+        lots_buy = whole_steps(min(ratio(quote, price), largest), inst.lot_sz)
+        lots_sell = whole_steps(min(base, largest), inst.lot_sz)
         return MaxSizeView(
             inst_id, inst.base_ccy, plain(lots_buy * inst.lot_sz), plain(lots_sell * inst.lot_sz)
         )

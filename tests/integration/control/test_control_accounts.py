@@ -147,7 +147,15 @@ async def test_deposits_land_in_the_trading_account_of_their_environment(sandex_
 
 @pytest.mark.parametrize(
     ("ccy", "amount", "field"),
-    [("USDT", "-1", "amount"), ("USDT", "abc", "amount"), ("USDT", "0", "amount"), ("NOPE1", "1", "ccy")],
+    [
+        ("USDT", "-1", "amount"),
+        ("USDT", "abc", "amount"),
+        ("USDT", "0", "amount"),
+        ("NOPE1", "1", "ccy"),
+        ("USDT", "1e308", "amount"),  # the one rule for numbers: below 10**20, at most 30 decimals
+        ("USDT", "0.0100000000000000000000000000000000000001", "amount"),
+        ("USDT", "1" * 25, "amount"),
+    ],
 )
 async def test_a_bad_deposit_is_refused_and_credits_nothing(
     sandex_app: SandexApp, ccy: str, amount: str, field: str

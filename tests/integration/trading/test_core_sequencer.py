@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
+import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
 from sandex.runtime.sequencer import Sequencer
-from sandex.services.trading_ports import BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.trading_ports import BalancesChanged, ChangeSet, OrdersChanged, TradesHappened
 from sandex.services.trading_views import AmendRequest, CancelRequest, LedgerAccountKind, Trader
 from sandex.testing.server import serve_in_thread
 
@@ -56,38 +59,115 @@ async def test_refused_commands_need_no_transaction(rt: Runtime) -> None:
     assert ack.rejected is not None and rt.trading.sequencer.commits == before
 
 
-async def test_a_failed_commit_fails_its_callers_and_rebuilds_state(
+async def test_a_commit_that_fails_once_is_rebuilt_and_its_commands_run_again(
     rt: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
     await fund(rt, alice, "USDT", "1000")
     await fund(rt, bob, "BTC", "1")
     resting = await place_one(rt, bob, limit(Side.SELL, "100", "1"))
-    picture = book_picture(rt)
     store = rt.trading.store
     real_write = store.write
     calls = {"n": 0}
 
-    def failing_write(*args: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OSError("disk full")
-        real_write(*args)
+    def failing_write(changes: ChangeSet, *args: Any) -> None:
+        if changes.orders:  # the first commit of orders fails
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise OSError("disk full")
+        real_write(changes, *args)
 
     monkeypatch.setattr(store, "write", failing_write)
-    results = await asyncio.gather(
-        rt.trading.service.place(alice, [limit(Side.BUY, "100", "0.5")]),
-        rt.trading.service.place(alice, [limit(Side.BUY, "90", "1")]),
-    )
-    assert results == [Rejected(Reason.SYSTEM_ERROR)] * 2
+    async with _one_batch(rt):
+        results = await _queued(
+            rt,
+            rt.trading.service.place(alice, [limit(Side.BUY, "100", "0.5")]),
+            rt.trading.service.place(alice, [limit(Side.BUY, "90", "1")]),
+        )
+    assert all(not isinstance(r, Rejected) and r[0].ok for r in results), results
     assert rt.trading.sequencer.failures == 1
-    assert book_picture(rt) == picture  # the fill and the resting bid were undone in memory
-    assert balance(rt, alice, "USDT") == (D(1000), D(0))
+    # the fill of the failed attempt was undone before the retry: it happened once
+    assert balance(rt, alice, "BTC") == (D("0.4995"), D(0))
+    assert balance(rt, alice, "USDT") == (D(860), D(90))
     assert [o.ord_id for o in rt.trading.service.pending_orders(bob)] == [resting.ord_id]
-    retry = await place_one(rt, alice, limit(Side.BUY, "100", "0.5"))  # works again at once
-    assert retry.ok and balance(rt, alice, "BTC") == (D("0.4995"), D(0))
     assert_conserved(rt)
     assert_frozen_matches_orders(rt)
+
+
+async def test_a_command_that_breaks_its_batch_fails_alone_and_another_users_is_committed(
+    rt_any: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = rt_any  # SQLite and PostgreSQL
+    alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
+    await fund(rt, alice, "USDT", "1000")
+    await fund(rt, bob, "USDT", "1000")
+    core = rt.trading.core
+    real_apply = core.apply
+    applied: list[str] = []
+
+    def apply(command: Any, ts: int) -> Any:  # a bug only alice's poison order reaches
+        items = getattr(command, "items", ())
+        applied.extend(getattr(item, "cl_ord_id", "") for item in items)
+        if any(getattr(item, "cl_ord_id", "") == "poison" for item in items):
+            raise ArithmeticError("poison")
+        return real_apply(command, ts)
+
+    monkeypatch.setattr(core, "apply", apply)
+    async with _one_batch(rt):
+        fine, poisoned = await _queued(
+            rt,
+            rt.trading.service.place(bob, [limit(Side.BUY, "95", "1", cl_ord_id="fine")]),
+            rt.trading.service.place(alice, [limit(Side.BUY, "90", "1", cl_ord_id="poison")]),
+        )
+    assert poisoned == Rejected(Reason.SYSTEM_ERROR)
+    assert not isinstance(fine, Rejected) and fine[0].ok, fine
+    assert applied == ["fine", "poison", "fine", "poison"]  # together, then each in a commit of its own
+    # acknowledged means durable: committed, and still there after a rebuild from the database
+    assert [(row.cl_ord_id, row.state) for row in order_rows(rt)] == [("fine", "live")]
+    await rt.trading.sequencer.exclusive(rt.trading.core.load)
+    assert [o.cl_ord_id for o in rt.trading.service.pending_orders(bob)] == ["fine"]
+    assert balance(rt, bob, "USDT") == (D(905), D(95))
+    assert balance(rt, alice, "USDT") == (D(1000), D(0))
+    assert_conserved(rt)
+    assert_frozen_matches_orders(rt)
+
+
+@contextlib.asynccontextmanager
+async def _one_batch(rt: Runtime) -> AsyncIterator[None]:
+    """Commands submitted inside share one group commit: the writer thread is held busy (by a
+    deposit stuck in its commit) until `_queued` has seen all of them waiting."""
+    gate = threading.Event()
+    sequencer = rt.trading.sequencer
+    held = asyncio.ensure_future(sequencer.exclusive(lambda: gate.wait(30)))
+    carol = user(rt, "carol@example.test")
+    stuck = asyncio.ensure_future(fund(rt, carol, "USDT", "1"))
+    await _until(lambda: not sequencer.settled)  # the deposit's batch waits for the writer thread
+    _GATES[id(rt)] = gate
+    try:
+        yield
+    finally:
+        gate.set()
+        await asyncio.gather(held, stuck)
+        del _GATES[id(rt)]
+
+
+_GATES: dict[int, threading.Event] = {}
+
+
+async def _queued(rt: Runtime, *calls: Any) -> list[Any]:
+    """Await `calls` once all of them wait in the sequencer's queue (inside `_one_batch`)."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    await _until(lambda: len(rt.trading.sequencer._queue) == len(tasks))
+    _GATES[id(rt)].set()
+    return list(await asyncio.gather(*tasks))
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait for `condition` (a generous deadline, never a fixed duration)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        await asyncio.sleep(0.005)
 
 
 async def _random_session(rt: Runtime, traders: list[Trader], steps: int, seed: int) -> None:

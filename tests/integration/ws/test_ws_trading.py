@@ -206,3 +206,30 @@ async def test_subscribe_and_login_share_a_per_connection_budget(
             assert (await fresh.subscribe({"channel": "trades", "instId": "BTC-USDT"}))[0][
                 "event"
             ] == "subscribe"
+
+
+async def test_ws_numbers_follow_rest_rules_and_huge_ones_fail_alone(world: World) -> None:
+    """JSON numbers read exactly (a 40-decimal size is refused as its string is), 1e308 refused per
+    item with 51000, and the valid item of the same batch placed."""
+    forty = "0.0010000000000000000000000000000000000001"
+    items = [
+        '{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":1e308,"sz":0.001}',
+        f'{{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":10000,"sz":{forty}}}',
+        f'{{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"10000","sz":"{forty}"}}',
+        '{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":1e4,"sz":1e-3}',
+    ]
+    async with open_ws(world.url("private")) as ws:
+        await _alice(world, ws)
+        await ws.send('{"id":"n1","op":"batch-orders","args":[' + ",".join(items) + "]}")
+        reply = await ws.expect(lambda m: isinstance(m, dict) and m.get("id") == "n1")
+        assert [(item["sCode"], item["sMsg"]) for item in reply["data"]] == [
+            ("51000", "Parameter px error"),
+            ("51000", "Parameter sz error"),
+            ("51000", "Parameter sz error"),
+            ("0", "Order placed"),
+        ]
+        amend = {"instId": "BTC-USDT", "ordId": reply["data"][3]["ordId"], "newSz": "1e308"}
+        amended = await ws.op("amend-order", [amend], request_id="n2")
+        assert (amended["data"][0]["sCode"], amended["data"][0]["sMsg"]) == ("51000", "Parameter newSz error")
+        canceled = await ws.op("cancel-order", [{"instId": "BTC-USDT", "ordId": reply["data"][3]["ordId"]}])
+        assert canceled["data"][0]["sCode"] == "0"

@@ -11,7 +11,7 @@ Why one fixed scale rather than a per-currency one from the catalogue:
 
 from __future__ import annotations
 
-from decimal import Context, Decimal
+from decimal import Context, Decimal, InvalidOperation
 
 AMOUNT_DECIMALS = 18
 AMOUNT_STEP = Decimal(1).scaleb(-AMOUNT_DECIMALS)
@@ -19,8 +19,12 @@ _EXACT = Context(prec=100)  # wide enough that no conversion below ever rounds
 
 
 def to_amount(value: Decimal) -> int | None:
-    """`value` in ledger units, or None when it has more than 18 decimals."""
-    units, remainder = _EXACT.divmod(value, AMOUNT_STEP)
+    """`value` in ledger units, or None when it has more than 18 decimals (or is too large to count:
+    the edges refuse such values first, this only never raises)."""
+    try:
+        units, remainder = _EXACT.divmod(value, AMOUNT_STEP)
+    except InvalidOperation:
+        return None
     return None if remainder else int(units)
 
 

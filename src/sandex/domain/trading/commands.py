@@ -11,8 +11,7 @@ from decimal import Decimal
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
 from sandex.domain.matching.order import NewOrder, OrdType, Side, StpMode, TgtCcy
-from sandex.domain.matching.rules import price_ticks, quote_notional, size_lots
-from sandex.domain.money import to_units
+from sandex.domain.matching.rules import amend_lots, price_ticks, quote_notional, size_lots
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +74,10 @@ def to_new_order(inst: Instrument, cmd: PlaceOrder) -> NewOrder | Rejected:
 
 
 def _market_size(inst: Instrument, sz: Decimal, tgt: TgtCcy) -> int | Rejected:
-    if tgt is TgtCcy.QUOTE_CCY:
-        too_large = sz > inst.max_mkt_amt
-        units = quote_notional(inst, sz)
-    else:
-        too_large = sz > inst.max_mkt_sz
-        units = size_lots(inst, sz)
-    if isinstance(units, Rejected):
-        return units
-    return Rejected(Reason.MARKET_ORDER_TOO_LARGE) if too_large else units
+    quoted = tgt is TgtCcy.QUOTE_CCY
+    if sz.is_finite() and sz > (inst.max_mkt_amt if quoted else inst.max_mkt_sz):
+        return Rejected(Reason.MARKET_ORDER_TOO_LARGE)
+    return quote_notional(inst, sz) if quoted else size_lots(inst, sz)
 
 
 def amend_units(inst: Instrument, cmd: AmendOrder) -> tuple[int | None, int | None] | Rejected:
@@ -93,7 +87,5 @@ def amend_units(inst: Instrument, cmd: AmendOrder) -> tuple[int | None, int | No
         return new_px
     if cmd.new_sz is None:
         return None, new_px
-    if cmd.new_sz <= 0:
-        return Rejected.of(Reason.PARAM_ERROR, field="new_sz")
-    lots = to_units(cmd.new_sz, inst.lot_sz)
-    return Rejected(Reason.LOT_SIZE) if lots is None else (lots, new_px)
+    lots = amend_lots(inst, cmd.new_sz)
+    return lots if isinstance(lots, Rejected) else (lots, new_px)

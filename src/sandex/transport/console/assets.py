@@ -7,7 +7,7 @@ FAUCET_USD_CAP worth of a currency per request, so a demo bot can be funded with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -15,6 +15,7 @@ from starlette.responses import Response
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.instruments import Catalogue
+from sandex.domain.money import parse_decimal
 from sandex.services.trading import TradingService
 from sandex.services.trading_prices import CatalogueUsdPrices
 from sandex.services.trading_views import AccountBalanceView, LedgerAccountKind, Trader
@@ -76,7 +77,8 @@ async def faucet(request: Request, form: Form, console: Console, viewer: Signed)
     ccy, typed = form.text("ccy").upper(), form.text("amount")
     errors = check_faucet(catalogue, ccy, typed)
     if not errors:
-        amount, to = Decimal(typed), LedgerAccountKind.TRADING
+        amount, to = parse_decimal(typed), LedgerAccountKind.TRADING
+        assert amount is not None, "checked by check_faucet"
         done = await trading.deposit(viewer.id, Environment.DEMO, ccy, amount, to)
         if isinstance(done, Rejected):
             errors = {"amount": f"{ccy} cannot be credited in that amount (too many decimals?)."}
@@ -106,13 +108,10 @@ def check_faucet(catalogue: Catalogue, ccy: str, typed: str) -> dict[str, str]:
     cap = faucet_cap(CatalogueUsdPrices(catalogue), ccy) if catalogue.currency(ccy) is not None else None
     if cap is None:
         return {"ccy": "Choose a currency from the list."}
-    try:
-        amount = Decimal(typed)
-    except InvalidOperation:
-        amount = None
+    amount = parse_decimal(typed)
     if not typed:
         return {"amount": f"Enter an amount of {ccy}, for example {plain(cap / 10)}."}
-    if amount is None or not amount.is_finite():
+    if amount is None:
         return {"amount": f"“{typed}” is not a number. Use digits and a decimal point, like 1000 or 0.5."}
     if amount <= 0:
         return {"amount": "The amount must be more than 0."}

@@ -8,8 +8,6 @@ bound to that very address; the second page asks for the codes and carries the a
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -17,6 +15,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import AccountType, TransferType
 from sandex.domain.funding.transfers import TransferRequest
+from sandex.domain.money import parse_decimal
 from sandex.services.funding_views import Funder
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form, FormData
@@ -104,7 +103,9 @@ async def transfer(request: Request, form: Form, console: Console, viewer: Signe
     errors = _check_transfer(values)
     if not errors:
         src, dst = _DIRECTIONS[values["direction"]]
-        ask = TransferRequest(TransferType.WITHIN, values["ccy"], Decimal(values["amount"]), src, dst)
+        amount = parse_decimal(values["amount"])
+        assert amount is not None, "checked by _check_transfer"
+        ask = TransferRequest(TransferType.WITHIN, values["ccy"], amount, src, dst)
         done = await console.funding.transfer(Funder(viewer.id, env), ask)
         if not isinstance(done, Rejected):
             return redirect(request, f"/assets?env={env.value}", notice="transfer-done")
@@ -118,11 +119,10 @@ def _check_transfer(values: dict[str, str]) -> dict[str, str]:
     typed = values["amount"]
     if not typed:
         return {"amount": "Enter an amount."}
-    try:
-        amount = Decimal(typed)
-    except InvalidOperation:
+    amount = parse_decimal(typed)
+    if amount is None:
         return {"amount": f"“{typed}” is not a number. Use digits and a decimal point, like 100 or 0.5."}
-    if not amount.is_finite() or amount <= 0:
+    if amount <= 0:
         return {"amount": "The amount must be more than 0."}
     return {}
 

@@ -9,6 +9,7 @@ import orjson
 from starlette.responses import Response
 
 from sandex.domain.errors import Rejected
+from sandex.transport.okx import exact_json
 from sandex.transport.okx.errors import wire_error
 
 
@@ -18,7 +19,7 @@ class OkxJSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return orjson.dumps(content, default=exact_json.default)
 
 
 def ok(data: Sequence[Any], **extra: Any) -> OkxJSON:

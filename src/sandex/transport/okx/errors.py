@@ -144,6 +144,7 @@ ERRORS: Mapping[Reason, WireError] = {
     R.ACCOUNT_ORDERS_LIMIT: WireError("51025", 200, "Order count exceeds the limit."),
     R.FOK_NOT_FILLABLE: WireError("51009", 200, "Order canceled: fill or kill could not be filled in full."),
     R.MARKET_ORDER_TOO_LARGE: WireError("51201", 200, "Value of per market order cannot exceed the limit."),
+    R.ORDER_SIZE_TOO_LARGE: WireError("51203", 200, "Order amount exceeds the limit {limit}."),
     R.REQUEST_EXPIRED: WireError("50037", 200, "Order expired."),
     # funding
     R.TRANSFER_AMOUNT_INVALID: WireError("58114", 400, "Transfer amount must be greater than 0."),

@@ -4,8 +4,9 @@ Rules every OKX client relies on (reference §4.4, §7):
 
 * `""` and `null` mean "not given" (python-okx sends every unset optional field as `""`, and
   `attachAlgoOrds` as `null`); unknown extra fields are ignored.
-* Numbers travel as strings; JSON numbers are accepted too, booleans as `true`/`false` or
-  `"true"`/`"false"`.
+* Numbers travel as strings; JSON numbers are accepted too and mean exactly what the same digits
+  in a string mean (`exact_json`, `sandex.domain.money.parse_decimal`); booleans as `true`/`false`
+  or `"true"`/`"false"`.
 * A bad value refuses the request with 51000 naming the wire field; a missing required one with 50014.
 
 Readers raise `OkxRejection`; a handler that must answer per item (batches) catches it around one item.
@@ -18,11 +19,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-import orjson
 from starlette.requests import Request
 
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.money import parse_decimal
+from sandex.domain.money import bounded, parse_decimal
+from sandex.transport.okx import exact_json
 from sandex.transport.okx.envelope import OkxRejection
 
 E = TypeVar("E", bound=StrEnum)
@@ -51,8 +52,8 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         raise OkxRejection(Rejected.of(Reason.BODY_EMPTY))
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        return exact_json.loads(raw)
+    except exact_json.JsonSyntaxError:
         raise OkxRejection(Rejected.of(Reason.JSON_SYNTAX)) from None
 
 
@@ -74,13 +75,21 @@ def required_text(body: Mapping[str, Any], name: str) -> str:
 
 
 def decimal(body: Mapping[str, Any], name: str) -> Decimal | None:
-    """A finite decimal from a string or JSON number; None when absent."""
+    """A number by the one rule (`parse_decimal`) from a string or a JSON number (read exactly:
+    `exact_json`); None when absent."""
     value = body.get(name)
     if is_absent(value):
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise bad(name)
-    parsed = parse_decimal(repr(value) if isinstance(value, float) else str(value))
+    if isinstance(value, str):
+        parsed = parse_decimal(value)
+    elif isinstance(value, Decimal):
+        parsed = bounded(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        parsed = bounded(Decimal(value))
+    elif isinstance(value, float):  # not from a request body (exact_json reads those as Decimals)
+        parsed = parse_decimal(repr(value))
+    else:  # a bool, an object, a list
+        parsed = None
     if parsed is None:
         raise bad(name)
     return parsed
@@ -122,13 +131,26 @@ def enum_value(value: str, name: str, kind: type[E]) -> E:
 
 
 # --- query strings -------------------------------------------------------------------------------
+MAX_INT64 = 2**63 - 1  # ids, timestamps and cursors are compared with BIGINT columns
+
+
 def query_int(value: str | None, name: str) -> int | None:
-    """A non-negative integer (ids, ms timestamps) from a query value; None when absent."""
+    """A non-negative integer (ids, ms timestamps, cursors) from a query value, at most 2**63-1
+    (what the database compares it with); None when absent."""
     if not value:
         return None
-    if not (value.isascii() and value.isdigit()):
+    parsed = int64_or_none(value)
+    if parsed is None:
         raise bad(name)
-    return int(value)
+    return parsed
+
+
+def int64_or_none(text: str) -> int | None:
+    """Decimal digits of a number from 0 to 2**63-1 (19 digits at most: no 5,000-digit int())."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    value = int(text)
+    return value if value <= MAX_INT64 else None
 
 
 def query_limit(value: str | None, maximum: int = DEFAULT_LIMIT, default: int = DEFAULT_LIMIT) -> int:

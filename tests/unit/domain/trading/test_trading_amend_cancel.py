@@ -64,6 +64,17 @@ def test_amend_with_a_bad_tick_is_refused_and_may_cancel() -> None:
     assert isinstance(events[1], OrderCanceled) and v.bal(1, "USDT") == (D(1000), 0)
 
 
+def test_amend_to_an_absurd_magnitude_is_refused_as_a_value_and_changes_nothing() -> None:
+    v = _venue()
+    ord_id = ord_id_of(v.buy(1, "100", "1"))
+    limit = {"limit": "100000000"}  # BTC-USDT's maxLmtSz
+    assert refused(v.amend(1, ord_id, new_sz=D("1e308"))) == (Reason.ORDER_SIZE_TOO_LARGE, limit)
+    assert refused(v.amend(1, ord_id, new_px=D("1e308"))) == (Reason.PARAM_ERROR, {"field": "new_px"})
+    assert refused(v.amend(1, ord_id, new_px=D("1e27"))) == (Reason.PARAM_ERROR, {"field": "new_px"})
+    assert v.bal(1, "USDT") == (D(900), D(100))
+    assert v.x.find_order(1, "BTC-USDT", ord_id).px == 1000  # type: ignore[union-attr]
+
+
 def test_amend_to_at_most_the_filled_size_completes_and_releases_everything() -> None:
     v = _venue()
     ord_id = ord_id_of(v.buy(1, "100", "3"))

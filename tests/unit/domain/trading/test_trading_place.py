@@ -215,6 +215,14 @@ def test_market_order_on_an_empty_book_changes_no_balance() -> None:
         ({"px": None, "sz": "51", "tgt_ccy": TgtCcy.BASE_CCY}, Reason.MARKET_ORDER_TOO_LARGE),
         ({"px": None, "sz": "100001", "tgt_ccy": TgtCcy.QUOTE_CCY}, Reason.MARKET_ORDER_TOO_LARGE),
         ({"px": None, "sz": "0.0001", "tgt_ccy": TgtCcy.QUOTE_CCY}, Reason.PARAM_ERROR),
+        # magnitudes no client may send: refused as values, never an exception in the writer
+        ({"sz": "100000000.1"}, Reason.ORDER_SIZE_TOO_LARGE),  # above maxLmtSz
+        ({"sz": "1e308"}, Reason.ORDER_SIZE_TOO_LARGE),
+        ({"px": "1e308"}, Reason.PARAM_ERROR),  # more ticks than a 64-bit integer holds
+        ({"px": "1e27"}, Reason.PARAM_ERROR),
+        ({"px": "1e-300"}, Reason.TICK_SIZE),
+        ({"px": None, "sz": "1e308", "tgt_ccy": TgtCcy.QUOTE_CCY}, Reason.MARKET_ORDER_TOO_LARGE),
+        ({"px": None, "sz": "1e308", "tgt_ccy": TgtCcy.BASE_CCY}, Reason.MARKET_ORDER_TOO_LARGE),
     ],
 )
 def test_invalid_orders_are_refused_and_change_nothing(kw: dict[str, object], reason: Reason) -> None:

@@ -47,6 +47,7 @@ from sandex.transport.okx.orders_wire import (
 from sandex.transport.okx.params import (
     bad,
     in_wire_words,
+    int64_or_none,
     json_body,
     missing,
     query_int,
@@ -182,9 +183,10 @@ def _expired(request: Request, ctx: OkxContext) -> Rejected | None:
     raw = (request.headers.get("expTime") or "").strip()
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()):
+    deadline = int64_or_none(raw)
+    if deadline is None:
         return Rejected.of(Reason.PARAM_ERROR, field="expTime")
-    return Rejected(Reason.REQUEST_EXPIRED) if ctx.clock.now_ms() > int(raw) else None
+    return Rejected(Reason.REQUEST_EXPIRED) if ctx.clock.now_ms() > deadline else None
 
 
 def _micros(ctx: OkxContext) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -22,9 +21,11 @@ from sandex.services.accounts_views import SubAccountView
 from sandex.services.auth import Principal
 from sandex.services.keys_subaccounts import SubAccountKeysService
 from sandex.services.keys_views import KeyInfo
+from sandex.transport.okx import exact_json
 from sandex.transport.okx.auth import ReadAuth, TradeAuthIpBound
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.envelope import OkxRejection, fail, ok
+from sandex.transport.okx.params import query_int, query_limit
 
 router = APIRouter(prefix="/api/v5/users/subaccount", tags=["sub-accounts"])
 
@@ -122,8 +123,9 @@ async def list_subaccounts(
     limit: OptionalQuery = None,
 ) -> Response:
     accounts = _accounts(ctx, principal)
-    enabled, after_ms, before_ms = _flag(enable, "enable"), _int(after, "after"), _int(before, "before")
-    size = _limit(limit)
+    enabled = _flag(enable, "enable")
+    after_ms, before_ms = query_int(after, "after"), query_int(before, "before")
+    size = query_limit(limit, LIST_LIMIT, LIST_LIMIT)
     found = await run_in_threadpool(
         lambda: accounts.list_subaccounts(
             principal.user_id,
@@ -191,8 +193,8 @@ async def _body(request: Request) -> Mapping[str, Any]:
     if not raw.strip():
         raise OkxRejection(Rejected.of(Reason.BODY_EMPTY))
     try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        body = exact_json.loads(raw)
+    except exact_json.JsonSyntaxError:
         raise OkxRejection(Rejected.of(Reason.JSON_SYNTAX)) from None
     if not isinstance(body, dict):
         raise OkxRejection(Rejected.of(Reason.JSON_SYNTAX))
@@ -226,20 +228,3 @@ def _flag(value: str | None, name: str) -> bool | None:
     if value not in ("true", "false"):
         raise OkxRejection(Rejected.of(Reason.PARAM_ERROR, field=name))
     return value == "true"
-
-
-def _int(value: str | None, name: str) -> int | None:
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit()):
-        raise OkxRejection(Rejected.of(Reason.PARAM_ERROR, field=name))
-    return int(value)
-
-
-def _limit(value: str | None) -> int:
-    parsed = _int(value, "limit")
-    if parsed is None:
-        return LIST_LIMIT
-    if not 1 <= parsed <= LIST_LIMIT:
-        raise OkxRejection(Rejected.of(Reason.PARAM_ERROR, field="limit"))
-    return parsed

@@ -24,6 +24,7 @@ from sandex.services.trading_views import MAX_BATCH
 from sandex.transport.okx.errors import wire_error
 from sandex.transport.okx.limits import RateLimits, route_for_ws_op
 from sandex.transport.okx.orders_wire import echo_of, inst_id_of, parsed
+from sandex.transport.okx.params import int64_or_none
 from sandex.transport.okx.rest.trade import AMEND, CANCEL, PLACE, Command, trader_of
 from sandex.transport.okx.trade_wire import batch_envelope
 from sandex.transport.okx.ws.protocol import WsCode, WsError, WsRequest, op_error, op_reply
@@ -68,10 +69,8 @@ class TradingOps:
         code = item.get("instIdCode")
         if item.get("instId") or code is None or code == "" or isinstance(code, bool):
             return item
-        try:
-            inst_id = self._by_code.get(int(code))
-        except (TypeError, ValueError):
-            inst_id = None
+        number = int64_or_none(str(code)) if isinstance(code, str | int) else None
+        inst_id = None if number is None else self._by_code.get(number)
         return {**item, "instId": inst_id or f"?{code}"}  # an unknown code: 51001, as an unknown instId
 
     async def _charge(
@@ -111,10 +110,10 @@ class TradingOps:
         raw = body.get("expTime")
         if raw is None or raw == "":
             return None
-        text = str(raw).strip()
-        if isinstance(raw, bool) or not (text.isascii() and text.isdigit()):
+        deadline = None if isinstance(raw, bool) else int64_or_none(str(raw).strip())
+        if deadline is None:
             return Rejected.of(Reason.PARAM_ERROR, field="expTime")
-        return Rejected(Reason.REQUEST_EXPIRED) if self._clock.now_ms() > int(text) else None
+        return Rejected(Reason.REQUEST_EXPIRED) if self._clock.now_ms() > deadline else None
 
     def _micros(self) -> int:
         return self._clock.now_ms() * 1000

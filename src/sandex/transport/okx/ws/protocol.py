@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from sandex.domain.errors import Reason, Rejected
+from sandex.transport.okx import exact_json
 from sandex.transport.okx.errors import wire_error
 
 PING = "ping"
@@ -193,8 +194,8 @@ def parse_request(text: str) -> WsRequest | WsError:
     if len(text) > MAX_FRAME:
         return invalid
     try:
-        body = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        body = exact_json.loads(text)
+    except exact_json.JsonSyntaxError:
         return invalid
     if not isinstance(body, dict):
         return invalid
@@ -221,7 +222,7 @@ def _request_id(value: Any) -> tuple[bool, str | None]:
 
 # --- events and replies --------------------------------------------------------------------------
 def dumps(payload: Mapping[str, Any]) -> str:
-    return orjson.dumps(payload).decode()
+    return orjson.dumps(payload, default=exact_json.default).decode()
 
 
 def error_event(error: WsError, conn_id: str, request_id: str | None = None) -> str:

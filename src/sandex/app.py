@@ -20,7 +20,7 @@ from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
 from sandex.domain.instruments import Catalogue
 from sandex.runtime.admin_token import load_admin_token
 from sandex.runtime.clock import SystemClock
-from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom, load_master_keys
+from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, BoundedHasher, OsRandom, load_master_keys
 from sandex.runtime.faults import FaultRegistry
 from sandex.runtime.funding_clock import FundingClock
 from sandex.runtime.hub import Hub
@@ -86,7 +86,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     catalogue: Catalogue
     cipher: AesGcmCipher
-    hasher: Argon2Hasher
+    hasher: BoundedHasher
     random: OsRandom
     mailer: Mailer
     accounts: AccountsService
@@ -174,7 +174,7 @@ class KeyServices:
 def _key_services(
     sessions: sessionmaker[Session],
     keyring: ReloadingCipher,
-    hasher: Argon2Hasher,
+    hasher: BoundedHasher,
     random: OsRandom,
     clock: SystemClock,
     accounts: AccountsService,
@@ -207,7 +207,8 @@ def open_runtime(
     cipher = load_master_keys(settings.data_dir, settings.master_key)
     # Secrets are read through a keyring that follows `sandex keys rotate-master` run by another process.
     keyring = ReloadingCipher(cipher, None if settings.master_key else settings.data_dir)
-    hasher, random, outbox = Argon2Hasher(fast=fast_hashing), OsRandom(), SqlMailOutbox(sessions)
+    hasher = BoundedHasher(Argon2Hasher(fast=fast_hashing))  # one per process: bounds argon2's memory
+    random, outbox = OsRandom(), SqlMailOutbox(sessions)
     mailer = build_mailer(settings.smtp_url, outbox, clock)
     accounts = AccountsService(
         unit_of_work_factory(sessions),

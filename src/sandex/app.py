@@ -59,6 +59,7 @@ from sandex.storage.repositories.funding_addresses import SqlAddressBook
 from sandex.storage.repositories.market import SqlMarketStore
 from sandex.storage.repositories.trading import SqlTradingStore
 from sandex.storage.uow import unit_of_work_factory
+from sandex.transport.body_limit import BodyLimit
 from sandex.transport.console import ConsoleContext, install_console
 from sandex.transport.control import ControlContext, install_control
 from sandex.transport.okx.context import OkxContext
@@ -308,10 +309,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     for private in (account.router, asset.router, users.router, trade.router):
         app.include_router(private)
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
-    trade.install_write_routes(app, faults)  # the order writes: a fast lane past FastAPI's stack
+    # the order writes: a fast lane past FastAPI's stack, bodies bounded as on the normal way
+    trade.install_write_routes(app, lambda lane: BodyLimit(faults(lane)))
     ws = install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
+    app.add_middleware(BodyLimit)  # outermost of ours: no body is read past its limit, auth or not
     app.state.control = ControlContext(_control(rt, rate_limits, key_cache), rt.admin_token)
     install_control(app, app.state.control)
     return app

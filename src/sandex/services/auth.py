@@ -4,8 +4,8 @@ The checks and their order are the domain's (`sandex.domain.keys.policy.authenti
 service supplies the key lookup, the passphrase check and the bookkeeping around them:
 
 * Cache: api_key -> the key's policy view (secret decrypted once) and its `Principal`. A miss goes
-  to the database, so a key created by another process authenticates at once. There is no
-  negative cache for the same reason.
+  to the database, so a key created by another process authenticates at once. For the same
+  reason unknown keys are not cached.
 * Passphrase: `PassphraseGuard` (services/passphrases.py) runs argon2 once per key and process,
   remembers wrong guesses, and limits argon2 runs per key (50011 beyond). The policy checks the
   signature first, so a caller without the key's secret never gets this far.

@@ -1,6 +1,7 @@
 """Memory and latency of a real `sandex serve` under two resource attacks (run by hand).
 
-    python bench/bench_resources.py [--body-mb 500] [--threads 32] [--seconds 10] [--src DIR]
+    python bench/bench_resources.py [--body-mb 500] [--threads 32] [--seconds 10] [--slow 2000]
+                                    [--only 1,2a,2b,2c,3] [--src DIR]
 
 Each scenario starts a fresh `sandex serve` process (SQLite in a temp dir, market off, rate limits
 off, argon2 at its real cost) and reads its resident memory from /proc (Linux): `VmRSS` once it is
@@ -16,6 +17,12 @@ warm, `VmHWM` (the peak) after the attack.
    For reference, the same threads flooding GET /api/v5/public/time: what any cheap request flood
    costs the trader on this machine (the client and the server share its cores).
 
+3. Slowloris: `--slow` connections each send an unfinished request head and keep quiet; then one
+   normal request is timed, and the bench waits (up to 60 s) for the server to close the slow ones.
+
+Every server starts with a soft open-files limit of 1,024 (a common default; sandex now raises it to
+the hard limit itself).
+
 `--src DIR` runs the server from another source tree (e.g. a `git worktree` of an older commit: its
 `src`), to compare before and after on the same machine. The client stays this tree's code.
 """
@@ -27,6 +34,8 @@ import asyncio
 import http.client
 import json
 import os
+import resource
+import selectors
 import socket
 import statistics
 import subprocess
@@ -108,7 +117,7 @@ def start_server(data_dir: Path, src: Path | None) -> Server:
         env["PYTHONPATH"] = str(src)
     command = [sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
                "--market", "off", "--rate-limits", "off", "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(command, env=env)
+    proc = subprocess.Popen(command, env=env, preexec_fn=_default_open_files_limit)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -121,6 +130,11 @@ def start_server(data_dir: Path, src: Path | None) -> Server:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("server did not start")
+
+
+def _default_open_files_limit() -> None:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -254,6 +268,55 @@ def passphrase_flood(
     print(f"  server RSS: {warm:.0f} MiB warm -> peak {server.memory_mib('VmHWM'):.0f} MiB")
 
 
+# --- scenario 3: slow request heads --------------------------------------------------------------
+def slowloris(server: Server, connections: int) -> None:
+    head = b"GET /api/v5/public/time HTTP/1.1\r\nHost: 127.0.0.1\r\n"  # no blank line: never ends
+    slow = []
+    for _ in range(connections):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        sock.sendall(head)
+        slow.append(sock)
+    opened = time.monotonic()
+    started = time.perf_counter()
+    try:
+        status, body = get_with_timeout(server, "/api/v5/public/time", 10.0)
+        normal = f"HTTP {status} {body[:40]!r}"
+    except OSError as exc:
+        normal = f"failed: {exc!r}"
+    print(f"  with {connections} slow connections open, a normal request: {normal} "
+          f"after {(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+    still_open = set(slow)
+    with selectors.DefaultSelector() as selector:  # epoll: select() stops at descriptor 1,023
+        for sock in slow:
+            selector.register(sock, selectors.EVENT_READ)
+        while still_open and time.monotonic() - opened < 60:
+            for ready, _ in selector.select(timeout=1.0):
+                sock = ready.fileobj
+                assert isinstance(sock, socket.socket)
+                try:
+                    closed = sock.recv(1) == b""
+                except OSError:
+                    closed = True
+                if closed:
+                    selector.unregister(sock)
+                    still_open.discard(sock)
+    waited = time.monotonic() - opened
+    print(f"  slow connections closed by the server: {connections - len(still_open)} of {connections} "
+          f"within {waited:.1f} s; still open: {len(still_open)}")  # fmt: skip
+    for sock in slow:
+        sock.close()
+
+
+def get_with_timeout(server: Server, target: str, timeout: float) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        conn.request("GET", target)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -261,6 +324,8 @@ def main() -> None:
     parser.add_argument("--body-mb", type=int, default=500)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--slow", type=int, default=2000, help="slow connections in scenario 3")
+    parser.add_argument("--only", default="", help="scenarios to run, e.g. 1,3 (default: all)")
     parser.add_argument("--src", type=Path, default=None, help="run the server from this source tree")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sandex-bench-res-") as tmp:
@@ -276,8 +341,13 @@ def main() -> None:
              lambda s: passphrase_flood(s, victim, trader, args.threads, args.seconds, with_secret=True)),
             (f"2c. reference: {args.threads} threads of GET /api/v5/public/time",
              lambda s: passphrase_flood(s, None, trader, args.threads, args.seconds, with_secret=False)),
+            (f"3. {args.slow} connections sending an unfinished request head",
+             lambda s: slowloris(s, args.slow)),
         ]  # fmt: skip
+        wanted = {part.strip() for part in args.only.split(",") if part.strip()}
         for title, run in scenarios:
+            if wanted and title.split(".")[0] not in wanted:
+                continue
             print(title)
             server = start_server(data_dir, args.src)
             try:

@@ -78,7 +78,7 @@ def serve(
         float | None,
         typer.Option(
             "--header-timeout",
-            help="Seconds a connection has to send a complete request head (slow ones are closed).",
+            help="Seconds a client has to send a whole request, head and body (slow ones are cut off).",
             show_default="10",
         ),
     ] = None,

@@ -1,13 +1,13 @@
 """The uvicorn server sandex runs in, built in one place for `sandex serve` and the test server.
 
-* Request-head timeout: uvicorn closes a keep-alive connection that stays silent, but not one that
-  sends its request head slowly (slowloris: 2,000 such connections held a server's descriptors for
-  ever). `HeadTimeoutProtocol` closes a connection whose request head is not complete within
-  `Settings.header_timeout` seconds of the connection opening or of its previous response.
-  Once the head is in, the timer stops (slow handlers and bodies are not its business); a WebSocket
-  upgrade leaves it behind.
+* Read timeout: uvicorn closes a keep-alive connection that stays silent, but not one that sends
+  its request slowly (slowloris: 2,000 connections sending their heads byte by byte held a server's
+  descriptors for ever; a body can trickle just the same). `ReadTimeoutProtocol` closes a
+  connection whose request (head and body) is not complete within `Settings.header_timeout`
+  seconds of the connection opening or of its previous response. Once the request is in, the timer
+  stops (a slow handler is not its business); a WebSocket upgrade leaves it behind.
 * Keep-alive: idle connections close after `KEEP_ALIVE_S` (uvicorn's default, stated here so it
-  stays below the head timeout).
+  stays below the read timeout).
 * Open files: the soft RLIMIT_NOFILE is raised to the hard limit, so connections, not a low
   default of 1,024, are what runs out first.
 * No proxy-header rewriting by uvicorn: the client address is sandex's call (`--trusted-proxy`,
@@ -36,14 +36,13 @@ KEEP_ALIVE_S = 5
 log = logging.getLogger("sandex.server")
 
 
-class HeadTimeoutProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol, closing connections whose request head is late."""
+class ReadTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol, closing connections whose request is late in arriving."""
 
-    def __init__(self, *args: Any, head_timeout_s: float, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, read_timeout_s: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._head_timeout_s = head_timeout_s
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._cycle_at_arming: object = None
+        self._read_timeout_s = read_timeout_s
+        self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -51,14 +50,19 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        # A new request head was parsed (a new cycle), or the connection became a WebSocket.
-        if self.cycle is not self._cycle_at_arming or self.transport.get_protocol() is not self:
+        if self.transport.get_protocol() is not self:  # upgraded to a WebSocket
             self._disarm()
+
+    def on_message_complete(self) -> None:  # the parser has a whole request, head and body
+        super().on_message_complete()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm()  # what follows is the app's time
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
-            self._arm()  # the next request's head has its own deadline (pipelined ones are in)
+        cycle = self.cycle  # the next (pipelined) request, if one was read already
+        if not self.transport.is_closing() and (cycle is None or cycle.response_complete or cycle.more_body):
+            self._arm()  # the next request has its own deadline
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -66,16 +70,15 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
 
     def _arm(self) -> None:
         self._disarm()
-        self._cycle_at_arming = self.cycle
-        self._head_timer = self.loop.call_later(self._head_timeout_s, self._head_too_late)
+        self._deadline = self.loop.call_later(self._read_timeout_s, self._too_late)
 
     def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
-    def _head_too_late(self) -> None:
-        self._head_timer = None
+    def _too_late(self) -> None:
+        self._deadline = None
         if self.transport.get_protocol() is self and not self.transport.is_closing():
             self.transport.close()
 
@@ -94,7 +97,7 @@ def server_config(
 ) -> uvicorn.Config:
     """The uvicorn configuration every sandex server uses (and the process's descriptor limit)."""
     raise_open_files_limit()
-    protocol = partial(HeadTimeoutProtocol, head_timeout_s=settings.header_timeout)
+    protocol = partial(ReadTimeoutProtocol, read_timeout_s=settings.header_timeout)
     return uvicorn.Config(
         app, host=host, port=port, log_level=log_level, access_log=access_log, lifespan=lifespan,
         ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, proxy_headers=False,

@@ -7,6 +7,9 @@ authentication refused it. The limit applies before the app (and so before authe
 * any other body (chunked, or declared within the limit) is read here, counting bytes, and refused
   as soon as the count passes the limit; the app then gets the body from memory, as one message.
 
+A body that trickles in is the server's business: the connection's request deadline
+(`runtime/http_server.py`) covers head and body.
+
 A refusal closes the connection (`Connection: close`), so the rest of an oversized body is never
 read. OKX paths answer OKX-style (`{"code":"70413",…}`, HTTP 413: OKX publishes no code for this),
 the control API its own error JSON, the console plain text. WebSocket upgrades carry no body and

@@ -1,4 +1,4 @@
-"""The one uvicorn configuration: head timeout protocol, keep-alive, descriptor limit, settings."""
+"""The one uvicorn configuration: read timeout protocol, keep-alive, descriptor limit, settings."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from uvicorn.server import ServerState
 from sandex.config import Settings
 from sandex.runtime.http_server import (
     KEEP_ALIVE_S,
-    HeadTimeoutProtocol,
+    ReadTimeoutProtocol,
     raise_open_files_limit,
     server_config,
 )
@@ -39,7 +39,7 @@ def test_the_soft_open_files_limit_is_raised_to_the_hard_one(lowered_soft_limit:
     assert resource.getrlimit(resource.RLIMIT_NOFILE) == (lowered_soft_limit, lowered_soft_limit)
 
 
-def test_every_server_gets_the_head_timeout_protocol_and_a_short_keep_alive(
+def test_every_server_gets_the_read_timeout_protocol_and_a_short_keep_alive(
     tmp_path: Path, lowered_soft_limit: int
 ) -> None:
     settings = Settings(data_dir=tmp_path, header_timeout=7.5)
@@ -51,14 +51,14 @@ def test_every_server_gets_the_head_timeout_protocol_and_a_short_keep_alive(
         protocol = make(config=config, server_state=ServerState(), app_state={}, _loop=loop)  # type: ignore[call-arg]
     finally:
         loop.close()
-    assert isinstance(protocol, HeadTimeoutProtocol)
-    assert protocol._head_timeout_s == 7.5
+    assert isinstance(protocol, ReadTimeoutProtocol)
+    assert protocol._read_timeout_s == 7.5
     assert config.timeout_keep_alive == KEEP_ALIVE_S < settings.header_timeout
     assert config.proxy_headers is False
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == lowered_soft_limit
 
 
-def test_the_head_timeout_is_a_setting_and_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_read_timeout_is_a_setting_and_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().header_timeout == 10.0
     monkeypatch.setenv("SANDEX_HEADER_TIMEOUT", "3")
     assert Settings().header_timeout == 3.0

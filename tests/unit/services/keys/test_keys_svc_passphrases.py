@@ -4,6 +4,8 @@ per-key budget, one run per key at a time."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from keys_kit import Kit
@@ -11,14 +13,19 @@ from keys_kit import Kit
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import OsRandom
 from sandex.services.auth import AuthService, Principal
-from sandex.services.passphrases import PassphraseGuard
+from sandex.services.passphrases import QUEUED_PER_KEY, PassphraseGuard
+
+WAIT_S = 30.0  # generous: CI is a loaded box
 
 
 class CountingPlainHasher:
     """Stands in for argon2: verifiers are "plain:<passphrase>"; counts (and may hold) each run."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, held: bool = False) -> None:
         self.runs = 0
+        self.release = threading.Event()
+        if not held:
+            self.release.set()
         self._lock = threading.Lock()
 
     def hash(self, secret: str) -> str:
@@ -27,6 +34,7 @@ class CountingPlainHasher:
     def verify(self, hashed: str, secret: str) -> bool:
         with self._lock:
             self.runs += 1
+        self.release.wait(WAIT_S)
         return hashed == "plain:" + secret
 
 
@@ -71,7 +79,7 @@ def test_concurrent_wrong_guesses_of_one_passphrase_run_argon2_once(kit: Kit) ->
     created = kit.key(kit.user().id)
     before = kit.hasher.verifications
     wrong = kit.signed(created, passphrase="Wrong#Pass1")
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(QUEUED_PER_KEY) as pool:
         outcomes = list(pool.map(lambda _: kit.auth.authenticate(wrong), range(32)))
     assert {_reason(outcome) for outcome in outcomes} == {Reason.PASSPHRASE_INCORRECT}
     assert kit.hasher.verifications == before + 1
@@ -80,7 +88,7 @@ def test_concurrent_wrong_guesses_of_one_passphrase_run_argon2_once(kit: Kit) ->
 def test_a_burst_of_correct_logins_on_a_fresh_key_costs_one_argon2_run(kit: Kit) -> None:
     created = kit.key(kit.user().id)
     before = kit.hasher.verifications
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(QUEUED_PER_KEY) as pool:
         outcomes = list(pool.map(lambda _: kit.auth.authenticate(kit.signed(created)), range(32)))
     assert all(isinstance(outcome, Principal) for outcome in outcomes)
     assert kit.hasher.verifications == before + 1
@@ -146,3 +154,23 @@ def test_the_wrong_guess_memo_is_bounded_and_forgets_the_oldest() -> None:
     assert guard.check("plain:a", "z") is False  # remembered
     assert guard.check("plain:a", "x") is False  # forgotten: hashed again
     assert hasher.runs == 4
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.001)
+
+
+def test_checks_queued_for_one_key_are_bounded_and_the_rest_refused_at_once() -> None:
+    hasher, clock = CountingPlainHasher(held=True), FakeMonotonic()
+    guard = _guard(hasher, clock, queued_per_key=3)
+    with ThreadPoolExecutor(3) as pool:
+        queued = [pool.submit(guard.check, "plain:a", "x") for _ in range(3)]
+        wait_until(lambda: guard.queued("plain:a") == 3)
+        assert guard.check("plain:a", "y") == Rejected.of(Reason.RATE_LIMITED)  # no wait, no run
+        hasher.release.set()
+        assert [future.result(WAIT_S) for future in queued] == [False] * 3
+    assert guard.queued("plain:a") == 0
+    assert guard.check("plain:a", "a") is True

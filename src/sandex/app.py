@@ -20,7 +20,7 @@ from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
 from sandex.domain.instruments import Catalogue
 from sandex.runtime.admin_token import load_admin_token
 from sandex.runtime.clock import SystemClock
-from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom, load_master_keys
+from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, BoundedHasher, OsRandom, load_master_keys
 from sandex.runtime.faults import FaultRegistry
 from sandex.runtime.funding_clock import FundingClock
 from sandex.runtime.hub import Hub
@@ -59,6 +59,7 @@ from sandex.storage.repositories.funding_addresses import SqlAddressBook
 from sandex.storage.repositories.market import SqlMarketStore
 from sandex.storage.repositories.trading import SqlTradingStore
 from sandex.storage.uow import unit_of_work_factory
+from sandex.transport.body_limit import BodyLimit
 from sandex.transport.console import ConsoleContext, install_console
 from sandex.transport.control import ControlContext, install_control
 from sandex.transport.okx.context import OkxContext
@@ -86,7 +87,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     catalogue: Catalogue
     cipher: AesGcmCipher
-    hasher: Argon2Hasher
+    hasher: BoundedHasher
     random: OsRandom
     mailer: Mailer
     accounts: AccountsService
@@ -174,7 +175,7 @@ class KeyServices:
 def _key_services(
     sessions: sessionmaker[Session],
     keyring: ReloadingCipher,
-    hasher: Argon2Hasher,
+    hasher: BoundedHasher,
     random: OsRandom,
     clock: SystemClock,
     accounts: AccountsService,
@@ -207,7 +208,8 @@ def open_runtime(
     cipher = load_master_keys(settings.data_dir, settings.master_key)
     # Secrets are read through a keyring that follows `sandex keys rotate-master` run by another process.
     keyring = ReloadingCipher(cipher, None if settings.master_key else settings.data_dir)
-    hasher, random, outbox = Argon2Hasher(fast=fast_hashing), OsRandom(), SqlMailOutbox(sessions)
+    hasher = BoundedHasher(Argon2Hasher(fast=fast_hashing))  # one per process: bounds argon2's memory
+    random, outbox = OsRandom(), SqlMailOutbox(sessions)
     mailer = build_mailer(settings.smtp_url, outbox, clock)
     accounts = AccountsService(
         unit_of_work_factory(sessions),
@@ -307,10 +309,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     for private in (account.router, asset.router, users.router, trade.router):
         app.include_router(private)
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
-    trade.install_write_routes(app, faults)  # the order writes: a fast lane past FastAPI's stack
+    # the order writes: a fast lane past FastAPI's stack, bodies bounded as on the normal way
+    trade.install_write_routes(app, lambda lane: BodyLimit(faults(lane)))
     ws = install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
+    app.add_middleware(BodyLimit)  # outermost of ours: no body is read past its limit, auth or not
     app.state.control = ControlContext(_control(rt, rate_limits, key_cache), rt.admin_token)
     install_control(app, app.state.control)
     return app

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     volatility: float = Field(default=0.5, ge=0, le=10, description="annualised volatility of the prices")
     backfill_hours: int = Field(default=0, ge=0, le=2160, description="hours of synthetic candles on start")
     tls: bool = Field(default=False, description="serve https:// and wss:// with the data dir's local CA")
+    header_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="seconds a client has to send a whole request (head and body)"
+    )
 
     @field_validator("rate_limits")
     @classmethod

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -73,11 +74,20 @@ def serve(
             help="Log one line per HTTP request (uvicorn's access log; costs throughput).",
         ),
     ] = False,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--header-timeout",
+            help="Seconds a client has to send a whole request, head and body (slow ones are cut off).",
+            show_default="10",
+        ),
+    ] = None,
 ) -> None:
     """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5."""
     import uvicorn
 
     from sandex.app import create_app
+    from sandex.runtime.http_server import server_config
 
     settings = settings_from(
         host=host,
@@ -95,22 +105,22 @@ def serve(
         volatility=volatility,
         backfill_hours=backfill_hours,
         tls=tls,
+        header_timeout=header_timeout,
     )
     try:
         application = create_app(settings)
         cert, key = _tls_files(settings)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
-    uvicorn.run(
-        application, host=settings.host, port=settings.port, log_level=settings.log_level,
-        ssl_certfile=cert, ssl_keyfile=key, access_log=access_log, **SERVER_OPTIONS,
+    config = server_config(
+        application, settings, host=settings.host, port=settings.port, log_level=settings.log_level,
+        ssl_certfile=cert, ssl_keyfile=key, access_log=access_log,
     )  # fmt: skip
-
-
-# No proxy-header rewriting by uvicorn: the client address is sandex's call (`--trusted-proxy`,
-# `transport/okx/client_ip.py`), and uvicorn would believe X-Forwarded-For from 127.0.0.1 by default.
-# loop/http stay "auto": uvloop and httptools (uvicorn[standard]) wherever they are installed.
-SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False}
+    server = uvicorn.Server(config)
+    with suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        fail_with("cannot start: see the log above")
 
 
 def _tls_files(settings: Settings) -> tuple[str | None, str | None]:

@@ -19,6 +19,7 @@ class Reason(StrEnum):
     PARAMS_CONFLICT = "params_conflict"  # params: field, other
     PARAM_COUNT_EXCEEDED = "param_count_exceeded"  # params: field, limit
     BODY_EMPTY = "body_empty"
+    BODY_TOO_LARGE = "body_too_large"  # params: field ("body"), limit (bytes)
     JSON_SYNTAX = "json_syntax"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_FOUND = "not_found"

@@ -8,14 +8,18 @@ import hmac
 import json
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from sandex.services.ports import SlowHasher
+
 MASTER_KEY_FILE = "master-keys.json"
 _NONCE = 12
+MAX_CONCURRENT_HASHES = 2  # argon2 runs at once per process: 64 MiB each with the default cost
 
 
 class MasterKeyError(ValueError):
@@ -124,6 +128,25 @@ class Argon2Hasher:
             return self._hasher.verify(hashed, secret)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+
+class BoundedHasher:
+    """A slow hasher that runs at most `max_concurrent` hashes at once; further callers wait.
+
+    Shared by everything in a process that hashes (passwords, passphrases, recovery codes), it
+    bounds argon2's memory however many requests arrive together."""
+
+    def __init__(self, inner: SlowHasher, max_concurrent: int = MAX_CONCURRENT_HASHES) -> None:
+        self._inner = inner
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    def hash(self, secret: str) -> str:
+        with self._slots:
+            return self._inner.hash(secret)
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        with self._slots:
+            return self._inner.verify(hashed, secret)
 
 
 class OsRandom:

@@ -4,12 +4,11 @@ The checks and their order are the domain's (`sandex.domain.keys.policy.authenti
 service supplies the key lookup, the passphrase check and the bookkeeping around them:
 
 * Cache: api_key -> the key's policy view (secret decrypted once) and its `Principal`. A miss goes
-  to the database, so a key created by another process authenticates at once. There is no
-  negative cache for the same reason.
-* Passphrase: argon2 runs once per key and process. After a successful check the cache keeps
-  HMAC(process-random pepper, passphrase) beside the argon2 hash and compares against it in
-  constant time. It is keyed by the argon2 hash (a passphrase never changes), so it survives cache
-  drops, and a wrong passphrase on a known key is refused without running argon2 again.
+  to the database, so a key created by another process authenticates at once. For the same
+  reason unknown keys are not cached.
+* Passphrase: `PassphraseGuard` (services/passphrases.py) runs argon2 once per key and process,
+  remembers wrong guesses, and limits argon2 runs per key (50011 beyond). The policy checks the
+  signature first, so a caller without the key's secret never gets this far.
 * Invalidation: in-process changes arrive as `KeyChanged` events (the entry goes at once); other
   processes' changes are seen by polling the "keys" and "users" change counters (the whole cache
   goes). A background task polls every 250 ms; should it not run, requests poll inline once a
@@ -25,8 +24,6 @@ bot to stop rather than to fix its key; KEY_FROZEN/50100 stays for a key frozen 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -49,6 +46,7 @@ from sandex.services.keys_ports import (
     KeyRecord,
     KeysUnitOfWork,
 )
+from sandex.services.passphrases import PassphraseGuard
 from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
 
 log = logging.getLogger("sandex.auth")
@@ -98,15 +96,14 @@ class AuthService:
         hasher: SlowHasher,
         random: RandomSource,
         clock: Clock,
+        passphrases: PassphraseGuard | None = None,
     ) -> None:
         self._uow = uow
         self._owners = owners
         self._cipher = cipher
-        self._hasher = hasher
         self._clock = clock
-        self._pepper = random.token_bytes(32)
+        self._passphrases = passphrases or PassphraseGuard(hasher, random.token_bytes(32))
         self._entries: dict[str, _Entry] = {}
-        self._verified: dict[str, bytes] = {}  # argon2 hash -> HMAC(pepper, passphrase)
         self._generation = 0
         self._versions: tuple[int, int] | None = None
         self._last_poll_ms = 0
@@ -118,7 +115,8 @@ class AuthService:
         if now - self._last_poll_ms > INLINE_POLL_MS:
             self.poll_changes()
         found: list[_Entry] = []
-        result = policy.authenticate(request, now, partial(self._lookup, found, now), self._check_passphrase)
+        lookup = partial(self._lookup, found, now)
+        result = policy.authenticate(request, now, lookup, self._passphrases.check)
         if isinstance(result, Rejected):
             if found:  # the key exists: its owner sees the failure in the key's audit trail
                 self.usage.note_failure(found[0].view.api_key, now, request.client_ip, result.reason.value)
@@ -140,7 +138,7 @@ class AuthService:
         """True when authenticating this key needs neither the database nor argon2 (so the caller
         may run it on the event loop); otherwise run `authenticate` in a worker thread."""
         entry = self._entries.get(api_key or "")
-        return entry is not None and entry.view.passphrase_verifier in self._verified
+        return entry is not None and self._passphrases.knows(entry.view.passphrase_verifier)
 
     def _lookup(self, found: list[_Entry], now: int, api_key: str) -> ApiKeyPolicyView | None:
         entry = self._entries.get(api_key)
@@ -152,16 +150,6 @@ class AuthService:
             return None
         found.append(entry)
         return entry.view
-
-    def _check_passphrase(self, verifier: str, candidate: str) -> bool:
-        mac = hmac.new(self._pepper, candidate.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
-        known = self._verified.get(verifier)
-        if known is not None:
-            return hmac.compare_digest(known, mac)
-        if self._hasher.verify(verifier, candidate):
-            self._verified[verifier] = mac
-            return True
-        return False
 
     # --- the cache ------------------------------------------------------------------------------
     def _load(self, api_key: str, now: int) -> _Entry | None:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from sandex.app import Runtime, create_app, open_runtime
 from sandex.config import Settings
+from sandex.runtime.http_server import server_config
 
 START_TIMEOUT_S = 20.0
 
@@ -40,7 +41,8 @@ def serve_in_thread(
     `fast_hashing` lowers the argon2 cost, as test suites want."""
     rt = runtime or open_runtime(settings, fast_hashing=fast_hashing)
     app = create_app(settings, rt)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    config = server_config(app, settings, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="sandex-test-server", daemon=True)
     thread.start()
     try:

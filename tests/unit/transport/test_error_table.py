@@ -9,6 +9,7 @@ import pytest
 from sandex.domain.errors import Reason, Rejected
 from sandex.transport.okx.envelope import body_for
 from sandex.transport.okx.errors import ERRORS
+from sandex.transport.okx.ws.protocol import login_error
 
 
 def test_every_reason_is_mapped() -> None:
@@ -42,3 +43,16 @@ def test_parameter_errors_name_the_field() -> None:
 def test_rate_limit_body_is_exactly_what_okx_sends() -> None:
     status, body = body_for(Rejected.of(Reason.RATE_LIMITED))
     assert (status, body) == (429, {"msg": "Too Many Requests", "code": "50011"})
+
+
+def test_too_many_argon2_runs_for_a_key_is_60014_on_a_websocket_login() -> None:
+    error = login_error(Rejected.of(Reason.RATE_LIMITED))
+    assert (error.code, error.message) == ("60014", "Requests too frequent.")
+
+
+def test_an_oversized_body_names_the_body_and_the_limit() -> None:
+    status, body = body_for(Rejected.of(Reason.BODY_TOO_LARGE, field="body", limit="65536"))
+    assert (status, body) == (
+        413,
+        {"code": "70413", "msg": "Request body too large: at most 65536 bytes.", "data": []},
+    )

@@ -7,10 +7,13 @@ Order (reference §1.5; only the first three steps were observed on OKX, the res
   3. key: malformed -> KEY_INVALID (50111) without a lookup; unknown -> KEY_NOT_FOUND (50119)
   4. KEY_CHECKS below: state (frozen 50100; pending/revoked/expired/deleted 50111), expiry incl. the
      14-day inactivity rule (50111), owner blocked, environment (50101), IP allow-list (50110),
-     passphrase (50105), signature (50113), permission (50120), IP binding if the endpoint needs
+     signature (50113), passphrase (50105), permission (50120), IP binding if the endpoint needs
      one (50035).
-Cheap, secret-free checks come first; the passphrase (argon2, cached by the service) and the
-HMAC come last, so a request with a bad timestamp or key costs nothing.
+Cheap, secret-free checks come first. The signature (one HMAC) comes before the passphrase
+(argon2, cached by the service): a caller without the key's secret always gets 50113 and never
+reaches argon2, so it can neither burn the server's memory on hashing nor learn from 50105 vs 50113
+whether a passphrase guess was right. The passphrase check may also answer 50011 when the service
+refuses to run argon2 again for this key so soon (`PassphraseCheck` returns that refusal).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission
 from sandex.domain.keys.timestamps import parse_rest_timestamp, parse_ws_timestamp, within_window
 
 KeyLookup = Callable[[str], ApiKeyPolicyView | None]
-PassphraseCheck = Callable[[str, str], bool]  # (verifier stored in the view, passphrase received)
+# (verifier stored in the view, passphrase received) -> matches, or a refusal to check it now
+PassphraseCheck = Callable[[str, str], bool | Rejected]
 
 
 class TimestampFormat(Enum):
@@ -157,7 +161,10 @@ def check_ip(attempt: Attempt) -> Rejected | None:
 
 
 def check_passphrase(attempt: Attempt) -> Rejected | None:
-    if not attempt.verify_passphrase(attempt.key.passphrase_verifier, attempt.request.passphrase or ""):
+    verdict = attempt.verify_passphrase(attempt.key.passphrase_verifier, attempt.request.passphrase or "")
+    if isinstance(verdict, Rejected):
+        return verdict
+    if not verdict:
         return Rejected.of(Reason.PASSPHRASE_INCORRECT, field="passphrase")
     return None
 
@@ -189,8 +196,8 @@ KEY_CHECKS: tuple[KeyCheck, ...] = (
     check_owner,
     check_environment,
     check_ip,
+    check_signature,  # before the passphrase: see the module docstring
     check_passphrase,
-    check_signature,
     check_permission,
     check_ip_binding,
 )

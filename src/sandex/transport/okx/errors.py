@@ -34,6 +34,8 @@ ERRORS: Mapping[Reason, WireError] = {
     R.PARAM_COUNT_EXCEEDED: WireError("50025", 200, "Parameter {field} count exceeds the limit {limit}."),
     R.BODY_EMPTY: WireError("50000", 400, "Body for POST request cannot be empty."),
     R.JSON_SYNTAX: WireError("50002", 400, "JSON syntax error"),
+    # OKX publishes no code for an oversized body: sandex's own, with HTTP's status for it
+    R.BODY_TOO_LARGE: WireError("70413", 413, "Request {field} too large: at most {limit} bytes."),
     R.METHOD_NOT_ALLOWED: WireError("50115", 405, "Invalid request method."),
     R.NOT_FOUND: WireError("404", 404, "Not Found"),
     # service state

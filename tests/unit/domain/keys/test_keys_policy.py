@@ -192,6 +192,29 @@ def test_wrong_passphrase() -> None:
     )
 
 
+def test_without_the_secret_the_passphrase_is_never_checked() -> None:
+    """No oracle: a right and a wrong passphrase get the same 50113 when the signature is wrong,
+    and the (argon2) passphrase check is not even called."""
+    asked: list[str] = []
+
+    def counting_check(verifier: str, candidate: str) -> bool:
+        asked.append(candidate)
+        return plain_passphrase_check(verifier, candidate)
+
+    for passphrase in (PASSPHRASE, "Sandex#2025"):
+        request = signed(secret="0" * 32, passphrase=passphrase)
+        assert authenticate(request, NOW_MS, lookup_of(make_key()), counting_check) == Rejected.of(
+            Reason.SIGNATURE_INVALID, field="sign"
+        )
+    assert asked == []
+
+
+def test_a_refused_passphrase_check_answers_with_its_refusal() -> None:
+    too_soon = Rejected.of(Reason.RATE_LIMITED)
+    result = authenticate(signed(), NOW_MS, lookup_of(make_key()), lambda _verifier, _candidate: too_soon)
+    assert result == too_soon
+
+
 def test_wrong_signature() -> None:
     assert auth(signed(secret="0" * 32)) == Rejected.of(Reason.SIGNATURE_INVALID, field="sign")
     assert reason_of(auth(signed(sign="not base64 at all"))) is Reason.SIGNATURE_INVALID
@@ -227,8 +250,8 @@ def test_key_checks_run_in_okx_order() -> None:
         check_owner,
         check_environment,
         check_ip,
-        check_passphrase,
         check_signature,
+        check_passphrase,
         check_permission,
         check_ip_binding,
     )
@@ -264,8 +287,8 @@ def test_everything_wrong_after_lookup_reports_in_order() -> None:
         (Reason.USER_BLOCKED, {"owner_status": UserStatus.ACTIVE}, {}),
         (Reason.ENVIRONMENT_MISMATCH, {"environment": Environment.LIVE}, {}),
         (Reason.IP_NOT_ALLOWED, {}, {"client_ip": CLIENT_IP}),
-        (Reason.PASSPHRASE_INCORRECT, {}, {"passphrase": PASSPHRASE}),
         (Reason.SIGNATURE_INVALID, {}, {"sign": signed().sign}),
+        (Reason.PASSPHRASE_INCORRECT, {}, {"passphrase": PASSPHRASE}),
         (Reason.PERMISSION_DENIED, {"perms": frozenset(Permission)}, {}),
     ]
     for expected, key_fix, request_fix in fixes:

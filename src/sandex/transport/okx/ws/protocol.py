@@ -167,6 +167,7 @@ _LOGIN_CODES: Mapping[Reason, WsCode] = {
     Reason.KEY_NOT_FOUND: WsCode.KEY_NOT_FOUND,
     Reason.SIGNATURE_INVALID: WsCode.SIGN_INVALID,
     Reason.PASSPHRASE_INCORRECT: WsCode.PASSPHRASE_WRONG,
+    Reason.RATE_LIMITED: WsCode.TOO_FREQUENT,  # the passphrase check's argon2 budget for the key is spent
 }
 
 

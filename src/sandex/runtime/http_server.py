@@ -1,0 +1,118 @@
+"""The uvicorn server sandex runs in, built in one place for `sandex serve` and the test server.
+
+* Read timeout: uvicorn closes a keep-alive connection that stays silent, but not one that sends
+  its request slowly (slowloris: 2,000 connections sending their heads byte by byte held a server's
+  descriptors for ever; a body can trickle just the same). `ReadTimeoutProtocol` closes a
+  connection whose request (head and body) is not complete within `Settings.header_timeout`
+  seconds of the connection opening or of its previous response. Once the request is in, the timer
+  stops (a slow handler is not its business); a WebSocket upgrade leaves it behind.
+* Keep-alive: idle connections close after `KEEP_ALIVE_S` (uvicorn's default, stated here so it
+  stays below the read timeout).
+* Open files: the soft RLIMIT_NOFILE is raised to the hard limit, so connections, not a low
+  default of 1,024, are what runs out first.
+* No proxy-header rewriting by uvicorn: the client address is sandex's call (`--trusted-proxy`,
+  `transport/okx/client_ip.py`); uvicorn would believe X-Forwarded-For from 127.0.0.1 by default.
+
+loop stays "auto" (uvloop wherever installed); the HTTP/1.1 parser is httptools, which
+`uvicorn[standard]` always installs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from functools import partial
+from typing import Any, Literal, cast
+
+import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from sandex.config import Settings
+
+KEEP_ALIVE_S = 5
+
+log = logging.getLogger("sandex.server")
+
+
+class ReadTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol, closing connections whose request is late in arriving."""
+
+    def __init__(self, *args: Any, read_timeout_s: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._read_timeout_s = read_timeout_s
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.transport.get_protocol() is not self:  # upgraded to a WebSocket
+            self._disarm()
+
+    def on_message_complete(self) -> None:  # the parser has a whole request, head and body
+        super().on_message_complete()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm()  # what follows is the app's time
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        cycle = self.cycle  # the next (pipelined) request, if one was read already
+        if not self.transport.is_closing() and (cycle is None or cycle.response_complete or cycle.more_body):
+            self._arm()  # the next request has its own deadline
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self._read_timeout_s, self._too_late)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_late(self) -> None:
+        self._deadline = None
+        if self.transport.get_protocol() is self and not self.transport.is_closing():
+            self.transport.close()
+
+
+def server_config(
+    app: ASGIApp,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    access_log: bool = False,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+    lifespan: Literal["auto", "on", "off"] = "auto",
+) -> uvicorn.Config:
+    """The uvicorn configuration every sandex server uses (and the process's descriptor limit)."""
+    raise_open_files_limit()
+    protocol = partial(ReadTimeoutProtocol, read_timeout_s=settings.header_timeout)
+    return uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=access_log, lifespan=lifespan,
+        ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, proxy_headers=False,
+        http=cast(type[asyncio.Protocol], protocol), timeout_keep_alive=KEEP_ALIVE_S,
+    )  # fmt: skip
+
+
+def raise_open_files_limit() -> int:
+    """Raise the soft limit on open descriptors to the hard one; returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as exc:  # e.g. a sandbox that forbids it: keep going, say so
+            log.warning("could not raise the open-files limit from %s to %s: %s", soft, hard, exc)
+            return soft
+        return hard
+    return soft

@@ -28,14 +28,28 @@ def test_operator_catalogue_replaces_the_bundled_one(tmp_path: Path) -> None:
         json.dumps(
             {
                 "instruments": [
-                    {"instId": "FOO-USDT", "refPx": "1.5", "tickSz": "0.1", "lotSz": "1", "minSz": "1"}
+                    {"instId": "FOO-USDT", "refPx": "1.5", "tickSz": "0.1", "lotSz": "1", "minSz": "1"},
+                    {
+                        "instId": "BAR-USDT",
+                        "refPx": "0.5",
+                        "tickSz": "0.1",
+                        "lotSz": "1",
+                        "minSz": "1",
+                        "maxLmtSz": "5000000000",
+                    },
                 ],
-                "currencies": [{"ccy": "FOO", "name": "Foo"}, {"ccy": "USDT", "name": "Tether"}],
+                "currencies": [
+                    {"ccy": "FOO", "name": "Foo"},
+                    {"ccy": "BAR", "name": "Bar"},
+                    {"ccy": "USDT", "name": "Tether"},
+                ],
             }
         )
     )
     catalogue = load_catalogue(path)
-    assert list(catalogue.instruments) == ["FOO-USDT"]
+    assert list(catalogue.instruments) == ["FOO-USDT", "BAR-USDT"]
+    assert catalogue.instruments["FOO-USDT"].max_lmt_sz == Decimal("100000000")  # the default
+    assert catalogue.instruments["BAR-USDT"].max_lmt_sz == Decimal("5000000000")  # its own
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -60,6 +61,8 @@ def _instrument(entry: dict[str, Any], code: int, list_time: int) -> Instrument:
         list_time_ms=list_time,
         state=InstrumentState(entry.get("state", "live")),
     )
+    if "maxLmtSz" in entry:  # sub-cent coins trade in far larger sizes than the default allows
+        inst = replace(inst, max_lmt_sz=_dec(entry["maxLmtSz"]))
     if inst.ref_px % inst.tick_sz != 0:
         raise CatalogueError(f"{inst.inst_id}: refPx {inst.ref_px} is not a multiple of tickSz")
     return inst

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sandex.domain.instruments import Instrument
-from sandex.domain.market.quoting import Grid, min_lots
+from sandex.domain.market.quoting import Grid, max_lots, min_lots
 from sandex.domain.market.walk import RandomStream
 from sandex.domain.matching.order import Side
 
@@ -41,7 +41,7 @@ def next_taker(
     side = Side.BUY if rng.random() < 0.5 else Side.SELL
     notional = float(params.notional) * math.exp(rng.gauss(0.0, params.spread))
     lot_value = ref_ticks * float(inst.tick_sz * inst.lot_sz)
-    lots = max(min_lots(inst), int(notional / lot_value))
+    lots = min(max_lots(inst), max(min_lots(inst), int(notional / lot_value)))
     reach = params.reach * grid.step
     px = ref_ticks + reach if side is Side.BUY else max(1, ref_ticks - reach)
     return Taker(side, px, lots)

@@ -91,15 +91,21 @@ def min_lots(inst: Instrument) -> int:
     return max(1, int((inst.min_sz / inst.lot_sz).to_integral_value(ROUND_CEILING)))
 
 
+def max_lots(inst: Instrument) -> int:
+    """The largest limit order the exchange accepts (`maxLmtSz`), in lots: the market's own orders
+    obey the same rule as everyone's, however low a price is steered."""
+    return max(min_lots(inst), int(inst.max_lmt_sz // inst.lot_sz))
+
+
 def make_grid(inst: Instrument, ref_px: Decimal, params: QuoteParams, widen: Decimal = Decimal(1)) -> Grid:
     """The grid for `inst` around `ref_px`: step from `step_bps` times `widen`, sizes from notional."""
     step = max(1, round(ref_px * params.step_bps * widen / _BPS / inst.tick_sz))
-    floor = min_lots(inst)
+    floor, ceiling = min_lots(inst), max_lots(inst)
     lots = []
     for k in range(params.levels):
         notional = params.level_notional * (1 + params.growth * k)
         want = (notional / (ref_px * inst.lot_sz)).to_integral_value(ROUND_CEILING)
-        lots.append(max(floor, int(want)))
+        lots.append(min(ceiling, max(floor, int(want))))
     return Grid(step, tuple(lots))
 
 

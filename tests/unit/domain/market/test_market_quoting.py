@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from sandex.domain.market.quoting import (
     QuotePlan,
     ladder,
     make_grid,
+    max_lots,
     min_lots,
     plan_quotes,
 )
@@ -143,3 +145,18 @@ def test_the_flow_takes_now_and_then_with_a_bounded_reach() -> None:
         assert abs(t.px - 1_066_842) == 3 * grid.step
         assert t.lots >= min_lots(BTC)
     assert next_taker(rng, FlowParams(mean_interval_ms=0), BTC, grid, 1_066_842, 1000) is None
+
+
+def test_the_market_never_quotes_or_takes_more_than_the_largest_limit_order() -> None:
+    shib = CAT.instruments["SHIB-USDT"]
+    # A sub-cent coin's quotes at its reference price fit its own, larger maxLmtSz...
+    assert shib.max_lmt_sz == D("10000000000000")
+    assert max(make_grid(shib, shib.ref_px, QuoteParams()).lots) * shib.lot_sz > D("100000000")
+    # ...and where the notional asks for more than the largest limit order, that is what it gets.
+    capped = replace(shib, max_lmt_sz=D("100000000"))
+    grid = make_grid(capped, shib.ref_px, QuoteParams())
+    assert max(grid.lots) == max_lots(capped) == 100_000_000 and min(grid.lots) >= min_lots(capped)
+    rng = random.Random(5)
+    flow = FlowParams(mean_interval_ms=1_000, notional=D(100_000))
+    takers = [next_taker(rng, flow, capped, grid, 1112, 1000) for _ in range(50)]
+    assert {t.lots for t in takers if t is not None} == {max_lots(capped)}

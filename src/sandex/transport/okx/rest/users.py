@@ -30,6 +30,7 @@ router = APIRouter(prefix="/api/v5/users/subaccount", tags=["sub-accounts"])
 
 OptionalQuery = Annotated[str | None, Query()]
 LIST_LIMIT = 100
+MAX_MS = (1 << 63) - 1  # cursors are ms timestamps: a 64-bit column's range
 
 
 # --- sub-account keys ------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ def _flag(value: str | None, name: str) -> bool | None:
 def _int(value: str | None, name: str) -> int | None:
     if not value:
         return None
-    if not (value.isascii() and value.isdigit()):
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_MS)) or int(value) > MAX_MS:
         raise OkxRejection(Rejected.of(Reason.PARAM_ERROR, field=name))
     return int(value)
 

@@ -83,16 +83,23 @@ def load_schema(server: RunningServer, path: str) -> schemathesis.BaseSchema:
 
 
 def fuzz(
-    schema: schemathesis.BaseSchema, method: str, path: str, base_url: str, auth: requests.auth.AuthBase
+    schema: schemathesis.BaseSchema,
+    route: str,
+    base_url: str,
+    auth: requests.auth.AuthBase,
+    examples: int = FUZZ_SETTINGS.max_examples,
 ) -> None:
-    """Send valid and invalid requests to one operation and check every answer.
+    """Send the documented example, then valid and invalid requests to one operation (`route`:
+    "METHOD /path") and check every answer.
 
     schemathesis's own pytest integration does not run under pytest 9, so this drives hypothesis
     directly with the operation's strategies."""
+    method, path = route.split(" ")
     operation = schema[path][method]
-    cases = st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode))
+    documented = schema.get_strategies_from_examples(operation)  # e.g. an order that gets placed
+    cases = st.one_of(*documented, *(operation.as_strategy(mode) for mode in GenerationMode))
 
-    @FUZZ_SETTINGS
+    @settings(FUZZ_SETTINGS, max_examples=examples)
     @given(case=cases)
     def run(case: Case) -> None:
         case.call_and_validate(base_url=base_url, checks=CHECKS, auth=auth, timeout=60)

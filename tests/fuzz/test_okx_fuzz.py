@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow
 
 ROUTES = sorted(OKX_ROUTES)
 PRIVATE = [key for key in ROUTES if not is_public_path(key.partition(" ")[2])]
+DEMO_EXAMPLES = 15
 
 
 @pytest.fixture(scope="module")
@@ -28,5 +29,12 @@ def okx_schema(okx_server: Fuzzed) -> schemathesis.BaseSchema:
 def test_no_okx_request_crashes_sandex_or_breaks_the_document(
     route: str, okx_server: Fuzzed, okx_schema: schemathesis.BaseSchema
 ) -> None:
-    method, path = route.split(" ")
-    fuzz(okx_schema, method, path, okx_server.server.base_url, OkxSigner(okx_server.live))
+    fuzz(okx_schema, route, okx_server.server.base_url, OkxSigner(okx_server.live))
+
+
+@pytest.mark.parametrize("route", PRIVATE)
+def test_no_demo_request_crashes_sandex_or_breaks_the_document(
+    route: str, okx_server: Fuzzed, okx_schema: schemathesis.BaseSchema
+) -> None:
+    """The same with a demo key (x-simulated-trading: 1): the demo exchange and its accounts."""
+    fuzz(okx_schema, route, okx_server.server.base_url, OkxSigner(okx_server.demo), examples=DEMO_EXAMPLES)

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandex.app import create_app, open_runtime
+from sandex.config import Settings
 from sandex.transport.okx.auth import declared_permission, is_public_path, served_routes
 from sandex.transport.okx.openapi import OKX_ROUTES, okx_routes, route_key
 from sandex.transport.okx.rest.trade import WRITE_ROUTES
 
 SIGNING_HEADERS = {"OK-ACCESS-KEY", "OK-ACCESS-SIGN", "OK-ACCESS-TIMESTAMP", "OK-ACCESS-PASSPHRASE"}
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    app: FastAPI
+    http: httpx.AsyncClient
+
+
+@pytest.fixture
+async def served(settings: Settings) -> AsyncIterator[Served]:
+    app = create_app(settings, open_runtime(settings, fast_hashing=True))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandex.test") as http:
+            yield Served(app, http)
 
 
 def _operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -34,17 +54,15 @@ async def _document(client: httpx.AsyncClient, path: str = "/sandex/openapi.json
     return doc
 
 
-async def test_every_served_okx_route_is_in_the_document_with_its_auth(client: httpx.AsyncClient) -> None:
-    app: FastAPI = client._transport.app  # type: ignore[attr-defined]
+async def test_every_served_okx_route_is_in_the_document_with_its_auth(served: Served) -> None:
+    app, client = served.app, served.http
     doc = await _document(client)
     assert undescribed(app, doc) == []
-    served = {route_key(r.method, r.path): r for r in okx_routes(app)}
-    assert set(OKX_ROUTES) == set(served), "the table describes only routes sandex serves"
+    routes = {route_key(r.method, r.path): r for r in okx_routes(app)}
+    assert set(OKX_ROUTES) == set(routes), "the table describes only routes sandex serves"
     assert {route.path for route in WRITE_ROUTES} <= set(doc["paths"])  # the fast lane's too
     for key, op in _operations(doc).items():
-        if not key.startswith("GET /api/v5/") and not key.startswith("POST /api/v5/"):
-            continue
-        route = served[key]
+        route = routes[key]
         if is_public_path(route.path):
             assert "security" not in op, key
             continue
@@ -54,15 +72,19 @@ async def test_every_served_okx_route_is_in_the_document_with_its_auth(client: h
         assert {schemes[name]["name"] for name in op["security"][0]} == SIGNING_HEADERS, key
 
 
-async def test_parameters_and_bodies_are_described_as_okx_sends_them(client: httpx.AsyncClient) -> None:
-    ops = _operations(await _document(client))
+async def test_parameters_and_bodies_are_described_as_okx_sends_them(served: Served) -> None:
+    ops = _operations(await _document(served.http))
     candles = {p["name"]: p for p in ops["GET /api/v5/market/candles"]["parameters"]}
     assert candles["instId"]["required"] is True and candles["limit"]["schema"]["type"] == "string"
     assert {"1m", "1H", "1Dutc"} <= set(candles["bar"]["schema"]["enum"])
     assert candles["x-simulated-trading"]["in"] == "header"
     place = ops["POST /api/v5/trade/order"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(place["required"]) == {"instId", "tdMode", "side", "ordType", "sz"}
-    assert place["properties"]["sz"] == {"type": "string", "description": "size (decimal string)"}
+    assert place["properties"]["sz"] == {
+        "type": "string",
+        "examples": ["0.001"],
+        "description": "size (decimal string)",
+    }
     assert place["properties"]["side"]["enum"] == ["buy", "sell"]
     batch = ops["POST /api/v5/trade/batch-orders"]["requestBody"]["content"]["application/json"]["schema"]
     assert (
@@ -74,25 +96,23 @@ async def test_parameters_and_bodies_are_described_as_okx_sends_them(client: htt
     assert balance == {"$ref": "#/components/schemas/OkxEnvelope"}
 
 
-async def test_a_route_missing_from_the_table_is_reported(client: httpx.AsyncClient) -> None:
+async def test_a_route_missing_from_the_table_is_reported(served: Served) -> None:
     async def extra(_request: Request) -> Response:
         return Response()
 
-    app: FastAPI = client._transport.app  # type: ignore[attr-defined]
+    app = served.app
     app.router.routes.append(Route("/api/v5/public/not-in-the-table", extra, methods=["POST"]))
-    app.openapi_schema = None
-    assert undescribed(app, app.openapi()) == ["POST /api/v5/public/not-in-the-table"]
+    app.openapi_schema = None  # built again, with the new route
+    assert undescribed(app, await _document(served.http)) == ["POST /api/v5/public/not-in-the-table"]
 
 
-async def test_the_control_document_lists_every_route_behind_the_admin_token(
-    client: httpx.AsyncClient,
-) -> None:
-    app: FastAPI = client._transport.app  # type: ignore[attr-defined]
+async def test_the_control_document_lists_every_route_behind_the_admin_token(served: Served) -> None:
+    app, client = served.app, served.http
     doc = await _document(client, "/sandex/v1/openapi.json")
     ops = _operations(doc)
     control = next(r for r in app.routes if getattr(r, "path", "") == "/sandex/v1").app  # type: ignore[attr-defined]
-    served = {route_key(r.method, r.path) for r in served_routes(control) if r.dependant is not None}
-    assert served == set(ops) and len(ops) > 30
+    routes = {route_key(r.method, r.path) for r in served_routes(control) if r.dependant is not None}
+    assert routes == set(ops) and len(ops) > 30
     assert doc["components"]["securitySchemes"]["AdminToken"] == {
         "type": "http", "scheme": "bearer", "description": "the admin token (data dir's admin-token file)",
     }  # fmt: skip
@@ -101,10 +121,7 @@ async def test_the_control_document_lists_every_route_behind_the_admin_token(
         assert "4XX" in op["responses"] and "422" not in op["responses"], key
 
 
-async def test_control_ids_with_a_newline_still_get_the_control_apis_answer(
-    client: httpx.AsyncClient,
-) -> None:
-    app: FastAPI = client._transport.app  # type: ignore[attr-defined]
-    token = app.state.runtime.admin_token
-    answer = await client.get("/sandex/v1/users/no%0Aone", headers={"Authorization": f"Bearer {token}"})
+async def test_control_ids_with_a_newline_still_get_the_control_apis_answer(served: Served) -> None:
+    token = served.app.state.runtime.admin_token
+    answer = await served.http.get("/sandex/v1/users/no%0Aone", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 404 and answer.json()["error"]["reason"] == "user_not_found", answer.text

@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sandex.domain.funding.model import AccountType, AddrType, Dest, TransferType
+from sandex.transport.okx.openapi.trade_routes import TD_MODES
 from sandex.transport.okx.openapi.vocab import Doc, Param, digits, flag, limit, one_of, required, text
 from sandex.transport.okx.rest.account import MARGIN_MODES
 from sandex.transport.okx.rest.trade import INST_TYPES
 
 INST_TYPE = one_of("instType", INST_TYPES)
-INST_ID = text("instId", "instrument, e.g. BTC-USDT")
-CCYS = text("ccy", "currencies, comma-separated (at most 20), e.g. BTC,USDT")
-TD_MODE = one_of(
-    "tdMode", ("cash", "cross", "isolated", "spot_isolated"), "spot accounts: cash", required=True
-)
+INST_ID = text("instId", "instrument", example="BTC-USDT")
+CCYS = text("ccy", "currencies, comma-separated (at most 20)", example="BTC,USDT")
+TD_MODE = one_of("tdMode", TD_MODES, "spot accounts: cash", required=True, example="cash")
 CLIENT_ID = text("clientId", "client-supplied id, 1-32 letters or digits")
 SUB_ACCT = text("subAcct", "sub-account name")
 AFTER_ID, BEFORE_ID = digits("after", "older than this id"), digits("before", "newer than this id")
@@ -30,7 +29,11 @@ _BILLS = (
     digits("type", "bill type: 1 transfer, 2 trade, ..."), digits("subType"),
     AFTER_ID, BEFORE_ID, BEGIN, END, limit(100),
 )  # fmt: skip
-_MAX_SIZE = (*required(text("instId", "1 to 5 instruments, comma-separated")), TD_MODE, text("ccy"))
+_MAX_SIZE = (
+    *required(text("instId", "1 to 5 instruments, comma-separated", example="BTC-USDT")),
+    TD_MODE,
+    text("ccy"),
+)
 _FUNDING_HISTORY = (
     text("ccy"), text("txId"), one_of("type", ("3", "4"), "3 internal, 4 on chain"),
     Param("state", "state code, e.g. 2 or -1", pattern="^-?[0-9]+$"),
@@ -73,8 +76,8 @@ ASSET_ROUTES: Mapping[str, Doc] = {
     "POST /api/v5/asset/transfer": Doc(
         "Transfer between accounts or users",
         body=(
-            *required(text("ccy"), text("amt", "amount (decimal string)")),
-            *required(one_of("from", AccountType), one_of("to", AccountType)),
+            *required(text("ccy", example="USDT"), text("amt", "amount (decimal string)", example="1")),
+            *required(one_of("from", AccountType, example="18"), one_of("to", AccountType, example="6")),
             one_of("type", TransferType, "default 0"),
             SUB_ACCT,
             flag("loanTrans"),
@@ -90,7 +93,9 @@ ASSET_ROUTES: Mapping[str, Doc] = {
         "Funding-account bills",
         query=(text("ccy"), digits("type", "bill type"), CLIENT_ID, AFTER_TS, BEFORE_TS, limit(100)),
     ),
-    "GET /api/v5/asset/deposit-address": Doc("Deposit addresses", query=required(text("ccy"))),
+    "GET /api/v5/asset/deposit-address": Doc(
+        "Deposit addresses", query=required(text("ccy", example="USDT"))
+    ),
     "GET /api/v5/asset/deposit-history": Doc(
         "Deposit history", query=(*_FUNDING_HISTORY, text("depId"), text("fromWdId"))
     ),

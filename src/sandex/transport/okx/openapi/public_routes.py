@@ -13,7 +13,7 @@ from sandex.services.market_data import BOOK_MAX, FULL_BOOK_MAX
 from sandex.transport.okx.openapi.vocab import Doc, digits, limit, one_of, required, text
 from sandex.transport.okx.rest.market import CANDLES_MAX, HISTORY_TRADES_MAX, TICKER_TYPES, TRADES_MAX
 
-INST_ID = text("instId", "instrument, e.g. BTC-USDT")
+INST_ID = text("instId", "instrument", example="BTC-USDT")
 AFTER_TS, BEFORE_TS = digits("after", "older than this ts (ms)"), digits("before", "newer than this ts (ms)")
 
 
@@ -35,7 +35,7 @@ PUBLIC_ROUTES: Mapping[str, Doc] = {
     "GET /api/v5/market/ticker": Doc("One ticker", query=required(INST_ID)),
     "GET /api/v5/market/index-tickers": Doc(
         "Index tickers: by quote currency or instrument (one of them is required)",
-        query=(text("quoteCcy", "e.g. USDT"), INST_ID),
+        query=(text("quoteCcy", "quote currency", example="USDT"), INST_ID),
     ),
     "GET /api/v5/market/books": Doc(
         "Order book",

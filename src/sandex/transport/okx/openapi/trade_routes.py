@@ -23,16 +23,17 @@ from sandex.transport.okx.openapi.vocab import (
 )
 from sandex.transport.okx.rest.trade import FINISHED_STATES, INST_TYPES, OKX_ORD_TYPES, PENDING_STATES
 
-INST_ID = text("instId", "instrument, e.g. BTC-USDT")
+INST_ID = text("instId", "instrument", example="BTC-USDT")
 ORD_ID = digits("ordId", "order id")
 CL_ORD_ID = text("clOrdId", "client order id, up to 32 letters or digits")
+TD_MODES = ("cash", "cross", "isolated", "spot_isolated")
 EXP_TIME = digits("expTime", "refuse the request once this Unix ms time has passed")
 
 _PLACE = (
-    *required(INST_ID, one_of("tdMode", ("cash", "cross", "isolated", "spot_isolated"), "spot: cash")),
-    *required(one_of("side", Side), one_of("ordType", OKX_ORD_TYPES)),
-    *required(text("sz", "size (decimal string)")),
-    text("px", "price (decimal string); limit orders"),
+    *required(INST_ID, one_of("tdMode", TD_MODES, "spot: cash", example="cash")),
+    *required(one_of("side", Side, example="buy"), one_of("ordType", OKX_ORD_TYPES, example="limit")),
+    *required(text("sz", "size (decimal string)", example="0.001")),
+    text("px", "price (decimal string); limit orders", example="20000"),
     CL_ORD_ID,
     text("tag", "up to 16 letters or digits"),
     one_of("tgtCcy", TgtCcy, "market orders: the unit of sz"),
@@ -50,7 +51,7 @@ _AMEND = (
     *_CANCEL,
     text("reqId", "up to 32 letters or digits"),
     flag("cxlOnFail"),
-    text("newSz", "new size (decimal string)"),
+    text("newSz", "new size (decimal string)", example="0.002"),
     text("newPx", "new price (decimal string)"),
     text("newPxUsd"),
     text("newPxVol"),

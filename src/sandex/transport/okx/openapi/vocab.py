@@ -9,7 +9,7 @@ reads it from the route itself (its permission mark), so it cannot disagree with
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Literal
 
@@ -27,6 +27,7 @@ class Param:
     enum: tuple[str, ...] = ()
     pattern: str | None = None
     kind: Kind = "string"
+    example: str | None = None  # also what fuzzers try first: a value that reaches the handler's core
 
     def schema(self, *, in_query: bool) -> dict[str, Any]:
         if self.kind == "boolean":  # a query string can only carry its text
@@ -38,6 +39,8 @@ class Param:
             schema["enum"] = list(self.enum)
         if self.pattern:
             schema["pattern"] = self.pattern
+        if self.example is not None:
+            schema["examples"] = [self.example]
         return schema
 
 
@@ -56,8 +59,8 @@ class Doc:
 
 
 # --- shorthands the table uses -------------------------------------------------------------------
-def text(name: str, description: str = "", *, required: bool = False) -> Param:
-    return Param(name, description, required)
+def text(name: str, description: str = "", *, required: bool = False, example: str | None = None) -> Param:
+    return Param(name, description, required, example=example)
 
 
 def digits(name: str, description: str = "", *, required: bool = False) -> Param:
@@ -70,10 +73,15 @@ def limit(maximum: int, default: int = 100) -> Param:
 
 
 def one_of(
-    name: str, values: Iterable[str | Enum], description: str = "", *, required: bool = False
+    name: str,
+    values: Iterable[str | Enum],
+    description: str = "",
+    *,
+    required: bool = False,
+    example: str | None = None,
 ) -> Param:
     wire = tuple(str(v.value) if isinstance(v, Enum) else v for v in values)
-    return Param(name, description, required, enum=tuple(sorted(wire)))
+    return Param(name, description, required, enum=tuple(sorted(wire)), example=example)
 
 
 def flag(name: str, description: str = "") -> Param:
@@ -86,7 +94,7 @@ def objects(name: str, description: str = "") -> Param:
 
 def required(*params: Param) -> tuple[Param, ...]:
     """The same parameters, each required."""
-    return tuple(Param(p.name, p.description, True, p.enum, p.pattern, p.kind) for p in params)
+    return tuple(replace(p, required=True) for p in params)
 
 
 # --- rendering -----------------------------------------------------------------------------------

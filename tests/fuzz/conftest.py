@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fuzz_support import Fuzzed, funded_keys, serve
+from fuzz_support import Fuzzed, funded_keys, server_settings
 
-from sandex.testing.server import RunningServer
+from sandex.testing.server import RunningServer, serve_in_thread
 
 
 @pytest.fixture(scope="module")
 def okx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
-    for server in serve(tmp_path_factory.mktemp("okx-fuzz")):
+    with serve_in_thread(server_settings(tmp_path_factory.mktemp("okx-fuzz"))) as server:
         live, demo = funded_keys(server)
         yield Fuzzed(server, live, demo)
 
@@ -20,4 +20,5 @@ def okx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
 @pytest.fixture(scope="module")
 def control_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """A server of its own: the control fuzz resets, moves the clock and injects faults."""
-    yield from serve(tmp_path_factory.mktemp("control-fuzz"))
+    with serve_in_thread(server_settings(tmp_path_factory.mktemp("control-fuzz"))) as server:
+        yield server

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from sandex.client.sync import ControlClient
 from sandex.config import Settings
 from sandex.domain.keys.signing import prehash, sign
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.testing.server import RunningServer, serve_in_thread
+from sandex.testing.server import RunningServer
 from sandex.transport.okx.auth import is_public_path
 from sandex.transport.okx.demo import DEMO_HEADER
 
@@ -57,9 +56,9 @@ class Fuzzed:
     demo: Credentials
 
 
-def serve(tmp: Path) -> Iterator[RunningServer]:
-    with serve_in_thread(Settings(data_dir=tmp / "data", rate_limits="off", market=False)) as server:
-        yield server
+def server_settings(tmp: Path) -> Settings:
+    """No rate limits (every request reaches its handler) and a still market (no background trades)."""
+    return Settings(data_dir=tmp / "data", rate_limits="off", market=False)
 
 
 def funded_keys(server: RunningServer) -> tuple[Credentials, Credentials]:

@@ -131,6 +131,8 @@ async def test_an_exp_time_in_the_past_refuses_every_item(world: World) -> None:
         past = str(int(time.time() * 1000) - 1000)
         reply = await ws.op("batch-orders", [limit("buy", "10000", "0.001")] * 2, expTime=past)
         assert reply["code"] == "1" and {i["sCode"] for i in reply["data"]} == {"50037"}
+        far = await ws.op("order", [limit("buy", "10000", "0.001")], request_id="2", expTime="9" * 5000)
+        assert far["code"] == "0", far  # longer than any ms time: far in the future, not a crash
 
 
 async def test_demo_orders_go_to_the_demo_exchange(world: World) -> None:

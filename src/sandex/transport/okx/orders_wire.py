@@ -34,7 +34,7 @@ T = TypeVar("T")
 CL_ORD_ID_MAX = 32
 TAG_MAX = 16
 REQ_ID_MAX = 32
-ORD_ID_MAX = 19  # digits of the largest 64-bit id
+ORD_ID_MAX = 19  # digits of the largest 64-bit id (or ms time)
 SPOT_TD_MODE = "cash"
 NET_POS_SIDE = "net"
 # Only meaningful for options (sandex lists none): refused unless empty.
@@ -200,6 +200,20 @@ def parse_amend(item: Mapping[str, Any]) -> AmendRequest:
     if new_sz is None and new_px is None:
         raise OkxRejection(Rejected(Reason.AMEND_NOTHING))
     return AmendRequest(inst_id, ord_id, cl_ord_id, new_sz, new_px, cxl_on_fail, req_id)
+
+
+def expiry_refusal(raw: object, now_ms: int) -> Rejected | None:
+    """`expTime` (Unix ms; REST header or WS request field) already past: 50037, and no item is
+    processed (reference §1.2). Not digits: 51000. More digits than any 64-bit ms time is far in the
+    future (and never converted: Python refuses ints over 4,300 digits)."""
+    if raw is None or raw == "":
+        return None
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()):
+        return Rejected.of(Reason.PARAM_ERROR, field="expTime")
+    if len(text) > ORD_ID_MAX:
+        return None
+    return Rejected(Reason.REQUEST_EXPIRED) if now_ms > int(text) else None
 
 
 def parse_all(parse: Callable[[Mapping[str, Any]], T], items: Sequence[Any]) -> list[T | Rejected]:

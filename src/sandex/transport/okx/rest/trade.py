@@ -37,6 +37,7 @@ from sandex.transport.okx.orders_wire import (
     Echo,
     batch_items,
     echo_of,
+    expiry_refusal,
     inst_id_of,
     parse_all,
     parse_amend,
@@ -179,12 +180,7 @@ async def _charge(
 
 def _expired(request: Request, ctx: OkxContext) -> Rejected | None:
     """`expTime` (Unix ms) already past: the request is not processed (reference §1.2)."""
-    raw = (request.headers.get("expTime") or "").strip()
-    if not raw:
-        return None
-    if not (raw.isascii() and raw.isdigit()):
-        return Rejected.of(Reason.PARAM_ERROR, field="expTime")
-    return Rejected(Reason.REQUEST_EXPIRED) if ctx.clock.now_ms() > int(raw) else None
+    return expiry_refusal((request.headers.get("expTime") or "").strip(), ctx.clock.now_ms())
 
 
 def _micros(ctx: OkxContext) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from openapi_spec_validator import validate
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -70,6 +71,11 @@ async def test_every_served_okx_route_is_in_the_document_with_its_auth(served: S
         assert permission is not None and op["x-okx-permission"] == permission.value, key
         schemes = doc["components"]["securitySchemes"]
         assert {schemes[name]["name"] for name in op["security"][0]} == SIGNING_HEADERS, key
+
+
+async def test_both_documents_are_valid_openapi(served: Served) -> None:
+    for path in ("/sandex/openapi.json", "/sandex/v1/openapi.json"):
+        validate(await _document(served.http, path))  # raises, naming the part that is not
 
 
 async def test_parameters_and_bodies_are_described_as_okx_sends_them(served: Served) -> None:

@@ -67,6 +67,7 @@ from sandex.transport.okx.fastlane import OkxApp
 from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.limits import RateLimits
+from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.rest import account, asset, public, trade, users
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.ws import WsContext, install_ws
@@ -311,6 +312,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
     # the order writes: a fast lane past FastAPI's stack, bodies bounded as on the normal way
     trade.install_write_routes(app, lambda lane: BodyLimit(faults(lane)))
+    install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
     ws = install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sandex.domain.accounts.model import Environment, UserStatus
+from sandex.domain.clock import is_valid_time
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.ledger.fees import FeeTier
@@ -292,16 +293,24 @@ class ControlService:
     def clock(self) -> ClockView:
         return ClockView(self._clock.now_ms(), self._clock.frozen, self._clock.offset_ms)
 
-    def advance_clock(self, ms: int) -> ClockView:
+    # A time every timestamp can still be written with (or 51000 naming the field): a clock moved
+    # past it would make every later order, bill and signature check fail.
+    def advance_clock(self, ms: int) -> ClockView | Rejected:
+        if not is_valid_time(self._clock.now_ms() + ms):
+            return Rejected.of(Reason.PARAM_ERROR, field="ms")
         self._clock.advance(ms)
         return self.clock()
 
-    def set_clock(self, now_ms: int) -> ClockView:
+    def set_clock(self, now_ms: int) -> ClockView | Rejected:
         """Jump to `now_ms`; a frozen clock stays frozen there, a running one runs on from it."""
+        if not is_valid_time(now_ms):
+            return Rejected.of(Reason.PARAM_ERROR, field="now_ms")
         self._clock.advance(now_ms - self._clock.now_ms())
         return self.clock()
 
-    def freeze_clock(self, at_ms: int | None = None) -> ClockView:
+    def freeze_clock(self, at_ms: int | None = None) -> ClockView | Rejected:
+        if at_ms is not None and not is_valid_time(at_ms):
+            return Rejected.of(Reason.PARAM_ERROR, field="at_ms")
         self._clock.freeze(at_ms)
         return self.clock()
 

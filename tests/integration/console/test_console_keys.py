@@ -106,6 +106,7 @@ async def test_the_secret_and_passphrase_never_appear_again(app: Console, alice:
         ({"perm_withdraw": "1", "ip": "0.0.0.0/0"}, "ip", "Withdraw needs an IP allow-list"),
         ({"expiry": "date", "expiry_date": "2001-01-01"}, "expiry", "Choose an expiry date in the future."),
         ({"expiry": "date", "expiry_date": "soon"}, "expiry", "Choose an expiry date in the future."),
+        ({"expiry": "date", "expiry_date": "9999-12-31"}, "expiry", "Choose an expiry date in the future."),
         ({"environment": "mars"}, "environment", "Parameter environment error"),
         ({"email_code": ""}, "email_code", "Enter the code we emailed you"),
         ({"email_code": "000000"}, "email_code", "That email code is incorrect (4 attempts left)."),

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from sandex.client import AccountConfig, Credentials, OkxError
-from sandex.domain.clock import DAY_MS, HOUR_MS
+from sandex.domain.clock import DAY_MS, HOUR_MS, LATEST_MS
 from sandex.testing.inprocess import SandexApp
 
 
@@ -78,3 +78,27 @@ async def test_fourteen_days_expire_an_unbound_trade_key_and_not_a_bound_or_demo
 
 async def _config(sandex_app: SandexApp, creds: Credentials) -> AccountConfig:
     return await sandex_app.okx(creds).account_config()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/clock/set", {"now_ms": -1}, "now_ms"),
+        ("/clock/set", {"now_ms": LATEST_MS + 1}, "now_ms"),
+        ("/clock/freeze", {"at_ms": 1 << 63}, "at_ms"),
+        ("/clock/advance", {"ms": LATEST_MS}, "ms"),
+        ("/clock/advance", {"days": -30_000}, "ms"),
+        ("/clock/advance", {"seconds": -1.7e308}, "seconds"),
+    ],
+)
+async def test_the_clock_refuses_to_leave_the_years_timestamps_can_spell(
+    sandex_app: SandexApp, path: str, body: dict[str, int | float], field: str
+) -> None:
+    before = await sandex_app.control.clock()
+    answer = await sandex_app.http.post(
+        f"/sandex/v1{path}", json=body, headers={"Authorization": f"Bearer {sandex_app.runtime.admin_token}"}
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["field"] == field
+    after = await sandex_app.control.clock()
+    assert not after.frozen and abs(after.offset_ms - before.offset_ms) < 1000

@@ -226,3 +226,16 @@ async def test_list_sub_accounts_as_okx_shapes_it(tmp_path: Path) -> None:
         assert [row["subAcct"] for row in one["data"]] == ["botdesk02"]
         bad = (await _call(box, master, "GET", "/list", {"limit": "101"})).json()
         assert bad["code"] == "51000" and "limit" in bad["msg"]
+
+
+async def test_list_cursors_beyond_64_bits_are_a_parameter_error(tmp_path: Path) -> None:
+    async with sandbox(tmp_path) as box:
+        alice = box.user()
+        box.sub(alice, "botdesk01")
+        master = box.key(alice.id, perm="read_only")
+        for name, value in (("after", str(1 << 63)), ("before", "9" * 5000)):
+            answer = await _call(box, master, "GET", "/list", {name: value})
+            assert answer.status_code == 400 and answer.json()["code"] == "51000", answer.text
+            assert name in answer.json()["msg"]
+        largest = (await _call(box, master, "GET", "/list", {"after": str((1 << 63) - 1)})).json()
+        assert [row["subAcct"] for row in largest["data"]] == ["botdesk01"]

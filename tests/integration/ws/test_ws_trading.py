@@ -131,6 +131,9 @@ async def test_an_exp_time_in_the_past_refuses_every_item(world: World) -> None:
         past = str(int(time.time() * 1000) - 1000)
         reply = await ws.op("batch-orders", [limit("buy", "10000", "0.001")] * 2, expTime=past)
         assert reply["code"] == "1" and {i["sCode"] for i in reply["data"]} == {"50037"}
+        far = await ws.op("order", [limit("buy", "10000", "0.001")], request_id="2", expTime="9" * 5000)
+        # More digits than any ms time: refused like any integer past 64 bits, never a crash.
+        assert far["code"] == "1" and far["data"][0]["sCode"] == "51000", far
 
 
 async def test_demo_orders_go_to_the_demo_exchange(world: World) -> None:

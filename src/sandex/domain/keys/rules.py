@@ -16,6 +16,7 @@ import enum
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from sandex.domain.clock import LATEST_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.ips import UNBOUND, IpAllowList, parse_ip_list
 from sandex.domain.keys.model import KeyState, Permission
@@ -138,8 +139,8 @@ def check_withdraw(perms: frozenset[Permission], ips: IpAllowList, is_sub_accoun
 
 
 def check_expiry(expires_at_ms: int | None, now_ms: int) -> Rejected | None:
-    """Perpetual (None) or an instant still in the future."""
-    if expires_at_ms is not None and expires_at_ms <= now_ms:
+    """Perpetual (None) or an instant still in the future, and one a timestamp can hold."""
+    if expires_at_ms is not None and not now_ms < expires_at_ms <= LATEST_MS:
         return Rejected.of(Reason.KEY_EXPIRY_INVALID, field="expires_at")
     return None
 

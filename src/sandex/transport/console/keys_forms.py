@@ -90,9 +90,9 @@ def expiry_of(values: KeyFormValues, now_ms: int) -> int | Unchanged | Rejected 
     if values.expiry == ON_DATE:
         try:
             day = date.fromisoformat(values.expiry_date)
-        except ValueError:
+            end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+        except (ValueError, OverflowError):  # not a date, or 9999-12-31 (its end is past datetime's range)
             return Rejected.of(Reason.KEY_EXPIRY_INVALID, field="expires_at")
-        end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
         return int(end.timestamp() * 1000)  # the key works through the whole chosen day
     return Rejected.of(Reason.KEY_EXPIRY_INVALID, field="expires_at")
 

@@ -7,11 +7,15 @@ OKX API key. Its OpenAPI page is `/sandex/v1/docs`.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Depends, FastAPI
+from starlette.routing import Mount
 
 from sandex.transport.control import accounts, clock, faults, market, state
-from sandex.transport.control.context import ControlContext, require_admin
+from sandex.transport.control.context import ADMIN_TOKEN_SCHEME, ControlContext, require_admin
 from sandex.transport.control.errors import install_control_errors
+from sandex.transport.control.schemas import ControlErrorBody
 
 PREFIX = "/sandex/v1"
 
@@ -21,7 +25,12 @@ __all__ = ["PREFIX", "ControlContext", "build_control_app", "install_control"]
 def build_control_app(context: ControlContext) -> FastAPI:
     app = FastAPI(
         title="sandex control API",
-        dependencies=[Depends(require_admin)],
+        # The scheme only documents the token (it never refuses); `require_admin` checks it.
+        dependencies=[Depends(ADMIN_TOKEN_SCHEME), Depends(require_admin)],
+        responses={
+            "4XX": {"model": ControlErrorBody, "description": "refused: 400 bad input, 401, 404, 409"},
+            "501": {"model": ControlErrorBody, "description": "the service this route needs is not running"},
+        },
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -35,4 +44,8 @@ def build_control_app(context: ControlContext) -> FastAPI:
 
 
 def install_control(app: FastAPI, context: ControlContext) -> None:
-    app.mount(PREFIX, build_control_app(context))
+    mount = Mount(PREFIX, app=build_control_app(context))
+    # Starlette's mount pattern (`.*`) stops at a newline: a path id holding one (`%0A`) would miss
+    # the control API and be answered by the OKX 404 instead of the control API's own.
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    app.router.routes.append(mount)

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from sandex.domain.clock import DAY_MS, SECOND_MS
+from sandex.transport.control.accounts import require
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlJSON
 from sandex.transport.control.schemas import AdvanceBody, FreezeBody, SetClockBody
@@ -27,17 +28,17 @@ def get_clock(ctx: ControlCtx) -> Response:
 def advance(ctx: ControlCtx, body: AdvanceBody) -> Response:
     """Move the clock by `ms + seconds + days` (negative goes back)."""
     step = body.ms + round(body.seconds * SECOND_MS) + round(body.days * DAY_MS)
-    return ControlJSON(clock_json(ctx.service.advance_clock(step)))
+    return ControlJSON(clock_json(require(ctx.service.advance_clock(step))))
 
 
 @router.post("/set")
 def set_clock(ctx: ControlCtx, body: SetClockBody) -> Response:
-    return ControlJSON(clock_json(ctx.service.set_clock(body.now_ms)))
+    return ControlJSON(clock_json(require(ctx.service.set_clock(body.now_ms))))
 
 
 @router.post("/freeze")
 def freeze(ctx: ControlCtx, body: FreezeBody | None = None) -> Response:
-    return ControlJSON(clock_json(ctx.service.freeze_clock(body.at_ms if body else None)))
+    return ControlJSON(clock_json(require(ctx.service.freeze_clock(body.at_ms if body else None))))
 
 
 @router.post("/resume")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 
 from sandex.services.control import ControlService
 from sandex.transport.control.errors import ControlFailure
@@ -24,6 +25,9 @@ def _context(request: Request) -> ControlContext:
 
 
 ControlCtx = Annotated[ControlContext, Depends(_context)]
+ADMIN_TOKEN_SCHEME = HTTPBearer(
+    auto_error=False, scheme_name="AdminToken", description="the admin token (data dir's admin-token file)"
+)
 
 
 async def require_admin(request: Request) -> None:

@@ -6,7 +6,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandex.domain.clock import DAY_MS, LATEST_MS, SECOND_MS
 from sandex.services.faults import FaultKind
+
+
+class ControlError(BaseModel):
+    reason: str
+    message: str
+    code: str | None = Field(default=None, description="the OKX code of the same refusal")
+    field: str | None = Field(default=None, description="the request field at fault")
+
+
+class ControlErrorBody(BaseModel):
+    """How every control API refusal is answered (documentation only: `errors.py` renders it)."""
+
+    error: ControlError
 
 
 class StrictBody(BaseModel):
@@ -60,9 +74,10 @@ class ChainDepositBody(StrictBody):
 
 
 class AdvanceBody(StrictBody):
-    ms: int = 0
-    seconds: float = 0
-    days: float = 0
+    # Bounded so that the step is a finite number of ms (the service then checks where it lands).
+    ms: int = Field(default=0, ge=-LATEST_MS, le=LATEST_MS)
+    seconds: float = Field(default=0, ge=-LATEST_MS / SECOND_MS, le=LATEST_MS / SECOND_MS)
+    days: float = Field(default=0, ge=-LATEST_MS / DAY_MS, le=LATEST_MS / DAY_MS)
 
 
 class SetClockBody(StrictBody):

@@ -22,6 +22,7 @@ from sandex.transport.okx.params import (
     boolean,
     choice,
     decimal,
+    int64_or_none,
     is_absent,
     required_choice,
     required_decimal,
@@ -34,7 +35,7 @@ T = TypeVar("T")
 CL_ORD_ID_MAX = 32
 TAG_MAX = 16
 REQ_ID_MAX = 32
-ORD_ID_MAX = 19  # digits of the largest 64-bit id
+ORD_ID_MAX = 19  # digits of the largest 64-bit id (or ms time)
 SPOT_TD_MODE = "cash"
 NET_POS_SIDE = "net"
 # Only meaningful for options (sandex lists none): refused unless empty.
@@ -200,6 +201,18 @@ def parse_amend(item: Mapping[str, Any]) -> AmendRequest:
     if new_sz is None and new_px is None:
         raise OkxRejection(Rejected(Reason.AMEND_NOTHING))
     return AmendRequest(inst_id, ord_id, cl_ord_id, new_sz, new_px, cxl_on_fail, req_id)
+
+
+def expiry_refusal(raw: object, now_ms: int) -> Rejected | None:
+    """`expTime` (Unix ms; REST header or WS request field) already past: 50037, and no item is
+    processed (reference §1.2). Not a time from 0 to 2^63-1 ms: 51000, like every other integer."""
+    if raw is None or raw == "":
+        return None
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    deadline = None if isinstance(raw, bool) else int64_or_none(text)
+    if deadline is None:
+        return Rejected.of(Reason.PARAM_ERROR, field="expTime")
+    return Rejected(Reason.REQUEST_EXPIRED) if now_ms > deadline else None
 
 
 def parse_all(parse: Callable[[Mapping[str, Any]], T], items: Sequence[Any]) -> list[T | Rejected]:

@@ -1,6 +1,7 @@
 import pytest
 from keys_support import NOW_MS, ips
 
+from sandex.domain.clock import LATEST_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.ips import IpAllowList
 from sandex.domain.keys.model import KeyState, Permission, format_perms
@@ -118,6 +119,12 @@ def test_expiry_perpetual_or_future() -> None:
     assert check_expiry(NOW_MS + 1, NOW_MS) is None
     for past in (NOW_MS, NOW_MS - 1):
         assert check_expiry(past, NOW_MS) == Rejected.of(Reason.KEY_EXPIRY_INVALID, field="expires_at")
+
+
+def test_expiry_no_timestamp_can_hold_is_refused() -> None:
+    assert check_expiry(LATEST_MS, NOW_MS) is None
+    for beyond in (LATEST_MS + 1, 1 << 63, 1 << 70):
+        assert check_expiry(beyond, NOW_MS) == Rejected.of(Reason.KEY_EXPIRY_INVALID, field="expires_at")
 
 
 def test_only_pending_keys_activate() -> None:

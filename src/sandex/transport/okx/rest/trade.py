@@ -37,6 +37,7 @@ from sandex.transport.okx.orders_wire import (
     Echo,
     batch_items,
     echo_of,
+    expiry_refusal,
     inst_id_of,
     parse_all,
     parse_amend,
@@ -47,7 +48,6 @@ from sandex.transport.okx.orders_wire import (
 from sandex.transport.okx.params import (
     bad,
     in_wire_words,
-    int64_or_none,
     json_body,
     missing,
     query_int,
@@ -180,13 +180,7 @@ async def _charge(
 
 def _expired(request: Request, ctx: OkxContext) -> Rejected | None:
     """`expTime` (Unix ms) already past: the request is not processed (reference §1.2)."""
-    raw = (request.headers.get("expTime") or "").strip()
-    if not raw:
-        return None
-    deadline = int64_or_none(raw)
-    if deadline is None:
-        return Rejected.of(Reason.PARAM_ERROR, field="expTime")
-    return Rejected(Reason.REQUEST_EXPIRED) if ctx.clock.now_ms() > deadline else None
+    return expiry_refusal((request.headers.get("expTime") or "").strip(), ctx.clock.now_ms())
 
 
 def _micros(ctx: OkxContext) -> int:

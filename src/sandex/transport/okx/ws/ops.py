@@ -23,7 +23,7 @@ from sandex.services.trading import TradingService
 from sandex.services.trading_views import MAX_BATCH
 from sandex.transport.okx.errors import wire_error
 from sandex.transport.okx.limits import RateLimits, route_for_ws_op
-from sandex.transport.okx.orders_wire import echo_of, inst_id_of, parsed
+from sandex.transport.okx.orders_wire import echo_of, expiry_refusal, inst_id_of, parsed
 from sandex.transport.okx.params import int64_or_none
 from sandex.transport.okx.rest.trade import AMEND, CANCEL, PLACE, Command, trader_of
 from sandex.transport.okx.trade_wire import batch_envelope
@@ -107,13 +107,7 @@ class TradingOps:
 
     def _expired(self, body: Mapping[str, Any]) -> Rejected | None:
         """`expTime` (Unix ms, in the request object) already past: no item is processed."""
-        raw = body.get("expTime")
-        if raw is None or raw == "":
-            return None
-        deadline = None if isinstance(raw, bool) else int64_or_none(str(raw).strip())
-        if deadline is None:
-            return Rejected.of(Reason.PARAM_ERROR, field="expTime")
-        return Rejected(Reason.REQUEST_EXPIRED) if self._clock.now_ms() > deadline else None
+        return expiry_refusal(body.get("expTime"), self._clock.now_ms())
 
     def _micros(self) -> int:
         return self._clock.now_ms() * 1000

@@ -1,0 +1,79 @@
+"""`/api/v5/public/*` and `/api/v5/market/*` as OKX documents them (reference §4.2).
+
+Enumerations and maximums come from the handlers' own constants, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sandex.domain.market.bars import BARS
+from sandex.services.catalogue import INSTRUMENT_TYPES
+from sandex.services.market_data import BOOK_MAX, FULL_BOOK_MAX
+from sandex.transport.okx.openapi.vocab import Doc, digits, limit, one_of, required, text
+from sandex.transport.okx.rest.market import CANDLES_MAX, HISTORY_TRADES_MAX, TICKER_TYPES, TRADES_MAX
+
+INST_ID = text("instId", "instrument", example="BTC-USDT")
+AFTER_TS, BEFORE_TS = digits("after", "older than this ts (ms)"), digits("before", "newer than this ts (ms)")
+
+
+PUBLIC_ROUTES: Mapping[str, Doc] = {
+    "GET /api/v5/public/time": Doc("Server time (ms)"),
+    "GET /api/v5/public/instruments": Doc(
+        "Instruments (SPOT; other types answer [])",
+        query=(
+            one_of("instType", INSTRUMENT_TYPES, required=True),
+            INST_ID,
+            text("uly", "underlying (options; accepted, sandex lists none)"),
+            text("instFamily", "instrument family (derivatives; accepted)"),
+        ),
+    ),
+    "GET /api/v5/market/tickers": Doc(
+        "Tickers of every instrument of a type",
+        query=(one_of("instType", TICKER_TYPES, required=True), text("uly"), text("instFamily")),
+    ),
+    "GET /api/v5/market/ticker": Doc("One ticker", query=required(INST_ID)),
+    "GET /api/v5/market/index-tickers": Doc(
+        "Index tickers: by quote currency or instrument (one of them is required)",
+        query=(text("quoteCcy", "quote currency", example="USDT"), INST_ID),
+    ),
+    "GET /api/v5/market/books": Doc(
+        "Order book",
+        query=(*required(INST_ID), digits("sz", f"levels per side, 1-{BOOK_MAX} (default 1)")),
+    ),
+    "GET /api/v5/market/books-full": Doc(
+        "Full order book",
+        query=(*required(INST_ID), digits("sz", f"levels per side, 1-{FULL_BOOK_MAX} (default 1)")),
+    ),
+    "GET /api/v5/market/candles": Doc(
+        "Recent candles, newest first",
+        query=(
+            *required(INST_ID),
+            one_of("bar", BARS, "default 1m"),
+            AFTER_TS,
+            BEFORE_TS,
+            limit(CANDLES_MAX),
+        ),
+    ),
+    "GET /api/v5/market/history-candles": Doc(
+        "Every stored candle, newest first",
+        query=(
+            *required(INST_ID),
+            one_of("bar", BARS, "default 1m"),
+            AFTER_TS,
+            BEFORE_TS,
+            limit(CANDLES_MAX),
+        ),
+    ),
+    "GET /api/v5/market/trades": Doc("Recent trades", query=(*required(INST_ID), limit(TRADES_MAX))),
+    "GET /api/v5/market/history-trades": Doc(
+        "Trade history",
+        query=(
+            *required(INST_ID),
+            one_of("type", ("1", "2"), "cursors: 1 tradeId (default), 2 ts"),
+            digits("after", "older than this cursor"),
+            digits("before", "newer than this cursor"),
+            limit(HISTORY_TRADES_MAX),
+        ),
+    ),
+}

@@ -78,3 +78,23 @@ async def test_fourteen_days_expire_an_unbound_trade_key_and_not_a_bound_or_demo
 
 async def _config(sandex_app: SandexApp, creds: Credentials) -> AccountConfig:
     return await sandex_app.okx(creds).account_config()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [("/clock/set", '{"now_ms": 1' + "0" * 30 + "}", "now_ms"),
+     ("/clock/set", '{"now_ms": -1}', "now_ms"),
+     ("/clock/freeze", '{"at_ms": 1' + "0" * 30 + "}", "at_ms"),
+     ("/clock/advance", '{"days": 1e400}', "days"),
+     ("/clock/advance", '{"ms": 1' + "0" * 30 + "}", "ms"),
+     ("/clock/advance", '{"days": -30000}', "ms")],  # before 1970
+)  # fmt: skip
+async def test_a_clock_out_of_range_is_refused_and_time_does_not_move(
+    sandex_app: SandexApp, path: str, body: str, field: str
+) -> None:
+    token = sandex_app.runtime.admin_token
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    response = await sandex_app.http.post(f"/sandex/v1{path}", content=body, headers=headers)
+    assert (response.status_code, response.json()["error"]["field"]) == (400, field)
+    state = await sandex_app.control.clock()
+    assert not state.frozen and abs(state.now_ms - _real_ms()) < 60_000

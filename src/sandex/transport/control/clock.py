@@ -10,9 +10,10 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from sandex.domain.clock import DAY_MS, SECOND_MS
+from sandex.domain.errors import Reason, Rejected
 from sandex.transport.control.context import ControlCtx
-from sandex.transport.control.errors import ControlJSON
-from sandex.transport.control.schemas import AdvanceBody, FreezeBody, SetClockBody
+from sandex.transport.control.errors import ControlJSON, refusal
+from sandex.transport.control.schemas import MAX_TIME_MS, AdvanceBody, FreezeBody, SetClockBody
 from sandex.transport.control.views import clock_json
 
 router = APIRouter(prefix="/clock", tags=["clock"])
@@ -27,6 +28,8 @@ def get_clock(ctx: ControlCtx) -> Response:
 def advance(ctx: ControlCtx, body: AdvanceBody) -> Response:
     """Move the clock by `ms + seconds + days` (negative goes back)."""
     step = body.ms + round(body.seconds * SECOND_MS) + round(body.days * DAY_MS)
+    if not 0 <= ctx.service.clock().now_ms + step <= MAX_TIME_MS:
+        raise refusal(Rejected.of(Reason.PARAM_ERROR, field="ms"))  # it would leave 1970..9999
     return ControlJSON(clock_json(ctx.service.advance_clock(step)))
 
 

@@ -29,6 +29,7 @@ from sandex.runtime.keyring import ReloadingCipher
 from sandex.runtime.mailers import build_mailer
 from sandex.runtime.market import MarketRuntime, build_market
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter
+from sandex.runtime.retention import RetentionKeeper
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.accounts import AccountsService
 from sandex.services.accounts_ports import Mailer
@@ -46,6 +47,7 @@ from sandex.services.keys import KeysService
 from sandex.services.keys_maintenance import KeyMaintenance
 from sandex.services.keys_ports import KeyChanged
 from sandex.services.keys_subaccounts import SubAccountKeysService
+from sandex.services.retention import Retention
 from sandex.services.trading import TradingService
 from sandex.services.trading_core import TradingCore
 from sandex.services.trading_prices import CatalogueUsdPrices
@@ -57,6 +59,7 @@ from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.funding import SqlFundingStore
 from sandex.storage.repositories.funding_addresses import SqlAddressBook
 from sandex.storage.repositories.market import SqlMarketStore
+from sandex.storage.repositories.retention import SqlRetentionStore
 from sandex.storage.repositories.trading import SqlTradingStore
 from sandex.storage.uow import unit_of_work_factory
 from sandex.transport.console import ConsoleContext, install_console
@@ -253,6 +256,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     rt = runtime or open_runtime(settings)
     rate_limits = _rate_limits(settings, rt.clock)
     key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=rt.trading.sequencer.exclusive)
+    retention = RetentionKeeper(Retention(SqlRetentionStore(rt.sessions)), rt.clock,
+                                writer=rt.trading.sequencer.exclusive)  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -262,6 +267,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
         await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
         await rt.market.start_maker()
+        await retention.start()  # old market history goes, by the sandbox clock
         await ws.start()
         log.info("sandex %s ready (%s)", __version__, _describe_db(rt))
         gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
@@ -270,6 +276,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         gc.set_threshold(*GC_THRESHOLDS)
         yield
         await ws.stop()
+        await retention.stop()
         await rt.market.stop()
         await rt.funding.clock.stop()
         await rt.trading.sequencer.stop()
@@ -289,6 +296,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
+    app.state.retention = retention
     app.state.okx = OkxContext(
         clock=rt.clock,
         catalogue=CatalogueService(rt.catalogue, rt.market.board.halted),
@@ -311,7 +319,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     ws = install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
-    app.state.control = ControlContext(_control(rt, rate_limits, key_cache), rt.admin_token)
+    control = _control(rt, rate_limits, key_cache)
+    control.guard_resets(retention.paused)  # no prune races a wipe or a restore
+    app.state.control = ControlContext(control, rt.admin_token)
     install_control(app, app.state.control)
     return app
 

@@ -18,9 +18,9 @@ from sandex.config import Settings
 from sandex.domain.funding.lifecycle import DEFAULT_TIMING, FundingTiming
 from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
 from sandex.domain.instruments import Catalogue
-from sandex.runtime.admin_token import load_admin_token
+from sandex.runtime.admin_token import ADMIN_TOKEN_FILE, load_admin_token
 from sandex.runtime.clock import SystemClock
-from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom, load_master_keys
+from sandex.runtime.crypto import MASTER_KEY_FILE, AesGcmCipher, Argon2Hasher, OsRandom, load_master_keys
 from sandex.runtime.faults import FaultRegistry
 from sandex.runtime.funding_clock import FundingClock
 from sandex.runtime.hub import Hub
@@ -53,6 +53,7 @@ from sandex.services.trading_core import TradingCore
 from sandex.services.trading_prices import CatalogueUsdPrices
 from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
+from sandex.storage.files import private_dir, tighten
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
@@ -203,7 +204,7 @@ def open_runtime(
     `fast_hashing` lowers the argon2 cost: for test suites only. `funding_limits`/`funding_timing`
     replace the default withdrawal limits and deposit/withdrawal timing (tests, demos).
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # 0700: the database, the keys and the admin token live here
     engine = create_db_engine(settings.resolved_database_url())
     migrate(engine)
     clock, sessions = SystemClock(), session_factory(engine)
@@ -245,10 +246,16 @@ def open_runtime(
         keys=_key_services(sessions, keyring, hasher, random, clock, accounts, hub),
         trading=trading,
         funding=finish_funding(trading),
-        admin_token=load_admin_token(settings.data_dir, settings.admin_token),
+        admin_token=_admin_token(settings),
         faults=FaultRegistry(clock),
         market=market,
     )
+
+
+def _admin_token(settings: Settings) -> str:
+    token = load_admin_token(settings.data_dir, settings.admin_token)
+    tighten(settings.data_dir / name for name in (ADMIN_TOKEN_FILE, MASTER_KEY_FILE))  # older sandex
+    return token
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:

@@ -1,12 +1,12 @@
 """How fast an idle `sandex serve` with the simulated market on grows its SQLite database.
 
-    python bench/bench_db_growth.py [--minutes 10] [--interval 30] [--src PATH] [--clock-days 0]
+    python bench/bench_db_growth.py [--minutes 10] [--interval 30] [--warmup 60] [--src PATH] [--clock-days 0]
 
 Starts `sandex serve` on a fresh temporary data dir (market on, default settings, seed 1, rate
 limits off) and nobody trading but the market maker and its taker flow. Every `--interval` s it
 samples the size of `sandex.db` + `-wal` and the row count of every table. At the end it prints
-MB/hour and rows/min per table over the run (from the first sample, taken once the server answers,
-to the last), and the biggest growers.
+MB/hour and rows/min per table over the run (from the first sample, taken `--warmup` s after the
+server answers, so the start-up's deposits and first quotes do not count, to the last).
 
 `--src PATH` runs the sandex source tree at PATH (e.g. a `git worktree` of an older commit) instead
 of the installed one, with this interpreter, to compare before/after on the same machine.
@@ -115,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--interval", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=60, help="seconds before the first sample")
     parser.add_argument("--src", type=Path, default=None, help="sandex source tree to run instead")
     parser.add_argument("--clock-days", type=float, default=0, help="move the clock by D days midway")
     args = parser.parse_args()
@@ -123,6 +124,7 @@ def main() -> None:
     process = start(data_dir, port, args.src)
     try:
         wait_ready(process, port)
+        time.sleep(args.warmup)
         started = time.monotonic()
         samples = [sample(data_dir, started)]
         jumped = not args.clock_days

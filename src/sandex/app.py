@@ -65,6 +65,7 @@ from sandex.storage.repositories.trading import SqlTradingStore
 from sandex.storage.uow import unit_of_work_factory
 from sandex.transport.console import ConsoleContext, install_console
 from sandex.transport.control import ControlContext, install_control
+from sandex.transport.hosts import AllowedHosts, HostGuard
 from sandex.transport.okx.context import OkxContext
 from sandex.transport.okx.fastlane import OkxApp
 from sandex.transport.okx.faults import FaultMiddleware
@@ -321,11 +322,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(market_rest.router)
     for private in (account.router, asset.router, users.router, trade.router):
         app.include_router(private)
+    hosts = AllowedHosts(settings.host, settings.allowed_hosts)
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
-    trade.install_write_routes(app, faults)  # the order writes: a fast lane past FastAPI's stack
+    trade.install_write_routes(app, lambda lane: HostGuard(faults(lane), hosts))  # past FastAPI's stack
     ws = install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
+    app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
     control = _control(rt, rate_limits, key_cache)
     control.guard_resets(retention.paused)  # no prune races a wipe or a restore
     app.state.control = ControlContext(control, rt.admin_token)

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     smtp_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = Field(
+        default=(), description="Host names served besides localhost and --host ('*': any; DNS rebinding)"
+    )
     rate_limits: str = Field(default="okx", description="off | okx | xN (scale OKX's limits by N)")
     admin_token: str | None = None
     master_key: str | None = Field(default=None, description="base64 AES-256 key for API secrets at rest")

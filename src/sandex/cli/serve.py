@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, settings_from
+from sandex.cli.exposure import exposure_warning
 from sandex.config import Settings
 
 
@@ -37,6 +38,14 @@ def serve(
     trusted_proxy: Annotated[
         list[str] | None,
         typer.Option("--trusted-proxy", help="Proxy address whose X-Forwarded-For is honoured (repeatable)."),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Host name served besides localhost and --host (repeatable; '*': any). Other Host "
+            "headers are refused (DNS rebinding).",
+        ),
     ] = None,
     rate_limits: Annotated[
         str | None,
@@ -88,6 +97,7 @@ def serve(
         redis_url=redis_url,
         smtp_url=smtp_url,
         trusted_proxies=tuple(trusted_proxy) if trusted_proxy else None,
+        allowed_hosts=tuple(allowed_host) if allowed_host else None,
         rate_limits=rate_limits,
         log_level=log_level,
         market=_on_off(market),
@@ -101,6 +111,8 @@ def serve(
         cert, key = _tls_files(settings)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
+    if (warning := exposure_warning(settings)) is not None:
+        typer.echo(warning, err=True)
     uvicorn.run(
         application, host=settings.host, port=settings.port, log_level=settings.log_level,
         ssl_certfile=cert, ssl_keyfile=key, access_log=access_log, **SERVER_OPTIONS,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandex import __version__
 from sandex.config import Settings
+from sandex.domain.clock import DAY_MS
 from sandex.domain.funding.lifecycle import DEFAULT_TIMING, FundingTiming
 from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
 from sandex.domain.instruments import Catalogue
@@ -47,7 +48,7 @@ from sandex.services.keys import KeysService
 from sandex.services.keys_maintenance import KeyMaintenance
 from sandex.services.keys_ports import KeyChanged
 from sandex.services.keys_subaccounts import SubAccountKeysService
-from sandex.services.retention import Retention
+from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.trading import TradingService
 from sandex.services.trading_core import TradingCore
 from sandex.services.trading_prices import CatalogueUsdPrices
@@ -264,7 +265,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     rt = runtime or open_runtime(settings)
     rate_limits = _rate_limits(settings, rt.clock)
     key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=rt.trading.sequencer.exclusive)
-    retention = RetentionKeeper(Retention(SqlRetentionStore(rt.sessions)), rt.clock,
+    policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)
+    retention = RetentionKeeper(Retention(SqlRetentionStore(rt.sessions), policy), rt.clock,
                                 writer=rt.trading.sequencer.exclusive)  # fmt: skip
 
     @asynccontextmanager

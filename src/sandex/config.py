@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     seed: int | None = Field(default=None, description="seed of the simulated market: same seed, same trades")
     volatility: float = Field(default=0.5, ge=0, le=10, description="annualised volatility of the prices")
     backfill_hours: int = Field(default=0, ge=0, le=2160, description="hours of synthetic candles on start")
+    tape_days: int = Field(
+        default=90, ge=1, le=90, description="days of public trades kept (OKX history-trades: 3 months)"
+    )
     tls: bool = Field(default=False, description="serve https:// and wss:// with the data dir's local CA")
 
     @field_validator("rate_limits")

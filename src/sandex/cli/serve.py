@@ -69,6 +69,15 @@ def serve(
     backfill_hours: Annotated[
         int | None, typer.Option("--backfill-hours", help="Hours of synthetic candle history made on start.")
     ] = None,
+    tape_days: Annotated[
+        int | None,
+        typer.Option(
+            "--tape-days",
+            help="Days of public trades kept (1-90; OKX's history-trades serves 3 months). The simulated "
+            "market trades ~500k times a day, ~50 MB a day of tape.",
+            show_default="90",
+        ),
+    ] = None,
     tls: Annotated[
         bool | None,
         typer.Option(
@@ -104,6 +113,7 @@ def serve(
         seed=seed,
         volatility=volatility,
         backfill_hours=backfill_hours,
+        tape_days=tape_days,
         tls=tls,
     )
     try:

@@ -7,10 +7,14 @@ data dir made by an older sandex (0755, database 0644) is closed too. SQLite cre
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+
+log = logging.getLogger("sandex.files")
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -19,15 +23,15 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 def private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-    path.chmod(PRIVATE_DIR)  # mkdir's mode is cut by the umask, and an existing dir keeps its own
+    tighten([path])  # mkdir's mode is cut by the umask, and an existing dir keeps its own
     return path
 
 
 def private_file(path: Path) -> Path:
     """`path` exists (empty if it did not) and only its owner can read or write it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
-    os.close(fd)
-    path.chmod(PRIVATE_FILE)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    tighten([path])
     return path
 
 
@@ -38,10 +42,13 @@ def tighten(paths: Iterable[Path]) -> None:
             mode = path.lstat().st_mode
         except FileNotFoundError:
             continue
-        if stat.S_ISDIR(mode):
-            path.chmod(PRIVATE_DIR)
-        elif stat.S_ISREG(mode):
-            path.chmod(PRIVATE_FILE)
+        wanted = PRIVATE_DIR if stat.S_ISDIR(mode) else PRIVATE_FILE if stat.S_ISREG(mode) else None
+        if wanted is None or stat.S_IMODE(mode) == wanted:
+            continue
+        try:
+            path.chmod(wanted)
+        except PermissionError:  # someone else's file: sandex can still use it, so say so and go on
+            log.warning("cannot make %s owner-only (mode %o): it is not ours", path, stat.S_IMODE(mode))
 
 
 def sqlite_files(database: Path) -> list[Path]:

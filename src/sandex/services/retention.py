@@ -37,52 +37,40 @@ class RetentionPolicy:
     fills_ms: int = ARCHIVE_MS  # users' fills: fills-history
     trades_ms: int = ARCHIVE_MS  # the public tape: history-trades
     candles_per_bar: int = CANDLES_PER_BAR
-    batch: int = 500  # rows per kind per round: one round holds the writer a few ms at most
+    batch: int = 200  # rows per kind per round: a round holds the writer for a few ms
 
 
 @dataclass(frozen=True, slots=True)
 class Cutoffs:
-    """Rows older than these (ms) may go."""
+    """Rows older than these (ms) may go; `candles` maps a bar's name to the oldest open time kept
+    (empty: no candle is due for pruning this round)."""
 
     system: int
     orders: int
     fills: int
     trades: int
-    candles: Mapping[str, int] = field(default_factory=dict)  # bar name -> oldest open time kept
+    candles: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def at(cls, now_ms: int, policy: RetentionPolicy) -> Cutoffs:
+    def at(cls, now_ms: int, policy: RetentionPolicy, *, candles: bool = True) -> Cutoffs:
         keep = policy.candles_per_bar - 1
-        candles = {bar.name: bar.shift(bar.open_of(now_ms), -keep) for bar in TRADE_BARS}
+        bars = {bar.name: bar.shift(bar.open_of(now_ms), -keep) for bar in TRADE_BARS} if candles else {}
         return cls(
             system=now_ms - policy.system_ms,
             orders=now_ms - policy.orders_ms,
             fills=now_ms - policy.fills_ms,
             trades=now_ms - policy.trades_ms,
-            candles=candles,
+            candles=bars,
         )
 
 
 class RetentionStore(Protocol):
-    """Deletes, each of at most `limit` rows, returning how many went."""
-
-    def prune_system_orders(self, before_ms: int, limit: int) -> int:
-        """Closed orders of the market's own accounts."""
+    def prune(self, cutoffs: Cutoffs, limit: int) -> Mapping[str, int]:
+        """In one transaction, at most `limit` rows of each kind older than its cutoff: the
+        market's own closed orders, fills and bills (but deposits), and the fee accounts' bills
+        (`system`); all closed orders, fills and public trades (`orders`, `fills`, `trades`);
+        candles of each bar in `candles`. Returns the rows deleted by kind (candles: by bar)."""
         ...
-
-    def prune_system_fills(self, before_ms: int, limit: int) -> int: ...
-
-    def prune_system_bills(self, before_ms: int, limit: int) -> int:
-        """Bills but deposits of the market's own accounts and of the fee accounts."""
-        ...
-
-    def prune_user_orders(self, before_ms: int, limit: int) -> int: ...
-
-    def prune_user_fills(self, before_ms: int, limit: int) -> int: ...
-
-    def prune_trades(self, before_ms: int, limit: int) -> int: ...
-
-    def prune_candles(self, bar: str, before_ms: int, limit: int) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +83,15 @@ class Retention:
     def __init__(self, store: RetentionStore, policy: RetentionPolicy | None = None) -> None:
         self._store = store
         self.policy = policy or RetentionPolicy()
+        self._candles_done: int | None = None  # the minute whose candle cutoffs were applied in full
 
     def prune(self, now_ms: int) -> Pruned:
-        """One round: one batch of every kind that is due."""
-        cut, limit, store = Cutoffs.at(now_ms, self.policy), self.policy.batch, self._store
-        counts = [
-            store.prune_system_orders(cut.system, limit),
-            store.prune_system_fills(cut.system, limit),
-            store.prune_system_bills(cut.system, limit),
-            store.prune_user_orders(cut.orders, limit),
-            store.prune_user_fills(cut.fills, limit),
-            store.prune_trades(cut.trades, limit),
-        ]
-        counts += [store.prune_candles(bar, before, limit) for bar, before in cut.candles.items()]
-        return Pruned(sum(counts), any(count >= limit for count in counts))
+        """One round: one batch of every kind. Candle cutoffs move only when a bar opens (once a
+        minute at most), so candles are looked at only then, or until a backlog is gone."""
+        minute = now_ms // MINUTE_MS
+        cut = Cutoffs.at(now_ms, self.policy, candles=minute != self._candles_done)
+        counts = self._store.prune(cut, self.policy.batch)
+        full = {kind for kind, count in counts.items() if count >= self.policy.batch}
+        if cut.candles and not full & set(cut.candles):
+            self._candles_done = minute
+        return Pruned(sum(counts.values()), bool(full))

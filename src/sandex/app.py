@@ -265,9 +265,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     rt = runtime or open_runtime(settings)
     rate_limits = _rate_limits(settings, rt.clock)
     key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=rt.trading.sequencer.exclusive)
-    policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)
-    retention = RetentionKeeper(Retention(SqlRetentionStore(rt.sessions), policy), rt.clock,
-                                writer=rt.trading.sequencer.exclusive)  # fmt: skip
+    retention = _retention(settings, rt)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -306,7 +304,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
-    app.state.retention = retention
     app.state.okx = OkxContext(
         clock=rt.clock,
         catalogue=CatalogueService(rt.catalogue, rt.market.board.halted),
@@ -397,6 +394,13 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
         funding=rt.funding.service,
         addresses=rt.funding.addresses,
     )
+
+
+def _retention(settings: Settings, rt: Runtime) -> RetentionKeeper:
+    """Old market history goes in the background, in rounds on the exchange's writer thread."""
+    policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)
+    store = SqlRetentionStore(rt.sessions)
+    return RetentionKeeper(Retention(store, policy), rt.clock, writer=rt.trading.sequencer.exclusive)
 
 
 def _rate_limits(settings: Settings, clock: SystemClock) -> RateLimits:

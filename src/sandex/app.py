@@ -15,12 +15,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandex import __version__
 from sandex.config import Settings
+from sandex.domain.clock import DAY_MS
 from sandex.domain.funding.lifecycle import DEFAULT_TIMING, FundingTiming
 from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
 from sandex.domain.instruments import Catalogue
-from sandex.runtime.admin_token import load_admin_token
+from sandex.runtime.admin_token import ADMIN_TOKEN_FILE, load_admin_token
 from sandex.runtime.clock import SystemClock
-from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, BoundedHasher, OsRandom, load_master_keys
+from sandex.runtime.crypto import (
+    MASTER_KEY_FILE,
+    AesGcmCipher,
+    Argon2Hasher,
+    BoundedHasher,
+    OsRandom,
+    load_master_keys,
+)
 from sandex.runtime.faults import FaultRegistry
 from sandex.runtime.funding_clock import FundingClock
 from sandex.runtime.hub import Hub
@@ -29,6 +37,7 @@ from sandex.runtime.keyring import ReloadingCipher
 from sandex.runtime.mailers import build_mailer
 from sandex.runtime.market import MarketRuntime, build_market
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter
+from sandex.runtime.retention import RetentionKeeper
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.accounts import AccountsService
 from sandex.services.accounts_ports import Mailer
@@ -46,22 +55,26 @@ from sandex.services.keys import KeysService
 from sandex.services.keys_maintenance import KeyMaintenance
 from sandex.services.keys_ports import KeyChanged
 from sandex.services.keys_subaccounts import SubAccountKeysService
+from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.trading import TradingService
 from sandex.services.trading_core import TradingCore
 from sandex.services.trading_prices import CatalogueUsdPrices
 from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
+from sandex.storage.files import private_dir, tighten
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.funding import SqlFundingStore
 from sandex.storage.repositories.funding_addresses import SqlAddressBook
 from sandex.storage.repositories.market import SqlMarketStore
+from sandex.storage.repositories.retention import SqlRetentionStore
 from sandex.storage.repositories.trading import SqlTradingStore
 from sandex.storage.uow import unit_of_work_factory
 from sandex.transport.body_limit import BodyLimit
 from sandex.transport.console import ConsoleContext, install_console
 from sandex.transport.control import ControlContext, install_control
+from sandex.transport.hosts import AllowedHosts, HostGuard
 from sandex.transport.okx.context import OkxContext
 from sandex.transport.okx.fastlane import OkxApp
 from sandex.transport.okx.faults import FaultMiddleware
@@ -202,7 +215,7 @@ def open_runtime(
     `fast_hashing` lowers the argon2 cost: for test suites only. `funding_limits`/`funding_timing`
     replace the default withdrawal limits and deposit/withdrawal timing (tests, demos).
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # 0700: the database, the keys and the admin token live here
     engine = create_db_engine(settings.resolved_database_url())
     migrate(engine)
     clock, sessions = SystemClock(), session_factory(engine)
@@ -245,10 +258,16 @@ def open_runtime(
         keys=_key_services(sessions, keyring, hasher, random, clock, accounts, hub),
         trading=trading,
         funding=finish_funding(trading),
-        admin_token=load_admin_token(settings.data_dir, settings.admin_token),
+        admin_token=_admin_token(settings),
         faults=FaultRegistry(clock),
         market=market,
     )
+
+
+def _admin_token(settings: Settings) -> str:
+    token = load_admin_token(settings.data_dir, settings.admin_token)
+    tighten(settings.data_dir / name for name in (ADMIN_TOKEN_FILE, MASTER_KEY_FILE))  # older sandex
+    return token
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
@@ -256,6 +275,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     rt = runtime or open_runtime(settings)
     rate_limits = _rate_limits(settings, rt.clock)
     key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=rt.trading.sequencer.exclusive)
+    retention = _retention(settings, rt)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -265,6 +285,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
         await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
         await rt.market.start_maker()
+        await retention.start()  # old market history goes, by the sandbox clock
         await ws.start()
         log.info("sandex %s ready (%s)", __version__, _describe_db(rt))
         gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
@@ -273,6 +294,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         gc.set_threshold(*GC_THRESHOLDS)
         yield
         await ws.stop()
+        await retention.stop()
         await rt.market.stop()
         await rt.funding.clock.stop()
         await rt.trading.sequencer.stop()
@@ -309,15 +331,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(market_rest.router)
     for private in (account.router, asset.router, users.router, trade.router):
         app.include_router(private)
+    hosts = AllowedHosts(settings.host, settings.allowed_hosts)
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
-    # the order writes: a fast lane past FastAPI's stack, bodies bounded as on the normal way
-    trade.install_write_routes(app, lambda lane: BodyLimit(faults(lane)))
+    # the order writes: a fast lane past FastAPI's stack, with the same host check and body bound
+    trade.install_write_routes(app, lambda lane: HostGuard(BodyLimit(faults(lane)), hosts))
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
     ws = install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
-    app.add_middleware(BodyLimit)  # outermost of ours: no body is read past its limit, auth or not
-    app.state.control = ControlContext(_control(rt, rate_limits, key_cache), rt.admin_token)
+    app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
+    app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
+    control = _control(rt, rate_limits, key_cache)
+    control.guard_resets(retention.paused)  # no prune races a wipe or a restore
+    app.state.control = ControlContext(control, rt.admin_token)
     install_control(app, app.state.control)
     return app
 
@@ -381,6 +407,13 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
         funding=rt.funding.service,
         addresses=rt.funding.addresses,
     )
+
+
+def _retention(settings: Settings, rt: Runtime) -> RetentionKeeper:
+    """Old market history goes in the background, in rounds on the exchange's writer thread."""
+    policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)
+    store = SqlRetentionStore(rt.sessions)
+    return RetentionKeeper(Retention(store, policy), rt.clock, writer=rt.trading.sequencer.exclusive)
 
 
 def _rate_limits(settings: Settings, clock: SystemClock) -> RateLimits:

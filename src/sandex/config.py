@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     smtp_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = Field(
+        default=(), description="Host names served besides localhost and --host ('*': any; DNS rebinding)"
+    )
     rate_limits: str = Field(default="okx", description="off | okx | xN (scale OKX's limits by N)")
     admin_token: str | None = None
     master_key: str | None = Field(default=None, description="base64 AES-256 key for API secrets at rest")
@@ -38,6 +41,9 @@ class Settings(BaseSettings):
     seed: int | None = Field(default=None, description="seed of the simulated market: same seed, same trades")
     volatility: float = Field(default=0.5, ge=0, le=10, description="annualised volatility of the prices")
     backfill_hours: int = Field(default=0, ge=0, le=2160, description="hours of synthetic candles on start")
+    tape_days: int = Field(
+        default=90, ge=1, le=90, description="days of public trades kept (OKX history-trades: 3 months)"
+    )
     tls: bool = Field(default=False, description="serve https:// and wss:// with the data dir's local CA")
     header_timeout: float = Field(
         default=10.0, gt=0, le=600, description="seconds a client has to send a whole request (head and body)"

@@ -17,6 +17,7 @@ def admin_token(
 
     Use it as `Authorization: Bearer <token>`. SANDEX_ADMIN_TOKEN, when set, is the token instead."""
     from sandex.runtime.admin_token import admin_token_path, load_admin_token
+    from sandex.storage.files import private_dir
 
     settings = settings_from(data_dir=data_dir)
     if path:
@@ -25,7 +26,7 @@ def admin_token(
         typer.echo(str(admin_token_path(settings.data_dir).resolve()))
         return
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         typer.echo(load_admin_token(settings.data_dir, settings.admin_token))
     except (OSError, ValueError) as exc:
         fail_with(str(exc))

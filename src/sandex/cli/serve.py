@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, settings_from
+from sandex.cli.exposure import exposure_warning
 from sandex.config import Settings
 
 
@@ -39,6 +40,14 @@ def serve(
         list[str] | None,
         typer.Option("--trusted-proxy", help="Proxy address whose X-Forwarded-For is honoured (repeatable)."),
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Host name served besides localhost and --host (repeatable; '*': any). Other Host "
+            "headers are refused (DNS rebinding).",
+        ),
+    ] = None,
     rate_limits: Annotated[
         str | None,
         typer.Option(help="off | okx | xN (scale OKX's published limits by N).", show_default="okx"),
@@ -60,6 +69,15 @@ def serve(
     ] = None,
     backfill_hours: Annotated[
         int | None, typer.Option("--backfill-hours", help="Hours of synthetic candle history made on start.")
+    ] = None,
+    tape_days: Annotated[
+        int | None,
+        typer.Option(
+            "--tape-days",
+            help="Days of public trades kept (1-90; OKX's history-trades serves 3 months). The simulated "
+            "market trades ~500k times a day, ~50 MB a day of tape.",
+            show_default="90",
+        ),
     ] = None,
     tls: Annotated[
         bool | None,
@@ -98,12 +116,14 @@ def serve(
         redis_url=redis_url,
         smtp_url=smtp_url,
         trusted_proxies=tuple(trusted_proxy) if trusted_proxy else None,
+        allowed_hosts=tuple(allowed_host) if allowed_host else None,
         rate_limits=rate_limits,
         log_level=log_level,
         market=_on_off(market),
         seed=seed,
         volatility=volatility,
         backfill_hours=backfill_hours,
+        tape_days=tape_days,
         tls=tls,
         header_timeout=header_timeout,
     )
@@ -112,6 +132,8 @@ def serve(
         cert, key = _tls_files(settings)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
+    if (warning := exposure_warning(settings)) is not None:
+        typer.echo(warning, err=True)
     config = server_config(
         application, settings, host=settings.host, port=settings.port, log_level=settings.log_level,
         ssl_certfile=cert, ssl_keyfile=key, access_log=access_log,

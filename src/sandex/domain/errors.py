@@ -23,6 +23,7 @@ class Reason(StrEnum):
     JSON_SYNTAX = "json_syntax"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_FOUND = "not_found"
+    HOST_NOT_SERVED = "host_not_served"  # params: host (the Host header names no served host)
     # --- service state -------------------------------------------------------------------------
     SERVICE_UNAVAILABLE = "service_unavailable"
     SYSTEM_BUSY = "system_busy"

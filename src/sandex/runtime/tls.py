@@ -15,6 +15,7 @@ Keys are EC P-256. Nothing here is meant for the internet: the CA key sits next 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
@@ -58,6 +59,7 @@ def ensure_tls(data_dir: Path, hosts: Iterable[str] = ()) -> TlsFiles:
     """The CA and a server certificate valid now for `hosts` (plus localhost), creating what is missing."""
     directory = tls_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _tighten(directory)
     now = dt.datetime.now(dt.UTC)
     ca_cert, ca_key = _ensure_ca(directory, now)
     wanted = _names([*DEFAULT_HOSTS, *hosts])
@@ -87,7 +89,7 @@ def _ensure_ca(directory: Path, now: dt.datetime) -> tuple[x509.Certificate, ec.
         .sign(key, hashes.SHA256())
     )
     _write_private(key_path, _pem_key(key))
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert, key
 
 
@@ -126,7 +128,7 @@ def _issue_server(
         .sign(ca_key, hashes.SHA256())
     )
     _write_private(files.key, _pem_key(key))
-    _write(files.cert, cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(files.cert, cert.public_bytes(serialization.Encoding.PEM))
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -174,6 +176,14 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
+def _tighten(directory: Path) -> None:
+    """Owner-only, also what an older sandex wrote 0644 (the certificates): the data dir is private."""
+    directory.chmod(0o700)
+    for name in (CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY):
+        with contextlib.suppress(FileNotFoundError):
+            (directory / name).chmod(0o600)
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Written 0600 from the start (never world-readable, not even for an instant), then renamed."""
     temp = path.with_name(path.name + ".tmp")
@@ -181,10 +191,4 @@ def _write_private(path: Path, data: bytes) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-    os.replace(temp, path)
-
-
-def _write(path: Path, data: bytes) -> None:
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_bytes(data)
     os.replace(temp, path)

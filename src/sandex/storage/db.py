@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sandex.storage.files import private_file, sqlite_files, tighten
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -27,8 +29,11 @@ def create_db_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # before SQLite creates it: its -wal and -shm then get the same 0600
+        tighten(sqlite_files(path))  # and those an older sandex left 0644
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
     )

@@ -24,8 +24,9 @@ from sandex.client.models import ClockState, Credentials
 from sandex.client.rest import AsyncOkxClient
 from sandex.config import Settings
 from sandex.testing.handles import DEFAULT_EMAIL, DEFAULT_FUNDS, Clients, SandexAccount, create_account
+from sandex.transport.hosts import IN_PROCESS_HOST
 
-BASE_URL = "http://sandex.test"
+BASE_URL = f"http://{IN_PROCESS_HOST}"  # a name the app always serves (see `transport/hosts.py`)
 PEER = ("127.0.0.1", 50000)  # the client address the app sees (IP-bound keys allow 127.0.0.1)
 
 

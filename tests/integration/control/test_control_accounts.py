@@ -112,7 +112,7 @@ async def test_a_bad_key_request_names_the_field_and_creates_nothing(sandex_app:
     assert caught.value.field == "passphrase"
     with pytest.raises(ControlError) as caught:
         await sandex_app.control.create_key(user.uid, expires_ms=1 << 70)  # no timestamp holds it
-    assert (caught.value.status, caught.value.field) == (400, "expires_at")
+    assert (caught.value.status, caught.value.field) == (400, "expires_ms")  # the field it came in
     assert await sandex_app.control.list_keys(user.uid) == []
 
 

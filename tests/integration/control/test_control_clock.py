@@ -82,23 +82,23 @@ async def _config(sandex_app: SandexApp, creds: Credentials) -> AccountConfig:
 
 @pytest.mark.parametrize(
     ("path", "body", "field"),
-    [
-        ("/clock/set", {"now_ms": -1}, "now_ms"),
-        ("/clock/set", {"now_ms": LATEST_MS + 1}, "now_ms"),
-        ("/clock/freeze", {"at_ms": 1 << 63}, "at_ms"),
-        ("/clock/advance", {"ms": LATEST_MS}, "ms"),
-        ("/clock/advance", {"days": -30_000}, "ms"),
-        ("/clock/advance", {"seconds": -1.7e308}, "seconds"),
-    ],
-)
-async def test_the_clock_refuses_to_leave_the_years_timestamps_can_spell(
-    sandex_app: SandexApp, path: str, body: dict[str, int | float], field: str
+    [("/clock/set", '{"now_ms": 1' + "0" * 30 + "}", "now_ms"),
+     ("/clock/set", '{"now_ms": -1}', "now_ms"),
+     ("/clock/set", f'{{"now_ms": {LATEST_MS + 1}}}', "now_ms"),
+     ("/clock/freeze", '{"at_ms": 1' + "0" * 30 + "}", "at_ms"),
+     ("/clock/freeze", f'{{"at_ms": {1 << 63}}}', "at_ms"),
+     ("/clock/advance", '{"days": 1e400}', "days"),
+     ("/clock/advance", '{"seconds": -1.7e308}', "seconds"),
+     ("/clock/advance", '{"ms": 1' + "0" * 30 + "}", "ms"),
+     ("/clock/advance", f'{{"ms": {LATEST_MS}}}', "ms"),
+     ("/clock/advance", '{"days": -30000}', "ms")],  # before 1970
+)  # fmt: skip
+async def test_a_clock_out_of_range_is_refused_and_time_does_not_move(
+    sandex_app: SandexApp, path: str, body: str, field: str
 ) -> None:
-    before = await sandex_app.control.clock()
-    answer = await sandex_app.http.post(
-        f"/sandex/v1{path}", json=body, headers={"Authorization": f"Bearer {sandex_app.runtime.admin_token}"}
-    )
-    assert answer.status_code == 400, answer.text
-    assert answer.json()["error"]["field"] == field
-    after = await sandex_app.control.clock()
-    assert not after.frozen and abs(after.offset_ms - before.offset_ms) < 1000
+    token = sandex_app.runtime.admin_token
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    response = await sandex_app.http.post(f"/sandex/v1{path}", content=body, headers=headers)
+    assert (response.status_code, response.json()["error"]["field"]) == (400, field)
+    state = await sandex_app.control.clock()
+    assert not state.frozen and abs(state.now_ms - _real_ms()) < 60_000

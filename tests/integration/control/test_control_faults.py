@@ -183,3 +183,24 @@ async def test_a_bad_fault_is_refused_naming_the_field(sandex_app: SandexApp) ->
         await sandex_app.control.add_fault("meltdown")
     assert (caught.value.status, caught.value.field) == (400, "kind")
     assert await sandex_app.control.faults() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("times", "1" + "0" * 30), ("times", "0"), ("seed", str(2**64)), ("seed", "-1"),
+     ("status", "1" + "0" * 30), ("latency_ms", "1" + "0" * 30), ("probability", "1e400")],
+)  # fmt: skip
+async def test_an_out_of_range_number_is_refused_and_the_list_still_answers(
+    sandex_app: SandexApp, field: str, value: str
+) -> None:
+    body = f'{{"kind": "error", "code": "50001", "{field}": {value}}}'  # raw JSON: numbers beyond 64 bits
+    response = await sandex_app.http.post("/sandex/v1/faults", content=body, headers=_admin(sandex_app))
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == field
+    listed = await sandex_app.http.get("/sandex/v1/faults", headers=_admin(sandex_app))
+    assert (listed.status_code, listed.json()) == (200, {"faults": []})
+
+
+def _admin(sandex_app: SandexApp) -> dict[str, str]:
+    token = sandex_app.runtime.admin_token
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

@@ -11,22 +11,26 @@ Prices and halts hold with the market maker on or off; quotes and trades need it
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import Field
 from starlette.responses import Response
 
+from sandex.domain.clock import DAY_MS
 from sandex.services.market import InstrumentMarket
 from sandex.services.market_commands import market_json
 from sandex.transport.control.accounts import require
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlJSON
-from sandex.transport.control.schemas import StrictBody
+from sandex.transport.control.schemas import MAX_STEP_DAYS, StrictBody
 
 router = APIRouter(prefix="/market", tags=["market"])
 
 Command = Literal["set", "shift", "widen", "drain", "halt", "resume", "freeze", "unfreeze", "show", "import"]
+
+
+Offset = Annotated[int, Field(ge=0, le=MAX_STEP_DAYS * DAY_MS)]  # ms from now
 
 
 class MarketBody(StrictBody):
@@ -35,7 +39,7 @@ class MarketBody(StrictBody):
     value: str | int | None = Field(default=None, description="price, percent or factor (exact: a string)")
     over_ms: int = 0
     side: str = ""
-    points: list[tuple[int, str | int]] | None = Field(
+    points: list[tuple[Offset, str | int]] | None = Field(
         default=None, description="[[ms from now, price], ...]"
     )
 

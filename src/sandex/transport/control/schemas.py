@@ -1,13 +1,26 @@
-"""Request bodies of the control API (JSON, unknown fields refused)."""
+"""Request bodies of the control API (JSON, unknown fields refused).
+
+Every number has bounds: JSON integers are unbounded in Python, and one out of range (a `times` of
+10**30) used to pass, then break every later answer that had to render it (orjson stops at 64 bits)
+or overflow the clock. Out of bounds is a 400 naming the field, and nothing changes.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandex.domain.clock import DAY_MS, LATEST_MS, SECOND_MS
-from sandex.services.faults import FaultKind
+from sandex.domain.clock import DAY_MS, LATEST_MS
+from sandex.services.faults import MAX_LATENCY_MS, FaultKind
+
+MAX_TIME_MS = LATEST_MS  # 9999-12-31T23:59:59.999Z: the last instant OKX's formats can show
+MAX_STEP_DAYS = 36_500  # a clock move of up to ~100 years either way
+MAX_COUNT = 1_000_000_000  # fault firings
+MAX_SEED = 2**63 - 1
+
+TimeMs = Annotated[int, Field(ge=0, le=MAX_TIME_MS)]
+StepMs = Annotated[int, Field(ge=-MAX_STEP_DAYS * DAY_MS, le=MAX_STEP_DAYS * DAY_MS)]
 
 
 class ControlError(BaseModel):
@@ -47,7 +60,7 @@ class NewKeyBody(StrictBody):
     perm: str = "read_only"
     ip: str = ""
     demo: bool = False
-    expires_ms: int | None = Field(default=None, description="when the key stops working; none: never")
+    expires_ms: TimeMs | None = Field(default=None, description="when the key stops working; none: never")
 
 
 class DepositBody(StrictBody):
@@ -75,17 +88,17 @@ class ChainDepositBody(StrictBody):
 
 class AdvanceBody(StrictBody):
     # Bounded so that the step is a finite number of ms (the service then checks where it lands).
-    ms: int = Field(default=0, ge=-LATEST_MS, le=LATEST_MS)
-    seconds: float = Field(default=0, ge=-LATEST_MS / SECOND_MS, le=LATEST_MS / SECOND_MS)
-    days: float = Field(default=0, ge=-LATEST_MS / DAY_MS, le=LATEST_MS / DAY_MS)
+    ms: StepMs = 0
+    seconds: float = Field(default=0, ge=-MAX_STEP_DAYS * 86_400, le=MAX_STEP_DAYS * 86_400)
+    days: float = Field(default=0, ge=-MAX_STEP_DAYS, le=MAX_STEP_DAYS)
 
 
 class SetClockBody(StrictBody):
-    now_ms: int
+    now_ms: TimeMs
 
 
 class FreezeBody(StrictBody):
-    at_ms: int | None = None
+    at_ms: TimeMs | None = None
 
 
 class FaultBody(StrictBody):
@@ -94,12 +107,12 @@ class FaultBody(StrictBody):
     api_key: str | None = None
     code: str | None = None
     msg: str | None = None
-    status: int | None = None
+    status: int | None = Field(default=None, ge=100, le=599)
     body: str | None = None
-    latency_ms: int = 0
-    times: int | None = None
-    probability: float | None = None
-    seed: int | None = None
+    latency_ms: int = Field(default=0, ge=0, le=MAX_LATENCY_MS)
+    times: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    probability: float | None = Field(default=None, gt=0, le=1)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
 
 
 class ResetBody(StrictBody):

@@ -220,6 +220,10 @@ ERRORS: Mapping[Reason, WireError] = {
     R.DEPOSIT_ADDRESS_NOT_FOUND: WireError("58301", 200, "Deposit-address not exist."),
     R.WITHDRAW_ADDRESS_EXISTS: WireError("70201", 200, "This address is already on the allow-list."),
     R.WITHDRAW_ADDRESS_UNKNOWN: WireError("70202", 200, "This address is not on the allow-list."),
+    # transport (sandex's own: OKX has no such refusal)
+    R.HOST_NOT_SERVED: WireError(
+        "70301", 400, "Host {host} is not served here: start sandex with --allowed-host {host} to serve it"
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
+from sandex.runtime.http_server import server_config
 from sandex.runtime.tls import ensure_tls
 from sandex.services.keys_views import CreatedKey
 
@@ -57,7 +58,8 @@ def ws_world(data_dir: Path, *, tls: bool = False) -> Iterator[WsWorld]:
     ssl: dict[str, Any] = (
         {} if files is None else {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **ssl))
+    config = server_config(app, settings, host="127.0.0.1", port=0, log_level="warning", **ssl)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="sandex-ws-compat", daemon=True)
     thread.start()
     try:

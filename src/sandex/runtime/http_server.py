@@ -10,6 +10,9 @@
   stays below the read timeout).
 * Open files: the soft RLIMIT_NOFILE is raised to the hard limit, so connections, not a low
   default of 1,024, are what runs out first.
+* WebSocket shutdown: uvicorn's sans-I/O WebSocket protocol answers a server shutdown with a close
+  frame even when the peer's close is already in (state CLOSING); websockets then raises
+  InvalidState from the event loop. `ClosingSafeWebSocketProtocol` only closes the transport then.
 * No proxy-header rewriting by uvicorn: the client address is sandex's call (`--trusted-proxy`,
   `transport/okx/client_ip.py`); uvicorn would believe X-Forwarded-For from 127.0.0.1 by default.
 
@@ -28,6 +31,8 @@ from typing import Any, Literal, cast
 import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from sandex.config import Settings
 
@@ -83,6 +88,18 @@ class ReadTimeoutProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
+class ClosingSafeWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, minus a shutdown race: a connection whose close handshake has
+    begun (the peer's close frame arrived) is not sent a second close, it is just dropped."""
+
+    def shutdown(self) -> None:
+        if self.handshake_complete and self.conn.state is not State.OPEN and not self.close_sent:
+            self.stop_keepalive()
+            self.transport.close()
+            return
+        super().shutdown()
+
+
 def server_config(
     app: ASGIApp,
     settings: Settings,
@@ -101,7 +118,8 @@ def server_config(
     return uvicorn.Config(
         app, host=host, port=port, log_level=log_level, access_log=access_log, lifespan=lifespan,
         ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, proxy_headers=False,
-        http=cast(type[asyncio.Protocol], protocol), timeout_keep_alive=KEEP_ALIVE_S,
+        http=cast(type[asyncio.Protocol], protocol), ws=ClosingSafeWebSocketProtocol,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import tempfile
 import time
@@ -53,6 +54,7 @@ async def run(steps: int, batch: int) -> None:
         await rt.market.stop()
         await rt.trading.sequencer.stop()
         rt.engine.dispose()
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
 
 
 def main() -> None:

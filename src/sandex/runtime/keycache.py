@@ -15,9 +15,10 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, suppress
 
+from sandex.runtime.locks import holding
 from sandex.services.auth import AuthService
 from sandex.services.keys_maintenance import KeyMaintenance
 
@@ -93,12 +94,6 @@ class KeyCacheKeeper:
         except Exception:
             log.exception("key cache maintenance failed; retrying")
 
-    @asynccontextmanager
-    async def paused(self) -> AsyncIterator[None]:
+    def paused(self) -> AbstractAsyncContextManager[None]:
         """No maintenance runs inside the block: the control API wipes the tables it writes."""
-        while not self._busy.acquire(blocking=False):  # polled: a cancelled wait never holds the lock
-            await asyncio.sleep(0.002)
-        try:
-            yield
-        finally:
-            self._busy.release()
+        return holding(self._busy)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, suppress
 
 from sandex.domain.clock import Clock
+from sandex.runtime.locks import holding
 from sandex.services.retention import Pruned, Retention
 
 log = logging.getLogger("sandex.retention")
@@ -78,12 +79,6 @@ class RetentionKeeper:
         finally:
             self._busy.release()
 
-    @asynccontextmanager
-    async def paused(self) -> AsyncIterator[None]:
+    def paused(self) -> AbstractAsyncContextManager[None]:
         """No round runs inside the block: the control API wipes or restores the tables it prunes."""
-        while not self._busy.acquire(blocking=False):  # polled: a cancelled wait never holds the lock
-            await asyncio.sleep(0.002)
-        try:
-            yield
-        finally:
-            self._busy.release()
+        return holding(self._busy)

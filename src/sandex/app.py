@@ -410,7 +410,8 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
 
 
 def _retention(settings: Settings, rt: Runtime) -> RetentionKeeper:
-    """Old market history goes in the background, in rounds on the exchange's writer thread."""
+    """Old market history and idle attempt counters go in the background, in rounds on the exchange's
+    writer thread."""
     policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)
     store = SqlRetentionStore(rt.sessions)
     return RetentionKeeper(Retention(store, policy), rt.clock, writer=rt.trading.sequencer.exclusive)

@@ -10,7 +10,11 @@ What goes, and when (`RetentionPolicy`):
   (`fills-history`); users' bills are never pruned (the ledger's audit trail);
 * the public tape after 3 months (`history-trades`);
 * candles: the newest 1,440 of every bar (what `market/candles` serves; the 1m bar thus keeps
-  the 24 hours the tickers' rolling window reads).
+  the 24 hours the tickers' rolling window reads);
+* login, 2FA and email-code attempt counters (one row per account, client address or code
+  subject) a day after their window opened and their lock ended: such a row counts nothing, and
+  an attacker with many addresses would otherwise grow the table for ever. Looked at once a
+  minute (the table has no index on time).
 
 The newest order, trade and bill always stay: new ids continue from the highest one stored.
 Each call deletes at most `batch` rows per kind, so a round stays short; the caller repeats it
@@ -23,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sandex.domain.clock import MINUTE_MS
+from sandex.domain.clock import DAY_MS, MINUTE_MS
 from sandex.domain.market.bars import TRADE_BARS
 from sandex.services.trading import ARCHIVE_MS
 
@@ -37,6 +41,7 @@ class RetentionPolicy:
     fills_ms: int = ARCHIVE_MS  # users' fills: fills-history
     trades_ms: int = ARCHIVE_MS  # the public tape: history-trades
     candles_per_bar: int = CANDLES_PER_BAR
+    counters_ms: int = DAY_MS  # attempt counters: windows and locks last an hour at most
     batch: int = 200  # rows per kind per round: a round holds the writer for a few ms
 
 
@@ -50,9 +55,12 @@ class Cutoffs:
     fills: int
     trades: int
     candles: Mapping[str, int] = field(default_factory=dict)
+    counters: int = 0  # attempt counters whose window opened and lock ended before this (0: none)
 
     @classmethod
-    def at(cls, now_ms: int, policy: RetentionPolicy, *, candles: bool = True) -> Cutoffs:
+    def at(
+        cls, now_ms: int, policy: RetentionPolicy, *, candles: bool = True, counters: bool = True
+    ) -> Cutoffs:
         keep = policy.candles_per_bar - 1
         bars = {bar.name: bar.shift(bar.open_of(now_ms), -keep) for bar in TRADE_BARS} if candles else {}
         return cls(
@@ -61,6 +69,7 @@ class Cutoffs:
             fills=now_ms - policy.fills_ms,
             trades=now_ms - policy.trades_ms,
             candles=bars,
+            counters=now_ms - policy.counters_ms if counters else 0,
         )
 
 
@@ -69,7 +78,8 @@ class RetentionStore(Protocol):
         """In one transaction, at most `limit` rows of each kind older than its cutoff: the
         market's own closed orders, fills and bills (but deposits), and the fee accounts' bills
         (`system`); all closed orders, fills and public trades (`orders`, `fills`, `trades`);
-        candles of each bar in `candles`. Returns the rows deleted by kind (candles: by bar)."""
+        candles of each bar in `candles`; attempt counters idle since `counters`. Returns the rows
+        deleted by kind (candles: by bar)."""
         ...
 
 
@@ -89,7 +99,8 @@ class Retention:
         """One round: one batch of every kind. Candle cutoffs move only when a bar opens (once a
         minute at most), so candles are looked at only then, or until a backlog is gone."""
         minute = now_ms // MINUTE_MS
-        cut = Cutoffs.at(now_ms, self.policy, candles=minute != self._candles_done)
+        due = minute != self._candles_done
+        cut = Cutoffs.at(now_ms, self.policy, candles=due, counters=due)
         counts = self._store.prune(cut, self.policy.batch)
         full = {kind for kind, count in counts.items() if count >= self.policy.batch}
         if cut.candles and not full & set(cut.candles):

@@ -27,6 +27,17 @@ def test_cutoffs_follow_okx_windows_and_keep_1440_candles_of_every_bar() -> None
     assert cut.candles["1m"] == NOW - 5_000 - 1439 * MINUTE_MS  # the open of the 1,440th newest minute
     assert cut.candles["1H"] == (NOW // (60 * MINUTE_MS) - 1439) * 60 * MINUTE_MS
     assert "1s" not in cut.candles  # 1s candles are never stored
+    assert cut.counters == NOW - DAY_MS  # attempt counters idle for a day
+    assert Cutoffs.at(NOW, RetentionPolicy(), candles=False, counters=False).counters == 0  # none
+
+
+def test_idle_attempt_counters_are_swept_once_a_minute_with_the_candles() -> None:
+    store = FakeStore()
+    retention = Retention(store, RetentionPolicy(batch=10))
+    retention.prune(NOW)
+    retention.prune(NOW + 1_000)
+    retention.prune(NOW + MINUTE_MS)
+    assert [call.counters for call in store.calls] == [NOW - DAY_MS, 0, NOW + MINUTE_MS - DAY_MS]
 
 
 def test_candles_are_looked_at_once_a_minute_unless_a_backlog_remains() -> None:

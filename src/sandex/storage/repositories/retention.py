@@ -20,6 +20,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState
 from sandex.services.retention import Cutoffs
+from sandex.storage.orm.accounts import LoginThrottleRow
 from sandex.storage.orm.market import CandleRow, SystemUserRow
 from sandex.storage.orm.trading import FillRow, LedgerAccountRow, OrderRow, PostingRow, TradeRow
 
@@ -31,6 +32,7 @@ def _table(model: Any) -> Table:
 
 ORDERS, FILLS, POSTINGS, TRADES = _table(OrderRow), _table(FillRow), _table(PostingRow), _table(TradeRow)
 CANDLES, ACCOUNTS, SYSTEM_USERS = _table(CandleRow), _table(LedgerAccountRow), _table(SystemUserRow)
+THROTTLES = _table(LoginThrottleRow)
 _CLOSED = (OrdState.FILLED.value, OrdState.CANCELED.value)
 _DEPOSIT = PostingReason.DEPOSIT.value
 
@@ -53,6 +55,8 @@ class SqlRetentionStore:
             }
             for bar, before in cutoffs.candles.items():
                 counts[bar] = _candles(s, bar, before, limit)
+            if cutoffs.counters:
+                counts["counters"] = _idle_counters(s, cutoffs.counters, limit)
         return counts
 
     def _closed_orders(self, s: Session, before_ms: int, limit: int) -> int:
@@ -120,6 +124,16 @@ def _candles(s: Session, bar: str, before_ms: int, limit: int) -> int:
     envs = [env.value for env in Environment]
     pick = select(*columns).where(c.environment.in_(envs), c.bar == bar, c.ts < before_ms)
     return _delete(s, CANDLES, columns, _some(s, pick, limit))
+
+
+def _idle_counters(s: Session, before_ms: int, limit: int) -> int:
+    """Attempt counters whose window opened and whose lock ended before `before_ms`: they count
+    nothing (a missing row reads as a fresh counter), and a racing reservation that still read one
+    finds its compare-and-set miss and starts a fresh row."""
+    c = THROTTLES.c
+    columns = [c.scope, c.subject]
+    pick = select(*columns).where(c.window_start_ms < before_ms, c.locked_until_ms < before_ms)
+    return _delete(s, THROTTLES, columns, _some(s, pick, limit))
 
 
 def _system_accounts(s: Session) -> list[int]:

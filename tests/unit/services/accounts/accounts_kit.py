@@ -358,3 +358,9 @@ def make_kit(*, broken_mail: bool = False) -> Kit:
         email_pepper=b"p" * 32,
     )
     return Kit(service, store, clock, outbox, hasher)
+
+
+def wrong_code(code: str) -> str:
+    """A six-digit code that is surely not `code`."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+

@@ -3,8 +3,7 @@ and an outbox that forgets a code's digits once the code is spent."""
 
 from __future__ import annotations
 
-import pytest
-from accounts_kit import PASSWORD, Kit, make_kit
+from accounts_kit import PASSWORD, Kit, make_kit, wrong_code
 
 from sandex.domain.accounts.email_codes import (
     ADDRESS_ISSUE_POLICY,
@@ -19,17 +18,6 @@ from sandex.services.accounts import UserView
 EMAIL = "alice@example.test"
 CREATE = "api_key_create"
 TOO_FREQUENT = Reason.EMAIL_CODE_TOO_FREQUENT
-
-
-@pytest.fixture
-def alice(kit: Kit) -> UserView:
-    user = kit.service.register(EMAIL, PASSWORD)
-    assert isinstance(user, UserView)
-    return user
-
-
-def _wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 def _send(kit: Kit, user: UserView, purpose: str = CREATE) -> str:
@@ -112,7 +100,7 @@ def test_asking_for_new_codes_gives_no_extra_guesses(kit: Kit, alice: UserView) 
     while guesses < GUESS_POLICY.max_failures:
         code = _send(kit, alice)
         for _ in range(MAX_ATTEMPTS):
-            answer = kit.service.verify_email_code(alice.id, CREATE, _wrong(code))
+            answer = kit.service.verify_email_code(alice.id, CREATE, wrong_code(code))
             guesses += 1
             assert isinstance(answer, Rejected)
             if guesses == GUESS_POLICY.max_failures:
@@ -134,7 +122,7 @@ def test_the_guess_cap_is_per_purpose(kit: Kit, alice: UserView) -> None:
     for _ in range(2):
         code = _send(kit, alice)
         for _ in range(MAX_ATTEMPTS):
-            kit.service.verify_email_code(alice.id, CREATE, _wrong(code))
+            kit.service.verify_email_code(alice.id, CREATE, wrong_code(code))
 
     assert (
         kit.service.verify_email_code(alice.id, "api_key_delete", _send(kit, alice, "api_key_delete")) is None
@@ -144,12 +132,12 @@ def test_the_guess_cap_is_per_purpose(kit: Kit, alice: UserView) -> None:
 def test_a_right_code_clears_the_wrong_guesses_of_its_purpose(kit: Kit, alice: UserView) -> None:
     code = _send(kit, alice)
     for _ in range(MAX_ATTEMPTS - 1):
-        kit.service.verify_email_code(alice.id, CREATE, _wrong(code))
+        kit.service.verify_email_code(alice.id, CREATE, wrong_code(code))
     assert kit.service.verify_email_code(alice.id, CREATE, code) is None
 
     for _ in range(2):
         code = _send(kit, alice)
         for _ in range(MAX_ATTEMPTS - 1):
-            refused = kit.service.verify_email_code(alice.id, CREATE, _wrong(code))
+            refused = kit.service.verify_email_code(alice.id, CREATE, wrong_code(code))
             assert isinstance(refused, Rejected) and refused.reason is Reason.EMAIL_CODE_INVALID
     assert kit.service.verify_email_code(alice.id, CREATE, code) is None

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import pytest
-from accounts_kit import PASSWORD, Kit, make_kit
+from accounts_kit import PASSWORD, Kit, make_kit, wrong_code
 
 from sandex.domain.accounts.email_codes import CODE_TTL_MS, MAX_ATTEMPTS
 from sandex.domain.errors import Reason, Rejected
@@ -11,17 +10,6 @@ EMAIL = "alice@example.test"
 CREATE = "api_key_create"
 INVALID = Reason.EMAIL_CODE_INVALID
 EXPIRED = Rejected.of(Reason.EMAIL_CODE_EXPIRED, field="code")
-
-
-@pytest.fixture
-def alice(kit: Kit) -> UserView:
-    user = kit.service.register(EMAIL, PASSWORD)
-    assert isinstance(user, UserView)
-    return user
-
-
-def _wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 def test_a_code_is_mailed_and_confirms_its_purpose_once(kit: Kit, alice: UserView) -> None:
@@ -47,7 +35,7 @@ def test_a_wrong_code_says_how_many_attempts_are_left(kit: Kit, alice: UserView)
     kit.service.send_email_code(alice.id, CREATE)
     code = kit.last_code(EMAIL)
 
-    refused = kit.service.verify_email_code(alice.id, CREATE, _wrong(code))
+    refused = kit.service.verify_email_code(alice.id, CREATE, wrong_code(code))
     assert refused == Rejected.of(INVALID, field="code", attempts_left=str(MAX_ATTEMPTS - 1))
     assert kit.service.verify_email_code(alice.id, CREATE, f"{code[:3]} {code[3:]}") is None
 
@@ -55,7 +43,7 @@ def test_a_wrong_code_says_how_many_attempts_are_left(kit: Kit, alice: UserView)
 def test_too_many_wrong_codes_kill_the_code(kit: Kit, alice: UserView) -> None:
     kit.service.send_email_code(alice.id, CREATE)
     code = kit.last_code(EMAIL)
-    answers = [kit.service.verify_email_code(alice.id, CREATE, _wrong(code)) for _ in range(MAX_ATTEMPTS)]
+    answers = [kit.service.verify_email_code(alice.id, CREATE, wrong_code(code)) for _ in range(MAX_ATTEMPTS)]
 
     assert answers[-1] == Rejected.of(Reason.EMAIL_CODE_EXHAUSTED, field="code")
     assert kit.service.verify_email_code(alice.id, CREATE, code) == Rejected.of(

@@ -14,13 +14,6 @@ IP = "203.0.113.7"
 FAILED = Rejected.of(Reason.LOGIN_FAILED)
 
 
-@pytest.fixture
-def alice(kit: Kit) -> UserView:
-    user = kit.service.register(EMAIL, PASSWORD)
-    assert isinstance(user, UserView)
-    return user
-
-
 def _login(kit: Kit, password: str, email: str = EMAIL, ip: str = IP) -> UserView | Rejected:
     return kit.service.login(email, password, ip=ip, user_agent="pytest/1")
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from accounts_kit import PASSWORD, Kit
+from accounts_kit import Kit
 
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Reason, Rejected
@@ -11,13 +10,6 @@ from sandex.services.accounts import TotpEnrollment, UserView
 
 EMAIL = "alice@example.test"
 EDIT = "api_key_edit"
-
-
-@pytest.fixture
-def alice(kit: Kit) -> UserView:
-    user = kit.service.register(EMAIL, PASSWORD)
-    assert isinstance(user, UserView)
-    return user
 
 
 def _with_2fa(kit: Kit, user: UserView) -> str:

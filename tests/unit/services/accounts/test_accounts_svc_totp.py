@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from accounts_kit import PASSWORD, Kit
+from accounts_kit import Kit
 
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY
 from sandex.domain.accounts.recovery import CODE_COUNT
@@ -12,13 +11,6 @@ from sandex.services.accounts import TotpEnrollment, UserView
 
 EMAIL = "alice@example.test"
 TOTP_INVALID = Rejected.of(Reason.TOTP_INVALID, field="totp")
-
-
-@pytest.fixture
-def alice(kit: Kit) -> UserView:
-    user = kit.service.register(EMAIL, PASSWORD)
-    assert isinstance(user, UserView)
-    return user
 
 
 def _enroll(kit: Kit, user: UserView) -> tuple[str, list[str]]:

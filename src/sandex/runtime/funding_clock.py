@@ -10,11 +10,11 @@ like any other command. Tests with a manual clock call `FundingService.advance` 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import Clock
+from sandex.runtime.aio import cancel_and_wait
 from sandex.services.funding import FundingService
 
 log = logging.getLogger("sandex.funding")
@@ -38,10 +38,7 @@ class FundingClock:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def tick(self) -> int:
         """Advance every environment whose next transition is due; answers how many moved."""

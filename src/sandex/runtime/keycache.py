@@ -16,9 +16,9 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, suppress
+from contextlib import AbstractAsyncContextManager
 
-from sandex.runtime.locks import holding
+from sandex.runtime.aio import cancel_and_wait, holding
 from sandex.services.auth import AuthService
 from sandex.services.keys_maintenance import KeyMaintenance
 
@@ -56,10 +56,7 @@ class KeyCacheKeeper:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await self._writer(self._flush)  # nothing noted is lost on a clean shutdown
 
     async def _run(self) -> None:

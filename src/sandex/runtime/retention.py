@@ -13,10 +13,10 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, suppress
+from contextlib import AbstractAsyncContextManager
 
 from sandex.domain.clock import Clock
-from sandex.runtime.locks import holding
+from sandex.runtime.aio import cancel_and_wait, holding
 from sandex.services.retention import Pruned, Retention
 
 log = logging.getLogger("sandex.retention")
@@ -47,10 +47,7 @@ class RetentionKeeper:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def prune(self) -> int:
         """Rounds until nothing old is left; the rows deleted."""

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
+from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.hub import Hub
 from sandex.runtime.trading_notify import Notifier
 from sandex.services.trading_core import Applied, Command, CommandError, TradingCore, rejected_inbox
@@ -225,10 +226,7 @@ class Sequencer:
         self._stopping = True
         self._wake.set()
         checkpoints, self._checkpoints = self._checkpoints, None
-        if checkpoints is not None:
-            checkpoints.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checkpoints
+        await cancel_and_wait(checkpoints)
         if self._task is not None:
             await self._task
             self._task = None

@@ -1,11 +1,11 @@
-"""Holding a thread lock from the event loop."""
+"""Small asyncio helpers the runtime's background workers share."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 
 @asynccontextmanager
@@ -18,3 +18,12 @@ async def holding(lock: threading.Lock) -> AsyncIterator[None]:
         yield
     finally:
         lock.release()
+
+
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task (None: nothing running) and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+

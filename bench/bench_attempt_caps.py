@@ -31,7 +31,7 @@ from sandex.domain.accounts.lockout import ACCOUNT_POLICY, IP_POLICY
 from sandex.domain.clock import ManualClock
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
-from sandex.services.accounts import AccountsService, TotpEnrollment, UserView
+from sandex.services.accounts.service import AccountsService, TotpEnrollment, UserView
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import unit_of_work_factory

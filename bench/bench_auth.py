@@ -28,7 +28,7 @@ from sandex.domain.keys.model import Permission
 from sandex.domain.keys.policy import SignedRequest
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.services.auth import Principal
+from sandex.services.keys.auth import Principal
 
 TARGET = b"/api/v5/trade/order"
 BODY = b'{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"65000","sz":"0.01"}'

@@ -51,7 +51,8 @@ from sandex.domain.keys import signing
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.trading_views import PlaceOrderRequest, Trader
+from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.services.trading.views import Trader
 
 PATH = "/api/v5/trade/order"
 PASSPHRASE = "Sandex#2026"

@@ -39,37 +39,37 @@ from sandex.runtime.market import MarketRuntime, build_market
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter
 from sandex.runtime.retention import RetentionKeeper
 from sandex.runtime.sequencer import Sequencer
-from sandex.services.accounts import AccountsService
-from sandex.services.accounts_ports import Mailer
-from sandex.services.auth import AuthService
+from sandex.services.accounts.ports import Mailer
+from sandex.services.accounts.service import AccountsService
 from sandex.services.catalogue import CatalogueService
-from sandex.services.console_sessions import ConsoleSessions
-from sandex.services.control import ControlService
-from sandex.services.funding import FundingService
-from sandex.services.funding_allowlist import WithdrawAddressService
-from sandex.services.funding_core import FundingCore
-from sandex.services.funding_inbox import INBOX_KIND as CHAIN_DEPOSIT_KIND
-from sandex.services.funding_inbox import ChainDepositInbox
-from sandex.services.funding_reads import FundingDeps
-from sandex.services.keys import KeysService
-from sandex.services.keys_maintenance import KeyMaintenance
-from sandex.services.keys_ports import KeyChanged
-from sandex.services.keys_subaccounts import SubAccountKeysService
+from sandex.services.console.sessions import ConsoleSessions
+from sandex.services.control.service import ControlService
+from sandex.services.exchange.core import ExchangeCore
+from sandex.services.exchange.funding import FundingState
+from sandex.services.exchange.prices import CatalogueUsdPrices
+from sandex.services.funding.allowlist import WithdrawAddressService
+from sandex.services.funding.chain_inbox import INBOX_KIND as CHAIN_DEPOSIT_KIND
+from sandex.services.funding.chain_inbox import ChainDepositInbox
+from sandex.services.funding.reads import FundingDeps
+from sandex.services.funding.service import FundingService
+from sandex.services.keys.auth import AuthService
+from sandex.services.keys.events import KeyChanged
+from sandex.services.keys.maintenance import KeyMaintenance
+from sandex.services.keys.service import KeysService
+from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.retention import Retention, RetentionPolicy
-from sandex.services.trading import TradingService
-from sandex.services.trading_core import TradingCore
-from sandex.services.trading_prices import CatalogueUsdPrices
+from sandex.services.trading.service import TradingService
 from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.files import private_dir, tighten
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
+from sandex.storage.repositories.exchange import SqlExchangeStore
 from sandex.storage.repositories.funding import SqlFundingStore
 from sandex.storage.repositories.funding_addresses import SqlAddressBook
-from sandex.storage.repositories.market import SqlMarketStore
+from sandex.storage.repositories.marketdata import SqlMarketStore
 from sandex.storage.repositories.retention import SqlRetentionStore
-from sandex.storage.repositories.trading import SqlTradingStore
 from sandex.storage.uow import unit_of_work_factory
 from sandex.transport.body_limit import BodyLimit
 from sandex.transport.console import ConsoleContext, install_console
@@ -118,8 +118,8 @@ class Runtime:
 class TradingParts:
     """The exchange core: storage, the in-memory exchanges, their single writer, the use cases."""
 
-    store: SqlTradingStore
-    core: TradingCore
+    store: SqlExchangeStore
+    core: ExchangeCore
     sequencer: Sequencer
     service: TradingService
 
@@ -129,10 +129,10 @@ def _trading(
     catalogue: Catalogue,
     clock: SystemClock,
     hub: Hub,
-    funding: FundingCore | None = None,
+    funding: FundingState | None = None,
 ) -> TradingParts:
-    store = SqlTradingStore(sessions)
-    core = TradingCore(catalogue, store, funding=funding)
+    store = SqlExchangeStore(sessions)
+    core = ExchangeCore(catalogue, store, funding=funding)
     sequencer = Sequencer(core, store, clock, hub)
     service = TradingService(core, store, sequencer, clock, catalogue, CatalogueUsdPrices(catalogue))
     return TradingParts(store, core, sequencer, service)
@@ -142,7 +142,7 @@ def _trading(
 class FundingParts:
     """Funding: its state inside the exchange's writer, the use cases, the allow-lists, the clock task."""
 
-    core: FundingCore
+    core: FundingState
     service: FundingService
     addresses: WithdrawAddressService
     clock: FundingClock
@@ -156,10 +156,10 @@ def _funding(
     address_secret: bytes,
     limits: Limits | None,
     timing: FundingTiming | None,
-) -> tuple[FundingCore, Callable[[TradingParts], FundingParts]]:
+) -> tuple[FundingState, Callable[[TradingParts], FundingParts]]:
     """The funding core first (the trading core hosts it), the rest once the sequencer exists."""
     timing = timing or DEFAULT_TIMING
-    core = FundingCore(SqlFundingStore(sessions), catalogue, clock, timing)
+    core = FundingState(SqlFundingStore(sessions), catalogue, clock, timing)
     book = SqlAddressBook(sessions)
 
     def finish(trading: TradingParts) -> FundingParts:

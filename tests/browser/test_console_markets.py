@@ -18,7 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.trading_views import PlaceOrderRequest, Trader
+from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.services.trading.views import Trader
 from sandex.testing.server import RunningServer, serve_in_thread
 
 pytestmark = pytest.mark.browser

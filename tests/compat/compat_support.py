@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandex.services.keys_views import CreatedKey
+from sandex.services.keys.views import CreatedKey
 from sandex.testing.server import RunningServer
 
 PASSPHRASE = "Sandex#2026"

@@ -19,7 +19,7 @@ from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
-from sandex.services.keys_views import CreatedKey
+from sandex.services.keys.views import CreatedKey
 from sandex.testing.server import RunningServer, serve_in_thread
 
 

@@ -24,7 +24,7 @@ from sandex.domain.errors import Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.runtime.http_server import server_config
 from sandex.runtime.tls import ensure_tls
-from sandex.services.keys_views import CreatedKey
+from sandex.services.keys.views import CreatedKey
 
 
 @dataclass(frozen=True)

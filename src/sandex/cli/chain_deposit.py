@@ -21,8 +21,8 @@ from sandex.cli.common import fail_with
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal
-from sandex.services.funding_inbox import INBOX_KIND, ChainDepositOrder, check_chain_deposit
-from sandex.services.funding_views import DepositView, Funder, HistoryFilter
+from sandex.services.funding.chain_inbox import INBOX_KIND, ChainDepositOrder, check_chain_deposit
+from sandex.services.funding.views import DepositView, Funder, HistoryFilter
 
 if TYPE_CHECKING:
     from sandex.app import Runtime

@@ -18,7 +18,7 @@ from sandex.domain.errors import Rejected
 
 if TYPE_CHECKING:
     from sandex.app import Runtime
-    from sandex.services.accounts import UserView
+    from sandex.services.accounts.service import UserView
 
 T = TypeVar("T")
 

@@ -26,8 +26,8 @@ from sandex.cli.common import (
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal, parse_decimal
-from sandex.services.trading_core import check_fee_tier
-from sandex.services.trading_views import LedgerAccountKind
+from sandex.services.exchange.core import check_fee_tier
+from sandex.services.exchange.records import LedgerAccountKind
 
 EmailArg = Annotated[str, typer.Argument(help="The user's email address.", show_default=False)]
 RateOption = Annotated[

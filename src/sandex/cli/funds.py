@@ -25,8 +25,8 @@ from sandex.cli.common import (
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal, parse_decimal
-from sandex.services.trading_core import check_deposit
-from sandex.services.trading_views import LedgerAccountKind
+from sandex.services.exchange.core import check_deposit
+from sandex.services.exchange.records import LedgerAccountKind
 
 if TYPE_CHECKING:
     from sandex.app import Runtime

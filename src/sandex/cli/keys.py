@@ -29,9 +29,9 @@ from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.keys.expiry import inactivity_applies
 from sandex.domain.keys.rules import CreateKeyRequest
-from sandex.services.keys_maintenance import REPORT_DAYS, REPORT_WITHIN_DAYS
-from sandex.services.keys_ports import AuditEntry, UsageEntry
-from sandex.services.keys_views import KeyDetails, KeyFinding, KeyInfo
+from sandex.services.keys.maintenance import REPORT_DAYS, REPORT_WITHIN_DAYS
+from sandex.services.keys.ports import AuditEntry, UsageEntry
+from sandex.services.keys.views import KeyDetails, KeyFinding, KeyInfo
 
 if TYPE_CHECKING:
     pass

@@ -33,7 +33,7 @@ import typer
 
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
 from sandex.domain.money import format_decimal, parse_decimal
-from sandex.services.market_commands import INBOX_KIND
+from sandex.services.simulation.commands import INBOX_KIND
 
 if TYPE_CHECKING:
     from sandex.app import Runtime

@@ -20,7 +20,7 @@ from sandex.cli.common import (
     open_cli_runtime,
     require,
 )
-from sandex.services.accounts import AccountsService, SubAccountView, UserStatus, UserView
+from sandex.services.accounts.service import AccountsService, SubAccountView, UserStatus, UserView
 
 user_app = typer.Typer(help="Create, list, freeze and unfreeze users.", no_args_is_help=True)
 subaccount_app = typer.Typer(help="Sub-accounts of a master user.", no_args_is_help=True)

@@ -12,8 +12,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from sandex.services.market_data import MarketData
-from sandex.services.market_ports import MarketStore
+from sandex.services.marketdata.ports import MarketStore
+from sandex.services.marketdata.service import MarketData
 
 log = logging.getLogger("sandex.candles")
 

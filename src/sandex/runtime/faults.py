@@ -21,7 +21,7 @@ from itertools import count
 
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Rejected
-from sandex.services.faults import (
+from sandex.domain.faults import (
     DEFAULT_HTTP_STATUS,
     HTTP_KINDS,
     WS_KINDS,
@@ -64,7 +64,7 @@ class _Armed:
 
 
 class FaultRegistry:
-    """Implements `sandex.services.faults.FaultInjector` in process memory (thread-safe)."""
+    """Implements `sandex.domain.faults.FaultInjector` in process memory (thread-safe)."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock

@@ -15,7 +15,7 @@ import logging
 from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import Clock
 from sandex.runtime.aio import cancel_and_wait
-from sandex.services.funding import FundingService
+from sandex.services.funding.service import FundingService
 
 log = logging.getLogger("sandex.funding")
 TICK_S = 0.1

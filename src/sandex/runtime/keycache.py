@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
 from sandex.runtime.aio import cancel_and_wait, holding
-from sandex.services.auth import AuthService
-from sandex.services.keys_maintenance import KeyMaintenance
+from sandex.services.keys.auth import AuthService
+from sandex.services.keys.maintenance import KeyMaintenance
 
 log = logging.getLogger("sandex.keycache")
 

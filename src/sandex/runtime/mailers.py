@@ -15,8 +15,8 @@ from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sandex.domain.clock import Clock
-from sandex.services.accounts_ports import MailDeliveryError, Mailer, MailOutbox
-from sandex.services.mail import MailMessage
+from sandex.services.accounts.mail import MailMessage
+from sandex.services.accounts.ports import MailDeliveryError, Mailer, MailOutbox
 
 log = logging.getLogger("sandex.mail")
 

@@ -30,14 +30,14 @@ from sandex.runtime.candles import CandleWriter
 from sandex.runtime.hub import Hub
 from sandex.runtime.marketmaker import AccountIds, MarketMaker
 from sandex.runtime.sequencer import Sequencer
-from sandex.services.market import MarketBoard, MarketControl, StreamFactory
-from sandex.services.market_commands import INBOX_KIND, handle_inbox
-from sandex.services.market_data import MarketData
-from sandex.services.market_history import backfill
-from sandex.services.market_ports import MarketStore
-from sandex.services.market_venue import CoreVenue
-from sandex.services.trading import TradingService
-from sandex.services.trading_ports import OrdersChanged, TradesHappened
+from sandex.services.exchange.events import OrdersChanged, TradesHappened
+from sandex.services.marketdata.history import backfill
+from sandex.services.marketdata.ports import MarketStore
+from sandex.services.marketdata.service import MarketData
+from sandex.services.marketdata.venue import CoreVenue
+from sandex.services.simulation.board import MarketBoard, MarketControl, StreamFactory
+from sandex.services.simulation.commands import INBOX_KIND, handle_inbox
+from sandex.services.trading.service import TradingService
 
 log = logging.getLogger("sandex.market")
 

@@ -26,22 +26,24 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument
-from sandex.domain.market.flow import FlowParams, Taker, next_taker
-from sandex.domain.market.quoting import Grid, Ladder, QuoteParams, QuotePlan, ladder, make_grid, plan_quotes
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.market import MarketBoard
-from sandex.services.market_ports import MarketStore
-from sandex.services.market_venue import CoreVenue
-from sandex.services.trading import TradingService
-from sandex.services.trading_views import (
-    MAX_BATCH,
-    AmendRequest,
-    CancelRequest,
-    LedgerAccountKind,
-    OrderAck,
-    PlaceOrderRequest,
-    Trader,
+from sandex.domain.simulation.flow import FlowParams, Taker, next_taker
+from sandex.domain.simulation.quoting import (
+    Grid,
+    Ladder,
+    QuoteParams,
+    QuotePlan,
+    ladder,
+    make_grid,
+    plan_quotes,
 )
+from sandex.services.exchange.commands import AmendRequest, CancelRequest, OrderAck, PlaceOrderRequest
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.marketdata.ports import MarketStore
+from sandex.services.marketdata.venue import CoreVenue
+from sandex.services.simulation.board import MarketBoard
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import MAX_BATCH, Trader
 
 log = logging.getLogger("sandex.marketmaker")
 
@@ -286,7 +288,7 @@ class MarketMaker:
 
 
 class AccountIds(Protocol):
-    """Ledger accounts by owner (`TradingStore` has this)."""
+    """Ledger accounts by owner (`ExchangeStore` has this)."""
 
     def ensure_account(
         self, user_id: int, environment: Environment, kind: LedgerAccountKind, now_ms: int

@@ -3,7 +3,7 @@
     result = await sequencer.submit(PlaceBatch(...))
 
 One asyncio task takes every command waiting (a batch), applies each in order to the in-memory
-exchanges (`TradingCore.apply`: synchronous, microseconds), then writes the whole batch's rows in
+exchanges (`ExchangeCore.apply`: synchronous, microseconds), then writes the whole batch's rows in
 ONE transaction on a dedicated thread (group commit), and only then answers the callers and
 publishes the events on the hub. While a commit runs, new commands queue up for the next batch.
 
@@ -41,8 +41,10 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.hub import Hub
 from sandex.runtime.trading_notify import Notifier
-from sandex.services.trading_core import Applied, Command, CommandError, TradingCore, rejected_inbox
-from sandex.services.trading_ports import ChangeSet, InboxItem, InboxOutcome, TradingStore
+from sandex.services.exchange.commands import Applied, Command, CommandError
+from sandex.services.exchange.core import ExchangeCore, rejected_inbox
+from sandex.services.exchange.records import ChangeSet, InboxItem, InboxOutcome
+from sandex.services.exchange.store import ExchangeStore
 
 log = logging.getLogger("sandex.sequencer")
 
@@ -55,7 +57,7 @@ INBOX_BATCH = 100
 # is looked up in the WAL's index first, and at 1 s the WAL reached 10-27k frames and each order
 # cost ~25 % more CPU (and the runs were bimodal); at 100 ms it stays a few thousand frames.
 CHECKPOINT_S = 0.1
-CORE_INBOX_KINDS = frozenset({"deposit", "fee_tier"})  # what `TradingCore.inbox_command` applies itself
+CORE_INBOX_KINDS = frozenset({"deposit", "fee_tier"})  # what `ExchangeCore.inbox_command` applies itself
 LEASE_WAIT_S = 10.0  # how long a starting server waits for another holder's lease to go stale
 MAX_BATCH = 2_000  # commands per group commit
 InboxHandler = Callable[[InboxItem, int], InboxOutcome]  # (item, ts) -> outcome, on the sequencer's loop
@@ -67,7 +69,7 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def lease_alive(store: TradingStore) -> bool:
+def lease_alive(store: ExchangeStore) -> bool:
     """Whether a live process holds the sequencer lease (then it will apply the inbox)."""
     holder, heartbeat = store.lease_holder()
     return bool(holder) and heartbeat >= wall_ms() - LEASE_STALE_MS and not holder_is_dead(holder)
@@ -93,7 +95,7 @@ def holder_is_dead(owner: str) -> bool:
     return False
 
 
-def take_lease(store: TradingStore, owner: str) -> bool:
+def take_lease(store: ExchangeStore, owner: str) -> bool:
     """Take the lease if it is free, ours, stale, or held by a process of this host that died."""
     now = wall_ms()
     if store.acquire_lease(owner, now, LEASE_STALE_MS):
@@ -103,7 +105,7 @@ def take_lease(store: TradingStore, owner: str) -> bool:
 
 
 def apply_batch(
-    core: TradingCore,
+    core: ExchangeCore,
     commands: Sequence[Command],
     inbox: Sequence[InboxItem],
     ts: int,
@@ -133,7 +135,9 @@ def apply_batch(
     return answered, changes
 
 
-def drain_inbox(core: TradingCore, store: TradingStore, clock: Clock, owner: str | None = None) -> int | None:
+def drain_inbox(
+    core: ExchangeCore, store: ExchangeStore, clock: Clock, owner: str | None = None
+) -> int | None:
     """Apply every pending inbox command in this process, when no server holds the lease.
 
     Returns how many were handled, or None when a live sequencer holds the lease (it will do it).
@@ -157,12 +161,12 @@ def drain_inbox(core: TradingCore, store: TradingStore, clock: Clock, owner: str
 
 
 class Sequencer:
-    """Implements `sandex.services.trading_core.CommandBus`."""
+    """Implements `sandex.services.exchange.commands.CommandBus`."""
 
     def __init__(
         self,
-        core: TradingCore,
-        store: TradingStore,
+        core: ExchangeCore,
+        store: ExchangeStore,
         clock: Clock,
         hub: Hub,
         *,

@@ -11,22 +11,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sandex.runtime.hub import Hub
-from sandex.services.trading_ports import (
+from sandex.services.exchange.events import (
     BalancesChanged,
     BalanceUpdate,
-    ChangeSet,
-    LedgerAccount,
     OrdersChanged,
     OrderUpdate,
     TradesHappened,
-    TradingStore,
 )
+from sandex.services.exchange.records import ChangeSet, LedgerAccount
+from sandex.services.exchange.store import ExchangeStore
 
 Io = Callable[..., Awaitable[Any]]
 
 
 class Notifier:
-    def __init__(self, store: TradingStore, hub: Hub) -> None:
+    def __init__(self, store: ExchangeStore, hub: Hub) -> None:
         self._store = store
         self._hub = hub
         self._owners: dict[int, LedgerAccount] = {}

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sandex.domain.clock import DAY_MS, MINUTE_MS
-from sandex.domain.market.bars import TRADE_BARS
-from sandex.services.trading import ARCHIVE_MS
+from sandex.domain.marketdata.bars import TRADE_BARS
+from sandex.services.trading.service import ARCHIVE_MS
 
 CANDLES_PER_BAR = 1440  # OKX `market/candles`: "the latest 1,440 data entries"
 

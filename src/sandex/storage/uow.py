@@ -17,7 +17,7 @@ from types import TracebackType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sandex.services.accounts_ports import ConflictError
+from sandex.services.accounts.ports import ConflictError
 from sandex.storage.repositories import (
     SqlChangeCounters,
     SqlEmailCodeRepository,

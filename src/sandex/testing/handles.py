@@ -139,7 +139,7 @@ class SandexClock:
 
 
 class SandexFaults:
-    """Fault injection on sandex's OKX routes (see `sandex.services.faults` for the model).
+    """Fault injection on sandex's OKX routes (see `sandex.domain.faults` for the model).
 
     Without `times` or `probability` a fault fires on every matching request until removed;
     faults are cleared between tests."""

@@ -14,7 +14,8 @@ from sandex.app import open_runtime
 from sandex.cli.main import app
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
-from sandex.services.trading_views import LedgerAccountKind, Trader
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.trading.views import Trader
 from sandex.storage.orm.trading import InboxRow, PostingRow
 from sandex.testing.server import serve_in_thread
 

@@ -15,7 +15,7 @@ from sandex.cli.main import app
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
-from sandex.services.trading_views import FeeView, Trader
+from sandex.services.trading.views import FeeView, Trader
 from sandex.testing.server import serve_in_thread
 
 EMAIL = "alice@example.test"  # registered by the `data_dir` fixture

@@ -11,7 +11,9 @@ from fastapi.routing import APIRoute
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.trading_views import LedgerAccountKind, PlaceOrderRequest, Trader
+from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.trading.views import Trader
 from sandex.transport.console import assets, funding_pages, history, markets
 
 DEMO, LIVE = Environment.DEMO, Environment.LIVE

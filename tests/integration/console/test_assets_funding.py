@@ -9,8 +9,9 @@ from decimal import Decimal
 from console_support import Console, Visitor
 
 from sandex.domain.accounts.model import Environment
-from sandex.services.console_sessions import SessionPolicy
-from sandex.services.trading_views import LedgerAccountKind, Trader
+from sandex.services.console.sessions import SessionPolicy
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.trading.views import Trader
 
 TRON = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
 

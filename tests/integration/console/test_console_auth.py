@@ -9,7 +9,7 @@ import pytest
 from console_support import PASSWORD, Console, Visitor, console, revealed
 from sqlalchemy import func, select
 
-from sandex.services.console_sessions import SessionPolicy
+from sandex.services.console.sessions import SessionPolicy
 from sandex.storage.orm.console import ConsoleSessionRow
 
 GENERIC = "User not found or password invalid"

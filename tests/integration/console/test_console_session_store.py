@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from sandex.domain.clock import HOUR_MS, MINUTE_MS, ManualClock
-from sandex.services.accounts_ports import NewUser
-from sandex.services.console_sessions import ConsoleSessions, SessionPolicy, token_digest
+from sandex.services.accounts.ports import NewUser
+from sandex.services.console.sessions import ConsoleSessions, SessionPolicy, token_digest
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.console import ConsoleSessionRow
 from sandex.storage.repositories.console import SqlConsoleSessions

@@ -10,7 +10,7 @@ from console_support import Console, Visitor, balance_cell, call_okx, revealed
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.keys.model import KeyState
-from sandex.services.trading_views import LedgerAccountKind
+from sandex.services.exchange.records import LedgerAccountKind
 
 
 async def _sub(alice: Visitor, name: str = "desk0001") -> None:

@@ -11,7 +11,7 @@ import pytest
 from sandex.app import open_runtime
 from sandex.client import ControlError, OkxError
 from sandex.config import Settings
-from sandex.services.control_ports import StateReplaced
+from sandex.services.control.ports import StateReplaced
 from sandex.testing.inprocess import SandexApp, running_app
 
 

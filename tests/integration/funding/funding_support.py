@@ -29,10 +29,10 @@ from sandex.domain.funding.withdrawals import Limits
 from sandex.domain.keys import signing
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.services.accounts_views import UserView
-from sandex.services.funding_views import AllowListView
-from sandex.services.keys_views import CreatedKey
-from sandex.services.trading_views import LedgerAccountKind
+from sandex.services.accounts.views import UserView
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.funding.views import AllowListView
+from sandex.services.keys.views import CreatedKey
 from sandex.storage.orm.trading import LedgerAccountRow, LedgerBalanceRow, PostingRow
 
 PASSWORD = "Correct-Horse-9"

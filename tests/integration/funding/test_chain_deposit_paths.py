@@ -22,7 +22,7 @@ from sandex.cli.main import app
 from sandex.client.control import AsyncControlClient
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
-from sandex.services.funding_views import Funder, HistoryFilter
+from sandex.services.funding.views import Funder, HistoryFilter
 from sandex.storage.orm.trading import InboxRow, PostingRow
 from sandex.testing.server import serve_in_thread
 

@@ -21,7 +21,7 @@ from sandex.domain.funding.model import (
 )
 from sandex.domain.ids import SequentialIds
 from sandex.domain.ledger import BalanceView, Ledger
-from sandex.services.funding_commands import (
+from sandex.services.exchange.commands import (
     AdvanceFunding,
     CancelWithdrawal,
     ChainDeposit,
@@ -31,8 +31,8 @@ from sandex.services.funding_commands import (
     Transfer,
     Withdraw,
 )
-from sandex.services.funding_core import FundingCore
-from sandex.services.funding_ports import FundingSnapshot, WithdrawalRecord
+from sandex.services.exchange.funding import FundingState
+from sandex.services.exchange.records import FundingSnapshot, WithdrawalRecord
 from sandex.storage.catalogue_file import load_catalogue
 
 LIVE = Environment.LIVE
@@ -53,8 +53,8 @@ class EmptyStore:
 
 
 class Rig:
-    def __init__(self, core: FundingCore | None = None) -> None:
-        self.core = core or FundingCore(EmptyStore(), CATALOGUE, ManualClock(T0), TIMING)  # type: ignore[arg-type]
+    def __init__(self, core: FundingState | None = None) -> None:
+        self.core = core or FundingState(EmptyStore(), CATALOGUE, ManualClock(T0), TIMING)  # type: ignore[arg-type]
         self.core.load()
         self.ledger = Ledger(fee_account=FEE_ACCOUNT)
         self.ids = SequentialIds(10_000_000)
@@ -305,7 +305,7 @@ def test_load_rebuilds_open_withdrawals_client_ids_and_id_counters() -> None:
     record = rig.run(_withdraw(10, client_id="w9")).result
     assert isinstance(record, WithdrawalRecord)
     snapshot = FundingSnapshot([record], [record], [], [], [record], 1_000_000_123, record.wd_id, 10_000_050)
-    core = FundingCore(EmptyStore(snapshot), CATALOGUE, ManualClock(T0), TIMING)  # type: ignore[arg-type]
+    core = FundingState(EmptyStore(snapshot), CATALOGUE, ManualClock(T0), TIMING)  # type: ignore[arg-type]
     assert core.load() == 10_000_050
     assert core.withdrawal_for_client(LIVE, 1, "w9") == record
     assert core.next_due_ms(LIVE) == T0 + 5_000

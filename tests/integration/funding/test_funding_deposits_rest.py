@@ -13,8 +13,8 @@ from funding_support import Box, Client, assert_conserved, funding_box
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.accounts_views import UserView
-from sandex.services.funding_views import DepositView
+from sandex.services.accounts.views import UserView
+from sandex.services.funding.views import DepositView
 
 LIVE = Environment.LIVE
 BLOCK_MS = 250  # the default simulated block time

@@ -23,20 +23,20 @@ from sandex.domain.funding.model import (
     WithdrawalState,
 )
 from sandex.domain.funding.withdrawals import AllowedAddress
-from sandex.services.funding_ports import (
-    AddressRecord,
+from sandex.services.exchange.records import (
     DepositRecord,
     FundingChanges,
-    HistoryQuery,
+    LedgerAccountKind,
     TransferRecord,
     WithdrawalRecord,
 )
-from sandex.services.trading_views import LedgerAccountKind
+from sandex.services.exchange.store import HistoryQuery
+from sandex.services.funding.ports import AddressRecord
 from sandex.storage.db import create_db_engine, migrate, session_factory
+from sandex.storage.repositories.exchange import SqlExchangeStore
 from sandex.storage.repositories.funding import SqlFundingStore
 from sandex.storage.repositories.funding_addresses import SqlAddressBook
 from sandex.storage.repositories.funding_rows import write_funding_rows
-from sandex.storage.repositories.trading import SqlTradingStore
 
 LIVE, DEMO = Environment.LIVE, Environment.DEMO
 HUGE = 10**30 + 7  # far beyond 64 bits
@@ -117,7 +117,7 @@ def _write(sessions: sessionmaker[Session], changes: FundingChanges) -> None:
 
 
 def test_rows_round_trip_and_upsert_to_their_last_state(sessions: sessionmaker[Session]) -> None:
-    account = SqlTradingStore(sessions).ensure_account(1, LIVE, LedgerAccountKind.FUNDING, T0)
+    account = SqlExchangeStore(sessions).ensure_account(1, LIVE, LedgerAccountKind.FUNDING, T0)
     store = SqlFundingStore(sessions)
     first = _withdrawal(20_000_001, account, client_id="c1")
     moved = _withdrawal(20_000_001, account, client_id="c1", state=WithdrawalState.BROADCASTING, tx_id="0x1")
@@ -155,7 +155,7 @@ def test_rows_round_trip_and_upsert_to_their_last_state(sessions: sessionmaker[S
 
 
 def test_histories_filter_and_page_by_time(sessions: sessionmaker[Session]) -> None:
-    account = SqlTradingStore(sessions).ensure_account(1, LIVE, LedgerAccountKind.FUNDING, T0)
+    account = SqlExchangeStore(sessions).ensure_account(1, LIVE, LedgerAccountKind.FUNDING, T0)
     store = SqlFundingStore(sessions)
     rows = [
         _withdrawal(20_000_000 + i, account, created_ms=T0 + i * 10, ccy="USDT" if i % 2 else "BTC")
@@ -173,7 +173,7 @@ def test_histories_filter_and_page_by_time(sessions: sessionmaker[Session]) -> N
 
 
 def test_deposit_filters(sessions: sessionmaker[Session]) -> None:
-    account = SqlTradingStore(sessions).ensure_account(1, LIVE, LedgerAccountKind.FUNDING, T0)
+    account = SqlExchangeStore(sessions).ensure_account(1, LIVE, LedgerAccountKind.FUNDING, T0)
     store = SqlFundingStore(sessions)
     internal = _deposit(
         10_000_002,

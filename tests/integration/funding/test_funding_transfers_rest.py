@@ -14,7 +14,7 @@ from funding_support import Box, Client, assert_conserved, funding_box
 from sqlalchemy import update
 
 from sandex.domain.errors import Rejected
-from sandex.services.accounts_views import UserView
+from sandex.services.accounts.views import UserView
 from sandex.storage.orm.accounts import UserRow
 
 

@@ -17,8 +17,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import Dest
 from sandex.domain.funding.withdrawals import Limits, WithdrawRequest
-from sandex.services.accounts_views import UserView
-from sandex.services.funding_views import Funder
+from sandex.services.accounts.views import UserView
+from sandex.services.funding.views import Funder
 
 LIVE = Environment.LIVE
 REVIEW_MS, BROADCAST_MS = 5_000, 5_000  # the default withdrawal timing

@@ -23,7 +23,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.matching.order import OrdType, Side
 from sandex.runtime.marketmaker import MarketMaker
-from sandex.services.trading_views import PlaceOrderRequest, Trader
+from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.services.trading.views import Trader
 from sandex.storage.orm.trading import LedgerAccountRow, LedgerBalanceRow, PostingRow
 
 D = Decimal

@@ -10,8 +10,8 @@ import pytest
 from market_kit import BTC, D, Rig, place, rig, tape, trade, trader_pair
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.market.bars import BARS
-from sandex.domain.market.candles import aggregate
+from sandex.domain.marketdata.bars import BARS
+from sandex.domain.marketdata.candles import aggregate
 from sandex.domain.matching.order import Side
 
 

@@ -8,8 +8,8 @@ import pytest
 from market_kit import BTC, D, Rig, rig, settings_for, tape, trade, trader_pair
 
 from sandex.app import create_app, open_runtime
-from sandex.domain.market.bars import BARS
-from sandex.domain.market.candles import aggregate
+from sandex.domain.marketdata.bars import BARS
+from sandex.domain.marketdata.candles import aggregate
 
 CHECKED_BARS = ("1m", "1H", "1D", "1Dutc", "1W", "1Mutc", "3M")
 

@@ -10,7 +10,7 @@ from market_kit import BTC, D, Rig, assert_conserved, fund, rig, tape, user
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.trading_views import PlaceOrderRequest
+from sandex.services.exchange.commands import PlaceOrderRequest
 
 
 async def best(m: Rig, inst_id: str = BTC, demo: bool = False) -> tuple[Decimal, Decimal]:

@@ -14,8 +14,9 @@ from sandex.app import Runtime, create_app, open_runtime
 from sandex.domain.clock import DAY_MS, MINUTE_MS
 from sandex.domain.matching.order import Side
 from sandex.runtime.retention import RetentionKeeper
+from sandex.services.exchange.commands import CancelRequest
 from sandex.services.retention import Retention
-from sandex.services.trading_views import CancelRequest, Trader
+from sandex.services.trading.views import Trader
 from sandex.storage.repositories.retention import SqlRetentionStore
 
 CLOSED_SYSTEM_ORDERS = (

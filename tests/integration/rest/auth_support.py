@@ -23,8 +23,8 @@ from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.services.accounts_views import UserView
-from sandex.services.keys_views import CreatedKey
+from sandex.services.accounts.views import UserView
+from sandex.services.keys.views import CreatedKey
 from sandex.transport.okx.auth import ReadAuth, TradeAuth, WithdrawAuth
 from sandex.transport.okx.envelope import ok
 

@@ -21,7 +21,7 @@ from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.services.keys_views import ConsoleConfirmation, CreatedKey, KeyOrigin
+from sandex.services.keys.views import ConsoleConfirmation, CreatedKey, KeyOrigin
 
 CONFIG = "/api/v5/account/config"
 

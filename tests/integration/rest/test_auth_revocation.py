@@ -57,7 +57,7 @@ async def test_delete_is_refused_on_the_next_request(tmp_path: Path) -> None:
 async def test_key_changed_events_reach_subscribers(tmp_path: Path) -> None:
     async with sandbox(tmp_path) as box:
         seen: list[tuple[str, str]] = []
-        from sandex.services.keys_ports import KeyChanged
+        from sandex.services.keys.events import KeyChanged
 
         box.runtime.hub.subscribe(KeyChanged, lambda event: seen.append((event.api_key, event.change)))
         created = box.key(box.user().id)

@@ -23,8 +23,8 @@ from trade_support import INST, LIMIT, Trader, exchange, trader
 
 from sandex.app import Runtime
 from sandex.domain.accounts.model import Environment
-from sandex.services.funding_views import Funder
-from sandex.services.trading_views import Trader as Owner
+from sandex.services.funding.views import Funder
+from sandex.services.trading.views import Trader as Owner
 
 T = TypeVar("T")
 

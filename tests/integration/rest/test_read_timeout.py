@@ -14,7 +14,7 @@ import pytest
 from websockets.sync.client import connect
 
 from sandex.config import Settings
-from sandex.services.faults import FaultKind, FaultSpec
+from sandex.domain.faults import FaultKind, FaultSpec
 from sandex.testing.server import RunningServer, serve_in_thread
 
 READ_TIMEOUT_S = 0.3

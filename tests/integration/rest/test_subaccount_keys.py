@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from auth_support import PASSPHRASE, Sandbox, headers_for, sandbox
 
-from sandex.services.keys_views import CreatedKey
+from sandex.services.keys.views import CreatedKey
 
 BASE = "/api/v5/users/subaccount"
 

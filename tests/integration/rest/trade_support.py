@@ -16,8 +16,8 @@ from auth_support import Sandbox, headers_for, sandbox
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
-from sandex.services.accounts_views import UserView
-from sandex.services.keys_views import CreatedKey
+from sandex.services.accounts.views import UserView
+from sandex.services.keys.views import CreatedKey
 
 INST = "BTC-USDT"
 # A limit buy of 0.01 BTC at 20000 USDT (200 USDT frozen while it rests).

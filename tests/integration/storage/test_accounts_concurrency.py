@@ -23,7 +23,7 @@ from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
-from sandex.services.accounts import AccountsService, TotpEnrollment, UserView
+from sandex.services.accounts.service import AccountsService, TotpEnrollment, UserView
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.accounts import EmailCodeRow, MailRow
 from sandex.storage.repositories import SqlMailOutbox

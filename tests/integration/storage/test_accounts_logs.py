@@ -10,7 +10,7 @@ import pytest
 
 from sandex.app import open_runtime
 from sandex.config import Settings
-from sandex.services.accounts import AccountsService, TotpEnrollment, UserView
+from sandex.services.accounts.service import AccountsService, TotpEnrollment, UserView
 
 PASSWORD = "Correct-Horse-9"
 EMAIL = "alice@example.test"

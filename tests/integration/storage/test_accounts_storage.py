@@ -16,8 +16,8 @@ from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
-from sandex.services.accounts import AccountsService, TotpEnrollment, UserView
-from sandex.services.accounts_ports import ConflictError, NewUser
+from sandex.services.accounts.ports import ConflictError, NewUser
+from sandex.services.accounts.service import AccountsService, TotpEnrollment, UserView
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.accounts import EmailCodeRow, LoginThrottleRow, MailRow, UserRow
 from sandex.storage.repositories import SqlMailOutbox

@@ -17,8 +17,8 @@ from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.services.keys_ports import AuditEntry, AuditEvent, UsageEntry
-from sandex.services.keys_views import CreatedKey
+from sandex.services.keys.ports import AuditEntry, AuditEvent, UsageEntry
+from sandex.services.keys.views import CreatedKey
 from sandex.storage.orm import Base
 from sandex.storage.uow import SqlUnitOfWork
 

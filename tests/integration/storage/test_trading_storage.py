@@ -12,22 +12,20 @@ from sqlalchemy import Engine, text
 from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side, StpMode, TgtCcy
-from sandex.services.trading_ports import (
+from sandex.services.exchange.records import (
     BalanceRecord,
-    BillQuery,
     ChangeSet,
-    FillQuery,
+    ExecType,
     FillRecord,
     InboxOutcome,
-    LeaseLostError,
-    OrderQuery,
+    LedgerAccountKind,
     OrderRecord,
     PostingRecord,
     TradeRecord,
 )
-from sandex.services.trading_views import ExecType, LedgerAccountKind
+from sandex.services.exchange.store import BillQuery, FillQuery, LeaseLostError, OrderQuery
 from sandex.storage.db import create_db_engine, migrate, session_factory
-from sandex.storage.repositories.trading import SqlTradingStore
+from sandex.storage.repositories.exchange import SqlExchangeStore
 
 HUGE = 10**30 + 7  # 1e12 BTC in 10**-18 units: far beyond 64 bits
 LIVE = Environment.LIVE
@@ -49,8 +47,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def store(engine: Engine) -> SqlTradingStore:
-    return SqlTradingStore(session_factory(engine))
+def store(engine: Engine) -> SqlExchangeStore:
+    return SqlExchangeStore(session_factory(engine))
 
 
 def _order(account: int, ord_id: int = 600_000_000_000_000_001, **kw: Any) -> OrderRecord:
@@ -144,7 +142,7 @@ def _changes(account: int) -> ChangeSet:
     )
 
 
-def test_big_amounts_and_decimals_round_trip_exactly(store: SqlTradingStore, engine: Engine) -> None:
+def test_big_amounts_and_decimals_round_trip_exactly(store: SqlExchangeStore, engine: Engine) -> None:
     account = store.ensure_account(1, LIVE, LedgerAccountKind.TRADING, 5)
     assert store.acquire_lease("me", 1000, 3000)
     store.write(_changes(account), "me", 1000)
@@ -170,7 +168,7 @@ def test_big_amounts_and_decimals_round_trip_exactly(store: SqlTradingStore, eng
     assert store.load_state(Environment.DEMO).balances == []
 
 
-def test_a_writer_without_the_lease_writes_nothing(store: SqlTradingStore) -> None:
+def test_a_writer_without_the_lease_writes_nothing(store: SqlExchangeStore) -> None:
     account = store.ensure_account(1, LIVE, LedgerAccountKind.TRADING, 5)
     assert store.acquire_lease("owner", 1000, 3000)
     with pytest.raises(LeaseLostError):
@@ -179,7 +177,7 @@ def test_a_writer_without_the_lease_writes_nothing(store: SqlTradingStore) -> No
     assert store.orders(account, OrderQuery(pending=True)) == []
 
 
-def test_the_lease_is_exclusive_until_released_or_stale(store: SqlTradingStore) -> None:
+def test_the_lease_is_exclusive_until_released_or_stale(store: SqlExchangeStore) -> None:
     assert store.lease_holder() == ("", 0)
     assert store.acquire_lease("a", 10_000, 3000)
     assert not store.acquire_lease("b", 11_000, 3000)
@@ -193,7 +191,7 @@ def test_the_lease_is_exclusive_until_released_or_stale(store: SqlTradingStore) 
     assert store.acquire_lease("c", 15_003, 3000)
 
 
-def test_the_inbox_hands_out_pending_items_until_they_are_done(store: SqlTradingStore) -> None:
+def test_the_inbox_hands_out_pending_items_until_they_are_done(store: SqlExchangeStore) -> None:
     first = store.add_inbox("deposit", '{"a": 1}', 100)
     second = store.add_inbox("deposit", '{"a": 2}', 101)
     assert [i.id for i in store.pending_inbox(10)] == [first, second]
@@ -204,7 +202,7 @@ def test_the_inbox_hands_out_pending_items_until_they_are_done(store: SqlTrading
     assert store.inbox_outcome(first) == InboxOutcome(first, "done", '{"ok": true}', 200)
 
 
-def test_accounts_are_created_once_and_fee_accounts_exist(store: SqlTradingStore) -> None:
+def test_accounts_are_created_once_and_fee_accounts_exist(store: SqlExchangeStore) -> None:
     a = store.ensure_account(1, LIVE, LedgerAccountKind.TRADING, 5)
     assert store.ensure_account(1, LIVE, LedgerAccountKind.TRADING, 6) == a
     funding = store.ensure_account(1, LIVE, LedgerAccountKind.FUNDING, 5)

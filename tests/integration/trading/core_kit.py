@@ -19,7 +19,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.ledger.amounts import from_amount
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.trading_views import OrderAck, PlaceOrderRequest, Trader
+from sandex.services.exchange.commands import OrderAck, PlaceOrderRequest
+from sandex.services.trading.views import Trader
 from sandex.storage.orm.trading import LedgerAccountRow, LedgerBalanceRow, OrderRow, PostingRow
 
 D = Decimal

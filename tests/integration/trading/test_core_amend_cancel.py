@@ -19,7 +19,7 @@ from sandex.domain.clock import HOUR_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, Side
-from sandex.services.trading_views import AmendRequest, CancelRequest
+from sandex.services.exchange.commands import AmendRequest, CancelRequest
 
 
 async def test_cancel_by_ord_id_or_cl_ord_id_gives_the_funds_back(rt: Runtime) -> None:

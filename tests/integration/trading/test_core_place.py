@@ -22,7 +22,8 @@ from sandex.app import Runtime
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, TgtCcy
-from sandex.services.trading_views import ExecType, PlaceOrderRequest
+from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.services.exchange.records import ExecType
 
 
 async def test_a_resting_limit_order_freezes_its_cost_and_is_listed(rt: Runtime) -> None:
@@ -197,7 +198,7 @@ async def test_live_and_demo_are_separate_exchanges(rt: Runtime) -> None:
 
 async def test_a_halted_instrument_refuses_new_orders_but_lets_resting_ones_cancel(rt: Runtime) -> None:
     from sandex.domain.instruments import InstrumentState
-    from sandex.services.trading_views import AmendRequest, CancelRequest
+    from sandex.services.exchange.commands import AmendRequest, CancelRequest
 
     alice = user(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")

@@ -36,8 +36,10 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
 from sandex.runtime.sequencer import Sequencer
-from sandex.services.trading_ports import BalancesChanged, ChangeSet, OrdersChanged, TradesHappened
-from sandex.services.trading_views import AmendRequest, CancelRequest, LedgerAccountKind, Trader
+from sandex.services.exchange.commands import AmendRequest, CancelRequest
+from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
+from sandex.services.trading.views import Trader
 from sandex.testing.server import serve_in_thread
 
 

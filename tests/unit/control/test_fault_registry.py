@@ -6,8 +6,8 @@ import pytest
 
 from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
+from sandex.domain.faults import Fault, FaultKind, FaultSpec
 from sandex.runtime.faults import FaultRegistry
-from sandex.services.faults import Fault, FaultKind, FaultSpec
 
 ORDER = ("POST", "/api/v5/trade/order")
 TIME = ("GET", "/api/v5/public/time")

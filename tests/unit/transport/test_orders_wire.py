@@ -9,7 +9,7 @@ import pytest
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
-from sandex.services.trading_views import AmendRequest, CancelRequest, PlaceOrderRequest
+from sandex.services.exchange.commands import AmendRequest, CancelRequest, PlaceOrderRequest
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.orders_wire import (
     batch_items,

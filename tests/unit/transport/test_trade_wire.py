@@ -10,17 +10,17 @@ import pytest
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
-from sandex.services.trading_views import (
+from sandex.services.exchange.commands import OrderAck
+from sandex.services.exchange.records import ExecType
+from sandex.services.trading.views import (
     AccountBalanceView,
     BillView,
     CurrencyBalance,
-    ExecType,
     FeeView,
     FillView,
     LastFill,
     MaxAvailView,
     MaxSizeView,
-    OrderAck,
     OrderView,
 )
 from sandex.transport.okx.account_wire import (

@@ -3,6 +3,6 @@
 from sandex.domain.trading.commands import AmendOrder, CancelOrder, PlaceOrder
 from sandex.domain.trading.events import Event, Trade
 from sandex.domain.trading.exchange import Exchange
-from sandex.domain.trading.market import Market
+from sandex.domain.trading.listing import Listing
 
-__all__ = ["AmendOrder", "CancelOrder", "Event", "Exchange", "Market", "PlaceOrder", "Trade"]
+__all__ = ["AmendOrder", "CancelOrder", "Event", "Exchange", "Listing", "PlaceOrder", "Trade"]

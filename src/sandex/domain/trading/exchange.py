@@ -31,7 +31,7 @@ from sandex.domain.matching.order import RESTING_TYPES, NewOrder, OrderSnapshot,
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.trading.commands import AmendOrder, CancelOrder, PlaceOrder, amend_units, to_new_order
 from sandex.domain.trading.events import Event
-from sandex.domain.trading.market import Market
+from sandex.domain.trading.listing import Listing
 from sandex.domain.trading.settlement import Settler
 
 
@@ -50,11 +50,11 @@ class Exchange:
         self.fees = fees or FeeSchedule()
         self.limits = limits
         self._order_ids = order_ids
-        self._markets = {inst.inst_id: Market.open(inst, trade_ids, limits) for inst in instruments}
+        self._markets = {inst.inst_id: Listing.open(inst, trade_ids, limits) for inst in instruments}
         self._settler = Settler(ledger, self.fees)
         # Per account, the markets where it may have pending orders (a superset: entries are only
         # added), so account-wide checks visit those instead of every market of the catalogue.
-        self._active: dict[int, list[Market]] = {}
+        self._active: dict[int, list[Listing]] = {}
 
     # --- commands ------------------------------------------------------------------------------
     def place(self, cmd: PlaceOrder, ts: int) -> list[Event]:
@@ -169,7 +169,7 @@ class Exchange:
         self.ledger.restore(balances)
 
     # --- internals -----------------------------------------------------------------------------
-    def _admit(self, m: Market | None, cmd: PlaceOrder) -> NewOrder | Rejected:
+    def _admit(self, m: Listing | None, cmd: PlaceOrder) -> NewOrder | Rejected:
         if m is None:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
         if m.inst.state is not InstrumentState.LIVE:
@@ -189,13 +189,13 @@ class Exchange:
             return Rejected.of(Reason.ACCOUNT_ORDERS_LIMIT, limit=str(limit))
         return None
 
-    def _note_active(self, account_id: int, m: Market) -> None:
+    def _note_active(self, account_id: int, m: Listing) -> None:
         active = self._active.setdefault(account_id, [])
         if all(seen is not m for seen in active):  # by identity: a Market compares by value
             active.append(m)
 
     def _resolve(
-        self, m: Market, account_id: int, ord_id: int | None, cl_ord_id: str
+        self, m: Listing, account_id: int, ord_id: int | None, cl_ord_id: str
     ) -> int | Rejected | None:
         if ord_id is not None:
             return ord_id
@@ -205,7 +205,7 @@ class Exchange:
 
     def _target(
         self, action: Action, inst_id: str, account_id: int, ord_id: int | None, cl_ord_id: str, ts: int
-    ) -> tuple[Market, int] | OrderRejected:
+    ) -> tuple[Listing, int] | OrderRejected:
         """The market and order id an amend/cancel is about, or its refusal."""
         m = self._markets.get(inst_id)
         found = (
@@ -219,7 +219,7 @@ class Exchange:
         refused = found if isinstance(found, Rejected) else Rejected(unknown)
         return OrderRejected(action, inst_id, account_id, ord_id or 0, cl_ord_id, refused, ts)
 
-    def _plan_amend(self, m: Market, cmd: AmendOrder, ord_id: int) -> _AmendPlan | Rejected:
+    def _plan_amend(self, m: Listing, cmd: AmendOrder, ord_id: int) -> _AmendPlan | Rejected:
         """Validate an amend and work out how its frozen funds change; refuse if they cannot."""
         units = amend_units(m.inst, cmd)
         if isinstance(units, Rejected):

@@ -14,7 +14,7 @@ from sandex.domain.ledger.postings import Posting, PostingReason
 from sandex.domain.matching.events import Fill, MatchEvent, OrderCanceled
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading.events import Event, Trade
-from sandex.domain.trading.market import Market
+from sandex.domain.trading.listing import Listing
 
 # Enum members aliased: `Enum.MEMBER` lookups are slow on CPython 3.11 and this runs per fill.
 _TRADE = PostingReason.TRADE
@@ -32,7 +32,7 @@ class Settler:
         self.ledger = ledger
         self.fees = fees
 
-    def apply(self, m: Market, events: list[MatchEvent], taker_px: int, out: list[Event]) -> None:
+    def apply(self, m: Listing, events: list[MatchEvent], taker_px: int, out: list[Event]) -> None:
         """Append `events` to `out` with money attached. `taker_px`: the taker's limit (0 = market)."""
         for ev in events:
             if type(ev) is Fill:
@@ -46,7 +46,7 @@ class Settler:
             else:
                 out.append(ev)
 
-    def _settle_fill(self, m: Market, fill: Fill, taker_px: int, out: list[Event]) -> None:
+    def _settle_fill(self, m: Listing, fill: Fill, taker_px: int, out: list[Event]) -> None:
         taker_buys = fill.taker_side is _BUY
         buyer, seller = (
             (fill.taker_account_id, fill.maker_account_id)

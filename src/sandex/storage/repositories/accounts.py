@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sandex.domain.accounts.email_codes import CodePurpose, EmailCode
 from sandex.domain.accounts.lockout import FailureCounter
 from sandex.domain.accounts.model import UserStatus
-from sandex.services.accounts_ports import (
+from sandex.services.accounts.mail import MailMessage, MailView, redact_code
+from sandex.services.accounts.ports import (
     ConflictError,
     LoginRecord,
     NewUser,
@@ -20,7 +21,6 @@ from sandex.services.accounts_ports import (
     SubAccountQuery,
     UserRecord,
 )
-from sandex.services.mail import MailMessage, MailView, redact_code
 from sandex.storage.orm.accounts import (
     EmailCodeRow,
     LoginRecordRow,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sandex.services.console_ports import ConsoleSession, NewSession
+from sandex.services.console.ports import ConsoleSession, NewSession
 from sandex.storage.orm.console import ConsoleSessionRow
 
 

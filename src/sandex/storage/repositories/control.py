@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Column, Engine, MetaData, Table, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sandex.services.keys_ports import KEYS_TOPIC, USERS_TOPIC
+from sandex.services.keys.ports import KEYS_TOPIC, USERS_TOPIC
 from sandex.storage.repositories.counters import SqlChangeCounters
 
 # Not exchange state: schema version, encryption-key registry, cache-invalidation counters, the
@@ -35,7 +35,7 @@ class Snapshot:
 
 
 class SqlStateStore:
-    """Implements `sandex.services.control_ports.StateStore`."""
+    """Implements `sandex.services.control.ports.StateStore`."""
 
     def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
         self._engine = engine

@@ -22,15 +22,14 @@ from sandex.domain.funding.model import (
     WithdrawalState,
 )
 from sandex.domain.ledger.postings import PostingReason
-from sandex.services.funding_ports import (
+from sandex.services.exchange.records import (
     DepositRecord,
-    FundingBillQuery,
     FundingBillRecord,
     FundingSnapshot,
-    HistoryQuery,
     TransferRecord,
     WithdrawalRecord,
 )
+from sandex.services.exchange.store import FundingBillQuery, HistoryQuery
 from sandex.storage.orm.funding import DepositRow, TransferRow, WithdrawalRow
 from sandex.storage.orm.trading import PostingRow
 from sandex.storage.repositories.funding_rows import deposit_record, transfer_record, withdrawal_record
@@ -52,7 +51,7 @@ _BILL_REASONS = [
 
 
 class SqlFundingStore:
-    """Implements `sandex.services.funding_ports.FundingStore`."""
+    """Implements `sandex.services.exchange.store.FundingStore`."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.funding.withdrawals import AllowedAddress
-from sandex.services.funding_ports import AddressRecord, AllowListRecord
+from sandex.services.funding.ports import AddressRecord, AllowListRecord
 from sandex.storage.orm.funding import DepositAddressRow, WithdrawAddressRow
 from sandex.storage.repositories._sql import dialect_insert
 
@@ -26,7 +26,7 @@ ADDRESSES, ALLOWED = _table(DepositAddressRow), _table(WithdrawAddressRow)
 
 
 class SqlAddressBook:
-    """Implements `sandex.services.funding_ports.AddressBook`."""
+    """Implements `sandex.services.funding.ports.AddressBook`."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions

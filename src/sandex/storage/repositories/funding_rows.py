@@ -19,7 +19,7 @@ from sandex.domain.funding.model import (
     TransferType,
     WithdrawalState,
 )
-from sandex.services.funding_ports import DepositRecord, FundingChanges, TransferRecord, WithdrawalRecord
+from sandex.services.exchange.records import DepositRecord, FundingChanges, TransferRecord, WithdrawalRecord
 from sandex.storage.orm.funding import DepositRow, TransferRow, WithdrawalRow
 from sandex.storage.repositories._sql import dialect_insert
 

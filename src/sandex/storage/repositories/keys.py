@@ -12,8 +12,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.keys.ips import IpAllowList, parse_ip_list
 from sandex.domain.keys.model import KeyState, Permission, format_perms
 from sandex.domain.keys.rules import parse_perms
-from sandex.services.accounts_ports import ConflictError
-from sandex.services.keys_ports import (
+from sandex.services.accounts.ports import ConflictError
+from sandex.services.keys.ports import (
     AuditEntry,
     AuditEvent,
     KeyRecord,

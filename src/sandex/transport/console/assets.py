@@ -16,9 +16,10 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.instruments import Catalogue
 from sandex.domain.money import parse_decimal
-from sandex.services.trading import TradingService
-from sandex.services.trading_prices import CatalogueUsdPrices
-from sandex.services.trading_views import AccountBalanceView, LedgerAccountKind, Trader
+from sandex.services.exchange.prices import CatalogueUsdPrices
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import AccountBalanceView, Trader
 from sandex.transport.console.context import Console
 from sandex.transport.console.forms import Form
 from sandex.transport.console.headers import ConsoleRoute

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sandex.services.market_ports import CandleView
+from sandex.services.marketdata.ports import CandleView
 
 SPARK_W, SPARK_H = 120, 32
 CHART_W, CHART_H = 720, 300

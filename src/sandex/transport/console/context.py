@@ -9,14 +9,14 @@ from fastapi import Depends, Request
 
 from sandex.domain.clock import Clock
 from sandex.domain.instruments import Catalogue
-from sandex.services.accounts import AccountsService
-from sandex.services.console_sessions import ConsoleSessions
-from sandex.services.funding import FundingService
-from sandex.services.funding_allowlist import WithdrawAddressService
-from sandex.services.keys import KeysService
-from sandex.services.keys_maintenance import KeyMaintenance
-from sandex.services.market_data import MarketData
-from sandex.services.trading import TradingService
+from sandex.services.accounts.service import AccountsService
+from sandex.services.console.sessions import ConsoleSessions
+from sandex.services.funding.allowlist import WithdrawAddressService
+from sandex.services.funding.service import FundingService
+from sandex.services.keys.maintenance import KeyMaintenance
+from sandex.services.keys.service import KeysService
+from sandex.services.marketdata.service import MarketData
+from sandex.services.trading.service import TradingService
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import AccountType, TransferType
 from sandex.domain.funding.transfers import TransferRequest
 from sandex.domain.money import parse_decimal
-from sandex.services.funding_views import Funder
+from sandex.services.funding.views import Funder
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form, FormData
 from sandex.transport.console.headers import ConsoleRoute

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sandex.services.trading_views import MAX_PAGE, Trader
+from sandex.services.trading.views import MAX_PAGE, Trader
 from sandex.transport.console.context import Console
 from sandex.transport.console.headers import ConsoleRoute
 from sandex.transport.console.markets import environment_of

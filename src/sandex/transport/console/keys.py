@@ -11,7 +11,7 @@ from starlette.responses import Response
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
-from sandex.services.keys_views import CreatedKey, KeyInfo, KeyOrigin
+from sandex.services.keys.views import CreatedKey, KeyInfo, KeyOrigin
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form, FormData
 from sandex.transport.console.headers import ConsoleRoute

@@ -10,7 +10,7 @@ from sandex.domain.clock import DAY_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import Permission
 from sandex.domain.keys.rules import UNCHANGED, CreateKeyRequest, EditKeyRequest, Unchanged
-from sandex.services.keys_views import ConsoleConfirmation, KeyInfo
+from sandex.services.keys.views import ConsoleConfirmation, KeyInfo
 from sandex.transport.console.forms import FormData
 
 KEEP = "keep"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from sandex.domain.errors import Rejected
-from sandex.services.keys_views import KeyOrigin
+from sandex.services.keys.views import KeyOrigin
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form
 from sandex.transport.console.headers import ConsoleRoute

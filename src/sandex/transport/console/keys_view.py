@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sandex.domain.clock import DAY_MS, HOUR_MS
 from sandex.domain.keys.expiry import inactivity_applies
 from sandex.domain.keys.model import PERMISSION_ORDER, KeyState, Permission
-from sandex.services.keys_views import KeyInfo
+from sandex.services.keys.views import KeyInfo
 from sandex.transport.console.context import ConsoleContext
 from sandex.transport.console.session import Viewer
 

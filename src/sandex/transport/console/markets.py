@@ -19,9 +19,9 @@ from starlette.responses import HTMLResponse, Response
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.instruments import Instrument
-from sandex.domain.market.bars import MINUTE, parse_bar
-from sandex.services.market_data import MarketData
-from sandex.services.market_ports import BookLevel, CandleView, PublicTrade, TickerView
+from sandex.domain.marketdata.bars import MINUTE, parse_bar
+from sandex.services.marketdata.ports import BookLevel, CandleView, PublicTrade, TickerView
+from sandex.services.marketdata.service import MarketData
 from sandex.transport.console.charts import CandleChart, Sparkline, candle_chart, sparkline
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.headers import ConsoleRoute, secure

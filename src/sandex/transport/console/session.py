@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from sandex.domain.accounts.model import UserStatus
-from sandex.services.accounts_views import UserView
-from sandex.services.console_ports import ConsoleSession
+from sandex.services.accounts.views import UserView
+from sandex.services.console.ports import ConsoleSession
 from sandex.transport.console.context import Console
 from sandex.transport.console.cookies import SESSION_COOKIE
 

@@ -9,8 +9,9 @@ from starlette.responses import Response
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
-from sandex.services.accounts_views import UserView
-from sandex.services.trading_views import LedgerAccountKind, Trader
+from sandex.services.accounts.views import UserView
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.trading.views import Trader
 from sandex.transport.console.assets import usd_text
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Rejected
-from sandex.services.control import NewKey
+from sandex.services.control.service import NewKey
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlFailure, ControlJSON, refusal
 from sandex.transport.control.schemas import (

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
-from sandex.services.control import ControlService
+from sandex.services.control.service import ControlService
 from sandex.transport.control.errors import ControlFailure
 
 

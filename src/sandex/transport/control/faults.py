@@ -1,6 +1,6 @@
 """`/sandex/v1/faults…`: inject faults into OKX routes, list them, read what fired, remove them.
 
-See `sandex.services.faults` for the model and `sandex.transport.okx.faults` for the wire shapes.
+See `sandex.domain.faults` for the model and `sandex.transport.okx.faults` for the wire shapes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from sandex.services.faults import FaultSpec
+from sandex.domain.faults import FaultSpec
 from sandex.transport.control.accounts import require
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlFailure, ControlJSON

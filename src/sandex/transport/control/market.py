@@ -1,6 +1,6 @@
 """`/sandex/v1/market`: script the simulated market (prices, freeze, halts, liquidity).
 
-The same controls as `sandex market …` (see `sandex.services.market_commands`), answered at once:
+The same controls as `sandex market …` (see `sandex.services.simulation.commands`), answered at once:
 
     POST /sandex/v1/market {"command": "set", "inst_id": "BTC-USDT", "value": "95000"}
     POST /sandex/v1/market {"command": "shift", "inst_id": "BTC-USDT", "value": "-5", "over_ms": 60000}
@@ -18,8 +18,8 @@ from pydantic import Field
 from starlette.responses import Response
 
 from sandex.domain.clock import DAY_MS
-from sandex.services.market import InstrumentMarket
-from sandex.services.market_commands import market_json
+from sandex.services.simulation.board import InstrumentMarket
+from sandex.services.simulation.commands import market_json
 from sandex.transport.control.accounts import require
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlJSON

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandex.domain.clock import DAY_MS, LATEST_MS
-from sandex.services.faults import MAX_LATENCY_MS, FaultKind
+from sandex.domain.faults import MAX_LATENCY_MS, FaultKind
 
 MAX_TIME_MS = LATEST_MS  # 9999-12-31T23:59:59.999Z: the last instant OKX's formats can show
 MAX_STEP_DAYS = 36_500  # a clock move of up to ~100 years either way

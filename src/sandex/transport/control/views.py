@@ -7,11 +7,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sandex.domain.faults import Fault, FaultEvent
 from sandex.domain.ledger.fees import FeeTier
-from sandex.services.accounts import SubAccountView, UserView
-from sandex.services.control import ClockView, CreatedUser, DepositDone
-from sandex.services.faults import Fault, FaultEvent
-from sandex.services.keys_views import CreatedKey, KeyInfo
+from sandex.services.accounts.service import SubAccountView, UserView
+from sandex.services.control.service import ClockView, CreatedUser, DepositDone
+from sandex.services.keys.views import CreatedKey, KeyInfo
 
 
 def user_json(user: UserView) -> dict[str, Any]:

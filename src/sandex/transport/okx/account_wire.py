@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandex.domain.ledger.postings import PostingReason
-from sandex.services.trading_views import (
+from sandex.services.trading.views import (
     AccountBalanceView,
     BillView,
     CurrencyBalance,

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from sandex.domain.errors import Rejected
 from sandex.domain.keys.model import Permission
 from sandex.domain.keys.policy import SignedRequest
-from sandex.services.auth import Principal
+from sandex.services.keys.auth import Principal
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import OkxContext
 from sandex.transport.okx.demo import DEMO_HEADER_RAW, asks_for_demo

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from sandex.domain.clock import Clock
-from sandex.services.accounts import AccountsService
-from sandex.services.auth import AuthService
+from sandex.services.accounts.service import AccountsService
 from sandex.services.catalogue import CatalogueService
-from sandex.services.funding import FundingService
-from sandex.services.keys_subaccounts import SubAccountKeysService
-from sandex.services.market_data import MarketData
-from sandex.services.trading import TradingService
+from sandex.services.funding.service import FundingService
+from sandex.services.keys.auth import AuthService
+from sandex.services.keys.subaccounts import SubAccountKeysService
+from sandex.services.marketdata.service import MarketData
+from sandex.services.trading.service import TradingService
 
 if TYPE_CHECKING:  # limits.py imports Ctx from here
     from sandex.transport.okx.limits import RateLimits

@@ -32,7 +32,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandex.domain.clock import Clock
-from sandex.services.faults import DEFAULT_HTTP_STATUS, Fault, FaultInjector, FaultKind
+from sandex.domain.faults import DEFAULT_HTTP_STATUS, Fault, FaultInjector, FaultKind
 from sandex.transport.okx.envelope import OkxJSON
 from sandex.transport.okx.errors import ERRORS, WireError
 

@@ -14,7 +14,7 @@ from typing import Any
 from sandex.domain.funding.model import AccountType, AddrType, Dest, TransferType
 from sandex.domain.funding.transfers import TransferRequest, is_client_id
 from sandex.domain.funding.withdrawals import WithdrawRequest
-from sandex.services.funding_views import (
+from sandex.services.funding.views import (
     AddressView,
     DepositView,
     FundingBalance,

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
-from sandex.services.trading_views import MAX_BATCH, AmendRequest, CancelRequest, PlaceOrderRequest
+from sandex.services.exchange.commands import AmendRequest, CancelRequest, PlaceOrderRequest
+from sandex.services.trading.views import MAX_BATCH
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.params import (
     bad,

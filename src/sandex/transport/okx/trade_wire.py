@@ -13,7 +13,8 @@ from typing import Any
 from sandex.domain.errors import Rejected
 from sandex.domain.matching.order import CancelCause, Side
 from sandex.domain.money import format_decimal
-from sandex.services.trading_views import FillView, OrderAck, OrderView
+from sandex.services.exchange.commands import OrderAck
+from sandex.services.trading.views import FillView, OrderView
 from sandex.transport.okx.errors import wire_error
 from sandex.transport.okx.orders_wire import Echo
 from sandex.transport.okx.params import in_wire_words

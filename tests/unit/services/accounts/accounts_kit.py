@@ -20,8 +20,8 @@ from sandex.domain.accounts.model import UserStatus
 from sandex.domain.clock import ManualClock
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher
 from sandex.runtime.mailers import OutboxMailer
-from sandex.services.accounts import AccountsService
-from sandex.services.accounts_ports import (
+from sandex.services.accounts.mail import MailMessage, MailView, redact_code
+from sandex.services.accounts.ports import (
     ConflictError,
     LoginRecord,
     MailDeliveryError,
@@ -30,7 +30,7 @@ from sandex.services.accounts_ports import (
     SubAccountQuery,
     UserRecord,
 )
-from sandex.services.mail import MailMessage, MailView, redact_code
+from sandex.services.accounts.service import AccountsService
 
 START_MS = 1_750_000_000_000
 PASSWORD = "Correct-Horse-9"

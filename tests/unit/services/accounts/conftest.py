@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from accounts_kit import PASSWORD, Kit, make_kit
 
-from sandex.services.accounts import UserView
+from sandex.services.accounts.service import UserView
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from sandex.app import open_runtime
 from sandex.config import Settings
 from sandex.domain.clock import ManualClock
 from sandex.runtime.mailers import OutboxMailer, SmtpMailer, SmtpTarget, build_mailer
-from sandex.services.accounts import UserView
-from sandex.services.accounts_ports import MailDeliveryError
-from sandex.services.mail import MailMessage
+from sandex.services.accounts.mail import MailMessage
+from sandex.services.accounts.ports import MailDeliveryError
+from sandex.services.accounts.service import UserView
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sandex.domain.accounts.email_codes import (
     MAX_ATTEMPTS,
 )
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.accounts import UserView
+from sandex.services.accounts.service import UserView
 
 EMAIL = "alice@example.test"
 CREATE = "api_key_create"

@@ -4,7 +4,7 @@ from accounts_kit import PASSWORD, Kit, make_kit, wrong_code
 
 from sandex.domain.accounts.email_codes import CODE_TTL_MS, MAX_ATTEMPTS
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.accounts import UserView
+from sandex.services.accounts.service import UserView
 
 EMAIL = "alice@example.test"
 CREATE = "api_key_create"

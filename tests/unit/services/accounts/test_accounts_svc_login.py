@@ -7,7 +7,7 @@ from sandex.domain.accounts.lockout import ACCOUNT_POLICY, IP_POLICY
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.clock import MINUTE_MS
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.accounts import LoginRecord, UserView
+from sandex.services.accounts.service import LoginRecord, UserView
 
 EMAIL = "alice@example.test"
 IP = "203.0.113.7"

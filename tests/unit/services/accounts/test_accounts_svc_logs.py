@@ -7,7 +7,7 @@ import logging
 import pytest
 from accounts_kit import PASSWORD, Kit
 
-from sandex.services.accounts import TotpEnrollment, UserView
+from sandex.services.accounts.service import TotpEnrollment, UserView
 
 
 def _all_flows(kit: Kit) -> list[str]:

@@ -6,7 +6,7 @@ from accounts_kit import Kit
 
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.accounts import TotpEnrollment, UserView
+from sandex.services.accounts.service import TotpEnrollment, UserView
 
 EMAIL = "alice@example.test"
 EDIT = "api_key_edit"

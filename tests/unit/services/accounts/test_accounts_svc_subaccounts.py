@@ -5,7 +5,7 @@ from accounts_kit import PASSWORD, Kit
 
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.accounts import SubAccountView, UserView
+from sandex.services.accounts.service import SubAccountView, UserView
 
 NAME_INVALID = Rejected.of(Reason.SUBACCOUNT_NAME_INVALID, field="sub_account")
 NAME_TAKEN = Rejected.of(Reason.SUBACCOUNT_NAME_TAKEN, field="sub_account")

@@ -7,7 +7,7 @@ from accounts_kit import Kit
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY
 from sandex.domain.accounts.recovery import CODE_COUNT
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.accounts import TotpEnrollment, UserView
+from sandex.services.accounts.service import TotpEnrollment, UserView
 
 EMAIL = "alice@example.test"
 TOTP_INVALID = Rejected.of(Reason.TOTP_INVALID, field="totp")

@@ -24,14 +24,14 @@ from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.hub import Hub
 from sandex.runtime.mailers import OutboxMailer
-from sandex.services.accounts import AccountsService
-from sandex.services.accounts_views import UserView
-from sandex.services.auth import AuthService
-from sandex.services.keys import KeysService
-from sandex.services.keys_maintenance import KeyMaintenance
-from sandex.services.keys_ports import KeyChanged
-from sandex.services.keys_subaccounts import SubAccountKeysService
-from sandex.services.keys_views import CreatedKey
+from sandex.services.accounts.service import AccountsService
+from sandex.services.accounts.views import UserView
+from sandex.services.keys.auth import AuthService
+from sandex.services.keys.events import KeyChanged
+from sandex.services.keys.maintenance import KeyMaintenance
+from sandex.services.keys.service import KeysService
+from sandex.services.keys.subaccounts import SubAccountKeysService
+from sandex.services.keys.views import CreatedKey
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import SqlUnitOfWork, unit_of_work_factory

@@ -9,8 +9,8 @@ from sandex.domain.clock import DAY_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import KeyState, Permission
 from sandex.domain.keys.rules import EditKeyRequest
-from sandex.services.auth import Principal
-from sandex.services.keys_ports import AuditEvent
+from sandex.services.keys.auth import Principal
+from sandex.services.keys.ports import AuditEvent
 
 
 def _ok(outcome: Principal | Rejected) -> Principal:

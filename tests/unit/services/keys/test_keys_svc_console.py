@@ -8,8 +8,8 @@ from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import KeyState
 from sandex.domain.keys.rules import CreateKeyRequest
-from sandex.services.keys_ports import AuditEvent
-from sandex.services.keys_views import ConsoleConfirmation, KeyOrigin
+from sandex.services.keys.ports import AuditEvent
+from sandex.services.keys.views import ConsoleConfirmation, KeyOrigin
 
 REQUEST = CreateKeyRequest("console bot", PASSPHRASE, "read_only,trade", "203.0.113.7")
 

@@ -10,7 +10,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.formats import is_api_key_format
 from sandex.domain.keys.model import KeyState, Permission
 from sandex.domain.keys.rules import CreateKeyRequest
-from sandex.services.keys_ports import AuditEvent
+from sandex.services.keys.ports import AuditEvent
 
 
 def test_operator_key_is_active_at_once_and_shows_its_secret_once(kit: Kit) -> None:

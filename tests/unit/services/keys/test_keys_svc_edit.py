@@ -7,7 +7,7 @@ from keys_kit import CLIENT_IP, START_MS, Kit
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import KeyState, Permission
 from sandex.domain.keys.rules import EditKeyRequest
-from sandex.services.keys_ports import AuditEvent
+from sandex.services.keys.ports import AuditEvent
 
 
 def _audit(kit: Kit, api_key: str) -> list[tuple[AuditEvent, str]]:

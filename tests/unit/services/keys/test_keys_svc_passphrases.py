@@ -12,8 +12,8 @@ from keys_kit import Kit
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import OsRandom
-from sandex.services.auth import AuthService, Principal
-from sandex.services.passphrases import QUEUED_PER_KEY, PassphraseGuard
+from sandex.services.keys.auth import AuthService, Principal
+from sandex.services.keys.passphrases import QUEUED_PER_KEY, PassphraseGuard
 
 WAIT_S = 30.0  # generous: CI is a loaded box
 

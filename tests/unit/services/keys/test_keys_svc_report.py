@@ -6,7 +6,7 @@ from keys_kit import Kit
 
 from sandex.domain.clock import DAY_MS
 from sandex.domain.keys.model import Permission
-from sandex.services.auth import Principal
+from sandex.services.keys.auth import Principal
 
 
 def test_report_names_unused_permissions_unbound_keys_and_near_expiry(kit: Kit) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from keys_kit import Kit
 
 from sandex.runtime.crypto import AesGcmCipher
-from sandex.services.auth import Principal
-from sandex.services.keys_ports import SecretRow
+from sandex.services.keys.auth import Principal
+from sandex.services.keys.ports import SecretRow
 
 NEW_KEY = bytes(range(100, 132))
 

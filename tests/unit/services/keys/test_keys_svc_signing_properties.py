@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from keys_kit import kit_on_copy
 
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.auth import Principal
+from sandex.services.keys.auth import Principal
 
 TARGET_PATH = b"/api/v5/trade/order"
 TARGET_QUERY = b"instId=BTC-USDT&ccy=BTC%2CETH&tag=x y"

@@ -8,7 +8,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import KeyState
 from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
-from sandex.services.auth import Principal
+from sandex.services.keys.auth import Principal
 
 LIVE = Environment.LIVE
 

@@ -10,7 +10,7 @@ from keys_kit import Kit
 
 from sandex.domain.errors import Rejected
 from sandex.runtime.keycache import KeyCacheKeeper
-from sandex.services.auth import Principal
+from sandex.services.keys.auth import Principal
 
 
 async def test_usage_is_written_through_the_writer_between_commits(kit: Kit) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sandex.domain.market.bars import BARS
+from sandex.domain.marketdata.bars import BARS
 from sandex.services.catalogue import INSTRUMENT_TYPES
-from sandex.services.market_data import BOOK_MAX, FULL_BOOK_MAX
+from sandex.services.marketdata.service import BOOK_MAX, FULL_BOOK_MAX
 from sandex.transport.okx.openapi.vocab import Doc, digits, limit, one_of, required, text
 from sandex.transport.okx.rest.market import CANDLES_MAX, HISTORY_TRADES_MAX, TICKER_TYPES, TRADES_MAX
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sandex.domain.matching.order import Side, StpMode, TgtCcy
-from sandex.services.trading_views import MAX_BATCH
+from sandex.services.trading.views import MAX_BATCH
 from sandex.transport.okx.openapi.vocab import (
     Doc,
     Param,

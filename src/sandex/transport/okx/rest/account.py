@@ -14,8 +14,8 @@ from starlette.responses import Response
 
 from sandex.domain.errors import Rejected
 from sandex.domain.ledger.postings import PostingReason
-from sandex.services.auth import Principal
-from sandex.services.trading_views import BillView
+from sandex.services.keys.auth import Principal
+from sandex.services.trading.views import BillView
 from sandex.transport.okx.account_wire import (
     TYPE_TRADE,
     TYPE_TRANSFER,

@@ -23,9 +23,9 @@ from sandex.domain.funding.model import TransferType
 from sandex.domain.funding.withdrawals import DEFAULT_DAILY_QUOTA_USD, DEFAULT_MAX_WD
 from sandex.domain.instruments import Chain, Currency
 from sandex.domain.money import format_decimal
-from sandex.services.auth import Principal
-from sandex.services.funding import FundingService
-from sandex.services.funding_views import BillKind, Funder, HistoryFilter, QuotaView
+from sandex.services.funding.service import FundingService
+from sandex.services.funding.views import BillKind, Funder, HistoryFilter, QuotaView
+from sandex.services.keys.auth import Principal
 from sandex.transport.okx.auth import ReadAuth, TradeAuth, WithdrawAuthIpBound
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import Ctx, OkxContext

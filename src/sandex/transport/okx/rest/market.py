@@ -17,10 +17,9 @@ from starlette.responses import Response
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.market.bars import DEFAULT_BAR, Bar, parse_bar
+from sandex.domain.marketdata.bars import DEFAULT_BAR, Bar, parse_bar
 from sandex.domain.money import format_decimal
-from sandex.services.market_data import BOOK_MAX, FULL_BOOK_MAX, MarketData
-from sandex.services.market_ports import (
+from sandex.services.marketdata.ports import (
     BookLevel,
     BookView,
     CandleView,
@@ -28,6 +27,7 @@ from sandex.services.market_ports import (
     PublicTrade,
     TickerView,
 )
+from sandex.services.marketdata.service import BOOK_MAX, FULL_BOOK_MAX, MarketData
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import OkxRejection, fail, ok

@@ -24,9 +24,10 @@ from starlette.routing import Route
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import Permission
 from sandex.domain.matching.order import OrdState, OrdType
-from sandex.services.auth import Principal
-from sandex.services.trading import TradingService
-from sandex.services.trading_views import OrderAck, Trader
+from sandex.services.exchange.commands import OrderAck
+from sandex.services.keys.auth import Principal
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import Trader
 from sandex.transport.okx.auth import ReadAuth, authenticate_request, requires_permission
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import Ctx, OkxContext

@@ -16,11 +16,11 @@ from starlette.responses import Response
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
-from sandex.services.accounts import AccountsService
-from sandex.services.accounts_views import SubAccountView
-from sandex.services.auth import Principal
-from sandex.services.keys_subaccounts import SubAccountKeysService
-from sandex.services.keys_views import KeyInfo
+from sandex.services.accounts.service import AccountsService
+from sandex.services.accounts.views import SubAccountView
+from sandex.services.keys.auth import Principal
+from sandex.services.keys.subaccounts import SubAccountKeysService
+from sandex.services.keys.views import KeyInfo
 from sandex.transport.okx import exact_json
 from sandex.transport.okx.auth import ReadAuth, TradeAuthIpBound
 from sandex.transport.okx.context import Ctx, OkxContext

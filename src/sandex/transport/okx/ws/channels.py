@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandex.domain.instruments import Catalogue
-from sandex.domain.market.bars import BARS
+from sandex.domain.marketdata.bars import BARS
 from sandex.transport.okx.ws.protocol import Kind, WsCode, WsError
 
 CANDLE_PREFIX = "candle"

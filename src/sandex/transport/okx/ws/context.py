@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from sandex.domain.clock import Clock
+from sandex.domain.faults import FaultInjector
 from sandex.domain.instruments import Catalogue
-from sandex.services.accounts import AccountsService
-from sandex.services.auth import AuthService
-from sandex.services.faults import FaultInjector
-from sandex.services.keys import KeysService
-from sandex.services.market_data import MarketData
-from sandex.services.trading import TradingService
+from sandex.services.accounts.service import AccountsService
+from sandex.services.keys.auth import AuthService
+from sandex.services.keys.service import KeysService
+from sandex.services.marketdata.service import MarketData
+from sandex.services.trading.service import TradingService
 from sandex.transport.okx.limits import RateLimits
 from sandex.transport.okx.ws.books import BookSource
 

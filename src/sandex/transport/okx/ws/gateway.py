@@ -29,9 +29,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.policy import ws_login_request
-from sandex.services.auth import Principal
-from sandex.services.keys_ports import KeyChanged
-from sandex.services.trading_ports import BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.keys.auth import Principal
+from sandex.services.keys.events import KeyChanged
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import fail

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.keys.model import KeyState
-from sandex.services.accounts import AccountsService
-from sandex.services.auth import AuthService, Principal
-from sandex.services.keys import KeysService
+from sandex.services.accounts.service import AccountsService
+from sandex.services.keys.auth import AuthService, Principal
+from sandex.services.keys.service import KeysService
 
 log = logging.getLogger("sandex.ws")
 

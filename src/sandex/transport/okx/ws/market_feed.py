@@ -17,7 +17,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import Clock
 from sandex.domain.instruments import Catalogue
 from sandex.domain.money import format_decimal
-from sandex.services.trading_ports import OrdersChanged, TradeRecord, TradesHappened
+from sandex.services.exchange.events import OrdersChanged, TradesHappened
+from sandex.services.exchange.records import TradeRecord
 from sandex.transport.okx.ws.books import (
     DEPTH,
     HEARTBEAT_S,

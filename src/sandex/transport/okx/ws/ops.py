@@ -18,9 +18,9 @@ from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
 from sandex.domain.keys.model import Permission
-from sandex.services.auth import Principal
-from sandex.services.trading import TradingService
-from sandex.services.trading_views import MAX_BATCH
+from sandex.services.keys.auth import Principal
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import MAX_BATCH
 from sandex.transport.okx.errors import wire_error
 from sandex.transport.okx.limits import RateLimits, route_for_ws_op
 from sandex.transport.okx.orders_wire import echo_of, expiry_refusal, inst_id_of, parsed

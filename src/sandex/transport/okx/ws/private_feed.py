@@ -23,16 +23,11 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.instruments import Catalogue
 from sandex.domain.matching.order import OrdState
 from sandex.domain.money import format_decimal
-from sandex.services.trading import TradingService
-from sandex.services.trading_mapping import amount, order_view, plain
-from sandex.services.trading_ports import BalancesChanged, OrderRecord, OrdersChanged, OrderUpdate
-from sandex.services.trading_views import (
-    AccountBalanceView,
-    CurrencyBalance,
-    ExecType,
-    LedgerAccountKind,
-    Trader,
-)
+from sandex.services.exchange.events import BalancesChanged, OrdersChanged, OrderUpdate
+from sandex.services.exchange.records import ExecType, LedgerAccountKind, OrderRecord
+from sandex.services.exchange.units import amount, plain
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import AccountBalanceView, CurrencyBalance, Trader, order_view
 from sandex.transport.okx.account_wire import balance_wire
 from sandex.transport.okx.trade_wire import order_wire
 from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, COUNTED_CHANNELS, ORDERS, Topic

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sandex.services.faults import FaultInjector, FaultKind
+from sandex.domain.faults import FaultInjector, FaultKind
 from sandex.transport.okx.ws.protocol import Close
 from sandex.transport.okx.ws.sessions import Session
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
-from sandex.domain.market.bars import BARS
-from sandex.services.market_data import MarketData
+from sandex.domain.marketdata.bars import BARS
+from sandex.services.marketdata.service import MarketData
 from sandex.transport.okx.rest.market import candle_wire, ticker_wire
 from sandex.transport.okx.ws.channels import TICKERS, Topic
 from sandex.transport.okx.ws.protocol import push

@@ -18,7 +18,7 @@ from typing import TypeVar
 from starlette.websockets import WebSocket
 
 from sandex.domain.accounts.model import Environment
-from sandex.services.auth import Principal
+from sandex.services.keys.auth import Principal
 from sandex.transport.okx.ws.channels import Topic
 from sandex.transport.okx.ws.protocol import CLOSE_REASONS, Close, Kind
 

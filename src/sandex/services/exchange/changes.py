@@ -1,0 +1,226 @@
+"""Turning one group commit's events into rows: orders, fills, the tape, postings (bills), balances.
+
+Runs on the sequencer right after the batch was applied and before the next one is, so the
+ledgers hold exactly the state after this batch: balances are read from them, and each posting's
+"balance after" is found by walking the batch's postings backwards from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.ids import IdGenerator
+from sandex.domain.instruments import Instrument
+from sandex.domain.ledger.postings import Posting, PostingReason
+from sandex.domain.matching.events import OrderAccepted, OrderAmended, OrderCanceled, OrderFilled
+from sandex.domain.matching.order import CancelCause, OrderSnapshot, Side
+from sandex.domain.trading import Exchange, Trade
+from sandex.domain.trading.events import Event
+from sandex.services.exchange.records import (
+    BalanceRecord,
+    ChangeSet,
+    ExecType,
+    FillRecord,
+    OrderEvent,
+    PostingRecord,
+    TradeRecord,
+)
+from sandex.services.exchange.units import OrderExtras, fee_ccy_of, px_of, record_of, sz_of
+
+_TRADE = PostingReason.TRADE
+_FEE = PostingReason.FEE
+_ORDER_REFS = frozenset({PostingReason.FREEZE, PostingReason.UNFREEZE})
+_SNAPSHOT_EVENTS = (OrderAccepted, OrderAmended, OrderFilled)
+_EXEC = {True: ExecType.TAKER, False: ExecType.MAKER}
+
+
+@dataclass(slots=True)
+class _PendingFill:
+    trade: Trade
+    inst: Instrument
+    taker: bool
+    fee_rate: Decimal
+
+
+@dataclass(slots=True)
+class ChangeBuilder:
+    """Collects the rows of one batch; `add` each command's events in order, then `finish`."""
+
+    instruments: Mapping[str, Instrument]
+    exchanges: Mapping[Environment, Exchange]
+    extras: dict[int, OrderExtras]  # pending orders' extras, updated in place
+    bill_ids: IdGenerator
+    out: ChangeSet = field(default_factory=ChangeSet)
+    _orders: dict[int, tuple[Environment, OrderSnapshot, CancelCause | None]] = field(default_factory=dict)
+    _fills: list[tuple[Environment, _PendingFill]] = field(default_factory=list)
+    _postings: list[tuple[Environment, int, Posting, int | None, str, int]] = field(default_factory=list)
+    _fill_bills: dict[tuple[int, int, str], int] = field(default_factory=dict)  # (trade, account, ccy)
+    _trade_orders: dict[int, tuple[str, dict[int, int]]] = field(default_factory=dict)
+    with_events: bool = False  # also record every step of every order (`ChangeSet.order_events`)
+    _steps: list[tuple[Environment, OrderSnapshot, CancelCause | None, OrderExtras, ExecType | None]] = field(
+        default_factory=list
+    )
+
+    def add(self, environment: Environment, events: Sequence[Event], ts: int) -> None:
+        for ev in events:
+            kind = type(ev)
+            if kind is Posting:
+                assert isinstance(ev, Posting)
+                self._posting(environment, ev, ts)
+            elif kind is Trade:
+                assert isinstance(ev, Trade)
+                self._trade(environment, ev)
+            elif kind is OrderCanceled:
+                assert isinstance(ev, OrderCanceled)
+                self._orders[ev.order.ord_id] = (environment, ev.order, ev.cause)
+                if self.with_events:
+                    self._step(environment, ev.order, ev.cause, None)
+            elif kind in _SNAPSHOT_EVENTS:
+                snap: OrderSnapshot = ev.order  # type: ignore[union-attr]
+                self._orders[snap.ord_id] = (environment, snap, None)
+                if self.with_events:
+                    fill = ev.fill if kind is OrderFilled else None  # type: ignore[union-attr]
+                    taker = fill is not None and fill.taker_ord_id == snap.ord_id
+                    self._step(environment, snap, None, None if fill is None else _EXEC[taker])
+
+    def _step(
+        self, environment: Environment, snap: OrderSnapshot, cause: CancelCause | None, fill: ExecType | None
+    ) -> None:
+        """One step of an order, with its extras as they are now (a fill's trade was added just before)."""
+        extras = self.extras.get(snap.ord_id)
+        now = replace(extras) if extras is not None else OrderExtras()
+        self._steps.append((environment, snap, cause, now, fill))
+
+    def _posting(self, environment: Environment, p: Posting, ts: int) -> None:
+        bill = self.bill_ids.next_id()
+        ord_id: int | None = None
+        inst_id = ""
+        if p.reason in _ORDER_REFS:
+            ord_id = p.ref
+            known = self._orders.get(p.ref)
+            inst_id = known[1].inst_id if known is not None else ""
+        elif p.reason is _TRADE or p.reason is _FEE:
+            inst_id, by_account = self._trade_orders.get(p.ref, ("", {}))
+            ord_id = by_account.get(p.account_id)
+            if p.reason is _TRADE:
+                self._fill_bills.setdefault((p.ref, p.account_id, p.ccy), bill)
+        self._postings.append((environment, bill, p, ord_id, inst_id, ts))
+
+    def _trade(self, environment: Environment, trade: Trade) -> None:
+        fill = trade.fill
+        inst = self.instruments[fill.inst_id]
+        px, sz = px_of(inst, fill.px), sz_of(inst, fill.sz)
+        self.out.trades.append(
+            TradeRecord(fill.trade_id, environment, fill.inst_id, px, sz, fill.taker_side, fill.ts)
+        )
+        self._trade_orders[fill.trade_id] = (
+            fill.inst_id, {fill.taker_account_id: fill.taker_ord_id, fill.maker_account_id: fill.maker_ord_id}
+        )  # fmt: skip
+        fees = self.exchanges[environment].fees
+        for taker, ord_id, account, fee in (
+            (True, fill.taker_ord_id, fill.taker_account_id, trade.taker_fee),
+            (False, fill.maker_ord_id, fill.maker_account_id, trade.maker_fee),
+        ):
+            extras = self.extras.setdefault(ord_id, OrderExtras())
+            extras.fee += fee
+            extras.last_trade_id, extras.last_fill_px, extras.last_fill_sz = fill.trade_id, px, sz
+            extras.last_fill_time = fill.ts
+            tier = fees.tier_for(account)
+            rate = tier.taker if taker else tier.maker
+            self._fills.append((environment, _PendingFill(trade, inst, taker, rate)))
+
+    def finish(self) -> ChangeSet:
+        for environment, snap, cause, extras, fill in self._steps:
+            record = record_of(snap, self.instruments[snap.inst_id], environment, extras, cause)
+            self.out.order_events.append(OrderEvent(record, fill))
+        self._finish_orders()
+        self._finish_fills()
+        self._finish_postings()
+        return self.out
+
+    def _finish_orders(self) -> None:
+        for environment, snap, cause in self._orders.values():
+            inst = self.instruments[snap.inst_id]
+            extras = self.extras.get(snap.ord_id) or OrderExtras()
+            self.out.orders.append(record_of(snap, inst, environment, extras, cause))
+            if not snap.is_pending:
+                self.extras.pop(snap.ord_id, None)
+
+    def _finish_fills(self) -> None:
+        for environment, pf in self._fills:
+            fill = pf.trade.fill
+            if pf.taker:
+                ord_id, account, side, fee = (
+                    fill.taker_ord_id,
+                    fill.taker_account_id,
+                    fill.taker_side,
+                    pf.trade.taker_fee,
+                )
+            else:
+                ord_id, account, fee = fill.maker_ord_id, fill.maker_account_id, pf.trade.maker_fee
+                side = Side.SELL if fill.taker_side is Side.BUY else Side.BUY
+            fee_ccy = fee_ccy_of(pf.inst, side)
+            known = self._orders.get(ord_id)
+            cl_ord_id, tag = (known[1].cl_ord_id, known[1].tag) if known is not None else ("", "")
+            self.out.fills.append(
+                FillRecord(
+                    self._fill_bills.get((fill.trade_id, account, fee_ccy), 0),
+                    fill.trade_id,
+                    environment,
+                    ord_id,
+                    account,
+                    fill.inst_id,
+                    side,
+                    px_of(pf.inst, fill.px),
+                    sz_of(pf.inst, fill.sz),
+                    ExecType.TAKER if pf.taker else ExecType.MAKER,
+                    fee,
+                    fee_ccy,
+                    pf.fee_rate,
+                    cl_ord_id,
+                    tag,
+                    fill.ts,
+                )
+            )
+
+    def _finish_postings(self) -> None:
+        """Postings with the balance after each, and the final balance of everything touched."""
+        running: dict[tuple[Environment, int, str], list[int]] = {}
+        afters: list[tuple[int, int]] = []
+        for environment, _bill, p, _ord, _inst, _ts in reversed(self._postings):
+            key = (environment, p.account_id, p.ccy)
+            bal = running.get(key)
+            if bal is None:
+                now = self.exchanges[environment].ledger.balance(p.account_id, p.ccy)
+                bal = running[key] = [now.available, now.frozen]
+            afters.append((bal[0], bal[1]))
+            bal[0] -= p.delta_available
+            bal[1] -= p.delta_frozen
+        afters.reverse()
+        last_ts: dict[tuple[Environment, int, str], int] = {}
+        for (environment, bill, p, ord_id, inst_id, ts), (avail, frozen) in zip(
+            self._postings, afters, strict=True
+        ):
+            self.out.postings.append(
+                PostingRecord(
+                    bill,
+                    p.account_id,
+                    p.ccy,
+                    p.delta_available,
+                    p.delta_frozen,
+                    avail,
+                    frozen,
+                    p.reason,
+                    p.ref,
+                    ord_id,
+                    inst_id,
+                    ts,
+                )
+            )
+            last_ts[(environment, p.account_id, p.ccy)] = ts
+        for (environment, account, ccy), ts in last_ts.items():
+            now = self.exchanges[environment].ledger.balance(account, ccy)
+            self.out.balances.append(BalanceRecord(account, ccy, now.available, now.frozen, ts))

@@ -1,0 +1,250 @@
+"""Funding commands: what the funding service submits to the sequencer, and what applying one gives.
+
+Every command names its environment: the sequencer applies it to that environment's ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Rejected
+from sandex.domain.funding.model import AccountType, AddrType, Dest, TransferType
+from sandex.domain.ledger.fees import FeeTier
+from sandex.domain.ledger.postings import Posting
+from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
+from sandex.domain.trading.events import Event
+from sandex.services.exchange.records import FundingChanges, LedgerAccountKind
+
+TRANSFER_ID_BASE = 1_000_000_000  # transIds: 10 digits, like OKX's
+WITHDRAWAL_ID_BASE = 20_000_000  # wdIds: 8 digits (deposit ids are 10,000,000+, trade ids 100,000,000+)
+
+
+# --- commands ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    environment: Environment
+    user_id: int  # whose key asked
+    type: TransferType
+    ccy: str
+    units: int
+    src_user: int
+    src: AccountType
+    src_account: int
+    dst_user: int
+    dst: AccountType
+    dst_account: int
+    sub_acct: str = ""
+    client_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    environment: Environment
+    user_id: int
+    account_id: int  # the user's funding account
+    ccy: str
+    chain: str  # "" for internal
+    units: int
+    fee_units: int
+    dest: Dest
+    to_addr: str
+    tag: str
+    addr_type: AddrType
+    usd_value: Decimal
+    quota_usd: Decimal
+    from_text: str
+    receiver_id: int | None = None  # internal: the receiving user
+    receiver_account: int | None = None  # internal: the receiver's funding account
+    client_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelWithdrawal:
+    environment: Environment
+    user_id: int
+    wd_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FailWithdrawal:
+    """The operator's (or a test's) simulated chain rejection."""
+
+    environment: Environment
+    wd_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChainDeposit:
+    environment: Environment
+    user_id: int
+    account_id: int
+    ccy: str
+    chain: str
+    units: int
+    to_addr: str
+    tag: str
+    arrival: int
+    unlock: int
+    tx_id: str = ""  # "" = make one up
+
+
+@dataclass(frozen=True, slots=True)
+class AdvanceFunding:
+    """Move every open withdrawal and deposit of `environment` to where the clock says it is."""
+
+    environment: Environment
+
+
+FundingCommand = Transfer | Withdraw | CancelWithdrawal | FailWithdrawal | ChainDeposit | AdvanceFunding
+FUNDING_COMMANDS = (Transfer, Withdraw, CancelWithdrawal, FailWithdrawal, ChainDeposit, AdvanceFunding)
+
+
+@dataclass(slots=True)
+class FundingApplied:
+    result: object  # TransferRecord | WithdrawalRecord | DepositRecord | int (advanced) | Rejected
+    postings: list[Posting] = field(default_factory=list)
+    rows: FundingChanges = field(default_factory=FundingChanges)
+
+
+def tx_hash(*parts: object) -> str:
+    """A made-up but stable transaction hash."""
+    return "0x" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrderRequest:
+    inst_id: str
+    side: Side
+    ord_type: OrdType
+    sz: Decimal  # base ccy; quote ccy for market orders with tgt_ccy quote (OKX default for buys)
+    px: Decimal | None = None  # required unless market (51204 when missing)
+    tgt_ccy: TgtCcy | None = None  # market orders only (ignored otherwise); None = OKX default
+    cl_ord_id: str = ""  # "" = none; unique among the account's pending orders (51016)
+    tag: str = ""
+    stp_mode: StpMode | None = None  # None = cancel_maker (OKX default)
+    td_mode: str = "cash"  # echoed back in order views
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    inst_id: str
+    ord_id: str | None = None  # wins over cl_ord_id when both are given
+    cl_ord_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AmendRequest:
+    inst_id: str
+    ord_id: str | None = None  # wins over cl_ord_id when both are given
+    cl_ord_id: str = ""
+    new_sz: Decimal | None = None  # includes what is already filled; <= filled completes the order
+    new_px: Decimal | None = None
+    cxl_on_fail: bool = False
+    req_id: str = ""  # echoed back in the ack
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAck:
+    """One item of a place/cancel/amend answer (OKX `data[i]` with `sCode`/`sMsg`).
+
+    `rejected` None means sCode "0". `ord_id` is "" when a placement was refused; for cancel/amend
+    it echoes the order's id (the requested one when it was given). `ts` is the sequencer's time.
+    """
+
+    ord_id: str
+    cl_ord_id: str
+    tag: str
+    ts: int
+    rejected: Rejected | None = None
+    req_id: str = ""  # amend only
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected is None
+
+
+@dataclass(frozen=True, slots=True)
+class DepositView:
+    dep_id: str
+    user_id: int
+    environment: Environment
+    ccy: str
+    amount: Decimal
+    account: LedgerAccountKind
+    available: Decimal  # the account's available balance of `ccy` right after the deposit
+    ts: int
+
+
+class CommandError(Exception):
+    """The command's batch could not be committed (or no sequencer runs): nothing was acknowledged."""
+
+
+class CommandBus(Protocol):
+    async def submit(self, command: Command) -> object:
+        """Apply `command` in order with every other; returns once its events are committed."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceBatch:
+    environment: Environment
+    account_id: int
+    items: tuple[PlaceOrderRequest, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CancelBatch:
+    environment: Environment
+    account_id: int
+    items: tuple[CancelRequest, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AmendBatch:
+    environment: Environment
+    account_id: int
+    items: tuple[AmendRequest, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    environment: Environment
+    account_id: int
+    user_id: int
+    kind: LedgerAccountKind
+    ccy: str
+    amount: int  # ledger units
+    inbox_id: int | None = None  # set when the command came through the inbox (CLI)
+
+
+@dataclass(frozen=True, slots=True)
+class SetFeeTier:
+    """Give an account its own maker/taker rates (None: back on the default), from its next fill on."""
+
+    environment: Environment
+    account_id: int
+    tier: FeeTier | None
+    inbox_id: int | None = None  # set when the command came through the inbox (CLI)
+
+
+Command = PlaceBatch | CancelBatch | AmendBatch | Deposit | SetFeeTier | FundingCommand
+
+
+@dataclass(slots=True)
+class Applied:
+    """A command after it ran on the exchange: its answer and the events to persist."""
+
+    command: Command
+    result: object  # list[OrderAck] | DepositView | Rejected (funding: see FundingApplied)
+    events: list[Event]
+    ts: int
+    funding: FundingChanges | None = None  # funding rows to write with the events
+
+

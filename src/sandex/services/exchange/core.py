@@ -1,0 +1,390 @@
+"""The exchange state one process owns: one `Exchange` per environment, fed by the sequencer.
+
+Only the sequencer calls `apply` and `changes` (single writer, one command at a time); both are
+synchronous and fast. `load` rebuilds everything from the database: on start, after a failed
+commit, and in the CLI when no server is running.
+
+Ids: order ids count up from 600,000,000,000,000,000 (18-19 digits like OKX's, still 64-bit),
+trade ids from 100,000,000, bill ids from 700,000,000,000,000,000, deposit ids from 10,000,000;
+always above the highest id stored, and shared by both environments (an id is unique everywhere).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.ids import SequentialIds
+from sandex.domain.instruments import Catalogue, InstrumentState
+from sandex.domain.ledger.amounts import AMOUNT_DECIMALS, to_amount
+from sandex.domain.ledger.balances import BalanceRow, Ledger
+from sandex.domain.ledger.fees import DEFAULT_TIER, FeeSchedule, FeeTier
+from sandex.domain.matching.events import OrderRejected
+from sandex.domain.matching.order import OrdType, Side, StpMode
+from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
+from sandex.domain.money import format_decimal
+from sandex.domain.trading import AmendOrder, CancelOrder, Exchange, PlaceOrder
+from sandex.domain.trading.events import Event
+from sandex.services.exchange.changes import ChangeBuilder
+from sandex.services.exchange.commands import (
+    FUNDING_COMMANDS,
+    AmendBatch,
+    Applied,
+    CancelBatch,
+    Command,
+    Deposit,
+    DepositView,
+    FundingCommand,
+    OrderAck,
+    PlaceBatch,
+    SetFeeTier,
+)
+from sandex.services.exchange.funding import FundingState
+from sandex.services.exchange.records import (
+    ChangeSet,
+    FeeTierRecord,
+    FundingChanges,
+    InboxItem,
+    InboxOutcome,
+    LedgerAccountKind,
+)
+from sandex.services.exchange.store import ExchangeStore
+from sandex.services.exchange.units import OrderExtras, amount, parse_id, snapshot_of
+
+ORDER_ID_BASE = 600_000_000_000_000_000
+TRADE_ID_BASE = 100_000_000
+BILL_ID_BASE = 700_000_000_000_000_000
+DEPOSIT_ID_BASE = 10_000_000
+DEFAULT_UNIT_DECIMALS = 8  # a currency's smallest deposit unit when its chains say nothing
+
+
+
+
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+FEE_LEVEL_MAX = 16
+
+
+def check_fee_tier(
+    maker: Decimal | None, taker: Decimal | None, level: str | None
+) -> FeeTier | Rejected | None:
+    """The tier asked for (None: the default again): rates in [0, 1) (no maker rebates: the fee
+    account would pay them), a missing one taken from the default tier, a level name of 1-16
+    printable characters ("custom" when only rates are given)."""
+    if maker is None and taker is None and level is None:
+        return None
+    for name, rate in (("maker", maker), ("taker", taker)):
+        if rate is not None and not (rate.is_finite() and Decimal(0) <= rate < Decimal(1)):
+            return Rejected.of(Reason.PARAM_ERROR, field=name)
+    name = (level or "").strip()
+    if level is not None and not (0 < len(name) <= FEE_LEVEL_MAX and name.isprintable()):
+        return Rejected.of(Reason.PARAM_ERROR, field="level")
+    return FeeTier(
+        DEFAULT_TIER.maker if maker is None else maker,
+        DEFAULT_TIER.taker if taker is None else taker,
+        name or "custom",
+    )
+
+
+def check_deposit(catalogue: Catalogue, ccy: str, amount: Decimal, to: LedgerAccountKind) -> int | Rejected:
+    """A deposit's amount in ledger units, or why it is refused (unknown currency, not positive, or
+    finer than the currency's smallest unit: the most decimals any of its chains allows)."""
+    currency = catalogue.currency(ccy)
+    if currency is None:
+        return Rejected.of(Reason.CURRENCY_NOT_FOUND, field="ccy")
+    if to not in (LedgerAccountKind.TRADING, LedgerAccountKind.FUNDING):
+        return Rejected.of(Reason.PARAM_ERROR, field="to")
+    if not amount.is_finite() or amount <= 0:
+        return Rejected.of(Reason.PARAM_ERROR, field="amt")
+    decimals = max((c.wd_tick_sz for c in currency.chains), default=DEFAULT_UNIT_DECIMALS)
+    step = Decimal(1).scaleb(-min(decimals, AMOUNT_DECIMALS))
+    units = to_amount(amount)
+    try:
+        fits = amount % step == 0
+    except InvalidOperation:
+        fits = False
+    return units if units is not None and fits else Rejected.of(Reason.PARAM_ERROR, field="amt")
+
+
+class ExchangeCore:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        store: ExchangeStore,
+        *,
+        fee_tier: FeeTier = DEFAULT_TIER,
+        limits: TradingLimits = DEFAULT_LIMITS,
+        funding: FundingState | None = None,
+    ) -> None:
+        self._catalogue = catalogue
+        self._funding = funding  # transfers, withdrawals, deposits: on the same ledgers, same writer
+        self._store = store
+        self._fee_tier = fee_tier
+        self._limits = limits
+        self._exchanges: dict[Environment, Exchange] = {}
+        self._extras: dict[int, OrderExtras] = {}
+        self._bill_ids = SequentialIds(BILL_ID_BASE)
+        self._deposit_ids = SequentialIds(DEPOSIT_ID_BASE)
+        self._halted: set[str] = set()
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self._exchanges)
+
+    def exchange(self, environment: Environment) -> Exchange:
+        return self._exchanges[environment]
+
+    def set_instrument_state(self, inst_id: str, state: InstrumentState) -> None:
+        """Halt (any state but live) or resume an instrument in both environments: while halted, new
+        orders and amends are refused with 51155, resting orders stay and can be canceled. Kept
+        across rebuilds of this process (not stored: whoever halts re-applies it after a restart)."""
+        if state is InstrumentState.LIVE:
+            self._halted.discard(inst_id)
+        else:
+            self._halted.add(inst_id)
+
+    # --- rebuild -------------------------------------------------------------------------------
+    def load(self) -> None:
+        """(Re)build both exchanges, their ledgers and the id generators from the database."""
+        top = self._store.id_maxima()
+        order_ids = SequentialIds(max(top.ord_id + 1, ORDER_ID_BASE))
+        trade_ids = SequentialIds(max(top.trade_id + 1, TRADE_ID_BASE))
+        self._bill_ids = SequentialIds(max(top.bill_id + 1, BILL_ID_BASE))
+        top_funded = self._funding.load() if self._funding is not None else 0  # deposit ids are shared
+        self._deposit_ids = SequentialIds(max(top.deposit_id + 1, top_funded + 1, DEPOSIT_ID_BASE))
+        exchanges: dict[Environment, Exchange] = {}
+        extras: dict[int, OrderExtras] = {}
+        instruments = self._catalogue.instruments
+        for environment in Environment:
+            state = self._store.load_state(environment)
+            ledger = Ledger(fee_account=self._store.fee_account(environment))
+            x = Exchange(
+                instruments.values(), ledger, order_ids=order_ids, trade_ids=trade_ids,
+                fees=FeeSchedule(self._fee_tier, state.fee_tiers), limits=self._limits,
+            )  # fmt: skip
+            snaps = [snapshot_of(r, instruments[r.inst_id]) for r in state.pending_orders]
+            rows = [BalanceRow(b.account_id, b.ccy, b.available, b.frozen) for b in state.balances]
+            x.restore(snaps, rows, state.last_seqs)
+            extras.update((r.ord_id, OrderExtras.of(r)) for r in state.pending_orders)
+            exchanges[environment] = x
+        self._exchanges, self._extras = exchanges, extras
+
+    # --- the writer ----------------------------------------------------------------------------
+    def apply(self, command: Command, ts: int) -> Applied:
+        x = self._exchanges[command.environment]
+        if isinstance(command, FUNDING_COMMANDS):
+            return self._fund(x, command, ts)
+        if isinstance(command, PlaceBatch):
+            return self._place(x, command, ts)
+        if isinstance(command, CancelBatch):
+            return self._cancel(x, command, ts)
+        if isinstance(command, AmendBatch):
+            return self._amend(x, command, ts)
+        if isinstance(command, SetFeeTier):
+            x.fees.set_tier(command.account_id, command.tier)
+            return Applied(command, x.fees.tier_for(command.account_id), [], ts)
+        return self._deposit(x, command, ts)
+
+    def changes(self, batch: Sequence[Applied], *, order_events: bool = False) -> ChangeSet:
+        """The rows `batch` (just applied, in order) must write; call before applying anything else.
+        `order_events`: also every step of every order, in order (for the WS `orders` channel)."""
+        builder = ChangeBuilder(self._catalogue.instruments, self._exchanges, self._extras, self._bill_ids)
+        builder.with_events = order_events
+        for applied in batch:
+            builder.add(applied.command.environment, applied.events, applied.ts)
+        out = builder.finish()
+        from_inbox = (a for a in batch if isinstance(a.command, Deposit | SetFeeTier) and a.command.inbox_id)
+        out.inbox.extend(inbox_outcome(a) for a in from_inbox)
+        for applied in batch:
+            if applied.funding:
+                out.funding.extend(applied.funding)
+            if isinstance(applied.command, SetFeeTier):
+                command = applied.command
+                out.fee_tiers.append(FeeTierRecord(command.account_id, command.tier, applied.ts))
+        return out
+
+    def _fund(self, x: Exchange, cmd: FundingCommand, ts: int) -> Applied:
+        assert self._funding is not None, "funding commands need the funding core"
+        done = self._funding.apply(cmd, x.ledger, self._deposit_ids, ts)
+        return Applied(cmd, done.result, [*done.postings], ts, done.rows)
+
+    def _place(self, x: Exchange, cmd: PlaceBatch, ts: int) -> Applied:
+        acks: list[OrderAck] = []
+        events: list[Event] = []
+        batch_cl_ids: set[str] = set()
+        for req in cmd.items:
+            if req.cl_ord_id and req.cl_ord_id in batch_cl_ids:  # OKX: unique within one batch too
+                acks.append(OrderAck("", req.cl_ord_id, req.tag, ts, Rejected(Reason.CLORDID_EXISTS)))
+                continue
+            batch_cl_ids.add(req.cl_ord_id)
+            if req.inst_id in self._halted:
+                acks.append(OrderAck("", req.cl_ord_id, req.tag, ts, Rejected(Reason.INSTRUMENT_SUSPENDED)))
+                continue
+            stp = req.stp_mode or StpMode.CANCEL_MAKER
+            tgt = req.tgt_ccy if req.ord_type is OrdType.MARKET else None
+            order = PlaceOrder(cmd.account_id, req.inst_id, req.side, req.ord_type, req.sz, req.px, tgt,
+                               req.cl_ord_id, req.tag, stp)  # fmt: skip
+            evs = x.place(order, ts)
+            first = evs[0]
+            if isinstance(first, OrderRejected):
+                acks.append(OrderAck("", req.cl_ord_id, req.tag, ts, first.rejected))
+                continue
+            ord_id = first.order.ord_id  # type: ignore[union-attr]
+            self._extras[ord_id] = OrderExtras(td_mode=req.td_mode or "cash")
+            acks.append(OrderAck(str(ord_id), req.cl_ord_id, req.tag, ts))
+            events.extend(evs)
+        return Applied(cmd, acks, events, ts)
+
+    def _cancel(self, x: Exchange, cmd: CancelBatch, ts: int) -> Applied:
+        acks: list[OrderAck] = []
+        events: list[Event] = []
+        for req in cmd.items:
+            ord_id = parse_id(req.ord_id) if req.ord_id else None
+            if isinstance(ord_id, Rejected):
+                acks.append(OrderAck(req.ord_id or "", req.cl_ord_id, "", ts, ord_id))
+                continue
+            evs = x.cancel(CancelOrder(cmd.account_id, req.inst_id, ord_id, req.cl_ord_id), ts)
+            acks.append(_ack(evs, req.ord_id, req.cl_ord_id, ts))
+            events.extend(evs)
+        return Applied(cmd, acks, events, ts)
+
+    def _amend(self, x: Exchange, cmd: AmendBatch, ts: int) -> Applied:
+        acks: list[OrderAck] = []
+        events: list[Event] = []
+        for req in cmd.items:
+            ord_id = parse_id(req.ord_id) if req.ord_id else None
+            if isinstance(ord_id, Rejected) or req.inst_id in self._halted:
+                refused = ord_id if isinstance(ord_id, Rejected) else Rejected(Reason.INSTRUMENT_SUSPENDED)
+                acks.append(OrderAck(req.ord_id or "", req.cl_ord_id, "", ts, refused, req.req_id))
+                continue
+            amend = AmendOrder(cmd.account_id, req.inst_id, ord_id, req.cl_ord_id, req.new_sz, req.new_px,
+                               req.cxl_on_fail)  # fmt: skip
+            evs = x.amend(amend, ts)
+            acks.append(_ack(evs, req.ord_id, req.cl_ord_id, ts, req.req_id))
+            events.extend(evs)
+        return Applied(cmd, acks, events, ts)
+
+    def _deposit(self, x: Exchange, cmd: Deposit, ts: int) -> Applied:
+        dep_id = self._deposit_ids.next_id()
+        postings = x.ledger.deposit(cmd.account_id, cmd.ccy, cmd.amount, dep_id)
+        if isinstance(postings, Rejected):
+            return Applied(cmd, postings, [], ts)
+        available = amount(x.ledger.available(cmd.account_id, cmd.ccy))
+        view = DepositView(str(dep_id), cmd.user_id, cmd.environment, cmd.ccy, amount(cmd.amount),
+                           cmd.kind, available, ts)  # fmt: skip
+        rows = None
+        if self._funding is not None:  # the credit's row in the deposit history
+            record = self._funding.instant_deposit(
+                cmd.environment, dep_id, cmd.user_id, cmd.account_id, cmd.ccy, cmd.amount, ts
+            )
+            rows = FundingChanges(deposits=[record])
+        return Applied(cmd, view, list(postings), ts, rows)
+
+    # --- reads of the in-memory state ------------------------------------------------------------
+    def fee_tier(self, environment: Environment, account_id: int | None) -> FeeTier:
+        x = self._exchanges.get(environment)
+        if x is None or account_id is None:
+            return self._fee_tier
+        return x.fees.tier_for(account_id)
+
+    def best_price(self, environment: Environment, inst_id: str, side: Side) -> Decimal | None:
+        """The price a `side` order would trade at first: best ask for buys, best bid for sells."""
+        x = self._exchanges.get(environment)
+        engine = None if x is None else x.engine(inst_id)
+        inst = self._catalogue.instrument(inst_id)
+        if engine is None or inst is None:
+            return None
+        try:  # read from a reader thread while the sequencer may be changing the book: a hint only
+            ticks = engine.best_ask() if side is Side.BUY else engine.best_bid()
+        except (IndexError, KeyError):
+            return None
+        return None if ticks is None else ticks * inst.tick_sz
+
+    # --- the inbox -------------------------------------------------------------------------------
+    def inbox_command(self, item: InboxItem) -> Deposit | SetFeeTier | Rejected:
+        """A command another process left in the inbox, checked again as if it were new."""
+        if item.kind == "fee_tier":
+            return _fee_tier_command(item)
+        try:
+            raw = json.loads(item.payload)
+            amount = Decimal(str(raw["amount"]))
+            kind = LedgerAccountKind(raw["kind"])
+            environment = Environment(raw["environment"])
+            account_id, user_id, ccy = int(raw["account_id"]), int(raw["user_id"]), str(raw["ccy"])
+        except (ValueError, KeyError, TypeError, InvalidOperation):
+            return Rejected.of(Reason.PARAM_ERROR, field="payload")
+        if item.kind != "deposit":
+            return Rejected.of(Reason.PARAM_ERROR, field="kind")
+        units = check_deposit(self._catalogue, ccy, amount, kind)
+        if isinstance(units, Rejected):
+            return units
+        return Deposit(environment, account_id, user_id, kind, ccy, units, inbox_id=item.id)
+
+
+def _ack(events: list[Event], ord_id: str | None, cl_ord_id: str, ts: int, req_id: str = "") -> OrderAck:
+    first = events[0]
+    if isinstance(first, OrderRejected):
+        return OrderAck(ord_id or "", cl_ord_id, "", ts, first.rejected, req_id)
+    order = first.order  # type: ignore[union-attr]
+    return OrderAck(str(order.ord_id), order.cl_ord_id, order.tag, ts, None, req_id)
+
+
+def _fee_tier_command(item: InboxItem) -> SetFeeTier | Rejected:
+    try:
+        raw = json.loads(item.payload)
+        environment, account_id = Environment(raw["environment"]), int(raw["account_id"])
+        maker, taker = (None if raw.get(k) is None else Decimal(str(raw[k])) for k in ("maker", "taker"))
+        level = raw.get("level")
+    except (ValueError, KeyError, TypeError, InvalidOperation):
+        return Rejected.of(Reason.PARAM_ERROR, field="payload")
+    tier = check_fee_tier(maker, taker, None if level is None else str(level))
+    if isinstance(tier, Rejected):
+        return tier
+    return SetFeeTier(environment, account_id, tier, inbox_id=item.id)
+
+
+def inbox_outcome(applied: Applied) -> InboxOutcome:
+    """How an inbox command ended, as the JSON the CLI prints."""
+    command = applied.command
+    assert isinstance(command, Deposit | SetFeeTier) and command.inbox_id is not None
+    result = applied.result
+    body: dict[str, object]
+    if isinstance(result, FeeTier):
+        body = {
+            "environment": command.environment.value, "level": result.level,
+            "maker": format_decimal(result.maker), "taker": format_decimal(result.taker),
+        }  # fmt: skip
+        return InboxOutcome(command.inbox_id, "done", json.dumps(body), applied.ts)
+    if isinstance(result, DepositView):
+        body = {
+            "depId": result.dep_id, "userId": result.user_id, "environment": result.environment.value,
+            "ccy": result.ccy, "amount": format_decimal(result.amount), "to": result.account.value,
+            "available": format_decimal(result.available), "ts": result.ts,
+        }  # fmt: skip
+        return InboxOutcome(command.inbox_id, "done", json.dumps(body), applied.ts)
+    assert isinstance(result, Rejected)
+    body = {"reason": result.reason.value, "params": dict(result.params)}
+    return InboxOutcome(command.inbox_id, "rejected", json.dumps(body), applied.ts)
+
+
+def rejected_inbox(item: InboxItem, refused: Rejected, ts: int) -> InboxOutcome:
+    body = {"reason": refused.reason.value, "params": dict(refused.params)}
+    return InboxOutcome(item.id, "rejected", json.dumps(body), ts)

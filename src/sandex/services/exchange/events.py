@@ -1,0 +1,58 @@
+"""What the exchange core publishes on the hub after each commit: order steps, public trades,
+balances. Subscribers are the WS feeds, market data and the notifier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sandex.domain.accounts.model import Environment
+from sandex.services.exchange.records import (
+    BalanceRecord,
+    ExecType,
+    LedgerAccountKind,
+    OrderRecord,
+    TradeRecord,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    user_id: int
+    order: OrderRecord
+    fill: ExecType | None = None  # this update is one fill of the order, as maker or taker
+    is_event: bool = False  # one step of the order (True) or its latest state only (False: infer)
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersChanged:
+    """Orders whose state changed in one commit, for the WS `orders` channel: every step of each
+    order in order when the commit recorded them (`ChangeSet.order_events`), else the latest state."""
+
+    environment: Environment
+    updates: Sequence[OrderUpdate]
+
+
+@dataclass(frozen=True, slots=True)
+class TradesHappened:
+    """New public trades (WS `trades` channel, candles, tickers)."""
+
+    environment: Environment
+    trades: Sequence[TradeRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceUpdate:
+    user_id: int
+    kind: LedgerAccountKind
+    balance: BalanceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class BalancesChanged:
+    """Balances that changed in one commit (WS `account` channel)."""
+
+    environment: Environment
+    updates: Sequence[BalanceUpdate]
+
+

@@ -1,0 +1,347 @@
+"""What the trading core needs from storage, as records and one protocol; and what it publishes.
+
+The records written on every commit (orders, fills, trades, postings, balances) are NamedTuples:
+several times cheaper to build than frozen dataclasses, and built several times per order.
+
+Storage (`sandex.storage.repositories.exchange`) implements `ExchangeStore`. Records cross the
+boundary with exact values: ledger amounts (balances, postings, fees) as integer 10**-18 units,
+prices and sizes as `Decimal`s in plain instrument units. Every method runs its own transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import NamedTuple
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.funding.model import (
+    AccountType,
+    AddrType,
+    DepositState,
+    DepositType,
+    Dest,
+    TransferState,
+    TransferType,
+    WithdrawalState,
+)
+from sandex.domain.ledger.fees import FeeTier
+from sandex.domain.ledger.postings import PostingReason
+from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
+
+
+# --- records -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LedgerAccount:
+    id: int
+    user_id: int | None  # None for the fee and system accounts
+    environment: Environment
+    kind: LedgerAccountKind
+
+
+class OrderRecord(NamedTuple):
+    """An order's full current state (one row per order, rewritten whenever it changes)."""
+
+    ord_id: int
+    environment: Environment
+    account_id: int
+    inst_id: str
+    side: Side
+    ord_type: OrdType
+    tgt_ccy: TgtCcy
+    td_mode: str
+    px: Decimal | None  # None for market orders
+    sz: Decimal  # in tgt_ccy units (quote for quote-sized market orders)
+    acc_fill_sz: Decimal  # base
+    fill_notional: Decimal  # quote spent/received so far (avgPx = fill_notional / acc_fill_sz)
+    fee: int  # ledger units charged so far (positive)
+    fee_ccy: str
+    state: OrdState
+    stp_mode: StpMode
+    cancel_cause: CancelCause | None
+    cl_ord_id: str
+    tag: str
+    c_time: int
+    u_time: int
+    seq: int  # time priority in its price level (restores the queue order)
+    last_trade_id: int | None = None
+    last_fill_px: Decimal | None = None
+    last_fill_sz: Decimal | None = None
+    last_fill_time: int | None = None
+
+
+class FillRecord(NamedTuple):
+    """One side of one trade (OKX `trade/fills` row)."""
+
+    bill_id: int
+    trade_id: int
+    environment: Environment
+    ord_id: int
+    account_id: int
+    inst_id: str
+    side: Side
+    px: Decimal
+    sz: Decimal
+    exec_type: ExecType
+    fee: int  # ledger units charged (positive)
+    fee_ccy: str
+    fee_rate: Decimal  # the rate charged (positive)
+    cl_ord_id: str
+    tag: str
+    ts: int
+
+
+class TradeRecord(NamedTuple):
+    """The public tape (market data reads it)."""
+
+    trade_id: int
+    environment: Environment
+    inst_id: str
+    px: Decimal
+    sz: Decimal
+    taker_side: Side
+    ts: int
+
+
+class PostingRecord(NamedTuple):
+    """One ledger posting = one OKX bill. `*_after`: the balance right after it."""
+
+    bill_id: int
+    account_id: int
+    ccy: str
+    delta_available: int
+    delta_frozen: int
+    available_after: int
+    frozen_after: int
+    reason: PostingReason
+    ref: int  # order id (freeze/unfreeze), trade id (trade/fee), deposit id...
+    ord_id: int | None
+    inst_id: str
+    ts: int
+
+
+class BalanceRecord(NamedTuple):
+    account_id: int
+    ccy: str
+    available: int
+    frozen: int
+    updated_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """A command another process (the CLI) left for the sequencer."""
+
+    id: int
+    kind: str  # "deposit"
+    payload: str  # JSON
+    created_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxOutcome:
+    id: int
+    state: str  # "done" | "rejected"
+    result: str  # JSON
+    done_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeeTierRecord:
+    """An account's own fee tier as stored (`tier` None: back on the default, the row goes)."""
+
+    account_id: int
+    tier: FeeTier | None
+    updated_ms: int
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """What one environment's exchange is rebuilt from."""
+
+    pending_orders: list[OrderRecord]
+    balances: list[BalanceRecord]
+    last_seqs: dict[str, int]  # per instrument: the highest order seq ever stored
+    fee_tiers: dict[int, FeeTier] = field(default_factory=dict)  # accounts with their own tier
+
+
+@dataclass(frozen=True, slots=True)
+class IdMaxima:
+    """The highest ids stored: generators start above them."""
+
+    ord_id: int
+    trade_id: int
+    bill_id: int
+    deposit_id: int
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+
+
+
+
+
+
+
+# --- events published on the hub after each group commit -------------------------------------
+
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRecord:
+    trans_id: int
+    environment: Environment
+    user_id: int  # who asked (whose key)
+    type: TransferType
+    ccy: str
+    amount: int
+    src_user: int
+    src: AccountType
+    dst_user: int
+    dst: AccountType
+    sub_acct: str
+    client_id: str
+    state: TransferState
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalRecord:
+    wd_id: int
+    environment: Environment
+    user_id: int
+    account_id: int  # the funding account the money leaves
+    ccy: str
+    chain: str  # "" for internal withdrawals
+    amount: int
+    fee: int
+    dest: Dest
+    to_addr: str  # the address, or the internal receiver as named
+    tag: str
+    addr_type: AddrType
+    receiver_id: int | None  # the receiving user of an internal withdrawal
+    client_id: str
+    state: WithdrawalState
+    tx_id: str
+    usd_value: Decimal  # what it counts against the daily limit
+    from_text: str  # the sender as OKX shows it (email, or sub-account name)
+    created_ms: int
+    updated_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class DepositRecord:
+    dep_id: int
+    environment: Environment
+    user_id: int
+    account_id: int  # the account credited (funding, or trading for operator credits)
+    ccy: str
+    chain: str
+    amount: int
+    dep_type: DepositType
+    to_addr: str  # the deposit address ("" for internal transfers)
+    tag: str
+    from_text: str  # the sender of an internal transfer ("" otherwise)
+    from_wd_id: int | None  # the sender's withdrawal id of an internal transfer
+    tx_id: str
+    state: DepositState
+    arrival: int  # confirmations before it is credited
+    unlock: int  # confirmations before it is withdrawable
+    created_ms: int
+    updated_ms: int
+
+
+@dataclass(slots=True)
+class FundingChanges:
+    """Funding rows one group commit writes (upserts by id), beside the postings and balances."""
+
+    transfers: list[TransferRecord] = field(default_factory=list)
+    withdrawals: list[WithdrawalRecord] = field(default_factory=list)
+    deposits: list[DepositRecord] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.transfers or self.withdrawals or self.deposits)
+
+    def extend(self, other: FundingChanges) -> None:
+        self.transfers.extend(other.transfers)
+        self.withdrawals.extend(other.withdrawals)
+        self.deposits.extend(other.deposits)
+
+
+@dataclass(frozen=True, slots=True)
+class FundingSnapshot:
+    """What the funding state inside the sequencer is rebuilt from."""
+
+    open_withdrawals: list[WithdrawalRecord]  # not final
+    recent_withdrawals: list[WithdrawalRecord]  # created in the last 24 h (daily limits)
+    open_deposits: list[DepositRecord]  # waiting or credited
+    transfers_with_client_id: list[TransferRecord]
+    withdrawals_with_client_id: list[WithdrawalRecord]
+    max_trans_id: int
+    max_wd_id: int
+    max_dep_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FundingBillRecord:
+    """A posting of a funding account with what the bill needs from its transfer or withdrawal."""
+
+    bill_id: int
+    ccy: str
+    delta: int  # available + frozen change
+    balance_after: int  # available + frozen after it
+    reason: PostingReason
+    ref: int
+    client_id: str
+    transfer_type: TransferType | None  # set for transfer postings
+    ts: int
+
+
+class LedgerAccountKind(StrEnum):
+    """OKX's account types in transfers: 18 = trading, 6 = funding; plus sandex's own accounts."""
+
+    TRADING = "trading"
+    FUNDING = "funding"
+    FEE = "fee"  # one per environment: collects every fee
+    SYSTEM = "system"
+
+
+class ExecType(StrEnum):
+    TAKER = "T"
+    MAKER = "M"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """One step of an order within a commit, in order: accepted, each fill (with that fill's trade,
+    price, size and the fee so far), amended, canceled. What OKX's `orders` channel pushes."""
+
+    order: OrderRecord
+    fill: ExecType | None  # None: not a fill
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    """Everything one group commit writes, in one transaction."""
+
+    orders: list[OrderRecord] = field(default_factory=list)  # upserted (latest state per order)
+    fills: list[FillRecord] = field(default_factory=list)
+    trades: list[TradeRecord] = field(default_factory=list)
+    postings: list[PostingRecord] = field(default_factory=list)
+    balances: list[BalanceRecord] = field(default_factory=list)  # upserted
+    inbox: list[InboxOutcome] = field(default_factory=list)
+    funding: FundingChanges = field(default_factory=FundingChanges)  # transfers, withdrawals, deposits
+    fee_tiers: list[FeeTierRecord] = field(default_factory=list)
+    # every step of every order, in order (only when asked for: someone listens to `orders`)
+    order_events: list[OrderEvent] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.orders or self.postings or self.inbox or self.trades or self.funding or self.fee_tiers
+        )

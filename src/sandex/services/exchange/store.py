@@ -1,0 +1,195 @@
+"""store."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.ledger.postings import PostingReason
+from sandex.domain.matching.order import OrdState, OrdType
+from sandex.services.exchange.records import (
+    BalanceRecord,
+    ChangeSet,
+    DepositRecord,
+    FillRecord,
+    FundingBillRecord,
+    FundingSnapshot,
+    IdMaxima,
+    InboxItem,
+    InboxOutcome,
+    LedgerAccount,
+    LedgerAccountKind,
+    OrderRecord,
+    PostingRecord,
+    StoredState,
+    TransferRecord,
+    WithdrawalRecord,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """deposit-history / withdrawal-history filters. `after`/`before` are ms timestamps (OKX)."""
+
+    ccy: str | None = None
+    record_id: int | None = None  # depId / wdId
+    client_id: str | None = None  # withdrawals only
+    tx_id: str | None = None
+    kind: str | None = None  # "3" internal, "4" on-chain
+    state: str | None = None
+    from_wd_id: int | None = None  # deposits only
+    after: int | None = None  # ts < after
+    before: int | None = None  # ts > before
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FundingBillQuery:
+    ccy: str | None = None
+    reasons: Collection[PostingReason] | None = None
+    client_id: str | None = None
+    after: int | None = None  # ts < after
+    before: int | None = None  # ts > before
+    since: int | None = None  # retention window: ts >= since
+    limit: int = 100
+
+
+class FundingStore(Protocol):
+    def load_funding(self, since_ms: int) -> FundingSnapshot:
+        """The open records, those created since `since_ms`, everything with a client id, id maxima."""
+        ...
+
+    def transfer(
+        self, environment: Environment, user_id: int, trans_id: int | None, client_id: str | None
+    ) -> TransferRecord | None:
+        """A transfer the user took part in, by id (wins) or by the client id they gave it."""
+        ...
+
+    def withdrawal(self, environment: Environment, user_id: int, wd_id: int) -> WithdrawalRecord | None: ...
+
+    def withdrawals(
+        self, environment: Environment, user_id: int, query: HistoryQuery
+    ) -> list[WithdrawalRecord]: ...
+
+    def deposits(
+        self, environment: Environment, user_id: int, query: HistoryQuery
+    ) -> list[DepositRecord]: ...
+
+    def used_quota_usd(self, environment: Environment, user_id: int, since_ms: int) -> Decimal:
+        """USD value of the user's withdrawals since `since_ms` that still count (not canceled/failed)."""
+        ...
+
+    def funding_bills(self, account_id: int, query: FundingBillQuery) -> list[FundingBillRecord]: ...
+
+
+class LeaseLostError(Exception):
+    """The sequencer lease belongs to someone else: this process must not write exchange state."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    pending: bool  # live/partially_filled vs filled/canceled
+    inst_id: str | None = None
+    ord_type: OrdType | None = None
+    states: Collection[OrdState] | None = None
+    after: int | None = None  # ord_id < after (older)
+    before: int | None = None  # ord_id > before (newer)
+    begin: int | None = None  # c_time >= begin
+    end: int | None = None  # c_time <= end
+    since: int | None = None  # retention window: c_time >= since
+    drop_unfilled_canceled_before: int | None = None  # OKX keeps never-filled cancels 2 h
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FillQuery:
+    inst_id: str | None = None
+    ord_id: int | None = None
+    after: int | None = None  # bill_id < after
+    before: int | None = None  # bill_id > before
+    begin: int | None = None
+    end: int | None = None
+    since: int | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class BillQuery:
+    ccy: str | None = None
+    reasons: Collection[PostingReason] | None = None
+    after: int | None = None
+    before: int | None = None
+    begin: int | None = None
+    end: int | None = None
+    since: int | None = None
+    limit: int = 100
+
+
+class ExchangeStore(Protocol):
+    # accounts
+    def ensure_account(
+        self, user_id: int, environment: Environment, kind: LedgerAccountKind, now_ms: int
+    ) -> int:
+        """The account's id, creating it on first use (safe against concurrent creators)."""
+        ...
+
+    def find_account(self, user_id: int, environment: Environment, kind: LedgerAccountKind) -> int | None: ...
+
+    def fee_account(self, environment: Environment) -> int: ...
+
+    def accounts(self, ids: Collection[int]) -> list[LedgerAccount]: ...
+
+    # the writer (sequencer) side
+    def load_state(self, environment: Environment) -> StoredState: ...
+
+    def id_maxima(self) -> IdMaxima: ...
+
+    def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
+        """Commit `changes` in one transaction that also proves `lease_owner` still holds the
+        sequencer lease (raising `LeaseLostError` and writing nothing otherwise)."""
+        ...
+
+    def acquire_lease(self, owner: str, now_ms: int, stale_ms: int) -> bool:
+        """Take the lease if it is free, ours, or not refreshed for `stale_ms`."""
+        ...
+
+    def heartbeat(self, owner: str, now_ms: int) -> bool:
+        """Refresh our lease; False when we no longer hold it."""
+        ...
+
+    def release_lease(self, owner: str) -> None: ...
+
+    def checkpoint(self) -> tuple[int, int] | None:
+        """Move the write-ahead log into the database beside the writer (SQLite); None if moot."""
+        ...
+
+    def lease_holder(self) -> tuple[str, int]:
+        """(owner, heartbeat ms) of the sequencer lease ("" and 0 when free)."""
+        ...
+
+    # the inbox
+    def add_inbox(self, kind: str, payload: str, now_ms: int) -> int: ...
+
+    def pending_inbox(self, limit: int, kinds: Collection[str] | None = None) -> list[InboxItem]:
+        """Pending items, oldest first; only those of `kinds` when given."""
+        ...
+
+    def inbox_outcome(self, item_id: int) -> InboxOutcome | None: ...
+
+    # reads (committed state)
+    def order(
+        self, account_id: int, inst_id: str, ord_id: int | None, cl_ord_id: str
+    ) -> OrderRecord | None: ...
+
+    def orders(self, account_id: int, query: OrderQuery) -> list[OrderRecord]: ...
+
+    def fills(self, account_id: int, query: FillQuery) -> list[FillRecord]: ...
+
+    def bills(self, account_id: int, query: BillQuery) -> list[PostingRecord]: ...
+
+    def balances(self, account_id: int) -> list[BalanceRecord]: ...
+
+

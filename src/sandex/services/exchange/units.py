@@ -1,0 +1,145 @@
+"""Conversions between engine units, stored records and views (pure functions).
+
+The engine counts ticks, lots and notional (ticks x lots); records and views carry Decimals in
+plain instrument units, ledger amounts stay integer 10**-18 units until a view shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Context, Decimal
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Instrument
+from sandex.domain.ledger.amounts import from_amount
+from sandex.domain.matching.order import CancelCause, OrderSnapshot, OrdType, Side, TgtCcy
+from sandex.domain.matching.rules import notional_step
+from sandex.domain.money import to_units
+from sandex.services.exchange.records import OrderRecord
+
+_MARKET = OrdType.MARKET
+_QUOTE = TgtCcy.QUOTE_CCY
+_EXACT = Context(prec=80)  # wide enough that no product of units and steps ever rounds
+_ONE = Decimal(1)
+_BUY = Side.BUY
+_MAX_ID_DIGITS = 19  # ids are positive 64-bit integers
+
+
+@dataclass(slots=True)
+class OrderExtras:
+    """What storage keeps about a pending order beyond the engine's snapshot."""
+
+    td_mode: str = "cash"
+    fee: int = 0  # ledger units charged so far
+    last_trade_id: int | None = None
+    last_fill_px: Decimal | None = None
+    last_fill_sz: Decimal | None = None
+    last_fill_time: int | None = None
+
+    @classmethod
+    def of(cls, record: OrderRecord) -> OrderExtras:
+        return cls(
+            record.td_mode, record.fee, record.last_trade_id, record.last_fill_px,
+            record.last_fill_sz, record.last_fill_time,
+        )  # fmt: skip
+
+
+def plain(value: Decimal) -> Decimal:
+    """The same number without trailing zeros and never in exponent form: 1.500 -> 1.5, 1E+5 -> 100000."""
+    if value == value.to_integral_value(context=_EXACT):
+        return value.quantize(_ONE, context=_EXACT)
+    return value.normalize(_EXACT)
+
+
+def amount(units: int) -> Decimal:
+    """Ledger units as a plain decimal of the currency."""
+    return plain(from_amount(units)) if units else Decimal(0)
+
+
+def parse_id(text: str) -> int | Rejected:
+    """An ordId/billId/tradeId from the wire: digits only, positive, at most 64-bit."""
+    if not text.isdigit() or not text.isascii() or len(text) > _MAX_ID_DIGITS or not 0 < int(text) < 1 << 63:
+        return Rejected.of(Reason.PARAM_ERROR, field="ord_id")
+    return int(text)
+
+
+# Several conversions per order on the sequencer: the context's own methods, not `localcontext`
+# (a context switch per call cost more than the multiplication).
+def px_of(inst: Instrument, ticks: int) -> Decimal:
+    return _EXACT.multiply(ticks, inst.tick_sz)
+
+
+def sz_of(inst: Instrument, lots: int) -> Decimal:
+    return _EXACT.multiply(lots, inst.lot_sz)
+
+
+def notional_of(inst: Instrument, notional: int) -> Decimal:
+    return _EXACT.multiply(notional, notional_step(inst))
+
+
+def fee_ccy_of(inst: Instrument, side: Side) -> str:
+    """Fees are charged in what the order receives: base for buys, quote for sells."""
+    return inst.base_ccy if side is _BUY else inst.quote_ccy
+
+
+def record_of(
+    snap: OrderSnapshot,
+    inst: Instrument,
+    environment: Environment,
+    extras: OrderExtras,
+    cause: CancelCause | None,
+) -> OrderRecord:
+    market = snap.ord_type is _MARKET
+    quote_sized = snap.tgt_ccy is _QUOTE
+    return OrderRecord(
+        ord_id=snap.ord_id,
+        environment=environment,
+        account_id=snap.account_id,
+        inst_id=snap.inst_id,
+        side=snap.side,
+        ord_type=snap.ord_type,
+        tgt_ccy=snap.tgt_ccy,
+        td_mode=extras.td_mode,
+        px=None if market else px_of(inst, snap.px),
+        sz=notional_of(inst, snap.sz) if quote_sized else sz_of(inst, snap.sz),
+        acc_fill_sz=sz_of(inst, snap.filled),
+        fill_notional=notional_of(inst, snap.filled_notional),
+        fee=extras.fee,
+        fee_ccy=fee_ccy_of(inst, snap.side),
+        state=snap.state,
+        stp_mode=snap.stp_mode,
+        cancel_cause=cause,
+        cl_ord_id=snap.cl_ord_id,
+        tag=snap.tag,
+        c_time=snap.c_ts,
+        u_time=snap.u_ts,
+        seq=snap.seq,
+        last_trade_id=extras.last_trade_id,
+        last_fill_px=extras.last_fill_px,
+        last_fill_sz=extras.last_fill_sz,
+        last_fill_time=extras.last_fill_time,
+    )
+
+
+def snapshot_of(record: OrderRecord, inst: Instrument) -> OrderSnapshot:
+    """A stored resting order back in engine units (exact: it was stored from them)."""
+    px = to_units(record.px or Decimal(0), inst.tick_sz)
+    sz = to_units(record.sz, inst.lot_sz)
+    filled = to_units(record.acc_fill_sz, inst.lot_sz)
+    notional = to_units(record.fill_notional, notional_step(inst))
+    if px is None or sz is None or filled is None or notional is None:
+        raise ValueError(f"order {record.ord_id} does not fit {inst.inst_id}'s tick/lot sizes")
+    return OrderSnapshot(
+        record.ord_id, record.inst_id, record.account_id, record.side, record.ord_type, record.tgt_ccy,
+        px, sz, filled, notional, record.state, record.cl_ord_id, record.tag, record.stp_mode,
+        record.c_time, record.u_time, record.seq,
+    )  # fmt: skip
+
+
+
+
+
+
+
+

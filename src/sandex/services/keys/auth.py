@@ -1,0 +1,223 @@
+"""Signed-request authentication with a per-process key cache (microseconds on a cache hit).
+
+The checks and their order are the domain's (`sandex.domain.keys.policy.authenticate`); this
+service supplies the key lookup, the passphrase check and the bookkeeping around them:
+
+* Cache: api_key -> the key's policy view (secret decrypted once) and its `Principal`. A miss goes
+  to the database, so a key created by another process authenticates at once. For the same
+  reason unknown keys are not cached.
+* Passphrase: `PassphraseGuard` (services/passphrases.py) runs argon2 once per key and process,
+  remembers wrong guesses, and limits argon2 runs per key (50011 beyond). The policy checks the
+  signature first, so a caller without the key's secret never gets this far.
+* Invalidation: in-process changes arrive as `KeyChanged` events (the entry goes at once); other
+  processes' changes are seen by polling the "keys" and "users" change counters (the whole cache
+  goes). A background task polls every 250 ms; should it not run, requests poll inline once a
+  second. A generation number keeps an entry loaded before a drop from being cached after it.
+* Use: every success moves the key's in-memory last use forward (the 14-day rule reads it) and is
+  batched to the database by `UsageBuffer`.
+
+Refusal choices OKX leaves open: a pending, revoked or expired key is 50111 (KEY_INVALID); a deleted
+key is 50119 (KEY_NOT_FOUND, as if it never existed); a key whose owner, or whose owner's master, is
+frozen is 50007 "User blocked." (USER_BLOCKED: ccxt maps it to AccountSuspended, which tells a
+bot to stop rather than to fix its key; KEY_FROZEN/50100 stays for a key frozen on its own).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.clock import Clock
+from sandex.domain.errors import Rejected
+from sandex.domain.keys import policy
+from sandex.domain.keys.expiry import is_expired
+from sandex.domain.keys.ips import IpAllowList
+from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission, format_perms
+from sandex.domain.keys.policy import SignedRequest
+from sandex.services.keys.events import KeyChanged
+from sandex.services.keys.passphrases import PassphraseGuard
+from sandex.services.keys.ports import KEYS_TOPIC, USERS_TOPIC, KeyOwners, KeyRecord, KeysUnitOfWork
+from sandex.services.keys.usage import UsageBuffer
+from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
+
+log = logging.getLogger("sandex.auth")
+
+INLINE_POLL_MS = 1000  # poll on the request path only when the background poller has fallen silent
+USE_BUCKET_MS = 1000  # the cached last use moves in 1 s steps (plenty for a 14-day rule)
+EXPIRED_RELOAD_MS = 1000  # an expired-looking cached key is re-read (another process may have used it)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who an authenticated request acts for: the key's owner (a sub-account for its own keys)."""
+
+    user_id: int
+    uid: str
+    master_id: int | None
+    main_uid: str  # the master's uid; the user's own uid for a master account
+    is_sub_account: bool
+    environment: Environment
+    api_key: str
+    label: str
+    perms: frozenset[Permission]
+    ips: IpAllowList
+
+    @property
+    def perm_text(self) -> str:
+        return format_perms(self.perms)
+
+    @property
+    def ip_text(self) -> str:
+        return self.ips.to_text()
+
+
+@dataclass(slots=True)
+class _Entry:
+    view: ApiKeyPolicyView
+    principal: Principal
+    loaded_ms: int
+
+
+class AuthService:
+    def __init__(
+        self,
+        uow: Callable[[], KeysUnitOfWork],
+        owners: KeyOwners,
+        cipher: SecretCipher,
+        hasher: SlowHasher,
+        random: RandomSource,
+        clock: Clock,
+        passphrases: PassphraseGuard | None = None,
+    ) -> None:
+        self._uow = uow
+        self._owners = owners
+        self._cipher = cipher
+        self._clock = clock
+        self._passphrases = passphrases or PassphraseGuard(hasher, random.token_bytes(32))
+        self._entries: dict[str, _Entry] = {}
+        self._generation = 0
+        self._versions: tuple[int, int] | None = None
+        self._last_poll_ms = 0
+        self.usage = UsageBuffer()
+
+    # --- the request path -----------------------------------------------------------------------
+    def authenticate(self, request: SignedRequest) -> Principal | Rejected:
+        now = self._clock.now_ms()
+        if now - self._last_poll_ms > INLINE_POLL_MS:
+            self.poll_changes()
+        found: list[_Entry] = []
+        lookup = partial(self._lookup, found, now)
+        result = policy.authenticate(request, now, lookup, self._passphrases.check)
+        if isinstance(result, Rejected):
+            if found:  # the key exists: its owner sees the failure in the key's audit trail
+                self.usage.note_failure(found[0].view.api_key, now, request.client_ip, result.reason.value)
+            return result
+        entry = found[0]
+        if now - (entry.view.last_used_ms or 0) >= USE_BUCKET_MS:
+            entry.view = replace(entry.view, last_used_ms=now)
+        self.usage.note_use(
+            entry.view.api_key,
+            now,
+            request.client_ip,
+            request.required_perm,
+            request.method,
+            request.raw_target,
+        )
+        return entry.principal
+
+    def is_warm(self, api_key: str | None) -> bool:
+        """True when authenticating this key needs neither the database nor argon2 (so the caller
+        may run it on the event loop); otherwise run `authenticate` in a worker thread."""
+        entry = self._entries.get(api_key or "")
+        return entry is not None and self._passphrases.knows(entry.view.passphrase_verifier)
+
+    def _lookup(self, found: list[_Entry], now: int, api_key: str) -> ApiKeyPolicyView | None:
+        entry = self._entries.get(api_key)
+        if entry is not None and now - entry.loaded_ms > EXPIRED_RELOAD_MS and is_expired(entry.view, now):
+            entry = None
+        if entry is None:
+            entry = self._load(api_key, now)
+        if entry is None:
+            return None
+        found.append(entry)
+        return entry.view
+
+    # --- the cache ------------------------------------------------------------------------------
+    def _load(self, api_key: str, now: int) -> _Entry | None:
+        generation = self._generation
+        with self._uow() as uow:
+            record = uow.keys.get(api_key)
+        if record is None or record.state is KeyState.DELETED:
+            return None
+        entry = self._entry_for(record, now)
+        if entry is not None and generation == self._generation:
+            self._entries[api_key] = entry
+        return entry
+
+    def _entry_for(self, record: KeyRecord, now: int) -> _Entry | None:
+        owner = self._owners.get_user(record.user_id)
+        if owner is None:
+            return None
+        master = self._owners.get_user(owner.master_id) if owner.master_id is not None else owner
+        secret = self._cipher.decrypt(record.key_id, record.secret_ct, record.api_key.encode())
+        fresh = self.usage.last_used(record.api_key)
+        last_used = record.last_used_ms if fresh is None else max(fresh, record.last_used_ms or 0)
+        view = ApiKeyPolicyView(
+            api_key=record.api_key,
+            user_id=record.user_id,
+            is_sub_account=owner.is_sub_account,
+            environment=record.environment,
+            state=record.state,
+            perms=record.perms,
+            secret=secret,
+            passphrase_verifier=record.passphrase_hash,
+            created_ms=record.created_ms,
+            ips=record.ips,
+            expires_at_ms=record.expires_at_ms,
+            last_used_ms=last_used,
+            owner_status=owner.status,
+            label=record.label,
+        )
+        principal = Principal(
+            user_id=owner.id,
+            uid=owner.uid,
+            master_id=owner.master_id,
+            main_uid=master.uid if master is not None else owner.uid,
+            is_sub_account=owner.is_sub_account,
+            environment=record.environment,
+            api_key=record.api_key,
+            label=record.label,
+            perms=record.perms,
+            ips=record.ips,
+        )
+        return _Entry(view, principal, now)
+
+    def on_key_changed(self, event: KeyChanged) -> None:
+        """Hub subscriber: the changed key is re-read on its next use."""
+        self._generation += 1
+        self._entries.pop(event.api_key, None)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._entries.clear()
+
+    def poll_changes(self) -> bool:
+        """Drop the whole cache if another process changed keys or users; True when it did."""
+        self._last_poll_ms = self._clock.now_ms()
+        with self._uow() as uow:
+            versions = (uow.counters.version(KEYS_TOPIC), uow.counters.version(USERS_TOPIC))
+        changed = self._versions is not None and versions != self._versions
+        if changed:
+            self.clear()
+        self._versions = versions
+        return changed
+
+    # --- use --------------------------------------------------------------------------------
+    def fresh_last_used(self, api_key: str) -> int | None:
+        return self.usage.last_used(api_key)
+
+    def flush_usage(self) -> int:
+        return self.usage.flush(self._uow)

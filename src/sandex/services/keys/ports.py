@@ -1,0 +1,232 @@
+"""What the key services need from storage and the rest of the process, as values and protocols.
+
+Storage (`sandex.storage.repositories.keys`) implements `KeyRepository`; the unit of work hands one
+out as `uow.keys`. Nothing here knows SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol
+
+from sandex.domain.accounts.model import Environment, UserStatus
+from sandex.domain.errors import Rejected
+from sandex.domain.keys.ips import IpAllowList
+from sandex.domain.keys.model import KeyState, Permission
+from sandex.services.ports import ChangeCounters
+
+KEYS_TOPIC = "keys"  # change counter bumped by every key write, polled by every server
+USERS_TOPIC = "users"  # bumped by the accounts service (e.g. a freeze): owner status is cached too
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """One stored API key: the secret only as ciphertext, the passphrase only as a hash."""
+
+    id: int  # storage id; 0 before the key is added
+    api_key: str
+    user_id: int
+    label: str
+    environment: Environment
+    perms: frozenset[Permission]
+    ips: IpAllowList
+    state: KeyState
+    secret_ct: bytes
+    key_id: str  # the master key that encrypted `secret_ct`
+    passphrase_hash: str
+    created_ms: int
+    updated_ms: int
+    activated_ms: int | None = None
+    expires_at_ms: int | None = None  # explicit expiry; None = perpetual
+    revoked_ms: int | None = None
+    last_used_ms: int | None = None
+    last_used_ip: str | None = None
+    read_used_ms: int | None = None
+    trade_used_ms: int | None = None
+    withdraw_used_ms: int | None = None
+
+    def used_ms(self, perm: Permission) -> int | None:
+        return {
+            Permission.READ_ONLY: self.read_used_ms,
+            Permission.TRADE: self.trade_used_ms,
+            Permission.WITHDRAW: self.withdraw_used_ms,
+        }[perm]
+
+
+class AuditEvent(StrEnum):
+    CREATED = "created"
+    ACTIVATED = "activated"
+    EDITED = "edited"
+    REVOKED = "revoked"
+    DELETED = "deleted"
+    EXPIRED = "expired"
+    AUTH_FAILURE = "auth_failure"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of a key's audit trail; `count`/`last_ts_ms` grow when failures coalesce."""
+
+    ts_ms: int
+    event: AuditEvent
+    detail: str = ""
+    ip: str = ""
+    count: int = 1
+    last_ts_ms: int | None = None  # None: same as ts_ms
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEntry:
+    """A line of a key's (bounded) usage log: `count` requests with the same method, path and
+    client IP within one flush window (a few seconds), the first at `ts_ms`, the last at
+    `last_ts_ms` (None: the same). A bot's thousands of orders a second stay readable and cheap."""
+
+    ts_ms: int
+    method: str
+    path: str
+    ip: str
+    code: str = "0"
+    count: int = 1
+    last_ts_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UseMark:
+    """The newest authenticated use of a key since the last flush (fields only ever move forward)."""
+
+    last_used_ms: int
+    last_used_ip: str
+    by_perm: tuple[tuple[Permission, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRow:
+    """A ciphertext to re-encrypt under a new master key (API secrets and TOTP seeds alike)."""
+
+    kind: str  # "api_key" | "totp"
+    row_id: int
+    associated: bytes
+    key_id: str
+    ciphertext: bytes
+
+
+class KeyRepository(Protocol):
+    def get(self, api_key: str) -> KeyRecord | None:
+        """Any key, deleted ones included (their strings are never reused)."""
+        ...
+
+    def list_for_user(self, user_id: int) -> list[KeyRecord]:
+        """The user's keys, deleted ones left out, oldest first."""
+        ...
+
+    def list_in_states(self, states: Sequence[KeyState]) -> list[KeyRecord]: ...
+
+    def add(self, record: KeyRecord) -> KeyRecord:
+        """Store a new key; returns it with its storage id."""
+        ...
+
+    def save(self, record: KeyRecord) -> None:
+        """Write the editable and lifecycle fields of an existing key."""
+        ...
+
+    def add_audit(self, api_key: str, entry: AuditEntry) -> None: ...
+
+    def add_failures(self, api_key: str, runs: Sequence[AuditEntry]) -> None:
+        """Append auth failures; a run with the same detail as the key's latest row extends it."""
+        ...
+
+    def list_audit(self, api_key: str) -> list[AuditEntry]: ...
+
+    def record_use(self, api_key: str, mark: UseMark) -> None:
+        """Move last-use fields forward (never back: another process may have written newer ones)."""
+        ...
+
+    def add_usage(self, api_key: str, entries: Sequence[UsageEntry], keep: int) -> None:
+        """Append to the usage log and drop all but the newest `keep` entries of the key."""
+        ...
+
+    def list_usage(self, api_key: str, limit: int) -> list[UsageEntry]:
+        """Newest first."""
+        ...
+
+    def list_secrets(self) -> list[SecretRow]:
+        """Every ciphertext under any master key: API secrets and users' TOTP seeds."""
+        ...
+
+    def replace_secret(self, row: SecretRow, key_id: str, ciphertext: bytes) -> None: ...
+
+    def record_master_key(self, key_id: str, now_ms: int) -> None:
+        """Note a master key id (never its material) and mark it the only active one."""
+        ...
+
+
+class KeysUnitOfWork(Protocol):
+    """One transaction: everything written through it commits together, or nothing on leaving
+    without `commit()`. `counters` bumps are how other processes learn about a change."""
+
+    @property
+    def keys(self) -> KeyRepository: ...
+
+    @property
+    def counters(self) -> ChangeCounters: ...
+
+    def commit(self) -> None: ...
+
+    def __enter__(self) -> KeysUnitOfWork: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+
+
+class Publisher(Protocol):
+    def publish(self, event: object) -> None: ...
+
+
+class OwnerView(Protocol):
+    """What the key services read about a key's owner (the accounts service's `UserView`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def uid(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def sub_name(self) -> str | None: ...
+    @property
+    def master_id(self) -> int | None: ...
+    @property
+    def status(self) -> UserStatus:
+        """Effective: frozen when the user or, for a sub-account, its master is frozen."""
+        ...
+
+    @property
+    def is_sub_account(self) -> bool: ...
+
+
+class KeyOwners(Protocol):
+    """The accounts service, as far as keys need it."""
+
+    def get_user(self, user_id: int) -> OwnerView | None: ...
+
+    def get_user_by_email(self, email: str) -> OwnerView | None: ...
+
+    def get_subaccount(self, master_id: int, name: str) -> OwnerView | Rejected: ...
+
+    def verify_sensitive_action(
+        self, user_id: int, purpose: str, *, totp_code: str | None, email_code: str | None
+    ) -> Rejected | None:
+        """Needs the email code mailed for `purpose`, plus a TOTP code when 2FA is on."""
+        ...
+
+    def send_email_code(self, user_id: int, purpose: str, reference: str = "") -> Rejected | None: ...
+
+    def verify_email_code(
+        self, user_id: int, purpose: str, code: str, reference: str = ""
+    ) -> Rejected | None: ...

@@ -1,0 +1,341 @@
+"""API keys: create, activate, edit, revoke, delete, list and audit (use cases; one transaction each).
+
+Rules come from `sandex.domain.keys.rules`; this module adds the account context, secrets at rest
+(the secret AES-GCM encrypted with the API key as associated data, the passphrase argon2-hashed),
+the audit trail, and "key changed" events published after commit. Every write bumps the "keys"
+change counter in its transaction, which is how servers in other processes drop cached keys.
+
+A refused request changes nothing: every check runs before the first write, and console
+confirmations (2FA + email code) are verified only once the request itself is known to be valid,
+so a typo in a label does not burn the user's email code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from sandex.domain.accounts.email_codes import CodePurpose
+from sandex.domain.accounts.model import Environment
+from sandex.domain.clock import Clock
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.keys.formats import RANDOM_BYTES, format_api_key, format_secret
+from sandex.domain.keys.model import KeyState, format_perms
+from sandex.domain.keys.rules import (
+    CreateKeyRequest,
+    EditKeyRequest,
+    KeySpec,
+    Owner,
+    check_activatable,
+    validate_create,
+    validate_edit,
+)
+from sandex.services.accounts.ports import ConflictError
+from sandex.services.keys.events import KeyChanged
+from sandex.services.keys.ports import (
+    KEYS_TOPIC,
+    AuditEntry,
+    AuditEvent,
+    KeyOwners,
+    KeyRecord,
+    KeysUnitOfWork,
+    OwnerView,
+    Publisher,
+)
+from sandex.services.keys.views import ConsoleConfirmation, CreatedKey, KeyDetails, KeyInfo, KeyOrigin
+from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
+
+log = logging.getLogger("sandex.keys")
+
+USAGE_SHOWN = 50  # usage-log entries `show` returns (the log itself keeps more)
+FreshUse = Callable[[str], int | None]  # the newest use a running server knows of, not yet flushed
+
+
+class KeysService:
+    def __init__(
+        self,
+        uow: Callable[[], KeysUnitOfWork],
+        owners: KeyOwners,
+        cipher: SecretCipher,
+        hasher: SlowHasher,
+        random: RandomSource,
+        clock: Clock,
+        publisher: Publisher,
+        fresh_use: FreshUse | None = None,
+    ) -> None:
+        self._uow = uow
+        self._owners = owners
+        self._cipher = cipher
+        self._hasher = hasher
+        self._random = random
+        self._clock = clock
+        self._publisher = publisher
+        self._fresh_use = fresh_use
+
+    # --- queries --------------------------------------------------------------------------------
+    def get(self, api_key: str) -> KeyInfo | None:
+        with self._uow() as uow:
+            record = uow.keys.get(api_key)
+        return None if record is None else self._info(record)
+
+    def list(self, user_id: int) -> list[KeyInfo]:
+        with self._uow() as uow:
+            records = uow.keys.list_for_user(user_id)
+        return [self._info(record) for record in records]
+
+    def show(self, api_key: str) -> KeyDetails | Rejected:
+        """A key with its audit trail and recent usage (deleted keys too: the trail outlives them)."""
+        with self._uow() as uow:
+            record = uow.keys.get(api_key)
+            if record is None:
+                return Rejected.of(Reason.KEY_DOES_NOT_EXIST, field="apiKey")
+            audit = uow.keys.list_audit(api_key)
+            usage = uow.keys.list_usage(api_key, USAGE_SHOWN)
+        return KeyDetails(self._info(record), audit, usage)
+
+    # --- create and activate --------------------------------------------------------------------
+    def create(
+        self,
+        user_id: int,
+        request: CreateKeyRequest,
+        *,
+        environment: Environment = Environment.LIVE,
+        origin: KeyOrigin = KeyOrigin.OPERATOR,
+        confirm: ConsoleConfirmation | None = None,
+    ) -> CreatedKey | Rejected:
+        """A new key, active at once, or `pending` until its activation email code (console)."""
+        owner = self._owners.get_user(user_id)
+        if owner is None:
+            return Rejected.of(Reason.USER_NOT_FOUND)
+        if origin is KeyOrigin.CONSOLE:
+            with self._uow() as uow:
+                spec = self._validate_create(uow, owner, request)
+            if isinstance(spec, Rejected):
+                return spec
+            refusal = self._confirm(user_id, CodePurpose.API_KEY_CREATE, confirm)
+            if refusal is not None:
+                return refusal
+        created = self._insert(owner, request, environment, origin)
+        if isinstance(created, Rejected):
+            return created
+        if origin is KeyOrigin.CONSOLE:
+            self._owners.send_email_code(user_id, CodePurpose.API_KEY_ACTIVATE, created.info.api_key)
+        self._published(created.info, AuditEvent.CREATED)
+        return created
+
+    def _insert(
+        self, owner: OwnerView, request: CreateKeyRequest, environment: Environment, origin: KeyOrigin
+    ) -> CreatedKey | Rejected:
+        now = self._clock.now_ms()
+        with self._uow() as uow:
+            spec = self._validate_create(uow, owner, request)
+            if isinstance(spec, Rejected):
+                return spec
+            passphrase_hash = self._hasher.hash(request.passphrase)  # slow: after the checks, before writes
+            api_key = self._new_api_key(uow)
+            secret = format_secret(self._random.token_bytes(RANDOM_BYTES))
+            key_id, secret_ct = self._cipher.encrypt(secret.encode(), api_key.encode())
+            state = KeyState.PENDING if origin is KeyOrigin.CONSOLE else KeyState.ACTIVE
+            record = KeyRecord(
+                id=0,
+                api_key=api_key,
+                user_id=owner.id,
+                label=spec.label,
+                environment=environment,
+                perms=spec.perms,
+                ips=spec.ips,
+                state=state,
+                secret_ct=secret_ct,
+                key_id=key_id,
+                passphrase_hash=passphrase_hash,
+                created_ms=now,
+                updated_ms=now,
+                activated_ms=None if state is KeyState.PENDING else now,
+                expires_at_ms=spec.expires_at_ms,
+            )
+            try:
+                stored = uow.keys.add(record)
+            except ConflictError:  # another writer took the label between our check and insert
+                return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=spec.label)
+            detail = f"origin={origin.value} env={environment.value} {_describe(spec)} state={state.value}"
+            uow.keys.add_audit(api_key, AuditEntry(now, AuditEvent.CREATED, detail))
+            uow.counters.bump(KEYS_TOPIC)
+            uow.commit()
+        log.info("API key %s created for user %s (%s)", api_key, owner.id, origin.value)
+        return CreatedKey(self._info(stored), secret, request.passphrase)
+
+    def activate(self, user_id: int, api_key: str, email_code: str) -> KeyInfo | Rejected:
+        """A pending key becomes active with the code mailed when it was created."""
+        with self._uow() as uow:
+            record = _owned(uow, api_key, user_id)
+            if isinstance(record, Rejected):
+                return record
+            refusal = check_activatable(record.state) or self._owners.verify_email_code(
+                user_id, CodePurpose.API_KEY_ACTIVATE, email_code, api_key
+            )
+            if refusal is not None:
+                return refusal
+            now = self._clock.now_ms()
+            active = replace(record, state=KeyState.ACTIVE, activated_ms=now, updated_ms=now)
+            self._write(uow, active, AuditEntry(now, AuditEvent.ACTIVATED))
+        return self._published(self._info(active), AuditEvent.ACTIVATED)
+
+    # --- edit, revoke, delete -------------------------------------------------------------------
+    def update(
+        self,
+        user_id: int,
+        api_key: str,
+        request: EditKeyRequest,
+        *,
+        origin: KeyOrigin = KeyOrigin.OPERATOR,
+        confirm: ConsoleConfirmation | None = None,
+    ) -> KeyInfo | Rejected:
+        """Change label, permissions, IPs and/or expiry; the result must satisfy the creation rules."""
+        with self._uow() as uow:
+            record = _owned(uow, api_key, user_id)
+            if isinstance(record, Rejected):
+                return record
+            spec = self._validate_edit(uow, record, request)
+            if isinstance(spec, Rejected):
+                return spec
+            if origin is KeyOrigin.CONSOLE:
+                refusal = self._confirm(user_id, CodePurpose.API_KEY_EDIT, confirm)
+                if refusal is not None:
+                    return refusal
+            changes = _changes(record, spec)
+            if not changes:
+                return self._info(record)
+            now = self._clock.now_ms()
+            edited = replace(
+                record,
+                label=spec.label,
+                perms=spec.perms,
+                ips=spec.ips,
+                expires_at_ms=spec.expires_at_ms,
+                updated_ms=now,
+            )
+            try:
+                self._write(uow, edited, AuditEntry(now, AuditEvent.EDITED, changes))
+            except ConflictError:
+                return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=spec.label)
+        return self._published(self._info(edited), AuditEvent.EDITED)
+
+    def revoke(self, api_key: str, *, user_id: int | None = None) -> KeyInfo | Rejected:
+        """Disable a key for good (it stays listed, with its audit trail). Revoking twice is a no-op.
+
+        No console confirmation: cutting off a leaked key must never wait for a 2FA code."""
+        with self._uow() as uow:
+            record = _owned(uow, api_key, user_id)
+            if isinstance(record, Rejected):
+                return record
+            if record.state is KeyState.REVOKED:
+                return self._info(record)
+            now = self._clock.now_ms()
+            revoked = replace(record, state=KeyState.REVOKED, revoked_ms=now, updated_ms=now)
+            self._write(uow, revoked, AuditEntry(now, AuditEvent.REVOKED, f"was {record.state.value}"))
+        return self._published(self._info(revoked), AuditEvent.REVOKED)
+
+    def delete(
+        self,
+        api_key: str,
+        *,
+        user_id: int | None = None,
+        origin: KeyOrigin = KeyOrigin.OPERATOR,
+        confirm: ConsoleConfirmation | None = None,
+    ) -> KeyInfo | Rejected:
+        """Remove a key from its owner's list; the row stays so the key string is never reused.
+
+        Its label is released (renamed `~<id>`, a form no real label can take) so it can be reused."""
+        with self._uow() as uow:
+            record = _owned(uow, api_key, user_id)
+            if isinstance(record, Rejected):
+                return record
+            if origin is KeyOrigin.CONSOLE:
+                refusal = self._confirm(record.user_id, CodePurpose.API_KEY_DELETE, confirm)
+                if refusal is not None:
+                    return refusal
+            now = self._clock.now_ms()
+            deleted = replace(record, state=KeyState.DELETED, label=f"~{record.id}", updated_ms=now)
+            self._write(uow, deleted, AuditEntry(now, AuditEvent.DELETED, f"label={record.label}"))
+        return self._published(self._info(deleted), AuditEvent.DELETED)
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _validate_create(
+        self, uow: KeysUnitOfWork, owner: OwnerView, request: CreateKeyRequest
+    ) -> KeySpec | Rejected:
+        keys = uow.keys.list_for_user(owner.id)
+        context = Owner(owner.is_sub_account, {key.label for key in keys}, len(keys))
+        spec = validate_create(request, context, self._clock.now_ms())
+        if isinstance(spec, Rejected) and spec.reason is Reason.KEY_LABEL_TAKEN:
+            return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=request.label)
+        return spec
+
+    def _validate_edit(
+        self, uow: KeysUnitOfWork, record: KeyRecord, request: EditKeyRequest
+    ) -> KeySpec | Rejected:
+        owner = self._owners.get_user(record.user_id)
+        if owner is None:
+            return Rejected.of(Reason.USER_NOT_FOUND)
+        others = [key for key in uow.keys.list_for_user(record.user_id) if key.api_key != record.api_key]
+        context = Owner(owner.is_sub_account, {key.label for key in others}, len(others))
+        current = KeySpec(record.label, record.perms, record.ips, record.expires_at_ms)
+        spec = validate_edit(current, request, context, self._clock.now_ms())
+        if isinstance(spec, Rejected) and spec.reason is Reason.KEY_LABEL_TAKEN:
+            return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=request.label or "")
+        return spec
+
+    def _confirm(
+        self, user_id: int, purpose: CodePurpose, confirm: ConsoleConfirmation | None
+    ) -> Rejected | None:
+        codes = confirm or ConsoleConfirmation()
+        return self._owners.verify_sensitive_action(
+            user_id, purpose, totp_code=codes.totp_code, email_code=codes.email_code
+        )
+
+    def _new_api_key(self, uow: KeysUnitOfWork) -> str:
+        while True:  # 128 random bits: a repeat is astronomically unlikely, but a key is never reused
+            api_key = format_api_key(self._random.token_bytes(RANDOM_BYTES))
+            if uow.keys.get(api_key) is None:
+                return api_key
+
+    @staticmethod
+    def _write(uow: KeysUnitOfWork, record: KeyRecord, entry: AuditEntry) -> None:
+        uow.keys.save(record)
+        uow.keys.add_audit(record.api_key, entry)
+        uow.counters.bump(KEYS_TOPIC)
+        uow.commit()
+
+    def _info(self, record: KeyRecord) -> KeyInfo:
+        fresh = self._fresh_use(record.api_key) if self._fresh_use else None
+        return KeyInfo.of(record, self._clock.now_ms(), fresh)
+
+    def _published(self, info: KeyInfo, event: AuditEvent) -> KeyInfo:
+        self._publisher.publish(KeyChanged(info.api_key, info.user_id, event.value))
+        return info
+
+
+def _owned(uow: KeysUnitOfWork, api_key: str, user_id: int | None) -> KeyRecord | Rejected:
+    """The key, if it exists, is not deleted, and belongs to `user_id` (when given)."""
+    record = uow.keys.get(api_key)
+    if record is None or record.state is KeyState.DELETED or user_id not in (None, record.user_id):
+        return Rejected.of(Reason.KEY_DOES_NOT_EXIST, field="apiKey")
+    return record
+
+
+def _describe(spec: KeySpec) -> str:
+    expiry = "perpetual" if spec.expires_at_ms is None else str(spec.expires_at_ms)
+    return (
+        f"label={spec.label} perm={format_perms(spec.perms)} ip={spec.ips.to_text() or '-'} expires={expiry}"
+    )
+
+
+def _changes(record: KeyRecord, spec: KeySpec) -> str:
+    """What an edit changes, as audit text ("" when nothing)."""
+    pairs = (
+        ("label", record.label, spec.label),
+        ("perm", format_perms(record.perms), format_perms(spec.perms)),
+        ("ip", record.ips.to_text() or "-", spec.ips.to_text() or "-"),
+        ("expires", str(record.expires_at_ms or "perpetual"), str(spec.expires_at_ms or "perpetual")),
+    )
+    return "; ".join(f"{name}: {old} -> {new}" for name, old, new in pairs if old != new)

@@ -1,0 +1,120 @@
+"""Key use and auth failures collected in memory and written in batches (never one write per request).
+
+Authentication notes every success (last use, per-permission use, a usage-log line) and every
+failure of a known key (an audit line; repeated same-reason failures coalesce into a count). A
+background task drains the buffer every few seconds into one transaction. Within one such
+window, requests with the same method, path and client IP coalesce into one usage line with a
+count: a bot at thousands of requests a second writes a handful of rows, not hundreds (that
+write runs between two of the exchange's group commits, so its size is felt in their latency).
+`last_used` stays in memory after a flush, so expiry decisions always see the freshest use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sandex.domain.keys.model import Permission
+from sandex.services.keys.ports import AuditEntry, AuditEvent, KeysUnitOfWork, UsageEntry, UseMark
+
+log = logging.getLogger("sandex.keys")
+
+USAGE_KEEP = 200  # usage-log lines kept per key in the database (and per key per window)
+UsageKey = tuple[str, bytes | str, str]  # (method, path without the query, client IP)
+
+
+@dataclass(slots=True)
+class _Pending:
+    last_used_ms: int = 0
+    last_used_ip: str = ""
+    by_perm: dict[Permission, int] = field(default_factory=dict)
+    log: dict[UsageKey, list[int]] = field(default_factory=dict)  # -> [first ms, last ms, count], by last use
+    failures: list[AuditEntry] = field(default_factory=list)
+
+
+class UsageBuffer:
+    def __init__(self) -> None:
+        self._pending: dict[str, _Pending] = {}
+        self._last_used: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def note_use(
+        self, api_key: str, now_ms: int, ip: str, perm: Permission, method: str, target: bytes | str
+    ) -> None:
+        with self._lock:
+            pending = self._pending.get(api_key)
+            if pending is None:
+                pending = self._pending[api_key] = _Pending()
+            if now_ms >= pending.last_used_ms:
+                pending.last_used_ms, pending.last_used_ip = now_ms, ip
+            if now_ms > pending.by_perm.get(perm, 0):
+                pending.by_perm[perm] = now_ms
+            _note_line(pending.log, (method, _path_only(target), ip), now_ms)
+            if now_ms > self._last_used.get(api_key, 0):
+                self._last_used[api_key] = now_ms
+
+    def note_failure(self, api_key: str, now_ms: int, ip: str, detail: str) -> None:
+        with self._lock:
+            pending = self._pending.get(api_key)
+            if pending is None:
+                pending = self._pending[api_key] = _Pending()
+            runs = pending.failures
+            last = runs[-1] if runs else None
+            if last is not None and last.detail == detail:
+                runs[-1] = AuditEntry(last.ts_ms, last.event, detail, ip, last.count + 1, now_ms)
+            else:
+                runs.append(AuditEntry(now_ms, AuditEvent.AUTH_FAILURE, detail, ip, 1, now_ms))
+
+    def last_used(self, api_key: str) -> int | None:
+        return self._last_used.get(api_key)
+
+    def flush(self, uow: Callable[[], KeysUnitOfWork]) -> int:
+        """Write everything noted so far in one transaction; returns the number of keys written."""
+        with self._lock:
+            drained, self._pending = self._pending, {}
+        if not drained:
+            return 0
+        with uow() as unit:
+            for api_key, pending in drained.items():
+                try:
+                    _write(unit, api_key, pending)
+                except LookupError:  # the key vanished meanwhile: its use no longer matters
+                    log.debug("usage of an unknown key dropped")
+            unit.commit()
+        return len(drained)
+
+
+def _write(unit: KeysUnitOfWork, api_key: str, pending: _Pending) -> None:
+    if pending.last_used_ms:
+        mark = UseMark(pending.last_used_ms, pending.last_used_ip, tuple(pending.by_perm.items()))
+        unit.keys.record_use(api_key, mark)
+    if pending.log:
+        entries = [
+            UsageEntry(first, method, _text(path), ip, count=count, last_ts_ms=last if count > 1 else None)
+            for (method, path, ip), (first, last, count) in pending.log.items()
+        ]
+        unit.keys.add_usage(api_key, entries, USAGE_KEEP)
+    if pending.failures:
+        unit.keys.add_failures(api_key, pending.failures)
+
+
+def _note_line(log: dict[UsageKey, list[int]], key: UsageKey, now_ms: int) -> None:
+    line = log.pop(key, None)  # re-inserted below: the dict stays ordered by last use
+    if line is None:
+        line = [now_ms, now_ms, 0]
+        if len(log) >= USAGE_KEEP:  # more distinct lines than are kept: the least recent goes
+            del log[next(iter(log))]
+    line[1] = max(line[1], now_ms)
+    line[2] += 1
+    log[key] = line
+
+
+def _path_only(target: bytes | str) -> bytes | str:
+    """The path of a request target, without its query (kept raw on the hot path)."""
+    return target.partition(b"?")[0] if isinstance(target, bytes) else target.partition("?")[0]
+
+
+def _text(path: bytes | str) -> str:
+    return path.decode("utf-8", "replace") if isinstance(path, bytes) else path

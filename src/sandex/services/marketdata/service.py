@@ -1,0 +1,337 @@
+"""Public market data from committed state (OKX `market/*`), per environment (live and demo).
+
+    data.tickers(env) / data.ticker(env, "BTC-USDT")              # TickerView | Rejected
+    data.book(env, "BTC-USDT", 5) / data.full_book(env, ..., 5000) # BookView | Rejected
+    await data.candles(env, "BTC-USDT", bar, after=None, before=None, limit=100, history=False)
+    await data.trades(env, "BTC-USDT", 100) / await data.history_trades(env, ..., by_ts=False, ...)
+    data.index_tickers(quote_ccy="USDT") / data.index_tickers(inst_id="BTC-USDT")
+
+Where each answer comes from:
+* Books: a snapshot of the engine's book taken when the sequencer publishes a commit (so it is
+  exactly the committed state), for the best 50-400 levels (deeper when a reader asks for more);
+  `books-full` beyond that reads the engine directly.
+* Tickers: the last trade and a 24 h window of 1-minute candles, fed by the trades the sequencer
+  publishes after each commit (`on_trades`), plus the best bid/ask of the book snapshot.
+* Candles: every bar but `1s` is aggregated as trades arrive and written to storage about once a
+  second (`take_flush`/`flushed`, run by `runtime/candles.py`); reads merge storage with what is
+  still in memory. Storage also keeps, per environment, the id of the last trade folded in, so a
+  restart replays the trades that happened after the last write: candles always equal the tape.
+  `1s` candles are built from the trades table on request. `candles` serves the newest 1,440
+  candles of a bar, `history-candles` everything stored (backfilled history included).
+* Trades: the trades table (the public tape A's sequencer writes in the same commit as the fills).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.clock import DAY_MS, MINUTE_MS, Clock
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Catalogue
+from sandex.domain.marketdata.bars import MINUTE, SECOND, TRADE_BARS, UTC8_MS, Bar
+from sandex.domain.marketdata.candles import CandleValues, aggregate
+from sandex.domain.marketdata.rolling import WINDOW_MINUTES, DayStats, DayWindow
+from sandex.services.exchange.events import OrdersChanged, TradesHappened
+from sandex.services.exchange.records import TradeRecord
+from sandex.services.marketdata.ports import (
+    BookSource,
+    BookView,
+    CandleQuery,
+    CandleView,
+    IndexTickerView,
+    MarketStore,
+    PublicTrade,
+    StoredCandle,
+    TickerView,
+    TradeQuery,
+)
+from sandex.services.marketdata.tape import Key, Tape
+from sandex.services.simulation.board import MarketBoard
+
+MAX_CANDLES = 1440  # `candles` serves only the newest 1,440 candles of a bar (OKX)
+BOOK_MAX = 400  # `books` sz
+FULL_BOOK_MAX = 5000  # `books-full` sz
+SNAPSHOT_MIN = 50  # levels per side kept in each committed snapshot (grows up to BOOK_MAX on demand)
+REPLAY_PAGE = 5000
+SECOND_TRADES_MAX = 5000  # trades read to build `1s` candles
+
+
+@dataclass(slots=True)
+class Flush:
+    """Candles (and the trade marks they include) to write in one transaction."""
+
+    rows: list[StoredCandle]
+    marks: dict[Environment, int]
+    taken: list[tuple[Tape, dict[Key, CandleValues]]] = field(default_factory=list)
+
+
+class MarketData:
+    def __init__(
+        self, catalogue: Catalogue, store: MarketStore, books: BookSource, board: MarketBoard, clock: Clock
+    ) -> None:
+        self._catalogue = catalogue
+        self._store = store
+        self._books = books
+        self._board = board
+        self._clock = clock
+        self._tapes: dict[tuple[Environment, str], Tape] = {}
+        self._marks: dict[Environment, int] = {}
+        self._written_marks: dict[Environment, int] = {}
+        self._snapshots: dict[tuple[Environment, str], BookView] = {}
+        self._depth = SNAPSHOT_MIN
+        self._fresh()
+
+    def _fresh(self) -> None:
+        self._tapes = {
+            (env, i.inst_id): Tape(i) for env in Environment for i in self._catalogue.instruments.values()
+        }
+        self._marks = {env: 0 for env in Environment}
+        self._written_marks = dict(self._marks)
+        self._snapshots = {}
+
+    # --- feeding ---------------------------------------------------------------------------------
+    def load(self) -> None:
+        """(Re)build from storage; blocking (database). Run before trades flow, or with them paused."""
+        self._fresh()
+        now = self._clock.now_ms()
+        for env in Environment:
+            self._load_environment(env, now)
+
+    def _load_environment(self, env: Environment, now: int) -> None:
+        store = self._store
+        mark = store.candle_mark(env)
+        replay = store.trades_after(env, mark, REPLAY_PAGE)
+        start = min(now, replay[0].ts) if replay else now
+        for bar in TRADE_BARS:
+            for inst_id, values in store.candles_at(env, bar.name, bar.open_of(start)).items():
+                if (tape := self._tapes.get((env, inst_id))) is not None:
+                    tape.current[bar.name] = values.candle(bar)
+        minutes = store.minutes_since(env, MINUTE.open_of(now) - (WINDOW_MINUTES - 1) * MINUTE_MS)
+        for inst_id, last in store.last_trades(env).items():
+            if (tape := self._tapes.get((env, inst_id))) is not None:
+                tape.last = last
+        for (tape_env, inst_id), tape in self._tapes.items():
+            if tape_env is env:
+                tape.day = DayWindow(carry=None if tape.last is None else tape.last.px)
+                tape.day.load((v.candle(MINUTE) for v in minutes.get(inst_id, [])), now)
+        self._marks[env] = self._written_marks[env] = mark
+        while replay:
+            self._fold(env, replay)
+            replay = store.trades_after(env, replay[-1].trade_id, REPLAY_PAGE)
+
+    def on_trades(self, event: TradesHappened) -> None:
+        """Committed trades (the hub calls this after each group commit)."""
+        self._fold(event.environment, event.trades)
+
+    def _fold(self, env: Environment, trades: Iterable[TradeRecord]) -> None:
+        tapes, mark = self._tapes, self._marks[env]
+        for trade in trades:
+            tape = tapes.get((env, trade.inst_id))
+            if tape is not None:
+                tape.fold(trade)
+            mark = max(mark, trade.trade_id)
+        self._marks[env] = mark
+
+    def on_orders(self, event: OrdersChanged) -> None:
+        """Orders changed in a commit: snapshot their books now, while the engine shows that commit."""
+        env = event.environment
+        for inst_id in {u.order.inst_id for u in event.updates}:
+            self._snapshot(env, inst_id)
+
+    def _snapshot(self, env: Environment, inst_id: str) -> BookView | None:
+        view = self._books.depth(env, inst_id, self._depth)
+        if view is not None:
+            self._snapshots[(env, inst_id)] = view
+        return view
+
+    # --- writing candles ---------------------------------------------------------------------------
+    def take_flush(self) -> Flush | None:
+        """What changed since the last write, or None. Call `flushed` once it is written (or failed)."""
+        flush = Flush([], dict(self._marks))
+        for (env, inst_id), tape in self._tapes.items():
+            if not tape.pending:
+                continue
+            taken = tape.take()
+            flush.taken.append((tape, taken))
+            flush.rows.extend(StoredCandle(env, inst_id, bar, values) for (bar, _), values in taken.items())
+        if not flush.rows and flush.marks == self._written_marks:
+            return None
+        return flush
+
+    def flushed(self, flush: Flush, ok: bool) -> None:
+        for tape, taken in flush.taken:
+            tape.written(taken, ok)
+        if ok:
+            self._written_marks = flush.marks
+
+    # --- tickers and books -------------------------------------------------------------------------
+    def last_price(self, inst_id: str, env: Environment = Environment.LIVE) -> Decimal | None:
+        """The last price traded (or of the newest stored candle); None before any."""
+        tape = self._tapes.get((env, inst_id))
+        return None if tape is None else tape.price()
+
+    def tickers(self, env: Environment) -> list[TickerView]:
+        return [self._ticker(env, inst_id) for inst_id in self._catalogue.instruments]
+
+    def ticker(self, env: Environment, inst_id: str) -> TickerView | Rejected:
+        if self._catalogue.instrument(inst_id) is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        return self._ticker(env, inst_id)
+
+    def _ticker(self, env: Environment, inst_id: str) -> TickerView:
+        now = self._clock.now_ms()
+        tape = self._tapes[(env, inst_id)]
+        book = self._snapshots.get((env, inst_id)) or self._snapshot(env, inst_id)
+        ask = book.asks[0] if book is not None and book.asks else None
+        bid = book.bids[0] if book is not None and book.bids else None
+        stats, day, last = tape.day.stats(now), tape.day, tape.price()
+        if last is None:  # never traded: the index stands in
+            last = self._board.index_px(inst_id)
+            stats = None if last is None else DayStats(last, last, last, Decimal(0), Decimal(0))
+        return TickerView(
+            inst_id=inst_id,
+            last=last,
+            last_sz=None if tape.last is None else tape.last.sz,
+            ask_px=None if ask is None else ask.px, ask_sz=None if ask is None else ask.sz,
+            bid_px=None if bid is None else bid.px, bid_sz=None if bid is None else bid.sz,
+            open24h=None if stats is None else stats.open,
+            high24h=None if stats is None else stats.high,
+            low24h=None if stats is None else stats.low,
+            vol24h=Decimal(0) if stats is None else stats.vol,
+            vol_ccy24h=Decimal(0) if stats is None else stats.vol_ccy,
+            sod_utc0=day.sod(day_start(now, 0), now) or last,
+            sod_utc8=day.sod(day_start(now, UTC8_MS), now) or last,
+            ts=now,
+        )  # fmt: skip
+
+    def book(self, env: Environment, inst_id: str, depth: int) -> BookView | Rejected:
+        """The committed book, `depth` (1-400) levels per side."""
+        if self._catalogue.instrument(inst_id) is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        if depth > self._depth:  # deeper than the snapshots: read now, keep that deep from now on
+            self._depth = min(max(depth, self._depth), BOOK_MAX)
+            view = self._snapshot(env, inst_id)
+        else:
+            view = self._snapshots.get((env, inst_id)) or self._snapshot(env, inst_id)
+        return _cut(view, depth, self._clock.now_ms())
+
+    def full_book(self, env: Environment, inst_id: str, depth: int) -> BookView | Rejected:
+        """Up to 5,000 levels per side; beyond the snapshot depth read from the engine directly."""
+        if depth <= BOOK_MAX:
+            return self.book(env, inst_id, depth)
+        if self._catalogue.instrument(inst_id) is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        return _cut(self._books.depth(env, inst_id, depth), depth, self._clock.now_ms())
+
+    # --- candles -----------------------------------------------------------------------------------
+    async def candles(
+        self,
+        env: Environment,
+        inst_id: str,
+        bar: Bar,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 100,
+        history: bool = False,
+    ) -> list[CandleView] | Rejected:
+        """Newest first: `after` = older than that ts, `before` = newer; `history` reaches past 1,440."""
+        if self._catalogue.instrument(inst_id) is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        now = self._clock.now_ms()
+        since = None if history else bar.shift(bar.open_of(now), -(MAX_CANDLES - 1))
+        if bar is SECOND:
+            return await self._seconds(env, inst_id, after, before, since, limit, now)
+        overlay = self._tapes[(env, inst_id)].overlay(bar.name)  # first: see the module docstring
+        query = CandleQuery(env, inst_id, bar.name, after, before, since, limit)
+        merged = {v.ts: v for v in await asyncio.to_thread(self._store.candles, query)}
+        for ts, values in overlay.items():
+            inside = (after is None or ts < after) and (before is None or ts > before)
+            if inside and (since is None or ts >= since) and (ts not in merged or values.n >= merged[ts].n):
+                merged[ts] = values
+        newest = sorted(merged.values(), key=lambda v: v.ts, reverse=True)[:limit]
+        return [_candle_view(v, bar, now) for v in newest]
+
+    async def _seconds(
+        self, env: Environment, inst_id: str, after: int | None, before: int | None, since: int | None,
+        limit: int, now: int,
+    ) -> list[CandleView]:  # fmt: skip
+        if before is not None:
+            since = before + 1 if since is None else max(since, before + 1)
+        query = TradeQuery(env, inst_id, after_ts=after, since_ts=since, limit=SECOND_TRADES_MAX)
+        trades = await asyncio.to_thread(self._store.trades, query)
+        candles = aggregate(((t.ts, t.px, t.sz) for t in reversed(trades)), SECOND)
+        if len(trades) == SECOND_TRADES_MAX and candles:
+            candles = candles[1:]  # the oldest second may be cut short
+        return [_candle_view(c.values(), SECOND, now) for c in reversed(candles[-limit:])]
+
+    # --- trades --------------------------------------------------------------------------------------
+    async def trades(self, env: Environment, inst_id: str, limit: int = 100) -> list[PublicTrade] | Rejected:
+        if self._catalogue.instrument(inst_id) is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        found = await asyncio.to_thread(self._store.trades, TradeQuery(env, inst_id, limit=limit))
+        return [_public(t) for t in found]
+
+    async def history_trades(
+        self,
+        env: Environment,
+        inst_id: str,
+        *,
+        by_ts: bool = False,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 100,
+    ) -> list[PublicTrade] | Rejected:
+        """Newest first; cursors are trade ids, or (`by_ts`) timestamps."""
+        if self._catalogue.instrument(inst_id) is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        if by_ts:
+            since = None if before is None else before + 1
+            query = TradeQuery(env, inst_id, after_ts=after, since_ts=since, limit=limit)
+        else:
+            query = TradeQuery(env, inst_id, after_id=after, before_id=before, limit=limit)
+        return [_public(t) for t in await asyncio.to_thread(self._store.trades, query)]
+
+    # --- the index -----------------------------------------------------------------------------------
+    def index_tickers(
+        self, quote_ccy: str | None = None, inst_id: str | None = None
+    ) -> list[IndexTickerView]:
+        """The reference prices: one instrument, or every instrument quoted in `quote_ccy`."""
+        now = self._clock.now_ms()
+        chosen = [
+            i.inst_id
+            for i in self._catalogue.instruments.values()
+            if (inst_id is None or i.inst_id == inst_id) and (quote_ccy is None or i.quote_ccy == quote_ccy)
+        ]
+        out: list[IndexTickerView] = []
+        for chosen_id in chosen:
+            found = self._board.index_stats(chosen_id, now)
+            px = self._board.index_px(chosen_id)
+            if found is None or px is None:
+                continue
+            stats, sod0, sod8 = found
+            out.append(IndexTickerView(chosen_id, px, stats.open, stats.high, stats.low, sod0, sod8, now))
+        return out
+
+
+def day_start(now: int, offset_ms: int) -> int:
+    """Midnight (of UTC+`offset`) starting the day that contains `now`, in UTC ms."""
+    return (now + offset_ms) // DAY_MS * DAY_MS - offset_ms
+
+
+def _cut(view: BookView | None, depth: int, now: int) -> BookView:
+    if view is None:
+        return BookView((), (), now)
+    return BookView(view.asks[:depth], view.bids[:depth], view.ts)
+
+
+def _candle_view(v: CandleValues, bar: Bar, now: int) -> CandleView:
+    return CandleView(v.ts, v.o, v.h, v.l, v.c, v.vol, v.vol_ccy, now >= bar.next_open(v.ts))
+
+
+def _public(t: TradeRecord) -> PublicTrade:
+    return PublicTrade(str(t.trade_id), t.inst_id, t.px, t.sz, t.taker_side, t.ts)

@@ -1,0 +1,198 @@
+"""Market data's storage: candles, trade marks and system users; reads of the public tape.
+
+`SqlMarketStore` implements `sandex.services.marketdata.ports.MarketStore`. Every method runs its own
+transaction. Candle writes are upserts (a candle is rewritten while its bar is open).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sandex.domain.accounts.model import Environment, UserStatus
+from sandex.domain.marketdata.bars import MINUTE
+from sandex.domain.marketdata.candles import CandleValues
+from sandex.domain.matching.order import Side
+from sandex.services.exchange.records import TradeRecord
+from sandex.services.marketdata.ports import CandleQuery, StoredCandle, TradeQuery
+from sandex.storage.orm.accounts import UserRow
+from sandex.storage.orm.market import CandleMarkRow, CandleRow, SystemUserRow
+from sandex.storage.orm.trading import TradeRow
+from sandex.storage.repositories._sql import dialect_insert, upsert
+
+SYSTEM_LABEL = "sandex market"  # label of the system users (shown in user lists)
+_CANDLE_KEYS = ("environment", "bar", "inst_id", "ts")
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+CANDLES, MARKS, SYSTEM_USERS = _table(CandleRow), _table(CandleMarkRow), _table(SystemUserRow)
+TRADES, USERS = _table(TradeRow), _table(UserRow)
+
+
+class SqlMarketStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    # --- candles ---------------------------------------------------------------------------------
+    def save_candles(self, rows: Sequence[StoredCandle], marks: Mapping[Environment, int]) -> None:
+        with self._sessions.begin() as s:
+            if rows:
+                statement = dialect_insert(s, CANDLES)
+                changes = {name: statement.excluded[name] for name in ("o", "h", "l", "c", "vol", "vol_ccy",
+                                                                        "trades")}  # fmt: skip
+                s.execute(
+                    statement.on_conflict_do_update(index_elements=list(_CANDLE_KEYS), set_=changes),
+                    [_candle_values(row) for row in rows],
+                )
+            for env, mark in marks.items():
+                upsert(s, MARKS, ["environment"], {"environment": env.value, "last_trade_id": mark})
+
+    def candles(self, query: CandleQuery) -> list[CandleValues]:
+        c = CANDLES.c
+        where = [c.environment == query.environment.value, c.bar == query.bar, c.inst_id == query.inst_id]
+        if query.after is not None:
+            where.append(c.ts < query.after)
+        if query.before is not None:
+            where.append(c.ts > query.before)
+        if query.since is not None:
+            where.append(c.ts >= query.since)
+        with self._sessions() as s:
+            rows = s.execute(select(CANDLES).where(*where).order_by(c.ts.desc()).limit(query.limit)).all()
+        return [_candle(r) for r in rows]
+
+    def candles_at(self, environment: Environment, bar: str, ts: int) -> dict[str, CandleValues]:
+        c = CANDLES.c
+        with self._sessions() as s:
+            rows = s.execute(
+                select(CANDLES).where(c.environment == environment.value, c.bar == bar, c.ts == ts)
+            ).all()
+        return {r.inst_id: _candle(r) for r in rows}
+
+    def minutes_since(self, environment: Environment, since: int) -> dict[str, list[CandleValues]]:
+        c = CANDLES.c
+        out: dict[str, list[CandleValues]] = {}
+        with self._sessions() as s:
+            rows = s.execute(
+                select(CANDLES)
+                .where(c.environment == environment.value, c.bar == MINUTE.name, c.ts >= since)
+                .order_by(c.ts)
+            ).all()
+        for r in rows:
+            out.setdefault(r.inst_id, []).append(_candle(r))
+        return out
+
+    def candle_mark(self, environment: Environment) -> int:
+        with self._sessions() as s:
+            found = s.scalar(select(MARKS.c.last_trade_id).where(MARKS.c.environment == environment.value))
+        return int(found or 0)
+
+    def has_minutes(self, environment: Environment, inst_id: str, since: int) -> bool:
+        c = CANDLES.c
+        with self._sessions() as s:
+            found = s.scalar(
+                select(c.ts)
+                .where(c.environment == environment.value, c.bar == MINUTE.name, c.inst_id == inst_id,
+                       c.ts >= since)
+                .limit(1)
+            )  # fmt: skip
+        return found is not None
+
+    # --- the public tape -------------------------------------------------------------------------
+    def trades(self, query: TradeQuery) -> list[TradeRecord]:
+        t = TRADES.c
+        where = [t.environment == query.environment.value, t.inst_id == query.inst_id]
+        if query.after_id is not None:
+            where.append(t.trade_id < query.after_id)
+        if query.before_id is not None:
+            where.append(t.trade_id > query.before_id)
+        if query.after_ts is not None:
+            where.append(t.ts < query.after_ts)
+        if query.since_ts is not None:
+            where.append(t.ts >= query.since_ts)
+        with self._sessions() as s:
+            rows = s.execute(
+                select(TRADES).where(*where).order_by(t.trade_id.desc()).limit(query.limit)
+            ).all()
+        return [_trade(r) for r in rows]
+
+    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[TradeRecord]:
+        t = TRADES.c
+        with self._sessions() as s:
+            rows = s.execute(
+                select(TRADES)
+                .where(t.environment == environment.value, t.trade_id > trade_id)
+                .order_by(t.trade_id)
+                .limit(limit)
+            ).all()
+        return [_trade(r) for r in rows]
+
+    def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:
+        t = TRADES.c
+        newest = (
+            select(func.max(t.trade_id)).where(t.environment == environment.value).group_by(t.inst_id)
+        ).scalar_subquery()
+        with self._sessions() as s:
+            rows = s.execute(select(TRADES).where(t.trade_id.in_(newest))).all()
+        return {r.inst_id: _trade(r) for r in rows}
+
+    # --- system users ----------------------------------------------------------------------------
+    def system_user(self, role: str, now_ms: int) -> int:
+        with self._sessions.begin() as s:
+            found = s.scalar(select(SYSTEM_USERS.c.user_id).where(SYSTEM_USERS.c.role == role))
+            if found is not None:
+                return int(found)
+            user_id = s.execute(
+                USERS.insert()
+                .values(
+                    uid=_free_uid(s, role),
+                    email=None,
+                    sub_name=None,
+                    master_id=None,
+                    label=SYSTEM_LABEL,
+                    password_hash=None,
+                    status=UserStatus.FROZEN.value,
+                    created_ms=now_ms,
+                    totp_enabled=False,
+                    totp_last_step=0,
+                    can_transfer_out=False,
+                )
+                .returning(USERS.c.id)
+            ).scalar_one()
+            s.execute(SYSTEM_USERS.insert().values(role=role, user_id=user_id))
+            return int(user_id)
+
+
+def _free_uid(s: Session, role: str) -> str:
+    """A stable 18-digit uid for `role` ("99…"), moved on in the unlikely case it is taken."""
+    for attempt in range(100):
+        digest = hashlib.sha256(f"{role}:{attempt}".encode()).hexdigest()
+        uid = "99" + str(int(digest, 16) % 10**16).zfill(16)
+        if s.scalar(select(USERS.c.id).where(USERS.c.uid == uid)) is None:
+            return uid
+    raise RuntimeError("no free uid for a system user")
+
+
+def _candle_values(row: StoredCandle) -> dict[str, Any]:
+    v = row.values
+    return {
+        "environment": row.environment.value, "bar": row.bar, "inst_id": row.inst_id, "ts": v.ts,
+        "o": v.o, "h": v.h, "l": v.l, "c": v.c, "vol": v.vol, "vol_ccy": v.vol_ccy, "trades": v.n,
+    }  # fmt: skip
+
+
+def _candle(r: Any) -> CandleValues:
+    return CandleValues(r.ts, r.o, r.h, r.l, r.c, r.vol, r.vol_ccy, r.trades)
+
+
+def _trade(r: Any) -> TradeRecord:
+    return TradeRecord(
+        r.trade_id, Environment(r.environment), r.inst_id, r.px, r.sz, Side(r.taker_side), r.ts
+    )

@@ -54,8 +54,24 @@ def start(data_dir: Path, port: int, src: Path | None) -> subprocess.Popen[bytes
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src / "src")
-    args = [sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
-            "--rate-limits", "off", "--log-level", "warning", "--seed", "1", "--market", "on"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "sandex",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--rate-limits",
+        "off",
+        "--log-level",
+        "warning",
+        "--seed",
+        "1",
+        "--market",
+        "on",
+    ]
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

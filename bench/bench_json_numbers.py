@@ -23,10 +23,20 @@ from sandex.domain.money import parse_decimal
 from sandex.transport.okx import exact_json
 
 ORDER = {
-    "instId": "BTC-USDT", "tdMode": "cash", "side": "buy", "ordType": "limit", "sz": "0.01", "px": "20000",
-    "clOrdId": "bot123", "tag": "", "posSide": "", "reduceOnly": "", "tgtCcy": "", "stpMode": "",
+    "instId": "BTC-USDT",
+    "tdMode": "cash",
+    "side": "buy",
+    "ordType": "limit",
+    "sz": "0.01",
+    "px": "20000",
+    "clOrdId": "bot123",
+    "tag": "",
+    "posSide": "",
+    "reduceOnly": "",
+    "tgtCcy": "",
+    "stpMode": "",
     "attachAlgoOrds": None,
-}  # fmt: skip
+}
 SINGLE = json.dumps(ORDER).encode()
 BATCH = json.dumps([ORDER] * 20).encode()
 NUMBERS = json.dumps({**ORDER, "sz": 0.01, "px": 20000.5}).encode()

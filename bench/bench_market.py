@@ -63,8 +63,22 @@ def serve(market: bool) -> Iterator[Server]:
     data_dir = Path(tempfile.mkdtemp(prefix="sandex-bench-market-"))
     port = _free_port()
     env = {**os.environ, "SANDEX_MARKET": "on" if market else "off"}
-    args = [sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
-            "--rate-limits", "off", "--log-level", "warning", "--seed", "1"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "sandex",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--rate-limits",
+        "off",
+        "--log-level",
+        "warning",
+        "--seed",
+        "1",
+    ]
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(port, process, data_dir)
     try:

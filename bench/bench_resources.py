@@ -115,8 +115,22 @@ def start_server(data_dir: Path, src: Path | None) -> Server:
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    command = [sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
-               "--market", "off", "--rate-limits", "off", "--log-level", "warning"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "sandex",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--market",
+        "off",
+        "--rate-limits",
+        "off",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(command, env=env, preexec_fn=_default_open_files_limit)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -172,8 +186,10 @@ def code_of(body: bytes) -> str:
 def oversized_body(server: Server, megabytes: int) -> None:
     warm = server.memory_mib("VmRSS")
     size, sent = megabytes * MIB, 0
-    head = (f"POST /api/v5/trade/order HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {size}\r\n\r\n").encode()  # fmt: skip
+    head = (
+        f"POST /api/v5/trade/order HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {size}\r\n\r\n"
+    ).encode()
     chunk = b" " * MIB
     started = time.perf_counter()
     with socket.create_connection(("127.0.0.1", server.port), timeout=300) as sock:
@@ -283,8 +299,10 @@ def slowloris(server: Server, connections: int) -> None:
         normal = f"HTTP {status} {body[:40]!r}"
     except OSError as exc:
         normal = f"failed: {exc!r}"
-    print(f"  with {connections} slow connections open, a normal request: {normal} "
-          f"after {(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+    print(
+        f"  with {connections} slow connections open, a normal request: {normal} "
+        f"after {(time.perf_counter() - started) * 1000:.0f} ms"
+    )
     still_open = set(slow)
     with selectors.DefaultSelector() as selector:  # epoll: select() stops at descriptor 1,023
         for sock in slow:
@@ -301,8 +319,10 @@ def slowloris(server: Server, connections: int) -> None:
                     selector.unregister(sock)
                     still_open.discard(sock)
     waited = time.monotonic() - opened
-    print(f"  slow connections closed by the server: {connections - len(still_open)} of {connections} "
-          f"within {waited:.1f} s; still open: {len(still_open)}")  # fmt: skip
+    print(
+        f"  slow connections closed by the server: {connections - len(still_open)} of {connections} "
+        f"within {waited:.1f} s; still open: {len(still_open)}"
+    )
     for sock in slow:
         sock.close()
 
@@ -333,17 +353,27 @@ def main() -> None:
         victim, trader = prepare(data_dir)
         print(f"server code: {args.src or 'this tree'}")
         scenarios = [
-            (f"1. unauthenticated POST declaring {args.body_mb} MiB",
-             lambda s: oversized_body(s, args.body_mb)),
-            (f"2a. {args.threads} threads, wrong passphrases, no secret (any signature)",
-             lambda s: passphrase_flood(s, victim, trader, args.threads, args.seconds, with_secret=False)),
-            (f"2b. {args.threads} threads, wrong passphrases, valid signatures (the secret leaked)",
-             lambda s: passphrase_flood(s, victim, trader, args.threads, args.seconds, with_secret=True)),
-            (f"2c. reference: {args.threads} threads of GET /api/v5/public/time",
-             lambda s: passphrase_flood(s, None, trader, args.threads, args.seconds, with_secret=False)),
-            (f"3. {args.slow} connections sending an unfinished request head",
-             lambda s: slowloris(s, args.slow)),
-        ]  # fmt: skip
+            (
+                f"1. unauthenticated POST declaring {args.body_mb} MiB",
+                lambda s: oversized_body(s, args.body_mb),
+            ),
+            (
+                f"2a. {args.threads} threads, wrong passphrases, no secret (any signature)",
+                lambda s: passphrase_flood(s, victim, trader, args.threads, args.seconds, with_secret=False),
+            ),
+            (
+                f"2b. {args.threads} threads, wrong passphrases, valid signatures (the secret leaked)",
+                lambda s: passphrase_flood(s, victim, trader, args.threads, args.seconds, with_secret=True),
+            ),
+            (
+                f"2c. reference: {args.threads} threads of GET /api/v5/public/time",
+                lambda s: passphrase_flood(s, None, trader, args.threads, args.seconds, with_secret=False),
+            ),
+            (
+                f"3. {args.slow} connections sending an unfinished request head",
+                lambda s: slowloris(s, args.slow),
+            ),
+        ]
         wanted = {part.strip() for part in args.only.split(",") if part.strip()}
         for title, run in scenarios:
             if wanted and title.split(".")[0] not in wanted:

@@ -27,8 +27,9 @@ from sandex.storage.repositories.retention import SqlRetentionStore
 
 
 async def run(steps: int, batch: int) -> None:
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="sandex-bench-retention-")), seed=1,
-                        rate_limits="off")  # fmt: skip
+    settings = Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="sandex-bench-retention-")), seed=1, rate_limits="off"
+    )
     rt = open_runtime(settings, fast_hashing=True)
     create_app(settings, rt)
     await rt.market.start()
@@ -48,8 +49,10 @@ async def run(steps: int, batch: int) -> None:
             print(f"round {len(times):3d}: {pruned.rows:5d} rows in {times[-1]:6.1f} ms")
             if not pruned.more:
                 break
-        print(f"\n{len(times)} rounds of up to {batch} rows per kind: "
-              f"p50 {statistics.median(times):.1f} ms, max {max(times):.1f} ms")  # fmt: skip
+        print(
+            f"\n{len(times)} rounds of up to {batch} rows per kind: "
+            f"p50 {statistics.median(times):.1f} ms, max {max(times):.1f} ms"
+        )
     finally:
         await rt.market.stop()
         await rt.trading.sequencer.stop()

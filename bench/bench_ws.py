@@ -59,11 +59,25 @@ def _free_port() -> int:
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
-         "--rate-limits", "off", "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sandex",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--rate-limits",
+            "off",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
+    )
 
 
 async def wait_ready(base: str) -> None:
@@ -218,11 +232,15 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
     print(f"  frames delivered: {stats.frames} ({stats.frames / elapsed:,.0f}/s over all clients)")
     print(f"  books pushes: {stats.books} ({stats.books / elapsed:,.1f}/s), seqId gaps: {stats.gaps}")
     print(f"  trades pushes: {stats.trades} ({stats.trades / elapsed:,.1f}/s)")
-    for name, lags in (("trade lag (match -> delivery)", stats.trade_lag_ms),
-                       ("book lag (commit -> delivery)", stats.book_lag_ms)):  # fmt: skip
+    for name, lags in (
+        ("trade lag (match -> delivery)", stats.trade_lag_ms),
+        ("book lag (commit -> delivery)", stats.book_lag_ms),
+    ):
         if lags:
-            print(f"  {name}: p50 {pct(lags, 0.5):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, "
-                  f"max {max(lags):.1f} ms, mean {statistics.fmean(lags):.1f} ms")  # fmt: skip
+            print(
+                f"  {name}: p50 {pct(lags, 0.5):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, "
+                f"max {max(lags):.1f} ms, mean {statistics.fmean(lags):.1f} ms"
+            )
     p99 = pct(stats.trade_lag_ms, 0.99)
     verdict = "OK" if p99 < TARGET_P99_MS else ("no trades" if p99 != p99 else "ABOVE TARGET")
     print(f"  target p99 trade lag < {TARGET_P99_MS:.0f} ms: {verdict}")

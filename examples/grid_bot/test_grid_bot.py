@@ -50,8 +50,13 @@ def test_centres_on_the_price_the_market_shows(bot: GridBot, sandex_market: Any)
     result = bot.place_grid()
     assert result.center == 50_000.0
     assert [price for _, price in bot.grid_prices(result.center)] == [
-        49500.0, 49000.0, 48500.0, 50500.0, 51000.0, 51500.0
-    ]  # fmt: skip
+        49500.0,
+        49000.0,
+        48500.0,
+        50500.0,
+        51000.0,
+        51500.0,
+    ]
 
 
 def test_backs_off_and_retries_when_rate_limited(

@@ -164,9 +164,16 @@ def _funding(
 
     def finish(trading: TradingParts) -> FundingParts:
         deps = FundingDeps(
-            SqlFundingStore(sessions), trading.store, book, catalogue, clock, CatalogueUsdPrices(catalogue),
-            address_secret, limits or DEFAULT_LIMITS, timing,
-        )  # fmt: skip
+            SqlFundingStore(sessions),
+            trading.store,
+            book,
+            catalogue,
+            clock,
+            CatalogueUsdPrices(catalogue),
+            address_secret,
+            limits or DEFAULT_LIMITS,
+            timing,
+        )
         service = FundingService(deps, core, trading.sequencer, accounts)
         chain_inbox = ChainDepositInbox(service, catalogue, lambda: trading.sequencer.running)
         trading.sequencer.handle_inbox(CHAIN_DEPOSIT_KIND, chain_inbox.handle)  # `sandex deposit --chain`
@@ -241,8 +248,16 @@ def open_runtime(
         sessions, catalogue, clock, accounts, address_secret, funding_limits, funding_timing
     )
     trading = _trading(sessions, catalogue, clock, hub, funding_core)
-    market = build_market(settings, catalogue, clock, hub, SqlMarketStore(sessions),
-                          trading.service, trading.sequencer, trading.store)  # fmt: skip
+    market = build_market(
+        settings,
+        catalogue,
+        clock,
+        hub,
+        SqlMarketStore(sessions),
+        trading.service,
+        trading.sequencer,
+        trading.store,
+    )
     return Runtime(
         settings=settings,
         clock=clock,
@@ -352,10 +367,17 @@ def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) ->
     """The control plane. A wipe or restore runs with the exchange's writer stopped; afterwards the
     books are rebuilt from the database and every cache that mirrored it is dropped."""
     control = ControlService(
-        accounts=rt.accounts, keys=rt.keys.keys, clock=rt.clock, faults=rt.faults,
-        store=SqlStateStore(rt.engine, rt.sessions), random=rt.random, depositor=rt.trading.service,
-        publisher=rt.hub, market=rt.market.control, funding=rt.funding.service,
-    )  # fmt: skip
+        accounts=rt.accounts,
+        keys=rt.keys.keys,
+        clock=rt.clock,
+        faults=rt.faults,
+        store=SqlStateStore(rt.engine, rt.sessions),
+        random=rt.random,
+        depositor=rt.trading.service,
+        publisher=rt.hub,
+        market=rt.market.control,
+        funding=rt.funding.service,
+    )
     control.guard_resets(rt.market.paused)  # wraps the writer's pause: reloads once it runs again
     control.guard_resets(lambda: _writer_paused(rt.trading))
     control.guard_resets(key_cache.paused)  # no key-usage flush races the wipe
@@ -383,11 +405,20 @@ async def _writer_paused(trading: TradingParts) -> AsyncIterator[None]:
 def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
     """The OKX WebSocket gateway: pushes come from the hub after each commit."""
     return WsContext(
-        clock=rt.clock, catalogue=rt.catalogue, auth=rt.keys.auth, trading=rt.trading.service,
-        events=rt.hub, books=CoreBooks(rt.trading.core.exchange), rate_limits=rate_limits,
-        trusted_proxies=settings.trusted_proxies, faults=rt.faults, market=rt.market.data,
-        keys=rt.keys.keys, accounts=rt.accounts, settled=lambda: rt.trading.sequencer.settled,
-    )  # fmt: skip
+        clock=rt.clock,
+        catalogue=rt.catalogue,
+        auth=rt.keys.auth,
+        trading=rt.trading.service,
+        events=rt.hub,
+        books=CoreBooks(rt.trading.core.exchange),
+        rate_limits=rate_limits,
+        trusted_proxies=settings.trusted_proxies,
+        faults=rt.faults,
+        market=rt.market.data,
+        keys=rt.keys.keys,
+        accounts=rt.accounts,
+        settled=lambda: rt.trading.sequencer.settled,
+    )
 
 
 def _console(settings: Settings, rt: Runtime) -> ConsoleContext:

@@ -88,8 +88,12 @@ async def test_business_candles_over_wss(world: WsWorld) -> None:
 async def test_private_login_subscribe_and_trade_over_wss(world: WsWorld) -> None:
     inbox = Inbox()
     creds = world.alice
-    client = WsPrivateAsync(apiKey=creds.api_key, passphrase=creds.passphrase, secretKey=creds.secret,
-                            url=f"{world.ws_base()}/private")  # fmt: skip
+    client = WsPrivateAsync(
+        apiKey=creds.api_key,
+        passphrase=creds.passphrase,
+        secretKey=creds.secret,
+        url=f"{world.ws_base()}/private",
+    )
     await client.start()
     try:
         # python-okx logs in (int timestamp), waits 5 s, then subscribes
@@ -99,8 +103,15 @@ async def test_private_login_subscribe_and_trade_over_wss(world: WsWorld) -> Non
         login = await inbox.wait(lambda f: f.get("event") == "login")
         assert login["code"] == "0"
         await inbox.wait(_push("account"))
-        order = {"instId": "BTC-USDT", "tdMode": "cash", "side": "buy", "ordType": "limit", "px": "30000",
-                 "sz": "0.001", "clOrdId": "pyokx1"}  # fmt: skip
+        order = {
+            "instId": "BTC-USDT",
+            "tdMode": "cash",
+            "side": "buy",
+            "ordType": "limit",
+            "px": "30000",
+            "sz": "0.001",
+            "clOrdId": "pyokx1",
+        }
         await client.place_order([order], id="101")
         reply = await inbox.wait(lambda f: f.get("id") == "101")
         assert reply["op"] == "order" and reply["code"] == "0" and reply["data"][0]["clOrdId"] == "pyokx1"
@@ -120,8 +131,12 @@ async def test_demo_trading_url_suffix(world: WsWorld) -> None:
     """python-okx users point at OKX's demo URL shape: `...?brokerId=9999` selects demo trading."""
     inbox = Inbox()
     creds = world.alice_demo
-    client = WsPublicAsync(url=f"{world.ws_base()}/business?brokerId=9999", apiKey=creds.api_key,
-                           passphrase=creds.passphrase, secretKey=creds.secret)  # fmt: skip
+    client = WsPublicAsync(
+        url=f"{world.ws_base()}/business?brokerId=9999",
+        apiKey=creds.api_key,
+        passphrase=creds.passphrase,
+        secretKey=creds.secret,
+    )
     await client.start()
     try:
         client.callback = inbox
@@ -135,8 +150,12 @@ async def _trade(world: WsWorld, inst_id: str, px: str, sz: str) -> None:
     inbox = Inbox()
     sessions = []
     for creds, side in ((world.bob, "sell"), (world.alice, "buy")):
-        client = WsPrivateAsync(apiKey=creds.api_key, passphrase=creds.passphrase, secretKey=creds.secret,
-                                url=f"{world.ws_base()}/private")  # fmt: skip
+        client = WsPrivateAsync(
+            apiKey=creds.api_key,
+            passphrase=creds.passphrase,
+            secretKey=creds.secret,
+            url=f"{world.ws_base()}/private",
+        )
         await client.start()
         client.callback = inbox
         sessions.append(client)

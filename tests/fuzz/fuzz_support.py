@@ -122,12 +122,14 @@ class OkxSigner(requests.auth.AuthBase):
             timestamp, str(request.method), target, body.encode() if isinstance(body, str) else body
         )
         creds = self.credentials
-        request.headers.update({
-            "OK-ACCESS-KEY": creds.api_key,
-            "OK-ACCESS-SIGN": sign(creds.secret_key, message),
-            "OK-ACCESS-TIMESTAMP": timestamp,
-            "OK-ACCESS-PASSPHRASE": creds.passphrase,
-        })  # fmt: skip
+        request.headers.update(
+            {
+                "OK-ACCESS-KEY": creds.api_key,
+                "OK-ACCESS-SIGN": sign(creds.secret_key, message),
+                "OK-ACCESS-TIMESTAMP": timestamp,
+                "OK-ACCESS-PASSPHRASE": creds.passphrase,
+            }
+        )
         request.headers.pop(DEMO_HEADER, None)
         if creds.demo:
             request.headers[DEMO_HEADER] = "1"

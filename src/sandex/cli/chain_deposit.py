@@ -116,7 +116,15 @@ def _reason(runtime: Runtime, refused: Rejected, ccy: str, value: Decimal, chain
 
 def _json(view: DepositView, environment: Environment) -> dict[str, Any]:
     return {
-        "depId": view.dep_id, "ccy": view.ccy, "chain": view.chain, "amount": format_decimal(view.amount),
-        "to": view.to_addr, "tag": view.tag, "txId": view.tx_id, "state": view.state.value,
-        "confirmations": view.confirmations, "environment": environment.value, "ts": view.ts,
-    }  # fmt: skip
+        "depId": view.dep_id,
+        "ccy": view.ccy,
+        "chain": view.chain,
+        "amount": format_decimal(view.amount),
+        "to": view.to_addr,
+        "tag": view.tag,
+        "txId": view.tx_id,
+        "state": view.state.value,
+        "confirmations": view.confirmations,
+        "environment": environment.value,
+        "ts": view.ts,
+    }

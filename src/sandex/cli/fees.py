@@ -67,8 +67,12 @@ def fee_tier(
         for environment in Environment:
             now = runtime.clock.now_ms()
             account = store.ensure_account(user.id, environment, LedgerAccountKind.TRADING, now)
-            payload = {"environment": environment.value, "account_id": account, "level": level,
-                       **{name: _text(rate) for name, rate in rates.items()}}  # fmt: skip
+            payload = {
+                "environment": environment.value,
+                "account_id": account,
+                "level": level,
+                **{name: _text(rate) for name, rate in rates.items()},
+            }
             item = store.add_inbox("fee_tier", json.dumps(payload), now)
             applied = await_core_inbox(runtime, item, "fee tier")
     shown = {"email": user.email, "uid": user.uid, **{k: applied[k] for k in ("level", "maker", "taker")}}

@@ -117,9 +117,13 @@ def _deposit(
     store, now = runtime.trading.store, runtime.clock.now_ms()
     account = store.ensure_account(user.id, environment, kind, now)
     payload = {
-        "account_id": account, "user_id": user.id, "environment": environment.value, "kind": kind.value,
-        "ccy": ccy, "amount": format_decimal(value),
-    }  # fmt: skip
+        "account_id": account,
+        "user_id": user.id,
+        "environment": environment.value,
+        "kind": kind.value,
+        "ccy": ccy,
+        "amount": format_decimal(value),
+    }
     item = store.add_inbox("deposit", json.dumps(payload), now)
     return await_core_inbox(runtime, item, "deposit")
 

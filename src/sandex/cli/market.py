@@ -42,8 +42,9 @@ WAIT_S = 10.0
 POLL_S = 0.05
 MAX_ROWS = 200_000
 
-market_app = typer.Typer(help="Steer the simulated market of a running server (prices, liquidity, halts).",
-                         no_args_is_help=True)  # fmt: skip
+market_app = typer.Typer(
+    help="Steer the simulated market of a running server (prices, liquidity, halts).", no_args_is_help=True
+)
 
 _NUMBERS = {"ignore_unknown_options": True}  # "-5" is a number here, not an option
 InstArg = Annotated[str, typer.Argument(help="Instrument, e.g. BTC-USDT.", show_default=False)]
@@ -125,18 +126,22 @@ def drain(
 
 @market_app.command("halt")
 def halt(
-    inst_id: InstArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None,
+    inst_id: InstArg,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
     json_output: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Suspend INST: state `suspend`, new orders refused (51155), the market maker withdraws."""
     _send({"command": "halt", "inst_id": inst_id}, data_dir, database_url, json_output)
 
 
 @market_app.command("resume")
 def resume(
-    inst_id: InstArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None,
+    inst_id: InstArg,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
     json_output: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Let INST trade again."""
     _send({"command": "resume", "inst_id": inst_id}, data_dir, database_url, json_output)
 
@@ -168,8 +173,11 @@ def import_path(
         fail_with("invalid --speed: must be positive")
     points = _read_prices(file)
     t0 = points[0][0]
-    payload = {"command": "import", "inst_id": inst_id,
-               "points": [[round((ts - t0) / speed), px] for ts, px in points]}  # fmt: skip
+    payload = {
+        "command": "import",
+        "inst_id": inst_id,
+        "points": [[round((ts - t0) / speed), px] for ts, px in points],
+    }
     _send(payload, data_dir, database_url, json_output)
 
 

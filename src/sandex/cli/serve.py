@@ -135,9 +135,15 @@ def serve(
     if (warning := exposure_warning(settings)) is not None:
         typer.echo(warning, err=True)
     config = server_config(
-        application, settings, host=settings.host, port=settings.port, log_level=settings.log_level,
-        ssl_certfile=cert, ssl_keyfile=key, access_log=access_log,
-    )  # fmt: skip
+        application,
+        settings,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ssl_certfile=cert,
+        ssl_keyfile=key,
+        access_log=access_log,
+    )
     server = uvicorn.Server(config)
     with suppress(KeyboardInterrupt):
         server.run()

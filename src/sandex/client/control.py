@@ -118,8 +118,14 @@ class AsyncControlClient:
         expires_ms: int | None = None,
     ) -> ApiKey:
         """An active key; the answer (only this one) carries the secret: `key.credentials`."""
-        body = {"perm": perm, "ip": ip, "label": label, "passphrase": passphrase, "demo": demo,
-                "expires_ms": expires_ms}  # fmt: skip
+        body = {
+            "perm": perm,
+            "ip": ip,
+            "label": label,
+            "passphrase": passphrase,
+            "demo": demo,
+            "expires_ms": expires_ms,
+        }
         return ApiKey.of(await self.call("POST", f"/users/{uid}/keys", body))
 
     async def list_keys(self, uid: str) -> list[ApiKey]:
@@ -243,9 +249,16 @@ class AsyncControlClient:
     ) -> Fault:
         """OKX error `code` on matching requests (all, without `times`/`probability`) until removed."""
         return await self.add_fault(
-            "error", code=code, route=route, api_key=api_key, times=times, probability=probability,
-            seed=seed, msg=msg, latency_ms=latency_ms,
-        )  # fmt: skip
+            "error",
+            code=code,
+            route=route,
+            api_key=api_key,
+            times=times,
+            probability=probability,
+            seed=seed,
+            msg=msg,
+            latency_ms=latency_ms,
+        )
 
     async def inject_http(
         self,
@@ -259,8 +272,16 @@ class AsyncControlClient:
         body: str | None = None,
     ) -> Fault:
         """An HTTP `status` with a non-JSON body, as a failing proxy sends it."""
-        return await self.add_fault("http", status=status, route=route, api_key=api_key, times=times,
-                                    probability=probability, seed=seed, body=body)  # fmt: skip
+        return await self.add_fault(
+            "http",
+            status=status,
+            route=route,
+            api_key=api_key,
+            times=times,
+            probability=probability,
+            seed=seed,
+            body=body,
+        )
 
     async def inject_latency(
         self,
@@ -272,8 +293,15 @@ class AsyncControlClient:
         probability: float | None = None,
         seed: int | None = None,
     ) -> Fault:
-        return await self.add_fault("latency", latency_ms=latency_ms, route=route, api_key=api_key,
-                                    times=times, probability=probability, seed=seed)  # fmt: skip
+        return await self.add_fault(
+            "latency",
+            latency_ms=latency_ms,
+            route=route,
+            api_key=api_key,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
 
     async def faults(self) -> list[Fault]:
         return [Fault.of(row) for row in (await self.call("GET", "/faults"))["faults"]]

@@ -44,8 +44,14 @@ class AccountConfig:
 
     @classmethod
     def of(cls, raw: Raw) -> AccountConfig:
-        return cls(text(raw, "uid"), text(raw, "mainUid"), text(raw, "label"), text(raw, "perm"),
-                   text(raw, "ip"), raw)  # fmt: skip
+        return cls(
+            text(raw, "uid"),
+            text(raw, "mainUid"),
+            text(raw, "label"),
+            text(raw, "perm"),
+            text(raw, "ip"),
+            raw,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +104,14 @@ class OrderAck:
 
     @classmethod
     def of(cls, raw: Raw) -> OrderAck:
-        return cls(text(raw, "ordId"), text(raw, "clOrdId"), text(raw, "sCode") or "0", text(raw, "sMsg"),
-                   ms(raw.get("ts")), raw)  # fmt: skip
+        return cls(
+            text(raw, "ordId"),
+            text(raw, "clOrdId"),
+            text(raw, "sCode") or "0",
+            text(raw, "sMsg"),
+            ms(raw.get("ts")),
+            raw,
+        )
 
 
 @dataclass(frozen=True, slots=True)

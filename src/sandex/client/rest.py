@@ -103,12 +103,14 @@ class AsyncOkxClient:
                 raise ValueError("this request needs credentials")
             timestamp = format_rest_timestamp(self.now_ms())
             signature = sign(creds.secret_key, prehash(timestamp, method, target, content))
-            headers.update({
-                "OK-ACCESS-KEY": creds.api_key,
-                "OK-ACCESS-SIGN": signature,
-                "OK-ACCESS-TIMESTAMP": timestamp,
-                "OK-ACCESS-PASSPHRASE": creds.passphrase,
-            })  # fmt: skip
+            headers.update(
+                {
+                    "OK-ACCESS-KEY": creds.api_key,
+                    "OK-ACCESS-SIGN": signature,
+                    "OK-ACCESS-TIMESTAMP": timestamp,
+                    "OK-ACCESS-PASSPHRASE": creds.passphrase,
+                }
+            )
         return headers
 
     def now_ms(self) -> int:
@@ -122,8 +124,9 @@ class AsyncOkxClient:
         first = data[0] if data and isinstance(data[0], dict) else None
         if code != "0":
             if first is not None and str(first.get("sCode", "0")) != "0":
-                raise OkxError(str(first["sCode"]), str(first.get("sMsg", "")), data,
-                               http_status=status, top_code=code)  # fmt: skip
+                raise OkxError(
+                    str(first["sCode"]), str(first.get("sMsg", "")), data, http_status=status, top_code=code
+                )
             raise OkxError(code, str(envelope.get("msg", "")), data, http_status=status)
         if first is None:
             raise HttpError(status, "an order answer without data")
@@ -167,8 +170,13 @@ class AsyncOkxClient:
         td_mode: str = "cash",
         **extra: Any,
     ) -> OrderAck:
-        body: dict[str, Any] = {"instId": inst_id, "tdMode": td_mode, "side": side, "ordType": ord_type,
-                                "sz": _wire(sz)}  # fmt: skip
+        body: dict[str, Any] = {
+            "instId": inst_id,
+            "tdMode": td_mode,
+            "side": side,
+            "ordType": ord_type,
+            "sz": _wire(sz),
+        }
         if px is not None:
             body["px"] = _wire(px)
         if cl_ord_id is not None:

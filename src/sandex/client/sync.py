@@ -91,9 +91,13 @@ class OkxClient(_Facade):
     ) -> None:
         self._portal = _Portal()
         self.aio = AsyncOkxClient(
-            base_url, credentials, demo=demo, timeout=timeout, time_offset_ms=time_offset_ms,
+            base_url,
+            credentials,
+            demo=demo,
+            timeout=timeout,
+            time_offset_ms=time_offset_ms,
             transport=transport,
-        )  # fmt: skip
+        )
 
     def close(self) -> None:
         try:
@@ -130,9 +134,11 @@ class OkxClient(_Facade):
         td_mode: str = "cash",
         **extra: Any,
     ) -> OrderAck:
-        return self.run(self.aio.place_order(
-            inst_id, side, ord_type, sz, px=px, cl_ord_id=cl_ord_id, td_mode=td_mode, **extra
-        ))  # fmt: skip
+        return self.run(
+            self.aio.place_order(
+                inst_id, side, ord_type, sz, px=px, cl_ord_id=cl_ord_id, td_mode=td_mode, **extra
+            )
+        )
 
     def cancel_order(
         self, inst_id: str, ord_id: str | None = None, *, cl_ord_id: str | None = None
@@ -229,9 +235,11 @@ class ControlClient(_Facade):
         demo: bool = False,
         expires_ms: int | None = None,
     ) -> ApiKey:
-        return self.run(self.aio.create_key(
-            uid, perm=perm, ip=ip, label=label, passphrase=passphrase, demo=demo, expires_ms=expires_ms
-        ))  # fmt: skip
+        return self.run(
+            self.aio.create_key(
+                uid, perm=perm, ip=ip, label=label, passphrase=passphrase, demo=demo, expires_ms=expires_ms
+            )
+        )
 
     def list_keys(self, uid: str) -> list[ApiKey]:
         return self.run(self.aio.list_keys(uid))
@@ -320,10 +328,18 @@ class ControlClient(_Facade):
         msg: str | None = None,
         latency_ms: int = 0,
     ) -> Fault:
-        return self.run(self.aio.inject_error(
-            code, route=route, api_key=api_key, times=times, probability=probability, seed=seed, msg=msg,
-            latency_ms=latency_ms,
-        ))  # fmt: skip
+        return self.run(
+            self.aio.inject_error(
+                code,
+                route=route,
+                api_key=api_key,
+                times=times,
+                probability=probability,
+                seed=seed,
+                msg=msg,
+                latency_ms=latency_ms,
+            )
+        )
 
     def inject_http(
         self,
@@ -336,9 +352,17 @@ class ControlClient(_Facade):
         seed: int | None = None,
         body: str | None = None,
     ) -> Fault:
-        return self.run(self.aio.inject_http(
-            status, route=route, api_key=api_key, times=times, probability=probability, seed=seed, body=body
-        ))  # fmt: skip
+        return self.run(
+            self.aio.inject_http(
+                status,
+                route=route,
+                api_key=api_key,
+                times=times,
+                probability=probability,
+                seed=seed,
+                body=body,
+            )
+        )
 
     def inject_latency(
         self,
@@ -350,9 +374,11 @@ class ControlClient(_Facade):
         probability: float | None = None,
         seed: int | None = None,
     ) -> Fault:
-        return self.run(self.aio.inject_latency(
-            latency_ms, route=route, api_key=api_key, times=times, probability=probability, seed=seed
-        ))  # fmt: skip
+        return self.run(
+            self.aio.inject_latency(
+                latency_ms, route=route, api_key=api_key, times=times, probability=probability, seed=seed
+            )
+        )
 
     def faults(self) -> list[Fault]:
         return self.run(self.aio.faults())

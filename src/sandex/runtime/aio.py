@@ -26,4 +26,3 @@ async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-

@@ -116,11 +116,19 @@ def server_config(
     raise_open_files_limit()
     protocol = partial(ReadTimeoutProtocol, read_timeout_s=settings.header_timeout)
     return uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, access_log=access_log, lifespan=lifespan,
-        ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, proxy_headers=False,
-        http=cast(type[asyncio.Protocol], protocol), ws=ClosingSafeWebSocketProtocol,
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+        lifespan=lifespan,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+        proxy_headers=False,
+        http=cast(type[asyncio.Protocol], protocol),
+        ws=ClosingSafeWebSocketProtocol,
         timeout_keep_alive=KEEP_ALIVE_S,
-    )  # fmt: skip
+    )
 
 
 def raise_open_files_limit() -> int:

@@ -78,8 +78,12 @@ def _ensure_ca(directory: Path, now: dt.datetime) -> tuple[x509.Certificate, ec.
         if isinstance(key, ec.EllipticCurvePrivateKey) and cert.not_valid_after_utc - RENEW_BEFORE > now:
             return cert, key
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sandex local CA"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sandex")])  # fmt: skip
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "sandex local CA"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sandex"),
+        ]
+    )
     public = key.public_key()
     cert = (
         _builder(name, name, public, now, CA_DAYS)
@@ -110,9 +114,12 @@ def _server_fits(path: Path, ca_cert: x509.Certificate, wanted: Sequence[Name], 
 
 
 def _issue_server(
-    files: TlsFiles, ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, wanted: Sequence[Name],
+    files: TlsFiles,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    wanted: Sequence[Name],
     now: dt.datetime,
-) -> None:  # fmt: skip
+) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sandex local server")])
     public = key.public_key()
@@ -148,10 +155,16 @@ def _builder(
 
 def _usage(*, cert_sign: bool) -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-        key_agreement=False, key_cert_sign=cert_sign, crl_sign=cert_sign, encipher_only=False,
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
         decipher_only=False,
-    )  # fmt: skip
+    )
 
 
 def _names(hosts: Iterable[str]) -> list[Name]:

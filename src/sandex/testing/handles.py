@@ -263,8 +263,13 @@ def python_okx(base_url: str, credentials: Credentials) -> OkxSdk:
     from okx import Account, Funding, MarketData, PublicData, SubAccount, Trade
 
     flag = "1" if credentials.demo else "0"
-    args = {"api_key": credentials.api_key, "api_secret_key": credentials.secret_key,
-            "passphrase": credentials.passphrase, "flag": flag, "domain": base_url}  # fmt: skip
+    args = {
+        "api_key": credentials.api_key,
+        "api_secret_key": credentials.secret_key,
+        "passphrase": credentials.passphrase,
+        "flag": flag,
+        "domain": base_url,
+    }
     return OkxSdk(
         account=Account.AccountAPI(**args),
         trade=Trade.TradeAPI(**args),
@@ -281,8 +286,12 @@ def ccxt_okx(base_url: str | None, credentials: Credentials, options: Mapping[st
     key (imports `ccxt`: it must be installed)."""
     import ccxt
 
-    config = {"apiKey": credentials.api_key, "secret": credentials.secret_key,
-              "password": credentials.passphrase, **options}  # fmt: skip
+    config = {
+        "apiKey": credentials.api_key,
+        "secret": credentials.secret_key,
+        "password": credentials.passphrase,
+        **options,
+    }
     exchange = ccxt.okx(config)
     if credentials.demo:
         exchange.set_sandbox_mode(True)  # x-simulated-trading: 1

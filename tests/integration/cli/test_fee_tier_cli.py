@@ -53,8 +53,13 @@ def test_without_a_server_the_cli_applies_the_tier_and_a_reset_undoes_it(data_di
         assert (fee.level, fee.maker, fee.taker) == ("VIP3", Decimal("-0.0002"), Decimal("-0.0005"))
     code, out, err = _run(EMAIL, "--reset", "--json", data_dir=data_dir)
     assert code == 0, err
-    assert json.loads(out) == {"email": EMAIL, "uid": json.loads(out)["uid"], "level": "Lv1",
-                               "maker": "0.0008", "taker": "0.001"}  # fmt: skip
+    assert json.loads(out) == {
+        "email": EMAIL,
+        "uid": json.loads(out)["uid"],
+        "level": "Lv1",
+        "maker": "0.0008",
+        "taker": "0.001",
+    }
     assert {fee.level for fee in _fees(data_dir).values()} == {"Lv1"}
 
 

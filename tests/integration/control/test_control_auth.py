@@ -40,8 +40,12 @@ async def test_an_okx_api_key_never_reaches_the_control_plane(sandex_app: Sandex
     creds = account.trade
     timestamp = format_rest_timestamp(time.time_ns() // 1_000_000)
     signature = sign(creds.secret_key, prehash(timestamp, "GET", USERS))
-    okx_headers = {"OK-ACCESS-KEY": creds.api_key, "OK-ACCESS-SIGN": signature,
-                   "OK-ACCESS-TIMESTAMP": timestamp, "OK-ACCESS-PASSPHRASE": creds.passphrase}  # fmt: skip
+    okx_headers = {
+        "OK-ACCESS-KEY": creds.api_key,
+        "OK-ACCESS-SIGN": signature,
+        "OK-ACCESS-TIMESTAMP": timestamp,
+        "OK-ACCESS-PASSPHRASE": creds.passphrase,
+    }
     # A correctly signed request with a live, trade-enabled key: the control plane ignores it.
     response = await sandex_app.http.get(USERS, headers=okx_headers)
     assert response.status_code == 401

@@ -82,17 +82,19 @@ async def _config(sandex_app: SandexApp, creds: Credentials) -> AccountConfig:
 
 @pytest.mark.parametrize(
     ("path", "body", "field"),
-    [("/clock/set", '{"now_ms": 1' + "0" * 30 + "}", "now_ms"),
-     ("/clock/set", '{"now_ms": -1}', "now_ms"),
-     ("/clock/set", f'{{"now_ms": {LATEST_MS + 1}}}', "now_ms"),
-     ("/clock/freeze", '{"at_ms": 1' + "0" * 30 + "}", "at_ms"),
-     ("/clock/freeze", f'{{"at_ms": {1 << 63}}}', "at_ms"),
-     ("/clock/advance", '{"days": 1e400}', "days"),
-     ("/clock/advance", '{"seconds": -1.7e308}', "seconds"),
-     ("/clock/advance", '{"ms": 1' + "0" * 30 + "}", "ms"),
-     ("/clock/advance", f'{{"ms": {LATEST_MS}}}', "ms"),
-     ("/clock/advance", '{"days": -30000}', "ms")],  # before 1970
-)  # fmt: skip
+    [
+        ("/clock/set", '{"now_ms": 1' + "0" * 30 + "}", "now_ms"),
+        ("/clock/set", '{"now_ms": -1}', "now_ms"),
+        ("/clock/set", f'{{"now_ms": {LATEST_MS + 1}}}', "now_ms"),
+        ("/clock/freeze", '{"at_ms": 1' + "0" * 30 + "}", "at_ms"),
+        ("/clock/freeze", f'{{"at_ms": {1 << 63}}}', "at_ms"),
+        ("/clock/advance", '{"days": 1e400}', "days"),
+        ("/clock/advance", '{"seconds": -1.7e308}', "seconds"),
+        ("/clock/advance", '{"ms": 1' + "0" * 30 + "}", "ms"),
+        ("/clock/advance", f'{{"ms": {LATEST_MS}}}', "ms"),
+        ("/clock/advance", '{"days": -30000}', "ms"),
+    ],  # before 1970
+)
 async def test_a_clock_out_of_range_is_refused_and_time_does_not_move(
     sandex_app: SandexApp, path: str, body: str, field: str
 ) -> None:

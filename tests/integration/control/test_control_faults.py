@@ -142,8 +142,13 @@ async def test_a_faulted_write_changes_nothing(sandex_app: SandexApp) -> None:
     sub = await sandex_app.control.create_subaccount(account.uid, "faulted01")
     await sandex_app.control.inject_error("50001", route="POST /api/v5/users/subaccount/apikey")
     okx = sandex_app.okx(account.trade)
-    body = {"subAcct": "faulted01", "label": "x", "passphrase": "Sub#Pass123", "perm": "read_only",
-            "ip": "127.0.0.1"}  # fmt: skip
+    body = {
+        "subAcct": "faulted01",
+        "label": "x",
+        "passphrase": "Sub#Pass123",
+        "perm": "read_only",
+        "ip": "127.0.0.1",
+    }
     with pytest.raises(OkxError):
         await okx.request("POST", "/api/v5/users/subaccount/apikey", body=body)
     assert await sandex_app.control.list_keys(sub.uid) == []
@@ -187,9 +192,16 @@ async def test_a_bad_fault_is_refused_naming_the_field(sandex_app: SandexApp) ->
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("times", "1" + "0" * 30), ("times", "0"), ("seed", str(2**64)), ("seed", "-1"),
-     ("status", "1" + "0" * 30), ("latency_ms", "1" + "0" * 30), ("probability", "1e400")],
-)  # fmt: skip
+    [
+        ("times", "1" + "0" * 30),
+        ("times", "0"),
+        ("seed", str(2**64)),
+        ("seed", "-1"),
+        ("status", "1" + "0" * 30),
+        ("latency_ms", "1" + "0" * 30),
+        ("probability", "1e400"),
+    ],
+)
 async def test_an_out_of_range_number_is_refused_and_the_list_still_answers(
     sandex_app: SandexApp, field: str, value: str
 ) -> None:

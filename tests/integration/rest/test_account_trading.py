@@ -20,8 +20,12 @@ async def test_balance_of_a_new_and_of_a_funded_account(tmp_path: Path) -> None:
         assert [d["ccy"] for d in top["details"]] == ["BTC", "USDT"]
         usdt = top["details"][1]
         assert (usdt["eq"], usdt["cashBal"], usdt["availBal"], usdt["frozenBal"], usdt["ordFrozen"]) == (
-            "1500.5", "1500.5", "1300.5", "200", "200",
-        )  # fmt: skip
+            "1500.5",
+            "1500.5",
+            "1300.5",
+            "200",
+            "200",
+        )
         assert usdt["availEq"] == "" and int(top["uTime"]) > 0
         only = (await alice.get("account/balance", ccy="BTC,ETH"))["data"][0]["details"]
         assert [d["ccy"] for d in only] == ["BTC"]

@@ -34,9 +34,23 @@ NUMBER_LITERALS = st.from_regex(
     r"-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,45})?([eE][+-]?[0-9]{1,3})?", fullmatch=True
 )
 EDGE_LITERALS = st.sampled_from(
-    ["1e308", "-1e308", "1e28", "1E+30", "1e20", "99999999999999999999", "9223372036854775808", "1e-400",
-     "0.0100000000000000000000000000000000000001", "100000001", "0", "-0", "20000", "0.01"]
-)  # fmt: skip
+    [
+        "1e308",
+        "-1e308",
+        "1e28",
+        "1E+30",
+        "1e20",
+        "99999999999999999999",
+        "9223372036854775808",
+        "1e-400",
+        "0.0100000000000000000000000000000000000001",
+        "100000001",
+        "0",
+        "-0",
+        "20000",
+        "0.01",
+    ]
+)
 ODD_TEXTS = st.sampled_from(
     ["NaN", "Infinity", "", ".", "1e", "0x10", " 1 ", "+5", "5.", ".5", "9" * 70, "１", "1,5", "0.000000001"]
 )
@@ -70,15 +84,25 @@ def _amend(numbers: str) -> str:
 
 REQUESTS = st.one_of(
     st.tuples(st.just("trade/order"), _item(("px", "sz"))),
-    st.tuples(st.just("trade/batch-orders"), st.lists(_item(("px", "sz")), min_size=1, max_size=4).map(
-        lambda items: "[" + ", ".join(items) + "]")),
-    st.tuples(st.just("trade/amend-order"), st.tuples(NUMBER, NUMBER).map(
-        lambda pair: _amend(f'"newPx": {pair[0]}, "newSz": {pair[1]}'))),
-    st.tuples(st.just("trade/amend-batch-orders"), st.lists(NUMBER, min_size=1, max_size=4).map(
-        lambda values: "[" + ", ".join(_amend(f'"newSz": {v}') for v in values) + "]")),
-    st.tuples(st.just("asset/transfer"), NUMBER.map(
-        lambda amt: f'{{"ccy": "USDT", "amt": {amt}, "from": "18", "to": "6"}}')),
-)  # fmt: skip
+    st.tuples(
+        st.just("trade/batch-orders"),
+        st.lists(_item(("px", "sz")), min_size=1, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+    ),
+    st.tuples(
+        st.just("trade/amend-order"),
+        st.tuples(NUMBER, NUMBER).map(lambda pair: _amend(f'"newPx": {pair[0]}, "newSz": {pair[1]}')),
+    ),
+    st.tuples(
+        st.just("trade/amend-batch-orders"),
+        st.lists(NUMBER, min_size=1, max_size=4).map(
+            lambda values: "[" + ", ".join(_amend(f'"newSz": {v}') for v in values) + "]"
+        ),
+    ),
+    st.tuples(
+        st.just("asset/transfer"),
+        NUMBER.map(lambda amt: f'{{"ccy": "USDT", "amt": {amt}, "from": "18", "to": "6"}}'),
+    ),
+)
 
 
 def test_garbage_from_one_client_never_touches_another(tmp_path: Path) -> None:

@@ -64,9 +64,18 @@ async def test_a_foreign_websocket_handshake_is_closed_before_it_is_accepted(tmp
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "websocket", "path": "/ws/v5/public", "raw_path": b"/ws/v5/public", "query_string": b"",
-             "headers": [(b"host", b"evil.example")], "scheme": "ws", "server": ("127.0.0.1", 8000),
-             "client": ("127.0.0.1", 50000), "subprotocols": [], "asgi": {"version": "3.0"}}  # fmt: skip
+    scope = {
+        "type": "websocket",
+        "path": "/ws/v5/public",
+        "raw_path": b"/ws/v5/public",
+        "query_string": b"",
+        "headers": [(b"host", b"evil.example")],
+        "scheme": "ws",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "subprotocols": [],
+        "asgi": {"version": "3.0"},
+    }
     async with app.router.lifespan_context(app):
         await app(scope, receive, send)
     assert [m["type"] for m in sent] == ["websocket.close"]

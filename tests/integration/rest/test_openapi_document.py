@@ -120,8 +120,10 @@ async def test_the_control_document_lists_every_route_behind_the_admin_token(ser
     routes = {route_key(r.method, r.path) for r in served_routes(control) if r.dependant is not None}
     assert routes == set(ops) and len(ops) > 30
     assert doc["components"]["securitySchemes"]["AdminToken"] == {
-        "type": "http", "scheme": "bearer", "description": "the admin token (data dir's admin-token file)",
-    }  # fmt: skip
+        "type": "http",
+        "scheme": "bearer",
+        "description": "the admin token (data dir's admin-token file)",
+    }
     for key, op in ops.items():
         assert op["security"] == [{"AdminToken": []}], key
         assert "4XX" in op["responses"] and "422" not in op["responses"], key

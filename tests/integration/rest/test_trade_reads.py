@@ -120,8 +120,14 @@ async def test_fills_for_both_sides_of_a_trade(tmp_path: Path) -> None:
         names = ("ordId", "clOrdId", "side", "execType", "fillPx", "fillSz", "fee", "feeCcy", "subType")
         assert _pick(taker, *names) == (buy, "takerBuy", "buy", "T", "30000", "0.1", "-0.0001", "BTC", "1")
         assert _pick(maker, "ordId", "side", "execType", "fee", "feeCcy", "feeRate", "subType") == (
-            sell, "sell", "M", "-2.4", "USDT", "-0.0008", "2",
-        )  # fmt: skip
+            sell,
+            "sell",
+            "M",
+            "-2.4",
+            "USDT",
+            "-0.0008",
+            "2",
+        )
         history = await alice.get("trade/fills-history", instType="SPOT")
         assert history["data"] == [taker]
         by_order = await alice.get("trade/fills", ordId=buy)

@@ -76,9 +76,11 @@ def test_serve_tls_answers_https_and_wss_for_clients_trusting_the_ca(tmp_path: P
     port, data = _free_port(), tmp_path / "d"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandex", "serve", "--tls", "--port", str(port), "--data-dir", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore", "SANDEX_MARKET": "false"},
-    )  # fmt: skip
+    )
     try:
         context = _wait_for_ca(data / "tls" / "ca.pem")
         body = None

@@ -8,8 +8,9 @@ from sandex.domain.instruments import Instrument
 from sandex.domain.matching.book import LevelView
 from sandex.transport.okx.ws.books import BookStream, bbo_item, top5_item
 
-INST = Instrument("BTC-USDT", "BTC", "USDT", Decimal("0.1"), Decimal("0.001"), Decimal("0.001"),
-                  Decimal(50000), 1, 0)  # fmt: skip
+INST = Instrument(
+    "BTC-USDT", "BTC", "USDT", Decimal("0.1"), Decimal("0.001"), Decimal("0.001"), Decimal(50000), 1, 0
+)
 
 
 def levels(*rows: tuple[int, int, int]) -> list[LevelView]:

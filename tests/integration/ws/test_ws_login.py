@@ -24,9 +24,10 @@ async def test_login_success_keys_are_in_okx_order(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "stamp", [lambda: int(time.time()), lambda: str(int(time.time())), lambda: f"{time.time():.3f}"],
+    "stamp",
+    [lambda: int(time.time()), lambda: str(int(time.time())), lambda: f"{time.time():.3f}"],
     ids=["int", "integer-string", "decimal-string"],
-)  # fmt: skip
+)
 async def test_every_timestamp_form_clients_send_is_accepted(
     world: World, stamp: Callable[[], object]
 ) -> None:

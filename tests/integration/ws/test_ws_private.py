@@ -21,8 +21,12 @@ async def test_orders_nothing_on_subscribe_then_every_state(world: World) -> Non
         acks = await alice.subscribe({"channel": "orders", "instType": "SPOT", "instId": "BTC-USDT"})
         assert acks[0]["arg"] == {"channel": "orders", "instType": "SPOT", "instId": "BTC-USDT"}
         count = await alice.expect(lambda m: m.get("event") == "channel-conn-count")
-        assert count == {"event": "channel-conn-count", "channel": "orders", "connCount": "1",
-                         "connId": acks[0]["connId"]}  # fmt: skip
+        assert count == {
+            "event": "channel-conn-count",
+            "channel": "orders",
+            "connCount": "1",
+            "connId": acks[0]["connId"],
+        }
         await alice.quiet(is_push("orders"), 0.3)
 
         placed = await alice.op("order", [limit("buy", "50000", "0.01", clOrdId="ws1")])
@@ -36,8 +40,12 @@ async def test_orders_nothing_on_subscribe_then_every_state(world: World) -> Non
         }
         order = live["data"][0]
         assert (order["ordId"], order["clOrdId"], order["state"], order["fillSz"], order["tradeId"]) == (
-            ord_id, "ws1", "live", "0", ""
-        )  # fmt: skip
+            ord_id,
+            "ws1",
+            "live",
+            "0",
+            "",
+        )
         assert order["execType"] == "" and order["fillFee"] == "0" and order["code"] == "0"
 
         await bob.op("order", [limit("sell", "50000", "0.004")])
@@ -86,8 +94,10 @@ async def test_an_order_that_sweeps_two_levels_pushes_each_fill_in_order(world: 
         first = (await alice.expect(alice_fill))["data"]
         second = (await alice.expect(alice_fill))["data"]
         assert len(first) == len(second) == 1  # one message per step of the order, as OKX sends them
-        steps = [(o["state"], o["fillPx"], o["fillSz"], o["accFillSz"], o["execType"], o["fillFee"])
-                 for o in (first[0], second[0])]  # fmt: skip
+        steps = [
+            (o["state"], o["fillPx"], o["fillSz"], o["accFillSz"], o["execType"], o["fillFee"])
+            for o in (first[0], second[0])
+        ]
         assert steps == [
             ("partially_filled", "2.5", "100", "100", "T", "-0.1"),  # 0.10 % taker fee, in XRP
             ("filled", "2.5001", "200", "300", "T", "-0.2"),
@@ -105,12 +115,15 @@ async def test_an_order_that_sweeps_two_levels_pushes_each_fill_in_order(world: 
         assert {o["tradeId"] for o in makers} == {first[0]["tradeId"], second[0]["tradeId"]}
 
 
-@pytest.mark.parametrize(("arg", "pushed"), [
-    ({"channel": "orders", "instType": "MARGIN"}, False),
-    ({"channel": "orders", "instType": "ANY", "instId": "ETH-USDT"}, False),
-    ({"channel": "orders", "instType": "ANY", "instId": "BTC-USDT"}, True),
-    ({"channel": "orders", "instType": "SPOT"}, True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("arg", "pushed"),
+    [
+        ({"channel": "orders", "instType": "MARGIN"}, False),
+        ({"channel": "orders", "instType": "ANY", "instId": "ETH-USDT"}, False),
+        ({"channel": "orders", "instType": "ANY", "instId": "BTC-USDT"}, True),
+        ({"channel": "orders", "instType": "SPOT"}, True),
+    ],
+)
 async def test_orders_filters(world: World, arg: dict[str, str], pushed: bool) -> None:
     async with open_ws(world.url("private")) as alice:
         await _logged_in(world, alice)
@@ -244,8 +257,12 @@ async def test_a_31st_connection_on_a_private_channel_gets_channel_conn_count_er
             count = await ws.expect(lambda m: m.get("event") == "channel-conn-count")
             assert count["connCount"] == str(n)
         refused = (await conns[30].subscribe({"channel": "orders", "instType": "ANY"}))[0]
-        assert refused == {"event": "channel-conn-count-error", "channel": "orders", "connCount": "30",
-                           "connId": refused["connId"]}  # fmt: skip
+        assert refused == {
+            "event": "channel-conn-count-error",
+            "channel": "orders",
+            "connCount": "30",
+            "connId": refused["connId"],
+        }
         again = await conns[0].subscribe({"channel": "orders", "instType": "SPOT"})  # already counted
         assert again[0]["event"] == "subscribe"
         other = await conns[30].subscribe({"channel": "account"})  # another channel: its own count

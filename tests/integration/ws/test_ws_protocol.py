@@ -41,12 +41,14 @@ async def test_permessage_deflate_is_negotiated(world: World) -> None:
 async def test_one_ack_per_arg_with_the_id_and_the_connection_id(world: World) -> None:
     async with open_ws(world.url("public")) as ws:
         acks = await ws.subscribe(
-            {"channel": "trades", "instId": "BTC-USDT"}, {"channel": "trades", "instId": "ETH-USDT"},
+            {"channel": "trades", "instId": "BTC-USDT"},
+            {"channel": "trades", "instId": "ETH-USDT"},
             request_id="1512",
-        )  # fmt: skip
+        )
         assert [a["arg"] for a in acks] == [
-            {"channel": "trades", "instId": "BTC-USDT"}, {"channel": "trades", "instId": "ETH-USDT"}
-        ]  # fmt: skip
+            {"channel": "trades", "instId": "BTC-USDT"},
+            {"channel": "trades", "instId": "ETH-USDT"},
+        ]
         assert all(a["event"] == "subscribe" and a["id"] == "1512" for a in acks)
         conn_ids = {a["connId"] for a in acks}
         assert len(conn_ids) == 1 and CONN_ID.match(conn_ids.pop())

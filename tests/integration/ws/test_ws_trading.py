@@ -47,8 +47,14 @@ async def test_a_rejected_order_is_code_1_with_the_reason_in_scode(world: World)
 async def test_batch_orders_answer_per_item(world: World) -> None:
     async with open_ws(world.url("private")) as ws:
         await _alice(world, ws)
-        reply = await ws.op("batch-orders", [limit("buy", "10000", "0.001"), limit("buy", "10000", "-1"),
-                                             limit("buy", "10000", "0.001", "NOPE-USDT")])  # fmt: skip
+        reply = await ws.op(
+            "batch-orders",
+            [
+                limit("buy", "10000", "0.001"),
+                limit("buy", "10000", "-1"),
+                limit("buy", "10000", "0.001", "NOPE-USDT"),
+            ],
+        )
         assert reply["code"] == "2" and reply["msg"] == "Bulk operation partially succeeded."
         assert [item["sCode"] for item in reply["data"]] == ["0", "51000", "51001"]
 
@@ -60,14 +66,22 @@ async def test_cancel_and_amend_single_and_batch(world: World) -> None:
             "batch-orders", [limit("buy", "10000", "0.001", clOrdId=f"o{i}") for i in range(3)]
         )
         ids = [item["ordId"] for item in placed["data"]]
-        amended = await ws.op("amend-order", [{"instId": "BTC-USDT", "ordId": ids[0], "newPx": "10001",
-                                               "reqId": "r1"}], request_id="2")  # fmt: skip
+        amended = await ws.op(
+            "amend-order",
+            [{"instId": "BTC-USDT", "ordId": ids[0], "newPx": "10001", "reqId": "r1"}],
+            request_id="2",
+        )
         assert amended["code"] == "0"
         assert list(amended["data"][0]) == ["clOrdId", "ordId", "ts", "reqId", "sCode", "sMsg"]
         assert amended["data"][0]["reqId"] == "r1"
-        many = await ws.op("batch-amend-orders", [{"instId": "BTC-USDT", "clOrdId": "o1", "newSz": "0.002"},
-                                                  {"instId": "BTC-USDT", "ordId": "1", "newSz": "1"}],
-                           request_id="3")  # fmt: skip
+        many = await ws.op(
+            "batch-amend-orders",
+            [
+                {"instId": "BTC-USDT", "clOrdId": "o1", "newSz": "0.002"},
+                {"instId": "BTC-USDT", "ordId": "1", "newSz": "1"},
+            ],
+            request_id="3",
+        )
         assert many["code"] == "2" and [i["sCode"] for i in many["data"]] == ["0", "51503"]
         canceled = await ws.op("cancel-order", [{"instId": "BTC-USDT", "ordId": ids[0]}], request_id="4")
         assert canceled["code"] == "0" and canceled["data"][0]["ordId"] == ids[0]

@@ -78,8 +78,13 @@ def served_world(data_dir: Path, **settings: Any) -> Iterator[World]:
             assert not isinstance(found, Rejected), found
             return found
 
-        def key(owner: Any, label: str, perm: str = "read_only,trade", ip: str = "127.0.0.1",
-                env: Environment = Environment.LIVE) -> Creds:  # fmt: skip
+        def key(
+            owner: Any,
+            label: str,
+            perm: str = "read_only,trade",
+            ip: str = "127.0.0.1",
+            env: Environment = Environment.LIVE,
+        ) -> Creds:
             created = keys.create(owner.id, CreateKeyRequest(label, PASSPHRASE, perm, ip), environment=env)
             assert isinstance(created, CreatedKey), created
             return Creds.of(created, owner.uid)

@@ -39,9 +39,20 @@ async def test_a_request_level_code_raises_with_the_code_and_http_status() -> No
 
 
 async def test_a_refused_order_raises_with_its_scode() -> None:
-    body = {"code": "1", "msg": "All operations failed", "data": [
-        {"clOrdId": "c1", "ordId": "", "tag": "", "ts": "1", "sCode": "51008", "sMsg": "Insufficient USDT"}
-    ]}  # fmt: skip
+    body = {
+        "code": "1",
+        "msg": "All operations failed",
+        "data": [
+            {
+                "clOrdId": "c1",
+                "ordId": "",
+                "tag": "",
+                "ts": "1",
+                "sCode": "51008",
+                "sMsg": "Insufficient USDT",
+            }
+        ],
+    }
     async with AsyncOkxClient("http://x", CREDS, transport=_answering(200, body)) as okx:
         with pytest.raises(OkxError) as caught:
             await okx.place_order("BTC-USDT", "buy", "limit", "1", px="1")
@@ -67,8 +78,14 @@ async def test_a_non_json_answer_raises_http_error_with_the_page() -> None:
 
 
 async def test_control_refusals_carry_reason_code_and_field() -> None:
-    body = {"error": {"reason": "param_error", "message": "Parameter amount error", "code": "51000",
-                      "field": "amount"}}  # fmt: skip
+    body = {
+        "error": {
+            "reason": "param_error",
+            "message": "Parameter amount error",
+            "code": "51000",
+            "field": "amount",
+        }
+    }
     async with AsyncControlClient("http://x", "t" * 20, transport=_answering(400, body)) as control:
         with pytest.raises(ControlError) as caught:
             await control.deposit("1", "USDT", Decimal("-1"))
@@ -77,8 +94,18 @@ async def test_control_refusals_carry_reason_code_and_field() -> None:
 
 
 def test_orders_read_okx_strings_as_decimals_and_empty_as_none() -> None:
-    order = Order.of({"instId": "BTC-USDT", "ordId": "7", "px": "", "sz": "0.5", "accFillSz": "0.25",
-                      "avgPx": "30000.1", "state": "partially_filled", "cTime": "1700000000000"})  # fmt: skip
+    order = Order.of(
+        {
+            "instId": "BTC-USDT",
+            "ordId": "7",
+            "px": "",
+            "sz": "0.5",
+            "accFillSz": "0.25",
+            "avgPx": "30000.1",
+            "state": "partially_filled",
+            "cTime": "1700000000000",
+        }
+    )
     assert order.px is None and order.sz == Decimal("0.5") and order.avg_px == Decimal("30000.1")
     assert order.acc_fill_sz == Decimal("0.25") and order.c_time == 1_700_000_000_000
     assert order.state == "partially_filled"

@@ -116,13 +116,15 @@ async def test_a_body_within_the_limit_reaches_the_app_whole() -> None:
         (
             "/sandex/v1/users",
             256 * 1024,
-            lambda body: orjson.loads(body)["error"]
-            == {
-                "reason": "body_too_large",
-                "message": "Request body too large: at most 262144 bytes.",
-                "code": "70413",
-                "field": "body",
-            },
+            lambda body: (
+                orjson.loads(body)["error"]
+                == {
+                    "reason": "body_too_large",
+                    "message": "Request body too large: at most 262144 bytes.",
+                    "code": "70413",
+                    "field": "body",
+                }
+            ),
         ),
         ("/login", 64 * 1024, lambda body: body == b"Request body too large: at most 65536 bytes."),
     ],

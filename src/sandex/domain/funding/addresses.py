@@ -46,13 +46,32 @@ _SHAPES: dict[str, tuple[str, str, int]] = {
 }
 # the network part of OKX chain names ("USDT-ERC20" -> "erc20") -> family
 _FAMILIES = {
-    "erc20": "evm", "bsc": "evm", "avalanche c-chain": "evm", "polygon": "evm", "arbitrum one": "evm",
-    "optimism": "evm", "base": "evm", "x layer": "evm", "hyperliquid": "evm", "trc20": "tron",
-    "bitcoin": "bitcoin", "litecoin": "litecoin", "bitcoincash": "bitcoincash", "dogecoin": "dogecoin",
-    "solana": "solana", "ripple": "ripple", "stellar lumens": "stellar", "pi network": "stellar",
-    "ton": "ton", "cardano": "cardano", "sui": "sui", "hedera": "hedera", "monero": "monero",
-    "polkadot": "polkadot", "zcash": "zcash",
-}  # fmt: skip
+    "erc20": "evm",
+    "bsc": "evm",
+    "avalanche c-chain": "evm",
+    "polygon": "evm",
+    "arbitrum one": "evm",
+    "optimism": "evm",
+    "base": "evm",
+    "x layer": "evm",
+    "hyperliquid": "evm",
+    "trc20": "tron",
+    "bitcoin": "bitcoin",
+    "litecoin": "litecoin",
+    "bitcoincash": "bitcoincash",
+    "dogecoin": "dogecoin",
+    "solana": "solana",
+    "ripple": "ripple",
+    "stellar lumens": "stellar",
+    "pi network": "stellar",
+    "ton": "ton",
+    "cardano": "cardano",
+    "sui": "sui",
+    "hedera": "hedera",
+    "monero": "monero",
+    "polkadot": "polkadot",
+    "zcash": "zcash",
+}
 TAG_MIN, TAG_SPAN = 100_000_000, 900_000_000  # tags are 9-digit numbers (XRP tags are uint32)
 ADDRESS_MAX = 128
 

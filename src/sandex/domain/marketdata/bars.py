@@ -79,8 +79,9 @@ _HOURS = [_fixed(f"{n}H", n * HOUR_MS) for n in (1, 2, 4)]
 
 # Every bar OKX serves, by its wire name. `1s` is built from trades on request; the others are
 # aggregated as trades happen (see `sandex.domain.marketdata.candles`).
-BARS: Mapping[str, Bar] = {bar.name: bar for bar in [SECOND, *_SHORT, *_HOURS, *_zoned("", UTC8_MS),
-                                                     *_zoned("utc", 0)]}  # fmt: skip
+BARS: Mapping[str, Bar] = {
+    bar.name: bar for bar in [SECOND, *_SHORT, *_HOURS, *_zoned("", UTC8_MS), *_zoned("utc", 0)]
+}
 TRADE_BARS: tuple[Bar, ...] = tuple(bar for bar in BARS.values() if bar is not SECOND)
 DEFAULT_BAR = MINUTE
 

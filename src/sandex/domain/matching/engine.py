@@ -96,8 +96,20 @@ class MatchingEngine:
             refused = self.check_place(req)
             if refused is not None:
                 return [self._rejected(Action.PLACE, req.account_id, 0, req.cl_ord_id, refused, ts)]
-        o = Order(ord_id, self.inst_id, req.account_id, req.side, req.ord_type, req.tgt_ccy, req.px, req.sz,
-                  req.cl_ord_id, req.tag, req.stp_mode, ts)  # fmt: skip
+        o = Order(
+            ord_id,
+            self.inst_id,
+            req.account_id,
+            req.side,
+            req.ord_type,
+            req.tgt_ccy,
+            req.px,
+            req.sz,
+            req.cl_ord_id,
+            req.tag,
+            req.stp_mode,
+            ts,
+        )
         self._seq += 1
         o.seq = self._seq
         events: list[MatchEvent] = [_new(OrderAccepted, (o.snapshot(),))]
@@ -298,8 +310,21 @@ class MatchingEngine:
         quote = taker.tgt_ccy is _QUOTE
         done = taker.sz - taker.filled_notional < px if quote else taker.filled == taker.sz
         taker.state = _FILLED if done else _PARTIAL
-        fill = _new(Fill, (self._trade_ids.next_id(), self.inst_id, px, q, taker.side, taker.ord_id,
-                           taker.account_id, maker.ord_id, maker.account_id, ts))  # fmt: skip
+        fill = _new(
+            Fill,
+            (
+                self._trade_ids.next_id(),
+                self.inst_id,
+                px,
+                q,
+                taker.side,
+                taker.ord_id,
+                taker.account_id,
+                maker.ord_id,
+                maker.account_id,
+                ts,
+            ),
+        )
         events.append(fill)
         events.append(_new(OrderFilled, (maker.snapshot(), fill)))
         events.append(_new(OrderFilled, (taker.snapshot(), fill)))

@@ -1,1 +1,1 @@
-"""console."""
+"""Web-console sessions."""

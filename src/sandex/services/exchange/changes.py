@@ -117,8 +117,9 @@ class ChangeBuilder:
             TradeRecord(fill.trade_id, environment, fill.inst_id, px, sz, fill.taker_side, fill.ts)
         )
         self._trade_orders[fill.trade_id] = (
-            fill.inst_id, {fill.taker_account_id: fill.taker_ord_id, fill.maker_account_id: fill.maker_ord_id}
-        )  # fmt: skip
+            fill.inst_id,
+            {fill.taker_account_id: fill.taker_ord_id, fill.maker_account_id: fill.maker_ord_id},
+        )
         fees = self.exchanges[environment].fees
         for taker, ord_id, account, fee in (
             (True, fill.taker_ord_id, fill.taker_account_id, trade.taker_fee),

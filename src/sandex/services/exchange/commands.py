@@ -115,9 +115,6 @@ def tx_hash(*parts: object) -> str:
     return "0x" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
-
-
-
 @dataclass(frozen=True, slots=True)
 class PlaceOrderRequest:
     inst_id: str
@@ -246,5 +243,3 @@ class Applied:
     events: list[Event]
     ts: int
     funding: FundingChanges | None = None  # funding rows to write with the events
-
-

@@ -61,23 +61,7 @@ DEPOSIT_ID_BASE = 10_000_000
 DEFAULT_UNIT_DECIMALS = 8  # a currency's smallest deposit unit when its chains say nothing
 
 
-
-
-
-
 # --- commands ------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 FEE_LEVEL_MAX = 16
@@ -177,9 +161,13 @@ class ExchangeCore:
             state = self._store.load_state(environment)
             ledger = Ledger(fee_account=self._store.fee_account(environment))
             x = Exchange(
-                instruments.values(), ledger, order_ids=order_ids, trade_ids=trade_ids,
-                fees=FeeSchedule(self._fee_tier, state.fee_tiers), limits=self._limits,
-            )  # fmt: skip
+                instruments.values(),
+                ledger,
+                order_ids=order_ids,
+                trade_ids=trade_ids,
+                fees=FeeSchedule(self._fee_tier, state.fee_tiers),
+                limits=self._limits,
+            )
             snaps = [snapshot_of(r, instruments[r.inst_id]) for r in state.pending_orders]
             rows = [BalanceRow(b.account_id, b.ccy, b.available, b.frozen) for b in state.balances]
             x.restore(snaps, rows, state.last_seqs)
@@ -240,8 +228,18 @@ class ExchangeCore:
                 continue
             stp = req.stp_mode or StpMode.CANCEL_MAKER
             tgt = req.tgt_ccy if req.ord_type is OrdType.MARKET else None
-            order = PlaceOrder(cmd.account_id, req.inst_id, req.side, req.ord_type, req.sz, req.px, tgt,
-                               req.cl_ord_id, req.tag, stp)  # fmt: skip
+            order = PlaceOrder(
+                cmd.account_id,
+                req.inst_id,
+                req.side,
+                req.ord_type,
+                req.sz,
+                req.px,
+                tgt,
+                req.cl_ord_id,
+                req.tag,
+                stp,
+            )
             evs = x.place(order, ts)
             first = evs[0]
             if isinstance(first, OrderRejected):
@@ -275,8 +273,9 @@ class ExchangeCore:
                 refused = ord_id if isinstance(ord_id, Rejected) else Rejected(Reason.INSTRUMENT_SUSPENDED)
                 acks.append(OrderAck(req.ord_id or "", req.cl_ord_id, "", ts, refused, req.req_id))
                 continue
-            amend = AmendOrder(cmd.account_id, req.inst_id, ord_id, req.cl_ord_id, req.new_sz, req.new_px,
-                               req.cxl_on_fail)  # fmt: skip
+            amend = AmendOrder(
+                cmd.account_id, req.inst_id, ord_id, req.cl_ord_id, req.new_sz, req.new_px, req.cxl_on_fail
+            )
             evs = x.amend(amend, ts)
             acks.append(_ack(evs, req.ord_id, req.cl_ord_id, ts, req.req_id))
             events.extend(evs)
@@ -288,8 +287,9 @@ class ExchangeCore:
         if isinstance(postings, Rejected):
             return Applied(cmd, postings, [], ts)
         available = amount(x.ledger.available(cmd.account_id, cmd.ccy))
-        view = DepositView(str(dep_id), cmd.user_id, cmd.environment, cmd.ccy, amount(cmd.amount),
-                           cmd.kind, available, ts)  # fmt: skip
+        view = DepositView(
+            str(dep_id), cmd.user_id, cmd.environment, cmd.ccy, amount(cmd.amount), cmd.kind, available, ts
+        )
         rows = None
         if self._funding is not None:  # the credit's row in the deposit history
             record = self._funding.instant_deposit(
@@ -369,16 +369,23 @@ def inbox_outcome(applied: Applied) -> InboxOutcome:
     body: dict[str, object]
     if isinstance(result, FeeTier):
         body = {
-            "environment": command.environment.value, "level": result.level,
-            "maker": format_decimal(result.maker), "taker": format_decimal(result.taker),
-        }  # fmt: skip
+            "environment": command.environment.value,
+            "level": result.level,
+            "maker": format_decimal(result.maker),
+            "taker": format_decimal(result.taker),
+        }
         return InboxOutcome(command.inbox_id, "done", json.dumps(body), applied.ts)
     if isinstance(result, DepositView):
         body = {
-            "depId": result.dep_id, "userId": result.user_id, "environment": result.environment.value,
-            "ccy": result.ccy, "amount": format_decimal(result.amount), "to": result.account.value,
-            "available": format_decimal(result.available), "ts": result.ts,
-        }  # fmt: skip
+            "depId": result.dep_id,
+            "userId": result.user_id,
+            "environment": result.environment.value,
+            "ccy": result.ccy,
+            "amount": format_decimal(result.amount),
+            "to": result.account.value,
+            "available": format_decimal(result.available),
+            "ts": result.ts,
+        }
         return InboxOutcome(command.inbox_id, "done", json.dumps(body), applied.ts)
     assert isinstance(result, Rejected)
     body = {"reason": result.reason.value, "params": dict(result.params)}

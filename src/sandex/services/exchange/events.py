@@ -54,5 +54,3 @@ class BalancesChanged:
 
     environment: Environment
     updates: Sequence[BalanceUpdate]
-
-

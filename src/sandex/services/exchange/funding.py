@@ -168,9 +168,25 @@ class FundingState:
         chain = currency.chains[0].name if currency is not None and currency.chains else ""
         tx_id = tx_hash(environment.value, "dep", dep_id)
         return DepositRecord(
-            dep_id, environment, user_id, account_id, ccy, chain, units, DepositType.ON_CHAIN, "", "", "",
-            None, tx_id, DepositState.SUCCESS, 0, 0, ts, ts,
-        )  # fmt: skip
+            dep_id,
+            environment,
+            user_id,
+            account_id,
+            ccy,
+            chain,
+            units,
+            DepositType.ON_CHAIN,
+            "",
+            "",
+            "",
+            None,
+            tx_id,
+            DepositState.SUCCESS,
+            0,
+            0,
+            ts,
+            ts,
+        )
 
     def _transfer(self, cmd: Transfer, ledger: Ledger, _ids: IdGenerator, ts: int) -> FundingApplied:
         key = (cmd.environment, cmd.user_id, cmd.client_id)
@@ -182,9 +198,21 @@ class FundingState:
         if isinstance(postings, Rejected):
             return FundingApplied(postings)
         record = TransferRecord(
-            trans_id, cmd.environment, cmd.user_id, cmd.type, cmd.ccy, cmd.units, cmd.src_user, cmd.src,
-            cmd.dst_user, cmd.dst, cmd.sub_acct, cmd.client_id, TransferState.SUCCESS, ts,
-        )  # fmt: skip
+            trans_id,
+            cmd.environment,
+            cmd.user_id,
+            cmd.type,
+            cmd.ccy,
+            cmd.units,
+            cmd.src_user,
+            cmd.src,
+            cmd.dst_user,
+            cmd.dst,
+            cmd.sub_acct,
+            cmd.client_id,
+            TransferState.SUCCESS,
+            ts,
+        )
         if cmd.client_id:
             self._transfers_by_client[key] = record
         return FundingApplied(record, postings, FundingChanges(transfers=[record]))
@@ -224,19 +252,52 @@ class FundingState:
             return FundingApplied(moved)
         record = self._new_withdrawal(cmd, wd_id, _W.SUCCESS, "", ts)
         deposit = DepositRecord(
-            dep_id, cmd.environment, cmd.receiver_id, cmd.receiver_account, cmd.ccy, "", cmd.units,
-            DepositType.INTERNAL, "", "", cmd.from_text, wd_id, "", DepositState.SUCCESS, 0, 0, ts, ts,
-        )  # fmt: skip
+            dep_id,
+            cmd.environment,
+            cmd.receiver_id,
+            cmd.receiver_account,
+            cmd.ccy,
+            "",
+            cmd.units,
+            DepositType.INTERNAL,
+            "",
+            "",
+            cmd.from_text,
+            wd_id,
+            "",
+            DepositState.SUCCESS,
+            0,
+            0,
+            ts,
+            ts,
+        )
         return FundingApplied(record, moved, FundingChanges(withdrawals=[record], deposits=[deposit]))
 
     def _new_withdrawal(
         self, cmd: Withdraw, wd_id: int, state: WithdrawalState, tx_id: str, ts: int
     ) -> WithdrawalRecord:
         record = WithdrawalRecord(
-            wd_id, cmd.environment, cmd.user_id, cmd.account_id, cmd.ccy, cmd.chain, cmd.units, cmd.fee_units,
-            cmd.dest, cmd.to_addr, cmd.tag, cmd.addr_type, cmd.receiver_id, cmd.client_id, state, tx_id,
-            cmd.usd_value, cmd.from_text, ts, ts,
-        )  # fmt: skip
+            wd_id,
+            cmd.environment,
+            cmd.user_id,
+            cmd.account_id,
+            cmd.ccy,
+            cmd.chain,
+            cmd.units,
+            cmd.fee_units,
+            cmd.dest,
+            cmd.to_addr,
+            cmd.tag,
+            cmd.addr_type,
+            cmd.receiver_id,
+            cmd.client_id,
+            state,
+            tx_id,
+            cmd.usd_value,
+            cmd.from_text,
+            ts,
+            ts,
+        )
         self._recent[wd_id] = record
         if cmd.client_id:
             self._withdrawals_by_client[(cmd.environment, cmd.user_id, cmd.client_id)] = record
@@ -307,11 +368,25 @@ class FundingState:
     ) -> FundingApplied:
         dep_id = deposit_ids.next_id()
         record = DepositRecord(
-            dep_id, cmd.environment, cmd.user_id, cmd.account_id, cmd.ccy, cmd.chain, cmd.units,
-            DepositType.ON_CHAIN, cmd.to_addr, cmd.tag, "", None,
-            cmd.tx_id or tx_hash(cmd.environment.value, "dep", dep_id), DepositState.WAITING, cmd.arrival,
-            cmd.unlock, ts, ts,
-        )  # fmt: skip
+            dep_id,
+            cmd.environment,
+            cmd.user_id,
+            cmd.account_id,
+            cmd.ccy,
+            cmd.chain,
+            cmd.units,
+            DepositType.ON_CHAIN,
+            cmd.to_addr,
+            cmd.tag,
+            "",
+            None,
+            cmd.tx_id or tx_hash(cmd.environment.value, "dep", dep_id),
+            DepositState.WAITING,
+            cmd.arrival,
+            cmd.unlock,
+            ts,
+            ts,
+        )
         out = FundingApplied(record)
         self._open_deposits[dep_id] = record
         if not self._step_deposit(record, ledger, ts, out):  # no confirmations to wait for: credited now

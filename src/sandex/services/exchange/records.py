@@ -156,8 +156,6 @@ class FeeTierRecord:
     updated_ms: int
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class StoredState:
     """What one environment's exchange is rebuilt from."""
@@ -181,16 +179,7 @@ class IdMaxima:
 # --- queries -------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 # --- events published on the hub after each group commit -------------------------------------
-
-
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,9 +40,13 @@ class OrderExtras:
     @classmethod
     def of(cls, record: OrderRecord) -> OrderExtras:
         return cls(
-            record.td_mode, record.fee, record.last_trade_id, record.last_fill_px,
-            record.last_fill_sz, record.last_fill_time,
-        )  # fmt: skip
+            record.td_mode,
+            record.fee,
+            record.last_trade_id,
+            record.last_fill_px,
+            record.last_fill_sz,
+            record.last_fill_time,
+        )
 
 
 def plain(value: Decimal) -> Decimal:
@@ -131,15 +135,21 @@ def snapshot_of(record: OrderRecord, inst: Instrument) -> OrderSnapshot:
     if px is None or sz is None or filled is None or notional is None:
         raise ValueError(f"order {record.ord_id} does not fit {inst.inst_id}'s tick/lot sizes")
     return OrderSnapshot(
-        record.ord_id, record.inst_id, record.account_id, record.side, record.ord_type, record.tgt_ccy,
-        px, sz, filled, notional, record.state, record.cl_ord_id, record.tag, record.stp_mode,
-        record.c_time, record.u_time, record.seq,
-    )  # fmt: skip
-
-
-
-
-
-
-
-
+        record.ord_id,
+        record.inst_id,
+        record.account_id,
+        record.side,
+        record.ord_type,
+        record.tgt_ccy,
+        px,
+        sz,
+        filled,
+        notional,
+        record.state,
+        record.cl_ord_id,
+        record.tag,
+        record.stp_mode,
+        record.c_time,
+        record.u_time,
+        record.seq,
+    )

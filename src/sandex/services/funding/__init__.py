@@ -1,1 +1,2 @@
-"""funding."""
+"""Funding use cases: deposits, transfers, withdrawals and their allow-list, deposit addresses,
+and the funding reads (balances, valuation, bills, history)."""

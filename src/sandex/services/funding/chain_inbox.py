@@ -41,19 +41,29 @@ class ChainDepositOrder:
     tx_id: str
 
     def payload(self) -> str:
-        return json.dumps({
-            "user_id": self.user_id, "environment": self.environment.value, "ccy": self.ccy,
-            "chain": self.chain, "amount": str(self.amount), "tx_id": self.tx_id,
-        })  # fmt: skip
+        return json.dumps(
+            {
+                "user_id": self.user_id,
+                "environment": self.environment.value,
+                "ccy": self.ccy,
+                "chain": self.chain,
+                "amount": str(self.amount),
+                "tx_id": self.tx_id,
+            }
+        )
 
     @classmethod
     def parse(cls, payload: str) -> ChainDepositOrder | Rejected:
         try:
             raw = json.loads(payload)
             return cls(
-                int(raw["user_id"]), Environment(raw["environment"]), str(raw["ccy"]), str(raw["chain"]),
-                Decimal(str(raw["amount"])), str(raw["tx_id"]),
-            )  # fmt: skip
+                int(raw["user_id"]),
+                Environment(raw["environment"]),
+                str(raw["ccy"]),
+                str(raw["chain"]),
+                Decimal(str(raw["amount"])),
+                str(raw["tx_id"]),
+            )
         except (ValueError, KeyError, TypeError, InvalidOperation):
             return Rejected.of(Reason.PARAM_ERROR, field="payload")
 

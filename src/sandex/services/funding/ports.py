@@ -18,14 +18,6 @@ from sandex.domain.funding.withdrawals import AllowedAddress
 # --- records -------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
 @dataclass(frozen=True, slots=True)
 class AddressRecord:
     """A deposit address handed out (kept so that a credit to an address finds its owner)."""
@@ -45,11 +37,7 @@ class AllowListRecord:
     created_ms: int
 
 
-
-
 # --- queries -------------------------------------------------------------------------------------
-
-
 
 
 # --- protocols -----------------------------------------------------------------------------------

@@ -121,11 +121,20 @@ class FundingService(FundingReads):
             return path
         env = who.environment
         return Transfer(
-            env, who.user_id, request.type, request.ccy, units,
-            path.src_user, path.src, self._account(path.src_user, env, ledger_kind(path.src)),
-            path.dst_user, path.dst, self._account(path.dst_user, env, ledger_kind(path.dst)),
-            path.sub_acct, request.client_id,
-        )  # fmt: skip
+            env,
+            who.user_id,
+            request.type,
+            request.ccy,
+            units,
+            path.src_user,
+            path.src,
+            self._account(path.src_user, env, ledger_kind(path.src)),
+            path.dst_user,
+            path.dst,
+            self._account(path.dst_user, env, ledger_kind(path.dst)),
+            path.sub_acct,
+            request.client_id,
+        )
 
     def _named_sub(self, caller: UserView, request: TransferRequest) -> UserView | None:
         """The sub-account `subAcct` names: among the caller's own (master key) or its siblings."""
@@ -172,18 +181,38 @@ class FundingService(FundingReads):
         common = (env, who.user_id, account, request.ccy)
         if isinstance(plan, OnChainPlan):
             return Withdraw(
-                *common, plan.chain.name, plan.units, plan.fee_units, Dest.ON_CHAIN, plan.destination.addr,
-                plan.destination.tag, request.addr_type, request.amount * price, limits.daily_quota_usd,
-                from_text, client_id=request.client_id,
-            )  # fmt: skip
+                *common,
+                plan.chain.name,
+                plan.units,
+                plan.fee_units,
+                Dest.ON_CHAIN,
+                plan.destination.addr,
+                plan.destination.tag,
+                request.addr_type,
+                request.amount * price,
+                limits.daily_quota_usd,
+                from_text,
+                client_id=request.client_id,
+            )
         receiver = self._receiver(sender, plan.receiver)
         if isinstance(receiver, Rejected):
             return receiver
         return Withdraw(
-            *common, "", plan.units, 0, Dest.INTERNAL, request.to_addr.strip(), "", request.addr_type,
-            request.amount * price, limits.daily_quota_usd, from_text, receiver.id,
-            self._account(receiver.id, env, _FUNDING), request.client_id,
-        )  # fmt: skip
+            *common,
+            "",
+            plan.units,
+            0,
+            Dest.INTERNAL,
+            request.to_addr.strip(),
+            "",
+            request.addr_type,
+            request.amount * price,
+            limits.daily_quota_usd,
+            from_text,
+            receiver.id,
+            self._account(receiver.id, env, _FUNDING),
+            request.client_id,
+        )
 
     def _receiver(self, sender: UserView, receiver: Receiver) -> UserView | Rejected:
         """The user an internal withdrawal names; sub-account names are looked up among the sender's."""
@@ -236,18 +265,33 @@ class FundingService(FundingReads):
         account = await asyncio.to_thread(self._account, owner.user_id, environment, _FUNDING)
         arrival = chain.confirmations
         command = ChainDeposit(
-            environment, owner.user_id, account, ccy, chain.name, units, addr, tag, arrival,
-            unlock_confirmations(arrival), tx_id,
-        )  # fmt: skip
+            environment,
+            owner.user_id,
+            account,
+            ccy,
+            chain.name,
+            units,
+            addr,
+            tag,
+            arrival,
+            unlock_confirmations(arrival),
+            tx_id,
+        )
         outcome = await self._submit(command)
         if isinstance(outcome, Rejected):
             return outcome
         return deposit_view(_as(outcome, DepositRecord), self._deps.clock.now_ms(), self._deps.timing)
 
     async def simulate_deposit(
-        self, user_id: int, environment: Environment, ccy: str, amount: Decimal, chain: str | None = None,
-        *, tx_id: str = "",
-    ) -> DepositView | Rejected:  # fmt: skip
+        self,
+        user_id: int,
+        environment: Environment,
+        ccy: str,
+        amount: Decimal,
+        chain: str | None = None,
+        *,
+        tx_id: str = "",
+    ) -> DepositView | Rejected:
         """A chain deposit to the user's own address (the console faucet, tests, `sandex deposit --chain`,
         which picks `tx_id` to find the deposit afterwards)."""
         user = await asyncio.to_thread(self._accounts.get_user, user_id)

@@ -12,5 +12,3 @@ class KeyChanged:
     api_key: str
     user_id: int
     change: str  # "created" | "activated" | "edited" | "revoked" | "deleted" | "expired"
-
-

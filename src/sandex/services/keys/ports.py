@@ -182,8 +182,6 @@ class KeysUnitOfWork(Protocol):
     ) -> None: ...
 
 
-
-
 class Publisher(Protocol):
     def publish(self, event: object) -> None: ...
 

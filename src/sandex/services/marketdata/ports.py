@@ -167,5 +167,3 @@ class BookSource(Protocol):
     def depth(self, environment: Environment, inst_id: str, levels: int) -> BookView | None:
         """The best `levels` per side right now; None for an unknown instrument."""
         ...
-
-

@@ -196,8 +196,10 @@ class MarketData:
             inst_id=inst_id,
             last=last,
             last_sz=None if tape.last is None else tape.last.sz,
-            ask_px=None if ask is None else ask.px, ask_sz=None if ask is None else ask.sz,
-            bid_px=None if bid is None else bid.px, bid_sz=None if bid is None else bid.sz,
+            ask_px=None if ask is None else ask.px,
+            ask_sz=None if ask is None else ask.sz,
+            bid_px=None if bid is None else bid.px,
+            bid_sz=None if bid is None else bid.sz,
             open24h=None if stats is None else stats.open,
             high24h=None if stats is None else stats.high,
             low24h=None if stats is None else stats.low,
@@ -206,7 +208,7 @@ class MarketData:
             sod_utc0=day.sod(day_start(now, 0), now) or last,
             sod_utc8=day.sod(day_start(now, UTC8_MS), now) or last,
             ts=now,
-        )  # fmt: skip
+        )
 
     def book(self, env: Environment, inst_id: str, depth: int) -> BookView | Rejected:
         """The committed book, `depth` (1-400) levels per side."""
@@ -257,9 +259,15 @@ class MarketData:
         return [_candle_view(v, bar, now) for v in newest]
 
     async def _seconds(
-        self, env: Environment, inst_id: str, after: int | None, before: int | None, since: int | None,
-        limit: int, now: int,
-    ) -> list[CandleView]:  # fmt: skip
+        self,
+        env: Environment,
+        inst_id: str,
+        after: int | None,
+        before: int | None,
+        since: int | None,
+        limit: int,
+        now: int,
+    ) -> list[CandleView]:
         if before is not None:
             since = before + 1 if since is None else max(since, before + 1)
         query = TradeQuery(env, inst_id, after_ts=after, since_ts=since, limit=SECOND_TRADES_MAX)

@@ -249,9 +249,14 @@ class MarketControl:
             InstrumentState.SUSPEND if inst_id in board.halted else self._catalogue.instruments[inst_id].state
         )
         return InstrumentMarket(
-            inst_id, path.px, state, controls.widen, tuple(sorted(controls.drained)), path.shifting,
+            inst_id,
+            path.px,
+            state,
+            controls.widen,
+            tuple(sorted(controls.drained)),
+            path.shifting,
             board.frozen,
-        )  # fmt: skip
+        )
 
     def markets(self) -> list[InstrumentMarket]:
         return [
@@ -284,11 +289,7 @@ class MarketControl:
             listener()
 
 
-
-
 class InstrumentStates(Protocol):
     def set_state(self, inst_id: str, state: InstrumentState) -> None:
         """Change an instrument's state everywhere orders are checked and instruments listed."""
         ...
-
-

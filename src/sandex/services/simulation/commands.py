@@ -28,10 +28,15 @@ from sandex.services.simulation.board import InstrumentMarket, MarketControl
 
 INBOX_KIND = "market"
 SIDE_WORDS: Mapping[str, Side | None] = {
-    "buy": Side.BUY, "bids": Side.BUY, "bid": Side.BUY,
-    "sell": Side.SELL, "asks": Side.SELL, "ask": Side.SELL,
-    "none": None, "": None,
-}  # fmt: skip
+    "buy": Side.BUY,
+    "bids": Side.BUY,
+    "bid": Side.BUY,
+    "sell": Side.SELL,
+    "asks": Side.SELL,
+    "ask": Side.SELL,
+    "none": None,
+    "": None,
+}
 
 Outcome = InstrumentMarket | list[InstrumentMarket] | Rejected
 
@@ -79,10 +84,14 @@ def handle_inbox(control: MarketControl, item: InboxItem, ts: int) -> InboxOutco
 
 def market_json(m: InstrumentMarket) -> dict[str, Any]:
     return {
-        "instId": m.inst_id, "refPx": format_decimal(m.ref_px), "state": m.state.value,
-        "widen": format_decimal(m.widen), "drained": [s.value for s in m.drained], "shifting": m.shifting,
+        "instId": m.inst_id,
+        "refPx": format_decimal(m.ref_px),
+        "state": m.state.value,
+        "widen": format_decimal(m.widen),
+        "drained": [s.value for s in m.drained],
+        "shifting": m.shifting,
         "frozen": m.frozen,
-    }  # fmt: skip
+    }
 
 
 def _points(raw: object) -> list[tuple[int, Decimal]] | None:

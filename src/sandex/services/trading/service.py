@@ -189,9 +189,14 @@ class TradingService:
     ) -> list[OrderView]:
         """Live and partially filled orders, newest first; `after`/`before` are ordId cursors."""
         query = OrderQuery(
-            pending=True, inst_id=inst_id, ord_type=ord_type, states=None if state is None else [state],
-            after=_cursor(after), before=_cursor(before), limit=_limit(limit),
-        )  # fmt: skip
+            pending=True,
+            inst_id=inst_id,
+            ord_type=ord_type,
+            states=None if state is None else [state],
+            after=_cursor(after),
+            before=_cursor(before),
+            limit=_limit(limit),
+        )
         return self._orders(trader, query)
 
     def order_history(
@@ -214,11 +219,18 @@ class TradingService:
         """
         now = self._clock.now_ms()
         query = OrderQuery(
-            pending=False, inst_id=inst_id, ord_type=ord_type, states=None if state is None else [state],
-            after=_cursor(after), before=_cursor(before), begin=begin, end=end,
+            pending=False,
+            inst_id=inst_id,
+            ord_type=ord_type,
+            states=None if state is None else [state],
+            after=_cursor(after),
+            before=_cursor(before),
+            begin=begin,
+            end=end,
             since=now - (ARCHIVE_MS if archive else HISTORY_MS),
-            drop_unfilled_canceled_before=now - UNFILLED_CANCEL_KEPT_MS, limit=_limit(limit),
-        )  # fmt: skip
+            drop_unfilled_canceled_before=now - UNFILLED_CANCEL_KEPT_MS,
+            limit=_limit(limit),
+        )
         return self._orders(trader, query)
 
     def _orders(self, trader: Trader, query: OrderQuery) -> list[OrderView]:
@@ -246,9 +258,15 @@ class TradingService:
         if account is None or isinstance(wanted, Rejected):
             return []
         query = FillQuery(
-            inst_id=inst_id, ord_id=wanted, after=_cursor(after), before=_cursor(before), begin=begin,
-            end=end, since=self._clock.now_ms() - (ARCHIVE_MS if history else FILLS_MS), limit=_limit(limit),
-        )  # fmt: skip
+            inst_id=inst_id,
+            ord_id=wanted,
+            after=_cursor(after),
+            before=_cursor(before),
+            begin=begin,
+            end=end,
+            since=self._clock.now_ms() - (ARCHIVE_MS if history else FILLS_MS),
+            limit=_limit(limit),
+        )
         return [fill_view(r) for r in self._store.fills(account, query)]
 
     # --- account --------------------------------------------------------------------------------
@@ -293,9 +311,15 @@ class TradingService:
         if account is None:
             return []
         query = BillQuery(
-            ccy=ccy, reasons=reasons, after=_cursor(after), before=_cursor(before), begin=begin, end=end,
-            since=self._clock.now_ms() - (ARCHIVE_MS if archive else HISTORY_MS), limit=_limit(limit),
-        )  # fmt: skip
+            ccy=ccy,
+            reasons=reasons,
+            after=_cursor(after),
+            before=_cursor(before),
+            begin=begin,
+            end=end,
+            since=self._clock.now_ms() - (ARCHIVE_MS if archive else HISTORY_MS),
+            limit=_limit(limit),
+        )
         return [bill_view(r) for r in self._store.bills(account, query)]
 
     def trade_fee(self, trader: Trader, inst_id: str) -> FeeView | Rejected:

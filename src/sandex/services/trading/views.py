@@ -44,13 +44,7 @@ class Trader:
     environment: Environment
 
 
-
-
 # --- requests ------------------------------------------------------------------------------------
-
-
-
-
 
 
 # --- command results -----------------------------------------------------------------------------
@@ -89,8 +83,6 @@ class OrderView:
     c_time: int
     u_time: int
     last_fill: LastFill | None = None
-
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +174,6 @@ class MaxAvailView:
     avail_sell: Decimal  # base currency available
 
 
-
-
-
 def order_view(record: OrderRecord, catalogue: Catalogue) -> OrderView:
     inst = catalogue.instrument(record.inst_id)
     market = record.ord_type is _MARKET
@@ -259,5 +248,3 @@ def bill_view(record: PostingRecord) -> BillView:
         trade_id=str(record.ref) if record.reason in _TRADE_REASONS else "",
         ts=record.ts,
     )
-
-

@@ -75,8 +75,12 @@ class SqlExchangeStore(ExchangeReads):
         if found is not None:
             return found
         with self._sessions.begin() as s:
-            values = {"user_id": user_id, "environment": environment.value, "kind": kind.value,
-                      "created_ms": now_ms}  # fmt: skip
+            values = {
+                "user_id": user_id,
+                "environment": environment.value,
+                "kind": kind.value,
+                "created_ms": now_ms,
+            }
             statement = dialect_insert(s, ACCOUNTS).values(**values)
             s.execute(statement.on_conflict_do_nothing(index_elements=["user_id", "environment", "kind"]))
         created = self.find_account(user_id, environment, kind)
@@ -225,8 +229,13 @@ class SqlExchangeStore(ExchangeReads):
         if tier is None:
             s.execute(delete(FEE_TIERS).where(FEE_TIERS.c.account_id == record.account_id))
             return
-        values = {"account_id": record.account_id, "level": tier.level, "maker": tier.maker,
-                  "taker": tier.taker, "updated_ms": record.updated_ms}  # fmt: skip
+        values = {
+            "account_id": record.account_id,
+            "level": tier.level,
+            "maker": tier.maker,
+            "taker": tier.taker,
+            "updated_ms": record.updated_ms,
+        }
         upsert(s, FEE_TIERS, ("account_id",), values)
 
     # --- the lease -------------------------------------------------------------------------------

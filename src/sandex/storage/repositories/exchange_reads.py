@@ -128,28 +128,71 @@ def _window(column: Any, since: int | None, begin: int | None, end: int | None) 
 # --- mapping -------------------------------------------------------------------------------------
 def order_record(r: Any) -> OrderRecord:
     return OrderRecord(
-        ord_id=r.ord_id, environment=Environment(r.environment), account_id=r.account_id, inst_id=r.inst_id,
-        side=Side(r.side), ord_type=OrdType(r.ord_type), tgt_ccy=TgtCcy(r.tgt_ccy), td_mode=r.td_mode,
-        px=r.px, sz=r.sz, acc_fill_sz=r.acc_fill_sz, fill_notional=r.fill_notional, fee=r.fee,
-        fee_ccy=r.fee_ccy, state=OrdState(r.state), stp_mode=StpMode(r.stp_mode),
-        cancel_cause=None if r.cancel_cause is None else CancelCause(r.cancel_cause), cl_ord_id=r.cl_ord_id,
-        tag=r.tag, c_time=r.c_time, u_time=r.u_time, seq=r.seq, last_trade_id=r.last_trade_id,
-        last_fill_px=r.last_fill_px, last_fill_sz=r.last_fill_sz, last_fill_time=r.last_fill_time,
-    )  # fmt: skip
+        ord_id=r.ord_id,
+        environment=Environment(r.environment),
+        account_id=r.account_id,
+        inst_id=r.inst_id,
+        side=Side(r.side),
+        ord_type=OrdType(r.ord_type),
+        tgt_ccy=TgtCcy(r.tgt_ccy),
+        td_mode=r.td_mode,
+        px=r.px,
+        sz=r.sz,
+        acc_fill_sz=r.acc_fill_sz,
+        fill_notional=r.fill_notional,
+        fee=r.fee,
+        fee_ccy=r.fee_ccy,
+        state=OrdState(r.state),
+        stp_mode=StpMode(r.stp_mode),
+        cancel_cause=None if r.cancel_cause is None else CancelCause(r.cancel_cause),
+        cl_ord_id=r.cl_ord_id,
+        tag=r.tag,
+        c_time=r.c_time,
+        u_time=r.u_time,
+        seq=r.seq,
+        last_trade_id=r.last_trade_id,
+        last_fill_px=r.last_fill_px,
+        last_fill_sz=r.last_fill_sz,
+        last_fill_time=r.last_fill_time,
+    )
 
 
 def fill_record(r: Any) -> FillRecord:
     return FillRecord(
-        r.bill_id, r.trade_id, Environment(r.environment), r.ord_id, r.account_id, r.inst_id, Side(r.side),
-        r.px, r.sz, ExecType(r.exec_type), r.fee, r.fee_ccy, r.fee_rate, r.cl_ord_id, r.tag, r.ts,
-    )  # fmt: skip
+        r.bill_id,
+        r.trade_id,
+        Environment(r.environment),
+        r.ord_id,
+        r.account_id,
+        r.inst_id,
+        Side(r.side),
+        r.px,
+        r.sz,
+        ExecType(r.exec_type),
+        r.fee,
+        r.fee_ccy,
+        r.fee_rate,
+        r.cl_ord_id,
+        r.tag,
+        r.ts,
+    )
 
 
 def posting_record(r: Any) -> PostingRecord:
     return PostingRecord(
-        r.bill_id, r.account_id, r.ccy, r.delta_available, r.delta_frozen, r.available_after, r.frozen_after,
-        PostingReason(r.reason), r.ref, r.ord_id, r.inst_id, r.ts,
-    )  # fmt: skip
+        r.bill_id,
+        r.account_id,
+        r.ccy,
+        r.delta_available,
+        r.delta_frozen,
+        r.available_after,
+        r.frozen_after,
+        PostingReason(r.reason),
+        r.ref,
+        r.ord_id,
+        r.inst_id,
+        r.ts,
+    )
 
 
 def balance_record(r: Any) -> BalanceRecord:

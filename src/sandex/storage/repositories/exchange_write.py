@@ -25,19 +25,66 @@ from sandex.services.exchange.records import (
 from sandex.storage.repositories._sql import insert_text
 
 ORDER_COLUMNS = (
-    "ord_id", "environment", "account_id", "inst_id", "side", "ord_type", "tgt_ccy", "td_mode", "px", "sz",
-    "acc_fill_sz", "fill_notional", "fee", "fee_ccy", "state", "stp_mode", "cancel_cause", "cl_ord_id", "tag",
-    "c_time", "u_time", "seq", "last_trade_id", "last_fill_px", "last_fill_sz", "last_fill_time",
-)  # fmt: skip
+    "ord_id",
+    "environment",
+    "account_id",
+    "inst_id",
+    "side",
+    "ord_type",
+    "tgt_ccy",
+    "td_mode",
+    "px",
+    "sz",
+    "acc_fill_sz",
+    "fill_notional",
+    "fee",
+    "fee_ccy",
+    "state",
+    "stp_mode",
+    "cancel_cause",
+    "cl_ord_id",
+    "tag",
+    "c_time",
+    "u_time",
+    "seq",
+    "last_trade_id",
+    "last_fill_px",
+    "last_fill_sz",
+    "last_fill_time",
+)
 FILL_COLUMNS = (
-    "trade_id", "ord_id", "bill_id", "environment", "account_id", "inst_id", "side", "px", "sz", "exec_type",
-    "fee", "fee_ccy", "fee_rate", "cl_ord_id", "tag", "ts",
-)  # fmt: skip
+    "trade_id",
+    "ord_id",
+    "bill_id",
+    "environment",
+    "account_id",
+    "inst_id",
+    "side",
+    "px",
+    "sz",
+    "exec_type",
+    "fee",
+    "fee_ccy",
+    "fee_rate",
+    "cl_ord_id",
+    "tag",
+    "ts",
+)
 TRADE_COLUMNS = ("trade_id", "environment", "inst_id", "px", "sz", "taker_side", "ts")
 POSTING_COLUMNS = (
-    "bill_id", "account_id", "ccy", "delta_available", "delta_frozen", "available_after", "frozen_after",
-    "reason", "ref", "ord_id", "inst_id", "ts",
-)  # fmt: skip
+    "bill_id",
+    "account_id",
+    "ccy",
+    "delta_available",
+    "delta_frozen",
+    "available_after",
+    "frozen_after",
+    "reason",
+    "ref",
+    "ord_id",
+    "inst_id",
+    "ts",
+)
 BALANCE_COLUMNS = ("account_id", "ccy", "available", "frozen", "updated_ms")
 
 
@@ -76,26 +123,70 @@ class BulkWriter:
     def _order(self, o: OrderRecord) -> tuple[Any, ...]:
         cause = o.cancel_cause
         return (
-            o.ord_id, o.environment.value, o.account_id, o.inst_id, o.side.value, o.ord_type.value,
-            o.tgt_ccy.value, o.td_mode, _dec(o.px), _dec(o.sz), _dec(o.acc_fill_sz), _dec(o.fill_notional),
-            self._big(o.fee), o.fee_ccy, o.state.value, o.stp_mode.value,
-            None if cause is None else cause.value, o.cl_ord_id, o.tag, o.c_time, o.u_time, o.seq,
-            o.last_trade_id, _dec(o.last_fill_px), _dec(o.last_fill_sz), o.last_fill_time,
-        )  # fmt: skip
+            o.ord_id,
+            o.environment.value,
+            o.account_id,
+            o.inst_id,
+            o.side.value,
+            o.ord_type.value,
+            o.tgt_ccy.value,
+            o.td_mode,
+            _dec(o.px),
+            _dec(o.sz),
+            _dec(o.acc_fill_sz),
+            _dec(o.fill_notional),
+            self._big(o.fee),
+            o.fee_ccy,
+            o.state.value,
+            o.stp_mode.value,
+            None if cause is None else cause.value,
+            o.cl_ord_id,
+            o.tag,
+            o.c_time,
+            o.u_time,
+            o.seq,
+            o.last_trade_id,
+            _dec(o.last_fill_px),
+            _dec(o.last_fill_sz),
+            o.last_fill_time,
+        )
 
     def _fill(self, f: FillRecord) -> tuple[Any, ...]:
         return (
-            f.trade_id, f.ord_id, f.bill_id, f.environment.value, f.account_id, f.inst_id, f.side.value,
-            _dec(f.px), _dec(f.sz), f.exec_type.value, self._big(f.fee), f.fee_ccy, _dec(f.fee_rate),
-            f.cl_ord_id, f.tag, f.ts,
-        )  # fmt: skip
+            f.trade_id,
+            f.ord_id,
+            f.bill_id,
+            f.environment.value,
+            f.account_id,
+            f.inst_id,
+            f.side.value,
+            _dec(f.px),
+            _dec(f.sz),
+            f.exec_type.value,
+            self._big(f.fee),
+            f.fee_ccy,
+            _dec(f.fee_rate),
+            f.cl_ord_id,
+            f.tag,
+            f.ts,
+        )
 
     def _posting(self, p: PostingRecord) -> tuple[Any, ...]:
         big = self._big
         return (
-            p.bill_id, p.account_id, p.ccy, big(p.delta_available), big(p.delta_frozen),
-            big(p.available_after), big(p.frozen_after), p.reason.value, p.ref, p.ord_id, p.inst_id, p.ts,
-        )  # fmt: skip
+            p.bill_id,
+            p.account_id,
+            p.ccy,
+            big(p.delta_available),
+            big(p.delta_frozen),
+            big(p.available_after),
+            big(p.frozen_after),
+            p.reason.value,
+            p.ref,
+            p.ord_id,
+            p.inst_id,
+            p.ts,
+        )
 
     def _balance(self, b: BalanceRecord) -> tuple[Any, ...]:
         return (b.account_id, b.ccy, self._big(b.available), self._big(b.frozen), b.updated_ms)

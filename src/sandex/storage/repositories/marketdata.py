@@ -46,8 +46,10 @@ class SqlMarketStore:
         with self._sessions.begin() as s:
             if rows:
                 statement = dialect_insert(s, CANDLES)
-                changes = {name: statement.excluded[name] for name in ("o", "h", "l", "c", "vol", "vol_ccy",
-                                                                        "trades")}  # fmt: skip
+                changes = {
+                    name: statement.excluded[name]
+                    for name in ("o", "h", "l", "c", "vol", "vol_ccy", "trades")
+                }
                 s.execute(
                     statement.on_conflict_do_update(index_elements=list(_CANDLE_KEYS), set_=changes),
                     [_candle_values(row) for row in rows],
@@ -99,10 +101,14 @@ class SqlMarketStore:
         with self._sessions() as s:
             found = s.scalar(
                 select(c.ts)
-                .where(c.environment == environment.value, c.bar == MINUTE.name, c.inst_id == inst_id,
-                       c.ts >= since)
+                .where(
+                    c.environment == environment.value,
+                    c.bar == MINUTE.name,
+                    c.inst_id == inst_id,
+                    c.ts >= since,
+                )
                 .limit(1)
-            )  # fmt: skip
+            )
         return found is not None
 
     # --- the public tape -------------------------------------------------------------------------
@@ -183,9 +189,18 @@ def _free_uid(s: Session, role: str) -> str:
 def _candle_values(row: StoredCandle) -> dict[str, Any]:
     v = row.values
     return {
-        "environment": row.environment.value, "bar": row.bar, "inst_id": row.inst_id, "ts": v.ts,
-        "o": v.o, "h": v.h, "l": v.l, "c": v.c, "vol": v.vol, "vol_ccy": v.vol_ccy, "trades": v.n,
-    }  # fmt: skip
+        "environment": row.environment.value,
+        "bar": row.bar,
+        "inst_id": row.inst_id,
+        "ts": v.ts,
+        "o": v.o,
+        "h": v.h,
+        "l": v.l,
+        "c": v.c,
+        "vol": v.vol,
+        "vol_ccy": v.vol_ccy,
+        "trades": v.n,
+    }
 
 
 def _candle(r: Any) -> CandleValues:

@@ -96,11 +96,17 @@ def candle_chart(
         label = f"{when(c.ts)} O {fmt(c.o)} H {fmt(c.h)} L {fmt(c.l)} C {fmt(c.c)}"
         shapes.append(
             CandleShape(
-                round(x, 2), round(width, 2), round(x + width / 2, 2), round(y_of(c.h), 2),
-                round(y_of(c.l), 2), round(top, 2), round(max(bottom - top, 1.0), 2),
-                "up" if c.c >= c.o else "down", label,
+                round(x, 2),
+                round(width, 2),
+                round(x + width / 2, 2),
+                round(y_of(c.h), 2),
+                round(y_of(c.l), 2),
+                round(top, 2),
+                round(max(bottom - top, 1.0), 2),
+                "up" if c.c >= c.o else "down",
+                label,
             )
-        )  # fmt: skip
+        )
     grid = [Gridline(round(y_of(px), 2), fmt(px)) for px in _levels(low, high)]
     last = candles[-1].c
     return CandleChart(CHART_W, CHART_H, plot_w, shapes, grid, round(y_of(last), 2), fmt(last))

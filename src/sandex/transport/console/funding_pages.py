@@ -32,10 +32,20 @@ router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 ADDRESSES = "/assets/withdraw-addresses"
 # Service field names → this module's form fields (anything else is about the whole form).
 _FIELDS = {
-    "ccy": "ccy", "amt": "amount", "amount": "amount", "chain": "chain", "addr": "addr", "toAddr": "addr",
-    "to_addr": "addr", "tag": "tag", "label": "label", "from": "direction", "to": "direction",
-    "totp": "totp_code", "code": "email_code",
-}  # fmt: skip
+    "ccy": "ccy",
+    "amt": "amount",
+    "amount": "amount",
+    "chain": "chain",
+    "addr": "addr",
+    "toAddr": "addr",
+    "to_addr": "addr",
+    "tag": "tag",
+    "label": "label",
+    "from": "direction",
+    "to": "direction",
+    "totp": "totp_code",
+    "code": "email_code",
+}
 _DIRECTIONS = {
     "to-trading": (AccountType.FUNDING, AccountType.TRADING),
     "to-funding": (AccountType.TRADING, AccountType.FUNDING),
@@ -76,9 +86,16 @@ def deposit(request: Request, console: Console, viewer: Signed) -> Response:
     errors = _errors(found) if isinstance(found, Rejected) else {}
     addresses = [] if isinstance(found, Rejected) else found
     return render(
-        request, "deposit.html", status=400 if errors else 200, viewer=viewer, env=env.value, ccy=ccy,
-        ccys=_ccys(console), addresses=addresses, errors=errors,
-    )  # fmt: skip
+        request,
+        "deposit.html",
+        status=400 if errors else 200,
+        viewer=viewer,
+        env=env.value,
+        ccy=ccy,
+        ccys=_ccys(console),
+        addresses=addresses,
+        errors=errors,
+    )
 
 
 # --- transfers -----------------------------------------------------------------------------------
@@ -138,9 +155,15 @@ def _transfer_form(
     status: int = 200,
 ) -> Response:
     return render(
-        request, "transfer.html", status=status, viewer=viewer, env=env.value, ccys=_ccys(console),
-        values=values, errors=errors,
-    )  # fmt: skip
+        request,
+        "transfer.html",
+        status=status,
+        viewer=viewer,
+        env=env.value,
+        ccys=_ccys(console),
+        values=values,
+        errors=errors,
+    )
 
 
 # --- the withdrawal-address allow-list -----------------------------------------------------------
@@ -167,9 +190,15 @@ def _list_page(
 ) -> Response:
     entries = [] if console.addresses is None else console.addresses.list(viewer.id)
     return render(
-        request, "withdraw_addresses.html", status=status, viewer=viewer, entries=entries,
-        chains=_chains(console), values=values, errors=errors,
-    )  # fmt: skip
+        request,
+        "withdraw_addresses.html",
+        status=status,
+        viewer=viewer,
+        entries=entries,
+        chains=_chains(console),
+        values=values,
+        errors=errors,
+    )
 
 
 @router.get(ADDRESSES)
@@ -212,17 +241,28 @@ def add_confirm(request: Request, form: Form, console: Console, viewer: Fresh) -
         return not_found(request, viewer=viewer)
     values = _entry_values(form)
     added = console.addresses.add(
-        viewer.id, chain=values["chain"], addr=values["addr"], tag=values["tag"], label=values["label"],
-        totp_code=form.text("totp_code") or None, email_code=form.text("email_code") or None,
-    )  # fmt: skip
+        viewer.id,
+        chain=values["chain"],
+        addr=values["addr"],
+        tag=values["tag"],
+        label=values["label"],
+        totp_code=form.text("totp_code") or None,
+        email_code=form.text("email_code") or None,
+    )
     if isinstance(added, Rejected):
         errors = _errors(added)
         if set(errors) & {"chain", "addr", "tag", "label", ""}:  # the address itself: back to the list
             return _list_page(request, console, viewer, errors, values, status=400)
         return render(
-            request, "withdraw_address_confirm.html", status=400, viewer=viewer, action="add", values=values,
-            errors=errors, email_code=form.text("email_code"),
-        )  # fmt: skip
+            request,
+            "withdraw_address_confirm.html",
+            status=400,
+            viewer=viewer,
+            action="add",
+            values=values,
+            errors=errors,
+            email_code=form.text("email_code"),
+        )
     return redirect(request, ADDRESSES, notice="address-added")
 
 
@@ -243,9 +283,14 @@ def remove_start(request: Request, entry_id: int, form: Form, console: Console, 
         )
     values = {"chain": entry.chain, "addr": entry.addr, "tag": entry.tag, "label": entry.label}
     return render(
-        request, "withdraw_address_confirm.html", viewer=viewer, action="remove", entry_id=entry_id,
-        values=values, errors={},
-    )  # fmt: skip
+        request,
+        "withdraw_address_confirm.html",
+        viewer=viewer,
+        action="remove",
+        entry_id=entry_id,
+        values=values,
+        errors={},
+    )
 
 
 @router.post(ADDRESSES + "/{entry_id}/remove")
@@ -264,9 +309,16 @@ def remove(request: Request, entry_id: int, form: Form, console: Console, viewer
     if refused is not None:
         values = {"chain": entry.chain, "addr": entry.addr, "tag": entry.tag, "label": entry.label}
         return render(
-            request, "withdraw_address_confirm.html", status=400, viewer=viewer, action="remove",
-            entry_id=entry_id, values=values, errors=_errors(refused), email_code=form.text("email_code"),
-        )  # fmt: skip
+            request,
+            "withdraw_address_confirm.html",
+            status=400,
+            viewer=viewer,
+            action="remove",
+            entry_id=entry_id,
+            values=values,
+            errors=_errors(refused),
+            email_code=form.text("email_code"),
+        )
     return redirect(request, ADDRESSES, notice="address-removed")
 
 

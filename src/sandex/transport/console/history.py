@@ -50,9 +50,17 @@ def _orders(request: Request, console: Console, viewer: Signed, tab: str) -> Res
         rows = console.trading.order_history(trader, after=after, limit=MAX_PAGE)
     older = rows[-1].ord_id if len(rows) == MAX_PAGE else None
     return render(
-        request, "orders.html", viewer=viewer, env=env.value, tab=tab, tabs=TABS, orders=rows, fills=None,
-        older=older, fmt=plain,
-    )  # fmt: skip
+        request,
+        "orders.html",
+        viewer=viewer,
+        env=env.value,
+        tab=tab,
+        tabs=TABS,
+        orders=rows,
+        fills=None,
+        older=older,
+        fmt=plain,
+    )
 
 
 @router.get("/fills")
@@ -63,6 +71,14 @@ def fills(request: Request, console: Console, viewer: Signed) -> Response:
     rows = console.trading.fills(Trader(viewer.id, env), after=_cursor(request), limit=MAX_PAGE)
     older = rows[-1].bill_id if len(rows) == MAX_PAGE else None
     return render(
-        request, "orders.html", viewer=viewer, env=env.value, tab="fills", tabs=TABS, orders=None, fills=rows,
-        older=older, fmt=plain,
-    )  # fmt: skip
+        request,
+        "orders.html",
+        viewer=viewer,
+        env=env.value,
+        tab="fills",
+        tabs=TABS,
+        orders=None,
+        fills=rows,
+        older=older,
+        fmt=plain,
+    )

@@ -174,9 +174,16 @@ async def _page(request: Request, console: ConsoleContext, inst_id: str) -> Mark
         spread = plain(ticker.ask_px - ticker.bid_px)
     shown = [] if isinstance(trades, Rejected) else trades
     return MarketPage(
-        inst, _row(inst, ticker, spark), ticker, bar_name, chart, asks, bids, spread,
+        inst,
+        _row(inst, ticker, spark),
+        ticker,
+        bar_name,
+        chart,
+        asks,
+        bids,
+        spread,
         [(t, price_text(t.px, tick), plain(t.sz)) for t in shown],
-    )  # fmt: skip
+    )
 
 
 def _total(levels: Sequence[BookLevel]) -> Decimal:

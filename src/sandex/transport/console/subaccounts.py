@@ -78,9 +78,17 @@ def sub_detail(request: Request, name: str, console: Console, viewer: Signed) ->
     env = environment_of(request)
     accounts = _balances(console, sub.id, env)
     return render(
-        request, "subaccount.html", viewer=viewer, sub=sub, rows=rows, errors={}, env=env.value,
-        accounts=accounts, fmt=plain, usd=usd_text,
-    )  # fmt: skip
+        request,
+        "subaccount.html",
+        viewer=viewer,
+        sub=sub,
+        rows=rows,
+        errors={},
+        env=env.value,
+        accounts=accounts,
+        fmt=plain,
+        usd=usd_text,
+    )
 
 
 def _balances(console: ConsoleContext, user_id: int, env: Environment) -> list[tuple[str, str, Any]]:

@@ -21,9 +21,14 @@ from sandex.transport.okx.handlers import rejection_for_validation
 
 log = logging.getLogger("sandex.control")
 
-_NOT_FOUND = frozenset({
-    Reason.USER_NOT_FOUND, Reason.KEY_DOES_NOT_EXIST, Reason.SUBACCOUNT_NOT_FOUND, Reason.NOT_FOUND,
-})  # fmt: skip
+_NOT_FOUND = frozenset(
+    {
+        Reason.USER_NOT_FOUND,
+        Reason.KEY_DOES_NOT_EXIST,
+        Reason.SUBACCOUNT_NOT_FOUND,
+        Reason.NOT_FOUND,
+    }
+)
 _CONFLICT = frozenset({Reason.EMAIL_TAKEN, Reason.KEY_LABEL_TAKEN, Reason.SUBACCOUNT_NAME_TAKEN})
 
 

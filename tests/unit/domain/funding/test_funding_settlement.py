@@ -95,6 +95,9 @@ def test_any_sequence_conserves_money_and_never_goes_negative(steps: list[tuple[
                 ledger, ALICE, BOB, "USDT", amount, ledger.available(ALICE, "USDT"), ref, ref
             )
         assert ledger.total("USDT") == ledger.net_external("USDT")
-        assert all(v.available >= 0 and v.frozen >= 0 for acct in (ALICE, BOB, FEE_ACCOUNT)
-                   for v in ledger.balances(acct).values())  # fmt: skip
+        assert all(
+            v.available >= 0 and v.frozen >= 0
+            for acct in (ALICE, BOB, FEE_ACCOUNT)
+            for v in ledger.balances(acct).values()
+        )
         assert ledger.balance(ALICE, "USDT").frozen == sum(a + f for a, f in holds)

@@ -15,8 +15,12 @@ T0 = 1_767_225_600_000  # 2026-01-01 00:00 UTC
 
 
 def test_a_candle_is_first_last_extremes_and_sums() -> None:
-    trades = [(T0 + 1_000, D("100.5"), D("0.2")), (T0 + 2_000, D("101"), D("1")),
-              (T0 + 3_000, D("99.9"), D("0.5")), (T0 + 59_999, D("100"), D("0.3"))]  # fmt: skip
+    trades = [
+        (T0 + 1_000, D("100.5"), D("0.2")),
+        (T0 + 2_000, D("101"), D("1")),
+        (T0 + 3_000, D("99.9"), D("0.5")),
+        (T0 + 59_999, D("100"), D("0.3")),
+    ]
     [candle] = aggregate(trades, MINUTE)
     assert (candle.ts, candle.o, candle.h, candle.l, candle.c) == (T0, D("100.5"), D(101), D("99.9"), D(100))
     assert candle.vol == D("2.0")

@@ -50,8 +50,9 @@ class Desk:
         assert len(events) == 1 and isinstance(events[0], OrderAccepted), events
         return events[0].order.ord_id
 
-    def amend(self, account: int, ord_id: int, new_sz: int | None = None, new_px: int | None = None,
-              **kw: Any) -> list[MatchEvent]:  # fmt: skip
+    def amend(
+        self, account: int, ord_id: int, new_sz: int | None = None, new_px: int | None = None, **kw: Any
+    ) -> list[MatchEvent]:
         self.ts += 1
         return self.engine.amend(account, ord_id, new_sz, new_px, self.ts, **kw)
 

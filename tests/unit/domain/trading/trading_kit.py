@@ -50,12 +50,19 @@ def amt(text: str | int) -> int:
 class Venue:
     """An `Exchange` with funded accounts and a clock: `venue.buy(1, "100", "2")`."""
 
-    def __init__(self, *instruments: Instrument, fees: FeeSchedule | None = None,
-                 limits: TradingLimits | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, *instruments: Instrument, fees: FeeSchedule | None = None, limits: TradingLimits | None = None
+    ) -> None:
         self.ledger = Ledger()
         extra: dict[str, Any] = {} if limits is None else {"limits": limits}
-        self.x = Exchange(instruments or (BTC_USDT,), self.ledger, order_ids=SequentialIds(),
-                          trade_ids=SequentialIds(), fees=fees, **extra)  # fmt: skip
+        self.x = Exchange(
+            instruments or (BTC_USDT,),
+            self.ledger,
+            order_ids=SequentialIds(),
+            trade_ids=SequentialIds(),
+            fees=fees,
+            **extra,
+        )
         self.ts = 5_000
         self.deposits = 0
 

@@ -363,4 +363,3 @@ def make_kit(*, broken_mail: bool = False) -> Kit:
 def wrong_code(code: str) -> str:
     """A six-digit code that is surely not `code`."""
     return f"{(int(code) + 1) % 1_000_000:06d}"
-

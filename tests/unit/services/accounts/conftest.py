@@ -17,4 +17,3 @@ def alice(kit: Kit) -> UserView:
     user = kit.service.register("alice@example.test", PASSWORD)
     assert isinstance(user, UserView)
     return user
-

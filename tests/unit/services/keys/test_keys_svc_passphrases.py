@@ -102,9 +102,7 @@ def test_a_flood_of_distinct_wrong_passphrases_is_refused_with_50011_then_the_ow
     auth = AuthService(kit.uow, kit.accounts, kit.cipher, kit.hasher, OsRandom(), kit.clock, guard)
     created = kit.key(kit.user().id)
     before = kit.hasher.verifications
-    reasons = [
-        _reason(auth.authenticate(kit.signed(created, passphrase=f"Guess#{n}"))) for n in range(10)
-    ]
+    reasons = [_reason(auth.authenticate(kit.signed(created, passphrase=f"Guess#{n}"))) for n in range(10)]
     assert reasons == [Reason.PASSPHRASE_INCORRECT] * 3 + [Reason.RATE_LIMITED] * 7
     assert kit.hasher.verifications == before + 3  # refused before hashing
     clock.now += 1.0  # the next window

@@ -25,20 +25,34 @@ AFTER_TS, BEFORE_TS = digits("after", "older than this ts (ms)"), digits("before
 BEGIN, END = digits("begin", "from this ts (ms)"), digits("end", "up to this ts (ms)")
 
 _BILLS = (
-    INST_TYPE, INST_ID, text("ccy"), one_of("mgnMode", MARGIN_MODES), text("ctType"),
-    digits("type", "bill type: 1 transfer, 2 trade, ..."), digits("subType"),
-    AFTER_ID, BEFORE_ID, BEGIN, END, limit(100),
-)  # fmt: skip
+    INST_TYPE,
+    INST_ID,
+    text("ccy"),
+    one_of("mgnMode", MARGIN_MODES),
+    text("ctType"),
+    digits("type", "bill type: 1 transfer, 2 trade, ..."),
+    digits("subType"),
+    AFTER_ID,
+    BEFORE_ID,
+    BEGIN,
+    END,
+    limit(100),
+)
 _MAX_SIZE = (
     *required(text("instId", "1 to 5 instruments, comma-separated", example="BTC-USDT")),
     TD_MODE,
     text("ccy"),
 )
 _FUNDING_HISTORY = (
-    text("ccy"), text("txId"), one_of("type", ("3", "4"), "3 internal, 4 on chain"),
+    text("ccy"),
+    text("txId"),
+    one_of("type", ("3", "4"), "3 internal, 4 on chain"),
     Param("state", "state code, e.g. 2 or -1", pattern="^-?[0-9]+$"),
-    AFTER_TS, BEFORE_TS, limit(100), CLIENT_ID,
-)  # fmt: skip
+    AFTER_TS,
+    BEFORE_TS,
+    limit(100),
+    CLIENT_ID,
+)
 
 ACCOUNT_ROUTES: Mapping[str, Doc] = {
     "GET /api/v5/account/config": Doc("Account configuration (with the calling key's perm, ip, label)"),

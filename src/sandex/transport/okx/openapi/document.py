@@ -33,8 +33,12 @@ from sandex.transport.okx.openapi.vocab import Doc, one_of, parameters, request_
 
 OKX_PREFIX = "/api/v5/"
 OKX_ROUTES: Mapping[str, Doc] = {
-    **PUBLIC_ROUTES, **ACCOUNT_ROUTES, **ASSET_ROUTES, **USERS_ROUTES, **TRADE_ROUTES,
-}  # fmt: skip
+    **PUBLIC_ROUTES,
+    **ACCOUNT_ROUTES,
+    **ASSET_ROUTES,
+    **USERS_ROUTES,
+    **TRADE_ROUTES,
+}
 DEMO = one_of(DEMO_HEADER, ("0", "1"), "1: demo trading (a demo key, the demo market)")
 DESCRIPTION = (
     "OKX v5 REST routes sandex serves. Every answer is `{code, msg, data}` (auth failures and rate "

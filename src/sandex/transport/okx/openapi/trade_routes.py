@@ -60,18 +60,33 @@ _AMEND = (
 _WRITE_HEADERS = (EXP_TIME,)
 
 _LIST = (
-    INST_ID, one_of("ordType", OKX_ORD_TYPES), text("instFamily"), text("uly"),
-    digits("after", "older than this ordId"), digits("before", "newer than this ordId"), limit(100),
-)  # fmt: skip
+    INST_ID,
+    one_of("ordType", OKX_ORD_TYPES),
+    text("instFamily"),
+    text("uly"),
+    digits("after", "older than this ordId"),
+    digits("before", "newer than this ordId"),
+    limit(100),
+)
 _HISTORY = (
-    *required(one_of("instType", INST_TYPES)), *_LIST, one_of("state", FINISHED_STATES),
-    digits("begin", "from this ts (ms)"), digits("end", "up to this ts (ms)"),
-)  # fmt: skip
+    *required(one_of("instType", INST_TYPES)),
+    *_LIST,
+    one_of("state", FINISHED_STATES),
+    digits("begin", "from this ts (ms)"),
+    digits("end", "up to this ts (ms)"),
+)
 _FILLS = (
-    INST_ID, ORD_ID, text("instFamily"), text("uly"), digits("subType"),
-    digits("after", "older than this billId"), digits("before", "newer than this billId"),
-    digits("begin", "from this ts (ms)"), digits("end", "up to this ts (ms)"), limit(100),
-)  # fmt: skip
+    INST_ID,
+    ORD_ID,
+    text("instFamily"),
+    text("uly"),
+    digits("subType"),
+    digits("after", "older than this billId"),
+    digits("before", "newer than this billId"),
+    digits("begin", "from this ts (ms)"),
+    digits("end", "up to this ts (ms)"),
+    limit(100),
+)
 
 
 def _write(summary: str, body: tuple[Param, ...], *, batch: bool = False) -> Doc:

@@ -136,10 +136,17 @@ async def _bills(request: Request, ctx: OkxContext, principal: Principal, *, arc
     if reasons == frozenset() or margin is not None or inst_type not in (None, SPOT):
         return ok([])  # bill types, margin modes and instrument types sandex never produces
     found = await run_in_threadpool(
-        trading_of(ctx).bills, trader_of(principal), archive=archive, ccy=query.get("ccy") or None,
-        reasons=reasons, after=page.after, before=page.before, begin=page.begin, end=page.end,
+        trading_of(ctx).bills,
+        trader_of(principal),
+        archive=archive,
+        ccy=query.get("ccy") or None,
+        reasons=reasons,
+        after=page.after,
+        before=page.before,
+        begin=page.begin,
+        end=page.end,
         limit=page.limit,
-    )  # fmt: skip
+    )
     wanted = [b for b in found if _bill_matches(b, inst_type, inst_id, sub_type)]
     return ok([bill_wire(bill) for bill in wanted])
 

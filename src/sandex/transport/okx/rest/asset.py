@@ -187,9 +187,12 @@ async def get_transfer_state(request: Request, ctx: Ctx, principal: ReadAuth) ->
     kind = query.get("type") or None
     wanted_type = None if kind is None else enum_value(kind, "type", TransferType)
     found = await run_in_threadpool(
-        funding_of(ctx).transfer_state, funder_of(principal), query.get("transId") or None,
-        query.get("clientId") or None, wanted_type,
-    )  # fmt: skip
+        funding_of(ctx).transfer_state,
+        funder_of(principal),
+        query.get("transId") or None,
+        query.get("clientId") or None,
+        wanted_type,
+    )
     return ok([transfer_state_wire(view) for view in _answer(found)])
 
 

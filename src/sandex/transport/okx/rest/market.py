@@ -212,8 +212,17 @@ def book_wire(view: BookView, *, full: bool) -> dict[str, Any]:
 def candle_wire(c: CandleView) -> list[str]:
     """`[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`: spot volumes in base, then quote (twice)."""
     quote = format_decimal(c.vol_ccy)
-    return [str(c.ts), format_decimal(c.o), format_decimal(c.h), format_decimal(c.l), format_decimal(c.c),
-            format_decimal(c.vol), quote, quote, "1" if c.confirmed else "0"]  # fmt: skip
+    return [
+        str(c.ts),
+        format_decimal(c.o),
+        format_decimal(c.h),
+        format_decimal(c.l),
+        format_decimal(c.c),
+        format_decimal(c.vol),
+        quote,
+        quote,
+        "1" if c.confirmed else "0",
+    ]
 
 
 def trade_wire(t: PublicTrade) -> dict[str, str]:

@@ -211,9 +211,15 @@ async def orders_pending(request: Request, ctx: Ctx, principal: ReadAuth) -> Res
         return ok([])
     page = wanted.page
     found = await run_in_threadpool(
-        trading_of(ctx).pending_orders, trader_of(principal), inst_id=wanted.inst_id,
-        ord_type=wanted.ord_type, state=wanted.state, after=page.after, before=page.before, limit=page.limit,
-    )  # fmt: skip
+        trading_of(ctx).pending_orders,
+        trader_of(principal),
+        inst_id=wanted.inst_id,
+        ord_type=wanted.ord_type,
+        state=wanted.state,
+        after=page.after,
+        before=page.before,
+        limit=page.limit,
+    )
     return ok([order_wire(view) for view in found])
 
 
@@ -233,10 +239,18 @@ async def _history(request: Request, ctx: OkxContext, principal: Principal, *, a
         return ok([])
     page = wanted.page
     found = await run_in_threadpool(
-        trading_of(ctx).order_history, trader_of(principal), archive=archive, inst_id=wanted.inst_id,
-        ord_type=wanted.ord_type, state=wanted.state, after=page.after, before=page.before, begin=page.begin,
-        end=page.end, limit=page.limit,
-    )  # fmt: skip
+        trading_of(ctx).order_history,
+        trader_of(principal),
+        archive=archive,
+        inst_id=wanted.inst_id,
+        ord_type=wanted.ord_type,
+        state=wanted.state,
+        after=page.after,
+        before=page.before,
+        begin=page.begin,
+        end=page.end,
+        limit=page.limit,
+    )
     return ok([order_wire(view) for view in found])
 
 
@@ -260,9 +274,17 @@ async def _fills(request: Request, ctx: OkxContext, principal: Principal, *, his
     if not spot:
         return ok([])
     found = await run_in_threadpool(
-        trading_of(ctx).fills, trader_of(principal), history=history, inst_id=query.get("instId") or None,
-        ord_id=ord_id, after=page.after, before=page.before, begin=page.begin, end=page.end, limit=page.limit,
-    )  # fmt: skip
+        trading_of(ctx).fills,
+        trader_of(principal),
+        history=history,
+        inst_id=query.get("instId") or None,
+        ord_id=ord_id,
+        after=page.after,
+        before=page.before,
+        begin=page.begin,
+        end=page.end,
+        limit=page.limit,
+    )
     return ok([fill_wire(view) for view in found])
 
 

@@ -129,8 +129,13 @@ def top5_item(stream: BookStream, ts: int) -> tuple[tuple[Any, ...], dict[str, A
     bids, asks = stream.top(TOP5)
     key = (tuple(bids), tuple(asks))
     fmt = stream.fmt
-    item = {"asks": fmt.levels(asks), "bids": fmt.levels(bids), "instId": stream.inst_id, "ts": str(ts),
-            "seqId": stream.seq}  # fmt: skip
+    item = {
+        "asks": fmt.levels(asks),
+        "bids": fmt.levels(bids),
+        "instId": stream.inst_id,
+        "ts": str(ts),
+        "seqId": stream.seq,
+    }
     return key, item
 
 

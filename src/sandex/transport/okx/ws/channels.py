@@ -109,9 +109,14 @@ def resolve(arg: Any, kind: Kind, logged_in: bool, catalogue: Catalogue, raw: st
         return WsError.of(WsCode.INVALID_ARGS, detail="extraParams: updateInterval is 0, 2000, 3000 or 4000")
     echo = tuple((name, value) for name, value in fields.items() if name in ECHOED)
     return Topic(
-        channel, fields.get("instId", ""), fields.get("instType", ""), fields.get("instFamily", ""),
-        fields.get("ccy", ""), echo, snapshot_ms,
-    )  # fmt: skip
+        channel,
+        fields.get("instId", ""),
+        fields.get("instType", ""),
+        fields.get("instFamily", ""),
+        fields.get("ccy", ""),
+        echo,
+        snapshot_ms,
+    )
 
 
 DEFAULT_SNAPSHOT_MS = 5_000  # `account` without `updateInterval`: events plus a snapshot every ~5 s

@@ -237,9 +237,13 @@ class WsGateway:
 
     async def _authenticate(self, session: Session, arg: dict[str, Any]) -> Principal | WsError:
         signed = ws_login_request(
-            _text(arg.get("apiKey")), _text(arg.get("sign")), _text(arg.get("timestamp")),
-            _text(arg.get("passphrase")), session.ip, session.environment is Environment.DEMO,
-        )  # fmt: skip
+            _text(arg.get("apiKey")),
+            _text(arg.get("sign")),
+            _text(arg.get("timestamp")),
+            _text(arg.get("passphrase")),
+            session.ip,
+            session.environment is Environment.DEMO,
+        )
         auth = self.ctx.auth
         if auth.is_warm(signed.api_key):
             result = auth.authenticate(signed)

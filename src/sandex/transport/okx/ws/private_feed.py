@@ -108,8 +108,16 @@ class PrivateFeed:
                 execType="T" if taker else "M",
             )
         item.update(dict.fromkeys(_EMPTY_FILL_EXTRAS, ""))
-        item.update(fillNotionalUsd="", notionalUsd="", amendResult="", reqId="", code="0", msg="",
-                    lastPx="", amendSource="")  # fmt: skip
+        item.update(
+            fillNotionalUsd="",
+            notionalUsd="",
+            amendResult="",
+            reqId="",
+            code="0",
+            msg="",
+            lastPx="",
+            amendSource="",
+        )
         return item
 
     # --- balances --------------------------------------------------------------------------------
@@ -143,8 +151,15 @@ class PrivateFeed:
             return
         for session in tuple(sessions):
             for topic in [t for t in session.topics.values() if t.channel == BALANCE_AND_POSITION]:
-                data = [{"pTime": str(max(int(b["uTime"]) for b in bal_data)), "eventType": kind,
-                         "balData": bal_data, "posData": [], "trades": []}]  # fmt: skip
+                data = [
+                    {
+                        "pTime": str(max(int(b["uTime"]) for b in bal_data)),
+                        "eventType": kind,
+                        "balData": bal_data,
+                        "posData": [],
+                        "trades": [],
+                    }
+                ]
                 self._pusher.send(session, BALANCE_AND_POSITION, push(self._arg(session, topic), data))
 
     def _owe_account(self, environment: Environment, user_id: int, ccys: Iterable[str]) -> None:
@@ -186,10 +201,19 @@ class PrivateFeed:
             if topic.snapshot_ms:
                 self._snapshots[(session.conn_id, topic.key)] = time.monotonic() + topic.snapshot_ms / 1000
         else:
-            bal_data = [{"ccy": d.ccy, "cashBal": format_decimal(d.total), "uTime": str(d.u_time)}
-                        for d in view.details]  # fmt: skip
-            data = [{"pTime": str(view.u_time), "eventType": SNAPSHOT, "balData": bal_data, "posData": [],
-                     "trades": []}]  # fmt: skip
+            bal_data = [
+                {"ccy": d.ccy, "cashBal": format_decimal(d.total), "uTime": str(d.u_time)}
+                for d in view.details
+            ]
+            data = [
+                {
+                    "pTime": str(view.u_time),
+                    "eventType": SNAPSHOT,
+                    "balData": bal_data,
+                    "posData": [],
+                    "trades": [],
+                }
+            ]
             self._pusher.send(session, BALANCE_AND_POSITION, push(self._arg(session, topic), data))
 
     def tick(self, now: float) -> None:

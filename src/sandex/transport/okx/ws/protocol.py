@@ -266,9 +266,16 @@ def op_reply(request_id: str, op: str, envelope: Mapping[str, Any]) -> str:
 
 def op_error(request_id: str, op: str, code: str, msg: str, in_us: int, out_us: int) -> str:
     return dumps(
-        {"id": request_id, "op": op, "code": code, "msg": msg, "data": [], "inTime": str(in_us),
-         "outTime": str(out_us)}
-    )  # fmt: skip
+        {
+            "id": request_id,
+            "op": op,
+            "code": code,
+            "msg": msg,
+            "data": [],
+            "inTime": str(in_us),
+            "outTime": str(out_us),
+        }
+    )
 
 
 def push(arg: Mapping[str, Any], data: list[Any], **extra: Any) -> str:

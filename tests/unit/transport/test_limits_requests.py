@@ -16,7 +16,8 @@ from sandex.services.catalogue import CatalogueService
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.envelope import fail, ok
 from sandex.transport.okx.handlers import install_error_handlers
-from sandex.transport.okx.limits import RateLimits, check_request, checked_by_handler, route_id_of
+from sandex.transport.okx.rate_checks import check_request, checked_by_handler, route_id_of
+from sandex.transport.okx.ratelimits.budgets import RateLimits
 
 
 def build_app() -> FastAPI:

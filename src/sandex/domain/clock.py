@@ -20,9 +20,6 @@ class ManualClock:
     def now_ms(self) -> int:
         return self._now_ms
 
-    def set_ms(self, value_ms: int) -> None:
-        self._now_ms = value_ms
-
     def advance(self, *, ms: int = 0, seconds: float = 0, days: float = 0) -> None:
         self._now_ms += ms + round(seconds * 1000) + round(days * 86_400_000)
 

@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from sandex.domain.clock import ManualClock
 from sandex.runtime.ratelimit import MemoryLimiter
 from sandex.services.catalogue import CatalogueService
+from sandex.testing.clock import ManualClock
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.envelope import fail, ok
 from sandex.transport.okx.handlers import install_error_handlers

@@ -12,8 +12,9 @@ from sandex.domain.accounts.lockout import (
     settle_failure,
     wait_s,
 )
-from sandex.domain.clock import MINUTE_MS, SECOND_MS, ManualClock
+from sandex.domain.clock import MINUTE_MS, SECOND_MS
 from sandex.domain.errors import Reason, Rejected
+from sandex.testing.clock import ManualClock
 
 T0 = 1_700_000_000_000
 

@@ -17,7 +17,7 @@ from keys_support import (
 )
 
 from sandex.domain.accounts.model import Environment, UserStatus
-from sandex.domain.clock import DAY_MS, ManualClock
+from sandex.domain.clock import DAY_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission
@@ -38,6 +38,7 @@ from sandex.domain.keys.policy import (
     ws_login_request,
 )
 from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.testing.clock import ManualClock
 
 UNKNOWN_KEY = "00000000-0000-0000-0000-000000000000"
 

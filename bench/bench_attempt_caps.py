@@ -28,13 +28,13 @@ import pyotp
 from sandex.domain.accounts import email_codes
 from sandex.domain.accounts.email_codes import ADDRESS_ISSUE_POLICY, ISSUE_POLICY, MAX_ATTEMPTS
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY, IP_POLICY
-from sandex.domain.clock import ManualClock
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
 from sandex.services.accounts.service import AccountsService, TotpEnrollment, UserView
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import unit_of_work_factory
+from sandex.testing.clock import ManualClock
 
 PASSWORD = "Correct-Horse-9"
 

@@ -79,8 +79,8 @@ from sandex.transport.okx.context import OkxContext
 from sandex.transport.okx.fastlane import OkxApp
 from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
-from sandex.transport.okx.limits import RateLimits
 from sandex.transport.okx.openapi import install_okx_openapi
+from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.rest import account, asset, public, trade, users
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.ws import WsContext, install_ws

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class RateLimitMode(StrEnum):
-    OFF = "off"
-    OKX = "okx"
 
 
 class Settings(BaseSettings):

@@ -11,22 +11,6 @@ class Clock(Protocol):
         ...
 
 
-class ManualClock:
-    """A clock that moves only when told to: tests, replays and the control API's time travel."""
-
-    def __init__(self, start_ms: int = 1_700_000_000_000) -> None:
-        self._now_ms = start_ms
-
-    def now_ms(self) -> int:
-        return self._now_ms
-
-    def set_ms(self, value_ms: int) -> None:
-        self._now_ms = value_ms
-
-    def advance(self, *, ms: int = 0, seconds: float = 0, days: float = 0) -> None:
-        self._now_ms += ms + round(seconds * 1000) + round(days * 86_400_000)
-
-
 SECOND_MS = 1000
 MINUTE_MS = 60 * SECOND_MS
 HOUR_MS = 60 * MINUTE_MS

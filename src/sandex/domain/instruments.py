@@ -40,10 +40,6 @@ class Instrument:
     def px_decimals(self) -> int:
         return decimals_of(self.tick_sz)
 
-    @property
-    def sz_decimals(self) -> int:
-        return decimals_of(self.lot_sz)
-
 
 @dataclass(frozen=True, slots=True)
 class Chain:

@@ -69,11 +69,6 @@ def decimals_of(step: Decimal) -> int:
     return max(0, -exponent)
 
 
-def format_fixed(value: Decimal, places: int) -> str:
-    """Exactly `places` fractional digits: how prices are shown at their tick precision."""
-    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
-
-
 def to_units(value: Decimal, step: Decimal) -> int | None:
     """`value` as a whole number of `step`s, or None when it is not an exact multiple (or too far
     out of bounds to tell: callers check magnitudes first, this only never raises)."""
@@ -99,7 +94,3 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     """`numerator / denominator` to 90 significant digits: no client-chosen divisor makes it raise
     (a non-zero finite one; the caller checks that)."""
     return _WIDE.divide(numerator, denominator)
-
-
-def from_units(units: int, step: Decimal) -> Decimal:
-    return units * step

@@ -51,10 +51,6 @@ def tls_dir(data_dir: Path) -> Path:
     return data_dir / TLS_DIR
 
 
-def ca_path(data_dir: Path) -> Path:
-    return tls_dir(data_dir) / CA_CERT
-
-
 def ensure_tls(data_dir: Path, hosts: Iterable[str] = ()) -> TlsFiles:
     """The CA and a server certificate valid now for `hosts` (plus localhost), creating what is missing."""
     directory = tls_dir(data_dir)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sandex.domain.clock import HOUR_MS, MINUTE_MS, ManualClock
+from sandex.domain.clock import HOUR_MS, MINUTE_MS
 from sandex.services.accounts.ports import NewUser
 from sandex.services.console.sessions import ConsoleSessions, SessionPolicy, token_digest
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.console import ConsoleSessionRow
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.uow import SqlUnitOfWork
+from sandex.testing.clock import ManualClock
 
 
 class CountingRandom:

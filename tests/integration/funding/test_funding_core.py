@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.lifecycle import FundingTiming
 from sandex.domain.funding.model import (
@@ -34,6 +33,7 @@ from sandex.services.exchange.commands import (
 from sandex.services.exchange.funding import FundingState
 from sandex.services.exchange.records import FundingSnapshot, WithdrawalRecord
 from sandex.storage.catalogue_file import load_catalogue
+from sandex.testing.clock import ManualClock
 
 LIVE = Environment.LIVE
 CATALOGUE = load_catalogue()

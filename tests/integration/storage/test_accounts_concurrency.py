@@ -19,7 +19,6 @@ from sqlalchemy import Engine, func, select
 from sandex.domain.accounts import email_codes
 from sandex.domain.accounts.email_codes import ADDRESS_ISSUE_POLICY, ISSUE_POLICY, MAX_ATTEMPTS
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY, IP_POLICY
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
@@ -28,6 +27,7 @@ from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.accounts import EmailCodeRow, MailRow
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import unit_of_work_factory
+from sandex.testing.clock import ManualClock
 
 PARALLEL = 40
 PASSWORD = "Correct-Horse-9"

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, func, select
 from sandex.domain.accounts.email_codes import CODE_TTL_MS, CodePurpose
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY
 from sandex.domain.accounts.model import UserStatus
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
 from sandex.runtime.mailers import OutboxMailer
@@ -22,6 +21,7 @@ from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.accounts import EmailCodeRow, LoginThrottleRow, MailRow, UserRow
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import SqlUnitOfWork, unit_of_work_factory
+from sandex.testing.clock import ManualClock
 
 PASSWORD = "Correct-Horse-9"
 EMAIL = "alice@example.test"

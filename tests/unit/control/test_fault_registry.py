@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.faults import Fault, FaultKind, FaultSpec
 from sandex.runtime.faults import FaultRegistry
+from sandex.testing.clock import ManualClock
 
 ORDER = ("POST", "/api/v5/trade/order")
 TIME = ("GET", "/api/v5/public/time")

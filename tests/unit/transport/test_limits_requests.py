@@ -10,13 +10,14 @@ import pytest
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from sandex.domain.clock import ManualClock
 from sandex.runtime.ratelimit import MemoryLimiter
 from sandex.services.catalogue import CatalogueService
+from sandex.testing.clock import ManualClock
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.envelope import fail, ok
 from sandex.transport.okx.handlers import install_error_handlers
-from sandex.transport.okx.limits import RateLimits, check_request, checked_by_handler, route_id_of
+from sandex.transport.okx.rate_checks import check_request, checked_by_handler, route_id_of
+from sandex.transport.okx.ratelimits.budgets import RateLimits
 
 
 def build_app() -> FastAPI:

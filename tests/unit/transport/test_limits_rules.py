@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.ratelimit import MemoryLimiter
+from sandex.testing.clock import ManualClock
 from sandex.transport.okx.envelope import fail
-from sandex.transport.okx.limits import (
+from sandex.transport.okx.ratelimits.budgets import RateLimits, parse_scale
+from sandex.transport.okx.ratelimits.rules import (
     DEFAULT_RULE,
     RULES,
     Per,
-    RateLimits,
     Rule,
     Who,
-    parse_scale,
     route_for_ws_op,
     rule_for,
 )

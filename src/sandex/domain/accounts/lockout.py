@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sandex.domain.clock import MINUTE_MS, SECOND_MS
-from sandex.domain.errors import Reason, Rejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +73,6 @@ def release(counter: FailureCounter) -> FailureCounter:
     return replace(counter, failures=counter.failures - 1)
 
 
-def record_failure(counter: FailureCounter, policy: LockoutPolicy, now_ms: int) -> FailureCounter:
-    """One failed attempt reserved and settled at once: the rules as a single request sees them."""
-    return settle_failure(reserve(counter, policy, now_ms) or counter, policy, now_ms)
-
-
 def record_success() -> FailureCounter:
     """A successful login clears the account's consecutive-failure count."""
     return FailureCounter()
@@ -93,21 +87,6 @@ def wait_s(counter: FailureCounter, policy: LockoutPolicy, now_ms: int) -> int:
     if counter.failures >= policy.max_failures and now_ms < window_end:
         return _ceil_s(window_end - now_ms)
     return 0
-
-
-def check_locked(counter: FailureCounter, now_ms: int) -> Rejected | None:
-    """LOGIN_LOCKED with params retry_after (seconds), or None."""
-    if not counter.is_locked(now_ms):
-        return None
-    return Rejected.of(Reason.LOGIN_LOCKED, retry_after=str(counter.retry_after_s(now_ms)))
-
-
-def check_login_allowed(account: FailureCounter, ip: FailureCounter, now_ms: int) -> Rejected | None:
-    """Refuse while either the account or the client IP cannot take an attempt; report the longer wait."""
-    wait = max(wait_s(account, ACCOUNT_POLICY, now_ms), wait_s(ip, IP_POLICY, now_ms))
-    if wait == 0:
-        return None
-    return Rejected.of(Reason.LOGIN_LOCKED, retry_after=str(wait))
 
 
 def _ceil_s(ms: int) -> int:

@@ -8,8 +8,6 @@ service stores as `last_used_step`: the same code can never be used twice, even 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import struct
@@ -19,7 +17,6 @@ from sandex.domain.errors import Reason, Rejected
 STEP_S = 30
 DIGITS = 6
 DRIFT_STEPS = 1
-MIN_SECRET_BYTES = 10  # 80 bits, RFC 4226's minimum; pyotp.random_base32() gives 20 bytes
 
 
 def step_at(now_ms: int) -> int:
@@ -33,23 +30,6 @@ def hotp(secret: bytes, counter: int, digits: int = DIGITS) -> str:
     offset = mac[-1] & 0x0F
     binary = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
     return str(binary % 10**digits).zfill(digits)
-
-
-def totp_at(secret: bytes, now_ms: int) -> str:
-    """The code an authenticator app shows at `now_ms`."""
-    return hotp(secret, step_at(now_ms))
-
-
-def decode_secret(text: str) -> bytes | None:
-    """Raw secret bytes from base32 text as shown to users (any case, spaces, missing padding)."""
-    compact = text.replace(" ", "").replace("-", "").upper()
-    if not compact.isascii():
-        return None
-    try:
-        raw = base64.b32decode(compact + "=" * (-len(compact) % 8))
-    except (binascii.Error, ValueError):
-        return None
-    return raw if len(raw) >= MIN_SECRET_BYTES else None
 
 
 def verify_totp(secret: bytes, candidate: str, now_ms: int, last_used_step: int | None) -> int | Rejected:

@@ -46,10 +46,6 @@ class DepositClock:
     arrival: int  # confirmations before it is credited
     unlock: int  # confirmations before it is withdrawable (>= arrival)
 
-    @classmethod
-    def instant(cls, created_ms: int) -> DepositClock:
-        return cls(created_ms, 0, 0)
-
 
 def confirmations(clock: DepositClock, now_ms: int, timing: FundingTiming = DEFAULT_TIMING) -> int:
     """Blocks seen since the deposit was detected, up to its unlock count (OKX `actualDepBlkConfirm`)."""

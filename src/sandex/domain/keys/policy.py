@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from sandex.domain.accounts.model import Environment, UserStatus
-from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.expiry import is_expired
@@ -221,15 +220,3 @@ def authenticate(
         if refusal is not None:
             return refusal
     return key
-
-
-class RequestAuthenticator:
-    """`authenticate` with its collaborators bound once (the service builds one per process)."""
-
-    def __init__(self, lookup: KeyLookup, verify_passphrase: PassphraseCheck, clock: Clock) -> None:
-        self._lookup = lookup
-        self._verify_passphrase = verify_passphrase
-        self._clock = clock
-
-    def authenticate(self, request: SignedRequest) -> ApiKeyPolicyView | Rejected:
-        return authenticate(request, self._clock.now_ms(), self._lookup, self._verify_passphrase)

@@ -32,11 +32,6 @@ def unused_permissions(
     )
 
 
-def unbound_keys(keys: Iterable[K]) -> list[K]:
-    """Keys usable from any IP address (no allow-list, or one such as 0.0.0.0/0)."""
-    return [key for key in keys if key.ips.unbound]
-
-
 def expiring_within(keys: Iterable[K], now_ms: int, days: int) -> list[tuple[K, int]]:
     """Keys still valid now whose effective expiry falls within `days`, soonest first."""
     horizon_ms = now_ms + days * DAY_MS

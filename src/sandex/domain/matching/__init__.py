@@ -1,6 +1,6 @@
 """The matching engine: per-instrument order books with price-time priority (pure, integer units)."""
 
-from sandex.domain.matching.book import BookSide, Level, LevelView
+from sandex.domain.matching.book import BookSide, LevelView
 from sandex.domain.matching.engine import MatchingEngine
 from sandex.domain.matching.events import (
     Action,
@@ -16,7 +16,6 @@ from sandex.domain.matching.events import (
 from sandex.domain.matching.order import (
     CancelCause,
     NewOrder,
-    Order,
     OrderSnapshot,
     OrdState,
     OrdType,
@@ -24,6 +23,7 @@ from sandex.domain.matching.order import (
     StpMode,
     TgtCcy,
 )
+from sandex.domain.matching.queue import Level, Order
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 
 __all__ = [

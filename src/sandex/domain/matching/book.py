@@ -13,7 +13,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from sandex.domain.matching.order import Order
+from sandex.domain.matching.queue import Level, Order
 
 BID_SIGN = 1
 ASK_SIGN = -1
@@ -24,23 +24,6 @@ class LevelView(NamedTuple):
     px: int  # ticks
     lots: int  # total open size
     order_count: int
-
-
-class Level:
-    __slots__ = ("count", "head", "lots", "px", "tail")
-
-    def __init__(self, px: int) -> None:
-        self.px = px
-        self.head: Order | None = None
-        self.tail: Order | None = None
-        self.lots = 0
-        self.count = 0
-
-    def orders(self) -> Iterator[Order]:
-        node = self.head
-        while node is not None:
-            yield node
-            node = node.next
 
 
 class BookSide:
@@ -57,9 +40,6 @@ class BookSide:
 
     def best_px(self) -> int | None:
         return self.sign * self.keys[-1] if self.keys else None
-
-    def best_level(self) -> Level | None:
-        return self.levels[self.sign * self.keys[-1]] if self.keys else None
 
     def add(self, order: Order) -> None:
         """Append at the back of its price level's queue (creating the level if needed)."""

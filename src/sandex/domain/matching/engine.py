@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ids import IdGenerator
-from sandex.domain.matching.book import ASK_SIGN, BID_SIGN, BookSide, Level, LevelView
+from sandex.domain.matching.book import ASK_SIGN, BID_SIGN, BookSide, LevelView
 from sandex.domain.matching.events import (
     Action,
     Fill,
@@ -30,7 +30,6 @@ from sandex.domain.matching.order import (
     RESTING_TYPES,
     CancelCause,
     NewOrder,
-    Order,
     OrderSnapshot,
     OrdState,
     OrdType,
@@ -38,6 +37,7 @@ from sandex.domain.matching.order import (
     StpMode,
     TgtCcy,
 )
+from sandex.domain.matching.queue import Level, Order
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.matching.simulate import NO_LIMIT, simulate
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandex.domain.matching.order import Order
+from sandex.domain.matching.queue import Order
 
 
 class OrderIndex:

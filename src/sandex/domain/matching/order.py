@@ -1,4 +1,6 @@
-"""Orders inside the engine: enums, the mutable resting `Order` and its immutable `OrderSnapshot`.
+"""Orders inside the engine: enums, the validated `NewOrder` and the immutable `OrderSnapshot`.
+
+The mutable resting `Order` lives in `queue.py`, next to the price level that links it.
 
 Units: `px` is an integer number of ticks, fills are integer lots. `sz` is in the order's target
 unit, exactly like OKX's `sz`/`tgtCcy`: lots for base-sized orders (every limit-priced order and
@@ -9,10 +11,7 @@ always lots (OKX `accFillSz`), `filled_notional` always ticks x lots (for `avgPx
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from sandex.domain.matching.book import Level
+from typing import NamedTuple
 
 
 class Side(StrEnum):
@@ -107,120 +106,3 @@ class OrderSnapshot(NamedTuple):
     @property
     def is_pending(self) -> bool:
         return self.state in PENDING_STATES
-
-
-class Order:
-    """A live order. Mutable and intrusive (prev/next link it into its price level's FIFO queue)."""
-
-    __slots__ = (
-        "account_id",
-        "c_ts",
-        "cl_ord_id",
-        "filled",
-        "filled_notional",
-        "inst_id",
-        "level",
-        "next",
-        "ord_id",
-        "ord_type",
-        "prev",
-        "px",
-        "seq",
-        "side",
-        "state",
-        "stp_mode",
-        "sz",
-        "tag",
-        "tgt_ccy",
-        "u_ts",
-    )
-
-    def __init__(
-        self,
-        ord_id: int,
-        inst_id: str,
-        account_id: int,
-        side: Side,
-        ord_type: OrdType,
-        tgt_ccy: TgtCcy,
-        px: int,
-        sz: int,
-        cl_ord_id: str,
-        tag: str,
-        stp_mode: StpMode,
-        ts: int,
-    ) -> None:
-        self.ord_id = ord_id
-        self.inst_id = inst_id
-        self.account_id = account_id
-        self.side = side
-        self.ord_type = ord_type
-        self.tgt_ccy = tgt_ccy
-        self.px = px
-        self.sz = sz
-        self.filled = 0
-        self.filled_notional = 0
-        self.state = OrdState.LIVE
-        self.cl_ord_id = cl_ord_id
-        self.tag = tag
-        self.stp_mode = stp_mode
-        self.c_ts = ts
-        self.u_ts = ts
-        self.seq = 0
-        self.prev: Order | None = None
-        self.next: Order | None = None
-        self.level: Level | None = None  # the price level it rests in
-
-    def snapshot(self) -> OrderSnapshot:
-        # tuple.__new__ skips NamedTuple's keyword-handling __new__: this runs on every event.
-        return tuple.__new__(
-            OrderSnapshot,
-            (
-                self.ord_id,
-                self.inst_id,
-                self.account_id,
-                self.side,
-                self.ord_type,
-                self.tgt_ccy,
-                self.px,
-                self.sz,
-                self.filled,
-                self.filled_notional,
-                self.state,
-                self.cl_ord_id,
-                self.tag,
-                self.stp_mode,
-                self.c_ts,
-                self.u_ts,
-                self.seq,
-            ),
-        )
-
-    @classmethod
-    def from_snapshot(cls, snap: OrderSnapshot) -> Order:
-        order = cls(
-            snap.ord_id,
-            snap.inst_id,
-            snap.account_id,
-            snap.side,
-            snap.ord_type,
-            snap.tgt_ccy,
-            snap.px,
-            snap.sz,
-            snap.cl_ord_id,
-            snap.tag,
-            snap.stp_mode,
-            snap.c_ts,
-        )
-        order.filled = snap.filled
-        order.filled_notional = snap.filled_notional
-        order.state = snap.state
-        order.u_ts = snap.u_ts
-        order.seq = snap.seq
-        return order
-
-    def __repr__(self) -> str:
-        return (
-            f"Order({self.ord_id}, acct={self.account_id}, {self.side} {self.ord_type} "
-            f"{self.filled}/{self.sz}@{self.px}, {self.state})"
-        )

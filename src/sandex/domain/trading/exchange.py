@@ -124,17 +124,6 @@ class Exchange:
         )
         return [o for m in markets for o in m.engine.pending_orders(account_id)]
 
-    def find_order(
-        self, account_id: int, inst_id: str, ord_id: int | None = None, cl_ord_id: str = ""
-    ) -> OrderSnapshot | None:
-        """A pending order of `account_id`, by ordId (wins) or clOrdId."""
-        m = self._markets.get(inst_id)
-        found = None if m is None else self._resolve(m, account_id, ord_id, cl_ord_id)
-        if m is None or found is None or isinstance(found, Rejected):
-            return None
-        order = m.engine.order(found)
-        return order if order is not None and order.account_id == account_id else None
-
     def reserved(self) -> dict[tuple[int, str], int]:
         """What every account must have frozen per currency for its resting orders (audits)."""
         out: dict[tuple[int, str], int] = {}

@@ -81,8 +81,3 @@ def volume_text(value: Decimal) -> str:
         if abs(value) >= size:
             return f"{(value / size).quantize(Decimal('0.01'))}{suffix}"
     return plain(value.quantize(Decimal("0.01"))) if value != value.to_integral_value() else plain(value)
-
-
-def amount_text(value: Decimal) -> str:
-    """A balance or size as stored (exact), without exponent or trailing zeros."""
-    return plain(value)

@@ -34,7 +34,7 @@ from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import OkxContext
 from sandex.transport.okx.demo import DEMO_HEADER_RAW, asks_for_demo
 from sandex.transport.okx.envelope import OkxRejection
-from sandex.transport.okx.limits import check_request
+from sandex.transport.okx.rate_checks import check_request
 
 __all__ = [
     "PERMISSION_MARK",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -15,9 +15,7 @@ from sandex.services.keys.auth import AuthService
 from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.marketdata.service import MarketData
 from sandex.services.trading.service import TradingService
-
-if TYPE_CHECKING:  # limits.py imports Ctx from here
-    from sandex.transport.okx.limits import RateLimits
+from sandex.transport.okx.ratelimits.budgets import RateLimits
 
 
 @dataclass(slots=True)

@@ -8,8 +8,9 @@ from sandex.domain.accounts.email_codes import (
     issue,
     verify,
 )
-from sandex.domain.clock import MINUTE_MS, ManualClock
+from sandex.domain.clock import MINUTE_MS
 from sandex.domain.errors import Reason, Rejected
+from sandex.testing.clock import ManualClock
 
 T0 = 1_700_000_000_000
 PEPPER = b"p" * 32

@@ -3,19 +3,38 @@ from sandex.domain.accounts.lockout import (
     IP_POLICY,
     FailureCounter,
     LockoutPolicy,
-    check_locked,
-    check_login_allowed,
-    record_failure,
     record_success,
     release,
     reserve,
     settle_failure,
     wait_s,
 )
-from sandex.domain.clock import MINUTE_MS, SECOND_MS, ManualClock
+from sandex.domain.clock import MINUTE_MS, SECOND_MS
 from sandex.domain.errors import Reason, Rejected
+from sandex.testing.clock import ManualClock
 
 T0 = 1_700_000_000_000
+
+
+# The rules as a single request sees them (the service runs the same steps as separate writes).
+def record_failure(counter: FailureCounter, policy: LockoutPolicy, now_ms: int) -> FailureCounter:
+    """One failed attempt reserved and settled at once: the rules as a single request sees them."""
+    return settle_failure(reserve(counter, policy, now_ms) or counter, policy, now_ms)
+
+
+def check_locked(counter: FailureCounter, now_ms: int) -> Rejected | None:
+    """LOGIN_LOCKED with params retry_after (seconds), or None."""
+    if not counter.is_locked(now_ms):
+        return None
+    return Rejected.of(Reason.LOGIN_LOCKED, retry_after=str(counter.retry_after_s(now_ms)))
+
+
+def check_login_allowed(account: FailureCounter, ip: FailureCounter, now_ms: int) -> Rejected | None:
+    """Refuse while either the account or the client IP cannot take an attempt; report the longer wait."""
+    wait = max(wait_s(account, ACCOUNT_POLICY, now_ms), wait_s(ip, IP_POLICY, now_ms))
+    if wait == 0:
+        return None
+    return Rejected.of(Reason.LOGIN_LOCKED, retry_after=str(wait))
 
 
 def fail(

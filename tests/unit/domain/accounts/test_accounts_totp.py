@@ -1,9 +1,10 @@
 import base64
+import binascii
 
 import pyotp
 import pytest
 
-from sandex.domain.accounts.totp import STEP_S, decode_secret, hotp, step_at, totp_at, verify_totp
+from sandex.domain.accounts.totp import STEP_S, hotp, step_at, verify_totp
 from sandex.domain.errors import Reason, Rejected
 
 SECRET_B32 = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -11,6 +12,24 @@ SECRET = base64.b32decode(SECRET_B32)
 T0 = 1_700_000_010_000  # inside a step, away from its edges
 INVALID = Rejected.of(Reason.TOTP_INVALID, field="totp")
 STEP_MS = STEP_S * 1000
+MIN_SECRET_BYTES = 10  # 80 bits, RFC 4226's minimum; pyotp.random_base32() gives 20 bytes
+
+
+def totp_at(secret: bytes, now_ms: int) -> str:
+    """The code an authenticator app shows at `now_ms`."""
+    return hotp(secret, step_at(now_ms))
+
+
+def decode_secret(text: str) -> bytes | None:
+    """Raw secret bytes from base32 text as shown to users (any case, spaces, missing padding)."""
+    compact = text.replace(" ", "").replace("-", "").upper()
+    if not compact.isascii():
+        return None
+    try:
+        raw = base64.b32decode(compact + "=" * (-len(compact) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) >= MIN_SECRET_BYTES else None
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ def test_deposit_next_transition_times() -> None:
 
 
 def test_an_instant_deposit_is_successful_at_once() -> None:
-    assert deposit_state(DepositClock.instant(T0), T0, TIMING) is DepositState.SUCCESS
+    assert deposit_state(DepositClock(T0, arrival=0, unlock=0), T0, TIMING) is DepositState.SUCCESS
 
 
 def test_a_clock_earlier_than_the_deposit_never_goes_backwards_below_waiting() -> None:

@@ -17,13 +17,12 @@ from keys_support import (
 )
 
 from sandex.domain.accounts.model import Environment, UserStatus
-from sandex.domain.clock import DAY_MS, ManualClock
+from sandex.domain.clock import DAY_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission
 from sandex.domain.keys.policy import (
     KEY_CHECKS,
-    RequestAuthenticator,
     SignedRequest,
     authenticate,
     check_environment,
@@ -38,6 +37,7 @@ from sandex.domain.keys.policy import (
     ws_login_request,
 )
 from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.testing.clock import ManualClock
 
 UNKNOWN_KEY = "00000000-0000-0000-0000-000000000000"
 
@@ -314,10 +314,11 @@ def test_ws_login_refusals() -> None:
     assert reason_of(auth(ws_login(str(NOW_MS // 1000), secret="1" * 32))) is Reason.SIGNATURE_INVALID
 
 
-def test_authenticator_reads_the_injected_clock() -> None:
+def test_the_same_request_expires_as_the_clock_moves() -> None:
     clock = ManualClock(NOW_MS)
-    authenticator = RequestAuthenticator(lookup_of(make_key()), plain_passphrase_check, clock)
+    lookup = lookup_of(make_key())
     request = signed()
-    assert isinstance(authenticator.authenticate(request), ApiKeyPolicyView)
+    assert isinstance(authenticate(request, clock.now_ms(), lookup, plain_passphrase_check), ApiKeyPolicyView)
     clock.advance(seconds=31)
-    assert reason_of(authenticator.authenticate(request)) is Reason.TIMESTAMP_EXPIRED
+    refused = authenticate(request, clock.now_ms(), lookup, plain_passphrase_check)
+    assert reason_of(refused) is Reason.TIMESTAMP_EXPIRED

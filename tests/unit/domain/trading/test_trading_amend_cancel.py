@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trading_kit import BTC_USDT, D, Venue, amt, of_type, ord_id_of, refused
+from trading_kit import BTC_USDT, D, Venue, amt, find_order, of_type, ord_id_of, refused
 
 from sandex.domain.errors import Reason
 from sandex.domain.ledger import Posting, PostingReason
@@ -41,7 +41,7 @@ def test_amend_that_needs_more_than_available_is_refused_and_changes_nothing() -
     events = v.amend(1, ord_id, new_px=D("200.1"))
     assert refused(events) == (Reason.INSUFFICIENT_BALANCE, {"ccy": "USDT"}) and len(events) == 1
     assert v.bal(1, "USDT") == (D(500), D(500))
-    assert v.x.find_order(1, "BTC-USDT", ord_id).px == 1000  # type: ignore[union-attr]
+    assert find_order(v.x, 1, "BTC-USDT", ord_id).px == 1000  # type: ignore[union-attr]
 
 
 def test_failed_amend_with_cxl_on_fail_cancels_and_releases() -> None:
@@ -72,7 +72,7 @@ def test_amend_to_an_absurd_magnitude_is_refused_as_a_value_and_changes_nothing(
     assert refused(v.amend(1, ord_id, new_px=D("1e308"))) == (Reason.PARAM_ERROR, {"field": "new_px"})
     assert refused(v.amend(1, ord_id, new_px=D("1e27"))) == (Reason.PARAM_ERROR, {"field": "new_px"})
     assert v.bal(1, "USDT") == (D(900), D(100))
-    assert v.x.find_order(1, "BTC-USDT", ord_id).px == 1000  # type: ignore[union-attr]
+    assert find_order(v.x, 1, "BTC-USDT", ord_id).px == 1000  # type: ignore[union-attr]
 
 
 def test_amend_to_at_most_the_filled_size_completes_and_releases_everything() -> None:

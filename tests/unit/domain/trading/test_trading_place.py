@@ -6,7 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from trading_kit import BTC_USDT, ETH_USDT, D, Venue, amt, of_type, ord_id_of, refused
+from trading_kit import BTC_USDT, ETH_USDT, D, Venue, amt, find_order, of_type, ord_id_of, refused
 
 from sandex.domain.errors import Reason
 from sandex.domain.ids import SequentialIds
@@ -272,10 +272,10 @@ def test_exchange_reads() -> None:
     ord_id_of(v.buy(1, "10", "1", inst_id="ETH-USDT"))
     assert {o.inst_id for o in v.x.pending_orders(1)} == {"BTC-USDT", "ETH-USDT"}
     assert [o.ord_id for o in v.x.pending_orders(1, "BTC-USDT")] == [a]
-    assert v.x.find_order(1, "BTC-USDT", cl_ord_id="mine").ord_id == a  # type: ignore[union-attr]
-    assert v.x.find_order(1, "BTC-USDT", ord_id=a) is not None
-    assert v.x.find_order(2, "BTC-USDT", ord_id=a) is None  # not yours
-    assert v.x.find_order(1, "ETH-USDT", ord_id=a) is None  # wrong instrument
+    assert find_order(v.x, 1, "BTC-USDT", cl_ord_id="mine").ord_id == a  # type: ignore[union-attr]
+    assert find_order(v.x, 1, "BTC-USDT", ord_id=a) is not None
+    assert find_order(v.x, 2, "BTC-USDT", ord_id=a) is None  # not yours
+    assert find_order(v.x, 1, "ETH-USDT", ord_id=a) is None  # wrong instrument
     assert v.x.engine("NOPE") is None and [i.inst_id for i in v.x.instruments()] == ["BTC-USDT", "ETH-USDT"]
 
 

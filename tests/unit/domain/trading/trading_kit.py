@@ -9,7 +9,7 @@ from sandex.domain.errors import Reason
 from sandex.domain.ids import SequentialIds
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger import FeeSchedule, Ledger, from_amount, to_amount
-from sandex.domain.matching import OrderRejected, OrdType, Side, TradingLimits
+from sandex.domain.matching import OrderRejected, OrderSnapshot, OrdType, Side, TradingLimits
 from sandex.domain.trading import AmendOrder, CancelOrder, Exchange, PlaceOrder
 
 E = TypeVar("E")
@@ -110,3 +110,13 @@ def refused(events: list[Any]) -> tuple[Reason, dict[str, str]] | None:
 def ord_id_of(events: list[Any]) -> int:
     ord_id: int = events[0].order.ord_id
     return ord_id
+
+
+def find_order(
+    x: Exchange, account_id: int, inst_id: str, ord_id: int | None = None, cl_ord_id: str = ""
+) -> OrderSnapshot | None:
+    """A pending order of `account_id` on `inst_id`, by ordId (wins) or clOrdId."""
+    for order in x.pending_orders(account_id, inst_id):
+        if (order.ord_id == ord_id) if ord_id is not None else (cl_ord_id and order.cl_ord_id == cl_ord_id):
+            return order
+    return None

@@ -17,7 +17,6 @@ import pyotp
 from sandex.domain.accounts.email_codes import CodePurpose, EmailCode
 from sandex.domain.accounts.lockout import FailureCounter
 from sandex.domain.accounts.model import UserStatus
-from sandex.domain.clock import ManualClock
 from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher
 from sandex.runtime.mailers import OutboxMailer
 from sandex.services.accounts.mail import MailMessage, MailView, redact_code
@@ -31,6 +30,7 @@ from sandex.services.accounts.ports import (
     UserRecord,
 )
 from sandex.services.accounts.service import AccountsService
+from sandex.testing.clock import ManualClock
 
 START_MS = 1_750_000_000_000
 PASSWORD = "Correct-Horse-9"

@@ -14,11 +14,11 @@ from accounts_kit import PASSWORD, ListOutbox, MemoryStore
 
 from sandex.app import open_runtime
 from sandex.config import Settings
-from sandex.domain.clock import ManualClock
 from sandex.runtime.mailers import OutboxMailer, SmtpMailer, SmtpTarget, build_mailer
 from sandex.services.accounts.mail import MailMessage
 from sandex.services.accounts.ports import MailDeliveryError
 from sandex.services.accounts.service import UserView
+from sandex.testing.clock import ManualClock
 
 
 @dataclass

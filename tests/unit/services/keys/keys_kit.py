@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.model import Permission
@@ -35,6 +34,7 @@ from sandex.services.keys.views import CreatedKey
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import SqlUnitOfWork, unit_of_work_factory
+from sandex.testing.clock import ManualClock
 
 START_MS = 1_787_416_800_000  # 2026-08-22T16:40:00Z
 PASSWORD = "Correct-Horse-9"

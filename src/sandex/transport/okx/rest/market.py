@@ -31,8 +31,8 @@ from sandex.services.marketdata.service import BOOK_MAX, FULL_BOOK_MAX, MarketDa
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import OkxRejection, fail, ok
-from sandex.transport.okx.limits import PublicRateLimit
 from sandex.transport.okx.params import bad, query_int, query_limit
+from sandex.transport.okx.rate_checks import PublicRateLimit
 
 router = APIRouter(prefix="/api/v5/market", tags=["market"], dependencies=[PublicRateLimit])
 

@@ -12,7 +12,7 @@ from sandex.domain.instruments import Instrument
 from sandex.domain.money import format_decimal
 from sandex.transport.okx.context import Ctx
 from sandex.transport.okx.envelope import fail, ok
-from sandex.transport.okx.limits import PublicRateLimit
+from sandex.transport.okx.rate_checks import PublicRateLimit
 
 router = APIRouter(prefix="/api/v5/public", tags=["public"], dependencies=[PublicRateLimit])
 

@@ -33,7 +33,6 @@ from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.envelope import OkxJSON, OkxRejection, fail, ok
 from sandex.transport.okx.fastlane import OkxApp, Wrap
-from sandex.transport.okx.limits import route_id_of
 from sandex.transport.okx.orders_wire import (
     Echo,
     batch_items,
@@ -54,6 +53,7 @@ from sandex.transport.okx.params import (
     query_int,
     query_limit,
 )
+from sandex.transport.okx.rate_checks import route_id_of
 from sandex.transport.okx.trade_wire import (
     amend_ack,
     batch_envelope,

@@ -14,7 +14,7 @@ from sandex.services.keys.auth import AuthService
 from sandex.services.keys.service import KeysService
 from sandex.services.marketdata.service import MarketData
 from sandex.services.trading.service import TradingService
-from sandex.transport.okx.limits import RateLimits
+from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.ws.books import BookSource
 
 E = TypeVar("E")

@@ -35,7 +35,7 @@ from sandex.services.keys.events import KeyChanged
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import fail
-from sandex.transport.okx.limits import route_for_ws_op
+from sandex.transport.okx.ratelimits.rules import route_for_ws_op
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.key_watch import KeyWatch

@@ -22,9 +22,10 @@ from sandex.services.keys.auth import Principal
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import MAX_BATCH
 from sandex.transport.okx.errors import wire_error
-from sandex.transport.okx.limits import RateLimits, route_for_ws_op
 from sandex.transport.okx.orders_wire import echo_of, expiry_refusal, inst_id_of, parsed
 from sandex.transport.okx.params import int64_or_none
+from sandex.transport.okx.ratelimits.budgets import RateLimits
+from sandex.transport.okx.ratelimits.rules import route_for_ws_op
 from sandex.transport.okx.rest.trade import AMEND, CANCEL, PLACE, Command, trader_of
 from sandex.transport.okx.trade_wire import batch_envelope
 from sandex.transport.okx.ws.protocol import WsCode, WsError, WsRequest, op_error, op_reply

@@ -1,6 +1,6 @@
 """Trading use cases: place/amend/cancel through the sequencer, reads from committed state.
 
-The REST transport calls this (interface stable; see `trading_views` for the value contract):
+The REST transport calls this (interface stable; see `views` for the value contract):
 
     acks = await trading.place(trader, [OrderSpec(...)])       # list[OrderAck] | Rejected
     acks = await trading.cancel(trader, [CancelSpec(...)])

@@ -1,9 +1,10 @@
 """Private pushes after login: `orders`, `account` and `balance_and_position` (reference §6.5).
 
-* `orders`: nothing on subscribe; one push per commit with the latest state of each order that
-  changed, as the REST order object plus OKX's per-update fill fields (`fillFee`, `execType`...),
-  filled in only when the update carries a fill. Filters: `instType` (SPOT or ANY match sandex's
-  spot orders), `instId`.
+* `orders`: nothing on subscribe; one push per step of each order (accepted, each fill, amended,
+  canceled), as the REST order object plus OKX's fields "for the current update" (`tradeId`,
+  `fillPx`, `fillSz`, `fillTime`, `fillFee`, `fillFeeCcy`, `execType`): taken from the step's own
+  fill record, exactly as charged, and empty (`fillSz` and `fillFee` "0") when the step is not a
+  fill. Filters: `instType` (SPOT or ANY match sandex's spot orders), `instId`.
 * `account`: a snapshot on subscribe (`eventType` snapshot), then `event_update` with the
   currencies that changed. Balances are read back from committed state (a worker thread, one read
   at a time per account), so a push shows exactly what REST `account/balance` would.

@@ -38,7 +38,7 @@ from sandex.domain.matching import (
     OrdType,
     Side,
 )
-from sandex.domain.trading import AmendOrder, CancelOrder, Event, Exchange, PlaceOrder, Trade
+from sandex.domain.trading import AmendSpec, CancelSpec, Event, Exchange, OrderSpec, Trade
 
 CENTER = 1_000_000  # ticks
 SPREAD_LEVELS = 1000  # passive orders rest within this many ticks of the centre, on each side
@@ -173,20 +173,20 @@ def replay_engine(commands: list[Command], sink: list[MatchEvent] | None = None)
     return time.process_time() - start
 
 
-def exchange_commands(commands: list[Command]) -> list[tuple[int, PlaceOrder | CancelOrder | AmendOrder]]:
+def exchange_commands(commands: list[Command]) -> list[tuple[int, int, OrderSpec | CancelSpec | AmendSpec]]:
     """The same stream as façade commands (decimal prices/sizes), built before timing."""
     tick, lot = INSTRUMENT.tick_sz, INSTRUMENT.lot_sz
     sides = (Side.BUY, Side.SELL)
     kinds = (OrdType.LIMIT, OrdType.IOC)
     inst = INSTRUMENT.inst_id
-    out: list[tuple[int, PlaceOrder | CancelOrder | AmendOrder]] = []
+    out: list[tuple[int, int, OrderSpec | CancelSpec | AmendSpec]] = []
     for op, ord_id, account, side, kind, px, sz in commands:
         if op == PLACE:
-            out.append((op, PlaceOrder(account, inst, sides[side], kinds[kind], sz * lot, px * tick)))
+            out.append((op, account, OrderSpec(inst, sides[side], kinds[kind], sz * lot, px * tick)))
         elif op == CANCEL:
-            out.append((op, CancelOrder(account, inst, ord_id)))
+            out.append((op, account, CancelSpec(inst, ord_id)))
         else:
-            out.append((op, AmendOrder(account, inst, ord_id, new_px=px * tick)))
+            out.append((op, account, AmendSpec(inst, ord_id, new_px=px * tick)))
     return out
 
 
@@ -202,13 +202,13 @@ def replay_exchange(commands: list[Command], sink: list[Event] | None = None) ->
     calls = exchange_commands(commands)
     keep: Callable[[list[Event]], None] = (lambda events: None) if sink is None else sink.extend
     start = time.process_time()
-    for ts, (op, cmd) in enumerate(calls):
+    for ts, (op, account, cmd) in enumerate(calls):
         if op == MOVE:
-            keep(x.amend(cmd, ts))  # type: ignore[arg-type]
+            keep(x.amend(account, cmd, ts))  # type: ignore[arg-type]
         elif op == PLACE:
-            keep(x.place(cmd, ts))  # type: ignore[arg-type]
+            keep(x.place(account, cmd, ts))  # type: ignore[arg-type]
         else:
-            keep(x.cancel(cmd, ts))  # type: ignore[arg-type]
+            keep(x.cancel(account, cmd, ts))  # type: ignore[arg-type]
     elapsed = time.process_time() - start
     assert x.reserved() == {(r.account_id, r.ccy): r.frozen for r in ledger.rows() if r.frozen}
     return elapsed

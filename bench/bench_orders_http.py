@@ -51,7 +51,7 @@ from sandex.domain.keys import signing
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.domain.trading.commands import OrderSpec
 from sandex.services.trading.views import Trader
 
 PATH = "/api/v5/trade/order"
@@ -343,7 +343,7 @@ async def _direct(rt: Runtime, traders: list[Trader], orders: int, concurrency: 
             buys = (n + c) % 2 == 0
             trader = traders[2 * pair if buys else 2 * pair + 1]
             step = TICK * (n % 5)
-            req = PlaceOrderRequest(
+            req = OrderSpec(
                 "BTC-USDT",
                 Side.BUY if buys else Side.SELL,
                 OrdType.LIMIT,

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.domain.trading.commands import OrderSpec
 from sandex.services.trading.views import Trader
 from sandex.testing.server import RunningServer, serve_in_thread
 
@@ -122,7 +122,7 @@ def test_markets_market_assets_and_orders(
     # Orders: a resting demo order placed the way a bot would, then seen in the console.
     user = market_server.runtime.accounts.get_user_by_email(EMAIL)
     assert user is not None
-    sell = PlaceOrderRequest(
+    sell = OrderSpec(
         "BTC-USDT", Side.SELL, OrdType.LIMIT, Decimal("0.1"), Decimal(900_000), cl_ord_id="gridbot1"
     )
     place = market_server.runtime.trading.service.place(Trader(user.id, Environment.DEMO), [sell])

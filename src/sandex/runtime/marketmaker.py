@@ -37,7 +37,8 @@ from sandex.domain.simulation.quoting import (
     make_grid,
     plan_quotes,
 )
-from sandex.services.exchange.commands import AmendRequest, CancelRequest, OrderAck, PlaceOrderRequest
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
+from sandex.services.exchange.commands import OrderAck
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.marketdata.ports import MarketStore
 from sandex.services.marketdata.venue import CoreVenue
@@ -266,24 +267,18 @@ class MarketMaker:
     async def _run_plan(self, desk: _Desk, inst: Instrument, plan: QuotePlan, taker: Taker | None) -> None:
         tick, lot, inst_id = inst.tick_sz, inst.lot_sz, inst.inst_id
         for chunk in _chunks(plan.cancels):
-            self._note(
-                desk, await self._trading.cancel(desk.maker, [CancelRequest(inst_id, str(i)) for i in chunk])
-            )
+            self._note(desk, await self._trading.cancel(desk.maker, [CancelSpec(inst_id, i) for i in chunk]))
         for amends in _chunks(plan.amends):
             requests = [
-                AmendRequest(
-                    inst_id, str(a.ord_id), new_sz=a.sz * lot, new_px=None if a.px is None else a.px * tick
-                )
+                AmendSpec(inst_id, a.ord_id, new_sz=a.sz * lot, new_px=None if a.px is None else a.px * tick)
                 for a in amends
             ]
             self._note(desk, await self._trading.amend(desk.maker, requests))
         for places in _chunks(plan.places):
-            orders = [
-                PlaceOrderRequest(inst_id, p.side, OrdType.LIMIT, p.lots * lot, p.px * tick) for p in places
-            ]
+            orders = [OrderSpec(inst_id, p.side, OrdType.LIMIT, p.lots * lot, p.px * tick) for p in places]
             self._note(desk, await self._trading.place(desk.maker, orders))
         if taker is not None:
-            order = PlaceOrderRequest(inst_id, taker.side, OrdType.IOC, taker.lots * lot, taker.px * tick)
+            order = OrderSpec(inst_id, taker.side, OrdType.IOC, taker.lots * lot, taker.px * tick)
             self._note(desk, await self._trading.place(desk.flow, [order]))
 
 

@@ -18,7 +18,7 @@ from sandex.services.exchange.events import (
     OrderUpdate,
     TradesHappened,
 )
-from sandex.services.exchange.records import ChangeSet, LedgerAccount
+from sandex.services.exchange.records import ChangeSet, FillRecord, LedgerAccount, OrderRecord
 from sandex.services.exchange.store import ExchangeStore
 
 Io = Callable[..., Awaitable[Any]]
@@ -68,14 +68,10 @@ class Notifier:
 
     def _publish_orders(self, changes: ChangeSet) -> None:
         by_env: dict[Any, list[OrderUpdate]] = {}
-        steps = [(e.order, e.fill, True) for e in changes.order_events] or [
-            (order, None, False) for order in changes.orders
-        ]
-        for order, fill, is_event in steps:
+        for order, fill in _order_steps(changes):
             owner = self._owners.get(order.account_id)
             if owner is not None and owner.user_id is not None:
-                update = OrderUpdate(owner.user_id, order, fill, is_event)
-                by_env.setdefault(order.environment, []).append(update)
+                by_env.setdefault(order.environment, []).append(OrderUpdate(owner.user_id, order, fill))
         for environment, updates in by_env.items():
             self._hub.publish(OrdersChanged(environment, updates))
 
@@ -88,3 +84,12 @@ class Notifier:
                 by_env.setdefault(owner.environment, []).append(update)
         for environment, updates in by_env.items():
             self._hub.publish(BalancesChanged(environment, updates))
+
+
+def _order_steps(changes: ChangeSet) -> list[tuple[OrderRecord, FillRecord | None]]:
+    """Every step of every order when the commit recorded them; else (nobody listened when it was
+    built) each order's latest state with its last fill of the commit, the one fill it can report."""
+    if changes.order_events:
+        return [(event.order, event.fill) for event in changes.order_events]
+    last_fill = {fill.ord_id: fill for fill in changes.fills}
+    return [(order, last_fill.get(order.ord_id)) for order in changes.orders]

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.domain.trading.commands import OrderSpec
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.trading.views import Trader
 from sandex.transport.console import assets, funding_pages, history, markets
@@ -105,11 +105,9 @@ async def _trade(app: Console) -> tuple[int, int]:
     bob = registered.id
     await service.deposit(alice, DEMO, "USDT", Decimal(10_000))
     await service.deposit(bob, DEMO, "BTC", Decimal(1))
-    buy = PlaceOrderRequest(
-        "BTC-USDT", Side.BUY, OrdType.LIMIT, Decimal("0.01"), Decimal(50_000), cl_ord_id="bot1"
-    )
-    rest = PlaceOrderRequest("BTC-USDT", Side.BUY, OrdType.LIMIT, Decimal("0.02"), Decimal(40_000))
-    sell = PlaceOrderRequest("BTC-USDT", Side.SELL, OrdType.LIMIT, Decimal("0.01"), Decimal(50_000))
+    buy = OrderSpec("BTC-USDT", Side.BUY, OrdType.LIMIT, Decimal("0.01"), Decimal(50_000), cl_ord_id="bot1")
+    rest = OrderSpec("BTC-USDT", Side.BUY, OrdType.LIMIT, Decimal("0.02"), Decimal(40_000))
+    sell = OrderSpec("BTC-USDT", Side.SELL, OrdType.LIMIT, Decimal("0.01"), Decimal(50_000))
     assert all(a.ok for a in await service.place(Trader(alice, DEMO), [buy, rest]))
     assert all(a.ok for a in await service.place(Trader(bob, DEMO), [sell]))
     return alice, bob

@@ -22,8 +22,8 @@ from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.matching.order import OrdType, Side
+from sandex.domain.trading.commands import OrderSpec
 from sandex.runtime.marketmaker import MarketMaker
-from sandex.services.exchange.commands import PlaceOrderRequest
 from sandex.services.trading.views import Trader
 from sandex.storage.orm.trading import LedgerAccountRow, LedgerBalanceRow, PostingRow
 
@@ -107,9 +107,7 @@ async def place(
     rt: Runtime, trader: Trader, side: Side, px: str, sz: str, inst_id: str = BTC, **kw: Any
 ) -> str:
     ord_type = kw.pop("ord_type", OrdType.LIMIT)
-    acks = await rt.trading.service.place(
-        trader, [PlaceOrderRequest(inst_id, side, ord_type, D(sz), D(px), **kw)]
-    )
+    acks = await rt.trading.service.place(trader, [OrderSpec(inst_id, side, ord_type, D(sz), D(px), **kw)])
     assert not isinstance(acks, Rejected), acks
     assert acks[0].ok, acks[0]
     return acks[0].ord_id

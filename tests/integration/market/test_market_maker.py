@@ -10,7 +10,7 @@ from market_kit import BTC, D, Rig, assert_conserved, fund, rig, tape, user
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.domain.trading.commands import OrderSpec
 
 
 async def best(m: Rig, inst_id: str = BTC, demo: bool = False) -> tuple[Decimal, Decimal]:
@@ -64,7 +64,7 @@ async def test_users_trade_against_the_maker_under_the_same_rules(tmp_path: Path
         _, ask = await best(m)
         trader = user(m.rt, "bot@example.test")
         await fund(m.rt, trader, "USDT", "100000")
-        req = PlaceOrderRequest(BTC, Side.BUY, OrdType.LIMIT, D("0.01"), ask)
+        req = OrderSpec(BTC, Side.BUY, OrdType.LIMIT, D("0.01"), ask)
         [ack] = await m.rt.trading.service.place(trader, [req])  # type: ignore[misc]
         assert ack.ok
         fills = m.rt.trading.service.fills(trader)
@@ -145,7 +145,7 @@ async def test_a_halted_instrument_is_suspended_refuses_orders_and_loses_its_quo
         assert listed["data"][0]["state"] == "suspend"
         trader = user(m.rt, "bot@example.test")
         await fund(m.rt, trader, "USDT", "100000")
-        req = PlaceOrderRequest(BTC, Side.BUY, OrdType.LIMIT, D("0.01"), D("100000"))
+        req = OrderSpec(BTC, Side.BUY, OrdType.LIMIT, D("0.01"), D("100000"))
         acks = await m.rt.trading.service.place(trader, [req])
         assert not isinstance(acks, Rejected) and acks[0].rejected == Rejected(Reason.INSTRUMENT_SUSPENDED)
         await m.step()

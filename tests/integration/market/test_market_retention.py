@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sandex.app import Runtime, create_app, open_runtime
 from sandex.domain.clock import DAY_MS, MINUTE_MS
 from sandex.domain.matching.order import Side
+from sandex.domain.trading.commands import CancelSpec
 from sandex.runtime.retention import RetentionKeeper
-from sandex.services.exchange.commands import CancelRequest
 from sandex.services.retention import Retention
 from sandex.services.trading.views import Trader
 from sandex.storage.repositories.retention import SqlRetentionStore
@@ -64,7 +64,7 @@ async def user_history(m: Rig) -> tuple[Trader, dict[str, str]]:
         "canceled": await place(m.rt, buyer, Side.BUY, "1000", "0.001"),
         "resting": await place(m.rt, buyer, Side.BUY, "1001", "0.001"),
     }
-    [ack] = await m.rt.trading.service.cancel(buyer, [CancelRequest(BTC, orders["canceled"])])  # type: ignore[misc]
+    [ack] = await m.rt.trading.service.cancel(buyer, [CancelSpec(BTC, int(orders["canceled"]))])  # type: ignore[misc]
     assert ack.ok
     return buyer, orders
 

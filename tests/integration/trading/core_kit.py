@@ -19,7 +19,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.ledger.amounts import from_amount
 from sandex.domain.matching.order import OrdType, Side
-from sandex.services.exchange.commands import OrderAck, PlaceOrderRequest
+from sandex.domain.trading.commands import OrderSpec
+from sandex.services.exchange.commands import OrderAck
 from sandex.services.trading.views import Trader
 from sandex.storage.orm.trading import LedgerAccountRow, LedgerBalanceRow, OrderRow, PostingRow
 
@@ -47,13 +48,11 @@ async def fund(rt: Runtime, trader: Trader, ccy: str, amount: str) -> None:
     assert not isinstance(done, Rejected), done
 
 
-def limit(side: Side, px: str, sz: str, **kw: Any) -> PlaceOrderRequest:
-    return PlaceOrderRequest(
-        kw.pop("inst_id", BTC), side, kw.pop("ord_type", OrdType.LIMIT), D(sz), D(px), **kw
-    )
+def limit(side: Side, px: str, sz: str, **kw: Any) -> OrderSpec:
+    return OrderSpec(kw.pop("inst_id", BTC), side, kw.pop("ord_type", OrdType.LIMIT), D(sz), D(px), **kw)
 
 
-async def place_one(rt: Runtime, trader: Trader, req: PlaceOrderRequest) -> OrderAck:
+async def place_one(rt: Runtime, trader: Trader, req: OrderSpec) -> OrderAck:
     acks = await rt.trading.service.place(trader, [req])
     assert not isinstance(acks, Rejected), acks
     return acks[0]

@@ -19,7 +19,7 @@ from sandex.domain.clock import HOUR_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, Side
-from sandex.services.exchange.commands import AmendRequest, CancelRequest
+from sandex.domain.trading.commands import AmendSpec, CancelSpec
 
 
 async def test_cancel_by_ord_id_or_cl_ord_id_gives_the_funds_back(rt: Runtime) -> None:
@@ -28,7 +28,7 @@ async def test_cancel_by_ord_id_or_cl_ord_id_gives_the_funds_back(rt: Runtime) -
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     await place_one(rt, alice, limit(Side.BUY, "100", "2", cl_ord_id="mine"))
     acks = await rt.trading.service.cancel(
-        alice, [CancelRequest(BTC, ord_id=a.ord_id), CancelRequest(BTC, cl_ord_id="mine")]
+        alice, [CancelSpec(BTC, ord_id=int(a.ord_id)), CancelSpec(BTC, cl_ord_id="mine")]
     )
     assert not isinstance(acks, Rejected)
     assert [(x.ok, x.cl_ord_id) for x in acks] == [(True, ""), (True, "mine")]
@@ -44,13 +44,13 @@ async def test_cancel_of_a_finished_or_unknown_order_is_51400(rt: Runtime) -> No
     alice = user(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
-    await rt.trading.service.cancel(alice, [CancelRequest(BTC, ord_id=a.ord_id)])
+    await rt.trading.service.cancel(alice, [CancelSpec(BTC, ord_id=int(a.ord_id))])
     acks = await rt.trading.service.cancel(
         alice,
         [
-            CancelRequest(BTC, ord_id=a.ord_id),
-            CancelRequest(BTC, ord_id="123"),
-            CancelRequest(BTC, cl_ord_id="x"),
+            CancelSpec(BTC, ord_id=int(a.ord_id)),
+            CancelSpec(BTC, ord_id=123),
+            CancelSpec(BTC, cl_ord_id="x"),
         ],
     )
     assert not isinstance(acks, Rejected)
@@ -62,7 +62,7 @@ async def test_someone_elses_order_cannot_be_canceled(rt: Runtime) -> None:
     alice, mallory = user(rt, "alice@example.test"), user(rt, "mallory@example.test")
     await fund(rt, alice, "USDT", "1000")
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
-    acks = await rt.trading.service.cancel(mallory, [CancelRequest(BTC, ord_id=a.ord_id)])
+    acks = await rt.trading.service.cancel(mallory, [CancelSpec(BTC, ord_id=int(a.ord_id))])
     assert not isinstance(acks, Rejected) and acks[0].rejected == Rejected(Reason.CANCEL_FAILED)
     assert rt.trading.service.get_order(mallory, BTC, ord_id=a.ord_id) == Rejected(Reason.ORDER_NOT_FOUND)
     assert [o.ord_id for o in rt.trading.service.pending_orders(alice)] == [a.ord_id]
@@ -75,11 +75,11 @@ async def test_amend_size_and_price_refreezes_and_may_trade(rt: Runtime) -> None
     await place_one(rt, maker, limit(Side.SELL, "110", "1"))
     bid = await place_one(rt, taker, limit(Side.BUY, "100", "2"))
     bigger = await rt.trading.service.amend(
-        taker, [AmendRequest(BTC, ord_id=bid.ord_id, new_sz=D(3), req_id="r1")]
+        taker, [AmendSpec(BTC, ord_id=int(bid.ord_id), new_sz=D(3), req_id="r1")]
     )
     assert not isinstance(bigger, Rejected) and bigger[0].ok and bigger[0].req_id == "r1"
     assert balance(rt, taker, "USDT") == (D(700), D(300))
-    crossed = await rt.trading.service.amend(taker, [AmendRequest(BTC, ord_id=bid.ord_id, new_px=D(110))])
+    crossed = await rt.trading.service.amend(taker, [AmendSpec(BTC, ord_id=int(bid.ord_id), new_px=D(110))])
     assert not isinstance(crossed, Rejected) and crossed[0].ok
     order = rt.trading.service.get_order(taker, BTC, ord_id=bid.ord_id)
     assert not isinstance(order, Rejected)
@@ -94,12 +94,12 @@ async def test_amend_of_a_finished_order_is_51503_and_cxl_on_fail_cancels(rt: Ru
     await fund(rt, alice, "USDT", "1000")
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     b = await place_one(rt, alice, limit(Side.BUY, "100", "1", cl_ord_id="b"))
-    await rt.trading.service.cancel(alice, [CancelRequest(BTC, ord_id=a.ord_id)])
+    await rt.trading.service.cancel(alice, [CancelSpec(BTC, ord_id=int(a.ord_id))])
     acks = await rt.trading.service.amend(
         alice,
         [
-            AmendRequest(BTC, ord_id=a.ord_id, new_px=D(101)),
-            AmendRequest(BTC, cl_ord_id="b", new_px=D("100.01"), cxl_on_fail=True),  # bad tick
+            AmendSpec(BTC, ord_id=int(a.ord_id), new_px=D(101)),
+            AmendSpec(BTC, cl_ord_id="b", new_px=D("100.01"), cxl_on_fail=True),  # bad tick
         ],
     )
     assert not isinstance(acks, Rejected)
@@ -126,7 +126,7 @@ async def test_history_keeps_unfilled_cancels_only_two_hours(rt: Runtime) -> Non
     await fund(rt, maker, "BTC", "1")
     await fund(rt, taker, "USDT", "1000")
     canceled = await place_one(rt, taker, limit(Side.BUY, "90", "1"))
-    await rt.trading.service.cancel(taker, [CancelRequest(BTC, ord_id=canceled.ord_id)])
+    await rt.trading.service.cancel(taker, [CancelSpec(BTC, ord_id=int(canceled.ord_id))])
     await place_one(rt, maker, limit(Side.SELL, "100", "1"))
     filled = await place_one(rt, taker, limit(Side.BUY, "100", "1"))
     svc = rt.trading.service

@@ -22,7 +22,7 @@ from sandex.app import Runtime
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, TgtCcy
-from sandex.services.exchange.commands import PlaceOrderRequest
+from sandex.domain.trading.commands import OrderSpec
 from sandex.services.exchange.records import ExecType
 
 
@@ -106,7 +106,7 @@ async def test_market_buy_spends_quote_by_default_and_returns_the_unspent(rt: Ru
     await fund(rt, maker, "BTC", "1")
     await fund(rt, taker, "USDT", "1000")
     await place_one(rt, maker, limit(Side.SELL, "50000", "0.01"))
-    ack = await place_one(rt, taker, PlaceOrderRequest(BTC, Side.BUY, OrdType.MARKET, D("1000")))
+    ack = await place_one(rt, taker, OrderSpec(BTC, Side.BUY, OrdType.MARKET, D("1000")))
     order = rt.trading.service.get_order(taker, BTC, ord_id=ack.ord_id)
     assert not isinstance(order, Rejected)
     assert (order.tgt_ccy, order.sz, order.acc_fill_sz) == (TgtCcy.QUOTE_CCY, D(1000), D("0.01"))
@@ -198,7 +198,7 @@ async def test_live_and_demo_are_separate_exchanges(rt: Runtime) -> None:
 
 async def test_a_halted_instrument_refuses_new_orders_but_lets_resting_ones_cancel(rt: Runtime) -> None:
     from sandex.domain.instruments import InstrumentState
-    from sandex.services.exchange.commands import AmendRequest, CancelRequest
+    from sandex.domain.trading.commands import AmendSpec, CancelSpec
 
     alice = user(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
@@ -206,11 +206,11 @@ async def test_a_halted_instrument_refuses_new_orders_but_lets_resting_ones_canc
     rt.trading.core.set_instrument_state(BTC, InstrumentState.SUSPEND)
     refused = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     assert refused.rejected == Rejected(Reason.INSTRUMENT_SUSPENDED)
-    amend = await rt.trading.service.amend(alice, [AmendRequest(BTC, ord_id=resting.ord_id, new_px=D(99))])
+    amend = await rt.trading.service.amend(alice, [AmendSpec(BTC, ord_id=int(resting.ord_id), new_px=D(99))])
     assert not isinstance(amend, Rejected) and amend[0].rejected == Rejected(Reason.INSTRUMENT_SUSPENDED)
     eth = await place_one(rt, alice, limit(Side.BUY, "10", "1", inst_id="ETH-USDT"))
     assert eth.ok  # other instruments trade on
-    canceled = await rt.trading.service.cancel(alice, [CancelRequest(BTC, ord_id=resting.ord_id)])
+    canceled = await rt.trading.service.cancel(alice, [CancelSpec(BTC, ord_id=int(resting.ord_id))])
     assert not isinstance(canceled, Rejected) and canceled[0].ok
     rt.trading.core.set_instrument_state(BTC, InstrumentState.LIVE)
     assert (await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ok

@@ -35,8 +35,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
+from sandex.domain.trading.commands import AmendSpec, CancelSpec
 from sandex.runtime.sequencer import Sequencer
-from sandex.services.exchange.commands import AmendRequest, CancelRequest
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
 from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
 from sandex.services.trading.views import Trader
@@ -180,10 +180,10 @@ async def _random_session(rt: Runtime, traders: list[Trader], steps: int, seed: 
         roll = rng.random()
         pending = svc.pending_orders(who)
         if roll < 0.15 and pending:
-            await svc.cancel(who, [CancelRequest(BTC, ord_id=rng.choice(pending).ord_id)])
+            await svc.cancel(who, [CancelSpec(BTC, ord_id=int(rng.choice(pending).ord_id))])
         elif roll < 0.3 and pending:
             px = D(rng.randint(950, 1050)) / 10
-            await svc.amend(who, [AmendRequest(BTC, ord_id=rng.choice(pending).ord_id, new_px=px)])
+            await svc.amend(who, [AmendSpec(BTC, ord_id=int(rng.choice(pending).ord_id), new_px=px)])
         else:
             side = rng.choice([Side.BUY, Side.SELL])
             px, sz = D(rng.randint(950, 1050)) / 10, D(rng.randint(1, 30)) / 10

@@ -6,7 +6,11 @@ import contextlib
 from typing import Any
 
 import pytest
-from ws_support import Conn, World, is_push, limit, open_ws
+from ws_support import PASSPHRASE, Conn, World, is_push, limit, open_ws
+
+from sandex.client.control import AsyncControlClient
+from sandex.client.models import Credentials
+from sandex.client.rest import AsyncOkxClient
 
 
 async def _logged_in(world: World, ws: Conn, who: str = "alice") -> None:
@@ -273,3 +277,40 @@ async def test_a_31st_connection_on_a_private_channel_gets_channel_conn_count_er
         await conns[0].expect(lambda m: m.get("event") == "unsubscribe")
         freed = await conns[30].subscribe({"channel": "orders", "instType": "ANY"})
         assert freed[0]["event"] == "subscribe"
+
+
+async def test_a_fill_carries_its_own_fee_even_when_the_feed_missed_the_orders_earlier_fills(
+    world: World,
+) -> None:
+    """The `orders` push of a fill shows that fill's fee, as charged. Bob's first fill (default maker
+    rate, 0.08 %) happens while he has no connection, then his rate goes up to 0.2 %: the second
+    fill costs 0.6 USDT. (The feed used to derive fillFee from the order's total fee, pro rata to
+    size when it had not seen the order before: it said -0.48 here.)"""
+    bob_rest = AsyncOkxClient(
+        world.server.base_url, Credentials(world.bob.api_key, world.bob.secret, PASSPHRASE)
+    )
+    async with (
+        bob_rest,
+        AsyncControlClient(world.server.base_url, world.server.runtime.admin_token) as control,
+    ):
+        ack = await bob_rest.place_order("XRP-USDT", "sell", "limit", "300", px="1.5")
+        async with open_ws(world.url("private")) as alice:
+            await _logged_in(world, alice)
+            first = await alice.op("order", [limit("buy", "1.5", "100", inst_id="XRP-USDT")])
+            assert first["data"][0]["sCode"] == "0"
+            await control.set_fee_tier(world.bob.uid, maker="0.002")
+            try:
+                async with open_ws(world.url("private")) as bob:
+                    await _logged_in(world, bob, "bob")
+                    await bob.subscribe({"channel": "orders", "instType": "SPOT", "instId": "XRP-USDT"})
+                    second = await alice.op("order", [limit("buy", "1.5", "200", inst_id="XRP-USDT")], "2")
+                    assert second["data"][0]["sCode"] == "0"
+                    pushed = await bob.expect(
+                        lambda m: is_push("orders")(m) and m["data"][0]["ordId"] == ack.ord_id
+                    )
+            finally:
+                await control.reset_fee_tier(world.bob.uid)
+    fill = pushed["data"][0]
+    assert (fill["state"], fill["fillSz"], fill["execType"]) == ("filled", "200", "M")
+    assert (fill["fillFee"], fill["fillFeeCcy"]) == ("-0.6", "USDT")  # 0.2 % of 300 USDT received
+    assert fill["fee"] == "-0.72"  # with the first fill's 0.12 (0.08 % of 150 USDT)

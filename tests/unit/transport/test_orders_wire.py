@@ -9,7 +9,7 @@ import pytest
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
-from sandex.services.exchange.commands import AmendRequest, CancelRequest, PlaceOrderRequest
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.orders_wire import (
     batch_items,
@@ -62,7 +62,7 @@ def refusal(call: Any, *args: Any) -> Rejected:
 
 
 def test_python_okx_empty_strings_and_null_are_absent() -> None:
-    assert parse_place(PYTHON_OKX_LIMIT) == PlaceOrderRequest(
+    assert parse_place(PYTHON_OKX_LIMIT) == OrderSpec(
         inst_id="BTC-USDT",
         side=Side.BUY,
         ord_type=OrdType.LIMIT,
@@ -71,8 +71,7 @@ def test_python_okx_empty_strings_and_null_are_absent() -> None:
         tgt_ccy=None,
         cl_ord_id="",
         tag="",
-        stp_mode=None,
-        td_mode="cash",
+        stp_mode=StpMode.CANCEL_MAKER,  # OKX's default when stpMode is absent
     )
 
 
@@ -156,9 +155,18 @@ def test_cancel_takes_ord_id_or_client_id() -> None:
     by_id = parse_cancel({"instId": "BTC-USDT", "ordId": "1234567890123", "clOrdId": ""})
     by_client = parse_cancel({"instId": "BTC-USDT", "ordId": "", "clOrdId": "mine1"})
     numeric = parse_cancel({"instId": "BTC-USDT", "ordId": 42})
-    assert by_id == CancelRequest("BTC-USDT", "1234567890123", "")
-    assert by_client == CancelRequest("BTC-USDT", None, "mine1")
-    assert numeric.ord_id == "42"
+    assert by_id == CancelSpec("BTC-USDT", 1234567890123, "")
+    assert by_client == CancelSpec("BTC-USDT", None, "mine1")
+    assert numeric.ord_id == 42
+
+
+@pytest.mark.parametrize(
+    "ord_id", ["0", "9223372036854775808", "9999999999999999999", "1" * 20, "-1", "１２"]
+)
+def test_an_ord_id_outside_positive_64_bit_is_refused_at_the_edge(ord_id: str) -> None:
+    item = {"instId": "BTC-USDT", "ordId": ord_id}
+    assert refusal(parse_cancel, item) == Rejected.of(Reason.PARAM_ERROR, field="ordId")
+    assert refusal(parse_amend, {**item, "newPx": "1"}) == Rejected.of(Reason.PARAM_ERROR, field="ordId")
 
 
 def test_cancel_needs_an_order_reference() -> None:
@@ -190,7 +198,7 @@ def test_amend_as_python_okx_sends_it() -> None:
         "newOrdPx": "",
         "attachAlgoOrds": "",
     }
-    assert parse_amend(item) == AmendRequest("BTC-USDT", "77", "", Decimal("0.2"), None, False, "r1")
+    assert parse_amend(item) == AmendSpec("BTC-USDT", 77, "", Decimal("0.2"), None, False, "r1")
 
 
 def test_amend_needs_something_to_change() -> None:
@@ -215,7 +223,7 @@ def test_batch_bodies() -> None:
 
 def test_each_batch_item_parses_on_its_own() -> None:
     results = parse_all(parse_place, [CCXT_LIMIT, {**CCXT_LIMIT, "sz": "x"}, "not an object"])
-    assert isinstance(results[0], PlaceOrderRequest)
+    assert isinstance(results[0], OrderSpec)
     assert results[1] == Rejected.of(Reason.PARAM_ERROR, field="sz")
     assert results[2] == Rejected.of(Reason.JSON_SYNTAX)
 

@@ -73,8 +73,22 @@ class OrderCanceled(NamedTuple):
 
 MatchEvent = OrderRejected | OrderAccepted | Fill | OrderFilled | OrderAmended | OrderCanceled
 
+# The steps of one order's life: each carries the order as it is right after the step.
+OrderStep = OrderAccepted | OrderFilled | OrderAmended | OrderCanceled
+ORDER_STEPS = (OrderAccepted, OrderFilled, OrderAmended, OrderCanceled)
+
 
 def rejection(events: Sequence[object]) -> Rejected | None:
     """The refusal of a command, if it was refused (it is then the first event)."""
     first = events[0] if events else None
     return first.rejected if isinstance(first, OrderRejected) else None
+
+
+def outcome(events: Sequence[object]) -> OrderSnapshot | Rejected:
+    """What a place, amend or cancel did: its refusal, else the order it acted on (a command that
+    was not refused starts with that order's step)."""
+    first = events[0]
+    if isinstance(first, OrderRejected):
+        return first.rejected
+    assert isinstance(first, ORDER_STEPS), first
+    return first.order

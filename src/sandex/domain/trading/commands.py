@@ -1,6 +1,7 @@
-"""Trading commands as the services layer hands them over: decimals, already parsed from the wire.
+"""Order commands as the transport parses them (decimals) and the exchange runs them: place, amend
+and cancel specs. They name no account: whose they are travels beside them (the command batch).
 
-`to_new_order` turns a `PlaceOrder` into engine units against its instrument, or refuses it.
+`to_new_order` turns an `OrderSpec` into engine units against its instrument, or refuses it.
 """
 
 from __future__ import annotations
@@ -15,39 +16,37 @@ from sandex.domain.matching.rules import amend_lots, price_ticks, quote_notional
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceOrder:
-    account_id: int
+class OrderSpec:
     inst_id: str
     side: Side
     ord_type: OrdType
     sz: Decimal  # base currency; quote currency for quote-sized market orders
     px: Decimal | None = None  # required unless market
     tgt_ccy: TgtCcy | None = None  # market only; None = OKX default (buy: quote, sell: base)
-    cl_ord_id: str = ""
+    cl_ord_id: str = ""  # "" = none; unique among the account's pending orders (51016)
     tag: str = ""
-    stp_mode: StpMode = StpMode.CANCEL_MAKER
+    stp_mode: StpMode = StpMode.CANCEL_MAKER  # OKX's default
 
 
 @dataclass(frozen=True, slots=True)
-class AmendOrder:
-    account_id: int
+class AmendSpec:
     inst_id: str
     ord_id: int | None = None  # wins over cl_ord_id when both are given
     cl_ord_id: str = ""
-    new_sz: Decimal | None = None  # includes what is already filled
+    new_sz: Decimal | None = None  # includes what is already filled; <= filled completes the order
     new_px: Decimal | None = None
     cxl_on_fail: bool = False
+    req_id: str = ""  # the client's name for this amend, echoed back in its answer
 
 
 @dataclass(frozen=True, slots=True)
-class CancelOrder:
-    account_id: int
+class CancelSpec:
     inst_id: str
     ord_id: int | None = None  # wins over cl_ord_id when both are given
     cl_ord_id: str = ""
 
 
-def market_target(cmd: PlaceOrder) -> TgtCcy:
+def market_target(cmd: OrderSpec) -> TgtCcy:
     """What a market order's `sz` counts; limit-priced orders are always sized in base."""
     if cmd.ord_type is not OrdType.MARKET:
         return TgtCcy.BASE_CCY
@@ -56,7 +55,7 @@ def market_target(cmd: PlaceOrder) -> TgtCcy:
     return TgtCcy.QUOTE_CCY if cmd.side is Side.BUY else TgtCcy.BASE_CCY
 
 
-def to_new_order(inst: Instrument, cmd: PlaceOrder) -> NewOrder | Rejected:
+def to_new_order(inst: Instrument, account_id: int, cmd: OrderSpec) -> NewOrder | Rejected:
     if cmd.ord_type is OrdType.FOK and cmd.stp_mode is StpMode.CANCEL_BOTH:
         return Rejected.of(Reason.PARAM_ERROR, field="stp_mode")  # OKX: cancel_both does not support FOK
     tgt = market_target(cmd)
@@ -70,7 +69,7 @@ def to_new_order(inst: Instrument, cmd: PlaceOrder) -> NewOrder | Rejected:
         return px
     if isinstance(sz, Rejected):
         return sz
-    return NewOrder(cmd.account_id, cmd.side, cmd.ord_type, sz, px, tgt, cmd.cl_ord_id, cmd.tag, cmd.stp_mode)
+    return NewOrder(account_id, cmd.side, cmd.ord_type, sz, px, tgt, cmd.cl_ord_id, cmd.tag, cmd.stp_mode)
 
 
 def _market_size(inst: Instrument, sz: Decimal, tgt: TgtCcy) -> int | Rejected:
@@ -80,7 +79,7 @@ def _market_size(inst: Instrument, sz: Decimal, tgt: TgtCcy) -> int | Rejected:
     return quote_notional(inst, sz) if quoted else size_lots(inst, sz)
 
 
-def amend_units(inst: Instrument, cmd: AmendOrder) -> tuple[int | None, int | None] | Rejected:
+def amend_units(inst: Instrument, cmd: AmendSpec) -> tuple[int | None, int | None] | Rejected:
     """`(new_sz lots, new_px ticks)`; a new size below `min_sz` is fine (it may complete the order)."""
     new_px = None if cmd.new_px is None else price_ticks(inst, cmd.new_px, "new_px")
     if isinstance(new_px, Rejected):

@@ -29,7 +29,7 @@ from sandex.domain.matching.events import (
 )
 from sandex.domain.matching.order import RESTING_TYPES, NewOrder, OrderSnapshot, OrdType
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
-from sandex.domain.trading.commands import AmendOrder, CancelOrder, PlaceOrder, amend_units, to_new_order
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec, amend_units, to_new_order
 from sandex.domain.trading.events import Event
 from sandex.domain.trading.listing import Listing
 from sandex.domain.trading.settlement import Settler
@@ -57,17 +57,17 @@ class Exchange:
         self._active: dict[int, list[Listing]] = {}
 
     # --- commands ------------------------------------------------------------------------------
-    def place(self, cmd: PlaceOrder, ts: int) -> list[Event]:
+    def place(self, account_id: int, cmd: OrderSpec, ts: int) -> list[Event]:
         m = self._markets.get(cmd.inst_id)
-        req = self._admit(m, cmd)
+        req = self._admit(m, account_id, cmd)
         if isinstance(req, Rejected):
-            return [OrderRejected(Action.PLACE, cmd.inst_id, cmd.account_id, 0, cmd.cl_ord_id, req, ts)]
+            return [OrderRejected(Action.PLACE, cmd.inst_id, account_id, 0, cmd.cl_ord_id, req, ts)]
         assert m is not None
         ccy = m.reserve_ccy(req.side)
         reserve = m.reserve_for(req)
         if self.ledger.available(req.account_id, ccy) < reserve:
             refused = Rejected.of(Reason.INSUFFICIENT_BALANCE, ccy=ccy)
-            return [OrderRejected(Action.PLACE, cmd.inst_id, cmd.account_id, 0, cmd.cl_ord_id, refused, ts)]
+            return [OrderRejected(Action.PLACE, cmd.inst_id, account_id, 0, cmd.cl_ord_id, refused, ts)]
         ord_id = self._order_ids.next_id()
         self._note_active(req.account_id, m)
         events = m.engine.place(ord_id, req, ts, checked=True)
@@ -79,34 +79,34 @@ class Exchange:
             out.extend(self.ledger.unfreeze(req.account_id, ccy, reserve - m.spent_by(final), ord_id))
         return out
 
-    def amend(self, cmd: AmendOrder, ts: int) -> list[Event]:
-        target = self._target(Action.AMEND, cmd.inst_id, cmd.account_id, cmd.ord_id, cmd.cl_ord_id, ts)
+    def amend(self, account_id: int, cmd: AmendSpec, ts: int) -> list[Event]:
+        target = self._target(Action.AMEND, cmd.inst_id, account_id, cmd.ord_id, cmd.cl_ord_id, ts)
         if isinstance(target, OrderRejected):
             return [target]
         m, ord_id = target
-        plan = self._plan_amend(m, cmd, ord_id)
+        plan = self._plan_amend(m, account_id, cmd, ord_id)
         if isinstance(plan, Rejected):
-            events = m.engine.fail_amend(cmd.account_id, ord_id, plan, ts, cxl_on_fail=cmd.cxl_on_fail)
+            events = m.engine.fail_amend(account_id, ord_id, plan, ts, cxl_on_fail=cmd.cxl_on_fail)
             out: list[Event] = []
             self._settler.apply(m, events, 0, out)
             return out
-        events = m.engine.amend(cmd.account_id, ord_id, plan.new_sz, plan.new_px, ts, checked=True)
+        events = m.engine.amend(account_id, ord_id, plan.new_sz, plan.new_px, ts, checked=True)
         out = [events[0]]
         if plan.delta >= 0:
-            out.extend(self._freeze(cmd.account_id, plan.ccy, plan.delta, ord_id))
+            out.extend(self._freeze(account_id, plan.ccy, plan.delta, ord_id))
         else:
-            out.extend(self.ledger.unfreeze(cmd.account_id, plan.ccy, -plan.delta, ord_id))
+            out.extend(self.ledger.unfreeze(account_id, plan.ccy, -plan.delta, ord_id))
         if len(events) > 1:  # the new price crossed: fills, maybe cancels
             self._settler.apply(m, events[1:], plan.px, out)
         return out
 
-    def cancel(self, cmd: CancelOrder, ts: int) -> list[Event]:
-        target = self._target(Action.CANCEL, cmd.inst_id, cmd.account_id, cmd.ord_id, cmd.cl_ord_id, ts)
+    def cancel(self, account_id: int, cmd: CancelSpec, ts: int) -> list[Event]:
+        target = self._target(Action.CANCEL, cmd.inst_id, account_id, cmd.ord_id, cmd.cl_ord_id, ts)
         if isinstance(target, OrderRejected):
             return [target]
         m, ord_id = target
         out: list[Event] = []
-        self._settler.apply(m, m.engine.cancel(cmd.account_id, ord_id, ts), 0, out)
+        self._settler.apply(m, m.engine.cancel(account_id, ord_id, ts), 0, out)
         return out
 
     # --- reads ---------------------------------------------------------------------------------
@@ -158,12 +158,12 @@ class Exchange:
         self.ledger.restore(balances)
 
     # --- internals -----------------------------------------------------------------------------
-    def _admit(self, m: Listing | None, cmd: PlaceOrder) -> NewOrder | Rejected:
+    def _admit(self, m: Listing | None, account_id: int, cmd: OrderSpec) -> NewOrder | Rejected:
         if m is None:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
         if m.inst.state is not InstrumentState.LIVE:
             return Rejected(Reason.INSTRUMENT_SUSPENDED)
-        req = to_new_order(m.inst, cmd)
+        req = to_new_order(m.inst, account_id, cmd)
         if isinstance(req, Rejected):
             return req
         return self._account_wide_refusal(req) or m.engine.check_place(req) or req
@@ -208,19 +208,19 @@ class Exchange:
         refused = found if isinstance(found, Rejected) else Rejected(unknown)
         return OrderRejected(action, inst_id, account_id, ord_id or 0, cl_ord_id, refused, ts)
 
-    def _plan_amend(self, m: Listing, cmd: AmendOrder, ord_id: int) -> _AmendPlan | Rejected:
+    def _plan_amend(self, m: Listing, account_id: int, cmd: AmendSpec, ord_id: int) -> _AmendPlan | Rejected:
         """Validate an amend and work out how its frozen funds change; refuse if they cannot."""
         units = amend_units(m.inst, cmd)
         if isinstance(units, Rejected):
             return units
         new_sz, new_px = units
-        refused = m.engine.check_amend(cmd.account_id, ord_id, new_sz, new_px)
+        refused = m.engine.check_amend(account_id, ord_id, new_sz, new_px)
         order = m.engine.order(ord_id)
         if refused is not None or order is None:
             return refused or Rejected(Reason.AMEND_FAILED)
         px = order.px if new_px is None else new_px
         ccy, delta = m.need_change(order, px, order.sz if new_sz is None else new_sz)
-        if delta > 0 and self.ledger.available(cmd.account_id, ccy) < delta:
+        if delta > 0 and self.ledger.available(account_id, ccy) < delta:
             return Rejected.of(Reason.INSUFFICIENT_BALANCE, ccy=ccy)
         return _new(_AmendPlan, (new_sz, new_px, px, ccy, delta))
 

@@ -15,7 +15,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.ids import IdGenerator
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger.postings import Posting, PostingReason
-from sandex.domain.matching.events import OrderAccepted, OrderAmended, OrderCanceled, OrderFilled
+from sandex.domain.matching.events import ORDER_STEPS, OrderCanceled, OrderFilled, OrderStep
 from sandex.domain.matching.order import CancelCause, OrderSnapshot, Side
 from sandex.domain.trading import Exchange, Trade
 from sandex.domain.trading.events import Event
@@ -33,8 +33,6 @@ from sandex.services.exchange.units import OrderExtras, fee_ccy_of, px_of, recor
 _TRADE = PostingReason.TRADE
 _FEE = PostingReason.FEE
 _ORDER_REFS = frozenset({PostingReason.FREEZE, PostingReason.UNFREEZE})
-_SNAPSHOT_EVENTS = (OrderAccepted, OrderAmended, OrderFilled)
-_EXEC = {True: ExecType.TAKER, False: ExecType.MAKER}
 
 
 @dataclass(slots=True)
@@ -60,39 +58,29 @@ class ChangeBuilder:
     _fill_bills: dict[tuple[int, int, str], int] = field(default_factory=dict)  # (trade, account, ccy)
     _trade_orders: dict[int, tuple[str, dict[int, int]]] = field(default_factory=dict)
     with_events: bool = False  # also record every step of every order (`ChangeSet.order_events`)
-    _steps: list[tuple[Environment, OrderSnapshot, CancelCause | None, OrderExtras, ExecType | None]] = field(
+    # each step with the trade id of its fill (None: not a fill)
+    _steps: list[tuple[Environment, OrderSnapshot, CancelCause | None, OrderExtras, int | None]] = field(
         default_factory=list
     )
 
     def add(self, environment: Environment, events: Sequence[Event], ts: int) -> None:
         for ev in events:
-            kind = type(ev)
-            if kind is Posting:
-                assert isinstance(ev, Posting)
+            if isinstance(ev, Posting):
                 self._posting(environment, ev, ts)
-            elif kind is Trade:
-                assert isinstance(ev, Trade)
+            elif isinstance(ev, Trade):
                 self._trade(environment, ev)
-            elif kind is OrderCanceled:
-                assert isinstance(ev, OrderCanceled)
-                self._orders[ev.order.ord_id] = (environment, ev.order, ev.cause)
-                if self.with_events:
-                    self._step(environment, ev.order, ev.cause, None)
-            elif kind in _SNAPSHOT_EVENTS:
-                snap: OrderSnapshot = ev.order  # type: ignore[union-attr]
-                self._orders[snap.ord_id] = (environment, snap, None)
-                if self.with_events:
-                    fill = ev.fill if kind is OrderFilled else None  # type: ignore[union-attr]
-                    taker = fill is not None and fill.taker_ord_id == snap.ord_id
-                    self._step(environment, snap, None, None if fill is None else _EXEC[taker])
+            elif isinstance(ev, ORDER_STEPS):
+                self._order_step(environment, ev)
 
-    def _step(
-        self, environment: Environment, snap: OrderSnapshot, cause: CancelCause | None, fill: ExecType | None
-    ) -> None:
-        """One step of an order, with its extras as they are now (a fill's trade was added just before)."""
-        extras = self.extras.get(snap.ord_id)
-        now = replace(extras) if extras is not None else OrderExtras()
-        self._steps.append((environment, snap, cause, now, fill))
+    def _order_step(self, environment: Environment, ev: OrderStep) -> None:
+        snap = ev.order
+        cause = ev.cause if isinstance(ev, OrderCanceled) else None
+        self._orders[snap.ord_id] = (environment, snap, cause)
+        if self.with_events:  # the order's extras as they are now (a fill's trade was added just before)
+            extras = self.extras.get(snap.ord_id)
+            now = replace(extras) if extras is not None else OrderExtras()
+            trade_id = ev.fill.trade_id if isinstance(ev, OrderFilled) else None
+            self._steps.append((environment, snap, cause, now, trade_id))
 
     def _posting(self, environment: Environment, p: Posting, ts: int) -> None:
         bill = self.bill_ids.next_id()
@@ -134,13 +122,21 @@ class ChangeBuilder:
             self._fills.append((environment, _PendingFill(trade, inst, taker, rate)))
 
     def finish(self) -> ChangeSet:
-        for environment, snap, cause, extras, fill in self._steps:
-            record = record_of(snap, self.instruments[snap.inst_id], environment, extras, cause)
-            self.out.order_events.append(OrderEvent(record, fill))
         self._finish_orders()
         self._finish_fills()
+        self._finish_steps()
         self._finish_postings()
         return self.out
+
+    def _finish_steps(self) -> None:
+        """Each step of each order, a fill linked to that order's side of the trade."""
+        if not self._steps:
+            return
+        fills = {(f.trade_id, f.ord_id): f for f in self.out.fills}
+        for environment, snap, cause, extras, trade_id in self._steps:
+            record = record_of(snap, self.instruments[snap.inst_id], environment, extras, cause)
+            fill = None if trade_id is None else fills[(trade_id, snap.ord_id)]
+            self.out.order_events.append(OrderEvent(record, fill))
 
     def _finish_orders(self) -> None:
         for environment, snap, cause in self._orders.values():

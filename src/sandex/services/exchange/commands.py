@@ -15,7 +15,7 @@ from sandex.domain.errors import Rejected
 from sandex.domain.funding.model import AccountType, AddrType, Dest, TransferType
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import Posting
-from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.records import FundingChanges, LedgerAccountKind
 
@@ -116,38 +116,6 @@ def tx_hash(*parts: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceOrderRequest:
-    inst_id: str
-    side: Side
-    ord_type: OrdType
-    sz: Decimal  # base ccy; quote ccy for market orders with tgt_ccy quote (OKX default for buys)
-    px: Decimal | None = None  # required unless market (51204 when missing)
-    tgt_ccy: TgtCcy | None = None  # market orders only (ignored otherwise); None = OKX default
-    cl_ord_id: str = ""  # "" = none; unique among the account's pending orders (51016)
-    tag: str = ""
-    stp_mode: StpMode | None = None  # None = cancel_maker (OKX default)
-    td_mode: str = "cash"  # echoed back in order views
-
-
-@dataclass(frozen=True, slots=True)
-class CancelRequest:
-    inst_id: str
-    ord_id: str | None = None  # wins over cl_ord_id when both are given
-    cl_ord_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AmendRequest:
-    inst_id: str
-    ord_id: str | None = None  # wins over cl_ord_id when both are given
-    cl_ord_id: str = ""
-    new_sz: Decimal | None = None  # includes what is already filled; <= filled completes the order
-    new_px: Decimal | None = None
-    cxl_on_fail: bool = False
-    req_id: str = ""  # echoed back in the ack
-
-
-@dataclass(frozen=True, slots=True)
 class OrderAck:
     """One item of a place/cancel/amend answer (OKX `data[i]` with `sCode`/`sMsg`).
 
@@ -193,21 +161,21 @@ class CommandBus(Protocol):
 class PlaceBatch:
     environment: Environment
     account_id: int
-    items: tuple[PlaceOrderRequest, ...]
+    items: tuple[OrderSpec, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class CancelBatch:
     environment: Environment
     account_id: int
-    items: tuple[CancelRequest, ...]
+    items: tuple[CancelSpec, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class AmendBatch:
     environment: Environment
     account_id: int
-    items: tuple[AmendRequest, ...]
+    items: tuple[AmendSpec, ...]
 
 
 @dataclass(frozen=True, slots=True)

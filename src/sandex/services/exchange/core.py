@@ -22,11 +22,11 @@ from sandex.domain.instruments import Catalogue, InstrumentState
 from sandex.domain.ledger.amounts import AMOUNT_DECIMALS, to_amount
 from sandex.domain.ledger.balances import BalanceRow, Ledger
 from sandex.domain.ledger.fees import DEFAULT_TIER, FeeSchedule, FeeTier
-from sandex.domain.matching.events import OrderRejected
-from sandex.domain.matching.order import OrdType, Side, StpMode
+from sandex.domain.matching.events import outcome
+from sandex.domain.matching.order import Side
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.money import format_decimal
-from sandex.domain.trading import AmendOrder, CancelOrder, Exchange, PlaceOrder
+from sandex.domain.trading import Exchange
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.changes import ChangeBuilder
 from sandex.services.exchange.commands import (
@@ -52,7 +52,7 @@ from sandex.services.exchange.records import (
     LedgerAccountKind,
 )
 from sandex.services.exchange.store import ExchangeStore
-from sandex.services.exchange.units import OrderExtras, amount, parse_id, snapshot_of
+from sandex.services.exchange.units import OrderExtras, amount, snapshot_of
 
 ORDER_ID_BASE = 600_000_000_000_000_000
 TRADE_ID_BASE = 100_000_000
@@ -218,66 +218,42 @@ class ExchangeCore:
         acks: list[OrderAck] = []
         events: list[Event] = []
         batch_cl_ids: set[str] = set()
-        for req in cmd.items:
-            if req.cl_ord_id and req.cl_ord_id in batch_cl_ids:  # OKX: unique within one batch too
-                acks.append(OrderAck("", req.cl_ord_id, req.tag, ts, Rejected(Reason.CLORDID_EXISTS)))
+        for spec in cmd.items:
+            if spec.cl_ord_id and spec.cl_ord_id in batch_cl_ids:  # OKX: unique within one batch too
+                acks.append(OrderAck("", spec.cl_ord_id, spec.tag, ts, Rejected(Reason.CLORDID_EXISTS)))
                 continue
-            batch_cl_ids.add(req.cl_ord_id)
-            if req.inst_id in self._halted:
-                acks.append(OrderAck("", req.cl_ord_id, req.tag, ts, Rejected(Reason.INSTRUMENT_SUSPENDED)))
+            batch_cl_ids.add(spec.cl_ord_id)
+            if spec.inst_id in self._halted:
+                acks.append(OrderAck("", spec.cl_ord_id, spec.tag, ts, Rejected(Reason.INSTRUMENT_SUSPENDED)))
                 continue
-            stp = req.stp_mode or StpMode.CANCEL_MAKER
-            tgt = req.tgt_ccy if req.ord_type is OrdType.MARKET else None
-            order = PlaceOrder(
-                cmd.account_id,
-                req.inst_id,
-                req.side,
-                req.ord_type,
-                req.sz,
-                req.px,
-                tgt,
-                req.cl_ord_id,
-                req.tag,
-                stp,
-            )
-            evs = x.place(order, ts)
-            first = evs[0]
-            if isinstance(first, OrderRejected):
-                acks.append(OrderAck("", req.cl_ord_id, req.tag, ts, first.rejected))
+            evs = x.place(cmd.account_id, spec, ts)
+            done = outcome(evs)
+            if isinstance(done, Rejected):
+                acks.append(OrderAck("", spec.cl_ord_id, spec.tag, ts, done))
                 continue
-            ord_id = first.order.ord_id  # type: ignore[union-attr]
-            self._extras[ord_id] = OrderExtras(td_mode=req.td_mode or "cash")
-            acks.append(OrderAck(str(ord_id), req.cl_ord_id, req.tag, ts))
+            acks.append(OrderAck(str(done.ord_id), spec.cl_ord_id, spec.tag, ts))
             events.extend(evs)
         return Applied(cmd, acks, events, ts)
 
     def _cancel(self, x: Exchange, cmd: CancelBatch, ts: int) -> Applied:
         acks: list[OrderAck] = []
         events: list[Event] = []
-        for req in cmd.items:
-            ord_id = parse_id(req.ord_id) if req.ord_id else None
-            if isinstance(ord_id, Rejected):
-                acks.append(OrderAck(req.ord_id or "", req.cl_ord_id, "", ts, ord_id))
-                continue
-            evs = x.cancel(CancelOrder(cmd.account_id, req.inst_id, ord_id, req.cl_ord_id), ts)
-            acks.append(_ack(evs, req.ord_id, req.cl_ord_id, ts))
+        for spec in cmd.items:
+            evs = x.cancel(cmd.account_id, spec, ts)
+            acks.append(_ack(evs, spec.ord_id, spec.cl_ord_id, ts))
             events.extend(evs)
         return Applied(cmd, acks, events, ts)
 
     def _amend(self, x: Exchange, cmd: AmendBatch, ts: int) -> Applied:
         acks: list[OrderAck] = []
         events: list[Event] = []
-        for req in cmd.items:
-            ord_id = parse_id(req.ord_id) if req.ord_id else None
-            if isinstance(ord_id, Rejected) or req.inst_id in self._halted:
-                refused = ord_id if isinstance(ord_id, Rejected) else Rejected(Reason.INSTRUMENT_SUSPENDED)
-                acks.append(OrderAck(req.ord_id or "", req.cl_ord_id, "", ts, refused, req.req_id))
+        for spec in cmd.items:
+            if spec.inst_id in self._halted:
+                refused = Rejected(Reason.INSTRUMENT_SUSPENDED)
+                acks.append(OrderAck(_id_text(spec.ord_id), spec.cl_ord_id, "", ts, refused, spec.req_id))
                 continue
-            amend = AmendOrder(
-                cmd.account_id, req.inst_id, ord_id, req.cl_ord_id, req.new_sz, req.new_px, req.cxl_on_fail
-            )
-            evs = x.amend(amend, ts)
-            acks.append(_ack(evs, req.ord_id, req.cl_ord_id, ts, req.req_id))
+            evs = x.amend(cmd.account_id, spec, ts)
+            acks.append(_ack(evs, spec.ord_id, spec.cl_ord_id, ts, spec.req_id))
             events.extend(evs)
         return Applied(cmd, acks, events, ts)
 
@@ -339,12 +315,16 @@ class ExchangeCore:
         return Deposit(environment, account_id, user_id, kind, ccy, units, inbox_id=item.id)
 
 
-def _ack(events: list[Event], ord_id: str | None, cl_ord_id: str, ts: int, req_id: str = "") -> OrderAck:
-    first = events[0]
-    if isinstance(first, OrderRejected):
-        return OrderAck(ord_id or "", cl_ord_id, "", ts, first.rejected, req_id)
-    order = first.order  # type: ignore[union-attr]
-    return OrderAck(str(order.ord_id), order.cl_ord_id, order.tag, ts, None, req_id)
+def _ack(events: list[Event], ord_id: int | None, cl_ord_id: str, ts: int, req_id: str = "") -> OrderAck:
+    """An amend's or cancel's answer: the order it changed, else its refusal echoing the request."""
+    done = outcome(events)
+    if isinstance(done, Rejected):
+        return OrderAck(_id_text(ord_id), cl_ord_id, "", ts, done, req_id)
+    return OrderAck(str(done.ord_id), done.cl_ord_id, done.tag, ts, None, req_id)
+
+
+def _id_text(ord_id: int | None) -> str:
+    return "" if ord_id is None else str(ord_id)
 
 
 def _fee_tier_command(item: InboxItem) -> SetFeeTier | Rejected:

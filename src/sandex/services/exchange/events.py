@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sandex.domain.accounts.model import Environment
 from sandex.services.exchange.records import (
     BalanceRecord,
-    ExecType,
+    FillRecord,
     LedgerAccountKind,
     OrderRecord,
     TradeRecord,
@@ -20,14 +20,14 @@ from sandex.services.exchange.records import (
 class OrderUpdate:
     user_id: int
     order: OrderRecord
-    fill: ExecType | None = None  # this update is one fill of the order, as maker or taker
-    is_event: bool = False  # one step of the order (True) or its latest state only (False: infer)
+    fill: FillRecord | None = None  # the order's side of the trade this update reports (None: no fill)
 
 
 @dataclass(frozen=True, slots=True)
 class OrdersChanged:
     """Orders whose state changed in one commit, for the WS `orders` channel: every step of each
-    order in order when the commit recorded them (`ChangeSet.order_events`), else the latest state."""
+    order in order when the commit recorded them (`ChangeSet.order_events`), else the latest state
+    of each order with its last fill of the commit, if it had one."""
 
     environment: Environment
     updates: Sequence[OrderUpdate]

@@ -308,11 +308,12 @@ class ExecType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
-    """One step of an order within a commit, in order: accepted, each fill (with that fill's trade,
-    price, size and the fee so far), amended, canceled. What OKX's `orders` channel pushes."""
+    """One step of an order within a commit, in order: accepted, each fill, amended, canceled.
+    What OKX's `orders` channel pushes: the order right after the step and, for a fill, the
+    order's side of that trade (its exact fee, maker or taker, price, size, time)."""
 
     order: OrderRecord
-    fill: ExecType | None  # None: not a fill
+    fill: FillRecord | None  # None: not a fill
 
 
 @dataclass(slots=True)

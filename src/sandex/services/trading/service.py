@@ -1,10 +1,10 @@
 """Trading use cases: place/amend/cancel through the sequencer, reads from committed state.
 
-The REST transport calls this (interface stable; see `trading_views` for the value contract):
+The REST transport calls this (interface stable; see `views` for the value contract):
 
-    acks = await trading.place(trader, [PlaceOrderRequest(...)])       # list[OrderAck] | Rejected
-    acks = await trading.cancel(trader, [CancelRequest(...)])
-    acks = await trading.amend(trader, [AmendRequest(...)])
+    acks = await trading.place(trader, [OrderSpec(...)])       # list[OrderAck] | Rejected
+    acks = await trading.cancel(trader, [CancelSpec(...)])
+    acks = await trading.amend(trader, [AmendSpec(...)])
     order = trading.get_order(trader, "BTC-USDT", ord_id="...", cl_ord_id=None)   # OrderView | Rejected
     trading.pending_orders(trader, ...) / order_history(...) / fills(...) / bills(...)
     trading.balances(trader, ["BTC"]) / trade_fee(trader, inst_id) / max_size(...) / max_avail_size(...)
@@ -29,18 +29,16 @@ from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side
 from sandex.domain.money import ratio, whole_steps
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.exchange.commands import (
     AmendBatch,
-    AmendRequest,
     CancelBatch,
-    CancelRequest,
     CommandBus,
     CommandError,
     Deposit,
     DepositView,
     OrderAck,
     PlaceBatch,
-    PlaceOrderRequest,
     SetFeeTier,
 )
 from sandex.services.exchange.core import ExchangeCore, check_deposit, check_fee_tier
@@ -49,7 +47,6 @@ from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.exchange.store import BillQuery, ExchangeStore, FillQuery, OrderQuery
 from sandex.services.exchange.units import amount, parse_id, plain
 from sandex.services.trading.views import (
-    MAX_BATCH,
     AccountBalanceView,
     BillView,
     CurrencyBalance,
@@ -59,6 +56,7 @@ from sandex.services.trading.views import (
     MaxSizeView,
     OrderView,
     Trader,
+    batch_too_large,
     bill_view,
     fill_view,
     order_view,
@@ -90,21 +88,21 @@ class TradingService:
         self._accounts: dict[tuple[int, Environment, LedgerAccountKind], int] = {}
 
     # --- commands (through the sequencer) -------------------------------------------------------
-    async def place(self, trader: Trader, orders: Sequence[PlaceOrderRequest]) -> list[OrderAck] | Rejected:
+    async def place(self, trader: Trader, orders: Sequence[OrderSpec]) -> list[OrderAck] | Rejected:
         refused = _batch_refusal(orders)
         if refused is not None:
             return refused
         account = self._account(trader.user_id, trader.environment, _TRADING)
         return await self._acks(PlaceBatch(trader.environment, account, tuple(orders)))
 
-    async def cancel(self, trader: Trader, items: Sequence[CancelRequest]) -> list[OrderAck] | Rejected:
+    async def cancel(self, trader: Trader, items: Sequence[CancelSpec]) -> list[OrderAck] | Rejected:
         refused = _batch_refusal(items)
         if refused is not None:
             return refused
         account = self._account(trader.user_id, trader.environment, _TRADING)
         return await self._acks(CancelBatch(trader.environment, account, tuple(items)))
 
-    async def amend(self, trader: Trader, items: Sequence[AmendRequest]) -> list[OrderAck] | Rejected:
+    async def amend(self, trader: Trader, items: Sequence[AmendSpec]) -> list[OrderAck] | Rejected:
         refused = _batch_refusal(items)
         if refused is not None:
             return refused
@@ -388,11 +386,7 @@ class TradingService:
 
 
 def _batch_refusal(items: Sequence[object]) -> Rejected | None:
-    if not items:
-        return Rejected(Reason.BODY_EMPTY)
-    if len(items) > MAX_BATCH:
-        return Rejected.of(Reason.BATCH_TOO_LARGE, limit=str(MAX_BATCH))
-    return None
+    return Rejected(Reason.BODY_EMPTY) if not items else batch_too_large(len(items))
 
 
 def _cursor(text: str | None) -> int | None:

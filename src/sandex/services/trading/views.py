@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
@@ -34,6 +35,12 @@ _TRADE_REASONS = frozenset({PostingReason.TRADE, PostingReason.FEE})
 
 MAX_BATCH = 20  # OKX: at most 20 orders per batch request (51111)
 MAX_PAGE = 100  # OKX: `limit` of list endpoints is at most 100
+
+
+def batch_too_large(count: int) -> Rejected | None:
+    """The one batch-size rule (51111), for the service and for the transports that refuse a
+    request before charging or parsing its items."""
+    return Rejected.of(Reason.BATCH_TOO_LARGE, limit=str(MAX_BATCH)) if count > MAX_BATCH else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,16 +89,18 @@ def _latin1(value: bytes | None) -> str | None:
 
 
 async def authenticate_request(
-    request: Request, perm: Permission, needs_ip_binding: bool = False
+    request: Request, perm: Permission, needs_ip_binding: bool = False, *, ip: str | None = None
 ) -> Principal:
     """Authenticate `request` for `perm` and charge its request-level rate limit (or raise
     `OkxRejection`). The auth dependencies call this; so do plain routes that skip FastAPI's
-    dependency solving on the hot order path (`requires_permission` marks those)."""
+    dependency solving on the hot order path (`requires_permission` marks those). `ip`: the client
+    address when the caller already has it (it needs it again for its own budgets)."""
     ctx: OkxContext = request.app.state.okx
     auth = ctx.auth
     if auth is None:
         raise RuntimeError("private OKX route served without an auth service")
-    ip = client_ip(request, ctx.trusted_proxies)
+    if ip is None:
+        ip = client_ip(request, ctx.trusted_proxies)
     signed = await signed_request(request, ip, perm, needs_ip_binding)
     if auth.is_warm(signed.api_key):  # microseconds: stay on the event loop
         result = auth.authenticate(signed)
@@ -107,7 +109,7 @@ async def authenticate_request(
     if isinstance(result, Rejected):
         raise OkxRejection(result)
     # Budgets per UID (+ instId/ccy from the query); body-dependent trade budgets are the handler's.
-    refused = await check_request(request, ctx, uid=result.uid)
+    refused = await check_request(request, ctx, uid=result.uid, ip=ip)
     if refused is not None:
         raise OkxRejection(refused)
     return result

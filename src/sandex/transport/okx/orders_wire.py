@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
-from sandex.services.exchange.commands import AmendRequest, CancelRequest, PlaceOrderRequest
-from sandex.services.trading.views import MAX_BATCH
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
+from sandex.services.trading.views import batch_too_large
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.params import (
     bad,
@@ -37,6 +37,7 @@ CL_ORD_ID_MAX = 32
 TAG_MAX = 16
 REQ_ID_MAX = 32
 ORD_ID_MAX = 19  # digits of the largest 64-bit id (or ms time)
+ID_LIMIT = 1 << 63  # ids are positive signed 64-bit integers
 SPOT_TD_MODE = "cash"
 NET_POS_SIDE = "net"
 # Only meaningful for options (sandex lists none): refused unless empty.
@@ -79,8 +80,9 @@ def batch_items(body: Any) -> list[Any]:
         raise OkxRejection(Rejected.of(Reason.JSON_SYNTAX))
     if not items:
         raise OkxRejection(Rejected.of(Reason.PARAM_EMPTY, field="data"))
-    if len(items) > MAX_BATCH:
-        raise OkxRejection(Rejected.of(Reason.BATCH_TOO_LARGE, limit=str(MAX_BATCH)))
+    too_large = batch_too_large(len(items))
+    if too_large is not None:
+        raise OkxRejection(too_large)
     return items
 
 
@@ -110,7 +112,7 @@ def parsed(parse: Callable[[Mapping[str, Any]], T], item: Any) -> T | Rejected:
 
 
 # --- place ---------------------------------------------------------------------------------------
-def parse_place(item: Mapping[str, Any]) -> PlaceOrderRequest:
+def parse_place(item: Mapping[str, Any]) -> OrderSpec:
     inst_id = required_text(item, "instId")
     _td_mode(item)
     side = required_choice(item, "side", Side)
@@ -123,7 +125,7 @@ def parse_place(item: Mapping[str, Any]) -> PlaceOrderRequest:
     stp_mode = choice(item, "stpMode", StpMode)
     _spot_only_fields(item)
     is_market = ord_type is OrdType.MARKET
-    return PlaceOrderRequest(
+    return OrderSpec(
         inst_id=inst_id,
         side=side,
         ord_type=ord_type,
@@ -132,8 +134,7 @@ def parse_place(item: Mapping[str, Any]) -> PlaceOrderRequest:
         tgt_ccy=tgt_ccy if is_market else None,
         cl_ord_id=cl_ord_id,
         tag=tag,
-        stp_mode=stp_mode,
-        td_mode=SPOT_TD_MODE,
+        stp_mode=stp_mode or StpMode.CANCEL_MAKER,
     )
 
 
@@ -172,24 +173,29 @@ def _token(item: Mapping[str, Any], name: str, max_len: int) -> str:
 
 
 # --- cancel and amend ----------------------------------------------------------------------------
-def parse_cancel(item: Mapping[str, Any]) -> CancelRequest:
+def parse_cancel(item: Mapping[str, Any]) -> CancelSpec:
     inst_id, ord_id, cl_ord_id = _order_ref(item)
-    return CancelRequest(inst_id, ord_id, cl_ord_id)
+    return CancelSpec(inst_id, ord_id, cl_ord_id)
 
 
-def _order_ref(item: Mapping[str, Any]) -> tuple[str, str | None, str]:
+def _order_ref(item: Mapping[str, Any]) -> tuple[str, int | None, str]:
     """instId and which order: `ordId` (wins) or `clOrdId`, at least one of them (50015)."""
     inst_id = required_text(item, "instId")
-    ord_id = text(item, "ordId")
+    raw_id = text(item, "ordId")
     cl_ord_id = _token(item, "clOrdId", CL_ORD_ID_MAX)
-    if ord_id is None and not cl_ord_id:
+    if raw_id is None and not cl_ord_id:
         raise OkxRejection(Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="ordId", other="clOrdId"))
-    if ord_id is not None and not (ord_id.isascii() and ord_id.isdigit() and len(ord_id) <= ORD_ID_MAX):
+    return inst_id, None if raw_id is None else _ord_id(raw_id), cl_ord_id
+
+
+def _ord_id(raw: str) -> int:
+    """An order id: digits only, positive and 64-bit (51000 otherwise, as for any bad field)."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= ORD_ID_MAX and 0 < int(raw) < ID_LIMIT):
         raise bad("ordId")
-    return inst_id, ord_id, cl_ord_id
+    return int(raw)
 
 
-def parse_amend(item: Mapping[str, Any]) -> AmendRequest:
+def parse_amend(item: Mapping[str, Any]) -> AmendSpec:
     inst_id, ord_id, cl_ord_id = _order_ref(item)
     req_id = _token(item, "reqId", REQ_ID_MAX)
     cxl_on_fail = bool(boolean(item, "cxlOnFail"))
@@ -201,7 +207,7 @@ def parse_amend(item: Mapping[str, Any]) -> AmendRequest:
         raise bad("attachAlgoOrds")
     if new_sz is None and new_px is None:
         raise OkxRejection(Rejected(Reason.AMEND_NOTHING))
-    return AmendRequest(inst_id, ord_id, cl_ord_id, new_sz, new_px, cxl_on_fail, req_id)
+    return AmendSpec(inst_id, ord_id, cl_ord_id, new_sz, new_px, cxl_on_fail, req_id)
 
 
 def expiry_refusal(raw: object, now_ms: int) -> Rejected | None:

@@ -27,10 +27,13 @@ def checked_by_handler(route_id: str) -> bool:
     return route_id.startswith("POST ") and rule_for(route_id).per is not None
 
 
-async def check_request(request: Request, ctx: OkxContext, uid: str | None) -> Rejected | None:
+async def check_request(
+    request: Request, ctx: OkxContext, uid: str | None, ip: str | None = None
+) -> Rejected | None:
     """The route's budget for one REST request: per IP when `uid` is None, else per UID.
 
-    Auth calls this right after authenticating (`uid=principal.uid`); dimensions come from the query.
+    Auth calls this right after authenticating (`uid=principal.uid`, with the `ip` it already
+    worked out); dimensions come from the query.
     """
     limits = ctx.rate_limits
     if limits is None or not limits.enabled:
@@ -41,7 +44,7 @@ async def check_request(request: Request, ctx: OkxContext, uid: str | None) -> R
     query = request.query_params
     return await limits.check(
         route_id,
-        ip=client_ip(request, ctx.trusted_proxies),
+        ip=client_ip(request, ctx.trusted_proxies) if ip is None else ip,
         uid=uid,
         inst_id=query.get("instId"),
         inst_type=query.get("instType"),

@@ -67,14 +67,19 @@ def cancel_ack(ack: OrderAck | Rejected, echo: Echo, ts: int) -> dict[str, Any]:
     """One `cancel-order` / `cancel-batch-orders` item: clOrdId, ordId, ts, sCode, sMsg."""
     if isinstance(ack, Rejected):
         return _item(echo.cl_ord_id, echo.ord_id, ts, *s_code_msg(ack))
-    return _item(ack.cl_ord_id, ack.ord_id, ack.ts, *s_code_msg(ack.rejected))
+    return _item(ack.cl_ord_id, _ord_id_of(ack, echo), ack.ts, *s_code_msg(ack.rejected))
 
 
 def amend_ack(ack: OrderAck | Rejected, echo: Echo, ts: int) -> dict[str, Any]:
     """One `amend-order` / `amend-batch-orders` item: clOrdId, ordId, ts, reqId, sCode, sMsg."""
     if isinstance(ack, Rejected):
         return _item(echo.cl_ord_id, echo.ord_id, ts, *s_code_msg(ack), req_id=echo.req_id)
-    return _item(ack.cl_ord_id, ack.ord_id, ack.ts, *s_code_msg(ack.rejected), req_id=ack.req_id)
+    return _item(ack.cl_ord_id, _ord_id_of(ack, echo), ack.ts, *s_code_msg(ack.rejected), req_id=ack.req_id)
+
+
+def _ord_id_of(ack: OrderAck, echo: Echo) -> str:
+    """A refused cancel/amend repeats the ordId as the client wrote it (`007` stays `007`)."""
+    return echo.ord_id if ack.rejected is not None and echo.ord_id else ack.ord_id
 
 
 def _item(

@@ -23,7 +23,7 @@ from sandex.domain.matching import (
     TgtCcy,
     TradingLimits,
 )
-from sandex.domain.trading import Exchange, PlaceOrder, Trade
+from sandex.domain.trading import Exchange, OrderSpec, Trade
 from sandex.domain.trading.commands import market_target
 
 
@@ -286,7 +286,7 @@ def test_an_instrument_finer_than_the_ledger_scale_is_a_configuration_error() ->
 
 
 def test_market_orders_default_to_quote_size_for_buys_and_base_for_sells() -> None:
-    buy = PlaceOrder(1, "BTC-USDT", Side.BUY, OrdType.MARKET, D(1))
+    buy = OrderSpec("BTC-USDT", Side.BUY, OrdType.MARKET, D(1))
     assert market_target(buy) is TgtCcy.QUOTE_CCY
     assert market_target(replace(buy, side=Side.SELL)) is TgtCcy.BASE_CCY
     assert market_target(replace(buy, tgt_ccy=TgtCcy.BASE_CCY)) is TgtCcy.BASE_CCY

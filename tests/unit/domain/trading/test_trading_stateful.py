@@ -34,7 +34,7 @@ from sandex.domain.matching import (
     TgtCcy,
     TradingLimits,
 )
-from sandex.domain.trading import AmendOrder, CancelOrder, Exchange, PlaceOrder, Trade
+from sandex.domain.trading import AmendSpec, CancelSpec, Exchange, OrderSpec, Trade
 
 TICK, LOT = BTC_USDT.tick_sz, BTC_USDT.lot_sz
 LIMITS = TradingLimits(max_pending_per_instrument=6, max_pending_per_account=6, max_makers_per_taker=3)
@@ -99,12 +99,12 @@ class ExchangeMachine(RuleBasedStateMachine):
         stp=st.sampled_from([StpMode.CANCEL_MAKER, StpMode.CANCEL_TAKER]),
     )
     def place_limit(self, account: int, side: Side, ord_type: OrdType, px: int, sz: int, stp: StpMode) -> Any:
-        return self._place(PlaceOrder(account, "BTC-USDT", side, ord_type, sz * LOT, px * TICK, stp_mode=stp))
+        return self._place(account, OrderSpec("BTC-USDT", side, ord_type, sz * LOT, px * TICK, stp_mode=stp))
 
     @rule(target=orders, batch=st.lists(st.tuples(accounts, st.sampled_from(Side), ticks, lots), max_size=4))
     def place_many_limits(self, batch: list[tuple[int, Side, int, int]]) -> Any:
         placed = [
-            self._place(PlaceOrder(a, "BTC-USDT", s, OrdType.LIMIT, sz * LOT, px * TICK))
+            self._place(a, OrderSpec("BTC-USDT", s, OrdType.LIMIT, sz * LOT, px * TICK))
             for a, s, px, sz in batch
         ]
         return multiple(*(p for p in placed if isinstance(p, int)))
@@ -112,7 +112,7 @@ class ExchangeMachine(RuleBasedStateMachine):
     @rule(account=accounts, side=st.sampled_from(Side), tgt=st.sampled_from(TgtCcy), sz=st.integers(2, 400))
     def place_market(self, account: int, side: Side, tgt: TgtCcy, sz: int) -> None:
         size = Decimal(sz) if tgt is TgtCcy.QUOTE_CCY else sz * LOT
-        self._place(PlaceOrder(account, "BTC-USDT", side, OrdType.MARKET, size, tgt_ccy=tgt))
+        self._place(account, OrderSpec("BTC-USDT", side, OrdType.MARKET, size, tgt_ccy=tgt))
 
     @rule(
         ord_id=orders,
@@ -122,8 +122,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         wrong=st.booleans(),
     )
     def amend(self, ord_id: int, new_sz: int | None, new_px: int | None, cxl: bool, wrong: bool) -> None:
-        cmd = AmendOrder(
-            self._owner(ord_id, wrong),
+        cmd = AmendSpec(
             "BTC-USDT",
             ord_id,
             new_sz=None if new_sz is None else new_sz * LOT,
@@ -131,13 +130,13 @@ class ExchangeMachine(RuleBasedStateMachine):
             cxl_on_fail=cxl,
         )
         self.ts += 1
-        self._check_command(self.x.amend(cmd, self.ts))
+        self._check_command(self.x.amend(self._owner(ord_id, wrong), cmd, self.ts))
 
     @rule(ord_id=orders, wrong=st.booleans())
     def cancel(self, ord_id: int, wrong: bool) -> None:
         self.ts += 1
         self._check_command(
-            self.x.cancel(CancelOrder(self._owner(ord_id, wrong), "BTC-USDT", ord_id), self.ts)
+            self.x.cancel(self._owner(ord_id, wrong), CancelSpec("BTC-USDT", ord_id), self.ts)
         )
 
     @rule()
@@ -159,9 +158,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         owner = 1 if order is None else order.account_id
         return owner % 3 + 1 if wrong else owner
 
-    def _place(self, cmd: PlaceOrder) -> Any:
+    def _place(self, account: int, cmd: OrderSpec) -> Any:
         self.ts += 1
-        events = self.x.place(cmd, self.ts)
+        events = self.x.place(account, cmd, self.ts)
         self._check_command(events)
         return multiple() if isinstance(events[0], OrderRejected) else events[0].order.ord_id
 

@@ -10,7 +10,7 @@ from sandex.domain.ids import SequentialIds
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger import FeeSchedule, Ledger, from_amount, to_amount
 from sandex.domain.matching import OrderRejected, OrderSnapshot, OrdType, Side, TradingLimits
-from sandex.domain.trading import AmendOrder, CancelOrder, Exchange, PlaceOrder
+from sandex.domain.trading import AmendSpec, CancelSpec, Exchange, OrderSpec
 
 E = TypeVar("E")
 D = Decimal
@@ -78,8 +78,8 @@ class Venue:
         self.ts += 1
         kw.setdefault("ord_type", OrdType.MARKET if px is None else OrdType.LIMIT)
         kw.setdefault("inst_id", BTC_USDT.inst_id)
-        cmd = PlaceOrder(account, side=side, sz=D(sz), px=None if px is None else D(px), **kw)
-        return self.x.place(cmd, self.ts)
+        cmd = OrderSpec(side=side, sz=D(sz), px=None if px is None else D(px), **kw)
+        return self.x.place(account, cmd, self.ts)
 
     def buy(self, account: int, px: str, sz: str, **kw: Any) -> list[Any]:
         return self.place(account, Side.BUY, sz, px, **kw)
@@ -90,12 +90,12 @@ class Venue:
     def amend(self, account: int, ord_id: int | None = None, **kw: Any) -> list[Any]:
         self.ts += 1
         kw.setdefault("inst_id", BTC_USDT.inst_id)
-        return self.x.amend(AmendOrder(account, ord_id=ord_id, **kw), self.ts)
+        return self.x.amend(account, AmendSpec(ord_id=ord_id, **kw), self.ts)
 
     def cancel(self, account: int, ord_id: int | None = None, **kw: Any) -> list[Any]:
         self.ts += 1
         kw.setdefault("inst_id", BTC_USDT.inst_id)
-        return self.x.cancel(CancelOrder(account, ord_id=ord_id, **kw), self.ts)
+        return self.x.cancel(account, CancelSpec(ord_id=ord_id, **kw), self.ts)
 
 
 def of_type(events: list[Any], kind: type[E]) -> list[E]:

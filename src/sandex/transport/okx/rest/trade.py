@@ -108,8 +108,9 @@ def _write_endpoint(command: Command, *, batch: bool) -> Callable[[Request], Awa
     @requires_permission(Permission.TRADE)
     async def endpoint(request: Request) -> Response:
         ctx: OkxContext = request.app.state.okx
-        principal = await authenticate_request(request, Permission.TRADE)
-        return await _write(request, ctx, principal, command, batch=batch)
+        ip = client_ip(request, ctx.trusted_proxies)  # once: auth and the order budgets both need it
+        principal = await authenticate_request(request, Permission.TRADE, ip=ip)
+        return await _write(request, ctx, principal, ip, command, batch=batch)
 
     return endpoint
 
@@ -139,13 +140,13 @@ def install_write_routes(app: OkxApp, wrap: Wrap) -> None:
 
 
 async def _write(
-    request: Request, ctx: OkxContext, principal: Principal, command: Command, *, batch: bool
+    request: Request, ctx: OkxContext, principal: Principal, ip: str, command: Command, *, batch: bool
 ) -> Response:
     in_time = _micros(ctx)
     service = trading_of(ctx)
     body = await json_body(request)
     items = batch_items(body) if batch else [single_item(body)]
-    await _charge(request, ctx, principal, items, command)
+    await _charge(request, ctx, principal, ip, items, command)
     parsed = parse_all(command.parse, items)
     expired = _expired(request, ctx) if command.new_orders else None
     if expired is not None:
@@ -164,13 +165,12 @@ async def _write(
 
 
 async def _charge(
-    request: Request, ctx: OkxContext, principal: Principal, items: Sequence[Any], command: Command
+    request: Request, ctx: OkxContext, principal: Principal, ip: str, items: Sequence[Any], command: Command
 ) -> None:
     """The route's per-instrument budget, one unit per item; the sub-account cap for new orders."""
     limits = ctx.rate_limits
     if limits is None or not limits.enabled:
         return
-    ip = client_ip(request, ctx.trusted_proxies)
     inst_ids = [inst_id_of(item) or "" for item in items]
     refused = await limits.check_orders(route_id_of(request), ip=ip, uid=principal.uid, inst_ids=inst_ids)
     if refused is None and command.new_orders and principal.is_sub_account:

@@ -20,7 +20,7 @@ from sandex.domain.instruments import Catalogue
 from sandex.domain.keys.model import Permission
 from sandex.services.keys.auth import Principal
 from sandex.services.trading.service import TradingService
-from sandex.services.trading.views import MAX_BATCH
+from sandex.services.trading.views import batch_too_large
 from sandex.transport.okx.errors import wire_error
 from sandex.transport.okx.orders_wire import echo_of, expiry_refusal, inst_id_of, parsed
 from sandex.transport.okx.params import int64_or_none
@@ -121,9 +121,7 @@ def _refusal(request: WsRequest, principal: Principal, batch: bool) -> Rejected 
     args = request.args
     if not args or not all(isinstance(item, dict) for item in args) or (not batch and len(args) != 1):
         return WsError(WsCode.INVALID_ARGS)
-    if len(args) > MAX_BATCH:
-        return Rejected.of(Reason.BATCH_TOO_LARGE, limit=str(MAX_BATCH))
-    return None
+    return batch_too_large(len(args))
 
 
 def _code_and_message(refusal: Rejected | WsError) -> tuple[str, str]:

@@ -1,9 +1,10 @@
 """Private pushes after login: `orders`, `account` and `balance_and_position` (reference §6.5).
 
-* `orders`: nothing on subscribe; one push per commit with the latest state of each order that
-  changed, as the REST order object plus OKX's per-update fill fields (`fillFee`, `execType`...),
-  filled in only when the update carries a fill. Filters: `instType` (SPOT or ANY match sandex's
-  spot orders), `instId`.
+* `orders`: nothing on subscribe; one push per step of each order (accepted, each fill, amended,
+  canceled), as the REST order object plus OKX's fields "for the current update" (`tradeId`,
+  `fillPx`, `fillSz`, `fillTime`, `fillFee`, `fillFeeCcy`, `execType`): taken from the step's own
+  fill record, exactly as charged, and empty (`fillSz` and `fillFee` "0") when the step is not a
+  fill. Filters: `instType` (SPOT or ANY match sandex's spot orders), `instId`.
 * `account`: a snapshot on subscribe (`eventType` snapshot), then `event_update` with the
   currencies that changed. Balances are read back from committed state (a worker thread, one read
   at a time per account), so a push shows exactly what REST `account/balance` would.
@@ -21,15 +22,14 @@ from typing import Any
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.instruments import Catalogue
-from sandex.domain.matching.order import OrdState
 from sandex.domain.money import format_decimal
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, OrderUpdate
-from sandex.services.exchange.records import ExecType, LedgerAccountKind, OrderRecord
+from sandex.services.exchange.records import FillRecord, LedgerAccountKind, OrderRecord
 from sandex.services.exchange.units import amount, plain
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import AccountBalanceView, CurrencyBalance, Trader, order_view
 from sandex.transport.okx.account_wire import balance_wire
-from sandex.transport.okx.trade_wire import order_wire
+from sandex.transport.okx.trade_wire import ms, num, order_wire
 from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, COUNTED_CHANNELS, ORDERS, Topic
 from sandex.transport.okx.ws.protocol import conn_count, push
 from sandex.transport.okx.ws.pushes import Pusher
@@ -38,9 +38,17 @@ from sandex.transport.okx.ws.sessions import Session, SessionRegistry, TopicKey
 log = logging.getLogger("sandex.ws")
 
 SPOT_TYPES = frozenset({"SPOT", "ANY"})
-_FINISHED = frozenset({OrdState.FILLED, OrdState.CANCELED})
 _TRADING = LedgerAccountKind.TRADING
-_NO_FILL = {"tradeId": "", "fillPx": "", "fillSz": "0", "fillTime": ""}
+_NO_FILL = {
+    "tradeId": "",
+    "fillPx": "",
+    "fillSz": "0",
+    "fillTime": "",
+    "fillFee": "0",
+    "fillFeeCcy": "",
+    "fillPnl": "0",
+    "execType": "",
+}
 _EMPTY_FILL_EXTRAS = ("fillPxVol", "fillPxUsd", "fillMarkVol", "fillFwdPx", "fillMarkPx", "fillIdxPx")
 FILLED, TRANSFERRED, SNAPSHOT, EVENT_UPDATE = "filled", "transferred", "snapshot", "event_update"
 
@@ -53,7 +61,6 @@ class PrivateFeed:
         self._pusher = pusher
         self._catalogue = catalogue
         self._trading = trading
-        self._fees: dict[int, int] = {}  # ordId -> fee charged as of its last update (fillFee = the step)
         self._dirty: dict[tuple[Environment, int], set[str]] = {}  # account pushes owed, by user
         self._reading: set[tuple[Environment, int]] = set()
         self._filled_users: set[tuple[Environment, int]] = set()  # users whose orders filled this commit
@@ -85,28 +92,8 @@ class PrivateFeed:
                         self._pusher.send(session, ORDERS, push(arg, [item]))
 
     def _order_item(self, update: OrderUpdate) -> dict[str, Any]:
-        record = update.order
-        item = order_wire(order_view(record, self._catalogue))
-        fee_before = self._fees.get(record.ord_id)
-        if record.state in _FINISHED:
-            self._fees.pop(record.ord_id, None)
-        else:
-            self._fees[record.ord_id] = record.fee
-        if update.is_event:  # one step of the order: the commit says whether it was a fill, and whose
-            filled_now, taker = update.fill is not None, update.fill is ExecType.TAKER
-        else:  # the latest state only: a fill in this commit shows in its time
-            filled_now = record.last_trade_id is not None and record.last_fill_time == record.u_time
-            taker = record.last_fill_time == record.c_time
-        if not filled_now:
-            item.update(_NO_FILL)
-            item.update(fillFee="0", fillFeeCcy="", fillPnl="0", execType="")
-        else:
-            item.update(
-                fillFee=format_decimal(-_fill_fee(record, fee_before)),
-                fillFeeCcy=record.fee_ccy,
-                fillPnl="0",
-                execType="T" if taker else "M",
-            )
+        item = order_wire(order_view(update.order, self._catalogue))
+        item.update(_NO_FILL if update.fill is None else _fill_fields(update.fill))
         item.update(dict.fromkeys(_EMPTY_FILL_EXTRAS, ""))
         item.update(
             fillNotionalUsd="",
@@ -271,14 +258,18 @@ def _matches(topic: Topic, record: OrderRecord) -> bool:
     return not topic.inst_id or topic.inst_id == record.inst_id
 
 
-def _fill_fee(record: OrderRecord, fee_before: int | None) -> Decimal:
-    """The fee of the update's fill: the step from the last update seen, else pro rata to the fill."""
-    if fee_before is not None:
-        return amount(record.fee - fee_before)
-    total = amount(record.fee)
-    if not record.acc_fill_sz or record.last_fill_sz == record.acc_fill_sz:
-        return total
-    return plain(total * (record.last_fill_sz or Decimal(0)) / record.acc_fill_sz)
+def _fill_fields(fill: FillRecord) -> dict[str, str]:
+    """OKX's fields "for the current update" when the update is a fill: the order's side of it."""
+    return {
+        "tradeId": str(fill.trade_id),
+        "fillPx": num(plain(fill.px)),
+        "fillSz": num(plain(fill.sz)),
+        "fillTime": ms(fill.ts),
+        "fillFee": format_decimal(-amount(fill.fee)),
+        "fillFeeCcy": fill.fee_ccy,
+        "fillPnl": "0",
+        "execType": fill.exec_type.value,
+    }
 
 
 def _details_for(view: AccountBalanceView, ccys: set[str] | None, only: str) -> list[CurrencyBalance]:

@@ -1,12 +1,18 @@
 """Second-factor flows of the accounts service: email codes, sensitive actions and TOTP 2FA.
 
 `AccountsService` delegates here; `SecondFactors` checks the individual factors.
+
+A flow that confirms a write of another feature (a key, an allow-list entry) runs in THAT feature's
+unit of work: `check_*` checks the factors in it (committing only the attempt counts, which must
+survive whatever follows), `use` spends them without committing, and the caller writes its change
+and commits once. A failure before that commit leaves the code usable and nothing written.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import UserStatus
@@ -38,6 +44,16 @@ log = logging.getLogger("sandex.accounts")
 
 # SecondFactors.check_totp or .check_any: which second factor a flow accepts
 _FactorCheck = Callable[[AccountsUnitOfWork, UserRecord, str], AcceptedFactor | Rejected]
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """Factors that checked out in a caller's unit of work, not used up yet (`SecurityFlows.use`)."""
+
+    person: UserRecord
+    factor: AcceptedFactor
+    email_code: StoredEmailCode
+    purpose: CodePurpose
 
 
 class SecurityFlows:
@@ -107,16 +123,8 @@ class SecurityFlows:
     ) -> Rejected | None:
         """Consume the code mailed for `purpose` (and `reference`): EMAIL_CODE_INVALID / EXPIRED /
         EXHAUSTED / REQUIRED otherwise."""
-        parsed = parse_purpose(purpose)
-        if isinstance(parsed, Rejected):
-            return parsed
-        if not code:
-            return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
         with self._uow() as uow:
-            person = self._person(uow, user_id)
-            if isinstance(person, Rejected):
-                return person
-            return self._use(uow, person, self._check_both(uow, person, None, parsed, reference, code))
+            return self._confirmed(uow, self.check_email_code(uow, user_id, purpose, code, reference))
 
     def verify_sensitive_action(
         self,
@@ -127,7 +135,43 @@ class SecurityFlows:
         email_code: str | None,
         reference: str = "",
     ) -> Rejected | None:
-        """Confirm an API-key change, a withdrawal-address change and the like.
+        """Confirm a sensitive action that writes nothing else, in a transaction of its own."""
+        with self._uow() as uow:
+            checked = self.check_sensitive_action(
+                uow, user_id, purpose, totp_code=totp_code, email_code=email_code, reference=reference
+            )
+            return self._confirmed(uow, checked)
+
+    def check_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: str, code: str, reference: str = ""
+    ) -> Confirmation | Rejected:
+        """Check the code mailed for `purpose` (and `reference`) inside the caller's unit of work,
+        using up nothing; see `use`. Call it before writing anything: it commits the attempt counts."""
+        parsed = parse_purpose(purpose)
+        if isinstance(parsed, Rejected):
+            return parsed
+        if not code:
+            return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
+        person = self._person(uow, user_id)
+        if isinstance(person, Rejected):
+            return person
+        return self._checked(
+            uow, person, parsed, self._check_both(uow, person, None, parsed, reference, code)
+        )
+
+    def check_sensitive_action(
+        self,
+        uow: AccountsUnitOfWork,
+        user_id: int,
+        purpose: str,
+        *,
+        totp_code: str | None,
+        email_code: str | None,
+        reference: str = "",
+    ) -> Confirmation | Rejected:
+        """Check what confirms an API-key change, a withdrawal-address change and the like, inside
+        the caller's unit of work, using up nothing; see `use`. Call it before writing anything: it
+        commits the attempt counts.
 
         Always needs the email code mailed for `purpose` (and `reference`); also a fresh TOTP code
         when the user has 2FA on. Both are consumed only if both are right.
@@ -135,21 +179,25 @@ class SecurityFlows:
         parsed = parse_purpose(purpose)
         if isinstance(parsed, Rejected):
             return parsed
-        with self._uow() as uow:
-            person = self._person(uow, user_id)
-            if isinstance(person, Rejected):
-                return person
-            if person.totp_enabled and not totp_code:
-                return Rejected.of(Reason.TOTP_REQUIRED, field="totp")
-            if not email_code:
-                return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
-            totp = self._factors.check_totp if person.totp_enabled else None
-            refusal = self._use(
-                uow, person, self._check_both(uow, person, totp, parsed, reference, email_code, totp_code)
-            )
-        if refusal is None:
-            log.info("sensitive action confirmed uid=%s purpose=%s", person.uid, parsed.value)
-        return refusal
+        person = self._person(uow, user_id)
+        if isinstance(person, Rejected):
+            return person
+        if person.totp_enabled and not totp_code:
+            return Rejected.of(Reason.TOTP_REQUIRED, field="totp")
+        if not email_code:
+            return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
+        totp = self._factors.check_totp if person.totp_enabled else None
+        both = self._check_both(uow, person, totp, parsed, reference, email_code, totp_code)
+        return self._checked(uow, person, parsed, both)
+
+    def use(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
+        """Spend checked factors in the caller's unit of work, which then writes and commits. A
+        refusal means a concurrent request used one first: the caller must leave without committing."""
+        person = confirmation.person
+        lost = self._factors.consume(uow, person, confirmation.factor, confirmation.email_code)
+        if lost is None:
+            log.info("sensitive action confirmed uid=%s purpose=%s", person.uid, confirmation.purpose.value)
+        return lost
 
     # --- TOTP two-factor ---------------------------------------------------------------------------
     def begin_totp(self, user_id: int) -> TotpEnrollment | Rejected:
@@ -252,6 +300,29 @@ class SecurityFlows:
             self._factors.give_back(uow, person, factor)  # a right TOTP code is no failed guess
             return checked
         return factor, checked
+
+    @staticmethod
+    def _checked(
+        uow: AccountsUnitOfWork,
+        person: UserRecord,
+        purpose: CodePurpose,
+        both: tuple[AcceptedFactor, StoredEmailCode] | Rejected,
+    ) -> Confirmation | Rejected:
+        if isinstance(both, Rejected):
+            uow.commit()  # keeps the failure counts
+            return both
+        return Confirmation(person, *both, purpose)
+
+    def _confirmed(self, uow: AccountsUnitOfWork, checked: Confirmation | Rejected) -> Rejected | None:
+        """Use up checked factors and commit (a flow that writes nothing else)."""
+        if isinstance(checked, Rejected):
+            return checked
+        lost = self.use(uow, checked)
+        if lost is not None:
+            return lost
+        uow.commit()
+        self._redact_spent(checked.person)
+        return None
 
     def _use(
         self,

@@ -30,12 +30,13 @@ from sandex.services.accounts.ports import (
     SubAccountQuery,
     UserRecord,
 )
-from sandex.services.accounts.security import SecurityFlows
+from sandex.services.accounts.security import Confirmation, SecurityFlows
 from sandex.services.accounts.views import SubAccountView, UserView, sub_account_view, user_view
 from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
 
 __all__ = [
     "AccountsService",
+    "Confirmation",
     "Environment",
     "LoginRecord",
     "MailView",
@@ -325,6 +326,34 @@ class AccountsService:
         return self._security.verify_sensitive_action(
             user_id, purpose, totp_code=totp_code, email_code=email_code, reference=reference
         )
+
+    def check_sensitive_action(
+        self,
+        uow: AccountsUnitOfWork,
+        user_id: int,
+        purpose: str,
+        *,
+        totp_code: str | None,
+        email_code: str | None,
+        reference: str = "",
+    ) -> Confirmation | Rejected:
+        """`verify_sensitive_action` inside the caller's unit of work, using up nothing yet: the
+        caller spends the factors with `use_confirmation`, writes its change and commits once.
+        Call it before writing anything: it commits the attempt counts (and a refusal's)."""
+        return self._security.check_sensitive_action(
+            uow, user_id, purpose, totp_code=totp_code, email_code=email_code, reference=reference
+        )
+
+    def check_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: str, code: str, reference: str = ""
+    ) -> Confirmation | Rejected:
+        """`verify_email_code` inside the caller's unit of work, using up nothing yet (as above)."""
+        return self._security.check_email_code(uow, user_id, purpose, code, reference)
+
+    def use_confirmation(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
+        """Spend checked factors in the caller's unit of work, without committing. A refusal means a
+        concurrent request used one first: the caller must then leave without committing."""
+        return self._security.use(uow, confirmation)
 
     def begin_totp(self, user_id: int) -> TotpEnrollment | Rejected:
         """A new secret, URI and QR code (shown once), waiting for `confirm_totp`."""

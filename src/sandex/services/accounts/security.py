@@ -140,7 +140,10 @@ class SecurityFlows:
             checked = self.check_sensitive_action(
                 uow, user_id, purpose, totp_code=totp_code, email_code=email_code, reference=reference
             )
-            return self._confirmed(uow, checked)
+            refusal = self._confirmed(uow, checked)
+        if isinstance(checked, Confirmation) and refusal is None:
+            _log_confirmed(checked)
+        return refusal
 
     def check_email_code(
         self, uow: AccountsUnitOfWork, user_id: int, purpose: str, code: str, reference: str = ""
@@ -193,10 +196,9 @@ class SecurityFlows:
     def use(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
         """Spend checked factors in the caller's unit of work, which then writes and commits. A
         refusal means a concurrent request used one first: the caller must leave without committing."""
-        person = confirmation.person
-        lost = self._factors.consume(uow, person, confirmation.factor, confirmation.email_code)
+        lost = self._spend(uow, confirmation)
         if lost is None:
-            log.info("sensitive action confirmed uid=%s purpose=%s", person.uid, confirmation.purpose.value)
+            _log_confirmed(confirmation)
         return lost
 
     # --- TOTP two-factor ---------------------------------------------------------------------------
@@ -267,10 +269,10 @@ class SecurityFlows:
                 return Rejected.of(Reason.TOTP_REQUIRED, field="totp")
             if not email_code:
                 return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
-            both = self._check_both(
-                uow, user, self._factors.check_any, CodePurpose.TOTP_DISABLE, "", email_code, code
-            )
-            refusal = self._use(uow, user, both, then=lambda: self._turn_off(uow, user))
+            purpose = CodePurpose.TOTP_DISABLE
+            both = self._check_both(uow, user, self._factors.check_any, purpose, "", email_code, code)
+            checked = self._checked(uow, user, purpose, both)
+            refusal = self._confirmed(uow, checked, then=lambda: self._turn_off(uow, user))
         if refusal is not None:
             return refusal
         log.info("2fa disabled uid=%s", user.uid)
@@ -313,37 +315,26 @@ class SecurityFlows:
             return both
         return Confirmation(person, *both, purpose)
 
-    def _confirmed(self, uow: AccountsUnitOfWork, checked: Confirmation | Rejected) -> Rejected | None:
-        """Use up checked factors and commit (a flow that writes nothing else)."""
-        if isinstance(checked, Rejected):
-            return checked
-        lost = self.use(uow, checked)
-        if lost is not None:
-            return lost
-        uow.commit()
-        self._redact_spent(checked.person)
-        return None
-
-    def _use(
+    def _confirmed(
         self,
         uow: AccountsUnitOfWork,
-        person: UserRecord,
-        both: tuple[AcceptedFactor, StoredEmailCode] | Rejected,
+        checked: Confirmation | Rejected,
         then: Callable[[], None] | None = None,
     ) -> Rejected | None:
-        """Use up a checked pair, apply `then` and commit; or commit a refusal (its failure counts);
-        or, when a concurrent request used a code first, commit nothing."""
-        if isinstance(both, Rejected):
-            uow.commit()  # keeps the failure counts
-            return both
-        lost = self._factors.consume(uow, person, *both)
+        """Use up checked factors, apply `then` (a write of the accounts' own) and commit it all."""
+        if isinstance(checked, Rejected):
+            return checked
+        lost = self._spend(uow, checked)
         if lost is not None:
             return lost
         if then is not None:
             then()
         uow.commit()
-        self._redact_spent(person)
+        self._redact_spent(checked.person)
         return None
+
+    def _spend(self, uow: AccountsUnitOfWork, checked: Confirmation) -> Rejected | None:
+        return self._factors.consume(uow, checked.person, checked.factor, checked.email_code)
 
     def _redact_spent(self, person: UserRecord) -> None:
         if person.email is not None:
@@ -377,3 +368,8 @@ class SecurityFlows:
             log.warning("mail not delivered (%s): %s", message.subject, exc)
             return Rejected.of(Reason.SERVICE_UNAVAILABLE)
         return None
+
+
+def _log_confirmed(confirmation: Confirmation) -> None:
+    uid, purpose = confirmation.person.uid, confirmation.purpose.value
+    log.info("sensitive action confirmed uid=%s purpose=%s", uid, purpose)

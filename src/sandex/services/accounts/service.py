@@ -173,6 +173,11 @@ class AccountsService:
         with self._uow() as uow:
             return self._view_of(uow, uow.users.get(user_id))
 
+    def user_in(self, uow: AccountsUnitOfWork, user_id: int) -> UserView | None:
+        """`get_user` inside the caller's unit of work (a use case of another feature reads its
+        owner in its own transaction)."""
+        return self._view_of(uow, uow.users.get(user_id))
+
     def get_user_by_email(self, email: str) -> UserView | None:
         with self._uow() as uow:
             return self._view_of(uow, uow.users.find_by_email(email.strip().lower()))

@@ -107,10 +107,10 @@ class KeysService:
         origin: KeyOrigin = KeyOrigin.OPERATOR,
     ) -> CreatedKey | Rejected:
         """A new key, active at once (operators and the OKX API; `origin` goes in the audit trail)."""
-        owner = self._owners.get_user(user_id)
-        if owner is None:
-            return Rejected.of(Reason.USER_NOT_FOUND)
         with self._uow() as uow:
+            owner = self._owners.user_in(uow, user_id)
+            if owner is None:
+                return Rejected.of(Reason.USER_NOT_FOUND)
             spec = self._validate_create(uow, owner, request)
             if isinstance(spec, Rejected):
                 return spec
@@ -131,10 +131,10 @@ class KeysService:
     ) -> CreatedKey | Rejected:
         """A new key confirmed with 2FA (when on) and the email code, `pending` until the activation
         code mailed once it is stored. The code is spent in the commit that stores the key."""
-        owner = self._owners.get_user(user_id)
-        if owner is None:
-            return Rejected.of(Reason.USER_NOT_FOUND)
         with self._uow() as uow:
+            owner = self._owners.user_in(uow, user_id)
+            if owner is None:
+                return Rejected.of(Reason.USER_NOT_FOUND)
             spec = self._validate_create(uow, owner, request)
             if isinstance(spec, Rejected):
                 return spec
@@ -327,7 +327,7 @@ class KeysService:
     def _validate_edit(
         self, uow: KeysUnitOfWork, record: KeyRecord, request: EditKeyRequest
     ) -> KeySpec | Rejected:
-        owner = self._owners.get_user(record.user_id)
+        owner = self._owners.user_in(uow, record.user_id)
         if owner is None:
             return Rejected.of(Reason.USER_NOT_FOUND)
         others = [key for key in uow.keys.list_for_user(record.user_id) if key.api_key != record.api_key]

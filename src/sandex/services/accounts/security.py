@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import UserStatus
@@ -44,6 +44,18 @@ log = logging.getLogger("sandex.accounts")
 
 # SecondFactors.check_totp or .check_any: which second factor a flow accepts
 _FactorCheck = Callable[[AccountsUnitOfWork, UserRecord, str], AcceptedFactor | Rejected]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A code stored in a caller's unit of work, to be mailed once it commits (`mail_code`)."""
+
+    person: UserRecord
+    purpose: CodePurpose
+    reference: str
+    ip: str | None
+    code_id: int
+    code: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,20 +113,42 @@ class SecurityFlows:
         if len(reference) > REFERENCE_MAX:
             return Rejected.of(Reason.PARAM_ERROR, field="reference")
         with self._uow() as uow:
-            person = self._person(uow, user_id)
-            if isinstance(person, Rejected):
-                return person
-            issued = self._factors.issue_email_code(uow, person.id, parsed, reference, ip)
+            issued = self.issue_email_code(uow, user_id, parsed, reference, ip=ip)
             if isinstance(issued, Rejected):
                 return issued
             uow.commit()
-        self._redact_spent(person)  # the codes this one replaces
-        log.info("email code sent uid=%s purpose=%s", person.uid, parsed.value)
+        return self.mail_code(issued)
+
+    def issue_email_code(
+        self,
+        uow: AccountsUnitOfWork,
+        user_id: int,
+        purpose: CodePurpose,
+        reference: str,
+        *,
+        ip: str | None = None,
+    ) -> IssuedCode | Rejected:
+        """Store a new code in the caller's unit of work; once it commits, `mail_code` mails it.
+        A refusal (past the limits) has rolled the unit of work back: leave without committing."""
+        person = self._person(uow, user_id)
+        if isinstance(person, Rejected):
+            return person
+        issued = self._factors.issue_email_code(uow, person.id, purpose, reference, ip)
+        if isinstance(issued, Rejected):
+            return issued
         code_id, code = issued
-        refusal = self._send(email_code_mail(person.email or "", parsed, code, reference, code_id))
+        return IssuedCode(person, purpose, reference, ip, code_id, code)
+
+    def mail_code(self, issued: IssuedCode) -> Rejected | None:
+        """Mail a committed code; if it cannot be sent, it stops counting against the limits."""
+        person, purpose = issued.person, issued.purpose
+        self._redact_spent(person)  # the codes this one replaces
+        log.info("email code sent uid=%s purpose=%s", person.uid, purpose.value)
+        mail = email_code_mail(person.email or "", purpose, issued.code, issued.reference, issued.code_id)
+        refusal = self._send(mail)
         if refusal is not None:
             with self._uow() as uow:
-                self._factors.take_back_issue(uow, person.id, parsed, reference, ip)
+                self._factors.take_back_issue(uow, person.id, purpose, issued.reference, issued.ip)
                 uow.commit()
         return refusal
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 
 from sandex.domain.accounts import lockout
+from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.accounts.rules import PASSWORD_MAX, check_password, check_subaccount_name, normalise_email
 from sandex.domain.clock import Clock
@@ -30,7 +31,7 @@ from sandex.services.accounts.ports import (
     SubAccountQuery,
     UserRecord,
 )
-from sandex.services.accounts.security import Confirmation, SecurityFlows
+from sandex.services.accounts.security import Confirmation, IssuedCode, SecurityFlows
 from sandex.services.accounts.views import SubAccountView, UserView, sub_account_view, user_view
 from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
 
@@ -38,6 +39,7 @@ __all__ = [
     "AccountsService",
     "Confirmation",
     "Environment",
+    "IssuedCode",
     "LoginRecord",
     "MailView",
     "SubAccountView",
@@ -311,6 +313,17 @@ class AccountsService:
         EMAIL_CODE_TOO_FREQUENT (retry_after) past 3 unused codes for the same purpose and reference
         in 10 minutes, or past the hourly cap of client address `ip` (when the caller knows it)."""
         return self._security.send_email_code(user_id, purpose, reference, ip=ip[:IP_MAX] if ip else None)
+
+    def issue_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str = ""
+    ) -> IssuedCode | Rejected:
+        """`send_email_code` in two steps: the code is stored in the caller's unit of work, and
+        mailed by `mail_code` once that commits. A refusal has rolled the unit of work back."""
+        return self._security.issue_email_code(uow, user_id, purpose, reference)
+
+    def mail_code(self, issued: IssuedCode) -> Rejected | None:
+        """Mail a code `issue_email_code` stored (after its commit)."""
+        return self._security.mail_code(issued)
 
     def verify_email_code(
         self, user_id: int, purpose: str, code: str, reference: str = ""

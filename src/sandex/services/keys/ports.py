@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.errors import Rejected
 from sandex.domain.keys.ips import IpAllowList
 from sandex.domain.keys.model import KeyState, Permission
 from sandex.services.accounts.ports import AccountsUnitOfWork
-from sandex.services.accounts.security import Confirmation
+from sandex.services.accounts.security import Confirmation, IssuedCode
 
 KEYS_TOPIC = "keys"  # change counter bumped by every key write, polled by every server
 USERS_TOPIC = "users"  # bumped by the accounts service (e.g. a freeze): owner status is cached too
@@ -235,4 +236,12 @@ class KeyOwners(Protocol):
         """Spends checked factors in `uow`, without committing."""
         ...
 
-    def send_email_code(self, user_id: int, purpose: str, reference: str = "") -> Rejected | None: ...
+    def issue_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str = ""
+    ) -> IssuedCode | Rejected:
+        """Stores a new code in `uow`; a refusal has rolled `uow` back."""
+        ...
+
+    def mail_code(self, issued: IssuedCode) -> Rejected | None:
+        """Mails a code once the unit of work that stored it has committed."""
+        ...

@@ -129,8 +129,9 @@ class KeysService:
         *,
         environment: Environment = Environment.LIVE,
     ) -> CreatedKey | Rejected:
-        """A new key confirmed with 2FA (when on) and the email code, `pending` until the activation
-        code mailed once it is stored. The code is spent in the commit that stores the key."""
+        """A new key confirmed with 2FA (when on) and the email code, `pending` until its activation
+        code. One commit spends the code and stores the key, its audit entry, the counter bump and
+        the activation code, which is mailed after it."""
         with self._uow() as uow:
             owner = self._owners.user_in(uow, user_id)
             if owner is None:
@@ -149,8 +150,15 @@ class KeysService:
             created = self._insert(uow, owner, spec, passphrase_hash, environment, origin, KeyState.PENDING)
             if isinstance(created, Rejected):
                 return created
+            # Its counters come after the code's row here, against the usual lock order; they are
+            # rows of a key nobody else knows yet, so no other transaction can be waiting on them.
+            activation = self._owners.issue_email_code(
+                uow, user_id, CodePurpose.API_KEY_ACTIVATE, created.api_key
+            )
+            if isinstance(activation, Rejected):  # never for a new key; rolled back, nothing written
+                return activation
             uow.commit()
-        self._owners.send_email_code(user_id, CodePurpose.API_KEY_ACTIVATE, created.api_key)
+        self._owners.mail_code(activation)  # a failed mail: the user asks for the code again
         return self._created(owner, request, created, origin)
 
     def _insert(

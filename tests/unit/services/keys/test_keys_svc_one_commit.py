@@ -23,6 +23,7 @@ from sandex.storage.repositories.keys import SqlKeyRepository
 
 
 class State(NamedTuple):
+    codes: int
     spent_codes: int
     keys: int
     audit_entries: int
@@ -34,6 +35,7 @@ def _state(connection: Connection) -> State:
         return int(connection.scalar(text(sql)) or 0)
 
     return State(
+        count("SELECT count(*) FROM email_codes"),
         count("SELECT count(*) FROM email_codes WHERE used_ms IS NOT NULL"),
         count("SELECT count(*) FROM api_keys"),
         count("SELECT count(*) FROM api_key_audit"),
@@ -42,7 +44,8 @@ def _state(connection: Connection) -> State:
 
 
 Run = Callable[[str], object]  # a use case run with a given code
-# A flow prepares, for a fresh user, what the use case acts on: the run, how many keys it adds, the code.
+# A flow prepares, for a fresh user, what the use case acts on: the run, how many keys (and new
+# codes: a created key's activation code) it adds, and the code that confirms it.
 Flow = Callable[[Kit, UserView], tuple[Run, int, str]]
 
 
@@ -109,9 +112,14 @@ def test_the_code_the_key_its_audit_entry_and_the_counter_commit_together(
     done = run(code)
     assert not isinstance(done, Rejected), done
     after = State(
-        before.spent_codes + 1, before.keys + added, before.audit_entries + 1, before.keys_version + 1
+        before.codes + added,
+        before.spent_codes + 1,
+        before.keys + added,
+        before.audit_entries + 1,
+        before.keys_version + 1,
     )
-    # first the guess is counted (nothing else changes), then ONE commit does all of it; mail follows
+    # first the guess is counted (nothing else changes), then ONE commit does all of it (with a
+    # new key's activation code); the mail follows
     assert log[:2] == [before, after]
     assert all(state == after for state in log[2:])
 

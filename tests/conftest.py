@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from sandex.app import create_app
 from sandex.config import Settings
@@ -117,3 +119,29 @@ def redis_url() -> str:
             pytest.fail(f"Redis required (SANDEX_REQUIRE_REDIS=1) but {REDIS_URL} is unreachable")
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
     return REDIS_URL
+
+
+CommitWatch = Callable[[Engine, Callable[[Connection], Any]], list[Any]]
+
+
+@pytest.fixture
+def commit_log() -> Iterator[CommitWatch]:
+    """`commit_log(engine, probe)`: a list that gets, after every commit of a session on `engine`,
+    what `probe` reads then (on a connection of its own). A use case's transactions, in order."""
+    listeners: list[Callable[[Session], None]] = []
+
+    def watch(engine: Engine, probe: Callable[[Connection], Any]) -> list[Any]:
+        seen: list[Any] = []
+
+        def after_commit(session: Session) -> None:
+            if session.get_bind() is engine:
+                with engine.connect() as connection:
+                    seen.append(probe(connection))
+
+        event.listen(Session, "after_commit", after_commit)
+        listeners.append(after_commit)
+        return seen
+
+    yield watch
+    for listener in listeners:
+        event.remove(Session, "after_commit", listener)

@@ -177,7 +177,7 @@ def _funding(
         service = FundingService(deps, core, trading.sequencer, accounts)
         chain_inbox = ChainDepositInbox(service, catalogue, lambda: trading.sequencer.running)
         trading.sequencer.handle_inbox(CHAIN_DEPOSIT_KIND, chain_inbox.handle)  # `sandex deposit --chain`
-        addresses = WithdrawAddressService(book, accounts, catalogue, clock)
+        addresses = WithdrawAddressService(unit_of_work_factory(sessions), book, accounts, catalogue, clock)
         return FundingParts(core, service, addresses, FundingClock(service, clock))
 
     return core, finish

@@ -24,6 +24,7 @@ from sandex.storage.repositories import (
     SqlLoginRepository,
     SqlUserRepository,
 )
+from sandex.storage.repositories.funding_addresses import SqlAllowList
 from sandex.storage.repositories.keys import SqlKeyRepository
 
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     email_codes: SqlEmailCodeRepository
     counters: SqlChangeCounters
     keys: SqlKeyRepository
+    allow_list: SqlAllowList
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
         self.email_codes = SqlEmailCodeRepository(session)
         self.counters = SqlChangeCounters(session)
         self.keys = SqlKeyRepository(session)
+        self.allow_list = SqlAllowList(session)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._session is not None:

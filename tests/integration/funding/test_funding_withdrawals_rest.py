@@ -4,14 +4,15 @@ internal withdrawals, idempotent client ids, daily limits, and conservation thro
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from funding_support import TRON_ADDR, WITHDRAW, Box, Client, assert_conserved, funding_box
+from sqlalchemy import Connection, text
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
@@ -19,6 +20,7 @@ from sandex.domain.funding.model import Dest
 from sandex.domain.funding.withdrawals import Limits, WithdrawRequest
 from sandex.services.accounts.views import UserView
 from sandex.services.funding.views import Funder
+from sandex.storage.repositories.funding_addresses import SqlAllowList
 
 LIVE = Environment.LIVE
 REVIEW_MS, BROADCAST_MS = 5_000, 5_000  # the default withdrawal timing
@@ -281,3 +283,74 @@ async def test_the_allow_list_needs_the_emailed_code(world: World) -> None:
     code = world.box.runtime.accounts.list_mail("alice@example.test")[0].code
     assert book.remove(world.alice.id, int(entry.id), totp_code=None, email_code=code) is None
     assert (await world.wd.post("asset/withdrawal", _onchain()))["code"] == "58207"
+
+
+class ListState(NamedTuple):
+    spent_codes: int
+    entries: int
+
+
+def _list_state(connection: Connection) -> ListState:
+    spent = connection.scalar(text("SELECT count(*) FROM email_codes WHERE used_ms IS NOT NULL"))
+    entries = connection.scalar(text("SELECT count(*) FROM withdraw_addresses"))
+    return ListState(int(spent or 0), int(entries or 0))
+
+
+def _list_change(world: World, change: str) -> tuple[Callable[[str], object], int]:
+    """Mail the code for adding an address or removing the first entry; the change, and what it
+    does to the number of entries."""
+    book, alice = world.box.runtime.funding.addresses, world.alice
+    if change == "add":
+        addr = "0x" + "ab" * 20
+        assert book.send_add_code(alice.id, chain="USDT-ERC20", addr=addr) is None
+
+        def add(code: str) -> object:
+            return book.add(alice.id, chain="USDT-ERC20", addr=addr, totp_code=None, email_code=code)
+
+        return add, 1
+    entry_id = int(book.list(alice.id)[0].id)
+    assert book.send_remove_code(alice.id, entry_id) is None
+
+    def remove(code: str) -> object:
+        return book.remove(alice.id, entry_id, totp_code=None, email_code=code)
+
+    return remove, -1
+
+
+@pytest.mark.parametrize("change", ["add", "remove"])
+async def test_an_allow_list_change_and_its_code_commit_together(
+    world: World, commit_log: Callable[..., list[ListState]], change: str
+) -> None:
+    run, moved = _list_change(world, change)
+    code = world.box.runtime.accounts.list_mail("alice@example.test")[0].code
+    assert code is not None
+    engine = world.box.runtime.engine
+    with engine.connect() as connection:
+        before = _list_state(connection)
+    log = commit_log(engine, _list_state)
+    assert not isinstance(run(code), Rejected)
+    # the guess is counted first (nothing else changes), then one commit spends the code and changes the list
+    assert log == [before, ListState(before.spent_codes + 1, before.entries + moved)]
+
+
+@pytest.mark.parametrize("change", ["add", "remove"])
+async def test_an_allow_list_change_that_fails_after_the_code_check_leaves_the_code_usable(
+    world: World, commit_log: Callable[..., list[ListState]], monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    run, _ = _list_change(world, change)
+    code = world.box.runtime.accounts.list_mail("alice@example.test")[0].code
+    assert code is not None
+    engine = world.box.runtime.engine
+    with engine.connect() as connection:
+        before = _list_state(connection)
+    log = commit_log(engine, _list_state)
+
+    def broken(self: SqlAllowList, *args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(SqlAllowList, change, broken)
+    with pytest.raises(RuntimeError):
+        run(code)
+    assert log and all(state == before for state in log)  # only the guess was committed
+    monkeypatch.undo()
+    assert not isinstance(run(code), Rejected)  # the code still works

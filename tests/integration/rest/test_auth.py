@@ -21,7 +21,7 @@ from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.services.keys.views import ConsoleConfirmation, CreatedKey, KeyOrigin
+from sandex.services.keys.views import ConsoleConfirmation, CreatedKey
 
 CONFIG = "/api/v5/account/config"
 
@@ -181,11 +181,10 @@ def _pending_key(box: Sandbox, user_id: int) -> CreatedKey:
     accounts = box.runtime.accounts
     assert accounts.send_email_code(user_id, CodePurpose.API_KEY_CREATE) is None
     code = accounts.list_mail("alice@example.com", 1)[0].code
-    created = box.runtime.keys.keys.create(
+    created = box.runtime.keys.keys.create_from_console(
         user_id,
         CreateKeyRequest("pending", PASSPHRASE, "read_only", "127.0.0.1"),
-        origin=KeyOrigin.CONSOLE,
-        confirm=ConsoleConfirmation(email_code=code),
+        ConsoleConfirmation(email_code=code),
     )
     assert not isinstance(created, Rejected)
     return created

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyotp
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from sandex.domain.accounts.email_codes import CODE_TTL_MS, CodePurpose
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY
@@ -19,7 +19,7 @@ from sandex.services.accounts.ports import ConflictError, NewUser
 from sandex.services.accounts.service import AccountsService, TotpEnrollment, UserView
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.orm.accounts import EmailCodeRow, LoginThrottleRow, MailRow, UserRow
-from sandex.storage.repositories import SqlMailOutbox
+from sandex.storage.repositories import SqlMailOutbox, SqlUserRepository
 from sandex.storage.uow import SqlUnitOfWork, unit_of_work_factory
 from sandex.testing.clock import ManualClock
 
@@ -251,3 +251,59 @@ def test_the_outbox_keeps_a_code_only_while_it_can_be_used(env: Env) -> None:
     env.clock.advance(ms=CODE_TTL_MS)
     assert [m.code for m in env.service().list_mail(EMAIL)] == [None, None, None]
     assert not any(live in body for body in _outbox_bodies(env))
+
+
+def _two_factor_state(connection: Connection) -> tuple[int, bool, int]:
+    """Spent email codes, whether 2FA is on, and how many recovery codes are stored."""
+    spent = connection.scalar(
+        select(func.count()).select_from(EmailCodeRow).where(EmailCodeRow.used_ms.is_not(None))
+    )
+    enabled = connection.scalar(select(UserRow.totp_enabled).where(UserRow.email == EMAIL))
+    recovery = connection.scalar(text("SELECT count(*) FROM recovery_codes"))
+    return int(spent or 0), bool(enabled), int(recovery or 0)
+
+
+def _with_2fa_and_a_disable_code(env: Env) -> tuple[AccountsService, UserView, pyotp.TOTP, str]:
+    service = env.service()
+    alice = _alice(service)
+    enrollment = service.begin_totp(alice.id)
+    assert isinstance(enrollment, TotpEnrollment)
+    totp = pyotp.TOTP(enrollment.secret)
+    assert not isinstance(service.confirm_totp(alice.id, totp.at(env.clock.now_ms() // 1000)), Rejected)
+    env.clock.advance(seconds=30)  # the next TOTP code is a new step (replay guard)
+    assert service.send_email_code(alice.id, CodePurpose.TOTP_DISABLE.value) is None
+    code = service.list_mail(EMAIL)[0].code
+    assert code is not None
+    return service, alice, totp, code
+
+
+def test_turning_2fa_off_spends_both_codes_in_the_commit_that_turns_it_off(
+    env: Env, commit_log: Callable[..., list[tuple[int, bool, int]]]
+) -> None:
+    service, alice, totp, code = _with_2fa_and_a_disable_code(env)
+    with env.engine.connect() as connection:
+        before = _two_factor_state(connection)
+    log = commit_log(env.engine, _two_factor_state)
+    assert service.disable_totp(alice.id, totp.at(env.clock.now_ms() // 1000), code) is None
+    after = (before[0] + 1, False, 0)
+    # the TOTP guess and the email-code guess are counted first; then one commit does the rest
+    assert log[:3] == [before, before, after] and all(state == after for state in log[3:])
+
+
+def test_a_failure_while_turning_2fa_off_leaves_it_on_and_the_codes_usable(
+    env: Env, commit_log: Callable[..., list[tuple[int, bool, int]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, alice, totp, code = _with_2fa_and_a_disable_code(env)
+    with env.engine.connect() as connection:
+        before = _two_factor_state(connection)
+    log = commit_log(env.engine, _two_factor_state)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(SqlUserRepository, "replace_recovery_codes", broken)
+    with pytest.raises(RuntimeError):
+        service.disable_totp(alice.id, totp.at(env.clock.now_ms() // 1000), code)
+    assert log and all(state == before for state in log)
+    monkeypatch.undo()
+    assert service.disable_totp(alice.id, totp.at(env.clock.now_ms() // 1000), code) is None

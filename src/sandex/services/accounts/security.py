@@ -1,12 +1,18 @@
 """Second-factor flows of the accounts service: email codes, sensitive actions and TOTP 2FA.
 
 `AccountsService` delegates here; `SecondFactors` checks the individual factors.
+
+A flow that confirms a write of another feature (a key, an allow-list entry) runs in THAT feature's
+unit of work: `check_*` checks the factors in it (committing only the attempt counts, which must
+survive whatever follows), `use` spends them without committing, and the caller writes its change
+and commits once. A failure before that commit leaves the code usable and nothing written.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import UserStatus
@@ -38,6 +44,28 @@ log = logging.getLogger("sandex.accounts")
 
 # SecondFactors.check_totp or .check_any: which second factor a flow accepts
 _FactorCheck = Callable[[AccountsUnitOfWork, UserRecord, str], AcceptedFactor | Rejected]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A code stored in a caller's unit of work, to be mailed once it commits (`mail_code`)."""
+
+    person: UserRecord
+    purpose: CodePurpose
+    reference: str
+    ip: str | None
+    code_id: int
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """Factors that checked out in a caller's unit of work, not used up yet (`SecurityFlows.use`)."""
+
+    person: UserRecord
+    factor: AcceptedFactor
+    email_code: StoredEmailCode
+    purpose: CodePurpose
 
 
 class SecurityFlows:
@@ -85,20 +113,42 @@ class SecurityFlows:
         if len(reference) > REFERENCE_MAX:
             return Rejected.of(Reason.PARAM_ERROR, field="reference")
         with self._uow() as uow:
-            person = self._person(uow, user_id)
-            if isinstance(person, Rejected):
-                return person
-            issued = self._factors.issue_email_code(uow, person.id, parsed, reference, ip)
+            issued = self.issue_email_code(uow, user_id, parsed, reference, ip=ip)
             if isinstance(issued, Rejected):
                 return issued
             uow.commit()
-        self._redact_spent(person)  # the codes this one replaces
-        log.info("email code sent uid=%s purpose=%s", person.uid, parsed.value)
+        return self.mail_code(issued)
+
+    def issue_email_code(
+        self,
+        uow: AccountsUnitOfWork,
+        user_id: int,
+        purpose: CodePurpose,
+        reference: str,
+        *,
+        ip: str | None = None,
+    ) -> IssuedCode | Rejected:
+        """Store a new code in the caller's unit of work; once it commits, `mail_code` mails it.
+        A refusal (past the limits) has rolled the unit of work back: leave without committing."""
+        person = self._person(uow, user_id)
+        if isinstance(person, Rejected):
+            return person
+        issued = self._factors.issue_email_code(uow, person.id, purpose, reference, ip)
+        if isinstance(issued, Rejected):
+            return issued
         code_id, code = issued
-        refusal = self._send(email_code_mail(person.email or "", parsed, code, reference, code_id))
+        return IssuedCode(person, purpose, reference, ip, code_id, code)
+
+    def mail_code(self, issued: IssuedCode) -> Rejected | None:
+        """Mail a committed code; if it cannot be sent, it stops counting against the limits."""
+        person, purpose = issued.person, issued.purpose
+        self._redact_spent(person)  # the codes this one replaces
+        log.info("email code sent uid=%s purpose=%s", person.uid, purpose.value)
+        mail = email_code_mail(person.email or "", purpose, issued.code, issued.reference, issued.code_id)
+        refusal = self._send(mail)
         if refusal is not None:
             with self._uow() as uow:
-                self._factors.take_back_issue(uow, person.id, parsed, reference, ip)
+                self._factors.take_back_issue(uow, person.id, purpose, issued.reference, issued.ip)
                 uow.commit()
         return refusal
 
@@ -107,16 +157,8 @@ class SecurityFlows:
     ) -> Rejected | None:
         """Consume the code mailed for `purpose` (and `reference`): EMAIL_CODE_INVALID / EXPIRED /
         EXHAUSTED / REQUIRED otherwise."""
-        parsed = parse_purpose(purpose)
-        if isinstance(parsed, Rejected):
-            return parsed
-        if not code:
-            return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
         with self._uow() as uow:
-            person = self._person(uow, user_id)
-            if isinstance(person, Rejected):
-                return person
-            return self._use(uow, person, self._check_both(uow, person, None, parsed, reference, code))
+            return self._confirmed(uow, self.check_email_code(uow, user_id, purpose, code, reference))
 
     def verify_sensitive_action(
         self,
@@ -127,7 +169,46 @@ class SecurityFlows:
         email_code: str | None,
         reference: str = "",
     ) -> Rejected | None:
-        """Confirm an API-key change, a withdrawal-address change and the like.
+        """Confirm a sensitive action that writes nothing else, in a transaction of its own."""
+        with self._uow() as uow:
+            checked = self.check_sensitive_action(
+                uow, user_id, purpose, totp_code=totp_code, email_code=email_code, reference=reference
+            )
+            refusal = self._confirmed(uow, checked)
+        if isinstance(checked, Confirmation) and refusal is None:
+            _log_confirmed(checked)
+        return refusal
+
+    def check_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: str, code: str, reference: str = ""
+    ) -> Confirmation | Rejected:
+        """Check the code mailed for `purpose` (and `reference`) inside the caller's unit of work,
+        using up nothing; see `use`. Call it before writing anything: it commits the attempt counts."""
+        parsed = parse_purpose(purpose)
+        if isinstance(parsed, Rejected):
+            return parsed
+        if not code:
+            return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
+        person = self._person(uow, user_id)
+        if isinstance(person, Rejected):
+            return person
+        return self._checked(
+            uow, person, parsed, self._check_both(uow, person, None, parsed, reference, code)
+        )
+
+    def check_sensitive_action(
+        self,
+        uow: AccountsUnitOfWork,
+        user_id: int,
+        purpose: str,
+        *,
+        totp_code: str | None,
+        email_code: str | None,
+        reference: str = "",
+    ) -> Confirmation | Rejected:
+        """Check what confirms an API-key change, a withdrawal-address change and the like, inside
+        the caller's unit of work, using up nothing; see `use`. Call it before writing anything: it
+        commits the attempt counts.
 
         Always needs the email code mailed for `purpose` (and `reference`); also a fresh TOTP code
         when the user has 2FA on. Both are consumed only if both are right.
@@ -135,21 +216,24 @@ class SecurityFlows:
         parsed = parse_purpose(purpose)
         if isinstance(parsed, Rejected):
             return parsed
-        with self._uow() as uow:
-            person = self._person(uow, user_id)
-            if isinstance(person, Rejected):
-                return person
-            if person.totp_enabled and not totp_code:
-                return Rejected.of(Reason.TOTP_REQUIRED, field="totp")
-            if not email_code:
-                return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
-            totp = self._factors.check_totp if person.totp_enabled else None
-            refusal = self._use(
-                uow, person, self._check_both(uow, person, totp, parsed, reference, email_code, totp_code)
-            )
-        if refusal is None:
-            log.info("sensitive action confirmed uid=%s purpose=%s", person.uid, parsed.value)
-        return refusal
+        person = self._person(uow, user_id)
+        if isinstance(person, Rejected):
+            return person
+        if person.totp_enabled and not totp_code:
+            return Rejected.of(Reason.TOTP_REQUIRED, field="totp")
+        if not email_code:
+            return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
+        totp = self._factors.check_totp if person.totp_enabled else None
+        both = self._check_both(uow, person, totp, parsed, reference, email_code, totp_code)
+        return self._checked(uow, person, parsed, both)
+
+    def use(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
+        """Spend checked factors in the caller's unit of work, which then writes and commits. A
+        refusal means a concurrent request used one first: the caller must leave without committing."""
+        lost = self._spend(uow, confirmation)
+        if lost is None:
+            _log_confirmed(confirmation)
+        return lost
 
     # --- TOTP two-factor ---------------------------------------------------------------------------
     def begin_totp(self, user_id: int) -> TotpEnrollment | Rejected:
@@ -219,10 +303,10 @@ class SecurityFlows:
                 return Rejected.of(Reason.TOTP_REQUIRED, field="totp")
             if not email_code:
                 return Rejected.of(Reason.EMAIL_CODE_REQUIRED, field="code")
-            both = self._check_both(
-                uow, user, self._factors.check_any, CodePurpose.TOTP_DISABLE, "", email_code, code
-            )
-            refusal = self._use(uow, user, both, then=lambda: self._turn_off(uow, user))
+            purpose = CodePurpose.TOTP_DISABLE
+            both = self._check_both(uow, user, self._factors.check_any, purpose, "", email_code, code)
+            checked = self._checked(uow, user, purpose, both)
+            refusal = self._confirmed(uow, checked, then=lambda: self._turn_off(uow, user))
         if refusal is not None:
             return refusal
         log.info("2fa disabled uid=%s", user.uid)
@@ -253,26 +337,38 @@ class SecurityFlows:
             return checked
         return factor, checked
 
-    def _use(
-        self,
+    @staticmethod
+    def _checked(
         uow: AccountsUnitOfWork,
         person: UserRecord,
+        purpose: CodePurpose,
         both: tuple[AcceptedFactor, StoredEmailCode] | Rejected,
-        then: Callable[[], None] | None = None,
-    ) -> Rejected | None:
-        """Use up a checked pair, apply `then` and commit; or commit a refusal (its failure counts);
-        or, when a concurrent request used a code first, commit nothing."""
+    ) -> Confirmation | Rejected:
         if isinstance(both, Rejected):
             uow.commit()  # keeps the failure counts
             return both
-        lost = self._factors.consume(uow, person, *both)
+        return Confirmation(person, *both, purpose)
+
+    def _confirmed(
+        self,
+        uow: AccountsUnitOfWork,
+        checked: Confirmation | Rejected,
+        then: Callable[[], None] | None = None,
+    ) -> Rejected | None:
+        """Use up checked factors, apply `then` (a write of the accounts' own) and commit it all."""
+        if isinstance(checked, Rejected):
+            return checked
+        lost = self._spend(uow, checked)
         if lost is not None:
             return lost
         if then is not None:
             then()
         uow.commit()
-        self._redact_spent(person)
+        self._redact_spent(checked.person)
         return None
+
+    def _spend(self, uow: AccountsUnitOfWork, checked: Confirmation) -> Rejected | None:
+        return self._factors.consume(uow, checked.person, checked.factor, checked.email_code)
 
     def _redact_spent(self, person: UserRecord) -> None:
         if person.email is not None:
@@ -306,3 +402,8 @@ class SecurityFlows:
             log.warning("mail not delivered (%s): %s", message.subject, exc)
             return Rejected.of(Reason.SERVICE_UNAVAILABLE)
         return None
+
+
+def _log_confirmed(confirmation: Confirmation) -> None:
+    uid, purpose = confirmation.person.uid, confirmation.purpose.value
+    log.info("sensitive action confirmed uid=%s purpose=%s", uid, purpose)

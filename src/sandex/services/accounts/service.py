@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 
 from sandex.domain.accounts import lockout
+from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.accounts.rules import PASSWORD_MAX, check_password, check_subaccount_name, normalise_email
 from sandex.domain.clock import Clock
@@ -30,13 +31,15 @@ from sandex.services.accounts.ports import (
     SubAccountQuery,
     UserRecord,
 )
-from sandex.services.accounts.security import SecurityFlows
+from sandex.services.accounts.security import Confirmation, IssuedCode, SecurityFlows
 from sandex.services.accounts.views import SubAccountView, UserView, sub_account_view, user_view
 from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
 
 __all__ = [
     "AccountsService",
+    "Confirmation",
     "Environment",
+    "IssuedCode",
     "LoginRecord",
     "MailView",
     "SubAccountView",
@@ -172,6 +175,11 @@ class AccountsService:
         with self._uow() as uow:
             return self._view_of(uow, uow.users.get(user_id))
 
+    def user_in(self, uow: AccountsUnitOfWork, user_id: int) -> UserView | None:
+        """`get_user` inside the caller's unit of work (a use case of another feature reads its
+        owner in its own transaction)."""
+        return self._view_of(uow, uow.users.get(user_id))
+
     def get_user_by_email(self, email: str) -> UserView | None:
         with self._uow() as uow:
             return self._view_of(uow, uow.users.find_by_email(email.strip().lower()))
@@ -306,6 +314,17 @@ class AccountsService:
         in 10 minutes, or past the hourly cap of client address `ip` (when the caller knows it)."""
         return self._security.send_email_code(user_id, purpose, reference, ip=ip[:IP_MAX] if ip else None)
 
+    def issue_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str = ""
+    ) -> IssuedCode | Rejected:
+        """`send_email_code` in two steps: the code is stored in the caller's unit of work, and
+        mailed by `mail_code` once that commits. A refusal has rolled the unit of work back."""
+        return self._security.issue_email_code(uow, user_id, purpose, reference)
+
+    def mail_code(self, issued: IssuedCode) -> Rejected | None:
+        """Mail a code `issue_email_code` stored (after its commit)."""
+        return self._security.mail_code(issued)
+
     def verify_email_code(
         self, user_id: int, purpose: str, code: str, reference: str = ""
     ) -> Rejected | None:
@@ -325,6 +344,34 @@ class AccountsService:
         return self._security.verify_sensitive_action(
             user_id, purpose, totp_code=totp_code, email_code=email_code, reference=reference
         )
+
+    def check_sensitive_action(
+        self,
+        uow: AccountsUnitOfWork,
+        user_id: int,
+        purpose: str,
+        *,
+        totp_code: str | None,
+        email_code: str | None,
+        reference: str = "",
+    ) -> Confirmation | Rejected:
+        """`verify_sensitive_action` inside the caller's unit of work, using up nothing yet: the
+        caller spends the factors with `use_confirmation`, writes its change and commits once.
+        Call it before writing anything: it commits the attempt counts (and a refusal's)."""
+        return self._security.check_sensitive_action(
+            uow, user_id, purpose, totp_code=totp_code, email_code=email_code, reference=reference
+        )
+
+    def check_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: str, code: str, reference: str = ""
+    ) -> Confirmation | Rejected:
+        """`verify_email_code` inside the caller's unit of work, using up nothing yet (as above)."""
+        return self._security.check_email_code(uow, user_id, purpose, code, reference)
+
+    def use_confirmation(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
+        """Spend checked factors in the caller's unit of work, without committing. A refusal means a
+        concurrent request used one first: the caller must then leave without committing."""
+        return self._security.use(uow, confirmation)
 
     def begin_totp(self, user_id: int) -> TotpEnrollment | Rejected:
         """A new secret, URI and QR code (shown once), waiting for `confirm_totp`."""

@@ -2,8 +2,9 @@
 
 Changing it is a sensitive action, as on OKX: an email code (purpose `withdraw_address`, bound to
 the exact change through its reference) and, with 2FA on, a fresh TOTP code; both are consumed
-only when both are right, and a refused change changes nothing. Sub-accounts cannot withdraw, so
-they have no allow-list (58209). The web console's page calls these methods.
+only when both are right, and a refused change changes nothing. The codes are spent in the same
+commit as the change (only attempt counts are committed before it). Sub-accounts cannot withdraw,
+so they have no allow-list (58209). The web console's page calls these methods.
 
     codes = WithdrawAddressService(...)
     codes.send_add_code(user_id, chain="USDT-TRC20", addr="T...", tag="")
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.clock import Clock
@@ -21,7 +23,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.withdrawals import AllowedAddress, chain_entry, internal_entry
 from sandex.domain.instruments import Catalogue
 from sandex.services.accounts.service import AccountsService
-from sandex.services.funding.ports import AddressBook, AllowListRecord
+from sandex.services.funding.ports import AddressBook, AllowListRecord, AllowListUnitOfWork
 from sandex.services.funding.views import AllowListView
 
 log = logging.getLogger("sandex.funding")
@@ -31,8 +33,14 @@ LABEL_MAX = 50
 
 class WithdrawAddressService:
     def __init__(
-        self, book: AddressBook, accounts: AccountsService, catalogue: Catalogue, clock: Clock
+        self,
+        uow: Callable[[], AllowListUnitOfWork],
+        book: AddressBook,
+        accounts: AccountsService,
+        catalogue: Catalogue,
+        clock: Clock,
     ) -> None:
+        self._uow = uow
         self._book = book
         self._accounts = accounts
         self._catalogue = catalogue
@@ -68,14 +76,24 @@ class WithdrawAddressService:
             return entry
         if any(r.entry.matches(entry.chain, entry.addr, entry.tag) for r in self._book.allow_list(user_id)):
             return Rejected(Reason.WITHDRAW_ADDRESS_EXISTS)
-        refused = self._accounts.verify_sensitive_action(
-            user_id, PURPOSE, totp_code=totp_code, email_code=email_code, reference=add_reference(entry)
-        )
-        if refused is not None:
-            return refused
-        added = self._book.add_allowed(user_id, entry, self._clock.now_ms())
-        if added is None:
-            return Rejected(Reason.WITHDRAW_ADDRESS_EXISTS)
+        with self._uow() as uow:
+            checked = self._accounts.check_sensitive_action(
+                uow,
+                user_id,
+                PURPOSE,
+                totp_code=totp_code,
+                email_code=email_code,
+                reference=add_reference(entry),
+            )
+            if isinstance(checked, Rejected):
+                return checked
+            lost = self._accounts.use_confirmation(uow, checked)
+            if lost is not None:
+                return lost
+            added = uow.allow_list.add(user_id, entry, self._clock.now_ms())
+            if added is None:  # listed meanwhile: the code stays unused
+                return Rejected(Reason.WITHDRAW_ADDRESS_EXISTS)
+            uow.commit()
         log.info(
             "withdrawal address added user=%s id=%s chain=%s", user_id, added.id, entry.chain or "internal"
         )
@@ -112,13 +130,23 @@ class WithdrawAddressService:
     ) -> Rejected | None:
         if self._find(user_id, entry_id) is None:
             return Rejected(Reason.WITHDRAW_ADDRESS_UNKNOWN)
-        refused = self._accounts.verify_sensitive_action(
-            user_id, PURPOSE, totp_code=totp_code, email_code=email_code, reference=remove_reference(entry_id)
-        )
-        if refused is not None:
-            return refused
-        if not self._book.remove_allowed(user_id, entry_id):
-            return Rejected(Reason.WITHDRAW_ADDRESS_UNKNOWN)
+        with self._uow() as uow:
+            checked = self._accounts.check_sensitive_action(
+                uow,
+                user_id,
+                PURPOSE,
+                totp_code=totp_code,
+                email_code=email_code,
+                reference=remove_reference(entry_id),
+            )
+            if isinstance(checked, Rejected):
+                return checked
+            lost = self._accounts.use_confirmation(uow, checked)
+            if lost is not None:
+                return lost
+            if not uow.allow_list.remove(user_id, entry_id):  # removed meanwhile: the code stays unused
+                return Rejected(Reason.WITHDRAW_ADDRESS_UNKNOWN)
+            uow.commit()
         log.info("withdrawal address removed user=%s id=%s", user_id, entry_id)
         return None
 

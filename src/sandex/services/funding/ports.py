@@ -14,6 +14,7 @@ from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.funding.withdrawals import AllowedAddress
+from sandex.services.accounts.ports import AccountsUnitOfWork
 
 # --- records -------------------------------------------------------------------------------------
 
@@ -59,3 +60,23 @@ class AddressBook(Protocol):
         ...
 
     def remove_allowed(self, user_id: int, entry_id: int) -> bool: ...
+
+
+class AllowListRepository(Protocol):
+    """A user's withdrawal allow-list inside a unit of work (the caller commits)."""
+
+    def add(self, user_id: int, entry: AllowedAddress, now_ms: int) -> AllowListRecord | None:
+        """None when the same (chain, address, tag) is already listed: leave without committing."""
+        ...
+
+    def remove(self, user_id: int, entry_id: int) -> bool: ...
+
+
+class AllowListUnitOfWork(AccountsUnitOfWork, Protocol):
+    """One transaction over the allow-list and the accounts repositories: a change and the email
+    code that confirms it commit together."""
+
+    @property
+    def allow_list(self) -> AllowListRepository: ...
+
+    def __enter__(self) -> AllowListUnitOfWork: ...

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from types import TracebackType
 from typing import Protocol
 
+from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.errors import Rejected
 from sandex.domain.keys.ips import IpAllowList
 from sandex.domain.keys.model import KeyState, Permission
-from sandex.services.ports import ChangeCounters
+from sandex.services.accounts.ports import AccountsUnitOfWork
+from sandex.services.accounts.security import Confirmation, IssuedCode
 
 KEYS_TOPIC = "keys"  # change counter bumped by every key write, polled by every server
 USERS_TOPIC = "users"  # bumped by the accounts service (e.g. a freeze): owner status is cached too
@@ -163,23 +164,16 @@ class KeyRepository(Protocol):
         ...
 
 
-class KeysUnitOfWork(Protocol):
+class KeysUnitOfWork(AccountsUnitOfWork, Protocol):
     """One transaction: everything written through it commits together, or nothing on leaving
-    without `commit()`. `counters` bumps are how other processes learn about a change."""
+    without `commit()`. `counters` bumps are how other processes learn about a change. It is an
+    accounts unit of work too, so a console confirmation is checked and spent in the same
+    transaction as the key write it confirms."""
 
     @property
     def keys(self) -> KeyRepository: ...
 
-    @property
-    def counters(self) -> ChangeCounters: ...
-
-    def commit(self) -> None: ...
-
     def __enter__(self) -> KeysUnitOfWork: ...
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
 
 
 class Publisher(Protocol):
@@ -213,18 +207,41 @@ class KeyOwners(Protocol):
 
     def get_user(self, user_id: int) -> OwnerView | None: ...
 
+    def user_in(self, uow: AccountsUnitOfWork, user_id: int) -> OwnerView | None:
+        """`get_user` read in the caller's unit of work."""
+        ...
+
     def get_user_by_email(self, email: str) -> OwnerView | None: ...
 
     def get_subaccount(self, master_id: int, name: str) -> OwnerView | Rejected: ...
 
-    def verify_sensitive_action(
-        self, user_id: int, purpose: str, *, totp_code: str | None, email_code: str | None
-    ) -> Rejected | None:
-        """Needs the email code mailed for `purpose`, plus a TOTP code when 2FA is on."""
+    def check_sensitive_action(
+        self,
+        uow: AccountsUnitOfWork,
+        user_id: int,
+        purpose: str,
+        *,
+        totp_code: str | None,
+        email_code: str | None,
+        reference: str = "",
+    ) -> Confirmation | Rejected:
+        """Checks (in `uow`) the email code mailed for `purpose`, plus a TOTP code when 2FA is on."""
         ...
 
-    def send_email_code(self, user_id: int, purpose: str, reference: str = "") -> Rejected | None: ...
+    def check_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: str, code: str, reference: str = ""
+    ) -> Confirmation | Rejected: ...
 
-    def verify_email_code(
-        self, user_id: int, purpose: str, code: str, reference: str = ""
-    ) -> Rejected | None: ...
+    def use_confirmation(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
+        """Spends checked factors in `uow`, without committing."""
+        ...
+
+    def issue_email_code(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, reference: str = ""
+    ) -> IssuedCode | Rejected:
+        """Stores a new code in `uow`; a refusal has rolled `uow` back."""
+        ...
+
+    def mail_code(self, issued: IssuedCode) -> Rejected | None:
+        """Mails a code once the unit of work that stored it has committed."""
+        ...

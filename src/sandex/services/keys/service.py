@@ -7,14 +7,16 @@ change counter in its transaction, which is how servers in other processes drop 
 
 A refused request changes nothing: every check runs before the first write, and console
 confirmations (2FA + email code) are verified only once the request itself is known to be valid,
-so a typo in a label does not burn the user's email code.
+so a typo in a label does not burn the user's email code. A console use case is one transaction:
+the code is checked (only its attempt count is committed first, as every guess is), then spent in
+the same commit as the key write, its audit entry and the change-counter bump; mail goes after it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment
@@ -32,6 +34,7 @@ from sandex.domain.keys.rules import (
     validate_edit,
 )
 from sandex.services.accounts.ports import ConflictError
+from sandex.services.accounts.security import Confirmation
 from sandex.services.keys.events import KeyChanged
 from sandex.services.keys.ports import (
     KEYS_TOPIC,
@@ -102,96 +105,148 @@ class KeysService:
         *,
         environment: Environment = Environment.LIVE,
         origin: KeyOrigin = KeyOrigin.OPERATOR,
-        confirm: ConsoleConfirmation | None = None,
     ) -> CreatedKey | Rejected:
-        """A new key, active at once, or `pending` until its activation email code (console)."""
-        owner = self._owners.get_user(user_id)
-        if owner is None:
-            return Rejected.of(Reason.USER_NOT_FOUND)
-        if origin is KeyOrigin.CONSOLE:
-            with self._uow() as uow:
-                spec = self._validate_create(uow, owner, request)
-            if isinstance(spec, Rejected):
-                return spec
-            refusal = self._confirm(user_id, CodePurpose.API_KEY_CREATE, confirm)
-            if refusal is not None:
-                return refusal
-        created = self._insert(owner, request, environment, origin)
-        if isinstance(created, Rejected):
-            return created
-        if origin is KeyOrigin.CONSOLE:
-            self._owners.send_email_code(user_id, CodePurpose.API_KEY_ACTIVATE, created.info.api_key)
-        self._published(created.info, AuditEvent.CREATED)
-        return created
-
-    def _insert(
-        self, owner: OwnerView, request: CreateKeyRequest, environment: Environment, origin: KeyOrigin
-    ) -> CreatedKey | Rejected:
-        now = self._clock.now_ms()
+        """A new key, active at once (operators and the OKX API; `origin` goes in the audit trail)."""
         with self._uow() as uow:
+            owner = self._owners.user_in(uow, user_id)
+            if owner is None:
+                return Rejected.of(Reason.USER_NOT_FOUND)
             spec = self._validate_create(uow, owner, request)
             if isinstance(spec, Rejected):
                 return spec
             passphrase_hash = self._hasher.hash(request.passphrase)  # slow: after the checks, before writes
-            api_key = self._new_api_key(uow)
-            secret = format_secret(self._random.token_bytes(RANDOM_BYTES))
-            key_id, secret_ct = self._cipher.encrypt(secret.encode(), api_key.encode())
-            state = KeyState.PENDING if origin is KeyOrigin.CONSOLE else KeyState.ACTIVE
-            record = KeyRecord(
-                id=0,
-                api_key=api_key,
-                user_id=owner.id,
-                label=spec.label,
-                environment=environment,
-                perms=spec.perms,
-                ips=spec.ips,
-                state=state,
-                secret_ct=secret_ct,
-                key_id=key_id,
-                passphrase_hash=passphrase_hash,
-                created_ms=now,
-                updated_ms=now,
-                activated_ms=None if state is KeyState.PENDING else now,
-                expires_at_ms=spec.expires_at_ms,
-            )
-            try:
-                stored = uow.keys.add(record)
-            except ConflictError:  # another writer took the label between our check and insert
-                return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=spec.label)
-            detail = f"origin={origin.value} env={environment.value} {_describe(spec)} state={state.value}"
-            uow.keys.add_audit(api_key, AuditEntry(now, AuditEvent.CREATED, detail))
-            uow.counters.bump(KEYS_TOPIC)
+            created = self._insert(uow, owner, spec, passphrase_hash, environment, origin, KeyState.ACTIVE)
+            if isinstance(created, Rejected):
+                return created
             uow.commit()
-        log.info("API key %s created for user %s (%s)", api_key, owner.id, origin.value)
-        return CreatedKey(self._info(stored), secret, request.passphrase)
+        return self._created(owner, request, created, origin)
+
+    def create_from_console(
+        self,
+        user_id: int,
+        request: CreateKeyRequest,
+        confirm: ConsoleConfirmation,
+        *,
+        environment: Environment = Environment.LIVE,
+    ) -> CreatedKey | Rejected:
+        """A new key confirmed with 2FA (when on) and the email code, `pending` until its activation
+        code. One commit spends the code and stores the key, its audit entry, the counter bump and
+        the activation code, which is mailed after it."""
+        with self._uow() as uow:
+            owner = self._owners.user_in(uow, user_id)
+            if owner is None:
+                return Rejected.of(Reason.USER_NOT_FOUND)
+            spec = self._validate_create(uow, owner, request)
+            if isinstance(spec, Rejected):
+                return spec
+            checked = self._check(uow, user_id, CodePurpose.API_KEY_CREATE, confirm)
+            if isinstance(checked, Rejected):
+                return checked
+            passphrase_hash = self._hasher.hash(request.passphrase)  # slow: after the checks, before writes
+            lost = self._owners.use_confirmation(uow, checked)
+            if lost is not None:
+                return lost
+            origin = KeyOrigin.CONSOLE
+            created = self._insert(uow, owner, spec, passphrase_hash, environment, origin, KeyState.PENDING)
+            if isinstance(created, Rejected):
+                return created
+            # Its counters come after the code's row here, against the usual lock order; they are
+            # rows of a key nobody else knows yet, so no other transaction can be waiting on them.
+            activation = self._owners.issue_email_code(
+                uow, user_id, CodePurpose.API_KEY_ACTIVATE, created.api_key
+            )
+            if isinstance(activation, Rejected):  # never for a new key; rolled back, nothing written
+                return activation
+            uow.commit()
+        self._owners.mail_code(activation)  # a failed mail: the user asks for the code again
+        return self._created(owner, request, created, origin)
+
+    def _insert(
+        self,
+        uow: KeysUnitOfWork,
+        owner: OwnerView,
+        spec: KeySpec,
+        passphrase_hash: str,
+        environment: Environment,
+        origin: KeyOrigin,
+        state: KeyState,
+    ) -> _NewKey | Rejected:
+        """Store a validated key, its audit entry and the counter bump in `uow` (the caller commits)."""
+        now = self._clock.now_ms()
+        api_key = self._new_api_key(uow)
+        secret = format_secret(self._random.token_bytes(RANDOM_BYTES))
+        key_id, secret_ct = self._cipher.encrypt(secret.encode(), api_key.encode())
+        record = KeyRecord(
+            id=0,
+            api_key=api_key,
+            user_id=owner.id,
+            label=spec.label,
+            environment=environment,
+            perms=spec.perms,
+            ips=spec.ips,
+            state=state,
+            secret_ct=secret_ct,
+            key_id=key_id,
+            passphrase_hash=passphrase_hash,
+            created_ms=now,
+            updated_ms=now,
+            activated_ms=None if state is KeyState.PENDING else now,
+            expires_at_ms=spec.expires_at_ms,
+        )
+        try:
+            stored = uow.keys.add(record)
+        except ConflictError:  # another writer took the label between our check and insert
+            return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=spec.label)
+        detail = f"origin={origin.value} env={environment.value} {_describe(spec)} state={state.value}"
+        uow.keys.add_audit(api_key, AuditEntry(now, AuditEvent.CREATED, detail))
+        uow.counters.bump(KEYS_TOPIC)
+        return _NewKey(stored, secret)
+
+    def _created(
+        self, owner: OwnerView, request: CreateKeyRequest, new: _NewKey, origin: KeyOrigin
+    ) -> CreatedKey:
+        """After the commit: log, publish and answer (the secret and passphrase, shown once)."""
+        log.info("API key %s created for user %s (%s)", new.api_key, owner.id, origin.value)
+        created = CreatedKey(self._info(new.record), new.secret, request.passphrase)
+        self._published(created.info, AuditEvent.CREATED)
+        return created
 
     def activate(self, user_id: int, api_key: str, email_code: str) -> KeyInfo | Rejected:
-        """A pending key becomes active with the code mailed when it was created."""
+        """A pending key becomes active with the code mailed when it was created (one commit)."""
         with self._uow() as uow:
             record = _owned(uow, api_key, user_id)
             if isinstance(record, Rejected):
                 return record
-            refusal = check_activatable(record.state) or self._owners.verify_email_code(
-                user_id, CodePurpose.API_KEY_ACTIVATE, email_code, api_key
-            )
+            refusal = check_activatable(record.state)
             if refusal is not None:
                 return refusal
+            checked = self._owners.check_email_code(
+                uow, user_id, CodePurpose.API_KEY_ACTIVATE, email_code, api_key
+            )
+            if isinstance(checked, Rejected):
+                return checked
+            lost = self._owners.use_confirmation(uow, checked)
+            if lost is not None:
+                return lost
             now = self._clock.now_ms()
             active = replace(record, state=KeyState.ACTIVE, activated_ms=now, updated_ms=now)
             self._write(uow, active, AuditEntry(now, AuditEvent.ACTIVATED))
         return self._published(self._info(active), AuditEvent.ACTIVATED)
 
     # --- edit, revoke, delete -------------------------------------------------------------------
-    def update(
-        self,
-        user_id: int,
-        api_key: str,
-        request: EditKeyRequest,
-        *,
-        origin: KeyOrigin = KeyOrigin.OPERATOR,
-        confirm: ConsoleConfirmation | None = None,
-    ) -> KeyInfo | Rejected:
+    def update(self, user_id: int, api_key: str, request: EditKeyRequest) -> KeyInfo | Rejected:
         """Change label, permissions, IPs and/or expiry; the result must satisfy the creation rules."""
+        return self._update(user_id, api_key, request, None)
+
+    def update_from_console(
+        self, user_id: int, api_key: str, request: EditKeyRequest, confirm: ConsoleConfirmation
+    ) -> KeyInfo | Rejected:
+        """`update` confirmed with 2FA (when on) and the email code, spent in the same commit."""
+        return self._update(user_id, api_key, request, confirm)
+
+    def _update(
+        self, user_id: int, api_key: str, request: EditKeyRequest, confirm: ConsoleConfirmation | None
+    ) -> KeyInfo | Rejected:
         with self._uow() as uow:
             record = _owned(uow, api_key, user_id)
             if isinstance(record, Rejected):
@@ -199,12 +254,14 @@ class KeysService:
             spec = self._validate_edit(uow, record, request)
             if isinstance(spec, Rejected):
                 return spec
-            if origin is KeyOrigin.CONSOLE:
-                refusal = self._confirm(user_id, CodePurpose.API_KEY_EDIT, confirm)
+            if confirm is not None:
+                refusal = self._confirm(uow, user_id, CodePurpose.API_KEY_EDIT, confirm)
                 if refusal is not None:
                     return refusal
             changes = _changes(record, spec)
             if not changes:
+                if confirm is not None:
+                    uow.commit()  # a confirmed edit that changes nothing still uses up its code
                 return self._info(record)
             now = self._clock.now_ms()
             edited = replace(
@@ -236,23 +293,27 @@ class KeysService:
             self._write(uow, revoked, AuditEntry(now, AuditEvent.REVOKED, f"was {record.state.value}"))
         return self._published(self._info(revoked), AuditEvent.REVOKED)
 
-    def delete(
-        self,
-        api_key: str,
-        *,
-        user_id: int | None = None,
-        origin: KeyOrigin = KeyOrigin.OPERATOR,
-        confirm: ConsoleConfirmation | None = None,
-    ) -> KeyInfo | Rejected:
+    def delete(self, api_key: str, *, user_id: int | None = None) -> KeyInfo | Rejected:
         """Remove a key from its owner's list; the row stays so the key string is never reused.
 
         Its label is released (renamed `~<id>`, a form no real label can take) so it can be reused."""
+        return self._delete(api_key, user_id, None)
+
+    def delete_from_console(
+        self, api_key: str, user_id: int, confirm: ConsoleConfirmation
+    ) -> KeyInfo | Rejected:
+        """`delete` confirmed with 2FA (when on) and the email code, spent in the same commit."""
+        return self._delete(api_key, user_id, confirm)
+
+    def _delete(
+        self, api_key: str, user_id: int | None, confirm: ConsoleConfirmation | None
+    ) -> KeyInfo | Rejected:
         with self._uow() as uow:
             record = _owned(uow, api_key, user_id)
             if isinstance(record, Rejected):
                 return record
-            if origin is KeyOrigin.CONSOLE:
-                refusal = self._confirm(record.user_id, CodePurpose.API_KEY_DELETE, confirm)
+            if confirm is not None:
+                refusal = self._confirm(uow, record.user_id, CodePurpose.API_KEY_DELETE, confirm)
                 if refusal is not None:
                     return refusal
             now = self._clock.now_ms()
@@ -274,7 +335,7 @@ class KeysService:
     def _validate_edit(
         self, uow: KeysUnitOfWork, record: KeyRecord, request: EditKeyRequest
     ) -> KeySpec | Rejected:
-        owner = self._owners.get_user(record.user_id)
+        owner = self._owners.user_in(uow, record.user_id)
         if owner is None:
             return Rejected.of(Reason.USER_NOT_FOUND)
         others = [key for key in uow.keys.list_for_user(record.user_id) if key.api_key != record.api_key]
@@ -285,13 +346,22 @@ class KeysService:
             return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=request.label or "")
         return spec
 
-    def _confirm(
-        self, user_id: int, purpose: CodePurpose, confirm: ConsoleConfirmation | None
-    ) -> Rejected | None:
-        codes = confirm or ConsoleConfirmation()
-        return self._owners.verify_sensitive_action(
-            user_id, purpose, totp_code=codes.totp_code, email_code=codes.email_code
+    def _check(
+        self, uow: KeysUnitOfWork, user_id: int, purpose: CodePurpose, confirm: ConsoleConfirmation
+    ) -> Confirmation | Rejected:
+        """Check a console confirmation in `uow`, using up nothing yet (only attempts are committed)."""
+        return self._owners.check_sensitive_action(
+            uow, user_id, purpose, totp_code=confirm.totp_code, email_code=confirm.email_code
         )
+
+    def _confirm(
+        self, uow: KeysUnitOfWork, user_id: int, purpose: CodePurpose, confirm: ConsoleConfirmation
+    ) -> Rejected | None:
+        """Check and spend a console confirmation in `uow`; the caller's write commits it."""
+        checked = self._check(uow, user_id, purpose, confirm)
+        if isinstance(checked, Rejected):
+            return checked
+        return self._owners.use_confirmation(uow, checked)
 
     def _new_api_key(self, uow: KeysUnitOfWork) -> str:
         while True:  # 128 random bits: a repeat is astronomically unlikely, but a key is never reused
@@ -313,6 +383,18 @@ class KeysService:
     def _published(self, info: KeyInfo, event: AuditEvent) -> KeyInfo:
         self._publisher.publish(KeyChanged(info.api_key, info.user_id, event.value))
         return info
+
+
+@dataclass(frozen=True, slots=True)
+class _NewKey:
+    """A key just stored, with its secret in the clear (shown once, never stored as such)."""
+
+    record: KeyRecord
+    secret: str
+
+    @property
+    def api_key(self) -> str:
+        return self.record.api_key
 
 
 def _owned(uow: KeysUnitOfWork, api_key: str, user_id: int | None) -> KeyRecord | Rejected:

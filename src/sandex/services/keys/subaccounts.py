@@ -56,13 +56,13 @@ class SubAccountKeysService:
         sub = self._key_of_sub(master_id, name, api_key, environment)
         if isinstance(sub, Rejected):
             return sub
-        return self._keys.update(sub.id, api_key, request, origin=KeyOrigin.API)
+        return self._keys.update(sub.id, api_key, request)
 
     def delete(self, master_id: int, name: str, api_key: str, environment: Environment) -> KeyInfo | Rejected:
         sub = self._key_of_sub(master_id, name, api_key, environment)
         if isinstance(sub, Rejected):
             return sub
-        return self._keys.delete(api_key, user_id=sub.id, origin=KeyOrigin.API)
+        return self._keys.delete(api_key, user_id=sub.id)
 
     def _key_of_sub(
         self, master_id: int, name: str, api_key: str, environment: Environment

@@ -14,8 +14,9 @@ from sandex.services.keys.ports import AuditEntry, KeyRecord, UsageEntry
 
 
 class KeyOrigin(StrEnum):
-    """Who asks: the web console (2FA + email, key starts pending), the operator's CLI or control
-    API (active at once), or a master's OKX API call for a sub-account key (active at once)."""
+    """Who asked for a key, as its audit trail records it: the web console (`create_from_console`:
+    2FA + email, the key starts pending), the operator's CLI or control API, or a master's OKX API
+    call for a sub-account key (`create`: active at once)."""
 
     CONSOLE = "console"
     OPERATOR = "operator"

@@ -75,6 +75,24 @@ class SqlAddressBook:
         ]
 
     def add_allowed(self, user_id: int, entry: AllowedAddress, now_ms: int) -> AllowListRecord | None:
+        with self._sessions() as s:
+            added = SqlAllowList(s).add(user_id, entry, now_ms)
+            if added is not None:
+                s.commit()
+            return added
+
+    def remove_allowed(self, user_id: int, entry_id: int) -> bool:
+        with self._sessions.begin() as s:
+            return SqlAllowList(s).remove(user_id, entry_id)
+
+
+class SqlAllowList:
+    """Implements `sandex.services.funding.ports.AllowListRepository` in a unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, user_id: int, entry: AllowedAddress, now_ms: int) -> AllowListRecord | None:
         row = WithdrawAddressRow(
             user_id=user_id,
             chain=entry.chain,
@@ -83,15 +101,15 @@ class SqlAddressBook:
             label=entry.label,
             created_ms=now_ms,
         )
+        self._session.add(row)
         try:
-            with self._sessions.begin() as s:
-                s.add(row)
-                s.flush()
-                return AllowListRecord(row.id, user_id, entry, now_ms)
+            self._session.flush()
         except IntegrityError:  # the same (chain, address, tag) is already listed
-            return None
+            return None  # the session now needs a rollback: the caller leaves without committing
+        return AllowListRecord(row.id, user_id, entry, now_ms)
 
-    def remove_allowed(self, user_id: int, entry_id: int) -> bool:
-        with self._sessions.begin() as s:
-            done = s.execute(delete(ALLOWED).where(ALLOWED.c.id == entry_id, ALLOWED.c.user_id == user_id))
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+    def remove(self, user_id: int, entry_id: int) -> bool:
+        done = self._session.execute(
+            delete(ALLOWED).where(ALLOWED.c.id == entry_id, ALLOWED.c.user_id == user_id)
+        )
+        return bool(done.rowcount)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
-from sandex.services.keys.views import CreatedKey, KeyInfo, KeyOrigin
+from sandex.services.keys.views import CreatedKey, KeyInfo
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form, FormData
 from sandex.transport.console.headers import ConsoleRoute
@@ -93,9 +93,7 @@ def _create(
     wanted = create_request(values, form.raw("passphrase"), console.clock.now_ms())
     if isinstance(wanted, Rejected):
         return wanted
-    return console.keys.create(
-        owner_id, wanted, environment=environment, origin=KeyOrigin.CONSOLE, confirm=confirmation(form)
-    )
+    return console.keys.create_from_console(owner_id, wanted, confirmation(form), environment=environment)
 
 
 def key_form(

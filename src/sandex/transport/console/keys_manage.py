@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from sandex.domain.errors import Rejected
-from sandex.services.keys.views import KeyOrigin
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form
 from sandex.transport.console.headers import ConsoleRoute
@@ -45,9 +44,7 @@ def edit(request: Request, form: Form, api_key: str, console: Console, viewer: F
     updated = (
         wanted
         if isinstance(wanted, Rejected)
-        else console.keys.update(
-            owned.owner_id, api_key, wanted, origin=KeyOrigin.CONSOLE, confirm=confirmation(form)
-        )
+        else console.keys.update_from_console(owned.owner_id, api_key, wanted, confirmation(form))
     )
     if isinstance(updated, Rejected):
         return key_form(
@@ -99,9 +96,7 @@ def delete(request: Request, form: Form, api_key: str, console: Console, viewer:
     owned = owned_key(console, viewer, api_key)
     if owned is None:
         return not_found(request, KEY_NOT_FOUND, viewer)
-    deleted = console.keys.delete(
-        api_key, user_id=owned.owner_id, origin=KeyOrigin.CONSOLE, confirm=confirmation(form)
-    )
+    deleted = console.keys.delete_from_console(api_key, owned.owner_id, confirmation(form))
     if isinstance(deleted, Rejected):
         errors, kept = errors_of(deleted), kept_code(deleted, form)
         return _page(request, console, viewer, owned, "key_delete.html", errors, status=400, email_code=kept)

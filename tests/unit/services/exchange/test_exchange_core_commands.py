@@ -37,7 +37,7 @@ from sandex.services.exchange.records import ChangeSet, ExecType, InboxItem, Led
 from sandex.services.exchange.store import ExchangeStore
 
 D = Decimal
-MAKER, TAKER = 3, 4  # ledger account ids (1 and 2 are the fee accounts)
+MAKER, TAKER, DEMO_MAKER = 3, 4, 6  # ledger accounts (see conftest)
 LIVE, DEMO = Environment.LIVE, Environment.DEMO
 Run = Callable[[Command], object]
 
@@ -289,13 +289,13 @@ def test_a_halted_instrument_refuses_orders_and_amends_but_lets_orders_be_cancel
 def test_environments_are_separate_markets_with_shared_order_ids(
     run: Run, commits: list[ChangeSet], req, core: ExchangeCore
 ) -> None:
-    fund(run, MAKER, "BTC", "1", environment=DEMO)
+    fund(run, DEMO_MAKER, "BTC", "1", environment=DEMO)
     fund(run, TAKER, "USDT", "1000", environment=LIVE)
-    [demo] = place(run, MAKER, req.limit("BTC-USDT", "sell", "100", "1"), environment=DEMO)
+    [demo] = place(run, DEMO_MAKER, req.limit("BTC-USDT", "sell", "100", "1"), environment=DEMO)
     [live] = place(run, TAKER, req.limit("BTC-USDT", "buy", "100", "1"), environment=LIVE)
     assert not commits[-1].trades  # the live buy does not meet the demo sell
     assert int(live.ord_id) == int(demo.ord_id) + 1
-    assert [o.ord_id for o in core.exchange(DEMO).pending_orders(MAKER)] == [int(demo.ord_id)]
+    assert [o.ord_id for o in core.exchange(DEMO).pending_orders(DEMO_MAKER)] == [int(demo.ord_id)]
 
 
 def test_a_fee_tier_applies_from_the_next_fill_and_is_written_for_restarts(

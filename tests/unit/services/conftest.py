@@ -570,11 +570,19 @@ class SyncBus:
         return self.commits[-1]
 
 
-def restarted_core(store: MemoryStore, clock: ManualClock) -> ExchangeCore:
-    """A new process on the same database: its own funding state and core, loaded from the store."""
-    core = ExchangeCore(CATALOGUE, store, funding=FundingState(store, CATALOGUE, clock, TIMING))
+@dataclass(frozen=True)
+class Restarted:
+    """A new process on the same database: its own exchange core and funding state, loaded."""
+
+    core: ExchangeCore
+    funding: FundingState
+
+
+def restarted(store: MemoryStore, clock: ManualClock) -> Restarted:
+    funding = FundingState(store, CATALOGUE, clock, TIMING)
+    core = ExchangeCore(CATALOGUE, store, funding=funding)
     core.load()
-    return core
+    return Restarted(core, funding)
 
 
 # --- accounts and deposit addresses (the funding service's lookups) ------------------------------
@@ -738,9 +746,9 @@ def commits(bus: SyncBus) -> list[ChangeSet]:
 
 
 @pytest.fixture
-def restart(store: MemoryStore, clock: ManualClock) -> Callable[[], ExchangeCore]:
-    """A new exchange core (and funding state) loaded from the store, as after a process restart."""
-    return lambda: restarted_core(store, clock)
+def restart(store: MemoryStore, clock: ManualClock) -> Callable[[], Restarted]:
+    """A new exchange core and funding state loaded from the store, as after a process restart."""
+    return lambda: restarted(store, clock)
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def _book(core: ExchangeCore) -> list[tuple[int, Side, int, int, int]]:
 
 
 def test_a_restarted_core_has_the_same_resting_orders_and_balances(
-    run: Run, req, core: ExchangeCore, restart: Callable[[], ExchangeCore]
+    run: Run, req, core: ExchangeCore, restart
 ) -> None:
     fund(run, MAKER, "BTC", "2")
     fund(run, MAKER, "USDT", "500")
@@ -63,7 +63,7 @@ def test_a_restarted_core_has_the_same_resting_orders_and_balances(
     place(run, MAKER, req.limit("BTC-USDT", "sell", "101", "1"), req.limit("BTC-USDT", "sell", "102", "1"))
     place(run, MAKER, req.limit("BTC-USDT", "buy", "90", "2"))
     place(run, TAKER, req.limit("BTC-USDT", "buy", "101", "0.25"))  # a partial fill of the first sell
-    again = restart()
+    again = restart().core
     assert _book(again) == _book(core) and len(_book(again)) == 3
     for account in (MAKER, TAKER, core.exchange(LIVE).ledger.fee_account):
         assert again.exchange(LIVE).ledger.balances(account) == core.exchange(LIVE).ledger.balances(account)
@@ -74,7 +74,7 @@ def test_ids_go_on_above_everything_committed_after_a_restart(
     req,
     commits: list[ChangeSet],
     core: ExchangeCore,
-    restart: Callable[[], ExchangeCore],
+    restart,
     clock: ManualClock,
 ) -> None:
     fund(run, MAKER, "BTC", "1")
@@ -83,7 +83,7 @@ def test_ids_go_on_above_everything_committed_after_a_restart(
     place(run, TAKER, req.limit("BTC-USDT", "buy", "100", "0.5"))
     last_trade = commits[-1].trades[0].trade_id
     last_bill = max(p.bill_id for p in commits[-1].postings)
-    again = restart()
+    again = restart().core
     applied = again.apply(
         PlaceBatch(LIVE, TAKER, (req.limit("BTC-USDT", "buy", "100", "0.5"),)), clock.now_ms()
     )
@@ -95,13 +95,13 @@ def test_ids_go_on_above_everything_committed_after_a_restart(
 
 
 def test_a_resting_order_keeps_its_fee_and_last_fill_across_a_restart(
-    run: Run, req, commits: list[ChangeSet], restart: Callable[[], ExchangeCore], clock: ManualClock
+    run: Run, req, commits: list[ChangeSet], restart, clock: ManualClock
 ) -> None:
     fund(run, MAKER, "BTC", "1")
     fund(run, TAKER, "USDT", "1000")
     [sell] = place(run, MAKER, req.limit("BTC-USDT", "sell", "100", "1"))
     place(run, TAKER, req.limit("BTC-USDT", "buy", "100", "0.5"))
-    again = restart()
+    again = restart().core
     applied = again.apply(
         PlaceBatch(LIVE, TAKER, (req.limit("BTC-USDT", "buy", "100", "0.5"),)), clock.now_ms()
     )
@@ -111,14 +111,12 @@ def test_a_resting_order_keeps_its_fee_and_last_fill_across_a_restart(
     assert maker.fill_notional == D(100)
 
 
-def test_a_fee_tier_survives_a_restart_and_none_puts_the_default_back(
-    run: Run, restart: Callable[[], ExchangeCore]
-) -> None:
+def test_a_fee_tier_survives_a_restart_and_none_puts_the_default_back(run: Run, restart) -> None:
     vip = FeeTier(D("0.0001"), D("0.0002"), "VIP9")
     run(SetFeeTier(LIVE, TAKER, vip))
-    assert restart().fee_tier(LIVE, TAKER) == vip
+    assert restart().core.fee_tier(LIVE, TAKER) == vip
     run(SetFeeTier(LIVE, TAKER, None))
-    assert restart().fee_tier(LIVE, TAKER) == FeeTier()
+    assert restart().core.fee_tier(LIVE, TAKER) == FeeTier()
 
 
 def test_a_commit_that_fails_is_forgotten_and_answered_with_a_command_error(
@@ -139,14 +137,14 @@ def test_a_commit_that_fails_is_forgotten_and_answered_with_a_command_error(
 
 
 def test_a_taker_matches_the_restored_queue_in_time_priority(
-    run: Run, req, commits: list[ChangeSet], restart: Callable[[], ExchangeCore], clock: ManualClock
+    run: Run, req, commits: list[ChangeSet], restart, clock: ManualClock
 ) -> None:
     fund(run, MAKER, "BTC", "2")
     fund(run, TAKER, "BTC", "1")
     fund(run, OTHER, "USDT", "1000")
     [older] = place(run, MAKER, req.limit("BTC-USDT", "sell", "100", "1"))
     [newer] = place(run, TAKER, req.limit("BTC-USDT", "sell", "100", "1"))
-    again = restart()
+    again = restart().core
     applied = again.apply(
         PlaceBatch(LIVE, OTHER, (req.limit("BTC-USDT", "buy", "100", "1"),)), clock.now_ms()
     )

@@ -225,7 +225,7 @@ async def test_candles_written_and_reloaded_after_a_restart_equal_the_tape(
     assert market.take_flush() is None  # nothing new since
     await cross("130", "1")  # committed but never written as candles: replayed from the trades
     before = await candles(market)
-    again = MarketData(market._catalogue, store, CoreVenue(core, market._catalogue, clock), board, clock)
+    again = MarketData(catalogue, store, CoreVenue(core, catalogue, clock), board, clock)
     again.load()
     after = await again.candles(LIVE, "BTC-USDT", MINUTE)
     assert after == before and len(after) == 2

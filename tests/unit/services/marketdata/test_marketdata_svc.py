@@ -248,3 +248,18 @@ async def test_index_tickers_come_from_the_simulated_market_board(
     assert (btc.inst_id, btc.idx_px, btc.open24h) == ("BTC-USDT", D(100), D(100))
     assert {t.inst_id for t in market.index_tickers(quote_ccy="USDT")} == {"BTC-USDT", "ETH-USDT"}
     assert market.index_tickers(quote_ccy="EUR") == []
+
+
+async def test_a_deeper_book_is_served_whole_for_every_instrument(
+    market: MarketData, trading: TradingService, alice: Trader, req
+) -> None:
+    await trading.deposit(alice.user_id, LIVE, "BTC", D(100))
+    await trading.deposit(alice.user_id, LIVE, "ETH", D(100))
+    for first in (0, 20, 40):
+        asks = [req.limit("BTC-USDT", "sell", str(101 + first + i), "1") for i in range(20)]
+        assert isinstance(await trading.place(alice, asks), list)
+    await trading.place(alice, [req.limit("ETH-USDT", "sell", "11", "1")])
+    assert len(book(market, depth=5).asks) == 5
+    deeper = market.book(LIVE, "ETH-USDT", 100)  # someone reads another instrument deeper first
+    assert isinstance(deeper, BookView) and len(deeper.asks) == 1
+    assert len(book(market, depth=60).asks) == 60

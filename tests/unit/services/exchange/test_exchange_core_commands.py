@@ -38,6 +38,7 @@ from sandex.services.exchange.store import ExchangeStore
 
 D = Decimal
 MAKER, TAKER, DEMO_MAKER = 3, 4, 6  # ledger accounts (see conftest)
+USERS = {3: 11, 4: 12, 5: 13, 6: 11}  # their owners
 LIVE, DEMO = Environment.LIVE, Environment.DEMO
 Run = Callable[[Command], object]
 
@@ -49,7 +50,7 @@ def units(text: str) -> int:
 
 
 def fund(run: Run, account: int, ccy: str, amount: str, environment: Environment = LIVE) -> DepositView:
-    view = run(Deposit(environment, account, account * 10, LedgerAccountKind.TRADING, ccy, units(amount)))
+    view = run(Deposit(environment, account, USERS[account], LedgerAccountKind.TRADING, ccy, units(amount)))
     assert isinstance(view, DepositView)
     return view
 

@@ -28,6 +28,7 @@ from sandex.services.exchange.store import ExchangeStore
 D = Decimal
 LIVE = Environment.LIVE
 MAKER, TAKER, OTHER = 3, 4, 5  # ledger accounts (see conftest)
+USERS = {3: 11, 4: 12, 5: 13}  # their owners
 Run = Callable[[Command], object]
 
 
@@ -38,7 +39,7 @@ def units(text: str) -> int:
 
 
 def fund(run: Run, account: int, ccy: str, amount: str) -> None:
-    run(Deposit(LIVE, account, account * 10, LedgerAccountKind.TRADING, ccy, units(amount)))
+    run(Deposit(LIVE, account, USERS[account], LedgerAccountKind.TRADING, ccy, units(amount)))
 
 
 def place(run: Run, account: int, *items: PlaceOrderRequest) -> list[OrderAck]:

@@ -373,3 +373,26 @@ def test_an_inbox_fee_tier_takes_missing_rates_from_the_default(
         "maker": "0.0001",
         "taker": "0.001",
     }
+
+
+def test_a_group_commit_of_several_commands_writes_each_balance_once_and_every_posting_in_order(
+    req, core: ExchangeCore, clock: ManualClock
+) -> None:
+    ts = clock.now_ms()
+    batch = [
+        core.apply(Deposit(LIVE, MAKER, USERS[MAKER], LedgerAccountKind.TRADING, "USDT", units("100")), ts),
+        core.apply(PlaceBatch(LIVE, MAKER, (req.limit("BTC-USDT", "buy", "10", "3"),)), ts),
+        core.apply(PlaceBatch(LIVE, MAKER, (req.limit("BTC-USDT", "buy", "20", "2"),)), ts),
+    ]
+    changes = core.changes(batch)
+    usdt = [(p.reason, p.available_after, p.frozen_after) for p in changes.postings if p.account_id == MAKER]
+    assert usdt == [
+        (PostingReason.DEPOSIT, units("100"), 0),
+        (PostingReason.FREEZE, units("70"), units("30")),
+        (PostingReason.FREEZE, units("30"), units("70")),
+    ]
+    [balance] = changes.balances
+    assert (balance.account_id, balance.available, balance.frozen) == (MAKER, units("30"), units("70"))
+    assert len(changes.orders) == 2 and [p.bill_id for p in changes.postings] == sorted(
+        p.bill_id for p in changes.postings
+    )

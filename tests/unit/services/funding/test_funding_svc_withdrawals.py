@@ -295,3 +295,26 @@ async def test_deposit_addresses_are_stable_per_chain_and_find_their_owner(
     assert funding.deposit_addresses(alice_funder, uid, "NOPE") == Rejected.of(
         Reason.CURRENCY_NOT_FOUND, field="ccy"
     )
+
+
+async def test_histories_filter_by_currency_state_and_transaction_and_page_by_time(
+    funding: FundingService, alice_funder: Funder, wallet: str, clock: ManualClock
+) -> None:
+    first = done(await funding.withdraw(alice_funder, on_chain("10", wallet)))
+    clock.advance(ms=10)
+    second = done(await funding.withdraw(alice_funder, on_chain("20", wallet)))
+    await funding.cancel_withdrawal(alice_funder, first.wd_id)
+    rows = funding.withdrawal_history(alice_funder, HistoryFilter(state="-2"))
+    assert isinstance(rows, list) and [w.wd_id for w in rows] == [first.wd_id]
+    older = funding.withdrawal_history(alice_funder, HistoryFilter(after=second.ts))
+    assert isinstance(older, list) and [w.wd_id for w in older] == [first.wd_id]
+    newer = funding.withdrawal_history(alice_funder, HistoryFilter(before=first.ts))
+    assert isinstance(newer, list) and [w.wd_id for w in newer] == [second.wd_id]
+    assert funding.withdrawal_history(alice_funder, HistoryFilter(ccy="BTC")) == []
+    assert funding.withdrawal_history(alice_funder, HistoryFilter(record_id="x")) == Rejected.of(
+        Reason.PARAM_ERROR, field="wd_id"
+    )
+    [usdt, btc] = sorted(deposits(funding, alice_funder), key=lambda d: d.ccy, reverse=True)
+    assert (usdt.ccy, btc.ccy) == ("USDT", "BTC")
+    by_tx = funding.deposit_history(alice_funder, HistoryFilter(tx_id=btc.tx_id))
+    assert by_tx == [btc]

@@ -314,3 +314,43 @@ async def test_fills_show_both_sides_with_their_fees_newest_first(
     assert trading.fills(alice, ord_id=first.ord_id, limit=1) == [second]
     clock.advance(days=3, ms=1)
     assert trading.fills(alice) == [] and len(trading.fills(alice, history=True)) == 2
+
+
+async def test_an_ioc_order_keeps_what_filled_and_cancels_the_rest(
+    trading: TradingService, alice: Trader, bob: Trader, req
+) -> None:
+    ok(await trading.place(alice, [req.limit("BTC-USDT", "sell", "100", "1")]))
+    [ack] = ok(await trading.place(bob, [req.limit("BTC-USDT", "buy", "100", "3", ord_type="ioc")]))
+    order = view(trading.get_order(bob, "BTC-USDT", ord_id=ack.ord_id))
+    assert (order.state, order.acc_fill_sz, order.cancel_cause) == (
+        OrdState.CANCELED,
+        D(1),
+        CancelCause.IOC_UNFILLED,
+    )
+    assert trading.pending_orders(bob) == []
+    assert {b.ccy: b.frozen for b in trading.balances(bob).details} == {"BTC": 0, "USDT": 0}
+
+
+async def test_a_fok_order_that_cannot_fill_completely_trades_nothing(
+    trading: TradingService, alice: Trader, bob: Trader, req
+) -> None:
+    ok(await trading.place(alice, [req.limit("BTC-USDT", "sell", "100", "1")]))
+    [ack] = ok(await trading.place(bob, [req.limit("BTC-USDT", "buy", "100", "3", ord_type="fok")]))
+    order = view(trading.get_order(bob, "BTC-USDT", ord_id=ack.ord_id))  # accepted, then canceled
+    assert (order.state, order.cancel_cause, order.acc_fill_sz) == (
+        OrdState.CANCELED,
+        CancelCause.FOK_UNFILLABLE,
+        0,
+    )
+    assert trading.fills(bob) == [] and len(trading.pending_orders(alice)) == 1
+
+
+async def test_an_order_is_amended_and_canceled_by_its_client_id(
+    trading: TradingService, alice: Trader, req
+) -> None:
+    [ack] = ok(await trading.place(alice, [req.limit("BTC-USDT", "sell", "120", "1", cl_ord_id="mine")]))
+    [amended] = ok(await trading.amend(alice, [req.amend("BTC-USDT", cl_ord_id="mine", new_px="125")]))
+    assert (amended.ord_id, amended.cl_ord_id) == (ack.ord_id, "mine")
+    assert view(trading.get_order(alice, "BTC-USDT", cl_ord_id="mine")).px == D(125)
+    ok(await trading.cancel(alice, [req.cancel("BTC-USDT", cl_ord_id="mine")]))
+    assert view(trading.get_order(alice, "BTC-USDT", cl_ord_id="mine")).state is OrdState.CANCELED

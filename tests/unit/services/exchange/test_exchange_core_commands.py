@@ -224,7 +224,7 @@ def test_cancel_by_client_id_unfreezes_and_records_the_user_as_cause(
 ) -> None:
     fund(run, MAKER, "USDT", "1000")
     [placed] = place(run, MAKER, req.limit("BTC-USDT", "buy", "100", "1", cl_ord_id="c1"))
-    [ack] = run(CancelBatch(LIVE, MAKER, (req.cancel("BTC-USDT", cl_ord_id="c1"),)))  # type: ignore[misc]
+    [ack] = acks_of(run(CancelBatch(LIVE, MAKER, (req.cancel("BTC-USDT", cl_ord_id="c1"),))))
     assert ack.ok and ack.ord_id == placed.ord_id and ack.cl_ord_id == "c1"
     [order] = commits[-1].orders
     assert (order.state, order.cancel_cause) == (OrdState.CANCELED, CancelCause.USER)
@@ -250,7 +250,9 @@ def test_amend_moves_the_price_and_refreezes_the_difference(
 ) -> None:
     fund(run, MAKER, "USDT", "1000")
     [placed] = place(run, MAKER, req.limit("BTC-USDT", "buy", "100", "2"))
-    [ack] = run(AmendBatch(LIVE, MAKER, (req.amend("BTC-USDT", placed.ord_id, new_px="150", req_id="r1"),)))  # type: ignore[misc]
+    [ack] = acks_of(
+        run(AmendBatch(LIVE, MAKER, (req.amend("BTC-USDT", placed.ord_id, new_px="150", req_id="r1"),)))
+    )
     assert ack.ok and ack.req_id == "r1"
     [order] = commits[-1].orders
     assert (order.px, order.sz, order.state) == (D(150), D(2), OrdState.LIVE)
@@ -279,9 +281,9 @@ def test_a_halted_instrument_refuses_orders_and_amends_but_lets_orders_be_cancel
     assert refused.rejected == Rejected(Reason.INSTRUMENT_SUSPENDED)
     [other] = place(run, MAKER, req.limit("ETH-USDT", "buy", "1", "1"))
     assert other.ok  # only that instrument
-    [amend] = run(AmendBatch(LIVE, MAKER, (req.amend("BTC-USDT", resting.ord_id, new_px="11"),)))  # type: ignore[misc]
+    [amend] = acks_of(run(AmendBatch(LIVE, MAKER, (req.amend("BTC-USDT", resting.ord_id, new_px="11"),))))
     assert amend.rejected == Rejected(Reason.INSTRUMENT_SUSPENDED)
-    [cancel] = run(CancelBatch(LIVE, MAKER, (req.cancel("BTC-USDT", resting.ord_id),)))  # type: ignore[misc]
+    [cancel] = acks_of(run(CancelBatch(LIVE, MAKER, (req.cancel("BTC-USDT", resting.ord_id),))))
     assert cancel.ok
     core.set_instrument_state("BTC-USDT", InstrumentState.LIVE)
     assert place(run, MAKER, req.limit("BTC-USDT", "buy", "10", "1"))[0].ok

@@ -89,7 +89,8 @@ def test_ids_go_on_above_everything_committed_after_a_restart(
         PlaceBatch(LIVE, TAKER, (req.limit("BTC-USDT", "buy", "100", "0.5"),)), clock.now_ms()
     )
     changes = again.changes([applied])
-    [ack] = applied.result  # type: ignore[misc]
+    assert isinstance(applied.result, list)
+    [ack] = applied.result
     assert int(ack.ord_id) == int(first.ord_id) + 2
     assert changes.trades[0].trade_id == last_trade + 1
     assert min(p.bill_id for p in changes.postings) == last_bill + 1

@@ -257,12 +257,10 @@ async def test_a_chain_deposit_is_credited_after_its_confirmations_and_withdrawa
     assert await funding.advance(alice_funder.environment) == 1
     assert usdt(funding, alice_funder) == (D(1500), 0)
     refused = await funding.withdraw(alice_funder, on_chain("1000", wallet))  # 1,001 > 1,000 withdrawable
-    assert isinstance(refused, Rejected)
+    assert isinstance(refused, Rejected) and refused.reason is Reason.FUNDING_INSUFFICIENT
     clock.advance(ms=2 * timing.block_ms)  # unlocked after 4
     assert await funding.advance(alice_funder.environment) == 1
-    [row] = [
-        d for d in funding.deposit_history(alice_funder, HistoryFilter(state="2")) if d.dep_id == seen.dep_id
-    ]  # type: ignore[union-attr]
+    [row] = [d for d in deposits(funding, alice_funder, state="2") if d.dep_id == seen.dep_id]
     assert (row.state, row.confirmations) == (DepositState.SUCCESS, 4)
     done(await funding.withdraw(alice_funder, on_chain("1000", wallet)))
 

@@ -43,10 +43,10 @@ def book(market: MarketData, depth: int = 5, env: Environment = LIVE) -> BookVie
     return found
 
 
-async def candles(market: MarketData, bar: str = "1m", **kw: object) -> list[CandleView]:
+async def candles(market: MarketData, bar: str = "1m") -> list[CandleView]:
     parsed = parse_bar(bar)
     assert parsed is not None
-    found = await market.candles(LIVE, "BTC-USDT", parsed, **kw)  # type: ignore[arg-type]
+    found = await market.candles(LIVE, "BTC-USDT", parsed)
     assert isinstance(found, list)
     return found
 
@@ -116,7 +116,9 @@ async def test_the_book_shows_the_state_of_the_last_commit(
     market: MarketData, trading: TradingService, alice: Trader, req
 ) -> None:
     await trading.deposit(alice.user_id, LIVE, "BTC", D(1))
-    [ack] = await trading.place(alice, [req.limit("BTC-USDT", "sell", "101", "1")])  # type: ignore[misc]
+    placed = await trading.place(alice, [req.limit("BTC-USDT", "sell", "101", "1")])
+    assert isinstance(placed, list)
+    [ack] = placed
     assert len(book(market).asks) == 1
     await trading.cancel(alice, [req.cancel("BTC-USDT", ack.ord_id)])
     assert book(market).asks == []
@@ -184,7 +186,9 @@ async def test_one_minute_candles_are_built_from_the_trades_of_each_minute(
 async def test_larger_bars_hold_the_minutes_inside_them(
     market: MarketData, cross: Cross, clock: ManualClock
 ) -> None:
-    start = parse_bar("1H").open_of(clock.now_ms())  # type: ignore[union-attr]
+    hour_bar = parse_bar("1H")
+    assert hour_bar is not None
+    start = hour_bar.open_of(clock.now_ms())
     await cross("100", "1")
     clock.advance(ms=5 * MINUTE_MS)
     await cross("110", "1")

@@ -188,11 +188,10 @@ def test_follow_takes_time_ordered_positive_points_only(
 
 # --- the same controls as words (the CLI's inbox commands) ------------------------------------------
 def test_commands_in_words_run_the_controls(control: MarketControl) -> None:
-    assert market(
-        run_command(control, {"command": "set", "inst_id": "BTC-USDT", "value": "120"})
-    ).ref_px == D(120)  # type: ignore[arg-type]
+    moved = run_command(control, {"command": "set", "inst_id": "BTC-USDT", "value": "120"})
+    assert isinstance(moved, InstrumentMarket) and moved.ref_px == D(120)
     drained = run_command(control, {"command": "drain", "inst_id": "BTC-USDT", "side": "asks"})
-    assert market(drained).drained == (Side.SELL,)  # type: ignore[arg-type]
+    assert isinstance(drained, InstrumentMarket) and drained.drained == (Side.SELL,)
     shown = run_command(control, {"command": "show"})
     assert isinstance(shown, list) and len(shown) == 2
 

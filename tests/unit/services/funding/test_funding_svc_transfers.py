@@ -11,6 +11,7 @@ from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import AccountType, TransferState, TransferType
 from sandex.domain.funding.transfers import TransferRequest
+from sandex.services.accounts.views import UserView
 from sandex.services.exchange.commands import Transfer
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.funding.service import FundingService
@@ -111,7 +112,7 @@ async def test_transfers_refuse_more_than_available_unknown_currencies_and_bad_a
 
 
 async def test_a_master_sends_money_to_its_sub_account_and_the_sub_sends_it_back(
-    funding: FundingService, trading: TradingService, users
+    funding: FundingService, trading: TradingService, users: dict[str, UserView]
 ) -> None:
     bob, carol = Funder(users["bob"].id, LIVE), Funder(users["carolsub"].id, LIVE, is_sub=True)
     await trading.deposit(bob.user_id, LIVE, "USDT", D(100), LedgerAccountKind.FUNDING)
@@ -129,7 +130,9 @@ async def test_a_master_sends_money_to_its_sub_account_and_the_sub_sends_it_back
     assert [b.kind for b in funding.bills(carol)] == [BillKind.SUB_OUT, BillKind.SUB_IN]
 
 
-async def test_transfer_types_are_checked_against_the_key_that_asks(funding: FundingService, users) -> None:
+async def test_transfer_types_are_checked_against_the_key_that_asks(
+    funding: FundingService, users: dict[str, UserView]
+) -> None:
     bob, carol = Funder(users["bob"].id, LIVE), Funder(users["carolsub"].id, LIVE, is_sub=True)
     by_sub_key = TransferRequest(TransferType.SUB_TO_MASTER_BY_SUB, "USDT", D(1), FUNDING, FUNDING)
     assert await funding.transfer(bob, by_sub_key) == Rejected(Reason.TRANSFER_TYPE_NOT_FOR_MASTER_KEY)

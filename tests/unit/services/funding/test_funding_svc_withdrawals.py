@@ -11,6 +11,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.lifecycle import FundingTiming
 from sandex.domain.funding.model import AddrType, DepositState, DepositType, Dest, WithdrawalState
 from sandex.domain.funding.withdrawals import AllowedAddress, WithdrawRequest
+from sandex.services.accounts.views import UserView
 from sandex.services.exchange.commands import AdvanceFunding
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.funding.ports import AddressBook
@@ -111,7 +112,7 @@ async def test_a_withdrawal_past_its_review_can_no_longer_be_canceled(
 
 
 async def test_cancel_refuses_unknown_malformed_and_other_users_withdrawals(
-    funding: FundingService, alice_funder: Funder, wallet: str, users
+    funding: FundingService, alice_funder: Funder, wallet: str, users: dict[str, UserView]
 ) -> None:
     wd = done(await funding.withdraw(alice_funder, on_chain("100", wallet)))
     bob = Funder(users["bob"].id, alice_funder.environment)
@@ -213,7 +214,7 @@ async def test_an_open_withdrawal_survives_a_restart_and_still_completes(
 
 
 async def test_an_internal_withdrawal_credits_the_receiver_at_once_without_fee(
-    funding: FundingService, alice_funder: Funder, address_book: AddressBook, users
+    funding: FundingService, alice_funder: Funder, address_book: AddressBook, users: dict[str, UserView]
 ) -> None:
     address_book.add_allowed(alice_funder.user_id, AllowedAddress("", "bob@example.test"), 0)
     request = WithdrawRequest("USDT", D(30), Dest.INTERNAL, "bob@example.test")
@@ -275,7 +276,11 @@ async def test_a_credit_to_an_address_nobody_was_given_is_refused(
 
 
 async def test_deposit_addresses_are_stable_per_chain_and_find_their_owner(
-    funding: FundingService, alice_funder: Funder, users, clock: ManualClock, timing: FundingTiming
+    funding: FundingService,
+    alice_funder: Funder,
+    users: dict[str, UserView],
+    clock: ManualClock,
+    timing: FundingTiming,
 ) -> None:
     uid = users["alice"].uid
     first = funding.deposit_addresses(alice_funder, uid, "USDT")

@@ -82,6 +82,7 @@ class MarketData:
         self._marks: dict[Environment, int] = {}
         self._written_marks: dict[Environment, int] = {}
         self._snapshots: dict[tuple[Environment, str], BookView] = {}
+        self._snapshot_depths: dict[tuple[Environment, str], int] = {}  # levels each snapshot was taken with
         self._depth = SNAPSHOT_MIN
         self._fresh()
 
@@ -92,6 +93,7 @@ class MarketData:
         self._marks = {env: 0 for env in Environment}
         self._written_marks = dict(self._marks)
         self._snapshots = {}
+        self._snapshot_depths = {}
 
     # --- feeding ---------------------------------------------------------------------------------
     def load(self) -> None:
@@ -146,6 +148,7 @@ class MarketData:
         view = self._books.depth(env, inst_id, self._depth)
         if view is not None:
             self._snapshots[(env, inst_id)] = view
+            self._snapshot_depths[(env, inst_id)] = self._depth
         return view
 
     # --- writing candles ---------------------------------------------------------------------------
@@ -214,11 +217,13 @@ class MarketData:
         """The committed book, `depth` (1-400) levels per side."""
         if self._catalogue.instrument(inst_id) is None:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
-        if depth > self._depth:  # deeper than the snapshots: read now, keep that deep from now on
-            self._depth = min(max(depth, self._depth), BOOK_MAX)
+        if depth > self._depth:  # deeper than the snapshots: keep that deep from now on
+            self._depth = min(depth, BOOK_MAX)
+        key = (env, inst_id)
+        view = self._snapshots.get(key)
+        if view is None or self._snapshot_depths[key] < min(depth, BOOK_MAX):
+            # none yet, or taken shallower than asked (another instrument made the snapshots deeper)
             view = self._snapshot(env, inst_id)
-        else:
-            view = self._snapshots.get((env, inst_id)) or self._snapshot(env, inst_id)
         return _cut(view, depth, self._clock.now_ms())
 
     def full_book(self, env: Environment, inst_id: str, depth: int) -> BookView | Rejected:

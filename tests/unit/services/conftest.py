@@ -26,7 +26,6 @@ from typing import Any, TypeVar, cast
 import pytest
 
 from sandex.domain.accounts.model import Environment, UserStatus
-from sandex.domain.clock import ManualClock
 from sandex.domain.funding.lifecycle import FundingTiming
 from sandex.domain.funding.model import FINAL_WITHDRAWAL_STATES, DepositState, WithdrawalState
 from sandex.domain.funding.withdrawals import AllowedAddress, Limits
@@ -35,14 +34,12 @@ from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.marketdata.bars import MINUTE
 from sandex.domain.marketdata.candles import CandleValues
 from sandex.domain.matching.order import PENDING_STATES, OrdState, OrdType, Side, StpMode, TgtCcy
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.accounts.service import AccountsService
 from sandex.services.accounts.views import UserView
 from sandex.services.exchange.commands import (
-    AmendRequest,
-    CancelRequest,
     Command,
     CommandError,
-    PlaceOrderRequest,
 )
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.events import OrdersChanged, OrderUpdate, TradesHappened
@@ -86,6 +83,7 @@ from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard, MarketControl
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import Trader
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 T = TypeVar("T")
@@ -658,45 +656,37 @@ class MemoryAddressBook:
 # --- order requests: the one place that builds them ----------------------------------------------
 class Requests:
     @staticmethod
-    def limit(inst_id: str, side: str, px: str, sz: str, **extra: Any) -> PlaceOrderRequest:
+    def limit(inst_id: str, side: str, px: str, sz: str, **extra: Any) -> OrderSpec:
         """A limit order; `ord_type="post_only"|"ioc"|"fok"` for the others with a price."""
         ord_type = OrdType(extra.pop("ord_type", "limit"))
         stp = extra.pop("stp_mode", None)
-        return PlaceOrderRequest(
-            inst_id,
-            Side(side),
-            ord_type,
-            D(sz),
-            D(px),
-            stp_mode=None if stp is None else StpMode(stp),
-            **extra,
-        )
+        if stp is not None:
+            extra["stp_mode"] = StpMode(stp)
+        return OrderSpec(inst_id, Side(side), ord_type, D(sz), D(px), **extra)
 
     @staticmethod
-    def market(
-        inst_id: str, side: str, sz: str, tgt_ccy: str | None = None, **extra: Any
-    ) -> PlaceOrderRequest:
+    def market(inst_id: str, side: str, sz: str, tgt_ccy: str | None = None, **extra: Any) -> OrderSpec:
         tgt = None if tgt_ccy is None else TgtCcy(tgt_ccy)
-        return PlaceOrderRequest(inst_id, Side(side), OrdType.MARKET, D(sz), None, tgt, **extra)
+        return OrderSpec(inst_id, Side(side), OrdType.MARKET, D(sz), None, tgt, **extra)
 
     @staticmethod
-    def cancel(inst_id: str, ord_id: str | None = None, cl_ord_id: str = "") -> CancelRequest:
-        return CancelRequest(inst_id, ord_id, cl_ord_id)
+    def cancel(inst_id: str, ord_id: str | int | None = None, cl_ord_id: str = "") -> CancelSpec:
+        return CancelSpec(inst_id, None if ord_id is None else int(ord_id), cl_ord_id)
 
     @staticmethod
     def amend(
         inst_id: str,
-        ord_id: str | None = None,
+        ord_id: str | int | None = None,
         *,
         cl_ord_id: str = "",
         new_sz: str | None = None,
         new_px: str | None = None,
         cxl_on_fail: bool = False,
         req_id: str = "",
-    ) -> AmendRequest:
-        return AmendRequest(
+    ) -> AmendSpec:
+        return AmendSpec(
             inst_id,
-            ord_id,
+            None if ord_id is None else int(ord_id),
             cl_ord_id,
             None if new_sz is None else D(new_sz),
             None if new_px is None else D(new_px),

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import DepositState
 from sandex.domain.instruments import InstrumentState
@@ -15,6 +14,7 @@ from sandex.domain.ledger.amounts import to_amount
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, Side
+from sandex.domain.trading.commands import OrderSpec
 from sandex.services.exchange.commands import (
     AmendBatch,
     CancelBatch,
@@ -23,7 +23,6 @@ from sandex.services.exchange.commands import (
     DepositView,
     OrderAck,
     PlaceBatch,
-    PlaceOrderRequest,
     SetFeeTier,
 )
 from sandex.services.exchange.core import (
@@ -35,6 +34,7 @@ from sandex.services.exchange.core import (
 )
 from sandex.services.exchange.records import ChangeSet, ExecType, InboxItem, LedgerAccountKind
 from sandex.services.exchange.store import ExchangeStore
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 MAKER, TAKER, DEMO_MAKER = 3, 4, 6  # ledger accounts (see conftest)
@@ -55,9 +55,7 @@ def fund(run: Run, account: int, ccy: str, amount: str, environment: Environment
     return view
 
 
-def place(
-    run: Run, account: int, *items: PlaceOrderRequest, environment: Environment = LIVE
-) -> list[OrderAck]:
+def place(run: Run, account: int, *items: OrderSpec, environment: Environment = LIVE) -> list[OrderAck]:
     acks = run(PlaceBatch(environment, account, items))
     assert isinstance(acks, list)
     return acks
@@ -185,7 +183,10 @@ def test_order_events_record_every_step_of_both_orders_in_order(
     [sell] = place(run, MAKER, req.limit("BTC-USDT", "sell", "100", "1"))
     place(run, MAKER, req.limit("BTC-USDT", "sell", "100.5", "0"))  # refused (below min): no step
     place(run, TAKER, req.limit("BTC-USDT", "buy", "100", "0.4"))
-    steps = [(e.order.account_id, e.order.state, e.fill) for e in commits[-1].order_events]
+    steps = [
+        (e.order.account_id, e.order.state, None if e.fill is None else e.fill.exec_type)
+        for e in commits[-1].order_events
+    ]
     assert steps == [
         (TAKER, OrdState.LIVE, None),
         (MAKER, OrdState.PARTIALLY_FILLED, ExecType.MAKER),
@@ -232,16 +233,12 @@ def test_cancel_by_client_id_unfreezes_and_records_the_user_as_cause(
     assert balance(store, MAKER, "USDT") == (units("1000"), 0)
 
 
-def test_cancel_refuses_a_malformed_or_unknown_order_id(run: Run, req) -> None:
-    acks = run(
-        CancelBatch(
-            LIVE, MAKER, (req.cancel("BTC-USDT", "12x"), req.cancel("BTC-USDT", str(ORDER_ID_BASE + 99)))
-        )
-    )
+def test_cancel_refuses_an_unknown_order_id(run: Run, req) -> None:
+    # a malformed ordId never reaches the core: the OKX transport refuses it (51000, orders_wire)
+    acks = run(CancelBatch(LIVE, MAKER, (req.cancel("BTC-USDT", ORDER_ID_BASE + 99),)))
     assert isinstance(acks, list)
-    assert acks[0].rejected == Rejected.of(Reason.PARAM_ERROR, field="ord_id") and acks[0].ord_id == "12x"
     assert (
-        acks[1].rejected is not None and acks[1].rejected.reason is Reason.CANCEL_FAILED
+        acks[0].rejected is not None and acks[0].rejected.reason is Reason.CANCEL_FAILED
     )  # 51400: no such order
 
 

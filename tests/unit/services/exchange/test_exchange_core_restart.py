@@ -8,22 +8,22 @@ from decimal import Decimal
 import pytest
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.clock import ManualClock
 from sandex.domain.ledger.amounts import to_amount
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.matching.order import OrdState, Side
+from sandex.domain.trading.commands import OrderSpec
 from sandex.services.exchange.commands import (
     Command,
     CommandError,
     Deposit,
     OrderAck,
     PlaceBatch,
-    PlaceOrderRequest,
     SetFeeTier,
 )
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.records import ChangeSet, ExecType, LedgerAccountKind
 from sandex.services.exchange.store import ExchangeStore
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 LIVE = Environment.LIVE
@@ -42,7 +42,7 @@ def fund(run: Run, account: int, ccy: str, amount: str) -> None:
     run(Deposit(LIVE, account, USERS[account], LedgerAccountKind.TRADING, ccy, units(amount)))
 
 
-def place(run: Run, account: int, *items: PlaceOrderRequest) -> list[OrderAck]:
+def place(run: Run, account: int, *items: OrderSpec) -> list[OrderAck]:
     acks = run(PlaceBatch(LIVE, account, items))
     assert isinstance(acks, list)
     return acks

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from sandex.domain.clock import ManualClock
 from sandex.domain.funding.withdrawals import AllowedAddress
 from sandex.services.exchange.commands import DepositView
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.funding.ports import AddressBook
 from sandex.services.funding.views import Funder
 from sandex.services.trading.service import TradingService
+from sandex.testing.clock import ManualClock
 
 ADDRESS = "TAliceWallet0000000000000000001"  # alice's own USDT-TRC20 wallet, on her allow-list
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import AccountType, TransferState, TransferType
 from sandex.domain.funding.transfers import TransferRequest
@@ -18,6 +17,7 @@ from sandex.services.funding.service import FundingService
 from sandex.services.funding.views import BillKind, Funder, TransferView
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import Trader
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 FUNDING, TRADING = AccountType.FUNDING, AccountType.TRADING

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.lifecycle import FundingTiming
 from sandex.domain.funding.model import AddrType, DepositState, DepositType, Dest, WithdrawalState
@@ -18,6 +17,7 @@ from sandex.services.funding.ports import AddressBook
 from sandex.services.funding.service import FundingService
 from sandex.services.funding.views import BillKind, DepositView, Funder, HistoryFilter, WithdrawalView
 from sandex.services.trading.service import TradingService
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 W = WithdrawalState

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.clock import DAY_MS, MINUTE_MS, ManualClock
+from sandex.domain.clock import DAY_MS, MINUTE_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
 from sandex.domain.marketdata.bars import MINUTE, SECOND, parse_bar
@@ -25,6 +25,7 @@ from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import Trader
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 LIVE, DEMO = Environment.LIVE, Environment.DEMO
@@ -167,7 +168,7 @@ async def test_one_minute_candles_are_built_from_the_trades_of_each_minute(
     await cross("100", "1")
     await cross("105", "1")
     await cross("95", "2")
-    clock.set_ms(start + MINUTE_MS + 5_000)
+    clock.advance(ms=start + MINUTE_MS + 5_000 - clock.now_ms())
     await cross("96", "1")
     newest, first = await candles(market)
     assert (first.ts, first.o, first.h, first.l, first.c, first.vol, first.vol_ccy) == (

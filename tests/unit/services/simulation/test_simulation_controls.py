@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import InstrumentState
 from sandex.domain.matching.order import Side
@@ -16,6 +15,7 @@ from sandex.services.simulation.board import InstrumentMarket, MarketBoard, Mark
 from sandex.services.simulation.commands import handle_inbox, run_command
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import Trader
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 

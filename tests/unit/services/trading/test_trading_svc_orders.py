@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.clock import ManualClock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, TgtCcy
 from sandex.services.exchange.commands import OrderAck
 from sandex.services.exchange.records import ExecType
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import OrderView, Trader
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 pytestmark = pytest.mark.usefixtures("funded")

@@ -37,11 +37,11 @@ from sandex.services.control.ports import (
     StateReplaced,
     StateStore,
 )
+from sandex.services.exchange.market_words import market_command
 from sandex.services.keys.service import KeysService
 from sandex.services.keys.views import CreatedKey, KeyInfo
 from sandex.services.ports import RandomSource
 from sandex.services.simulation.board import InstrumentMarket, MarketControl
-from sandex.services.simulation.commands import run_command
 
 log = logging.getLogger("sandex.control")
 
@@ -280,14 +280,13 @@ class ControlService:
 
     # --- market ----------------------------------------------------------------------------------
     def market_command(self, args: Mapping[str, Any]) -> list[InstrumentMarket] | Rejected:
-        """A market control, as `sandex market …` words it (`services.market_commands`): set or shift
-        a price, freeze, halt, drain or widen. Runs on the event loop, like the market itself."""
+        """A market control given as words (`services.exchange.market_words`): set or shift a price,
+        freeze, halt, drain or widen. Runs on the event loop, like the market itself and the writer
+        that applies the same commands from `sandex market …`."""
         if self._market is None:
             raise RuntimeError("the market controls are not wired")
-        outcome = run_command(self._market, args)
-        if isinstance(outcome, Rejected):
-            return outcome
-        return outcome if isinstance(outcome, list) else [outcome]
+        command = market_command(args)
+        return command if isinstance(command, Rejected) else self._market.control(command)
 
     # --- clock -----------------------------------------------------------------------------------
     def clock(self) -> ClockView:

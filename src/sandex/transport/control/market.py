@@ -1,6 +1,6 @@
 """`/sandex/v1/market`: script the simulated market (prices, freeze, halts, liquidity).
 
-The same controls as `sandex market …` (see `sandex.services.simulation.commands`), answered at once:
+The same controls as `sandex market …` (`sandex.services.exchange.market_words`), answered at once:
 
     POST /sandex/v1/market {"command": "set", "inst_id": "BTC-USDT", "value": "95000"}
     POST /sandex/v1/market {"command": "shift", "inst_id": "BTC-USDT", "value": "-5", "over_ms": 60000}
@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from sandex.domain.clock import DAY_MS
 from sandex.services.simulation.board import InstrumentMarket
-from sandex.services.simulation.commands import market_json
+from sandex.services.simulation.views import markets_json
 from sandex.transport.control.accounts import require
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlJSON
@@ -45,7 +45,7 @@ class MarketBody(StrictBody):
 
 
 def _answer(markets: list[InstrumentMarket]) -> Response:
-    return ControlJSON({"markets": [market_json(market) for market in markets]})
+    return ControlJSON(markets_json(markets))
 
 
 @router.get("")

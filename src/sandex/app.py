@@ -374,7 +374,7 @@ def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) ->
         random=rt.random,
         depositor=rt.trading.service,
         publisher=rt.hub,
-        market=rt.market.control,
+        market=rt.trading.sequencer,  # applies market commands through `rt.market.control`
         funding=rt.funding.service,
     )
     control.guard_resets(rt.market.paused)  # wraps the writer's pause: reloads once it runs again

@@ -5,6 +5,7 @@
     control.shift("BTC-USDT", Decimal("-5"), over_ms=60_000)
     control.freeze(True) / control.widen("BTC-USDT", Decimal(3)) / control.drain("BTC-USDT", Side.BUY)
     control.halt("BTC-USDT") / control.resume("BTC-USDT") / control.market("BTC-USDT") / control.reset()
+    control.control(SetPrice("BTC-USDT", Decimal("95000")))  # the writer applies commands so
 
 `MarketBoard` holds one reference price per instrument (shared by live and demo: both markets
 follow the same index) and the controls tests set; the market maker (`runtime/marketmaker.py`)

@@ -1,6 +1,7 @@
 """`/sandex/v1/market`: script the simulated market (prices, freeze, halts, liquidity).
 
-The same controls as `sandex market …` (`sandex.services.exchange.market_words`), answered at once:
+The same controls as `sandex market …` (`sandex.services.exchange.market_words`), applied by the
+exchange's writer and answered at once:
 
     POST /sandex/v1/market {"command": "set", "inst_id": "BTC-USDT", "value": "95000"}
     POST /sandex/v1/market {"command": "shift", "inst_id": "BTC-USDT", "value": "-5", "over_ms": 60000}
@@ -50,7 +51,7 @@ def _answer(markets: list[InstrumentMarket]) -> Response:
 
 @router.get("")
 async def show(ctx: ControlCtx) -> Response:
-    return _answer(require(ctx.service.market_command({"command": "show"})))
+    return _answer(require(await ctx.service.market_command({"command": "show"})))
 
 
 @router.post("")
@@ -60,4 +61,4 @@ async def command(ctx: ControlCtx, body: MarketBody) -> Response:
         args["value"] = str(body.value)
     if body.points is not None:
         args["points"] = [[ms, str(px)] for ms, px in body.points]
-    return _answer(require(ctx.service.market_command(args)))
+    return _answer(require(await ctx.service.market_command(args)))

@@ -338,7 +338,7 @@ class Applied:
     """A command after it ran on the exchange: its answer and the events to persist."""
 
     command: Command
-    result: object  # list[OrderAck] | DepositView | Rejected (funding: see FundingApplied)
+    result: object  # list[OrderAck] | DepositView | FeeTier | Rejected | a port's answer (or FundingApplied)
     events: list[Event]
     ts: int
     funding: FundingChanges | None = None  # funding rows to write with the events

@@ -12,7 +12,8 @@ is its class name (`KINDS`), its payload an object of its fields. Decimals trave
 text, enums as their values, tuples as lists, nested dataclasses as objects.
 
 Kinds written before this codec ("deposit", "fee_tier", "chain_deposit", "market") still decode
-(`_LEGACY`): a user's database may hold pending ones.
+(`_LEGACY`): a user's database may hold pending ones. Renaming a command class or a field changes
+its kind or payload: keep the old form decoding there too.
 """
 
 from __future__ import annotations

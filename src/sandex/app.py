@@ -48,7 +48,6 @@ from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.funding import FundingState
 from sandex.services.exchange.prices import CatalogueUsdPrices
 from sandex.services.funding.allowlist import WithdrawAddressService
-from sandex.services.funding.chain_inbox import INBOX_KIND as CHAIN_DEPOSIT_KIND
 from sandex.services.funding.chain_inbox import ChainDepositInbox
 from sandex.services.funding.reads import FundingDeps
 from sandex.services.funding.service import FundingService
@@ -176,7 +175,7 @@ def _funding(
         )
         service = FundingService(deps, core, trading.sequencer, accounts)
         chain_inbox = ChainDepositInbox(service, catalogue, lambda: trading.sequencer.running)
-        trading.sequencer.handle_inbox(CHAIN_DEPOSIT_KIND, chain_inbox.handle)  # `sandex deposit --chain`
+        trading.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
         addresses = WithdrawAddressService(unit_of_work_factory(sessions), book, accounts, catalogue, clock)
         return FundingParts(core, service, addresses, FundingClock(service, clock))
 
@@ -375,7 +374,7 @@ def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) ->
         random=rt.random,
         depositor=rt.trading.service,
         publisher=rt.hub,
-        market=rt.market.control,
+        market=rt.trading.sequencer,  # applies market commands through `rt.market.control`
         funding=rt.funding.service,
     )
     control.guard_resets(rt.market.paused)  # wraps the writer's pause: reloads once it runs again

@@ -2,7 +2,7 @@
 
 Unlike the instant deposit, it moves through OKX's states on the app clock (waiting for
 confirmations -> credited -> successful) and lands in the funding account. It goes through the
-command inbox (kind `chain_deposit`, `services.funding_inbox`): a running server's sequencer
+command inbox (a `SimulateChainDeposit`, `services.funding.chain_inbox`): a running server's sequencer
 picks it up; when none runs, this command starts the sequencer itself just long enough to record
 the deposit (its later states then move on when a server runs, or `FundingService.advance`).
 The deposit is found afterwards by the transaction hash chosen here.
@@ -11,17 +11,18 @@ The deposit is found afterwards by the transaction hash chosen here.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sandex.cli.common import fail_with
+from sandex.cli.inbox import enqueue, refusal
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal
-from sandex.services.funding.chain_inbox import INBOX_KIND, ChainDepositOrder, check_chain_deposit
+from sandex.services.exchange.commands import SimulateChainDeposit
+from sandex.services.funding.chain_inbox import check_chain_deposit
 from sandex.services.funding.views import DepositView, Funder, HistoryFilter
 
 if TYPE_CHECKING:
@@ -43,11 +44,10 @@ def chain_deposit(
     checked = check_chain_deposit(runtime.catalogue, ccy, value, chain)
     if isinstance(checked, Rejected):
         fail_with(_reason(runtime, checked, ccy, value, chain))
-    order = ChainDepositOrder(user.id, environment, ccy, chain, value, "0x" + secrets.token_hex(32))
+    order = SimulateChainDeposit(environment, user.id, ccy, chain, value, "0x" + secrets.token_hex(32))
     who = Funder(user.id, environment, user.is_sub_account)
-    store = runtime.trading.store
-    item = store.add_inbox(INBOX_KIND, order.payload(), runtime.clock.now_ms())
-    if lease_alive(store):
+    item = enqueue(runtime, order)
+    if lease_alive(runtime.trading.store):
         _await_accepted(runtime, item)
         found = _await_record(runtime, who, order.tx_id)
     else:
@@ -65,7 +65,7 @@ def _await_accepted(runtime: Runtime, item: int) -> None:
             fail_with(f"the running server did not take the deposit within {WAIT_S:g} s (inbox item {item})")
         time.sleep(POLL_S)
     if outcome.state != "done":
-        body = json.loads(outcome.result)
+        body = refusal(outcome)
         fail_with(f"deposit refused: {body.get('reason')} {body.get('params') or ''}".rstrip())
 
 

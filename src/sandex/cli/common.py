@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -104,29 +103,3 @@ def emit(as_json: bool, payload: dict[str, Any], lines: list[str]) -> None:
     else:
         for line in lines:
             typer.echo(line)
-
-
-INBOX_WAIT_S = 10.0  # how long to wait for a running server to apply an inbox command
-INBOX_POLL_S = 0.05
-
-
-def await_core_inbox(runtime: Runtime, item: int, what: str) -> dict[str, Any]:
-    """Wait for a running server to apply inbox `item` (a command the exchange core applies itself:
-    a deposit, a fee tier); apply it here when no server holds the sequencer lease. Exits 1 with
-    the refusal's reason when it was refused."""
-    from sandex.runtime.sequencer import drain_inbox, lease_alive
-
-    store, clock = runtime.trading.store, runtime.clock
-    deadline = time.monotonic() + INBOX_WAIT_S
-    while (outcome := store.inbox_outcome(item)) is None:
-        if not lease_alive(store):
-            drain_inbox(runtime.trading.core, store, clock)
-            continue
-        if time.monotonic() > deadline:
-            waited = f"{INBOX_WAIT_S:g} s (inbox item {item})"
-            fail_with(f"the running server did not apply the {what} within {waited}")
-        time.sleep(INBOX_POLL_S)
-    body: dict[str, Any] = json.loads(outcome.result)
-    if outcome.state != "done":
-        fail_with(f"{what} refused: {body.get('reason')} {body.get('params') or ''}".rstrip())
-    return body

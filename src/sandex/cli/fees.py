@@ -7,7 +7,6 @@ when no server holds the lease. It applies from the user's next fill on and is k
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -17,15 +16,17 @@ from sandex.cli.common import (
     DatabaseUrlOption,
     DataDirOption,
     JsonOption,
-    await_core_inbox,
     emit,
     fail_with,
     open_cli_runtime,
     user_by_email,
 )
+from sandex.cli.inbox import await_applied, enqueue
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
+from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.money import format_decimal, parse_decimal
+from sandex.services.exchange.commands import SetFeeTier
 from sandex.services.exchange.core import check_fee_tier
 from sandex.services.exchange.records import LedgerAccountKind
 
@@ -63,19 +64,20 @@ def fee_tier(
     with open_cli_runtime(data_dir, database_url) as runtime:
         user = user_by_email(runtime, email)
         store = runtime.trading.store
-        applied: dict[str, Any] = {}
+        answers: list[FeeTier] = []
         for environment in Environment:
             now = runtime.clock.now_ms()
             account = store.ensure_account(user.id, environment, LedgerAccountKind.TRADING, now)
-            payload = {
-                "environment": environment.value,
-                "account_id": account,
-                "level": level,
-                **{name: _text(rate) for name, rate in rates.items()},
-            }
-            item = store.add_inbox("fee_tier", json.dumps(payload), now)
-            applied = await_core_inbox(runtime, item, "fee tier")
-    shown = {"email": user.email, "uid": user.uid, **{k: applied[k] for k in ("level", "maker", "taker")}}
+            item = enqueue(runtime, SetFeeTier(environment, account, tier))
+            answers.append(await_applied(runtime, item, "fee tier", FeeTier))
+    applied = answers[-1]  # the same tier in both environments (the default one after --reset)
+    shown: dict[str, Any] = {
+        "email": user.email,
+        "uid": user.uid,
+        "level": applied.level,
+        "maker": format_decimal(applied.maker),
+        "taker": format_decimal(applied.taker),
+    }
     rates_text = f"maker {shown['maker']}, taker {shown['taker']}"
     emit(as_json, shown, [f"fee tier of {user.email}: {shown['level']}, {rates_text} (live and demo)"])
 
@@ -87,7 +89,3 @@ def _rate(name: str, text: str | None) -> Decimal | None:
     if value is None:
         fail_with(f"invalid --{name} {text!r}: expected a decimal number such as 0.0002")
     return value
-
-
-def _text(rate: Decimal | None) -> str | None:
-    return None if rate is None else format_decimal(rate)

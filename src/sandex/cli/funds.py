@@ -14,17 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sandex.cli.common import (
-    DatabaseUrlOption,
-    DataDirOption,
-    JsonOption,
-    await_core_inbox,
-    fail_with,
-    settings_from,
-)
+from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
+from sandex.cli.inbox import await_applied, enqueue
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal, parse_decimal
+from sandex.services.exchange.commands import Deposit, DepositView
 from sandex.services.exchange.core import check_deposit
 from sandex.services.exchange.records import LedgerAccountKind
 
@@ -114,18 +109,22 @@ def _deposit(
     units = check_deposit(runtime.catalogue, ccy, value, kind)
     if isinstance(units, Rejected):
         fail_with(_reason(units, ccy, value))
-    store, now = runtime.trading.store, runtime.clock.now_ms()
-    account = store.ensure_account(user.id, environment, kind, now)
-    payload = {
-        "account_id": account,
-        "user_id": user.id,
-        "environment": environment.value,
-        "kind": kind.value,
-        "ccy": ccy,
-        "amount": format_decimal(value),
+    account = runtime.trading.store.ensure_account(user.id, environment, kind, runtime.clock.now_ms())
+    item = enqueue(runtime, Deposit(environment, account, user.id, kind, ccy, units))
+    return _deposit_json(await_applied(runtime, item, "deposit", DepositView))
+
+
+def _deposit_json(view: DepositView) -> dict[str, Any]:
+    return {
+        "depId": view.dep_id,
+        "userId": view.user_id,
+        "environment": view.environment.value,
+        "ccy": view.ccy,
+        "amount": format_decimal(view.amount),
+        "to": view.account.value,
+        "available": format_decimal(view.available),
+        "ts": view.ts,
     }
-    item = store.add_inbox("deposit", json.dumps(payload), now)
-    return await_core_inbox(runtime, item, "deposit")
 
 
 def _reason(refused: Rejected, ccy: str, value: Any) -> str:

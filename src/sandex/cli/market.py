@@ -9,8 +9,9 @@
     sandex market import prices.csv --inst BTC-USDT [--speed 60]
     sandex market show [BTC-USDT]
 
-Like `sandex deposit`, a command goes through the command inbox of the data dir's (or database's)
-running server, which applies it within 200 ms and answers; the command waits for that answer.
+Like `sandex deposit`, a command (a `MarketCommand`) goes through the command inbox of the data
+dir's (or database's) running server, which applies it within 200 ms and answers; the command
+waits for that answer.
 The market lives in the server's memory, so without a running server there is nothing to steer:
 the command says so and exits 1. Bad input exits 1 with a one-line reason and changes nothing.
 
@@ -26,14 +27,31 @@ import csv
 import json
 import re
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
+from sandex.cli.inbox import enqueue, refusal
 from sandex.domain.money import format_decimal, parse_decimal
-from sandex.services.simulation.commands import INBOX_KIND
+from sandex.services.exchange import inbox as codec
+from sandex.services.exchange.commands import (
+    DrainQuotes,
+    FollowPrices,
+    FreezeMarket,
+    HaltInstrument,
+    MarketCommand,
+    ResumeInstrument,
+    SetPrice,
+    ShiftPrice,
+    ShowMarket,
+    WidenSpread,
+)
+from sandex.services.exchange.market_words import SIDE_WORDS
+from sandex.services.simulation.board import InstrumentMarket
+from sandex.services.simulation.views import markets_json
 
 if TYPE_CHECKING:
     from sandex.app import Runtime
@@ -61,8 +79,7 @@ def set_price(
     json_output: JsonOption = False,
 ) -> None:
     """Move INST's reference price to PRICE at once; the book re-centres within a second."""
-    payload = {"command": "set", "inst_id": inst_id, "value": _number(price, "price")}
-    _send(payload, data_dir, database_url, json_output)
+    _send(SetPrice(inst_id, _number(price, "price")), data_dir, database_url, json_output)
 
 
 @market_app.command("shift", context_settings=_NUMBERS)
@@ -77,8 +94,8 @@ def shift(
     json_output: JsonOption = False,
 ) -> None:
     """Move INST's reference price by PCT percent, at once or linearly over a duration."""
-    payload = {"command": "shift", "inst_id": inst_id, "value": _number(pct, "percent"), "over_ms": _ms(over)}
-    _send(payload, data_dir, database_url, json_output)
+    command = ShiftPrice(inst_id, _number(pct, "percent"), _ms(over))
+    _send(command, data_dir, database_url, json_output)
 
 
 @market_app.command("freeze")
@@ -86,7 +103,7 @@ def freeze(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, json_output: JsonOption = False
 ) -> None:
     """Stop every random move and the simulated takers (quotes stay, shifts finish)."""
-    _send({"command": "freeze"}, data_dir, database_url, json_output)
+    _send(FreezeMarket(True), data_dir, database_url, json_output)
 
 
 @market_app.command("unfreeze")
@@ -94,7 +111,7 @@ def unfreeze(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, json_output: JsonOption = False
 ) -> None:
     """Let prices walk and takers trade again."""
-    _send({"command": "unfreeze"}, data_dir, database_url, json_output)
+    _send(FreezeMarket(False), data_dir, database_url, json_output)
 
 
 @market_app.command("widen", context_settings=_NUMBERS)
@@ -106,8 +123,7 @@ def widen(
     json_output: JsonOption = False,
 ) -> None:
     """Widen (or narrow) the market maker's spread and level spacing on INST."""
-    payload = {"command": "widen", "inst_id": inst_id, "value": _number(factor, "factor")}
-    _send(payload, data_dir, database_url, json_output)
+    _send(WidenSpread(inst_id, _number(factor, "factor")), data_dir, database_url, json_output)
 
 
 @market_app.command("drain")
@@ -121,7 +137,7 @@ def drain(
     """Withdraw the market maker's quotes on one side of INST (`none` brings them back)."""
     if side.lower() not in ("bids", "asks", "buy", "sell", "none"):
         fail_with(f"invalid side {side!r}: expected bids, asks or none")
-    _send({"command": "drain", "inst_id": inst_id, "side": side.lower()}, data_dir, database_url, json_output)
+    _send(DrainQuotes(inst_id, SIDE_WORDS[side.lower()]), data_dir, database_url, json_output)
 
 
 @market_app.command("halt")
@@ -132,7 +148,7 @@ def halt(
     json_output: JsonOption = False,
 ) -> None:
     """Suspend INST: state `suspend`, new orders refused (51155), the market maker withdraws."""
-    _send({"command": "halt", "inst_id": inst_id}, data_dir, database_url, json_output)
+    _send(HaltInstrument(inst_id), data_dir, database_url, json_output)
 
 
 @market_app.command("resume")
@@ -143,7 +159,7 @@ def resume(
     json_output: JsonOption = False,
 ) -> None:
     """Let INST trade again."""
-    _send({"command": "resume", "inst_id": inst_id}, data_dir, database_url, json_output)
+    _send(ResumeInstrument(inst_id), data_dir, database_url, json_output)
 
 
 @market_app.command("show")
@@ -154,7 +170,7 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """Print reference prices and controls."""
-    _send({"command": "show", "inst_id": inst_id}, data_dir, database_url, json_output)
+    _send(ShowMarket(inst_id), data_dir, database_url, json_output)
 
 
 @market_app.command("import")
@@ -173,12 +189,8 @@ def import_path(
         fail_with("invalid --speed: must be positive")
     points = _read_prices(file)
     t0 = points[0][0]
-    payload = {
-        "command": "import",
-        "inst_id": inst_id,
-        "points": [[round((ts - t0) / speed), px] for ts, px in points],
-    }
-    _send(payload, data_dir, database_url, json_output)
+    command = FollowPrices(inst_id, tuple((round((ts - t0) / speed), Decimal(px)) for ts, px in points))
+    _send(command, data_dir, database_url, json_output)
 
 
 # --- reading the CSV -----------------------------------------------------------------------------
@@ -228,11 +240,11 @@ def _point(row: list[str], column: int, line: int) -> tuple[int, str]:
 
 
 # --- talking to the server -----------------------------------------------------------------------
-def _number(text: str, what: str) -> str:
+def _number(text: str, what: str) -> Decimal:
     value = parse_decimal(text)
     if value is None:
         fail_with(f"invalid {what} {text!r}: expected a decimal number")
-    return format_decimal(value)
+    return Decimal(format_decimal(value))
 
 
 def _ms(text: str) -> int:
@@ -242,9 +254,7 @@ def _ms(text: str) -> int:
     return round(float(match.group(1)) * _UNIT_MS[match.group(2)])
 
 
-def _send(
-    payload: dict[str, Any], data_dir: Path | None, database_url: str | None, json_output: bool
-) -> None:
+def _send(command: MarketCommand, data_dir: Path | None, database_url: str | None, json_output: bool) -> None:
     from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
@@ -253,30 +263,31 @@ def _send(
     except Exception as exc:  # cannot open the database or key file: one line, exit 1
         fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
     try:
-        body = _request(runtime, payload)
+        body = markets_json(_request(runtime, command))
     finally:
         runtime.engine.dispose()
     _print(body, json_output)
 
 
-def _request(runtime: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+def _request(runtime: Runtime, command: MarketCommand) -> list[InstrumentMarket]:
     from sandex.runtime.sequencer import lease_alive
 
-    store, clock = runtime.trading.store, runtime.clock
+    store = runtime.trading.store
     if not lease_alive(store):
         fail_with("no sandex server is running on this data dir or database: start `sandex serve` first")
-    item = store.add_inbox(INBOX_KIND, json.dumps(payload), clock.now_ms())
+    item = enqueue(runtime, command)
     deadline = time.monotonic() + WAIT_S
     while (outcome := store.inbox_outcome(item)) is None:
         if time.monotonic() > deadline or not lease_alive(store):
             fail_with(f"the server did not apply the command within {WAIT_S:g} s (inbox item {item})")
         time.sleep(POLL_S)
-    body: dict[str, Any] = json.loads(outcome.result)
     if outcome.state != "done":
+        body = refusal(outcome)
         field = (body.get("params") or {}).get("field")
         reason = body.get("reason", "refused")
         fail_with(f"refused: {reason}" + (f" ({field})" if field else ""))
-    return body
+    markets: list[InstrumentMarket] = codec.decode_result(list[InstrumentMarket], outcome.result)
+    return markets
 
 
 def _print(body: dict[str, Any], json_output: bool) -> None:

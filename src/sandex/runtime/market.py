@@ -36,7 +36,6 @@ from sandex.services.marketdata.ports import MarketStore
 from sandex.services.marketdata.service import MarketData
 from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard, MarketControl, StreamFactory
-from sandex.services.simulation.commands import INBOX_KIND, handle_inbox
 from sandex.services.trading.service import TradingService
 
 log = logging.getLogger("sandex.market")
@@ -116,7 +115,7 @@ def build_market(
     board = MarketBoard(catalogue, volatility=settings.volatility, streams=seeded_streams(seed))
     venue = CoreVenue(sequencer.core, catalogue, clock)
     control = MarketControl(board, catalogue, venue, clock)
-    sequencer.handle_inbox(INBOX_KIND, lambda item, ts: handle_inbox(control, item, ts))
+    sequencer.core.serve(market=control)  # `sandex market …` commands come through the inbox
     data = MarketData(catalogue, store, venue, board, clock)
     hub.subscribe(TradesHappened, data.on_trades)
     hub.subscribe(OrdersChanged, data.on_orders)

@@ -18,8 +18,9 @@ gone) does every caller of the batch get `CommandError`.
 
 The lease: exchange state has exactly one writer per database. The sequencer takes the lease row
 on start, every commit proves and refreshes it in its own transaction, and an idle sequencer
-refreshes it every second. The CLI (`sandex deposit`) writes commands to the inbox table, which
-the sequencer polls every 200 ms; when no server holds a fresh lease, the CLI takes the lease and
+refreshes it every second. The CLI (`sandex deposit`, `sandex market …`) writes commands to the
+inbox table (`services/exchange/inbox.py` encodes them), which the sequencer polls every 200 ms and
+applies like any other command; when no server holds a fresh lease, the CLI takes the lease and
 drains the inbox itself (`drain_inbox`).
 """
 
@@ -32,7 +33,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -41,8 +42,9 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.hub import Hub
 from sandex.runtime.trading_notify import Notifier
-from sandex.services.exchange.commands import Applied, Command, CommandError
-from sandex.services.exchange.core import ExchangeCore, rejected_inbox
+from sandex.services.exchange import inbox as codec
+from sandex.services.exchange.commands import SERVER_COMMANDS, Applied, Command, CommandError
+from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.records import ChangeSet, InboxItem, InboxOutcome
 from sandex.services.exchange.store import ExchangeStore
 
@@ -57,10 +59,10 @@ INBOX_BATCH = 100
 # is looked up in the WAL's index first, and at 1 s the WAL reached 10-27k frames and each order
 # cost ~25 % more CPU (and the runs were bimodal); at 100 ms it stays a few thousand frames.
 CHECKPOINT_S = 0.1
-CORE_INBOX_KINDS = frozenset({"deposit", "fee_tier"})  # what `ExchangeCore.inbox_command` applies itself
+# What a process without a server applies (`drain_inbox`): not the commands only a server's parts apply.
+OFFLINE_KINDS = codec.kinds_of(cls for cls in codec.COMMANDS if cls not in SERVER_COMMANDS)
 LEASE_WAIT_S = 10.0  # how long a starting server waits for another holder's lease to go stale
 MAX_BATCH = 2_000  # commands per group commit
-InboxHandler = Callable[[InboxItem, int], InboxOutcome]  # (item, ts) -> outcome, on the sequencer's loop
 
 
 def wall_ms() -> int:
@@ -109,29 +111,25 @@ def apply_batch(
     commands: Sequence[Command],
     inbox: Sequence[InboxItem],
     ts: int,
-    handlers: Mapping[str, InboxHandler] | None = None,
     *,
     order_events: bool = False,
 ) -> tuple[list[Applied], ChangeSet]:
-    """Apply the inbox's commands, then `commands`, in order; the rows to commit for all of them
-    (and with `order_events`, every step of every order: someone listens to the WS `orders` channel).
-
-    Inbox items of a kind in `handlers` (`market` controls) are answered by their handler."""
+    """Apply the inbox's commands, then `commands`, in order; the rows to commit for all of them,
+    with each inbox item's outcome (and with `order_events`, every step of every order: someone
+    listens to the WS `orders` channel)."""
     applied: list[Applied] = []
-    refused: list[InboxOutcome] = []
+    outcomes: list[InboxOutcome] = []
     for item in inbox:
-        handler = handlers.get(item.kind) if handlers else None
-        if handler is not None:
-            refused.append(handler(item, ts))  # its outcome (done or refused), committed with the batch
-            continue
-        command = core.inbox_command(item)
+        command = codec.decode(item.kind, item.payload)
         if isinstance(command, Rejected):
-            refused.append(rejected_inbox(item, command, ts))
-        else:
-            applied.append(core.apply(command, ts))
+            outcomes.append(codec.outcome(item.id, command, ts))
+            continue
+        done = core.apply(command, ts)
+        applied.append(done)
+        outcomes.append(codec.outcome(item.id, done.result, ts))
     answered = [core.apply(command, ts) for command in commands]
     changes = core.changes(applied + answered, order_events=order_events)
-    changes.inbox.extend(refused)
+    changes.inbox.extend(outcomes)
     return answered, changes
 
 
@@ -141,8 +139,8 @@ def drain_inbox(
     """Apply every pending inbox command in this process, when no server holds the lease.
 
     Returns how many were handled, or None when a live sequencer holds the lease (it will do it).
-    Only the kinds the core applies itself (deposits) are drained here: items whose handler lives in a
-    server (`handle_inbox`: market controls, chain deposits) stay pending for the next server.
+    Commands only a server's parts apply (market controls, chain deposits: `SERVER_COMMANDS`) stay
+    pending for the next server.
     """
     me = owner or lease_owner()
     if not take_lease(store, me):
@@ -150,7 +148,7 @@ def drain_inbox(
     try:
         core.load()
         handled = 0
-        while items := store.pending_inbox(INBOX_BATCH, CORE_INBOX_KINDS):
+        while items := store.pending_inbox(INBOX_BATCH, OFFLINE_KINDS):
             ts = clock.now_ms()
             _, changes = apply_batch(core, [], items, ts)
             store.write(changes, me, wall_ms())
@@ -192,14 +190,9 @@ class Sequencer:
         self._checkpoints: asyncio.Task[None] | None = None
         self._checkpoint_s = checkpoint_s
         self._stopping = False
-        self.inbox_handlers: dict[str, InboxHandler] = {}  # inbox kinds besides deposits (handle_inbox)
         self._in_batch = 0  # batches between apply and publish (see `settled`)
         self.commits = 0  # transactions written (tests check that batching happens)
         self.failures = 0  # batches that failed and forced a rebuild
-
-    def handle_inbox(self, kind: str, handler: InboxHandler) -> None:
-        """Answer inbox items of `kind` (e.g. `sandex market …`) with `handler`, in command order."""
-        self.inbox_handlers[kind] = handler
 
     @property
     def running(self) -> bool:
@@ -335,9 +328,7 @@ class Sequencer:
         try:
             commands = [command for command, _ in batch]
             events = self._notifier.wants_order_events
-            answered, changes = apply_batch(
-                self.core, commands, inbox, ts, self.inbox_handlers, order_events=events
-            )
+            answered, changes = apply_batch(self.core, commands, inbox, ts, order_events=events)
         except Exception as exc:  # a bug: the inbox items that caused it are refused, not retried forever
             return await self._failed(batch, exc, inbox)
         try:
@@ -373,7 +364,7 @@ class Sequencer:
         if poison:
             refused = Rejected(Reason.SYSTEM_ERROR)
             outcomes = ChangeSet(
-                inbox=[rejected_inbox(item, refused, self._clock.now_ms()) for item in poison]
+                inbox=[codec.outcome(item.id, refused, self._clock.now_ms()) for item in poison]
             )
             await self._safe_io(self._store.write, outcomes, self.owner, wall_ms())
         return False

@@ -31,12 +31,13 @@ from sandex.services.exchange.records import (
     WithdrawalRecord,
 )
 from sandex.services.exchange.store import HistoryQuery
-from sandex.services.funding.ports import AddressRecord
+from sandex.services.funding.ports import AddressRecord, AllowListRecord
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.repositories.exchange import SqlExchangeStore
 from sandex.storage.repositories.funding import SqlFundingStore
 from sandex.storage.repositories.funding_addresses import SqlAddressBook
 from sandex.storage.repositories.funding_rows import write_funding_rows
+from sandex.storage.uow import SqlUnitOfWork
 
 LIVE, DEMO = Environment.LIVE, Environment.DEMO
 HUGE = 10**30 + 7  # far beyond 64 bits
@@ -206,11 +207,25 @@ def test_address_book_remembers_and_finds_addresses(sessions: sessionmaker[Sessi
 def test_allow_lists_are_per_user_and_unique(sessions: sessionmaker[Session]) -> None:
     book = SqlAddressBook(sessions)
     entry = AllowedAddress("USDT-TRC20", "Taddr", "", "cold")
-    added = book.add_allowed(1, entry, T0)
+
+    def add(user_id: int) -> AllowListRecord | None:
+        with SqlUnitOfWork(sessions) as uow:
+            added = uow.allow_list.add(user_id, entry, T0)
+            if added is not None:  # a duplicate leaves the session to be rolled back, as services do
+                uow.commit()
+            return added
+
+    def remove(user_id: int, entry_id: int) -> bool:
+        with SqlUnitOfWork(sessions) as uow:
+            removed = uow.allow_list.remove(user_id, entry_id)
+            uow.commit()
+            return removed
+
+    added = add(1)
     assert added is not None and added.entry == entry
-    assert book.add_allowed(1, entry, T0) is None
-    assert book.add_allowed(2, entry, T0) is not None
+    assert add(1) is None
+    assert add(2) is not None
     assert [r.entry for r in book.allow_list(1)] == [entry]
-    assert not book.remove_allowed(2, added.id)
-    assert book.remove_allowed(1, added.id)
+    assert not remove(2, added.id)
+    assert remove(1, added.id)
     assert book.allow_list(1) == []

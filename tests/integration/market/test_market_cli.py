@@ -119,3 +119,21 @@ def test_serve_takes_market_on_or_off_only(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--market", "maybe", "--data-dir", str(tmp_path / "data")])
     assert result.exit_code == 1
     assert result.stderr == "error: invalid --market 'maybe': expected on or off\n"
+
+
+def test_a_market_row_an_older_cli_left_is_applied_by_the_running_server(server: RunningServer) -> None:
+    """Before the inbox codec, `sandex market` sent its words (`{"command": "set", ...}`)."""
+    store = server.runtime.trading.store
+    words = {"command": "set", "inst_id": BTC, "value": "91000"}
+    item = store.add_inbox("market", json.dumps(words), server.runtime.clock.now_ms())
+    started = time.monotonic()
+    while (outcome := store.inbox_outcome(item)) is None:
+        assert time.monotonic() - started < 30.0, "the server never applied the inbox item"
+        time.sleep(0.02)
+    assert outcome.state == "done"
+    assert abs(server.runtime.market.board.path(BTC).px / Decimal(91000) - 1) < Decimal("0.001")
+    bad = store.add_inbox("market", json.dumps({**words, "value": "x"}), server.runtime.clock.now_ms())
+    while (refused := store.inbox_outcome(bad)) is None:
+        assert time.monotonic() - started < 30.0, "the server never answered the inbox item"
+        time.sleep(0.02)
+    assert refused.state == "rejected" and json.loads(refused.result)["params"] == {"field": "value"}

@@ -37,6 +37,7 @@ from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
 from sandex.domain.trading.commands import AmendSpec, CancelSpec
 from sandex.runtime.sequencer import Sequencer
+from sandex.services.exchange import inbox as codec
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
 from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
 from sandex.services.trading.views import Trader
@@ -340,14 +341,14 @@ async def test_an_inbox_item_that_breaks_is_refused_once_and_trading_goes_on(
 ) -> None:
     alice = user(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
-    real = rt.trading.core.inbox_command
+    real = codec.decode
 
-    def broken(item: Any) -> Any:
-        if "boom" in item.payload:
+    def broken(kind: str, payload: str) -> Any:
+        if "boom" in payload:
             raise ValueError("a bug")
-        return real(item)
+        return real(kind, payload)
 
-    monkeypatch.setattr(rt.trading.core, "inbox_command", broken)
+    monkeypatch.setattr(codec, "decode", broken)
     item = rt.trading.store.add_inbox("deposit", '{"boom": 1}', rt.clock.now_ms())
     while (outcome := rt.trading.store.inbox_outcome(item)) is None:
         assert (await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ok  # never failed by the item

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.clock import is_valid_time
@@ -37,11 +37,12 @@ from sandex.services.control.ports import (
     StateReplaced,
     StateStore,
 )
+from sandex.services.exchange.commands import CommandBus, CommandError
+from sandex.services.exchange.market_words import market_command
 from sandex.services.keys.service import KeysService
 from sandex.services.keys.views import CreatedKey, KeyInfo
 from sandex.services.ports import RandomSource
-from sandex.services.simulation.board import InstrumentMarket, MarketControl
-from sandex.services.simulation.commands import run_command
+from sandex.services.simulation.board import InstrumentMarket
 
 log = logging.getLogger("sandex.control")
 
@@ -107,7 +108,7 @@ class ControlService:
         random: RandomSource,
         depositor: Depositor | None = None,
         publisher: Publisher | None = None,
-        market: MarketControl | None = None,
+        market: CommandBus | None = None,  # the writer: it applies market commands to the market
         funding: ChainDepositor | None = None,
     ) -> None:
         self._accounts = accounts
@@ -279,15 +280,19 @@ class ControlService:
         return result
 
     # --- market ----------------------------------------------------------------------------------
-    def market_command(self, args: Mapping[str, Any]) -> list[InstrumentMarket] | Rejected:
-        """A market control, as `sandex market …` words it (`services.market_commands`): set or shift
-        a price, freeze, halt, drain or widen. Runs on the event loop, like the market itself."""
+    async def market_command(self, args: Mapping[str, Any]) -> list[InstrumentMarket] | Rejected:
+        """A market control given as words (`services.exchange.market_words`): set or shift a price,
+        freeze, halt, drain or widen; applied by the writer, like the same commands from `sandex market …`."""
         if self._market is None:
             raise RuntimeError("the market controls are not wired")
-        outcome = run_command(self._market, args)
-        if isinstance(outcome, Rejected):
-            return outcome
-        return outcome if isinstance(outcome, list) else [outcome]
+        command = market_command(args)
+        if isinstance(command, Rejected):
+            return command
+        try:
+            outcome = await self._market.submit(command)
+        except CommandError:  # the writer is stopped (a reset is under way) or its batch failed
+            return Rejected(Reason.SYSTEM_ERROR)
+        return cast("list[InstrumentMarket] | Rejected", outcome)
 
     # --- clock -----------------------------------------------------------------------------------
     def clock(self) -> ClockView:

@@ -15,6 +15,7 @@ from sandex.domain.errors import Rejected
 from sandex.domain.funding.model import AccountType, AddrType, Dest, TransferType
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import Posting
+from sandex.domain.matching.order import Side
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.records import FundingChanges, LedgerAccountKind
@@ -186,7 +187,6 @@ class Deposit:
     kind: LedgerAccountKind
     ccy: str
     amount: int  # ledger units
-    inbox_id: int | None = None  # set when the command came through the inbox (CLI)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,10 +196,110 @@ class SetFeeTier:
     environment: Environment
     account_id: int
     tier: FeeTier | None
-    inbox_id: int | None = None  # set when the command came through the inbox (CLI)
 
 
-Command = PlaceBatch | CancelBatch | AmendBatch | Deposit | SetFeeTier | FundingCommand
+@dataclass(frozen=True, slots=True)
+class SimulateChainDeposit:
+    """A chain deposit to the user's own address (`sandex deposit --chain`): checked and accepted
+    here, then run by the funding service as a `ChainDeposit` of its own (a server's port)."""
+
+    environment: Environment
+    user_id: int
+    ccy: str
+    chain: str
+    amount: Decimal
+    tx_id: str  # chosen by the sender, to find the deposit afterwards
+
+
+# --- market controls: the simulated market of a server (both environments share it) --------------
+@dataclass(frozen=True, slots=True)
+class SetPrice:
+    inst_id: str
+    px: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftPrice:
+    inst_id: str
+    pct: Decimal
+    over_ms: int = 0  # 0: at once
+
+
+@dataclass(frozen=True, slots=True)
+class FollowPrices:
+    inst_id: str
+    points: tuple[tuple[int, Decimal], ...]  # (ms from now, price), in time order
+
+
+@dataclass(frozen=True, slots=True)
+class FreezeMarket:
+    frozen: bool  # False: unfreeze
+
+
+@dataclass(frozen=True, slots=True)
+class WidenSpread:
+    inst_id: str
+    factor: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DrainQuotes:
+    inst_id: str
+    side: Side | None  # None: both sides back
+
+
+@dataclass(frozen=True, slots=True)
+class HaltInstrument:
+    inst_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeInstrument:
+    inst_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowMarket:
+    inst_id: str = ""  # "": every instrument
+
+
+MarketCommand = (
+    SetPrice
+    | ShiftPrice
+    | FollowPrices
+    | FreezeMarket
+    | WidenSpread
+    | DrainQuotes
+    | HaltInstrument
+    | ResumeInstrument
+    | ShowMarket
+)
+MARKET_COMMANDS = (
+    SetPrice,
+    ShiftPrice,
+    FollowPrices,
+    FreezeMarket,
+    WidenSpread,
+    DrainQuotes,
+    HaltInstrument,
+    ResumeInstrument,
+    ShowMarket,
+)
+# Applied through a port only a running server wires (`services/exchange/ports.py`).
+SERVER_COMMANDS = (*MARKET_COMMANDS, SimulateChainDeposit)
+
+# Every command the writer applies, whoever sends it (a service through `CommandBus`, or another
+# process through the inbox: `services/exchange/inbox.py`).
+Command = (
+    PlaceBatch
+    | CancelBatch
+    | AmendBatch
+    | Deposit
+    | SetFeeTier
+    | FundingCommand
+    | SimulateChainDeposit
+    | MarketCommand
+)
 
 
 @dataclass(slots=True)
@@ -207,7 +307,7 @@ class Applied:
     """A command after it ran on the exchange: its answer and the events to persist."""
 
     command: Command
-    result: object  # list[OrderAck] | DepositView | Rejected (funding: see FundingApplied)
+    result: object  # list[OrderAck] | DepositView | FeeTier | Rejected | a port's answer (or FundingApplied)
     events: list[Event]
     ts: int
     funding: FundingChanges | None = None  # funding rows to write with the events

@@ -11,7 +11,6 @@ always above the highest id stored, and shared by both environments (an id is un
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -25,12 +24,13 @@ from sandex.domain.ledger.fees import DEFAULT_TIER, FeeSchedule, FeeTier
 from sandex.domain.matching.events import outcome
 from sandex.domain.matching.order import Side
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
-from sandex.domain.money import format_decimal
 from sandex.domain.trading import Exchange
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.changes import ChangeBuilder
 from sandex.services.exchange.commands import (
     FUNDING_COMMANDS,
+    MARKET_COMMANDS,
+    SERVER_COMMANDS,
     AmendBatch,
     Applied,
     CancelBatch,
@@ -41,16 +41,11 @@ from sandex.services.exchange.commands import (
     OrderAck,
     PlaceBatch,
     SetFeeTier,
+    SimulateChainDeposit,
 )
 from sandex.services.exchange.funding import FundingState
-from sandex.services.exchange.records import (
-    ChangeSet,
-    FeeTierRecord,
-    FundingChanges,
-    InboxItem,
-    InboxOutcome,
-    LedgerAccountKind,
-)
+from sandex.services.exchange.ports import ChainDeposits, MarketControls
+from sandex.services.exchange.records import ChangeSet, FeeTierRecord, FundingChanges, LedgerAccountKind
 from sandex.services.exchange.store import ExchangeStore
 from sandex.services.exchange.units import OrderExtras, amount, snapshot_of
 
@@ -128,6 +123,18 @@ class ExchangeCore:
         self._bill_ids = SequentialIds(BILL_ID_BASE)
         self._deposit_ids = SequentialIds(DEPOSIT_ID_BASE)
         self._halted: set[str] = set()
+        self._market: MarketControls | None = None
+        self._chain_deposits: ChainDeposits | None = None
+
+    def serve(
+        self, *, market: MarketControls | None = None, chain_deposits: ChainDeposits | None = None
+    ) -> None:
+        """Apply market controls and chain-deposit requests through these (a server's parts): until
+        then such commands are refused, and `drain_inbox` leaves them for a server."""
+        if market is not None:
+            self._market = market
+        if chain_deposits is not None:
+            self._chain_deposits = chain_deposits
 
     @property
     def loaded(self) -> bool:
@@ -177,6 +184,8 @@ class ExchangeCore:
 
     # --- the writer ----------------------------------------------------------------------------
     def apply(self, command: Command, ts: int) -> Applied:
+        if isinstance(command, SERVER_COMMANDS):
+            return Applied(command, self._through_port(command), [], ts)
         x = self._exchanges[command.environment]
         if isinstance(command, FUNDING_COMMANDS):
             return self._fund(x, command, ts)
@@ -187,6 +196,10 @@ class ExchangeCore:
         if isinstance(command, AmendBatch):
             return self._amend(x, command, ts)
         if isinstance(command, SetFeeTier):
+            tier = command.tier
+            refused = None if tier is None else check_fee_tier(tier.maker, tier.taker, tier.level)
+            if isinstance(refused, Rejected):  # from the inbox: checked again, as if new
+                return Applied(command, refused, [], ts)
             x.fees.set_tier(command.account_id, command.tier)
             return Applied(command, x.fees.tier_for(command.account_id), [], ts)
         return self._deposit(x, command, ts)
@@ -197,14 +210,13 @@ class ExchangeCore:
         builder = ChangeBuilder(self._catalogue.instruments, self._exchanges, self._extras, self._bill_ids)
         builder.with_events = order_events
         for applied in batch:
-            builder.add(applied.command.environment, applied.events, applied.ts)
+            if not isinstance(applied.command, SERVER_COMMANDS):  # they change no exchange
+                builder.add(applied.command.environment, applied.events, applied.ts)
         out = builder.finish()
-        from_inbox = (a for a in batch if isinstance(a.command, Deposit | SetFeeTier) and a.command.inbox_id)
-        out.inbox.extend(inbox_outcome(a) for a in from_inbox)
         for applied in batch:
             if applied.funding:
                 out.funding.extend(applied.funding)
-            if isinstance(applied.command, SetFeeTier):
+            if isinstance(applied.command, SetFeeTier) and not isinstance(applied.result, Rejected):
                 command = applied.command
                 out.fee_tiers.append(FeeTierRecord(command.account_id, command.tier, applied.ts))
         return out
@@ -257,7 +269,18 @@ class ExchangeCore:
             events.extend(evs)
         return Applied(cmd, acks, events, ts)
 
+    def _through_port(self, cmd: Command) -> object:
+        """A server command, applied by the server part `serve` wired for it (refused without one)."""
+        if isinstance(cmd, MARKET_COMMANDS) and self._market is not None:
+            return self._market.control(cmd)
+        if isinstance(cmd, SimulateChainDeposit) and self._chain_deposits is not None:
+            return self._chain_deposits.accept(cmd)
+        return Rejected.of(Reason.PARAM_ERROR, field="kind")
+
     def _deposit(self, x: Exchange, cmd: Deposit, ts: int) -> Applied:
+        refused = check_deposit(self._catalogue, cmd.ccy, amount(cmd.amount), cmd.kind)
+        if isinstance(refused, Rejected):  # from the inbox: checked again, as if new
+            return Applied(cmd, refused, [], ts)
         dep_id = self._deposit_ids.next_id()
         postings = x.ledger.deposit(cmd.account_id, cmd.ccy, cmd.amount, dep_id)
         if isinstance(postings, Rejected):
@@ -294,26 +317,6 @@ class ExchangeCore:
             return None
         return None if ticks is None else ticks * inst.tick_sz
 
-    # --- the inbox -------------------------------------------------------------------------------
-    def inbox_command(self, item: InboxItem) -> Deposit | SetFeeTier | Rejected:
-        """A command another process left in the inbox, checked again as if it were new."""
-        if item.kind == "fee_tier":
-            return _fee_tier_command(item)
-        try:
-            raw = json.loads(item.payload)
-            amount = Decimal(str(raw["amount"]))
-            kind = LedgerAccountKind(raw["kind"])
-            environment = Environment(raw["environment"])
-            account_id, user_id, ccy = int(raw["account_id"]), int(raw["user_id"]), str(raw["ccy"])
-        except (ValueError, KeyError, TypeError, InvalidOperation):
-            return Rejected.of(Reason.PARAM_ERROR, field="payload")
-        if item.kind != "deposit":
-            return Rejected.of(Reason.PARAM_ERROR, field="kind")
-        units = check_deposit(self._catalogue, ccy, amount, kind)
-        if isinstance(units, Rejected):
-            return units
-        return Deposit(environment, account_id, user_id, kind, ccy, units, inbox_id=item.id)
-
 
 def _ack(events: list[Event], ord_id: int | None, cl_ord_id: str, ts: int, req_id: str = "") -> OrderAck:
     """An amend's or cancel's answer: the order it changed, else its refusal echoing the request."""
@@ -325,53 +328,3 @@ def _ack(events: list[Event], ord_id: int | None, cl_ord_id: str, ts: int, req_i
 
 def _id_text(ord_id: int | None) -> str:
     return "" if ord_id is None else str(ord_id)
-
-
-def _fee_tier_command(item: InboxItem) -> SetFeeTier | Rejected:
-    try:
-        raw = json.loads(item.payload)
-        environment, account_id = Environment(raw["environment"]), int(raw["account_id"])
-        maker, taker = (None if raw.get(k) is None else Decimal(str(raw[k])) for k in ("maker", "taker"))
-        level = raw.get("level")
-    except (ValueError, KeyError, TypeError, InvalidOperation):
-        return Rejected.of(Reason.PARAM_ERROR, field="payload")
-    tier = check_fee_tier(maker, taker, None if level is None else str(level))
-    if isinstance(tier, Rejected):
-        return tier
-    return SetFeeTier(environment, account_id, tier, inbox_id=item.id)
-
-
-def inbox_outcome(applied: Applied) -> InboxOutcome:
-    """How an inbox command ended, as the JSON the CLI prints."""
-    command = applied.command
-    assert isinstance(command, Deposit | SetFeeTier) and command.inbox_id is not None
-    result = applied.result
-    body: dict[str, object]
-    if isinstance(result, FeeTier):
-        body = {
-            "environment": command.environment.value,
-            "level": result.level,
-            "maker": format_decimal(result.maker),
-            "taker": format_decimal(result.taker),
-        }
-        return InboxOutcome(command.inbox_id, "done", json.dumps(body), applied.ts)
-    if isinstance(result, DepositView):
-        body = {
-            "depId": result.dep_id,
-            "userId": result.user_id,
-            "environment": result.environment.value,
-            "ccy": result.ccy,
-            "amount": format_decimal(result.amount),
-            "to": result.account.value,
-            "available": format_decimal(result.available),
-            "ts": result.ts,
-        }
-        return InboxOutcome(command.inbox_id, "done", json.dumps(body), applied.ts)
-    assert isinstance(result, Rejected)
-    body = {"reason": result.reason.value, "params": dict(result.params)}
-    return InboxOutcome(command.inbox_id, "rejected", json.dumps(body), applied.ts)
-
-
-def rejected_inbox(item: InboxItem, refused: Rejected, ts: int) -> InboxOutcome:
-    body = {"reason": refused.reason.value, "params": dict(refused.params)}
-    return InboxOutcome(item.id, "rejected", json.dumps(body), ts)

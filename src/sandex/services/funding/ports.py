@@ -55,12 +55,6 @@ class AddressBook(Protocol):
 
     def allow_list(self, user_id: int) -> list[AllowListRecord]: ...
 
-    def add_allowed(self, user_id: int, entry: AllowedAddress, now_ms: int) -> AllowListRecord | None:
-        """None when the same (chain, address, tag) is already listed."""
-        ...
-
-    def remove_allowed(self, user_id: int, entry_id: int) -> bool: ...
-
 
 class AllowListRepository(Protocol):
     """A user's withdrawal allow-list inside a unit of work (the caller commits)."""

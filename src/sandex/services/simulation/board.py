@@ -5,6 +5,7 @@
     control.shift("BTC-USDT", Decimal("-5"), over_ms=60_000)
     control.freeze(True) / control.widen("BTC-USDT", Decimal(3)) / control.drain("BTC-USDT", Side.BUY)
     control.halt("BTC-USDT") / control.resume("BTC-USDT") / control.market("BTC-USDT") / control.reset()
+    control.control(SetPrice("BTC-USDT", Decimal("95000")))  # the writer applies commands so
 
 `MarketBoard` holds one reference price per instrument (shared by live and demo: both markets
 follow the same index) and the controls tests set; the market maker (`runtime/marketmaker.py`)
@@ -28,6 +29,18 @@ from sandex.domain.marketdata.bars import UTC8_MS
 from sandex.domain.marketdata.rolling import DayStats, DayWindow
 from sandex.domain.matching.order import Side
 from sandex.domain.simulation.walk import RandomStream, ReferencePath, volatility_for
+from sandex.services.exchange.commands import (
+    DrainQuotes,
+    FollowPrices,
+    FreezeMarket,
+    HaltInstrument,
+    MarketCommand,
+    ResumeInstrument,
+    SetPrice,
+    ShiftPrice,
+    ShowMarket,
+    WidenSpread,
+)
 
 log = logging.getLogger("sandex.market")
 
@@ -153,6 +166,37 @@ class MarketControl:
     @property
     def board(self) -> MarketBoard:
         return self._board
+
+    def control(self, command: MarketCommand) -> list[InstrumentMarket] | Rejected:
+        """Apply a market command (the exchange core's `MarketControls` port): the instruments it
+        touched as they are now (every one for freeze, unfreeze and a bare show), or why not."""
+        match command:
+            case FreezeMarket(frozen):
+                return self.freeze(frozen)
+            case ShowMarket(""):
+                return self.markets()
+            case _:
+                outcome = self._one(command)
+                return outcome if isinstance(outcome, Rejected) else [outcome]
+
+    def _one(self, command: InstrumentCommand) -> InstrumentMarket | Rejected:
+        match command:
+            case SetPrice(inst_id, px):
+                return self.set_price(inst_id, px)
+            case ShiftPrice(inst_id, pct, over_ms):
+                return self.shift(inst_id, pct, over_ms)
+            case FollowPrices(inst_id, points):
+                return self.follow(inst_id, points)
+            case WidenSpread(inst_id, factor):
+                return self.widen(inst_id, factor)
+            case DrainQuotes(inst_id, side):
+                return self.drain(inst_id, side)
+            case HaltInstrument(inst_id):
+                return self.halt(inst_id)
+            case ResumeInstrument(inst_id):
+                return self.resume(inst_id)
+            case ShowMarket(inst_id):
+                return self.market(inst_id)
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every change (the market maker re-quotes at once)."""
@@ -287,6 +331,18 @@ class MarketControl:
     def _notify(self) -> None:
         for listener in self._listeners:
             listener()
+
+
+InstrumentCommand = (
+    SetPrice
+    | ShiftPrice
+    | FollowPrices
+    | WidenSpread
+    | DrainQuotes
+    | HaltInstrument
+    | ResumeInstrument
+    | ShowMarket
+)
 
 
 class InstrumentStates(Protocol):

@@ -74,17 +74,6 @@ class SqlAddressBook:
             for r in rows
         ]
 
-    def add_allowed(self, user_id: int, entry: AllowedAddress, now_ms: int) -> AllowListRecord | None:
-        with self._sessions() as s:
-            added = SqlAllowList(s).add(user_id, entry, now_ms)
-            if added is not None:
-                s.commit()
-            return added
-
-    def remove_allowed(self, user_id: int, entry_id: int) -> bool:
-        with self._sessions.begin() as s:
-            return SqlAllowList(s).remove(user_id, entry_id)
-
 
 class SqlAllowList:
     """Implements `sandex.services.funding.ports.AllowListRepository` in a unit of work's session."""

@@ -1,6 +1,7 @@
 """`/sandex/v1/market`: script the simulated market (prices, freeze, halts, liquidity).
 
-The same controls as `sandex market …` (see `sandex.services.simulation.commands`), answered at once:
+The same controls as `sandex market …` (`sandex.services.exchange.market_words`), applied by the
+exchange's writer and answered at once:
 
     POST /sandex/v1/market {"command": "set", "inst_id": "BTC-USDT", "value": "95000"}
     POST /sandex/v1/market {"command": "shift", "inst_id": "BTC-USDT", "value": "-5", "over_ms": 60000}
@@ -19,7 +20,7 @@ from starlette.responses import Response
 
 from sandex.domain.clock import DAY_MS
 from sandex.services.simulation.board import InstrumentMarket
-from sandex.services.simulation.commands import market_json
+from sandex.services.simulation.views import markets_json
 from sandex.transport.control.accounts import require
 from sandex.transport.control.context import ControlCtx
 from sandex.transport.control.errors import ControlJSON
@@ -45,12 +46,12 @@ class MarketBody(StrictBody):
 
 
 def _answer(markets: list[InstrumentMarket]) -> Response:
-    return ControlJSON({"markets": [market_json(market) for market in markets]})
+    return ControlJSON(markets_json(markets))
 
 
 @router.get("")
 async def show(ctx: ControlCtx) -> Response:
-    return _answer(require(ctx.service.market_command({"command": "show"})))
+    return _answer(require(await ctx.service.market_command({"command": "show"})))
 
 
 @router.post("")
@@ -60,4 +61,4 @@ async def command(ctx: ControlCtx, body: MarketBody) -> Response:
         args["value"] = str(body.value)
     if body.points is not None:
         args["points"] = [[ms, str(px)] for ms, px in body.points]
-    return _answer(require(ctx.service.market_command(args)))
+    return _answer(require(await ctx.service.market_command(args)))

@@ -15,6 +15,7 @@ from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, Side
 from sandex.domain.trading.commands import OrderSpec
+from sandex.services.exchange import inbox as codec
 from sandex.services.exchange.commands import (
     AmendBatch,
     CancelBatch,
@@ -32,7 +33,7 @@ from sandex.services.exchange.core import (
     TRADE_ID_BASE,
     ExchangeCore,
 )
-from sandex.services.exchange.records import ChangeSet, ExecType, InboxItem, LedgerAccountKind
+from sandex.services.exchange.records import ChangeSet, ExecType, LedgerAccountKind
 from sandex.services.exchange.store import ExchangeStore
 from sandex.testing.clock import ManualClock
 
@@ -328,33 +329,37 @@ def test_the_best_price_is_the_best_ask_for_buys_and_the_best_bid_for_sells(
     assert core.best_price(LIVE, "NOPE-USDT", Side.BUY) is None
 
 
-# --- the inbox (commands the CLI leaves) -----------------------------------------------------------
-def _item(item_kind: str, **payload: object) -> InboxItem:
-    return InboxItem(7, item_kind, json.dumps(payload), 0)
+# --- the inbox (commands the CLI leaves, decoded by the codec) -------------------------------------
+LEGACY_DEPOSIT = {"amount": "5", "kind": "trading", "environment": "live", "account_id": MAKER, "user_id": 1}
 
 
 def test_an_inbox_deposit_is_checked_again_and_answered_with_its_outcome(
     clock: ManualClock, core: ExchangeCore
 ) -> None:
-    payload = {"amount": "5", "kind": "trading", "environment": "live", "account_id": MAKER, "user_id": 1}
-    command = core.inbox_command(_item("deposit", ccy="USDT", **payload))
-    assert isinstance(command, Deposit) and (command.inbox_id, command.amount) == (7, units("5"))
+    command = codec.decode("deposit", json.dumps({"ccy": "USDT", **LEGACY_DEPOSIT}))
+    assert isinstance(command, Deposit) and command.amount == units("5")
     applied = core.apply(command, clock.now_ms())
-    [outcome] = core.changes([applied]).inbox
-    body = json.loads(outcome.result)
+    outcome = codec.outcome(7, applied.result, clock.now_ms())
+    view = codec.decode_result(DepositView, outcome.result)
     assert (outcome.id, outcome.state) == (7, "done")
-    assert (body["ccy"], body["amount"], body["available"], body["to"]) == ("USDT", "5", "5", "trading")
-
-
-def test_an_inbox_deposit_of_an_unknown_currency_or_a_bad_payload_is_refused(core: ExchangeCore) -> None:
-    payload = {"amount": "5", "kind": "trading", "environment": "live", "account_id": MAKER, "user_id": 1}
-    assert core.inbox_command(_item("deposit", ccy="NOPE", **payload)) == Rejected.of(
-        Reason.CURRENCY_NOT_FOUND, field="ccy"
+    assert (view.ccy, view.amount, view.available, view.account) == (
+        "USDT",
+        D(5),
+        D(5),
+        LedgerAccountKind.TRADING,
     )
-    assert core.inbox_command(_item("deposit", ccy="USDT")) == Rejected.of(
+
+
+def test_an_inbox_deposit_of_an_unknown_currency_or_a_bad_payload_is_refused(
+    clock: ManualClock, core: ExchangeCore
+) -> None:
+    unknown = codec.decode("deposit", json.dumps({"ccy": "NOPE", **LEGACY_DEPOSIT}))
+    assert isinstance(unknown, Deposit)
+    assert core.apply(unknown, clock.now_ms()).result == Rejected.of(Reason.CURRENCY_NOT_FOUND, field="ccy")
+    assert codec.decode("deposit", json.dumps({"ccy": "USDT"})) == Rejected.of(
         Reason.PARAM_ERROR, field="payload"
     )
-    assert core.inbox_command(_item("mystery", ccy="USDT", **payload)) == Rejected.of(
+    assert codec.decode("mystery", json.dumps({"ccy": "USDT", **LEGACY_DEPOSIT})) == Rejected.of(
         Reason.PARAM_ERROR, field="kind"
     )
 
@@ -362,16 +367,13 @@ def test_an_inbox_deposit_of_an_unknown_currency_or_a_bad_payload_is_refused(cor
 def test_an_inbox_fee_tier_takes_missing_rates_from_the_default(
     clock: ManualClock, core: ExchangeCore
 ) -> None:
-    command = core.inbox_command(_item("fee_tier", environment="demo", account_id=MAKER, maker="0.0001"))
+    payload = {"environment": "demo", "account_id": MAKER, "maker": "0.0001"}
+    command = codec.decode("fee_tier", json.dumps(payload))
     assert isinstance(command, SetFeeTier)
     assert command.tier == FeeTier(D("0.0001"), D("0.001"), "custom") and command.environment is DEMO
-    [outcome] = core.changes([core.apply(command, clock.now_ms())]).inbox
-    assert json.loads(outcome.result) == {
-        "environment": "demo",
-        "level": "custom",
-        "maker": "0.0001",
-        "taker": "0.001",
-    }
+    outcome = codec.outcome(7, core.apply(command, clock.now_ms()).result, clock.now_ms())
+    assert outcome.state == "done"
+    assert codec.decode_result(FeeTier, outcome.result) == FeeTier(D("0.0001"), D("0.001"), "custom")
 
 
 def test_a_group_commit_of_several_commands_writes_each_balance_once_and_every_posting_in_order(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -10,9 +9,9 @@ import pytest
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import InstrumentState
 from sandex.domain.matching.order import Side
-from sandex.services.exchange.records import InboxItem
+from sandex.services.exchange import inbox as codec
+from sandex.services.exchange.market_words import market_command
 from sandex.services.simulation.board import InstrumentMarket, MarketBoard, MarketControl
-from sandex.services.simulation.commands import handle_inbox, run_command
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import Trader
 from sandex.testing.clock import ManualClock
@@ -186,13 +185,18 @@ def test_follow_takes_time_ordered_positive_points_only(
     assert not market(control.market("ETH-USDT")).shifting
 
 
-# --- the same controls as words (the CLI's inbox commands) ------------------------------------------
+# --- the same controls as words (the control API's and the CLI's commands) --------------------------
+def run_words(control: MarketControl, args: dict[str, object]) -> list[InstrumentMarket] | Rejected:
+    command = market_command(args)
+    return command if isinstance(command, Rejected) else control.control(command)
+
+
 def test_commands_in_words_run_the_controls(control: MarketControl) -> None:
-    moved = run_command(control, {"command": "set", "inst_id": "BTC-USDT", "value": "120"})
-    assert isinstance(moved, InstrumentMarket) and moved.ref_px == D(120)
-    drained = run_command(control, {"command": "drain", "inst_id": "BTC-USDT", "side": "asks"})
-    assert isinstance(drained, InstrumentMarket) and drained.drained == (Side.SELL,)
-    shown = run_command(control, {"command": "show"})
+    moved = run_words(control, {"command": "set", "inst_id": "BTC-USDT", "value": "120"})
+    assert isinstance(moved, list) and market(moved[0]).ref_px == D(120)
+    drained = run_words(control, {"command": "drain", "inst_id": "BTC-USDT", "side": "asks"})
+    assert isinstance(drained, list) and market(drained[0]).drained == (Side.SELL,)
+    shown = run_words(control, {"command": "show"})
     assert isinstance(shown, list) and len(shown) == 2
 
 
@@ -210,17 +214,17 @@ def test_commands_in_words_run_the_controls(control: MarketControl) -> None:
 def test_commands_in_words_name_what_they_got_wrong(
     control: MarketControl, args: dict[str, object], field: str
 ) -> None:
-    assert run_command(control, args) == Rejected.of(Reason.PARAM_ERROR, field=field)
+    assert run_words(control, args) == Rejected.of(Reason.PARAM_ERROR, field=field)
     assert market(control.market("BTC-USDT")).ref_px == D(100)
 
 
-def test_an_inbox_command_is_answered_with_json_for_the_cli(control: MarketControl) -> None:
-    done = handle_inbox(
-        control, InboxItem(5, "market", '{"command": "widen", "inst_id": "ETH-USDT", "value": "2"}', 0), 9
-    )
+def test_an_inbox_market_row_is_applied_and_answered_for_the_cli(control: MarketControl) -> None:
+    command = codec.decode("market", '{"command": "widen", "inst_id": "ETH-USDT", "value": "2"}')
+    assert not isinstance(command, Rejected)
+    done = codec.outcome(5, control.control(command), 9)
     assert (done.id, done.state, done.done_ms) == (5, "done", 9)
-    [eth] = json.loads(done.result)["markets"]
-    assert (eth["instId"], eth["widen"], eth["state"], eth["drained"]) == ("ETH-USDT", "2", "live", [])
-    refused = handle_inbox(control, InboxItem(6, "market", "not json", 0), 9)
-    assert refused.state == "rejected"
-    assert json.loads(refused.result) == {"reason": "param_error", "params": {"field": "payload"}}
+    [eth] = codec.decode_result(list[InstrumentMarket], done.result)
+    assert (eth.inst_id, eth.widen, eth.state, eth.drained) == ("ETH-USDT", D(2), InstrumentState.LIVE, ())
+    refused = codec.decode("market", "not json")
+    assert refused == Rejected.of(Reason.PARAM_ERROR, field="payload")
+    assert codec.outcome(6, refused, 9).state == "rejected"

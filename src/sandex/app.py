@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -43,21 +43,20 @@ from sandex.services.accounts.ports import Mailer
 from sandex.services.accounts.service import AccountsService
 from sandex.services.catalogue import CatalogueService
 from sandex.services.console.sessions import ConsoleSessions
+from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
+from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.funding import FundingState
-from sandex.services.exchange.prices import CatalogueUsdPrices
+from sandex.services.funding import factory as funding_factory
 from sandex.services.funding.allowlist import WithdrawAddressService
 from sandex.services.funding.chain_inbox import INBOX_KIND as CHAIN_DEPOSIT_KIND
 from sandex.services.funding.chain_inbox import ChainDepositInbox
-from sandex.services.funding.reads import FundingDeps
 from sandex.services.funding.service import FundingService
-from sandex.services.keys.auth import AuthService
-from sandex.services.keys.events import KeyChanged
-from sandex.services.keys.maintenance import KeyMaintenance
-from sandex.services.keys.service import KeysService
-from sandex.services.keys.subaccounts import SubAccountKeysService
+from sandex.services.keys import factory as keys_factory
+from sandex.services.keys.factory import KeyServices
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.trading import factory as trading_factory
 from sandex.services.trading.service import TradingService
 from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
@@ -112,6 +111,7 @@ class Runtime:
     admin_token: str  # the control API's bearer token (settings, or the data dir's admin-token file)
     faults: FaultRegistry  # faults injected through the control API, checked by the transports
     market: MarketRuntime  # reference prices, market data, the market maker (issue "Market data")
+    resettables: list[Resettable]  # in-memory mirrors of the database: a control reset drops them
 
 
 @dataclass(slots=True)
@@ -122,20 +122,7 @@ class TradingParts:
     core: ExchangeCore
     sequencer: Sequencer
     service: TradingService
-
-
-def _trading(
-    sessions: sessionmaker[Session],
-    catalogue: Catalogue,
-    clock: SystemClock,
-    hub: Hub,
-    funding: FundingState | None = None,
-) -> TradingParts:
-    store = SqlExchangeStore(sessions)
-    core = ExchangeCore(catalogue, store, funding=funding)
-    sequencer = Sequencer(core, store, clock, hub)
-    service = TradingService(core, store, sequencer, clock, catalogue, CatalogueUsdPrices(catalogue))
-    return TradingParts(store, core, sequencer, service)
+    accounts: LedgerAccounts  # ledger-account ids and owners: trading, funding and the writer share it
 
 
 @dataclass(slots=True)
@@ -146,68 +133,6 @@ class FundingParts:
     service: FundingService
     addresses: WithdrawAddressService
     clock: FundingClock
-
-
-def _funding(
-    sessions: sessionmaker[Session],
-    catalogue: Catalogue,
-    clock: SystemClock,
-    accounts: AccountsService,
-    address_secret: bytes,
-    limits: Limits | None,
-    timing: FundingTiming | None,
-) -> tuple[FundingState, Callable[[TradingParts], FundingParts]]:
-    """The funding core first (the trading core hosts it), the rest once the sequencer exists."""
-    timing = timing or DEFAULT_TIMING
-    core = FundingState(SqlFundingStore(sessions), catalogue, clock, timing)
-    book = SqlAddressBook(sessions)
-
-    def finish(trading: TradingParts) -> FundingParts:
-        deps = FundingDeps(
-            SqlFundingStore(sessions),
-            trading.store,
-            book,
-            catalogue,
-            clock,
-            CatalogueUsdPrices(catalogue),
-            address_secret,
-            limits or DEFAULT_LIMITS,
-            timing,
-        )
-        service = FundingService(deps, core, trading.sequencer, accounts)
-        chain_inbox = ChainDepositInbox(service, catalogue, lambda: trading.sequencer.running)
-        trading.sequencer.handle_inbox(CHAIN_DEPOSIT_KIND, chain_inbox.handle)  # `sandex deposit --chain`
-        addresses = WithdrawAddressService(book, accounts, catalogue, clock)
-        return FundingParts(core, service, addresses, FundingClock(service, clock))
-
-    return core, finish
-
-
-@dataclass(slots=True)
-class KeyServices:
-    """API keys in one process: management, request authentication (with its cache), housekeeping."""
-
-    keys: KeysService
-    auth: AuthService
-    maintenance: KeyMaintenance
-    subaccounts: SubAccountKeysService
-
-
-def _key_services(
-    sessions: sessionmaker[Session],
-    keyring: ReloadingCipher,
-    hasher: BoundedHasher,
-    random: OsRandom,
-    clock: SystemClock,
-    accounts: AccountsService,
-    hub: Hub,
-) -> KeyServices:
-    uow = unit_of_work_factory(sessions)
-    auth = AuthService(uow, accounts, keyring, hasher, random, clock)
-    hub.subscribe(KeyChanged, auth.on_key_changed)
-    keys = KeysService(uow, accounts, keyring, hasher, random, clock, hub, fresh_use=auth.fresh_last_used)
-    maintenance = KeyMaintenance(uow, clock, hub, fresh_use=auth.fresh_last_used)
-    return KeyServices(keys, auth, maintenance, SubAccountKeysService(keys, accounts))
 
 
 def open_runtime(
@@ -225,39 +150,52 @@ def open_runtime(
     private_dir(settings.data_dir)  # 0700: the database, the keys and the admin token live here
     engine = create_db_engine(settings.resolved_database_url())
     migrate(engine)
-    clock, sessions = SystemClock(), session_factory(engine)
+    clock, sessions, hub = SystemClock(), session_factory(engine), Hub()
+    uow, catalogue = unit_of_work_factory(sessions), load_catalogue(settings.catalogue)
     cipher = load_master_keys(settings.data_dir, settings.master_key)
     # Secrets are read through a keyring that follows `sandex keys rotate-master` run by another process.
     keyring = ReloadingCipher(cipher, None if settings.master_key else settings.data_dir)
     hasher = BoundedHasher(Argon2Hasher(fast=fast_hashing))  # one per process: bounds argon2's memory
     random, outbox = OsRandom(), SqlMailOutbox(sessions)
     mailer = build_mailer(settings.smtp_url, outbox, clock)
+    pepper = cipher.derive_key(b"email-codes")
     accounts = AccountsService(
-        unit_of_work_factory(sessions),
+        uow,
         clock=clock,
         hasher=hasher,
         cipher=keyring,
         random=random,
         mailer=mailer,
         outbox=outbox,
-        email_pepper=cipher.derive_key(b"email-codes"),
+        email_pepper=pepper,
     )
-    hub, catalogue = Hub(), load_catalogue(settings.catalogue)
+    keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub)
+    # The exchange: one core holds trading's and funding's state, one sequencer writes it.
+    store, funding_store = SqlExchangeStore(sessions), SqlFundingStore(sessions)
+    timing, ledger_accounts = funding_timing or DEFAULT_TIMING, LedgerAccounts(store, clock)
+    funding_state = FundingState(funding_store, catalogue, clock, timing)
+    core = ExchangeCore(catalogue, store, funding=funding_state)
+    sequencer = Sequencer(core, store, clock, hub, ledger_accounts)
+    trading = trading_factory.build(core, store, sequencer, ledger_accounts, clock, catalogue)
     address_secret = cipher.derive_key(b"deposit-addresses")  # deposit addresses are derived from it
-    funding_core, finish_funding = _funding(
-        sessions, catalogue, clock, accounts, address_secret, funding_limits, funding_timing
-    )
-    trading = _trading(sessions, catalogue, clock, hub, funding_core)
-    market = build_market(
-        settings,
+    funding = funding_factory.build(
+        funding_state,
+        sequencer,
+        funding_store,
+        store,
+        ledger_accounts,
+        SqlAddressBook(sessions),
+        accounts,
         catalogue,
         clock,
-        hub,
-        SqlMarketStore(sessions),
-        trading.service,
-        trading.sequencer,
-        trading.store,
+        address_secret,
+        funding_limits or DEFAULT_LIMITS,
+        timing,
     )
+    chain_inbox = ChainDepositInbox(funding.service, catalogue, lambda: sequencer.running)
+    sequencer.handle_inbox(CHAIN_DEPOSIT_KIND, chain_inbox.handle)  # `sandex deposit --chain`
+    market_store = SqlMarketStore(sessions)
+    market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -270,12 +208,15 @@ def open_runtime(
         mailer=mailer,
         accounts=accounts,
         hub=hub,
-        keys=_key_services(sessions, keyring, hasher, random, clock, accounts, hub),
-        trading=trading,
-        funding=finish_funding(trading),
+        keys=keys,
+        trading=TradingParts(store, core, sequencer, trading, ledger_accounts),
+        funding=FundingParts(
+            funding_state, funding.service, funding.addresses, FundingClock(funding.service, clock)
+        ),
         admin_token=_admin_token(settings),
         faults=FaultRegistry(clock),
         market=market,
+        resettables=[ledger_accounts, keys.auth],
     )
 
 
@@ -356,17 +297,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
-    control = _control(rt, rate_limits, key_cache)
-    control.guard_resets(retention.paused)  # no prune races a wipe or a restore
+    control = _control(
+        rt, pausing=[rt.market, rt.trading.sequencer, key_cache, retention], resetting=[rate_limits]
+    )
     app.state.control = ControlContext(control, rt.admin_token)
     install_control(app, app.state.control)
     return app
 
 
-def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) -> ControlService:
-    """The control plane. A wipe or restore runs with the exchange's writer stopped; afterwards the
-    books are rebuilt from the database and every cache that mirrored it is dropped."""
-    control = ControlService(
+def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) -> ControlService:
+    """The control plane. A wipe or restore runs with every background writer paused (the market's
+    pause wraps the exchange's writer, so it reloads once the books are rebuilt from the database,
+    and no key-usage flush or retention round races it); what mirrored the database is reset."""
+    return ControlService(
         accounts=rt.accounts,
         keys=rt.keys.keys,
         clock=rt.clock,
@@ -377,29 +320,9 @@ def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) ->
         publisher=rt.hub,
         market=rt.market.control,
         funding=rt.funding.service,
+        pausing=pausing,
+        resetting=[*rt.resettables, *resetting],
     )
-    control.guard_resets(rt.market.paused)  # wraps the writer's pause: reloads once it runs again
-    control.guard_resets(lambda: _writer_paused(rt.trading))
-    control.guard_resets(key_cache.paused)  # no key-usage flush races the wipe
-    control.on_reset(rt.keys.auth.clear)
-    control.on_reset(rt.funding.service.forget_accounts)
-    control.on_status_change(rt.keys.auth.clear)
-    control.on_reset(rate_limits.reset)
-    return control
-
-
-@asynccontextmanager
-async def _writer_paused(trading: TradingParts) -> AsyncIterator[None]:
-    sequencer = trading.sequencer
-    running = sequencer.running
-    if running:
-        await sequencer.stop()
-    try:
-        yield
-    finally:
-        trading.service.forget_accounts()
-        if running:
-            await sequencer.start()  # rebuilds books and balances from the database
 
 
 def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:

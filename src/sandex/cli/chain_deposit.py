@@ -25,7 +25,7 @@ from sandex.services.funding.chain_inbox import INBOX_KIND, ChainDepositOrder, c
 from sandex.services.funding.views import DepositView, Funder, HistoryFilter
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
+    from sandex.process import Runtime
 
 WAIT_S = 10.0  # how long to wait for the deposit to be recorded
 POLL_S = 0.05

@@ -1,19 +1,16 @@
-"""The funding use cases of one process, wired from their collaborators (the composition root picks
-them). Funding's state lives inside the exchange core, so it is built with the core, before this."""
+"""The funding use cases of one process, built on the exchange core (funding's state lives inside
+it) with the command bus that drives it and the stores the composition root picks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandex.domain.clock import Clock
 from sandex.domain.funding.lifecycle import FundingTiming
 from sandex.domain.funding.withdrawals import Limits
-from sandex.domain.instruments import Catalogue
 from sandex.services.accounts.service import AccountsService
-from sandex.services.exchange.accounts import LedgerAccounts
-from sandex.services.exchange.funding import FundingState
+from sandex.services.exchange.factory import Exchange
 from sandex.services.exchange.prices import CatalogueUsdPrices
-from sandex.services.exchange.store import ExchangeStore, FundingStore
+from sandex.services.exchange.store import FundingStore
 from sandex.services.funding.allowlist import WithdrawAddressService
 from sandex.services.funding.ports import AddressBook
 from sandex.services.funding.reads import FundingDeps
@@ -27,20 +24,19 @@ class FundingServices:
 
 
 def build(
-    state: FundingState,
+    exchange: Exchange,
     bus: FundingBus,
     store: FundingStore,
-    ledgers: ExchangeStore,
-    ledger_accounts: LedgerAccounts,
     book: AddressBook,
     accounts: AccountsService,
-    catalogue: Catalogue,
-    clock: Clock,
     address_secret: bytes,
     limits: Limits,
     timing: FundingTiming,
 ) -> FundingServices:
+    """`address_secret` derives deposit addresses; `limits` and `timing` are OKX's unless a test or
+    a demo picks its own."""
+    catalogue, clock = exchange.catalogue, exchange.clock
     prices = CatalogueUsdPrices(catalogue)
-    deps = FundingDeps(store, ledgers, book, catalogue, clock, prices, address_secret, limits, timing)
-    service = FundingService(deps, state, bus, accounts, ledger_accounts)
+    deps = FundingDeps(store, exchange.store, book, catalogue, clock, prices, address_secret, limits, timing)
+    service = FundingService(deps, exchange.funding, bus, accounts, exchange.accounts)
     return FundingServices(service, WithdrawAddressService(book, accounts, catalogue, clock))

@@ -31,14 +31,16 @@ class LedgerAccounts:
         self._clock = clock
         self._ids: dict[tuple[int, Environment, LedgerAccountKind], int] = {}
         self._owners: dict[int, LedgerAccount] = {}
+        self._generation = 0  # bumped by `reset`: a read that straddles one is not remembered
 
     def ensure(self, user_id: int, environment: Environment, kind: LedgerAccountKind) -> int:
         """The account's id, created on first use (blocks on the database the first time)."""
         key = (user_id, environment, kind)
         found = self._ids.get(key)
         if found is None:
+            generation = self._generation
             found = self._store.ensure_account(user_id, environment, kind, self._clock.now_ms())
-            self._remember(key, found)
+            self._remember(key, found, generation)
         return found
 
     def find(self, user_id: int, environment: Environment, kind: LedgerAccountKind) -> int | None:
@@ -46,9 +48,10 @@ class LedgerAccounts:
         key = (user_id, environment, kind)
         found = self._ids.get(key)
         if found is None:
+            generation = self._generation
             found = self._store.find_account(user_id, environment, kind)
             if found is not None:
-                self._remember(key, found)
+                self._remember(key, found, generation)
         return found
 
     def owner(self, account_id: int) -> LedgerAccount | None:
@@ -66,10 +69,16 @@ class LedgerAccounts:
 
     def reset(self) -> None:
         """Forget everything: the database was wiped or restored."""
+        self._generation += 1
         self._ids.clear()
         self._owners.clear()
 
-    def _remember(self, key: tuple[int, Environment, LedgerAccountKind], account_id: int) -> None:
+    def _remember(
+        self, key: tuple[int, Environment, LedgerAccountKind], account_id: int, generation: int
+    ) -> None:
+        """Funding looks accounts up on worker threads: one may finish after a reset."""
+        if generation != self._generation:
+            return
         self._ids[key] = account_id
         user_id, environment, kind = key
         self._owners[account_id] = LedgerAccount(account_id, user_id, environment, kind)

@@ -3,6 +3,8 @@ and nothing stale after a reset (a wipe may hand an old id to a new owner)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sandex.domain.accounts.model import Environment
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.records import LedgerAccount, LedgerAccountKind
@@ -22,12 +24,16 @@ class FakeStore:
     def __init__(self) -> None:
         self.ids: dict[tuple[int, Environment, LedgerAccountKind], int] = {}
         self.reads = 0
+        self.meanwhile: Callable[[], None] | None = None  # runs while a read is under way
 
     def ensure_account(
         self, user_id: int, environment: Environment, kind: LedgerAccountKind, now_ms: int
     ) -> int:
         self.reads += 1
-        return self.ids.setdefault((user_id, environment, kind), len(self.ids) + 1)
+        found = self.ids.setdefault((user_id, environment, kind), len(self.ids) + 1)
+        if self.meanwhile is not None:
+            self.meanwhile()
+        return found
 
     def find_account(self, user_id: int, environment: Environment, kind: LedgerAccountKind) -> int | None:
         self.reads += 1
@@ -74,3 +80,18 @@ def test_after_a_reset_an_id_reused_for_another_owner_is_read_again() -> None:
     assert accounts.find(7, LIVE, TRADING) is None
     assert accounts.ensure(8, LIVE, TRADING) == alice
     assert accounts.owner(alice) == LedgerAccount(alice, 8, LIVE, TRADING)
+
+
+def test_a_lookup_that_straddles_a_reset_is_not_remembered() -> None:
+    store = FakeStore()
+    accounts = LedgerAccounts(store, FakeClock())
+
+    def wipe() -> None:  # a control reset, while a worker thread reads the account
+        store.ids.clear()
+        accounts.reset()
+
+    store.meanwhile = wipe
+    stale = accounts.ensure(7, LIVE, TRADING)
+    store.meanwhile = None
+    assert accounts.owner(stale) is None
+    assert accounts.find(7, LIVE, TRADING) is None  # read again: the wipe took it

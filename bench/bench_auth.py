@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sandex.app import open_runtime
 from sandex.config import Settings
 from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
@@ -28,6 +27,7 @@ from sandex.domain.keys.model import Permission
 from sandex.domain.keys.policy import SignedRequest
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.process import open_runtime
 from sandex.services.keys.auth import Principal
 
 TARGET = b"/api/v5/trade/order"

@@ -43,7 +43,6 @@ from pathlib import Path
 
 import httpx
 
-from sandex.app import Runtime, open_runtime
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
@@ -52,6 +51,7 @@ from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading.commands import OrderSpec
+from sandex.process import Runtime, open_runtime
 from sandex.services.trading.views import Trader
 
 PATH = "/api/v5/trade/order"

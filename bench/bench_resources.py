@@ -48,13 +48,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sandex.app import open_runtime
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.process import open_runtime
 
 PASSPHRASE = "Sandex#2026"
 ORDER = b'{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"ioc","px":"1000","sz":"0.001"}'

@@ -19,9 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
 from sandex.domain.clock import MINUTE_MS
+from sandex.process import open_runtime
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.storage.repositories.retention import SqlRetentionStore
 

@@ -1,75 +1,32 @@
-"""The composition root: the only place that picks concrete classes and wires them together."""
+"""The composition root, second half: the ASGI app around one process's `Runtime` (`sandex.process`,
+the first half). The two are the only places that pick concrete classes and wire them together."""
 
 from __future__ import annotations
 
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from sandex import __version__
 from sandex.config import Settings
 from sandex.domain.clock import DAY_MS
-from sandex.domain.funding.lifecycle import DEFAULT_TIMING, FundingTiming
-from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
-from sandex.domain.instruments import Catalogue
-from sandex.runtime.admin_token import ADMIN_TOKEN_FILE, load_admin_token
+from sandex.process import Runtime, open_runtime
 from sandex.runtime.clock import SystemClock
-from sandex.runtime.crypto import (
-    MASTER_KEY_FILE,
-    AesGcmCipher,
-    Argon2Hasher,
-    BoundedHasher,
-    OsRandom,
-    load_master_keys,
-)
-from sandex.runtime.faults import FaultRegistry
-from sandex.runtime.funding_clock import FundingClock
-from sandex.runtime.hub import Hub
 from sandex.runtime.keycache import KeyCacheKeeper
-from sandex.runtime.keyring import ReloadingCipher
-from sandex.runtime.mailers import build_mailer
-from sandex.runtime.market import MarketRuntime, build_market
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter
 from sandex.runtime.retention import RetentionKeeper
-from sandex.runtime.sequencer import Sequencer
-from sandex.services.accounts.ports import Mailer
-from sandex.services.accounts.service import AccountsService
 from sandex.services.catalogue import CatalogueService
 from sandex.services.console.sessions import ConsoleSessions
+from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
-from sandex.services.exchange.core import ExchangeCore
-from sandex.services.exchange.funding import FundingState
-from sandex.services.exchange.prices import CatalogueUsdPrices
-from sandex.services.funding.allowlist import WithdrawAddressService
-from sandex.services.funding.chain_inbox import ChainDepositInbox
-from sandex.services.funding.reads import FundingDeps
-from sandex.services.funding.service import FundingService
-from sandex.services.keys.auth import AuthService
-from sandex.services.keys.events import KeyChanged
-from sandex.services.keys.maintenance import KeyMaintenance
-from sandex.services.keys.service import KeysService
-from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.retention import Retention, RetentionPolicy
-from sandex.services.trading.service import TradingService
-from sandex.storage.catalogue_file import load_catalogue
-from sandex.storage.db import create_db_engine, migrate, session_factory
-from sandex.storage.files import private_dir, tighten
-from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
-from sandex.storage.repositories.exchange import SqlExchangeStore
-from sandex.storage.repositories.funding import SqlFundingStore
-from sandex.storage.repositories.funding_addresses import SqlAddressBook
-from sandex.storage.repositories.marketdata import SqlMarketStore
 from sandex.storage.repositories.retention import SqlRetentionStore
-from sandex.storage.uow import unit_of_work_factory
 from sandex.transport.body_limit import BodyLimit
 from sandex.transport.console import ConsoleContext, install_console
 from sandex.transport.control import ControlContext, install_control
@@ -82,7 +39,7 @@ from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.rest import account, asset, public, trade, users
 from sandex.transport.okx.rest import market as market_rest
-from sandex.transport.okx.ws import WsContext, install_ws
+from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
 from sandex.transport.okx.ws.books import CoreBooks
 
 GC_THRESHOLDS = (50_000, 20, 100)  # young collections every 50k net allocations, not 700
@@ -90,236 +47,18 @@ GC_THRESHOLDS = (50_000, 20, 100)  # young collections every 50k net allocations
 log = logging.getLogger("sandex")
 
 
-@dataclass(slots=True)
-class Runtime:
-    """Everything one sandex process holds: built once per app, never a module global."""
-
-    settings: Settings
-    clock: SystemClock
-    engine: Engine
-    sessions: sessionmaker[Session]
-    catalogue: Catalogue
-    cipher: AesGcmCipher
-    hasher: BoundedHasher
-    random: OsRandom
-    mailer: Mailer
-    accounts: AccountsService
-    hub: Hub
-    keys: KeyServices
-    trading: TradingParts
-    funding: FundingParts  # transfers, deposits, withdrawals (issue "Funding")
-    admin_token: str  # the control API's bearer token (settings, or the data dir's admin-token file)
-    faults: FaultRegistry  # faults injected through the control API, checked by the transports
-    market: MarketRuntime  # reference prices, market data, the market maker (issue "Market data")
-
-
-@dataclass(slots=True)
-class TradingParts:
-    """The exchange core: storage, the in-memory exchanges, their single writer, the use cases."""
-
-    store: SqlExchangeStore
-    core: ExchangeCore
-    sequencer: Sequencer
-    service: TradingService
-
-
-def _trading(
-    sessions: sessionmaker[Session],
-    catalogue: Catalogue,
-    clock: SystemClock,
-    hub: Hub,
-    funding: FundingState | None = None,
-) -> TradingParts:
-    store = SqlExchangeStore(sessions)
-    core = ExchangeCore(catalogue, store, funding=funding)
-    sequencer = Sequencer(core, store, clock, hub)
-    service = TradingService(core, store, sequencer, clock, catalogue, CatalogueUsdPrices(catalogue))
-    return TradingParts(store, core, sequencer, service)
-
-
-@dataclass(slots=True)
-class FundingParts:
-    """Funding: its state inside the exchange's writer, the use cases, the allow-lists, the clock task."""
-
-    core: FundingState
-    service: FundingService
-    addresses: WithdrawAddressService
-    clock: FundingClock
-
-
-def _funding(
-    sessions: sessionmaker[Session],
-    catalogue: Catalogue,
-    clock: SystemClock,
-    accounts: AccountsService,
-    address_secret: bytes,
-    limits: Limits | None,
-    timing: FundingTiming | None,
-) -> tuple[FundingState, Callable[[TradingParts], FundingParts]]:
-    """The funding core first (the trading core hosts it), the rest once the sequencer exists."""
-    timing = timing or DEFAULT_TIMING
-    core = FundingState(SqlFundingStore(sessions), catalogue, clock, timing)
-    book = SqlAddressBook(sessions)
-
-    def finish(trading: TradingParts) -> FundingParts:
-        deps = FundingDeps(
-            SqlFundingStore(sessions),
-            trading.store,
-            book,
-            catalogue,
-            clock,
-            CatalogueUsdPrices(catalogue),
-            address_secret,
-            limits or DEFAULT_LIMITS,
-            timing,
-        )
-        service = FundingService(deps, core, trading.sequencer, accounts)
-        chain_inbox = ChainDepositInbox(service, catalogue, lambda: trading.sequencer.running)
-        trading.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
-        addresses = WithdrawAddressService(unit_of_work_factory(sessions), book, accounts, catalogue, clock)
-        return FundingParts(core, service, addresses, FundingClock(service, clock))
-
-    return core, finish
-
-
-@dataclass(slots=True)
-class KeyServices:
-    """API keys in one process: management, request authentication (with its cache), housekeeping."""
-
-    keys: KeysService
-    auth: AuthService
-    maintenance: KeyMaintenance
-    subaccounts: SubAccountKeysService
-
-
-def _key_services(
-    sessions: sessionmaker[Session],
-    keyring: ReloadingCipher,
-    hasher: BoundedHasher,
-    random: OsRandom,
-    clock: SystemClock,
-    accounts: AccountsService,
-    hub: Hub,
-) -> KeyServices:
-    uow = unit_of_work_factory(sessions)
-    auth = AuthService(uow, accounts, keyring, hasher, random, clock)
-    hub.subscribe(KeyChanged, auth.on_key_changed)
-    keys = KeysService(uow, accounts, keyring, hasher, random, clock, hub, fresh_use=auth.fresh_last_used)
-    maintenance = KeyMaintenance(uow, clock, hub, fresh_use=auth.fresh_last_used)
-    return KeyServices(keys, auth, maintenance, SubAccountKeysService(keys, accounts))
-
-
-def open_runtime(
-    settings: Settings,
-    *,
-    fast_hashing: bool = False,
-    funding_limits: Limits | None = None,
-    funding_timing: FundingTiming | None = None,
-) -> Runtime:
-    """Open the database (migrating it to the newest schema) and load the catalogue.
-
-    `fast_hashing` lowers the argon2 cost: for test suites only. `funding_limits`/`funding_timing`
-    replace the default withdrawal limits and deposit/withdrawal timing (tests, demos).
-    """
-    private_dir(settings.data_dir)  # 0700: the database, the keys and the admin token live here
-    engine = create_db_engine(settings.resolved_database_url())
-    migrate(engine)
-    clock, sessions = SystemClock(), session_factory(engine)
-    cipher = load_master_keys(settings.data_dir, settings.master_key)
-    # Secrets are read through a keyring that follows `sandex keys rotate-master` run by another process.
-    keyring = ReloadingCipher(cipher, None if settings.master_key else settings.data_dir)
-    hasher = BoundedHasher(Argon2Hasher(fast=fast_hashing))  # one per process: bounds argon2's memory
-    random, outbox = OsRandom(), SqlMailOutbox(sessions)
-    mailer = build_mailer(settings.smtp_url, outbox, clock)
-    accounts = AccountsService(
-        unit_of_work_factory(sessions),
-        clock=clock,
-        hasher=hasher,
-        cipher=keyring,
-        random=random,
-        mailer=mailer,
-        outbox=outbox,
-        email_pepper=cipher.derive_key(b"email-codes"),
-    )
-    hub, catalogue = Hub(), load_catalogue(settings.catalogue)
-    address_secret = cipher.derive_key(b"deposit-addresses")  # deposit addresses are derived from it
-    funding_core, finish_funding = _funding(
-        sessions, catalogue, clock, accounts, address_secret, funding_limits, funding_timing
-    )
-    trading = _trading(sessions, catalogue, clock, hub, funding_core)
-    market = build_market(
-        settings,
-        catalogue,
-        clock,
-        hub,
-        SqlMarketStore(sessions),
-        trading.service,
-        trading.sequencer,
-        trading.store,
-    )
-    return Runtime(
-        settings=settings,
-        clock=clock,
-        engine=engine,
-        sessions=sessions,
-        catalogue=catalogue,
-        cipher=cipher,
-        hasher=hasher,
-        random=random,
-        mailer=mailer,
-        accounts=accounts,
-        hub=hub,
-        keys=_key_services(sessions, keyring, hasher, random, clock, accounts, hub),
-        trading=trading,
-        funding=finish_funding(trading),
-        admin_token=_admin_token(settings),
-        faults=FaultRegistry(clock),
-        market=market,
-    )
-
-
-def _admin_token(settings: Settings) -> str:
-    token = load_admin_token(settings.data_dir, settings.admin_token)
-    tighten(settings.data_dir / name for name in (ADMIN_TOKEN_FILE, MASTER_KEY_FILE))  # older sandex
-    return token
-
-
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """A fully wired sandex ASGI app. Tests build as many isolated apps as they like."""
     rt = runtime or open_runtime(settings)
     rate_limits = _rate_limits(settings, rt.clock)
-    key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=rt.trading.sequencer.exclusive)
-    retention = _retention(settings, rt)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await rate_limits.start()
-        await key_cache.start()
-        await rt.market.start()  # loads market data (and backfills history) before trades flow
-        await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
-        await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
-        await rt.market.start_maker()
-        await retention.start()  # old market history goes, by the sandbox clock
-        await ws.start()
-        log.info("sandex %s ready (%s)", __version__, _describe_db(rt))
-        gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
-        # A request allocates hundreds of short-lived objects; the default young-generation
-        # threshold (700) ran a collection every few requests (~5 % of the order path's CPU).
-        gc.set_threshold(*GC_THRESHOLDS)
-        yield
-        await ws.stop()
-        await retention.stop()
-        await rt.market.stop()
-        await rt.funding.clock.stop()
-        await rt.trading.sequencer.stop()
-        await key_cache.stop()
-        await rate_limits.close()
-        rt.engine.dispose()
-
+    writer = rt.trading.sequencer.exclusive  # key-usage flushes and retention write between commits
+    key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=writer)
+    policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)  # old market history, idle counters
+    retention = RetentionKeeper(Retention(SqlRetentionStore(rt.sessions), policy), rt.clock, writer=writer)
     app = OkxApp(
         title="sandex",
         version=__version__,
-        lifespan=lifespan,
+        lifespan=_lifespan(rt, rate_limits, key_cache, retention),
         docs_url="/sandex/docs",
         redoc_url=None,
         openapi_url="/sandex/openapi.json",
@@ -350,22 +89,55 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # the order writes: a fast lane past FastAPI's stack, with the same host check and body bound
     trade.install_write_routes(app, lambda lane: HostGuard(BodyLimit(faults(lane)), hosts))
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
-    ws = install_ws(app, _ws(settings, rt, rate_limits))
+    install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
-    control = _control(rt, rate_limits, key_cache)
-    control.guard_resets(retention.paused)  # no prune races a wipe or a restore
-    app.state.control = ControlContext(control, rt.admin_token)
+    pausing: list[Pausable] = [rt.market, rt.trading.sequencer, key_cache, retention]  # 1st wraps the rest
+    app.state.control = ControlContext(_control(rt, pausing, [*rt.resettables, rate_limits]), rt.admin_token)
     install_control(app, app.state.control)
     return app
 
 
-def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) -> ControlService:
-    """The control plane. A wipe or restore runs with the exchange's writer stopped; afterwards the
-    books are rebuilt from the database and every cache that mirrored it is dropped."""
-    control = ControlService(
+def _lifespan(
+    rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper, retention: RetentionKeeper
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The background workers' start and stop, in the order they need each other."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ws: WsGateway = app.state.ws  # `install_ws` put the gateway there
+        await rate_limits.start()
+        await key_cache.start()
+        await rt.market.start()  # loads market data (and backfills history) before trades flow
+        await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
+        await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
+        await rt.market.start_maker()
+        await retention.start()  # old market history goes, by the sandbox clock
+        await ws.start()
+        log.info("sandex %s ready (%s)", __version__, rt.engine.url.render_as_string(hide_password=True))
+        gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
+        # A request allocates hundreds of short-lived objects; the default young-generation
+        # threshold (700) ran a collection every few requests (~5 % of the order path's CPU).
+        gc.set_threshold(*GC_THRESHOLDS)
+        yield
+        await ws.stop()
+        await retention.stop()
+        await rt.market.stop()
+        await rt.funding.clock.stop()
+        await rt.trading.sequencer.stop()
+        await key_cache.stop()
+        await rate_limits.close()
+        rt.engine.dispose()
+
+    return lifespan
+
+
+def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) -> ControlService:
+    """The control plane. A wipe or restore runs with every background writer paused (the market's
+    pause wraps the others: it reloads once the books are rebuilt), then what mirrored it is reset."""
+    return ControlService(
         accounts=rt.accounts,
         keys=rt.keys.keys,
         clock=rt.clock,
@@ -376,29 +148,9 @@ def _control(rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper) ->
         publisher=rt.hub,
         market=rt.trading.sequencer,  # applies market commands through `rt.market.control`
         funding=rt.funding.service,
+        pausing=pausing,
+        resetting=resetting,
     )
-    control.guard_resets(rt.market.paused)  # wraps the writer's pause: reloads once it runs again
-    control.guard_resets(lambda: _writer_paused(rt.trading))
-    control.guard_resets(key_cache.paused)  # no key-usage flush races the wipe
-    control.on_reset(rt.keys.auth.clear)
-    control.on_reset(rt.funding.service.forget_accounts)
-    control.on_status_change(rt.keys.auth.clear)
-    control.on_reset(rate_limits.reset)
-    return control
-
-
-@asynccontextmanager
-async def _writer_paused(trading: TradingParts) -> AsyncIterator[None]:
-    sequencer = trading.sequencer
-    running = sequencer.running
-    if running:
-        await sequencer.stop()
-    try:
-        yield
-    finally:
-        trading.service.forget_accounts()
-        if running:
-            await sequencer.start()  # rebuilds books and balances from the database
 
 
 def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
@@ -439,21 +191,9 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
     )
 
 
-def _retention(settings: Settings, rt: Runtime) -> RetentionKeeper:
-    """Old market history and idle attempt counters go in the background, in rounds on the exchange's
-    writer thread."""
-    policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)
-    store = SqlRetentionStore(rt.sessions)
-    return RetentionKeeper(Retention(store, policy), rt.clock, writer=rt.trading.sequencer.exclusive)
-
-
 def _rate_limits(settings: Settings, clock: SystemClock) -> RateLimits:
     """OKX budgets in this process, or in Redis when several processes must share them."""
     limiter: RedisLimiter | MemoryLimiter = MemoryLimiter()
     if settings.redis_url and settings.rate_limits != "off":
         limiter = RedisLimiter.from_url(settings.redis_url)
     return RateLimits.from_mode(settings.rate_limits, limiter, clock)
-
-
-def _describe_db(rt: Runtime) -> str:
-    return rt.engine.url.render_as_string(hide_password=True)

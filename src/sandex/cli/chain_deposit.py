@@ -26,7 +26,7 @@ from sandex.services.funding.chain_inbox import check_chain_deposit
 from sandex.services.funding.views import DepositView, Funder, HistoryFilter
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
+    from sandex.process import Runtime
 
 WAIT_S = 10.0  # how long to wait for the deposit to be recorded
 POLL_S = 0.05

@@ -16,7 +16,7 @@ from sandex.config import Settings
 from sandex.domain.errors import Rejected
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
+    from sandex.process import Runtime
     from sandex.services.accounts.service import UserView
 
 T = TypeVar("T")
@@ -59,7 +59,7 @@ def settings_from(**flags: Any) -> Settings:
 @contextmanager
 def open_cli_runtime(data_dir: Path | None, database_url: str | None) -> Iterator[Runtime]:
     """The same services a server runs, opened on the data dir or database (migrated if needed)."""
-    from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
+    from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     try:

@@ -24,7 +24,7 @@ from sandex.services.exchange.core import check_deposit
 from sandex.services.exchange.records import LedgerAccountKind
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
+    from sandex.process import Runtime
 
 EmailArg = Annotated[str, typer.Argument(help="Email of the user to credit.", show_default=False)]
 CcyArg = Annotated[str, typer.Argument(help="Currency, e.g. USDT.", show_default=False)]
@@ -56,7 +56,7 @@ def deposit(
 ) -> None:
     """Deposit AMOUNT of CCY into the user's trading (default) or funding account; with --chain, a
     chain deposit that moves through OKX's states (0 waiting, 1 credited, 2 successful)."""
-    from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
+    from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
 
     kind = _kind(to)
     value = parse_decimal(amount)

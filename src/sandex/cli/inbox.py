@@ -17,7 +17,7 @@ from sandex.services.exchange.commands import Command
 from sandex.services.exchange.records import InboxOutcome
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
+    from sandex.process import Runtime
 
 INBOX_WAIT_S = 10.0  # how long to wait for a running server to apply an inbox command
 INBOX_POLL_S = 0.05

@@ -54,7 +54,7 @@ from sandex.services.simulation.board import InstrumentMarket
 from sandex.services.simulation.views import markets_json
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
+    from sandex.process import Runtime
 
 WAIT_S = 10.0
 POLL_S = 0.05
@@ -255,7 +255,7 @@ def _ms(text: str) -> int:
 
 
 def _send(command: MarketCommand, data_dir: Path | None, database_url: str | None, json_output: bool) -> None:
-    from sandex.app import open_runtime  # deferred: `sandex --help` stays fast
+    from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     try:

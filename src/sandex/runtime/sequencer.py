@@ -33,7 +33,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -43,6 +43,7 @@ from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.hub import Hub
 from sandex.runtime.trading_notify import Notifier
 from sandex.services.exchange import inbox as codec
+from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import SERVER_COMMANDS, Applied, Command, CommandError
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.records import ChangeSet, InboxItem, InboxOutcome
@@ -167,6 +168,7 @@ class Sequencer:
         store: ExchangeStore,
         clock: Clock,
         hub: Hub,
+        accounts: LedgerAccounts,
         *,
         owner: str | None = None,
         inbox_poll_s: float = INBOX_POLL_S,
@@ -177,7 +179,7 @@ class Sequencer:
         self.core = core
         self._store = store
         self._clock = clock
-        self._notifier = Notifier(store, hub)
+        self._notifier = Notifier(store, hub, accounts)
         self.owner = owner or lease_owner()
         self._inbox_poll_s = inbox_poll_s
         self._heartbeat_s = heartbeat_s
@@ -204,7 +206,6 @@ class Sequencer:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="sandex-sequencer")
         self._loop = asyncio.get_running_loop()
         self._stopping = False
-        self._notifier.forget()  # a reset may have reused account ids: owners are learnt anew
         self._wake = asyncio.Event()
         deadline = time.monotonic() + self._lease_wait_s
         while not await self._io(take_lease, self._store, self.owner):
@@ -234,6 +235,19 @@ class Sequencer:
                 log.warning("could not release the sequencer lease", exc_info=True)
             self._executor.shutdown(wait=True)
             self._executor = None
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Stopped for the block (the control API wipes or restores the database), then started
+        again when it ran before: it rebuilds books and balances from the database."""
+        running = self.running
+        if running:
+            await self.stop()
+        try:
+            yield
+        finally:
+            if running:
+                await self.start()
 
     async def exclusive(self, fn: Callable[[], T]) -> T:
         """Run a database write on the writer thread, between two group commits (or on a worker

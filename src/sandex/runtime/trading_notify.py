@@ -1,8 +1,8 @@
 """After each group commit: tell subscribers (the WS gateway, market data) what changed.
 
 Events are built only when someone subscribed to their type, so an idle hub costs nothing per
-commit. Account ids are mapped to their owners once and cached until the sequencer restarts (a
-control reset restarts it, and a wipe may hand an old account id to a new owner).
+commit. Account owners come from the process's ledger-account directory, which reads an unknown id
+once (on the writer's thread) and forgets them all on a control reset.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sandex.runtime.hub import Hub
+from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.events import (
     BalancesChanged,
     BalanceUpdate,
@@ -18,26 +19,22 @@ from sandex.services.exchange.events import (
     OrderUpdate,
     TradesHappened,
 )
-from sandex.services.exchange.records import ChangeSet, FillRecord, LedgerAccount, OrderRecord
+from sandex.services.exchange.records import ChangeSet, FillRecord, OrderRecord
 from sandex.services.exchange.store import ExchangeStore
 
 Io = Callable[..., Awaitable[Any]]
 
 
 class Notifier:
-    def __init__(self, store: ExchangeStore, hub: Hub) -> None:
+    def __init__(self, store: ExchangeStore, hub: Hub, accounts: LedgerAccounts) -> None:
         self._store = store
         self._hub = hub
-        self._owners: dict[int, LedgerAccount] = {}
+        self._accounts = accounts
 
     @property
     def wants_order_events(self) -> bool:
         """Whether a commit should record every step of its orders (someone listens to orders)."""
         return self._hub.has_subscribers(OrdersChanged)
-
-    def forget(self) -> None:
-        """Drop the owner cache: after a wipe (control reset, restore) SQLite reuses account ids."""
-        self._owners.clear()
 
     async def publish(self, changes: ChangeSet, io: Io) -> None:
         hub = self._hub
@@ -58,18 +55,17 @@ class Notifier:
 
     async def _learn_owners(self, changes: ChangeSet, io: Io) -> None:
         ids = {o.account_id for o in changes.orders} | {b.account_id for b in changes.balances}
-        unknown = ids - self._owners.keys()
+        unknown = self._accounts.unknown(ids)
         if unknown:
             try:
-                for account in await io(self._store.accounts, unknown):
-                    self._owners[account.id] = account
+                self._accounts.learn(await io(self._store.accounts, unknown))
             except Exception:  # a notification is best effort: never fail a committed batch
                 return
 
     def _publish_orders(self, changes: ChangeSet) -> None:
         by_env: dict[Any, list[OrderUpdate]] = {}
         for order, fill in _order_steps(changes):
-            owner = self._owners.get(order.account_id)
+            owner = self._accounts.owner(order.account_id)
             if owner is not None and owner.user_id is not None:
                 by_env.setdefault(order.environment, []).append(OrderUpdate(owner.user_id, order, fill))
         for environment, updates in by_env.items():
@@ -78,7 +74,7 @@ class Notifier:
     def _publish_balances(self, changes: ChangeSet) -> None:
         by_env: dict[Any, list[BalanceUpdate]] = {}
         for balance in changes.balances:
-            owner = self._owners.get(balance.account_id)
+            owner = self._accounts.owner(balance.account_id)
             if owner is not None and owner.user_id is not None:
                 update = BalanceUpdate(owner.user_id, owner.kind, balance)
                 by_env.setdefault(owner.environment, []).append(update)

@@ -18,11 +18,12 @@ from decimal import Decimal
 import httpx
 from fastapi import FastAPI
 
-from sandex.app import Runtime, create_app
+from sandex.app import create_app
 from sandex.client.control import AsyncControlClient
 from sandex.client.models import ClockState, Credentials
 from sandex.client.rest import AsyncOkxClient
 from sandex.config import Settings
+from sandex.process import Runtime
 from sandex.testing.handles import DEFAULT_EMAIL, DEFAULT_FUNDS, Clients, SandexAccount, create_account
 from sandex.transport.hosts import IN_PROCESS_HOST
 

@@ -37,9 +37,9 @@ import pytest
 from sandex.testing.targets import MARKER, OKX_URL, OkxDemo, okx_demo_for, okx_demo_from_env, partial_demo_env
 
 if TYPE_CHECKING:
-    from sandex.app import Runtime
     from sandex.client.sync import ControlClient, OkxClient
     from sandex.config import Settings
+    from sandex.process import Runtime
     from sandex.testing.handles import (
         Clients,
         OkxSdk,
@@ -317,8 +317,8 @@ def sandex_market(request: pytest.FixtureRequest, sandex_server: SandexServer) -
 def _sandex_template(tmp_path_factory: pytest.TempPathFactory, sandex_settings: dict[str, Any]) -> Path:
     """A migrated data dir, copied for every in-process test (cheaper than migrating, and each
     test's runtime belongs to that test's event loop)."""
-    from sandex.app import open_runtime
     from sandex.config import Settings
+    from sandex.process import open_runtime
 
     data_dir = tmp_path_factory.mktemp("sandex-app") / "template"
     open_runtime(Settings(**{**sandex_settings, "data_dir": data_dir}), fast_hashing=True).engine.dispose()
@@ -329,8 +329,8 @@ def _sandex_template(tmp_path_factory: pytest.TempPathFactory, sandex_settings: 
 def _sandex_runtime(
     _sandex_template: Path, sandex_settings: dict[str, Any], tmp_path: Path
 ) -> tuple[Settings, Runtime]:
-    from sandex.app import open_runtime
     from sandex.config import Settings
+    from sandex.process import open_runtime
 
     data_dir = tmp_path / "sandex"
     shutil.copytree(_sandex_template, data_dir)

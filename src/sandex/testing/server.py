@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from sandex.app import Runtime, create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
+from sandex.process import Runtime, open_runtime
 from sandex.runtime.http_server import server_config
 
 START_TIMEOUT_S = 20.0

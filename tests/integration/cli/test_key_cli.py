@@ -178,7 +178,7 @@ def test_rotate_master_reencrypts_and_running_servers_follow(data_dir: Path) -> 
         assert isinstance(refused, Rejected) and refused.reason is Reason.TOTP_INVALID
         keyfile = json.loads((data_dir / MASTER_KEY_FILE).read_text())
         assert len(keyfile["keys"]) == 2 and out.split()[2] == keyfile["active"]
-        server.runtime.keys.auth.clear()  # force a read of the re-encrypted secret
+        server.runtime.keys.auth.reset()  # force a read of the re-encrypted secret
         assert httpx.get(server.base_url + CONFIG, headers=_headers(key)).json()["code"] == "0"
         created_after = _add(data_dir, "--ip", "127.0.0.1", label="after")
         assert httpx.get(server.base_url + CONFIG, headers=_headers(created_after)).json()["code"] == "0"

@@ -228,7 +228,14 @@ async def test_restart_rebuilds_identical_books_and_balances(tmp_path: Path, dat
 
 async def test_a_second_writer_cannot_start_on_the_same_database(rt: Runtime, tmp_path: Path) -> None:
     other = open_rig_runtime(tmp_path / "data")
-    rival = Sequencer(other.trading.core, other.trading.store, other.clock, other.hub, lease_wait_s=0.3)
+    rival = Sequencer(
+        other.trading.core,
+        other.trading.store,
+        other.clock,
+        other.hub,
+        other.trading.accounts,
+        lease_wait_s=0.3,
+    )
     try:
         with pytest.raises(RuntimeError, match="another sandex process"):
             await rival.start()

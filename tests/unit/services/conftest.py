@@ -37,6 +37,7 @@ from sandex.domain.matching.order import PENDING_STATES, OrdState, OrdType, Side
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.accounts.service import AccountsService
 from sandex.services.accounts.views import UserView
+from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import (
     Command,
     CommandError,
@@ -799,8 +800,17 @@ def req() -> type[Requests]:
 
 
 @pytest.fixture
-def trading(core: ExchangeCore, store: MemoryStore, bus: SyncBus, clock: ManualClock) -> TradingService:
-    return TradingService(core, store, bus, clock, CATALOGUE, CatalogueUsdPrices(CATALOGUE))
+def ledger_accounts(store: MemoryStore, clock: ManualClock) -> LedgerAccounts:
+    """The one directory of ledger-account ids that trading and funding share (as in the app)."""
+    return LedgerAccounts(store, clock)
+
+
+@pytest.fixture
+def trading(
+    core: ExchangeCore, store: MemoryStore, bus: SyncBus, clock: ManualClock, ledger_accounts: LedgerAccounts
+) -> TradingService:
+    prices = CatalogueUsdPrices(CATALOGUE)
+    return TradingService(core, store, bus, clock, CATALOGUE, prices, ledger_accounts)
 
 
 @pytest.fixture
@@ -825,11 +835,13 @@ def funding(
     clock: ManualClock,
     funding_state: FundingState,
     bus: SyncBus,
+    ledger_accounts: LedgerAccounts,
 ) -> FundingService:
     deps = FundingDeps(
         store, store, address_book, CATALOGUE, clock, CatalogueUsdPrices(CATALOGUE), b"unit", LIMITS, TIMING
     )
-    return FundingService(deps, funding_state, bus, cast(AccountsService, FakeAccounts(USERS)))
+    accounts = cast(AccountsService, FakeAccounts(USERS))
+    return FundingService(deps, funding_state, bus, accounts, ledger_accounts)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from sandex.domain.matching.order import OrdState, OrdType, Side
 from sandex.domain.trading import Event, Exchange, OrderSpec
 from sandex.runtime.hub import Hub
 from sandex.runtime.trading_notify import Notifier
+from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.changes import ChangeBuilder
 from sandex.services.exchange.events import OrdersChanged
 from sandex.services.exchange.records import (
@@ -28,6 +29,7 @@ from sandex.services.exchange.records import (
     LedgerAccountKind,
 )
 from sandex.services.exchange.units import OrderExtras
+from sandex.testing.clock import ManualClock
 
 D = Decimal
 LIVE = Environment.LIVE
@@ -99,7 +101,8 @@ async def test_without_steps_each_order_goes_out_with_its_last_fill_of_the_commi
     hub = Hub()
     published: list[OrdersChanged] = []
     hub.subscribe(OrdersChanged, published.append)
-    notifier = Notifier(_Owners(), hub)  # type: ignore[arg-type]
+    owners = _Owners()
+    notifier = Notifier(owners, hub, LedgerAccounts(owners, ManualClock()))  # type: ignore[arg-type]
 
     async def io(call: Any, *args: Any) -> Any:
         return call(*args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -75,10 +75,16 @@ class Depositor(Protocol):
     ) -> Any: ...
 
 
-# Drops in-memory state that mirrors the database (caches, rate budgets…) after a wipe or restore.
-# Sync or async; called in registration order.
-ResetHook = Callable[[], Awaitable[None] | None]
+class Resettable(Protocol):
+    """In-memory state that mirrors the database (a cache, rate budgets…): dropped after every wipe
+    or restore, while the exchange's writer is still paused (like moto's `BaseBackend.reset`)."""
 
-# Wraps every wipe or restore, e.g. to stop the exchange's single writer while the tables change and
-# rebuild the order books from the database afterwards.
-ResetGuard = Callable[[], AbstractAsyncContextManager[None]]
+    def reset(self) -> Awaitable[None] | None: ...
+
+
+class Pausable(Protocol):
+    """A background writer (the exchange's sequencer, the market, key-usage flushes, retention) that
+    must not run while the database is wiped or restored. Pauses nest in order: the first wraps the
+    others, so it resumes last (the market reloads only once the exchange's writer runs again)."""
+
+    def paused(self) -> AbstractAsyncContextManager[None]: ...

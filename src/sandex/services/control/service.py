@@ -5,8 +5,9 @@ on any account: keys made here are active at once and their secret is returned o
 `Rejected` values naming the field, and change nothing.
 
 User and key calls are synchronous and may block (database, argon2): the transport runs them in a
-worker thread. Deposits, reset and restore are async: they may wait on the trading service and on
-the hooks that drop in-memory state mirroring the database (key cache, rate limits, order books).
+worker thread. Deposits, reset and restore are async: they wait on the trading service, on the
+background writers they pause (`Pausable`) and on what they reset (`Resettable`: caches and
+budgets that mirror the database).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,13 +28,14 @@ from sandex.domain.faults import FaultInjector
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.money import parse_decimal
+from sandex.services.accounts.events import UserStatusChanged
 from sandex.services.accounts.service import AccountsService, SubAccountView, UserView
 from sandex.services.control.ports import (
     ClockControl,
     Depositor,
+    Pausable,
     Publisher,
-    ResetGuard,
-    ResetHook,
+    Resettable,
     StateReplaced,
     StateStore,
 )
@@ -110,6 +112,8 @@ class ControlService:
         publisher: Publisher | None = None,
         market: CommandBus | None = None,  # the writer: it applies market commands to the market
         funding: ChainDepositor | None = None,
+        pausing: Sequence[Pausable] = (),
+        resetting: Sequence[Resettable] = (),
     ) -> None:
         self._accounts = accounts
         self._keys = keys
@@ -121,23 +125,9 @@ class ControlService:
         self._publisher = publisher
         self._market = market
         self._funding = funding
-        self._hooks: list[ResetHook] = []
-        self._guards: list[ResetGuard] = []
-        self._status_hooks: list[Callable[[], None]] = []
+        self._pausing = tuple(pausing)  # paused around every wipe or restore, the first outermost
+        self._resetting = tuple(resetting)  # reset after every wipe or restore
         self._snapshots: dict[str, object] = {}
-
-    # --- wiring ----------------------------------------------------------------------------------
-    def on_reset(self, hook: ResetHook) -> None:
-        """Call `hook` after every wipe or restore (drop caches and in-memory mirrors of the DB)."""
-        self._hooks.append(hook)
-
-    def on_status_change(self, hook: Callable[[], None]) -> None:
-        """Call `hook` after a user is frozen or unfrozen (so cached key owners are re-read at once)."""
-        self._status_hooks.append(hook)
-
-    def guard_resets(self, guard: ResetGuard) -> None:
-        """Run every wipe or restore inside `guard()` (e.g. with the exchange's writer stopped)."""
-        self._guards.append(guard)
 
     @property
     def can_deposit(self) -> bool:
@@ -168,8 +158,8 @@ class ControlService:
         if isinstance(user, Rejected):
             return user
         changed = self._accounts.set_status(user.id, status)
-        for hook in self._status_hooks:
-            hook()
+        if self._publisher is not None:
+            self._publisher.publish(UserStatusChanged(user.id))  # cached key owners are re-read at once
         return changed
 
     def create_subaccount(self, master_uid: str, name: str, label: str = "") -> UserView | Rejected:
@@ -363,16 +353,17 @@ class ControlService:
         return self._snapshots.pop(name, None) is not None
 
     async def _change(self, change: Callable[[], None], event: StateReplaced) -> None:
-        """Change the stored state inside every guard, then let the hooks (and, through the event, any
-        subscriber) drop what mirrored it."""
+        """Change the stored state with every background writer paused, and reset what mirrored it
+        before they resume (the exchange's writer must not publish to an old account's owner); then
+        tell every subscriber through the event."""
         async with AsyncExitStack() as stack:
-            for guard in self._guards:
-                await stack.enter_async_context(guard())
+            for writer in self._pausing:
+                await stack.enter_async_context(writer.paused())
             await asyncio.to_thread(change)
-        for hook in self._hooks:
-            outcome = hook()
-            if inspect.isawaitable(outcome):
-                await outcome
+            for mirror in self._resetting:
+                outcome = mirror.reset()
+                if inspect.isawaitable(outcome):
+                    await outcome
         if self._publisher is not None:
             self._publisher.publish(event)
 

@@ -45,6 +45,7 @@ from sandex.domain.funding.withdrawals import (
 from sandex.domain.instruments import Chain
 from sandex.services.accounts.service import AccountsService
 from sandex.services.accounts.views import UserView
+from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import (
     AdvanceFunding,
     CancelWithdrawal,
@@ -84,13 +85,18 @@ class FundingBus(Protocol):
 
 class FundingService(FundingReads):
     def __init__(
-        self, deps: FundingDeps, core: FundingState, bus: FundingBus, accounts: AccountsService
+        self,
+        deps: FundingDeps,
+        core: FundingState,
+        bus: FundingBus,
+        accounts: AccountsService,
+        ledger_accounts: LedgerAccounts,
     ) -> None:
         super().__init__(deps)
         self._core = core
         self._bus = bus
         self._accounts = accounts
-        self._account_ids: dict[tuple[int, Environment, LedgerAccountKind], int] = {}
+        self._ledger_accounts = ledger_accounts
 
     # --- transfers -----------------------------------------------------------------------------
     async def transfer(self, who: Funder, request: TransferRequest) -> TransferView | Rejected:
@@ -128,10 +134,10 @@ class FundingService(FundingReads):
             units,
             path.src_user,
             path.src,
-            self._account(path.src_user, env, ledger_kind(path.src)),
+            self._ledger_accounts.ensure(path.src_user, env, ledger_kind(path.src)),
             path.dst_user,
             path.dst,
-            self._account(path.dst_user, env, ledger_kind(path.dst)),
+            self._ledger_accounts.ensure(path.dst_user, env, ledger_kind(path.dst)),
             path.sub_acct,
             request.client_id,
         )
@@ -177,7 +183,7 @@ class FundingService(FundingReads):
             return plan
         price = self._deps.prices.usd_price(request.ccy) or Decimal(0)
         env, from_text = who.environment, sender.email or sender.sub_name or sender.uid
-        account = self._account(who.user_id, env, _FUNDING)
+        account = self._ledger_accounts.ensure(who.user_id, env, _FUNDING)
         common = (env, who.user_id, account, request.ccy)
         if isinstance(plan, OnChainPlan):
             return Withdraw(
@@ -210,7 +216,7 @@ class FundingService(FundingReads):
             limits.daily_quota_usd,
             from_text,
             receiver.id,
-            self._account(receiver.id, env, _FUNDING),
+            self._ledger_accounts.ensure(receiver.id, env, _FUNDING),
             request.client_id,
         )
 
@@ -262,7 +268,7 @@ class FundingService(FundingReads):
         units = amount_units(amount, chain.wd_tick_sz)
         if isinstance(units, Rejected) or amount < chain.min_dep:
             return Rejected.of(Reason.PARAM_ERROR, field="amt")
-        account = await asyncio.to_thread(self._account, owner.user_id, environment, _FUNDING)
+        account = await asyncio.to_thread(self._ledger_accounts.ensure, owner.user_id, environment, _FUNDING)
         arrival = chain.confirmations
         command = ChainDeposit(
             environment,
@@ -328,20 +334,6 @@ class FundingService(FundingReads):
             return await self._bus.submit(command)
         except CommandError:
             return Rejected(Reason.SYSTEM_ERROR)
-
-    def forget_accounts(self) -> None:
-        """Drop cached ledger-account ids (the control API wiped or restored the database)."""
-        self._account_ids.clear()
-
-    def _account(self, user_id: int, environment: Environment, kind: LedgerAccountKind) -> int:
-        key = (user_id, environment, kind)
-        found = self._account_ids.get(key)
-        if found is None:
-            now = self._deps.clock.now_ms()
-            found = self._account_ids[key] = self._deps.ledgers.ensure_account(
-                user_id, environment, kind, now
-            )
-        return found
 
     def _chain(self, chain_name: str) -> tuple[Chain | None, str]:
         for currency in self._deps.catalogue.currencies.values():

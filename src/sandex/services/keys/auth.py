@@ -37,6 +37,7 @@ from sandex.domain.keys.expiry import is_expired
 from sandex.domain.keys.ips import IpAllowList
 from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission, format_perms
 from sandex.domain.keys.policy import SignedRequest
+from sandex.services.accounts.events import UserStatusChanged
 from sandex.services.keys.events import KeyChanged
 from sandex.services.keys.passphrases import PassphraseGuard
 from sandex.services.keys.ports import KEYS_TOPIC, USERS_TOPIC, KeyOwners, KeyRecord, KeysUnitOfWork
@@ -200,7 +201,12 @@ class AuthService:
         self._generation += 1
         self._entries.pop(event.api_key, None)
 
-    def clear(self) -> None:
+    def on_user_status_changed(self, _event: UserStatusChanged) -> None:
+        """Hub subscriber: a frozen or unfrozen owner is re-read on the next request."""
+        self.reset()
+
+    def reset(self) -> None:
+        """Drop every cached key (a control reset, another process's change, a status change)."""
         self._generation += 1
         self._entries.clear()
 
@@ -211,7 +217,7 @@ class AuthService:
             versions = (uow.counters.version(KEYS_TOPIC), uow.counters.version(USERS_TOPIC))
         changed = self._versions is not None and versions != self._versions
         if changed:
-            self.clear()
+            self.reset()
         self._versions = versions
         return changed
 

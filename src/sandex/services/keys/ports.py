@@ -6,10 +6,10 @@ out as `uow.keys`. Nothing here knows SQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment, UserStatus
@@ -18,6 +18,8 @@ from sandex.domain.keys.ips import IpAllowList
 from sandex.domain.keys.model import KeyState, Permission
 from sandex.services.accounts.ports import AccountsUnitOfWork
 from sandex.services.accounts.security import Confirmation, IssuedCode
+
+E = TypeVar("E")
 
 KEYS_TOPIC = "keys"  # change counter bumped by every key write, polled by every server
 USERS_TOPIC = "users"  # bumped by the accounts service (e.g. a freeze): owner status is cached too
@@ -178,6 +180,12 @@ class KeysUnitOfWork(AccountsUnitOfWork, Protocol):
 
 class Publisher(Protocol):
     def publish(self, event: object) -> None: ...
+
+
+class EventHub(Publisher, Protocol):
+    """The process's event hub (`runtime/hub.Hub`): the key cache subscribes to what invalidates it."""
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]: ...
 
 
 class OwnerView(Protocol):

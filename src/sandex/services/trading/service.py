@@ -30,6 +30,7 @@ from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side
 from sandex.domain.money import ratio, whole_steps
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
+from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import (
     AmendBatch,
     CancelBatch,
@@ -78,6 +79,7 @@ class TradingService:
         clock: Clock,
         catalogue: Catalogue,
         prices: UsdPrices,
+        accounts: LedgerAccounts,
     ) -> None:
         self._core = core
         self._store = store
@@ -85,7 +87,7 @@ class TradingService:
         self._clock = clock
         self._catalogue = catalogue
         self._prices = prices
-        self._accounts: dict[tuple[int, Environment, LedgerAccountKind], int] = {}
+        self._accounts = accounts
 
     # --- commands (through the sequencer) -------------------------------------------------------
     async def place(self, trader: Trader, orders: Sequence[OrderSpec]) -> list[OrderAck] | Rejected:
@@ -362,27 +364,11 @@ class TradingService:
         return {row.ccy: _dec(row.available) for row in rows}
 
     # --- accounts -------------------------------------------------------------------------------
-    def forget_accounts(self) -> None:
-        """Drop cached ledger-account ids: the control API wiped or restored the database."""
-        self._accounts.clear()
-
     def _account(self, user_id: int, environment: Environment, kind: LedgerAccountKind) -> int:
-        key = (user_id, environment, kind)
-        found = self._accounts.get(key)
-        if found is None:
-            found = self._accounts[key] = self._store.ensure_account(
-                user_id, environment, kind, self._clock.now_ms()
-            )
-        return found
+        return self._accounts.ensure(user_id, environment, kind)
 
     def _find_account(self, trader: Trader, kind: LedgerAccountKind) -> int | None:
-        key = (trader.user_id, trader.environment, kind)
-        found = self._accounts.get(key)
-        if found is None:
-            found = self._store.find_account(trader.user_id, trader.environment, kind)
-            if found is not None:
-                self._accounts[key] = found
-        return found
+        return self._accounts.find(trader.user_id, trader.environment, kind)
 
 
 def _batch_refusal(items: Sequence[object]) -> Rejected | None:

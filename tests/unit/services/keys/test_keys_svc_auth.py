@@ -59,7 +59,7 @@ def test_argon2_runs_once_per_key_and_wrong_passphrases_skip_it(kit: Kit) -> Non
         is Reason.PASSPHRASE_INCORRECT
     )
     assert kit.hasher.verifications == before + 1
-    kit.auth.clear()  # e.g. another process changed something: the passphrase memo survives
+    kit.auth.reset()  # e.g. another process changed something: the passphrase memo survives
     _ok(kit.auth.authenticate(kit.signed(created)))
     assert kit.hasher.verifications == before + 1
 

@@ -1,0 +1,184 @@
+"""The composition root, first half: one sandex process's services, without HTTP.
+
+`open_runtime` picks every concrete class (storage, clock, crypto, the exchange's writer) and calls
+the feature factories in order. `sandex.app` wraps a `Runtime` in the ASGI app; the CLI's commands
+use a `Runtime` alone, so they load neither FastAPI nor the transports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sandex.config import Settings
+from sandex.domain.funding.lifecycle import DEFAULT_TIMING, FundingTiming
+from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
+from sandex.domain.instruments import Catalogue
+from sandex.runtime.admin_token import ADMIN_TOKEN_FILE, load_admin_token
+from sandex.runtime.clock import SystemClock
+from sandex.runtime.crypto import (
+    MASTER_KEY_FILE,
+    AesGcmCipher,
+    Argon2Hasher,
+    BoundedHasher,
+    OsRandom,
+    load_master_keys,
+)
+from sandex.runtime.faults import FaultRegistry
+from sandex.runtime.funding_clock import FundingClock
+from sandex.runtime.hub import Hub
+from sandex.runtime.keyring import ReloadingCipher
+from sandex.runtime.mailers import build_mailer
+from sandex.runtime.market import MarketRuntime, build_market
+from sandex.runtime.sequencer import Sequencer
+from sandex.services.accounts.ports import Mailer
+from sandex.services.accounts.service import AccountsService
+from sandex.services.control.ports import Resettable
+from sandex.services.exchange import factory as exchange_factory
+from sandex.services.exchange.accounts import LedgerAccounts
+from sandex.services.exchange.core import ExchangeCore
+from sandex.services.exchange.funding import FundingState
+from sandex.services.funding import factory as funding_factory
+from sandex.services.funding.allowlist import WithdrawAddressService
+from sandex.services.funding.chain_inbox import ChainDepositInbox
+from sandex.services.funding.service import FundingService
+from sandex.services.keys import factory as keys_factory
+from sandex.services.keys.factory import KeyServices
+from sandex.services.trading import factory as trading_factory
+from sandex.services.trading.service import TradingService
+from sandex.storage.catalogue_file import load_catalogue
+from sandex.storage.db import create_db_engine, migrate, session_factory
+from sandex.storage.files import private_dir, tighten
+from sandex.storage.repositories import SqlMailOutbox
+from sandex.storage.repositories.exchange import SqlExchangeStore
+from sandex.storage.repositories.funding import SqlFundingStore
+from sandex.storage.repositories.funding_addresses import SqlAddressBook
+from sandex.storage.repositories.marketdata import SqlMarketStore
+from sandex.storage.uow import unit_of_work_factory
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything one sandex process holds: built once per app, never a module global."""
+
+    settings: Settings
+    clock: SystemClock
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalogue: Catalogue
+    cipher: AesGcmCipher
+    hasher: BoundedHasher
+    random: OsRandom
+    mailer: Mailer
+    accounts: AccountsService
+    hub: Hub
+    keys: KeyServices
+    trading: TradingParts
+    funding: FundingParts  # transfers, deposits, withdrawals (issue "Funding")
+    admin_token: str  # the control API's bearer token (settings, or the data dir's admin-token file)
+    faults: FaultRegistry  # faults injected through the control API, checked by the transports
+    market: MarketRuntime  # reference prices, market data, the market maker (issue "Market data")
+    resettables: list[Resettable]  # in-memory mirrors of the database: a control reset drops them
+
+
+@dataclass(slots=True)
+class TradingParts:
+    """The exchange core: storage, the in-memory exchanges, their single writer, the use cases."""
+
+    store: SqlExchangeStore
+    core: ExchangeCore
+    sequencer: Sequencer
+    service: TradingService
+    accounts: LedgerAccounts  # ledger-account ids and owners: trading, funding and the writer share it
+
+
+@dataclass(slots=True)
+class FundingParts:
+    """Funding: its state inside the exchange's writer, the use cases, the allow-lists, the clock task."""
+
+    core: FundingState
+    service: FundingService
+    addresses: WithdrawAddressService
+    clock: FundingClock
+
+
+def open_runtime(
+    settings: Settings,
+    *,
+    fast_hashing: bool = False,
+    funding_limits: Limits | None = None,
+    funding_timing: FundingTiming | None = None,
+) -> Runtime:
+    """Open the database (migrating it to the newest schema) and load the catalogue.
+
+    `fast_hashing` lowers the argon2 cost: for test suites only. `funding_limits`/`funding_timing`
+    replace the default withdrawal limits and deposit/withdrawal timing (tests, demos).
+    """
+    private_dir(settings.data_dir)  # 0700: the database, the keys and the admin token live here
+    engine = create_db_engine(settings.resolved_database_url())
+    migrate(engine)
+    clock, sessions, hub = SystemClock(), session_factory(engine), Hub()
+    uow, catalogue = unit_of_work_factory(sessions), load_catalogue(settings.catalogue)
+    cipher = load_master_keys(settings.data_dir, settings.master_key)
+    # Secrets are read through a keyring that follows `sandex keys rotate-master` run by another process.
+    keyring = ReloadingCipher(cipher, None if settings.master_key else settings.data_dir)
+    hasher = BoundedHasher(Argon2Hasher(fast=fast_hashing))  # one per process: bounds argon2's memory
+    random, outbox = OsRandom(), SqlMailOutbox(sessions)
+    mailer = build_mailer(settings.smtp_url, outbox, clock)
+    pepper = cipher.derive_key(b"email-codes")
+    accounts = AccountsService(
+        uow,
+        clock=clock,
+        hasher=hasher,
+        cipher=keyring,
+        random=random,
+        mailer=mailer,
+        outbox=outbox,
+        email_pepper=pepper,
+    )
+    keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub)
+    # The exchange: one core holds trading's and funding's state, one sequencer writes it.
+    store, funding_store = SqlExchangeStore(sessions), SqlFundingStore(sessions)
+    timing, limits = funding_timing or DEFAULT_TIMING, funding_limits or DEFAULT_LIMITS
+    exchange = exchange_factory.build(store, funding_store, catalogue, clock, timing)
+    sequencer = Sequencer(exchange.core, store, clock, hub, exchange.accounts)
+    trading = trading_factory.build(exchange, sequencer)
+    address_secret = cipher.derive_key(b"deposit-addresses")  # deposit addresses are derived from it
+    book = SqlAddressBook(sessions)
+    funding = funding_factory.build(
+        exchange, sequencer, funding_store, book, uow, accounts, address_secret, limits, timing
+    )
+    chain_inbox = ChainDepositInbox(funding.service, catalogue, lambda: sequencer.running)
+    exchange.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
+    market_store = SqlMarketStore(sessions)
+    market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessions=sessions,
+        catalogue=catalogue,
+        cipher=cipher,
+        hasher=hasher,
+        random=random,
+        mailer=mailer,
+        accounts=accounts,
+        hub=hub,
+        keys=keys,
+        trading=TradingParts(store, exchange.core, sequencer, trading, exchange.accounts),
+        funding=FundingParts(
+            exchange.funding, funding.service, funding.addresses, FundingClock(funding.service, clock)
+        ),
+        admin_token=_admin_token(settings),
+        faults=FaultRegistry(clock),
+        market=market,
+        resettables=[exchange.accounts, keys.auth],
+    )
+
+
+def _admin_token(settings: Settings) -> str:
+    token = load_admin_token(settings.data_dir, settings.admin_token)
+    tighten(settings.data_dir / name for name in (ADMIN_TOKEN_FILE, MASTER_KEY_FILE))  # older sandex
+    return token

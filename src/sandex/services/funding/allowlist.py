@@ -77,19 +77,9 @@ class WithdrawAddressService:
         if any(r.entry.matches(entry.chain, entry.addr, entry.tag) for r in self._book.allow_list(user_id)):
             return Rejected(Reason.WITHDRAW_ADDRESS_EXISTS)
         with self._uow() as uow:
-            checked = self._accounts.check_sensitive_action(
-                uow,
-                user_id,
-                PURPOSE,
-                totp_code=totp_code,
-                email_code=email_code,
-                reference=add_reference(entry),
-            )
-            if isinstance(checked, Rejected):
-                return checked
-            lost = self._accounts.use_confirmation(uow, checked)
-            if lost is not None:
-                return lost
+            refused = self._spend_factors(uow, user_id, add_reference(entry), totp_code, email_code)
+            if refused is not None:
+                return refused
             added = uow.allow_list.add(user_id, entry, self._clock.now_ms())
             if added is None:  # listed meanwhile: the code stays unused
                 return Rejected(Reason.WITHDRAW_ADDRESS_EXISTS)
@@ -98,6 +88,22 @@ class WithdrawAddressService:
             "withdrawal address added user=%s id=%s chain=%s", user_id, added.id, entry.chain or "internal"
         )
         return _view(added)
+
+    def _spend_factors(
+        self,
+        uow: AllowListUnitOfWork,
+        user_id: int,
+        reference: str,
+        totp_code: str | None,
+        email_code: str | None,
+    ) -> Rejected | None:
+        """Check and spend the change's confirmation in `uow` (committed with the change itself)."""
+        checked = self._accounts.check_sensitive_action(
+            uow, user_id, PURPOSE, totp_code=totp_code, email_code=email_code, reference=reference
+        )
+        if isinstance(checked, Rejected):
+            return checked
+        return self._accounts.use_confirmation(uow, checked)
 
     def _entry(self, user_id: int, chain: str, addr: str, tag: str, label: str) -> AllowedAddress | Rejected:
         user = self._accounts.get_user(user_id)
@@ -131,19 +137,9 @@ class WithdrawAddressService:
         if self._find(user_id, entry_id) is None:
             return Rejected(Reason.WITHDRAW_ADDRESS_UNKNOWN)
         with self._uow() as uow:
-            checked = self._accounts.check_sensitive_action(
-                uow,
-                user_id,
-                PURPOSE,
-                totp_code=totp_code,
-                email_code=email_code,
-                reference=remove_reference(entry_id),
-            )
-            if isinstance(checked, Rejected):
-                return checked
-            lost = self._accounts.use_confirmation(uow, checked)
-            if lost is not None:
-                return lost
+            refused = self._spend_factors(uow, user_id, remove_reference(entry_id), totp_code, email_code)
+            if refused is not None:
+                return refused
             if not uow.allow_list.remove(user_id, entry_id):  # removed meanwhile: the code stays unused
                 return Rejected(Reason.WITHDRAW_ADDRESS_UNKNOWN)
             uow.commit()

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import ccxt
 import pytest
-from browser_support import Authenticator, newest_mail_code
 from playwright.sync_api import Browser, Page, expect
 
 from sandex.testing.server import RunningServer
+from tests.support.browser import Authenticator, newest_mail_code
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import ccxt.pro as ccxtpro
 import pytest
-from compat_support import Creds
-from ws_world import WsWorld, ws_world
+
+from tests.support.okx import Creds
+from tests.support.ws import WsWorld, ws_world
 
 SYMBOL = "BTC/USDT"
 _MARKETS: list[Any] = []

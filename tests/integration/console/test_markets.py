@@ -125,7 +125,7 @@ async def test_demo_prices_are_their_own_market(market: httpx.AsyncClient) -> No
 
 
 async def test_signed_in_users_find_markets_in_the_navigation(tmp_path: Path) -> None:
-    from console_support import console
+    from tests.support.console import console
 
     async with console(tmp_path) as app, app.visitor() as alice:
         await alice.sign_up()

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from market_kit import BTC, D, assert_conserved, settings_for, tape
 
 from sandex.app import Runtime, create_app, open_runtime
+from tests.support.apps import settings_for
+from tests.support.exchange import BTC, D, assert_conserved, tape
 
 
 @pytest.fixture

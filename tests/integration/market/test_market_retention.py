@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import httpx
-from market_kit import BTC, D, Rig, assert_conserved, place, rig, settings_for, trader_pair
 from sqlalchemy import text
 
 from sandex.app import Runtime, create_app, open_runtime
@@ -18,6 +17,8 @@ from sandex.services.exchange.commands import CancelRequest
 from sandex.services.retention import Retention
 from sandex.services.trading.views import Trader
 from sandex.storage.repositories.retention import SqlRetentionStore
+from tests.support.apps import Rig, rig, settings_for
+from tests.support.exchange import BTC, D, assert_conserved, place, trader_pair
 
 CLOSED_SYSTEM_ORDERS = (
     "SELECT count(*) FROM orders WHERE state IN ('filled', 'canceled') AND account_id IN ({accounts})"

@@ -6,7 +6,8 @@ import asyncio
 import time
 from pathlib import Path
 
-from auth_support import headers_for, sandbox
+from tests.support.apps import sandbox
+from tests.support.okx import headers_for
 
 CONFIG = "/api/v5/account/config"
 

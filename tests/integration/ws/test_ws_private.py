@@ -6,7 +6,9 @@ import contextlib
 from typing import Any
 
 import pytest
-from ws_support import Conn, World, is_push, limit, open_ws
+
+from tests.support.okx import limit
+from tests.support.ws import Conn, World, is_push, open_ws
 
 
 async def _logged_in(world: World, ws: Conn, who: str = "alice") -> None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from accounts_kit import PASSWORD, ListOutbox, MemoryStore
 
 from sandex.app import open_runtime
 from sandex.config import Settings
@@ -19,6 +18,8 @@ from sandex.runtime.mailers import OutboxMailer, SmtpMailer, SmtpTarget, build_m
 from sandex.services.accounts.mail import MailMessage
 from sandex.services.accounts.ports import MailDeliveryError
 from sandex.services.accounts.service import UserView
+from tests.support.accounts import ListOutbox, MemoryStore
+from tests.support.factories import PASSWORD
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""What the browser tests share (imported by module name): TOTP codes that never replay, mail reading."""
+"""What the browser tests share: TOTP codes that never replay, mail read from /dev/mail in a tab."""
 
 from __future__ import annotations
 

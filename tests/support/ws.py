@@ -1,53 +1,69 @@
-"""What the WebSocket tests share (imported by module name): a served world and a small WS client."""
+"""WebSocket tests: served worlds (real uvicorn, real sockets) with funded users, and a small raw OKX
+WebSocket client whose waits keep the frames they skip.
+
+* `served_world` - `serve_in_thread` with alice and bob and their keys (the integration WS tests).
+* `ws_world` - uvicorn started here, optionally with TLS (`wss://`, the data dir's local CA), for the
+  ccxt.pro and python-okx WebSocket tests.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import json
+import ssl
+import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
+from sandex.app import Runtime, create_app, open_runtime
 from sandex.client.control import AsyncControlClient
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
-from sandex.domain.errors import Rejected
-from sandex.domain.keys import signing
-from sandex.domain.keys.rules import CreateKeyRequest
-from sandex.services.keys.views import CreatedKey
+from sandex.runtime.http_server import server_config
+from sandex.runtime.tls import ensure_tls
+from sandex.services.accounts.views import UserView
 from sandex.testing.server import RunningServer, serve_in_thread
+from tests.support.db import migrated_data_dir
+from tests.support.factories import ELSEWHERE, api_key, register, registered
+from tests.support.okx import Creds, login_args
 
-PASSPHRASE = "Sandex#2026"
 Message = Any  # a decoded JSON frame, or the bare text "pong"
 
 
 def ws_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Test settings: no rate limits and no simulated market unless asked (deterministic books)."""
-    values: dict[str, Any] = {"data_dir": data_dir, "rate_limits": "off"}
-    if "market" in Settings.model_fields:
-        values["market"] = False
+    values: dict[str, Any] = {"data_dir": migrated_data_dir(data_dir), "rate_limits": "off", "market": False}
     values.update(overrides)
     return Settings(**values)
 
 
-@dataclass(frozen=True)
-class Creds:
-    api_key: str
-    secret: str
-    passphrase: str
-    uid: str = ""
-
-    @classmethod
-    def of(cls, created: CreatedKey, uid: str = "") -> Creds:
-        return cls(created.info.api_key, created.secret, created.passphrase, uid)
+def run_to_end(coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Run a coroutine to the end from sync code, even when the caller's thread runs a loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result(timeout=30)
 
 
+def key_creds(
+    runtime: Runtime,
+    owner: UserView,
+    label: str,
+    perm: str = "read_only,trade",
+    ip: str = "127.0.0.1",
+    env: Environment = Environment.LIVE,
+) -> Creds:
+    return Creds.of(api_key(runtime.keys.keys, owner.id, label, perm, ip, env), owner.uid)
+
+
+# --- served_world: the integration WS tests ----------------------------------------------------------
 @dataclass(frozen=True)
 class World:
     server: RunningServer
@@ -71,46 +87,23 @@ class World:
 @contextmanager
 def served_world(data_dir: Path, **settings: Any) -> Iterator[World]:
     with serve_in_thread(ws_settings(data_dir, **settings)) as server:
-        accounts, keys = server.runtime.accounts, server.runtime.keys.keys
-
-        def user(email: str) -> Any:
-            found = accounts.register(email, "Correct-Horse-9")
-            assert not isinstance(found, Rejected), found
-            return found
-
-        def key(
-            owner: Any,
-            label: str,
-            perm: str = "read_only,trade",
-            ip: str = "127.0.0.1",
-            env: Environment = Environment.LIVE,
-        ) -> Creds:
-            created = keys.create(owner.id, CreateKeyRequest(label, PASSPHRASE, perm, ip), environment=env)
-            assert isinstance(created, CreatedKey), created
-            return Creds.of(created, owner.uid)
-
-        alice, bob = user("alice@example.test"), user("bob@example.test")
+        rt = server.runtime
+        alice, bob = register(rt.accounts, "alice@example.test"), register(rt.accounts, "bob@example.test")
         world = World(
             server=server,
-            alice=key(alice, "live"),
-            alice_demo=key(alice, "demo", env=Environment.DEMO),
-            alice_read=key(alice, "read", perm="read_only"),
-            alice_elsewhere=key(alice, "elsewhere", ip="198.51.100.7"),
-            bob=key(bob, "bob"),
+            alice=key_creds(rt, alice, "live"),
+            alice_demo=key_creds(rt, alice, "demo", env=Environment.DEMO),
+            alice_read=key_creds(rt, alice, "read", perm="read_only"),
+            alice_elsewhere=key_creds(rt, alice, "elsewhere", ip=ELSEWHERE),
+            bob=key_creds(rt, bob, "bob"),
             alice_id=alice.id,
             bob_id=bob.id,
         )
-        _run_soon(_fund(server, alice.uid, bob.uid))
+        run_to_end(_fund_served(server, alice.uid, bob.uid))
         yield world
 
 
-def _run_soon(coroutine: Any) -> None:
-    """Run a coroutine to the end from sync code, even when the caller's thread runs a loop."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result(timeout=30)
-
-
-async def _fund(server: RunningServer, alice: str, bob: str) -> None:
+async def _fund_served(server: RunningServer, alice: str, bob: str) -> None:
     async with AsyncControlClient(server.base_url, server.runtime.admin_token) as control:
         await control.deposit(alice, "USDT", "100000")
         await control.deposit(alice, "USDT", "50000", demo=True)
@@ -119,19 +112,89 @@ async def _fund(server: RunningServer, alice: str, bob: str) -> None:
         await control.deposit(bob, "XRP", "10000")
 
 
+# --- ws_world: the WebSocket compat tests (optionally TLS) -------------------------------------------
+@dataclass(frozen=True)
+class WsWorld:
+    port: int
+    tls: bool
+    runtime: Runtime
+    app: Any
+    alice: Creds  # live, read + trade: 100,000 USDT
+    alice_demo: Creds  # demo: 50,000 demo USDT
+    bob: Creds  # live, read + trade: 10 BTC
+    ca_path: Path | None
+
+    @property
+    def base_url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def ws_base(self, *, demo: bool = False) -> str:
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}{'/demo' if demo else ''}/ws/v5"
+
+
+@contextmanager
+def ws_world(data_dir: Path, *, tls: bool = False) -> Iterator[WsWorld]:
+    settings = ws_settings(data_dir)  # the tests make their own trades: no simulated market
+    runtime = open_runtime(settings, fast_hashing=True)
+    files = ensure_tls(data_dir) if tls else None
+    app = create_app(settings, runtime)
+    certs: dict[str, Any] = (
+        {} if files is None else {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+    )
+    config = server_config(app, settings, host="127.0.0.1", port=0, log_level="warning", **certs)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="sandex-ws-compat", daemon=True)
+    thread.start()
+    try:
+        port = _port(server, thread)
+        alice, alice_demo, bob = _people(runtime)
+        world = WsWorld(
+            port, tls, runtime, app, alice, alice_demo, bob, None if files is None else files.ca_cert
+        )
+        run_to_end(_fund_ws(world))
+        yield world
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def _port(server: uvicorn.Server, thread: threading.Thread) -> int:
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    port: int = server.servers[0].sockets[0].getsockname()[1]
+    return port
+
+
+def _people(runtime: Runtime) -> tuple[Creds, Creds, Creds]:
+    alice, bob = (
+        registered(runtime.accounts, "alice@example.test"),
+        registered(runtime.accounts, "bob@example.test"),
+    )
+    return (
+        Creds.of(api_key(runtime.keys.keys, alice.id, "livews")),
+        Creds.of(api_key(runtime.keys.keys, alice.id, "demows", environment=Environment.DEMO)),
+        Creds.of(api_key(runtime.keys.keys, bob.id, "livews")),
+    )
+
+
+async def _fund_ws(world: WsWorld) -> None:
+    accounts = world.runtime.accounts
+    alice, bob = (
+        accounts.get_user_by_email("alice@example.test"),
+        accounts.get_user_by_email("bob@example.test"),
+    )
+    assert alice is not None and bob is not None
+    verify: Any = ssl.create_default_context(cafile=str(world.ca_path)) if world.ca_path else True
+    transport = httpx.AsyncHTTPTransport(verify=verify)
+    async with AsyncControlClient(world.base_url, world.runtime.admin_token, transport=transport) as control:
+        await control.deposit(alice.uid, "USDT", "100000")
+        await control.deposit(alice.uid, "USDT", "50000", demo=True)
+        await control.deposit(bob.uid, "BTC", "10")
+
+
 # --- the client ----------------------------------------------------------------------------------
-def login_args(creds: Creds, timestamp: str | int | None = None, **override: Any) -> dict[str, Any]:
-    stamp = str(int(time.time())) if timestamp is None else timestamp
-    arg = {
-        "apiKey": creds.api_key,
-        "passphrase": creds.passphrase,
-        "timestamp": stamp,
-        "sign": signing.sign(creds.secret, signing.ws_login_prehash(str(stamp))),
-    }
-    arg.update(override)
-    return arg
-
-
 class Conn:
     """A raw OKX WebSocket connection: JSON in and out. Waits pick the frame they want and keep the
     others, in order, for later waits (nothing is lost between two `expect`s)."""
@@ -217,15 +280,3 @@ def is_push(channel: str, **arg: str) -> Callable[[Message], bool]:
         return bool(got.get("channel") == channel and all(got.get(k) == v for k, v in arg.items()))
 
     return wanted
-
-
-def limit(side: str, px: str, sz: str, inst_id: str = "BTC-USDT", **extra: str) -> dict[str, str]:
-    return {
-        "instId": inst_id,
-        "tdMode": "cash",
-        "side": side,
-        "ordType": "limit",
-        "px": px,
-        "sz": sz,
-        **extra,
-    }

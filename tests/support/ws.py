@@ -63,6 +63,12 @@ def key_creds(
     return Creds.of(api_key(runtime.keys.keys, owner.id, label, perm, ip, env), owner.uid)
 
 
+def subscriptions(gateway: Any, channel: str) -> int:
+    """Sessions of `gateway` subscribed to `channel` (read from the test's thread: a snapshot)."""
+    sessions = list(gateway.registry.sessions.values())
+    return sum(1 for s in sessions if any(t.channel == channel for t in list(s.topics.values())))
+
+
 # --- served_world: the integration WS tests ----------------------------------------------------------
 @dataclass(frozen=True)
 class World:
@@ -130,6 +136,11 @@ class WsWorld:
 
     def ws_base(self, *, demo: bool = False) -> str:
         return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}{'/demo' if demo else ''}/ws/v5"
+
+    def subscriptions(self, channel: str) -> int:
+        """How many connections the server has subscribed to `channel` (a logged-in one, for private
+        channels): the server's own record, the real signal that a client is ready for pushes."""
+        return subscriptions(self.app.state.ws, channel)
 
 
 @contextmanager

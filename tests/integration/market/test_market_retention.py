@@ -71,9 +71,9 @@ async def user_history(m: Rig) -> tuple[Trader, dict[str, str]]:
 
 
 async def test_the_market_makers_rows_go_a_minute_after_closing_and_users_rows_stay(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    async with rig(tmp_path / "data", market=True, seed=11, database_url=database_url) as m:
+    async with rig(tmp_path / "data", market=True, seed=11, database_url=migrated_database_url) as m:
         await m.step(20)
         buyer, orders = await user_history(m)
         await m.step(5)
@@ -97,9 +97,9 @@ async def test_the_market_makers_rows_go_a_minute_after_closing_and_users_rows_s
 
 
 async def test_after_three_months_users_history_and_the_tape_go_but_ids_never_repeat(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    async with rig(tmp_path / "data", market=True, seed=12, database_url=database_url) as m:
+    async with rig(tmp_path / "data", market=True, seed=12, database_url=migrated_database_url) as m:
         await m.step(10)
         buyer, orders = await user_history(m)
         newest_order = count(m.rt, "SELECT max(ord_id) FROM orders")

@@ -20,7 +20,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
-from sandex.runtime.sequencer import Sequencer
+from sandex.runtime.sequencer import INBOX_POLL_S, Sequencer
 from sandex.services.exchange.commands import AmendRequest, CancelRequest
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
 from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
@@ -41,6 +41,8 @@ from tests.support.exchange import (
     posting_count,
     trader_for,
 )
+
+SEVERAL_INBOX_POLLS_S = 2.5 * INBOX_POLL_S
 
 
 async def test_concurrent_commands_share_transactions(rt: Runtime) -> None:
@@ -198,8 +200,10 @@ async def _funded_traders(rt: Runtime, n: int) -> list[Trader]:
     return traders
 
 
-async def test_restart_rebuilds_identical_books_and_balances(tmp_path: Path, database_url: str) -> None:
-    first = open_rig_runtime(tmp_path / "data", database_url)
+async def test_restart_rebuilds_identical_books_and_balances(
+    tmp_path: Path, migrated_database_url: str
+) -> None:
+    first = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await first.trading.sequencer.start()
     traders = await _funded_traders(first, 4)
     await _random_session(first, traders, 150, seed=7)
@@ -210,7 +214,7 @@ async def test_restart_rebuilds_identical_books_and_balances(tmp_path: Path, dat
     await first.trading.sequencer.stop()
     first.engine.dispose()
 
-    second = open_rig_runtime(tmp_path / "data", database_url)
+    second = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await second.trading.sequencer.start()
     try:
         assert book_picture(second) == picture
@@ -244,7 +248,8 @@ async def test_a_writer_that_lost_its_lease_writes_nothing(rt: Runtime) -> None:
     assert refused == Rejected(Reason.SYSTEM_ERROR)
     assert order_rows(rt) == []
     store.release_lease("intruder")
-    await asyncio.sleep(0.6)  # the sequencer takes the lease back and rebuilds
+    sequencer = rt.trading.sequencer
+    await _until(lambda: store.lease_holder()[0] == sequencer.owner)  # it takes the lease back, rebuilds
     assert (await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ok
 
 
@@ -270,7 +275,7 @@ async def test_inbox_commands_are_applied_by_the_running_sequencer_exactly_once(
         await asyncio.sleep(0.02)
     outcome = store.inbox_outcome(item)
     assert outcome is not None and outcome.state == "done" and json.loads(outcome.result)["amount"] == "250"
-    await asyncio.sleep(0.5)  # several more polls
+    await asyncio.sleep(SEVERAL_INBOX_POLLS_S)  # a "nothing more happens" window: not applied twice
     assert balance(rt, alice, "USDT") == (D(250), D(0))
     bad = store.add_inbox("deposit", json.dumps({**payload, "ccy": "NOPE"}), rt.clock.now_ms())
     while (refused := store.inbox_outcome(bad)) is None:
@@ -358,9 +363,9 @@ async def test_an_inbox_item_that_breaks_is_refused_once_and_trading_goes_on(
 
 
 async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    first = open_rig_runtime(tmp_path / "data", database_url)
+    first = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await first.trading.sequencer.start()
     vip, plain = trader_for(first, "vip@example.test"), trader_for(first, "plain@example.test")
     tier = await first.trading.service.set_fee_tier(vip.user_id, D("0.0001"), D("0.0003"), "VIP8")
@@ -369,7 +374,7 @@ async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
     await first.trading.sequencer.stop()
     first.engine.dispose()
 
-    second = open_rig_runtime(tmp_path / "data", database_url)
+    second = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await second.trading.sequencer.start()
     try:
         for environment in Environment:  # both trading accounts of the user, live and demo
@@ -384,7 +389,7 @@ async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
         await second.trading.sequencer.stop()
         second.engine.dispose()
 
-    third = open_rig_runtime(tmp_path / "data", database_url)
+    third = open_rig_runtime(tmp_path / "data", migrated_database_url)
     try:
         third.trading.core.load()
         assert third.trading.core.fee_tier(Environment.LIVE, None) == DEFAULT_TIER

@@ -14,12 +14,19 @@ import pytest
 
 from sandex.app import create_app, open_runtime
 from sandex.config import Settings
+from tests.support.db import migrated_data_dir
 
 
 @pytest.fixture
 async def market(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """A server with an hour of synthetic history (candles for the sparklines and the chart)."""
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off", backfill_hours=1, seed=11, market=True)
+    settings = Settings(
+        data_dir=migrated_data_dir(tmp_path / "data"),
+        rate_limits="off",
+        backfill_hours=1,
+        seed=11,
+        market=True,
+    )
     app = create_app(settings, open_runtime(settings, fast_hashing=True))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))

@@ -10,6 +10,7 @@ from pathlib import Path
 from sandex.config import Settings
 from sandex.testing.server import serve_in_thread
 from tests.support.apps import sandbox
+from tests.support.db import migrated_data_dir
 from tests.support.rest import LIMIT, trader
 
 TOO_LARGE = {"code": "70413", "msg": "Request body too large: at most 65536 bytes.", "data": []}
@@ -58,7 +59,9 @@ async def test_a_streamed_body_is_not_read_past_the_limit(tmp_path: Path) -> Non
 
 async def test_a_real_server_answers_a_500_mb_post_at_once_and_hangs_up(tmp_path: Path) -> None:
     """Only the head and a few bytes are sent: the answer cannot have waited for the body."""
-    with serve_in_thread(Settings(data_dir=tmp_path / "data", rate_limits="off")) as server:
+    with serve_in_thread(
+        Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
+    ) as server:
         head = (
             "POST /api/v5/trade/order HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             "Content-Type: application/json\r\nContent-Length: 524288000\r\n\r\n"

@@ -27,6 +27,7 @@ from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
 from sandex.services.trading.views import Trader
 from sandex.testing.server import serve_in_thread
 from tests.support.apps import open_rig_runtime
+from tests.support.db import migrated_data_dir
 from tests.support.exchange import (
     BTC,
     D,
@@ -331,7 +332,7 @@ async def test_deposits_to_funding_stay_out_of_the_trading_account(rt: Runtime) 
 def test_commands_can_come_from_another_thread_and_loop(tmp_path: Path) -> None:
     """E.g. a test funding accounts of a server that runs in a background thread."""
 
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
     with serve_in_thread(settings) as server:
         alice = trader_for(server.runtime, "alice@example.test")
         deposit = server.runtime.trading.service.deposit(alice.user_id, Environment.LIVE, "USDT", D(5))

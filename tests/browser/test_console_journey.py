@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sandex.testing.server import RunningServer
-from tests.support.browser import Authenticator, newest_mail_code
+from tests.support.browser import newest_mail_code
+from tests.support.totp import Authenticator
 
 pytestmark = pytest.mark.browser
 

@@ -24,6 +24,7 @@ from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.transport.console.context import ConsoleContext
 from tests.support.apps import asgi_client, open_test_runtime
 from tests.support.factories import PASSPHRASE, PASSWORD
+from tests.support.totp import code_at, unused_step
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _MAIL_CODE = re.compile(r"data-mail-code>(\d{6})<")
@@ -89,13 +90,8 @@ class Visitor:
     def totp_code(self) -> str:
         """A code for a step the server has not seen yet (it accepts one step either side of now)."""
         assert self.totp is not None
-        while True:
-            now = int(time.time()) // 30
-            step = now - 1 if self.last_step is None else max(now - 1, self.last_step + 1)
-            if step <= now + 1:
-                self.last_step = step
-                return str(self.totp.at(step * 30))
-            time.sleep((now + 1) * 30 - time.time() + 0.05)
+        self.last_step = unused_step(self.last_step)
+        return code_at(self.totp, self.last_step)
 
     async def send_code(self, purpose: str, reference: str = "") -> str:
         """Press "Send code", then read the code from /dev/mail (restoring the current page)."""

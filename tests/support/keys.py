@@ -21,7 +21,6 @@ from sandex.domain.keys import signing
 from sandex.domain.keys.ips import UNBOUND, IpAllowList, parse_ip_list
 from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission
 from sandex.domain.keys.policy import SignedRequest
-from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.runtime.crypto import AesGcmCipher, OsRandom
 from sandex.runtime.hub import Hub
@@ -39,7 +38,7 @@ from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import SqlUnitOfWork, unit_of_work_factory
 from tests.support.accounts import CountingHasher
 from tests.support.db import migrated_sqlite_file
-from tests.support.factories import PASSPHRASE, PASSWORD
+from tests.support.factories import PASSPHRASE, api_key, register, subaccount
 
 NOW_MS = 1_787_416_800_000  # 2026-08-22T16:40:00Z
 API_KEY = "b68428e0-1f2a-4c3d-8e9f-0a1b2c3d4e5f"
@@ -131,14 +130,10 @@ class Kit:
     events: list[KeyChanged] = field(default_factory=list)
 
     def user(self, email: str = "alice@example.com") -> UserView:
-        user = self.accounts.register(email, PASSWORD)
-        assert not isinstance(user, Rejected), user
-        return user
+        return register(self.accounts, email)
 
     def sub(self, master: UserView, name: str = "botdesk01") -> UserView:
-        sub = self.accounts.create_subaccount(master.id, name)
-        assert not isinstance(sub, Rejected), sub
-        return sub
+        return subaccount(self.accounts, master, name)
 
     def key(
         self,
@@ -149,10 +144,7 @@ class Kit:
         environment: Environment = Environment.LIVE,
         **fields: Any,
     ) -> CreatedKey:
-        request = CreateKeyRequest(label, PASSPHRASE, perm, ip, **fields)
-        created = self.keys.create(user_id, request, environment=environment)
-        assert not isinstance(created, Rejected), created
-        return created
+        return api_key(self.keys, user_id, label, perm, ip, environment, **fields)
 
     def signed(
         self,

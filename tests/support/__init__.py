@@ -8,5 +8,6 @@
 * `servers` - real threaded servers with funded worlds, for unmodified clients (ccxt, python-okx).
 * `accounts`, `keys`, `matching`, `venue` - fakes and builders of the unit tests.
 * `polling` - waiting for a condition with a deadline (never a fixed sleep).
+* `totp` - authenticator codes the server's replay guard accepts.
 * `fuzz`, `browser`, `plugin` - what those folders need.
 """

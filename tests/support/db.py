@@ -57,8 +57,13 @@ def migrated_data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
+def migrated_sqlite_in(directory: Path, name: str = "storage.db") -> Path:
+    """A migrated, empty SQLite database named `name` in `directory`."""
+    return migrated_sqlite_file(directory / name)
+
+
 def migrated_sqlite_url(directory: Path, name: str = "storage.db") -> str:
-    return f"sqlite:///{migrated_sqlite_file(directory / name)}"
+    return f"sqlite:///{migrated_sqlite_in(directory, name)}"
 
 
 class PostgresDatabases:

@@ -143,8 +143,10 @@ async def _one_batch(rt: Runtime) -> AsyncIterator[None]:
     deposit stuck in its commit) until `_queued` has seen all of them waiting."""
     gate = threading.Event()
     sequencer = rt.trading.sequencer
-    held = asyncio.ensure_future(sequencer.exclusive(lambda: gate.wait(30)))
+    # Registered before the writer is held: registering blocks the event loop (argon2, a commit), and
+    # an inbox poll falling due meanwhile would queue behind the held writer ahead of the deposit.
     carol = trader_for(rt, "carol@example.test")
+    held = asyncio.ensure_future(sequencer.exclusive(lambda: gate.wait(30)))
     stuck = asyncio.ensure_future(fund(rt, carol, "USDT", "1"))
     await _until(lambda: not sequencer.settled)  # the deposit's batch waits for the writer thread
     _GATES[id(rt)] = gate

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from sandex.app import create_app
 from sandex.config import Settings
+from tests.support.db import PostgresDatabases, migrated_data_dir, migrated_sqlite_url
 
 # tests/plugin drive the sandex pytest plugin in inner runs. pytest only takes `pytest_plugins`
 # from the top-level conftest, so it is enabled here rather than in tests/plugin/conftest.py.
@@ -35,7 +34,7 @@ REQUIRE_POSTGRES = os.environ.get("SANDEX_REQUIRE_POSTGRES") == "1"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # The simulated market is off: unrelated tests stay fast and deterministic (market tests turn it on).
-    return Settings(data_dir=tmp_path / "data", rate_limits="off", market=False)
+    return Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off", market=False)
 
 
 @pytest.fixture
@@ -70,27 +69,48 @@ def postgres_admin_url() -> str:
     return POSTGRES_ADMIN_URL
 
 
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_admin_url: str) -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(postgres_admin_url)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+def postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    name = f"sandex_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_databases.create_empty()
     try:
-        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        postgres_databases.drop(url)
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
+    """A PostgreSQL database at the newest schema (a clone of the session's template), dropped afterwards."""
+    url = postgres_databases.create_migrated()
+    try:
+        yield url
+    finally:
+        postgres_databases.drop(url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Run a storage test against both backends sandex supports."""
+    """Run a storage test against both backends sandex supports (empty databases: migrations under test)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'storage.db'}"
     url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both backends, already at the newest schema (copied from the session's template)."""
+    if request.param == "sqlite":
+        return migrated_sqlite_url(tmp_path)
+    url: str = request.getfixturevalue("migrated_postgres_url")
     return url
 
 

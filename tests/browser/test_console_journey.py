@@ -11,10 +11,11 @@ from pathlib import Path
 
 import ccxt
 import pytest
-from browser_support import Authenticator, newest_mail_code
 from playwright.sync_api import Browser, Page, expect
 
 from sandex.testing.server import RunningServer
+from tests.support.browser import newest_mail_code
+from tests.support.totp import Authenticator
 
 pytestmark = pytest.mark.browser
 

@@ -3,44 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from compat_support import PASSPHRASE, SUB_NAME, Creds, World
 
-from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
-from sandex.domain.errors import Rejected
-from sandex.domain.keys.rules import CreateKeyRequest
-from sandex.services.keys.views import CreatedKey
 from sandex.testing.server import serve_in_thread
+from tests.support.factories import ELSEWHERE, api_key, register, subaccount
+from tests.support.okx import Creds
+from tests.support.servers import SUB_NAME, World, server_settings
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    data_dir: Path = tmp_path_factory.mktemp("compat") / "data"
-    with serve_in_thread(Settings(data_dir=data_dir, rate_limits="off")) as server:
-        accounts, keys = server.runtime.accounts, server.runtime.keys.keys
-        user = accounts.register("bot@example.test", "Correct-Horse-9")
-        assert not isinstance(user, Rejected)
-        sub = accounts.create_subaccount(user.id, SUB_NAME, "desk")
-        assert not isinstance(sub, Rejected)
-
-        def key(
-            user_id: int, label: str, ip: str = "127.0.0.1", env: Environment = Environment.LIVE
-        ) -> CreatedKey:
-            created = keys.create(
-                user_id, CreateKeyRequest(label, PASSPHRASE, "read_only,trade", ip), environment=env
-            )
-            assert isinstance(created, CreatedKey), created
-            return created
-
+    with serve_in_thread(server_settings(tmp_path_factory.mktemp("compat") / "data")) as server:
+        rt = server.runtime
+        user = register(rt.accounts, "bot@example.test")
+        sub = subaccount(rt.accounts, user, SUB_NAME, "desk")
+        keys = rt.keys.keys
         yield World(
             server=server,
             uid=user.uid,
             sub_uid=sub.uid,
-            live=Creds.of(key(user.id, "live")),
-            demo=Creds.of(key(user.id, "demo", env=Environment.DEMO)),
-            elsewhere=Creds.of(key(user.id, "elsewhere", ip="198.51.100.7")),
-            sub_key=key(sub.id, "sub").info.api_key,
+            live=Creds.of(api_key(keys, user.id, "live")),
+            demo=Creds.of(api_key(keys, user.id, "demo", environment=Environment.DEMO)),
+            elsewhere=Creds.of(api_key(keys, user.id, "elsewhere", ip=ELSEWHERE)),
+            sub_key=api_key(keys, sub.id, "sub").info.api_key,
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ccxt
 import pytest
-from compat_support import Creds, World
+
+from tests.support.okx import Creds
+from tests.support.servers import World
 
 
 def _okx(world: World, creds: Creds, *, sandbox: bool = False) -> ccxt.okx:

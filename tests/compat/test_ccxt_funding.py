@@ -8,15 +8,10 @@ from pathlib import Path
 
 import ccxt
 import pytest
-from funding_compat_support import (
-    FRIEND,
-    TRON_ADDR,
-    WITHDRAWAL_MS,
-    XRP_ADDR,
-    Funded,
-    eventually,
-    funded_world,
-)
+
+from tests.support.factories import TRON_ADDR, XRP_ADDR
+from tests.support.polling import eventually
+from tests.support.servers import FRIEND, WITHDRAWAL_MS, Funded, funded_world
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,10 @@ from typing import Any
 
 import ccxt.pro as ccxtpro
 import pytest
-from compat_support import Creds
-from ws_world import WsWorld, ws_world
+
+from tests.support.okx import Creds
+from tests.support.polling import until
+from tests.support.ws import WsWorld, ws_world
 
 SYMBOL = "BTC/USDT"
 _MARKETS: list[Any] = []
@@ -66,6 +68,15 @@ async def _until(check: Any, timeout: float = 10) -> Any:
     return found
 
 
+async def _subscribed(world: WsWorld, channel: str, watch: Any) -> asyncio.Future[Any]:
+    """Start a ccxt.pro `watch_*` and return it once the server has the subscription (after the
+    login, for private channels): what happens from then on is pushed to it."""
+    before = world.subscriptions(channel)
+    watching = asyncio.ensure_future(watch)
+    await until(lambda: world.subscriptions(channel) > before, f"a {channel} subscription")
+    return watching
+
+
 async def test_watch_order_book(alice: Any, bob: Any) -> None:
     await alice.create_order(SYMBOL, "limit", "buy", 0.01, 50000)
     book = await _watch(alice.watch_order_book(SYMBOL))
@@ -84,11 +95,10 @@ async def test_watch_order_book_books5_and_bbo(alice: Any) -> None:
     assert len(five["bids"]) <= 5 and len(one["bids"]) <= 1
 
 
-async def test_watch_trades_and_ticker(alice: Any, bob: Any) -> None:
+async def test_watch_trades_and_ticker(world: WsWorld, alice: Any, bob: Any) -> None:
     ticker = await _watch(alice.watch_ticker(SYMBOL))
     assert ticker["symbol"] == SYMBOL
-    watching = asyncio.ensure_future(alice.watch_trades(SYMBOL))
-    await asyncio.sleep(0.3)  # subscribed before the trade happens
+    watching = await _subscribed(world, "trades", alice.watch_trades(SYMBOL))
     await bob.create_order(SYMBOL, "limit", "sell", 0.005, 90000)
     await alice.create_order(SYMBOL, "limit", "buy", 0.005, 90000)
     trades = await _watch(watching)
@@ -105,9 +115,8 @@ async def test_watch_ohlcv(alice: Any, bob: Any) -> None:
     assert close == 91000 and high >= 91000 >= low and volume > 0 and ts % 60000 == 0
 
 
-async def test_watch_orders_and_create_order_ws(alice: Any) -> None:
-    watching = asyncio.ensure_future(alice.watch_orders(SYMBOL))
-    await asyncio.sleep(0.5)  # logged in and subscribed
+async def test_watch_orders_and_create_order_ws(world: WsWorld, alice: Any) -> None:
+    watching = await _subscribed(world, "orders", alice.watch_orders(SYMBOL))
     created = await _watch(alice.create_order_ws(SYMBOL, "limit", "buy", 0.002, 40000))
     assert created["id"]
     orders = await _watch(watching)
@@ -144,11 +153,12 @@ async def test_sandbox_mode_streams_the_demo_environment(world: WsWorld) -> None
         await exchange.close()
 
 
-async def test_watch_my_trades_sees_every_fill_of_an_order_that_sweeps_levels(alice: Any, bob: Any) -> None:
+async def test_watch_my_trades_sees_every_fill_of_an_order_that_sweeps_levels(
+    world: WsWorld, alice: Any, bob: Any
+) -> None:
     """ccxt.pro builds `watch_my_trades` from the `orders` channel, one trade per pushed update with a
     `tradeId`: a taker order that fills against two makers in one command must push both fills."""
-    watching = asyncio.ensure_future(alice.watch_my_trades(SYMBOL))
-    await asyncio.sleep(0.5)  # logged in and subscribed
+    watching = await _subscribed(world, "orders", alice.watch_my_trades(SYMBOL))
     await bob.create_order(SYMBOL, "limit", "sell", 0.001, 96000)
     await bob.create_order(SYMBOL, "limit", "sell", 0.002, 96000.5)
     order = await alice.create_order(SYMBOL, "limit", "buy", 0.003, 96000.5)

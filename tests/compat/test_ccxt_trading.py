@@ -11,8 +11,9 @@ from pathlib import Path
 
 import ccxt
 import pytest
-from compat_support import Creds
-from trading_support import TradingWorld, trading_world
+
+from tests.support.okx import Creds
+from tests.support.servers import TradingWorld, trading_world
 
 SYMBOL = "BTC/USDT"
 

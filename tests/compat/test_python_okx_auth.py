@@ -5,7 +5,8 @@ from __future__ import annotations
 import okx.Account as Account
 import okx.SubAccount as SubAccount
 import pytest
-from compat_support import SUB_NAME, World
+
+from tests.support.servers import SUB_NAME, World
 
 # python-okx posts with httpx's deprecated `data=<str>`; the warning is about the SDK, not sandex.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")

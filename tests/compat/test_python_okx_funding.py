@@ -11,9 +11,11 @@ from pathlib import Path
 
 import okx.Funding as Funding
 import pytest
-from funding_compat_support import FRIEND, TRON_ADDR, WITHDRAWAL_MS, Funded, eventually, funded_world
 
 from sandex.domain.money import format_decimal
+from tests.support.factories import TRON_ADDR
+from tests.support.polling import eventually
+from tests.support.servers import FRIEND, WITHDRAWAL_MS, Funded, funded_world
 
 # python-okx posts with httpx's deprecated `data=<str>`; the warning is about the SDK, not sandex.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")

@@ -12,8 +12,9 @@ from pathlib import Path
 import okx.Account as Account
 import okx.Trade as Trade
 import pytest
-from compat_support import Creds
-from trading_support import TradingWorld, trading_world
+
+from tests.support.okx import Creds
+from tests.support.servers import TradingWorld, trading_world
 
 # python-okx posts with httpx's deprecated `data=<str>`; the warning is about the SDK, not sandex.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from okx.websocket.WsPrivateAsync import WsPrivateAsync
 from okx.websocket.WsPublicAsync import WsPublicAsync
-from ws_world import WsWorld, ws_world
+
+from tests.support.ws import WsWorld, ws_world
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fuzz_support import Fuzzed, funded_keys, server_settings
 
 from sandex.testing.server import RunningServer, serve_in_thread
+from tests.support.fuzz import Fuzzed, funded_keys, server_settings
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ from typing import cast
 
 import pytest
 import schemathesis
-from fuzz_support import Bearer, fuzz, load_schema
 
 from sandex.testing.server import RunningServer
 from sandex.transport.control import PREFIX, ControlContext, build_control_app
 from sandex.transport.okx.auth import served_routes
+from tests.support.fuzz import Bearer, fuzz, load_schema
 
 pytestmark = pytest.mark.slow
 

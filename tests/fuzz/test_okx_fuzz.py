@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from fuzz_support import Fuzzed, OkxSigner, fuzz, load_schema
 
 from sandex.transport.okx.auth import is_public_path
 from sandex.transport.okx.openapi import OKX_ROUTES
+from tests.support.fuzz import Fuzzed, OkxSigner, fuzz, load_schema
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from plugin_support import clean_env
+
+from tests.support.plugin import clean_env
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "grid_bot"
 

@@ -7,7 +7,8 @@ from importlib.metadata import entry_points
 import ccxt  # noqa: F401 - imported once here, so inner runs (which unload what they import) reuse it
 import okx.Account  # noqa: F401
 import pytest
-from plugin_support import INNER_INI, clean_env
+
+from tests.support.plugin import INNER_INI, clean_env
 
 pytestmark = pytest.mark.slow  # each inner run starts a sandex server
 

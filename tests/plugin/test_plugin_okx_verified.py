@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from plugin_support import DEMO_ENV, INNER_INI, clean_env
 
 from sandex.testing.targets import OKX_URL, okx_demo_for, okx_demo_from_env, partial_demo_env
+from tests.support.plugin import DEMO_ENV, INNER_INI, clean_env
 
 FAKE_OKX = "http://127.0.0.1:9"  # never contacted: the inner tests only look at the clients
 

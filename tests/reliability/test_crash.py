@@ -26,13 +26,13 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from sandex.app import Runtime, open_runtime
 from sandex.cli.main import app as cli
 from sandex.config import Settings
 from sandex.domain.instruments import Catalogue
 from sandex.domain.keys import signing
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.domain.ledger.amounts import to_amount
+from sandex.process import Runtime, open_runtime
 from sandex.storage.orm.trading import (
     FillRow,
     LedgerAccountRow,

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from sandex.app import open_runtime
 from sandex.cli.main import app
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
+from sandex.process import open_runtime
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.trading.views import Trader
 from sandex.storage.orm.trading import InboxRow, PostingRow

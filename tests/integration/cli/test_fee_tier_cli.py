@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sandex.app import open_runtime
 from sandex.cli.main import app
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
+from sandex.process import open_runtime
 from sandex.services.trading.views import FeeView, Trader
 from sandex.testing.server import serve_in_thread
 

@@ -9,11 +9,11 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from sandex.app import Runtime, open_runtime
 from sandex.cli.inbox import enqueue
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.fees import FeeTier
+from sandex.process import Runtime, open_runtime
 from sandex.runtime.sequencer import drain_inbox
 from sandex.services.exchange.commands import Deposit, SetFeeTier
 from sandex.services.exchange.records import InboxOutcome, LedgerAccountKind

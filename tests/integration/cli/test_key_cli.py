@@ -12,13 +12,14 @@ import pyotp
 import pytest
 from typer.testing import CliRunner
 
-from sandex.app import open_runtime
 from sandex.cli.main import app
 from sandex.config import Settings
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.process import open_runtime
 from sandex.runtime.crypto import MASTER_KEY_FILE
+from sandex.storage.uow import SqlUnitOfWork
 from sandex.testing.server import serve_in_thread
 
 EMAIL = "alice@example.test"  # registered by the `data_dir` fixture
@@ -184,7 +185,7 @@ def test_rotate_master_reencrypts_and_running_servers_follow(data_dir: Path) -> 
         assert httpx.get(server.base_url + CONFIG, headers=_headers(created_after)).json()["code"] == "0"
     runtime = open_runtime(Settings(data_dir=data_dir), fast_hashing=True)
     try:
-        with runtime.keys.keys._uow() as uow:
+        with SqlUnitOfWork(runtime.sessions) as uow:
             assert {row.key_id for row in uow.keys.list_secrets()} == {keyfile["active"]}
     finally:
         runtime.engine.dispose()

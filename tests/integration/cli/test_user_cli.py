@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sandex.app import open_runtime
 from sandex.cli.main import app
 from sandex.config import Settings
+from sandex.process import open_runtime
 
 PASSWORD = "Correct-Horse-9"
 EMAIL = "alice@example.test"
@@ -181,7 +181,7 @@ def test_mail_list_says_it_is_a_development_outbox_and_blanks_used_codes(data_di
     assert listed["code"] is None and live.code not in listed["body"]
 
 
-def test_commands_work_on_either_database(tmp_path: Path, database_url: str) -> None:
+def test_commands_work_on_either_database(tmp_path: Path, migrated_database_url: str) -> None:
     code, out, err = _run(
         "user",
         "add",
@@ -189,12 +189,14 @@ def test_commands_work_on_either_database(tmp_path: Path, database_url: str) -> 
         "--password",
         PASSWORD,
         "--database-url",
-        database_url,
+        migrated_database_url,
         "--data-dir",
         str(tmp_path),
     )
     assert code == 0, err
-    _, out, _ = _run("user", "list", "--json", "--database-url", database_url, "--data-dir", str(tmp_path))
+    _, out, _ = _run(
+        "user", "list", "--json", "--database-url", migrated_database_url, "--data-dir", str(tmp_path)
+    )
     assert [u["email"] for u in json.loads(out)["users"]] == [EMAIL]
 
 

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from console_support import Console, Visitor, console
+
+from tests.support.console import Console, Visitor, console
 
 
 @pytest.fixture

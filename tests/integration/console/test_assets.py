@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from console_support import Console, Visitor, balance_cell, revealed
 from fastapi.routing import APIRoute
 
 from sandex.domain.accounts.model import Environment
@@ -15,6 +14,7 @@ from sandex.domain.trading.commands import OrderSpec
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.trading.views import Trader
 from sandex.transport.console import assets, funding_pages, history, markets
+from tests.support.console import Console, Visitor, balance_cell, revealed
 
 DEMO, LIVE = Environment.DEMO, Environment.LIVE
 

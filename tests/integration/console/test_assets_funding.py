@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from console_support import Console, Visitor
-
 from sandex.domain.accounts.model import Environment
 from sandex.services.console.sessions import SessionPolicy
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.trading.views import Trader
+from tests.support.console import Console, Visitor
 
 TRON = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
 

@@ -6,11 +6,12 @@ import logging
 from pathlib import Path
 
 import pytest
-from console_support import PASSWORD, Console, Visitor, console, revealed
 from sqlalchemy import func, select
 
 from sandex.services.console.sessions import SessionPolicy
 from sandex.storage.orm.console import ConsoleSessionRow
+from tests.support.console import Console, Visitor, console, revealed
+from tests.support.factories import PASSWORD
 
 GENERIC = "User not found or password invalid"
 

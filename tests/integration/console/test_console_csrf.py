@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from console_support import Console, Visitor, revealed
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
 from sandex.storage.orm.accounts import MailRow
 from sandex.storage.orm.console import ConsoleSessionRow
 from sandex.transport.console import ROUTERS
+from tests.support.console import Console, Visitor, revealed
 
 
 def _post_paths(api_key: str, sub: str) -> list[str]:

@@ -6,7 +6,8 @@ import re
 
 import httpx
 import pytest
-from console_support import Console, Visitor
+
+from tests.support.console import Console, Visitor
 
 PUBLIC = ["/", "/login", "/signup"]
 SIGNED = [

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from console_support import PASSPHRASE, Console, Visitor, call_okx, revealed
 from fastapi.routing import APIRoute
 
 from sandex.domain.keys.model import KeyState
 from sandex.transport.console import ROUTERS
+from tests.support.console import Console, Visitor, call_okx, revealed
+from tests.support.factories import PASSPHRASE
 
 
 def _state(app: Console, api_key: str) -> KeyState:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console_support import PASSPHRASE, Console, Visitor, console
-
 from sandex.domain.accounts.email_codes import ISSUE_POLICY
+from tests.support.console import Console, Visitor, console
+from tests.support.factories import PASSPHRASE
 
 
 async def test_send_code_answers_the_page_script_and_mail_shows_the_code(

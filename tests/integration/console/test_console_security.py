@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from console_support import PASSWORD, Console, Visitor
+from tests.support.console import Console, Visitor
+from tests.support.factories import PASSWORD
 
 
 async def test_setup_shows_a_qr_code_and_a_wrong_code_does_not_show_the_secret_again(

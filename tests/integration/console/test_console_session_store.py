@@ -26,8 +26,8 @@ class CountingRandom:
         return "1" * n
 
 
-def _service(database_url: str) -> tuple[ConsoleSessions, ManualClock, int, SqlConsoleSessions]:
-    engine = create_db_engine(database_url)
+def _service(migrated_database_url: str) -> tuple[ConsoleSessions, ManualClock, int, SqlConsoleSessions]:
+    engine = create_db_engine(migrated_database_url)
     migrate(engine)
     sessions = session_factory(engine)
     with SqlUnitOfWork(sessions) as uow:
@@ -38,8 +38,18 @@ def _service(database_url: str) -> tuple[ConsoleSessions, ManualClock, int, SqlC
     return ConsoleSessions(store, clock, CountingRandom(), SessionPolicy()), clock, user.id, store
 
 
-def test_a_session_lives_until_idle_or_its_lifetime_ends(database_url: str) -> None:
-    service, clock, user_id, store = _service(database_url)
+def _stored_sessions(database_url: str) -> list[ConsoleSessionRow]:
+    """The console-session rows as another connection reads them."""
+    engine = create_db_engine(database_url)
+    try:
+        with session_factory(engine)() as db:
+            return list(db.scalars(select(ConsoleSessionRow)).all())
+    finally:
+        engine.dispose()
+
+
+def test_a_session_lives_until_idle_or_its_lifetime_ends(migrated_database_url: str) -> None:
+    service, clock, user_id, store = _service(migrated_database_url)
     issued = service.open(user_id)
     assert store.find(token_digest(issued.token)) is not None
     assert store.find(issued.token) is None  # stored by digest, never as the token
@@ -58,8 +68,8 @@ def test_a_session_lives_until_idle_or_its_lifetime_ends(database_url: str) -> N
     assert service.resolve(idle.token) is None
 
 
-def test_pending_2fa_sessions_are_short_and_promotion_replaces_the_token(database_url: str) -> None:
-    service, clock, user_id, _ = _service(database_url)
+def test_pending_2fa_sessions_are_short_and_promotion_replaces_the_token(migrated_database_url: str) -> None:
+    service, clock, user_id, _ = _service(migrated_database_url)
     pending = service.open(user_id, second_factor_pending=True)
     assert service.resolve(pending.token).second_factor_pending  # type: ignore[union-attr]
     full = service.promote(pending.token)
@@ -71,8 +81,8 @@ def test_pending_2fa_sessions_are_short_and_promotion_replaces_the_token(databas
     assert service.promote(late.token) is None
 
 
-def test_reauthentication_window_and_logout(database_url: str) -> None:
-    service, clock, user_id, store = _service(database_url)
+def test_reauthentication_window_and_logout(migrated_database_url: str) -> None:
+    service, clock, user_id, _ = _service(migrated_database_url)
     issued = service.open(user_id)
     clock.advance(ms=29 * MINUTE_MS)
     session = service.resolve(issued.token)
@@ -86,5 +96,4 @@ def test_reauthentication_window_and_logout(database_url: str) -> None:
     service.close(issued.token)
     assert service.resolve(issued.token) is None and service.resolve(other.token) is not None
     assert service.close_all(user_id) == 1
-    with store._sessions() as db:
-        assert db.scalars(select(ConsoleSessionRow)).all() == []
+    assert _stored_sessions(migrated_database_url) == []

@@ -6,11 +6,10 @@ import asyncio
 from collections.abc import Callable
 from decimal import Decimal
 
-from console_support import Console, Visitor, balance_cell, call_okx, revealed
-
 from sandex.domain.accounts.model import Environment
 from sandex.domain.keys.model import KeyState
 from sandex.services.exchange.records import LedgerAccountKind
+from tests.support.console import Console, Visitor, balance_cell, call_okx, revealed
 
 
 async def _sub(alice: Visitor, name: str = "desk0001") -> None:

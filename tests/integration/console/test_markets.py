@@ -12,14 +12,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
+from sandex.process import open_runtime
+from tests.support.db import migrated_data_dir
 
 
 @pytest.fixture
 async def market(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """A server with an hour of synthetic history (candles for the sparklines and the chart)."""
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off", backfill_hours=1, seed=11, market=True)
+    settings = Settings(
+        data_dir=migrated_data_dir(tmp_path / "data"),
+        rate_limits="off",
+        backfill_hours=1,
+        seed=11,
+        market=True,
+    )
     app = create_app(settings, open_runtime(settings, fast_hashing=True))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
@@ -125,7 +133,7 @@ async def test_demo_prices_are_their_own_market(market: httpx.AsyncClient) -> No
 
 
 async def test_signed_in_users_find_markets_in_the_navigation(tmp_path: Path) -> None:
-    from console_support import console
+    from tests.support.console import console
 
     async with console(tmp_path) as app, app.visitor() as alice:
         await alice.sign_up()

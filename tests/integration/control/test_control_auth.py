@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from sandex.app import open_runtime
 from sandex.config import Settings
 from sandex.domain.keys.signing import prehash, sign
 from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.process import open_runtime
 from sandex.runtime.admin_token import ADMIN_TOKEN_FILE, load_admin_token
 from sandex.testing.inprocess import SandexApp
+from tests.support.db import migrated_data_dir
 
 USERS = "/sandex/v1/users"
 
@@ -61,7 +62,7 @@ async def test_the_right_token_is_accepted(sandex_app: SandexApp) -> None:
 
 
 def test_the_token_file_is_made_once_private_and_reused(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
     first = open_runtime(settings, fast_hashing=True)
     path = settings.data_dir / ADMIN_TOKEN_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -29,7 +29,7 @@ async def test_advance_moves_okx_server_time(sandex_app: SandexApp) -> None:
 async def test_freeze_holds_time_and_resume_runs_on_from_there(sandex_app: SandexApp) -> None:
     frozen = await sandex_app.control.freeze_clock(1_800_000_000_000)
     assert frozen.frozen and frozen.now_ms == 1_800_000_000_000
-    time.sleep(0.02)
+    time.sleep(0.02)  # a window, not a wait: real time passes, the frozen clock must not move
     assert await _server_time(sandex_app) == 1_800_000_000_000
     await sandex_app.control.advance_clock(ms=5)
     assert (await sandex_app.control.clock()).now_ms == 1_800_000_000_005

@@ -8,18 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from sandex.app import open_runtime
 from sandex.client import ControlError, OkxError
 from sandex.config import Settings
+from sandex.process import open_runtime
 from sandex.services.control.ports import StateReplaced
 from sandex.testing.inprocess import SandexApp, running_app
+from tests.support.db import migrated_data_dir
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def any_db_app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SandexApp]:
     """An in-process sandex on SQLite and on PostgreSQL."""
-    database_url = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rate_limits="off")
+    database_url = None if request.param == "sqlite" else request.getfixturevalue("migrated_postgres_url")
+    data_dir = tmp_path / "data" if database_url else migrated_data_dir(tmp_path / "data")
+    settings = Settings(data_dir=data_dir, database_url=database_url, rate_limits="off")
     runtime = open_runtime(settings, fast_hashing=True)
     async with running_app(settings, runtime) as handle:
         yield handle

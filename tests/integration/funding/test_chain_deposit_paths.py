@@ -13,18 +13,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from funding_support import Box, Client, assert_conserved, funding_box
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from sandex.app import open_runtime
 from sandex.cli.main import app
 from sandex.client.control import AsyncControlClient
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
+from sandex.process import open_runtime
 from sandex.services.funding.views import Funder, HistoryFilter
 from sandex.storage.orm.trading import InboxRow, PostingRow
 from sandex.testing.server import serve_in_thread
+from tests.support.apps import Box, funding_box
+from tests.support.exchange import assert_conserved
+from tests.support.rest import Client
 
 EMAIL = "alice@example.test"  # registered by the `data_dir` fixture
 BLOCK_MS = 250  # the default simulated block time; BTC-Bitcoin: credited after 2, withdrawable after 4

@@ -9,12 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from funding_support import Box, Client, assert_conserved, funding_box
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.views import UserView
 from sandex.services.funding.views import DepositView
+from tests.support.apps import Box, funding_box
+from tests.support.exchange import assert_conserved
+from tests.support.rest import Client
 
 LIVE = Environment.LIVE
 BLOCK_MS = 250  # the default simulated block time

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
 from sandex.domain.keys.model import Permission
+from sandex.process import open_runtime
 from sandex.transport.okx.auth import declared_permission, served_routes
+from tests.support.db import migrated_data_dir
 
 R, T, W = Permission.READ_ONLY, Permission.TRADE, Permission.WITHDRAW
 EXPECTED = {
@@ -26,7 +28,7 @@ EXPECTED = {
 
 
 def test_asset_routes_declare_okx_permissions(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
     routes = served_routes(create_app(settings, open_runtime(settings, fast_hashing=True)))
     declared = {f"{r.method} {r.path}": r for r in routes if r.path.startswith("/api/v5/asset/")}
     assert {name: declared_permission(route) for name, route in declared.items()} == EXPECTED

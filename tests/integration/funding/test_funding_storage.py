@@ -45,8 +45,8 @@ T0 = 1_700_000_000_000
 
 
 @pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine: Engine = create_db_engine(database_url)
+def sessions(migrated_database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine: Engine = create_db_engine(migrated_database_url)
     migrate(engine)
     with engine.begin() as conn:
         for uid, email in (("1001", "a@example.test"), ("1002", "b@example.test")):

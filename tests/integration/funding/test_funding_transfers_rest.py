@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from funding_support import Box, Client, assert_conserved, funding_box
 from sqlalchemy import update
 
 from sandex.domain.errors import Rejected
 from sandex.services.accounts.views import UserView
 from sandex.storage.orm.accounts import UserRow
+from tests.support.apps import Box, funding_box
+from tests.support.exchange import assert_conserved
+from tests.support.rest import Client
 
 
 @dataclass

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from funding_support import TRON_ADDR, WITHDRAW, Box, Client, assert_conserved, funding_box
 from sqlalchemy import Connection, text
 
 from sandex.domain.accounts.model import Environment
@@ -21,6 +20,10 @@ from sandex.domain.funding.withdrawals import Limits, WithdrawRequest
 from sandex.services.accounts.views import UserView
 from sandex.services.funding.views import Funder
 from sandex.storage.repositories.funding_addresses import SqlAllowList
+from tests.support.apps import Box, funding_box
+from tests.support.exchange import assert_conserved
+from tests.support.factories import TRON_ADDR, WITHDRAW
+from tests.support.rest import Client
 
 LIVE = Environment.LIVE
 REVIEW_MS, BROADCAST_MS = 5_000, 5_000  # the default withdrawal timing

@@ -9,13 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from market_kit import settings_for
 from typer.testing import CliRunner
 
 from sandex.cli.main import app
 from sandex.domain.errors import Rejected
 from sandex.domain.instruments import InstrumentState
 from sandex.testing.server import RunningServer, serve_in_thread
+from tests.support.apps import settings_for
 
 BTC = "BTC-USDT"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import ccxt
 import okx.MarketData as MarketData
 import pytest
-from market_kit import settings_for
 
 from sandex.domain.accounts.model import Environment
 from sandex.testing.server import RunningServer, serve_in_thread
+from tests.support.apps import settings_for
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 

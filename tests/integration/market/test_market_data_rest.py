@@ -7,12 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from market_kit import BTC, D, Rig, place, rig, tape, trade, trader_pair
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.marketdata.bars import BARS
 from sandex.domain.marketdata.candles import aggregate
 from sandex.domain.matching.order import Side
+from tests.support.apps import Rig, rig
+from tests.support.exchange import BTC, D, place, tape, trade, trader_pair
 
 
 @pytest.fixture

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from market_kit import BTC, D, Rig, rig, settings_for, tape, trade, trader_pair
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.domain.marketdata.bars import BARS
 from sandex.domain.marketdata.candles import aggregate
+from sandex.process import open_runtime
+from tests.support.apps import Rig, rig, settings_for
+from tests.support.exchange import BTC, D, tape, trade, trader_pair
 
 CHECKED_BARS = ("1m", "1H", "1D", "1Dutc", "1W", "1Mutc", "3M")
 

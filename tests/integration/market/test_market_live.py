@@ -5,25 +5,35 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
-from market_kit import BTC, D, assert_conserved, settings_for, tape
 
-from sandex.app import Runtime, create_app, open_runtime
+from sandex.app import create_app
+from sandex.process import Runtime, open_runtime
+from sandex.services.control.service import ControlService
+from tests.support.apps import asgi_client, settings_for
+from tests.support.exchange import BTC, D, assert_conserved, tape
+from tests.support.polling import until
+
+
+@dataclass
+class Live:
+    rt: Runtime
+    http: httpx.AsyncClient
+    control: ControlService  # what the control API's reset calls
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+async def live(tmp_path: Path) -> AsyncIterator[Live]:
     settings = settings_for(tmp_path / "data", market=True, seed=21, backfill_hours=2)
     rt = open_runtime(settings, fast_hashing=True)
     app = create_app(settings, rt)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://sandex.test") as http:
-            yield rt, http
+    async with app.router.lifespan_context(app), asgi_client(app) as http:
+        yield Live(rt, http, app.state.control.service)
 
 
 async def book(http: httpx.AsyncClient) -> tuple[Decimal, Decimal] | None:
@@ -41,8 +51,8 @@ async def wait_for_quotes(http: httpx.AsyncClient) -> tuple[Decimal, Decimal]:
     raise AssertionError("the market maker never quoted")
 
 
-async def test_a_set_price_shows_in_the_book(live: tuple[Runtime, httpx.AsyncClient]) -> None:
-    rt, http = live
+async def test_a_set_price_shows_in_the_book(live: Live) -> None:
+    rt, http = live.rt, live.http
     await wait_for_quotes(http)
     rt.market.control.set_price(BTC, Decimal("80000"))
     started = time.monotonic()
@@ -54,10 +64,8 @@ async def test_a_set_price_shows_in_the_book(live: tuple[Runtime, httpx.AsyncCli
         await asyncio.sleep(0.02)
 
 
-async def test_backfilled_history_is_there_at_once_and_joins_the_live_market(
-    live: tuple[Runtime, httpx.AsyncClient],
-) -> None:
-    _, http = live
+async def test_backfilled_history_is_there_at_once_and_joins_the_live_market(live: Live) -> None:
+    http = live.http
     minutes = (
         await http.get("/api/v5/market/history-candles", params={"instId": BTC, "limit": "300"})
     ).json()
@@ -72,18 +80,15 @@ async def test_backfilled_history_is_there_at_once_and_joins_the_live_market(
     assert abs((bid + ask) / 2 / newest_close - 1) < Decimal("0.01")  # live quotes continue the history
 
 
-async def test_a_control_reset_wipes_the_tape_and_the_market_comes_back(
-    live: tuple[Runtime, httpx.AsyncClient],
-) -> None:
-    rt, http = live
+async def test_a_control_reset_wipes_the_tape_and_the_market_comes_back(live: Live) -> None:
+    rt, http = live.rt, live.http
     await wait_for_quotes(http)
     rt.market.control.set_price(BTC, Decimal("50000"))
-    control = http._transport.app.state.control.service  # type: ignore[attr-defined]
-    await control.reset()
+    await live.control.reset()
     back = rt.market.board.path(BTC).px / Decimal("106684.2")  # back to the catalogue (give or take a step)
     assert abs(back - 1) < Decimal("0.001")
     bid, ask = await wait_for_quotes(http)
     assert bid < Decimal("106684.2") * Decimal("1.01") and ask > Decimal("106684.2") * Decimal("0.99")
-    await asyncio.sleep(1.5)
+    await until(lambda: len(tape(rt)) > 0, "the market trading again after the reset")
     assert_conserved(rt)
     assert all(t[0] > 0 for t in tape(rt))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from market_kit import BTC, D, Rig, assert_conserved, fund, rig, tape, user
-
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading.commands import OrderSpec
+from tests.support.apps import Rig, rig
+from tests.support.exchange import BTC, D, assert_conserved, fund, new_trader, tape
 
 
 async def best(m: Rig, inst_id: str = BTC, demo: bool = False) -> tuple[Decimal, Decimal]:
@@ -62,14 +62,14 @@ async def test_users_trade_against_the_maker_under_the_same_rules(tmp_path: Path
     async with rig(tmp_path / "data", market=True, seed=3) as m:
         await m.step(2)
         _, ask = await best(m)
-        trader = user(m.rt, "bot@example.test")
+        trader = new_trader(m.rt, "bot@example.test")
         await fund(m.rt, trader, "USDT", "100000")
         req = OrderSpec(BTC, Side.BUY, OrdType.LIMIT, D("0.01"), ask)
         [ack] = await m.rt.trading.service.place(trader, [req])  # type: ignore[misc]
         assert ack.ok
         fills = m.rt.trading.service.fills(trader)
         assert [f.px for f in fills] == [ask] and fills[0].sz == D("0.01")
-        poor = user(m.rt, "poor@example.test")
+        poor = new_trader(m.rt, "poor@example.test")
         refused = await m.rt.trading.service.place(poor, [req])
         assert not isinstance(refused, Rejected) and refused[0].rejected is not None  # 51008 as for anyone
         await m.step()
@@ -143,7 +143,7 @@ async def test_a_halted_instrument_is_suspended_refuses_orders_and_loses_its_quo
             await m.http.get("/api/v5/public/instruments", params={"instType": "SPOT", "instId": BTC})
         ).json()
         assert listed["data"][0]["state"] == "suspend"
-        trader = user(m.rt, "bot@example.test")
+        trader = new_trader(m.rt, "bot@example.test")
         await fund(m.rt, trader, "USDT", "100000")
         req = OrderSpec(BTC, Side.BUY, OrdType.LIMIT, D("0.01"), D("100000"))
         acks = await m.rt.trading.service.place(trader, [req])

@@ -7,17 +7,19 @@ import time
 from pathlib import Path
 
 import httpx
-from market_kit import BTC, D, Rig, assert_conserved, place, rig, settings_for, trader_pair
 from sqlalchemy import text
 
-from sandex.app import Runtime, create_app, open_runtime
+from sandex.app import create_app
 from sandex.domain.clock import DAY_MS, MINUTE_MS
 from sandex.domain.matching.order import Side
 from sandex.domain.trading.commands import CancelSpec
+from sandex.process import Runtime, open_runtime
 from sandex.runtime.retention import RetentionKeeper
 from sandex.services.retention import Retention
 from sandex.services.trading.views import Trader
 from sandex.storage.repositories.retention import SqlRetentionStore
+from tests.support.apps import Rig, rig, settings_for
+from tests.support.exchange import BTC, D, assert_conserved, place, trader_pair
 
 CLOSED_SYSTEM_ORDERS = (
     "SELECT count(*) FROM orders WHERE state IN ('filled', 'canceled') AND account_id IN ({accounts})"
@@ -70,9 +72,9 @@ async def user_history(m: Rig) -> tuple[Trader, dict[str, str]]:
 
 
 async def test_the_market_makers_rows_go_a_minute_after_closing_and_users_rows_stay(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    async with rig(tmp_path / "data", market=True, seed=11, database_url=database_url) as m:
+    async with rig(tmp_path / "data", market=True, seed=11, database_url=migrated_database_url) as m:
         await m.step(20)
         buyer, orders = await user_history(m)
         await m.step(5)
@@ -96,9 +98,9 @@ async def test_the_market_makers_rows_go_a_minute_after_closing_and_users_rows_s
 
 
 async def test_after_three_months_users_history_and_the_tape_go_but_ids_never_repeat(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    async with rig(tmp_path / "data", market=True, seed=12, database_url=database_url) as m:
+    async with rig(tmp_path / "data", market=True, seed=12, database_url=migrated_database_url) as m:
         await m.step(10)
         buyer, orders = await user_history(m)
         newest_order = count(m.rt, "SELECT max(ord_id) FROM orders")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trade_support import INST, exchange, trader
+from tests.support.apps import sandbox
+from tests.support.rest import INST, trader
 
 
 async def test_balance_of_a_new_and_of_a_funded_account(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         empty = await alice.get("account/balance")
         (top,) = empty["data"]
@@ -34,7 +35,7 @@ async def test_balance_of_a_new_and_of_a_funded_account(tmp_path: Path) -> None:
 
 
 async def test_spot_accounts_have_no_positions(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         assert await alice.get("account/positions") == {"code": "0", "msg": "", "data": []}
         assert (await alice.get("account/positions", instType="SWAP"))["data"] == []
@@ -42,7 +43,7 @@ async def test_spot_accounts_have_no_positions(tmp_path: Path) -> None:
 
 
 async def test_bills_of_a_deposit_and_a_trade(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice, bob = trader(box), trader(box, "bob@example.com")
         await alice.deposit("USDT", "10000")
         await bob.deposit("BTC", "1")
@@ -69,7 +70,7 @@ async def test_bills_of_a_deposit_and_a_trade(tmp_path: Path) -> None:
 
 
 async def test_trade_fee_rates_are_negative_when_charged(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         (fee,) = (await alice.get("account/trade-fee", instType="SPOT", instId=INST))["data"]
         assert (fee["maker"], fee["taker"], fee["level"], fee["instType"]) == (
@@ -86,7 +87,7 @@ async def test_trade_fee_rates_are_negative_when_charged(tmp_path: Path) -> None
 
 
 async def test_maximum_sizes_follow_the_available_balance(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "3000")
         await alice.deposit("ETH", "2")
@@ -106,7 +107,7 @@ async def test_maximum_sizes_follow_the_available_balance(tmp_path: Path) -> Non
 
 
 async def test_config_still_answers_as_before(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         (row,) = (await alice.get("account/config"))["data"]
         assert (row["acctLv"], row["posMode"], row["perm"], row["label"]) == (

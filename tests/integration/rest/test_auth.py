@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_support import PASSPHRASE, Sandbox, headers_for, sandbox
 
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import UserStatus
@@ -22,6 +21,9 @@ from sandex.domain.errors import Rejected
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.services.keys.views import ConsoleConfirmation, CreatedKey
+from tests.support.apps import Sandbox, sandbox
+from tests.support.factories import PASSPHRASE
+from tests.support.okx import headers_for
 
 CONFIG = "/api/v5/account/config"
 

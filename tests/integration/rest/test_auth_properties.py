@@ -7,9 +7,11 @@ import asyncio
 import string
 from pathlib import Path
 
-from auth_support import headers_for, sandbox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.apps import sandbox
+from tests.support.okx import headers_for
 
 PATH = "/api/v5/test/read/orders"
 QUERY = "instId=BTC-USDT&ccy=BTC%2CETH&limit=100"

@@ -6,7 +6,9 @@ import asyncio
 import time
 from pathlib import Path
 
-from auth_support import headers_for, sandbox
+from tests.support.apps import sandbox
+from tests.support.okx import headers_for
+from tests.support.polling import until
 
 CONFIG = "/api/v5/account/config"
 
@@ -30,8 +32,11 @@ async def test_revoke_while_requests_are_in_flight(tmp_path: Path) -> None:
                 results.append((started, response.json()["code"]))
                 await asyncio.sleep(0)  # in-process calls never suspend: let the revoking thread report back
 
+        def answered_before_the_margin() -> bool:  # `before` below needs requests this old
+            return any(started < time.monotonic() - 0.3 for started, _ in results)
+
         async def revoke() -> None:
-            await asyncio.sleep(0.3)
+            await until(answered_before_the_margin, "requests answered before the revocation")
             await asyncio.to_thread(box.runtime.keys.keys.revoke, created.info.api_key)
             revoked_at.append(time.monotonic())
 

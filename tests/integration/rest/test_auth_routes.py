@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
 from sandex.domain.keys.model import Permission
+from sandex.process import open_runtime
 from sandex.transport.okx.auth import RouteInfo, declared_permission, is_public_path, served_routes
+from tests.support.db import migrated_data_dir
 
 EXPECTED = {
     "GET /api/v5/account/config": Permission.READ_ONLY,
@@ -34,7 +36,7 @@ EXPECTED = {
 
 
 def _okx_routes(tmp_path: Path) -> list[tuple[str, RouteInfo]]:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
     app = create_app(settings, open_runtime(settings, fast_hashing=True))
     routes = served_routes(app)
     assert any(route.path == "/sandex/docs" for route in routes)  # the enumeration sees every route
@@ -53,7 +55,7 @@ def test_no_private_route_lacks_a_permission_declaration(tmp_path: Path) -> None
 
 
 def test_the_check_catches_a_forgotten_declaration(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
     app = create_app(settings, open_runtime(settings, fast_hashing=True))
     forgetful = APIRouter(prefix="/api/v5/account")
     forgetful.add_api_route("/naked", lambda: {}, methods=["GET"])
@@ -63,7 +65,7 @@ def test_the_check_catches_a_forgotten_declaration(tmp_path: Path) -> None:
 
 
 def test_the_check_catches_a_plain_route_without_a_declaration(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
     app = create_app(settings, open_runtime(settings, fast_hashing=True))
 
     async def naked(_request: Request) -> Response:

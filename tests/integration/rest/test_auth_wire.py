@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from auth_support import headers_for, sandbox
+from tests.support.apps import sandbox
+from tests.support.okx import headers_for
 
 READ = "/api/v5/test/read/x"
 

@@ -7,10 +7,11 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from trade_support import LIMIT, exchange, trader
-
 from sandex.config import Settings
 from sandex.testing.server import serve_in_thread
+from tests.support.apps import sandbox
+from tests.support.db import migrated_data_dir
+from tests.support.rest import LIMIT, trader
 
 TOO_LARGE = {"code": "70413", "msg": "Request body too large: at most 65536 bytes.", "data": []}
 WAIT_S = 30.0
@@ -18,7 +19,7 @@ WAIT_S = 30.0
 
 async def test_the_largest_legitimate_request_is_served(tmp_path: Path) -> None:
     """A 20-order batch with every text field at its longest: far below the limit."""
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "100000")
         longest = {**LIMIT, "tag": "t" * 16, "stpMode": "cancel_maker", "reduceOnly": False}
@@ -28,7 +29,7 @@ async def test_the_largest_legitimate_request_is_served(tmp_path: Path) -> None:
 
 
 async def test_an_oversized_body_is_refused_before_authentication_and_changes_nothing(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "100000")
         big = json.dumps([LIMIT] * 700)  # ~ 70 KB of valid orders
@@ -50,7 +51,7 @@ async def test_a_streamed_body_is_not_read_past_the_limit(tmp_path: Path) -> Non
             consumed += 8192
             yield b" " * 8192
 
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         answer = await box.client().post("/api/v5/trade/order", content=endless())
         assert (answer.status_code, answer.json()) == (413, TOO_LARGE)
         assert consumed <= 65536 + 8192
@@ -58,7 +59,9 @@ async def test_a_streamed_body_is_not_read_past_the_limit(tmp_path: Path) -> Non
 
 async def test_a_real_server_answers_a_500_mb_post_at_once_and_hangs_up(tmp_path: Path) -> None:
     """Only the head and a few bytes are sent: the answer cannot have waited for the body."""
-    with serve_in_thread(Settings(data_dir=tmp_path / "data", rate_limits="off")) as server:
+    with serve_in_thread(
+        Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
+    ) as server:
         head = (
             "POST /api/v5/trade/order HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             "Content-Type: application/json\r\nContent-Length: 524288000\r\n\r\n"

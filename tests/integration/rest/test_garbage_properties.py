@@ -19,12 +19,13 @@ from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from trade_support import INST, LIMIT, Trader, exchange, trader
 
-from sandex.app import Runtime
 from sandex.domain.accounts.model import Environment
+from sandex.process import Runtime
 from sandex.services.funding.views import Funder
 from sandex.services.trading.views import Trader as Owner
+from tests.support.apps import sandbox
+from tests.support.rest import INST, LIMIT, Trader, trader
 
 T = TypeVar("T")
 
@@ -176,7 +177,7 @@ def _served(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
     def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=120)
 
-    opened = exchange(tmp_path)
+    opened = sandbox(tmp_path)
     box = run(opened.__aenter__())
     try:
         yield run, box

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
+from sandex.process import open_runtime
 from sandex.testing.inprocess import SandexApp
 from sandex.testing.server import serve_in_thread
+from tests.support.db import migrated_data_dir
 
 EVIL = {"Host": "evil.example:8000"}
 
@@ -54,7 +56,7 @@ async def test_the_control_api_and_the_console_refuse_a_foreign_host(sandex_app:
 
 
 async def test_a_foreign_websocket_handshake_is_closed_before_it_is_accepted(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off", market=False)
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off", market=False)
     app = create_app(settings, open_runtime(settings, fast_hashing=True))
     sent: list[dict[str, Any]] = []
 
@@ -85,7 +87,7 @@ async def test_a_foreign_websocket_handshake_is_closed_before_it_is_accepted(tmp
 def test_a_real_server_refuses_a_foreign_websocket_handshake(
     tmp_path: Path, host: str, status: bytes
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off", market=False)
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off", market=False)
     with (
         serve_in_thread(settings) as server,
         socket.create_connection(("127.0.0.1", server.port), 30) as sock,

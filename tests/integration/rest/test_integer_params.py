@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from auth_support import PEER, headers_for, sandbox
 
 from sandex.transport.okx.openapi import OKX_ROUTES
 from sandex.transport.okx.openapi.vocab import DIGITS, Doc, Param
+from tests.support.apps import PEER, sandbox
+from tests.support.okx import headers_for
 
 TOO_LARGE = (str(1 << 63), "9" * 5000)  # past int64; past Python's int-from-text limit (4,300 digits)
 

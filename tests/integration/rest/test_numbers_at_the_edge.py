@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from trade_support import INST, LIMIT, Trader, exchange, trader
+
+from tests.support.apps import sandbox
+from tests.support.rest import INST, LIMIT, Trader, trader
 
 # A JSON number with 40 decimals: orjson alone read it as the float 0.01 (and placed 0.01 BTC).
 FORTY_DECIMALS = "0.0100000000000000000000000000000000000001"
@@ -50,7 +52,7 @@ async def _outcome(alice: Trader, sz: str, px: str, *, quoted: bool) -> tuple[in
 async def test_a_number_gets_the_same_answer_as_a_string_or_a_json_number(
     tmp_path: Path, sz: str, px: str
 ) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         as_string = await _outcome(alice, sz, px, quoted=True)
@@ -63,7 +65,7 @@ async def test_a_number_gets_the_same_answer_as_a_string_or_a_json_number(
 async def test_spellings_only_a_string_can_carry_place_the_same_order(tmp_path: Path) -> None:
     """ "+20000", " 20000", "20000." and ".01" are not JSON numbers (a body with them is 50002), but as
     strings they are the same numbers as "20000" and "0.01"."""
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "10000")
         for px in ("20000", "2e4", "+20000", " 20000", "20000.", "2E+4"):
@@ -73,7 +75,7 @@ async def test_spellings_only_a_string_can_carry_place_the_same_order(tmp_path: 
 
 
 async def test_huge_values_are_refused_per_item_and_the_rest_of_the_batch_goes_on(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice, bob = trader(box), trader(box, "bob@example.com")
         await alice.deposit("USDT", "1000")
         await bob.deposit("USDT", "1000")
@@ -134,7 +136,7 @@ BAD_CURSORS = ("9223372036854775808", "99999999999999999999999", "-1", "1.5", "1
 async def test_cursors_out_of_range_are_51000_naming_the_parameter(
     tmp_path: Path, path: str, required: dict[str, Any]
 ) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         for name in CURSOR_NAMES:
             for value in BAD_CURSORS:
@@ -149,7 +151,7 @@ async def test_cursors_out_of_range_are_51000_naming_the_parameter(
 
 
 async def test_public_candles_refuse_a_huge_cursor_without_a_login(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         response = await box.client().get(f"/api/v5/market/candles?instId={INST}&after=99999999999999999999")
         assert response.status_code == 400
         assert response.json() == {"code": "51000", "msg": "Parameter after error", "data": []}
@@ -159,7 +161,7 @@ async def test_public_candles_refuse_a_huge_cursor_without_a_login(tmp_path: Pat
 async def test_huge_transfer_and_withdrawal_amounts_are_51000_and_move_nothing(
     tmp_path: Path, amt: str
 ) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box, perm="read_only,trade,withdraw")
         await alice.deposit("USDT", "1000")
         for quoted in (True, False):
@@ -188,7 +190,7 @@ IDS: list[tuple[str, str, dict[str, Any]]] = [
 async def test_ids_beyond_64_bits_are_refused_not_a_server_error(
     tmp_path: Path, path: str, name: str, required: dict[str, Any]
 ) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         for value in ("9223372036854775808", "9999999999999999999", "9" * 5000):
             response = await alice.get_raw(path, **required, **{name: value})
@@ -198,7 +200,7 @@ async def test_ids_beyond_64_bits_are_refused_not_a_server_error(
 
 
 async def test_max_size_at_a_tiny_price_is_capped_at_the_largest_order_not_an_error(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         for px, max_buy in (("1e-30", "100000000"), ("0.1", "10000"), ("99999999999999999999", "0")):

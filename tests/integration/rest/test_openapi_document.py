@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
+from sandex.process import open_runtime
 from sandex.transport.okx.auth import declared_permission, is_public_path, served_routes
 from sandex.transport.okx.openapi import OKX_ROUTES, okx_routes, route_key
 from sandex.transport.okx.rest.trade import WRITE_ROUTES

@@ -12,9 +12,11 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
+from sandex.process import open_runtime
 from sandex.runtime.clock import SystemClock
+from tests.support.db import migrated_data_dir
 
 TIME = "/api/v5/public/time"
 INSTRUMENTS = "/api/v5/public/instruments"
@@ -53,7 +55,10 @@ async def statuses(http: httpx.AsyncClient, n: int, path: str = TIME) -> list[in
 
 
 async def test_the_11th_call_within_2s_gets_okx_429_and_other_ips_are_unaffected(tmp_path: Path) -> None:
-    async with sandbox(Settings(data_dir=tmp_path, rate_limits="okx")) as (app, client_for):
+    async with sandbox(Settings(data_dir=migrated_data_dir(tmp_path), rate_limits="okx")) as (
+        app,
+        client_for,
+    ):
         first = client_for("192.0.2.1")
         assert await statuses(first, 10) == [200] * 10
         refused = await first.get(TIME)
@@ -68,7 +73,10 @@ async def test_the_11th_call_within_2s_gets_okx_429_and_other_ips_are_unaffected
 
 
 async def test_a_refused_request_never_reaches_the_handler(tmp_path: Path) -> None:
-    async with sandbox(Settings(data_dir=tmp_path, rate_limits="okx")) as (app, client_for):
+    async with sandbox(Settings(data_dir=migrated_data_dir(tmp_path), rate_limits="okx")) as (
+        app,
+        client_for,
+    ):
         calls: list[str] = []
         catalogue = app.state.okx.catalogue
         real = catalogue.list_instruments
@@ -88,21 +96,32 @@ async def test_a_refused_request_never_reaches_the_handler(tmp_path: Path) -> No
 
 
 async def test_off_never_limits(tmp_path: Path) -> None:
-    async with sandbox(Settings(data_dir=tmp_path, rate_limits="off")) as (_app, client_for):
+    async with sandbox(Settings(data_dir=migrated_data_dir(tmp_path), rate_limits="off")) as (
+        _app,
+        client_for,
+    ):
         assert await statuses(client_for(), 60) == [200] * 60
 
 
 async def test_scaled_limits(tmp_path: Path) -> None:
-    async with sandbox(Settings(data_dir=tmp_path, rate_limits="x2")) as (_app, client_for):
+    async with sandbox(Settings(data_dir=migrated_data_dir(tmp_path), rate_limits="x2")) as (
+        _app,
+        client_for,
+    ):
         assert await statuses(client_for(), 21) == [200] * 20 + [429]
 
 
 async def test_forwarded_for_counts_only_behind_a_trusted_proxy(tmp_path: Path) -> None:
-    trusted = Settings(data_dir=tmp_path / "a", rate_limits="okx", trusted_proxies=("10.0.0.0/8",))
+    trusted = Settings(
+        data_dir=migrated_data_dir(tmp_path / "a"), rate_limits="okx", trusted_proxies=("10.0.0.0/8",)
+    )
     async with sandbox(trusted) as (_app, client_for):
         assert await statuses(client_for("10.0.0.2", forwarded("198.51.100.1")), 11) == [200] * 10 + [429]
         assert await statuses(client_for("10.0.0.2", forwarded("198.51.100.2")), 10) == [200] * 10
-    async with sandbox(Settings(data_dir=tmp_path / "b", rate_limits="okx")) as (_app, client_for):
+    async with sandbox(Settings(data_dir=migrated_data_dir(tmp_path / "b"), rate_limits="okx")) as (
+        _app,
+        client_for,
+    ):
         assert await statuses(client_for("10.0.0.2", forwarded("198.51.100.1")), 10) == [200] * 10
         # A direct client cannot dodge its budget by inventing a forwarded address.
         assert await statuses(client_for("10.0.0.2", forwarded("198.51.100.3")), 1) == [429]
@@ -134,8 +153,8 @@ async def test_two_processes_sharing_redis_share_the_budget(
     tmp_path: Path, redis_url: str, fresh_ips: Callable[[], str]
 ) -> None:
     now = SystemClock().now_ms()
-    one = Settings(data_dir=tmp_path / "one", rate_limits="okx", redis_url=redis_url)
-    two = Settings(data_dir=tmp_path / "two", rate_limits="okx", redis_url=redis_url)
+    one = Settings(data_dir=migrated_data_dir(tmp_path / "one"), rate_limits="okx", redis_url=redis_url)
+    two = Settings(data_dir=migrated_data_dir(tmp_path / "two"), rate_limits="okx", redis_url=redis_url)
     shared_ip, other_ip = fresh_ips(), fresh_ips()
     async with sandbox(one, now) as (_a, client_a), sandbox(two, now) as (_b, client_b):
         a, b = client_a(shared_ip), client_b(shared_ip)
@@ -147,7 +166,9 @@ async def test_two_processes_sharing_redis_share_the_budget(
 
 
 async def test_an_unreachable_redis_stops_start_up(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, rate_limits="okx", redis_url="redis://127.0.0.1:1/0")
+    settings = Settings(
+        data_dir=migrated_data_dir(tmp_path), rate_limits="okx", redis_url="redis://127.0.0.1:1/0"
+    )
     app = create_app(settings)
     with pytest.raises(RuntimeError, match=r"cannot reach Redis at redis://127\.0\.0\.1:1/0"):
         async with app.router.lifespan_context(app):
@@ -157,7 +178,10 @@ async def test_an_unreachable_redis_stops_start_up(tmp_path: Path) -> None:
 async def test_unmodified_ccxt_reads_our_429_as_rate_limit_exceeded(tmp_path: Path) -> None:
     import ccxt
 
-    async with sandbox(Settings(data_dir=tmp_path, rate_limits="okx")) as (_app, client_for):
+    async with sandbox(Settings(data_dir=migrated_data_dir(tmp_path), rate_limits="okx")) as (
+        _app,
+        client_for,
+    ):
         http = client_for()
         await statuses(http, 10)
         refused = await http.get(TIME)

@@ -16,6 +16,7 @@ from websockets.sync.client import connect
 from sandex.config import Settings
 from sandex.domain.faults import FaultKind, FaultSpec
 from sandex.testing.server import RunningServer, serve_in_thread
+from tests.support.db import migrated_data_dir
 
 READ_TIMEOUT_S = 0.3
 WAIT_S = 30.0  # far beyond the timeout: a connection still open by then is held for ever
@@ -24,7 +25,9 @@ TIME = b"GET /api/v5/public/time HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RunningServer]:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off", header_timeout=READ_TIMEOUT_S)
+    settings = Settings(
+        data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off", header_timeout=READ_TIMEOUT_S
+    )
     with serve_in_thread(settings) as running:
         yield running
 

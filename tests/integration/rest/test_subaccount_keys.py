@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from auth_support import PASSPHRASE, Sandbox, headers_for, sandbox
 
 from sandex.services.keys.views import CreatedKey
+from tests.support.apps import Sandbox, sandbox
+from tests.support.factories import PASSPHRASE
+from tests.support.okx import headers_for
 
 BASE = "/api/v5/users/subaccount"
 

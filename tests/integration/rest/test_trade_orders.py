@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from trade_support import INST, LIMIT, exchange, trader
+from tests.support.apps import sandbox
+from tests.support.rest import INST, LIMIT, trader
 
 PLACE_ITEM = ["clOrdId", "ordId", "tag", "ts", "sCode", "sMsg"]
 CANCEL_ITEM = ["clOrdId", "ordId", "ts", "sCode", "sMsg"]
@@ -28,7 +29,7 @@ PYTHON_OKX_EMPTIES = {
 
 
 async def test_place_answers_like_okx_and_freezes_the_order_value(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         answer = await alice.place(px="20000", sz="0.01", clOrdId="first1", tag="desk")
@@ -57,7 +58,7 @@ async def test_place_answers_like_okx_and_freezes_the_order_value(tmp_path: Path
 
 
 async def test_python_okx_body_with_empty_strings_and_null_places_an_order(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         answer = await alice.place(**PYTHON_OKX_EMPTIES, unknownField={"nested": [1, 2]})
@@ -66,7 +67,7 @@ async def test_python_okx_body_with_empty_strings_and_null_places_an_order(tmp_p
 
 
 async def test_insufficient_balance_is_51008_and_changes_nothing(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "100")
         response = await alice.post_raw(
@@ -90,7 +91,7 @@ async def test_insufficient_balance_is_51008_and_changes_nothing(tmp_path: Path)
 
 
 async def test_refusals_name_okx_codes_and_wire_fields(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         cases = {
@@ -119,7 +120,7 @@ async def test_refusals_name_okx_codes_and_wire_fields(tmp_path: Path) -> None:
 
 
 async def test_batch_answers_per_item_with_code_0_1_or_2(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         good = LIMIT
@@ -146,7 +147,7 @@ async def test_batch_answers_per_item_with_code_0_1_or_2(tmp_path: Path) -> None
 
 
 async def test_more_than_20_orders_is_51111_and_places_nothing(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "100000")
         good = LIMIT
@@ -158,7 +159,7 @@ async def test_more_than_20_orders_is_51111_and_places_nothing(tmp_path: Path) -
 
 
 async def test_cancel_by_id_or_client_id_and_the_finished_order_error(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         first = await alice.placed_id()
@@ -180,7 +181,7 @@ async def test_cancel_by_id_or_client_id_and_the_finished_order_error(tmp_path: 
 
 
 async def test_amend_price_and_size_and_its_errors(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         ord_id = await alice.placed_id(px="20000", sz="0.01")
@@ -210,7 +211,7 @@ async def test_amend_price_and_size_and_its_errors(tmp_path: Path) -> None:
 
 
 async def test_cancel_and_amend_batches(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         ids = [await alice.placed_id() for _ in range(3)]
@@ -228,7 +229,7 @@ async def test_cancel_and_amend_batches(tmp_path: Path) -> None:
 
 
 async def test_exp_time_in_the_past_refuses_everything_with_50037(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         body = LIMIT
@@ -245,7 +246,7 @@ async def test_exp_time_in_the_past_refuses_everything_with_50037(tmp_path: Path
 
 
 async def test_bodies_that_are_not_orders_are_refused_as_a_whole(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         not_json = await alice.post_raw("trade/order", "{not json")
         assert (not_json.status_code, not_json.json()["code"]) == (400, "50002")
@@ -258,7 +259,7 @@ async def test_bodies_that_are_not_orders_are_refused_as_a_whole(tmp_path: Path)
 
 
 async def test_a_read_only_key_cannot_trade(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         reader = trader(box, perm="read_only")
         response = await reader.post_raw("trade/order", json.dumps({"instId": INST}))
         assert (response.status_code, response.json()["code"]) == (401, "50120")
@@ -266,7 +267,7 @@ async def test_a_read_only_key_cannot_trade(tmp_path: Path) -> None:
 
 
 async def test_demo_keys_trade_on_the_demo_exchange(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         live = trader(box)
         demo = type(live)(box, live.user, box.key(live.user.id, label="demo", demo=True), demo=True)
         await demo.deposit("USDT", "1000")
@@ -279,7 +280,7 @@ async def test_demo_keys_trade_on_the_demo_exchange(tmp_path: Path) -> None:
 
 
 async def test_order_rate_limit_counts_every_order_on_its_instrument(tmp_path: Path) -> None:
-    async with exchange(tmp_path, rate_limits="x0.1") as box:  # 6 single orders / 2 s, 30 in batches
+    async with sandbox(tmp_path, rate_limits="x0.1") as box:  # 6 single orders / 2 s, 30 in batches
         alice = trader(box)
         await alice.deposit("USDT", "100000")
         answers = [await alice.place() for _ in range(6)]
@@ -296,7 +297,7 @@ async def test_order_rate_limit_counts_every_order_on_its_instrument(tmp_path: P
 
 
 async def test_sub_accounts_trade_their_own_money(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         master = trader(box)
         sub_user = box.sub(master.user, "botdesk01")
         sub = type(master)(box, sub_user, box.key(sub_user.id, label="desk"))
@@ -308,7 +309,7 @@ async def test_sub_accounts_trade_their_own_money(tmp_path: Path) -> None:
 
 
 async def test_sub_account_order_cap_is_50061(tmp_path: Path) -> None:
-    async with exchange(tmp_path, rate_limits="x0.01") as box:  # sub-account cap: 10 orders / 2 s
+    async with sandbox(tmp_path, rate_limits="x0.01") as box:  # sub-account cap: 10 orders / 2 s
         master = trader(box)
         sub_user = box.sub(master.user, "botdesk01")
         sub = type(master)(box, sub_user, box.key(sub_user.id, label="desk"))

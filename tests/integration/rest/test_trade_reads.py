@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from trade_support import INST, Trader, exchange, trader
+from tests.support.apps import sandbox
+from tests.support.rest import INST, Trader, trader
 
 ORDER_FIELDS = 52  # the reference's order object (exact names: tests/unit/transport/test_trade_wire.py)
 FILL_FIELDS = 26
@@ -19,7 +20,7 @@ async def _trade(maker: Trader, taker: Trader, *, px: str = "30000", sz: str = "
 
 
 async def test_one_order_by_id_or_client_id_and_its_errors(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "1000")
         ord_id = await alice.placed_id(clOrdId="look1")
@@ -41,7 +42,7 @@ async def test_one_order_by_id_or_client_id_and_its_errors(tmp_path: Path) -> No
 
 
 async def test_pending_orders_newest_first_with_ord_id_cursors(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice = trader(box)
         await alice.deposit("USDT", "10000")
         ids = [await alice.placed_id(px=str(20000 + i)) for i in range(5)]
@@ -72,7 +73,7 @@ async def test_pending_orders_newest_first_with_ord_id_cursors(tmp_path: Path) -
 
 
 async def test_history_lists_finished_orders_and_needs_inst_type(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice, bob = trader(box), trader(box, "bob@example.com")
         await alice.deposit("USDT", "10000")
         await bob.deposit("BTC", "1")
@@ -108,7 +109,7 @@ async def test_history_lists_finished_orders_and_needs_inst_type(tmp_path: Path)
 
 
 async def test_fills_for_both_sides_of_a_trade(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice, bob = trader(box), trader(box, "bob@example.com")
         await alice.deposit("USDT", "10000")
         await bob.deposit("BTC", "1")
@@ -138,7 +139,7 @@ async def test_fills_for_both_sides_of_a_trade(tmp_path: Path) -> None:
 
 
 async def test_fills_page_by_bill_id(tmp_path: Path) -> None:
-    async with exchange(tmp_path) as box:
+    async with sandbox(tmp_path) as box:
         alice, bob = trader(box), trader(box, "bob@example.com")
         await alice.deposit("USDT", "100000")
         await bob.deposit("BTC", "1")

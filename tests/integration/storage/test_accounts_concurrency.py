@@ -89,8 +89,8 @@ class Env:
 
 
 @pytest.fixture
-def env(database_url: str) -> Iterator[Env]:
-    engine = create_db_engine(database_url)
+def env(migrated_database_url: str) -> Iterator[Env]:
+    engine = create_db_engine(migrated_database_url)
     migrate(engine)
     sessions, clock = session_factory(engine), ManualClock(1_750_000_000_000)
     hasher, cipher, outbox = CountingHasher(), CountingCipher(), SqlMailOutbox(sessions)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from sandex.app import open_runtime
 from sandex.config import Settings
+from sandex.process import open_runtime
 from sandex.services.accounts.service import AccountsService, TotpEnrollment, UserView
 
 PASSWORD = "Correct-Horse-9"
@@ -37,9 +37,9 @@ def _flows(accounts: AccountsService) -> list[str]:
 
 
 def test_no_secret_reaches_the_logs_even_with_sql_logging_on(
-    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, migrated_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rate_limits="off")
+    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_database_url, rate_limits="off")
     # An operator debugging the database turns SQL logging on: statements are logged, values never.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     try:

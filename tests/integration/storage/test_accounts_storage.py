@@ -54,8 +54,8 @@ class Env:
 
 
 @pytest.fixture
-def env(database_url: str) -> Iterator[Env]:
-    engine = create_db_engine(database_url)
+def env(migrated_database_url: str) -> Iterator[Env]:
+    engine = create_db_engine(migrated_database_url)
     migrate(engine)
     yield Env(engine, ManualClock(1_750_000_000_000), AesGcmCipher({"k1": b"k" * 32}, "k1"))
     engine.dispose()

@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandex.app import create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
+from sandex.process import open_runtime
 from sandex.runtime.tls import ensure_tls
 
 

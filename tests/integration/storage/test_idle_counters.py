@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandex.app import open_runtime
 from sandex.config import Settings
 from sandex.domain.accounts.lockout import FailureCounter
 from sandex.domain.clock import DAY_MS, HOUR_MS
+from sandex.process import open_runtime
 from sandex.services.retention import Cutoffs, RetentionPolicy
 from sandex.storage.repositories.retention import SqlRetentionStore
 from sandex.storage.uow import SqlUnitOfWork
@@ -19,8 +19,8 @@ from sandex.storage.uow import SqlUnitOfWork
 NOW = 1_800_000_000_000
 
 
-def test_counters_idle_for_a_day_go_and_live_ones_stay(tmp_path: Path, database_url: str) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, market=False)
+def test_counters_idle_for_a_day_go_and_live_ones_stay(tmp_path: Path, migrated_database_url: str) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_database_url, market=False)
     rt = open_runtime(settings, fast_hashing=True)
     try:
         rows = {

@@ -11,12 +11,13 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from sandex.app import Runtime, create_app, open_runtime
+from sandex.app import create_app
 from sandex.config import Settings
 from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
 from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.process import Runtime, open_runtime
 from sandex.services.keys.ports import AuditEntry, AuditEvent, UsageEntry
 from sandex.services.keys.views import CreatedKey
 from sandex.storage.orm import Base
@@ -68,9 +69,9 @@ async def _use(runtime: Runtime, settings: Settings, created: CreatedKey) -> Non
 
 
 async def test_no_plaintext_secret_or_passphrase_in_the_database_or_the_logs(
-    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, migrated_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rate_limits="off")
+    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_database_url, rate_limits="off")
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     try:
         with caplog.at_level(logging.DEBUG):
@@ -100,9 +101,10 @@ async def test_no_plaintext_secret_or_passphrase_in_the_database_or_the_logs(
     passphrases = [p.encode() for p in PASSPHRASES]
     assert first.info.api_key.encode() in dump  # the dump does see the keys' rows
     assert [s for s in secrets + passphrases if s in dump] == []
-    if database_url.startswith("sqlite"):
+    if migrated_database_url.startswith("sqlite"):
         files = b"".join(
-            p.read_bytes() for p in Path(database_url.removeprefix("sqlite:///")).parent.glob("*.db*")
+            p.read_bytes()
+            for p in Path(migrated_database_url.removeprefix("sqlite:///")).parent.glob("*.db*")
         )
         assert first.info.api_key.encode() in files
         assert [s for s in secrets + passphrases if s in files] == []
@@ -113,8 +115,8 @@ async def test_no_plaintext_secret_or_passphrase_in_the_database_or_the_logs(
     runtime.engine.dispose()
 
 
-def test_failures_coalesce_and_usage_stays_bounded(tmp_path: Path, database_url: str) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rate_limits="off")
+def test_failures_coalesce_and_usage_stays_bounded(tmp_path: Path, migrated_database_url: str) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_database_url, rate_limits="off")
     runtime = open_runtime(settings, fast_hashing=True)
     user = runtime.accounts.register("alice@example.test", "Correct-Horse-9")
     assert not isinstance(user, Rejected)

@@ -32,8 +32,8 @@ LIVE = Environment.LIVE
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = create_db_engine(database_url)
+def engine(migrated_database_url: str) -> Iterator[Engine]:
+    eng = create_db_engine(migrated_database_url)
     migrate(eng)
     with eng.begin() as conn:
         conn.execute(

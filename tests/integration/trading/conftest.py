@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from core_kit import open_rig_runtime
 
-from sandex.app import Runtime
+from sandex.process import Runtime
+from tests.support.apps import open_rig_runtime
 
 
 @pytest.fixture
@@ -24,9 +24,9 @@ async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
 
 
 @pytest.fixture
-async def rt_any(tmp_path: Path, database_url: str) -> AsyncIterator[Runtime]:
+async def rt_any(tmp_path: Path, migrated_database_url: str) -> AsyncIterator[Runtime]:
     """The same on SQLite and on PostgreSQL."""
-    runtime = open_rig_runtime(tmp_path / "data", database_url)
+    runtime = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await runtime.trading.sequencer.start()
     try:
         yield runtime

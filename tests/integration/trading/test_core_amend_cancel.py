@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from core_kit import (
-    BTC,
-    D,
-    assert_conserved,
-    assert_frozen_matches_orders,
-    balance,
-    fund,
-    limit,
-    place_one,
-    user,
-)
-
-from sandex.app import Runtime
 from sandex.domain.clock import HOUR_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, Side
 from sandex.domain.trading.commands import AmendSpec, CancelSpec
+from sandex.process import Runtime
+from tests.support.exchange import (
+    BTC,
+    D,
+    assert_conserved_exactly,
+    assert_frozen_matches_orders,
+    balance,
+    fund,
+    limit,
+    place_one,
+    trader_for,
+)
 
 
 async def test_cancel_by_ord_id_or_cl_ord_id_gives_the_funds_back(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     await place_one(rt, alice, limit(Side.BUY, "100", "2", cl_ord_id="mine"))
@@ -41,7 +40,7 @@ async def test_cancel_by_ord_id_or_cl_ord_id_gives_the_funds_back(rt: Runtime) -
 
 
 async def test_cancel_of_a_finished_or_unknown_order_is_51400(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     await rt.trading.service.cancel(alice, [CancelSpec(BTC, ord_id=int(a.ord_id))])
@@ -59,7 +58,7 @@ async def test_cancel_of_a_finished_or_unknown_order_is_51400(rt: Runtime) -> No
 
 
 async def test_someone_elses_order_cannot_be_canceled(rt: Runtime) -> None:
-    alice, mallory = user(rt, "alice@example.test"), user(rt, "mallory@example.test")
+    alice, mallory = trader_for(rt, "alice@example.test"), trader_for(rt, "mallory@example.test")
     await fund(rt, alice, "USDT", "1000")
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     acks = await rt.trading.service.cancel(mallory, [CancelSpec(BTC, ord_id=int(a.ord_id))])
@@ -69,7 +68,7 @@ async def test_someone_elses_order_cannot_be_canceled(rt: Runtime) -> None:
 
 
 async def test_amend_size_and_price_refreezes_and_may_trade(rt: Runtime) -> None:
-    maker, taker = user(rt, "maker@example.test"), user(rt, "taker@example.test")
+    maker, taker = trader_for(rt, "maker@example.test"), trader_for(rt, "taker@example.test")
     await fund(rt, maker, "BTC", "1")
     await fund(rt, taker, "USDT", "1000")
     await place_one(rt, maker, limit(Side.SELL, "110", "1"))
@@ -85,12 +84,12 @@ async def test_amend_size_and_price_refreezes_and_may_trade(rt: Runtime) -> None
     assert not isinstance(order, Rejected)
     assert (order.state, order.acc_fill_sz, order.px) == (OrdState.PARTIALLY_FILLED, D(1), D(110))
     assert balance(rt, taker, "USDT") == (D(670), D(220))
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)
     assert_frozen_matches_orders(rt)
 
 
 async def test_amend_of_a_finished_order_is_51503_and_cxl_on_fail_cancels(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     a = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     b = await place_one(rt, alice, limit(Side.BUY, "100", "1", cl_ord_id="b"))
@@ -112,7 +111,7 @@ async def test_amend_of_a_finished_order_is_51503_and_cxl_on_fail_cancels(rt: Ru
 
 
 async def test_get_order_unknown_is_51603(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     svc = rt.trading.service
     assert svc.get_order(alice, BTC, ord_id="600000000000000123") == Rejected(Reason.ORDER_NOT_FOUND)
     assert svc.get_order(alice, BTC, cl_ord_id="nope") == Rejected(Reason.ORDER_NOT_FOUND)
@@ -122,7 +121,7 @@ async def test_get_order_unknown_is_51603(rt: Runtime) -> None:
 
 
 async def test_history_keeps_unfilled_cancels_only_two_hours(rt: Runtime) -> None:
-    maker, taker = user(rt, "maker@example.test"), user(rt, "taker@example.test")
+    maker, taker = trader_for(rt, "maker@example.test"), trader_for(rt, "taker@example.test")
     await fund(rt, maker, "BTC", "1")
     await fund(rt, taker, "USDT", "1000")
     canceled = await place_one(rt, taker, limit(Side.BUY, "90", "1"))
@@ -140,7 +139,7 @@ async def test_history_keeps_unfilled_cancels_only_two_hours(rt: Runtime) -> Non
 
 
 async def test_lists_page_with_after_and_before_cursors_newest_first(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "100000")
     ids = [(await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ord_id for _ in range(5)]
     svc = rt.trading.service
@@ -151,7 +150,7 @@ async def test_lists_page_with_after_and_before_cursors_newest_first(rt: Runtime
 
 
 async def test_fills_and_bills_of_a_trade(rt: Runtime) -> None:
-    maker, taker = user(rt, "maker@example.test"), user(rt, "taker@example.test")
+    maker, taker = trader_for(rt, "maker@example.test"), trader_for(rt, "taker@example.test")
     await fund(rt, maker, "BTC", "2")
     await fund(rt, taker, "USDT", "1000")
     assert (await place_one(rt, maker, limit(Side.SELL, "100", "2"))).ok

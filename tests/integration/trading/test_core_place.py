@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core_kit import (
+from sandex.domain.accounts.model import Environment
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, TgtCcy
+from sandex.domain.trading.commands import OrderSpec
+from sandex.process import Runtime
+from sandex.services.exchange.records import ExecType
+from tests.support.exchange import (
     BTC,
     D,
-    assert_conserved,
+    assert_conserved_exactly,
     assert_frozen_matches_orders,
     balance,
     fund,
@@ -15,19 +21,12 @@ from core_kit import (
     order_rows,
     place_one,
     posting_count,
-    user,
+    trader_for,
 )
-
-from sandex.app import Runtime
-from sandex.domain.accounts.model import Environment
-from sandex.domain.errors import Reason, Rejected
-from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, TgtCcy
-from sandex.domain.trading.commands import OrderSpec
-from sandex.services.exchange.records import ExecType
 
 
 async def test_a_resting_limit_order_freezes_its_cost_and_is_listed(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "10000")
     ack = await place_one(rt, alice, limit(Side.BUY, "50000", "0.1", cl_ord_id="b1", tag="t1"))
     assert ack.ok and ack.ord_id.isdigit() and len(ack.ord_id) >= 18
@@ -48,7 +47,7 @@ async def test_a_resting_limit_order_freezes_its_cost_and_is_listed(rt: Runtime)
 
 async def test_insufficient_balance_is_51008_and_changes_nothing(rt_any: Runtime) -> None:
     rt = rt_any
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "100")
     before = (posting_count(rt), balance(rt, alice, "USDT"))
     ack = await place_one(rt, alice, limit(Side.BUY, "50000", "0.01"))
@@ -61,7 +60,7 @@ async def test_insufficient_balance_is_51008_and_changes_nothing(rt_any: Runtime
 
 async def test_crossing_orders_fill_at_the_makers_price_with_fees(rt_any: Runtime) -> None:
     rt = rt_any
-    maker, taker = user(rt, "maker@example.test"), user(rt, "taker@example.test")
+    maker, taker = trader_for(rt, "maker@example.test"), trader_for(rt, "taker@example.test")
     await fund(rt, maker, "BTC", "1")
     await fund(rt, taker, "USDT", "100000")
     sell = await place_one(rt, maker, limit(Side.SELL, "50000", "0.5"))
@@ -97,12 +96,12 @@ async def test_crossing_orders_fill_at_the_makers_price_with_fees(rt_any: Runtim
         D("-0.001"),
     )
     assert (maker_fill.exec_type, maker_fill.side, maker_fill.fee) == (ExecType.MAKER, Side.SELL, D(-8))
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)
     assert_frozen_matches_orders(rt)
 
 
 async def test_market_buy_spends_quote_by_default_and_returns_the_unspent(rt: Runtime) -> None:
-    maker, taker = user(rt, "maker@example.test"), user(rt, "taker@example.test")
+    maker, taker = trader_for(rt, "maker@example.test"), trader_for(rt, "taker@example.test")
     await fund(rt, maker, "BTC", "1")
     await fund(rt, taker, "USDT", "1000")
     await place_one(rt, maker, limit(Side.SELL, "50000", "0.01"))
@@ -112,11 +111,11 @@ async def test_market_buy_spends_quote_by_default_and_returns_the_unspent(rt: Ru
     assert (order.tgt_ccy, order.sz, order.acc_fill_sz) == (TgtCcy.QUOTE_CCY, D(1000), D("0.01"))
     assert order.state is OrdState.CANCELED and order.px is None  # the book ran out before the budget
     assert balance(rt, taker, "USDT") == (D(500), D(0))
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)
 
 
 async def test_a_batch_answers_per_item_in_order(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     acks = await rt.trading.service.place(
         alice,
@@ -146,7 +145,7 @@ async def test_a_batch_answers_per_item_in_order(rt: Runtime) -> None:
 
 
 async def test_batches_above_20_or_empty_are_refused_whole(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "100000")
     too_many = await rt.trading.service.place(alice, [limit(Side.BUY, "100", "1")] * 21)
     assert too_many == Rejected.of(Reason.BATCH_TOO_LARGE, limit="20")
@@ -157,7 +156,7 @@ async def test_batches_above_20_or_empty_are_refused_whole(rt: Runtime) -> None:
 
 
 async def test_post_only_that_would_take_is_accepted_then_canceled(rt: Runtime) -> None:
-    maker, other = user(rt, "maker@example.test"), user(rt, "other@example.test")
+    maker, other = trader_for(rt, "maker@example.test"), trader_for(rt, "other@example.test")
     await fund(rt, maker, "BTC", "1")
     await fund(rt, other, "USDT", "100000")
     await place_one(rt, maker, limit(Side.SELL, "50000", "0.1"))
@@ -172,7 +171,7 @@ async def test_post_only_that_would_take_is_accepted_then_canceled(rt: Runtime) 
 
 
 async def test_self_trade_prevention_cancels_the_maker_by_default(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "BTC", "1")
     await fund(rt, alice, "USDT", "100000")
     sell = await place_one(rt, alice, limit(Side.SELL, "50000", "0.1"))
@@ -184,8 +183,8 @@ async def test_self_trade_prevention_cancels_the_maker_by_default(rt: Runtime) -
 
 
 async def test_live_and_demo_are_separate_exchanges(rt: Runtime) -> None:
-    live = user(rt, "alice@example.test")
-    demo = user(rt, "alice@example.test", Environment.DEMO)
+    live = trader_for(rt, "alice@example.test")
+    demo = trader_for(rt, "alice@example.test", Environment.DEMO)
     await fund(rt, demo, "USDT", "1000")
     refused = await place_one(rt, live, limit(Side.BUY, "100", "1"))
     assert refused.rejected is not None and refused.rejected.reason is Reason.INSUFFICIENT_BALANCE
@@ -200,7 +199,7 @@ async def test_a_halted_instrument_refuses_new_orders_but_lets_resting_ones_canc
     from sandex.domain.instruments import InstrumentState
     from sandex.domain.trading.commands import AmendSpec, CancelSpec
 
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     resting = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     rt.trading.core.set_instrument_state(BTC, InstrumentState.SUSPEND)

@@ -13,39 +13,42 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_kit import (
-    BTC,
-    D,
-    assert_conserved,
-    assert_frozen_matches_orders,
-    balance,
-    book_picture,
-    fund,
-    limit,
-    open_rig_runtime,
-    order_rows,
-    place_one,
-    posting_count,
-    user,
-)
 
-from sandex.app import Runtime
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
 from sandex.domain.trading.commands import AmendSpec, CancelSpec
-from sandex.runtime.sequencer import Sequencer
+from sandex.process import Runtime
+from sandex.runtime.sequencer import INBOX_POLL_S, Sequencer
 from sandex.services.exchange import inbox as codec
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
 from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
 from sandex.services.trading.views import Trader
 from sandex.testing.server import serve_in_thread
+from tests.support.apps import open_rig_runtime
+from tests.support.db import migrated_data_dir
+from tests.support.exchange import (
+    BTC,
+    D,
+    assert_conserved_exactly,
+    assert_frozen_matches_orders,
+    balance,
+    book_picture,
+    fund,
+    limit,
+    order_rows,
+    place_one,
+    posting_count,
+    trader_for,
+)
+
+SEVERAL_INBOX_POLLS_S = 2.5 * INBOX_POLL_S
 
 
 async def test_concurrent_commands_share_transactions(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000000")
     before = rt.trading.sequencer.commits
     acks = await asyncio.gather(*(place_one(rt, alice, limit(Side.BUY, "100", "1")) for _ in range(200)))
@@ -56,7 +59,7 @@ async def test_concurrent_commands_share_transactions(rt: Runtime) -> None:
 
 
 async def test_refused_commands_need_no_transaction(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     before = rt.trading.sequencer.commits
     ack = await place_one(rt, alice, limit(Side.BUY, "100", "1"))
     assert ack.rejected is not None and rt.trading.sequencer.commits == before
@@ -65,7 +68,7 @@ async def test_refused_commands_need_no_transaction(rt: Runtime) -> None:
 async def test_a_commit_that_fails_once_is_rebuilt_and_its_commands_run_again(
     rt: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
+    alice, bob = trader_for(rt, "alice@example.test"), trader_for(rt, "bob@example.test")
     await fund(rt, alice, "USDT", "1000")
     await fund(rt, bob, "BTC", "1")
     resting = await place_one(rt, bob, limit(Side.SELL, "100", "1"))
@@ -93,7 +96,7 @@ async def test_a_commit_that_fails_once_is_rebuilt_and_its_commands_run_again(
     assert balance(rt, alice, "BTC") == (D("0.4995"), D(0))
     assert balance(rt, alice, "USDT") == (D(860), D(90))
     assert [o.ord_id for o in rt.trading.service.pending_orders(bob)] == [resting.ord_id]
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)
     assert_frozen_matches_orders(rt)
 
 
@@ -101,7 +104,7 @@ async def test_a_command_that_breaks_its_batch_fails_alone_and_another_users_is_
     rt_any: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rt = rt_any  # SQLite and PostgreSQL
-    alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
+    alice, bob = trader_for(rt, "alice@example.test"), trader_for(rt, "bob@example.test")
     await fund(rt, alice, "USDT", "1000")
     await fund(rt, bob, "USDT", "1000")
     core = rt.trading.core
@@ -131,7 +134,7 @@ async def test_a_command_that_breaks_its_batch_fails_alone_and_another_users_is_
     assert [o.cl_ord_id for o in rt.trading.service.pending_orders(bob)] == ["fine"]
     assert balance(rt, bob, "USDT") == (D(905), D(95))
     assert balance(rt, alice, "USDT") == (D(1000), D(0))
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)
     assert_frozen_matches_orders(rt)
 
 
@@ -141,8 +144,10 @@ async def _one_batch(rt: Runtime) -> AsyncIterator[None]:
     deposit stuck in its commit) until `_queued` has seen all of them waiting."""
     gate = threading.Event()
     sequencer = rt.trading.sequencer
+    # Registered before the writer is held: registering blocks the event loop (argon2, a commit), and
+    # an inbox poll falling due meanwhile would queue behind the held writer ahead of the deposit.
+    carol = trader_for(rt, "carol@example.test")
     held = asyncio.ensure_future(sequencer.exclusive(lambda: gate.wait(30)))
-    carol = user(rt, "carol@example.test")
     stuck = asyncio.ensure_future(fund(rt, carol, "USDT", "1"))
     await _until(lambda: not sequencer.settled)  # the deposit's batch waits for the writer thread
     _GATES[id(rt)] = gate
@@ -192,35 +197,37 @@ async def _random_session(rt: Runtime, traders: list[Trader], steps: int, seed: 
 
 
 async def _funded_traders(rt: Runtime, n: int) -> list[Trader]:
-    traders = [user(rt, f"t{i}@example.test") for i in range(n)]
+    traders = [trader_for(rt, f"t{i}@example.test") for i in range(n)]
     for t in traders:
         await fund(rt, t, "USDT", "5000")
         await fund(rt, t, "BTC", "20")
     return traders
 
 
-async def test_restart_rebuilds_identical_books_and_balances(tmp_path: Path, database_url: str) -> None:
-    first = open_rig_runtime(tmp_path / "data", database_url)
+async def test_restart_rebuilds_identical_books_and_balances(
+    tmp_path: Path, migrated_database_url: str
+) -> None:
+    first = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await first.trading.sequencer.start()
     traders = await _funded_traders(first, 4)
     await _random_session(first, traders, 150, seed=7)
     picture = book_picture(first)
     assert sum(len(bids) + len(asks) for _, bids, asks, _ in picture.orders) > 0
-    assert_conserved(first)
+    assert_conserved_exactly(first)
     assert_frozen_matches_orders(first)
     await first.trading.sequencer.stop()
     first.engine.dispose()
 
-    second = open_rig_runtime(tmp_path / "data", database_url)
+    second = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await second.trading.sequencer.start()
     try:
         assert book_picture(second) == picture
-        assert_conserved(second)
+        assert_conserved_exactly(second)
         assert_frozen_matches_orders(second)
         await _random_session(second, traders, 30, seed=8)  # and it trades on from there
         ids = {r.ord_id for r in order_rows(second)}
         assert len(ids) == len(order_rows(second))
-        assert_conserved(second)
+        assert_conserved_exactly(second)
     finally:
         await second.trading.sequencer.stop()
         second.engine.dispose()
@@ -244,7 +251,7 @@ async def test_a_second_writer_cannot_start_on_the_same_database(rt: Runtime, tm
 
 
 async def test_a_writer_that_lost_its_lease_writes_nothing(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     store = rt.trading.store
     assert store.acquire_lease("intruder", rt.clock.now_ms() + 10_000, 0)  # e.g. an operator's drain
@@ -252,12 +259,13 @@ async def test_a_writer_that_lost_its_lease_writes_nothing(rt: Runtime) -> None:
     assert refused == Rejected(Reason.SYSTEM_ERROR)
     assert order_rows(rt) == []
     store.release_lease("intruder")
-    await asyncio.sleep(0.6)  # the sequencer takes the lease back and rebuilds
+    sequencer = rt.trading.sequencer
+    await _until(lambda: store.lease_holder()[0] == sequencer.owner)  # it takes the lease back, rebuilds
     assert (await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ok
 
 
 async def test_inbox_commands_are_applied_by_the_running_sequencer_exactly_once(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     store = rt.trading.store
     account = store.ensure_account(
         alice.user_id, Environment.LIVE, LedgerAccountKind.TRADING, rt.clock.now_ms()
@@ -278,20 +286,20 @@ async def test_inbox_commands_are_applied_by_the_running_sequencer_exactly_once(
         await asyncio.sleep(0.02)
     outcome = store.inbox_outcome(item)
     assert outcome is not None and outcome.state == "done" and json.loads(outcome.result)["amount"] == "250"
-    await asyncio.sleep(0.5)  # several more polls
+    await asyncio.sleep(SEVERAL_INBOX_POLLS_S)  # a "nothing more happens" window: not applied twice
     assert balance(rt, alice, "USDT") == (D(250), D(0))
     bad = store.add_inbox("deposit", json.dumps({**payload, "ccy": "NOPE"}), rt.clock.now_ms())
     while (refused := store.inbox_outcome(bad)) is None:
         await asyncio.sleep(0.02)
     assert refused.state == "rejected"
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)
 
 
 async def test_commits_are_published_for_subscribers(rt: Runtime) -> None:
     seen: list[Any] = []
     for kind in (OrdersChanged, TradesHappened, BalancesChanged):
         rt.hub.subscribe(kind, seen.append)
-    maker, taker = user(rt, "maker@example.test"), user(rt, "taker@example.test")
+    maker, taker = trader_for(rt, "maker@example.test"), trader_for(rt, "taker@example.test")
     await fund(rt, maker, "BTC", "1")
     await fund(rt, taker, "USDT", "1000")
     seen.clear()
@@ -308,7 +316,7 @@ async def test_commits_are_published_for_subscribers(rt: Runtime) -> None:
 
 
 async def test_deposit_checks_currency_and_amount(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     svc = rt.trading.service
     before = posting_count(rt)
     for ccy, amount in (("NOPE", "1"), ("USDT", "0"), ("USDT", "-5"), ("USDT", "0.0000001"), ("BTC", "1E-9")):
@@ -320,7 +328,7 @@ async def test_deposit_checks_currency_and_amount(rt: Runtime) -> None:
 
 
 async def test_deposits_to_funding_stay_out_of_the_trading_account(rt: Runtime) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     svc = rt.trading.service
     done = await svc.deposit(alice.user_id, Environment.LIVE, "USDT", D(70), LedgerAccountKind.FUNDING)
     assert not isinstance(done, Rejected) and done.account is LedgerAccountKind.FUNDING
@@ -334,9 +342,9 @@ async def test_deposits_to_funding_stay_out_of_the_trading_account(rt: Runtime) 
 def test_commands_can_come_from_another_thread_and_loop(tmp_path: Path) -> None:
     """E.g. a test funding accounts of a server that runs in a background thread."""
 
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), rate_limits="off")
     with serve_in_thread(settings) as server:
-        alice = user(server.runtime, "alice@example.test")
+        alice = trader_for(server.runtime, "alice@example.test")
         deposit = server.runtime.trading.service.deposit(alice.user_id, Environment.LIVE, "USDT", D(5))
         done = asyncio.run(deposit)
         assert not isinstance(done, Rejected) and done.available == D(5)
@@ -346,7 +354,7 @@ def test_commands_can_come_from_another_thread_and_loop(tmp_path: Path) -> None:
 async def test_an_inbox_item_that_breaks_is_refused_once_and_trading_goes_on(
     rt: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    alice = user(rt, "alice@example.test")
+    alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
     real = codec.decode
 
@@ -362,22 +370,22 @@ async def test_an_inbox_item_that_breaks_is_refused_once_and_trading_goes_on(
         await asyncio.sleep(0.05)
     assert outcome.state == "rejected" and json.loads(outcome.result)["reason"] == "system_error"
     assert rt.trading.sequencer.failures == 1
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)
 
 
 async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    first = open_rig_runtime(tmp_path / "data", database_url)
+    first = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await first.trading.sequencer.start()
-    vip, plain = user(first, "vip@example.test"), user(first, "plain@example.test")
+    vip, plain = trader_for(first, "vip@example.test"), trader_for(first, "plain@example.test")
     tier = await first.trading.service.set_fee_tier(vip.user_id, D("0.0001"), D("0.0003"), "VIP8")
     assert isinstance(tier, FeeTier)
     assert (tier.level, tier.maker, tier.taker) == ("VIP8", D("0.0001"), D("0.0003"))
     await first.trading.sequencer.stop()
     first.engine.dispose()
 
-    second = open_rig_runtime(tmp_path / "data", database_url)
+    second = open_rig_runtime(tmp_path / "data", migrated_database_url)
     await second.trading.sequencer.start()
     try:
         for environment in Environment:  # both trading accounts of the user, live and demo
@@ -392,7 +400,7 @@ async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
         await second.trading.sequencer.stop()
         second.engine.dispose()
 
-    third = open_rig_runtime(tmp_path / "data", database_url)
+    third = open_rig_runtime(tmp_path / "data", migrated_database_url)
     try:
         third.trading.core.load()
         assert third.trading.core.fee_tier(Environment.LIVE, None) == DEFAULT_TIER
@@ -405,7 +413,7 @@ async def test_fee_tiers_survive_a_restart_and_a_reset_returns_to_the_default(
 async def test_the_write_ahead_log_is_checkpointed_beside_the_writer(rt: Runtime) -> None:
     """SQLite: the group commit's own connection never checkpoints (a checkpoint inside a commit
     stalled every order waiting on it); `checkpoint` moves every committed frame, aside."""
-    alice, bob = user(rt, "alice@example.test"), user(rt, "bob@example.test")
+    alice, bob = trader_for(rt, "alice@example.test"), trader_for(rt, "bob@example.test")
     await fund(rt, alice, "USDT", "1000")
     await fund(rt, bob, "BTC", "1")
     for _ in range(5):
@@ -420,4 +428,4 @@ async def test_the_write_ahead_log_is_checkpointed_beside_the_writer(rt: Runtime
     moved = await rt.trading.sequencer.exclusive(store.checkpoint)
     assert moved is not None and moved[0] > 0 and moved[0] == moved[1]
     assert await rt.trading.sequencer.exclusive(lambda: 42) == 42  # runs between commits
-    assert_conserved(rt)
+    assert_conserved_exactly(rt)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from ws_support import World, served_world
+
+from tests.support.ws import World, served_world
 
 
 @pytest.fixture(scope="module")

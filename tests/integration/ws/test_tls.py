@@ -106,9 +106,11 @@ def test_serve_tls_answers_https_and_wss_for_clients_trusting_the_ca(tmp_path: P
 
 
 def _wait_for_ca(path: Path) -> ssl.SSLContext:
+    """The CA once the server has written all of it (a half-written PEM does not load)."""
     deadline = time.monotonic() + 20
-    while not path.exists():
-        assert time.monotonic() < deadline, "no CA written"
-        time.sleep(0.05)
-    time.sleep(0.1)
-    return ssl.create_default_context(cafile=str(path))
+    while True:
+        try:
+            return ssl.create_default_context(cafile=str(path))
+        except (FileNotFoundError, ssl.SSLError):
+            assert time.monotonic() < deadline, "no CA written"
+            time.sleep(0.05)

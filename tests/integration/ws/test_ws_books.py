@@ -7,7 +7,8 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from ws_support import Conn, World, is_push, limit, open_ws
+from tests.support.okx import limit
+from tests.support.ws import Conn, World, is_push, open_ws
 
 Book = dict[str, dict[Decimal, Decimal]]
 

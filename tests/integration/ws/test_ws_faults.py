@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from ws_support import World, is_push, limit, open_ws
 
 from sandex.client.control import AsyncControlClient
+from tests.support.okx import limit
+from tests.support.ws import World, is_push, open_ws
 
 
 async def _fault(world: World, kind: str, route: str, **spec: object) -> None:

@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from ws_support import PASSPHRASE, Conn, Creds, World, login_args, open_ws
 
 from sandex.domain.keys.rules import EditKeyRequest
+from tests.support.factories import PASSPHRASE
+from tests.support.okx import Creds, login_args
+from tests.support.ws import Conn, World, open_ws
 
 
 async def test_login_success_keys_are_in_okx_order(world: World) -> None:
@@ -157,7 +159,7 @@ async def _closed_code(ws: Conn) -> int:
 
 
 async def test_revoking_a_key_closes_its_sessions_with_4007(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from ws_support import served_world
+    from tests.support.ws import served_world
 
     with served_world(tmp_path_factory.mktemp("revoke") / "data") as world:
         keys = world.server.runtime.keys.keys
@@ -190,9 +192,8 @@ async def test_a_key_revoked_by_another_process_closes_its_sessions(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """`sandex key revoke` runs in its own process: the server sees it through the change counters."""
-    from ws_support import served_world
-
-    from sandex.app import open_runtime
+    from sandex.process import open_runtime
+    from tests.support.ws import served_world
 
     with served_world(tmp_path_factory.mktemp("elsewhere") / "data") as world:
         async with open_ws(world.url("private")) as ws, open_ws(world.url("private")) as bystander:
@@ -209,9 +210,8 @@ async def test_a_key_revoked_by_another_process_closes_its_sessions(
 
 
 async def test_freezing_the_owner_closes_its_sessions(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from ws_support import served_world
-
     from sandex.client.control import AsyncControlClient
+    from tests.support.ws import served_world
 
     with served_world(tmp_path_factory.mktemp("freeze") / "data") as world:
         async with open_ws(world.url("private")) as ws:

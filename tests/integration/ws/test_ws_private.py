@@ -6,11 +6,13 @@ import contextlib
 from typing import Any
 
 import pytest
-from ws_support import PASSPHRASE, Conn, World, is_push, limit, open_ws
 
 from sandex.client.control import AsyncControlClient
 from sandex.client.models import Credentials
 from sandex.client.rest import AsyncOkxClient
+from tests.support.factories import PASSPHRASE
+from tests.support.okx import limit
+from tests.support.ws import Conn, World, is_push, open_ws
 
 
 async def _logged_in(world: World, ws: Conn, who: str = "alice") -> None:

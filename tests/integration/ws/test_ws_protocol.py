@@ -8,7 +8,8 @@ import re
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from ws_support import World, is_push, open_ws
+
+from tests.support.ws import World, is_push, open_ws
 
 CONN_ID = re.compile(r"^[0-9a-f]{8}$")
 

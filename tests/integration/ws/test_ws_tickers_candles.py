@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ws_support import Conn, World, is_push, limit, open_ws
+from tests.support.okx import limit
+from tests.support.ws import Conn, World, is_push, open_ws
 
 TICKER_FIELDS = (
     "instType instId last lastSz askPx askSz bidPx bidSz open24h high24h low24h volCcy24h vol24h ts"

@@ -8,9 +8,10 @@ import time
 
 import pytest
 from websockets.exceptions import InvalidStatus
-from ws_support import Conn, World, limit, open_ws
 
 from sandex.domain.keys import signing
+from tests.support.okx import limit
+from tests.support.ws import Conn, World, open_ws
 
 
 async def _alice(world: World, ws: Conn) -> None:
@@ -162,7 +163,8 @@ async def test_demo_orders_go_to_the_demo_exchange(world: World) -> None:
 # --- budgets shared with REST ---------------------------------------------------------------------------
 async def test_ws_and_rest_share_the_order_budget(tmp_path_factory: pytest.TempPathFactory) -> None:
     import httpx
-    from ws_support import served_world
+
+    from tests.support.ws import served_world
 
     with served_world(tmp_path_factory.mktemp("limits") / "data", rate_limits="okx") as world:
         creds = world.alice
@@ -200,7 +202,7 @@ def _iso_now() -> str:
 async def test_subscribe_and_login_share_a_per_connection_budget(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    from ws_support import served_world
+    from tests.support.ws import served_world
 
     with served_world(tmp_path_factory.mktemp("subs") / "data", rate_limits="x0.01") as world:  # 480/h -> 4
         async with open_ws(world.url("public")) as ws:

@@ -1,11 +1,11 @@
 import pytest
-from keys_support import NOW_MS, ips, make_key, unbound_key
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS, SECOND_MS
 from sandex.domain.keys.expiry import INACTIVITY_MS, expires_at, inactivity_applies, is_expired
 from sandex.domain.keys.model import ApiKeyPolicyView, Permission
 from sandex.testing.clock import ManualClock
+from tests.support.keys import NOW_MS, ips, make_key, unbound_key
 
 R, T, W = Permission.READ_ONLY, Permission.TRADE, Permission.WITHDRAW
 CREATED = NOW_MS - DAY_MS

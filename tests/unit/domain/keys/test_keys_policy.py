@@ -2,19 +2,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from keys_support import (
-    API_KEY,
-    CLIENT_IP,
-    NOW_MS,
-    PASSPHRASE,
-    SECRET,
-    ips,
-    lookup_of,
-    make_key,
-    plain_passphrase_check,
-    signed,
-    unbound_key,
-)
 
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.clock import DAY_MS
@@ -38,6 +25,19 @@ from sandex.domain.keys.policy import (
 )
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.testing.clock import ManualClock
+from tests.support.factories import PASSPHRASE
+from tests.support.keys import (
+    API_KEY,
+    CLIENT_IP,
+    NOW_MS,
+    SECRET,
+    ips,
+    lookup_of,
+    make_key,
+    plain_passphrase_check,
+    signed,
+    unbound_key,
+)
 
 UNKNOWN_KEY = "00000000-0000-0000-0000-000000000000"
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from keys_support import NOW_MS, lookup_of, make_key, plain_passphrase_check, signed
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import ApiKeyPolicyView
 from sandex.domain.keys.policy import SignedRequest, authenticate
 from sandex.domain.keys.timestamps import WINDOW_MS, format_rest_timestamp
+from tests.support.keys import NOW_MS, lookup_of, make_key, plain_passphrase_check, signed
 
 KEY = make_key()
 LOOKUP = lookup_of(KEY)

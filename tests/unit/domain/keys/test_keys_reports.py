@@ -1,9 +1,8 @@
-from keys_support import NOW_MS, ips, make_key, unbound_key
-
 from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS
 from sandex.domain.keys.model import Permission
 from sandex.domain.keys.reports import expiring_within, unused_permissions
+from tests.support.keys import NOW_MS, ips, make_key, unbound_key
 
 R, T, W = Permission.READ_ONLY, Permission.TRADE, Permission.WITHDRAW
 OLD = NOW_MS - 100 * DAY_MS

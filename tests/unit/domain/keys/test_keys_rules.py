@@ -1,5 +1,4 @@
 import pytest
-from keys_support import NOW_MS, ips
 
 from sandex.domain.clock import LATEST_MS
 from sandex.domain.errors import Reason, Rejected
@@ -21,6 +20,7 @@ from sandex.domain.keys.rules import (
     validate_create,
     validate_edit,
 )
+from tests.support.keys import NOW_MS, ips
 
 R, T, W = Permission.READ_ONLY, Permission.TRADE, Permission.WITHDRAW
 MASTER = Owner(is_sub_account=False, labels_in_use=frozenset({"bot1"}), key_count=3)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matching_kit import Desk, fills, final, of_type
-
 from sandex.domain.errors import Reason
 from sandex.domain.matching import (
     CancelCause,
@@ -19,6 +17,7 @@ from sandex.domain.matching import (
     TradingLimits,
     rejection,
 )
+from tests.support.matching import Desk, fills, final, of_type
 
 
 def _reason(events: Sequence[object]) -> Reason | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from matching_kit import Desk, fills, final, of_type
-
 from sandex.domain.matching import (
     CancelCause,
     OrderAccepted,
@@ -14,6 +12,7 @@ from sandex.domain.matching import (
     StpMode,
     TgtCcy,
 )
+from tests.support.matching import Desk, fills, final, of_type
 
 
 def test_ioc_fills_what_it_can_and_cancels_the_rest() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from matching_kit import Desk, fills, final, of_type
-
 from sandex.domain.matching import Fill, LevelView, OrderFilled, OrdState, Side
+from tests.support.matching import Desk, fills, final, of_type
 
 
 def test_better_price_fills_first_even_when_it_arrived_later() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from matching_kit import Desk, fills, final, of_type
-
 from sandex.domain.matching import CancelCause, Fill, OrderCanceled, OrdState, OrdType, Side, StpMode, TgtCcy
+from tests.support.matching import Desk, fills, final, of_type
 
 
 def _book() -> tuple[Desk, int, int]:

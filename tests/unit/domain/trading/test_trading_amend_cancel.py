@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from trading_kit import BTC_USDT, D, Venue, amt, find_order, of_type, ord_id_of, refused
-
 from sandex.domain.errors import Reason
 from sandex.domain.ledger import Posting, PostingReason
 from sandex.domain.matching import CancelCause, OrderAmended, OrderCanceled, OrderRejected, OrdState, OrdType
 from sandex.domain.trading import Trade
+from tests.support.matching import of_type
+from tests.support.venue import BTC_USDT, D, Venue, amt, find_order, ord_id_of, refused
 
 
 def _venue() -> Venue:

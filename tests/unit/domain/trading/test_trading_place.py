@@ -6,7 +6,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from trading_kit import BTC_USDT, ETH_USDT, D, Venue, amt, find_order, of_type, ord_id_of, refused
 
 from sandex.domain.errors import Reason
 from sandex.domain.ids import SequentialIds
@@ -25,6 +24,8 @@ from sandex.domain.matching import (
 )
 from sandex.domain.trading import Exchange, OrderSpec, Trade
 from sandex.domain.trading.commands import market_target
+from tests.support.matching import of_type
+from tests.support.venue import BTC_USDT, ETH_USDT, D, Venue, amt, find_order, ord_id_of, refused
 
 
 def _venue() -> Venue:

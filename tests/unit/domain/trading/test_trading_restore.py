@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from trading_kit import BTC_USDT, D, Venue
-
 from sandex.domain.ids import SequentialIds
 from sandex.domain.ledger import Ledger
 from sandex.domain.matching import OrderAccepted, OrderAmended, OrderFilled, OrdType, Side, TgtCcy
 from sandex.domain.trading import Exchange, Trade
+from tests.support.venue import BTC_USDT, D, Venue
 
 
 def _before(v: Venue) -> list[Any]:

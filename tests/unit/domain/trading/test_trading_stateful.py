@@ -18,7 +18,6 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
-from trading_kit import BTC_USDT, amt
 
 from sandex.domain.ids import SequentialIds
 from sandex.domain.ledger import FEE_ACCOUNT, FeeSchedule, FeeTier, Ledger, Posting, PostingReason
@@ -34,7 +33,14 @@ from sandex.domain.matching import (
     TgtCcy,
     TradingLimits,
 )
-from sandex.domain.trading import AmendSpec, CancelSpec, Exchange, OrderSpec, Trade
+from sandex.domain.trading import (
+    AmendSpec,
+    CancelSpec,
+    Exchange,
+    OrderSpec,
+    Trade,
+)
+from tests.support.venue import BTC_USDT, amt
 
 TICK, LOT = BTC_USDT.tick_sz, BTC_USDT.lot_sz
 LIMITS = TradingLimits(max_pending_per_instrument=6, max_pending_per_account=6, max_makers_per_taker=3)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from accounts_kit import PASSWORD, Kit, make_kit
 
 from sandex.services.accounts.service import UserView
+from tests.support.accounts import Kit, make_kit
+from tests.support.factories import PASSWORD
 
 
 @pytest.fixture

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from accounts_kit import PASSWORD, ListOutbox, MemoryStore
 
-from sandex.app import open_runtime
 from sandex.config import Settings
+from sandex.process import open_runtime
 from sandex.runtime.mailers import OutboxMailer, SmtpMailer, SmtpTarget, build_mailer
 from sandex.services.accounts.mail import MailMessage
 from sandex.services.accounts.ports import MailDeliveryError
 from sandex.services.accounts.service import UserView
 from sandex.testing.clock import ManualClock
+from tests.support.accounts import ListOutbox, MemoryStore
+from tests.support.db import migrated_data_dir
+from tests.support.factories import PASSWORD
 
 
 @dataclass
@@ -134,7 +136,7 @@ def test_with_smtp_configured_codes_go_to_smtp_not_the_outbox(
     tmp_path: Path, smtp_server: tuple[int, Received]
 ) -> None:
     port, received = smtp_server
-    settings = Settings(data_dir=tmp_path / "data", smtp_url=f"smtp://127.0.0.1:{port}")
+    settings = Settings(data_dir=migrated_data_dir(tmp_path / "data"), smtp_url=f"smtp://127.0.0.1:{port}")
     runtime = open_runtime(settings, fast_hashing=True)
     try:
         user = runtime.accounts.register("alice@example.test", PASSWORD)

@@ -3,8 +3,6 @@ and an outbox that forgets a code's digits once the code is spent."""
 
 from __future__ import annotations
 
-from accounts_kit import PASSWORD, Kit, make_kit, wrong_code
-
 from sandex.domain.accounts.email_codes import (
     ADDRESS_ISSUE_POLICY,
     CODE_TTL_MS,
@@ -14,6 +12,8 @@ from sandex.domain.accounts.email_codes import (
 )
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.service import UserView
+from tests.support.accounts import Kit, make_kit, wrong_code
+from tests.support.factories import PASSWORD
 
 EMAIL = "alice@example.test"
 CREATE = "api_key_create"

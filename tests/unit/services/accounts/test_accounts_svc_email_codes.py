@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from accounts_kit import PASSWORD, Kit, make_kit, wrong_code
-
 from sandex.domain.accounts.email_codes import CODE_TTL_MS, MAX_ATTEMPTS
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.service import UserView
+from tests.support.accounts import Kit, make_kit, wrong_code
+from tests.support.factories import PASSWORD
 
 EMAIL = "alice@example.test"
 CREATE = "api_key_create"

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import pytest
-from accounts_kit import PASSWORD, Kit
 
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY, IP_POLICY
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.clock import MINUTE_MS
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.service import LoginRecord, UserView
+from tests.support.accounts import Kit
+from tests.support.factories import PASSWORD
 
 EMAIL = "alice@example.test"
 IP = "203.0.113.7"

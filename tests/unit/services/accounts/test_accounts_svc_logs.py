@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from accounts_kit import PASSWORD, Kit
 
 from sandex.services.accounts.service import TotpEnrollment, UserView
+from tests.support.accounts import Kit
+from tests.support.factories import PASSWORD
 
 
 def _all_flows(kit: Kit) -> list[str]:

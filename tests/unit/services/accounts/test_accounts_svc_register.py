@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from accounts_kit import PASSWORD, Kit
 
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.accounts.rules import RULE_DIGIT, RULE_EMAIL, RULE_LENGTH, RULE_LOWER, RULE_UPPER
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.service import UserView
+from tests.support.accounts import Kit
+from tests.support.factories import PASSWORD
 
 
 def test_register_creates_an_active_master_with_an_okx_style_uid(kit: Kit) -> None:

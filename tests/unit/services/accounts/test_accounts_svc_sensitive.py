@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from accounts_kit import Kit
-
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.service import TotpEnrollment, UserView
+from tests.support.accounts import Kit
 
 EMAIL = "alice@example.test"
 EDIT = "api_key_edit"

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from accounts_kit import PASSWORD, Kit
 
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.service import SubAccountView, UserView
+from tests.support.accounts import Kit
+from tests.support.factories import PASSWORD
 
 NAME_INVALID = Rejected.of(Reason.SUBACCOUNT_NAME_INVALID, field="sub_account")
 NAME_TAKEN = Rejected.of(Reason.SUBACCOUNT_NAME_TAKEN, field="sub_account")

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from accounts_kit import Kit
-
 from sandex.domain.accounts.lockout import ACCOUNT_POLICY
 from sandex.domain.accounts.recovery import CODE_COUNT
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.accounts.service import TotpEnrollment, UserView
+from tests.support.accounts import Kit
 
 EMAIL = "alice@example.test"
 TOTP_INVALID = Rejected.of(Reason.TOTP_INVALID, field="totp")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from keys_kit import CLIENT_IP, Kit
-
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.clock import DAY_MS
 from sandex.domain.errors import Reason, Rejected
@@ -11,6 +9,7 @@ from sandex.domain.keys.model import KeyState, Permission
 from sandex.domain.keys.rules import EditKeyRequest
 from sandex.services.keys.auth import Principal
 from sandex.services.keys.ports import AuditEvent
+from tests.support.keys import CLIENT_IP, Kit
 
 
 def _ok(outcome: Principal | Rejected) -> Principal:

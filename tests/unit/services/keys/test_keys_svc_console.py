@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from keys_kit import PASSPHRASE, Kit
-
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import KeyState
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.services.keys.ports import AuditEvent
 from sandex.services.keys.views import ConsoleConfirmation
+from tests.support.factories import PASSPHRASE
+from tests.support.keys import Kit
 
 REQUEST = CreateKeyRequest("console bot", PASSPHRASE, "read_only,trade", "203.0.113.7")
 

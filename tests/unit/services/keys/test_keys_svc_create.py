@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from keys_kit import CLIENT_IP, PASSPHRASE, START_MS, Kit
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
@@ -11,6 +10,8 @@ from sandex.domain.keys.formats import is_api_key_format
 from sandex.domain.keys.model import KeyState, Permission
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.services.keys.ports import AuditEvent
+from tests.support.factories import PASSPHRASE
+from tests.support.keys import CLIENT_IP, NOW_MS, Kit
 
 
 def test_operator_key_is_active_at_once_and_shows_its_secret_once(kit: Kit) -> None:
@@ -21,7 +22,7 @@ def test_operator_key_is_active_at_once_and_shows_its_secret_once(kit: Kit) -> N
     assert len(created.secret) == 32 and created.secret == created.secret.upper()
     int(created.secret, 16)
     assert created.passphrase == PASSPHRASE
-    assert info.state is KeyState.ACTIVE and info.activated_ms == START_MS
+    assert info.state is KeyState.ACTIVE and info.activated_ms == NOW_MS
     assert info.perms == {Permission.READ_ONLY, Permission.TRADE}
     assert info.ip_text == CLIENT_IP and not info.unbound
     assert info.environment is Environment.LIVE
@@ -60,7 +61,7 @@ def _refused(kit: Kit, user_id: int, reason: Reason, **fields: object) -> Reject
         ({"ip": ",".join(f"10.0.0.{i}" for i in range(21))}, Reason.KEY_IP_LIMIT),
         ({"perm": "trade,withdraw", "ip": ""}, Reason.WITHDRAW_NEEDS_IP_BINDING),
         ({"perm": "withdraw", "ip": "0.0.0.0/0"}, Reason.WITHDRAW_NEEDS_IP_BINDING),
-        ({"expires_at_ms": START_MS}, Reason.KEY_EXPIRY_INVALID),
+        ({"expires_at_ms": NOW_MS}, Reason.KEY_EXPIRY_INVALID),
     ],
 )
 def test_bad_requests_are_refused_without_a_trace(
@@ -114,7 +115,7 @@ def test_read_only_is_always_granted(kit: Kit) -> None:
 
 def test_expiry_date_and_demo_environment_are_kept(kit: Kit) -> None:
     alice = kit.user()
-    later = START_MS + 10 * 86_400_000
+    later = NOW_MS + 10 * 86_400_000
     created = kit.key(alice.id, environment=Environment.DEMO, expires_at_ms=later)
     assert created.info.environment is Environment.DEMO
     assert created.info.expires_at_ms == later and created.info.effective_expiry_ms == later

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from keys_kit import CLIENT_IP, START_MS, Kit
-
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import KeyState, Permission
 from sandex.domain.keys.rules import EditKeyRequest
 from sandex.services.keys.ports import AuditEvent
+from tests.support.keys import CLIENT_IP, NOW_MS, Kit
 
 
 def _audit(kit: Kit, api_key: str) -> list[tuple[AuditEvent, str]]:
@@ -19,7 +18,7 @@ def _audit(kit: Kit, api_key: str) -> list[tuple[AuditEvent, str]]:
 def test_edit_changes_label_perms_ips_and_expiry_and_audits_the_diff(kit: Kit) -> None:
     alice = kit.user()
     api_key = kit.key(alice.id, label="bot", perm="read_only").info.api_key
-    later = START_MS + 86_400_000
+    later = NOW_MS + 86_400_000
     request = EditKeyRequest(label="bot2", perm="read_only,trade", ip="198.51.100.7", expires_at_ms=later)
     edited = kit.keys.update(alice.id, api_key, request)
     assert not isinstance(edited, Rejected), edited
@@ -102,7 +101,7 @@ def test_revoke_is_final_audited_and_idempotent(kit: Kit) -> None:
     assert (
         not isinstance(revoked, Rejected)
         and revoked.state is KeyState.REVOKED
-        and revoked.revoked_ms == START_MS
+        and revoked.revoked_ms == NOW_MS
     )
     again = kit.keys.revoke(api_key)
     assert not isinstance(again, Rejected) and again.state is KeyState.REVOKED

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import pytest
-from keys_kit import PASSPHRASE, Kit
 from sqlalchemy import Connection, text
 
 from sandex.domain.accounts.email_codes import CodePurpose
@@ -20,6 +19,8 @@ from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
 from sandex.services.accounts.views import UserView
 from sandex.services.keys.views import ConsoleConfirmation
 from sandex.storage.repositories.keys import SqlKeyRepository
+from tests.support.factories import PASSPHRASE
+from tests.support.keys import Kit
 
 
 class State(NamedTuple):

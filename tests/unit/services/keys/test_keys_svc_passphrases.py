@@ -8,12 +8,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from keys_kit import Kit
-
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.crypto import OsRandom
 from sandex.services.keys.auth import AuthService, Principal
 from sandex.services.keys.passphrases import QUEUED_PER_KEY, PassphraseGuard
+from tests.support.keys import Kit
 
 WAIT_S = 30.0  # generous: CI is a loaded box
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from keys_kit import Kit
-
 from sandex.domain.clock import DAY_MS
 from sandex.domain.keys.model import Permission
 from sandex.services.keys.auth import Principal
+from tests.support.keys import Kit
 
 
 def test_report_names_unused_permissions_unbound_keys_and_near_expiry(kit: Kit) -> None:

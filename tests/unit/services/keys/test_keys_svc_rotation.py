@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from keys_kit import Kit
-
 from sandex.runtime.crypto import AesGcmCipher
 from sandex.services.keys.auth import Principal
 from sandex.services.keys.ports import SecretRow
+from tests.support.keys import Kit
 
 NEW_KEY = bytes(range(100, 132))
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from keys_kit import kit_on_copy
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.keys.auth import Principal
+from tests.support.keys import kit_on_copy
 
 TARGET_PATH = b"/api/v5/trade/order"
 TARGET_QUERY = b"instId=BTC-USDT&ccy=BTC%2CETH&tag=x y"
@@ -23,8 +23,8 @@ def _mutate(data: bytes, index: int, value: int) -> bytes:
     return data[:index] + bytes([new]) + data[index + 1 :]
 
 
-def test_single_byte_changes_break_the_signature(keys_template: Path, tmp_path: Path) -> None:
-    kit = kit_on_copy(keys_template, tmp_path)
+def test_single_byte_changes_break_the_signature(tmp_path: Path) -> None:
+    kit = kit_on_copy(tmp_path)
     created = kit.key(kit.user().id)
     good = kit.signed(created, method="POST", target=TARGET_PATH + b"?" + TARGET_QUERY, body=BODY)
     assert isinstance(kit.auth.authenticate(good), Principal)

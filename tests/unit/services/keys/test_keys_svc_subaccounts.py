@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from keys_kit import CLIENT_IP, PASSPHRASE, Kit
-
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.model import KeyState
 from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
 from sandex.services.keys.auth import Principal
+from tests.support.factories import PASSPHRASE
+from tests.support.keys import CLIENT_IP, Kit
 
 LIVE = Environment.LIVE
 

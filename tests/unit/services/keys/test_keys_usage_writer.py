@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from keys_kit import Kit
-
 from sandex.domain.errors import Rejected
 from sandex.runtime.keycache import KeyCacheKeeper
 from sandex.services.keys.auth import Principal
+from tests.support.keys import Kit
 
 
 async def test_usage_is_written_through_the_writer_between_commits(kit: Kit) -> None:

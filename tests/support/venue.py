@@ -1,9 +1,9 @@
-"""Helpers for the trading-façade tests (imported by module name: pytest puts this dir on sys.path)."""
+"""The trading façade (`Exchange`) alone: a `Venue` with funded accounts and a clock, and instruments."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from sandex.domain.errors import Reason
 from sandex.domain.ids import SequentialIds
@@ -12,7 +12,6 @@ from sandex.domain.ledger import FeeSchedule, Ledger, from_amount, to_amount
 from sandex.domain.matching import OrderRejected, OrderSnapshot, OrdType, Side, TradingLimits
 from sandex.domain.trading import AmendSpec, CancelSpec, Exchange, OrderSpec
 
-E = TypeVar("E")
 D = Decimal
 
 BTC_USDT = Instrument(
@@ -96,10 +95,6 @@ class Venue:
         self.ts += 1
         kw.setdefault("inst_id", BTC_USDT.inst_id)
         return self.x.cancel(account, CancelSpec(ord_id=ord_id, **kw), self.ts)
-
-
-def of_type(events: list[Any], kind: type[E]) -> list[E]:
-    return [e for e in events if type(e) is kind]
 
 
 def refused(events: list[Any]) -> tuple[Reason, dict[str, str]] | None:

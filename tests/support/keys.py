@@ -1,9 +1,10 @@
-"""Key services over a real SQLite file (copied from a migrated template), a manual clock and fast
-argon2, plus builders for users, keys and signed requests. Imported by module name."""
+"""API keys in the tests: policy-level builders (a key view, a signed request, no services) and `Kit`,
+the key services over a real SQLite file (copied from the migrated template), a manual clock and fast
+argon2, with builders for users, keys and signed requests."""
 
 from __future__ import annotations
 
-import shutil
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,11 +17,11 @@ from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
-from sandex.domain.keys.model import Permission
+from sandex.domain.keys.ips import UNBOUND, IpAllowList, parse_ip_list
+from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission
 from sandex.domain.keys.policy import SignedRequest
-from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
-from sandex.runtime.crypto import AesGcmCipher, Argon2Hasher, OsRandom
+from sandex.runtime.crypto import AesGcmCipher, OsRandom
 from sandex.runtime.hub import Hub
 from sandex.runtime.mailers import OutboxMailer
 from sandex.services.accounts.service import AccountsService
@@ -31,39 +32,87 @@ from sandex.services.keys.maintenance import KeyMaintenance
 from sandex.services.keys.service import KeysService
 from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.keys.views import CreatedKey
-from sandex.storage.db import create_db_engine, migrate, session_factory
+from sandex.storage.db import create_db_engine, session_factory
 from sandex.storage.repositories import SqlMailOutbox
 from sandex.storage.uow import SqlUnitOfWork, unit_of_work_factory
 from sandex.testing.clock import ManualClock
+from tests.support.accounts import CountingHasher
+from tests.support.db import migrated_sqlite_file
+from tests.support.factories import PASSPHRASE, api_key, register, subaccount
 
-START_MS = 1_787_416_800_000  # 2026-08-22T16:40:00Z
-PASSWORD = "Correct-Horse-9"
-PASSPHRASE = "Sandex#2026"
+NOW_MS = 1_787_416_800_000  # 2026-08-22T16:40:00Z
+API_KEY = "b68428e0-1f2a-4c3d-8e9f-0a1b2c3d4e5f"
+SECRET = "22582BD0CFF14C41EDBF1AB98506286D"
 CLIENT_IP = "203.0.113.7"
 MASTER_KEY = bytes(range(32))
 
 
-def migrated_template(directory: Path) -> Path:
-    path = directory / "template.db"
-    engine = create_db_engine(f"sqlite:///{path}")
-    migrate(engine)
-    engine.dispose()
-    return path
+# --- policy level: key views and signed requests, no services ------------------------------------
+def ips(text: str) -> IpAllowList:
+    parsed = parse_ip_list(text)
+    assert isinstance(parsed, IpAllowList), parsed
+    return parsed
 
 
-class CountingHasher:
-    """argon2 (fast) that counts verifications: the cache must spare most of them."""
+def make_key(**changes: Any) -> ApiKeyPolicyView:
+    """An active live read+trade key bound to CLIENT_IP, created a day before NOW_MS."""
+    key = ApiKeyPolicyView(
+        api_key=API_KEY,
+        user_id=7,
+        is_sub_account=False,
+        environment=Environment.LIVE,
+        state=KeyState.ACTIVE,
+        perms=frozenset({Permission.READ_ONLY, Permission.TRADE}),
+        secret=SECRET.encode(),
+        passphrase_verifier="plain:" + PASSPHRASE,
+        created_ms=NOW_MS - 86_400_000,
+        ips=ips(CLIENT_IP),
+    )
+    return replace(key, **changes)
 
-    def __init__(self) -> None:
-        self._inner = Argon2Hasher(fast=True)
-        self.verifications = 0
 
-    def hash(self, secret: str) -> str:
-        return self._inner.hash(secret)
+def unbound_key(**changes: Any) -> ApiKeyPolicyView:
+    return make_key(ips=UNBOUND, **changes)
 
-    def verify(self, hashed: str, secret: str) -> bool:
-        self.verifications += 1
-        return self._inner.verify(hashed, secret)
+
+def signed(
+    *,
+    method: str = "GET",
+    target: bytes | str = b"/api/v5/account/balance?ccy=BTC",
+    body: bytes = b"",
+    now_ms: int = NOW_MS,
+    timestamp: str | None = None,
+    secret: str = SECRET,
+    **fields: Any,
+) -> SignedRequest:
+    """A correctly signed REST request (fields override anything after signing)."""
+    ts = format_rest_timestamp(now_ms) if timestamp is None else timestamp
+    sign = signing.sign(secret, signing.prehash(ts, method, target, body))
+    request = SignedRequest(
+        api_key=API_KEY,
+        sign=sign,
+        timestamp=ts,
+        passphrase=PASSPHRASE,
+        method=method,
+        raw_target=target,
+        body=body,
+        client_ip=CLIENT_IP,
+        demo=False,
+    )
+    return replace(request, **fields)
+
+
+def plain_passphrase_check(verifier: str, candidate: str) -> bool:
+    """Stands in for argon2: verifiers in these tests are "plain:<passphrase>"."""
+    return hmac.compare_digest(verifier.encode(), ("plain:" + candidate).encode())
+
+
+def lookup_of(*keys: ApiKeyPolicyView) -> Callable[[str], ApiKeyPolicyView | None]:
+    table = {key.api_key: key for key in keys}
+    return table.get
+
+
+# --- service level: the key services on a real database ------------------------------------------
 
 
 @dataclass
@@ -81,14 +130,10 @@ class Kit:
     events: list[KeyChanged] = field(default_factory=list)
 
     def user(self, email: str = "alice@example.com") -> UserView:
-        user = self.accounts.register(email, PASSWORD)
-        assert not isinstance(user, Rejected), user
-        return user
+        return register(self.accounts, email)
 
     def sub(self, master: UserView, name: str = "botdesk01") -> UserView:
-        sub = self.accounts.create_subaccount(master.id, name)
-        assert not isinstance(sub, Rejected), sub
-        return sub
+        return subaccount(self.accounts, master, name)
 
     def key(
         self,
@@ -99,10 +144,7 @@ class Kit:
         environment: Environment = Environment.LIVE,
         **fields: Any,
     ) -> CreatedKey:
-        request = CreateKeyRequest(label, PASSPHRASE, perm, ip, **fields)
-        created = self.keys.create(user_id, request, environment=environment)
-        assert not isinstance(created, Rejected), created
-        return created
+        return api_key(self.keys, user_id, label, perm, ip, environment, **fields)
 
     def signed(
         self,
@@ -114,21 +156,19 @@ class Kit:
         perm: Permission = Permission.READ_ONLY,
         **fields: Any,
     ) -> SignedRequest:
-        timestamp = format_rest_timestamp(self.clock.now_ms())
-        sign = signing.sign(created.secret, signing.prehash(timestamp, method, target, body))
-        request = SignedRequest(
-            api_key=created.info.api_key,
-            sign=sign,
-            timestamp=timestamp,
-            passphrase=created.passphrase,
+        """`created`'s request, signed at the kit's time (fields override anything after signing)."""
+        signed_as_created = signed(
             method=method,
-            raw_target=target,
+            target=target,
             body=body,
-            client_ip=CLIENT_IP,
+            now_ms=self.clock.now_ms(),
+            secret=created.secret,
+            api_key=created.info.api_key,
+            passphrase=created.passphrase,
             demo=created.info.environment is Environment.DEMO,
             required_perm=perm,
         )
-        return replace(request, **fields)
+        return replace(signed_as_created, **fields)
 
     def email_code(self, email: str) -> str:
         mails = self.accounts.list_mail(email, 1)
@@ -163,7 +203,7 @@ class Kit:
 
 def make_kit(engine: Engine, cipher: AesGcmCipher | None = None, clock: ManualClock | None = None) -> Kit:
     sessions = session_factory(engine)
-    clock = clock or ManualClock(START_MS)
+    clock = clock or ManualClock(NOW_MS)
     cipher = cipher or AesGcmCipher({"mk-1": MASTER_KEY}, "mk-1")
     hasher, random = CountingHasher(), OsRandom()
     outbox = SqlMailOutbox(sessions)
@@ -199,7 +239,7 @@ def make_kit(engine: Engine, cipher: AesGcmCipher | None = None, clock: ManualCl
     return kit
 
 
-def kit_on_copy(template: Path, directory: Path) -> Kit:
-    path = directory / "keys.db"
-    shutil.copyfile(template, path)
+def kit_on_copy(directory: Path) -> Kit:
+    """A kit on a copy of the migrated template in `directory`."""
+    path = migrated_sqlite_file(directory / "keys.db")
     return make_kit(create_db_engine(f"sqlite:///{path}"))

@@ -1,6 +1,6 @@
 """An in-process sandex app and a cookie-keeping client that fills console forms like a browser.
 
-Imported by module name. `Visitor.post(path, fields)` sends the CSRF token of the last page it
+`Visitor.post(path, fields)` sends the CSRF token of the last page it
 fetched, as the page's form would; tests that want to attack pass `csrf=None` or their own.
 """
 
@@ -18,12 +18,15 @@ import httpx
 import pyotp
 from fastapi import FastAPI
 
-from sandex.app import Runtime, create_app, open_runtime
-from sandex.config import Settings
+from sandex.app import create_app
+from sandex.domain.keys import signing
+from sandex.domain.keys.timestamps import format_rest_timestamp
+from sandex.process import Runtime
 from sandex.transport.console.context import ConsoleContext
+from tests.support.apps import asgi_client, open_test_runtime
+from tests.support.factories import PASSPHRASE, PASSWORD
+from tests.support.totp import code_at, unused_step
 
-PASSWORD = "Correct-Horse-9"
-PASSPHRASE = "Sandex#2026"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _MAIL_CODE = re.compile(r"data-mail-code>(\d{6})<")
 _SECRET = re.compile(r"data-totp-secret>([A-Z2-7]+)<")
@@ -88,13 +91,8 @@ class Visitor:
     def totp_code(self) -> str:
         """A code for a step the server has not seen yet (it accepts one step either side of now)."""
         assert self.totp is not None
-        while True:
-            now = int(time.time()) // 30
-            step = now - 1 if self.last_step is None else max(now - 1, self.last_step + 1)
-            if step <= now + 1:
-                self.last_step = step
-                return str(self.totp.at(step * 30))
-            time.sleep((now + 1) * 30 - time.time() + 0.05)
+        self.last_step = unused_step(self.last_step)
+        return code_at(self.totp, self.last_step)
 
     async def send_code(self, purpose: str, reference: str = "") -> str:
         """Press "Send code", then read the code from /dev/mail (restoring the current page)."""
@@ -170,8 +168,7 @@ class Console:
 
     @asynccontextmanager
     async def visitor(self, ip: str = "127.0.0.1") -> AsyncIterator[Visitor]:
-        transport = httpx.ASGITransport(app=self.app, client=(ip, 50000))
-        async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as http:
+        async with asgi_client(self.app, ip, self.base_url) as http:
             yield Visitor(http)
 
 
@@ -179,8 +176,7 @@ class Console:
 async def console(
     tmp_path: Path, *, smtp_url: str | None = None, base_url: str = "http://sandex.test"
 ) -> AsyncIterator[Console]:
-    settings = Settings(data_dir=tmp_path / "data", rate_limits="off", smtp_url=smtp_url)
-    runtime = open_runtime(settings, fast_hashing=True)
+    settings, runtime = open_test_runtime(tmp_path / "data", smtp_url=smtp_url)
     app = create_app(settings, runtime)
     async with app.router.lifespan_context(app):
         yield Console(app, runtime, httpx.ASGITransport(app=app), base_url)
@@ -190,9 +186,6 @@ async def call_okx(
     visitor: Visitor, creds: dict[str, str], path: str = "/api/v5/account/config"
 ) -> dict[str, str]:
     """A signed OKX request with the revealed credentials: the key's `code` ("0" when it works)."""
-    from sandex.domain.keys import signing
-    from sandex.domain.keys.timestamps import format_rest_timestamp
-
     stamp = format_rest_timestamp(int(time.time() * 1000))
     headers = {
         "OK-ACCESS-KEY": creds["api-key"],

@@ -1,4 +1,4 @@
-"""Helpers for the matching-engine tests (imported by module name: pytest puts this dir on sys.path)."""
+"""The matching engine alone: a `Desk` that numbers orders and ticks a clock, and event pickers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the plugin tests share (imported by module name): the inner runs' ini and a clean env."""
+"""What the plugin tests share: the inner runs' ini and an environment without OKX demo credentials."""
 
 from __future__ import annotations
 

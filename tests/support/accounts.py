@@ -1,4 +1,4 @@
-"""An in-memory accounts store with real transactions (copy on enter, swap on commit), plus helpers.
+"""The accounts service over an in-memory store with real transactions (copy on enter, swap on commit).
 
 The fakes keep the service tests fast and independent of SQL; the same flows run against SQLite and
 PostgreSQL in tests/integration/storage/test_accounts_*.py.
@@ -33,7 +33,6 @@ from sandex.services.accounts.service import AccountsService
 from sandex.testing.clock import ManualClock
 
 START_MS = 1_750_000_000_000
-PASSWORD = "Correct-Horse-9"
 
 
 @dataclass
@@ -308,7 +307,7 @@ class SeededRandom:
 
 
 class CountingHasher:
-    """The real (fast) argon2 hasher, counting verifications."""
+    """The real (fast) argon2 hasher, counting verifications (the key cache must spare most of them)."""
 
     def __init__(self) -> None:
         self._inner = Argon2Hasher(fast=True)

@@ -31,6 +31,7 @@ from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.testing.server import RunningServer
 from sandex.transport.okx.auth import is_public_path
 from sandex.transport.okx.demo import DEMO_HEADER
+from tests.support.db import migrated_data_dir
 
 # No 5xx, and every answer as documented. Bounded so that both APIs together take a few minutes on
 # a loaded 2-core box: few examples per operation, no shrinking (a failure still names its request).
@@ -58,7 +59,7 @@ class Fuzzed:
 
 def server_settings(tmp: Path) -> Settings:
     """No rate limits (every request reaches its handler) and a still market (no background trades)."""
-    return Settings(data_dir=tmp / "data", rate_limits="off", market=False)
+    return Settings(data_dir=migrated_data_dir(tmp / "data"), rate_limits="off", market=False)
 
 
 def funded_keys(server: RunningServer) -> tuple[Credentials, Credentials]:

@@ -107,6 +107,22 @@ def take_lease(store: ExchangeStore, owner: str) -> bool:
     return holder_is_dead(holder) and store.acquire_lease(owner, now, 0)
 
 
+def _answer_server_commands(
+    batch: list[tuple[Command, asyncio.Future[object]]], answered: Sequence[Applied]
+) -> list[tuple[Command, asyncio.Future[object]]]:
+    """Answer the batch's server commands (market controls, chain-deposit requests) with what they
+    did, and return the others: a rebuild from the database undoes the exchange's state but not the
+    simulation's or funding's timers, so running a `ShiftPrice` again would move the price twice."""
+    rest: list[tuple[Command, asyncio.Future[object]]] = []
+    for (command, future), applied in zip(batch, answered, strict=True):
+        if isinstance(command, SERVER_COMMANDS):
+            if not future.done():
+                future.set_result(applied.result)
+        else:
+            rest.append((command, future))
+    return rest
+
+
 def apply_batch(
     core: ExchangeCore,
     commands: Sequence[Command],
@@ -349,8 +365,9 @@ class Sequencer:
             if changes:
                 await self._io(self._store.write, changes, self.owner, wall_ms())
                 self.commits += 1
-        except Exception as exc:  # the database: everything is retried by whoever sent it
-            return await self._failed(batch, exc, [])
+        except Exception as exc:  # the database: the batch runs again after a rebuild (`_failed`)
+            rest = _answer_server_commands(batch, answered)
+            return await self._failed(rest, exc, [], retry_alone=len(rest) < len(batch))
         try:  # published before the callers hear back: a client sees its push no later than its ack
             await self._notifier.publish(changes, self._io)
         except Exception:  # best effort: a broken subscriber never fails a committed batch
@@ -361,13 +378,18 @@ class Sequencer:
         return True
 
     async def _failed(
-        self, batch: list[tuple[Command, asyncio.Future[object]]], exc: Exception, poison: list[InboxItem]
+        self,
+        batch: list[tuple[Command, asyncio.Future[object]]],
+        exc: Exception,
+        poison: list[InboxItem],
+        *,
+        retry_alone: bool = False,  # the batch had others (answered already): one left still runs again
     ) -> bool:
         count = len(batch) + len(poison)
         log.error("group commit of %d commands failed; rebuilding from the database", count, exc_info=exc)
         self.failures += 1
         rebuilt = await self._rebuild()  # before anyone hears back: reads must not see undone state
-        if rebuilt and len(batch) > 1:
+        if rebuilt and (len(batch) > 1 or (retry_alone and batch)):
             await self._in_halves(batch)
             batch = []
         for _, future in batch:

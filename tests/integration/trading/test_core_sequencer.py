@@ -23,6 +23,7 @@ from sandex.domain.trading.commands import AmendSpec, CancelSpec
 from sandex.process import Runtime
 from sandex.runtime.sequencer import INBOX_POLL_S, Sequencer
 from sandex.services.exchange import inbox as codec
+from sandex.services.exchange.commands import ShiftPrice
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
 from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
 from sandex.services.trading.views import Trader
@@ -136,6 +137,42 @@ async def test_a_command_that_breaks_its_batch_fails_alone_and_another_users_is_
     assert balance(rt, alice, "USDT") == (D(1000), D(0))
     assert_conserved_exactly(rt)
     assert_frozen_matches_orders(rt)
+
+
+async def test_a_market_command_in_a_batch_that_failed_to_commit_is_applied_once(
+    rt_any: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild from the database undoes the exchange, not the simulated market: the batch's other
+    commands run again, a price shift must not (it would move the price twice)."""
+    rt = rt_any  # SQLite and PostgreSQL
+    shifts: list[object] = []
+
+    class Market:  # the simulation's port, counting what reaches it
+        def control(self, command: object) -> object:
+            shifts.append(command)
+            return ["shifted"]
+
+    rt.trading.core.serve(market=Market())
+    alice = trader_for(rt, "alice@example.test")
+    await fund(rt, alice, "USDT", "1")
+    store, real_write = rt.trading.store, rt.trading.store.write
+    writes: list[int] = []
+
+    def write(changes: ChangeSet, *args: Any) -> Any:
+        writes.append(len(writes))
+        if len(writes) == 2:  # the first is `_one_batch`'s held deposit; the second is ours
+            raise OSError("disk full")
+        return real_write(changes, *args)
+
+    monkeypatch.setattr(store, "write", write)
+    shift = ShiftPrice("BTC-USDT", D(10))
+    async with _one_batch(rt):
+        shifted, funded = await _queued(rt, rt.trading.sequencer.submit(shift), fund(rt, alice, "USDT", "5"))
+    assert shifted == ["shifted"] and funded is None
+    assert shifts == [shift]  # applied once, answered with what it did
+    assert rt.trading.sequencer.failures == 1 and len(writes) == 3  # the deposit ran again alone
+    assert balance(rt, alice, "USDT") == (D(6), D(0))
+    assert_conserved_exactly(rt)
 
 
 @contextlib.asynccontextmanager

@@ -21,6 +21,7 @@ from sandex.transport.console import (
     mail,
     markets,
     subaccounts,
+    trade,
 )
 from sandex.transport.console.context import ConsoleContext
 from sandex.transport.console.headers import SecureStaticFiles
@@ -39,6 +40,7 @@ ROUTERS = (
     subaccounts.router,
     mail.router,
     markets.router,
+    trade.router,
     assets.router,
     history.router,
     funding_pages.router,

@@ -8,7 +8,7 @@ alive past its idle limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,13 +22,16 @@ from sandex.domain.instruments import Instrument
 from sandex.domain.marketdata.bars import MINUTE, parse_bar
 from sandex.services.marketdata.ports import BookLevel, CandleView, PublicTrade, TickerView
 from sandex.services.marketdata.service import MarketData
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import Trader
 from sandex.transport.console.charts import CandleChart, Sparkline, candle_chart, sparkline
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.headers import ConsoleRoute, secure
 from sandex.transport.console.numbers import Change, PriceText, change_of, plain, price_text, volume_text
 from sandex.transport.console.render import fragment, render
 from sandex.transport.console.responses import not_found
-from sandex.transport.console.session import MaybeSigned
+from sandex.transport.console.session import MaybeSigned, Viewer
+from sandex.transport.console.trade_panel import TradePanel, trade_panel
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -132,11 +135,37 @@ class MarketPage:
 
 @router.get("/markets/{inst_id}")
 async def market_page(request: Request, inst_id: str, console: Console, viewer: MaybeSigned) -> Response:
+    return await market_response(request, console, inst_id, viewer)
+
+
+async def market_response(
+    request: Request,
+    console: ConsoleContext,
+    inst_id: str,
+    viewer: Viewer | None,
+    *,
+    panel: Callable[[TradingService, Trader, Instrument], TradePanel] = trade_panel,
+    status: int = 200,
+) -> Response:
+    """The market page; a signed-in viewer also gets the order form and their orders (`panel`)."""
     page = await _page(request, console, inst_id)
     if page is None:
         return not_found(request, f"There is no market {inst_id!r}.", viewer=viewer)
     env = environment_of(request)
-    return render(request, "market.html", viewer=viewer, m=page, bars=CHART_BARS, env=env.value, fmt=plain)
+    trade = None
+    if viewer is not None and console.trading is not None:
+        trade = panel(console.trading, Trader(viewer.id, env), page.inst)
+    return render(
+        request,
+        "market.html",
+        status=status,
+        viewer=viewer,
+        m=page,
+        bars=CHART_BARS,
+        env=env.value,
+        fmt=plain,
+        trade=trade,
+    )
 
 
 @router.get("/markets/{inst_id}/live")

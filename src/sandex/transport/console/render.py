@@ -62,6 +62,15 @@ NOTICES = {
     "transfer-done": "The transfer is done.",
     "address-added": "The address is on your withdrawal allow-list.",
     "address-removed": "The address was removed from your withdrawal allow-list.",
+    "order-placed": "Your order was placed.",
+    "order-resting": "Your order is in the book.",
+    "order-partly-filled": "Your order partly filled; the rest is in the book.",
+    "order-filled": "Your order filled.",
+    "order-rest-canceled": "Your order partly filled; the rest was canceled, as its type asks.",
+    "order-unfilled-canceled": "Nothing could fill at once at your price, so the order was canceled.",
+    "order-post-only-canceled": "Your post-only order would have taken liquidity, so it was canceled.",
+    "order-canceled": "The order was canceled.",
+    "order-amended": "The order was amended.",
 }
 
 

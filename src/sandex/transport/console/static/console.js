@@ -128,7 +128,9 @@
     var url = region.getAttribute("data-live");
     setInterval(function () {
       if (document.hidden || region.contains(document.activeElement)) { return; }
-      fetch(url, { credentials: "omit", headers: { "Accept": "text/html" } }).then(function (response) {
+      // Only a region that shows the visitor's own data (their orders) sends the session cookie.
+      var credentials = region.hasAttribute("data-live-session") ? "same-origin" : "omit";
+      fetch(url, { credentials: credentials, headers: { "Accept": "text/html" } }).then(function (response) {
         return response.ok ? response.text() : null;
       }).then(function (html) {
         if (html !== null) { region.innerHTML = html; }
@@ -136,9 +138,20 @@
     }, every);
   }
 
+  function showShare(slider) {
+    // The order form's share of the available balance: the server works the size out exactly, so
+    // moving the slider empties the typed size rather than guessing it here in floating point.
+    var form = slider.closest("form");
+    var out = form ? form.querySelector("[data-pct-out]") : null;
+    var size = form ? form.querySelector('input[name="sz"]') : null;
+    if (out) { out.textContent = slider.value + "%"; }
+    if (size && slider.value !== "0") { size.value = ""; }
+  }
+
   document.querySelectorAll("[data-live]").forEach(keepLive);
 
   document.addEventListener("input", function (event) {
     if (event.target.matches && event.target.matches("[data-ip-list]")) { checkIps(event.target); }
+    if (event.target.matches && event.target.matches("[data-pct]")) { showShare(event.target); }
   });
 })();

@@ -94,6 +94,10 @@ def test_rest_amend_get_filled_and_cancel_from_the_market_page(
     expect(page.locator("tr[data-done-order]")).to_contain_text("Filled")
     assert page.evaluate("window.sameDocument") is True
     page.screenshot(path=str(artifacts / "console-market-trade.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the form and tables fit a phone
+    page.screenshot(path=str(artifacts / "console-market-trade-390px.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # Cancel the other order.
     page.locator("tr[data-open-order]").get_by_role("button", name="Cancel").click()

@@ -68,6 +68,15 @@ def test_a_session_lives_until_idle_or_its_lifetime_ends(migrated_database_url: 
     assert service.resolve(idle.token) is None
 
 
+def test_a_resolve_without_touch_does_not_keep_a_session_alive(migrated_database_url: str) -> None:
+    service, clock, user_id, _ = _service(migrated_database_url)
+    issued = service.open(user_id)
+    clock.advance(ms=HOUR_MS)
+    assert service.resolve(issued.token, touch=False) is not None  # a page's own refresh
+    clock.advance(ms=HOUR_MS)
+    assert service.resolve(issued.token, touch=False) is None  # idle since it was opened
+
+
 def test_pending_2fa_sessions_are_short_and_promotion_replaces_the_token(migrated_database_url: str) -> None:
     service, clock, user_id, _ = _service(migrated_database_url)
     pending = service.open(user_id, second_factor_pending=True)

@@ -66,8 +66,10 @@ class ConsoleSessions:
         log.info("console session opened user=%s pending_2fa=%s", user_id, second_factor_pending)
         return IssuedSession(session, token)
 
-    def resolve(self, token: str) -> ConsoleSession | None:
-        """The live session for a cookie's token, or None (unknown, ended or idle too long)."""
+    def resolve(self, token: str, *, touch: bool = True) -> ConsoleSession | None:
+        """The live session for a cookie's token, or None (unknown, ended or idle too long).
+
+        `touch=False`: not activity (a page's own periodic refresh), so it keeps no session alive."""
         if not token:
             return None
         digest = token_digest(token)
@@ -78,7 +80,7 @@ class ConsoleSessions:
         if now >= session.expires_ms or now - session.last_seen_ms >= self.policy.idle_ms:
             self._store.delete(digest)
             return None
-        if now - session.last_seen_ms >= TOUCH_EVERY_MS:
+        if touch and now - session.last_seen_ms >= TOUCH_EVERY_MS:
             self._store.touch(session.id, now)
         return session
 

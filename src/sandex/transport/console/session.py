@@ -55,8 +55,19 @@ def any_session(request: Request, console: Console) -> Viewer | None:
     """The session behind the cookie, pending 2FA or not; None when there is none or it ended.
 
     A session of a user who is gone, frozen or a sub-account (they cannot sign in) is closed."""
+    return _session(request, console, touch=True)
+
+
+def watching_viewer(request: Request, console: Console) -> Viewer | None:
+    """Signed in (2FA step done), or None, without counting as activity: for the fragments a page
+    re-fetches on its own, so a page left open does not keep its session alive."""
+    viewer = _session(request, console, touch=False)
+    return None if viewer is None or viewer.pending else viewer
+
+
+def _session(request: Request, console: Console, *, touch: bool) -> Viewer | None:
     token = request.cookies.get(SESSION_COOKIE, "")
-    session = console.sessions.resolve(token)
+    session = console.sessions.resolve(token, touch=touch)
     if session is None:
         return None
     user = console.accounts.get_user(session.user_id)
@@ -97,6 +108,7 @@ def pending_viewer(request: Request, viewer: AnySession) -> Viewer:
 
 
 MaybeSigned = Annotated[Viewer | None, Depends(optional_viewer)]
+Watching = Annotated[Viewer | None, Depends(watching_viewer)]
 Signed = Annotated[Viewer, Depends(signed_viewer)]
 Fresh = Annotated[Viewer, Depends(fresh_viewer)]
 Pending = Annotated[Viewer, Depends(pending_viewer)]

@@ -27,7 +27,7 @@ from sandex.transport.console.markets import environment_of, market_response
 from sandex.transport.console.numbers import plain
 from sandex.transport.console.render import fragment, redirect
 from sandex.transport.console.responses import not_found
-from sandex.transport.console.session import MaybeSigned, Signed, Viewer
+from sandex.transport.console.session import Signed, Viewer, Watching
 from sandex.transport.console.trade_forms import order_errors, order_spec, values_of
 from sandex.transport.console.trade_panel import TradePanel, available, my_orders, trade_panel
 
@@ -118,8 +118,9 @@ async def _mine_refused(
 
 
 @router.get("/markets/{inst_id}/mine")
-def mine(request: Request, inst_id: str, console: Console, viewer: MaybeSigned) -> Response:
-    """The trader's own orders and fills in this market: the part of the page that reads a session."""
+def mine(request: Request, inst_id: str, console: Console, viewer: Watching) -> Response:
+    """The trader's own orders and fills in this market: the one fragment that reads the session,
+    without counting as activity (an open page does not keep the session alive)."""
     ready = _ready(console, inst_id)
     if ready is None or viewer is None:
         return secure(HTMLResponse("", status_code=404), request)

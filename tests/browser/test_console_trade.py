@@ -92,6 +92,7 @@ def test_rest_amend_get_filled_and_cancel_from_the_market_page(
     expect(fill).to_contain_text("Maker")
     expect(page.locator("tr[data-open-order]")).to_have_count(1)
     expect(page.locator("tr[data-done-order]")).to_contain_text("Filled")
+    expect(page.locator('[data-avail="BTC"]')).to_have_text("0.019984")  # 0.02 less the maker fee
     assert page.evaluate("window.sameDocument") is True
     page.screenshot(path=str(artifacts / "console-market-trade.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})

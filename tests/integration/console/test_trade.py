@@ -208,8 +208,12 @@ async def test_the_own_orders_fragment_lists_open_history_and_fills(app: Console
     assert mine.text.count("data-open-order=") == 1 and mine.text.count("data-done-order=") == 1
     assert re.search(r'data-fill="\d+".*?side-buy">Buy<.*?50,000.*?0\.01.*?Maker', mine.text, re.S)
     assert 'name="csrf_token"' in mine.text  # Cancel and Amend work from the refreshed part
+    balance = await funded.http.get(f"{BTC}/available?env=demo")
+    # 10,000 less 500 spent and 800 frozen; 0.01 BTC bought less the maker fee
+    assert 'data-avail="USDT">8,700<' in balance.text and 'data-avail="BTC">0.009992<' in balance.text
     async with app.visitor() as stranger:
         assert (await stranger.get(f"{BTC}/mine?env=demo")).status_code == 404
+        assert (await stranger.get(f"{BTC}/available?env=demo")).status_code == 404
 
 
 async def test_demo_and_live_orders_are_kept_apart(app: Console, funded: Visitor) -> None:

@@ -119,7 +119,7 @@ async def _mine_refused(
 
 @router.get("/markets/{inst_id}/mine")
 def mine(request: Request, inst_id: str, console: Console, viewer: Watching) -> Response:
-    """The trader's own orders and fills in this market: the one fragment that reads the session,
+    """The trader's own orders and fills in this market. Like the balance, it reads the session
     without counting as activity (an open page does not keep the session alive)."""
     ready = _ready(console, inst_id)
     if ready is None or viewer is None:
@@ -135,6 +135,17 @@ def mine(request: Request, inst_id: str, console: Console, viewer: Watching) -> 
         fmt=plain,
         csrf_token=csrf_token(request, console.csrf_key),
     )
+
+
+@router.get("/markets/{inst_id}/available")
+def balance(request: Request, inst_id: str, console: Console, viewer: Watching) -> Response:
+    """The order form's available balance, re-fetched as fills and transfers change it."""
+    ready = _ready(console, inst_id)
+    if ready is None or viewer is None:
+        return secure(HTMLResponse("", status_code=404), request)
+    trading, inst = ready
+    avail = available(trading, Trader(viewer.id, environment_of(request)), inst)
+    return fragment(request, "market_available.html", avail=avail, inst=inst, fmt=plain)
 
 
 def _refusal(acks: list[OrderAck] | Rejected) -> Rejected | None:

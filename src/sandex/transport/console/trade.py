@@ -51,16 +51,19 @@ async def place(request: Request, form: Form, inst_id: str, console: Console, vi
     trading, inst = ready
     trader = Trader(viewer.id, environment_of(request))
     values = values_of(form)
-    px = parse_decimal(values["px"]) if values["ord_type"] != "market" else None
-    spec = order_spec(inst, values, available(trading, trader, inst, px if px and px > 0 else None))
-    if not isinstance(spec, dict):
+    typed_px = parse_decimal(values["px"]) if values["ord_type"] != "market" else None
+    priced_at = typed_px if typed_px is not None and typed_px > 0 else None  # for the balance share
+    spec = order_spec(inst, values, available(trading, trader, inst, priced_at))
+    if isinstance(spec, dict):
+        errors = spec
+    else:
         acks = await trading.place(trader, [spec])
         refused = _refusal(acks)
         if refused is None:
             assert not isinstance(acks, Rejected)
-            return _back(request, inst, _outcome(trading.get_order(trader, inst_id, ord_id=acks[0].ord_id)))
-        spec = order_errors(inst, refused)
-    errors = spec
+            placed = trading.get_order(trader, inst_id, ord_id=acks[0].ord_id)
+            return _back(request, inst, _outcome(placed))
+        errors = order_errors(inst, refused)
 
     def panel(trading: TradingService, trader: Trader, inst: Instrument) -> TradePanel:
         return trade_panel(trading, trader, inst, values=values, errors=errors)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from sandex.transport.console import ROUTERS
+from sandex.transport.console import ROUTERS, error_pages
 from sandex.transport.console.paths import is_console_path
 from tests.support.console import Console, Visitor
 
@@ -43,7 +43,9 @@ async def test_an_unknown_console_path_is_a_404_page(app: Console, alice: Visito
             page = await visitor.http.get(path)
             _is_page(page, 404)
             assert "This page does not exist." in page.text, path
-    _is_page(await alice.get("/nope"), 404)
+    signed_in = await alice.get("/nope")
+    _is_page(signed_in, 404)
+    assert 'aria-label="Main"' in signed_in.text and "Back to your account" in signed_in.text
 
 
 async def test_a_visit_to_a_form_only_url_is_a_405_page_that_names_the_method(alice: Visitor) -> None:
@@ -62,11 +64,12 @@ async def test_a_malformed_address_is_a_400_page(alice: Visitor) -> None:
     _is_page(page, 400)
 
 
-async def test_a_crash_on_a_console_page_is_a_500_page(app: Console, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_args: object, **_kw: object) -> None:
-        raise RuntimeError("boom")
+def _broken(*_args: object, **_kw: object) -> None:
+    raise RuntimeError("boom")
 
-    monkeypatch.setattr(app.context.accounts, "register", broken)
+
+async def _sign_up_crashing(app: Console) -> httpx.Response:
+    """A sign-up whose account service crashes, answered as a browser would see it."""
     async with app.visitor() as visitor, _crash_tolerant(app) as http:
         await visitor.get("/signup")
         http.cookies = visitor.http.cookies
@@ -76,16 +79,28 @@ async def test_a_crash_on_a_console_page_is_a_500_page(app: Console, monkeypatch
             "password_repeat": "x",
             "csrf_token": visitor.csrf(),
         }
-        page = await http.post("/signup", data=fields)
-        _is_page(page, 500)
-        assert "Something went wrong" in page.text and "boom" not in page.text
+        return await http.post("/signup", data=fields)
+
+
+async def test_a_crash_on_a_console_page_is_a_500_page(app: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app.context.accounts, "register", _broken)
+    page = await _sign_up_crashing(app)
+    _is_page(page, 500)
+    assert "Something went wrong" in page.text and "boom" not in page.text
+
+
+async def test_a_crash_while_rendering_the_error_page_is_still_a_page(
+    app: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.context.accounts, "register", _broken)
+    monkeypatch.setattr(error_pages, "render", _broken)
+    page = await _sign_up_crashing(app)
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Something went wrong" in page.text and "content-security-policy" in page.headers
 
 
 async def test_a_crash_on_an_api_path_stays_okx_json(app: Console, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_args: object, **_kw: object) -> None:
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(app.runtime.clock, "now_ms", broken)
+    monkeypatch.setattr(app.runtime.clock, "now_ms", _broken)
     async with _crash_tolerant(app) as http:
         body = _is_json(await http.get("/api/v5/public/time"), 500)
         assert body["code"] == "50026"  # OKX: system error

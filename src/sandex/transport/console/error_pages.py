@@ -14,13 +14,16 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from sandex.transport.console.context import console_of
 from sandex.transport.console.headers import secure
 from sandex.transport.console.paths import is_console_path
 from sandex.transport.console.render import render
+from sandex.transport.console.session import Viewer, any_session, optional_viewer
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -46,26 +49,34 @@ BARE_500 = (
 )
 
 
-def error_page(request: Request, status: int, headers: dict[str, str] | None = None) -> Response:
+def error_page(
+    request: Request, status: int, *, viewer: Viewer | None = None, headers: dict[str, str] | None = None
+) -> Response:
     title, message = PAGES.get(status, PAGES[500])
-    response = render(request, "error.html", status=status, title=title, message=message)
+    response = render(request, "error.html", status=status, viewer=viewer, title=title, message=message)
     response.headers.update(headers or {})  # 405's `Allow`
     return response
+
+
+def _signed_in(request: Request) -> Viewer | None:
+    """Who is asking, for the navigation and the way back (a blocking read: run in a thread)."""
+    return optional_viewer(any_session(request, console_of(request)))
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code if exc.status_code in PAGES else 500
-    return error_page(request, status, dict(exc.headers or {}))
+    viewer = await run_in_threadpool(_signed_in, request)
+    return error_page(request, status, viewer=viewer, headers=dict(exc.headers or {}))
 
 
 async def _on_validation(request: Request, _exc: Exception) -> Response:
-    return error_page(request, 400)
+    return error_page(request, 400, viewer=await run_in_threadpool(_signed_in, request))
 
 
 async def _on_crash(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    try:
+    try:  # no viewer: the database may be what failed
         return error_page(request, 500)
     except Exception:  # the page itself failed (templates, database): still a page, not a traceback
         log.exception("the error page failed too")

@@ -56,8 +56,9 @@ async def test_a_page_past_the_end_or_not_a_number_shows_the_nearest_page(app: C
         )
         last = await visitor.get(f"/markets?page={pages}")
         assert _link(last, "next") is None
-        assert (await visitor.get("/markets?page=99")).status_code == 200
-        assert _ROW.findall((await visitor.get("/markets?page=99")).text) == _ROW.findall(last.text)
+        for past in ("99", "1" * 40):
+            beyond = await visitor.get(f"/markets?page={past}")
+            assert beyond.status_code == 200 and _ROW.findall(beyond.text) == _ROW.findall(last.text), past
         first = _ROW.findall((await visitor.get("/markets")).text)
-        for odd in ("0", "-1", "abc", "1" * 40):
+        for odd in ("0", "-1", "abc"):
             assert _ROW.findall((await visitor.get(f"/markets?page={odd}")).text) == first, odd

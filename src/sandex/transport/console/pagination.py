@@ -42,10 +42,17 @@ def paginate(request: Request, items: Sequence[T], size: int) -> tuple[Sequence[
     """The items of the requested page and its pager. A page number past either end, or not a
     number, shows the nearest page that exists rather than an empty one."""
     pages = max(1, -(-len(items) // size))
-    asked = request.query_params.get(PAGE_PARAM, "1")
-    number = min(max(int(asked), 1), pages) if asked.isdecimal() and len(asked) < 10 else 1
+    number = _page_number(request.query_params.get(PAGE_PARAM, "1"), pages)
     start = (number - 1) * size
     shown = items[start : start + size]
     kept = tuple((k, v) for k, v in request.query_params.multi_items() if k != PAGE_PARAM)
     first = start + 1 if shown else 0
     return shown, Pager(number, pages, len(items), first, start + len(shown), request.url.path, kept)
+
+
+def _page_number(asked: str, pages: int) -> int:
+    if not asked.isdecimal():
+        return 1
+    if len(asked) > 9:  # far past the end (and no huge number parsed)
+        return pages
+    return min(max(int(asked), 1), pages)

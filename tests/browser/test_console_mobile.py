@@ -73,6 +73,8 @@ def test_the_menu_button_reaches_every_section_at_390px(
     page.keyboard.press("Tab")  # the brand
     page.keyboard.press("Tab")
     expect(page.get_by_label("Menu", exact=True)).to_be_focused()
+    ring = page.get_by_label("Menu", exact=True).evaluate("el => getComputedStyle(el).boxShadow")
+    assert ring != "none", "the focused Menu button must show where the focus is"
     page.keyboard.press("Enter")
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     page.keyboard.press("Tab")

@@ -4,6 +4,7 @@ book and trades; and the refresh fragments, which read no session."""
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -35,6 +36,17 @@ async def market(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
             yield http
 
 
+async def _every_page_rows(market: httpx.AsyncClient, page: httpx.Response) -> list[str]:
+    """The instruments of the list's every page, in order, following its "Next" links."""
+    rows: list[str] = []
+    while True:
+        rows += re.findall(r'<tr data-inst="([A-Z]+-[A-Z]+)">', page.text)
+        following = re.search(r'<a class="btn btn-ghost" href="([^"]+)" rel="next">', page.text)
+        if following is None:
+            return rows
+        page = await market.get(html.unescape(following.group(1)))
+
+
 def _row(page: str, inst_id: str) -> str:
     found = re.search(rf'<tr data-inst="{inst_id}">(.*?)</tr>', page, re.S)
     assert found, f"no row for {inst_id}"
@@ -46,7 +58,7 @@ async def test_the_list_shows_every_instrument_with_price_change_volume_and_tren
 ) -> None:
     page = await market.get("/markets")
     assert page.status_code == 200
-    rows = re.findall(r'<tr data-inst="([A-Z]+-[A-Z]+)">', page.text)
+    rows = await _every_page_rows(market, page)
     assert rows[:2] == ["BTC-USDT", "ETH-USDT"] and "SHIB-USDT" in rows and len(rows) == len(set(rows)) >= 30
     btc = _row(page.text, "BTC-USDT")
     assert re.search(r'<span class="px">\d{2,3},\d{3}\.\d</span>', btc)  # at the tick, thousands separated

@@ -1,7 +1,8 @@
 """The web console: server-rendered pages (Jinja2, a little vanilla JS) for people, at `/`.
 
 `install_console(app, context)` mounts every page family and the static files; it never touches
-`/api/v5/*`, `/sandex/*` or `/ws/*`.
+`/api/v5/*`, `/sandex/*` or `/ws/*`. Install it after the API's error handlers: on console paths its
+error pages go in front of them (`error_pages`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sandex.transport.console import (
     trade,
 )
 from sandex.transport.console.context import ConsoleContext
+from sandex.transport.console.error_pages import install_error_pages
 from sandex.transport.console.headers import SecureStaticFiles
 from sandex.transport.console.responses import install_handlers
 
@@ -50,6 +52,7 @@ ROUTERS = (
 def install_console(app: FastAPI, context: ConsoleContext) -> None:
     app.state.console = context
     install_handlers(app)
+    install_error_pages(app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", SecureStaticFiles(directory=STATIC_DIR), name="console-static")

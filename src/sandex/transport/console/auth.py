@@ -15,7 +15,7 @@ from sandex.transport.console.forms import Form
 from sandex.transport.console.headers import ConsoleRoute
 from sandex.transport.console.messages import describe, errors_of, password_problem
 from sandex.transport.console.render import redirect, render, safe_next
-from sandex.transport.console.session import MaybeSigned, Pending, Signed
+from sandex.transport.console.session import AnySession, MaybeSigned, Pending, Signed
 from sandex.transport.okx.client_ip import client_ip
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -81,8 +81,12 @@ def login(request: Request, form: Form, console: Console) -> Response:
 
 
 @router.get("/login/2fa")
-def second_factor_page(request: Request, viewer: Pending) -> Response:
+def second_factor_page(request: Request, viewer: AnySession) -> Response:
     target = safe_next(request.query_params.get("next", ""))
+    if viewer is None:  # signed out, or the pending session ran out: the password first
+        return redirect(request, "/login?next=" + quote(target, safe="/"))
+    if not viewer.pending:  # signed in already (Back after the code): on to where they were going
+        return redirect(request, target)
     return render(request, "login_2fa.html", email=viewer.email, next=target, errors={})
 
 

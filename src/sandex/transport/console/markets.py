@@ -28,6 +28,7 @@ from sandex.transport.console.charts import CandleChart, Sparkline, candle_chart
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.headers import ConsoleRoute, secure
 from sandex.transport.console.numbers import Change, PriceText, change_of, plain, price_text, volume_text
+from sandex.transport.console.pagination import Pager, paginate
 from sandex.transport.console.render import fragment, render
 from sandex.transport.console.responses import not_found
 from sandex.transport.console.session import MaybeSigned, Viewer
@@ -41,6 +42,7 @@ CHART_BARS = ("1m", "5m", "15m", "1H", "4H", "1D")
 CHART_CANDLES = 80
 BOOK_DEPTH = 12
 TRADES_SHOWN = 20
+MARKETS_PER_PAGE = 20  # a phone's few screens; the sparklines of one page, not of every market
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,28 +76,33 @@ def _market(console: ConsoleContext) -> MarketData | None:
 @router.get("/markets")
 async def markets(request: Request, console: Console, viewer: MaybeSigned) -> Response:
     env = environment_of(request)
-    rows = await _rows(console, env)
-    if rows is None:
+    listed = await _rows(request, console, env)
+    if listed is None:
         return not_found(request, viewer=viewer)
-    return render(request, "markets.html", viewer=viewer, rows=rows, env=env.value)
+    rows, pager = listed
+    return render(request, "markets.html", viewer=viewer, rows=rows, pager=pager, env=env.value)
 
 
 @router.get("/markets/live")
 async def markets_live(request: Request, console: Console) -> Response:
-    rows = await _rows(console, environment_of(request))
-    if rows is None:
+    listed = await _rows(request, console, environment_of(request))
+    if listed is None:
         return secure(HTMLResponse("", status_code=404), request)
-    return fragment(request, "markets_rows.html", rows=rows)
+    return fragment(request, "markets_rows.html", rows=listed[0])
 
 
-async def _rows(console: ConsoleContext, env: Environment) -> list[MarketRow] | None:
+async def _rows(
+    request: Request, console: ConsoleContext, env: Environment
+) -> tuple[list[MarketRow], Pager] | None:
+    """The requested page of the list (`?page=`), the catalogue's order: by market cap."""
     market = _market(console)
     if market is None or console.catalogue is None:
         return None
     tickers = {t.inst_id: t for t in market.tickers(env)}
-    instruments = list(console.catalogue.instruments.values())  # the catalogue's order: by market cap
+    instruments, pager = paginate(request, list(console.catalogue.instruments.values()), MARKETS_PER_PAGE)
     sparks = await asyncio.gather(*(_spark(market, env, i.inst_id) for i in instruments))
-    return [_row(inst, tickers[inst.inst_id], spark) for inst, spark in zip(instruments, sparks, strict=True)]
+    rows = [_row(inst, tickers[inst.inst_id], spark) for inst, spark in zip(instruments, sparks, strict=True)]
+    return rows, pager
 
 
 def _row(inst: Instrument, t: TickerView, spark: Sparkline | None) -> MarketRow:

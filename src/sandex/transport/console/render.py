@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
@@ -141,10 +141,16 @@ def redirect(
     return secure(response, request)
 
 
+# Pages on the way to signing in: sending a signed-in user "back" to one would start over, or loop.
+SIGN_IN_PAGES = frozenset({"/login", "/login/2fa", "/signup"})
+
+
 def safe_next(target: str, default: str = "/account") -> str:
-    """Where to go after signing in: a local path only (never `//host` or a URL), else `default`."""
+    """Where to go after signing in: a local path only (never `//host` or a URL) and not a sign-in
+    page, else `default`."""
     if (
         not target.startswith("/")
+        or urlsplit(target).path.rstrip("/") in SIGN_IN_PAGES
         or target.startswith("//")
         or "\\" in target
         or any(ch.isspace() or not ch.isprintable() for ch in target)

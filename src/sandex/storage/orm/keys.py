@@ -67,7 +67,7 @@ class KeyUsageRow(Base):
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(255))
     ip: Mapped[str] = mapped_column(String(64))
-    code: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(32))  # "0", or why the request was refused
     count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_ts_ms: Mapped[int | None] = mapped_column(Millis, nullable=True)
 

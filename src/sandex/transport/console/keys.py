@@ -25,7 +25,9 @@ from sandex.transport.console.keys_forms import (
     create_request,
     environment_of,
 )
+from sandex.transport.console.keys_search import QUERY_MAX, count_keys, matching
 from sandex.transport.console.keys_view import OwnedKey, key_row, owned_key
+from sandex.transport.console.keys_words import audit_detail, event_name, outcome
 from sandex.transport.console.messages import KEY_PHRASE_RULE, LABEL_RULE, describe, errors_of
 from sandex.transport.console.render import redirect, render
 from sandex.transport.console.responses import not_found
@@ -40,8 +42,10 @@ KEY_NOT_FOUND = "This API key does not exist, or it is not yours."
 @router.get("/account/api")
 def key_list(request: Request, console: Console, viewer: Signed) -> Response:
     now = console.clock.now_ms()
-    rows = [key_row(info, now) for info in console.keys.list(viewer.id)]
-    return render(request, "keys_list.html", viewer=viewer, rows=rows)
+    keys = console.keys.list(viewer.id)
+    query = request.query_params.get("q", "").strip()[:QUERY_MAX]
+    rows = [key_row(info, now) for info in matching(keys, query)]
+    return render(request, "keys_list.html", viewer=viewer, rows=rows, query=query, counts=count_keys(keys))
 
 
 # --- create --------------------------------------------------------------------------------------
@@ -200,6 +204,9 @@ def key_detail(request: Request, api_key: str, console: Console, viewer: Signed)
         audit=details.audit,
         usage=details.usage,
         owned=owned,
+        outcome=outcome,
+        event_name=event_name,
+        audit_detail=audit_detail,
     )
 
 

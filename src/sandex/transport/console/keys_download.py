@@ -23,6 +23,7 @@ def key_file_text(created: CreatedKey, owner: str) -> str:
         ("IP allow-list", info.ip_text or "any IP"),
         ("Environment", info.environment.value),
         ("Account", owner),
+        ("Description", info.description or "-"),
         ("Created", when(info.created_ms)),
     )
     return "".join(f"{name}: {value}\n" for name, value in lines)

@@ -50,6 +50,9 @@ class CodePurpose(StrEnum):
     TOTP_DISABLE = "totp_disable"
 
 
+NEVER_MAILED = frozenset({CodePurpose.API_KEY_REVOKE})
+
+
 @dataclass(frozen=True, slots=True)
 class EmailCode:
     """What the service stores for one mailed code."""

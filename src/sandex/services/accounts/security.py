@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sandex.domain.accounts.email_codes import CodePurpose
+from sandex.domain.accounts.email_codes import NEVER_MAILED, CodePurpose
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
@@ -110,6 +110,8 @@ class SecurityFlows:
         parsed = parse_purpose(purpose)
         if isinstance(parsed, Rejected):
             return parsed
+        if parsed in NEVER_MAILED:  # confirmed by the 2FA code alone: a mailed code would confuse
+            return Rejected.of(Reason.PARAM_ERROR, field="purpose")
         if len(reference) > REFERENCE_MAX:
             return Rejected.of(Reason.PARAM_ERROR, field="reference")
         with self._uow() as uow:

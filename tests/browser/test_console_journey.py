@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sandex.testing.server import RunningServer
-from tests.support.browser import newest_mail_code
+from tests.support.browser import newest_mail_code, turn_on_2fa
 from tests.support.totp import Authenticator
 
 pytestmark = pytest.mark.browser
@@ -137,6 +137,7 @@ def test_create_use_and_revoke_a_key_with_the_mouse(
     # Revoke in the console: ccxt is refused at once.
     page.goto(base + "/account/api")
     row.get_by_role("link", name="Revoke").click()
+    page.get_by_label("Authenticator (2FA) code").fill(app.code())  # as OKX asks (seed 000)
     page.get_by_role("button", name="Revoke key").click()
     expect(page.get_by_text("The API key was revoked")).to_be_visible()
     expect(row.get_by_text("Revoked")).to_be_visible()
@@ -199,6 +200,7 @@ def test_every_page_fits_a_phone(browser: Browser, server: RunningServer, artifa
     expect(page.get_by_text("The sub-account was created.")).to_be_visible()
     page.get_by_role("button", name="Freeze").click()
     expect(page.get_by_text("This sub-account is frozen")).to_be_visible()
+    turn_on_2fa(page, server.base_url)  # the Create form (and its Send code) needs 2FA on
     page.goto(server.base_url + "/account/api/new")
     page.get_by_role("button", name="Send code").click()
     expect(page.locator("[data-code-status]")).to_contain_text("Code sent")

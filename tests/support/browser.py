@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.support.totp import Authenticator
 
 
 def newest_mail_code(context: BrowserContext, base_url: str) -> str:
@@ -13,3 +15,17 @@ def newest_mail_code(context: BrowserContext, base_url: str) -> str:
         return tab.locator("[data-mail-code]").first.inner_text().strip()
     finally:
         tab.close()
+
+
+def turn_on_2fa(page: Page, base_url: str) -> Authenticator:
+    """Turn 2FA on from the Security page (QR page's setup key), as a user does; the app that
+    gives the codes from then on."""
+    page.goto(base_url + "/account/security")
+    page.get_by_role("button", name="Set up two-factor authentication").click()
+    app = Authenticator(page.locator("[data-totp-secret]").inner_text())
+    page.get_by_label("6-digit code").fill(app.code())
+    page.get_by_role("button", name="Turn on 2FA").click()
+    page.get_by_label("I have stored my recovery codes").check()
+    page.get_by_role("button", name="Done").click()
+    expect(page.get_by_text("Two-factor authentication is on.")).to_be_visible()
+    return app

@@ -122,6 +122,8 @@ class Visitor:
         path: str = "/account/api/new",
         **extra: str,
     ) -> httpx.Response:
+        if self.totp is None:  # OKX (and sandex's console) create keys only with 2FA on
+            await self.enable_2fa()
         await self.get(path)
         fields = {
             "label": label,

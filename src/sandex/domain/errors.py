@@ -82,6 +82,7 @@ class Reason(StrEnum):
     WITHDRAW_NEEDS_IP_BINDING = "withdraw_needs_ip_binding"
     KEY_EXPIRY_INVALID = "key_expiry_invalid"
     KEY_NOT_PENDING = "key_not_pending"
+    KEY_DESCRIPTION_INVALID = "key_description_invalid"  # params: limit
     # --- trading (exchange core) ---------------------------------------------------------------
     INSTRUMENT_NOT_FOUND = "instrument_not_found"
     INSTRUMENT_SUSPENDED = "instrument_suspended"

@@ -139,6 +139,7 @@ async def test_login_with_2fa_needs_the_code_before_anything_else(alice: Visitor
 async def test_stale_sign_in_must_confirm_the_password_for_sensitive_pages(
     alice: Visitor, app: Console
 ) -> None:
+    await alice.enable_2fa()  # the Create form is shown only with 2FA on
     app.context.sessions.policy = SessionPolicy(reauth_ms=0)
     page = await alice.get("/account/api/new")
     assert page.status_code == 303 and page.headers["location"] == "/reauth?next=/account/api/new"

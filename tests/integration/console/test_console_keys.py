@@ -84,7 +84,7 @@ async def test_the_secret_and_passphrase_never_appear_again(app: Console, alice:
     sent = await alice.post("/account/email-code", {"purpose": "api_key_edit"}, accept="application/json")
     assert sent.status_code == 200
     await alice.get(f"/account/api/{api_key}/revoke")
-    await alice.post(f"/account/api/{api_key}/revoke")
+    await alice.post(f"/account/api/{api_key}/revoke", {"totp_code": alice.totp_code()})
     await alice.get("/account/api")
     assert len(alice.seen) > len(pages)
     for body in alice.seen:
@@ -138,6 +138,7 @@ async def test_a_refused_request_keeps_the_email_code_usable(app: Console, alice
             "ip": "127.0.0.1",
             "expiry": "never",
             "email_code": kept.group(1),
+            "totp_code": alice.totp_code(),
         },
     )
     assert fixed.status_code == 200 and revealed(fixed)["api-key"]
@@ -161,11 +162,13 @@ async def test_edit_changes_permissions_ips_and_expiry_with_codes(app: Console, 
     page = await alice.get(f"/account/api/{api_key}/edit")
     assert 'name="perm_trade" value="1" checked' in page.text and ">127.0.0.1</textarea>" in page.text
     change = {"label": "bot", "ip": "127.0.0.1\n192.0.2.7", "expiry": "7"}  # trade switched off
-    refused = await alice.post(f"/account/api/{api_key}/edit", {**change, "email_code": "000000"})
+    totp = {"totp_code": alice.totp_code()}
+    refused = await alice.post(f"/account/api/{api_key}/edit", {**change, **totp, "email_code": "000000"})
     assert refused.status_code == 400 and "That email code is incorrect" in refused.text
     assert app.runtime.keys.keys.get(api_key).perm_text == "read_only,trade"  # type: ignore[union-attr]
     code = await alice.send_code("api_key_edit")
-    saved = await alice.post(f"/account/api/{api_key}/edit", {**change, "email_code": code})
+    totp = {"totp_code": alice.totp_code()}
+    saved = await alice.post(f"/account/api/{api_key}/edit", {**change, **totp, "email_code": code})
     assert saved.status_code == 303 and saved.headers["location"] == "/account/api?notice=key-updated"
     info = app.runtime.keys.keys.get(api_key)
     assert info is not None and info.perm_text == "read_only" and info.ip_text == "127.0.0.1,192.0.2.7"
@@ -180,11 +183,16 @@ async def test_edit_changes_permissions_ips_and_expiry_with_codes(app: Console, 
     ]
 
 
-async def test_revoke_needs_no_code_and_delete_needs_codes(app: Console, alice: Visitor) -> None:
+async def test_revoke_needs_the_2fa_code_only_and_delete_needs_codes(app: Console, alice: Visitor) -> None:
     first = (await _active_key(alice, "first"))["api-key"]
     second = (await _active_key(alice, "second"))["api-key"]
-    await alice.get(f"/account/api/{first}/revoke")
-    revoked = await alice.post(f"/account/api/{first}/revoke")
+    page = await alice.get(f"/account/api/{first}/revoke")
+    assert 'name="totp_code"' in page.text and 'name="email_code"' not in page.text  # seed 000
+    for code in ("", "000000"):
+        refused = await alice.post(f"/account/api/{first}/revoke", {"totp_code": code})
+        assert refused.status_code == 400 and 'id="totp_code-error"' in refused.text
+        assert _state(app, first) is KeyState.ACTIVE
+    revoked = await alice.post(f"/account/api/{first}/revoke", {"totp_code": alice.totp_code()})
     assert revoked.headers["location"] == "/account/api?notice=key-revoked"
     assert _state(app, first) is KeyState.REVOKED
     row = (await alice.get("/account/api")).text.split(f'data-key="{first}"')[1].split("</tr>")[0]
@@ -194,7 +202,9 @@ async def test_revoke_needs_no_code_and_delete_needs_codes(app: Console, alice: 
     refused = await alice.post(f"/account/api/{second}/delete", {"email_code": ""})
     assert refused.status_code == 400 and _state(app, second) is KeyState.ACTIVE
     code = await alice.send_code("api_key_delete")
-    deleted = await alice.post(f"/account/api/{second}/delete", {"email_code": code})
+    deleted = await alice.post(
+        f"/account/api/{second}/delete", {"email_code": code, "totp_code": alice.totp_code()}
+    )
     assert deleted.headers["location"] == "/account/api?notice=key-deleted"
     assert second not in (await alice.get("/account/api")).text
     assert (await alice.get(f"/account/api/{second}")).status_code == 404

@@ -56,6 +56,7 @@ async def test_dev_mail_does_not_exist_when_smtp_is_configured(tmp_path: Path) -
 
 
 async def test_the_outbox_page_says_what_it_is_and_blanks_a_used_code(alice: Visitor) -> None:
+    await alice.enable_2fa()  # a key is created only with 2FA on
     await alice.get("/account/api/new")
     code = await alice.send_code("api_key_create")
     page = await alice.get("/dev/mail")
@@ -73,6 +74,7 @@ async def test_the_outbox_page_says_what_it_is_and_blanks_a_used_code(alice: Vis
             "expiry": "never",
             "perm_trade": "1",
             "email_code": code,
+            "totp_code": alice.totp_code(),
         },
     )
     assert created.status_code == 200, created.text

@@ -36,6 +36,7 @@ async def test_create_and_list_sub_accounts_with_precise_errors(app: Console, al
 
 async def test_a_sub_account_key_acts_for_the_sub_and_stops_when_frozen(app: Console, alice: Visitor) -> None:
     await _sub(alice)
+    await alice.enable_2fa()  # a key is created only with 2FA on
     form = await alice.get("/account/subaccounts/desk0001/api/new")
     assert "Sub-account keys cannot withdraw." in form.text and 'name="perm_withdraw"' not in form.text
     created = await alice.create_key("subbot", path="/account/subaccounts/desk0001/api/new")

@@ -45,8 +45,12 @@ class CodePurpose(StrEnum):
     API_KEY_ACTIVATE = "api_key_activate"
     API_KEY_EDIT = "api_key_edit"
     API_KEY_DELETE = "api_key_delete"
+    API_KEY_REVOKE = "api_key_revoke"  # a TOTP code only: no code is ever mailed for it
     WITHDRAW_ADDRESS = "withdraw_address"
     TOTP_DISABLE = "totp_disable"
+
+
+NEVER_MAILED = frozenset({CodePurpose.API_KEY_REVOKE})
 
 
 @dataclass(frozen=True, slots=True)

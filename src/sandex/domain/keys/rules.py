@@ -23,6 +23,7 @@ from sandex.domain.keys.model import KeyState, Permission
 
 MAX_KEYS_PER_ACCOUNT = 50
 LABEL_MAX = 50
+DESCRIPTION_MAX = 200  # a note for the owner (seeds 002/003); OKX's API never shows it
 PASSPHRASE_MIN = 8
 PASSPHRASE_MAX = 32
 _LABEL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_- ")
@@ -46,6 +47,7 @@ class KeySpec:
     perms: frozenset[Permission]
     ips: IpAllowList = UNBOUND
     expires_at_ms: int | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class CreateKeyRequest:
     perm: str = ""
     ip: str = ""
     expires_at_ms: int | None = None  # None: perpetual
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class EditKeyRequest:
     perm: str | None = None
     ip: str | None = None
     expires_at_ms: int | Unchanged | None = UNCHANGED
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,13 @@ class Owner:
 def check_key_count(key_count: int, limit: int = MAX_KEYS_PER_ACCOUNT) -> Rejected | None:
     if key_count >= limit:
         return Rejected.of(Reason.KEY_LIMIT_REACHED, limit=str(limit))
+    return None
+
+
+def check_description(description: str) -> Rejected | None:
+    """Free text for the owner: one line (it is shown in lists), at most DESCRIPTION_MAX characters."""
+    if len(description) > DESCRIPTION_MAX or not description.isprintable():
+        return Rejected.of(Reason.KEY_DESCRIPTION_INVALID, field="description", limit=str(DESCRIPTION_MAX))
     return None
 
 
@@ -160,6 +171,7 @@ def validate_create(request: CreateKeyRequest, owner: Owner, now_ms: int) -> Key
         check_key_count(owner.key_count)
         or check_label(request.label, owner.labels_in_use)
         or check_passphrase(request.passphrase)
+        or check_description(request.description)
     )
     if refusal is not None:
         return refusal
@@ -170,7 +182,7 @@ def validate_create(request: CreateKeyRequest, owner: Owner, now_ms: int) -> Key
     if isinstance(ips, Rejected):
         return ips
     refusal = check_withdraw(perms, ips, owner.is_sub_account) or check_expiry(request.expires_at_ms, now_ms)
-    return refusal or KeySpec(request.label, perms, ips, request.expires_at_ms)
+    return refusal or KeySpec(request.label, perms, ips, request.expires_at_ms, request.description)
 
 
 def validate_edit(current: KeySpec, request: EditKeyRequest, owner: Owner, now_ms: int) -> KeySpec | Rejected:
@@ -181,6 +193,8 @@ def validate_edit(current: KeySpec, request: EditKeyRequest, owner: Owner, now_m
     """
     label = current.label if request.label is None else request.label
     refusal = None if label == current.label else check_label(label, owner.labels_in_use)
+    description = current.description if request.description is None else request.description
+    refusal = refusal or check_description(description)
     if refusal is not None:
         return refusal
     perms = current.perms if request.perm is None else parse_perms(request.perm)
@@ -193,4 +207,4 @@ def validate_edit(current: KeySpec, request: EditKeyRequest, owner: Owner, now_m
     refusal = check_withdraw(perms, ips, owner.is_sub_account)
     if refusal is None and expiry != current.expires_at_ms:
         refusal = check_expiry(expiry, now_ms)
-    return refusal or KeySpec(label, perms, ips, expiry)
+    return refusal or KeySpec(label, perms, ips, expiry, description)

@@ -20,6 +20,7 @@ _ACTIONS: dict[CodePurpose, str] = {
     CodePurpose.API_KEY_ACTIVATE: "activate your new API key",
     CodePurpose.API_KEY_EDIT: "change an API key",
     CodePurpose.API_KEY_DELETE: "delete an API key",
+    CodePurpose.API_KEY_REVOKE: "revoke an API key",
     CodePurpose.WITHDRAW_ADDRESS: "change your withdrawal addresses",
     CodePurpose.TOTP_DISABLE: "turn off two-factor authentication",
 }

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sandex.domain.accounts.email_codes import CodePurpose
+from sandex.domain.accounts.email_codes import NEVER_MAILED, CodePurpose
 from sandex.domain.accounts.model import UserStatus
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
@@ -64,7 +64,7 @@ class Confirmation:
 
     person: UserRecord
     factor: AcceptedFactor
-    email_code: StoredEmailCode
+    email_code: StoredEmailCode | None  # None: the TOTP code alone confirms (`check_totp_action`)
     purpose: CodePurpose
 
 
@@ -110,6 +110,8 @@ class SecurityFlows:
         parsed = parse_purpose(purpose)
         if isinstance(parsed, Rejected):
             return parsed
+        if parsed in NEVER_MAILED:  # confirmed by the 2FA code alone: a mailed code would confuse
+            return Rejected.of(Reason.PARAM_ERROR, field="purpose")
         if len(reference) > REFERENCE_MAX:
             return Rejected.of(Reason.PARAM_ERROR, field="reference")
         with self._uow() as uow:
@@ -226,6 +228,25 @@ class SecurityFlows:
         totp = self._factors.check_totp if person.totp_enabled else None
         both = self._check_both(uow, person, totp, parsed, reference, email_code, totp_code)
         return self._checked(uow, person, parsed, both)
+
+    def check_totp_action(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, *, totp_code: str | None
+    ) -> Confirmation | Rejected | None:
+        """A fresh TOTP code alone confirms `purpose` (revoking an API key: OKX asks for the 2FA
+        code, and cutting off a leaked key must not wait for a mail). None when the person has no
+        2FA: there is nothing to ask. Uses up nothing yet (see `use`); commits a wrong code's count."""
+        person = self._person(uow, user_id)
+        if isinstance(person, Rejected):
+            return person
+        if not person.totp_enabled:
+            return None
+        if not totp_code:
+            return Rejected.of(Reason.TOTP_REQUIRED, field="totp")
+        factor = self._factors.check_totp(uow, person, totp_code)
+        if isinstance(factor, Rejected):
+            uow.commit()  # keeps the failure count
+            return factor
+        return Confirmation(person, factor, None, purpose)
 
     def use(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
         """Spend checked factors in the caller's unit of work, which then writes and commits. A

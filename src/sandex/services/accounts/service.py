@@ -368,6 +368,12 @@ class AccountsService:
         """`verify_email_code` inside the caller's unit of work, using up nothing yet (as above)."""
         return self._security.check_email_code(uow, user_id, purpose, code, reference)
 
+    def check_totp_action(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, *, totp_code: str | None
+    ) -> Confirmation | Rejected | None:
+        """A TOTP code alone, in the caller's unit of work (None: the user has no 2FA to ask)."""
+        return self._security.check_totp_action(uow, user_id, purpose, totp_code=totp_code)
+
     def use_confirmation(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
         """Spend checked factors in the caller's unit of work, without committing. A refusal means a
         concurrent request used one first: the caller must then leave without committing."""

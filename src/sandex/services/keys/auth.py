@@ -114,7 +114,14 @@ class AuthService:
         result = policy.authenticate(request, now, lookup, self._passphrases.check)
         if isinstance(result, Rejected):
             if found:  # the key exists: its owner sees the failure in the key's audit trail
-                self.usage.note_failure(found[0].view.api_key, now, request.client_ip, result.reason.value)
+                self.usage.note_failure(
+                    found[0].view.api_key,
+                    now,
+                    request.client_ip,
+                    result.reason.value,
+                    request.method,
+                    request.raw_target,
+                )
             return result
         entry = found[0]
         if now - (entry.view.last_used_ms or 0) >= USE_BUCKET_MS:

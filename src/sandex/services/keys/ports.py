@@ -50,6 +50,7 @@ class KeyRecord:
     read_used_ms: int | None = None
     trade_used_ms: int | None = None
     withdraw_used_ms: int | None = None
+    description: str = ""  # the owner's note (console only)
 
     def used_ms(self, perm: Permission) -> int | None:
         return {
@@ -239,6 +240,12 @@ class KeyOwners(Protocol):
     def check_email_code(
         self, uow: AccountsUnitOfWork, user_id: int, purpose: str, code: str, reference: str = ""
     ) -> Confirmation | Rejected: ...
+
+    def check_totp_action(
+        self, uow: AccountsUnitOfWork, user_id: int, purpose: CodePurpose, *, totp_code: str | None
+    ) -> Confirmation | Rejected | None:
+        """Checks (in `uow`) a TOTP code alone; None when the user has no 2FA to ask for."""
+        ...
 
     def use_confirmation(self, uow: AccountsUnitOfWork, confirmation: Confirmation) -> Rejected | None:
         """Spends checked factors in `uow`, without committing."""

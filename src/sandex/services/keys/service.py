@@ -181,6 +181,7 @@ class KeysService:
             api_key=api_key,
             user_id=owner.id,
             label=spec.label,
+            description=spec.description,
             environment=environment,
             perms=spec.perms,
             ips=spec.ips,
@@ -267,6 +268,7 @@ class KeysService:
             edited = replace(
                 record,
                 label=spec.label,
+                description=spec.description,
                 perms=spec.perms,
                 ips=spec.ips,
                 expires_at_ms=spec.expires_at_ms,
@@ -279,15 +281,29 @@ class KeysService:
         return self._published(self._info(edited), AuditEvent.EDITED)
 
     def revoke(self, api_key: str, *, user_id: int | None = None) -> KeyInfo | Rejected:
-        """Disable a key for good (it stays listed, with its audit trail). Revoking twice is a no-op.
+        """Disable a key for good (it stays listed, with its audit trail). Revoking twice is a no-op."""
+        return self._revoke(api_key, user_id, None)
 
-        No console confirmation: cutting off a leaked key must never wait for a 2FA code."""
+    def revoke_from_console(self, api_key: str, user_id: int, totp_code: str | None) -> KeyInfo | Rejected:
+        """`revoke` confirmed with the 2FA code when the owner has 2FA (seed 000: "Confirm the action
+        with your 2FA code"); never an email code: cutting off a leaked key must not wait for mail."""
+        return self._revoke(api_key, user_id, totp_code or "")
+
+    def _revoke(self, api_key: str, user_id: int | None, totp_code: str | None) -> KeyInfo | Rejected:
         with self._uow() as uow:
             record = _owned(uow, api_key, user_id)
             if isinstance(record, Rejected):
                 return record
             if record.state is KeyState.REVOKED:
                 return self._info(record)
+            if totp_code is not None:
+                purpose = CodePurpose.API_KEY_REVOKE
+                checked = self._owners.check_totp_action(uow, record.user_id, purpose, totp_code=totp_code)
+                if isinstance(checked, Rejected):
+                    return checked
+                lost = None if checked is None else self._owners.use_confirmation(uow, checked)
+                if lost is not None:
+                    return lost
             now = self._clock.now_ms()
             revoked = replace(record, state=KeyState.REVOKED, revoked_ms=now, updated_ms=now)
             self._write(uow, revoked, AuditEntry(now, AuditEvent.REVOKED, f"was {record.state.value}"))
@@ -340,7 +356,7 @@ class KeysService:
             return Rejected.of(Reason.USER_NOT_FOUND)
         others = [key for key in uow.keys.list_for_user(record.user_id) if key.api_key != record.api_key]
         context = Owner(owner.is_sub_account, {key.label for key in others}, len(others))
-        current = KeySpec(record.label, record.perms, record.ips, record.expires_at_ms)
+        current = KeySpec(record.label, record.perms, record.ips, record.expires_at_ms, record.description)
         spec = validate_edit(current, request, context, self._clock.now_ms())
         if isinstance(spec, Rejected) and spec.reason is Reason.KEY_LABEL_TAKEN:
             return Rejected.of(Reason.KEY_LABEL_TAKEN, field="label", label=request.label or "")
@@ -420,4 +436,7 @@ def _changes(record: KeyRecord, spec: KeySpec) -> str:
         ("ip", record.ips.to_text() or "-", spec.ips.to_text() or "-"),
         ("expires", str(record.expires_at_ms or "perpetual"), str(spec.expires_at_ms or "perpetual")),
     )
-    return "; ".join(f"{name}: {old} -> {new}" for name, old, new in pairs if old != new)
+    changed = [f"{name}: {old} -> {new}" for name, old, new in pairs if old != new]
+    if record.description != spec.description:  # free text: named, not quoted, in the trail
+        changed.append("description changed")
+    return "; ".join(changed)

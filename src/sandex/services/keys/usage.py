@@ -1,7 +1,8 @@
 """Key use and auth failures collected in memory and written in batches (never one write per request).
 
 Authentication notes every success (last use, per-permission use, a usage-log line) and every
-failure of a known key (an audit line; repeated same-reason failures coalesce into a count). A
+failure of a known key (an audit line, where repeated same-reason failures coalesce into a count,
+and a usage-log line whose code is the refusal's reason, so "Recent requests" shows it too). A
 background task drains the buffer every few seconds into one transaction. Within one such
 window, requests with the same method, path and client IP coalesce into one usage line with a
 count: a bot at thousands of requests a second writes a handful of rows, not hundreds (that
@@ -22,7 +23,9 @@ from sandex.services.keys.ports import AuditEntry, AuditEvent, KeysUnitOfWork, U
 log = logging.getLogger("sandex.keys")
 
 USAGE_KEEP = 200  # usage-log lines kept per key in the database (and per key per window)
-UsageKey = tuple[str, bytes | str, str]  # (method, path without the query, client IP)
+# (method, path without the query, client IP, outcome: "0" or the refusal's reason)
+UsageKey = tuple[str, bytes | str, str, str]
+SUCCESS = "0"
 
 
 @dataclass(slots=True)
@@ -51,15 +54,21 @@ class UsageBuffer:
                 pending.last_used_ms, pending.last_used_ip = now_ms, ip
             if now_ms > pending.by_perm.get(perm, 0):
                 pending.by_perm[perm] = now_ms
-            _note_line(pending.log, (method, _path_only(target), ip), now_ms)
+            _note_line(pending.log, (method, _path_only(target), ip, SUCCESS), now_ms)
             if now_ms > self._last_used.get(api_key, 0):
                 self._last_used[api_key] = now_ms
 
-    def note_failure(self, api_key: str, now_ms: int, ip: str, detail: str) -> None:
+    def note_failure(
+        self, api_key: str, now_ms: int, ip: str, detail: str, method: str = "", target: bytes | str = ""
+    ) -> None:
+        """A refused request of a known key; `detail` is the reason. With `method`, it also goes in
+        the usage log (refusals of one request coalesce there like successes do)."""
         with self._lock:
             pending = self._pending.get(api_key)
             if pending is None:
                 pending = self._pending[api_key] = _Pending()
+            if method:
+                _note_line(pending.log, (method, _path_only(target), ip, detail), now_ms)
             runs = pending.failures
             last = runs[-1] if runs else None
             if last is not None and last.detail == detail:
@@ -92,8 +101,8 @@ def _write(unit: KeysUnitOfWork, api_key: str, pending: _Pending) -> None:
         unit.keys.record_use(api_key, mark)
     if pending.log:
         entries = [
-            UsageEntry(first, method, _text(path), ip, count=count, last_ts_ms=last if count > 1 else None)
-            for (method, path, ip), (first, last, count) in pending.log.items()
+            UsageEntry(first, method, _text(path), ip, code, count, last if count > 1 else None)
+            for (method, path, ip, code), (first, last, count) in pending.log.items()
         ]
         unit.keys.add_usage(api_key, entries, USAGE_KEEP)
     if pending.failures:

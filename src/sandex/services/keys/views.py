@@ -50,6 +50,7 @@ class KeyInfo:
     last_used_ms: int | None
     last_used_ip: str | None
     used_by_perm: Mapping[Permission, int]
+    description: str = ""
 
     @property
     def perm_text(self) -> str:
@@ -87,6 +88,7 @@ class KeyInfo:
             last_used_ms=last_used,
             last_used_ip=record.last_used_ip,
             used_by_perm=used,
+            description=record.description,
         )
 
 

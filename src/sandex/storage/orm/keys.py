@@ -18,6 +18,7 @@ class ApiKeyRow(Base):
     api_key: Mapped[str] = mapped_column(String(36), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     environment: Mapped[str] = mapped_column(String(8))  # live | demo
     perms: Mapped[str] = mapped_column(String(64))  # "read_only,trade,withdraw"
     ips: Mapped[str] = mapped_column(Text, default="")  # comma-separated allow-list entries
@@ -66,7 +67,7 @@ class KeyUsageRow(Base):
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(255))
     ip: Mapped[str] = mapped_column(String(64))
-    code: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(32))  # "0", or why the request was refused
     count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_ts_ms: Mapped[int | None] = mapped_column(Millis, nullable=True)
 

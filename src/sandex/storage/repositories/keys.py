@@ -216,6 +216,7 @@ class SqlKeyRepository:
 def _write(row: ApiKeyRow, record: KeyRecord) -> None:
     """The fields a key's life changes (never the secret, the passphrase or the key string)."""
     row.label = record.label
+    row.description = record.description
     row.environment = record.environment.value
     row.perms = format_perms(record.perms)
     row.ips = record.ips.to_text()
@@ -232,6 +233,7 @@ def _record(row: ApiKeyRow) -> KeyRecord:
         api_key=row.api_key,
         user_id=row.user_id,
         label=row.label,
+        description=row.description,
         environment=Environment(row.environment),
         perms=_perms(row.perms),
         ips=_ips(row.ips),

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from sandex.domain.errors import Rejected
 from sandex.transport.console.auth import peer_of
+from sandex.transport.console.browsers import browser_name
 from sandex.transport.console.context import Console
 from sandex.transport.console.forms import Form
 from sandex.transport.console.headers import ConsoleRoute
@@ -25,7 +26,13 @@ def overview(request: Request, console: Console, viewer: Signed) -> Response:
     keys = console.keys.list(viewer.id)
     subs = console.accounts.list_subaccounts(viewer.id)
     return render(
-        request, "account.html", viewer=viewer, logins=logins, key_count=len(keys), sub_count=len(subs)
+        request,
+        "account.html",
+        viewer=viewer,
+        logins=logins,
+        key_count=len(keys),
+        sub_count=len(subs),
+        browser=browser_name,
     )
 
 

@@ -11,10 +11,12 @@ from starlette.responses import Response
 from sandex.domain.accounts.email_codes import CodePurpose
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
+from sandex.domain.keys.rules import MAX_KEYS_PER_ACCOUNT, check_key_count
 from sandex.services.keys.views import CreatedKey, KeyInfo
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form, FormData
 from sandex.transport.console.headers import ConsoleRoute
+from sandex.transport.console.keys_download import key_file_href, key_file_name
 from sandex.transport.console.keys_forms import (
     EXPIRY_CHOICES,
     KEEP,
@@ -23,7 +25,9 @@ from sandex.transport.console.keys_forms import (
     create_request,
     environment_of,
 )
+from sandex.transport.console.keys_search import QUERY_MAX, count_keys, matching
 from sandex.transport.console.keys_view import OwnedKey, key_row, owned_key
+from sandex.transport.console.keys_words import audit_detail, event_name, outcome
 from sandex.transport.console.messages import KEY_PHRASE_RULE, LABEL_RULE, describe, errors_of
 from sandex.transport.console.render import redirect, render
 from sandex.transport.console.responses import not_found
@@ -38,14 +42,16 @@ KEY_NOT_FOUND = "This API key does not exist, or it is not yours."
 @router.get("/account/api")
 def key_list(request: Request, console: Console, viewer: Signed) -> Response:
     now = console.clock.now_ms()
-    rows = [key_row(info, now) for info in console.keys.list(viewer.id)]
-    return render(request, "keys_list.html", viewer=viewer, rows=rows)
+    keys = console.keys.list(viewer.id)
+    query = request.query_params.get("q", "").strip()[:QUERY_MAX]
+    rows = [key_row(info, now) for info in matching(keys, query)]
+    return render(request, "keys_list.html", viewer=viewer, rows=rows, query=query, counts=count_keys(keys))
 
 
 # --- create --------------------------------------------------------------------------------------
 @router.get("/account/api/new")
 def new_key_page(request: Request, console: Console, viewer: Fresh) -> Response:
-    return key_form(request, console, viewer, values=KeyFormValues(), action="/account/api/new")
+    return new_key_form(request, console, viewer, owner_id=viewer.id, action="/account/api/new")
 
 
 @router.post("/account/api/new")
@@ -65,6 +71,9 @@ def submit_new_key(
 ) -> Response:
     """Create a key for the viewer or one of their sub-accounts: confirmed with 2FA (when on) and the
     email code; the key starts pending and the answer is the one page that ever shows its secret."""
+    blocked = creation_blocked(request, console, viewer, owner_id, sub_name)
+    if blocked is not None:
+        return blocked
     values = KeyFormValues.posted(form)
     created = _create(console, owner_id, values, form)
     if isinstance(created, Rejected):
@@ -79,9 +88,45 @@ def submit_new_key(
             email_code=kept_code(created, form),
             status=400,
         )
-    row = key_row(created.info, console.clock.now_ms(), sub_name or "Main account")
+    owner = sub_name or "Main account"
+    row = key_row(created.info, console.clock.now_ms(), owner)
     home = f"/account/subaccounts/{sub_name}" if sub_name else "/account/api"
-    return render(request, "key_reveal.html", viewer=viewer, created=created, row=row, home=home)
+    download = {"href": key_file_href(created, owner), "name": key_file_name(created)}
+    return render(
+        request, "key_reveal.html", viewer=viewer, created=created, row=row, home=home, download=download
+    )
+
+
+def new_key_form(
+    request: Request,
+    console: ConsoleContext,
+    viewer: Viewer,
+    *,
+    owner_id: int,
+    action: str,
+    sub_name: str | None = None,
+) -> Response:
+    """The empty Create form, or why a key cannot be created now."""
+    blocked = creation_blocked(request, console, viewer, owner_id, sub_name)
+    if blocked is not None:
+        return blocked
+    return key_form(request, console, viewer, values=KeyFormValues(), action=action, sub_name=sub_name)
+
+
+def creation_blocked(
+    request: Request, console: ConsoleContext, viewer: Viewer, owner_id: int, sub_name: str | None
+) -> Response | None:
+    """A page instead of the Create form when a key cannot be made: 2FA is off (OKX asks for it
+    before any key) or the account already has its 50 keys. Shown before any email code is sent,
+    so none is spent on a request that must fail."""
+    home = f"/account/subaccounts/{sub_name}" if sub_name else "/account/api"
+    if not viewer.user.totp_enabled:
+        return render(request, "key_needs_2fa.html", status=403, viewer=viewer, home=home)
+    held = len(console.keys.list(owner_id))
+    if check_key_count(held) is not None:
+        context = {"home": home, "held": held, "limit": MAX_KEYS_PER_ACCOUNT, "sub_name": sub_name}
+        return render(request, "key_limit.html", status=409, viewer=viewer, **context)
+    return None
 
 
 def _create(
@@ -159,6 +204,9 @@ def key_detail(request: Request, api_key: str, console: Console, viewer: Signed)
         audit=details.audit,
         usage=details.usage,
         owned=owned,
+        outcome=outcome,
+        event_name=event_name,
+        audit_detail=audit_detail,
     )
 
 

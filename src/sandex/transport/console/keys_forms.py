@@ -32,6 +32,7 @@ class KeyFormValues:
     """The form's fields as shown (on first display, or back after a refusal)."""
 
     label: str = ""
+    description: str = ""
     trade: bool = False
     withdraw: bool = False
     ip: str = ""
@@ -43,6 +44,7 @@ class KeyFormValues:
     def posted(cls, form: FormData) -> KeyFormValues:
         return cls(
             label=form.text("label"),
+            description=form.text("description"),
             trade=form.flag("perm_trade"),
             withdraw=form.flag("perm_withdraw"),
             ip=form.text("ip"),
@@ -57,6 +59,7 @@ class KeyFormValues:
         shown = "" if expiry is None else datetime.fromtimestamp(expiry / 1000, tz=UTC).date().isoformat()
         return cls(
             label=info.label,
+            description=info.description,
             trade=Permission.TRADE in info.perms,
             withdraw=Permission.WITHDRAW in info.perms,
             ip="\n".join(info.ips.entries),
@@ -110,11 +113,17 @@ def create_request(values: KeyFormValues, passphrase: str, now_ms: int) -> Creat
         return expiry
     if isinstance(expiry, Unchanged):  # "keep" is not offered on creation
         return Rejected.of(Reason.KEY_EXPIRY_INVALID, field="expires_at")
-    return CreateKeyRequest(values.label, passphrase, values.perm, values.ip, expiry)
+    return CreateKeyRequest(values.label, passphrase, values.perm, values.ip, expiry, values.description)
 
 
 def edit_request(values: KeyFormValues, now_ms: int) -> EditKeyRequest | Rejected:
     expiry = expiry_of(values, now_ms)
     if isinstance(expiry, Rejected):
         return expiry
-    return EditKeyRequest(label=values.label, perm=values.perm, ip=values.ip, expires_at_ms=expiry)
+    return EditKeyRequest(
+        label=values.label,
+        perm=values.perm,
+        ip=values.ip,
+        expires_at_ms=expiry,
+        description=values.description,
+    )

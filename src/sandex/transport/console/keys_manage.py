@@ -1,7 +1,7 @@
 """Edit, revoke and delete one API key (the viewer's own, or one of their sub-accounts').
 
-Edit and delete are confirmed like creation (2FA when on + an email code). Revoking asks for a
-click only: cutting off a leaked key must never wait for a code.
+Edit and delete are confirmed like creation (2FA when on + an email code). Revoking asks for the
+2FA code only (as OKX does): cutting off a leaked key must never wait for a mail.
 """
 
 from __future__ import annotations
@@ -72,11 +72,10 @@ def revoke_page(request: Request, api_key: str, console: Console, viewer: Signed
 
 @router.post("/account/api/{api_key}/revoke")
 def revoke(request: Request, form: Form, api_key: str, console: Console, viewer: Signed) -> Response:
-    del form
     owned = owned_key(console, viewer, api_key)
     if owned is None:
         return not_found(request, KEY_NOT_FOUND, viewer)
-    revoked = console.keys.revoke(api_key, user_id=owned.owner_id)
+    revoked = console.keys.revoke_from_console(api_key, owned.owner_id, form.text("totp_code"))
     if isinstance(revoked, Rejected):
         return _page(request, console, viewer, owned, "key_revoke.html", errors_of(revoked), status=400)
     return redirect(request, home_of(owned), notice="key-revoked")

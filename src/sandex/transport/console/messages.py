@@ -50,6 +50,7 @@ _TEXTS: Mapping[Reason, str] = {
     R.KEY_EXPIRY_INVALID: "Choose an expiry date in the future.",
     R.KEY_DOES_NOT_EXIST: "This API key does not exist.",
     R.KEY_NOT_PENDING: "This API key is not waiting for activation.",
+    R.KEY_DESCRIPTION_INVALID: "Keep the description to {limit} characters on one line.",
     R.SERVICE_UNAVAILABLE: "The mail could not be sent. Try again in a moment.",
 }
 

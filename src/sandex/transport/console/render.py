@@ -74,7 +74,7 @@ NOTICES = {
 }
 
 
-def _when(ms: int | None) -> str:
+def when(ms: int | None) -> str:
     if ms is None:
         return "—"
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -87,7 +87,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters["when"] = _when
+_env.filters["when"] = when
 _env.globals.update(brand=BRAND, version=__version__)
 
 

@@ -16,8 +16,7 @@ from sandex.transport.console.assets import usd_text
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form
 from sandex.transport.console.headers import ConsoleRoute
-from sandex.transport.console.keys import key_form, submit_new_key
-from sandex.transport.console.keys_forms import KeyFormValues
+from sandex.transport.console.keys import new_key_form, submit_new_key
 from sandex.transport.console.keys_view import key_row
 from sandex.transport.console.markets import environment_of
 from sandex.transport.console.messages import errors_of
@@ -119,7 +118,7 @@ def sub_new_key_page(request: Request, name: str, console: Console, viewer: Fres
     sub = _sub(console, viewer, name)
     if sub is None:
         return not_found(request, SUB_NOT_FOUND, viewer)
-    return key_form(request, console, viewer, values=KeyFormValues(), action=request.url.path, sub_name=name)
+    return new_key_form(request, console, viewer, owner_id=sub.id, action=request.url.path, sub_name=name)
 
 
 @router.post("/account/subaccounts/{name}/api/new")

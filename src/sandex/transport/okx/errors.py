@@ -119,6 +119,7 @@ ERRORS: Mapping[Reason, WireError] = {
     ),
     R.KEY_EXPIRY_INVALID: WireError("51000", 400, "Parameter expiry error"),
     R.KEY_NOT_PENDING: WireError("70015", 200, "This API key is not waiting for activation."),
+    R.KEY_DESCRIPTION_INVALID: WireError("51000", 400, "Parameter description error"),
     # trading
     R.INSTRUMENT_NOT_FOUND: WireError("51001", 200, "Instrument ID does not exist."),
     R.INSTRUMENT_SUSPENDED: WireError("51155", 200, "You can't trade this pair or borrow this crypto."),

@@ -102,6 +102,7 @@ def test_purposes() -> None:
         "api_key_activate",
         "api_key_edit",
         "api_key_delete",
+        "api_key_revoke",  # the 2FA code alone confirms it: never mailed
         "withdraw_address",
         "totp_disable",
     }

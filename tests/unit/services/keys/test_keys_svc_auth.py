@@ -245,3 +245,21 @@ def test_sweep_records_expired_keys(kit: Kit) -> None:
     assert (details.audit[-1].event, details.audit[-1].detail) == (AuditEvent.EXPIRED, "inactive for 14 days")
     assert kit.maintenance.sweep_expired() == []
     assert _reason(kit.auth.authenticate(kit.signed(keep, passphrase="x"))) is Reason.PASSPHRASE_INCORRECT
+
+
+def test_refused_requests_of_a_known_key_join_the_usage_log(kit: Kit) -> None:
+    """'Recent requests' shows refusals too, coalesced like successes, with the refusal's reason."""
+    alice = kit.user()
+    created = kit.key(alice.id)
+    wrong = kit.signed(created, passphrase="Wrong#Pass1")
+    for _ in range(3):
+        kit.auth.authenticate(wrong)
+    kit.auth.authenticate(kit.signed(created))
+    kit.auth.flush_usage()
+    details = kit.keys.show(created.info.api_key)
+    assert not isinstance(details, Rejected)
+    assert sorted((u.code, u.count, u.ip) for u in details.usage) == [
+        ("0", 1, CLIENT_IP),
+        ("passphrase_incorrect", 3, CLIENT_IP),
+    ]
+    assert details.info.last_used_ms is not None  # only the success counts as a use

@@ -60,6 +60,9 @@ _.lead  # market_macros.html: a tiny price's leading digits (numbers.PriceText)
 _.can_activate  # macros.html, key_reveal.html: which key buttons show (keys_view.py)
 _.can_edit  # same
 _.can_revoke  # same
+_.prev_href  # pager.html: the markets list's Previous/Next links (pagination.Pager)
+_.next_href  # same
+_.by_state  # keys_list.html: keys counted by state (keys_search.KeyCounts)
 
 # --- the client library and the signing helpers its users call ---------------------------------
 _.token_from  # AsyncControlClient.token_from(data_dir): the admin token, for users' scripts

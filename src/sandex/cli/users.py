@@ -103,10 +103,10 @@ def user_add(
 def user_list(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, as_json: JsonOption = False
 ) -> None:
-    """List master accounts, newest first."""
+    """List master accounts, newest first (sandex's own market users are not listed)."""
     with open_cli_runtime(data_dir, database_url) as runtime:
         accounts = runtime.accounts
-        users = accounts.list_users(limit=1000)
+        users = accounts.list_users(limit=1000, people_only=True)
     lines = [f"{u.email}\tuid {u.uid}\t{u.status.value}" + ("\t2fa" if u.totp_enabled else "") for u in users]
     emit(as_json, {"users": [_user_json(u) for u in users]}, lines or ["no users"])
 

@@ -10,8 +10,10 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sandex.config import Settings
+if TYPE_CHECKING:
+    from sandex.config import Settings
 
 SERVER_FILE = "server.json"  # {"url": ..., "pid": ...} while `sandex serve` runs on the data dir
 # a server bound to every interface is reached from this machine at the loopback address

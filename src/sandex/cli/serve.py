@@ -13,10 +13,11 @@ import typer
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, settings_from
 from sandex.cli.exposure import exposure_warning
 from sandex.cli.ready import banner, bound_address, remove_server_file, write_server_file
-from sandex.config import Settings
 
 if TYPE_CHECKING:
     import uvicorn
+
+    from sandex.config import Settings
 
 
 def serve(

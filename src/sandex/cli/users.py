@@ -6,7 +6,7 @@ print one line per item, or one JSON object with `--json`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,7 +20,10 @@ from sandex.cli.common import (
     open_cli_runtime,
     require,
 )
-from sandex.services.accounts.service import AccountsService, SubAccountView, UserStatus, UserView
+from sandex.domain.accounts.model import UserStatus
+
+if TYPE_CHECKING:  # the services load with the runtime, when a command runs
+    from sandex.services.accounts.service import AccountsService, SubAccountView, UserView
 
 user_app = typer.Typer(help="Create, list, freeze and unfreeze users.", no_args_is_help=True)
 subaccount_app = typer.Typer(help="Sub-accounts of a master user.", no_args_is_help=True)
@@ -57,6 +60,8 @@ def _user_json(user: UserView) -> dict[str, Any]:
 
 
 def _sub_json(sub: SubAccountView | UserView) -> dict[str, Any]:
+    from sandex.services.accounts.service import UserView
+
     if isinstance(sub, UserView):
         enabled = sub.status is UserStatus.ACTIVE
         return {

@@ -51,7 +51,7 @@ def banner(bound: Bound, settings: Settings, seed: int | None) -> list[str]:
     data_dir = settings.data_dir.resolve()
     dir_flag = f" --data-dir {shlex.quote(str(data_dir))}"
     token = "SANDEX_ADMIN_TOKEN" if settings.admin_token else f"`sandex admin-token{dir_flag}`"
-    database = _shown(settings.resolved_database_url())
+    database = shown_database_url(settings.resolved_database_url())
     db_flag = f" --database-url {shlex.quote(database)}" if settings.database_url else ""
     market = f"on, seed {seed} (`--seed {seed}` replays it)" if seed is not None else "off (--market off)"
     lines = [
@@ -71,7 +71,7 @@ def banner(bound: Bound, settings: Settings, seed: int | None) -> list[str]:
     return lines
 
 
-def _shown(database_url: str) -> str:
+def shown_database_url(database_url: str) -> str:
     """The database URL without its password."""
     from sqlalchemy.engine import make_url
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, open_cli_runtime, settings_from
-from sandex.cli.ready import running_server_url
+from sandex.cli.ready import running_server_url, shown_database_url
 
 if TYPE_CHECKING:
     from sandex.process import Runtime
@@ -30,7 +30,8 @@ def reset(
     """Delete every user, key, order and balance (a running server on the same data dir or
     database is reset through its control API). Asks first unless --yes."""
     settings = settings_from(data_dir=data_dir, database_url=database_url)
-    where = settings.data_dir.resolve() if settings.uses_sqlite else "the database"
+    given_url = settings.database_url
+    where = shown_database_url(given_url) if given_url else settings.data_dir.resolve()
     if not yes:
         typer.confirm(f"Delete every user, key, order and balance in {where}?", abort=True)
     with open_cli_runtime(data_dir, database_url) as runtime:

@@ -123,3 +123,16 @@ def test_reset_with_a_server_that_left_no_address_says_how_to_reset_it(tmp_path:
     assert err.startswith("error: a server is running on this database but left no address in ")
     assert "POST /sandex/v1/reset" in err
     assert _emails(data_dir) == [EMAIL]  # nothing was wiped behind the server's back
+
+
+def test_reset_wipes_a_postgresql_database_given_by_url(migrated_postgres_url: str, tmp_path: Path) -> None:
+    where = ["--database-url", migrated_postgres_url, "--data-dir", str(tmp_path / "d")]
+    code, _, err = _run("user", "add", EMAIL, "--password", PASSWORD, *where)
+    assert code == 0, err
+
+    code, out, err = _run("reset", *where, stdin="y\n")
+
+    assert code == 0, err
+    assert "(no server running)" in out
+    code, out, _ = _run("user", "list", "--json", *where)
+    assert code == 0 and json.loads(out)["users"] == []

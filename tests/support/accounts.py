@@ -102,8 +102,10 @@ class MemoryUsers:
     def find_by_sub_name(self, name: str) -> UserRecord | None:
         return self._find(sub_name=name)
 
-    def list_masters(self, limit: int) -> list[UserRecord]:
+    def list_masters(self, limit: int, *, people_only: bool = False) -> list[UserRecord]:
         masters = [u for u in self.s.users.values() if u.master_id is None]
+        if people_only:  # sandex's own users have no email
+            masters = [u for u in masters if u.email is not None]
         return sorted(masters, key=lambda u: -u.id)[:limit]
 
     def list_subaccounts(self, master_id: int, query: SubAccountQuery) -> list[UserRecord]:

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
 
-from sandex.config import Settings
 from sandex.domain.errors import Rejected
 
 if TYPE_CHECKING:
+    from sandex.config import Settings
     from sandex.process import Runtime
     from sandex.services.accounts.service import UserView
 
@@ -47,6 +46,10 @@ def fail_with(message: str, code: int = 1) -> NoReturn:
 
 def settings_from(**flags: Any) -> Settings:
     """Settings from SANDEX_* env vars with the given flags on top (None means "not given")."""
+    from pydantic import ValidationError  # deferred: pydantic-settings is slow to import; `--help` skips it
+
+    from sandex.config import Settings
+
     given = {name: value for name, value in flags.items() if value is not None}
     try:
         return Settings(**given)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
-from sandex.config import Settings
+if TYPE_CHECKING:
+    from sandex.config import Settings
 
 
 def is_loopback(host: str) -> bool:

@@ -26,9 +26,6 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.money import format_decimal, parse_decimal
-from sandex.services.exchange.commands import SetFeeTier
-from sandex.services.exchange.core import check_fee_tier
-from sandex.services.exchange.records import LedgerAccountKind
 
 EmailArg = Annotated[str, typer.Argument(help="The user's email address.", show_default=False)]
 RateOption = Annotated[
@@ -54,6 +51,10 @@ def fee_tier(
 ) -> None:
     """Give a user their own maker/taker rates (a missing one keeps the default's) and level name, in
     live and demo trading; --reset puts the default tier back."""
+    from sandex.services.exchange.commands import SetFeeTier  # deferred: other commands start faster
+    from sandex.services.exchange.core import check_fee_tier
+    from sandex.services.exchange.records import LedgerAccountKind
+
     given = (maker, taker, level) != (None, None, None)
     if reset == given:
         fail_with("give --maker, --taker and/or --level, or --reset")

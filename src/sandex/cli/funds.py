@@ -19,12 +19,11 @@ from sandex.cli.inbox import await_applied, enqueue
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal, parse_decimal
-from sandex.services.exchange.commands import Deposit, DepositView
-from sandex.services.exchange.core import check_deposit
-from sandex.services.exchange.records import LedgerAccountKind
 
 if TYPE_CHECKING:
     from sandex.process import Runtime
+    from sandex.services.exchange.commands import DepositView
+    from sandex.services.exchange.records import LedgerAccountKind
 
 EmailArg = Annotated[str, typer.Argument(help="Email of the user to credit.", show_default=False)]
 CcyArg = Annotated[str, typer.Argument(help="Currency, e.g. USDT.", show_default=False)]
@@ -95,6 +94,8 @@ def _print_chain(result: dict[str, Any], json_output: bool) -> None:
 
 
 def _kind(to: str) -> LedgerAccountKind:
+    from sandex.services.exchange.records import LedgerAccountKind  # deferred: other commands start faster
+
     if to not in (LedgerAccountKind.TRADING.value, LedgerAccountKind.FUNDING.value):
         fail_with(f"invalid --to {to!r}: expected trading or funding")
     return LedgerAccountKind(to)
@@ -103,6 +104,9 @@ def _kind(to: str) -> LedgerAccountKind:
 def _deposit(
     runtime: Runtime, email: str, ccy: str, value: Any, kind: LedgerAccountKind, environment: Environment
 ) -> dict[str, Any]:
+    from sandex.services.exchange.commands import Deposit, DepositView
+    from sandex.services.exchange.core import check_deposit
+
     user = runtime.accounts.get_user_by_email(email)
     if user is None:
         fail_with(f"no user with email {email.strip().lower()}")

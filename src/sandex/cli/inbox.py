@@ -12,12 +12,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sandex.cli.common import fail_with
-from sandex.services.exchange import inbox as codec
-from sandex.services.exchange.commands import Command
-from sandex.services.exchange.records import InboxOutcome
 
 if TYPE_CHECKING:
     from sandex.process import Runtime
+    from sandex.services.exchange.commands import Command
+    from sandex.services.exchange.records import InboxOutcome
 
 INBOX_WAIT_S = 10.0  # how long to wait for a running server to apply an inbox command
 INBOX_POLL_S = 0.05
@@ -25,6 +24,8 @@ INBOX_POLL_S = 0.05
 
 def enqueue(runtime: Runtime, command: Command) -> int:
     """Leave `command` for the writer; the inbox item's id."""
+    from sandex.services.exchange import inbox as codec  # deferred: `sandex --help` stays fast
+
     kind, payload = codec.encode(command)
     return runtime.trading.store.add_inbox(kind, payload, runtime.clock.now_ms())
 
@@ -34,6 +35,7 @@ def await_applied(runtime: Runtime, item: int, what: str, result_type: Any) -> A
     a deposit, a fee tier); apply it here when no server holds the sequencer lease. Its result as
     `result_type`; exits 1 with the refusal's reason when it was refused."""
     from sandex.runtime.sequencer import drain_inbox, lease_alive
+    from sandex.services.exchange import inbox as codec
 
     store, clock = runtime.trading.store, runtime.clock
     deadline = time.monotonic() + INBOX_WAIT_S

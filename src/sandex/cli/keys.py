@@ -25,16 +25,15 @@ from sandex.cli.common import (
     settings_from,
     user_by_email,
 )
-from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.keys.expiry import inactivity_applies
+from sandex.domain.keys.reports import REPORT_DAYS, REPORT_WITHIN_DAYS
 from sandex.domain.keys.rules import CreateKeyRequest
-from sandex.services.keys.maintenance import REPORT_DAYS, REPORT_WITHIN_DAYS
-from sandex.services.keys.ports import AuditEntry, UsageEntry
-from sandex.services.keys.views import KeyDetails, KeyFinding, KeyInfo
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # only annotations: the services load with the runtime, when a command runs
+    from sandex.config import Settings
+    from sandex.services.keys.ports import AuditEntry, UsageEntry
+    from sandex.services.keys.views import KeyDetails, KeyFinding, KeyInfo
 
 key_app = typer.Typer(help="Create, list, inspect, revoke and delete API keys.", no_args_is_help=True)
 keys_app = typer.Typer(help="Operations over all API keys (master-key rotation).", no_args_is_help=True)

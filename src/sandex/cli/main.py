@@ -15,6 +15,7 @@ from sandex.cli import fees as fees_cmd
 from sandex.cli import funds as funds_cmd
 from sandex.cli import keys as keys_cmd
 from sandex.cli import market as market_cmd
+from sandex.cli import reset as reset_cmd
 from sandex.cli import serve as serve_cmd
 from sandex.cli import tls as tls_cmd
 from sandex.cli import users as users_cmd
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve_cmd.serve)
 app.command("admin-token")(admin_cmd.admin_token)
+app.command("reset")(reset_cmd.reset)
 app.command("deposit", context_settings={"ignore_unknown_options": True})(funds_cmd.deposit)
 users_cmd.user_app.command("fee-tier")(fees_cmd.fee_tier)
 app.add_typer(users_cmd.user_app, name="user")

@@ -36,25 +36,12 @@ import typer
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
 from sandex.cli.inbox import enqueue, refusal
 from sandex.domain.money import format_decimal, parse_decimal
-from sandex.services.exchange import inbox as codec
-from sandex.services.exchange.commands import (
-    DrainQuotes,
-    FollowPrices,
-    FreezeMarket,
-    HaltInstrument,
-    MarketCommand,
-    ResumeInstrument,
-    SetPrice,
-    ShiftPrice,
-    ShowMarket,
-    WidenSpread,
-)
-from sandex.services.exchange.market_words import SIDE_WORDS
-from sandex.services.simulation.board import InstrumentMarket
-from sandex.services.simulation.views import markets_json
 
+# The services behind each command load when it runs, not with every `sandex` command.
 if TYPE_CHECKING:
     from sandex.process import Runtime
+    from sandex.services.exchange.commands import MarketCommand
+    from sandex.services.simulation.board import InstrumentMarket
 
 WAIT_S = 10.0
 POLL_S = 0.05
@@ -79,6 +66,8 @@ def set_price(
     json_output: JsonOption = False,
 ) -> None:
     """Move INST's reference price to PRICE at once; the book re-centres within a second."""
+    from sandex.services.exchange.commands import SetPrice
+
     _send(SetPrice(inst_id, _number(price, "price")), data_dir, database_url, json_output)
 
 
@@ -94,6 +83,8 @@ def shift(
     json_output: JsonOption = False,
 ) -> None:
     """Move INST's reference price by PCT percent, at once or linearly over a duration."""
+    from sandex.services.exchange.commands import ShiftPrice
+
     command = ShiftPrice(inst_id, _number(pct, "percent"), _ms(over))
     _send(command, data_dir, database_url, json_output)
 
@@ -103,6 +94,8 @@ def freeze(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, json_output: JsonOption = False
 ) -> None:
     """Stop every random move and the simulated takers (quotes stay, shifts finish)."""
+    from sandex.services.exchange.commands import FreezeMarket
+
     _send(FreezeMarket(True), data_dir, database_url, json_output)
 
 
@@ -111,6 +104,8 @@ def unfreeze(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, json_output: JsonOption = False
 ) -> None:
     """Let prices walk and takers trade again."""
+    from sandex.services.exchange.commands import FreezeMarket
+
     _send(FreezeMarket(False), data_dir, database_url, json_output)
 
 
@@ -123,6 +118,8 @@ def widen(
     json_output: JsonOption = False,
 ) -> None:
     """Widen (or narrow) the market maker's spread and level spacing on INST."""
+    from sandex.services.exchange.commands import WidenSpread
+
     _send(WidenSpread(inst_id, _number(factor, "factor")), data_dir, database_url, json_output)
 
 
@@ -135,6 +132,9 @@ def drain(
     json_output: JsonOption = False,
 ) -> None:
     """Withdraw the market maker's quotes on one side of INST (`none` brings them back)."""
+    from sandex.services.exchange.commands import DrainQuotes
+    from sandex.services.exchange.market_words import SIDE_WORDS
+
     if side.lower() not in ("bids", "asks", "buy", "sell", "none"):
         fail_with(f"invalid side {side!r}: expected bids, asks or none")
     _send(DrainQuotes(inst_id, SIDE_WORDS[side.lower()]), data_dir, database_url, json_output)
@@ -148,6 +148,8 @@ def halt(
     json_output: JsonOption = False,
 ) -> None:
     """Suspend INST: state `suspend`, new orders refused (51155), the market maker withdraws."""
+    from sandex.services.exchange.commands import HaltInstrument
+
     _send(HaltInstrument(inst_id), data_dir, database_url, json_output)
 
 
@@ -159,6 +161,8 @@ def resume(
     json_output: JsonOption = False,
 ) -> None:
     """Let INST trade again."""
+    from sandex.services.exchange.commands import ResumeInstrument
+
     _send(ResumeInstrument(inst_id), data_dir, database_url, json_output)
 
 
@@ -170,6 +174,8 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """Print reference prices and controls."""
+    from sandex.services.exchange.commands import ShowMarket
+
     _send(ShowMarket(inst_id), data_dir, database_url, json_output)
 
 
@@ -185,6 +191,8 @@ def import_path(
     json_output: JsonOption = False,
 ) -> None:
     """Replay real trades or candles as INST's reference path, starting now."""
+    from sandex.services.exchange.commands import FollowPrices
+
     if not speed > 0:
         fail_with("invalid --speed: must be positive")
     points = _read_prices(file)
@@ -256,6 +264,7 @@ def _ms(text: str) -> int:
 
 def _send(command: MarketCommand, data_dir: Path | None, database_url: str | None, json_output: bool) -> None:
     from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
+    from sandex.services.simulation.views import markets_json
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     try:
@@ -271,6 +280,8 @@ def _send(command: MarketCommand, data_dir: Path | None, database_url: str | Non
 
 def _request(runtime: Runtime, command: MarketCommand) -> list[InstrumentMarket]:
     from sandex.runtime.sequencer import lease_alive
+    from sandex.services.exchange import inbox as codec
+    from sandex.services.simulation.board import InstrumentMarket
 
     store = runtime.trading.store
     if not lease_alive(store):

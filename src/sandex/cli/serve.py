@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, settings_from
 from sandex.cli.exposure import exposure_warning
-from sandex.config import Settings
+from sandex.cli.ready import banner, bound_address, remove_server_file, write_server_file
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from sandex.config import Settings
 
 
 def serve(
@@ -101,9 +108,10 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5."""
-    import uvicorn
+    """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5.
 
+    Once it accepts connections it prints its URLs, the data dir, how to get the admin token and
+    the market's seed."""
     from sandex.app import create_app
     from sandex.runtime.http_server import server_config
 
@@ -144,11 +152,40 @@ def serve(
         ssl_keyfile=key,
         access_log=access_log,
     )
-    server = uvicorn.Server(config)
+    seed = application.state.runtime.market.seed if settings.market else None
+
+    def announce(sockets: Sequence[socket.socket]) -> None:
+        bound = bound_address(sockets, settings.tls)
+        write_server_file(settings.data_dir, bound)
+        typer.echo("\n".join(banner(bound, settings, seed)))
+
+    server = _announcing_server(config, announce, lambda: remove_server_file(settings.data_dir))
     with suppress(KeyboardInterrupt):
         server.run()
     if not server.started:
         fail_with("cannot start: see the log above")
+
+
+def _announcing_server(
+    config: uvicorn.Config, announce: Callable[[Sequence[socket.socket]], None], stopped: Callable[[], None]
+) -> uvicorn.Server:
+    """uvicorn's server, calling `announce` with its sockets once it accepts connections and
+    `stopped` once it has shut down (before uvicorn re-raises the SIGTERM it caught)."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and not self.should_exit:  # the app started and the sockets listen
+                announce([sock for listening in self.servers for sock in listening.sockets])
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                await super().shutdown(sockets)
+            finally:
+                stopped()
+
+    return AnnouncingServer(config)
 
 
 def _tls_files(settings: Settings) -> tuple[str | None, str | None]:

@@ -6,7 +6,7 @@ print one line per item, or one JSON object with `--json`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,7 +20,10 @@ from sandex.cli.common import (
     open_cli_runtime,
     require,
 )
-from sandex.services.accounts.service import AccountsService, SubAccountView, UserStatus, UserView
+from sandex.domain.accounts.model import UserStatus
+
+if TYPE_CHECKING:  # the services load with the runtime, when a command runs
+    from sandex.services.accounts.service import AccountsService, SubAccountView, UserView
 
 user_app = typer.Typer(help="Create, list, freeze and unfreeze users.", no_args_is_help=True)
 subaccount_app = typer.Typer(help="Sub-accounts of a master user.", no_args_is_help=True)
@@ -57,6 +60,8 @@ def _user_json(user: UserView) -> dict[str, Any]:
 
 
 def _sub_json(sub: SubAccountView | UserView) -> dict[str, Any]:
+    from sandex.services.accounts.service import UserView
+
     if isinstance(sub, UserView):
         enabled = sub.status is UserStatus.ACTIVE
         return {
@@ -103,10 +108,10 @@ def user_add(
 def user_list(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, as_json: JsonOption = False
 ) -> None:
-    """List master accounts, newest first."""
+    """List master accounts, newest first (sandex's own market users are not listed)."""
     with open_cli_runtime(data_dir, database_url) as runtime:
         accounts = runtime.accounts
-        users = accounts.list_users(limit=1000)
+        users = accounts.list_users(limit=1000, people_only=True)
     lines = [f"{u.email}\tuid {u.uid}\t{u.status.value}" + ("\t2fa" if u.totp_enabled else "") for u in users]
     emit(as_json, {"users": [_user_json(u) for u in users]}, lines or ["no users"])
 

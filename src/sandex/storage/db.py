@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.storage.files import private_file, sqlite_files, tighten
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# `revision = "0009"` / `down_revision = "0008"` (or None) in a revision file, quoted either way
+_REVISION_LINE = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:["']([^"']+)["']|(None))\s*$""", re.M
+)
 
 
 def create_db_engine(url: str) -> Engine:
@@ -53,12 +57,48 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (run on every start; a no-op when current)."""
+    """Bring the schema to the newest Alembic revision (run on every start; a no-op when current).
+
+    A database already at the newest revision is left alone without loading Alembic (~0.15 s of
+    imports each `sandex` command would pay); anything else goes through Alembic."""
+    if _at_head(engine):
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _at_head(engine: Engine) -> bool:
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            stamped = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:  # no alembic_version table yet: a new database
+        return False
+    return list(stamped) == [head]
+
+
+def head_revision() -> str | None:
+    """The newest revision, read from the revision files; None unless the history is one plain line
+    of revisions (then Alembic itself decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py"):
+        found = {name: value for name, value, _none in _REVISION_LINE.findall(path.read_text())}
+        if set(found) != {"revision", "down_revision"} or not found["revision"]:
+            return None
+        revisions.add(found["revision"])
+        if found["down_revision"]:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and len(parents) == len(revisions) - 1 else None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -224,3 +224,19 @@ def test_sandex_user_add_in_a_real_process(data_dir: Path) -> None:
         assert [u.email for u in runtime.accounts.list_users()] == [EMAIL]
     finally:
         runtime.engine.dispose()
+
+
+def test_user_list_leaves_out_the_market_makers_own_users(data_dir: Path) -> None:
+    created = _add_alice(data_dir)
+    runtime = open_runtime(Settings(data_dir=data_dir), fast_hashing=True)
+    try:  # what a server's market maker makes on its first start
+        for role in ("market-maker", "market-flow"):
+            runtime.market.store.system_user(role, runtime.clock.now_ms())
+        assert len(runtime.accounts.list_users()) == 3  # the control API still lists every master
+    finally:
+        runtime.engine.dispose()
+
+    code, out, _ = _run("user", "list", "--json", data_dir=data_dir)
+    assert code == 0 and json.loads(out)["users"] == [created]
+    code, out, _ = _run("user", "list", data_dir=data_dir)
+    assert code == 0 and out.splitlines() == [f"{EMAIL}\tuid {created['uid']}\tactive"]

@@ -11,6 +11,9 @@ from sandex.domain.keys.model import PERMISSION_ORDER, Permission
 
 K = TypeVar("K", bound=KeyTimes)
 
+REPORT_DAYS = 30  # a permission unused this long is reported
+REPORT_WITHIN_DAYS = 7  # a key expiring within this many days is reported
+
 
 def unused_permissions(
     key: KeyTimes, last_used_by_perm: Mapping[Permission, int], now_ms: int, days: int

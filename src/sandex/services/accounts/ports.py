@@ -94,7 +94,9 @@ class UserRepository(Protocol):
         """Exact, case-sensitive match over every master's sub-accounts (names are unique)."""
         ...
 
-    def list_masters(self, limit: int) -> list[UserRecord]: ...
+    def list_masters(self, limit: int, *, people_only: bool = False) -> list[UserRecord]:
+        """Newest first; `people_only`: without sandex's own users (no email, e.g. the market maker)."""
+        ...
 
     def list_subaccounts(self, master_id: int, query: SubAccountQuery) -> list[UserRecord]:
         """Newest first."""

@@ -188,10 +188,12 @@ class AccountsService:
         with self._uow() as uow:
             return self._view_of(uow, uow.users.find_by_uid(uid))
 
-    def list_users(self, limit: int = 100) -> list[UserView]:
-        """Master accounts, newest first (operators: CLI, control API)."""
+    def list_users(self, limit: int = 100, *, people_only: bool = False) -> list[UserView]:
+        """Master accounts, newest first (operators: CLI, control API). `people_only` leaves out
+        sandex's own users (the market maker and taker flow): nobody can log in as them."""
         with self._uow() as uow:
-            return [user_view(user, user.status) for user in uow.users.list_masters(max(1, limit))]
+            masters = uow.users.list_masters(max(1, limit), people_only=people_only)
+            return [user_view(user, user.status) for user in masters]
 
     def effective_status(self, user_id: int) -> UserStatus:
         """FROZEN when the user or (for a sub-account) its master is frozen, and for no such user."""

@@ -9,7 +9,7 @@ from dataclasses import replace
 from sandex.domain.clock import Clock
 from sandex.domain.keys.expiry import inactivity_applies, is_expired
 from sandex.domain.keys.model import KeyState
-from sandex.domain.keys.reports import expiring_within, unused_permissions
+from sandex.domain.keys.reports import REPORT_DAYS, REPORT_WITHIN_DAYS, expiring_within, unused_permissions
 from sandex.services.keys.events import KeyChanged
 from sandex.services.keys.ports import (
     KEYS_TOPIC,
@@ -25,8 +25,6 @@ from sandex.services.ports import SecretCipher
 
 log = logging.getLogger("sandex.keys")
 
-REPORT_DAYS = 30
-REPORT_WITHIN_DAYS = 7
 _LIVE_STATES = (KeyState.ACTIVE, KeyState.PENDING)
 
 

@@ -74,8 +74,11 @@ class SqlUserRepository:
     def find_by_sub_name(self, name: str) -> UserRecord | None:
         return self._one(UserRow.sub_name == name)
 
-    def list_masters(self, limit: int) -> list[UserRecord]:
-        query = select(UserRow).where(UserRow.master_id.is_(None)).order_by(UserRow.id.desc()).limit(limit)
+    def list_masters(self, limit: int, *, people_only: bool = False) -> list[UserRecord]:
+        query = select(UserRow).where(UserRow.master_id.is_(None))
+        if people_only:  # sandex's own users (the market maker's) have no email
+            query = query.where(UserRow.email.is_not(None))
+        query = query.order_by(UserRow.id.desc()).limit(limit)
         return [_user(row) for row in self._session.scalars(query)]
 
     def list_subaccounts(self, master_id: int, query: SubAccountQuery) -> list[UserRecord]:

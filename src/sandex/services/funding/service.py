@@ -100,9 +100,10 @@ class FundingService(FundingReads):
 
     # --- transfers -----------------------------------------------------------------------------
     async def transfer(self, who: Funder, request: TransferRequest) -> TransferView | Rejected:
-        if self._deps.catalogue.currency(request.ccy) is None:
+        currency = self._deps.catalogue.currency(request.ccy)
+        if currency is None:
             return Rejected.of(Reason.CURRENCY_NOT_FOUND, field="ccy")
-        units = transfers.transfer_units(request.amount)
+        units = transfers.transfer_units(request.amount, currency.unit_decimals)
         if isinstance(units, Rejected):
             return units
         first = self._core.transfer_for_client(who.environment, who.user_id, request.client_id)

@@ -46,6 +46,7 @@ class CodePurpose(StrEnum):
     API_KEY_EDIT = "api_key_edit"
     API_KEY_DELETE = "api_key_delete"
     WITHDRAW_ADDRESS = "withdraw_address"
+    WITHDRAW = "withdraw"  # one withdrawal from the web console
     TOTP_DISABLE = "totp_disable"
 
 

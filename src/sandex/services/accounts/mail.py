@@ -21,6 +21,7 @@ _ACTIONS: dict[CodePurpose, str] = {
     CodePurpose.API_KEY_EDIT: "change an API key",
     CodePurpose.API_KEY_DELETE: "delete an API key",
     CodePurpose.WITHDRAW_ADDRESS: "change your withdrawal addresses",
+    CodePurpose.WITHDRAW: "confirm a withdrawal",
     CodePurpose.TOTP_DISABLE: "turn off two-factor authentication",
 }
 _CODE_LINE = re.compile(r"^Verification code: (\d{6})$", re.MULTILINE)

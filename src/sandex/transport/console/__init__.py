@@ -21,6 +21,7 @@ from sandex.transport.console import (
     mail,
     markets,
     subaccounts,
+    withdraw_pages,
 )
 from sandex.transport.console.context import ConsoleContext
 from sandex.transport.console.headers import SecureStaticFiles
@@ -42,6 +43,7 @@ ROUTERS = (
     assets.router,
     history.router,
     funding_pages.router,
+    withdraw_pages.router,
 )
 
 

@@ -45,6 +45,7 @@ NAV: tuple[NavItem, ...] = (
 
 # Fixed texts shown after a redirect (`?notice=`): a query parameter can pick one, never write one.
 NOTICES = {
+    "withdrawal-canceled": "The withdrawal is canceled; the amount and fee are back in your funding account.",
     "welcome": "Welcome to sandex. Turn on two-factor authentication before you create API keys.",
     "signed-out": "You are signed out.",
     "code-sent": "We emailed you a verification code.",

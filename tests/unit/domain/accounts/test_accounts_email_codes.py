@@ -103,5 +103,6 @@ def test_purposes() -> None:
         "api_key_edit",
         "api_key_delete",
         "withdraw_address",
+        "withdraw",
         "totp_disable",
     }

@@ -20,6 +20,7 @@ from sandex.transport.console import (
     keys_manage,
     mail,
     markets,
+    sub_transfer_pages,
     subaccounts,
     withdraw_pages,
 )
@@ -44,6 +45,7 @@ ROUTERS = (
     history.router,
     funding_pages.router,
     withdraw_pages.router,
+    sub_transfer_pages.router,
 )
 
 

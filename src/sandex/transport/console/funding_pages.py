@@ -128,11 +128,11 @@ async def transfer(request: Request, form: Form, console: Console, viewer: Signe
         done = await console.funding.transfer(Funder(viewer.id, env), ask)
         if not isinstance(done, Rejected):
             return redirect(request, f"/assets?env={env.value}", notice="transfer-done")
-        errors = _transfer_errors(console, values["ccy"], done)
+        errors = transfer_errors(console, values["ccy"], done)
     return _transfer_form(request, console, viewer, env, values, errors, status=400)
 
 
-def _transfer_errors(console: ConsoleContext, ccy: str, refused: Rejected) -> dict[str, str]:
+def transfer_errors(console: ConsoleContext, ccy: str, refused: Rejected) -> dict[str, str]:
     """`_errors`, saying which step the currency moves in when the amount is finer than that."""
     currency = None if console.catalogue is None else console.catalogue.currency(ccy)
     if refused == Rejected.of(Reason.PARAM_ERROR, field="amt") and currency is not None:

@@ -145,24 +145,30 @@ async def test_refusals_move_nothing_and_a_code_works_once(app: Console, alice: 
     assert len(_withdrawals(app)) == 1 and _funding(app) == (89, 11)
 
 
-async def test_amounts_are_checked_against_the_network(app: Console, alice: Visitor) -> None:
+async def test_amounts_are_checked_before_a_code_is_mailed(app: Console, alice: Visitor) -> None:
     entry = await _ready(app, alice)
+    mails = len(app.runtime.accounts.list_mail("alice@example.com"))
     cases = [
-        ("10.0000001", "Too many decimals for this network."),  # wdTickSz 6
-        ("0.5", "Less than the minimum withdrawal on this network."),
-        ("99.5", "More than the account has available, with the fee."),  # 99.5 + 1 > 100
+        ("10.0000001", "amount", "Too many decimals for this network."),  # wdTickSz 6
+        ("0.5", "amount", "Less than the minimum withdrawal on this network."),
+        ("ten", "amount", "Enter an amount, like 100 or 0.5."),
     ]
-    for amount, message in cases:
-        await _start(alice, entry, amount)
-        code = await alice.newest_mail_code()
+    for amount, name, message in cases:
         refused = await alice.post(
-            "/assets/withdraw/confirm", {"env": "live", "entry": entry, "amount": amount, "email_code": code}
+            "/assets/withdraw/start", {"env": "live", "entry": entry, "amount": amount}
         )
         assert refused.status_code == 400, amount
-        assert message in _error(refused.text, "amount"), (amount, refused.text)
+        assert _error(refused.text, name) == message, amount
     missing = await alice.post("/assets/withdraw/start", {"env": "live", "entry": "999", "amount": "10"})
-    assert (
-        missing.status_code == 400
-        and _error(missing.text, "entry") == "Choose an address from your allow-list."
+    assert missing.status_code == 400
+    assert _error(missing.text, "entry") == "Choose an address from your allow-list."
+    assert len(app.runtime.accounts.list_mail("alice@example.com")) == mails
+    # The balance is the sequencer's to check: after the codes.
+    await _start(alice, entry, "99.5")  # 99.5 + fee 1 > 100
+    code = await alice.newest_mail_code()
+    refused = await alice.post(
+        "/assets/withdraw/confirm", {"env": "live", "entry": entry, "amount": "99.5", "email_code": code}
     )
+    assert refused.status_code == 400
+    assert _error(refused.text, "amount") == "More than the account has available, with the fee."
     assert _withdrawals(app) == [] and _funding(app) == (100, 0)

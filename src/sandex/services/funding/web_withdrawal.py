@@ -2,7 +2,7 @@
 bound to that very withdrawal (address, currency, amount) and, with 2FA on, a TOTP code.
 
     web = WebWithdrawals(...)
-    web.send_code(user_id, WebWithdrawal(entry_id=3, ccy="USDT", amount=Decimal(10)))
+    await web.send_code(Funder(user_id, env), WebWithdrawal(entry_id=3, ccy="USDT", amount=Decimal(10)))
     await web.withdraw(Funder(user_id, env), ask, totp_code="123456", email_code="654321")
 
 The withdrawal goes through the sequencer, which commits on its own, so the codes cannot be spent
@@ -55,14 +55,18 @@ class WebWithdrawals:
         self._accounts = accounts
         self._uow = uow
 
-    def send_code(self, user_id: int, ask: WebWithdrawal, ip: str | None = None) -> Rejected | None:
-        """Mail the code that confirms this one withdrawal (`ip` counts against its hourly cap)."""
-        if ask.amount <= 0 or not ask.amount.is_finite():
-            return Rejected(Reason.TRANSFER_AMOUNT_INVALID)
-        entry = self._entry(user_id, ask.entry_id)
+    async def send_code(self, who: Funder, ask: WebWithdrawal, ip: str | None = None) -> Rejected | None:
+        """Check the withdrawal as far as can be without holding money (address, amount, network
+        minimum…), then mail the code that confirms this one withdrawal (`ip`: its hourly cap)."""
+        entry = await asyncio.to_thread(self._entry, who.user_id, ask.entry_id)
         if isinstance(entry, Rejected):
             return entry
-        return self._accounts.send_email_code(user_id, PURPOSE, reference(ask), ip=ip)
+        refused = await self._funding.check_withdrawal(who, _request(ask, entry, client_id=""))
+        if refused is not None:
+            return refused
+        return await asyncio.to_thread(
+            self._accounts.send_email_code, who.user_id, PURPOSE, reference(ask), ip=ip
+        )
 
     async def withdraw(
         self, who: Funder, ask: WebWithdrawal, *, totp_code: str | None, email_code: str | None
@@ -73,11 +77,7 @@ class WebWithdrawals:
         checked = await asyncio.to_thread(self._check, who.user_id, ask, totp_code, email_code, False)
         if isinstance(checked, Rejected):
             return checked
-        to_addr = f"{entry.entry.addr}:{entry.entry.tag}" if entry.entry.tag else entry.entry.addr
-        request = WithdrawRequest(
-            ask.ccy, ask.amount, Dest.ON_CHAIN, to_addr, chain=entry.entry.chain, client_id=client_id(checked)
-        )
-        done = await self._funding.withdraw(who, request)
+        done = await self._funding.withdraw(who, _request(ask, entry, client_id(checked)))
         if isinstance(done, Rejected):
             return done
         await asyncio.to_thread(self._check, who.user_id, ask, totp_code, email_code, True)
@@ -109,6 +109,14 @@ class WebWithdrawals:
         if found is None or not found.entry.chain:  # internal receivers are not offered here
             return Rejected(Reason.WITHDRAW_ADDRESS_UNKNOWN)
         return found
+
+
+def _request(ask: WebWithdrawal, entry: AllowListRecord, client_id: str) -> WithdrawRequest:
+    listed = entry.entry
+    to_addr = f"{listed.addr}:{listed.tag}" if listed.tag else listed.addr
+    return WithdrawRequest(
+        ask.ccy, ask.amount, Dest.ON_CHAIN, to_addr, chain=listed.chain, client_id=client_id
+    )
 
 
 def reference(ask: WebWithdrawal) -> str:

@@ -143,7 +143,7 @@ def back_to_the_form(request: Request, step: str, viewer: Signed) -> Response:
 
 
 @router.post(WITHDRAW + "/start")
-def start(request: Request, form: Form, console: Console, viewer: Fresh) -> Response:
+async def start(request: Request, form: Form, console: Console, viewer: Fresh) -> Response:
     """Check the withdrawal and mail the code bound to it; then ask for the codes."""
     if console.withdrawals is None:
         return not_found(request, viewer=viewer)
@@ -152,7 +152,9 @@ def start(request: Request, form: Form, console: Console, viewer: Fresh) -> Resp
     if isinstance(ask, dict):
         return _form_page(request, console, viewer, env, values, ask, status=400)
     wanted, entry = ask
-    refused = console.withdrawals.send_code(viewer.id, wanted, ip=client_ip(request, console.trusted_proxies))
+    refused = await console.withdrawals.send_code(
+        Funder(viewer.id, env), wanted, ip=client_ip(request, console.trusted_proxies)
+    )
     if refused is not None:
         return _form_page(request, console, viewer, env, values, _errors(refused), status=400)
     return _confirm_page(request, console, viewer, env, values, entry, {})

@@ -7,9 +7,12 @@ import re
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.errors import Rejected
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.funding.model import AccountType, TransferType
+from sandex.domain.funding.transfers import TransferRequest
 from sandex.services.accounts.views import UserView
 from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.funding.views import Funder
 from sandex.services.trading.views import Trader
 from tests.support.console import Console, Visitor
 
@@ -57,7 +60,7 @@ async def test_the_master_moves_money_to_and_from_its_sub_account(app: Console, 
     await _world(app, alice)
     page = await alice.get("/account/subaccounts/desk0001/transfer")
     assert page.status_code == 200 and "Transfer with desk0001" in page.text
-    assert 'id="transfer-out"' in page.text
+    assert "Allowed: its API keys may move its money" in page.text  # OKX's default: canTransOut true
     sent = await alice.post("/account/subaccounts/desk0001/transfer", _body("to-sub", "40"))
     assert sent.status_code == 303
     assert sent.headers["location"] == "/account/subaccounts/desk0001?env=live&notice=transfer-done"
@@ -87,3 +90,27 @@ async def test_refused_sub_account_transfers_move_nothing(app: Console, alice: V
     refused = await alice.post("/account/subaccounts/desk0001/transfer", _body("to-sub", "1"))
     assert refused.status_code == 400
     assert (_usdt(app, "alice@example.com", FUNDING), _usdt(app, "desk0001", FUNDING)) == (100, 0)
+
+
+async def test_the_master_approves_the_sub_accounts_own_transfers_out(app: Console, alice: Visitor) -> None:
+    await _world(app, alice)
+    await alice.post("/account/subaccounts/desk0001/transfer", _body("to-sub", "40"))
+    sub = Funder(_id(app, "desk0001"), LIVE, is_sub=True)
+    by_sub_key = TransferRequest(
+        TransferType.SUB_TO_MASTER_BY_SUB, "USDT", Decimal(5), AccountType.FUNDING, AccountType.FUNDING
+    )
+    await alice.get("/account/subaccounts/desk0001/transfer")
+    stopped = await alice.post("/account/subaccounts/desk0001/transfer-out", {"env": "live", "allow": "0"})
+    assert stopped.status_code == 303
+    page = (await alice.get(stopped.headers["location"])).text
+    assert "may no longer transfer money out" in page and "Allow its transfers out" in page
+    assert await app.runtime.funding.service.transfer(sub, by_sub_key) == Rejected.of(
+        Reason.TRANSFER_OUT_NOT_ALLOWED, sub="desk0001"
+    )
+    assert _usdt(app, "desk0001", FUNDING) == 40
+    allowed = await alice.post("/account/subaccounts/desk0001/transfer-out", {"env": "live", "allow": "1"})
+    assert allowed.status_code == 303
+    assert not isinstance(await app.runtime.funding.service.transfer(sub, by_sub_key), Rejected)
+    assert (_usdt(app, "desk0001", FUNDING), _usdt(app, "alice@example.com", FUNDING)) == (35, 65)
+    other = await alice.post("/account/subaccounts/nosuch01/transfer-out", {"env": "live", "allow": "1"})
+    assert other.status_code == 404

@@ -1,6 +1,7 @@
 """Transfers between the master and one of its sub-accounts, made by the master (OKX types 1 and 2):
-the master's approval is the master acting. A sub-account's own API keys move money out only when
-the master has allowed it (`canTransOut`, 58119 otherwise); the page says which.
+the master's approval is the master acting. A sub-account's own API keys move money out (types 3
+and 4) only when the master has allowed it (`canTransOut`, 58119 otherwise): the master switches
+that here too.
 """
 
 from __future__ import annotations
@@ -107,3 +108,17 @@ def _form(
         values=values,
         errors=errors,
     )
+
+
+@router.post("/account/subaccounts/{name}/transfer-out")
+def approve_transfer_out(
+    request: Request, name: str, form: Form, console: Console, viewer: Signed
+) -> Response:
+    """The master allows (or stops) the sub-account's own API keys moving money out."""
+    allowed = form.text("allow") == "1"
+    changed = console.accounts.set_subaccount_transfer_out(viewer.id, name, allowed)
+    if isinstance(changed, Rejected):
+        return not_found(request, viewer=viewer)
+    env = "demo" if form.text("env") == "demo" else "live"
+    notice = "sub-transfer-out-on" if allowed else "sub-transfer-out-off"
+    return redirect(request, f"/account/subaccounts/{name}/transfer?env={env}", notice=notice)

@@ -1,6 +1,7 @@
 """Moving money out from the web, in Chromium against a real server: demo funds to the funding
 account, an address on the allow-list (email + 2FA codes), a withdrawal confirmed with its codes
-that moves from Waiting to Completed on its own page, and one canceled while it waits."""
+that moves from Waiting to Completed on its own page, and one canceled while it waits. The server's
+clock is frozen and moved on by the test, so the cancel never races the review."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.browser
 EMAIL = "payer@example.com"
 PASSWORD = "Correct-Horse-9"
 TRON = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
-STATE_TIMEOUT_MS = 60_000  # review + broadcast take 5 s each on the server's own clock
+REVIEW_MS, BROADCAST_MS = 5_000, 5_000  # the default withdrawal timing, on the server's clock
+REFRESH_TIMEOUT_MS = 30_000  # the state page reloads itself every 5 s
 
 
 def _withdraw(page: Page, base: str, app: Authenticator, amount: str) -> None:
@@ -74,18 +76,28 @@ def test_withdraw_with_the_codes_watch_it_complete_and_cancel_another(
     page.get_by_role("button", name="Add address").click()
     expect(page.get_by_text("The address is on your withdrawal allow-list.")).to_be_visible()
 
+    # The server's clock stands still while the user cancels, so the review never passes first.
+    clock = server.runtime.clock
+    clock.freeze()
+
     # One withdrawal canceled while it waits: its hold comes back.
     _withdraw(page, base, app, "10")
     page.get_by_role("button", name="Cancel withdrawal").click()
     expect(page.locator("#wd-state")).to_have_text("Canceled")
     expect(page.get_by_text("amount and fee are back")).to_be_visible()
 
-    # Another one moves through its states on the page, which refreshes itself.
+    # Another one moves through its states on the page, which refreshes itself. The clock runs
+    # again for its 2FA code (codes are made of real time), then moves on when the test says so.
+    clock.reset()
     _withdraw(page, base, app, "20")
+    clock.freeze()
     page.screenshot(path=str(artifacts / "console-withdrawal-waiting.png"), full_page=True)
-    expect(page.locator("#wd-state")).to_have_text("Broadcasting", timeout=STATE_TIMEOUT_MS)
+    clock.advance(REVIEW_MS)
+    expect(page.locator("#wd-state")).to_have_text("Broadcasting", timeout=REFRESH_TIMEOUT_MS)
     expect(page.get_by_role("button", name="Cancel withdrawal")).to_have_count(0)
-    expect(page.locator("#wd-state")).to_have_text("Completed", timeout=STATE_TIMEOUT_MS)
+    clock.advance(BROADCAST_MS)
+    expect(page.locator("#wd-state")).to_have_text("Completed", timeout=REFRESH_TIMEOUT_MS)
+    clock.reset()
     page.goto(base + "/assets?env=demo")
     page.screenshot(path=str(artifacts / "console-withdrawal-done.png"), full_page=True)
     context.close()

@@ -188,6 +188,7 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
         catalogue=rt.catalogue,
         funding=rt.funding.service,
         addresses=rt.funding.addresses,
+        withdrawals=rt.funding.web_withdrawals,
     )
 
 

@@ -44,6 +44,7 @@ from sandex.services.funding import factory as funding_factory
 from sandex.services.funding.allowlist import WithdrawAddressService
 from sandex.services.funding.chain_inbox import ChainDepositInbox
 from sandex.services.funding.service import FundingService
+from sandex.services.funding.web_withdrawal import WebWithdrawals
 from sandex.services.keys import factory as keys_factory
 from sandex.services.keys.factory import KeyServices
 from sandex.services.trading import factory as trading_factory
@@ -102,6 +103,7 @@ class FundingParts:
     service: FundingService
     addresses: WithdrawAddressService
     clock: FundingClock
+    web_withdrawals: WebWithdrawals  # withdrawals confirmed with codes (the console)
 
 
 def open_runtime(
@@ -169,7 +171,11 @@ def open_runtime(
         keys=keys,
         trading=TradingParts(store, exchange.core, sequencer, trading, exchange.accounts),
         funding=FundingParts(
-            exchange.funding, funding.service, funding.addresses, FundingClock(funding.service, clock)
+            exchange.funding,
+            funding.service,
+            funding.addresses,
+            FundingClock(funding.service, clock),
+            funding.web_withdrawals,
         ),
         admin_token=_admin_token(settings),
         faults=FaultRegistry(clock),

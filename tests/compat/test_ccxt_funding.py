@@ -94,7 +94,7 @@ def test_withdraw_with_a_tag_and_internally(funded: Funded, okx: ccxt.okx) -> No
 
 def test_withdraw_errors_map_to_ccxt_exceptions(okx: ccxt.okx) -> None:
     with pytest.raises(ccxt.InvalidAddress):  # 58207: not on the allow-list
-        okx.withdraw("USDT", 10, "TSomeOtherAddressNotOnTheList99", {"network": "TRC20"})
+        okx.withdraw("USDT", 10, "TAnotherXXXXXXXXXXXXXXXXXXXXXXXXX1", {"network": "TRC20"})
     with pytest.raises(ccxt.InsufficientFunds):  # 58350
         okx.withdraw("USDT", 100000, TRON_ADDR, {"network": "TRC20"})
     with pytest.raises(ccxt.ExchangeError):  # 58206: below the chain's minimum

@@ -126,6 +126,9 @@ class MemoryUsers:
     def set_status(self, user_id: int, status: UserStatus) -> None:
         self._set(user_id, status=status)
 
+    def set_transfer_out(self, user_id: int, allowed: bool) -> None:
+        self._set(user_id, can_transfer_out=allowed)
+
     def set_totp(
         self,
         user_id: int,

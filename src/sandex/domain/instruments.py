@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from sandex.domain.money import decimals_of
 
+DEFAULT_UNIT_DECIMALS = 8  # a currency's smallest unit when its chains say nothing
+
 
 class InstrumentState(StrEnum):
     LIVE = "live"
@@ -59,6 +61,12 @@ class Currency:
     ccy: str
     name: str
     chains: tuple[Chain, ...]
+
+    @property
+    def unit_decimals(self) -> int:
+        """Decimals of the currency's smallest unit: the most any of its chains allows (deposits and
+        transfers are no finer than that)."""
+        return max((c.wd_tick_sz for c in self.chains), default=DEFAULT_UNIT_DECIMALS)
 
 
 class Catalogue:

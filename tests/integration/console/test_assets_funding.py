@@ -75,6 +75,7 @@ async def test_a_refused_transfer_names_the_field_and_moves_nothing(app: Console
         ({**base, "amount": "0"}, "amount", "The amount must be more than 0."),
         ({**base, "amount": "1", "direction": "sideways"}, "direction", "Choose which way the money moves."),
         ({**base, "amount": "1", "ccy": "NOPE"}, "ccy", "Choose a currency from the list."),
+        ({**base, "amount": "10.0000001"}, "amount", "USDT moves in steps of 0.000001."),
     ]
     for fields, name, message in cases:
         refused = await alice.post("/assets/transfer", fields)
@@ -117,6 +118,10 @@ async def test_a_bad_address_is_refused_before_any_code_is_mailed(app: Console, 
     bad = await alice.post("/assets/withdraw-addresses/new", {"chain": "USDT-TRC20", "addr": "aaaaaaaaaa"})
     assert bad.status_code == 400
     assert _error(bad.text, "addr") == "This is not a valid address for the network chosen."
+    for addr in ("not-an-address", "0x52908400098527886E0F7030069857D2E4169EE7"):  # neither is a TRON one
+        wrong = await alice.post("/assets/withdraw-addresses/new", {"chain": "USDT-TRC20", "addr": addr})
+        assert wrong.status_code == 400
+        assert _error(wrong.text, "addr") == "This is not a valid address for the network chosen."
     no_tag = await alice.post("/assets/withdraw-addresses/new", {"chain": "XRP-Ripple", "addr": TRON})
     assert _error(no_tag.text, "tag") == "This network needs a memo / tag with the address."
     assert len(app.runtime.accounts.list_mail("alice@example.com")) == mails

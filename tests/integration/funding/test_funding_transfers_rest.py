@@ -124,6 +124,9 @@ async def test_type_3_sub_to_master_and_type_4_sub_to_sub_with_the_sub_key(world
         ("sub1", _body(type="4", subAcct="desk0001"), "59507"),  # to itself
         ("master", _body(src="6", dst="6"), "58123"),
         ("master", _body(amt="0"), "58114"),
+        ("master", _body(amt="10.0000001"), "51000"),  # finer than USDT's smallest unit (6 decimals)
+        ("master", {**_body(amt="0.00000000001"), "ccy": "BTC"}, "51000"),  # BTC has 8
+        ("master", _body(amt="1.0000001", type="1", subAcct="desk0001"), "51000"),
         ("master", _body(amt="1000.01"), "58116"),
         ("sub1", _body(amt="100.000001", type="3"), "58116"),
         ("master", _body(type="1"), "50014"),  # subAcct required

@@ -141,7 +141,9 @@ async def test_a_failed_withdrawal_gives_the_hold_back(world: World) -> None:
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        (_onchain(to="TSomeOtherAddressNotOnTheList99"), "58207"),
+        (_onchain(to="TAnotherXXXXXXXXXXXXXXXXXXXXXXXXX1"), "58207"),
+        (_onchain(to="not-an-address"), "58222"),
+        (_onchain(to="0x52908400098527886E0F7030069857D2E4169EE7"), "58222"),  # an EVM address on TRC20
         (_onchain("0.5"), "58206"),  # minWd on TRC20 is 1
         (_onchain("99.5"), "58350"),  # 99.5 + fee 1 > 100
         (_onchain("10.0000001"), "51000"),  # wdTickSz 6

@@ -47,6 +47,7 @@ class CodePurpose(StrEnum):
     API_KEY_DELETE = "api_key_delete"
     API_KEY_REVOKE = "api_key_revoke"  # a TOTP code only: no code is ever mailed for it
     WITHDRAW_ADDRESS = "withdraw_address"
+    WITHDRAW = "withdraw"  # one withdrawal from the web console
     TOTP_DISABLE = "totp_disable"
 
 

@@ -15,6 +15,7 @@ import hmac
 from dataclasses import dataclass
 
 from sandex.domain.errors import Reason, Rejected
+from sandex.domain.funding.address_formats import fits_family
 from sandex.domain.instruments import Chain
 
 _HEX = "0123456789abcdef"
@@ -74,6 +75,7 @@ _FAMILIES = {
 }
 TAG_MIN, TAG_SPAN = 100_000_000, 900_000_000  # tags are 9-digit numbers (XRP tags are uint32)
 ADDRESS_MAX = 128
+XRP_TAG_MAX = 2**32 - 1  # XRP destination tags are uint32
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,19 @@ def parse_destination(to_addr: str, needs_tag: bool) -> Destination | Rejected:
     if not is_plausible_address(addr) or (tag and not is_plausible_tag(tag)):
         return Rejected(Reason.WITHDRAWAL_ADDRESS_INVALID)
     return Destination(addr, tag)
+
+
+def parse_chain_destination(to_addr: str, chain: Chain) -> Destination | Rejected:
+    """`parse_destination`, and the address must have its chain's shape (58222), an XRP tag be a
+    32-bit unsigned number (58222)."""
+    destination = parse_destination(to_addr, chain.needs_tag)
+    if isinstance(destination, Rejected):
+        return destination
+    family = family_of(chain.name)
+    tag_ok = family != "ripple" or (destination.tag.isdigit() and int(destination.tag) <= XRP_TAG_MAX)
+    if fits_family(destination.addr, family) and tag_ok:
+        return destination
+    return Rejected(Reason.WITHDRAWAL_ADDRESS_INVALID)
 
 
 def is_plausible_address(addr: str) -> bool:

@@ -9,7 +9,7 @@ OKX (Funding account → Funds transfer; error table 58xxx):
                                the same master; not itself (59507)
 Unknown sub-accounts are 58115, a sub-account without transfer-out permission 58119 (types 3/4),
 a frozen sub-account 59508, a `subAcct` given to a type that takes none 58129. Amounts must be
-positive (58114) and are moved exactly.
+positive (58114), no finer than the currency's smallest unit (51000 `amt`) and are moved exactly.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from decimal import Decimal
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import AccountType, TransferType
-from sandex.domain.ledger.amounts import to_amount
+from sandex.domain.ledger.amounts import AMOUNT_DECIMALS, to_amount
+from sandex.domain.money import to_units
 
 _T = TransferType
 _MASTER_KEY_TYPES = frozenset({_T.MASTER_TO_SUB, _T.SUB_TO_MASTER})
@@ -142,9 +143,12 @@ def _live_sub(sub: Member | None) -> Member | Rejected:
     return sub
 
 
-def transfer_units(amount: Decimal) -> int | Rejected:
-    """The amount in ledger units: positive (58114) and no finer than the ledger's 1e-18 (51000)."""
+def transfer_units(amount: Decimal, decimals: int = AMOUNT_DECIMALS) -> int | Rejected:
+    """The amount in ledger units: positive (58114) and no finer than `decimals` (the currency's
+    smallest unit) nor the ledger's 1e-18 (51000 `amt`, as a withdrawal finer than `wdTickSz`)."""
     if not amount.is_finite() or amount <= 0:
         return Rejected(Reason.TRANSFER_AMOUNT_INVALID)
+    if to_units(amount, Decimal(1).scaleb(-min(decimals, AMOUNT_DECIMALS))) is None:
+        return Rejected.of(Reason.PARAM_ERROR, field="amt")
     units = to_amount(amount)
     return Rejected.of(Reason.PARAM_ERROR, field="amt") if units is None else units

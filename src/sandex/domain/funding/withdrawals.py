@@ -2,7 +2,7 @@
 
 On-chain (`dest` 4): the chain (default: the currency's main chain), the amount (at most `wdTickSz`
 decimals, at least `minWd` 58206, at most `maxWd` 58205), the destination (`address:tag` on chains
-with tags 58221, a plausible address 58222) and the allow-list (58203 when empty, else 58207). The
+with tags 58221, an address of the chain's shape 58222) and the allow-list (58203 when empty, else 58207). The
 fee is the chain's fixed fee, charged on top of `amt`. Internal (`dest` 3): up to 8 decimals, no fee,
 a receiver named by email, sub-account login name (`toAddrType` 1) or uid (2) that is on the
 allow-list too. Sub-accounts never withdraw (58209). The daily limit (58201) and the balance (58350)
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.funding.addresses import Destination, parse_destination
+from sandex.domain.funding.addresses import Destination, parse_chain_destination
 from sandex.domain.funding.model import AddrType, Dest
 from sandex.domain.instruments import Chain, Currency
 from sandex.domain.ledger.amounts import to_amount
@@ -131,7 +131,7 @@ def plan_on_chain(
         return Rejected(Reason.WITHDRAWAL_BELOW_MIN)
     if request.amount > limits.max_wd:
         return Rejected(Reason.WITHDRAWAL_ABOVE_MAX)
-    destination = parse_destination(request.to_addr, chain.needs_tag)
+    destination = parse_chain_destination(request.to_addr, chain)
     if isinstance(destination, Rejected):
         return destination
     refused = allowed(allow_list, chain.name, destination.addr, destination.tag)
@@ -207,7 +207,7 @@ def chain_entry(chain: Chain, addr: str, tag: str = "", label: str = "") -> Allo
     if tag.strip() and not chain.needs_tag:
         return Rejected.of(Reason.PARAM_ERROR, field="tag")
     text = f"{addr.strip()}:{tag.strip()}" if chain.needs_tag else addr.strip()
-    destination = parse_destination(text, chain.needs_tag)
+    destination = parse_chain_destination(text, chain)
     if isinstance(destination, Rejected):
         return destination
     return AllowedAddress(chain.name, destination.addr, destination.tag, label)

@@ -22,6 +22,7 @@ _ACTIONS: dict[CodePurpose, str] = {
     CodePurpose.API_KEY_DELETE: "delete an API key",
     CodePurpose.API_KEY_REVOKE: "revoke an API key",
     CodePurpose.WITHDRAW_ADDRESS: "change your withdrawal addresses",
+    CodePurpose.WITHDRAW: "confirm a withdrawal",
     CodePurpose.TOTP_DISABLE: "turn off two-factor authentication",
 }
 _CODE_LINE = re.compile(r"^Verification code: (\d{6})$", re.MULTILINE)

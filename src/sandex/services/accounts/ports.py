@@ -104,6 +104,8 @@ class UserRepository(Protocol):
 
     def set_status(self, user_id: int, status: UserStatus) -> None: ...
 
+    def set_transfer_out(self, user_id: int, allowed: bool) -> None: ...
+
     def set_totp(
         self,
         user_id: int,

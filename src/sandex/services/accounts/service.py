@@ -296,6 +296,23 @@ class AccountsService:
             uow.commit()
             return self._view_of(uow, uow.users.get(sub.id)) or Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
 
+    def set_subaccount_transfer_out(self, master_id: int, name: str, allowed: bool) -> UserView | Rejected:
+        """The master's approval: whether the sub-account's own API keys may transfer money out
+        (OKX `canTransOut`; asset/transfer types 3 and 4 get 58119 without it)."""
+        with self._uow() as uow:
+            master = self._active_master(uow, master_id)
+            if isinstance(master, Rejected):
+                return master
+            sub = uow.users.find_by_sub_name(name)
+            if sub is None or sub.master_id != master.id:
+                return Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
+            if sub.can_transfer_out is not allowed:
+                uow.users.set_transfer_out(sub.id, allowed)
+                uow.counters.bump(USERS_TOPIC)
+                log.info("sub-account transfer-out uid=%s allowed=%s", sub.uid, allowed)
+            uow.commit()
+            return self._view_of(uow, uow.users.get(sub.id)) or Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
+
     def _active_master(self, uow: AccountsUnitOfWork, master_id: int) -> UserRecord | Rejected:
         master = uow.users.get(master_id)
         if master is None:

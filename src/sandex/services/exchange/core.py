@@ -53,7 +53,6 @@ ORDER_ID_BASE = 600_000_000_000_000_000
 TRADE_ID_BASE = 100_000_000
 BILL_ID_BASE = 700_000_000_000_000_000
 DEPOSIT_ID_BASE = 10_000_000
-DEFAULT_UNIT_DECIMALS = 8  # a currency's smallest deposit unit when its chains say nothing
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -93,8 +92,7 @@ def check_deposit(catalogue: Catalogue, ccy: str, amount: Decimal, to: LedgerAcc
         return Rejected.of(Reason.PARAM_ERROR, field="to")
     if not amount.is_finite() or amount <= 0:
         return Rejected.of(Reason.PARAM_ERROR, field="amt")
-    decimals = max((c.wd_tick_sz for c in currency.chains), default=DEFAULT_UNIT_DECIMALS)
-    step = Decimal(1).scaleb(-min(decimals, AMOUNT_DECIMALS))
+    step = Decimal(1).scaleb(-min(currency.unit_decimals, AMOUNT_DECIMALS))
     units = to_amount(amount)
     try:
         fits = amount % step == 0

@@ -16,12 +16,14 @@ from sandex.services.funding.allowlist import WithdrawAddressService
 from sandex.services.funding.ports import AddressBook, AllowListUnitOfWork
 from sandex.services.funding.reads import FundingDeps
 from sandex.services.funding.service import FundingBus, FundingService
+from sandex.services.funding.web_withdrawal import WebWithdrawals
 
 
 @dataclass(frozen=True, slots=True)
 class FundingServices:
     service: FundingService  # transfers, deposits, withdrawals and the funding reads
     addresses: WithdrawAddressService  # the withdrawal allow-list
+    web_withdrawals: WebWithdrawals  # withdrawals confirmed with codes (the console)
 
 
 def build(
@@ -41,4 +43,8 @@ def build(
     prices = CatalogueUsdPrices(catalogue)
     deps = FundingDeps(store, exchange.store, book, catalogue, clock, prices, address_secret, limits, timing)
     service = FundingService(deps, exchange.funding, bus, accounts, exchange.accounts)
-    return FundingServices(service, WithdrawAddressService(allow_lists, book, accounts, catalogue, clock))
+    return FundingServices(
+        service,
+        WithdrawAddressService(allow_lists, book, accounts, catalogue, clock),
+        WebWithdrawals(service, book, accounts, allow_lists),
+    )

@@ -100,9 +100,10 @@ class FundingService(FundingReads):
 
     # --- transfers -----------------------------------------------------------------------------
     async def transfer(self, who: Funder, request: TransferRequest) -> TransferView | Rejected:
-        if self._deps.catalogue.currency(request.ccy) is None:
+        currency = self._deps.catalogue.currency(request.ccy)
+        if currency is None:
             return Rejected.of(Reason.CURRENCY_NOT_FOUND, field="ccy")
-        units = transfers.transfer_units(request.amount)
+        units = transfers.transfer_units(request.amount, currency.unit_decimals)
         if isinstance(units, Rejected):
             return units
         first = self._core.transfer_for_client(who.environment, who.user_id, request.client_id)
@@ -165,6 +166,17 @@ class FundingService(FundingReads):
             return command
         outcome = await self._submit(command)
         return outcome if isinstance(outcome, Rejected) else withdrawal_view(_as(outcome, WithdrawalRecord))
+
+    async def check_withdrawal(self, who: Funder, request: WithdrawRequest) -> Rejected | None:
+        """What `withdraw` would refuse before the sequencer (everything but the balance and the
+        daily limit), holding nothing: the console checks a withdrawal before mailing its code."""
+        refused = withdrawals.check_sub_account(who.is_sub)
+        if refused is not None:
+            return refused
+        if self._deps.catalogue.currency(request.ccy) is None:
+            return Rejected.of(Reason.CURRENCY_NOT_FOUND, field="ccy")
+        command = await asyncio.to_thread(self._withdraw_command, who, request)
+        return command if isinstance(command, Rejected) else None
 
     def _withdraw_command(self, who: Funder, request: WithdrawRequest) -> Withdraw | Rejected:
         currency = self._deps.catalogue.currency(request.ccy)

@@ -98,6 +98,9 @@ class SqlUserRepository:
     def set_status(self, user_id: int, status: UserStatus) -> None:
         self._update(user_id, status=status.value)
 
+    def set_transfer_out(self, user_id: int, allowed: bool) -> None:
+        self._update(user_id, can_transfer_out=allowed)
+
     def set_totp(
         self,
         user_id: int,

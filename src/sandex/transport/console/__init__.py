@@ -21,8 +21,10 @@ from sandex.transport.console import (
     keys_manage,
     mail,
     markets,
+    sub_transfer_pages,
     subaccounts,
     trade,
+    withdraw_pages,
 )
 from sandex.transport.console.context import ConsoleContext
 from sandex.transport.console.error_pages import install_error_pages
@@ -46,6 +48,8 @@ ROUTERS = (
     assets.router,
     history.router,
     funding_pages.router,
+    withdraw_pages.router,
+    sub_transfer_pages.router,
 )
 
 

@@ -13,6 +13,7 @@ from sandex.services.accounts.service import AccountsService
 from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.funding.allowlist import WithdrawAddressService
 from sandex.services.funding.service import FundingService
+from sandex.services.funding.web_withdrawal import WebWithdrawals
 from sandex.services.keys.maintenance import KeyMaintenance
 from sandex.services.keys.service import KeysService
 from sandex.services.marketdata.service import MarketData
@@ -35,6 +36,7 @@ class ConsoleContext:
     catalogue: Catalogue | None = None
     funding: FundingService | None = None  # deposit addresses, transfers
     addresses: WithdrawAddressService | None = None  # the withdrawal-address allow-list
+    withdrawals: WebWithdrawals | None = None  # withdrawals confirmed with codes
 
 
 def console_of(request: Request) -> ConsoleContext:

@@ -8,6 +8,8 @@ bound to that very address; the second page asks for the codes and carries the a
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -15,7 +17,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.funding.model import AccountType, TransferType
 from sandex.domain.funding.transfers import TransferRequest
-from sandex.domain.money import parse_decimal
+from sandex.domain.money import format_decimal, parse_decimal
 from sandex.services.funding.views import Funder
 from sandex.transport.console.context import Console, ConsoleContext
 from sandex.transport.console.forms import Form, FormData
@@ -126,8 +128,17 @@ async def transfer(request: Request, form: Form, console: Console, viewer: Signe
         done = await console.funding.transfer(Funder(viewer.id, env), ask)
         if not isinstance(done, Rejected):
             return redirect(request, f"/assets?env={env.value}", notice="transfer-done")
-        errors = _errors(done)
+        errors = transfer_errors(console, values["ccy"], done)
     return _transfer_form(request, console, viewer, env, values, errors, status=400)
+
+
+def transfer_errors(console: ConsoleContext, ccy: str, refused: Rejected) -> dict[str, str]:
+    """`_errors`, saying which step the currency moves in when the amount is finer than that."""
+    currency = None if console.catalogue is None else console.catalogue.currency(ccy)
+    if refused == Rejected.of(Reason.PARAM_ERROR, field="amt") and currency is not None:
+        step = format_decimal(Decimal(1).scaleb(-currency.unit_decimals))
+        return {"amount": f"{ccy} moves in steps of {step}. Use fewer decimals."}
+    return _errors(refused)
 
 
 def _check_transfer(values: dict[str, str]) -> dict[str, str]:

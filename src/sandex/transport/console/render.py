@@ -45,6 +45,9 @@ NAV: tuple[NavItem, ...] = (
 
 # Fixed texts shown after a redirect (`?notice=`): a query parameter can pick one, never write one.
 NOTICES = {
+    "sub-transfer-out-on": "The sub-account's API keys may now transfer money out.",
+    "sub-transfer-out-off": "The sub-account's API keys may no longer transfer money out.",
+    "withdrawal-canceled": "The withdrawal is canceled; the amount and fee are back in your funding account.",
     "welcome": "Welcome to sandex. Turn on two-factor authentication before you create API keys.",
     "signed-out": "You are signed out.",
     "code-sent": "We emailed you a verification code.",

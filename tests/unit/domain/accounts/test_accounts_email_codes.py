@@ -104,5 +104,6 @@ def test_purposes() -> None:
         "api_key_delete",
         "api_key_revoke",  # the 2FA code alone confirms it: never mailed
         "withdraw_address",
+        "withdraw",
         "totp_disable",
     }

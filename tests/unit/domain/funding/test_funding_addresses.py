@@ -14,6 +14,7 @@ from sandex.domain.funding.addresses import (
     deposit_address,
     family_of,
     is_plausible_address,
+    parse_chain_destination,
     parse_destination,
 )
 from sandex.domain.instruments import Chain
@@ -92,3 +93,57 @@ def test_destination_on_a_tag_chain_needs_address_colon_tag() -> None:
 @pytest.mark.parametrize("text", ["short", "a" * 20, "has space in it", "x" * 129, "0xabc\u00e9def12345"])
 def test_implausible_addresses_are_refused(text: str) -> None:
     assert parse_destination(text, needs_tag=False) == Rejected(Reason.WITHDRAWAL_ADDRESS_INVALID)
+
+
+def test_every_catalogue_chain_accepts_its_own_deposit_addresses() -> None:
+    catalogue = load_catalogue()
+    for chain in (c for currency in catalogue.currencies.values() for c in currency.chains):
+        address = deposit_address(SECRET, "live", "1001", chain)
+        text = f"{address.addr}:{address.tag}" if chain.needs_tag else address.addr
+        assert parse_chain_destination(text, chain) == Destination(address.addr, address.tag or ""), (
+            chain.name
+        )
+
+
+@pytest.mark.parametrize(
+    ("chain", "addr"),
+    [
+        ("USDT-TRC20", "TXtvfb7cdrn6VX9H49mgio8bUxZ3DGfvYF"),
+        ("USDT-ERC20", "0x52908400098527886E0F7030069857D2E4169EE7"),
+        ("BTC-Bitcoin", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+        ("BTC-Bitcoin", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+        ("BTC-Bitcoin", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),
+        ("LTC-Litecoin", "LQTpS3VaYTjCr4s9Y1t5zbeY26zevf7Fb3"),
+        ("SOL-Solana", "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"),
+        ("TON-TON", "EQCD39VS5jcptHL8vMjEXrzGaRcCVYto7HUn4bpAOg8xqB2N"),
+        ("HBAR-Hedera", "0.0.123456"),
+    ],
+)
+def test_real_addresses_fit_their_chain(chain: str, addr: str) -> None:
+    assert parse_chain_destination(addr, _chain(chain)) == Destination(addr, "")
+
+
+@pytest.mark.parametrize(
+    ("chain", "addr"),
+    [
+        ("USDT-TRC20", "not-an-address"),
+        ("USDT-TRC20", "0x52908400098527886E0F7030069857D2E4169EE7"),
+        ("USDT-TRC20", "TXtvfb7cdrn6VX9H49mgio8bUxZ3DGfvY"),  # one character short
+        ("USDT-TRC20", "TXtvfb7cdrn6VX9H49mgio8bUxZ3DGfvY0"),  # 0 is not base58
+        ("USDT-ERC20", "0x52908400098527886E0F7030069857D2E4169EEG"),
+        ("USDT-ERC20", "TXtvfb7cdrn6VX9H49mgio8bUxZ3DGfvYF"),
+        ("BTC-Bitcoin", "0x52908400098527886E0F7030069857D2E4169EE7"),
+        ("BTC-Bitcoin", "bc1qnotours"),
+        ("HBAR-Hedera", "0.0.abc"),
+    ],
+)
+def test_addresses_of_another_shape_are_invalid_for_the_chain(chain: str, addr: str) -> None:
+    assert parse_chain_destination(addr, _chain(chain)) == Rejected(Reason.WITHDRAWAL_ADDRESS_INVALID)
+
+
+def test_xrp_tags_are_32_bit_unsigned_numbers() -> None:
+    xrp = _chain("XRP-Ripple", needs_tag=True)
+    addr = "rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY"
+    assert parse_chain_destination(f"{addr}:4294967295", xrp) == Destination(addr, "4294967295")
+    for tag in ("4294967296", "memo1", "-1"):
+        assert parse_chain_destination(f"{addr}:{tag}", xrp) == Rejected(Reason.WITHDRAWAL_ADDRESS_INVALID)

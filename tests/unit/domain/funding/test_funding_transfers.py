@@ -123,6 +123,20 @@ def test_transfer_amounts(amount: Decimal, expected: int | Rejected) -> None:
 
 
 @pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (Decimal("0.00000001"), 10_000_000_000),
+        (Decimal("0.000000010"), 10_000_000_000),  # trailing zeros do not count
+        (Decimal("0.00000000001"), Rejected.of(Reason.PARAM_ERROR, field="amt")),
+        (Decimal("1.000000001"), Rejected.of(Reason.PARAM_ERROR, field="amt")),
+        (Decimal(0), Rejected(Reason.TRANSFER_AMOUNT_INVALID)),
+    ],
+)
+def test_transfer_amounts_are_no_finer_than_the_currency(amount: Decimal, expected: int | Rejected) -> None:
+    assert transfer_units(amount, decimals=8) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "ok"), [("abc123", True), ("A" * 32, True), ("A" * 33, False), ("a-b", False)]
 )
 def test_client_ids_are_up_to_32_alphanumerics(text: str, ok: bool) -> None:

@@ -30,13 +30,16 @@ from sandex.domain.instruments import Chain, Currency
 
 TRC20 = Chain("USDT-TRC20", False, Decimal("0.000001"), Decimal(1), Decimal(1), 6, 19)
 ERC20 = Chain("USDT-ERC20", False, Decimal("0.000001"), Decimal(2), Decimal(3), 6, 64)
-USDT = Currency("USDT", "Tether", (TRC20, ERC20))
+POLYGON = Chain("USDT-Polygon", False, Decimal("0.000001"), Decimal(1), Decimal(1), 6, 64)
+USDT = Currency("USDT", "Tether", (TRC20, ERC20, POLYGON))
 XRP_CHAIN = Chain("XRP-Ripple", True, Decimal("0.000001"), Decimal(1), Decimal("0.2"), 6, 1)
 XRP = Currency("XRP", "XRP", (XRP_CHAIN,))
 TRON_ADDR = "TXtvfb7cdrn6VX9H49mgio8bUxZ3DGfvYF"
+EVM_ADDR = "0x52908400098527886E0F7030069857D2E4169EE7"
 XRP_ADDR = "rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY"
 ALLOWED = [
     AllowedAddress("USDT-TRC20", TRON_ADDR),
+    AllowedAddress("USDT-Polygon", EVM_ADDR),
     AllowedAddress("XRP-Ripple", XRP_ADDR, "777"),
     AllowedAddress(INTERNAL_CHAIN, "bob@example.test"),
 ]
@@ -73,14 +76,16 @@ def test_tagged_destination_must_match_the_allow_list_with_its_tag() -> None:
         ("0.5", TRON_ADDR, None, Reason.WITHDRAWAL_BELOW_MIN, None),
         ("1000.000001", TRON_ADDR, None, Reason.WITHDRAWAL_ABOVE_MAX, None),
         ("10", "not an address", None, Reason.WITHDRAWAL_ADDRESS_INVALID, None),
-        ("10", "TSomeOtherAddressNotOnTheList1234", None, Reason.WITHDRAWAL_ADDRESS_NOT_VERIFIED, None),
+        ("10", "not-an-address", None, Reason.WITHDRAWAL_ADDRESS_INVALID, None),
+        ("10", TRON_ADDR, "USDT-ERC20", Reason.WITHDRAWAL_ADDRESS_INVALID, None),  # no EVM address
+        ("10", "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE", None, Reason.WITHDRAWAL_ADDRESS_NOT_VERIFIED, None),
         (
             "10",
-            TRON_ADDR,
+            EVM_ADDR,
             "USDT-ERC20",
             Reason.WITHDRAWAL_ADDRESS_NOT_VERIFIED,
             None,
-        ),  # listed for TRC20 only
+        ),  # listed for Polygon only
     ],
 )
 def test_on_chain_refusals(

@@ -14,7 +14,7 @@ from sandex.services.funding.views import Funder
 from sandex.services.trading.service import TradingService
 from sandex.testing.clock import ManualClock
 
-ADDRESS = "TAliceWallet0000000000000000001"  # alice's own USDT-TRC20 wallet, on her allow-list
+ADDRESS = "TA1iceWa11etXXXXXXXXXXXXXXXXXXXXX1"  # alice's own USDT-TRC20 wallet, on her allow-list
 
 
 @pytest.fixture

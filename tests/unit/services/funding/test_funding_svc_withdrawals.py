@@ -138,12 +138,12 @@ async def test_a_failed_withdrawal_gives_the_hold_back(
 async def test_withdrawals_need_an_allow_listed_address(
     funding: FundingService, alice_funder: Funder, address_book: AddressBook, clock: ManualClock
 ) -> None:
-    target = "TSomeoneElse000000000000000001"
+    target = "TSomeoneE1seXXXXXXXXXXXXXXXXXXXXX1"
     assert await funding.withdraw(alice_funder, on_chain("10", target)) == Rejected(
         Reason.WITHDRAWAL_ADDRESS_MISSING
     )
     address_book.add_allowed(
-        alice_funder.user_id, AllowedAddress("USDT-TRC20", "TOther0000000000000000001"), 0
+        alice_funder.user_id, AllowedAddress("USDT-TRC20", "TAnotherXXXXXXXXXXXXXXXXXXXXXXXXX1"), 0
     )
     assert await funding.withdraw(alice_funder, on_chain("10", target)) == Rejected(
         Reason.WITHDRAWAL_ADDRESS_NOT_VERIFIED

@@ -8,20 +8,30 @@ for the next step (a wait on the clock the codes are made of, not on readiness).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pyotp
 
 STEP_S = 30
 
 
-def unused_step(last: int | None) -> int:
-    """The earliest step the server accepts that is later than `last`."""
+def unused_step(
+    last: int | None,
+    now_s: Callable[[], float] = time.time,
+    skip: Callable[[float], None] | None = None,
+) -> int:
+    """The earliest step the server accepts that is later than `last`. `now_s` is the server's time;
+    with `skip`, a test that owns the server's clock moves it on instead of waiting for the step."""
     while True:
-        now = int(time.time()) // STEP_S
+        now = int(now_s()) // STEP_S
         step = now - 1 if last is None else max(now - 1, last + 1)
         if step <= now + 1:
             return step
-        time.sleep((now + 1) * STEP_S - time.time() + 0.05)
+        gap_s = (now + 1) * STEP_S - now_s() + 0.05
+        if skip is None:
+            time.sleep(gap_s)
+        else:
+            skip(gap_s)
 
 
 def code_at(totp: pyotp.TOTP, step: int) -> str:

@@ -286,12 +286,9 @@ class AccountsService:
     def set_subaccount_enabled(self, master_id: int, name: str, enabled: bool) -> UserView | Rejected:
         """The master freezes (enabled=False) or unfreezes one of its sub-accounts."""
         with self._uow() as uow:
-            master = self._active_master(uow, master_id)
-            if isinstance(master, Rejected):
-                return master
-            sub = uow.users.find_by_sub_name(name)
-            if sub is None or sub.master_id != master.id:
-                return Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
+            sub = self._own_subaccount(uow, master_id, name)
+            if isinstance(sub, Rejected):
+                return sub
             self._change_status(uow, sub, UserStatus.ACTIVE if enabled else UserStatus.FROZEN)
             uow.commit()
             return self._view_of(uow, uow.users.get(sub.id)) or Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
@@ -300,18 +297,25 @@ class AccountsService:
         """The master's approval: whether the sub-account's own API keys may transfer money out
         (OKX `canTransOut`; asset/transfer types 3 and 4 get 58119 without it)."""
         with self._uow() as uow:
-            master = self._active_master(uow, master_id)
-            if isinstance(master, Rejected):
-                return master
-            sub = uow.users.find_by_sub_name(name)
-            if sub is None or sub.master_id != master.id:
-                return Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
+            sub = self._own_subaccount(uow, master_id, name)
+            if isinstance(sub, Rejected):
+                return sub
             if sub.can_transfer_out is not allowed:
                 uow.users.set_transfer_out(sub.id, allowed)
                 uow.counters.bump(USERS_TOPIC)
                 log.info("sub-account transfer-out uid=%s allowed=%s", sub.uid, allowed)
             uow.commit()
             return self._view_of(uow, uow.users.get(sub.id)) or Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
+
+    def _own_subaccount(self, uow: AccountsUnitOfWork, master_id: int, name: str) -> UserRecord | Rejected:
+        """The active master's sub-account called `name` (the master's own refusal first)."""
+        master = self._active_master(uow, master_id)
+        if isinstance(master, Rejected):
+            return master
+        sub = uow.users.find_by_sub_name(name)
+        if sub is None or sub.master_id != master.id:
+            return Rejected.of(Reason.SUBACCOUNT_NOT_FOUND)
+        return sub
 
     def _active_master(self, uow: AccountsUnitOfWork, master_id: int) -> UserRecord | Rejected:
         master = uow.users.get(master_id)

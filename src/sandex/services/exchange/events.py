@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sandex.domain.accounts.model import Environment
 from sandex.services.exchange.records import (
+    AlgoRecord,
     BalanceRecord,
     FillRecord,
     LedgerAccountKind,
@@ -54,3 +55,18 @@ class BalancesChanged:
 
     environment: Environment
     updates: Sequence[BalanceUpdate]
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoUpdate:
+    user_id: int
+    algo: AlgoRecord
+
+
+@dataclass(frozen=True, slots=True)
+class AlgosChanged:
+    """Algo orders placed, amended, triggered, failed or canceled in one commit, each in its state
+    after the commit (WS `orders-algo`; `move_order_stop` ones on `algo-advance`)."""
+
+    environment: Environment
+    updates: Sequence[AlgoUpdate]

@@ -29,6 +29,7 @@ from sandex.domain.funding.model import (
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
+from sandex.domain.trading.algos import AlgoOrdType, AlgoState, TriggerSide
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -69,6 +70,51 @@ class OrderRecord(NamedTuple):
     last_fill_px: Decimal | None = None
     last_fill_sz: Decimal | None = None
     last_fill_time: int | None = None
+
+
+class AlgoRecord(NamedTuple):
+    """An algo order's full current state (one row per algo order, rewritten whenever it changes).
+
+    Prices are plain instrument units; an order price of -1 means "at market" (OKX's `-1`), None
+    means the leg or field does not apply. `sz` counts `tgt_ccy` units (base unless a market buy
+    sized in quote)."""
+
+    algo_id: int
+    environment: Environment
+    account_id: int
+    inst_id: str
+    ord_type: AlgoOrdType
+    side: Side
+    sz: Decimal
+    tgt_ccy: TgtCcy | None  # None: OKX's default for the order it will place
+    td_mode: str
+    state: AlgoState
+    algo_cl_ord_id: str
+    tag: str
+    reduce_only: bool
+    c_time: int
+    u_time: int
+    tp_trigger_px: Decimal | None = None
+    tp_ord_px: Decimal | None = None  # -1: market
+    sl_trigger_px: Decimal | None = None
+    sl_ord_px: Decimal | None = None  # -1: market
+    trigger_px: Decimal | None = None  # trigger orders
+    ord_px: Decimal | None = None  # trigger orders; -1: market
+    callback_ratio: Decimal | None = None  # move_order_stop: 0.01 = 1 %
+    callback_spread: Decimal | None = None  # move_order_stop: a price distance
+    active_px: Decimal | None = None  # move_order_stop: tracks only once the last price reached it
+    activated: bool = True  # move_order_stop: the active price was reached (or none was set)
+    extreme_px: Decimal | None = None  # move_order_stop: highest (sell) / lowest (buy) last since active
+    move_trigger_px: Decimal | None = None  # move_order_stop: the trigger price the extreme gives now
+    last_px: Decimal | None = None  # the instrument's last price when the algo was placed (`last`)
+    ord_id: int | None = None  # the order it placed when it triggered
+    actual_sz: Decimal | None = None
+    actual_px: Decimal | None = None  # -1: market
+    actual_side: TriggerSide | None = None
+    trigger_time: int | None = None
+    fail_code: str = ""  # OKX code of the refusal when ORDER_FAILED
+    parent_ord_id: int | None = None  # made by an order's `attachAlgoOrds`: that order's id
+    attach_algo_cl_ord_id: str = ""
 
 
 class FillRecord(NamedTuple):

@@ -1,0 +1,88 @@
+"""Algo orders in OKX's words: the algo object of `trade/order-algo` (GET), `orders-algo-pending`,
+`orders-algo-history` and the WS `orders-algo` / `algo-advance` pushes (one renderer for all).
+
+Every documented field is present; what does not apply to a spot cash account is `""`, as OKX
+sends it (`posSide` "net", `lever` "", `reduceOnly` "false").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sandex.domain.trading.algos import AlgoState
+from sandex.services.exchange.records import AlgoRecord
+from sandex.transport.okx.trade_wire import SPOT, ms, num
+
+MARKET_PX = Decimal(-1)
+
+
+def order_px(value: Decimal | None) -> str:
+    """An algo's order price: "-1" for market, as the client sent it."""
+    if value is None:
+        return ""
+    return "-1" if value == MARKET_PX else num(value)
+
+
+def algo_object(record: AlgoRecord) -> dict[str, Any]:
+    ord_id = "" if record.ord_id is None else str(record.ord_id)
+    effective = record.state is AlgoState.EFFECTIVE
+    return {
+        "instType": SPOT,
+        "instId": record.inst_id,
+        "ccy": "",
+        "ordId": ord_id,
+        "ordIdList": [ord_id] if ord_id else [],
+        "algoId": str(record.algo_id),
+        "clOrdId": record.algo_cl_ord_id,
+        "algoClOrdId": record.algo_cl_ord_id,
+        "sz": num(record.sz),
+        "closeFraction": "",
+        "ordType": record.ord_type.value,
+        "side": record.side.value,
+        "posSide": "net",
+        "tdMode": record.td_mode,
+        "tgtCcy": "" if record.tgt_ccy is None else record.tgt_ccy.value,
+        "state": record.state.value,
+        "lever": "",
+        "tpTriggerPx": num(record.tp_trigger_px),
+        "tpTriggerPxType": "" if record.tp_trigger_px is None else "last",
+        "tpOrdPx": order_px(record.tp_ord_px),
+        "tpOrdKind": "" if record.tp_trigger_px is None else "condition",
+        "slTriggerPx": num(record.sl_trigger_px),
+        "slTriggerPxType": "" if record.sl_trigger_px is None else "last",
+        "slOrdPx": order_px(record.sl_ord_px),
+        "triggerPx": num(record.trigger_px),
+        "triggerPxType": "" if record.trigger_px is None else "last",
+        "ordPx": order_px(record.ord_px),
+        "actualSz": num(record.actual_sz) if effective else "",
+        "actualPx": order_px(record.actual_px) if effective else "",
+        "actualSide": "" if record.actual_side is None else record.actual_side.value,
+        "triggerTime": ms(record.trigger_time),
+        "pxVar": "",
+        "pxSpread": "",
+        "szLimit": "",
+        "pxLimit": "",
+        "timeInterval": "",
+        "callbackRatio": num(record.callback_ratio),
+        "callbackSpread": num(record.callback_spread),
+        "activePx": num(record.active_px),
+        "moveTriggerPx": num(record.move_trigger_px),
+        "reduceOnly": "true" if record.reduce_only else "false",
+        "quickMgnType": "",
+        "last": num(record.last_px),
+        "failCode": record.fail_code,
+        "amendPxOnTriggerType": "0",
+        "attachAlgoOrds": [],
+        "linkedOrd": {"ordId": ""},
+        "cTime": str(record.c_time),
+        "uTime": str(record.u_time),
+        "isTradeBorrowMode": "",
+        "chaseType": "",
+        "chaseVal": "",
+        "maxChaseType": "",
+        "maxChaseVal": "",
+        "tag": record.tag,
+        "tradeQuoteCcy": "",
+        "notionalUsd": "",
+    }

@@ -137,6 +137,22 @@ class OrderAck:
 
 
 @dataclass(frozen=True, slots=True)
+class AlgoAck:
+    """One item of an algo place/cancel/amend answer (`algoId`, `algoClOrdId`, `sCode`/`sMsg`)."""
+
+    algo_id: str
+    algo_cl_ord_id: str
+    tag: str
+    ts: int
+    rejected: Rejected | None = None
+    req_id: str = ""  # amend only
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected is None
+
+
+@dataclass(frozen=True, slots=True)
 class DepositView:
     dep_id: str
     user_id: int

@@ -10,6 +10,7 @@ from typing import Protocol
 from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType
+from sandex.domain.trading.algos import AlgoOrdType, AlgoState
 from sandex.services.exchange.records import (
     BalanceRecord,
     ChangeSet,
@@ -101,6 +102,20 @@ class OrderQuery:
     end: int | None = None  # c_time <= end
     since: int | None = None  # retention window: c_time >= since
     drop_unfilled_canceled_before: int | None = None  # OKX keeps never-filled cancels 2 h
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoQuery:
+    """orders-algo-pending / orders-algo-history filters; `after`/`before` are algoId cursors."""
+
+    ord_types: frozenset[AlgoOrdType]
+    states: frozenset[AlgoState]
+    inst_id: str | None = None
+    algo_id: int | None = None
+    algo_cl_ord_id: str = ""
+    after: int | None = None  # algo_id < after (older)
+    before: int | None = None  # algo_id > before (newer)
     limit: int = 100
 
 

@@ -29,9 +29,11 @@ from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side
 from sandex.domain.money import ratio, whole_steps
+from sandex.domain.trading.algos import AlgoAmendSpec, AlgoCancelSpec, AlgoSpec
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import (
+    AlgoAck,
     AmendBatch,
     CancelBatch,
     CommandBus,
@@ -44,8 +46,8 @@ from sandex.services.exchange.commands import (
 )
 from sandex.services.exchange.core import ExchangeCore, check_deposit, check_fee_tier
 from sandex.services.exchange.prices import UsdPrices
-from sandex.services.exchange.records import LedgerAccountKind
-from sandex.services.exchange.store import BillQuery, ExchangeStore, FillQuery, OrderQuery
+from sandex.services.exchange.records import AlgoRecord, LedgerAccountKind
+from sandex.services.exchange.store import AlgoQuery, BillQuery, ExchangeStore, FillQuery, OrderQuery
 from sandex.services.exchange.units import amount, parse_id, plain
 from sandex.services.trading.views import (
     AccountBalanceView,
@@ -157,6 +159,27 @@ class TradingService:
             return Rejected(Reason.SYSTEM_ERROR)
         assert isinstance(outcome, list)
         return outcome
+
+    # --- algo orders ----------------------------------------------------------------------------
+    async def place_algos(self, trader: Trader, specs: Sequence[AlgoSpec]) -> list[AlgoAck] | Rejected:
+        raise NotImplementedError
+
+    async def cancel_algos(
+        self, trader: Trader, items: Sequence[AlgoCancelSpec], *, advance: bool = False
+    ) -> list[AlgoAck] | Rejected:
+        raise NotImplementedError
+
+    async def amend_algos(self, trader: Trader, items: Sequence[AlgoAmendSpec]) -> list[AlgoAck] | Rejected:
+        raise NotImplementedError
+
+    def get_algo(self, trader: Trader, algo_id: int | None, algo_cl_ord_id: str) -> AlgoRecord | Rejected:
+        raise NotImplementedError
+
+    def pending_algos(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
+        raise NotImplementedError
+
+    def algo_history(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
+        raise NotImplementedError
 
     # --- orders ---------------------------------------------------------------------------------
     def get_order(

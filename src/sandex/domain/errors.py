@@ -24,6 +24,7 @@ class Reason(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_FOUND = "not_found"
     HOST_NOT_SERVED = "host_not_served"  # params: host (the Host header names no served host)
+    ALGO_TYPE_NOT_SERVED = "algo_type_not_served"  # params: ord_type (an OKX algo type sandex does not run)
     # --- service state -------------------------------------------------------------------------
     SERVICE_UNAVAILABLE = "service_unavailable"
     SYSTEM_BUSY = "system_busy"

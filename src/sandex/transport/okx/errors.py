@@ -36,6 +36,13 @@ ERRORS: Mapping[Reason, WireError] = {
     R.JSON_SYNTAX: WireError("50002", 400, "JSON syntax error"),
     # OKX publishes no code for an oversized body: sandex's own, with HTTP's status for it
     R.BODY_TOO_LARGE: WireError("70413", 413, "Request {field} too large: at most {limit} bytes."),
+    # an OKX algo type sandex does not run: OKX's "Parameter {field} error" code, naming the type
+    R.ALGO_TYPE_NOT_SERVED: WireError(
+        "51000",
+        200,
+        "Parameter ordType error: {ord_type} algo orders are not served by sandex "
+        "(spot: conditional, oco, trigger, move_order_stop)",
+    ),
     R.METHOD_NOT_ALLOWED: WireError("50115", 405, "Invalid request method."),
     R.NOT_FOUND: WireError("404", 404, "Not Found"),
     # service state

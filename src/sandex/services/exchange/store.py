@@ -12,6 +12,7 @@ from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType
 from sandex.domain.trading.algos import AlgoOrdType, AlgoState
 from sandex.services.exchange.records import (
+    AlgoRecord,
     BalanceRecord,
     ChangeSet,
     DepositRecord,
@@ -206,3 +207,16 @@ class ExchangeStore(Protocol):
     def bills(self, account_id: int, query: BillQuery) -> list[PostingRecord]: ...
 
     def balances(self, account_id: int) -> list[BalanceRecord]: ...
+
+    def algo(self, account_id: int, algo_id: int | None, algo_cl_ord_id: str) -> AlgoRecord | None:
+        """An algo order by id (wins), else the newest with that client id (not attached ones
+        still waiting on their order)."""
+        ...
+
+    def algos(self, account_id: int, query: AlgoQuery) -> list[AlgoRecord]:
+        """Algo orders newest first (algoId cursors), without attached ones still waiting."""
+        ...
+
+    def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
+        """The price of each instrument's newest trade (those never traded are left out)."""
+        ...

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sandex.domain.matching.order import Side, TgtCcy
+from sandex.domain.matching.order import Side
 from sandex.domain.trading.algos import AlgoAmendSpec, AlgoCancelSpec, AlgoOrdType, AlgoState
 from sandex.transport.okx.algo_params import (
     algo_query,
@@ -19,52 +19,7 @@ from sandex.transport.okx.algo_params import (
 )
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.errors import wire_error
-
-
-def python_okx_algo(**sent: Any) -> dict[str, Any]:
-    """What python-okx `TradeAPI.place_algo_order(...)` sends: every field, `""` when unset."""
-    fields = [
-        "instId",
-        "tdMode",
-        "side",
-        "ordType",
-        "sz",
-        "ccy",
-        "posSide",
-        "reduceOnly",
-        "tpTriggerPx",
-        "tpOrdPx",
-        "slTriggerPx",
-        "slOrdPx",
-        "triggerPx",
-        "orderPx",
-        "tgtCcy",
-        "pxVar",
-        "szLimit",
-        "pxLimit",
-        "timeInterval",
-        "pxSpread",
-        "tpTriggerPxType",
-        "slTriggerPxType",
-        "callbackRatio",
-        "callbackSpread",
-        "activePx",
-        "tag",
-        "triggerPxType",
-        "closeFraction",
-        "quickMgnType",
-        "algoClOrdId",
-        "tpOrdKind",
-        "cxlOnClosePos",
-        "chaseType",
-        "chaseVal",
-        "maxChaseType",
-        "maxChaseVal",
-    ]
-    body: dict[str, Any] = dict.fromkeys(fields, "")
-    body["attachAlgoOrds"] = []
-    body.update(sent)
-    return body
+from tests.support.okx import python_okx_algo
 
 
 def refusal(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
@@ -116,7 +71,7 @@ def test_ccxt_trigger_order_px_and_its_client_id() -> None:
         }
     )
     assert (spec.ord_type, spec.trigger_px, spec.ord_px) == (AlgoOrdType.TRIGGER, Decimal(52000), Decimal(-1))
-    assert spec.tgt_ccy is TgtCcy.BASE_CCY
+    assert spec.tgt_ccy is None  # base_ccy: the neutral value (the core refuses any tgtCcy on a trigger)
     assert (spec.algo_cl_ord_id, spec.tag) == ("6b9ad766b55dBCDE0123456789abcdef", "6b9ad766b55dBCDE")
 
 

@@ -73,6 +73,8 @@ def parse_algo_place(item: Mapping[str, Any]) -> AlgoSpec:
     ord_type = _ord_type(required_text(item, "ordType"))
     sz = required_decimal(item, "sz")
     tgt_ccy = choice(item, "tgtCcy", TgtCcy)
+    if ord_type is AlgoOrdType.TRIGGER and tgt_ccy is TgtCcy.BASE_CCY:
+        tgt_ccy = None  # the neutral value ccxt sends on every spot order; quote_ccy is refused (51281)
     algo_cl_ord_id = token(item, "algoClOrdId", CL_ORD_ID_MAX) or token(item, "clOrdId", CL_ORD_ID_MAX)
     tag = token(item, "tag", TAG_MAX)
     reduce_only = bool(boolean(item, "reduceOnly"))

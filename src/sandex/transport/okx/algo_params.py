@@ -28,7 +28,7 @@ from sandex.domain.trading.algos import (
 )
 from sandex.services.exchange.store import AlgoQuery
 from sandex.transport.okx.envelope import OkxRejection
-from sandex.transport.okx.orders_wire import CL_ORD_ID_MAX, REQ_ID_MAX, TAG_MAX, token
+from sandex.transport.okx.orders_wire import CL_ORD_ID_MAX, REQ_ID_MAX, TAG_MAX
 from sandex.transport.okx.params import (
     bad,
     boolean,
@@ -43,6 +43,7 @@ from sandex.transport.okx.params import (
     required_decimal,
     required_text,
     text,
+    token,
 )
 
 # OKX algo types sandex does not run (futures-only chase, the execution algos): refused by name.

@@ -121,8 +121,8 @@ def parse_place(item: Mapping[str, Any]) -> OrderSpec:
     ord_type = required_choice(item, "ordType", OrdType)
     sz = required_decimal(item, "sz")
     px = decimal(item, "px")
-    cl_ord_id = token(item, "clOrdId", CL_ORD_ID_MAX)
-    tag = token(item, "tag", TAG_MAX)
+    cl_ord_id = _token(item, "clOrdId", CL_ORD_ID_MAX)
+    tag = _token(item, "tag", TAG_MAX)
     tgt_ccy = choice(item, "tgtCcy", TgtCcy)
     stp_mode = choice(item, "stpMode", StpMode)
     _spot_only_fields(item)
@@ -189,7 +189,7 @@ def _empty_list(value: Any) -> bool:
     return is_absent(value) or value == []
 
 
-def token(item: Mapping[str, Any], name: str, max_len: int) -> str:
+def _token(item: Mapping[str, Any], name: str, max_len: int) -> str:
     """clOrdId / tag / reqId: up to `max_len` ASCII letters and digits; "" when absent."""
     value = text(item, name)
     if value is None:
@@ -209,7 +209,7 @@ def _order_ref(item: Mapping[str, Any]) -> tuple[str, int | None, str]:
     """instId and which order: `ordId` (wins) or `clOrdId`, at least one of them (50015)."""
     inst_id = required_text(item, "instId")
     raw_id = text(item, "ordId")
-    cl_ord_id = token(item, "clOrdId", CL_ORD_ID_MAX)
+    cl_ord_id = _token(item, "clOrdId", CL_ORD_ID_MAX)
     if raw_id is None and not cl_ord_id:
         raise OkxRejection(Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="ordId", other="clOrdId"))
     return inst_id, None if raw_id is None else _ord_id(raw_id), cl_ord_id
@@ -224,7 +224,7 @@ def _ord_id(raw: str) -> int:
 
 def parse_amend(item: Mapping[str, Any]) -> AmendSpec:
     inst_id, ord_id, cl_ord_id = _order_ref(item)
-    req_id = token(item, "reqId", REQ_ID_MAX)
+    req_id = _token(item, "reqId", REQ_ID_MAX)
     cxl_on_fail = bool(boolean(item, "cxlOnFail"))
     new_sz, new_px = decimal(item, "newSz"), decimal(item, "newPx")
     for name in _AMEND_ALGO_FIELDS:

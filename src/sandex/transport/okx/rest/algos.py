@@ -46,8 +46,8 @@ from sandex.transport.okx.auth import ReadAuth, TradeAuth
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.envelope import OkxJSON, OkxRejection, fail, ok
-from sandex.transport.okx.orders_wire import CL_ORD_ID_MAX, inst_id_of, parse_all, single_item, token
-from sandex.transport.okx.params import in_wire_words, json_body
+from sandex.transport.okx.orders_wire import CL_ORD_ID_MAX, inst_id_of, parse_all, single_item
+from sandex.transport.okx.params import in_wire_words, json_body, token
 from sandex.transport.okx.rate_checks import route_id_of
 from sandex.transport.okx.rest.trade import PREFIX, trader_of, trading_of
 from sandex.transport.okx.trade_wire import batch_envelope

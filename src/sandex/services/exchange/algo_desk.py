@@ -16,11 +16,9 @@ from sandex.services.exchange.records import AlgoRecord
 _STOP_TYPES = frozenset({AlgoOrdType.CONDITIONAL, AlgoOrdType.OCO})
 
 
-def bucket(record: AlgoRecord) -> str:
+def bucket(ord_type: AlgoOrdType, inst_id: str) -> str:
     """What a pending-count limit counts: TP/SL per instrument, trigger and trailing per account."""
-    if record.ord_type in _STOP_TYPES:
-        return f"stop:{record.inst_id}"
-    return record.ord_type.value
+    return f"stop:{inst_id}" if ord_type in _STOP_TYPES else ord_type.value
 
 
 class AlgoDesk:
@@ -85,7 +83,7 @@ class AlgoDesk:
             self._by_parent.setdefault(record.parent_ord_id, []).append(record.algo_id)
             return
         self._by_inst.setdefault(record.inst_id, {})[record.algo_id] = None
-        key = (record.account_id, bucket(record))
+        key = (record.account_id, bucket(record.ord_type, record.inst_id))
         self._counts[key] = self._counts.get(key, 0) + 1
 
     def _unindex(self, record: AlgoRecord) -> None:
@@ -103,7 +101,7 @@ class AlgoDesk:
             live.pop(record.algo_id, None)
             if not live:
                 del self._by_inst[record.inst_id]
-        key = (record.account_id, bucket(record))
+        key = (record.account_id, bucket(record.ord_type, record.inst_id))
         left = self._counts.get(key, 0) - 1
         if left > 0:
             self._counts[key] = left

@@ -20,7 +20,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ids import IdGenerator
 from sandex.domain.instruments import Instrument, InstrumentState
 from sandex.domain.matching.events import OrderCanceled, OrderFilled, outcome
-from sandex.domain.matching.order import OrdState, OrdType, Side, TgtCcy
+from sandex.domain.matching.order import OrderSnapshot, OrdState, OrdType, Side, TgtCcy
 from sandex.domain.money import ratio, whole_steps
 from sandex.domain.trading import Exchange, Trade
 from sandex.domain.trading.algos import (
@@ -47,7 +47,7 @@ from sandex.domain.trading.algos import (
 )
 from sandex.domain.trading.commands import OrderSpec
 from sandex.domain.trading.events import Event
-from sandex.services.exchange.algo_desk import AlgoDesk
+from sandex.services.exchange.algo_desk import AlgoDesk, bucket
 from sandex.services.exchange.commands import AlgoAck, AmendAlgos, CancelAlgos, PlaceAlgos
 from sandex.services.exchange.records import AlgoRecord
 from sandex.services.exchange.units import OrderExtras, amount, px_of, sz_of
@@ -130,8 +130,7 @@ class AlgoRunner:
         if spec.algo_cl_ord_id and self.desk.cl_taken(cmd.account_id, spec.algo_cl_ord_id):
             return Rejected(Reason.ALGO_CLORDID_EXISTS)
         limit, reason = _LIMITS[spec.ord_type]
-        key = f"stop:{spec.inst_id}" if limit == MAX_STOP_PER_INSTRUMENT else spec.ord_type.value
-        if self.desk.count(cmd.account_id, key) >= limit:
+        if self.desk.count(cmd.account_id, bucket(spec.ord_type, spec.inst_id)) >= limit:
             return Rejected.of(reason, limit=str(limit))
         trail = Trail(True, None, None)
         if spec.ord_type is _TRAILING:
@@ -416,7 +415,7 @@ class AlgoRunner:
         )
         if record.inst_id in self._halted:
             events: list[Event] = []
-            done: object = Rejected(Reason.INSTRUMENT_SUSPENDED)
+            done: OrderSnapshot | Rejected = Rejected(Reason.INSTRUMENT_SUSPENDED)
         else:
             events = self.x.place(record.account_id, spec, ts)
             done = outcome(events)
@@ -432,8 +431,7 @@ class AlgoRunner:
             self.desk.put(fired)
             out.algos.append(fired)
             return []
-        assert not isinstance(done, Rejected)
-        ord_id = done.ord_id  # type: ignore[attr-defined]
+        ord_id = done.ord_id
         extras = self._extras.setdefault(ord_id, OrderExtras())
         extras.algo_id, extras.algo_cl_ord_id = record.algo_id, record.algo_cl_ord_id
         extras.source = SOURCES[record.ord_type]

@@ -115,7 +115,7 @@ class AlgoRecord(NamedTuple):
     actual_px: Decimal | None = None  # -1: market
     actual_side: TriggerSide | None = None
     trigger_time: int | None = None
-    fail_code: str = ""  # OKX code of the refusal when ORDER_FAILED
+    fail_code: str = ""  # ORDER_FAILED: the refusal's `Reason` value (the transport shows its OKX code)
     parent_ord_id: int | None = None  # made by an order's `attachAlgoOrds`: that order's id
     attach_algo_cl_ord_id: str = ""
     waiting: bool = False  # attached to `parent_ord_id`: becomes live once that order is fully filled

@@ -147,13 +147,13 @@ class SqlExchangeStore(ExchangeReads):
                 .join(ACCOUNTS, ACCOUNTS.c.id == FEE_TIERS.c.account_id)
                 .where(ACCOUNTS.c.environment == environment.value)
             ).all()
+            algos = s.execute(
+                select(ALGOS).where(ALGOS.c.environment == environment.value, ALGOS.c.state == _LIVE_ALGO)
+            ).all()
         orders = [order_record(r) for r in pending]
         last_seqs: dict[str, int] = {}
         for o in orders:
             last_seqs[o.inst_id] = max(last_seqs.get(o.inst_id, 0), o.seq)
-            algos = s.execute(
-                select(ALGOS).where(ALGOS.c.environment == environment.value, ALGOS.c.state == _LIVE_ALGO)
-            ).all()
         fee_tiers = {r.account_id: FeeTier(r.maker, r.taker, r.level) for r in tiers}
         return StoredState(
             orders,

@@ -134,19 +134,25 @@ async def test_oco_and_its_amendment(tmp_path: Path) -> None:
         assert (row["ordType"], row["slTriggerPx"], row["tpTriggerPx"]) == ("oco", "44000", "60000")
 
 
-async def test_a_trailing_stop_is_canceled_by_the_advance_endpoint_only(tmp_path: Path) -> None:
+async def test_trailing_stops_cancel_on_either_endpoint_other_kinds_only_on_cancel_algos(
+    tmp_path: Path,
+) -> None:
     async with sandbox(tmp_path) as box:
         alice, _ = await traders(box)
-        algo_id = await placed_algo_id(alice, ordType="move_order_stop", callbackRatio="0.05")
-        row = await algo(alice, algo_id)
+        trailing = await placed_algo_id(alice, ordType="move_order_stop", callbackRatio="0.05")
+        row = await algo(alice, trailing)
         assert (row["ordType"], row["callbackRatio"], row["state"]) == ("move_order_stop", "0.05", "live")
+        stop = await placed_algo_id(alice, **STOP, slTriggerPx="45000", slOrdPx="-1")
 
-        wrong = await alice.post("trade/cancel-algos", [{"instId": INST, "algoId": algo_id}])
-        assert wrong["code"] == "1" and wrong["data"][0]["sCode"] != "0"
-        assert (await algo(alice, algo_id))["state"] == "live"
-        right = await alice.post("trade/cancel-advance-algos", [{"instId": INST, "algoId": algo_id}])
-        assert right["code"] == "0", right
-        assert (await algo(alice, algo_id))["state"] == "canceled"
+        wrong = await alice.post("trade/cancel-advance-algos", [{"instId": INST, "algoId": stop}])
+        assert wrong["code"] == "1" and wrong["data"][0]["sCode"] == "51400", wrong
+        assert (await algo(alice, stop))["state"] == "live"
+        legacy = await alice.post("trade/cancel-advance-algos", [{"instId": INST, "algoId": trailing}])
+        assert legacy["code"] == "0", legacy
+        assert (await algo(alice, trailing))["state"] == "canceled"
+        current = await alice.post("trade/cancel-algos", [{"instId": INST, "algoId": stop}])
+        assert current["code"] == "0", current
+        assert (await algo(alice, stop))["state"] == "canceled"
 
 
 async def test_python_okx_body_with_every_field_places_a_stop(tmp_path: Path) -> None:

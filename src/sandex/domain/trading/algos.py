@@ -21,7 +21,8 @@ class AlgoOrdType(StrEnum):
     MOVE_ORDER_STOP = "move_order_stop"  # trailing stop (served on `algo-advance`)
 
 
-# Advance algos (OKX cancels them with `cancel-advance-algos` and pushes them on `algo-advance`).
+# Advance algos: pushed on `algo-advance`; the legacy `cancel-advance-algos` cancels only these
+# (`cancel-algos` cancels every kind, as OKX documents it now).
 ADVANCE_TYPES = frozenset({AlgoOrdType.MOVE_ORDER_STOP})
 
 

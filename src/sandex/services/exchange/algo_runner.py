@@ -169,13 +169,14 @@ class AlgoRunner:
         )
 
     def cancel(self, cmd: CancelAlgos, ts: int) -> tuple[list[AlgoAck], list[AlgoRecord]]:
-        """Cancel live algo orders; each endpoint cancels only its own kinds (OKX: trailing stops
-        through `cancel-advance-algos`), anything else is refused as not found (51400)."""
+        """Cancel live algo orders. `cancel-algos` takes every kind (OKX's current docs have no other
+        cancel endpoint, and ccxt cancels trailing stops there); the legacy `cancel-advance-algos`
+        (nautilus) only takes trailing stops. Anything else is refused as not found (51400)."""
         acks: list[AlgoAck] = []
         done: list[AlgoRecord] = []
         for item in cmd.items:
             record = self._target(cmd.account_id, item)
-            if record is None or (record.ord_type in ADVANCE_TYPES) is not cmd.advance:
+            if record is None or (cmd.advance and record.ord_type not in ADVANCE_TYPES):
                 refused = Rejected(Reason.CANCEL_FAILED)
                 acks.append(AlgoAck(_id_text(item.algo_id), item.algo_cl_ord_id, "", ts, refused))
                 continue

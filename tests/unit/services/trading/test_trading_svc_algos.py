@@ -226,14 +226,19 @@ async def test_stops_are_limited_per_instrument(trading: TradingService, alice: 
     assert [a.rejected for a in answer] == [None, None, Rejected.of(Reason.STOP_ORDERS_LIMIT, limit="2")]
 
 
-async def test_cancel_takes_each_kind_through_its_own_endpoint(
+async def test_cancel_algos_takes_every_kind_the_advance_endpoint_only_trailing_stops(
     trading: TradingService, alice: Trader
 ) -> None:
     trail = AlgoSpec("BTC-USDT", AlgoOrdType.MOVE_ORDER_STOP, Side.SELL, D(1), callback_ratio=D("0.01"))
-    [stop, trailing] = ok(await trading.place_algos(alice, [stop_loss(algo_cl_ord_id="s1"), trail]))
-    wrong = acked(await trading.cancel_algos(alice, [AlgoCancelSpec("BTC-USDT", int(trailing.algo_id))]))
+    trail_2 = AlgoSpec("BTC-USDT", AlgoOrdType.MOVE_ORDER_STOP, Side.SELL, D(1), callback_ratio=D("0.02"))
+    placed = ok(await trading.place_algos(alice, [stop_loss(algo_cl_ord_id="s1"), trail, trail_2]))
+    stop, trailing, trailing_2 = placed
+    wrong = acked(
+        await trading.cancel_algos(alice, [AlgoCancelSpec("BTC-USDT", int(stop.algo_id))], advance=True)
+    )
     assert wrong[0].rejected == Rejected(Reason.CANCEL_FAILED)
     ok(await trading.cancel_algos(alice, [AlgoCancelSpec("BTC-USDT", int(trailing.algo_id))], advance=True))
+    ok(await trading.cancel_algos(alice, [AlgoCancelSpec("BTC-USDT", int(trailing_2.algo_id))]))
     ok(await trading.cancel_algos(alice, [AlgoCancelSpec("BTC-USDT", algo_cl_ord_id="s1")]))
     again = acked(await trading.cancel_algos(alice, [AlgoCancelSpec("BTC-USDT", int(stop.algo_id))]))
     assert again[0].rejected == Rejected(Reason.CANCEL_FAILED)

@@ -15,17 +15,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.marketdata.bars import MINUTE
-from sandex.domain.marketdata.candles import CandleValues
+from sandex.domain.marketdata.candles import Candle, CandleValues
 from sandex.domain.matching.order import Side
+from sandex.domain.simulation.history import SyntheticTrade
 from sandex.services.exchange.records import TradeRecord
-from sandex.services.marketdata.ports import CandleQuery, StoredCandle, TradeQuery
+from sandex.services.marketdata.ports import CandleQuery, StoredCandle, SyntheticTape, TradeQuery
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.market import CandleMarkRow, CandleRow, SystemUserRow
 from sandex.storage.orm.trading import TradeRow
-from sandex.storage.repositories._sql import dialect_insert, upsert
+from sandex.storage.repositories._sql import dialect_insert, insert_text, upsert
 
 SYSTEM_LABEL = "sandex market"  # label of the system users (shown in user lists)
 _CANDLE_KEYS = ("environment", "bar", "inst_id", "ts")
+_CANDLE_COLUMNS = (*_CANDLE_KEYS, "o", "h", "l", "c", "vol", "vol_ccy", "trades")
+_TRADE_COLUMNS = ("trade_id", "environment", "inst_id", "px", "sz", "taker_side", "ts")
 
 
 def _table(model: Any) -> Table:
@@ -96,20 +99,36 @@ class SqlMarketStore:
             found = s.scalar(select(MARKS.c.last_trade_id).where(MARKS.c.environment == environment.value))
         return int(found or 0)
 
-    def has_minutes(self, environment: Environment, inst_id: str, since: int) -> bool:
-        c = CANDLES.c
+    def has_history(self, environment: Environment, inst_id: str) -> bool:
+        c, t = CANDLES.c, TRADES.c
+        minute = select(c.ts).where(
+            c.environment == environment.value, c.bar == MINUTE.name, c.inst_id == inst_id
+        )
+        trade = select(t.trade_id).where(t.environment == environment.value, t.inst_id == inst_id)
         with self._sessions() as s:
-            found = s.scalar(
-                select(c.ts)
-                .where(
-                    c.environment == environment.value,
-                    c.bar == MINUTE.name,
-                    c.inst_id == inst_id,
-                    c.ts >= since,
-                )
-                .limit(1)
-            )
-        return found is not None
+            return any(s.scalar(q.limit(1)) is not None for q in (minute, trade))
+
+    def lowest_trade_id(self) -> int | None:
+        with self._sessions() as s:
+            found = s.scalar(select(func.min(TRADES.c.trade_id)))
+        return None if found is None else int(found)
+
+    def save_history(self, history: SyntheticTape) -> None:
+        """Plain inserts through the driver (no per-value processing), each value formatted once for
+        all environments: a day of history for every instrument is a few hundred thousand rows,
+        written while `sandex serve` starts."""
+        envs = [_ENV_TEXT[env] for env in history.environments]
+        with self._sessions.begin() as s:
+            connection = s.connection()
+            dialect = connection.dialect.name
+            if history.trades:
+                trades = _history_trades(history.trades, envs, history.first_id)
+                connection.exec_driver_sql(insert_text(TRADES.name, _TRADE_COLUMNS, dialect), trades)
+            if history.candles:
+                candles = _history_candles(history.candles, envs)
+                connection.exec_driver_sql(insert_text(CANDLES.name, _CANDLE_COLUMNS, dialect), candles)
+            for env, mark in history.marks.items():
+                upsert(s, MARKS, ["environment"], {"environment": env.value, "last_trade_id": mark})
 
     # --- the public tape -------------------------------------------------------------------------
     def trades(self, query: TradeQuery) -> list[TradeRecord]:
@@ -201,6 +220,34 @@ def _candle_values(row: StoredCandle) -> dict[str, Any]:
         "vol_ccy": v.vol_ccy,
         "trades": v.n,
     }
+
+
+def _history_trades(
+    trades: Sequence[tuple[str, SyntheticTrade]], envs: Sequence[str], first_id: int
+) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    trade_id = first_id
+    for inst_id, t in trades:
+        px, sz, side = format(t.px, "f"), format(t.sz, "f"), _SIDE_TEXT[t.side]
+        for env in envs:
+            out.append((trade_id, env, inst_id, px, sz, side, t.ts))
+            trade_id += 1
+    return out
+
+
+def _history_candles(
+    candles: Sequence[tuple[str, str, Candle]], envs: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for inst_id, bar, v in candles:
+        decimals = [format(d, "f") for d in (v.o, v.h, v.l, v.c, v.vol, v.vol_ccy)]
+        out.extend((env, bar, inst_id, v.ts, *decimals, v.n) for env in envs)
+    return out
+
+
+# plain strings for the driver, looked up once (an enum's `.value` is slow in bulk)
+_ENV_TEXT = {env: env.value for env in Environment}
+_SIDE_TEXT = {side: side.value for side in Side}
 
 
 def _candle(r: Any) -> CandleValues:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, func, select
@@ -23,11 +24,12 @@ from sandex.services.marketdata.ports import CandleQuery, StoredCandle, Syntheti
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.market import CandleMarkRow, CandleRow, SystemUserRow
 from sandex.storage.orm.trading import TradeRow
-from sandex.storage.repositories._sql import dialect_insert, insert_text, upsert
+from sandex.storage.repositories._sql import dialect_insert, driver_sql, insert_text, upsert
 
 SYSTEM_LABEL = "sandex market"  # label of the system users (shown in user lists)
 _CANDLE_KEYS = ("environment", "bar", "inst_id", "ts")
-_CANDLE_COLUMNS = (*_CANDLE_KEYS, "o", "h", "l", "c", "vol", "vol_ccy", "trades")
+_VALUE_COLUMNS = ("ts", "o", "h", "l", "c", "vol", "vol_ccy", "trades")
+_CANDLE_COLUMNS = (*_CANDLE_KEYS, *_VALUE_COLUMNS[1:])
 _TRADE_COLUMNS = ("trade_id", "environment", "inst_id", "px", "sz", "taker_side", "ts")
 
 
@@ -82,16 +84,23 @@ class SqlMarketStore:
         return {r.inst_id: _candle(r) for r in rows}
 
     def minutes_since(self, environment: Environment, since: int) -> dict[str, list[CandleValues]]:
-        c = CANDLES.c
+        """Through the driver: every start reads a day of minutes for every instrument (the tickers'
+        windows), and per-value processing would be most of that start's time."""
         out: dict[str, list[CandleValues]] = {}
+        columns = ", ".join(("inst_id", *_VALUE_COLUMNS))
+        sql = (
+            f"SELECT {columns} FROM {CANDLES.name} "  # noqa: S608 - constant names only
+            "WHERE environment = %s AND bar = %s AND ts >= %s ORDER BY ts"
+        )
         with self._sessions() as s:
-            rows = s.execute(
-                select(CANDLES)
-                .where(c.environment == environment.value, c.bar == MINUTE.name, c.ts >= since)
-                .order_by(c.ts)
+            connection = s.connection()
+            rows = connection.exec_driver_sql(
+                driver_sql(sql, connection.dialect.name), (environment.value, MINUTE.name, since)
             ).all()
-        for r in rows:
-            out.setdefault(r.inst_id, []).append(_candle(r))
+        dec = Decimal
+        for inst_id, ts, o, h, lo, c, vol, vol_ccy, n in rows:
+            values = CandleValues(ts, dec(o), dec(h), dec(lo), dec(c), dec(vol), dec(vol_ccy), n)
+            out.setdefault(inst_id, []).append(values)
         return out
 
     def candle_mark(self, environment: Environment) -> int:

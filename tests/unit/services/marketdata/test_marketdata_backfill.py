@@ -11,10 +11,12 @@ from sandex.domain.clock import HOUR_MS, MINUTE_MS
 from sandex.domain.instruments import Catalogue
 from sandex.domain.marketdata.bars import BARS, MINUTE
 from sandex.domain.marketdata.candles import aggregate
+from sandex.domain.matching.order import Side
+from sandex.domain.simulation.history import SyntheticTrade
 from sandex.services.exchange.core import TRADE_ID_BASE, ExchangeCore
 from sandex.services.exchange.records import TradeRecord
 from sandex.services.marketdata.history import Backfill, backfill
-from sandex.services.marketdata.ports import CandleQuery, MarketStore, TickerView, TradeQuery
+from sandex.services.marketdata.ports import CandleQuery, MarketStore, SyntheticTape, TickerView, TradeQuery
 from sandex.services.marketdata.service import MarketData
 from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard
@@ -120,3 +122,19 @@ async def test_an_instrument_that_traded_keeps_its_history_and_the_others_fit_be
 def test_no_hours_no_history(store: MarketStore, catalogue: Catalogue) -> None:
     assert fill(store, catalogue, hours=0) == 0
     assert not tape(store, LIVE) and not candles(store, LIVE, "1m")
+
+
+def test_no_backfill_when_its_trades_would_not_fit_below_the_lowest_id(
+    store: MarketStore, catalogue: Catalogue
+) -> None:
+    inst_id = next(iter(catalogue.instruments))
+    lone = SyntheticTrade(NOW - MINUTE_MS, Decimal(100), Decimal(1), Side.BUY)
+    store.save_history(SyntheticTape((LIVE,), 10, [(inst_id, lone)], [], {LIVE: 10}))
+    assert fill(store, catalogue) == 0  # thousands of trades, nine ids left: nothing, rather than clashes
+    assert [t.trade_id for t in tape(store, LIVE, inst_id)] == [10]
+    assert all(
+        not tape(store, env, other)
+        for env in (LIVE, DEMO)
+        for other in catalogue.instruments
+        if other != inst_id
+    )

@@ -1,7 +1,7 @@
 """The market in one process: reference prices, market data, candle writes and the market maker.
 
     market = build_market(settings, catalogue, clock, hub, store, trading, accounts)
-    await market.start()        # before the sequencer: backfill, load market data from storage
+    await market.start()        # before the sequencer: backfill a fresh store, load market data
     await market.start_maker()  # after it: the market maker needs the exchange running
     ...
     await market.stop()

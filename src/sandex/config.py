@@ -34,7 +34,13 @@ class Settings(BaseSettings):
     market: bool = Field(default=True, description="run the built-in market maker and taker flow")
     seed: int | None = Field(default=None, description="seed of the simulated market: same seed, same trades")
     volatility: float = Field(default=0.5, ge=0, le=10, description="annualised volatility of the prices")
-    backfill_hours: int = Field(default=0, ge=0, le=2160, description="hours of synthetic candles on start")
+    backfill_hours: int | None = Field(
+        default=None,
+        ge=0,
+        le=2160,
+        description="hours of synthetic trades and candles made on start for instruments with no history "
+        "(unset: 24 with the simulated market on, none with it off; 0: none)",
+    )
     tape_days: int = Field(
         default=90, ge=1, le=90, description="days of public trades kept (OKX history-trades: 3 months)"
     )

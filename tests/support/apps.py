@@ -189,8 +189,10 @@ class Rig:
 
 
 def settings_for(data_dir: Path, **kw: Any) -> Settings:
-    """Market-test settings (no simulated market unless asked) on a copied template database."""
-    return Settings(data_dir=migrated_data_dir(data_dir), rate_limits="off", **{"market": False, **kw})
+    """Market-test settings on a copied template database: no simulated market and no backfilled
+    history unless asked (`backfill_hours=None`: the default, a day when the market runs)."""
+    defaults = {"market": False, "backfill_hours": 0}
+    return Settings(data_dir=migrated_data_dir(data_dir), rate_limits="off", **{**defaults, **kw})
 
 
 @contextlib.asynccontextmanager

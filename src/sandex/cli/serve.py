@@ -75,7 +75,13 @@ def serve(
         float | None, typer.Option(help="Annualised volatility of reference prices.", show_default="0.5")
     ] = None,
     backfill_hours: Annotated[
-        int | None, typer.Option("--backfill-hours", help="Hours of synthetic candle history made on start.")
+        int | None,
+        typer.Option(
+            "--backfill-hours",
+            help="Hours of synthetic trades and candles made on the first start (instruments with no "
+            "history; same seed, same history). 0: none.",
+            show_default="24 with --market on, 0 with it off",
+        ),
     ] = None,
     tape_days: Annotated[
         int | None,

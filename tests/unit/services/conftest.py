@@ -81,7 +81,7 @@ from sandex.services.funding.ports import AddressRecord, AllowListRecord
 from sandex.services.funding.reads import FundingDeps
 from sandex.services.funding.service import FundingService
 from sandex.services.funding.views import Funder
-from sandex.services.marketdata.ports import CandleQuery, StoredCandle, TradeQuery
+from sandex.services.marketdata.ports import CandleQuery, StoredCandle, SyntheticTape, TradeQuery
 from sandex.services.marketdata.service import MarketData
 from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard, MarketControl
@@ -538,11 +538,26 @@ class MemoryStore:
     def candle_mark(self, environment: Environment) -> int:
         return self.marks.get(environment, 0)
 
-    def has_minutes(self, environment: Environment, inst_id: str, since: int) -> bool:
-        return any(
-            (env, inst, bar) == (environment, inst_id, MINUTE.name) and ts >= since
-            for env, inst, bar, ts in self.candle_rows
+    def has_history(self, environment: Environment, inst_id: str) -> bool:
+        minutes = any(
+            (env, inst, bar) == (environment, inst_id, MINUTE.name) for env, inst, bar, _ in self.candle_rows
         )
+        trades = any(t.environment is environment and t.inst_id == inst_id for t in self.trade_rows.values())
+        return minutes or trades
+
+    def lowest_trade_id(self) -> int | None:
+        return min(self.trade_rows, default=None)
+
+    def save_history(self, history: SyntheticTape) -> None:
+        envs = history.environments
+        for i, (inst_id, t) in enumerate(history.trades):
+            for k, env in enumerate(envs):
+                trade_id = history.first_id + i * len(envs) + k
+                self.trade_rows[trade_id] = TradeRecord(trade_id, env, inst_id, t.px, t.sz, t.side, t.ts)
+        for inst_id, bar, candle in history.candles:
+            for env in envs:
+                self.candle_rows[(env, inst_id, bar, candle.ts)] = candle.values()
+        self.marks.update(history.marks)
 
     def trades(self, query: TradeQuery) -> list[TradeRecord]:
         rows = [

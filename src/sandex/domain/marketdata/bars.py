@@ -51,6 +51,16 @@ class Bar:
         return _ms_of(date(index // 12, index % 12 + 1, 1)) - self.offset_ms
 
 
+def nests(small: Bar, big: Bar) -> bool:
+    """Every boundary of `big` is one of `small`'s: each `small` bar lies inside one `big` bar."""
+    if small.months:
+        return bool(big.months) and big.months % small.months == 0 and big.offset_ms == small.offset_ms
+    phase = small.anchor_ms - small.offset_ms  # where `small`'s boundaries sit, modulo its span
+    if big.months:  # months start at local midnights
+        return DAY_MS % small.span_ms == 0 and (-big.offset_ms - phase) % small.span_ms == 0
+    return big.span_ms % small.span_ms == 0 and (big.anchor_ms - big.offset_ms - phase) % small.span_ms == 0
+
+
 def _ms_of(day: date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * DAY_MS
 

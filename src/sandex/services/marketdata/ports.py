@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.marketdata.candles import CandleValues
+from sandex.domain.marketdata.candles import Candle, CandleValues
 from sandex.domain.matching.order import Side
+from sandex.domain.simulation.history import SyntheticTrade
 from sandex.services.exchange.records import TradeRecord
 
 
@@ -51,6 +52,18 @@ class TradeQuery:
     after_ts: int | None = None  # ts < after_ts
     since_ts: int | None = None  # ts >= since_ts
     limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticTape:
+    """Backfilled history, the same in each of `environments`. Trade `i` of `trades` (in time order,
+    as `(inst_id, trade)`) has id `first_id + i * len(environments) + k` in environment `k`."""
+
+    environments: tuple[Environment, ...]
+    first_id: int
+    trades: Sequence[tuple[str, SyntheticTrade]]
+    candles: Sequence[tuple[str, str, Candle]]  # (inst_id, bar name, candle)
+    marks: Mapping[Environment, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +156,18 @@ class MarketStore(Protocol):
 
     def candle_mark(self, environment: Environment) -> int: ...
 
-    def has_minutes(self, environment: Environment, inst_id: str, since: int) -> bool: ...
+    def has_history(self, environment: Environment, inst_id: str) -> bool:
+        """The instrument has a trade or a 1-minute candle stored (ever)."""
+        ...
+
+    def lowest_trade_id(self) -> int | None:
+        """The smallest trade id stored (both environments share the id space); None without trades."""
+        ...
+
+    def save_history(self, history: SyntheticTape) -> None:
+        """Insert the history's trades and candles in every one of its environments and set their
+        marks, in one transaction."""
+        ...
 
     # the public tape (the trades table)
     def trades(self, query: TradeQuery) -> list[TradeRecord]: ...

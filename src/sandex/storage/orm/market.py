@@ -2,8 +2,8 @@
 the users the simulated market trades as (issue "Market data").
 
 Candles hold exact decimal strings in plain instrument units (`DecimalText`), keyed by
-(environment, bar, instrument, open time); `trades` counts the trades folded in (synthetic for
-backfilled history), which also orders two versions of one candle.
+(environment, bar, instrument, open time); `trades` counts the trades folded in (the backfilled
+history's synthetic trades too), which also orders two versions of one candle.
 """
 
 from __future__ import annotations

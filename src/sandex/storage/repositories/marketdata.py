@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.marketdata.bars import MINUTE
-from sandex.domain.marketdata.candles import CandleValues
+from sandex.domain.marketdata.candles import Candle, CandleValues
 from sandex.domain.matching.order import Side
+from sandex.domain.simulation.history import SyntheticTrade
 from sandex.services.exchange.records import TradeRecord
-from sandex.services.marketdata.ports import CandleQuery, StoredCandle, TradeQuery
+from sandex.services.marketdata.ports import CandleQuery, StoredCandle, SyntheticTape, TradeQuery
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.market import CandleMarkRow, CandleRow, SystemUserRow
 from sandex.storage.orm.trading import TradeRow
-from sandex.storage.repositories._sql import dialect_insert, upsert
+from sandex.storage.repositories._sql import dialect_insert, driver_sql, insert_text, upsert
 
 SYSTEM_LABEL = "sandex market"  # label of the system users (shown in user lists)
 _CANDLE_KEYS = ("environment", "bar", "inst_id", "ts")
+_VALUE_COLUMNS = ("ts", "o", "h", "l", "c", "vol", "vol_ccy", "trades")
+_CANDLE_COLUMNS = (*_CANDLE_KEYS, *_VALUE_COLUMNS[1:])
+_TRADE_COLUMNS = ("trade_id", "environment", "inst_id", "px", "sz", "taker_side", "ts")
 
 
 def _table(model: Any) -> Table:
@@ -79,16 +84,23 @@ class SqlMarketStore:
         return {r.inst_id: _candle(r) for r in rows}
 
     def minutes_since(self, environment: Environment, since: int) -> dict[str, list[CandleValues]]:
-        c = CANDLES.c
+        """Through the driver: every start reads a day of minutes for every instrument (the tickers'
+        windows), and per-value processing would be most of that start's time."""
         out: dict[str, list[CandleValues]] = {}
+        columns = ", ".join(("inst_id", *_VALUE_COLUMNS))
+        sql = (
+            f"SELECT {columns} FROM {CANDLES.name} "  # noqa: S608 - constant names only
+            "WHERE environment = %s AND bar = %s AND ts >= %s ORDER BY ts"
+        )
         with self._sessions() as s:
-            rows = s.execute(
-                select(CANDLES)
-                .where(c.environment == environment.value, c.bar == MINUTE.name, c.ts >= since)
-                .order_by(c.ts)
+            connection = s.connection()
+            rows = connection.exec_driver_sql(
+                driver_sql(sql, connection.dialect.name), (environment.value, MINUTE.name, since)
             ).all()
-        for r in rows:
-            out.setdefault(r.inst_id, []).append(_candle(r))
+        dec = Decimal
+        for inst_id, ts, o, h, lo, c, vol, vol_ccy, n in rows:
+            values = CandleValues(ts, dec(o), dec(h), dec(lo), dec(c), dec(vol), dec(vol_ccy), n)
+            out.setdefault(inst_id, []).append(values)
         return out
 
     def candle_mark(self, environment: Environment) -> int:
@@ -96,20 +108,38 @@ class SqlMarketStore:
             found = s.scalar(select(MARKS.c.last_trade_id).where(MARKS.c.environment == environment.value))
         return int(found or 0)
 
-    def has_minutes(self, environment: Environment, inst_id: str, since: int) -> bool:
-        c = CANDLES.c
+    def has_history(self, environment: Environment, inst_id: str) -> bool:
+        c, t = CANDLES.c, TRADES.c
+        minute = select(c.ts).where(
+            c.environment == environment.value, c.bar == MINUTE.name, c.inst_id == inst_id
+        )
+        trade = select(t.trade_id).where(t.environment == environment.value, t.inst_id == inst_id)
         with self._sessions() as s:
-            found = s.scalar(
-                select(c.ts)
-                .where(
-                    c.environment == environment.value,
-                    c.bar == MINUTE.name,
-                    c.inst_id == inst_id,
-                    c.ts >= since,
+            return any(s.scalar(q.limit(1)) is not None for q in (minute, trade))
+
+    def lowest_trade_id(self) -> int | None:
+        with self._sessions() as s:
+            found = s.scalar(select(func.min(TRADES.c.trade_id)))
+        return None if found is None else int(found)
+
+    def save_history(self, history: SyntheticTape) -> None:
+        """Bulk writes through the driver (no per-value processing), each value formatted once for
+        all environments: a day of history for every instrument is a few hundred thousand rows,
+        written while `sandex serve` starts."""
+        envs = [_ENV_TEXT[env] for env in history.environments]
+        with self._sessions.begin() as s:
+            connection = s.connection()
+            if history.trades:
+                _bulk(
+                    connection,
+                    TRADES.name,
+                    _TRADE_COLUMNS,
+                    _history_trades(history.trades, envs, history.first_id),
                 )
-                .limit(1)
-            )
-        return found is not None
+            if history.candles:
+                _bulk(connection, CANDLES.name, _CANDLE_COLUMNS, _history_candles(history.candles, envs))
+            for env, mark in history.marks.items():
+                upsert(s, MARKS, ["environment"], {"environment": env.value, "last_trade_id": mark})
 
     # --- the public tape -------------------------------------------------------------------------
     def trades(self, query: TradeQuery) -> list[TradeRecord]:
@@ -201,6 +231,46 @@ def _candle_values(row: StoredCandle) -> dict[str, Any]:
         "vol_ccy": v.vol_ccy,
         "trades": v.n,
     }
+
+
+def _bulk(connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY (an INSERT per row costs it a round trip's worth each); SQLite: executemany."""
+    dialect = connection.dialect.name
+    if dialect != "postgresql":
+        connection.exec_driver_sql(insert_text(table, columns, dialect), rows)
+        return
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"  # constant names only
+    with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(row)
+
+
+def _history_trades(
+    trades: Sequence[tuple[str, SyntheticTrade]], envs: Sequence[str], first_id: int
+) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    trade_id = first_id
+    for inst_id, t in trades:
+        px, sz, side = format(t.px, "f"), format(t.sz, "f"), _SIDE_TEXT[t.side]
+        for env in envs:
+            out.append((trade_id, env, inst_id, px, sz, side, t.ts))
+            trade_id += 1
+    return out
+
+
+def _history_candles(
+    candles: Sequence[tuple[str, str, Candle]], envs: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for inst_id, bar, v in candles:
+        decimals = [format(d, "f") for d in (v.o, v.h, v.l, v.c, v.vol, v.vol_ccy)]
+        out.extend((env, bar, inst_id, v.ts, *decimals, v.n) for env in envs)
+    return out
+
+
+# plain strings for the driver, looked up once (an enum's `.value` is slow in bulk)
+_ENV_TEXT = {env: env.value for env in Environment}
+_SIDE_TEXT = {side: side.value for side in Side}
 
 
 def _candle(r: Any) -> CandleValues:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sandex.domain.marketdata.bars import BARS, parse_bar
+from sandex.domain.clock import DAY_MS
+from sandex.domain.marketdata.bars import BARS, MINUTE, TRADE_BARS, Bar, nests, parse_bar
 
 
 def ms(text: str) -> int:
@@ -92,3 +93,23 @@ def test_every_instant_lies_in_exactly_one_bar(name: str, ts: int) -> None:
     assert bar.open_of(start) == start
     assert bar.open_of(end) == end  # bars tile time: the next one opens where this one closes
     assert bar.shift(end, -1) == start
+
+
+def opens_between(bar: Bar, start: int, end: int) -> list[int]:
+    out, ts = [], bar.open_of(start)
+    while ts < end:
+        out.append(ts)
+        ts = bar.next_open(ts)
+    return out
+
+
+def test_a_bar_nests_in_another_exactly_when_every_boundary_of_the_larger_is_one_of_the_smaller() -> None:
+    # Two years of boundaries: leap year, quarters, weeks across months, both time zones.
+    start, end = ms("2027-11-20 00:00:00"), ms("2029-02-10 00:00:00")
+    hourly_or_more = [bar for bar in TRADE_BARS if bar.months or bar.span_ms >= 3_600_000]
+    for small in hourly_or_more:
+        small_opens = set(opens_between(small, start, end))
+        for big in hourly_or_more:
+            seen = all(ts in small_opens for ts in opens_between(big, start + 95 * DAY_MS, end))
+            assert nests(small, big) == seen, (small.name, big.name)
+    assert all(nests(MINUTE, bar) for bar in TRADE_BARS)

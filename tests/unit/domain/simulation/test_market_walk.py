@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import random
 from decimal import Decimal
 
 import pytest
 
-from sandex.domain.simulation.history import synthetic_minutes
 from sandex.domain.simulation.walk import ReferencePath, volatility_for
 from sandex.storage.catalogue_file import load_catalogue
 
@@ -82,17 +80,3 @@ def test_refuses_nonsense_prices() -> None:
     path = ReferencePath(D(100), D("0.01"), 0.8, random.Random(1))
     with pytest.raises(ValueError, match="positive"):
         path.set(D(0))
-
-
-def test_synthetic_history_is_continuous_and_ends_where_the_path_is() -> None:
-    btc = CAT.instruments["BTC-USDT"]
-    path = ReferencePath(btc.ref_px, btc.tick_sz, 0.8, random.Random(5))
-    minutes = synthetic_minutes(path, btc, T0, 120, random.Random(6))
-    assert len(minutes) == 120
-    assert [m.ts for m in minutes] == [T0 + k * 60_000 for k in range(120)]
-    for prev, cur in itertools.pairwise(minutes):
-        assert cur.o == prev.c
-    for m in minutes:
-        assert m.l <= min(m.o, m.c) and m.h >= max(m.o, m.c) and m.vol > 0
-        assert m.vol % btc.lot_sz == 0
-    assert minutes[-1].c == path.px

@@ -90,6 +90,9 @@ class OrderView:
     c_time: int
     u_time: int
     last_fill: LastFill | None = None
+    algo_id: str = ""  # the algo order that placed it ("" for the user's own)
+    algo_cl_ord_id: str = ""
+    source: str = ""  # OKX `source`: "6" trigger, "7" TP/SL, "25" trailing stop
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,9 @@ def order_view(record: OrderRecord, catalogue: Catalogue) -> OrderView:
         c_time=record.c_time,
         u_time=record.u_time,
         last_fill=last,
+        algo_id="" if record.algo_id is None else str(record.algo_id),
+        algo_cl_ord_id=record.algo_cl_ord_id,
+        source=record.source,
     )
 
 

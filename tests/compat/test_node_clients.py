@@ -56,14 +56,27 @@ def _node() -> None:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TradingWorld]:
     with trading_world(tmp_path_factory.mktemp("node-clients") / "data") as served:
-        bob = Credentials(served.bob.api_key, served.bob.secret, served.bob.passphrase)
-        with OkxClient(served.base_url, bob) as client:  # a resting ask far away: the book is not empty
-            client.place_order(INST, "sell", "limit", "0.01", px=FAR_ASK)
+        with OkxClient(served.base_url, _credentials(served.bob)) as bob:  # the book is not empty
+            bob.place_order(INST, "sell", "limit", "0.01", px=FAR_ASK)
         yield served
 
 
-def run_script(script: str, base_url: str, creds: Creds) -> dict[str, Any]:
-    """`node script` against `base_url` with `creds`; its JSON report."""
+def _credentials(creds: Creds) -> Credentials:
+    return Credentials(creds.api_key, creds.secret, creds.passphrase)
+
+
+def trade_at(world: TradingWorld, px: str) -> None:
+    """Make `px` the last price: bob's small sell taken by alice's buy."""
+    with (
+        OkxClient(world.base_url, _credentials(world.bob)) as bob,
+        OkxClient(world.base_url, _credentials(world.alice)) as alice,
+    ):
+        bob.place_order(INST, "sell", "limit", "0.001", px=px)
+        alice.place_order(INST, "buy", "limit", "0.001", px=px)
+
+
+def run_script(script: str, base_url: str, creds: Creds, peer: Creds | None = None) -> dict[str, Any]:
+    """`node script` against `base_url` with `creds` (and a counterparty's); its JSON report."""
     env = {
         **os.environ,
         "SANDEX_BASE_URL": base_url,
@@ -72,6 +85,12 @@ def run_script(script: str, base_url: str, creds: Creds) -> dict[str, Any]:
         "SANDEX_PASSPHRASE": creds.passphrase,
         "SANDEX_INST": INST,
     }
+    if peer is not None:
+        env |= {
+            "SANDEX_PEER_API_KEY": peer.api_key,
+            "SANDEX_PEER_SECRET": peer.secret,
+            "SANDEX_PEER_PASSPHRASE": peer.passphrase,
+        }
     done = subprocess.run(
         ["node", script], cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=SCRIPT_DEADLINE_S
     )
@@ -119,6 +138,39 @@ def test_okx_api_websocket_public_and_private_pushes(world: TradingWorld) -> Non
         "20000",
         "buy",
     )
+    assert got["exceptions"] == []
+
+
+ALGO_KINDS = ("conditional", "oco", "trigger", "move_order_stop")
+
+
+def test_okx_api_algo_orders_of_every_kind_and_their_pushes(world: TradingWorld) -> None:
+    trade_at(world, "50000")
+    got = values(run_script("okx_api_algo.mjs", world.base_url, world.bob, peer=world.alice))
+
+    assert got["subscribe orders-algo"] == {"channel": "orders-algo", "instType": "SPOT"}
+    assert got["subscribe algo-advance"] == {"channel": "algo-advance", "instType": "SPOT"}
+    for kind in ALGO_KINDS:
+        algo_id = got[f"{kind} place"]["algoId"]
+        channel = "algo-advance" if kind == "move_order_stop" else "orders-algo"
+        assert got[f"{kind} live push"]["channel"] == channel
+        assert (got[f"{kind} details"]["ordType"], got[f"{kind} details"]["state"]) == (kind, "live")
+        assert algo_id in got[f"{kind} pending"]
+        assert got[f"{kind} canceled push"]["algoId"] == algo_id
+        assert algo_id in got[f"{kind} history"]
+    assert got["conditional place"]["algoClOrdId"] == "nodeconditional"
+    assert got["conditional details"]["tag"] == "159881cb7207BCDE"  # okx-api's broker tag
+    assert (got["conditional amended"]["slTriggerPx"], got["conditional amended"]["slOrdPx"]) == (
+        "44000",
+        "-1",
+    )
+    assert (got["oco amended"]["tpTriggerPx"], got["oco amended"]["slTriggerPx"]) == ("61000", "45000")
+    assert got["trigger amended"]["triggerPx"] == "56000"
+    assert got["move_order_stop details"]["callbackRatio"] == "0.05"
+
+    fired = got["stop details"]
+    assert got["stop effective push"]["ordId"] == fired["ordId"] != ""
+    assert (fired["state"], fired["actualSide"], fired["actualSz"]) == ("effective", "sl", "0.001")
     assert got["exceptions"] == []
 
 

@@ -9,6 +9,14 @@ export const env = {
   secret: need('SANDEX_SECRET'),
   passphrase: need('SANDEX_PASSPHRASE'),
   instId: process.env.SANDEX_INST || 'BTC-USDT',
+  // a counterparty, for scripts that make a trade to move the last price (optional)
+  peer: process.env.SANDEX_PEER_API_KEY
+    ? {
+        apiKey: process.env.SANDEX_PEER_API_KEY,
+        secret: process.env.SANDEX_PEER_SECRET,
+        passphrase: process.env.SANDEX_PEER_PASSPHRASE,
+      }
+    : null,
 };
 
 function need(name) {

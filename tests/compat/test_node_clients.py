@@ -198,3 +198,30 @@ def test_ccxt_js_markets_balance_and_an_order_lifecycle(world: TradingWorld) -> 
     assert (got["editOrder"]["status"], got["editOrder"]["price"]) == ("open", 21000)
     assert got["cancelOrder"] == order_id
     assert got["canceled"]["status"] == "canceled"
+
+
+def test_ccxt_js_algo_orders(world: TradingWorld) -> None:
+    trade_at(world, "50000")
+    got = values(run_script("ccxt_algos.mjs", world.base_url, world.bob))
+
+    stop = got["stop create"]
+    assert stop["clientOrderId"].startswith("6b9ad766b55dBCDE")
+    assert {k: got["stop fetch"][k] for k in ("status", "side", "amount", "stopLossPrice", "ordType")} == {
+        "status": "open", "side": "sell", "amount": 0.01, "stopLossPrice": 45000, "ordType": "conditional"
+    }  # fmt: skip
+    assert stop["id"] in got["stop open"]
+    assert (got["stop edit"]["stopLossPrice"], got["stop edit"]["status"]) == (44000, "open")
+    assert got["stop cancel"] == stop["id"] and got["stop canceled"]["status"] == "canceled"
+    assert stop["id"] in got["stop in canceled list"]
+
+    trigger = got["trigger create"]
+    assert (got["trigger fetch"]["status"], got["trigger fetch"]["triggerPrice"]) == ("open", 55000)
+    assert trigger["id"] in got["trigger open"] and got["trigger cancel"] == trigger["id"]
+
+    edited = got["oco edit"]
+    assert (edited["ordType"], edited["stopLossPrice"], edited["takeProfitPrice"]) == ("oco", 44000, 60000)
+    assert got["oco cancel"] == got["oco create"]["id"]
+
+    trailing = got["trailing create"]["id"]
+    assert {"id": trailing, "callbackRatio": "0.05"} in got["trailing open"]
+    assert (got["trailing cancel"], got["trailing canceled"]) == ("0", "canceled")

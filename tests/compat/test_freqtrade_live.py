@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from sandex.client.control import AsyncControlClient
@@ -41,6 +42,7 @@ def test_live_stop_on_exchange_survives_a_restart_and_closes_the_trade(tmp_path:
     with sandex_serve(data_dir, *SERVE_FLAGS) as served:
         base_url = served.entry("REST API").removesuffix("/api/v5")
         creds = _funded_trader(base_url, data_dir)
+        _wait_for_the_book_at(base_url, Decimal(START_PX))
         bot = live_spot_bot(tmp_path / "bot", base_url, creds)
         with OkxClient(base_url, creds) as okx:
             with running(bot) as proc:
@@ -102,6 +104,20 @@ def _funded_trader(base_url: str, data_dir: Path) -> Credentials:
         control.deposit(user.uid, "USDT", "1000")
         control.set_price(INST, START_PX)
     return key.credentials
+
+
+def _wait_for_the_book_at(base_url: str, px: Decimal) -> None:
+    """The market maker re-centres its quotes on a new price within a second: wait for it, so that
+    freqtrade's market buy is priced from the new book."""
+
+    def best_ask() -> Decimal | None:
+        answer = httpx.get(f"{base_url}/api/v5/market/books", params={"instId": INST, "sz": "1"}, timeout=10)
+        data = answer.json().get("data") or [{}]
+        asks = data[0].get("asks") or []
+        return Decimal(asks[0][0]) if asks else None
+
+    ask = eventually(best_ask, lambda found: found is not None and abs(found - px) < px / 100, 60)
+    assert ask is not None and abs(ask - px) < px / 100, f"the book did not move to {px}: best ask {ask}"
 
 
 def _sandex_market(*args: str, data_dir: Path) -> None:

@@ -174,6 +174,16 @@ def test_okx_api_algo_orders_of_every_kind_and_their_pushes(world: TradingWorld)
     assert got["exceptions"] == []
 
 
+def test_demo_trading_with_okx_api_and_ccxt_js(world: TradingWorld) -> None:
+    got = values(run_script("demo.mjs", world.base_url, world.alice_demo))
+
+    assert (got["okx-api balance"]["ccy"], got["okx-api balance"]["cashBal"]) == ("USDT", "5000")
+    assert got["okx-api account push"]["cashBal"] == "5000"
+    assert got["okx-api order"]["sCode"] == "0" and got["okx-api cancel"] == "0"
+    assert got["ccxt balance"]["total"] == 5000
+    assert got["ccxt order"] == "open"
+
+
 # --- ccxt (JavaScript) ---------------------------------------------------------------------------------
 def test_ccxt_js_markets_balance_and_an_order_lifecycle(world: TradingWorld) -> None:
     got = values(run_script("ccxt_rest.mjs", world.base_url, world.alice))

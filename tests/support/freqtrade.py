@@ -123,7 +123,7 @@ def running(bot: Bot) -> Iterator[subprocess.Popen[bytes]]:
     (bot.home / "user_data").mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     with bot.log.open("ab") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=bot.home)
     try:
         yield proc
     finally:

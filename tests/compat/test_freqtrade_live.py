@@ -1,7 +1,8 @@
 """Unmodified freqtrade trading live (not dry-run) on spot against a `sandex serve` process, with
 `stoploss_on_exchange: true`: the stop is an OKX algo order (`trade/order-algo`, `conditional`, market
-`slOrdPx: -1`), a restarted freqtrade keeps tracking that same stop (no second one), and a price move
-made with `sandex market set` fires it, its market sell fills and freqtrade closes the trade.
+`slOrdPx: -1`); after both sandex and freqtrade restart, freqtrade keeps tracking that same stop (no
+second one), and a price move made with `sandex market set` fires it, its market sell fills and
+freqtrade closes the trade.
 
 We wait on freqtrade's own database (what it recorded), then check each fact once through sandex's
 REST API with the same key: polling sandex would spend the key's rate limit that freqtrade needs.
@@ -25,7 +26,7 @@ from sandex.client.models import Credentials
 from sandex.client.sync import ControlClient, OkxClient
 from tests.support.freqtrade import Bot, live_spot_bot, running
 from tests.support.polling import eventually
-from tests.support.serve_process import sandex_serve
+from tests.support.serve_process import Served, sandex_serve
 
 INST = "BTC-USDT"
 START_PX, CRASH_PX = "50000", "40000"  # freqtrade's stop sits 10% under its entry: 40000 is through it
@@ -37,18 +38,23 @@ SERVE_FLAGS = ("--market", "on", "--seed", "7", "--backfill-hours", "1")
 pytestmark = pytest.mark.slow
 
 
-def test_live_stop_on_exchange_survives_a_restart_and_closes_the_trade(tmp_path: Path) -> None:
-    data_dir = tmp_path / "sandex"
+def test_live_stop_on_exchange_survives_restarts_and_closes_the_trade(tmp_path: Path) -> None:
+    data_dir, home = tmp_path / "sandex", tmp_path / "bot"
     with sandex_serve(data_dir, *SERVE_FLAGS) as served:
-        base_url = served.entry("REST API").removesuffix("/api/v5")
+        base_url = _base_url(served)
         creds = _funded_trader(base_url, data_dir)
         _wait_for_the_book_at(base_url, Decimal(START_PX))
-        bot = live_spot_bot(tmp_path / "bot", base_url, creds)
+        bot = live_spot_bot(home, base_url, creds)
+        with running(bot) as proc:
+            stop = _wait(bot, proc, lambda: _open_stop(bot), "freqtrade placed its stop on the exchange")
         with OkxClient(base_url, creds) as okx:
-            with running(bot) as proc:
-                stop = _wait(bot, proc, lambda: _open_stop(bot), "freqtrade placed its stop on the exchange")
             _assert_entry_filled_and_stop_live(okx, bot, stop)
 
+    # Both restart: sandex (a new port, the same data dir) and freqtrade (the same trade database).
+    with sandex_serve(data_dir, *SERVE_FLAGS) as served:
+        base_url = _base_url(served)
+        bot = live_spot_bot(home, base_url, creds)
+        with OkxClient(base_url, creds) as okx:
             with running(bot) as proc:
                 # freqtrade re-read its stop from sandex after the restart (it stamps each update)
                 _wait(bot, proc, lambda: _stop_updated_since(bot, stop), "the restarted bot read its stop")
@@ -97,6 +103,10 @@ def _assert_entry_filled_and_stop_live(okx: OkxClient, bot: Bot, stop: sqlite3.R
 
 
 # --- sandex: a funded trader, the market, the algo as the API shows it ------------------------------
+def _base_url(served: Served) -> str:
+    return served.entry("REST API").removesuffix("/api/v5")
+
+
 def _funded_trader(base_url: str, data_dir: Path) -> Credentials:
     with ControlClient(base_url, AsyncControlClient.token_from(data_dir)) as control:
         user = control.create_user("freqtrade@example.test")

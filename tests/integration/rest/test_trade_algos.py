@@ -3,6 +3,7 @@ permissions and the trigger firing when the last price crosses it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,18 @@ async def test_demo_algos_are_not_live_algos(tmp_path: Path) -> None:
         demo = Trader(box, alice.user, box.key(alice.user.id, label="demo", demo=True), demo=True)
         assert (await demo.get("trade/orders-algo-pending", ordType="conditional"))["data"] == []
         assert (await demo.get("trade/order-algo", algoId=algo_id))["code"] != "0"
+
+
+async def test_algo_writes_count_once_per_request_on_each_instrument(tmp_path: Path) -> None:
+    async with sandbox(tmp_path, rate_limits="x0.1") as box:  # 2 algo requests / 2 s per instrument
+        alice, _ = await traders(box)
+        first, second = [await placed_algo_id(alice, slTriggerPx="45000", slOrdPx="-1") for _ in range(2)]
+        refused = await alice.post_raw("trade/order-algo", json.dumps(STOP))
+        assert (refused.status_code, refused.json()) == (429, {"msg": "Too Many Requests", "code": "50011"})
+        eth = await alice.post_raw("trade/order-algo", json.dumps({**STOP, "instId": "ETH-USDT"}))
+        assert eth.status_code == 200  # another instrument has its own budget
+
+        both = [{"instId": INST, "algoId": first}, {"instId": INST, "algoId": second}]
+        assert (await alice.post("trade/cancel-algos", both))["code"] == "0"  # two items, one request
+        assert (await alice.post_raw("trade/cancel-algos", json.dumps(both[:1]))).status_code == 200
+        assert (await alice.post_raw("trade/cancel-algos", json.dumps(both[:1]))).status_code == 429

@@ -334,6 +334,13 @@ class MemoryStore:
         rows = filter(wanted, self.algo_rows.values())
         return _page(rows, lambda a: a.algo_id, query.after, query.before, query.limit)
 
+    def attached_algos(self, account_id: int, ord_ids: Collection[int]) -> list[AlgoRecord]:
+        wanted = set(ord_ids)
+        found = [
+            a for a in self.algo_rows.values() if a.account_id == account_id and a.parent_ord_id in wanted
+        ]
+        return sorted(found, key=lambda a: a.algo_id)
+
     def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
         for trade in sorted(self.trade_rows.values(), key=lambda t: t.trade_id):

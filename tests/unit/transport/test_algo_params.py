@@ -119,6 +119,12 @@ def test_okx_algo_types_sandex_does_not_run_are_refused_by_name(ord_type: str) -
         ({"tag": "x" * 17}, "51000", "Parameter tag error"),
         ({"instId": ""}, "50014", "Parameter instId can not be empty."),
         ({"tdMode": ""}, "50014", "Parameter tdMode can not be empty."),
+        (
+            {"tpOrdKind": "limit"},
+            "51094",
+            "You can't place TP limit orders in spot, margin, or options trading.",
+        ),
+        ({"tpOrdKind": "market"}, "51000", "Parameter tpOrdKind error"),
     ],
 )
 def test_bad_place_fields_name_the_field(sent: dict[str, Any], code: str, message: str) -> None:

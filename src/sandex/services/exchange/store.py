@@ -217,6 +217,10 @@ class ExchangeStore(Protocol):
         """Algo orders newest first (algoId cursors), without attached ones still waiting."""
         ...
 
+    def attached_algos(self, account_id: int, ord_ids: Collection[int]) -> list[AlgoRecord]:
+        """The TP/SL attached to these orders (`attachAlgoOrds`), waiting or made, oldest first."""
+        ...
+
     def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
         """The price of each instrument's newest trade (those never traded are left out)."""
         ...

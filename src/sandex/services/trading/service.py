@@ -243,9 +243,9 @@ class TradingService:
         if isinstance(wanted, Rejected):
             return wanted
         found = None if account is None else self._store.order(account, inst_id, wanted, cl_ord_id or "")
-        if found is None:
+        if found is None or account is None:
             return Rejected(Reason.ORDER_NOT_FOUND)
-        return order_view(found, self._catalogue)
+        return order_view(found, self._catalogue, self._store.attached_algos(account, [found.ord_id]))
 
     def pending_orders(
         self,
@@ -308,7 +308,11 @@ class TradingService:
         account = self._find_account(trader, _TRADING)
         if account is None:
             return []
-        return [order_view(r, self._catalogue) for r in self._store.orders(account, query)]
+        records = self._store.orders(account, query)
+        attached: dict[int, list[AlgoRecord]] = {}
+        for algo in self._store.attached_algos(account, [r.ord_id for r in records]):
+            attached.setdefault(algo.parent_ord_id or 0, []).append(algo)
+        return [order_view(r, self._catalogue, attached.get(r.ord_id, ())) for r in records]
 
     def fills(
         self,

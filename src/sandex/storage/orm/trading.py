@@ -125,6 +125,7 @@ class AlgoOrderRow(Base):
         Index("ix_algo_orders_account_state", "account_id", "state", "algo_id"),
         Index("ix_algo_orders_account_clordid", "account_id", "algo_cl_ord_id"),
         Index("ix_algo_orders_env_state", "environment", "state"),
+        Index("ix_algo_orders_parent", "parent_ord_id"),
     )
 
     algo_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)

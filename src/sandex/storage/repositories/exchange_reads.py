@@ -133,6 +133,15 @@ class ExchangeReads:
         rows = self._page(select(_ALGOS).where(*where), a.algo_id, query.after, query.before, query.limit)
         return [algo_record(r) for r in rows]
 
+    def attached_algos(self, account_id: int, ord_ids: Collection[int]) -> list[AlgoRecord]:
+        a = _ALGOS.c
+        if not ord_ids:
+            return []
+        stmt = select(_ALGOS).where(a.account_id == account_id, a.parent_ord_id.in_(list(ord_ids)))
+        with self._sessions() as s:
+            rows = s.execute(stmt.order_by(a.algo_id)).all()
+        return [algo_record(r) for r in rows]
+
     def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
         t = _TRADES.c
         out: dict[str, Decimal] = {}

@@ -58,12 +58,21 @@ DEFAULT_PX_TYPE = "last"
 _NEW_PX_FIELDS = ("newTpTriggerPx", "newTpOrdPx", "newSlTriggerPx", "newSlOrdPx", "newTriggerPx", "newOrdPx")
 # Fields of other instruments, modes or algo types: accepted when empty, refused when they ask for
 # something sandex would otherwise silently ignore.
-_NOT_ON_SPOT = ("closeFraction", "quickMgnType", "cxlOnClosePos", "pxVar", "pxSpread", "szLimit")
-_NOT_ON_SPOT_TOO = ("pxLimit", "timeInterval", "chaseType", "chaseVal", "maxChaseType", "maxChaseVal")
-
-
-def algo_type_refusal(value: str) -> Rejected:
-    return Rejected.of(Reason.ALGO_TYPE_NOT_SERVED, ord_type=value)
+_NOT_ON_SPOT = (
+    "closeFraction",
+    "quickMgnType",
+    "cxlOnClosePos",
+    "pxVar",
+    "pxSpread",
+    "szLimit",
+    "pxLimit",
+    "timeInterval",
+    "chaseType",
+    "chaseVal",
+    "maxChaseType",
+    "maxChaseVal",
+)
+TP_CONDITION, TP_LIMIT = "condition", "limit"  # `tpOrdKind`: spot takes conditional TPs only
 
 
 # --- place ---------------------------------------------------------------------------------------
@@ -112,7 +121,7 @@ def _px_type(item: Mapping[str, Any], name: str) -> str:
 
 def _ord_type(value: str) -> AlgoOrdType:
     if value in UNSERVED_ALGO_TYPES:
-        raise OkxRejection(algo_type_refusal(value))
+        raise OkxRejection(Rejected.of(Reason.ALGO_TYPE_NOT_SERVED, ord_type=value))
     try:
         return AlgoOrdType(value)
     except ValueError:
@@ -125,9 +134,14 @@ def _spot_fields(item: Mapping[str, Any]) -> None:
         raise bad("posSide")
     if not (is_absent(item.get("attachAlgoOrds")) or item.get("attachAlgoOrds") == []):
         raise bad("attachAlgoOrds")
-    for name in (*_NOT_ON_SPOT, *_NOT_ON_SPOT_TOO):
+    for name in _NOT_ON_SPOT:
         if not is_absent(item.get(name)):
             raise bad(name)
+    kind = text(item, "tpOrdKind")
+    if kind == TP_LIMIT:
+        raise OkxRejection(Rejected(Reason.TP_LIMIT_NOT_ON_SPOT))  # 51094, as for attached TPs
+    if kind not in (None, TP_CONDITION):
+        raise bad("tpOrdKind")
 
 
 # --- cancel and amend ----------------------------------------------------------------------------

@@ -7,23 +7,13 @@ sends it (`posSide` "net", `lever` "", `reduceOnly` "false").
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sandex.domain.errors import Reason
 from sandex.domain.trading.algos import AlgoState
 from sandex.services.exchange.records import AlgoRecord
 from sandex.transport.okx.errors import ERRORS
-from sandex.transport.okx.trade_wire import SPOT, ms, num
-
-MARKET_PX = Decimal(-1)
-
-
-def order_px(value: Decimal | None) -> str:
-    """An algo's order price: "-1" for market, as the client sent it."""
-    if value is None:
-        return ""
-    return "-1" if value == MARKET_PX else num(value)
+from sandex.transport.okx.trade_wire import SPOT, ms, num, order_px
 
 
 def fail_code(stored: str) -> str:

@@ -289,6 +289,13 @@ async def test_attached_tp_sl_become_an_oco_once_the_order_is_fully_filled(
     assert trading.pending_algos(bob, everything) == []  # partly filled: still waiting
     placed(await trading.place(carol, [req.limit("BTC-USDT", "sell", "100", "1")]))
     [made] = trading.pending_algos(bob, everything)
+    order = trading.get_order(bob, "BTC-USDT", ord_id=buy.ord_id)
+    assert isinstance(order, OrderView)
+    assert [(a.attach_algo_id, a.attach_algo_cl_ord_id, a.sl_trigger_px) for a in order.attached] == [
+        (str(made.algo_id), "ts1", D(80))
+    ]
+    [listed] = trading.order_history(bob)
+    assert listed.attached == order.attached
     assert (made.ord_type, made.side, made.sz, made.algo_cl_ord_id, made.parent_ord_id) == (
         AlgoOrdType.OCO,
         Side.SELL,

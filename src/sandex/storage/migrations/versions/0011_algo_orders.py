@@ -72,6 +72,7 @@ def upgrade() -> None:
             "ix_algo_orders_account_state", ["account_id", "state", "algo_id"], unique=False
         )
         batch_op.create_index("ix_algo_orders_env_state", ["environment", "state"], unique=False)
+        batch_op.create_index("ix_algo_orders_parent", ["parent_ord_id"], unique=False)
     # server_default: existing orders were placed by their users (no algo order, no source)
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("algo_id", sa.BigInteger(), nullable=True))

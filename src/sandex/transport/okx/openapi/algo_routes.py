@@ -48,6 +48,7 @@ _PLACE = (
     text("tpTriggerPx", _PX),
     text("tpOrdPx", _ORD_PX),
     one_of("tpTriggerPxType", PX_TYPES, "spot: last"),
+    one_of("tpOrdKind", ("condition", "limit"), "spot: condition (limit: 51094)"),
     text("slTriggerPx", _PX),
     text("slOrdPx", _ORD_PX),
     one_of("slTriggerPxType", PX_TYPES, "spot: last"),

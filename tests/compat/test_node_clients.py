@@ -168,6 +168,14 @@ def test_okx_api_algo_orders_of_every_kind_and_their_pushes(world: TradingWorld)
     assert got["trigger amended"]["triggerPx"] == "56000"
     assert got["move_order_stop details"]["callbackRatio"] == "0.05"
 
+    (attached,) = got["attached details"]["attachAlgoOrds"]
+    assert (attached["attachAlgoClOrdId"], attached["slTriggerPx"], attached["slOrdPx"]) == (
+        "nodeattached",
+        "19000",
+        "-1",
+    )
+    assert got["attached cancel"] == "0"
+
     fired = got["stop details"]
     assert got["stop effective push"]["ordId"] == fired["ordId"] != ""
     assert (fired["state"], fired["actualSide"], fired["actualSz"]) == ("effective", "sl", "0.001")

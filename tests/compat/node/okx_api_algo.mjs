@@ -83,6 +83,14 @@ for (const [kind, spec] of Object.entries(kinds)) {
     (await rest.getAlgoOrderHistory({ ordType: kind, state: 'canceled', instId: inst })).map((a) => a.algoId));
 }
 
+// A TP/SL attached to an order (the counterparty's buy): kept with the order until it fills.
+const parent = await step(out, 'attached place', () => one(peer.submitOrder({
+  instId: inst, tdMode: 'cash', side: 'buy', ordType: 'limit', px: '20000', sz: '0.001',
+  attachAlgoOrds: [{ attachAlgoClOrdId: 'nodeattached', slTriggerPx: '19000', slOrdPx: '-1' }],
+})));
+await step(out, 'attached details', async () => (await peer.getOrderDetails({ instId: inst, ordId: parent?.ordId }))[0]);
+await step(out, 'attached cancel', async () => (await one(peer.cancelOrder({ instId: inst, ordId: parent?.ordId }))).sCode);
+
 // A stop just under the last price, then a trade under it: the stop fires and sells at market.
 const stop = await step(out, 'stop place', () => one(rest.placeAlgoOrder({
   ...base, sz: '0.001', ordType: 'conditional', slTriggerPx: '49000', slOrdPx: '-1',

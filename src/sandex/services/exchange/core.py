@@ -35,6 +35,7 @@ from sandex.services.exchange.commands import (
     Applied,
     CancelBatch,
     Command,
+    ConvertTrade,
     Deposit,
     DepositView,
     FundingCommand,
@@ -43,9 +44,16 @@ from sandex.services.exchange.commands import (
     SetFeeTier,
     SimulateChainDeposit,
 )
+from sandex.services.exchange.convert import settle_convert
 from sandex.services.exchange.funding import FundingState
 from sandex.services.exchange.ports import ChainDeposits, MarketControls
-from sandex.services.exchange.records import ChangeSet, FeeTierRecord, FundingChanges, LedgerAccountKind
+from sandex.services.exchange.records import (
+    ChangeSet,
+    ConvertTradeRecord,
+    FeeTierRecord,
+    FundingChanges,
+    LedgerAccountKind,
+)
 from sandex.services.exchange.store import ExchangeStore
 from sandex.services.exchange.units import OrderExtras, amount, snapshot_of
 
@@ -193,6 +201,9 @@ class ExchangeCore:
             return self._cancel(x, command, ts)
         if isinstance(command, AmendBatch):
             return self._amend(x, command, ts)
+        if isinstance(command, ConvertTrade):
+            done = settle_convert(x.ledger, command, self._deposit_ids, ts)
+            return Applied(command, done.result, list(done.postings), ts)
         if isinstance(command, SetFeeTier):
             tier = command.tier
             refused = None if tier is None else check_fee_tier(tier.maker, tier.taker, tier.level)
@@ -217,6 +228,8 @@ class ExchangeCore:
             if isinstance(applied.command, SetFeeTier) and not isinstance(applied.result, Rejected):
                 command = applied.command
                 out.fee_tiers.append(FeeTierRecord(command.account_id, command.tier, applied.ts))
+            if isinstance(applied.result, ConvertTradeRecord):  # written with its postings
+                out.convert_trades.append(applied.result)
         return out
 
     def _fund(self, x: Exchange, cmd: FundingCommand, ts: int) -> Applied:

@@ -162,3 +162,34 @@ async def test_one_trade_per_side_and_one_quote_per_instrument_every_5_seconds(t
         await ok(alice, TRADE, trade_of(sell))  # the other side has its own budget
         box.runtime.clock.advance(ms=5_000)
         await ok(alice, TRADE, trade_of(eth))  # 5 s later (the quote lives 10 s)
+
+
+async def test_history_pages_by_time_and_finds_a_trade_by_client_or_trade_id(tmp_path: Path) -> None:
+    async with sandbox(tmp_path, market=False) as box:
+        box.runtime.clock.freeze()
+        alice = trader(box)
+        await alice.deposit("USDT", "1000")
+        done: dict[str, dict[str, Any]] = {}
+        for name, tag in (("a", ""), ("b", ""), ("c", ""), ("d", "desk7")):
+            quote = await ok(alice, QUOTE, buy_btc("10", "USDT"))
+            done[name] = await ok(alice, TRADE, trade_of(quote, clTReqId=name, tag=tag))
+            box.runtime.clock.advance(ms=1_000)
+
+        async def ids(**params: str) -> list[str]:
+            answer = await alice.get("asset/convert/history", **params)
+            assert answer["code"] == "0", answer
+            return [row["clTReqId"] for row in answer["data"]]
+
+        assert await ids() == ["c", "b", "a"]  # a tagged trade needs its tag
+        assert await ids(tag="desk7") == ["d"]
+        assert await ids(after=done["b"]["ts"]) == ["a"]
+        assert await ids(before=done["a"]["ts"]) == ["c", "b"]
+        assert await ids(before=done["a"]["ts"], limit="1") == ["b"]  # the nearest, newest first
+        assert await ids(limit="1") == ["c"]
+        assert await ids(clTReqId="b") == ["b"]
+        assert await ids(clTReqId=done["a"]["tradeId"]) == ["a"]  # what ccxt's fetch_convert_trade sends
+        (row,) = (await alice.get("asset/convert/history", clTReqId="a"))["data"]
+        assert set(row) == {
+            "tradeId", "clTReqId", "state", "instId", "baseCcy", "quoteCcy", "side", "fillPx",
+            "fillBaseSz", "fillQuoteSz", "ts",
+        }  # fmt: skip

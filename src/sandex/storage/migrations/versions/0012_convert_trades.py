@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"  # 0011 (algo orders) lands on main first: re-point this to "0011" on merge
+# 0011 (algo orders) is another branch's: re-point this to "0011" when both are merged
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

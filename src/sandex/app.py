@@ -190,6 +190,7 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
         funding=rt.funding.service,
         addresses=rt.funding.addresses,
         withdrawals=rt.funding.web_withdrawals,
+        convert=rt.convert,
     )
 
 

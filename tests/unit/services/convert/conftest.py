@@ -11,7 +11,7 @@ import pytest
 from sandex.domain.accounts.model import Environment
 from sandex.domain.instruments import Catalogue
 from sandex.services.convert.ports import HistoryQuery
-from sandex.services.convert.service import ConvertService
+from sandex.services.convert.service import DESK_ROLE, ConvertService
 from sandex.services.convert.views import Converter
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import DepositView
@@ -21,11 +21,9 @@ from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import Trader
 from sandex.testing.clock import ManualClock
 
-DESK_USER = 99
-
 
 class MemoryConvertStore:
-    """`ConvertStore` and `SystemUsers` over what the bus commits (newest first, like the SQL store)."""
+    """`ConvertStore` over what the bus commits (newest first, like the SQL store)."""
 
     def __init__(self) -> None:
         self.rows: list[ConvertTradeRecord] = []
@@ -47,9 +45,6 @@ class MemoryConvertStore:
 
     def max_convert_no(self) -> int:
         return max((r.trade_no for r in self.rows), default=0)
-
-    def system_user(self, role: str, now_ms: int) -> int:
-        return DESK_USER
 
 
 class FixedPrices:
@@ -77,13 +72,16 @@ def convert_store(bus: Any) -> MemoryConvertStore:
 def convert(
     core: ExchangeCore,
     convert_store: MemoryConvertStore,
+    store: Any,
     bus: Any,
     clock: ManualClock,
     catalogue: Catalogue,
     prices: FixedPrices,
     ledger_accounts: LedgerAccounts,
 ) -> ConvertService:
-    return ConvertService(core, convert_store, convert_store, bus, clock, catalogue, prices, ledger_accounts)
+    # the exchange store's system users (a real one with SANDEX_UNIT_STORE=sqlite: the desk's account
+    # then needs its user row)
+    return ConvertService(core, convert_store, store, bus, clock, catalogue, prices, ledger_accounts)
 
 
 @pytest.fixture
@@ -92,9 +90,9 @@ def ann(alice: Trader) -> Converter:
 
 
 @pytest.fixture
-def desk(alice: Trader) -> Converter:
+def desk(store: Any, alice: Trader) -> Converter:
     """The convert desk's user, in alice's environment."""
-    return Converter(DESK_USER, alice.environment)
+    return Converter(store.system_user(DESK_ROLE, 0), alice.environment)
 
 
 @pytest.fixture

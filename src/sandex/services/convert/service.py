@@ -120,7 +120,7 @@ class ConvertService:
         if not (done.base_sz > 0 and done.quote_sz > 0):
             return Rejected(Reason.CONVERT_AMOUNT_INVALID)
         now = self._clock.now_ms()
-        quote = Quote(self._number(), who, pair, request, done, now, now + self._ttl_ms)
+        quote = Quote(await self._number(), who, pair, request, done, now, now + self._ttl_ms)
         self._quotes.add(quote, now)
         return _quote_view(quote)
 
@@ -175,8 +175,8 @@ class ConvertService:
         command = ConvertTrade(
             who.environment,
             who.user_id,
-            self._accounts.ensure(who.user_id, who.environment, _TRADING),
-            self._desk_account(who.environment),
+            await asyncio.to_thread(self._accounts.ensure, who.user_id, who.environment, _TRADING),
+            await self._desk_account(who.environment),
             quote.no,
             pay_ccy,
             pay_units,
@@ -252,17 +252,22 @@ class ConvertService:
         inst = pair.inst
         return [(lv.px * inst.tick_sz, lv.lots * inst.lot_sz) for lv in (asks if side is Side.BUY else bids)]
 
-    def _number(self) -> int:
+    async def _number(self) -> int:
         """Quote numbers (a trade takes its quote's): above every trade stored, never reused."""
         if self._next_no is None:
-            self._next_no = max(self._store.max_convert_no() + 1, FIRST_NO)
+            stored = await asyncio.to_thread(self._store.max_convert_no)
+            if self._next_no is None:  # a concurrent first quote may have started counting meanwhile
+                self._next_no = max(stored + 1, FIRST_NO)
         no, self._next_no = self._next_no, self._next_no + 1
         return no
 
-    def _desk_account(self, environment: Environment) -> int:
+    async def _desk_account(self, environment: Environment) -> int:
+        """The desk's trading account: a system user's, created on first use (off the event loop)."""
         if self._desk_user is None:
-            self._desk_user = self._users.system_user(DESK_ROLE, self._clock.now_ms())
-        return self._accounts.ensure(self._desk_user, environment, _TRADING)
+            self._desk_user = await asyncio.to_thread(
+                self._users.system_user, DESK_ROLE, self._clock.now_ms()
+            )
+        return await asyncio.to_thread(self._accounts.ensure, self._desk_user, environment, _TRADING)
 
     def reset(self) -> None:
         """The database was wiped or restored: forget quotes, numbers and the desk's id."""

@@ -1,7 +1,7 @@
 """convert trades: the history of `asset/convert/trade`, written with their postings by the sequencer
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 00:00:00.000000
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-# 0011 (algo orders) is another branch's: re-point this to "0011" when both are merged
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -37,7 +37,7 @@ from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
-from sandex.transport.okx.rest import account, algos, asset, public, trade, users
+from sandex.transport.okx.rest import account, algos, asset, convert, public, trade, users
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
 from sandex.transport.okx.ws.books import CoreBooks
@@ -78,11 +78,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         trading=rt.trading.service,
         market=rt.market.data,
         funding=rt.funding.service,
+        convert=rt.convert,
     )
     install_error_handlers(app)
     app.include_router(public.router)
     app.include_router(market_rest.router)
-    for private in (account.router, asset.router, users.router, trade.router, algos.router):
+    for private in (account.router, asset.router, convert.router, users.router, trade.router, algos.router):
         app.include_router(private)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
@@ -189,6 +190,7 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
         funding=rt.funding.service,
         addresses=rt.funding.addresses,
         withdrawals=rt.funding.web_withdrawals,
+        convert=rt.convert,
     )
 
 

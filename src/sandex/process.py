@@ -36,6 +36,8 @@ from sandex.runtime.sequencer import Sequencer
 from sandex.services.accounts.ports import Mailer
 from sandex.services.accounts.service import AccountsService
 from sandex.services.control.ports import Resettable
+from sandex.services.convert import factory as convert_factory
+from sandex.services.convert.service import ConvertService
 from sandex.services.exchange import factory as exchange_factory
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.core import ExchangeCore
@@ -53,6 +55,7 @@ from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.files import private_dir, tighten
 from sandex.storage.repositories import SqlMailOutbox
+from sandex.storage.repositories.convert import SqlConvertStore
 from sandex.storage.repositories.exchange import SqlExchangeStore
 from sandex.storage.repositories.funding import SqlFundingStore
 from sandex.storage.repositories.funding_addresses import SqlAddressBook
@@ -81,6 +84,7 @@ class Runtime:
     admin_token: str  # the control API's bearer token (settings, or the data dir's admin-token file)
     faults: FaultRegistry  # faults injected through the control API, checked by the transports
     market: MarketRuntime  # reference prices, market data, the market maker (issue "Market data")
+    convert: ConvertService  # firm quotes and convert trades against the convert desk (Flash Exchange)
     resettables: list[Resettable]  # in-memory mirrors of the database: a control reset drops them
 
 
@@ -156,6 +160,9 @@ def open_runtime(
     exchange.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
     market_store = SqlMarketStore(sessions)
     market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store)
+    convert = convert_factory.build(
+        exchange, sequencer, SqlConvertStore(sessions), market_store, market.board
+    )
     return Runtime(
         settings=settings,
         clock=clock,
@@ -180,7 +187,8 @@ def open_runtime(
         admin_token=_admin_token(settings),
         faults=FaultRegistry(clock),
         market=market,
-        resettables=[exchange.accounts, keys.auth],
+        convert=convert,
+        resettables=[exchange.accounts, keys.auth, convert],
     )
 
 

@@ -157,6 +157,21 @@ class Reason(StrEnum):
     DEPOSIT_ADDRESS_NOT_FOUND = "deposit_address_not_found"
     WITHDRAW_ADDRESS_EXISTS = "withdraw_address_exists"
     WITHDRAW_ADDRESS_UNKNOWN = "withdraw_address_unknown"
+    # --- convert (Flash Exchange) -------------------------------------------------------------
+    CONVERT_BASE_INVALID = "convert_base_invalid"
+    CONVERT_QUOTE_INVALID = "convert_quote_invalid"
+    CONVERT_AMOUNT_INVALID = "convert_amount_invalid"
+    CONVERT_SIDE_INVALID = "convert_side_invalid"
+    CONVERT_NO_PRICE = "convert_no_price"
+    CONVERT_INSUFFICIENT = "convert_insufficient"  # the trading account's available balance
+    CONVERT_BELOW_MIN = "convert_below_min"
+    CONVERT_ABOVE_MAX = "convert_above_max"
+    CONVERT_QUOTE_MISMATCH = "convert_quote_mismatch"  # params: param
+    CONVERT_ABOVE_QUOTE = "convert_above_quote"
+    CONVERT_QUOTE_TRADED = "convert_quote_traded"
+    CONVERT_QUOTE_EXPIRED = "convert_quote_expired"
+    CONVERT_CLIENT_ID_EXISTS = "convert_client_id_exists"
+    CONVERT_NO_QUOTE = "convert_no_quote"
 
 
 @dataclass(frozen=True, slots=True)

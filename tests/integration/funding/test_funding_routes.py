@@ -24,6 +24,11 @@ EXPECTED = {
     "POST /api/v5/asset/withdrawal": W,
     "POST /api/v5/asset/cancel-withdrawal": T,
     "GET /api/v5/asset/withdrawal-history": R,
+    "GET /api/v5/asset/convert/currencies": R,
+    "GET /api/v5/asset/convert/currency-pair": R,
+    "POST /api/v5/asset/convert/estimate-quote": T,
+    "POST /api/v5/asset/convert/trade": T,
+    "GET /api/v5/asset/convert/history": R,
 }
 
 

@@ -14,6 +14,7 @@ class PostingReason(StrEnum):
     UNFREEZE = "unfreeze"  # ref: order id (frozen -> available: order finished or shrank)
     TRADE = "trade"  # ref: trade id (frozen spent, proceeds received, price improvement back)
     FEE = "fee"  # ref: trade id (payer debited, fee account credited)
+    CONVERT = "convert"  # ref: convert trade number (the user and the convert desk swap currencies)
 
 
 class Posting(NamedTuple):

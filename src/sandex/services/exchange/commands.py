@@ -254,6 +254,32 @@ class SimulateChainDeposit:
     tx_id: str  # chosen by the sender, to find the deposit afterwards
 
 
+@dataclass(frozen=True, slots=True)
+class ConvertTrade:
+    """Settle a firm convert quote (`services/convert`): the user's trading account pays `pay_units`
+    of `pay_ccy` to the convert desk's account and receives `get_units` of `get_ccy` from it, in
+    one commit. The desk is topped up by a deposit when it holds less than it pays out."""
+
+    environment: Environment
+    user_id: int
+    account_id: int  # the user's trading account
+    desk_account: int
+    trade_no: int
+    pay_ccy: str
+    pay_units: int
+    get_ccy: str
+    get_units: int
+    inst_id: str
+    base_ccy: str  # the quote's terms, for the trade's record
+    quote_ccy: str
+    side: Side
+    fill_px: Decimal
+    base_sz: Decimal
+    quote_sz: Decimal
+    cl_t_req_id: str = ""
+    tag: str = ""
+
+
 # --- market controls: the simulated market of a server (both environments share it) --------------
 @dataclass(frozen=True, slots=True)
 class SetPrice:
@@ -343,6 +369,7 @@ Command = (
     | FundingCommand
     | SimulateChainDeposit
     | MarketCommand
+    | ConvertTrade
 )
 
 

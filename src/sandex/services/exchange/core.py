@@ -41,6 +41,7 @@ from sandex.services.exchange.commands import (
     CancelAlgos,
     CancelBatch,
     Command,
+    ConvertTrade,
     Deposit,
     DepositView,
     FundingCommand,
@@ -49,11 +50,13 @@ from sandex.services.exchange.commands import (
     SetFeeTier,
     SimulateChainDeposit,
 )
+from sandex.services.exchange.convert import settle_convert
 from sandex.services.exchange.funding import FundingState
 from sandex.services.exchange.ports import ChainDeposits, MarketControls
 from sandex.services.exchange.records import (
     AlgoRecord,
     ChangeSet,
+    ConvertTradeRecord,
     FeeTierRecord,
     FundingChanges,
     LedgerAccountKind,
@@ -213,6 +216,9 @@ class ExchangeCore:
             return self._cancel(x, command, ts)
         if isinstance(command, AmendBatch):
             return self._amend(x, command, ts)
+        if isinstance(command, ConvertTrade):
+            done = settle_convert(x.ledger, command, self._deposit_ids, ts)
+            return Applied(command, done.result, list(done.postings), ts)
         if isinstance(command, SetFeeTier):
             tier = command.tier
             refused = None if tier is None else check_fee_tier(tier.maker, tier.taker, tier.level)
@@ -243,6 +249,8 @@ class ExchangeCore:
             if isinstance(applied.command, SetFeeTier) and not isinstance(applied.result, Rejected):
                 command = applied.command
                 out.fee_tiers.append(FeeTierRecord(command.account_id, command.tier, applied.ts))
+            if isinstance(applied.result, ConvertTradeRecord):  # written with its postings
+                out.convert_trades.append(applied.result)
         return out
 
     def _fund(self, x: Exchange, cmd: FundingCommand, ts: int) -> Applied:

@@ -171,6 +171,27 @@ class PostingRecord(NamedTuple):
     ts: int
 
 
+@dataclass(frozen=True, slots=True)
+class ConvertTradeRecord:
+    """One settled convert (`asset/convert/trade`), in the terms of its quote: `side` is of
+    `base_ccy`, which may be either currency of the instrument `inst_id` (a reversed pair)."""
+
+    trade_no: int  # tradeId "trader<no>", quoteId "quoter<no>"
+    environment: Environment
+    user_id: int
+    account_id: int  # the user's trading account
+    inst_id: str
+    base_ccy: str
+    quote_ccy: str
+    side: Side
+    fill_px: Decimal  # quote_ccy per base_ccy
+    base_sz: Decimal
+    quote_sz: Decimal
+    cl_t_req_id: str
+    tag: str
+    ts: int
+
+
 class BalanceRecord(NamedTuple):
     account_id: int
     ccy: str
@@ -380,6 +401,7 @@ class ChangeSet:
     inbox: list[InboxOutcome] = field(default_factory=list)
     funding: FundingChanges = field(default_factory=FundingChanges)  # transfers, withdrawals, deposits
     fee_tiers: list[FeeTierRecord] = field(default_factory=list)
+    convert_trades: list[ConvertTradeRecord] = field(default_factory=list)
     algos: list[AlgoRecord] = field(default_factory=list)  # upserted (latest state per algo order)
     # every step of every order, in order (only when asked for: someone listens to `orders`)
     order_events: list[OrderEvent] = field(default_factory=list)
@@ -392,5 +414,6 @@ class ChangeSet:
             or self.trades
             or self.funding
             or self.fee_tiers
+            or self.convert_trades
             or self.algos
         )

@@ -44,6 +44,7 @@ from sandex.storage.orm.trading import (
     TradeRow,
 )
 from sandex.storage.repositories._sql import dialect_insert, driver_sql, upsert
+from sandex.storage.repositories.convert import write_convert_rows
 from sandex.storage.repositories.exchange_reads import (
     ExchangeReads,
     algo_record,
@@ -183,7 +184,7 @@ class SqlExchangeStore(ExchangeReads):
                 if cursor.rowcount != 1:
                     raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
                 self._bulk(conn).write(cursor, changes)
-                if changes.funding or changes.inbox or changes.fee_tiers:  # rare: Core, same transaction
+                if changes.funding or changes.inbox or changes.fee_tiers or changes.convert_trades:  # rare
                     with Session(bind=conn) as s:
                         self._write_side_rows(s, changes)
         except Exception:
@@ -236,6 +237,8 @@ class SqlExchangeStore(ExchangeReads):
             write_funding_rows(s, changes.funding)
         for record in changes.fee_tiers:
             self._write_fee_tier(s, record)
+        if changes.convert_trades:  # committed with their postings: acknowledged means in history
+            write_convert_rows(s, changes.convert_trades)
         for outcome in changes.inbox:
             s.execute(
                 update(INBOX)

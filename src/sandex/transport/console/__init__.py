@@ -15,6 +15,7 @@ from sandex.transport.console import (
     account,
     assets,
     auth,
+    convert_pages,
     funding_pages,
     history,
     keys,
@@ -50,6 +51,7 @@ ROUTERS = (
     funding_pages.router,
     withdraw_pages.router,
     sub_transfer_pages.router,
+    convert_pages.router,
 )
 
 

@@ -11,6 +11,7 @@ from sandex.domain.clock import Clock
 from sandex.domain.instruments import Catalogue
 from sandex.services.accounts.service import AccountsService
 from sandex.services.console.sessions import ConsoleSessions
+from sandex.services.convert.service import ConvertService
 from sandex.services.funding.allowlist import WithdrawAddressService
 from sandex.services.funding.service import FundingService
 from sandex.services.funding.web_withdrawal import WebWithdrawals
@@ -37,6 +38,7 @@ class ConsoleContext:
     funding: FundingService | None = None  # deposit addresses, transfers
     addresses: WithdrawAddressService | None = None  # the withdrawal-address allow-list
     withdrawals: WebWithdrawals | None = None  # withdrawals confirmed with codes
+    convert: ConvertService | None = None  # firm quotes and convert trades (the Convert page)
 
 
 def console_of(request: Request) -> ConsoleContext:

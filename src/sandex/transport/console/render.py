@@ -63,6 +63,7 @@ NOTICES = {
     "sub-unfrozen": "The sub-account is active again.",
     "faucet-credited": "Demo funds credited to your demo trading account.",
     "transfer-done": "The transfer is done.",
+    "convert-done": "Converted: the new balance is in your trading account.",
     "address-added": "The address is on your withdrawal allow-list.",
     "address-removed": "The address was removed from your withdrawal allow-list.",
     "order-placed": "Your order was placed.",

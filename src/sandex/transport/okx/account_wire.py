@@ -101,12 +101,15 @@ def balance_detail(row: CurrencyBalance) -> dict[str, Any]:
 TYPE_TRANSFER, TYPE_TRADE = "1", "2"
 SUB_BUY, SUB_SELL, SUB_IN, SUB_OUT = "1", "2", "11", "12"
 FUNDING, TRADING = "6", "18"
+TYPE_CONVERT, SUB_CONVERT_IN, SUB_CONVERT_OUT = "27", "318", "319"  # trading_account.md bill types
 _TRADE_REASONS = frozenset({PostingReason.TRADE, PostingReason.FEE})
 
 
 def bill_kind(view: BillView) -> tuple[str, str]:
     """OKX `type` and `subType` of a bill; a trade's side follows from which currency moved which way."""
     incoming = view.bal_chg >= 0
+    if view.reason is PostingReason.CONVERT:
+        return TYPE_CONVERT, SUB_CONVERT_IN if incoming else SUB_CONVERT_OUT
     if view.reason not in _TRADE_REASONS:
         return TYPE_TRANSFER, SUB_IN if incoming else SUB_OUT
     base, _ = currencies_of(view.inst_id)
@@ -120,6 +123,7 @@ def bill_wire(view: BillView) -> dict[str, Any]:
     """One row of `account/bills` / `bills-archive`."""
     kind, sub_type = bill_kind(view)
     is_trade, is_in = kind == TYPE_TRADE, sub_type == SUB_IN
+    moved = kind == TYPE_TRANSFER  # only transfers name the accounts money moved between
     return {
         "instType": SPOT if view.inst_id else "",
         "billId": view.bill_id,
@@ -141,8 +145,8 @@ def bill_wire(view: BillView) -> dict[str, Any]:
         "instId": view.inst_id,
         "ordId": view.ord_id,
         "execType": "",
-        "from": "" if is_trade else (FUNDING if is_in else TRADING),
-        "to": "" if is_trade else (TRADING if is_in else FUNDING),
+        "from": (FUNDING if is_in else TRADING) if moved else "",
+        "to": (TRADING if is_in else FUNDING) if moved else "",
         "notes": "",
         "interest": "0",
         "tag": "",

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sandex.domain.clock import Clock
 from sandex.services.accounts.service import AccountsService
 from sandex.services.catalogue import CatalogueService
+from sandex.services.convert.service import ConvertService
 from sandex.services.funding.service import FundingService
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.subaccounts import SubAccountKeysService
@@ -31,6 +32,7 @@ class OkxContext:
     trading: TradingService | None = None  # the exchange core: orders, fills, balances, bills
     market: MarketData | None = None  # public market data: tickers, books, candles, trades
     funding: FundingService | None = None  # transfers, deposits, withdrawals (asset/*)
+    convert: ConvertService | None = None  # firm quotes and convert trades (asset/convert/*)
 
 
 async def _context(request: Request) -> OkxContext:

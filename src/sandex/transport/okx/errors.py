@@ -288,6 +288,25 @@ ERRORS: Mapping[Reason, WireError] = {
     R.DEPOSIT_ADDRESS_NOT_FOUND: WireError("58301", 200, "Deposit-address not exist."),
     R.WITHDRAW_ADDRESS_EXISTS: WireError("70201", 200, "This address is already on the allow-list."),
     R.WITHDRAW_ADDRESS_UNKNOWN: WireError("70202", 200, "This address is not on the allow-list."),
+    # convert (error_code.md 52900-52928)
+    R.CONVERT_BASE_INVALID: WireError("52901", 200, "Invalid base asset"),
+    R.CONVERT_QUOTE_INVALID: WireError("52902", 200, "Invalid quote asset"),
+    R.CONVERT_AMOUNT_INVALID: WireError("52903", 200, "Invalid quote amount"),
+    R.CONVERT_SIDE_INVALID: WireError("52904", 200, "Invalid quote side"),
+    R.CONVERT_NO_PRICE: WireError("52911", 500, "RFQ service unavailable, please try again later"),
+    R.CONVERT_INSUFFICIENT: WireError("52914", 200, "Insufficient available balance in trading account"),
+    R.CONVERT_BELOW_MIN: WireError("52917", 200, "RFQ quantity cannot be less than the lower limit"),
+    R.CONVERT_ABOVE_MAX: WireError("52918", 200, "RFQ quantity cannot be greater than the upper limit"),
+    R.CONVERT_QUOTE_MISMATCH: WireError(
+        "52919", 200, "Parameter {param} of convert trading is inconsistent with the quotation"
+    ),
+    R.CONVERT_ABOVE_QUOTE: WireError(
+        "52920", 200, "Quantity of convert trading cannot exceed the quotation quantity"
+    ),
+    R.CONVERT_QUOTE_TRADED: WireError("52921", 200, "Quote traded, please ask for quote again"),
+    R.CONVERT_QUOTE_EXPIRED: WireError("52922", 200, "Quote expired, please ask for quote again"),
+    R.CONVERT_CLIENT_ID_EXISTS: WireError("52925", 200, "Duplicate client request ID"),
+    R.CONVERT_NO_QUOTE: WireError("52927", 200, "No quote"),
     # transport (sandex's own: OKX has no such refusal)
     R.HOST_NOT_SERVED: WireError(
         "70301", 400, "Host {host} is not served here: start sandex with --allowed-host {host} to serve it"

@@ -21,6 +21,7 @@ from sandex.transport.okx.auth import RouteInfo, declared_permission, is_public_
 from sandex.transport.okx.demo import DEMO_HEADER
 from sandex.transport.okx.openapi.account_routes import ACCOUNT_ROUTES, ASSET_ROUTES, USERS_ROUTES
 from sandex.transport.okx.openapi.algo_routes import ALGO_ROUTES
+from sandex.transport.okx.openapi.convert_routes import CONVERT_ROUTES
 from sandex.transport.okx.openapi.public_routes import PUBLIC_ROUTES
 from sandex.transport.okx.openapi.schemas import (
     ERROR_RESPONSES,
@@ -37,6 +38,7 @@ OKX_ROUTES: Mapping[str, Doc] = {
     **PUBLIC_ROUTES,
     **ACCOUNT_ROUTES,
     **ASSET_ROUTES,
+    **CONVERT_ROUTES,
     **USERS_ROUTES,
     **TRADE_ROUTES,
     **ALGO_ROUTES,

@@ -122,6 +122,15 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/asset/asset-valuation": _uid(1),
     "GET /api/v5/asset/transfer-state": _uid(10, _1S),
     "GET /api/v5/asset/bills": _uid(6, _1S),
+    # convert (funding_account.md); the "per ..." budgets are charged by the handlers, keyed by the
+    # instrument (quotes) or the side (trades)
+    "GET /api/v5/asset/convert/currencies": _uid(6, _1S),
+    "GET /api/v5/asset/convert/currency-pair": _uid(6, _1S),
+    "POST /api/v5/asset/convert/estimate-quote": _uid(10, _1S),
+    "POST /api/v5/asset/convert/estimate-quote per instrument": _uid(1, 5_000, per=Per.INST_ID),
+    "POST /api/v5/asset/convert/trade": _uid(10, _1S),
+    "POST /api/v5/asset/convert/trade per side": _uid(1, 5_000, per=Per.INST_ID),
+    "GET /api/v5/asset/convert/history": _uid(6, _1S),
     # sub-accounts
     "GET /api/v5/users/subaccount/list": _uid(20),
     "POST /api/v5/users/subaccount/apikey": _uid(1, _1S),

@@ -17,6 +17,7 @@ from sandex.domain.ledger.postings import PostingReason
 from sandex.services.keys.auth import Principal
 from sandex.services.trading.views import BillView
 from sandex.transport.okx.account_wire import (
+    TYPE_CONVERT,
     TYPE_TRADE,
     TYPE_TRANSFER,
     balance_wire,
@@ -50,6 +51,7 @@ MARGIN_MODES = frozenset({"cross", "isolated"})
 BILL_TYPES: dict[str, frozenset[PostingReason]] = {
     TYPE_TRANSFER: frozenset({PostingReason.DEPOSIT, PostingReason.WITHDRAWAL, PostingReason.TRANSFER}),
     TYPE_TRADE: frozenset({PostingReason.TRADE, PostingReason.FEE}),
+    TYPE_CONVERT: frozenset({PostingReason.CONVERT}),
 }
 
 

@@ -64,7 +64,6 @@ ACCOUNT_MODE_PATHS = frozenset(
         "account/quick-margin-borrow-repay-history",
         "trade/close-position",
         "trade/mass-cancel",
-        "trade/cancel-all-after",
     }
 )
 # Public reads of swap, futures and option data: naming an instrument sandex does not list is 51001.
@@ -81,7 +80,6 @@ DERIVATIVES_READS = frozenset(
         "public/insurance-fund",
         "public/liquidation-orders",
         "public/settlement-history",
-        "market/history-mark-price-candles",
     }
 )
 

@@ -63,3 +63,10 @@ def test_unserved_endpoints_raise_what_a_bot_does_not_retry(world: World) -> Non
     wrong = Creds(world.live.api_key, "0" * 32, world.live.passphrase)
     with pytest.raises(ccxt.AuthenticationError, match="50113"):  # authentication comes first
         _okx(world, wrong).private_post_account_set_leverage({"instId": "BTC-USDT-SWAP", "lever": "5"})
+
+
+def test_a_margin_order_is_refused_as_in_a_spot_mode_account(world: World) -> None:
+    exchange = _okx(world, world.live)
+    exchange.load_markets()
+    with pytest.raises(ccxt.AccountNotEnabled, match="51010"):
+        exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 20000, params={"tdMode": "cross"})

@@ -104,6 +104,8 @@ async def test_unserved_public_paths_answer_codes_without_a_key(box: Sandbox) ->
     }
     copy = await http.get("/api/v5/copytrading/public-lead-traders")
     assert copy.json()["code"] == "50062"  # public: no key asked for
+    rates = await http.get("/api/v5/finance/savings/lending-rate-summary")
+    assert rates.json()["code"] == "50062"  # a documented public path outside the public families
     nowhere = await http.get("/api/v5/no/such/endpoint")
     assert (nowhere.status_code, nowhere.json()["code"]) == (401, "50103")  # private until proven public
 

@@ -30,6 +30,19 @@ API_PREFIX = "/api/v5/"
 # Unauthenticated families: OKX serves these without a key (a path segment starting "public" is one
 # too: `copytrading/public-lead-traders`, `tradingBot/public/...`).
 PUBLIC_FAMILIES = ("public/", "market/", "system/", "rubik/", "support/")
+# Documented public endpoints outside those families (OKX's pages give them no permission).
+PUBLIC_PATHS = frozenset(
+    {
+        "asset/exchange-list",
+        "finance/savings/lending-rate-summary",
+        "finance/savings/lending-rate-history",
+        "finance/staking-defi/eth/apy-history",
+        "finance/staking-defi/sol/apy-history",
+        "sprd/spreads",
+        "sprd/books",
+        "sprd/ticker",
+    }
+)
 
 # Private endpoints OKX refuses to a Spot-mode account (trading_account.md, order_book_trading.md).
 ACCOUNT_MODE_PATHS = frozenset(
@@ -90,7 +103,9 @@ def is_okx_path(path: str) -> bool:
 
 def is_public(tail: str) -> bool:
     """`tail`: the path after `/api/v5/`."""
-    return tail.startswith(PUBLIC_FAMILIES) or any(part.startswith("public") for part in tail.split("/"))
+    if tail in PUBLIC_PATHS or tail.startswith(PUBLIC_FAMILIES):
+        return True
+    return any(part.startswith("public") for part in tail.split("/"))
 
 
 def refusal(method: str, tail: str, inst_id: str | None) -> Rejected:

@@ -78,6 +78,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         trading=rt.trading.service,
         market=rt.market.data,
         funding=rt.funding.service,
+        faults=rt.faults,
     )
     install_error_handlers(app)
     app.include_router(public.router)

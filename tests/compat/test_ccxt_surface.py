@@ -7,6 +7,7 @@ from decimal import Decimal
 import ccxt
 import pytest
 
+from sandex.domain.faults import Fault, FaultKind, FaultSpec
 from tests.support.okx import Creds
 from tests.support.servers import World
 
@@ -25,6 +26,17 @@ def _okx(world: World, creds: Creds | None = None) -> ccxt.okx:
 def test_fetch_status_is_ok_when_nothing_is_scheduled(world: World) -> None:
     status = _okx(world).fetch_status()
     assert status["status"] == "ok" and status["info"] == {"code": "0", "msg": "", "data": []}
+
+
+def test_fetch_status_reports_a_simulated_outage_as_maintenance(world: World) -> None:
+    faults = world.server.runtime.faults
+    outage = faults.add(FaultSpec(FaultKind.ERROR, route="/api/v5/trade/*", code="50001"))
+    assert isinstance(outage, Fault)
+    try:
+        assert _okx(world).fetch_status()["status"] == "maintenance"
+    finally:
+        faults.remove(outage.id)
+    assert _okx(world).fetch_status()["status"] == "ok"
 
 
 def test_index_candles_and_the_index_price_agree(world: World) -> None:

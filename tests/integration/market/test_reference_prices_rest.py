@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sandex.domain.clock import MINUTE_MS
+from sandex.domain.faults import Fault, FaultKind, FaultSpec
 from sandex.domain.marketdata.bars import BARS, MINUTE, Bar
 from sandex.domain.money import format_decimal
 from tests.support.apps import Rig, rig
@@ -117,3 +118,24 @@ async def test_system_status_is_empty_when_nothing_is_scheduled(market: Rig) -> 
     assert status.json() == {"code": "0", "msg": "", "data": []}
     bad = await market.http.get("/api/v5/system/status", params={"state": "soon"})
     assert bad.json()["code"] == "51000"
+
+
+async def test_a_simulated_outage_shows_as_ongoing_maintenance(market: Rig) -> None:
+    faults = market.rt.faults
+    partial = faults.add(FaultSpec(FaultKind.ERROR, route="/api/v5/trade/*", code="50001"))
+    assert isinstance(partial, Fault)
+    faults.add(FaultSpec(FaultKind.ERROR, route="/api/v5/trade/*", code="50001", probability=0.5))  # not sure
+    faults.add(FaultSpec(FaultKind.ERROR, route="/api/v5/asset/*", code="51008"))  # not an outage
+    [outage] = (await market.http.get("/api/v5/system/status")).json()["data"]
+    assert (outage["state"], outage["begin"], outage["end"], outage["env"]) == (
+        "ongoing",
+        str(partial.created_ms),
+        "",
+        "1",
+    )
+    assert "/api/v5/trade/*" in outage["title"]
+    assert (await market.http.get("/api/v5/system/status", params={"state": "scheduled"})).json()[
+        "data"
+    ] == []
+    faults.remove(partial.id)
+    assert (await market.http.get("/api/v5/system/status")).json()["data"] == []

@@ -109,6 +109,7 @@ PUBLIC_ROUTES: Mapping[str, Doc] = {
         "Price limits (none applied: enabled false)", query=required(INST_ID)
     ),
     "GET /api/v5/system/status": Doc(
-        "Scheduled maintenance (none: [])", query=(one_of("state", sorted(STATES)),)
+        "Maintenance: [] unless a 50001 fault (control API) simulates an outage",
+        query=(one_of("state", sorted(STATES)),),
     ),
 }

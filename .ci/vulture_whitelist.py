@@ -86,3 +86,12 @@ _.bucket_count  # MemoryLimiter: how many buckets it holds, so tests can check m
 _.commits  # Sequencer: transactions written, so tests can check that batching happens
 _.is_frozen  # User: the predicate beside is_sub_account; the services compare status directly
 _.close_all  # ConsoleSessions: ends a user's sessions; nothing calls it yet (see the hygiene report)
+
+# --- algo orders: the use cases the algo REST routes and WS channels call (branch algo-transport) --
+_.place_algos  # TradingService: POST trade/order-algo
+_.cancel_algos  # POST trade/cancel-algos, cancel-advance-algos
+_.amend_algos  # POST trade/amend-algos
+_.get_algo  # GET trade/order-algo
+_.pending_algos  # GET trade/orders-algo-pending
+_.algo_history  # GET trade/orders-algo-history
+_.algo_object  # transport/okx/algo_wire: the algo object of those routes and the WS pushes

@@ -37,7 +37,7 @@ from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
-from sandex.transport.okx.rest import account, asset, public, reference, system, trade, users
+from sandex.transport.okx.rest import account, algos, asset, public, reference, system, trade, users
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
 from sandex.transport.okx.ws.books import CoreBooks
@@ -85,7 +85,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(market_rest.router)
     app.include_router(reference.router)  # index candles, mark prices, price limits, platform figures
     app.include_router(system.router)
-    for private in (account.router, asset.router, users.router, trade.router):
+    for private in (account.router, asset.router, users.router, trade.router, algos.router):
         app.include_router(private)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import okx.Trade as Trade
 import pytest
 from okx.websocket.WsPrivateAsync import WsPrivateAsync
 from okx.websocket.WsPublicAsync import WsPublicAsync
@@ -124,6 +125,44 @@ async def test_private_login_subscribe_and_trade_over_wss(world: WsWorld) -> Non
         await client.batch_cancel_orders([{"instId": "BTC-USDT", "ordId": ord_id}], id="103")
         canceled = await inbox.wait(lambda f: f.get("id") == "103")
         assert canceled["op"] == "batch-cancel-orders" and canceled["data"][0]["sCode"] == "0"
+    finally:
+        await client.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")  # python-okx's REST posts
+async def test_algo_orders_on_the_business_url(world: WsWorld) -> None:
+    """python-okx's private client pointed at `/business`: login, `orders-algo`, and the push of an
+    algo placed over REST (python-okx's `TradeAPI` on the same server)."""
+    inbox = Inbox()
+    creds = world.alice
+    client = WsPrivateAsync(
+        apiKey=creds.api_key,
+        passphrase=creds.passphrase,
+        secretKey=creds.secret,
+        url=f"{world.ws_base()}/business",
+    )
+    await client.start()
+    try:
+        await client.subscribe([{"channel": "orders-algo", "instType": "SPOT"}], callback=inbox)
+        assert (await inbox.wait(lambda f: f.get("event") == "login"))["code"] == "0"
+        ack = await inbox.wait(lambda f: f.get("event") == "subscribe")
+        assert ack["arg"] == {"channel": "orders-algo", "instType": "SPOT"}
+        await _trade(world, "BTC-USDT", "50000", "0.001")
+        api = Trade.TradeAPI(creds.api_key, creds.secret, creds.passphrase, False, "0", domain=world.base_url)
+        placed = await asyncio.to_thread(
+            api.place_algo_order,
+            "BTC-USDT",
+            "cash",
+            "buy",
+            "trigger",
+            "0.001",
+            triggerPx="60000",
+            orderPx="-1",
+        )
+        assert placed["code"] == "0", placed
+        pushed = await inbox.wait(_push("orders-algo"))
+        assert pushed["data"][0]["algoId"] == placed["data"][0]["algoId"]
+        assert (pushed["data"][0]["state"], pushed["data"][0]["ordType"]) == ("live", "trigger")
     finally:
         await client.stop()
 

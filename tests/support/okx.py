@@ -80,3 +80,52 @@ def limit(side: str, px: str, sz: str, inst_id: str = "BTC-USDT", **extra: str) 
         "sz": sz,
         **extra,
     }
+
+
+# Every field python-okx `TradeAPI.place_algo_order(...)` sends, `""` when the caller left it unset.
+PYTHON_OKX_ALGO_FIELDS = [
+    "instId",
+    "tdMode",
+    "side",
+    "ordType",
+    "sz",
+    "ccy",
+    "posSide",
+    "reduceOnly",
+    "tpTriggerPx",
+    "tpOrdPx",
+    "slTriggerPx",
+    "slOrdPx",
+    "triggerPx",
+    "orderPx",
+    "tgtCcy",
+    "pxVar",
+    "szLimit",
+    "pxLimit",
+    "timeInterval",
+    "pxSpread",
+    "tpTriggerPxType",
+    "slTriggerPxType",
+    "callbackRatio",
+    "callbackSpread",
+    "activePx",
+    "tag",
+    "triggerPxType",
+    "closeFraction",
+    "quickMgnType",
+    "algoClOrdId",
+    "tpOrdKind",
+    "cxlOnClosePos",
+    "chaseType",
+    "chaseVal",
+    "maxChaseType",
+    "maxChaseVal",
+]
+
+
+def python_okx_algo(**sent: Any) -> dict[str, Any]:
+    """An `order-algo` body as python-okx sends it: every field, `""` when unset, `attachAlgoOrds` []."""
+    body: dict[str, Any] = dict.fromkeys(PYTHON_OKX_ALGO_FIELDS, "")
+    body["attachAlgoOrds"] = []
+    body.update(sent)
+    return body

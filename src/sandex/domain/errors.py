@@ -26,6 +26,7 @@ class Reason(StrEnum):
     ENDPOINT_UNSUPPORTED = "endpoint_unsupported"  # params: what ("GET /api/v5/..." sandex does not serve)
     ACCOUNT_MODE_UNSUPPORTED = "account_mode_unsupported"  # params: what (a margin/derivatives request)
     HOST_NOT_SERVED = "host_not_served"  # params: host (the Host header names no served host)
+    ALGO_TYPE_NOT_SERVED = "algo_type_not_served"  # params: ord_type (an OKX algo type sandex does not run)
     # --- service state -------------------------------------------------------------------------
     SERVICE_UNAVAILABLE = "service_unavailable"
     SYSTEM_BUSY = "system_busy"
@@ -106,6 +107,27 @@ class Reason(StrEnum):
     MARKET_ORDER_TOO_LARGE = "market_order_too_large"
     ORDER_SIZE_TOO_LARGE = "order_size_too_large"  # above the instrument's maxLmtSz; params: limit
     REQUEST_EXPIRED = "request_expired"  # the expTime header is already past: nothing was done
+    # --- algo orders ---------------------------------------------------------------------------
+    ALGO_CLORDID_EXISTS = "algo_clordid_exists"
+    STOP_ORDERS_LIMIT = "stop_orders_limit"  # params: limit
+    TRIGGER_ORDERS_LIMIT = "trigger_orders_limit"  # params: limit
+    TRAILING_ORDERS_LIMIT = "trailing_orders_limit"  # params: limit
+    TP_ABOVE_LAST = "tp_above_last"
+    SL_BELOW_LAST = "sl_below_last"
+    TP_BELOW_LAST = "tp_below_last"
+    SL_ABOVE_LAST = "sl_above_last"
+    TRIGGER_TGT_CCY = "trigger_tgt_ccy"
+    SPOT_TRIGGER_LAST_ONLY = "spot_trigger_last_only"
+    CALLBACK_RATIO_RANGE = "callback_ratio_range"  # params: min, max (percent)
+    TRAILING_SELL_ACTIVE_PX = "trailing_sell_active_px"
+    TRAILING_BUY_ACTIVE_PX = "trailing_buy_active_px"
+    ALGO_AMEND_NOT_FOUND = "algo_amend_not_found"
+    ALGO_NEEDS_TP_OR_SL = "algo_needs_tp_or_sl"
+    TP_LIMIT_NOT_ON_SPOT = "tp_limit_not_on_spot"
+    ATTACHED_TP_BELOW_PX = "attached_tp_below_px"  # buy: TP trigger must be above the order price
+    ATTACHED_SL_ABOVE_PX = "attached_sl_above_px"
+    ATTACHED_TP_ABOVE_PX = "attached_tp_above_px"  # sell
+    ATTACHED_SL_BELOW_PX = "attached_sl_below_px"
     # --- funding -------------------------------------------------------------------------------
     TRANSFER_AMOUNT_INVALID = "transfer_amount_invalid"
     TRANSFER_EXCEEDS_AVAILABLE = "transfer_exceeds_available"

@@ -13,6 +13,8 @@ from typing import Any
 from sandex.runtime.hub import Hub
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.events import (
+    AlgosChanged,
+    AlgoUpdate,
     BalancesChanged,
     BalanceUpdate,
     OrdersChanged,
@@ -40,21 +42,25 @@ class Notifier:
         hub = self._hub
         wants_orders = bool(changes.orders) and hub.has_subscribers(OrdersChanged)
         wants_balances = bool(changes.balances) and hub.has_subscribers(BalancesChanged)
+        wants_algos = bool(changes.algos) and hub.has_subscribers(AlgosChanged)
         if changes.trades and hub.has_subscribers(TradesHappened):
             for environment in {t.environment for t in changes.trades}:
                 hub.publish(
                     TradesHappened(environment, [t for t in changes.trades if t.environment is environment])
                 )
-        if not (wants_orders or wants_balances):
+        if not (wants_orders or wants_balances or wants_algos):
             return
         await self._learn_owners(changes, io)
         if wants_orders:
             self._publish_orders(changes)
+        if wants_algos:
+            self._publish_algos(changes)
         if wants_balances:
             self._publish_balances(changes)
 
     async def _learn_owners(self, changes: ChangeSet, io: Io) -> None:
         ids = {o.account_id for o in changes.orders} | {b.account_id for b in changes.balances}
+        ids |= {a.account_id for a in changes.algos}
         unknown = self._accounts.unknown(ids)
         if unknown:
             try:
@@ -70,6 +76,17 @@ class Notifier:
                 by_env.setdefault(order.environment, []).append(OrderUpdate(owner.user_id, order, fill))
         for environment, updates in by_env.items():
             self._hub.publish(OrdersChanged(environment, updates))
+
+    def _publish_algos(self, changes: ChangeSet) -> None:
+        by_env: dict[Any, list[AlgoUpdate]] = {}
+        for algo in changes.algos:
+            if algo.waiting:  # attached TP/SL show once their order filled
+                continue
+            owner = self._accounts.owner(algo.account_id)
+            if owner is not None and owner.user_id is not None:
+                by_env.setdefault(algo.environment, []).append(AlgoUpdate(owner.user_id, algo))
+        for environment, updates in by_env.items():
+            self._hub.publish(AlgosChanged(environment, updates))
 
     def _publish_balances(self, changes: ChangeSet) -> None:
         by_env: dict[Any, list[BalanceUpdate]] = {}

@@ -34,6 +34,7 @@ from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.marketdata.bars import MINUTE
 from sandex.domain.marketdata.candles import CandleValues
 from sandex.domain.matching.order import PENDING_STATES, OrdState, OrdType, Side, StpMode, TgtCcy
+from sandex.domain.trading.algos import AlgoState
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.accounts.service import AccountsService
 from sandex.services.accounts.views import UserView
@@ -47,6 +48,7 @@ from sandex.services.exchange.events import OrdersChanged, OrderUpdate, TradesHa
 from sandex.services.exchange.funding import FundingState
 from sandex.services.exchange.prices import CatalogueUsdPrices
 from sandex.services.exchange.records import (
+    AlgoRecord,
     BalanceRecord,
     ChangeSet,
     DepositRecord,
@@ -67,6 +69,7 @@ from sandex.services.exchange.records import (
     WithdrawalRecord,
 )
 from sandex.services.exchange.store import (
+    AlgoQuery,
     BillQuery,
     FillQuery,
     FundingBillQuery,
@@ -164,6 +167,7 @@ class MemoryStore:
         self.posting_rows: dict[int, PostingRecord] = {}
         self.balance_rows: dict[tuple[int, str], BalanceRecord] = {}
         self.fee_tier_rows: dict[int, FeeTierRecord] = {}
+        self.algo_rows: dict[int, AlgoRecord] = {}
         self.transfer_rows: dict[int, TransferRecord] = {}
         self.withdrawal_rows: dict[int, WithdrawalRecord] = {}
         self.deposit_rows: dict[int, DepositRecord] = {}
@@ -217,7 +221,10 @@ class MemoryStore:
             last_seqs[o.inst_id] = max(last_seqs.get(o.inst_id, 0), o.seq)
         tiers = {r.account_id: r.tier for r in self.fee_tier_rows.values() if r.account_id in mine and r.tier}
         balances = [b for b in self.balance_rows.values() if b.account_id in mine]
-        return StoredState(pending, balances, last_seqs, tiers)
+        algos = [
+            a for a in self.algo_rows.values() if a.environment is environment and a.state is AlgoState.LIVE
+        ]
+        return StoredState(pending, balances, last_seqs, tiers, algos)
 
     def id_maxima(self) -> IdMaxima:
         deposits = [p.ref for p in self.posting_rows.values() if p.reason is PostingReason.DEPOSIT]
@@ -226,6 +233,7 @@ class MemoryStore:
             max(self.trade_rows, default=0),
             max(self.posting_rows, default=0),
             max(deposits, default=0),
+            max(self.algo_rows, default=0),
         )
 
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
@@ -237,6 +245,7 @@ class MemoryStore:
         self.trade_rows.update((t.trade_id, t) for t in changes.trades)
         self.posting_rows.update((p.bill_id, p) for p in changes.postings)
         self.balance_rows.update(((b.account_id, b.ccy), b) for b in changes.balances)
+        self.algo_rows.update((a.algo_id, a) for a in changes.algos)
         funding = changes.funding
         self.transfer_rows.update((t.trans_id, t) for t in funding.transfers)
         self.withdrawal_rows.update((w.wd_id, w) for w in funding.withdrawals)
@@ -299,6 +308,45 @@ class MemoryStore:
             and (o.ord_id == ord_id if ord_id is not None else o.cl_ord_id == cl_ord_id)
         ]
         return max(found, key=lambda o: o.ord_id, default=None)
+
+    def algo(self, account_id: int, algo_id: int | None, algo_cl_ord_id: str) -> AlgoRecord | None:
+        found = [
+            a
+            for a in self.algo_rows.values()
+            if a.account_id == account_id
+            and not a.waiting
+            and (a.algo_id == algo_id if algo_id is not None else a.algo_cl_ord_id == algo_cl_ord_id)
+        ]
+        return max(found, key=lambda a: a.algo_id, default=None)
+
+    def algos(self, account_id: int, query: AlgoQuery) -> list[AlgoRecord]:
+        def wanted(a: AlgoRecord) -> bool:
+            return (
+                a.account_id == account_id
+                and not a.waiting
+                and a.state in query.states
+                and a.ord_type in query.ord_types
+                and (not query.inst_id or a.inst_id == query.inst_id)
+                and (query.algo_id is None or a.algo_id == query.algo_id)
+                and (not query.algo_cl_ord_id or a.algo_cl_ord_id == query.algo_cl_ord_id)
+            )
+
+        rows = filter(wanted, self.algo_rows.values())
+        return _page(rows, lambda a: a.algo_id, query.after, query.before, query.limit)
+
+    def attached_algos(self, account_id: int, ord_ids: Collection[int]) -> list[AlgoRecord]:
+        wanted = set(ord_ids)
+        found = [
+            a for a in self.algo_rows.values() if a.account_id == account_id and a.parent_ord_id in wanted
+        ]
+        return sorted(found, key=lambda a: a.algo_id)
+
+    def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for trade in sorted(self.trade_rows.values(), key=lambda t: t.trade_id):
+            if trade.environment is environment and trade.inst_id in inst_ids:
+                out[trade.inst_id] = trade.px
+        return out
 
     def orders(self, account_id: int, query: OrderQuery) -> list[OrderRecord]:
         states = set(PENDING_STATES) if query.pending else {OrdState.FILLED, OrdState.CANCELED}

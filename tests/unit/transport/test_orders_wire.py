@@ -9,6 +9,7 @@ import pytest
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
+from sandex.domain.trading.algos import AttachedAlgo
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.orders_wire import (
@@ -138,7 +139,8 @@ def test_missing_required_field_is_50014_naming_it(name: str, absent: str | None
         ("reduceOnly", True),
         ("reduceOnly", "yes"),
         ("posSide", "long"),
-        ("attachAlgoOrds", [{"tpTriggerPx": "40000"}]),
+        ("attachAlgoOrds", "tp"),
+        ("attachAlgoOrds", ["tp"]),
         ("pxUsd", "100"),
     ],
 )
@@ -150,6 +152,21 @@ def test_bad_value_is_51000_naming_the_field(name: str, value: Any) -> None:
 def test_margin_trade_modes_are_refused_as_in_a_spot_mode_account(mode: str) -> None:
     refused = refusal(parse_place, {**CCXT_LIMIT, "tdMode": mode})
     assert refused == Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=f"tdMode {mode}")
+
+
+def test_attached_tp_sl_are_parsed_with_okx_defaults() -> None:
+    item = {
+        **CCXT_LIMIT,
+        "attachAlgoOrds": [{"attachAlgoClOrdId": "tp1", "slTriggerPx": "90", "slOrdPx": "-1"}],
+    }
+    assert parse_place(item).attach_algo_ords == (
+        AttachedAlgo("tp1", sl_trigger_px=Decimal(90), sl_ord_px=Decimal(-1)),
+    )
+
+
+def test_split_tp_sizes_are_refused_on_spot() -> None:
+    item = {**CCXT_LIMIT, "attachAlgoOrds": [{"tpTriggerPx": "200", "tpOrdPx": "-1", "sz": "0.1"}]}
+    assert refusal(parse_place, item) == Rejected.of(Reason.PARAM_ERROR, field="sz")
 
 
 def test_limits_of_client_order_id_and_tag_are_accepted() -> None:

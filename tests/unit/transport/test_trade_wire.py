@@ -14,6 +14,7 @@ from sandex.services.exchange.commands import OrderAck
 from sandex.services.exchange.records import ExecType
 from sandex.services.trading.views import (
     AccountBalanceView,
+    AttachedAlgoView,
     BillView,
     CurrencyBalance,
     FeeView,
@@ -157,6 +158,32 @@ def test_filled_market_order_object() -> None:
         str(TS + 3),
     )
     assert row["rebateCcy"] == "BTC"
+
+
+def test_an_order_an_algo_placed_names_it_and_its_source() -> None:
+    row = order_wire(order_view(algo_id="800000000000000001", algo_cl_ord_id="ft1", source="7"))
+    assert (row["algoId"], row["algoClOrdId"], row["source"]) == ("800000000000000001", "ft1", "7")
+    assert (order_wire(order_view())["algoId"], order_wire(order_view())["source"]) == ("", "")
+
+
+def test_attached_tp_sl_show_in_attach_algo_ords_and_the_top_level_fields() -> None:
+    item = AttachedAlgoView("800000000000000002", "ts1", Decimal(70000), Decimal(-1), Decimal(50000), None)
+    row = order_wire(order_view(attached=(item,)))
+    [wire] = row["attachAlgoOrds"]
+    assert (wire["attachAlgoId"], wire["attachAlgoClOrdId"], wire["tpTriggerPx"], wire["tpOrdPx"]) == (
+        "800000000000000002",
+        "ts1",
+        "70000",
+        "-1",
+    )
+    assert (wire["slTriggerPx"], wire["slOrdPx"], wire["slTriggerPxType"]) == ("50000", "", "last")
+    assert all(isinstance(value, str) for value in wire.values())
+    assert (row["attachAlgoClOrdId"], row["tpTriggerPx"], row["tpOrdPx"], row["slTriggerPx"]) == (
+        "ts1",
+        "70000",
+        "-1",
+        "50000",
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
 from sandex.domain.matching.order import NewOrder, OrdType, Side, StpMode, TgtCcy
 from sandex.domain.matching.rules import amend_lots, price_ticks, quote_notional, size_lots
+from sandex.domain.trading.algos import AttachedAlgo
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class OrderSpec:
     cl_ord_id: str = ""  # "" = none; unique among the account's pending orders (51016)
     tag: str = ""
     stp_mode: StpMode = StpMode.CANCEL_MAKER  # OKX's default
+    attach_algo_ords: tuple[AttachedAlgo, ...] = ()  # TP/SL made once the order is fully filled
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,10 @@ from sandex.domain.funding.model import AccountType, AddrType, Dest, TransferTyp
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import Posting
 from sandex.domain.matching.order import Side
+from sandex.domain.trading.algos import AlgoAmendSpec, AlgoCancelSpec, AlgoSpec
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.domain.trading.events import Event
-from sandex.services.exchange.records import FundingChanges, LedgerAccountKind
+from sandex.services.exchange.records import AlgoRecord, FundingChanges, LedgerAccountKind
 
 TRANSFER_ID_BASE = 1_000_000_000  # transIds: 10 digits, like OKX's
 WITHDRAWAL_ID_BASE = 20_000_000  # wdIds: 8 digits (deposit ids are 10,000,000+, trade ids 100,000,000+)
@@ -137,6 +138,22 @@ class OrderAck:
 
 
 @dataclass(frozen=True, slots=True)
+class AlgoAck:
+    """One item of an algo place/cancel/amend answer (`algoId`, `algoClOrdId`, `sCode`/`sMsg`)."""
+
+    algo_id: str
+    algo_cl_ord_id: str
+    tag: str
+    ts: int
+    rejected: Rejected | None = None
+    req_id: str = ""  # amend only
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected is None
+
+
+@dataclass(frozen=True, slots=True)
 class DepositView:
     dep_id: str
     user_id: int
@@ -177,6 +194,32 @@ class AmendBatch:
     environment: Environment
     account_id: int
     items: tuple[AmendSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceAlgos:
+    environment: Environment
+    account_id: int
+    items: tuple[AlgoSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAlgos:
+    environment: Environment
+    account_id: int
+    items: tuple[AlgoCancelSpec, ...]
+    advance: bool = False  # `cancel-advance-algos`: trailing stops only (the other endpoint: the rest)
+
+
+@dataclass(frozen=True, slots=True)
+class AmendAlgos:
+    environment: Environment
+    account_id: int
+    items: tuple[AlgoAmendSpec, ...]
+
+
+AlgoCommand = PlaceAlgos | CancelAlgos | AmendAlgos
+ALGO_COMMANDS = (PlaceAlgos, CancelAlgos, AmendAlgos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +337,7 @@ Command = (
     PlaceBatch
     | CancelBatch
     | AmendBatch
+    | AlgoCommand
     | Deposit
     | SetFeeTier
     | FundingCommand
@@ -311,3 +355,4 @@ class Applied:
     events: list[Event]
     ts: int
     funding: FundingChanges | None = None  # funding rows to write with the events
+    algos: list[AlgoRecord] = field(default_factory=list)  # algo orders it placed or changed, in order

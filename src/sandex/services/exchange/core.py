@@ -26,13 +26,19 @@ from sandex.domain.matching.order import Side
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.trading import Exchange
 from sandex.domain.trading.events import Event
+from sandex.services.exchange.algo_desk import AlgoDesk
+from sandex.services.exchange.algo_runner import ALGO_ID_BASE, AlgoRunner
 from sandex.services.exchange.changes import ChangeBuilder
 from sandex.services.exchange.commands import (
+    ALGO_COMMANDS,
     FUNDING_COMMANDS,
     MARKET_COMMANDS,
     SERVER_COMMANDS,
+    AlgoCommand,
+    AmendAlgos,
     AmendBatch,
     Applied,
+    CancelAlgos,
     CancelBatch,
     Command,
     Deposit,
@@ -45,7 +51,13 @@ from sandex.services.exchange.commands import (
 )
 from sandex.services.exchange.funding import FundingState
 from sandex.services.exchange.ports import ChainDeposits, MarketControls
-from sandex.services.exchange.records import ChangeSet, FeeTierRecord, FundingChanges, LedgerAccountKind
+from sandex.services.exchange.records import (
+    AlgoRecord,
+    ChangeSet,
+    FeeTierRecord,
+    FundingChanges,
+    LedgerAccountKind,
+)
 from sandex.services.exchange.store import ExchangeStore
 from sandex.services.exchange.units import OrderExtras, amount, snapshot_of
 
@@ -120,6 +132,7 @@ class ExchangeCore:
         self._extras: dict[int, OrderExtras] = {}
         self._bill_ids = SequentialIds(BILL_ID_BASE)
         self._deposit_ids = SequentialIds(DEPOSIT_ID_BASE)
+        self._algos: dict[Environment, AlgoRunner] = {}
         self._halted: set[str] = set()
         self._market: MarketControls | None = None
         self._chain_deposits: ChainDeposits | None = None
@@ -159,8 +172,10 @@ class ExchangeCore:
         self._bill_ids = SequentialIds(max(top.bill_id + 1, BILL_ID_BASE))
         top_funded = self._funding.load() if self._funding is not None else 0  # deposit ids are shared
         self._deposit_ids = SequentialIds(max(top.deposit_id + 1, top_funded + 1, DEPOSIT_ID_BASE))
+        algo_ids = SequentialIds(max(top.algo_id + 1, ALGO_ID_BASE))
         exchanges: dict[Environment, Exchange] = {}
         extras: dict[int, OrderExtras] = {}
+        algos: dict[Environment, AlgoRunner] = {}
         instruments = self._catalogue.instruments
         for environment in Environment:
             state = self._store.load_state(environment)
@@ -178,7 +193,10 @@ class ExchangeCore:
             x.restore(snaps, rows, state.last_seqs)
             extras.update((r.ord_id, OrderExtras.of(r)) for r in state.pending_orders)
             exchanges[environment] = x
-        self._exchanges, self._extras = exchanges, extras
+            desk = AlgoDesk()
+            desk.restore(state.algos, self._store.last_prices(environment, list(instruments)))
+            algos[environment] = AlgoRunner(environment, x, desk, instruments, algo_ids, extras, self._halted)
+        self._exchanges, self._extras, self._algos = exchanges, extras, algos
 
     # --- the writer ----------------------------------------------------------------------------
     def apply(self, command: Command, ts: int) -> Applied:
@@ -189,6 +207,8 @@ class ExchangeCore:
             return self._fund(x, command, ts)
         if isinstance(command, PlaceBatch):
             return self._place(x, command, ts)
+        if isinstance(command, ALGO_COMMANDS):
+            return self._algo(command, ts)
         if isinstance(command, CancelBatch):
             return self._cancel(x, command, ts)
         if isinstance(command, AmendBatch):
@@ -211,6 +231,12 @@ class ExchangeCore:
             if not isinstance(applied.command, SERVER_COMMANDS):  # they change no exchange
                 builder.add(applied.command.environment, applied.events, applied.ts)
         out = builder.finish()
+        algos: dict[int, AlgoRecord] = {}
+        for applied in batch:
+            for record in applied.algos:
+                algos.pop(record.algo_id, None)  # the latest state, in the order of last change
+                algos[record.algo_id] = record
+        out.algos.extend(algos.values())
         for applied in batch:
             if applied.funding:
                 out.funding.extend(applied.funding)
@@ -227,6 +253,8 @@ class ExchangeCore:
     def _place(self, x: Exchange, cmd: PlaceBatch, ts: int) -> Applied:
         acks: list[OrderAck] = []
         events: list[Event] = []
+        attached: list[AlgoRecord] = []
+        runner = self._algos[cmd.environment]
         batch_cl_ids: set[str] = set()
         for spec in cmd.items:
             if spec.cl_ord_id and spec.cl_ord_id in batch_cl_ids:  # OKX: unique within one batch too
@@ -236,14 +264,20 @@ class ExchangeCore:
             if spec.inst_id in self._halted:
                 acks.append(OrderAck("", spec.cl_ord_id, spec.tag, ts, Rejected(Reason.INSTRUMENT_SUSPENDED)))
                 continue
+            refused = runner.check_attach(cmd.account_id, spec) if spec.attach_algo_ords else None
+            if refused is not None:
+                acks.append(OrderAck("", spec.cl_ord_id, spec.tag, ts, refused))
+                continue
             evs = x.place(cmd.account_id, spec, ts)
             done = outcome(evs)
             if isinstance(done, Rejected):
                 acks.append(OrderAck("", spec.cl_ord_id, spec.tag, ts, done))
                 continue
             acks.append(OrderAck(str(done.ord_id), spec.cl_ord_id, spec.tag, ts))
+            if spec.attach_algo_ords:
+                attached.extend(runner.attach(cmd.account_id, spec, done.ord_id, ts))
             events.extend(evs)
-        return Applied(cmd, acks, events, ts)
+        return self._settled(runner, Applied(cmd, acks, events, ts, algos=attached))
 
     def _cancel(self, x: Exchange, cmd: CancelBatch, ts: int) -> Applied:
         acks: list[OrderAck] = []
@@ -252,7 +286,7 @@ class ExchangeCore:
             evs = x.cancel(cmd.account_id, spec, ts)
             acks.append(_ack(evs, spec.ord_id, spec.cl_ord_id, ts))
             events.extend(evs)
-        return Applied(cmd, acks, events, ts)
+        return self._settled(self._algos[cmd.environment], Applied(cmd, acks, events, ts))
 
     def _amend(self, x: Exchange, cmd: AmendBatch, ts: int) -> Applied:
         acks: list[OrderAck] = []
@@ -265,7 +299,26 @@ class ExchangeCore:
             evs = x.amend(cmd.account_id, spec, ts)
             acks.append(_ack(evs, spec.ord_id, spec.cl_ord_id, ts, spec.req_id))
             events.extend(evs)
-        return Applied(cmd, acks, events, ts)
+        return self._settled(self._algos[cmd.environment], Applied(cmd, acks, events, ts))
+
+    def _algo(self, cmd: AlgoCommand, ts: int) -> Applied:
+        runner = self._algos[cmd.environment]
+        if isinstance(cmd, CancelAlgos):
+            acks, records = runner.cancel(cmd, ts)
+        elif isinstance(cmd, AmendAlgos):
+            acks, records = runner.amend(cmd, ts)
+        else:
+            acks, records = runner.place(cmd, ts)
+        return Applied(cmd, acks, [], ts, algos=records)
+
+    @staticmethod
+    def _settled(runner: AlgoRunner, applied: Applied) -> Applied:
+        """`applied` with what its trades and finished orders did to algo orders (in the same
+        commit: the orders algo orders placed, and their new states)."""
+        settled = runner.settle(applied.events, applied.ts)
+        applied.events.extend(settled.events)
+        applied.algos.extend(settled.algos)
+        return applied
 
     def _through_port(self, cmd: Command) -> object:
         """A server command, applied by the server part `serve` wired for it (refused without one)."""

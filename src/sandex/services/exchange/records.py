@@ -70,6 +70,9 @@ class OrderRecord(NamedTuple):
     last_fill_px: Decimal | None = None
     last_fill_sz: Decimal | None = None
     last_fill_time: int | None = None
+    algo_id: int | None = None  # placed by this algo order when it triggered
+    algo_cl_ord_id: str = ""
+    source: str = ""  # OKX order `source`: "6" trigger, "7" TP/SL, "25" trailing ("": the user's own)
 
 
 class AlgoRecord(NamedTuple):
@@ -112,9 +115,10 @@ class AlgoRecord(NamedTuple):
     actual_px: Decimal | None = None  # -1: market
     actual_side: TriggerSide | None = None
     trigger_time: int | None = None
-    fail_code: str = ""  # OKX code of the refusal when ORDER_FAILED
+    fail_code: str = ""  # ORDER_FAILED: the refusal's `Reason` value (the transport shows its OKX code)
     parent_ord_id: int | None = None  # made by an order's `attachAlgoOrds`: that order's id
     attach_algo_cl_ord_id: str = ""
+    waiting: bool = False  # attached to `parent_ord_id`: becomes live once that order is fully filled
 
 
 class FillRecord(NamedTuple):
@@ -210,6 +214,7 @@ class StoredState:
     balances: list[BalanceRecord]
     last_seqs: dict[str, int]  # per instrument: the highest order seq ever stored
     fee_tiers: dict[int, FeeTier] = field(default_factory=dict)  # accounts with their own tier
+    algos: list[AlgoRecord] = field(default_factory=list)  # live algo orders, and attached ones waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +225,7 @@ class IdMaxima:
     trade_id: int
     bill_id: int
     deposit_id: int
+    algo_id: int = 0
 
 
 # --- queries -------------------------------------------------------------------------------------
@@ -374,10 +380,17 @@ class ChangeSet:
     inbox: list[InboxOutcome] = field(default_factory=list)
     funding: FundingChanges = field(default_factory=FundingChanges)  # transfers, withdrawals, deposits
     fee_tiers: list[FeeTierRecord] = field(default_factory=list)
+    algos: list[AlgoRecord] = field(default_factory=list)  # upserted (latest state per algo order)
     # every step of every order, in order (only when asked for: someone listens to `orders`)
     order_events: list[OrderEvent] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
-            self.orders or self.postings or self.inbox or self.trades or self.funding or self.fee_tiers
+            self.orders
+            or self.postings
+            or self.inbox
+            or self.trades
+            or self.funding
+            or self.fee_tiers
+            or self.algos
         )

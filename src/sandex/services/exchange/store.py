@@ -10,7 +10,9 @@ from typing import Protocol
 from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType
+from sandex.domain.trading.algos import AlgoOrdType, AlgoState
 from sandex.services.exchange.records import (
+    AlgoRecord,
     BalanceRecord,
     ChangeSet,
     DepositRecord,
@@ -105,6 +107,20 @@ class OrderQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class AlgoQuery:
+    """orders-algo-pending / orders-algo-history filters; `after`/`before` are algoId cursors."""
+
+    ord_types: frozenset[AlgoOrdType]
+    states: frozenset[AlgoState]
+    inst_id: str | None = None
+    algo_id: int | None = None
+    algo_cl_ord_id: str = ""
+    after: int | None = None  # algo_id < after (older)
+    before: int | None = None  # algo_id > before (newer)
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
 class FillQuery:
     inst_id: str | None = None
     ord_id: int | None = None
@@ -191,3 +207,20 @@ class ExchangeStore(Protocol):
     def bills(self, account_id: int, query: BillQuery) -> list[PostingRecord]: ...
 
     def balances(self, account_id: int) -> list[BalanceRecord]: ...
+
+    def algo(self, account_id: int, algo_id: int | None, algo_cl_ord_id: str) -> AlgoRecord | None:
+        """An algo order by id (wins), else the newest with that client id (not attached ones
+        still waiting on their order)."""
+        ...
+
+    def algos(self, account_id: int, query: AlgoQuery) -> list[AlgoRecord]:
+        """Algo orders newest first (algoId cursors), without attached ones still waiting."""
+        ...
+
+    def attached_algos(self, account_id: int, ord_ids: Collection[int]) -> list[AlgoRecord]:
+        """The TP/SL attached to these orders (`attachAlgoOrds`), waiting or made, oldest first."""
+        ...
+
+    def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
+        """The price of each instrument's newest trade (those never traded are left out)."""
+        ...

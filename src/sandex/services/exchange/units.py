@@ -36,6 +36,9 @@ class OrderExtras:
     last_fill_px: Decimal | None = None
     last_fill_sz: Decimal | None = None
     last_fill_time: int | None = None
+    algo_id: int | None = None  # the algo order that placed it
+    algo_cl_ord_id: str = ""
+    source: str = ""
 
     @classmethod
     def of(cls, record: OrderRecord) -> OrderExtras:
@@ -46,6 +49,9 @@ class OrderExtras:
             record.last_fill_px,
             record.last_fill_sz,
             record.last_fill_time,
+            record.algo_id,
+            record.algo_cl_ord_id,
+            record.source,
         )
 
 
@@ -123,6 +129,9 @@ def record_of(
         last_fill_px=extras.last_fill_px,
         last_fill_sz=extras.last_fill_sz,
         last_fill_time=extras.last_fill_time,
+        algo_id=extras.algo_id,
+        algo_cl_ord_id=extras.algo_cl_ord_id,
+        source=extras.source,
     )
 
 

@@ -19,6 +19,7 @@ Reads are synchronous and hit the database, so they never show what is not yet a
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
@@ -29,23 +30,28 @@ from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType, Side
 from sandex.domain.money import ratio, whole_steps
+from sandex.domain.trading.algos import FINAL_STATES, AlgoAmendSpec, AlgoCancelSpec, AlgoSpec, AlgoState
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import (
+    AlgoAck,
+    AmendAlgos,
     AmendBatch,
+    CancelAlgos,
     CancelBatch,
     CommandBus,
     CommandError,
     Deposit,
     DepositView,
     OrderAck,
+    PlaceAlgos,
     PlaceBatch,
     SetFeeTier,
 )
 from sandex.services.exchange.core import ExchangeCore, check_deposit, check_fee_tier
 from sandex.services.exchange.prices import UsdPrices
-from sandex.services.exchange.records import LedgerAccountKind
-from sandex.services.exchange.store import BillQuery, ExchangeStore, FillQuery, OrderQuery
+from sandex.services.exchange.records import AlgoRecord, LedgerAccountKind
+from sandex.services.exchange.store import AlgoQuery, BillQuery, ExchangeStore, FillQuery, OrderQuery
 from sandex.services.exchange.units import amount, parse_id, plain
 from sandex.services.trading.views import (
     AccountBalanceView,
@@ -68,6 +74,7 @@ ARCHIVE_MS = 90 * DAY_MS  # orders-history-archive, fills-history, bills-archive
 FILLS_MS = 3 * DAY_MS  # fills
 UNFILLED_CANCEL_KEPT_MS = 2 * HOUR_MS  # OKX drops canceled-never-filled orders from history after 2 h
 _TRADING = LedgerAccountKind.TRADING
+MAX_ALGO_CANCELS = 10  # OKX: "A maximum of 10 orders can be canceled per request"
 
 
 class TradingService:
@@ -158,6 +165,70 @@ class TradingService:
         assert isinstance(outcome, list)
         return outcome
 
+    # --- algo orders ----------------------------------------------------------------------------
+    async def place_algos(self, trader: Trader, specs: Sequence[AlgoSpec]) -> list[AlgoAck] | Rejected:
+        """Place algo orders (`trade/order-algo`): one `AlgoAck` per item, once committed."""
+        refused = _batch_refusal(specs)
+        if refused is not None:
+            return refused
+        account = self._account(trader.user_id, trader.environment, _TRADING)
+        return await self._algo_acks(PlaceAlgos(trader.environment, account, tuple(specs)))
+
+    async def cancel_algos(
+        self, trader: Trader, items: Sequence[AlgoCancelSpec], *, advance: bool = False
+    ) -> list[AlgoAck] | Rejected:
+        """`cancel-algos` (at most 10; not trailing stops) or, with `advance`, `cancel-advance-algos`
+        (trailing stops only): the other kind is refused per item as not found (51400)."""
+        if not items:
+            return Rejected(Reason.BODY_EMPTY)
+        if len(items) > MAX_ALGO_CANCELS:
+            return Rejected.of(Reason.BATCH_TOO_LARGE, limit=str(MAX_ALGO_CANCELS))
+        account = self._account(trader.user_id, trader.environment, _TRADING)
+        return await self._algo_acks(CancelAlgos(trader.environment, account, tuple(items), advance))
+
+    async def amend_algos(self, trader: Trader, items: Sequence[AlgoAmendSpec]) -> list[AlgoAck] | Rejected:
+        refused = _batch_refusal(items)
+        if refused is not None:
+            return refused
+        account = self._account(trader.user_id, trader.environment, _TRADING)
+        return await self._algo_acks(AmendAlgos(trader.environment, account, tuple(items)))
+
+    async def _algo_acks(self, command: PlaceAlgos | CancelAlgos | AmendAlgos) -> list[AlgoAck] | Rejected:
+        try:
+            outcome = await self._bus.submit(command)
+        except CommandError:
+            return Rejected(Reason.SYSTEM_ERROR)
+        assert isinstance(outcome, list)
+        return outcome
+
+    def get_algo(self, trader: Trader, algo_id: int | None, algo_cl_ord_id: str) -> AlgoRecord | Rejected:
+        """One algo order by algoId (wins) or algoClOrdId (the newest with it); 51603 when unknown."""
+        if algo_id is None and not algo_cl_ord_id:
+            return Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="algoId", other="algoClOrdId")
+        account = self._find_account(trader, _TRADING)
+        found = None if account is None else self._store.algo(account, algo_id, algo_cl_ord_id)
+        return Rejected(Reason.ORDER_NOT_FOUND) if found is None else found
+
+    def pending_algos(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
+        """Live algo orders of `query.ord_types`, newest first (algoId cursors)."""
+        return self._algos(trader, replace(query, states=frozenset({AlgoState.LIVE})))
+
+    def algo_history(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
+        """Finished algo orders (`query.states` among effective, canceled, order_failed; all three
+        when none is given), newest first."""
+        states = (query.states & FINAL_STATES) if query.states else FINAL_STATES
+        if not states:
+            return []
+        return self._algos(trader, replace(query, states=states))
+
+    def _algos(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
+        if not query.ord_types:
+            return Rejected.of(Reason.PARAM_EMPTY, field="ordType")
+        account = self._find_account(trader, _TRADING)
+        if account is None:
+            return []
+        return self._store.algos(account, replace(query, limit=_limit(query.limit)))
+
     # --- orders ---------------------------------------------------------------------------------
     def get_order(
         self, trader: Trader, inst_id: str, *, ord_id: str | None = None, cl_ord_id: str | None = None
@@ -172,9 +243,9 @@ class TradingService:
         if isinstance(wanted, Rejected):
             return wanted
         found = None if account is None else self._store.order(account, inst_id, wanted, cl_ord_id or "")
-        if found is None:
+        if found is None or account is None:
             return Rejected(Reason.ORDER_NOT_FOUND)
-        return order_view(found, self._catalogue)
+        return order_view(found, self._catalogue, self._store.attached_algos(account, [found.ord_id]))
 
     def pending_orders(
         self,
@@ -237,7 +308,11 @@ class TradingService:
         account = self._find_account(trader, _TRADING)
         if account is None:
             return []
-        return [order_view(r, self._catalogue) for r in self._store.orders(account, query)]
+        records = self._store.orders(account, query)
+        attached: dict[int, list[AlgoRecord]] = {}
+        for algo in self._store.attached_algos(account, [r.ord_id for r in records]):
+            attached.setdefault(algo.parent_ord_id or 0, []).append(algo)
+        return [order_view(r, self._catalogue, attached.get(r.ord_id, ())) for r in records]
 
     def fills(
         self,

@@ -17,6 +17,7 @@ Contract for the REST transport (`transport/okx/rest/trade.py`, `account.py`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
@@ -25,7 +26,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
-from sandex.services.exchange.records import ExecType, FillRecord, OrderRecord, PostingRecord
+from sandex.services.exchange.records import AlgoRecord, ExecType, FillRecord, OrderRecord, PostingRecord
 from sandex.services.exchange.units import amount, plain
 
 _MARKET = OrdType.MARKET
@@ -90,6 +91,22 @@ class OrderView:
     c_time: int
     u_time: int
     last_fill: LastFill | None = None
+    algo_id: str = ""  # the algo order that placed it ("" for the user's own)
+    algo_cl_ord_id: str = ""
+    source: str = ""  # OKX `source`: "6" trigger, "7" TP/SL, "25" trailing stop
+    attached: tuple[AttachedAlgoView, ...] = ()  # its `attachAlgoOrds`
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedAlgoView:
+    """One `attachAlgoOrds` item of an order: its TP/SL and the algo order made (or to be made)."""
+
+    attach_algo_id: str
+    attach_algo_cl_ord_id: str
+    tp_trigger_px: Decimal | None
+    tp_ord_px: Decimal | None  # -1: market
+    sl_trigger_px: Decimal | None
+    sl_ord_px: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +198,7 @@ class MaxAvailView:
     avail_sell: Decimal  # base currency available
 
 
-def order_view(record: OrderRecord, catalogue: Catalogue) -> OrderView:
+def order_view(record: OrderRecord, catalogue: Catalogue, attached: Sequence[AlgoRecord] = ()) -> OrderView:
     inst = catalogue.instrument(record.inst_id)
     market = record.ord_type is _MARKET
     last = None
@@ -209,6 +226,20 @@ def order_view(record: OrderRecord, catalogue: Catalogue) -> OrderView:
         c_time=record.c_time,
         u_time=record.u_time,
         last_fill=last,
+        algo_id="" if record.algo_id is None else str(record.algo_id),
+        algo_cl_ord_id=record.algo_cl_ord_id,
+        source=record.source,
+        attached=tuple(
+            AttachedAlgoView(
+                str(a.algo_id),
+                a.attach_algo_cl_ord_id,
+                a.tp_trigger_px,
+                a.tp_ord_px,
+                a.sl_trigger_px,
+                a.sl_ord_px,
+            )
+            for a in attached
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sandex.storage.orm.base import Base, Millis
@@ -111,6 +111,60 @@ class OrderRow(Base):
     last_fill_px: Mapped[Decimal | None] = mapped_column(DecimalText)
     last_fill_sz: Mapped[Decimal | None] = mapped_column(DecimalText)
     last_fill_time: Mapped[int | None] = mapped_column(Millis)
+    algo_id: Mapped[int | None] = mapped_column(Id64)  # placed by this algo order when it triggered
+    algo_cl_ord_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(4), default="", server_default="")  # OKX order `source`
+
+
+class AlgoOrderRow(Base):
+    """An algo order's full current state (`trade/order-algo`), rewritten by every change; the
+    live ones (and attached TP/SL waiting on their order) are loaded back on start."""
+
+    __tablename__ = "algo_orders"
+    __table_args__ = (
+        Index("ix_algo_orders_account_state", "account_id", "state", "algo_id"),
+        Index("ix_algo_orders_account_clordid", "account_id", "algo_cl_ord_id"),
+        Index("ix_algo_orders_env_state", "environment", "state"),
+        Index("ix_algo_orders_parent", "parent_ord_id"),
+    )
+
+    algo_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)
+    environment: Mapped[str] = mapped_column(String(8))
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    inst_id: Mapped[str] = mapped_column(String(32))
+    ord_type: Mapped[str] = mapped_column(String(20))
+    side: Mapped[str] = mapped_column(String(4))
+    sz: Mapped[Decimal] = mapped_column(DecimalText)
+    tgt_ccy: Mapped[str | None] = mapped_column(String(16))
+    td_mode: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    algo_cl_ord_id: Mapped[str] = mapped_column(String(32), default="")
+    tag: Mapped[str] = mapped_column(String(16), default="")
+    reduce_only: Mapped[bool] = mapped_column(Boolean)
+    c_time: Mapped[int] = mapped_column(Millis)
+    u_time: Mapped[int] = mapped_column(Millis)
+    tp_trigger_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    tp_ord_px: Mapped[Decimal | None] = mapped_column(DecimalText)  # -1: market
+    sl_trigger_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    sl_ord_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    trigger_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    ord_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    callback_ratio: Mapped[Decimal | None] = mapped_column(DecimalText)
+    callback_spread: Mapped[Decimal | None] = mapped_column(DecimalText)
+    active_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    activated: Mapped[bool] = mapped_column(Boolean)
+    extreme_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    move_trigger_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    last_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    ord_id: Mapped[int | None] = mapped_column(Id64)
+    actual_sz: Mapped[Decimal | None] = mapped_column(DecimalText)
+    actual_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    actual_side: Mapped[str | None] = mapped_column(String(4))
+    trigger_time: Mapped[int | None] = mapped_column(Millis)
+    fail_code: Mapped[str] = mapped_column(String(32), default="")
+    parent_ord_id: Mapped[int | None] = mapped_column(Id64)
+    attach_algo_cl_ord_id: Mapped[str] = mapped_column(String(32), default="")
+    waiting: Mapped[bool] = mapped_column(Boolean)
 
 
 class FillRow(Base):

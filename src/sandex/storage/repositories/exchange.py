@@ -20,6 +20,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import PENDING_STATES
+from sandex.domain.trading.algos import AlgoState
 from sandex.services.exchange.records import (
     ChangeSet,
     FeeTierRecord,
@@ -32,6 +33,7 @@ from sandex.services.exchange.records import (
 )
 from sandex.services.exchange.store import LeaseLostError
 from sandex.storage.orm.trading import (
+    AlgoOrderRow,
     FeeTierRow,
     InboxRow,
     LeaseRow,
@@ -42,7 +44,12 @@ from sandex.storage.orm.trading import (
     TradeRow,
 )
 from sandex.storage.repositories._sql import dialect_insert, driver_sql, upsert
-from sandex.storage.repositories.exchange_reads import ExchangeReads, balance_record, order_record
+from sandex.storage.repositories.exchange_reads import (
+    ExchangeReads,
+    algo_record,
+    balance_record,
+    order_record,
+)
 from sandex.storage.repositories.exchange_write import BulkWriter
 from sandex.storage.repositories.funding_rows import write_funding_rows
 
@@ -59,6 +66,8 @@ def _table(model: Any) -> Table:
 ORDERS, TRADES = _table(OrderRow), _table(TradeRow)
 POSTINGS, BALANCES, ACCOUNTS = _table(PostingRow), _table(LedgerBalanceRow), _table(LedgerAccountRow)
 INBOX, LEASES, FEE_TIERS = _table(InboxRow), _table(LeaseRow), _table(FeeTierRow)
+ALGOS = _table(AlgoOrderRow)
+_LIVE_ALGO = AlgoState.LIVE.value
 
 
 class SqlExchangeStore(ExchangeReads):
@@ -138,12 +147,21 @@ class SqlExchangeStore(ExchangeReads):
                 .join(ACCOUNTS, ACCOUNTS.c.id == FEE_TIERS.c.account_id)
                 .where(ACCOUNTS.c.environment == environment.value)
             ).all()
+            algos = s.execute(
+                select(ALGOS).where(ALGOS.c.environment == environment.value, ALGOS.c.state == _LIVE_ALGO)
+            ).all()
         orders = [order_record(r) for r in pending]
         last_seqs: dict[str, int] = {}
         for o in orders:
             last_seqs[o.inst_id] = max(last_seqs.get(o.inst_id, 0), o.seq)
         fee_tiers = {r.account_id: FeeTier(r.maker, r.taker, r.level) for r in tiers}
-        return StoredState(orders, [balance_record(r) for r in balances], last_seqs, fee_tiers)
+        return StoredState(
+            orders,
+            [balance_record(r) for r in balances],
+            last_seqs,
+            fee_tiers,
+            [algo_record(r) for r in algos],
+        )
 
     def id_maxima(self) -> IdMaxima:
         with self._sessions() as s:
@@ -153,7 +171,8 @@ class SqlExchangeStore(ExchangeReads):
             deposit_id = s.scalar(
                 select(func.max(POSTINGS.c.ref)).where(POSTINGS.c.reason == PostingReason.DEPOSIT.value)
             )
-        return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0)
+            algo_id = s.scalar(select(func.max(ALGOS.c.algo_id)))
+        return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0, algo_id or 0)
 
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
         conn = self._commit_connection()

@@ -6,6 +6,8 @@ newer ones (id > before): those nearest the cursor, still returned newest first.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, and_, not_, select
@@ -15,9 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import PENDING_STATES, CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
-from sandex.services.exchange.records import BalanceRecord, ExecType, FillRecord, OrderRecord, PostingRecord
-from sandex.services.exchange.store import BillQuery, FillQuery, OrderQuery
-from sandex.storage.orm.trading import FillRow, LedgerBalanceRow, OrderRow, PostingRow
+from sandex.domain.trading.algos import AlgoOrdType, AlgoState, TriggerSide
+from sandex.services.exchange.records import (
+    AlgoRecord,
+    BalanceRecord,
+    ExecType,
+    FillRecord,
+    OrderRecord,
+    PostingRecord,
+)
+from sandex.services.exchange.store import AlgoQuery, BillQuery, FillQuery, OrderQuery
+from sandex.storage.orm.trading import AlgoOrderRow, FillRow, LedgerBalanceRow, OrderRow, PostingRow, TradeRow
 
 
 def _table(model: Any) -> Table:
@@ -31,6 +41,7 @@ _ORDERS, _FILLS, _POSTINGS, _BALANCES = (
     _table(PostingRow),
     _table(LedgerBalanceRow),
 )
+_ALGOS, _TRADES = _table(AlgoOrderRow), _table(TradeRow)
 _PENDING = [s.value for s in PENDING_STATES]
 _FINISHED = [OrdState.FILLED.value, OrdState.CANCELED.value]
 _NOT_BILLS = [PostingReason.FREEZE.value, PostingReason.UNFREEZE.value]
@@ -96,6 +107,56 @@ class ExchangeReads:
         rows = self._page(select(_POSTINGS).where(*where), p.bill_id, query.after, query.before, query.limit)
         return [posting_record(r) for r in rows]
 
+    def algo(self, account_id: int, algo_id: int | None, algo_cl_ord_id: str) -> AlgoRecord | None:
+        """An algo order of the account by id (wins), else the newest with that client id."""
+        a = _ALGOS.c
+        where = [a.account_id == account_id, a.waiting.is_(False)]
+        where.append(a.algo_id == algo_id if algo_id is not None else a.algo_cl_ord_id == algo_cl_ord_id)
+        with self._sessions() as s:
+            row = s.execute(select(_ALGOS).where(*where).order_by(a.algo_id.desc()).limit(1)).first()
+        return None if row is None else algo_record(row)
+
+    def algos(self, account_id: int, query: AlgoQuery) -> list[AlgoRecord]:
+        a = _ALGOS.c
+        where: list[ColumnElement[bool]] = [
+            a.account_id == account_id,
+            a.waiting.is_(False),
+            a.state.in_([s.value for s in query.states]),
+            a.ord_type.in_([t.value for t in query.ord_types]),
+        ]
+        if query.inst_id:
+            where.append(a.inst_id == query.inst_id)
+        if query.algo_id is not None:
+            where.append(a.algo_id == query.algo_id)
+        if query.algo_cl_ord_id:
+            where.append(a.algo_cl_ord_id == query.algo_cl_ord_id)
+        rows = self._page(select(_ALGOS).where(*where), a.algo_id, query.after, query.before, query.limit)
+        return [algo_record(r) for r in rows]
+
+    def attached_algos(self, account_id: int, ord_ids: Collection[int]) -> list[AlgoRecord]:
+        a = _ALGOS.c
+        if not ord_ids:
+            return []
+        stmt = select(_ALGOS).where(a.account_id == account_id, a.parent_ord_id.in_(list(ord_ids)))
+        with self._sessions() as s:
+            rows = s.execute(stmt.order_by(a.algo_id)).all()
+        return [algo_record(r) for r in rows]
+
+    def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
+        t = _TRADES.c
+        out: dict[str, Decimal] = {}
+        with self._sessions() as s:
+            for inst_id in inst_ids:  # the newest trade of each: one index probe apiece
+                px = s.scalar(
+                    select(t.px)
+                    .where(t.environment == environment.value, t.inst_id == inst_id)
+                    .order_by(t.trade_id.desc())
+                    .limit(1)
+                )
+                if px is not None:
+                    out[inst_id] = px
+        return out
+
     def balances(self, account_id: int) -> list[BalanceRecord]:
         with self._sessions() as s:
             rows = s.execute(select(_BALANCES).where(_BALANCES.c.account_id == account_id)).all()
@@ -154,6 +215,51 @@ def order_record(r: Any) -> OrderRecord:
         last_fill_px=r.last_fill_px,
         last_fill_sz=r.last_fill_sz,
         last_fill_time=r.last_fill_time,
+        algo_id=r.algo_id,
+        algo_cl_ord_id=r.algo_cl_ord_id,
+        source=r.source,
+    )
+
+
+def algo_record(r: Any) -> AlgoRecord:
+    return AlgoRecord(
+        algo_id=r.algo_id,
+        environment=Environment(r.environment),
+        account_id=r.account_id,
+        inst_id=r.inst_id,
+        ord_type=AlgoOrdType(r.ord_type),
+        side=Side(r.side),
+        sz=r.sz,
+        tgt_ccy=None if r.tgt_ccy is None else TgtCcy(r.tgt_ccy),
+        td_mode=r.td_mode,
+        state=AlgoState(r.state),
+        algo_cl_ord_id=r.algo_cl_ord_id,
+        tag=r.tag,
+        reduce_only=bool(r.reduce_only),
+        c_time=r.c_time,
+        u_time=r.u_time,
+        tp_trigger_px=r.tp_trigger_px,
+        tp_ord_px=r.tp_ord_px,
+        sl_trigger_px=r.sl_trigger_px,
+        sl_ord_px=r.sl_ord_px,
+        trigger_px=r.trigger_px,
+        ord_px=r.ord_px,
+        callback_ratio=r.callback_ratio,
+        callback_spread=r.callback_spread,
+        active_px=r.active_px,
+        activated=bool(r.activated),
+        extreme_px=r.extreme_px,
+        move_trigger_px=r.move_trigger_px,
+        last_px=r.last_px,
+        ord_id=r.ord_id,
+        actual_sz=r.actual_sz,
+        actual_px=r.actual_px,
+        actual_side=None if r.actual_side is None else TriggerSide(r.actual_side),
+        trigger_time=r.trigger_time,
+        fail_code=r.fail_code,
+        parent_ord_id=r.parent_ord_id,
+        attach_algo_cl_ord_id=r.attach_algo_cl_ord_id,
+        waiting=bool(r.waiting),
     )
 
 

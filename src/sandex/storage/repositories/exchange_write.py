@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandex.services.exchange.records import (
+    AlgoRecord,
     BalanceRecord,
     ChangeSet,
     FillRecord,
@@ -51,6 +52,48 @@ ORDER_COLUMNS = (
     "last_fill_px",
     "last_fill_sz",
     "last_fill_time",
+    "algo_id",
+    "algo_cl_ord_id",
+    "source",
+)
+ALGO_COLUMNS = (
+    "algo_id",
+    "environment",
+    "account_id",
+    "inst_id",
+    "ord_type",
+    "side",
+    "sz",
+    "tgt_ccy",
+    "td_mode",
+    "state",
+    "algo_cl_ord_id",
+    "tag",
+    "reduce_only",
+    "c_time",
+    "u_time",
+    "tp_trigger_px",
+    "tp_ord_px",
+    "sl_trigger_px",
+    "sl_ord_px",
+    "trigger_px",
+    "ord_px",
+    "callback_ratio",
+    "callback_spread",
+    "active_px",
+    "activated",
+    "extreme_px",
+    "move_trigger_px",
+    "last_px",
+    "ord_id",
+    "actual_sz",
+    "actual_px",
+    "actual_side",
+    "trigger_time",
+    "fail_code",
+    "parent_ord_id",
+    "attach_algo_cl_ord_id",
+    "waiting",
 )
 FILL_COLUMNS = (
     "trade_id",
@@ -107,6 +150,7 @@ class BulkWriter:
         self._trades = insert_text("trades", TRADE_COLUMNS, dialect)
         self._postings = insert_text("postings", POSTING_COLUMNS, dialect)
         self._balances = _upsert("balances", BALANCE_COLUMNS, ("account_id", "ccy"), dialect)
+        self._algos = _upsert("algo_orders", ALGO_COLUMNS, ("algo_id",), dialect)
 
     def write(self, cursor: Any, changes: ChangeSet) -> None:
         """Each table's rows with one DB-API `executemany` on `cursor` (inside the caller's transaction)."""
@@ -116,6 +160,7 @@ class BulkWriter:
             (self._fills, [self._fill(f) for f in changes.fills]),
             (self._postings, [self._posting(p) for p in changes.postings]),
             (self._balances, [self._balance(b) for b in changes.balances]),
+            (self._algos, [_algo(a) for a in changes.algos]),
         ):
             if rows:
                 cursor.executemany(sql, rows)
@@ -149,6 +194,9 @@ class BulkWriter:
             _dec(o.last_fill_px),
             _dec(o.last_fill_sz),
             o.last_fill_time,
+            o.algo_id,
+            o.algo_cl_ord_id,
+            o.source,
         )
 
     def _fill(self, f: FillRecord) -> tuple[Any, ...]:
@@ -194,3 +242,45 @@ class BulkWriter:
 
 def _trade(t: TradeRecord) -> tuple[Any, ...]:
     return (t.trade_id, t.environment.value, t.inst_id, _dec(t.px), _dec(t.sz), t.taker_side.value, t.ts)
+
+
+def _algo(a: AlgoRecord) -> tuple[Any, ...]:
+    return (
+        a.algo_id,
+        a.environment.value,
+        a.account_id,
+        a.inst_id,
+        a.ord_type.value,
+        a.side.value,
+        _dec(a.sz),
+        None if a.tgt_ccy is None else a.tgt_ccy.value,
+        a.td_mode,
+        a.state.value,
+        a.algo_cl_ord_id,
+        a.tag,
+        a.reduce_only,
+        a.c_time,
+        a.u_time,
+        _dec(a.tp_trigger_px),
+        _dec(a.tp_ord_px),
+        _dec(a.sl_trigger_px),
+        _dec(a.sl_ord_px),
+        _dec(a.trigger_px),
+        _dec(a.ord_px),
+        _dec(a.callback_ratio),
+        _dec(a.callback_spread),
+        _dec(a.active_px),
+        a.activated,
+        _dec(a.extreme_px),
+        _dec(a.move_trigger_px),
+        _dec(a.last_px),
+        a.ord_id,
+        _dec(a.actual_sz),
+        _dec(a.actual_px),
+        None if a.actual_side is None else a.actual_side.value,
+        a.trigger_time,
+        a.fail_code,
+        a.parent_ord_id,
+        a.attach_algo_cl_ord_id,
+        a.waiting,
+    )

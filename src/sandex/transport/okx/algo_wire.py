@@ -7,21 +7,23 @@ sends it (`posSide` "net", `lever` "", `reduceOnly` "false").
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from sandex.domain.errors import Reason
 from sandex.domain.trading.algos import AlgoState
 from sandex.services.exchange.records import AlgoRecord
-from sandex.transport.okx.trade_wire import SPOT, ms, num
+from sandex.transport.okx.errors import ERRORS
+from sandex.transport.okx.trade_wire import SPOT, ms, num, order_px
 
-MARKET_PX = Decimal(-1)
 
-
-def order_px(value: Decimal | None) -> str:
-    """An algo's order price: "-1" for market, as the client sent it."""
-    if value is None:
-        return ""
-    return "-1" if value == MARKET_PX else num(value)
+def fail_code(stored: str) -> str:
+    """The OKX code of why an algo order's order was refused: the core stores the refusal's
+    reason (e.g. `insufficient_balance`), rendered here through the one error table (51008)."""
+    try:
+        reason = Reason(stored)
+    except ValueError:
+        return stored  # already a code (or "")
+    return ERRORS[reason].code
 
 
 def algo_object(record: AlgoRecord) -> dict[str, Any]:
@@ -71,7 +73,7 @@ def algo_object(record: AlgoRecord) -> dict[str, Any]:
         "reduceOnly": "true" if record.reduce_only else "false",
         "quickMgnType": "",
         "last": num(record.last_px),
-        "failCode": record.fail_code,
+        "failCode": fail_code(record.fail_code),
         "amendPxOnTriggerType": "0",
         "attachAlgoOrds": [],
         "linkedOrd": {"ordId": ""},

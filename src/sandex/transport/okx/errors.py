@@ -36,6 +36,13 @@ ERRORS: Mapping[Reason, WireError] = {
     R.JSON_SYNTAX: WireError("50002", 400, "JSON syntax error"),
     # OKX publishes no code for an oversized body: sandex's own, with HTTP's status for it
     R.BODY_TOO_LARGE: WireError("70413", 413, "Request {field} too large: at most {limit} bytes."),
+    # an OKX algo type sandex does not run: OKX's "Parameter {field} error" code, naming the type
+    R.ALGO_TYPE_NOT_SERVED: WireError(
+        "51000",
+        200,
+        "Parameter ordType error: {ord_type} algo orders are not served by sandex "
+        "(spot: conditional, oco, trigger, move_order_stop)",
+    ),
     R.METHOD_NOT_ALLOWED: WireError("50115", 405, "Invalid request method."),
     # A path sandex does not serve (OKX's API never answers "404"): 50062, HTTP 200, which ccxt maps to
     # ExchangeError (not retried) where 50005 (HTTP 410) would be ExchangeNotAvailable, retried forever.
@@ -145,6 +152,66 @@ ERRORS: Mapping[Reason, WireError] = {
     R.PRICE_EMPTY: WireError("51204", 200, "The price for the limit order can't be empty."),
     R.BATCH_TOO_LARGE: WireError("51111", 200, "Maximum {limit} orders can be placed in bulk."),
     R.ORDER_NOT_FOUND: WireError("51603", 200, "Order does not exist."),
+    # algo orders
+    R.ALGO_CLORDID_EXISTS: WireError("51065", 200, "algoClOrdId already exists."),
+    R.STOP_ORDERS_LIMIT: WireError(
+        "51261", 200, "Each user can hold up to {limit} pending stop orders at the same time."
+    ),
+    R.TRIGGER_ORDERS_LIMIT: WireError(
+        "51299", 200, "Order did not go through. You can hold a maximum of {limit} orders of this type."
+    ),
+    R.TRAILING_ORDERS_LIMIT: WireError(
+        "51260", 200, "Maximum of {limit} pending trailing stop orders can be held at the same time."
+    ),
+    R.TP_ABOVE_LAST: WireError("51277", 200, "TP trigger price cannot be higher than the last price."),
+    R.SL_BELOW_LAST: WireError("51278", 200, "SL trigger price cannot be lower than the last price."),
+    R.TP_BELOW_LAST: WireError("51279", 200, "TP trigger price cannot be lower than the last price."),
+    R.SL_ABOVE_LAST: WireError("51280", 200, "SL trigger price cannot be higher than the last price."),
+    R.TRIGGER_TGT_CCY: WireError("51281", 200, "Trigger order do not support the tgtCcy parameter."),
+    R.SPOT_TRIGGER_LAST_ONLY: WireError(
+        "51415",
+        200,
+        "Unable to place order. Spot trading only supports using the last price as trigger price. "
+        'Please select "Last" and try again.',
+    ),
+    R.CALLBACK_RATIO_RANGE: WireError(
+        "51257", 200, "Trailing stop order callback rate error. The callback rate should be {min}< x<={max}%."
+    ),
+    R.TRAILING_SELL_ACTIVE_PX: WireError(
+        "51258",
+        200,
+        "Trailing stop order placement failed. "
+        "The trigger price of a sell order must be higher than the last transaction price.",
+    ),
+    R.TRAILING_BUY_ACTIVE_PX: WireError(
+        "51259",
+        200,
+        "Trailing stop order placement failed. "
+        "The trigger price of a buy order must be lower than the last transaction price.",
+    ),
+    R.ALGO_AMEND_NOT_FOUND: WireError(
+        "51527", 200, "Order modification unsuccessful. The stop order does not exist."
+    ),
+    R.ALGO_NEEDS_TP_OR_SL: WireError(
+        "51531",
+        200,
+        "Order modification unsuccessful. The stop order must have either take profit or stop loss attached.",
+    ),
+    R.TP_LIMIT_NOT_ON_SPOT: WireError(
+        "51094", 200, "You can't place TP limit orders in spot, margin, or options trading."
+    ),
+    R.ATTACHED_TP_BELOW_PX: WireError(
+        "51046", 200, "The take profit trigger price must be higher than the order price"
+    ),
+    R.ATTACHED_SL_ABOVE_PX: WireError(
+        "51047", 200, "The stop loss trigger price must be lower than the order price"
+    ),
+    R.ATTACHED_TP_ABOVE_PX: WireError(
+        "51048", 200, "The take profit trigger price must be lower than the order price"
+    ),
+    R.ATTACHED_SL_BELOW_PX: WireError(
+        "51049", 200, "The stop loss trigger price must be higher than the order price"
+    ),
     R.CANCEL_FAILED: WireError(
         "51400", 200, "Order cancellation failed as the order has been filled, canceled or does not exist."
     ),

@@ -2,8 +2,9 @@
 
 Reference §4.4. sandex is a spot exchange in spot mode, so `tdMode` must be `cash`; fields that only
 mean something for margin, derivatives or options are accepted when empty and refused (51000) when
-they ask for something sandex would otherwise silently ignore (`reduceOnly: true`, TP/SL, options
-prices). `tgtCcy` is accepted on every order and only counts for market orders (ccxt always sends it).
+they ask for something sandex would otherwise silently ignore (`reduceOnly: true`, options prices).
+TP/SL come as `attachAlgoOrds` (their rules are the exchange's). `tgtCcy` is accepted on every order
+and only counts for market orders (ccxt always sends it).
 Everything else unknown is ignored. Each item parses on its own: in a batch, one bad item fails alone.
 """
 
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
+from sandex.domain.trading.algos import AttachedAlgo
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.trading.views import batch_too_large
 from sandex.transport.okx.envelope import OkxRejection
@@ -125,6 +127,7 @@ def parse_place(item: Mapping[str, Any]) -> OrderSpec:
     tgt_ccy = choice(item, "tgtCcy", TgtCcy)
     stp_mode = choice(item, "stpMode", StpMode)
     _spot_only_fields(item)
+    attached = parse_attached(item.get("attachAlgoOrds"))
     is_market = ord_type is OrdType.MARKET
     return OrderSpec(
         inst_id=inst_id,
@@ -136,6 +139,32 @@ def parse_place(item: Mapping[str, Any]) -> OrderSpec:
         cl_ord_id=cl_ord_id,
         tag=tag,
         stp_mode=stp_mode or StpMode.CANCEL_MAKER,
+        attach_algo_ords=attached,
+    )
+
+
+def parse_attached(raw: Any) -> tuple[AttachedAlgo, ...]:
+    """`attachAlgoOrds`: the TP/SL items an order gets once fully filled (absent or null: none).
+    The rules about them (one item on spot, prices vs the order price) are the exchange's."""
+    if _empty_list(raw):
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(one, Mapping) for one in raw):
+        raise bad("attachAlgoOrds")
+    return tuple(_attached_item(one) for one in raw)
+
+
+def _attached_item(item: Mapping[str, Any]) -> AttachedAlgo:
+    if not is_absent(item.get("sz")):  # split TPs: derivatives only
+        raise bad("sz")
+    return AttachedAlgo(
+        attach_algo_cl_ord_id=_token(item, "attachAlgoClOrdId", CL_ORD_ID_MAX),
+        tp_trigger_px=decimal(item, "tpTriggerPx"),
+        tp_ord_px=decimal(item, "tpOrdPx"),
+        tp_trigger_px_type=text(item, "tpTriggerPxType") or "last",
+        tp_ord_kind=text(item, "tpOrdKind") or "condition",
+        sl_trigger_px=decimal(item, "slTriggerPx"),
+        sl_ord_px=decimal(item, "slOrdPx"),
+        sl_trigger_px_type=text(item, "slTriggerPxType") or "last",
     )
 
 
@@ -155,8 +184,6 @@ def _spot_only_fields(item: Mapping[str, Any]) -> None:
     pos_side = text(item, "posSide")
     if pos_side is not None and pos_side != NET_POS_SIDE:
         raise bad("posSide")
-    if not _empty_list(item.get("attachAlgoOrds")):
-        raise bad("attachAlgoOrds")
     for name in _OPTION_FIELDS:
         if not is_absent(item.get(name)):
             raise bad(name)

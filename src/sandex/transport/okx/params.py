@@ -74,6 +74,17 @@ def required_text(body: Mapping[str, Any], name: str) -> str:
     return value
 
 
+def token(body: Mapping[str, Any], name: str, max_len: int) -> str:
+    """An OKX client id (`algoClOrdId`, `tag`, `reqId`): up to `max_len` ASCII letters and digits;
+    `""` when absent."""
+    value = text(body, name)
+    if value is None:
+        return ""
+    if len(value) > max_len or not (value.isascii() and value.isalnum()):
+        raise bad(name)
+    return value
+
+
 def decimal(body: Mapping[str, Any], name: str) -> Decimal | None:
     """A number by the one rule (`parse_decimal`) from a string or a JSON number (read exactly:
     `exact_json`); None when absent."""

@@ -13,8 +13,9 @@ from typing import Any
 from sandex.domain.errors import Rejected
 from sandex.domain.matching.order import CancelCause, Side
 from sandex.domain.money import format_decimal
+from sandex.domain.trading.algos import MARKET_PX
 from sandex.services.exchange.commands import OrderAck
-from sandex.services.trading.views import FillView, OrderView
+from sandex.services.trading.views import AttachedAlgoView, FillView, OrderView
 from sandex.transport.okx.errors import wire_error
 from sandex.transport.okx.orders_wire import Echo
 from sandex.transport.okx.params import in_wire_words
@@ -128,6 +129,7 @@ NO_CANCEL = ("", "")
 def order_wire(view: OrderView) -> dict[str, Any]:
     """The order object shared by `trade/order`, `orders-pending`, `orders-history(-archive)`."""
     base, quote = currencies_of(view.inst_id)
+    first = view.attached[0] if view.attached else None  # the top-level TP/SL fields show it
     fill = view.last_fill
     cancel_source, cancel_reason = (
         NO_CANCEL if view.cancel_cause is None else _CANCEL_SOURCES[view.cancel_cause]
@@ -160,31 +162,57 @@ def order_wire(view: OrderView) -> dict[str, Any]:
         "stpId": "",
         "stpMode": view.stp_mode.value,
         "lever": "",
-        "attachAlgoClOrdId": "",
-        "tpTriggerPx": "",
-        "tpTriggerPxType": "",
-        "tpOrdPx": "",
-        "slTriggerPx": "",
-        "slTriggerPxType": "",
-        "slOrdPx": "",
-        "attachAlgoOrds": [],
+        "attachAlgoClOrdId": "" if first is None else first.attach_algo_cl_ord_id,
+        "tpTriggerPx": "" if first is None else num(first.tp_trigger_px),
+        "tpTriggerPxType": "" if first is None or first.tp_trigger_px is None else "last",
+        "tpOrdPx": "" if first is None else order_px(first.tp_ord_px),
+        "slTriggerPx": "" if first is None else num(first.sl_trigger_px),
+        "slTriggerPxType": "" if first is None or first.sl_trigger_px is None else "last",
+        "slOrdPx": "" if first is None else order_px(first.sl_ord_px),
+        "attachAlgoOrds": [attached_wire(a) for a in view.attached],
         "linkedAlgoOrd": {"algoId": ""},
         "feeCcy": view.fee_ccy,
         "fee": num(view.fee),
         "rebateCcy": quote if view.fee_ccy == base else base,
         "rebate": "0",
-        "source": "",
+        "source": view.source,
         "category": "normal",
         "reduceOnly": "false",
         "isTpLimit": "false",
         "cancelSource": cancel_source,
         "cancelSourceReason": cancel_reason,
         "quickMgnType": "",
-        "algoClOrdId": "",
-        "algoId": "",
+        "algoClOrdId": view.algo_cl_ord_id,
+        "algoId": view.algo_id,
         "uTime": ms(view.u_time),
         "cTime": ms(view.c_time),
         "tradeQuoteCcy": quote,
+    }
+
+
+def order_px(value: Decimal | None) -> str:
+    """An algo order price: "-1" for market, as the client sent it."""
+    if value is None:
+        return ""
+    return "-1" if value == MARKET_PX else num(value)
+
+
+def attached_wire(view: AttachedAlgoView) -> dict[str, Any]:
+    """One `attachAlgoOrds` item of the order object."""
+    return {
+        "attachAlgoId": view.attach_algo_id,
+        "attachAlgoClOrdId": view.attach_algo_cl_ord_id,
+        "tpOrdKind": "" if view.tp_trigger_px is None else "condition",
+        "tpTriggerPx": num(view.tp_trigger_px),
+        "tpTriggerPxType": "" if view.tp_trigger_px is None else "last",
+        "tpOrdPx": order_px(view.tp_ord_px),
+        "slTriggerPx": num(view.sl_trigger_px),
+        "slTriggerPxType": "" if view.sl_trigger_px is None else "last",
+        "slOrdPx": order_px(view.sl_ord_px),
+        "sz": "",
+        "amendPxOnTriggerType": "0",
+        "failCode": "",
+        "failReason": "",
     }
 
 

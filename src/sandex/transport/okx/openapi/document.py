@@ -20,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from sandex.transport.okx.auth import RouteInfo, declared_permission, is_public_path, served_routes
 from sandex.transport.okx.demo import DEMO_HEADER
 from sandex.transport.okx.openapi.account_routes import ACCOUNT_ROUTES, ASSET_ROUTES, USERS_ROUTES
+from sandex.transport.okx.openapi.algo_routes import ALGO_ROUTES
 from sandex.transport.okx.openapi.public_routes import PUBLIC_ROUTES
 from sandex.transport.okx.openapi.schemas import (
     ERROR_RESPONSES,
@@ -38,6 +39,7 @@ OKX_ROUTES: Mapping[str, Doc] = {
     **ASSET_ROUTES,
     **USERS_ROUTES,
     **TRADE_ROUTES,
+    **ALGO_ROUTES,
 }
 DEMO = one_of(DEMO_HEADER, ("0", "1"), "1: demo trading (a demo key, the demo market)")
 DESCRIPTION = (

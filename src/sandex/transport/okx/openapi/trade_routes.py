@@ -44,7 +44,7 @@ _PLACE = (
     text("ccy"),
     text("pxUsd"),
     text("pxVol"),
-    objects("attachAlgoOrds", "TP/SL: not served, must be empty"),
+    objects("attachAlgoOrds", "TP/SL made once the order is fully filled (spot: one item)"),
 )
 _CANCEL = (*required(INST_ID), ORD_ID, CL_ORD_ID)
 _AMEND = (

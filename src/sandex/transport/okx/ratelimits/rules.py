@@ -108,6 +108,15 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/trade/orders-history-archive": _uid(20),
     "GET /api/v5/trade/fills": _uid(60),
     "GET /api/v5/trade/fills-history": _uid(10),
+    # algo orders: 20 requests per 2 s each; writes per UID + instId (a request counts once per
+    # instrument it names), cancel-advance-algos and the reads per UID
+    "POST /api/v5/trade/order-algo": _uid(20, per=Per.INST_ID),
+    "POST /api/v5/trade/cancel-algos": _uid(20, per=Per.INST_ID),
+    "POST /api/v5/trade/amend-algos": _uid(20, per=Per.INST_ID),
+    "POST /api/v5/trade/cancel-advance-algos": _uid(20),
+    "GET /api/v5/trade/order-algo": _uid(20),
+    "GET /api/v5/trade/orders-algo-pending": _uid(20),
+    "GET /api/v5/trade/orders-algo-history": _uid(20),
     "POST /api/v5/trade/mass-cancel": _uid(5),
     "POST /api/v5/trade/cancel-all-after": _uid(1, _1S, per=Per.TAG),
     "GET /api/v5/trade/account-rate-limit": _uid(1, _1S),

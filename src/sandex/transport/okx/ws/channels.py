@@ -1,7 +1,8 @@
 """The channels sandex serves, where each one lives, and how a subscription arg becomes a `Topic`.
 
 Routing follows OKX (reference §6.1, §6.5, §6.7): market data on `/public`, account data on
-`/private` after login, candlesticks on `/business`. A channel on the wrong URL is refused with the
+`/private` after login, candlesticks on `/business`, algo orders (`orders-algo`, `algo-advance`) on
+`/business` after login. A channel on the wrong URL is refused with the
 code OKX uses: 64001 (a `/business` channel elsewhere), 64002 (another channel on `/business`),
 60008 (public vs private mixed up). Unknown channels and instruments are 60018, a private channel
 before login 60011, a malformed arg 60012 quoting the request.
@@ -21,10 +22,11 @@ from sandex.transport.okx.ws.protocol import Kind, WsCode, WsError
 CANDLE_PREFIX = "candle"
 INST_TYPES = frozenset({"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "ANY"})
 # Arg fields echoed back in acks and pushes, in the order the client sent them.
-ECHOED = frozenset({"channel", "instType", "instFamily", "instId", "ccy"})
+ECHOED = frozenset({"channel", "instType", "instFamily", "instId", "ccy", "algoId"})
 
 TICKERS, BOOKS, BOOKS5, BBO, TRADES = "tickers", "books", "books5", "bbo-tbt", "trades"
 ORDERS, ACCOUNT, BALANCE_AND_POSITION = "orders", "account", "balance_and_position"
+ORDERS_ALGO, ALGO_ADVANCE = "orders-algo", "algo-advance"
 BOOK_CHANNELS = frozenset({BOOKS, BOOKS5, BBO})
 # Private channels whose connections per account OKX counts (`channel-conn-count`) and caps.
 COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION})
@@ -40,6 +42,7 @@ class ChannelSpec:
 
 _PUBLIC_MARKET = ChannelSpec(Kind.PUBLIC, private=False, needs_inst_id=True)
 _CANDLES = ChannelSpec(Kind.BUSINESS, private=False, needs_inst_id=True)
+_ALGOS = ChannelSpec(Kind.BUSINESS, private=True, needs_inst_type=True)
 CHANNELS: Mapping[str, ChannelSpec] = {
     TICKERS: _PUBLIC_MARKET,
     BOOKS: _PUBLIC_MARKET,
@@ -49,6 +52,8 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     ORDERS: ChannelSpec(Kind.PRIVATE, private=True, needs_inst_type=True),
     ACCOUNT: ChannelSpec(Kind.PRIVATE, private=True),
     BALANCE_AND_POSITION: ChannelSpec(Kind.PRIVATE, private=True),
+    ORDERS_ALGO: _ALGOS,
+    ALGO_ADVANCE: _ALGOS,
 }
 
 
@@ -63,11 +68,12 @@ class Topic:
     ccy: str = ""
     arg: tuple[tuple[str, str], ...] = ()  # the echoed arg, in the client's key order
     snapshot_ms: int = 0  # `account`: a full snapshot this often besides the event pushes (0: never)
+    algo_id: str = ""  # `algo-advance`: one algo order only
 
     @property
-    def key(self) -> tuple[str, str, str, str, str]:
+    def key(self) -> tuple[str, str, str, str, str, str]:
         """Identity for subscribe/unsubscribe: the same channel and filters, whatever the key order."""
-        return (self.channel, self.inst_id, self.inst_type, self.inst_family, self.ccy)
+        return (self.channel, self.inst_id, self.inst_type, self.inst_family, self.ccy, self.algo_id)
 
     @property
     def echo(self) -> dict[str, str]:
@@ -116,6 +122,7 @@ def resolve(arg: Any, kind: Kind, logged_in: bool, catalogue: Catalogue, raw: st
         fields.get("ccy", ""),
         echo,
         snapshot_ms,
+        fields.get("algoId", "") if channel == ALGO_ADVANCE else "",
     )
 
 

@@ -29,13 +29,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.policy import ws_login_request
-from sandex.services.exchange.events import BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.exchange.events import AlgosChanged, BalancesChanged, OrdersChanged, TradesHappened
 from sandex.services.keys.auth import Principal
 from sandex.services.keys.events import KeyChanged
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import fail
 from sandex.transport.okx.ratelimits.rules import route_for_ws_op
+from sandex.transport.okx.ws.algo_feed import AlgoFeed
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.key_watch import KeyWatch
@@ -78,6 +79,7 @@ class WsGateway:
         self.pusher = Pusher(ctx.faults)
         self.market = MarketFeed(self.registry, self.pusher, ctx.catalogue, ctx.books, ctx.clock, ctx.settled)
         self.private = PrivateFeed(self.registry, self.pusher, ctx.catalogue, ctx.trading)
+        self.algos = AlgoFeed(self.registry, self.pusher, ctx.clock)
         self.tickers = TickerFeed(self.registry, self.pusher, ctx.market)
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
@@ -97,6 +99,7 @@ class WsGateway:
             events.subscribe(TradesHappened, self._on_trades),
             events.subscribe(OrdersChanged, self._on_orders),
             events.subscribe(BalancesChanged, self.private.on_balances),
+            events.subscribe(AlgosChanged, self.algos.on_algos),
         ]
         self._housekeeping = asyncio.create_task(self._housekeep(), name="sandex-ws-housekeeping")
 

@@ -25,7 +25,7 @@ from sandex.transport.okx.ws.protocol import CLOSE_REASONS, Close, Kind
 OUTBOX_LIMIT = 20_000  # frames waiting for a slow reader before the connection is closed (4005)
 
 K = TypeVar("K")
-TopicKey = tuple[str, str, str, str, str]
+TopicKey = tuple[str, str, str, str, str, str]
 MarketKey = tuple[Environment, str, str]  # (environment, channel, instId)
 
 

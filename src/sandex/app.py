@@ -37,7 +37,7 @@ from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
-from sandex.transport.okx.rest import account, algos, asset, convert, public, trade, users
+from sandex.transport.okx.rest import account, algos, asset, convert, public, reference, system, trade, users
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
 from sandex.transport.okx.ws.books import CoreBooks
@@ -79,10 +79,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         market=rt.market.data,
         funding=rt.funding.service,
         convert=rt.convert,
+        faults=rt.faults,
     )
     install_error_handlers(app)
     app.include_router(public.router)
     app.include_router(market_rest.router)
+    app.include_router(reference.router)  # index candles, mark prices, price limits, platform figures
+    app.include_router(system.router)
     for private in (account.router, asset.router, convert.router, users.router, trade.router, algos.router):
         app.include_router(private)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)

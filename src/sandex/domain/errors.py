@@ -23,6 +23,8 @@ class Reason(StrEnum):
     JSON_SYNTAX = "json_syntax"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_FOUND = "not_found"
+    ENDPOINT_UNSUPPORTED = "endpoint_unsupported"  # params: what ("GET /api/v5/..." sandex does not serve)
+    ACCOUNT_MODE_UNSUPPORTED = "account_mode_unsupported"  # params: what (a margin/derivatives request)
     HOST_NOT_SERVED = "host_not_served"  # params: host (the Host header names no served host)
     ALGO_TYPE_NOT_SERVED = "algo_type_not_served"  # params: ord_type (an OKX algo type sandex does not run)
     # --- service state -------------------------------------------------------------------------

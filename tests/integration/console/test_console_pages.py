@@ -109,16 +109,12 @@ async def test_a_crash_on_an_api_path_stays_okx_json(app: Console, monkeypatch: 
 async def test_the_apis_beside_the_console_keep_their_json_answers(app: Console) -> None:
     async with app.visitor() as visitor:
         http = visitor.http
-        assert _is_json(await http.get("/api/v5/no/such/endpoint"), 404) == {
-            "code": "404",
-            "msg": "Not Found",
-            "data": [],
-        }
+        assert _is_json(await http.get("/api/v5/no/such/endpoint"), 401)["code"] == "50103"  # OKX: auth first
         assert _is_json(await http.post("/api/v5/public/time"), 405)["code"] == "50115"
         assert _is_json(await http.get("/api/v5/trade/cancel-order"), 405)["code"] == "50115"
         assert _is_json(await http.get("/api/v5/public/instruments?instType=PERP"), 400)["code"] == "51000"
-        assert _is_json(await http.get("/sandex/no-such-document"), 404)["code"] == "404"
-        assert _is_json(await http.get("/ws/v5/public"), 404)["code"] == "404"  # a WebSocket URL, not a page
+        assert _is_json(await http.get("/sandex/no-such-document"), 404) == {"msg": "Not Found"}
+        assert _is_json(await http.get("/ws/v5/public"), 404) == {"msg": "Not Found"}  # a WebSocket URL
         assert _is_json(await http.get("/sandex/v1/no-such-route"), 404) == {
             "error": {"reason": "not_found", "message": "Not Found"}
         }

@@ -189,8 +189,22 @@ async def test_transfer_state_needs_an_id_and_hides_other_users_transfers(world:
     row = await _ok(world.master, _body("1"))
     answer = await world.master.get("asset/transfer-state")
     assert answer["code"] == "50015"
-    assert await world.sub2.data("asset/transfer-state", transId=row["transId"]) == []
-    assert await world.master.data("asset/transfer-state", transId="999") == []
+    # an id OKX does not find for this user is 58129 naming it (seen by clients querying lost transfers)
+    for who, params in (
+        (world.sub2, {"transId": row["transId"]}),
+        (world.master, {"transId": "999"}),
+        (world.master, {"transId": row["transId"], "type": "2"}),
+    ):
+        assert await who.get("asset/transfer-state", **params) == {
+            "code": "58129",
+            "msg": "transId is incorrect or transId does not match with 'type'",
+            "data": [],
+        }
+    by_client = await world.master.get("asset/transfer-state", clientId="never-sent")
+    assert (by_client["code"], by_client["msg"]) == (
+        "58129",
+        "clientId is incorrect or clientId does not match with 'type'",
+    )
 
 
 async def test_demo_keys_move_demo_money(world: World) -> None:

@@ -92,10 +92,10 @@ CASES: dict[str, tuple[Call, tuple[int, dict[str, Any]]]] = {
     ),
     "unknown key": (
         Call("main", set={"OK-ACCESS-KEY": "00000000-0000-0000-0000-000000000000"}),
-        bare("50119", "API key doesn't exist"),
+        bare("50119", "API key doesn't exist", 200),
     ),
     "revoked key": (Call("revoked"), bare("50111", "Invalid OK-ACCESS-KEY")),
-    "deleted key": (Call("deleted"), bare("50119", "API key doesn't exist")),
+    "deleted key": (Call("deleted"), bare("50119", "API key doesn't exist", 200)),
     "pending key": (Call("pending"), bare("50111", "Invalid OK-ACCESS-KEY")),
     "expired key": (
         Call("expiring", before=lambda box: box.runtime.clock.advance(2_000)),
@@ -129,11 +129,11 @@ CASES: dict[str, tuple[Call, tuple[int, dict[str, Any]]]] = {
     ),
     "read-only key on a trade route": (
         Call("readonly", "POST", "/api/v5/test/trade", "{}"),
-        bare("50120", "This API key doesn't have permission to use this function"),
+        bare("50120", "This API key doesn't have permission to use this function", 200),
     ),
     "trade key on a withdraw route": (
         Call("main", "POST", "/api/v5/test/withdraw", "{}"),
-        bare("50120", "This API key doesn't have permission to use this function"),
+        bare("50120", "This API key doesn't have permission to use this function", 200),
     ),
     "unbound key managing sub-account keys": (
         Call(

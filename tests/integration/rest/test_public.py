@@ -102,10 +102,10 @@ async def test_missing_and_bad_parameters_get_okx_codes(client: httpx.AsyncClien
 
 
 async def test_unknown_path_and_wrong_method_answer_json(client: httpx.AsyncClient) -> None:
-    not_found = await client.get("/api/v5/nope")
-    assert not_found.status_code == 404
+    not_found = await client.get("/api/v5/public/nope")
+    assert not_found.status_code == 200
     assert not_found.headers["content-type"].startswith("application/json")
-    assert not_found.json()["msg"] == "Not Found"
+    assert not_found.json()["code"] == "50062"
     wrong_method = await client.post("/api/v5/public/time")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["code"] == "50115"

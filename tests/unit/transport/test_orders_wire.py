@@ -128,7 +128,7 @@ def test_missing_required_field_is_50014_naming_it(name: str, absent: str | None
         ("sz", ["1"]),
         ("px", "abc"),
         ("px", True),
-        ("tdMode", "cross"),
+        ("tdMode", "CASH"),
         ("tgtCcy", "usd"),
         ("stpMode", "none"),
         ("clOrdId", "a" * 33),
@@ -146,6 +146,12 @@ def test_missing_required_field_is_50014_naming_it(name: str, absent: str | None
 )
 def test_bad_value_is_51000_naming_the_field(name: str, value: Any) -> None:
     assert refusal(parse_place, {**CCXT_LIMIT, name: value}) == Rejected.of(Reason.PARAM_ERROR, field=name)
+
+
+@pytest.mark.parametrize("mode", ["cross", "isolated", "spot_isolated"])
+def test_margin_trade_modes_are_refused_as_in_a_spot_mode_account(mode: str) -> None:
+    refused = refusal(parse_place, {**CCXT_LIMIT, "tdMode": mode})
+    assert refused == Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=f"tdMode {mode}")
 
 
 def test_attached_tp_sl_are_parsed_with_okx_defaults() -> None:

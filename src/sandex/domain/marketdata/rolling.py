@@ -83,6 +83,14 @@ class DayWindow:
         assert high is not None and low is not None
         return DayStats(first.o, high, low, vol, vol_ccy)
 
+    def minutes(self, now: int) -> list[Candle]:
+        """The window's 1-minute candles, oldest first (copies; the newest may still be running)."""
+        self._settle(now)
+        out = [candle.copy() for candle in self._closed]
+        if self._current is not None:
+            out.append(self._current.copy())
+        return out
+
     def sod(self, day_start: int, now: int) -> Decimal | None:
         """The first price at or after `day_start` (within the window), else the last before it."""
         found = self._sod.get(day_start)

@@ -5,6 +5,7 @@
     await data.candles(env, "BTC-USDT", bar, after=None, before=None, limit=100, history=False)
     await data.trades(env, "BTC-USDT", 100) / await data.history_trades(env, ..., by_ts=False, ...)
     data.index_tickers(quote_ccy="USDT") / data.index_tickers(inst_id="BTC-USDT")
+    data.index_candles("BTC-USDT", CandleWindow(bar, after, before, limit)) / data.platform_volume(env)
 
 Where each answer comes from:
 * Books: a snapshot of the engine's book taken when the sequencer publishes a commit (so it is
@@ -49,6 +50,7 @@ from sandex.services.marketdata.ports import (
     TickerView,
     TradeQuery,
 )
+from sandex.services.marketdata.reference import CandleWindow, PlatformVolume, index_candles, platform_volume
 from sandex.services.marketdata.tape import Key, Tape
 from sandex.services.simulation.board import MarketBoard
 
@@ -329,6 +331,14 @@ class MarketData:
             stats, sod0, sod8 = found
             out.append(IndexTickerView(chosen_id, px, stats.open, stats.high, stats.low, sod0, sod8, now))
         return out
+
+    def index_candles(self, inst_id: str, window: CandleWindow) -> list[CandleView] | Rejected:
+        """The reference price's candles (`reference.index_candles`), newest first."""
+        found = index_candles(self._board, inst_id, window, self._clock.now_ms())
+        return Rejected(Reason.INSTRUMENT_NOT_FOUND) if found is None else found
+
+    def platform_volume(self, env: Environment) -> PlatformVolume:
+        return platform_volume(self.tickers(env), self._board, self._clock.now_ms())
 
 
 def day_start(now: int, offset_ms: int) -> int:

@@ -26,6 +26,7 @@ from sandex.domain.clock import DAY_MS, Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument, InstrumentState
 from sandex.domain.marketdata.bars import UTC8_MS
+from sandex.domain.marketdata.candles import Candle
 from sandex.domain.marketdata.rolling import DayStats, DayWindow
 from sandex.domain.matching.order import Side
 from sandex.domain.simulation.walk import RandomStream, ReferencePath, volatility_for
@@ -134,6 +135,11 @@ class MarketBoard:
     def index_px(self, inst_id: str) -> Decimal | None:
         item = self._items.get(inst_id)
         return None if item is None else item.path.px
+
+    def index_minutes(self, inst_id: str, now_ms: int) -> list[Candle] | None:
+        """The index's 1-minute candles over the last 24 h, oldest first (None: unknown instrument)."""
+        item = self._items.get(inst_id)
+        return None if item is None else item.index.minutes(now_ms)
 
     def index_stats(self, inst_id: str, now_ms: int) -> tuple[DayStats, Decimal, Decimal] | None:
         """24 h open/high/low of the index and its price at the start of the UTC and UTC+8 days."""

@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 PERMISSION_MARK = "__sandex_permission__"
-PUBLIC_PREFIXES = ("/api/v5/public/", "/api/v5/market/")
+PUBLIC_PREFIXES = ("/api/v5/public/", "/api/v5/market/", "/api/v5/system/")
 
 
 async def signed_request(

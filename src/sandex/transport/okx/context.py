@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from sandex.domain.clock import Clock
+from sandex.domain.faults import FaultInjector
 from sandex.services.accounts.service import AccountsService
 from sandex.services.catalogue import CatalogueService
 from sandex.services.convert.service import ConvertService
@@ -33,6 +34,7 @@ class OkxContext:
     market: MarketData | None = None  # public market data: tickers, books, candles, trades
     funding: FundingService | None = None  # transfers, deposits, withdrawals (asset/*)
     convert: ConvertService | None = None  # firm quotes and convert trades (asset/convert/*)
+    faults: FaultInjector | None = None  # injected outages show in `system/status`
 
 
 async def _context(request: Request) -> OkxContext:

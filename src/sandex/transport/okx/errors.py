@@ -44,7 +44,18 @@ ERRORS: Mapping[Reason, WireError] = {
         "(spot: conditional, oco, trigger, move_order_stop)",
     ),
     R.METHOD_NOT_ALLOWED: WireError("50115", 405, "Invalid request method."),
-    R.NOT_FOUND: WireError("404", 404, "Not Found"),
+    # A path sandex does not serve (OKX's API never answers "404"): 50062, HTTP 200, which ccxt maps to
+    # ExchangeError (not retried) where 50005 (HTTP 410) would be ExchangeNotAvailable, retried forever.
+    R.NOT_FOUND: WireError("50062", 200, "This feature is currently unavailable."),
+    R.ENDPOINT_UNSUPPORTED: WireError(
+        "50062", 200, "This feature is currently unavailable: sandex does not serve {what}."
+    ),
+    R.ACCOUNT_MODE_UNSUPPORTED: WireError(
+        "51010",
+        200,
+        "Request unsupported under current account mode: {what} needs a margin or derivatives "
+        "account mode; sandex accounts are in Spot mode.",
+    ),
     # service state
     R.SERVICE_UNAVAILABLE: WireError(
         "50001", 503, "Service temporarily unavailable. Please try again later."
@@ -68,7 +79,7 @@ ERRORS: Mapping[Reason, WireError] = {
     R.TIMESTAMP_INVALID: WireError("50112", _AUTH, "Invalid OK-ACCESS-TIMESTAMP", True),
     R.TIMESTAMP_EXPIRED: WireError("50102", _AUTH, "Timestamp request expired", True),
     R.KEY_INVALID: WireError("50111", _AUTH, "Invalid OK-ACCESS-KEY", True),
-    R.KEY_NOT_FOUND: WireError("50119", _AUTH, "API key doesn't exist", True),
+    R.KEY_NOT_FOUND: WireError("50119", 200, "API key doesn't exist", True),  # 200: error_code.md
     R.KEY_FROZEN: WireError("50100", 400, "API frozen, please contact customer service.", True),
     R.ENVIRONMENT_MISMATCH: WireError("50101", _AUTH, "APIKey does not match current environment.", True),
     R.IP_NOT_ALLOWED: WireError(
@@ -77,7 +88,10 @@ ERRORS: Mapping[Reason, WireError] = {
     R.PASSPHRASE_INCORRECT: WireError("50105", _AUTH, "Request header OK-ACCESS-PASSPHRASE incorrect.", True),
     R.SIGNATURE_INVALID: WireError("50113", _AUTH, "Invalid Sign", True),
     R.PERMISSION_DENIED: WireError(
-        "50120", _AUTH, "This API key doesn't have permission to use this function", True
+        "50120",
+        200,
+        "This API key doesn't have permission to use this function",
+        True,  # 200: error_code.md
     ),
     R.IP_BINDING_REQUIRED: WireError("50035", 403, "This endpoint requires that APIKey must be bound to IP"),
     R.USER_BLOCKED: WireError("50007", 200, "User blocked."),

@@ -1,4 +1,6 @@
-"""Every error leaves as an OKX JSON body: validation, 404/405, our refusals and crashes alike."""
+"""Every error leaves as an OKX JSON body: validation, 405, our refusals and crashes alike. An unknown
+`/api/v5/` path is authenticated and refused with OKX's codes (`unserved.py`); any other unknown path
+is a plain HTTP 404."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.transport.okx.envelope import OkxRejection, fail
+from sandex.transport.okx.unserved import answer_unserved, is_okx_path
 
 log = logging.getLogger("sandex.http")
 
@@ -39,12 +42,14 @@ async def _on_validation(_request: Request, exc: Exception) -> Response:
     return fail(rejection_for_validation(list(exc.errors())))
 
 
-async def _on_http(_request: Request, exc: Exception) -> Response:
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
         return fail(Rejected.of(Reason.METHOD_NOT_ALLOWED))
     if exc.status_code == 404:
-        return fail(Rejected.of(Reason.NOT_FOUND))
+        if is_okx_path(request.url.path):
+            return await answer_unserved(request)
+        return JSONResponse({"msg": "Not Found"}, status_code=404)  # not OKX's API: no OKX code
     return fail(Rejected.of(Reason.SYSTEM_ERROR))
 
 

@@ -41,6 +41,7 @@ REQ_ID_MAX = 32
 ORD_ID_MAX = 19  # digits of the largest 64-bit id (or ms time)
 ID_LIMIT = 1 << 63  # ids are positive signed 64-bit integers
 SPOT_TD_MODE = "cash"
+MARGIN_TD_MODES = frozenset({"cross", "isolated", "spot_isolated"})  # OKX: 51010 in Spot mode
 NET_POS_SIDE = "net"
 # Only meaningful for options (sandex lists none): refused unless empty.
 _OPTION_FIELDS = ("pxUsd", "pxVol")
@@ -168,7 +169,10 @@ def _attached_item(item: Mapping[str, Any]) -> AttachedAlgo:
 
 
 def _td_mode(item: Mapping[str, Any]) -> None:
-    if required_text(item, "tdMode") != SPOT_TD_MODE:
+    mode = required_text(item, "tdMode")
+    if mode in MARGIN_TD_MODES:  # a real mode, not one a Spot-mode account (sandex's) may use
+        raise OkxRejection(Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=f"tdMode {mode}"))
+    if mode != SPOT_TD_MODE:
         raise bad("tdMode")
 
 

@@ -79,6 +79,9 @@ ACCOUNT_ROUTES: Mapping[str, Doc] = {
     "GET /api/v5/account/max-avail-size": Doc(
         "Maximum available size", query=(*_MAX_SIZE, flag("reduceOnly"), text("px"))
     ),
+    "GET /api/v5/account/max-withdrawal": Doc(
+        "What can move from the trading to the funding account", query=(CCYS,)
+    ),
 }
 
 ASSET_ROUTES: Mapping[str, Doc] = {

@@ -74,6 +74,16 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/market/candles": _ip(40),
     "GET /api/v5/market/history-candles": _ip(20),
     "GET /api/v5/market/trades": _ip(100),
+    # OKX's endpoint pages: the index, mark prices, price limits, platform figures, system status
+    "GET /api/v5/market/index-candles": _ip(20),
+    "GET /api/v5/market/history-index-candles": _ip(10),
+    "GET /api/v5/market/mark-price-candles": _ip(20),
+    "GET /api/v5/market/history-mark-price-candles": _ip(10),
+    "GET /api/v5/market/exchange-rate": _ip(1),
+    "GET /api/v5/market/platform-24-volume": _ip(2),
+    "GET /api/v5/public/mark-price": _ip(10),
+    "GET /api/v5/public/price-limit": _ip(20),
+    "GET /api/v5/system/status": _ip(1, 5 * _1S),
     # account
     "GET /api/v5/account/balance": _uid(10),
     "GET /api/v5/account/positions": _uid(10),
@@ -84,6 +94,7 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/account/trade-fee": _uid(5),
     "GET /api/v5/account/max-size": _uid(20),
     "GET /api/v5/account/max-avail-size": _uid(20),
+    "GET /api/v5/account/max-withdrawal": _uid(20),
     # trade: place, amend and cancel have separate budgets, per instrument; batches count orders
     "POST /api/v5/trade/order": _uid(60, per=Per.INST_ID),
     "POST /api/v5/trade/batch-orders": _uid(300, per=Per.INST_ID),

@@ -6,6 +6,7 @@ query about another instrument type (MARGIN, SWAP, ...) is valid and answers `[]
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,6 +15,7 @@ from starlette.responses import Response
 
 from sandex.domain.errors import Rejected
 from sandex.domain.ledger.postings import PostingReason
+from sandex.domain.money import format_decimal
 from sandex.services.keys.auth import Principal
 from sandex.services.trading.views import BillView
 from sandex.transport.okx.account_wire import (
@@ -101,6 +103,21 @@ async def get_balance(request: Request, ctx: Ctx, principal: ReadAuth) -> Respon
     service = trading_of(ctx)
     view = await run_in_threadpool(service.balances, trader_of(principal), ccys or None)
     return ok([balance_wire(view)])
+
+
+@router.get("/max-withdrawal")
+async def get_max_withdrawal(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    """What can leave the trading account for the funding account: in Spot mode nothing is borrowed,
+    so both maxima are the available balance; the Portfolio-margin fields are ""."""
+    ccys = query_list(request.query_params.get("ccy"), "ccy", MAX_BALANCE_CCYS)
+    view = await run_in_threadpool(trading_of(ctx).balances, trader_of(principal), ccys or None)
+    available = {row.ccy: row.available for row in view.details}
+    return ok([max_withdrawal_wire(ccy, available.get(ccy, Decimal(0))) for ccy in ccys or available])
+
+
+def max_withdrawal_wire(ccy: str, available: Decimal) -> dict[str, str]:
+    amount = format_decimal(available)
+    return {"ccy": ccy, "maxWd": amount, "maxWdEx": amount, "spotOffsetMaxWd": "", "spotOffsetMaxWdEx": ""}
 
 
 @router.get("/positions")

@@ -193,7 +193,11 @@ async def get_transfer_state(request: Request, ctx: Ctx, principal: ReadAuth) ->
         query.get("clientId") or None,
         wanted_type,
     )
-    return ok([transfer_state_wire(view) for view in _answer(found)])
+    rows = _answer(found)
+    if not rows:  # OKX: 58129 naming the id it looked for (transId wins when both are given)
+        field = "transId" if query.get("transId") else "clientId"
+        raise OkxRejection(Rejected.of(Reason.TRANSFER_PARAM_MISMATCH, field=field))
+    return ok([transfer_state_wire(view) for view in rows])
 
 
 @router.get("/bills")

@@ -128,7 +128,7 @@ async def get_history_candles(request: Request, ctx: Ctx) -> Response:
 async def _candles(request: Request, ctx: Ctx, *, history: bool) -> Response:
     query = request.query_params
     inst_id = required(request, "instId")
-    bar = _bar(query.get("bar"))
+    bar = bar_param(query.get("bar"))
     after, before = query_int(query.get("after"), "after"), query_int(query.get("before"), "before")
     limit = query_limit(query.get("limit"), CANDLES_MAX)
     found = await market_of(ctx).candles(
@@ -137,7 +137,7 @@ async def _candles(request: Request, ctx: Ctx, *, history: bool) -> Response:
     return fail(found) if isinstance(found, Rejected) else ok([candle_wire(c) for c in found])
 
 
-def _bar(name: str | None) -> Bar:
+def bar_param(name: str | None) -> Bar:
     if not name:
         return DEFAULT_BAR
     bar = parse_bar(name)

@@ -177,8 +177,9 @@ class TradingService:
     async def cancel_algos(
         self, trader: Trader, items: Sequence[AlgoCancelSpec], *, advance: bool = False
     ) -> list[AlgoAck] | Rejected:
-        """`cancel-algos` (at most 10; not trailing stops) or, with `advance`, `cancel-advance-algos`
-        (trailing stops only): the other kind is refused per item as not found (51400)."""
+        """`cancel-algos` (at most 10, every kind) or, with `advance`, the legacy
+        `cancel-advance-algos` (trailing stops only: another kind is refused per item as not found,
+        51400)."""
         if not items:
             return Rejected(Reason.BODY_EMPTY)
         if len(items) > MAX_ALGO_CANCELS:

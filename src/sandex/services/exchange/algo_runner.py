@@ -35,7 +35,6 @@ from sandex.domain.trading.algos import (
     AlgoSpec,
     AlgoState,
     AttachedAlgo,
-    AttachedAmend,
     PriceMove,
     Trail,
     TriggerSide,
@@ -52,6 +51,7 @@ from sandex.domain.trading.algos import (
 from sandex.domain.trading.commands import AmendSpec, OrderSpec
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.algo_desk import AlgoDesk, bucket
+from sandex.services.exchange.attached import attached_of, attached_target, with_legs
 from sandex.services.exchange.commands import AlgoAck, AmendAlgos, CancelAlgos, PlaceAlgos
 from sandex.services.exchange.records import AlgoRecord
 from sandex.services.exchange.units import OrderExtras, amount, px_of, sz_of
@@ -324,13 +324,13 @@ class AlgoRunner:
         changed: dict[int, AlgoRecord] = {}
         after: dict[int, AttachedAlgo] = {}
         for item in spec.attach_algo_ords:
-            target = _attached_target(current, item)
+            target = attached_target(current, item)
             if isinstance(target, Rejected):
                 return target
             if target.algo_id in changed:
                 return Rejected(Reason.ATTACHED_AMEND_REPEATED)
             after[target.algo_id] = amend_attached(attached_of(target), item)
-            changed[target.algo_id] = _with_legs(target, after[target.algo_id], ts)
+            changed[target.algo_id] = with_legs(target, after[target.algo_id], ts)
         inst = self._instruments[order.inst_id]
         px = spec.new_px if spec.new_px is not None else px_of(inst, order.px)
         items = tuple(after.get(a.algo_id) or attached_of(a) for a in current)
@@ -506,43 +506,6 @@ class AlgoRunner:
 
 def _id_text(algo_id: int | None) -> str:
     return "" if algo_id is None else str(algo_id)
-
-
-def attached_of(record: AlgoRecord) -> AttachedAlgo:
-    """An attached TP/SL as the `attachAlgoOrds` item that would place it now."""
-    return AttachedAlgo(
-        record.attach_algo_cl_ord_id,
-        record.tp_trigger_px,
-        record.tp_ord_px,
-        sl_trigger_px=record.sl_trigger_px,
-        sl_ord_px=record.sl_ord_px,
-    )
-
-
-def _with_legs(record: AlgoRecord, item: AttachedAlgo, ts: int) -> AlgoRecord:
-    both = item.tp_trigger_px is not None and item.sl_trigger_px is not None
-    return record._replace(
-        ord_type=AlgoOrdType.OCO if both else AlgoOrdType.CONDITIONAL,
-        tp_trigger_px=item.tp_trigger_px,
-        tp_ord_px=item.tp_ord_px,
-        sl_trigger_px=item.sl_trigger_px,
-        sl_ord_px=item.sl_ord_px,
-        u_time=ts,
-    )
-
-
-def _attached_target(current: Sequence[AlgoRecord], item: AttachedAmend) -> AlgoRecord | Rejected:
-    """The order's TP/SL an amend item names: by `attachAlgoId` (wins) or `attachAlgoClOrdId`;
-    naming none (the order-level `newTpTriggerPx`… fields), the order's first."""
-    if item.attach_algo_id is None and not item.attach_algo_cl_ord_id:
-        return current[0]
-    for record in current:
-        if item.attach_algo_id is not None:
-            if record.algo_id == item.attach_algo_id:
-                return record
-        elif record.attach_algo_cl_ord_id == item.attach_algo_cl_ord_id:
-            return record
-    return Rejected(Reason.ATTACHED_AMEND_NOT_FOUND)
 
 
 def spec_of(record: AlgoRecord) -> AlgoSpec:

@@ -216,11 +216,12 @@ class TradingService:
 
     def algo_history(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
         """Finished algo orders (`query.states` among effective, canceled, order_failed; all three
-        when none is given), newest first."""
+        when none is given) placed in the last 3 months of the sandbox clock, newest first."""
         states = (query.states & FINAL_STATES) if query.states else FINAL_STATES
         if not states:
             return []
-        return self._algos(trader, replace(query, states=states))
+        since = self._clock.now_ms() - ARCHIVE_MS
+        return self._algos(trader, replace(query, states=states, since=since))
 
     def _algos(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
         if not query.ord_types:

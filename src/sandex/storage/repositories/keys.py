@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select, Update
 
-from sandex.domain.accounts.model import Environment
+from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.keys.ips import IpAllowList, parse_ip_list
 from sandex.domain.keys.model import KeyState, Permission, format_perms
 from sandex.domain.keys.rules import parse_perms
@@ -16,10 +18,11 @@ from sandex.services.accounts.ports import ConflictError
 from sandex.services.keys.ports import (
     AuditEntry,
     AuditEvent,
+    AuthRecord,
     KeyRecord,
+    KeyUse,
     SecretRow,
     UsageEntry,
-    UseMark,
 )
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.keys import ApiKeyRow, KeyAuditRow, KeyUsageRow, MasterKeyRow
@@ -41,6 +44,60 @@ def totp_associated(uid: str) -> bytes:
 
 API_KEYS: Table = ApiKeyRow.__table__  # type: ignore[assignment]
 _USAGE_COLUMNS = ("key_id", "ts_ms", "method", "path", "ip", "code", "count", "last_ts_ms")
+_USERS: Table = UserRow.__table__  # type: ignore[assignment]
+_USAGE: Table = KeyUsageRow.__table__  # type: ignore[assignment]
+
+
+def _auth_read() -> Select[Any]:
+    owner, master = _USERS.alias("owner"), _USERS.alias("master")
+    return (
+        select(
+            API_KEYS,
+            owner.c.uid.label("owner_uid"),
+            owner.c.master_id.label("owner_master"),
+            owner.c.status.label("owner_status"),
+            master.c.uid.label("master_uid"),
+            master.c.status.label("master_status"),
+        )
+        .select_from(
+            API_KEYS.join(owner, owner.c.id == API_KEYS.c.user_id).outerjoin(
+                master, master.c.id == owner.c.master_id
+            )
+        )
+        .where(API_KEYS.c.api_key == bindparam("api_key"))
+    )
+
+
+def _move_forward(column: str, *, inclusive: bool, **also: object) -> Update:
+    """Set `column` (and `also`) to the batch's value where it is unset or older."""
+    target = API_KEYS.c[column]
+    newer = target <= bindparam("b_ms") if inclusive else target < bindparam("b_ms")
+    return (
+        update(API_KEYS)
+        .where(API_KEYS.c.id == bindparam("b_id"), or_(target.is_(None), newer))
+        .values({column: bindparam("b_ms"), **also})
+    )
+
+
+_AUTH_READ = _auth_read()
+_MOVE_LAST_USE = _move_forward("last_used_ms", inclusive=True, last_used_ip=bindparam("b_ip"))
+_MOVE_PERM_USE = {perm: _move_forward(column, inclusive=False) for perm, column in _USED_COLUMNS.items()}
+# all but the newest `keep` lines of a key: ids up to its (keep+1)-th newest
+_TRIM_USAGE = delete(_USAGE).where(
+    _USAGE.c.key_id == bindparam("b_id"),
+    _USAGE.c.id
+    <= select(_USAGE.c.id)
+    .where(_USAGE.c.key_id == bindparam("b_id"))
+    .order_by(_USAGE.c.id.desc())
+    .limit(1)
+    .offset(bindparam("b_keep"))
+    .scalar_subquery(),
+)
+_REPLACE_VERIFIER = (
+    update(API_KEYS)
+    .where(API_KEYS.c.id == bindparam("b_id"), API_KEYS.c.passphrase_hash == bindparam("b_old"))
+    .values(passphrase_hash=bindparam("b_new"))
+)
 
 
 class SqlKeyRepository:
@@ -113,43 +170,55 @@ class SqlKeyRepository:
             for row in rows
         ]
 
-    def record_use(self, api_key: str, mark: UseMark) -> None:
-        # Core statements, no ORM unit of work: this runs inside the usage flush, on the sequencer's
-        # writer thread between two group commits (the next commit waits for it).
-        table = API_KEYS
-        last = table.c.last_used_ms
-        self._session.execute(
-            update(table)
-            .where(table.c.api_key == api_key, or_(last.is_(None), last <= mark.last_used_ms))
-            .values(last_used_ms=mark.last_used_ms, last_used_ip=mark.last_used_ip)
-        )
-        for perm, used_ms in mark.by_perm:
-            column = table.c[_USED_COLUMNS[perm]]
-            self._session.execute(
-                update(table)
-                .where(table.c.api_key == api_key, or_(column.is_(None), column < used_ms))
-                .values({column: used_ms})
-            )
+    def get_for_auth(self, api_key: str) -> AuthRecord | None:
+        # Core, one statement, no ORM identity map: the first request of each key pays for this.
+        row = self._session.execute(_AUTH_READ, {"api_key": api_key}).first()
+        if row is None:
+            return None
+        status = UserStatus(row.owner_status)
+        if row.owner_master is not None and status is UserStatus.ACTIVE:
+            status = UserStatus(row.master_status) if row.master_status is not None else UserStatus.FROZEN
+        main_uid = row.master_uid if row.owner_master is not None and row.master_uid else row.owner_uid
+        return AuthRecord(_record(row), row.owner_uid, row.owner_master, status, main_uid)
 
-    def add_usage(self, api_key: str, entries: Sequence[UsageEntry], keep: int) -> None:
-        key_id = self._id(api_key)
+    def write_uses(self, uses: Sequence[KeyUse], keep: int) -> None:
+        # Runs on the sequencer's writer thread between two group commits: Core executemany only,
+        # a fixed number of statements however many keys the batch holds.
+        if not uses:
+            return
         conn = self._session.connection()
-        # A few rows per key and flush window (coalesced lines): one executemany of plain tuples.
-        conn.exec_driver_sql(
-            insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, conn.dialect.name),
-            [(key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms) for e in entries],
+        wanted = select(API_KEYS.c.api_key, API_KEYS.c.id).where(
+            API_KEYS.c.api_key.in_([u.api_key for u in uses])
         )
-        threshold = self._session.scalars(
-            select(KeyUsageRow.id)
-            .where(KeyUsageRow.key_id == key_id)
-            .order_by(KeyUsageRow.id.desc())
-            .offset(keep)
-            .limit(1)
-        ).first()
-        if threshold is not None:
-            self._session.execute(
-                delete(KeyUsageRow).where(KeyUsageRow.key_id == key_id, KeyUsageRow.id <= threshold)
+        ids: dict[str, int] = {api_key: key_id for api_key, key_id in conn.execute(wanted)}
+        known = [(ids[use.api_key], use) for use in uses if use.api_key in ids]
+        marks = [(key_id, use.mark) for key_id, use in known if use.mark is not None]
+        if marks:
+            conn.execute(
+                _MOVE_LAST_USE,
+                [{"b_id": i, "b_ms": m.last_used_ms, "b_ip": m.last_used_ip} for i, m in marks],
             )
+        for perm, statement in _MOVE_PERM_USE.items():
+            moved = [{"b_id": i, "b_ms": ms} for i, m in marks for p, ms in m.by_perm if p is perm]
+            if moved:
+                conn.execute(statement, moved)
+        lines = [
+            (key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms)
+            for key_id, use in known
+            for e in use.entries
+        ]
+        if lines:
+            conn.exec_driver_sql(
+                insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, conn.dialect.name), lines
+            )
+        trims = [{"b_id": key_id, "b_keep": keep} for key_id, use in known if use.trim]
+        if trims:
+            conn.execute(_TRIM_USAGE, trims)
+        verifiers = [
+            {"b_id": i, "b_old": u.verifier[0], "b_new": u.verifier[1]} for i, u in known if u.verifier
+        ]
+        if verifiers:
+            conn.execute(_REPLACE_VERIFIER, verifiers)
 
     def list_usage(self, api_key: str, limit: int) -> list[UsageEntry]:
         rows = self._session.scalars(
@@ -227,7 +296,8 @@ def _write(row: ApiKeyRow, record: KeyRecord) -> None:
     row.revoked_ms = record.revoked_ms
 
 
-def _record(row: ApiKeyRow) -> KeyRecord:
+def _record(row: Any) -> KeyRecord:
+    """From an ORM row or a Core row of the same columns."""
     return KeyRecord(
         id=row.id,
         api_key=row.api_key,

@@ -322,7 +322,7 @@ def first_use_makers(keys: list[tuple[str, str]], concurrency: int, ord_type: st
 
 # --- servers -------------------------------------------------------------------------------------
 def _wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a first start migrates a new database: slow on a busy box
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited during start-up")

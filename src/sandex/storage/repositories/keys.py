@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, or_, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select, Update
+from sqlalchemy.sql import Select
 
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.keys.ips import IpAllowList, parse_ip_list
@@ -26,7 +26,7 @@ from sandex.services.keys.ports import (
 )
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.keys import ApiKeyRow, KeyAuditRow, KeyUsageRow, MasterKeyRow
-from sandex.storage.repositories._sql import insert_text
+from sandex.storage.repositories._sql import driver_sql, insert_text
 
 API_KEY_SECRET = "api_key"  # noqa: S105 - a kind of row, not a secret
 TOTP_SECRET = "totp"  # noqa: S105 - a kind of row, not a secret
@@ -45,7 +45,6 @@ def totp_associated(uid: str) -> bytes:
 API_KEYS: Table = ApiKeyRow.__table__  # type: ignore[assignment]
 _USAGE_COLUMNS = ("key_id", "ts_ms", "method", "path", "ip", "code", "count", "last_ts_ms")
 _USERS: Table = UserRow.__table__  # type: ignore[assignment]
-_USAGE: Table = KeyUsageRow.__table__  # type: ignore[assignment]
 
 
 def _auth_read() -> Select[Any]:
@@ -68,36 +67,24 @@ def _auth_read() -> Select[Any]:
     )
 
 
-def _move_forward(column: str, *, inclusive: bool, **also: object) -> Update:
-    """Set `column` (and `also`) to the batch's value where it is unset or older."""
-    target = API_KEYS.c[column]
-    newer = target <= bindparam("b_ms") if inclusive else target < bindparam("b_ms")
-    return (
-        update(API_KEYS)
-        .where(API_KEYS.c.id == bindparam("b_id"), or_(target.is_(None), newer))
-        .values({column: bindparam("b_ms"), **also})
-    )
-
-
 _AUTH_READ = _auth_read()
-_MOVE_LAST_USE = _move_forward("last_used_ms", inclusive=True, last_used_ip=bindparam("b_ip"))
-_MOVE_PERM_USE = {perm: _move_forward(column, inclusive=False) for perm, column in _USED_COLUMNS.items()}
+# The usage write's statements, as DB-API SQL with `%s` marks (see `driver_sql`) for executemany of
+# plain tuples: no per-row parameter processing. Only constant names go into the text.
+_K, _U = ApiKeyRow.__tablename__, KeyUsageRow.__tablename__
+_MOVE_LAST_USE = (
+    f"UPDATE {_K} SET last_used_ms = %s, last_used_ip = %s "  # noqa: S608
+    "WHERE id = %s AND (last_used_ms IS NULL OR last_used_ms <= %s)"
+)
+_MOVE_PERM_USE = {
+    perm: f"UPDATE {_K} SET {col} = %s WHERE id = %s AND ({col} IS NULL OR {col} < %s)"  # noqa: S608
+    for perm, col in _USED_COLUMNS.items()
+}
 # all but the newest `keep` lines of a key: ids up to its (keep+1)-th newest
-_TRIM_USAGE = delete(_USAGE).where(
-    _USAGE.c.key_id == bindparam("b_id"),
-    _USAGE.c.id
-    <= select(_USAGE.c.id)
-    .where(_USAGE.c.key_id == bindparam("b_id"))
-    .order_by(_USAGE.c.id.desc())
-    .limit(1)
-    .offset(bindparam("b_keep"))
-    .scalar_subquery(),
+_TRIM_USAGE = (
+    f"DELETE FROM {_U} WHERE key_id = %s AND id <= "  # noqa: S608
+    f"(SELECT id FROM {_U} WHERE key_id = %s ORDER BY id DESC LIMIT 1 OFFSET %s)"
 )
-_REPLACE_VERIFIER = (
-    update(API_KEYS)
-    .where(API_KEYS.c.id == bindparam("b_id"), API_KEYS.c.passphrase_hash == bindparam("b_old"))
-    .values(passphrase_hash=bindparam("b_new"))
-)
+_REPLACE_VERIFIER = f"UPDATE {_K} SET passphrase_hash = %s WHERE id = %s AND passphrase_hash = %s"  # noqa: S608
 
 
 class SqlKeyRepository:
@@ -193,32 +180,23 @@ class SqlKeyRepository:
         ids: dict[str, int] = {api_key: key_id for api_key, key_id in conn.execute(wanted)}
         known = [(ids[use.api_key], use) for use in uses if use.api_key in ids]
         marks = [(key_id, use.mark) for key_id, use in known if use.mark is not None]
-        if marks:
-            conn.execute(
-                _MOVE_LAST_USE,
-                [{"b_id": i, "b_ms": m.last_used_ms, "b_ip": m.last_used_ip} for i, m in marks],
-            )
-        for perm, statement in _MOVE_PERM_USE.items():
-            moved = [{"b_id": i, "b_ms": ms} for i, m in marks for p, ms in m.by_perm if p is perm]
-            if moved:
-                conn.execute(statement, moved)
+        dialect = conn.dialect.name
+
+        def many(sql: str, rows: list[tuple[object, ...]]) -> None:
+            if rows:
+                conn.exec_driver_sql(driver_sql(sql, dialect), rows)
+
+        many(_MOVE_LAST_USE, [(m.last_used_ms, m.last_used_ip, i, m.last_used_ms) for i, m in marks])
+        for perm, sql in _MOVE_PERM_USE.items():
+            many(sql, [(ms, i, ms) for i, m in marks for p, ms in m.by_perm if p is perm])
         lines = [
             (key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms)
             for key_id, use in known
             for e in use.entries
         ]
-        if lines:
-            conn.exec_driver_sql(
-                insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, conn.dialect.name), lines
-            )
-        trims = [{"b_id": key_id, "b_keep": keep} for key_id, use in known if use.trim]
-        if trims:
-            conn.execute(_TRIM_USAGE, trims)
-        verifiers = [
-            {"b_id": i, "b_old": u.verifier[0], "b_new": u.verifier[1]} for i, u in known if u.verifier
-        ]
-        if verifiers:
-            conn.execute(_REPLACE_VERIFIER, verifiers)
+        many(insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, dialect), list(lines))
+        many(_TRIM_USAGE, [(key_id, key_id, keep) for key_id, use in known if use.trim])
+        many(_REPLACE_VERIFIER, [(u.verifier[1], i, u.verifier[0]) for i, u in known if u.verifier])
 
     def list_usage(self, api_key: str, limit: int) -> list[UsageEntry]:
         rows = self._session.scalars(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -159,7 +160,7 @@ class SqlKeyRepository:
 
     def get_for_auth(self, api_key: str) -> AuthRecord | None:
         # Core, one statement, no ORM identity map: the first request of each key pays for this.
-        row = self._session.execute(_AUTH_READ, {"api_key": api_key}).first()
+        row = self._session.connection().execute(_AUTH_READ, {"api_key": api_key}).first()
         if row is None:
             return None
         status = UserStatus(row.owner_status)
@@ -302,6 +303,7 @@ def _record(row: Any) -> KeyRecord:
     )
 
 
+@lru_cache(maxsize=1024)  # immutable values; keys share a few texts, and parsing IPs is not free
 def _perms(text: str) -> frozenset[Permission]:
     perms = parse_perms(text)
     if not isinstance(perms, frozenset):
@@ -309,6 +311,7 @@ def _perms(text: str) -> frozenset[Permission]:
     return perms
 
 
+@lru_cache(maxsize=4096)
 def _ips(text: str) -> IpAllowList:
     ips = parse_ip_list(text)
     if not isinstance(ips, IpAllowList):

@@ -48,6 +48,7 @@ from sandex.services.funding.chain_inbox import ChainDepositInbox
 from sandex.services.funding.service import FundingService
 from sandex.services.funding.web_withdrawal import WebWithdrawals
 from sandex.services.keys import factory as keys_factory
+from sandex.services.keys import passphrases
 from sandex.services.keys.factory import KeyServices
 from sandex.services.trading import factory as trading_factory
 from sandex.services.trading.service import TradingService
@@ -144,7 +145,8 @@ def open_runtime(
         outbox=outbox,
         email_pepper=pepper,
     )
-    keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub)
+    passphrase_key = cipher.derive_key(passphrases.KEY_PURPOSE)  # from the oldest key: survives rotations
+    keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub, passphrase_key)
     # The exchange: one core holds trading's and funding's state, one sequencer writes it.
     store, funding_store = SqlExchangeStore(sessions), SqlFundingStore(sessions)
     timing, limits = funding_timing or DEFAULT_TIMING, funding_limits or DEFAULT_LIMITS

@@ -213,13 +213,14 @@ class MarketData:
         """Equal stamps promise equal tickers but for `ts` (a rendering cache key); None: do not keep.
 
         A ticker changes with its tape and book snapshot (the version), the minute (the 24 h window
-        and the start of day move by minutes) and, before the first trade, the index price.
+        and the start of day move by minutes) and, before the first trade, the index price (the
+        board's `moves`).
         """
         key = (env, inst_id)
         tape = self._tapes.get(key)
         if tape is None or key not in self._snapshots:  # unknown, or no book yet: `_ticker` retries it
             return None
-        index = self._board.index_px(inst_id) if tape.price() is None else None
+        index = self._board.moves if tape.price() is None else None
         return (self._versions[key], now // MINUTE_MS, index)
 
     def tickers_stamp(self, env: Environment, now: int) -> Hashable | None:
@@ -227,8 +228,7 @@ class MarketData:
         facts = self._facts(env)
         if facts.unbooked:
             return None
-        index = tuple(self._board.index_px(inst_id) for inst_id in facts.unpriced)
-        return (facts.version, now // MINUTE_MS, index)
+        return (facts.version, now // MINUTE_MS, self._board.moves if facts.unpriced else None)
 
     def _facts(self, env: Environment) -> _EnvFacts:
         version = self._env_versions[env]

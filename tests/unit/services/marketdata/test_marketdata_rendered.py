@@ -14,7 +14,7 @@ from sandex.domain.clock import MINUTE_MS
 from sandex.domain.errors import Rejected
 from sandex.services.marketdata.ports import BookView, TickerView
 from sandex.services.marketdata.service import MarketData
-from sandex.services.simulation.board import MarketBoard
+from sandex.services.simulation.board import MarketBoard, MarketControl
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import Trader
 from sandex.testing.clock import ManualClock
@@ -99,13 +99,17 @@ async def test_a_ticker_follows_its_own_trades_and_the_minute(
 
 
 def test_before_the_first_trade_the_ticker_follows_the_index(
-    market: MarketData, board: MarketBoard, clock: ManualClock
+    market: MarketData, board: MarketBoard, control: MarketControl, clock: ManualClock
 ) -> None:
     now = clock.now_ms()
     assert b'"last":"100"' in served_tickers(market, LIVE, now)
-    board.path("BTC-USDT").set(Decimal("104.5"))  # the simulation moves the index, no commit
+    assert not isinstance(control.set_price("BTC-USDT", Decimal("104.5")), Rejected)  # no commit
     assert served_tickers(market, LIVE, now) == fresh_tickers(market, LIVE, now)
     assert b'"last":"104.5"' in served_tickers(market, LIVE, now)
+    board.step(60_000, now)  # the simulated walk moves every index
+    assert served_tickers(market, LIVE, now) == fresh_tickers(market, LIVE, now)
+    served = render_of(market).ticker(LIVE, "ETH-USDT", now)
+    assert not isinstance(served, Rejected) and bytes(served.body) == fresh_ticker(market, "ETH-USDT", now)
 
 
 async def test_books_are_the_fresh_rendering_after_every_committed_change(

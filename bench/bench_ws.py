@@ -20,6 +20,12 @@ checkout's `src`, e.g. the code before a change), alternating the two for `--rou
 sitting, and prints the medians side by side with the load average: the box is shared and noisy,
 so only comparisons made in the same run mean anything.
 
+`--send-path` measures only the server's send path, in this process, on no sockets: the CPU time
+to hand one push to `--clients` connections (uvicorn's protocol on fake transports, every client
+having negotiated permessage-deflate), with uvicorn's own protocol (each connection compresses the
+frame) and with sandex's (`ClosingSafeWebSocketProtocol`: one shared encoding). CPU time, so
+it is steady on a busy box.
+
 The issue's figure: `python bench/bench_ws.py --clients 500 --takers 40 --seconds 15 --rounds 3
 --compare <checkout of the old code>/src`.
 """
@@ -327,6 +333,106 @@ async def compare(args: argparse.Namespace) -> None:
         print(f"  {name[-32:]:<32} {p50:>13.1f} {p99:>9.1f} {fps:>10,.0f} {cpu:>6.0f} {us:>9.1f}")
 
 
+def send_path(clients: int, rounds: int) -> None:
+    """CPU µs to send one push to `clients` deflate connections: uvicorn's protocol vs sandex's."""
+    asyncio.run(_send_path(clients, rounds))
+
+
+class _Transport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes = 0
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.bytes += len(data)
+
+    def close(self) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+
+async def _connections(protocol: type, clients: int) -> list[tuple[object, _Transport, object]]:
+    import base64
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    sends: list[object] = []
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        await receive()  # type: ignore[operator]
+        await send({"type": "websocket.accept"})  # type: ignore[operator]
+        sends.append(send)
+        await receive()  # type: ignore[operator]  # the disconnect `_close` causes
+
+    config = uvicorn.Config(app, ws=protocol, interface="asgi3", lifespan="off", log_level="warning")
+    config.load()
+    transports = []
+    for _ in range(clients):
+        conn, transport = protocol(config, ServerState(), app_state={}), _Transport()
+        conn.connection_made(transport)
+        key = base64.b64encode(os.urandom(16)).decode()
+        conn.data_received(
+            (
+                "GET /ws/v5/public HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            ).encode()
+        )
+        transports.append((transport, conn))
+    while len(sends) < clients:
+        await asyncio.sleep(0.01)
+    return [(send, transport, conn) for send, (transport, conn) in zip(sends, transports, strict=True)]
+
+
+async def _close(conns: list[tuple[object, _Transport, object]]) -> None:
+    for _, _, conn in conns:
+        conn.connection_lost(None)  # type: ignore[attr-defined]
+    await asyncio.sleep(0.1)  # the apps see their disconnect and return
+
+
+async def _send_path(clients: int, rounds: int) -> None:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    from sandex.runtime.http_server import ClosingSafeWebSocketProtocol
+    from sandex.runtime.ws_shared import SHARED_FRAME
+
+    trade = {"instId": "BTC-USDT", "tradeId": "1234567", "px": "43210.1", "sz": "0.001", "side": "sell"}
+    trade |= {"ts": str(int(time.time() * 1000)), "count": "1", "source": "0", "seqId": 123456}
+    text = json.dumps(
+        {"arg": {"channel": "trades", "instId": "BTC-USDT"}, "data": [trade]}, separators=(",", ":")
+    )
+    uvicorns = await _connections(WebSocketsSansIOProtocol, clients)
+    sandexes = await _connections(ClosingSafeWebSocketProtocol, clients)
+    results: dict[str, list[float]] = {"uvicorn (per-connection deflate)": [], "sandex (shared)": []}
+    pushes = 200
+    for _ in range(rounds):
+        for name, conns in zip(results, (uvicorns, sandexes), strict=True):
+            start = time.process_time()
+            for n in range(pushes):
+                message = {"type": "websocket.send", "text": text.replace("123456", str(n))}
+                if conns is sandexes:
+                    message[SHARED_FRAME] = {}
+                for send, _, _ in conns:
+                    await send(message)  # type: ignore[operator]
+            results[name].append(1e6 * (time.process_time() - start) / pushes)
+    print(
+        f"send path: one {len(text)}-byte push to {clients} deflate connections, CPU µs (median of {rounds})"
+    )
+    for name, values in results.items():
+        per_push = statistics.median(values)
+        print(f"  {name:<34} {per_push:>10,.0f} µs/push {per_push / clients:>7.2f} µs/connection")
+    wire = [sum(t.bytes for _, t, _ in conns) for conns in (uvicorns, sandexes)]
+    print(f"  bytes written (incl. handshakes): uvicorn {wire[0]:,}, sandex {wire[1]:,}")
+    await _close(uvicorns)
+    await _close(sandexes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100)
@@ -336,8 +442,12 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--compare", help="another checkout's src dir, measured alternately in the same run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each server with --compare")
+    parser.add_argument("--send-path", action="store_true", help="only the server's send path, CPU time")
     args = parser.parse_args()
-    asyncio.run(compare(args) if args.compare else run(args))
+    if args.send_path:
+        send_path(args.clients, args.rounds)
+    else:
+        asyncio.run(compare(args) if args.compare else run(args))
 
 
 if __name__ == "__main__":

@@ -404,31 +404,39 @@ async def _send_path(clients: int, rounds: int) -> None:
 
     trade = {"instId": "BTC-USDT", "tradeId": "1234567", "px": "43210.1", "sz": "0.001", "side": "sell"}
     trade |= {"ts": str(int(time.time() * 1000)), "count": "1", "source": "0", "seqId": 123456}
-    text = json.dumps(
-        {"arg": {"channel": "trades", "instId": "BTC-USDT"}, "data": [trade]}, separators=(",", ":")
-    )
+    levels = [[f"4321{i}.1", f"0.{i}25", "0", "1"] for i in range(5)]
+    book = {"asks": levels, "bids": levels, "ts": trade["ts"], "checksum": -123456789, "seqId": 123456}
+    texts = {
+        "trade": {"arg": {"channel": "trades", "instId": "BTC-USDT"}, "data": [trade]},
+        "books update, 5+5 levels": {"arg": {"channel": "books", "instId": "BTC-USDT"}, "data": [book]},
+    }
     uvicorns = await _connections(WebSocketsSansIOProtocol, clients)
     sandexes = await _connections(ClosingSafeWebSocketProtocol, clients)
-    results: dict[str, list[float]] = {"uvicorn (per-connection deflate)": [], "sandex (shared)": []}
     pushes = 200
-    for _ in range(rounds):
-        for name, conns in zip(results, (uvicorns, sandexes), strict=True):
-            start = time.process_time()
-            for n in range(pushes):
-                message = {"type": "websocket.send", "text": text.replace("123456", str(n))}
-                if conns is sandexes:
-                    message[SHARED_FRAME] = {}
-                for send, _, _ in conns:
-                    await send(message)  # type: ignore[operator]
-            results[name].append(1e6 * (time.process_time() - start) / pushes)
-    print(
-        f"send path: one {len(text)}-byte push to {clients} deflate connections, CPU µs (median of {rounds})"
-    )
-    for name, values in results.items():
-        per_push = statistics.median(values)
-        print(f"  {name:<34} {per_push:>10,.0f} µs/push {per_push / clients:>7.2f} µs/connection")
-    wire = [sum(t.bytes for _, t, _ in conns) for conns in (uvicorns, sandexes)]
-    print(f"  bytes written (incl. handshakes): uvicorn {wire[0]:,}, sandex {wire[1]:,}")
+    for label, payload in texts.items():
+        text = json.dumps(payload, separators=(",", ":"))
+        results: dict[str, list[float]] = {"uvicorn (per-connection deflate)": [], "sandex (shared)": []}
+        written = [0, 0]
+        for _ in range(rounds):
+            for i, (name, conns) in enumerate(zip(results, (uvicorns, sandexes), strict=True)):
+                before = sum(t.bytes for _, t, _ in conns)
+                start = time.process_time()
+                for n in range(pushes):
+                    message = {"type": "websocket.send", "text": text.replace("123456", str(100000 + n))}
+                    if conns is sandexes:
+                        message[SHARED_FRAME] = {}
+                    for send, _, _ in conns:
+                        await send(message)  # type: ignore[operator]
+                results[name].append(1e6 * (time.process_time() - start) / pushes)
+                written[i] = (sum(t.bytes for _, t, _ in conns) - before) // (pushes * clients)
+        print(
+            f"{label}: one {len(text)}-byte push to {clients} deflate connections, CPU (median of {rounds})"
+        )
+        for (name, values), size in zip(results.items(), written, strict=True):
+            per_push = statistics.median(values)
+            print(
+                f"  {name:<34} {per_push:>8,.0f} µs/push {per_push / clients:>6.2f} µs/conn {size:>5} B/frame"
+            )
     await _close(uvicorns)
     await _close(sandexes)
 

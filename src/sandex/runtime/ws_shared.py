@@ -10,6 +10,11 @@ Compressed bytes can only be shared because every connection negotiates permessa
 `server_no_context_takeover` (RFC 7692 §7.1.1.1: the server may declare it even when the client did
 not ask): each message is then compressed on its own, independently of what that connection was
 sent before, so one compressed payload is valid for every connection with the same window size.
+
+Without context takeover each compressed message needs a fresh compressor (~10 µs to set up), and a
+small message gains little from compression anyway: messages under `MIN_COMPRESSED` bytes (pongs,
+acks, small order replies) are sent uncompressed, which RFC 7692 allows message by message (RSV1
+clear); clients decode both kinds on the same connection.
 """
 
 from __future__ import annotations
@@ -18,15 +23,41 @@ from collections.abc import Hashable, Sequence
 
 from websockets.extensions.base import Extension
 from websockets.extensions.permessage_deflate import PerMessageDeflate, ServerPerMessageDeflateFactory
-from websockets.frames import Frame, Opcode
+from websockets.frames import CONT, Frame, Opcode
+from websockets.typing import ExtensionParameter
 
+MIN_COMPRESSED = 256  # bytes of payload below which a message is sent as it is
 SHARED_FRAME = "sandex.shared_frame"  # the ASGI event key (the app side: transport/okx/ws/sessions.py)
 PLAIN: Hashable = "plain"
 
 
+class SmallPlainDeflate(PerMessageDeflate):
+    """permessage-deflate that leaves small whole messages uncompressed."""
+
+    def encode(self, frame: Frame) -> Frame:
+        if frame.fin and frame.opcode is not CONT and len(frame.data) < MIN_COMPRESSED:
+            return frame
+        return super().encode(frame)
+
+
+class _Factory(ServerPerMessageDeflateFactory):
+    def process_request_params(
+        self, params: Sequence[ExtensionParameter], accepted_extensions: Sequence[Extension]
+    ) -> tuple[list[ExtensionParameter], PerMessageDeflate]:
+        response, made = super().process_request_params(params, accepted_extensions)
+        return response, SmallPlainDeflate(
+            made.remote_no_context_takeover,
+            made.local_no_context_takeover,
+            made.remote_max_window_bits,
+            made.local_max_window_bits,
+            made.compress_settings,
+        )
+
+
 def deflate_factory() -> ServerPerMessageDeflateFactory:
-    """uvicorn's permessage-deflate settings, plus `server_no_context_takeover`."""
-    return ServerPerMessageDeflateFactory(
+    """uvicorn's permessage-deflate settings, plus `server_no_context_takeover` (and small messages
+    left uncompressed)."""
+    return _Factory(
         server_no_context_takeover=True,
         server_max_window_bits=12,
         client_max_window_bits=12,

@@ -146,3 +146,13 @@ async def test_frames_sent_in_between_do_not_break_the_shared_ones() -> None:
     texts = [stream.decompress(frame[2:] + b"\x00\x00\xff\xff").decode() for frame in one.transport.sent[1:]]
     assert texts == ['{"event":"subscribe"}' * 20, PUSH]
     assert one.transport.sent[-1] == two.transport.sent[-1]
+
+
+async def test_small_messages_go_uncompressed_on_a_deflate_connection() -> None:
+    (peer,) = await _peers(DEFLATE)
+    small = '{"event":"subscribe","arg":{"channel":"trades","instId":"BTC-USDT"},"connId":"a4d3ae55"}'
+    event, _cache = _shared()
+    await peer.send({"type": "websocket.send", "text": small})
+    await peer.send({"type": "websocket.send", "text": small, SHARED_FRAME: {}})
+    await peer.send(event)
+    assert peer.frames() == [(False, small), (False, small), (True, PUSH)]

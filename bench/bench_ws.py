@@ -1,6 +1,7 @@
 """WebSocket fan-out: N clients on `books` + `trades` of one instrument, messages/s and delivery lag.
 
     python bench/bench_ws.py [--clients 100] [--seconds 30] [--inst BTC-USDT] [--takers 0] [--procs 2]
+                             [--compare /path/to/other/checkout/src --rounds 3]
 
 Starts `sandex serve` in its own process (a fresh data dir, the built-in market on: "default market
 activity"), connects `--clients` WebSocket clients from this process (permessage-deflate, as
@@ -13,6 +14,20 @@ counts every frame for `--seconds`. Lag, on the same machine's clock:
 `--takers R` adds R crossing orders per second of our own (two funded users trading with each
 other through the WS `order` op) on top of the simulated market. The clients run in `--procs`
 processes, so decoding on the client side is not what the lag measures. Target: p99 trade lag < 50 ms.
+
+`--compare SRC` runs the same measurement on a second server importing sandex from SRC (another
+checkout's `src`, e.g. the code before a change), alternating the two for `--rounds` rounds in one
+sitting, and prints the medians side by side with the load average: the box is shared and noisy,
+so only comparisons made in the same run mean anything.
+
+`--send-path` measures only the server's send path, in this process, on no sockets: the CPU time
+to hand one push to `--clients` connections (uvicorn's protocol on fake transports, every client
+having negotiated permessage-deflate), with uvicorn's own protocol (each connection compresses the
+frame) and with sandex's (`ClosingSafeWebSocketProtocol`: one shared encoding). CPU time, so
+it is steady on a busy box.
+
+The issue's figure: `python bench/bench_ws.py --clients 500 --takers 40 --seconds 15 --rounds 3
+--compare <checkout of the old code>/src`.
 """
 
 from __future__ import annotations
@@ -48,6 +63,8 @@ class Stats:
     gaps: int = 0
     trade_lag_ms: list[float] = field(default_factory=list)
     book_lag_ms: list[float] = field(default_factory=list)
+    window: tuple[float, float] = (0.0, 0.0)  # wall-clock start and end of the counted seconds
+    server_cpu_s: float = float("nan")  # the server process's CPU time over the window
 
 
 def _free_port() -> int:
@@ -57,7 +74,10 @@ def _free_port() -> int:
         return port
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
+def start_server(data_dir: Path, port: int, src: str | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if src is not None:  # the other checkout's sandex first on the path
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     return subprocess.Popen(
         [
             sys.executable,
@@ -76,12 +96,12 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        env=env,
     )
 
 
 async def wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded box starts slowly
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
             try:
@@ -120,6 +140,30 @@ async def subscriber(url: str, inst_id: str, stats: Stats, stop: asyncio.Event, 
                     stats.book_lag_ms.append(now_ms - int(item["ts"]))
                     stats.gaps += last_seq is not None and item["prevSeqId"] != last_seq
                 last_seq = item["seqId"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sample_cpu(pid: int, samples: list[tuple[float, float]], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        samples.append((time.time(), cpu_seconds(pid)))
+        await asyncio.sleep(0.2)
+
+
+def cpu_between(samples: list[tuple[float, float]], start: float, end: float) -> float:
+    """CPU seconds spent between two wall-clock instants (linear between samples)."""
+
+    def at(t: float) -> float:
+        before = [s for s in samples if s[0] <= t] or samples[:1]
+        after = [s for s in samples if s[0] >= t] or samples[-1:]
+        (t0, c0), (t1, c1) = before[-1], after[0]
+        return c0 if t1 == t0 else c0 + (c1 - c0) * (t - t0) / (t1 - t0)
+
+    return at(end) - at(start) if samples else float("nan")
 
 
 async def takers(base: str, data_dir: Path, inst_id: str, rate: float, stop: asyncio.Event) -> None:
@@ -173,19 +217,18 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
+    """One round on a fresh server (sandex from `src` when given, else this checkout's)."""
     with tempfile.TemporaryDirectory() as tmp:
         data_dir, port = Path(tmp) / "data", _free_port()
-        server = start_server(data_dir, port)
+        server = start_server(data_dir, port, src)
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_ready(base)
-            stop = asyncio.Event()
-            feed = (
-                []
-                if not args.takers
-                else [asyncio.create_task(takers(base, data_dir, args.inst, args.takers, stop))]
-            )
+            stop, samples = asyncio.Event(), []
+            feed = [asyncio.create_task(sample_cpu(server.pid, samples, stop))]
+            if args.takers:
+                feed.append(asyncio.create_task(takers(base, data_dir, args.inst, args.takers, stop)))
             url = f"ws://127.0.0.1:{port}/ws/v5/public"
             shares = [args.clients // args.procs + (i < args.clients % args.procs) for i in range(args.procs)]
             loop = asyncio.get_running_loop()
@@ -203,7 +246,10 @@ async def run(args: argparse.Namespace) -> None:
                     setattr(stats, name, getattr(stats, name) + getattr(part, name))
                 stats.trade_lag_ms += part.trade_lag_ms
                 stats.book_lag_ms += part.book_lag_ms
+            stats.window = (max(p.window[0] for p in results), min(p.window[1] for p in results))
+            stats.server_cpu_s = cpu_between(samples, *stats.window)
             report(args, stats, args.seconds)
+            return stats
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -221,10 +267,21 @@ async def _clients(url: str, inst_id: str, clients: int, seconds: float) -> Stat
     await asyncio.gather(*(r.wait() for r in readies))
     await asyncio.sleep(1.0)  # snapshots and ramp-up are not measured
     stats.__init__()  # type: ignore[misc]
+    start = time.time()
     await asyncio.sleep(seconds)
+    stats.window = (start, time.time())
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return stats
+
+
+def cpu_percent(stats: Stats, elapsed: float) -> float:
+    return 100 * stats.server_cpu_s / elapsed
+
+
+def cpu_per_frame_us(stats: Stats) -> float:
+    """Server CPU per delivered frame (everything the server did in the window, orders included)."""
+    return 1e6 * stats.server_cpu_s / stats.frames if stats.frames else float("nan")
 
 
 def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
@@ -232,6 +289,9 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
     print(f"  frames delivered: {stats.frames} ({stats.frames / elapsed:,.0f}/s over all clients)")
     print(f"  books pushes: {stats.books} ({stats.books / elapsed:,.1f}/s), seqId gaps: {stats.gaps}")
     print(f"  trades pushes: {stats.trades} ({stats.trades / elapsed:,.1f}/s)")
+    print(
+        f"  server CPU: {cpu_percent(stats, elapsed):.0f} % of a core, {cpu_per_frame_us(stats):.1f} µs/frame"
+    )
     for name, lags in (
         ("trade lag (match -> delivery)", stats.trade_lag_ms),
         ("book lag (commit -> delivery)", stats.book_lag_ms),
@@ -246,6 +306,141 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
     print(f"  target p99 trade lag < {TARGET_P99_MS:.0f} ms: {verdict}")
 
 
+async def compare(args: argparse.Namespace) -> None:
+    """Rounds alternating this checkout and `--compare`, then the medians side by side."""
+    rows: dict[str, list[tuple[float, ...]]] = {"this checkout": [], args.compare: []}
+    load = os.getloadavg()[0]
+    for n in range(args.rounds):
+        for name, src in (("this checkout", None), (args.compare, args.compare)):
+            print(f"--- round {n + 1}, {name}")
+            stats = await run(args, src)
+            frames_s = stats.frames / args.seconds
+            rows[name].append(
+                (
+                    pct(stats.trade_lag_ms, 0.5),
+                    pct(stats.trade_lag_ms, 0.99),
+                    frames_s,
+                    cpu_percent(stats, args.seconds),
+                    cpu_per_frame_us(stats),
+                )
+            )
+    print(f"\nmedians of {args.rounds} rounds (load average {load:.2f} -> {os.getloadavg()[0]:.2f}):")
+    print(
+        f"  {'server':<32} {'trade p50 ms':>13} {'p99 ms':>9} {'frames/s':>10} {'CPU %':>6} {'µs/frame':>9}"
+    )
+    for name, values in rows.items():
+        p50, p99, fps, cpu, us = (statistics.median(v[i] for v in values) for i in range(5))
+        print(f"  {name[-32:]:<32} {p50:>13.1f} {p99:>9.1f} {fps:>10,.0f} {cpu:>6.0f} {us:>9.1f}")
+
+
+def send_path(clients: int, rounds: int) -> None:
+    """CPU µs to send one push to `clients` deflate connections: uvicorn's protocol vs sandex's."""
+    asyncio.run(_send_path(clients, rounds))
+
+
+class _Transport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes = 0
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.bytes += len(data)
+
+    def close(self) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+
+async def _connections(protocol: type, clients: int) -> list[tuple[object, _Transport, object]]:
+    import base64
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    sends: list[object] = []
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        await receive()  # type: ignore[operator]
+        await send({"type": "websocket.accept"})  # type: ignore[operator]
+        sends.append(send)
+        await receive()  # type: ignore[operator]  # the disconnect `_close` causes
+
+    config = uvicorn.Config(app, ws=protocol, interface="asgi3", lifespan="off", log_level="warning")
+    config.load()
+    transports = []
+    for _ in range(clients):
+        conn, transport = protocol(config, ServerState(), app_state={}), _Transport()
+        conn.connection_made(transport)
+        key = base64.b64encode(os.urandom(16)).decode()
+        conn.data_received(
+            (
+                "GET /ws/v5/public HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            ).encode()
+        )
+        transports.append((transport, conn))
+    while len(sends) < clients:
+        await asyncio.sleep(0.01)
+    return [(send, transport, conn) for send, (transport, conn) in zip(sends, transports, strict=True)]
+
+
+async def _close(conns: list[tuple[object, _Transport, object]]) -> None:
+    for _, _, conn in conns:
+        conn.connection_lost(None)  # type: ignore[attr-defined]
+    await asyncio.sleep(0.1)  # the apps see their disconnect and return
+
+
+async def _send_path(clients: int, rounds: int) -> None:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    from sandex.runtime.http_server import ClosingSafeWebSocketProtocol
+    from sandex.runtime.ws_shared import SHARED_FRAME
+
+    trade = {"instId": "BTC-USDT", "tradeId": "1234567", "px": "43210.1", "sz": "0.001", "side": "sell"}
+    trade |= {"ts": str(int(time.time() * 1000)), "count": "1", "source": "0", "seqId": 123456}
+    levels = [[f"4321{i}.1", f"0.{i}25", "0", "1"] for i in range(5)]
+    book = {"asks": levels, "bids": levels, "ts": trade["ts"], "checksum": -123456789, "seqId": 123456}
+    texts = {
+        "trade": {"arg": {"channel": "trades", "instId": "BTC-USDT"}, "data": [trade]},
+        "books update, 5+5 levels": {"arg": {"channel": "books", "instId": "BTC-USDT"}, "data": [book]},
+    }
+    uvicorns = await _connections(WebSocketsSansIOProtocol, clients)
+    sandexes = await _connections(ClosingSafeWebSocketProtocol, clients)
+    pushes = 200
+    for label, payload in texts.items():
+        text = json.dumps(payload, separators=(",", ":"))
+        results: dict[str, list[float]] = {"uvicorn (per-connection deflate)": [], "sandex (shared)": []}
+        written = [0, 0]
+        for _ in range(rounds):
+            for i, (name, conns) in enumerate(zip(results, (uvicorns, sandexes), strict=True)):
+                before = sum(t.bytes for _, t, _ in conns)
+                start = time.process_time()
+                for n in range(pushes):
+                    message = {"type": "websocket.send", "text": text.replace("123456", str(100000 + n))}
+                    if conns is sandexes:
+                        message[SHARED_FRAME] = {}
+                    for send, _, _ in conns:
+                        await send(message)  # type: ignore[operator]
+                results[name].append(1e6 * (time.process_time() - start) / pushes)
+                written[i] = (sum(t.bytes for _, t, _ in conns) - before) // (pushes * clients)
+        print(
+            f"{label}: one {len(text)}-byte push to {clients} deflate connections, CPU (median of {rounds})"
+        )
+        for (name, values), size in zip(results.items(), written, strict=True):
+            per_push = statistics.median(values)
+            print(
+                f"  {name:<34} {per_push:>8,.0f} µs/push {per_push / clients:>6.2f} µs/conn {size:>5} B/frame"
+            )
+    await _close(uvicorns)
+    await _close(sandexes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100)
@@ -253,7 +448,14 @@ def main() -> None:
     parser.add_argument("--inst", default="BTC-USDT")
     parser.add_argument("--takers", type=float, default=0.0, help="extra crossing orders per second")
     parser.add_argument("--procs", type=int, default=2, help="client processes")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--compare", help="another checkout's src dir, measured alternately in the same run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each server with --compare")
+    parser.add_argument("--send-path", action="store_true", help="only the server's send path, CPU time")
+    args = parser.parse_args()
+    if args.send_path:
+        send_path(args.clients, args.rounds)
+    else:
+        asyncio.run(compare(args) if args.compare else run(args))
 
 
 if __name__ == "__main__":

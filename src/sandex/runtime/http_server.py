@@ -13,6 +13,9 @@
 * WebSocket shutdown: uvicorn's sans-I/O WebSocket protocol answers a server shutdown with a close
   frame even when the peer's close is already in (state CLOSING); websockets then raises
   InvalidState from the event loop. `ClosingSafeWebSocketProtocol` only closes the transport then.
+* WebSocket fan-out: a push the app marks as shared (`runtime/ws_shared.py`) is encoded and
+  compressed once for all its subscribers, not once per connection; for that, permessage-deflate
+  is negotiated with `server_no_context_takeover`.
 * No proxy-header rewriting by uvicorn: the client address is sandex's call (`--trusted-proxy`,
   `transport/okx/client_ip.py`); uvicorn would believe X-Forwarded-For from 127.0.0.1 by default.
 
@@ -25,16 +28,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+from collections.abc import Hashable
 from functools import partial
 from typing import Any, Literal, cast
 
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from sandex.config import Settings
+from sandex.runtime.ws_shared import SHARED_FRAME, deflate_factory, wire_frame, wire_key
 
 KEEP_ALIVE_S = 5
 
@@ -90,7 +98,43 @@ class ReadTimeoutProtocol(HttpToolsProtocol):
 
 class ClosingSafeWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's WebSocket protocol, minus a shutdown race: a connection whose close handshake has
-    begun (the peer's close frame arrived) is not sent a second close, it is just dropped."""
+    begun (the peer's close frame arrived) is not sent a second close, it is just dropped. Shared
+    pushes are written as bytes encoded once for every connection (`runtime/ws_shared.py`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.config.ws_per_message_deflate:  # uvicorn's settings plus server_no_context_takeover
+            self.conn = ServerProtocol(
+                extensions=[deflate_factory()],
+                max_size=self.config.ws_max_size,
+                logger=logging.getLogger("uvicorn.error"),
+            )
+        self._wire_key: Hashable | None = None
+
+    async def send(self, message: ASGISendEvent) -> None:
+        event = cast(dict[str, Any], message)
+        shared: dict[Hashable, bytes] | None = event.get(SHARED_FRAME)
+        text = event.get("text")
+        key = None if shared is None or not isinstance(text, str) else self._shared_key()
+        if shared is None or key is None or not isinstance(text, str):
+            await super().send(message)
+            return
+        await self.writable.wait()
+        if self.disconnected:
+            raise ClientDisconnected()
+        if self.close_sent or self.conn.state is not State.OPEN:
+            await super().send(message)  # uvicorn's own answer to a send on a closing connection
+            return
+        wire = shared.get(key)
+        if wire is None:
+            wire = shared[key] = wire_frame(text, self.conn.extensions)
+        self.transport.write(wire)
+
+    def _shared_key(self) -> Hashable | None:
+        """How this connection encodes frames (None: it cannot take shared bytes)."""
+        if self._wire_key is None and self.handshake_complete and self.initial_response is None:
+            self._wire_key = wire_key(self.conn.extensions)
+        return self._wire_key
 
     def shutdown(self) -> None:
         if self.handshake_complete and self.conn.state is not State.OPEN and not self.close_sent:

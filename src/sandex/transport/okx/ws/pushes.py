@@ -10,14 +10,14 @@ from collections.abc import Iterable
 
 from sandex.domain.faults import FaultInjector, FaultKind
 from sandex.transport.okx.ws.protocol import Close
-from sandex.transport.okx.ws.sessions import Session
+from sandex.transport.okx.ws.sessions import Broadcast, Session
 
 
 class Pusher:
     def __init__(self, faults: FaultInjector | None) -> None:
         self._faults = faults
 
-    def send(self, session: Session, channel: str, frame: str) -> None:
+    def send(self, session: Session, channel: str, frame: str | Broadcast) -> None:
         fault = None if self._faults is None else self._faults.decide_ws(channel, session.api_key)
         if fault is None:
             session.send(frame)
@@ -29,5 +29,7 @@ class Pusher:
         # FaultKind.WS_DROP: the frame is lost
 
     def fan_out(self, sessions: Iterable[Session], channel: str, frame: str) -> None:
+        """The same frame to every session, encoded and compressed once for all of them."""
+        shared = Broadcast(frame)
         for session in tuple(sessions):
-            self.send(session, channel, frame)
+            self.send(session, channel, shared)

@@ -4,6 +4,10 @@ A session never writes to its socket directly: frames go into its outbox and one
 connection sends them in order, so a push built on the sequencer's task costs a queue append per
 subscriber. A client that does not read fills its outbox; past `OUTBOX_LIMIT` frames the session is
 closed with 4005 ("buffer full") instead of letting the server's memory grow.
+
+A push for many subscribers is one `Broadcast`: its ASGI event carries a cache the server fills with
+the encoded (and compressed) frame, so the frame is encoded once, not once per connection
+(`runtime/ws_shared.py`, the server's side of it).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket
 
@@ -27,6 +31,16 @@ OUTBOX_LIMIT = 20_000  # frames waiting for a slow reader before the connection 
 K = TypeVar("K")
 TopicKey = tuple[str, str, str, str, str, str]
 MarketKey = tuple[Environment, str, str]  # (environment, channel, instId)
+SHARED_FRAME = "sandex.shared_frame"  # the ASGI event key the server reads (runtime/ws_shared.py)
+
+
+class Broadcast:
+    """One frame for many sessions: the same ASGI event, and the wire bytes the server caches in it."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, text: str) -> None:
+        self.event: dict[str, Any] = {"type": "websocket.send", "text": text, SHARED_FRAME: {}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +59,13 @@ class Session:
         self.topics: dict[TopicKey, Topic] = {}
         self.last_activity = time.monotonic()  # last frame in or out: the 30 s idle rule reads it
         self.closing: int | None = None
-        self._outbox: asyncio.Queue[str | _CloseFrame] = asyncio.Queue()
+        self._outbox: asyncio.Queue[str | Broadcast | _CloseFrame] = asyncio.Queue()
 
     @property
     def api_key(self) -> str | None:
         return None if self.principal is None else self.principal.api_key
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: str | Broadcast) -> None:
         """Queue a frame (never blocks); an overflowing outbox closes the session with 4005."""
         if self.closing is not None:
             return
@@ -74,7 +88,10 @@ class Session:
                 with contextlib.suppress(Exception):  # the peer may be gone already
                     await websocket.close(frame.code, frame.reason)
                 return
-            await websocket.send_text(frame)
+            if isinstance(frame, Broadcast):
+                await websocket.send(frame.event)
+            else:
+                await websocket.send_text(frame)
             self.last_activity = time.monotonic()
 
 

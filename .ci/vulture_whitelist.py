@@ -95,3 +95,4 @@ _.get_algo  # GET trade/order-algo
 _.pending_algos  # GET trade/orders-algo-pending
 _.algo_history  # GET trade/orders-algo-history
 _.algo_object  # transport/okx/algo_wire: the algo object of those routes and the WS pushes
+_.flush_usage  # test-only: write all noted key use at once (AuthService); the server writes it in batches (keycache.py)

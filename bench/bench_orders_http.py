@@ -1,6 +1,7 @@
 """Order placement throughput: signed POST /api/v5/trade/order over HTTP with durable commit.
 
     python bench/bench_orders_http.py [--seconds 10] [--concurrency 32] [--direct 20000]
+    python bench/bench_orders_http.py --direct 0 --ioc --keys 10000   # cost with many keys in use
 
 Three measurements in one run, on this machine:
 
@@ -22,6 +23,13 @@ Why 32 connections by default: by Little's law the mean latency is connections /
 at 64 connections 3,000 orders/s means a 21 ms *mean*, and "p99 under 20 ms" cannot hold at any
 rate near the target; 32 closed-loop connections are the most load at which the target can be
 met at all (mean 10.7 ms at 3,000/s). Run `--concurrency 16` or `64` to see the trade-off.
+
+`--keys N` spreads the orders round-robin over N API keys (the 8 traders' keys and copies of them,
+each with its own secret ciphertext and passphrase verifier, stored directly past the 50-per-account
+limit). The server then first sees every key once ("first use": server CPU per request is the cost
+of loading a key into the auth cache and checking its passphrase), then the timed run. `--ioc`
+sends immediate-or-cancel orders (nothing rests, nothing grows between runs).
+To measure the code before a change, run the same script with `PYTHONPATH=<old checkout>/src`.
 """
 
 from __future__ import annotations
@@ -39,20 +47,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import httpx
+from sqlalchemy import Table, insert, select
 
 from sandex.config import Settings
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
+from sandex.domain.keys.formats import format_api_key
 from sandex.domain.keys.rules import CreateKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading.commands import OrderSpec
 from sandex.process import Runtime, open_runtime
+from sandex.runtime.crypto import Argon2Hasher, OsRandom
 from sandex.services.trading.views import Trader
+from sandex.storage.orm.keys import ApiKeyRow
 
 PATH = "/api/v5/trade/order"
 PASSPHRASE = "Sandex#2026"
@@ -61,6 +74,7 @@ REF_PX = Decimal("106684.2")
 TICK = Decimal("0.1")
 SIZE = "0.001"
 TARGET_OPS, TARGET_P99_MS = 3000, 20.0
+Maker = Callable[[int], "bytes | None"]  # request n of a connection; None: the connection is done
 _CONTENT_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
 
 BARE_APP = """
@@ -135,8 +149,9 @@ async def _fund(rt: Runtime, traders: list[Trader]) -> None:
         await rt.trading.sequencer.stop()
 
 
-def prepare(data_dir: Path) -> list[tuple[str, str]]:
-    """Users with funds and API keys: (api key, secret) per trader, buyers at even positions."""
+def prepare(data_dir: Path, n_keys: int = 2 * PAIRS) -> list[tuple[str, str]]:
+    """Users with funds and API keys: (api key, secret) per trader, buyers at even positions; with
+    `n_keys` above one per trader, copies of their keys (key i belongs to trader i % traders)."""
     rt = open_runtime(Settings(data_dir=data_dir, rate_limits="off"), fast_hashing=True)
     traders, keys = [], []
     for i in range(2 * PAIRS):
@@ -147,16 +162,53 @@ def prepare(data_dir: Path) -> list[tuple[str, str]]:
         traders.append(Trader(user.id, Environment.LIVE))
         keys.append((created.info.api_key, created.secret))
     asyncio.run(_fund(rt, traders))
+    keys += _more_keys(rt, keys, n_keys)
     rt.engine.dispose()
     return keys
 
 
+def _verifier_maker(rt: Runtime) -> Callable[[str], str]:
+    """How this checkout stores a new key's passphrase (an HMAC today, argon2 before)."""
+    try:
+        from sandex.services.keys.passphrases import KEY_PURPOSE, PassphraseMac
+    except ImportError:  # older code: argon2, as `fast_hashing` makes it
+        return Argon2Hasher(fast=True).hash
+    return PassphraseMac(rt.cipher.derive_key(KEY_PURPOSE), OsRandom()).make
+
+
+def _more_keys(rt: Runtime, keys: list[tuple[str, str]], n_keys: int) -> list[tuple[str, str]]:
+    table: Table = ApiKeyRow.__table__  # type: ignore[assignment]
+    verifier = _verifier_maker(rt)
+    rows, more = [], []
+    with rt.engine.begin() as conn:
+        templates = [
+            dict(conn.execute(select(table).where(table.c.api_key == k)).one()._mapping) for k, _ in keys
+        ]
+        for i in range(len(keys), n_keys):
+            template, secret = templates[i % len(keys)], keys[i % len(keys)][1]
+            api_key = format_api_key(os.urandom(16))
+            key_id, secret_ct = rt.cipher.encrypt(secret.encode(), api_key.encode())
+            fields = {"api_key": api_key, "label": f"bench-{i}", "secret_ct": secret_ct, "key_id": key_id}
+            rows.append({**template, "id": None, "passphrase_hash": verifier(PASSPHRASE), **fields})
+            more.append((api_key, secret))
+        if rows:
+            conn.execute(insert(table), rows)
+    return more
+
+
 # --- the load generator --------------------------------------------------------------------------
-def order_request(key: tuple[str, str], side: str, n: int) -> bytes:
+def order_request(key: tuple[str, str], side: str, n: int, ord_type: str = "limit") -> bytes:
     step = TICK * (n % 5)
     px = REF_PX + step if side == "buy" else REF_PX - step  # buys above sells: they cross
     body = json.dumps(
-        {"instId": "BTC-USDT", "tdMode": "cash", "side": side, "ordType": "limit", "px": str(px), "sz": SIZE},
+        {
+            "instId": "BTC-USDT",
+            "tdMode": "cash",
+            "side": side,
+            "ordType": ord_type,
+            "px": str(px),
+            "sz": SIZE,
+        },
         separators=(",", ":"),
     ).encode()
     ts = format_rest_timestamp(int(time.time() * 1000))
@@ -169,12 +221,14 @@ def order_request(key: tuple[str, str], side: str, n: int) -> bytes:
     return head.encode() + body
 
 
-async def _connection(port: int, make: Callable[[int], bytes], stop_at: float, result: Result) -> None:
+async def _connection(port: int, make: Maker, stop_at: float, result: Result) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     n = 0
     try:
         while time.perf_counter() < stop_at:
             request = make(n)
+            if request is None:  # this connection's share is done
+                break
             n += 1
             started = time.perf_counter()
             writer.write(request)
@@ -197,10 +251,11 @@ def _classify(body: bytes, result: Result) -> None:
     result.codes[text] = result.codes.get(text, 0) + 1
 
 
-async def load(name: str, port: int, makers: list[Callable[[int], bytes]], seconds: float) -> Result:
+async def load(name: str, port: int, makers: list[Maker], seconds: float) -> Result:
     result = Result(name, seconds)
-    stop_at = time.perf_counter() + seconds
-    await asyncio.gather(*(_connection(port, make, stop_at, result) for make in makers))
+    started = time.perf_counter()
+    await asyncio.gather(*(_connection(port, make, started + seconds, result) for make in makers))
+    result.seconds = min(seconds, time.perf_counter() - started)  # makers may finish early
     return result
 
 
@@ -209,21 +264,24 @@ class PresignedOrders:
     the load generator (sharing this box with the server) must not spend its core on HMAC and JSON.
     The server still checks every request's signature and timestamp in full."""
 
-    def __init__(self) -> None:
+    def __init__(self, ord_type: str = "limit") -> None:
         self._cache: dict[tuple[str, str, int], tuple[float, bytes]] = {}
+        self._ord_type = ord_type
 
     def get(self, key: tuple[str, str], side: str, n: int) -> bytes:
         slot = (key[0], side, n % 5)
         now = time.monotonic()
         hit = self._cache.get(slot)
         if hit is None or now - hit[0] > 1.0:
-            hit = self._cache[slot] = (now, order_request(key, side, n))
+            hit = self._cache[slot] = (now, order_request(key, side, n, self._ord_type))
         return hit[1]
 
 
-def order_makers(keys: list[tuple[str, str]], concurrency: int) -> list[Callable[[int], bytes]]:
-    presigned = PresignedOrders()
-    makers: list[Callable[[int], bytes]] = []
+def order_makers(keys: list[tuple[str, str]], concurrency: int, ord_type: str = "limit") -> list[Maker]:
+    presigned = PresignedOrders(ord_type)
+    if len(keys) > 2 * PAIRS:
+        return [partial(_round_robin, presigned, keys, concurrency, c) for c in range(concurrency)]
+    makers: list[Maker] = []
     for c in range(concurrency):
         pair = c % PAIRS
         buyer, seller = keys[2 * pair], keys[2 * pair + 1]
@@ -242,9 +300,29 @@ def order_makers(keys: list[tuple[str, str]], concurrency: int) -> list[Callable
     return makers
 
 
+def _round_robin(
+    presigned: PresignedOrders, keys: list[tuple[str, str]], concurrency: int, c: int, n: int
+) -> bytes:
+    """Request n of connection c: every key in turn across all connections (buyers at even keys)."""
+    i = (c + n * concurrency) % len(keys)
+    return presigned.get(keys[i], "buy" if i % 2 == 0 else "sell", n)
+
+
+def first_use_makers(keys: list[tuple[str, str]], concurrency: int, ord_type: str) -> list[Maker]:
+    """Each key exactly once, spread over the connections: the server's first sight of every key."""
+
+    def make(c: int, n: int) -> bytes | None:
+        i = c + n * concurrency
+        if i >= len(keys):
+            return None
+        return order_request(keys[i], "buy" if i % 2 == 0 else "sell", n, ord_type)
+
+    return [partial(make, c) for c in range(concurrency)]
+
+
 # --- servers -------------------------------------------------------------------------------------
 def _wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a first start migrates a new database: slow on a busy box
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited during start-up")
@@ -282,7 +360,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def bench_sandex(data_dir: Path, keys: list[tuple[str, str]], seconds: float, concurrency: int) -> Result:
+def bench_sandex(
+    data_dir: Path, keys: list[tuple[str, str]], seconds: float, concurrency: int, ord_type: str = "limit"
+) -> Result:
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -304,11 +384,16 @@ def bench_sandex(data_dir: Path, keys: list[tuple[str, str]], seconds: float, co
     )
     try:
         _wait_up(port, proc)
-        asyncio.run(load("warm-up", port, order_makers(keys, 2 * PAIRS), 2.0))  # auth cache, JIT-free paths
-        makers = order_makers(keys, concurrency)
-        return _measured(
-            proc.pid, lambda: asyncio.run(load("sandex POST /trade/order (HTTP)", port, makers, seconds))
-        )
+        asyncio.run(load("warm-up", port, order_makers(keys[: 2 * PAIRS], 2 * PAIRS, ord_type), 2.0))
+        if len(keys) > 2 * PAIRS:  # every other key's first request, then the cache is warm
+            first = first_use_makers(keys[2 * PAIRS :], concurrency, ord_type)
+            label = f"first use of {len(keys) - 2 * PAIRS} keys (server)"
+            print(
+                _measured(proc.pid, lambda: asyncio.run(load(label, port, first, 3600.0))).line(), flush=True
+            )
+        makers = order_makers(keys, concurrency, ord_type)
+        name = f"sandex POST /trade/order {ord_type} ({len(keys)} keys)"
+        return _measured(proc.pid, lambda: asyncio.run(load(name, port, makers, seconds)))
     finally:
         _stop(proc)
 
@@ -323,7 +408,7 @@ def bench_bare(seconds: float, concurrency: int) -> Result:
             f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
-        makers: list[Callable[[int], bytes]] = [lambda _n: request] * concurrency
+        makers: list[Maker] = [lambda _n: request] * concurrency
         asyncio.run(load("warm-up", port, makers[:4], 1.0))
         return _measured(
             proc.pid, lambda: asyncio.run(load("bare Starlette endpoint (HTTP)   ", port, makers, seconds))
@@ -387,13 +472,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--direct", type=int, default=20_000, help="orders for the in-process run (0: skip)")
+    parser.add_argument("--keys", type=int, default=2 * PAIRS, help="API keys the orders rotate over")
+    parser.add_argument("--ioc", action="store_true", help="immediate-or-cancel orders instead of limit")
     args = parser.parse_args()
+    ord_type = "ioc" if args.ioc else "limit"
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; load generator in this process")
     with tempfile.TemporaryDirectory() as tmp:
         if args.direct:
             print(bench_direct(Path(tmp) / "direct", args.direct, args.concurrency).line(), flush=True)
-        keys = prepare(Path(tmp) / "http")
-        sandex = bench_sandex(Path(tmp) / "http", keys, args.seconds, args.concurrency)
+        keys = prepare(Path(tmp) / "http", max(args.keys, 2 * PAIRS))
+        sandex = bench_sandex(Path(tmp) / "http", keys, args.seconds, args.concurrency, ord_type)
         print(sandex.line(), flush=True)
     bare = bench_bare(args.seconds, args.concurrency)
     print(bare.line())

@@ -26,6 +26,7 @@ from sandex.runtime.keyring import ReloadingCipher
 from sandex.runtime.mailers import build_mailer
 from sandex.services.accounts.service import AccountsService
 from sandex.services.keys import factory as keys_factory
+from sandex.services.keys import passphrases
 from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.files import private_dir, tighten
@@ -150,7 +151,8 @@ def open_accounts(settings: Settings, *, fast_hashing: bool = False) -> Accounts
         outbox=outbox,
         email_pepper=pepper,
     )
-    keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub)
+    passphrase_key = cipher.derive_key(passphrases.KEY_PURPOSE)  # from the oldest key: survives rotations
+    keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub, passphrase_key)
     return AccountsRuntime(
         settings, clock, engine, sessions, catalogue, cipher, keyring, hasher, random, mailer, accounts,
         hub, keys, _admin_token(settings),

@@ -115,6 +115,28 @@ def test_oco_placed_and_edited(bob: ccxt.okx) -> None:
     bob.cancel_order(created["id"], SYMBOL, STOP)
 
 
+def test_a_limit_buys_attached_stop_loss_is_edited_with_the_order(alice: ccxt.okx) -> None:
+    """`create_order(…, {'stopLoss': …})` attaches it (`attachAlgoOrds`); `edit_order` with a new
+    `stopLoss` sends amend-order's `newSlTriggerPx`/`newSlOrdPx` beside `newSz`/`newPx`."""
+    market_sl = {"triggerPrice": 35000, "type": "market"}
+    created = alice.create_order(SYMBOL, "limit", "buy", 0.001, 40000, {"stopLoss": market_sl})
+    assert created["info"]["sCode"] == "0"
+    alice.edit_order(
+        created["id"],
+        SYMBOL,
+        "limit",
+        "buy",
+        0.002,
+        39000,
+        {"stopLoss": {**market_sl, "triggerPrice": 36000}},
+    )
+    edited = alice.fetch_order(created["id"], SYMBOL)
+    assert (edited["price"], edited["amount"], edited["status"]) == (39000, 0.002, "open")
+    assert (edited["info"]["slTriggerPx"], edited["info"]["slOrdPx"]) == ("36000", "-1")
+    assert [a["slTriggerPx"] for a in edited["info"]["attachAlgoOrds"]] == ["36000"]
+    alice.cancel_order(created["id"], SYMBOL)
+
+
 def test_trailing_stop_placed_listed_and_canceled(bob: ccxt.okx) -> None:
     created = bob.create_order(SYMBOL, "market", "sell", 0.01, None, {"trailingPercent": 5, "tdMode": "cash"})
     listed = bob.fetch_open_orders(SYMBOL, params={"stop": True, "ordType": "move_order_stop"})

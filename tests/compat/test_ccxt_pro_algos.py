@@ -74,3 +74,17 @@ async def test_watch_trigger_orders_sees_open_then_closed(world: WsWorld, alice:
     await _trade_at(bob, alice, 51500)  # through the trigger price
     await asyncio.wait_for(watching, 10)
     await until(lambda: _status(alice, created["id"]) == "closed", "the algo to close in ccxt.pro's cache")
+
+
+async def test_watch_orders_sees_the_stop_loss_attached_to_an_order(world: WsWorld, alice: Any) -> None:
+    """ccxt.pro parses an `orders` push's `slTriggerPx` into `stopLossPrice`, as it does REST's."""
+    before = world.subscriptions("orders")
+    watching = asyncio.ensure_future(alice.watch_orders(SYMBOL))
+    await until(lambda: world.subscriptions("orders") > before, "an orders subscription")
+    stop = {"stopLoss": {"triggerPrice": 35000, "type": "market"}}
+    created = await alice.create_order(SYMBOL, "limit", "buy", 0.001, 40000, stop)
+    pushed = await asyncio.wait_for(watching, 10)
+    assert pushed[-1]["id"] == created["id"] and pushed[-1]["stopLossPrice"] == 35000
+    fetched = await alice.fetch_order(created["id"], SYMBOL)
+    assert fetched["stopLossPrice"] == 35000
+    await alice.cancel_order(created["id"], SYMBOL)

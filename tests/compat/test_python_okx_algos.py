@@ -93,3 +93,27 @@ def test_reduce_only_sent_as_the_string_true_is_kept(tworld: TradingWorld) -> No
     algo_id = placed["data"][0]["algoId"]
     assert api.get_algo_order_details(algoId=algo_id)["data"][0]["reduceOnly"] == "true"
     assert api.cancel_algo_order([{"instId": INST, "algoId": algo_id}])["code"] == "0"
+
+
+def test_amend_order_moves_the_tp_sl_attached_to_an_order(tworld: TradingWorld) -> None:
+    """`place_order(attachAlgoOrds=[…])`, then `amend_order(attachAlgoOrds=[…])` (every other field
+    sent as `""`), read back with `get_order`."""
+    api = _trade(tworld, tworld.alice)
+    tp_sl = {"attachAlgoClOrdId": "pyokxts1", "tpTriggerPx": "46000", "tpOrdPx": "-1", "slTriggerPx": "35000"}
+    placed = api.place_order(
+        INST, "cash", "buy", "limit", "0.001", px="40000", attachAlgoOrds=[{**tp_sl, "slOrdPx": "-1"}]
+    )
+    assert placed["code"] == "0", placed
+    ord_id = placed["data"][0]["ordId"]
+    [attached] = api.get_order(INST, ordId=ord_id)["data"][0]["attachAlgoOrds"]
+
+    change = {"attachAlgoId": attached["attachAlgoId"], "newSlTriggerPx": "36000", "newSlOrdPx": "-1"}
+    amended = api.amend_order(INST, ordId=ord_id, reqId="pyokxa1", attachAlgoOrds=[change])
+    assert amended["code"] == "0" and amended["data"][0]["reqId"] == "pyokxa1", amended
+    order = api.get_order(INST, ordId=ord_id)["data"][0]
+    assert (order["px"], order["slTriggerPx"], order["tpTriggerPx"]) == ("40000", "36000", "46000")
+    assert order["attachAlgoOrds"][0]["attachAlgoId"] == attached["attachAlgoId"]
+
+    unknown = api.amend_order(INST, ordId=ord_id, attachAlgoOrds=[{**change, "attachAlgoId": "7"}])
+    assert (unknown["code"], unknown["data"][0]["sCode"]) == ("1", "51527"), unknown
+    assert api.cancel_order(INST, ordId=ord_id)["code"] == "0"

@@ -29,6 +29,7 @@ from sandex.services.accounts.views import UserView
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.events import KeyChanged
 from sandex.services.keys.maintenance import KeyMaintenance
+from sandex.services.keys.passphrases import PassphraseMac
 from sandex.services.keys.service import KeysService
 from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.keys.views import CreatedKey
@@ -128,6 +129,7 @@ class Kit:
     subs: SubAccountKeysService
     uow: Callable[[], SqlUnitOfWork]
     events: list[KeyChanged] = field(default_factory=list)
+    passphrase_key: bytes | None = None
 
     def user(self, email: str = "alice@example.com") -> UserView:
         return register(self.accounts, email)
@@ -194,14 +196,21 @@ class Kit:
         return self.second_process_with(self.cipher)
 
     def second_process_with(self, cipher: AesGcmCipher) -> Kit:
-        return make_kit(self.engine, cipher, ManualClock(self.clock.now_ms()))
+        return make_kit(self.engine, cipher, ManualClock(self.clock.now_ms()), self.passphrase_key)
 
     @staticmethod
     def cipher_material() -> bytes:
         return MASTER_KEY
 
 
-def make_kit(engine: Engine, cipher: AesGcmCipher | None = None, clock: ManualClock | None = None) -> Kit:
+def make_kit(
+    engine: Engine,
+    cipher: AesGcmCipher | None = None,
+    clock: ManualClock | None = None,
+    passphrase_key: bytes | None = None,
+) -> Kit:
+    """Keys get argon2-hashed passphrases, as before fast verifiers; `passphrase_key` gives the
+    server's fast (HMAC) verifiers instead."""
     sessions = session_factory(engine)
     clock = clock or ManualClock(NOW_MS)
     cipher = cipher or AesGcmCipher({"mk-1": MASTER_KEY}, "mk-1")
@@ -219,9 +228,12 @@ def make_kit(engine: Engine, cipher: AesGcmCipher | None = None, clock: ManualCl
         email_pepper=b"p" * 32,
     )
     hub = Hub()
-    auth = AuthService(uow, accounts, cipher, hasher, random, clock)
+    fast = None if passphrase_key is None else PassphraseMac(passphrase_key, random)
+    auth = AuthService(uow, accounts, cipher, hasher, random, clock, fast=fast)
     hub.subscribe(KeyChanged, auth.on_key_changed)
-    keys = KeysService(uow, accounts, cipher, hasher, random, clock, hub, fresh_use=auth.fresh_last_used)
+    keys = KeysService(
+        uow, accounts, cipher, hasher, random, clock, hub, fresh_use=auth.fresh_last_used, fast=fast
+    )
     maintenance = KeyMaintenance(uow, clock, hub, fresh_use=auth.fresh_last_used)
     kit = Kit(
         engine,
@@ -234,12 +246,13 @@ def make_kit(engine: Engine, cipher: AesGcmCipher | None = None, clock: ManualCl
         maintenance,
         SubAccountKeysService(keys, accounts),
         uow,
+        passphrase_key=passphrase_key,
     )
     hub.subscribe(KeyChanged, kit.events.append)
     return kit
 
 
-def kit_on_copy(directory: Path) -> Kit:
+def kit_on_copy(directory: Path, passphrase_key: bytes | None = None) -> Kit:
     """A kit on a copy of the migrated template in `directory`."""
     path = migrated_sqlite_file(directory / "keys.db")
-    return make_kit(create_db_engine(f"sqlite:///{path}"))
+    return make_kit(create_db_engine(f"sqlite:///{path}"), passphrase_key=passphrase_key)

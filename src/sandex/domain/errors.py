@@ -128,6 +128,9 @@ class Reason(StrEnum):
     ATTACHED_SL_ABOVE_PX = "attached_sl_above_px"
     ATTACHED_TP_ABOVE_PX = "attached_tp_above_px"  # sell
     ATTACHED_SL_BELOW_PX = "attached_sl_below_px"
+    ATTACHED_AMEND_NOT_FOUND = "attached_amend_not_found"  # amend: no such TP/SL on the order
+    ATTACHED_AMEND_NONE = "attached_amend_none"  # amend: the order was placed without TP/SL
+    ATTACHED_AMEND_REPEATED = "attached_amend_repeated"  # amend: one TP/SL named twice
     # --- funding -------------------------------------------------------------------------------
     TRANSFER_AMOUNT_INVALID = "transfer_amount_invalid"
     TRANSFER_EXCEEDS_AVAILABLE = "transfer_exceeds_available"

@@ -6,7 +6,9 @@ batched key use and auth failures. About once a minute: record keys that expired
 runs in a worker thread so the event loop never waits on it; the usage write runs through `writer`
 (the server passes the sequencer's writer thread, between group commits): on SQLite a second
 writer would make a commit wait for the one write lock in SQLite's busy handler, which sleeps in
-steps (1, 2, 5, 10, 15 ms...), so a 10 ms write cost every order in flight ~30 ms.
+steps (1, 2, 5, 10, 15 ms...), so a 10 ms write cost every order in flight ~30 ms. The write goes
+to the writer one batch of keys at a time (`UsageBuffer.drain`), so group commits run between
+batches and a window with thousands of keys in use never holds the writer for long.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from functools import partial, update_wrapper
 
 from sandex.runtime.aio import cancel_and_wait, holding
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.maintenance import KeyMaintenance
+from sandex.services.keys.usage import Batch
 
 log = logging.getLogger("sandex.keycache")
 
@@ -57,7 +61,7 @@ class KeyCacheKeeper:
     async def stop(self) -> None:
         task, self._task = self._task, None
         await cancel_and_wait(task)
-        await self._writer(self._flush)  # nothing noted is lost on a clean shutdown
+        await self._flush()  # nothing noted is lost on a clean shutdown
 
     async def _run(self) -> None:
         while True:
@@ -66,7 +70,7 @@ class KeyCacheKeeper:
             now = time.monotonic()
             if now - self._last_flush >= self._flush_s:
                 self._last_flush = now
-                await self._writer(self._flush)
+                await self._flush()
 
     def tick(self) -> None:
         """One round of maintenance but the usage write (sync: runs in a worker thread). Failures are
@@ -75,12 +79,17 @@ class KeyCacheKeeper:
         with self._busy:
             self._tick(now)
 
-    def _flush(self) -> None:
+    async def _flush(self) -> None:
+        """The batches noted so far, each its own turn on the writer (commits run in between)."""
+        for batch in self._auth.usage.drain():
+            await self._writer(update_wrapper(partial(self._flush_batch, batch), self._flush_batch))
+
+    def _flush_batch(self, batch: Batch) -> None:
         with self._busy:
             try:
-                self._auth.flush_usage()
+                self._auth.write_usage(batch)
             except Exception:
-                log.exception("writing key usage failed; retrying")
+                log.exception("writing key usage failed; the next window is written as usual")
 
     def _tick(self, now: float) -> None:
         try:

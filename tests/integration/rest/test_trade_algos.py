@@ -16,6 +16,7 @@ PLACE_ITEM = ["algoId", "clOrdId", "algoClOrdId", "sCode", "sMsg", "tag"]
 CANCEL_ITEM = ["algoId", "sCode", "sMsg", "clOrdId", "algoClOrdId", "tag"]
 AMEND_ITEM = ["algoId", "algoClOrdId", "reqId", "sCode", "sMsg"]
 LAST = "50000"  # the last price every test starts from (a trade between alice and bob)
+DAY_MS = 86_400_000
 STOP = {"instId": INST, "tdMode": "cash", "side": "sell", "ordType": "conditional", "sz": "0.01"}
 
 
@@ -94,6 +95,21 @@ async def test_a_stop_loss_is_placed_read_listed_and_canceled(tmp_path: Path) ->
         assert (await alice.get("trade/orders-algo-pending", ordType="conditional"))["data"] == []
         history = await alice.get("trade/orders-algo-history", ordType="conditional", state="canceled")
         assert [(r["algoId"], r["state"]) for r in history["data"]] == [(algo_id, "canceled")]
+
+
+async def test_the_algo_history_shows_three_months_of_the_sandbox_clock(tmp_path: Path) -> None:
+    async with sandbox(tmp_path) as box:
+        alice, _ = await traders(box)
+        box.runtime.clock.freeze()
+        algo_id = await placed_algo_id(alice, slTriggerPx="45000", slOrdPx="-1")
+        assert (await alice.post("trade/cancel-algos", [{"instId": INST, "algoId": algo_id}]))["code"] == "0"
+        box.runtime.clock.advance(89 * DAY_MS)
+        history = await alice.get("trade/orders-algo-history", ordType="conditional", state="canceled")
+        assert [r["algoId"] for r in history["data"]] == [algo_id]
+        box.runtime.clock.advance(2 * DAY_MS)
+        history = await alice.get("trade/orders-algo-history", ordType="conditional", state="canceled")
+        assert (history["code"], history["data"]) == ("0", [])
+        assert (await algo(alice, algo_id))["state"] == "canceled"  # still readable by its id
 
 
 async def test_a_trigger_order_fires_when_the_last_price_crosses_it(tmp_path: Path) -> None:

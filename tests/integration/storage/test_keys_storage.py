@@ -15,10 +15,11 @@ from sandex.app import create_app
 from sandex.config import Settings
 from sandex.domain.errors import Rejected
 from sandex.domain.keys import signing
+from sandex.domain.keys.model import Permission
 from sandex.domain.keys.rules import CreateKeyRequest, EditKeyRequest
 from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.process import Runtime, open_runtime
-from sandex.services.keys.ports import AuditEntry, AuditEvent, UsageEntry
+from sandex.services.keys.ports import AuditEntry, AuditEvent, KeyUse, UsageEntry, UseMark
 from sandex.services.keys.views import CreatedKey
 from sandex.storage.orm import Base
 from sandex.storage.uow import SqlUnitOfWork
@@ -134,8 +135,9 @@ def test_failures_coalesce_and_usage_stays_bounded(tmp_path: Path, migrated_data
                 AuditEntry(11, failure, "passphrase_incorrect", "2.2.2.2", 1, 11),
             ],
         )
-        uow.keys.add_usage(api_key, [UsageEntry(t, "GET", CONFIG, "1.1.1.1") for t in range(30)], keep=25)
-        uow.keys.add_usage(api_key, [UsageEntry(t, "GET", CONFIG, "1.1.1.1") for t in range(30, 40)], keep=25)
+        for times in (range(30), range(30, 40)):
+            lines = [UsageEntry(t, "GET", CONFIG, "1.1.1.1") for t in times]
+            uow.keys.write_uses([KeyUse(api_key, None, lines, trim=True)], keep=25)
         uow.commit()
     with SqlUnitOfWork(runtime.sessions) as uow:
         trail = [
@@ -148,4 +150,50 @@ def test_failures_coalesce_and_usage_stays_bounded(tmp_path: Path, migrated_data
         (failure, "passphrase_incorrect", 1, 11, 11, "2.2.2.2"),
     ]
     assert [u.ts_ms for u in usage] == list(range(39, 14, -1))
+    runtime.engine.dispose()
+
+
+def test_a_usage_write_moves_use_forward_only_and_replaces_a_verifier_only_while_unchanged(
+    tmp_path: Path, migrated_database_url: str
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_database_url, rate_limits="off")
+    runtime = open_runtime(settings, fast_hashing=True)
+    user = runtime.accounts.register("alice@example.test", "Correct-Horse-9")
+    assert not isinstance(user, Rejected)
+    made = [runtime.keys.keys.create(user.id, CreateKeyRequest(f"k{i}", PASSPHRASES[0])) for i in range(2)]
+    first, second = (c.info.api_key for c in made if isinstance(c, CreatedKey))
+    line = [UsageEntry(100, "GET", CONFIG, "1.1.1.1")]
+    with SqlUnitOfWork(runtime.sessions) as uow:
+        stored = uow.keys.get(first)
+        assert stored is not None
+        uow.keys.write_uses(
+            [
+                KeyUse(first, UseMark(500, "1.1.1.1", ((Permission.TRADE, 500),)), line),
+                KeyUse(second, UseMark(700, "2.2.2.2", ()), line, verifier=("not-the-stored-one", "new")),
+                KeyUse("no-such-key", UseMark(900, "3.3.3.3", ()), line),
+            ],
+            keep=25,
+        )
+        uow.commit()
+    with SqlUnitOfWork(runtime.sessions) as uow:  # an older use (another process, a late window)
+        uow.keys.write_uses(
+            [
+                KeyUse(
+                    first,
+                    UseMark(400, "9.9.9.9", ((Permission.TRADE, 400),)),
+                    [],
+                    verifier=(stored.passphrase_hash, "v2"),
+                )
+            ],
+            keep=25,
+        )
+        uow.commit()
+    with SqlUnitOfWork(runtime.sessions) as uow:
+        one, two = uow.keys.get(first), uow.keys.get(second)
+        usage = [len(uow.keys.list_usage(k, 10)) for k in (first, second)]
+    assert one is not None and two is not None
+    assert (one.last_used_ms, one.last_used_ip, one.trade_used_ms) == (500, "1.1.1.1", 500)
+    assert (two.last_used_ms, two.last_used_ip, two.trade_used_ms) == (700, "2.2.2.2", None)
+    assert one.passphrase_hash == "v2" and two.passphrase_hash != "new"
+    assert usage == [1, 1]
     runtime.engine.dispose()

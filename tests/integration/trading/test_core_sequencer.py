@@ -184,7 +184,7 @@ async def _one_batch(rt: Runtime) -> AsyncIterator[None]:
     # Registered before the writer is held: registering blocks the event loop (argon2, a commit), and
     # an inbox poll falling due meanwhile would queue behind the held writer ahead of the deposit.
     carol = trader_for(rt, "carol@example.test")
-    held = asyncio.ensure_future(sequencer.exclusive(lambda: gate.wait(30)))
+    held = asyncio.ensure_future(sequencer.exclusive(lambda: gate.wait(300)))  # released by `_queued`
     stuck = asyncio.ensure_future(fund(rt, carol, "USDT", "1"))
     await _until(lambda: not sequencer.settled)  # the deposit's batch waits for the writer thread
     _GATES[id(rt)] = gate
@@ -209,7 +209,7 @@ async def _queued(rt: Runtime, *calls: Any) -> list[Any]:
 
 async def _until(condition: Callable[[], bool]) -> None:
     """Wait for `condition` (a generous deadline, never a fixed duration)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded 2-core CI box can stall the loop for seconds
     while not condition():
         assert time.monotonic() < deadline, "the condition never came true"
         await asyncio.sleep(0.005)

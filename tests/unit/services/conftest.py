@@ -329,6 +329,7 @@ class MemoryStore:
                 and (not query.inst_id or a.inst_id == query.inst_id)
                 and (query.algo_id is None or a.algo_id == query.algo_id)
                 and (not query.algo_cl_ord_id or a.algo_cl_ord_id == query.algo_cl_ord_id)
+                and (query.since is None or a.c_time >= query.since)
             )
 
         rows = filter(wanted, self.algo_rows.values())

@@ -9,7 +9,7 @@ import pytest
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
-from sandex.domain.trading.algos import AttachedAlgo
+from sandex.domain.trading.algos import MARKET_PX, AttachedAlgo, AttachedAmend
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.orders_wire import (
@@ -229,11 +229,58 @@ def test_amend_needs_something_to_change() -> None:
     assert refusal(parse_amend, item) == Rejected(Reason.AMEND_NOTHING)
 
 
-def test_amend_refuses_tp_sl_changes_and_bad_flags() -> None:
+def test_amend_refuses_algo_order_fields_and_bad_flags() -> None:
     base = {"instId": "BTC-USDT", "ordId": "77", "newPx": "1"}
-    assert refusal(parse_amend, {**base, "newSlTriggerPx": "5"}).params == {"field": "newSlTriggerPx"}
+    assert refusal(parse_amend, {**base, "newTriggerPx": "5"}).params == {"field": "newTriggerPx"}
     assert refusal(parse_amend, {**base, "cxlOnFail": "maybe"}).params == {"field": "cxlOnFail"}
     assert parse_amend({**base, "cxlOnFail": True}).cxl_on_fail is True
+
+
+def test_amend_takes_new_prices_for_the_orders_attached_tp_sl() -> None:
+    """python-okx's `amend_order(attachAlgoOrds=[…])`: an amend of only the TP/SL needs no newSz/newPx."""
+    item = {
+        "instId": "BTC-USDT",
+        "ordId": "77",
+        "newSz": "",
+        "newPx": "",
+        "newSlTriggerPx": "",
+        "attachAlgoOrds": [
+            {"attachAlgoId": "800000000000000001", "newSlTriggerPx": "85", "newSlOrdPx": "-1"},
+            {"attachAlgoClOrdId": "ts1", "newTpTriggerPx": "0", "newTpOrdPx": ""},
+        ],
+    }
+    assert parse_amend(item).attach_algo_ords == (
+        AttachedAmend(800000000000000001, new_sl_trigger_px=Decimal(85), new_sl_ord_px=MARKET_PX),
+        AttachedAmend(attach_algo_cl_ord_id="ts1", new_tp_trigger_px=Decimal(0)),
+    )
+
+
+def test_amend_takes_the_older_order_level_tp_sl_fields_as_the_orders_first_tp_sl() -> None:
+    """ccxt's `edit_order(…, {"stopLoss": {"triggerPrice": 80, "type": "market"}})`."""
+    item = {"instId": "BTC-USDT", "ordId": "77", "newSlTriggerPx": "80", "newSlOrdPx": "-1"}
+    item["newSlTriggerPxType"] = "last"
+    spec = parse_amend(item)
+    assert (spec.new_sz, spec.new_px) == (None, None)
+    assert spec.attach_algo_ords == (AttachedAmend(new_sl_trigger_px=Decimal(80), new_sl_ord_px=MARKET_PX),)
+    both = {**item, "attachAlgoOrds": [{"attachAlgoClOrdId": "ts1", "newSlTriggerPx": "81"}]}
+    assert refusal(parse_amend, both).params == {"field": "attachAlgoOrds"}
+
+
+def test_amend_tp_sl_items_name_their_tp_sl_and_no_split_tps() -> None:
+    base = {"instId": "BTC-USDT", "ordId": "77"}
+    unnamed = refusal(parse_amend, {**base, "attachAlgoOrds": [{"newSlTriggerPx": "85"}]})
+    assert unnamed == Rejected.of(
+        Reason.EITHER_PARAM_REQUIRED, field="attachAlgoId", other="attachAlgoClOrdId"
+    )
+    split = [{"attachAlgoClOrdId": "a", "sz": "1", "newTpTriggerPx": "120"}]
+    assert refusal(parse_amend, {**base, "attachAlgoOrds": split}).params == {"field": "sz"}
+    assert refusal(parse_amend, {**base, "attachAlgoOrds": [{"attachAlgoId": "x1"}]}).params == {
+        "field": "attachAlgoId"
+    }
+    assert refusal(parse_amend, {**base, "attachAlgoOrds": {"attachAlgoId": "1"}}).params == {
+        "field": "attachAlgoOrds"
+    }
+    assert refusal(parse_amend, {**base, "attachAlgoOrds": []}) == Rejected(Reason.AMEND_NOTHING)
 
 
 def test_batch_bodies() -> None:

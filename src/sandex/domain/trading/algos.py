@@ -398,6 +398,50 @@ class AttachedAlgo:
 MAX_ATTACHED_SPOT = 1  # spot takes one TP/SL item (split TPs are for derivatives: 51077)
 
 
+@dataclass(frozen=True, slots=True)
+class AttachedAmend:
+    """One `attachAlgoOrds` item of `amend-order`: which TP/SL of the order (`attachAlgoId` wins
+    over `attachAlgoClOrdId`) and its new prices (None: unchanged; a 0 deletes that leg)."""
+
+    attach_algo_id: int | None = None
+    attach_algo_cl_ord_id: str = ""
+    new_tp_trigger_px: Decimal | None = None
+    new_tp_ord_px: Decimal | None = None  # MARKET_PX: market
+    new_tp_trigger_px_type: str = "last"
+    new_tp_ord_kind: str = "condition"
+    new_sl_trigger_px: Decimal | None = None
+    new_sl_ord_px: Decimal | None = None
+    new_sl_trigger_px_type: str = "last"
+
+
+def amend_attached(item: AttachedAlgo, change: AttachedAmend) -> AttachedAlgo:
+    """An order's TP/SL after an amend, to be checked like a placement (`check_attached`)."""
+    tp = new_leg(item.tp_trigger_px, item.tp_ord_px, change.new_tp_trigger_px, change.new_tp_ord_px)
+    sl = new_leg(item.sl_trigger_px, item.sl_ord_px, change.new_sl_trigger_px, change.new_sl_ord_px)
+    return AttachedAlgo(
+        attach_algo_cl_ord_id=item.attach_algo_cl_ord_id,
+        tp_trigger_px=tp[0],
+        tp_ord_px=tp[1],
+        tp_trigger_px_type=change.new_tp_trigger_px_type,
+        tp_ord_kind=change.new_tp_ord_kind,
+        sl_trigger_px=sl[0],
+        sl_ord_px=sl[1],
+        sl_trigger_px_type=change.new_sl_trigger_px_type,
+    )
+
+
+def new_leg(
+    trigger: Decimal | None, ord_px: Decimal | None, new_trigger: Decimal | None, new_ord_px: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """A TP or SL leg after an amend: a new value replaces the old, a 0 in either deletes the leg."""
+    if new_trigger == 0 or new_ord_px == 0:
+        return None, None
+    return (
+        trigger if new_trigger is None else new_trigger,
+        ord_px if new_ord_px is None else new_ord_px,
+    )
+
+
 def check_attached(
     inst: Instrument, side: Side, px: Decimal | None, last: Decimal, items: tuple[AttachedAlgo, ...]
 ) -> Rejected | None:

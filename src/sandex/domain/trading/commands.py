@@ -13,7 +13,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
 from sandex.domain.matching.order import NewOrder, OrdType, Side, StpMode, TgtCcy
 from sandex.domain.matching.rules import amend_lots, price_ticks, quote_notional, size_lots
-from sandex.domain.trading.algos import AttachedAlgo
+from sandex.domain.trading.algos import AttachedAlgo, AttachedAmend
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class AmendSpec:
     new_px: Decimal | None = None
     cxl_on_fail: bool = False
     req_id: str = ""  # the client's name for this amend, echoed back in its answer
+    attach_algo_ords: tuple[AttachedAmend, ...] = ()  # changes to the order's TP/SL (checked by the caller)
 
 
 @dataclass(frozen=True, slots=True)

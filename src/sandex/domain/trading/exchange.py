@@ -84,6 +84,8 @@ class Exchange:
         if isinstance(target, OrderRejected):
             return [target]
         m, ord_id = target
+        if cmd.attach_algo_ords and cmd.new_sz is None and cmd.new_px is None:
+            return self._touch(m, account_id, ord_id, ts)
         plan = self._plan_amend(m, account_id, cmd, ord_id)
         if isinstance(plan, Rejected):
             events = m.engine.fail_amend(account_id, ord_id, plan, ts, cxl_on_fail=cmd.cxl_on_fail)
@@ -99,6 +101,16 @@ class Exchange:
         if len(events) > 1:  # the new price crossed: fills, maybe cancels
             self._settler.apply(m, events[1:], plan.px, out)
         return out
+
+    @staticmethod
+    def _touch(m: Listing, account_id: int, ord_id: int, ts: int) -> list[Event]:
+        """An amend of only the order's attached TP/SL (the caller's part): the order changes
+        nothing but its update time, and reports that as an amend."""
+        order = m.engine.order(ord_id)
+        if order is None or order.account_id != account_id:
+            refused = Rejected(Reason.AMEND_FAILED)
+            return list(m.engine.fail_amend(account_id, ord_id, refused, ts, cxl_on_fail=False))
+        return list(m.engine.amend(account_id, ord_id, None, None, ts, checked=True))
 
     def cancel(self, account_id: int, cmd: CancelSpec, ts: int) -> list[Event]:
         target = self._target(Action.CANCEL, cmd.inst_id, account_id, cmd.ord_id, cmd.cl_ord_id, ts)

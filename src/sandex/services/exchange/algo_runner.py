@@ -19,7 +19,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ids import IdGenerator
 from sandex.domain.instruments import Instrument, InstrumentState
-from sandex.domain.matching.events import OrderCanceled, OrderFilled, outcome
+from sandex.domain.matching.events import OrderAmended, OrderCanceled, OrderFilled, outcome
 from sandex.domain.matching.order import OrderSnapshot, OrdState, OrdType, Side, TgtCcy
 from sandex.domain.money import ratio, whole_steps
 from sandex.domain.trading import Exchange, Trade
@@ -34,20 +34,24 @@ from sandex.domain.trading.algos import (
     AlgoOrdType,
     AlgoSpec,
     AlgoState,
+    AttachedAlgo,
     PriceMove,
     Trail,
     TriggerSide,
+    amend_attached,
     check_algo,
     check_attached,
+    new_leg,
     opposite,
     tp_sl_fired,
     trail_start,
     trail_step,
     trigger_fired,
 )
-from sandex.domain.trading.commands import OrderSpec
+from sandex.domain.trading.commands import AmendSpec, OrderSpec
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.algo_desk import AlgoDesk, bucket
+from sandex.services.exchange.attached import attached_of, attached_target, with_legs
 from sandex.services.exchange.commands import AlgoAck, AmendAlgos, CancelAlgos, PlaceAlgos
 from sandex.services.exchange.records import AlgoRecord
 from sandex.services.exchange.units import OrderExtras, amount, px_of, sz_of
@@ -234,8 +238,8 @@ class AlgoRunner:
         )
         if all(value is None for value in changes):
             return Rejected.of(Reason.PARAM_EMPTY, field="newSz")
-        tp = _new_leg(record.tp_trigger_px, record.tp_ord_px, item.new_tp_trigger_px, item.new_tp_ord_px)
-        sl = _new_leg(record.sl_trigger_px, record.sl_ord_px, item.new_sl_trigger_px, item.new_sl_ord_px)
+        tp = new_leg(record.tp_trigger_px, record.tp_ord_px, item.new_tp_trigger_px, item.new_tp_ord_px)
+        sl = new_leg(record.sl_trigger_px, record.sl_ord_px, item.new_sl_trigger_px, item.new_sl_ord_px)
         stop = record.ord_type is not AlgoOrdType.TRIGGER
         if stop and tp[0] is None and sl[0] is None and tp[1] is None and sl[1] is None:
             return Rejected(Reason.ALGO_NEEDS_TP_OR_SL)
@@ -304,7 +308,48 @@ class AlgoRunner:
             )
             self.desk.put(record)
             made.append(record)
+        self._extras.setdefault(ord_id, OrderExtras()).attached = tuple(made)  # shown on its pushes
         return made
+
+    def plan_attached(self, account_id: int, spec: AmendSpec, ts: int) -> list[AlgoRecord] | Rejected | None:
+        """The TP/SL an amend's `attachAlgoOrds` make of the order's, checked like a placement
+        against the order's price after the amend; nothing changes yet (`amend_attached` does once
+        the order's amend is done). None: no such pending order (the order's amend refuses it)."""
+        order = self._pending(account_id, spec)
+        if order is None:
+            return None
+        current = self.desk.waiting_on(order.ord_id)
+        if not current:
+            return Rejected(Reason.ATTACHED_AMEND_NONE)
+        changed: dict[int, AlgoRecord] = {}
+        after: dict[int, AttachedAlgo] = {}
+        for item in spec.attach_algo_ords:
+            target = attached_target(current, item)
+            if isinstance(target, Rejected):
+                return target
+            if target.algo_id in changed:
+                return Rejected(Reason.ATTACHED_AMEND_REPEATED)
+            after[target.algo_id] = amend_attached(attached_of(target), item)
+            changed[target.algo_id] = with_legs(target, after[target.algo_id], ts)
+        inst = self._instruments[order.inst_id]
+        px = spec.new_px if spec.new_px is not None else px_of(inst, order.px)
+        items = tuple(after.get(a.algo_id) or attached_of(a) for a in current)
+        refused = check_attached(inst, order.side, px, self.last_price(inst), items)
+        return refused if refused is not None else list(changed.values())
+
+    def amend_attached(self, ord_id: int, records: Sequence[AlgoRecord]) -> None:
+        """Keep the amended TP/SL of order `ord_id` (its amend went through)."""
+        for record in records:
+            self.desk.put(record)
+        self._extras.setdefault(ord_id, OrderExtras()).attached = tuple(self.desk.waiting_on(ord_id))
+
+    def _pending(self, account_id: int, spec: AmendSpec) -> OrderSnapshot | None:
+        engine = self.x.engine(spec.inst_id)
+        if engine is None:
+            return None
+        ord_id = spec.ord_id if spec.ord_id is not None else engine.order_id_for(account_id, spec.cl_ord_id)
+        order = None if ord_id is None else engine.order(ord_id)
+        return order if order is not None and order.account_id == account_id else None
 
     # --- what a command's events do to algo orders ---------------------------------------------
     def settle(self, events: Sequence[Event], ts: int) -> Settled:
@@ -337,7 +382,7 @@ class AlgoRunner:
                 px = px_of(self._instruments[fill.inst_id], fill.px)
                 prices.setdefault(fill.inst_id, []).append(px)
                 self.desk.last[fill.inst_id] = px
-            elif waiting and isinstance(ev, OrderFilled | OrderCanceled):
+            elif waiting and isinstance(ev, OrderFilled | OrderCanceled | OrderAmended):  # amended: to filled
                 order = ev.order
                 if order.state is OrdState.FILLED or order.state is OrdState.CANCELED:
                     self._parent_done(order.ord_id, order.state is OrdState.FILLED, order.filled, out, ts)
@@ -461,18 +506,6 @@ class AlgoRunner:
 
 def _id_text(algo_id: int | None) -> str:
     return "" if algo_id is None else str(algo_id)
-
-
-def _new_leg(
-    trigger: Decimal | None, ord_px: Decimal | None, new_trigger: Decimal | None, new_ord_px: Decimal | None
-) -> tuple[Decimal | None, Decimal | None]:
-    """A TP or SL leg after an amend: a new value replaces the old, a 0 in either deletes the leg."""
-    if new_trigger == 0 or new_ord_px == 0:
-        return None, None
-    return (
-        trigger if new_trigger is None else new_trigger,
-        ord_px if new_ord_px is None else new_ord_px,
-    )
 
 
 def spec_of(record: AlgoRecord) -> AlgoSpec:

@@ -208,7 +208,7 @@ class CancelAlgos:
     environment: Environment
     account_id: int
     items: tuple[AlgoCancelSpec, ...]
-    advance: bool = False  # `cancel-advance-algos`: trailing stops only (the other endpoint: the rest)
+    advance: bool = False  # legacy `cancel-advance-algos`: trailing stops only (cancel-algos: all)
 
 
 @dataclass(frozen=True, slots=True)

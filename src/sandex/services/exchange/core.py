@@ -25,6 +25,7 @@ from sandex.domain.matching.events import outcome
 from sandex.domain.matching.order import Side
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.trading import Exchange
+from sandex.domain.trading.commands import CancelSpec
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.algo_desk import AlgoDesk
 from sandex.services.exchange.algo_runner import ALGO_ID_BASE, AlgoRunner
@@ -198,6 +199,9 @@ class ExchangeCore:
             exchanges[environment] = x
             desk = AlgoDesk()
             desk.restore(state.algos, self._store.last_prices(environment, list(instruments)))
+            for algo in state.algos:  # the TP/SL each pending order shows on its pushes
+                if algo.waiting and algo.parent_ord_id in extras:
+                    extras[algo.parent_ord_id].attached = tuple(desk.waiting_on(algo.parent_ord_id))
             algos[environment] = AlgoRunner(environment, x, desk, instruments, algo_ids, extras, self._halted)
         self._exchanges, self._extras, self._algos = exchanges, extras, algos
 
@@ -299,15 +303,29 @@ class ExchangeCore:
     def _amend(self, x: Exchange, cmd: AmendBatch, ts: int) -> Applied:
         acks: list[OrderAck] = []
         events: list[Event] = []
+        algos: list[AlgoRecord] = []
+        runner = self._algos[cmd.environment]
         for spec in cmd.items:
             if spec.inst_id in self._halted:
                 refused = Rejected(Reason.INSTRUMENT_SUSPENDED)
                 acks.append(OrderAck(_id_text(spec.ord_id), spec.cl_ord_id, "", ts, refused, spec.req_id))
                 continue
+            planned = runner.plan_attached(cmd.account_id, spec, ts) if spec.attach_algo_ords else None
+            if isinstance(planned, Rejected):  # the order stays as it was (canceled if asked to)
+                acks.append(OrderAck(_id_text(spec.ord_id), spec.cl_ord_id, "", ts, planned, spec.req_id))
+                if spec.cxl_on_fail:
+                    events.extend(
+                        x.cancel(cmd.account_id, CancelSpec(spec.inst_id, spec.ord_id, spec.cl_ord_id), ts)
+                    )
+                continue
             evs = x.amend(cmd.account_id, spec, ts)
-            acks.append(_ack(evs, spec.ord_id, spec.cl_ord_id, ts, spec.req_id))
+            ack = _ack(evs, spec.ord_id, spec.cl_ord_id, ts, spec.req_id)
+            if planned and ack.rejected is None:
+                runner.amend_attached(int(ack.ord_id), planned)
+                algos.extend(planned)
+            acks.append(ack)
             events.extend(evs)
-        return self._settled(self._algos[cmd.environment], Applied(cmd, acks, events, ts))
+        return self._settled(runner, Applied(cmd, acks, events, ts, algos=algos))
 
     def _algo(self, cmd: AlgoCommand, ts: int) -> Applied:
         runner = self._algos[cmd.environment]

@@ -73,6 +73,9 @@ class OrderRecord(NamedTuple):
     algo_id: int | None = None  # placed by this algo order when it triggered
     algo_cl_ord_id: str = ""
     source: str = ""  # OKX order `source`: "6" trigger, "7" TP/SL, "25" trailing ("": the user's own)
+    # its TP/SL (`attachAlgoOrds`) as the sequencer holds them, for the WS `orders` push; storage
+    # neither writes nor reads this (REST reads them from the algo orders)
+    attached: tuple[AlgoRecord, ...] = ()
 
 
 class AlgoRecord(NamedTuple):

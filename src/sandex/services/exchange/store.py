@@ -118,6 +118,7 @@ class AlgoQuery:
     after: int | None = None  # algo_id < after (older)
     before: int | None = None  # algo_id > before (newer)
     limit: int = 100
+    since: int | None = None  # retention window: c_time >= since (history: 3 months)
 
 
 @dataclass(frozen=True, slots=True)

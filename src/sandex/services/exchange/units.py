@@ -16,7 +16,7 @@ from sandex.domain.ledger.amounts import from_amount
 from sandex.domain.matching.order import CancelCause, OrderSnapshot, OrdType, Side, TgtCcy
 from sandex.domain.matching.rules import notional_step
 from sandex.domain.money import to_units
-from sandex.services.exchange.records import OrderRecord
+from sandex.services.exchange.records import AlgoRecord, OrderRecord
 
 _MARKET = OrdType.MARKET
 _QUOTE = TgtCcy.QUOTE_CCY
@@ -39,6 +39,7 @@ class OrderExtras:
     algo_id: int | None = None  # the algo order that placed it
     algo_cl_ord_id: str = ""
     source: str = ""
+    attached: tuple[AlgoRecord, ...] = ()  # its TP/SL waiting on it (`attachAlgoOrds`)
 
     @classmethod
     def of(cls, record: OrderRecord) -> OrderExtras:
@@ -132,6 +133,7 @@ def record_of(
         algo_id=extras.algo_id,
         algo_cl_ord_id=extras.algo_cl_ord_id,
         source=extras.source,
+        attached=extras.attached,
     )
 
 

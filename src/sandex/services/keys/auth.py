@@ -6,9 +6,13 @@ service supplies the key lookup, the passphrase check and the bookkeeping around
 * Cache: api_key -> the key's policy view (secret decrypted once) and its `Principal`. A miss goes
   to the database, so a key created by another process authenticates at once. For the same
   reason unknown keys are not cached.
-* Passphrase: `PassphraseGuard` (services/passphrases.py) runs argon2 once per key and process,
-  remembers wrong guesses, and limits argon2 runs per key (50011 beyond). The policy checks the
-  signature first, so a caller without the key's secret never gets this far.
+* Passphrase: a key's verifier is an HMAC under a key derived from the master key
+  (`PassphraseMac`, microseconds). A key made before that has an argon2 hash: `PassphraseGuard`
+  runs argon2 once per key and process, remembers wrong guesses, and limits argon2 runs per key
+  (50011 beyond); after its first successful check the HMAC verifier replaces the hash in the
+  database (with the next usage write). The policy checks the signature first, so a caller
+  without the key's secret never gets this far.
+* Load: a cache miss is one Core statement (the key with its owner's and master's status), no ORM.
 * Invalidation: in-process changes arrive as `KeyChanged` events (the entry goes at once); other
   processes' changes are seen by polling the "keys" and "users" change counters (the whole cache
   goes). A background task polls every 250 ms; should it not run, requests poll inline once a
@@ -39,9 +43,9 @@ from sandex.domain.keys.model import ApiKeyPolicyView, KeyState, Permission, for
 from sandex.domain.keys.policy import SignedRequest
 from sandex.services.accounts.events import UserStatusChanged
 from sandex.services.keys.events import KeyChanged
-from sandex.services.keys.passphrases import PassphraseGuard
-from sandex.services.keys.ports import KEYS_TOPIC, USERS_TOPIC, KeyOwners, KeyRecord, KeysUnitOfWork
-from sandex.services.keys.usage import UsageBuffer
+from sandex.services.keys.passphrases import PassphraseGuard, PassphraseMac, is_fast
+from sandex.services.keys.ports import KEYS_TOPIC, USERS_TOPIC, AuthRecord, KeyOwners, KeysUnitOfWork
+from sandex.services.keys.usage import Batch, UsageBuffer
 from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
 
 log = logging.getLogger("sandex.auth")
@@ -92,12 +96,14 @@ class AuthService:
         random: RandomSource,
         clock: Clock,
         passphrases: PassphraseGuard | None = None,
+        fast: PassphraseMac | None = None,
     ) -> None:
         self._uow = uow
         self._owners = owners
         self._cipher = cipher
         self._clock = clock
-        self._passphrases = passphrases or PassphraseGuard(hasher, random.token_bytes(32))
+        self._fast = fast
+        self._passphrases = passphrases or PassphraseGuard(hasher, random.token_bytes(32), fast=fast)
         self._entries: dict[str, _Entry] = {}
         self._generation = 0
         self._versions: tuple[int, int] | None = None
@@ -124,6 +130,8 @@ class AuthService:
                 )
             return result
         entry = found[0]
+        if self._fast is not None and request.passphrase and not is_fast(entry.view.passphrase_verifier):
+            self._upgrade(entry, self._fast, request.passphrase)
         if now - (entry.view.last_used_ms or 0) >= USE_BUCKET_MS:
             entry.view = replace(entry.view, last_used_ms=now)
         self.usage.note_use(
@@ -135,6 +143,13 @@ class AuthService:
             request.raw_target,
         )
         return entry.principal
+
+    def _upgrade(self, entry: _Entry, fast: PassphraseMac, passphrase: str) -> None:
+        """An argon2-hashed passphrase just matched: store its fast verifier instead (once per key)."""
+        old = entry.view.passphrase_verifier
+        new = fast.make(passphrase)
+        entry.view = replace(entry.view, passphrase_verifier=new)
+        self.usage.note_verifier(entry.view.api_key, old, new)
 
     def is_warm(self, api_key: str | None) -> bool:
         """True when authenticating this key needs neither the database nor argon2 (so the caller
@@ -157,26 +172,24 @@ class AuthService:
     def _load(self, api_key: str, now: int) -> _Entry | None:
         generation = self._generation
         with self._uow() as uow:
-            record = uow.keys.get(api_key)
-        if record is None or record.state is KeyState.DELETED:
+            found = uow.keys.get_for_auth(api_key)
+        if found is None or found.key.state is KeyState.DELETED:
             return None
-        entry = self._entry_for(record, now)
-        if entry is not None and generation == self._generation:
+        entry = self._entry_for(found, now)
+        if generation == self._generation:
             self._entries[api_key] = entry
         return entry
 
-    def _entry_for(self, record: KeyRecord, now: int) -> _Entry | None:
-        owner = self._owners.get_user(record.user_id)
-        if owner is None:
-            return None
-        master = self._owners.get_user(owner.master_id) if owner.master_id is not None else owner
+    def _entry_for(self, found: AuthRecord, now: int) -> _Entry:
+        record = found.key
+        is_sub = found.owner_master_id is not None
         secret = self._cipher.decrypt(record.key_id, record.secret_ct, record.api_key.encode())
         fresh = self.usage.last_used(record.api_key)
         last_used = record.last_used_ms if fresh is None else max(fresh, record.last_used_ms or 0)
         view = ApiKeyPolicyView(
             api_key=record.api_key,
             user_id=record.user_id,
-            is_sub_account=owner.is_sub_account,
+            is_sub_account=is_sub,
             environment=record.environment,
             state=record.state,
             perms=record.perms,
@@ -186,15 +199,15 @@ class AuthService:
             ips=record.ips,
             expires_at_ms=record.expires_at_ms,
             last_used_ms=last_used,
-            owner_status=owner.status,
+            owner_status=found.owner_status,
             label=record.label,
         )
         principal = Principal(
-            user_id=owner.id,
-            uid=owner.uid,
-            master_id=owner.master_id,
-            main_uid=master.uid if master is not None else owner.uid,
-            is_sub_account=owner.is_sub_account,
+            user_id=record.user_id,
+            uid=found.owner_uid,
+            master_id=found.owner_master_id,
+            main_uid=found.main_uid,
+            is_sub_account=is_sub,
             environment=record.environment,
             api_key=record.api_key,
             label=record.label,
@@ -233,4 +246,8 @@ class AuthService:
         return self.usage.last_used(api_key)
 
     def flush_usage(self) -> int:
+        """Write all noted use now (tests, shutdown); the server's keeper writes it batch by batch."""
         return self.usage.flush(self._uow)
+
+    def write_usage(self, batch: Batch) -> int:
+        return self.usage.write(self._uow, batch)

@@ -10,6 +10,7 @@ from sandex.services.accounts.events import UserStatusChanged
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.events import KeyChanged
 from sandex.services.keys.maintenance import KeyMaintenance
+from sandex.services.keys.passphrases import PassphraseMac
 from sandex.services.keys.ports import EventHub, KeyOwners, KeysUnitOfWork
 from sandex.services.keys.service import KeysService
 from sandex.services.keys.subaccounts import SubAccountKeysService
@@ -34,11 +35,17 @@ def build(
     random: RandomSource,
     clock: Clock,
     hub: EventHub,
+    passphrase_key: bytes | None = None,
 ) -> KeyServices:
-    """The key cache (`AuthService`) follows key and owner changes made in this process through `hub`."""
-    auth = AuthService(uow, owners, cipher, hasher, random, clock)
+    """The key cache (`AuthService`) follows key and owner changes made in this process through `hub`.
+    `passphrase_key` (derived from the master key) makes fast passphrase verifiers; without it,
+    passphrases are argon2-hashed."""
+    fast = None if passphrase_key is None else PassphraseMac(passphrase_key, random)
+    auth = AuthService(uow, owners, cipher, hasher, random, clock, fast=fast)
     hub.subscribe(KeyChanged, auth.on_key_changed)
     hub.subscribe(UserStatusChanged, auth.on_user_status_changed)
-    keys = KeysService(uow, owners, cipher, hasher, random, clock, hub, fresh_use=auth.fresh_last_used)
+    keys = KeysService(
+        uow, owners, cipher, hasher, random, clock, hub, fresh_use=auth.fresh_last_used, fast=fast
+    )
     maintenance = KeyMaintenance(uow, clock, hub, fresh_use=auth.fresh_last_used)
     return KeyServices(keys, auth, maintenance, SubAccountKeysService(keys, owners))

@@ -1,4 +1,11 @@
-"""API-key passphrase checks that spare argon2: memos of right and wrong guesses, a per-key budget.
+"""API-key passphrase verifiers, and checks that spare argon2 for keys that still have an argon2 hash.
+
+A passphrase travels with every request, like the key's secret, so its stored verifier must be
+checked in microseconds on a key's first use, yet be useless to whoever copies the database:
+`PassphraseMac` makes "hmac-sha256$<salt>$<mac>", HMAC-SHA256 under a key derived from the data
+dir's master key (never stored in the database) over a random per-key salt and the passphrase.
+Keys made before it kept an argon2 hash; a successful check of one gives the new verifier to store
+in its place (`PassphraseMac.upgrade`), so the argon2 path below serves each old key once.
 
 argon2 is deliberately expensive (argon2-cffi's default: 64 MiB and tens of ms per run), so a
 request must not be able to make the server run it at will:
@@ -22,6 +29,7 @@ All memos are keyed by the argon2 hash, which changes with the passphrase: no in
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import threading
@@ -31,13 +39,55 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandex.domain.errors import Reason, Rejected
-from sandex.services.ports import SlowHasher
+from sandex.services.ports import RandomSource, SlowHasher
 
 RUNS_PER_KEY = 5  # argon2 runs per key and window: a few retries of a mistyped passphrase
 WINDOW_S = 1.0
 WRONG_MEMO_SIZE = 4096  # wrong guesses remembered, all keys together (~0.5 MiB)
 QUEUED_PER_KEY = 8  # checks of one key running or waiting for argon2 at once
 TRACKED_KEYS = 4096  # budgets kept before stale ones are dropped
+MAC_PREFIX = "hmac-sha256$"
+KEY_PURPOSE = b"api-key-passphrases"  # the master-key derivation the HMAC key comes from
+SALT_BYTES = 16
+
+
+class PassphraseMac:
+    """Fast passphrase verifiers under a secret key (see the module's docstring)."""
+
+    def __init__(self, key: bytes, random: RandomSource) -> None:
+        self._key = key
+        self._random = random
+
+    def make(self, passphrase: str) -> str:
+        salt = self._random.token_bytes(SALT_BYTES)
+        return MAC_PREFIX + _b64(salt) + "$" + _b64(self._mac(salt, passphrase))
+
+    def matches(self, verifier: str, candidate: str) -> bool:
+        """Whether `candidate` is the passphrase of a verifier made by `make` (constant time)."""
+        _, _, rest = verifier.partition(MAC_PREFIX)
+        salt_text, _, mac_text = rest.partition("$")
+        try:
+            salt, mac = base64.b64decode(salt_text, validate=True), base64.b64decode(mac_text, validate=True)
+        except ValueError:
+            return False
+        return hmac.compare_digest(mac, self._mac(salt, candidate))
+
+    def upgrade(self, verifier: str, passphrase: str) -> str | None:
+        """The verifier to store in place of `verifier` after `passphrase` matched it, or None when it
+        is already the fast kind."""
+        return None if is_fast(verifier) else self.make(passphrase)
+
+    def _mac(self, salt: bytes, passphrase: str) -> bytes:
+        message = salt + passphrase.encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+
+def is_fast(verifier: str) -> bool:
+    return verifier.startswith(MAC_PREFIX)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
 
 
 @dataclass(slots=True)
@@ -54,6 +104,7 @@ class PassphraseGuard:
         hasher: SlowHasher,
         pepper: bytes,
         *,
+        fast: PassphraseMac | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         runs_per_key: int = RUNS_PER_KEY,
         window_s: float = WINDOW_S,
@@ -62,6 +113,7 @@ class PassphraseGuard:
     ) -> None:
         self._hasher = hasher
         self._pepper = pepper
+        self._fast = fast
         self._monotonic = monotonic
         self._runs_per_key = runs_per_key
         self._window_s = window_s
@@ -75,10 +127,12 @@ class PassphraseGuard:
 
     def knows(self, verifier: str) -> bool:
         """True when any passphrase for this verifier is decided without argon2."""
-        return verifier in self._right
+        return (self._fast is not None and is_fast(verifier)) or verifier in self._right
 
     def check(self, verifier: str, candidate: str) -> bool | Rejected:
         """Whether `candidate` matches `verifier`, or RATE_LIMITED when argon2 may not run now."""
+        if is_fast(verifier):  # microseconds: no budget or memo needed
+            return self._fast is not None and self._fast.matches(verifier, candidate)
         mac = hmac.new(self._pepper, candidate.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
         known = self._memo(verifier, mac)
         if known is not None:

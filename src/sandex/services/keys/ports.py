@@ -107,6 +107,29 @@ class UseMark:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyUse:
+    """One key's share of a usage flush: its last use, its new usage-log lines, and a passphrase
+    verifier to replace (an argon2 hash moving to the fast form after a successful check)."""
+
+    api_key: str
+    mark: UseMark | None
+    entries: Sequence[UsageEntry]
+    trim: bool = False  # drop all but the newest `keep` usage lines of the key
+    verifier: tuple[str, str] | None = None  # (old, new): replaced only while still `old`
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRecord:
+    """A key and what authenticating it needs of its owner, read in one statement."""
+
+    key: KeyRecord
+    owner_uid: str
+    owner_master_id: int | None
+    owner_status: UserStatus  # effective: a sub-account of a frozen (or missing) master is frozen
+    main_uid: str  # the master's uid; the owner's own for a master account
+
+
+@dataclass(frozen=True, slots=True)
 class SecretRow:
     """A ciphertext to re-encrypt under a new master key (API secrets and TOTP seeds alike)."""
 
@@ -144,12 +167,15 @@ class KeyRepository(Protocol):
 
     def list_audit(self, api_key: str) -> list[AuditEntry]: ...
 
-    def record_use(self, api_key: str, mark: UseMark) -> None:
-        """Move last-use fields forward (never back: another process may have written newer ones)."""
+    def get_for_auth(self, api_key: str) -> AuthRecord | None:
+        """`get` with the owner's status and uids, in one read (the first request of a key)."""
         ...
 
-    def add_usage(self, api_key: str, entries: Sequence[UsageEntry], keep: int) -> None:
-        """Append to the usage log and drop all but the newest `keep` entries of the key."""
+    def write_uses(self, uses: Sequence[KeyUse], keep: int) -> None:
+        """A usage flush in a constant number of statements, whatever the number of keys: last-use
+        fields move forward only (another process may have written newer ones), usage lines are
+        appended and trimmed to the newest `keep` where asked, verifiers replaced. Unknown keys
+        are skipped."""
         ...
 
     def list_usage(self, api_key: str, limit: int) -> list[UsageEntry]:

@@ -1,7 +1,8 @@
 """API keys: create, activate, edit, revoke, delete, list and audit (use cases; one transaction each).
 
 Rules come from `sandex.domain.keys.rules`; this module adds the account context, secrets at rest
-(the secret AES-GCM encrypted with the API key as associated data, the passphrase argon2-hashed),
+(the secret AES-GCM encrypted with the API key as associated data, the passphrase as a keyed HMAC:
+services/keys/passphrases.py),
 the audit trail, and "key changed" events published after commit. Every write bumps the "keys"
 change counter in its transaction, which is how servers in other processes drop cached keys.
 
@@ -36,6 +37,7 @@ from sandex.domain.keys.rules import (
 from sandex.services.accounts.ports import ConflictError
 from sandex.services.accounts.security import Confirmation
 from sandex.services.keys.events import KeyChanged
+from sandex.services.keys.passphrases import PassphraseMac
 from sandex.services.keys.ports import (
     KEYS_TOPIC,
     AuditEntry,
@@ -66,6 +68,7 @@ class KeysService:
         clock: Clock,
         publisher: Publisher,
         fresh_use: FreshUse | None = None,
+        fast: PassphraseMac | None = None,
     ) -> None:
         self._uow = uow
         self._owners = owners
@@ -75,6 +78,11 @@ class KeysService:
         self._clock = clock
         self._publisher = publisher
         self._fresh_use = fresh_use
+        self._fast = fast
+
+    def _verifier(self, passphrase: str) -> str:
+        """The fast verifier (HMAC under a master-derived key); argon2 where none is configured."""
+        return self._fast.make(passphrase) if self._fast is not None else self._hasher.hash(passphrase)
 
     # --- queries --------------------------------------------------------------------------------
     def get(self, api_key: str) -> KeyInfo | None:
@@ -114,7 +122,7 @@ class KeysService:
             spec = self._validate_create(uow, owner, request)
             if isinstance(spec, Rejected):
                 return spec
-            passphrase_hash = self._hasher.hash(request.passphrase)  # slow: after the checks, before writes
+            passphrase_hash = self._verifier(request.passphrase)  # after the checks, before writes
             created = self._insert(uow, owner, spec, passphrase_hash, environment, origin, KeyState.ACTIVE)
             if isinstance(created, Rejected):
                 return created
@@ -142,7 +150,7 @@ class KeysService:
             checked = self._check(uow, user_id, CodePurpose.API_KEY_CREATE, confirm)
             if isinstance(checked, Rejected):
                 return checked
-            passphrase_hash = self._hasher.hash(request.passphrase)  # slow: after the checks, before writes
+            passphrase_hash = self._verifier(request.passphrase)  # after the checks, before writes
             lost = self._owners.use_confirmation(uow, checked)
             if lost is not None:
                 return lost

@@ -3,11 +3,17 @@
 Authentication notes every success (last use, per-permission use, a usage-log line) and every
 failure of a known key (an audit line, where repeated same-reason failures coalesce into a count,
 and a usage-log line whose code is the refusal's reason, so "Recent requests" shows it too). A
-background task drains the buffer every few seconds into one transaction. Within one such
-window, requests with the same method, path and client IP coalesce into one usage line with a
-count: a bot at thousands of requests a second writes a handful of rows, not hundreds (that
-write runs between two of the exchange's group commits, so its size is felt in their latency).
-`last_used` stays in memory after a flush, so expiry decisions always see the freshest use.
+background task drains the buffer every few seconds. Within one such window, requests with the
+same method, path and client IP coalesce into one usage line with a count: a bot at thousands of
+requests a second writes a handful of rows, not hundreds.
+
+The write runs between two of the exchange's group commits, so its duration is felt in their
+latency. It therefore comes in batches of at most `BATCH_KEYS` keys, each one transaction of a fixed
+number of statements (`KeyRepository.write_uses`), and the writer runs group commits between
+batches: 10,000 keys used in a window cost a few short pauses, not one long one. Trimming a key's
+usage log to its newest `USAGE_KEEP` lines happens once `TRIM_EVERY` lines were added to it in this
+process, not on every flush. `last_used` stays in memory after a flush, so expiry decisions always
+see the freshest use.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandex.domain.keys.model import Permission
-from sandex.services.keys.ports import AuditEntry, AuditEvent, KeysUnitOfWork, UsageEntry, UseMark
+from sandex.services.keys.ports import AuditEntry, AuditEvent, KeysUnitOfWork, KeyUse, UsageEntry, UseMark
 
 log = logging.getLogger("sandex.keys")
 
 USAGE_KEEP = 200  # usage-log lines kept per key in the database (and per key per window)
+TRIM_EVERY = 50  # lines added to a key before its log is trimmed (it may hold up to keep + 2 x this)
+BATCH_KEYS = 250  # keys per write transaction: ~5 ms of the writer each
 # (method, path without the query, client IP, outcome: "0" or the refusal's reason)
 UsageKey = tuple[str, bytes | str, str, str]
 SUCCESS = "0"
@@ -35,12 +43,17 @@ class _Pending:
     by_perm: dict[Permission, int] = field(default_factory=dict)
     log: dict[UsageKey, list[int]] = field(default_factory=dict)  # -> [first ms, last ms, count], by last use
     failures: list[AuditEntry] = field(default_factory=list)
+    verifier: tuple[str, str] | None = None  # (old, new) passphrase verifier
+
+
+Batch = list[tuple[str, _Pending, bool]]  # (api_key, what it noted, trim its usage log)
 
 
 class UsageBuffer:
     def __init__(self) -> None:
         self._pending: dict[str, _Pending] = {}
         self._last_used: dict[str, int] = {}
+        self._added: dict[str, int] = {}  # usage lines written per key since its log was last trimmed
         self._lock = threading.Lock()
 
     def note_use(
@@ -76,37 +89,60 @@ class UsageBuffer:
             else:
                 runs.append(AuditEntry(now_ms, AuditEvent.AUTH_FAILURE, detail, ip, 1, now_ms))
 
+    def note_verifier(self, api_key: str, old: str, new: str) -> None:
+        """Replace the key's stored passphrase verifier with the next write (if still `old`)."""
+        with self._lock:
+            pending = self._pending.get(api_key)
+            if pending is None:
+                pending = self._pending[api_key] = _Pending()
+            pending.verifier = (old, new)
+
     def last_used(self, api_key: str) -> int | None:
         return self._last_used.get(api_key)
 
-    def flush(self, uow: Callable[[], KeysUnitOfWork]) -> int:
-        """Write everything noted so far in one transaction; returns the number of keys written."""
+    def drain(self, batch_keys: int = BATCH_KEYS) -> list[Batch]:
+        """Take everything noted so far, in batches of at most `batch_keys` keys (see `write`)."""
         with self._lock:
             drained, self._pending = self._pending, {}
-        if not drained:
-            return 0
-        with uow() as unit:
+            batches: list[Batch] = []
             for api_key, pending in drained.items():
-                try:
-                    _write(unit, api_key, pending)
-                except LookupError:  # the key vanished meanwhile: its use no longer matters
-                    log.debug("usage of an unknown key dropped")
+                added = self._added.get(api_key, 0) + len(pending.log)
+                trim = added >= TRIM_EVERY
+                self._added[api_key] = 0 if trim else added
+                if not batches or len(batches[-1]) >= batch_keys:
+                    batches.append([])
+                batches[-1].append((api_key, pending, trim))
+        return batches
+
+    def write(self, uow: Callable[[], KeysUnitOfWork], batch: Batch) -> int:
+        """One drained batch in one transaction; returns the number of keys in it."""
+        with uow() as unit:
+            unit.keys.write_uses(
+                [_use(api_key, pending, trim) for api_key, pending, trim in batch], USAGE_KEEP
+            )
+            for api_key, pending, _ in batch:
+                if pending.failures:
+                    try:
+                        unit.keys.add_failures(api_key, pending.failures)
+                    except LookupError:  # the key vanished meanwhile: its failures no longer matter
+                        log.debug("auth failures of an unknown key dropped")
             unit.commit()
-        return len(drained)
+        return len(batch)
+
+    def flush(self, uow: Callable[[], KeysUnitOfWork]) -> int:
+        """Write everything noted so far, batch after batch; returns the number of keys written."""
+        return sum(self.write(uow, batch) for batch in self.drain())
 
 
-def _write(unit: KeysUnitOfWork, api_key: str, pending: _Pending) -> None:
+def _use(api_key: str, pending: _Pending, trim: bool) -> KeyUse:
+    mark = None
     if pending.last_used_ms:
         mark = UseMark(pending.last_used_ms, pending.last_used_ip, tuple(pending.by_perm.items()))
-        unit.keys.record_use(api_key, mark)
-    if pending.log:
-        entries = [
-            UsageEntry(first, method, _text(path), ip, code, count, last if count > 1 else None)
-            for (method, path, ip, code), (first, last, count) in pending.log.items()
-        ]
-        unit.keys.add_usage(api_key, entries, USAGE_KEEP)
-    if pending.failures:
-        unit.keys.add_failures(api_key, pending.failures)
+    entries = [
+        UsageEntry(first, method, _text(path), ip, code, count, last if count > 1 else None)
+        for (method, path, ip, code), (first, last, count) in pending.log.items()
+    ]
+    return KeyUse(api_key, mark, entries, trim, pending.verifier)
 
 
 def _note_line(log: dict[UsageKey, list[int]], key: UsageKey, now_ms: int) -> None:

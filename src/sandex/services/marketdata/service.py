@@ -20,12 +20,17 @@ Where each answer comes from:
   `1s` candles are built from the trades table on request. `candles` serves the newest 1,440
   candles of a bar, `history-candles` everything stored (backfilled history included).
 * Trades: the trades table (the public tape A's sequencer writes in the same commit as the fills).
+
+Versions: every (environment, instrument) carries a number that changes whenever its tape or its
+book snapshot does (`versioned_book`, `ticker_stamp`, `tickers_stamp`), so a transport may keep
+what it rendered and render again only after a committed change.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import itertools
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -86,6 +91,10 @@ class MarketData:
         self._snapshots: dict[tuple[Environment, str], BookView] = {}
         self._snapshot_depths: dict[tuple[Environment, str], int] = {}  # levels each snapshot was taken with
         self._depth = SNAPSHOT_MIN
+        self._counter = itertools.count(1)  # never restarts: a reload cannot repeat a version
+        self._versions: dict[tuple[Environment, str], int] = {}  # bumped by a fold or a snapshot
+        self._env_versions: dict[Environment, int] = {}  # the newest of the environment's versions
+        self._env_facts: dict[Environment, _EnvFacts] = {}
         self._fresh()
 
     def _fresh(self) -> None:
@@ -96,6 +105,12 @@ class MarketData:
         self._written_marks = dict(self._marks)
         self._snapshots = {}
         self._snapshot_depths = {}
+        self._versions = {key: next(self._counter) for key in self._tapes}
+        self._env_versions = {env: next(self._counter) for env in Environment}
+        self._env_facts = {}
+
+    def _touch(self, env: Environment, inst_id: str) -> None:
+        self._versions[(env, inst_id)] = self._env_versions[env] = next(self._counter)
 
     # --- feeding ---------------------------------------------------------------------------------
     def load(self) -> None:
@@ -137,6 +152,7 @@ class MarketData:
             tape = tapes.get((env, trade.inst_id))
             if tape is not None:
                 tape.fold(trade)
+                self._touch(env, trade.inst_id)
             mark = max(mark, trade.trade_id)
         self._marks[env] = mark
 
@@ -151,6 +167,7 @@ class MarketData:
         if view is not None:
             self._snapshots[(env, inst_id)] = view
             self._snapshot_depths[(env, inst_id)] = self._depth
+            self._touch(env, inst_id)
         return view
 
     # --- writing candles ---------------------------------------------------------------------------
@@ -179,16 +196,51 @@ class MarketData:
         tape = self._tapes.get((env, inst_id))
         return None if tape is None else tape.price()
 
-    def tickers(self, env: Environment) -> list[TickerView]:
-        return [self._ticker(env, inst_id) for inst_id in self._catalogue.instruments]
+    def tickers(self, env: Environment, now: int | None = None) -> list[TickerView]:
+        now = self._clock.now_ms() if now is None else now
+        return [self._ticker(env, inst_id, now) for inst_id in self._catalogue.instruments]
 
-    def ticker(self, env: Environment, inst_id: str) -> TickerView | Rejected:
+    def ticker_ids(self) -> list[str]:
+        """The instruments `tickers` lists, in its order."""
+        return list(self._catalogue.instruments)
+
+    def ticker(self, env: Environment, inst_id: str, now: int | None = None) -> TickerView | Rejected:
         if self._catalogue.instrument(inst_id) is None:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
-        return self._ticker(env, inst_id)
+        return self._ticker(env, inst_id, self._clock.now_ms() if now is None else now)
 
-    def _ticker(self, env: Environment, inst_id: str) -> TickerView:
-        now = self._clock.now_ms()
+    def ticker_stamp(self, env: Environment, inst_id: str, now: int) -> Hashable | None:
+        """Equal stamps promise equal tickers but for `ts` (a rendering cache key); None: do not keep.
+
+        A ticker changes with its tape and book snapshot (the version), the minute (the 24 h window
+        and the start of day move by minutes) and, before the first trade, the index price (the
+        board's `moves`).
+        """
+        key = (env, inst_id)
+        tape = self._tapes.get(key)
+        if tape is None or key not in self._snapshots:  # unknown, or no book yet: `_ticker` retries it
+            return None
+        index = self._board.moves if tape.price() is None else None
+        return (self._versions[key], now // MINUTE_MS, index)
+
+    def tickers_stamp(self, env: Environment, now: int) -> Hashable | None:
+        """`ticker_stamp` for the whole set `tickers` answers."""
+        facts = self._facts(env)
+        if facts.unbooked:
+            return None
+        return (facts.version, now // MINUTE_MS, self._board.moves if facts.unpriced else None)
+
+    def _facts(self, env: Environment) -> _EnvFacts:
+        version = self._env_versions[env]
+        facts = self._env_facts.get(env)
+        if facts is None or facts.version != version:
+            keys = [(env, inst_id) for inst_id in self._catalogue.instruments]
+            unpriced = tuple(key[1] for key in keys if self._tapes[key].price() is None)
+            unbooked = any(key not in self._snapshots for key in keys)
+            facts = self._env_facts[env] = _EnvFacts(version, unpriced, unbooked)
+        return facts
+
+    def _ticker(self, env: Environment, inst_id: str, now: int) -> TickerView:
         tape = self._tapes[(env, inst_id)]
         book = self._snapshots.get((env, inst_id)) or self._snapshot(env, inst_id)
         ask = book.asks[0] if book is not None and book.asks else None
@@ -217,6 +269,14 @@ class MarketData:
 
     def book(self, env: Environment, inst_id: str, depth: int) -> BookView | Rejected:
         """The committed book, `depth` (1-400) levels per side."""
+        found = self.versioned_book(env, inst_id, depth)
+        return found if isinstance(found, Rejected) else found[0]
+
+    def versioned_book(
+        self, env: Environment, inst_id: str, depth: int
+    ) -> tuple[BookView, int | None] | Rejected:
+        """`book`, and the version of the snapshot it was cut from: the same version and depth give
+        the same book (a rendering cache key); None when there was no snapshot to cut from."""
         if self._catalogue.instrument(inst_id) is None:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
         if depth > self._depth:  # deeper than the snapshots: keep that deep from now on
@@ -226,7 +286,8 @@ class MarketData:
         if view is None or self._snapshot_depths[key] < min(depth, BOOK_MAX):
             # none yet, or taken shallower than asked (another instrument made the snapshots deeper)
             view = self._snapshot(env, inst_id)
-        return _cut(view, depth, self._clock.now_ms())
+        version = None if view is None else self._versions[key]
+        return _cut(view, depth, self._clock.now_ms()), version
 
     def full_book(self, env: Environment, inst_id: str, depth: int) -> BookView | Rejected:
         """Up to 5,000 levels per side; beyond the snapshot depth read from the engine directly."""
@@ -339,6 +400,15 @@ class MarketData:
 
     def platform_volume(self, env: Environment) -> PlatformVolume:
         return platform_volume(self.tickers(env), self._board, self._clock.now_ms())
+
+
+@dataclass(frozen=True, slots=True)
+class _EnvFacts:
+    """What the tickers of one environment depend on besides versions, as of `version`."""
+
+    version: int
+    unpriced: tuple[str, ...]  # never traded: the index price stands in for the last price
+    unbooked: bool  # some instrument has no book snapshot yet
 
 
 def day_start(now: int, offset_ms: int) -> int:

@@ -87,12 +87,14 @@ class MarketBoard:
         self._items: dict[str, _Instrument] = {}
         self._named: dict[str, RandomStream] = {}
         self.halted: set[str] = set()  # suspended instruments (the same set object for the board's life)
+        self.moves = 0  # bumped whenever a reference price may have moved (market data's cache key)
         self.reset()
 
     def reset(self) -> None:
         """Every price back to the catalogue's, every control off, the random streams restarted."""
         self.frozen = False
         self.halted.clear()
+        self.moves += 1
         self._named = {}
         self._items = {
             inst_id: self._fresh(inst) for inst_id, inst in sorted(self._catalogue.instruments.items())
@@ -125,9 +127,11 @@ class MarketBoard:
 
     def touch(self, inst_id: str) -> None:
         self._items[inst_id].version += 1
+        self.moves += 1  # every control change (set, shift, follow) touches
 
     def step(self, dt_ms: int, now_ms: int) -> None:
         """Move every reference price by one step (shifts go on while frozen; noise does not)."""
+        self.moves += 1
         for item in self._items.values():
             item.path.step(dt_ms, now_ms, frozen=self.frozen)
             item.index.add(now_ms, item.path.px, Decimal(0))

@@ -177,8 +177,9 @@ class TradingService:
     async def cancel_algos(
         self, trader: Trader, items: Sequence[AlgoCancelSpec], *, advance: bool = False
     ) -> list[AlgoAck] | Rejected:
-        """`cancel-algos` (at most 10; not trailing stops) or, with `advance`, `cancel-advance-algos`
-        (trailing stops only): the other kind is refused per item as not found (51400)."""
+        """`cancel-algos` (at most 10, every kind) or, with `advance`, the legacy
+        `cancel-advance-algos` (trailing stops only: another kind is refused per item as not found,
+        51400)."""
         if not items:
             return Rejected(Reason.BODY_EMPTY)
         if len(items) > MAX_ALGO_CANCELS:
@@ -215,11 +216,12 @@ class TradingService:
 
     def algo_history(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
         """Finished algo orders (`query.states` among effective, canceled, order_failed; all three
-        when none is given), newest first."""
+        when none is given) placed in the last 3 months of the sandbox clock, newest first."""
         states = (query.states & FINAL_STATES) if query.states else FINAL_STATES
         if not states:
             return []
-        return self._algos(trader, replace(query, states=states))
+        since = self._clock.now_ms() - ARCHIVE_MS
+        return self._algos(trader, replace(query, states=states, since=since))
 
     def _algos(self, trader: Trader, query: AlgoQuery) -> list[AlgoRecord] | Rejected:
         if not query.ord_types:

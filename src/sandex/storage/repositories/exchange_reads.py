@@ -130,6 +130,8 @@ class ExchangeReads:
             where.append(a.algo_id == query.algo_id)
         if query.algo_cl_ord_id:
             where.append(a.algo_cl_ord_id == query.algo_cl_ord_id)
+        if query.since is not None:
+            where.append(a.c_time >= query.since)
         rows = self._page(select(_ALGOS).where(*where), a.algo_id, query.after, query.before, query.limit)
         return [algo_record(r) for r in rows]
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
-from sandex.domain.accounts.model import Environment
+from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.keys.ips import IpAllowList, parse_ip_list
 from sandex.domain.keys.model import KeyState, Permission, format_perms
 from sandex.domain.keys.rules import parse_perms
@@ -16,14 +19,15 @@ from sandex.services.accounts.ports import ConflictError
 from sandex.services.keys.ports import (
     AuditEntry,
     AuditEvent,
+    AuthRecord,
     KeyRecord,
+    KeyUse,
     SecretRow,
     UsageEntry,
-    UseMark,
 )
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.keys import ApiKeyRow, KeyAuditRow, KeyUsageRow, MasterKeyRow
-from sandex.storage.repositories._sql import insert_text
+from sandex.storage.repositories._sql import driver_sql, insert_text
 
 API_KEY_SECRET = "api_key"  # noqa: S105 - a kind of row, not a secret
 TOTP_SECRET = "totp"  # noqa: S105 - a kind of row, not a secret
@@ -41,6 +45,47 @@ def totp_associated(uid: str) -> bytes:
 
 API_KEYS: Table = ApiKeyRow.__table__  # type: ignore[assignment]
 _USAGE_COLUMNS = ("key_id", "ts_ms", "method", "path", "ip", "code", "count", "last_ts_ms")
+_USERS: Table = UserRow.__table__  # type: ignore[assignment]
+
+
+def _auth_read() -> Select[Any]:
+    owner, master = _USERS.alias("owner"), _USERS.alias("master")
+    return (
+        select(
+            API_KEYS,
+            owner.c.uid.label("owner_uid"),
+            owner.c.master_id.label("owner_master"),
+            owner.c.status.label("owner_status"),
+            master.c.uid.label("master_uid"),
+            master.c.status.label("master_status"),
+        )
+        .select_from(
+            API_KEYS.join(owner, owner.c.id == API_KEYS.c.user_id).outerjoin(
+                master, master.c.id == owner.c.master_id
+            )
+        )
+        .where(API_KEYS.c.api_key == bindparam("api_key"))
+    )
+
+
+_AUTH_READ = _auth_read()
+# The usage write's statements, as DB-API SQL with `%s` marks (see `driver_sql`) for executemany of
+# plain tuples: no per-row parameter processing. Only constant names go into the text.
+_K, _U = ApiKeyRow.__tablename__, KeyUsageRow.__tablename__
+_MOVE_LAST_USE = (
+    f"UPDATE {_K} SET last_used_ms = %s, last_used_ip = %s "  # noqa: S608
+    "WHERE id = %s AND (last_used_ms IS NULL OR last_used_ms <= %s)"
+)
+_MOVE_PERM_USE = {
+    perm: f"UPDATE {_K} SET {col} = %s WHERE id = %s AND ({col} IS NULL OR {col} < %s)"  # noqa: S608
+    for perm, col in _USED_COLUMNS.items()
+}
+# all but the newest `keep` lines of a key: ids up to its (keep+1)-th newest
+_TRIM_USAGE = (
+    f"DELETE FROM {_U} WHERE key_id = %s AND id <= "  # noqa: S608
+    f"(SELECT id FROM {_U} WHERE key_id = %s ORDER BY id DESC LIMIT 1 OFFSET %s)"
+)
+_REPLACE_VERIFIER = f"UPDATE {_K} SET passphrase_hash = %s WHERE id = %s AND passphrase_hash = %s"  # noqa: S608
 
 
 class SqlKeyRepository:
@@ -113,43 +158,46 @@ class SqlKeyRepository:
             for row in rows
         ]
 
-    def record_use(self, api_key: str, mark: UseMark) -> None:
-        # Core statements, no ORM unit of work: this runs inside the usage flush, on the sequencer's
-        # writer thread between two group commits (the next commit waits for it).
-        table = API_KEYS
-        last = table.c.last_used_ms
-        self._session.execute(
-            update(table)
-            .where(table.c.api_key == api_key, or_(last.is_(None), last <= mark.last_used_ms))
-            .values(last_used_ms=mark.last_used_ms, last_used_ip=mark.last_used_ip)
-        )
-        for perm, used_ms in mark.by_perm:
-            column = table.c[_USED_COLUMNS[perm]]
-            self._session.execute(
-                update(table)
-                .where(table.c.api_key == api_key, or_(column.is_(None), column < used_ms))
-                .values({column: used_ms})
-            )
+    def get_for_auth(self, api_key: str) -> AuthRecord | None:
+        # Core, one statement, no ORM identity map: the first request of each key pays for this.
+        row = self._session.connection().execute(_AUTH_READ, {"api_key": api_key}).first()
+        if row is None:
+            return None
+        status = UserStatus(row.owner_status)
+        if row.owner_master is not None and status is UserStatus.ACTIVE:
+            status = UserStatus(row.master_status) if row.master_status is not None else UserStatus.FROZEN
+        main_uid = row.master_uid if row.owner_master is not None and row.master_uid else row.owner_uid
+        return AuthRecord(_record(row), row.owner_uid, row.owner_master, status, main_uid)
 
-    def add_usage(self, api_key: str, entries: Sequence[UsageEntry], keep: int) -> None:
-        key_id = self._id(api_key)
+    def write_uses(self, uses: Sequence[KeyUse], keep: int) -> None:
+        # Runs on the sequencer's writer thread between two group commits: Core executemany only,
+        # a fixed number of statements however many keys the batch holds.
+        if not uses:
+            return
         conn = self._session.connection()
-        # A few rows per key and flush window (coalesced lines): one executemany of plain tuples.
-        conn.exec_driver_sql(
-            insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, conn.dialect.name),
-            [(key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms) for e in entries],
+        wanted = select(API_KEYS.c.api_key, API_KEYS.c.id).where(
+            API_KEYS.c.api_key.in_([u.api_key for u in uses])
         )
-        threshold = self._session.scalars(
-            select(KeyUsageRow.id)
-            .where(KeyUsageRow.key_id == key_id)
-            .order_by(KeyUsageRow.id.desc())
-            .offset(keep)
-            .limit(1)
-        ).first()
-        if threshold is not None:
-            self._session.execute(
-                delete(KeyUsageRow).where(KeyUsageRow.key_id == key_id, KeyUsageRow.id <= threshold)
-            )
+        ids: dict[str, int] = {api_key: key_id for api_key, key_id in conn.execute(wanted)}
+        known = [(ids[use.api_key], use) for use in uses if use.api_key in ids]
+        marks = [(key_id, use.mark) for key_id, use in known if use.mark is not None]
+        dialect = conn.dialect.name
+
+        def many(sql: str, rows: list[tuple[object, ...]]) -> None:
+            if rows:
+                conn.exec_driver_sql(driver_sql(sql, dialect), rows)
+
+        many(_MOVE_LAST_USE, [(m.last_used_ms, m.last_used_ip, i, m.last_used_ms) for i, m in marks])
+        for perm, sql in _MOVE_PERM_USE.items():
+            many(sql, [(ms, i, ms) for i, m in marks for p, ms in m.by_perm if p is perm])
+        lines = [
+            (key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms)
+            for key_id, use in known
+            for e in use.entries
+        ]
+        many(insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, dialect), list(lines))
+        many(_TRIM_USAGE, [(key_id, key_id, keep) for key_id, use in known if use.trim])
+        many(_REPLACE_VERIFIER, [(u.verifier[1], i, u.verifier[0]) for i, u in known if u.verifier])
 
     def list_usage(self, api_key: str, limit: int) -> list[UsageEntry]:
         rows = self._session.scalars(
@@ -227,7 +275,8 @@ def _write(row: ApiKeyRow, record: KeyRecord) -> None:
     row.revoked_ms = record.revoked_ms
 
 
-def _record(row: ApiKeyRow) -> KeyRecord:
+def _record(row: Any) -> KeyRecord:
+    """From an ORM row or a Core row of the same columns."""
     return KeyRecord(
         id=row.id,
         api_key=row.api_key,
@@ -254,6 +303,7 @@ def _record(row: ApiKeyRow) -> KeyRecord:
     )
 
 
+@lru_cache(maxsize=1024)  # immutable values; keys share a few texts, and parsing IPs is not free
 def _perms(text: str) -> frozenset[Permission]:
     perms = parse_perms(text)
     if not isinstance(perms, frozenset):
@@ -261,6 +311,7 @@ def _perms(text: str) -> frozenset[Permission]:
     return perms
 
 
+@lru_cache(maxsize=4096)
 def _ips(text: str) -> IpAllowList:
     ips = parse_ip_list(text)
     if not isinstance(ips, IpAllowList):

@@ -192,6 +192,21 @@ ERRORS: Mapping[Reason, WireError] = {
     R.ALGO_AMEND_NOT_FOUND: WireError(
         "51527", 200, "Order modification unsuccessful. The stop order does not exist."
     ),
+    R.ATTACHED_AMEND_NOT_FOUND: WireError(
+        "51527", 200, "Order modification failed. At least 1 of the attached TP/SL orders does not exist."
+    ),
+    R.ATTACHED_AMEND_NONE: WireError(
+        "51538",
+        200,
+        "You need to use attachAlgoOrds if you used attachAlgoOrds when placing an order. "
+        "attachAlgoOrds is not supported if you did not use attachAlgoOrds when placing this order.",
+    ),
+    R.ATTACHED_AMEND_REPEATED: WireError(
+        "51539",
+        200,
+        "attachAlgoId or attachAlgoClOrdId cannot be identical "
+        "when modifying any TP/SL within your split TPs order",
+    ),
     R.ALGO_NEEDS_TP_OR_SL: WireError(
         "51531",
         200,

@@ -3,8 +3,8 @@
 Reference §4.4. sandex is a spot exchange in spot mode, so `tdMode` must be `cash`; fields that only
 mean something for margin, derivatives or options are accepted when empty and refused (51000) when
 they ask for something sandex would otherwise silently ignore (`reduceOnly: true`, options prices).
-TP/SL come as `attachAlgoOrds` (their rules are the exchange's). `tgtCcy` is accepted on every order
-and only counts for market orders (ccxt always sends it).
+TP/SL come as `attachAlgoOrds` (their rules are the exchange's), on placement and on amend. `tgtCcy`
+is accepted on every order and only counts for market orders (ccxt always sends it).
 Everything else unknown is ignored. Each item parses on its own: in a batch, one bad item fails alone.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
-from sandex.domain.trading.algos import AttachedAlgo
+from sandex.domain.trading.algos import AttachedAlgo, AttachedAmend
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.services.trading.views import batch_too_large
 from sandex.transport.okx.envelope import OkxRejection
@@ -45,17 +45,16 @@ MARGIN_TD_MODES = frozenset({"cross", "isolated", "spot_isolated"})  # OKX: 5101
 NET_POS_SIDE = "net"
 # Only meaningful for options (sandex lists none): refused unless empty.
 _OPTION_FIELDS = ("pxUsd", "pxVol")
-_AMEND_ALGO_FIELDS = (
+_AMEND_ALGO_FIELDS = ("newTriggerPx", "newOrdPx", "newPxUsd", "newPxVol")  # algo or option orders only
+# OKX's older order-level TP/SL fields (ccxt's `editOrder` sends them): they amend the order's TP/SL
+_ORDER_TP_SL_FIELDS = (
     "newTpTriggerPx",
     "newTpOrdPx",
+    "newTpTriggerPxType",
+    "newTpOrdKind",
     "newSlTriggerPx",
     "newSlOrdPx",
-    "newTpTriggerPxType",
     "newSlTriggerPxType",
-    "newTriggerPx",
-    "newOrdPx",
-    "newPxUsd",
-    "newPxVol",
 )
 
 
@@ -220,9 +219,13 @@ def _order_ref(item: Mapping[str, Any]) -> tuple[str, int | None, str]:
 
 
 def _ord_id(raw: str) -> int:
+    return _id(raw, "ordId")
+
+
+def _id(raw: str, name: str) -> int:
     """An order id: digits only, positive and 64-bit (51000 otherwise, as for any bad field)."""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= ORD_ID_MAX and 0 < int(raw) < ID_LIMIT):
-        raise bad("ordId")
+        raise bad(name)
     return int(raw)
 
 
@@ -234,11 +237,54 @@ def parse_amend(item: Mapping[str, Any]) -> AmendSpec:
     for name in _AMEND_ALGO_FIELDS:
         if not is_absent(item.get(name)):
             raise bad(name)
-    if not _empty_list(item.get("attachAlgoOrds")):
-        raise bad("attachAlgoOrds")
-    if new_sz is None and new_px is None:
+    attached = parse_attached_amends(item.get("attachAlgoOrds"))
+    if any(not is_absent(item.get(name)) for name in _ORDER_TP_SL_FIELDS):
+        if attached:  # one way or the other
+            raise bad("attachAlgoOrds")
+        attached = (_attached_change(item, None, ""),)
+    if new_sz is None and new_px is None and not attached:
         raise OkxRejection(Rejected(Reason.AMEND_NOTHING))
-    return AmendSpec(inst_id, ord_id, cl_ord_id, new_sz, new_px, cxl_on_fail, req_id)
+    return AmendSpec(inst_id, ord_id, cl_ord_id, new_sz, new_px, cxl_on_fail, req_id, attached)
+
+
+def parse_attached_amends(raw: Any) -> tuple[AttachedAmend, ...]:
+    """An amend's `attachAlgoOrds`: which TP/SL of the order (`attachAlgoId`/`attachAlgoClOrdId`)
+    and its new prices; whether they fit the order is the exchange's to say."""
+    if _empty_list(raw):
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(one, Mapping) for one in raw):
+        raise bad("attachAlgoOrds")
+    return tuple(_attached_amend(one) for one in raw)
+
+
+def _attached_amend(item: Mapping[str, Any]) -> AttachedAmend:
+    if not is_absent(item.get("sz")):  # split TPs: derivatives only
+        raise bad("sz")
+    if not is_absent(item.get("amendPxOnTriggerType")) and text(item, "amendPxOnTriggerType") != "0":
+        raise bad("amendPxOnTriggerType")  # cost-price SL: split TPs only
+    raw_id = text(item, "attachAlgoId")
+    algo_id = None if raw_id is None else _id(raw_id, "attachAlgoId")
+    algo_cl_ord_id = _token(item, "attachAlgoClOrdId", CL_ORD_ID_MAX)
+    if algo_id is None and not algo_cl_ord_id:
+        raise OkxRejection(
+            Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="attachAlgoId", other="attachAlgoClOrdId")
+        )
+    return _attached_change(item, algo_id, algo_cl_ord_id)
+
+
+def _attached_change(item: Mapping[str, Any], algo_id: int | None, algo_cl_ord_id: str) -> AttachedAmend:
+    """The new TP/SL prices of one attached TP/SL (no id: the order's first, as its own fields)."""
+    return AttachedAmend(
+        attach_algo_id=algo_id,
+        attach_algo_cl_ord_id=algo_cl_ord_id,
+        new_tp_trigger_px=decimal(item, "newTpTriggerPx"),
+        new_tp_ord_px=decimal(item, "newTpOrdPx"),
+        new_tp_trigger_px_type=text(item, "newTpTriggerPxType") or "last",
+        new_tp_ord_kind=text(item, "newTpOrdKind") or "condition",
+        new_sl_trigger_px=decimal(item, "newSlTriggerPx"),
+        new_sl_ord_px=decimal(item, "newSlOrdPx"),
+        new_sl_trigger_px_type=text(item, "newSlTriggerPxType") or "last",
+    )
 
 
 def expiry_refusal(raw: object, now_ms: int) -> Rejected | None:

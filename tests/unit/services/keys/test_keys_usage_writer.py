@@ -32,7 +32,7 @@ async def test_usage_is_written_through_the_writer_between_commits(kit: Kit) -> 
             await asyncio.sleep(0.01)
     finally:
         await keeper.stop()
-    assert through and set(through) == {"_flush"}  # only the usage write took the writer
+    assert through and set(through) == {"_flush_batch"}  # only the usage write took the writer
     details = kit.keys.show(created.info.api_key)
     assert not isinstance(details, Rejected)
     assert [(u.method, u.path) for u in details.usage] == [("GET", "/api/v5/account/config")]

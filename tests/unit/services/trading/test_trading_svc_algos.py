@@ -333,3 +333,16 @@ async def test_a_canceled_order_makes_no_attached_algo(trading: TradingService, 
         )
     )
     assert bad.rejected == Rejected(Reason.ATTACHED_SL_ABOVE_PX)
+
+
+async def test_the_algo_history_keeps_three_months_of_the_sandbox_clock(
+    trading: TradingService, alice: Trader, clock
+) -> None:
+    [ack] = ok(await trading.place_algos(alice, [stop_loss()]))
+    ok(await trading.cancel_algos(alice, [AlgoCancelSpec("BTC-USDT", int(ack.algo_id))]))
+    everything = AlgoQuery(frozenset(AlgoOrdType), frozenset())
+    clock.advance(days=90)
+    assert [a.algo_id for a in trading.algo_history(alice, everything)] == [int(ack.algo_id)]
+    clock.advance(ms=1)
+    assert trading.algo_history(alice, everything) == []
+    assert algo(trading.get_algo(alice, int(ack.algo_id), "")).state is AlgoState.CANCELED  # still stored

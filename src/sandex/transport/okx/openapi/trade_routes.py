@@ -55,7 +55,15 @@ _AMEND = (
     text("newPx", "new price (decimal string)"),
     text("newPxUsd"),
     text("newPxVol"),
-    objects("attachAlgoOrds", "TP/SL: not served, must be empty"),
+    objects(
+        "attachAlgoOrds",
+        "new prices of the order's TP/SL while it waits (attachAlgoId or attachAlgoClOrdId, "
+        "newTpTriggerPx, newTpOrdPx, newSlTriggerPx, newSlOrdPx; 0 deletes a leg)",
+    ),
+    text("newTpTriggerPx", "the order's TP/SL (older form of attachAlgoOrds)"),
+    text("newTpOrdPx"),
+    text("newSlTriggerPx"),
+    text("newSlOrdPx"),
 )
 _WRITE_HEADERS = (EXP_TIME,)
 

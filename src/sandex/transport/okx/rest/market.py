@@ -9,9 +9,6 @@ an unknown instId is 51001.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -19,18 +16,12 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.marketdata.bars import DEFAULT_BAR, Bar, parse_bar
 from sandex.domain.money import format_decimal
-from sandex.services.marketdata.ports import (
-    BookLevel,
-    BookView,
-    CandleView,
-    IndexTickerView,
-    PublicTrade,
-    TickerView,
-)
+from sandex.services.marketdata.ports import CandleView, IndexTickerView, PublicTrade
 from sandex.services.marketdata.service import BOOK_MAX, FULL_BOOK_MAX, MarketData
 from sandex.transport.okx.context import Ctx, OkxContext
 from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import OkxRejection, fail, ok
+from sandex.transport.okx.market_render import render_of
 from sandex.transport.okx.params import bad, query_int, query_limit
 from sandex.transport.okx.rate_checks import PublicRateLimit
 
@@ -67,13 +58,14 @@ async def get_tickers(request: Request, ctx: Ctx) -> Response:
         raise bad("instType")
     if inst_type != "SPOT":
         return ok([])  # sandex lists spot instruments only
-    return ok([ticker_wire(t) for t in market_of(ctx).tickers(environment_of(request))])
+    return render_of(market_of(ctx)).tickers(environment_of(request), ctx.clock.now_ms())
 
 
 @router.get("/ticker")
 async def get_ticker(request: Request, ctx: Ctx) -> Response:
-    found = market_of(ctx).ticker(environment_of(request), required(request, "instId"))
-    return fail(found) if isinstance(found, Rejected) else ok([ticker_wire(found)])
+    inst_id = required(request, "instId")
+    found = render_of(market_of(ctx)).ticker(environment_of(request), inst_id, ctx.clock.now_ms())
+    return fail(found) if isinstance(found, Rejected) else found
 
 
 @router.get("/index-tickers")
@@ -93,16 +85,16 @@ async def get_index_tickers(request: Request, ctx: Ctx) -> Response:
 async def get_books(request: Request, ctx: Ctx) -> Response:
     inst_id = required(request, "instId")
     depth = _depth(request, BOOK_MAX)
-    found = market_of(ctx).book(environment_of(request), inst_id, depth)
-    return fail(found) if isinstance(found, Rejected) else ok([book_wire(found, full=False)])
+    found = render_of(market_of(ctx)).book(environment_of(request), inst_id, depth, full=False)
+    return fail(found) if isinstance(found, Rejected) else found
 
 
 @router.get("/books-full")
 async def get_books_full(request: Request, ctx: Ctx) -> Response:
     inst_id = required(request, "instId")
     depth = _depth(request, FULL_BOOK_MAX)
-    found = market_of(ctx).full_book(environment_of(request), inst_id, depth)
-    return fail(found) if isinstance(found, Rejected) else ok([book_wire(found, full=True)])
+    found = render_of(market_of(ctx)).book(environment_of(request), inst_id, depth, full=True)
+    return fail(found) if isinstance(found, Rejected) else found
 
 
 def _depth(request: Request, maximum: int) -> int:
@@ -171,44 +163,6 @@ async def get_history_trades(request: Request, ctx: Ctx) -> Response:
 
 
 # --- wire shapes ---------------------------------------------------------------------------------
-def _num(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value)
-
-
-def ticker_wire(t: TickerView) -> dict[str, Any]:
-    return {
-        "instType": "SPOT",
-        "instId": t.inst_id,
-        "last": _num(t.last),
-        "lastSz": _num(t.last_sz),
-        "askPx": _num(t.ask_px),
-        "askSz": _num(t.ask_sz),
-        "bidPx": _num(t.bid_px),
-        "bidSz": _num(t.bid_sz),
-        "open24h": _num(t.open24h),
-        "high24h": _num(t.high24h),
-        "low24h": _num(t.low24h),
-        "volCcy24h": _num(t.vol_ccy24h),
-        "vol24h": _num(t.vol24h),
-        "ts": str(t.ts),
-        "sodUtc0": _num(t.sod_utc0),
-        "sodUtc8": _num(t.sod_utc8),
-    }
-
-
-def book_wire(view: BookView, *, full: bool) -> dict[str, Any]:
-    def level(lv: BookLevel) -> list[str]:
-        if full:
-            return [format_decimal(lv.px), format_decimal(lv.sz), str(lv.orders)]
-        return [format_decimal(lv.px), format_decimal(lv.sz), "0", str(lv.orders)]
-
-    return {
-        "asks": [level(lv) for lv in view.asks],
-        "bids": [level(lv) for lv in view.bids],
-        "ts": str(view.ts),
-    }
-
-
 def candle_wire(c: CandleView) -> list[str]:
     """`[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`: spot volumes in base, then quote (twice)."""
     quote = format_decimal(c.vol_ccy)

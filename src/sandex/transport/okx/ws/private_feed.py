@@ -1,7 +1,8 @@
 """Private pushes after login: `orders`, `account` and `balance_and_position` (reference §6.5).
 
 * `orders`: nothing on subscribe; one push per step of each order (accepted, each fill, amended,
-  canceled), as the REST order object plus OKX's fields "for the current update" (`tradeId`,
+  canceled), as the REST order object (`attachAlgoOrds` and the top-level TP/SL fields included, from
+  the record the sequencer built) plus OKX's fields "for the current update" (`tradeId`,
   `fillPx`, `fillSz`, `fillTime`, `fillFee`, `fillFeeCcy`, `execType`): taken from the step's own
   fill record, exactly as charged, and empty (`fillSz` and `fillFee` "0") when the step is not a
   fill. Filters: `instType` (SPOT or ANY match sandex's spot orders), `instId`.
@@ -92,7 +93,8 @@ class PrivateFeed:
                         self._pusher.send(session, ORDERS, push(arg, [item]))
 
     def _order_item(self, update: OrderUpdate) -> dict[str, Any]:
-        item = order_wire(order_view(update.order, self._catalogue))
+        order = update.order  # its TP/SL travel on the record: no read per push
+        item = order_wire(order_view(order, self._catalogue, order.attached))
         item.update(_NO_FILL if update.fill is None else _fill_fields(update.fill))
         item.update(dict.fromkeys(_EMPTY_FILL_EXTRAS, ""))
         item.update(

@@ -23,7 +23,8 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.marketdata.bars import BARS
 from sandex.services.marketdata.service import MarketData
-from sandex.transport.okx.rest.market import candle_wire, ticker_wire
+from sandex.transport.okx.market_wire import ticker_wire
+from sandex.transport.okx.rest.market import candle_wire
 from sandex.transport.okx.ws.channels import TICKERS, Topic
 from sandex.transport.okx.ws.protocol import push
 from sandex.transport.okx.ws.pushes import Pusher

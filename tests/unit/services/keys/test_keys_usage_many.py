@@ -1,0 +1,106 @@
+"""Key use of thousands of keys reaches the database: every key's usage log and its "last used" (what
+the console shows), written in batches of a fixed number of statements each, whatever their size."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import event, func, insert, select
+
+from sandex.domain.keys.formats import format_api_key
+from sandex.runtime.keycache import KeyCacheKeeper
+from sandex.services.keys.auth import Principal
+from sandex.services.keys.usage import BATCH_KEYS
+from sandex.services.keys.views import CreatedKey
+from sandex.storage.orm.keys import KeyUsageRow
+from sandex.storage.repositories.keys import API_KEYS
+from tests.support.keys import Kit
+
+KEYS = 10_000
+CONFIG = "/api/v5/account/config"  # what `Kit.signed` requests
+
+
+def _copies(kit: Kit, created: CreatedKey, n: int) -> list[CreatedKey]:
+    """`n` more keys like `created` (same secret and passphrase), stored directly in one statement:
+    as many keys in use as a large deployment has, without the per-account key limit."""
+    with kit.engine.begin() as conn:
+        template = dict(
+            conn.execute(select(API_KEYS).where(API_KEYS.c.api_key == created.info.api_key)).one()._mapping
+        )
+        rows, copies = [], []
+        for i in range(n):
+            api_key = format_api_key(os.urandom(16))
+            key_id, secret_ct = kit.cipher.encrypt(created.secret.encode(), api_key.encode())
+            rows.append(
+                {
+                    **template,
+                    "id": None,
+                    "api_key": api_key,
+                    "label": f"k{i}",
+                    "secret_ct": secret_ct,
+                    "key_id": key_id,
+                }
+            )
+            copies.append(replace(created, info=replace(created.info, api_key=api_key)))
+        conn.execute(insert(API_KEYS), rows)
+    return copies
+
+
+class StatementCount:
+    """Statements the kit's engine runs while a write holds the writer (an executemany counts once)."""
+
+    def __init__(self, kit: Kit) -> None:
+        self.per_write: list[int] = []
+        self._running = 0
+        event.listen(kit.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: Any) -> None:
+        self._running += 1
+
+    async def writer(self, fn: Callable[[], object]) -> object:
+        self._running = 0
+        result = await asyncio.to_thread(fn)
+        self.per_write.append(self._running)
+        return result
+
+
+async def test_ten_thousand_keys_in_use_reach_the_usage_log_and_last_used(kit: Kit) -> None:
+    alice = kit.user()
+    created = kit.key(alice.id)
+    every = [created, *_copies(kit, created, KEYS - 1)]
+    for key in every:
+        assert isinstance(kit.auth.authenticate(kit.signed(key)), Principal)
+    used_at = kit.clock.now_ms()
+    count = StatementCount(kit)
+    keeper = KeyCacheKeeper(kit.auth, kit.maintenance, flush_s=3600.0, writer=count.writer)
+    await keeper.start()
+    await keeper.stop()  # writes everything noted, batch by batch, through the writer
+
+    kit.clock.advance(seconds=5)
+    assert isinstance(kit.auth.authenticate(kit.signed(created)), Principal)  # a window with one key
+    await keeper.stop()
+    assert len(count.per_write) == -(-KEYS // BATCH_KEYS) + 1
+    assert len(set(count.per_write)) == 1  # one key or a full batch: the same statements
+
+    console = kit.second_process()  # nothing in memory: what the database holds
+    shown = {info.api_key: info.last_used_ms for info in console.keys.list(alice.id)}
+    assert len(shown) == KEYS
+    assert shown.pop(created.info.api_key) == kit.clock.now_ms()
+    assert set(shown.values()) == {used_at}
+    with console.uow() as uow:  # the console's "Recent requests" of a few keys, then all keys' lines at once
+        assert [u.ts_ms for u in uow.keys.list_usage(created.info.api_key, 5)] == [
+            kit.clock.now_ms(),
+            used_at,
+        ]
+        assert [(u.ts_ms, u.path) for u in uow.keys.list_usage(every[-1].info.api_key, 5)] == [
+            (used_at, CONFIG)
+        ]
+    usage = KeyUsageRow.__table__
+    per_key = select(usage.c.key_id, func.count(), func.min(usage.c.ts_ms)).group_by(usage.c.key_id)
+    with kit.engine.connect() as conn:
+        lines = {key_id: (n, first) for key_id, n, first in conn.execute(per_key)}
+    assert len(lines) == KEYS and set(lines.values()) == {(1, used_at), (2, used_at)}

@@ -8,14 +8,9 @@ use a `Runtime` alone, so they load neither FastAPI nor the transports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from sandex.config import Settings
-from sandex.domain.funding.lifecycle import DEFAULT_TIMING, FundingTiming
-from sandex.domain.funding.withdrawals import DEFAULT_LIMITS, Limits
-from sandex.domain.instruments import Catalogue
 from sandex.runtime.admin_token import ADMIN_TOKEN_FILE, load_admin_token
 from sandex.runtime.clock import SystemClock
 from sandex.runtime.crypto import (
@@ -26,42 +21,41 @@ from sandex.runtime.crypto import (
     OsRandom,
     load_master_keys,
 )
-from sandex.runtime.faults import FaultRegistry
-from sandex.runtime.funding_clock import FundingClock
 from sandex.runtime.hub import Hub
 from sandex.runtime.keyring import ReloadingCipher
 from sandex.runtime.mailers import build_mailer
-from sandex.runtime.market import MarketRuntime, build_market
-from sandex.runtime.sequencer import Sequencer
-from sandex.services.accounts.ports import Mailer
 from sandex.services.accounts.service import AccountsService
-from sandex.services.control.ports import Resettable
-from sandex.services.convert import factory as convert_factory
-from sandex.services.convert.service import ConvertService
-from sandex.services.exchange import factory as exchange_factory
-from sandex.services.exchange.accounts import LedgerAccounts
-from sandex.services.exchange.core import ExchangeCore
-from sandex.services.exchange.funding import FundingState
-from sandex.services.funding import factory as funding_factory
-from sandex.services.funding.allowlist import WithdrawAddressService
-from sandex.services.funding.chain_inbox import ChainDepositInbox
-from sandex.services.funding.service import FundingService
-from sandex.services.funding.web_withdrawal import WebWithdrawals
 from sandex.services.keys import factory as keys_factory
 from sandex.services.keys import passphrases
-from sandex.services.keys.factory import KeyServices
-from sandex.services.trading import factory as trading_factory
-from sandex.services.trading.service import TradingService
 from sandex.storage.catalogue_file import load_catalogue
 from sandex.storage.db import create_db_engine, migrate, session_factory
 from sandex.storage.files import private_dir, tighten
 from sandex.storage.repositories import SqlMailOutbox
-from sandex.storage.repositories.convert import SqlConvertStore
-from sandex.storage.repositories.exchange import SqlExchangeStore
-from sandex.storage.repositories.funding import SqlFundingStore
-from sandex.storage.repositories.funding_addresses import SqlAddressBook
-from sandex.storage.repositories.marketdata import SqlMarketStore
 from sandex.storage.uow import unit_of_work_factory
+
+if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `sandex user …` skips it
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from sandex.domain.funding.lifecycle import FundingTiming
+    from sandex.domain.funding.withdrawals import Limits
+    from sandex.domain.instruments import Catalogue
+    from sandex.runtime.faults import FaultRegistry
+    from sandex.runtime.funding_clock import FundingClock
+    from sandex.runtime.market import MarketRuntime
+    from sandex.runtime.sequencer import Sequencer
+    from sandex.services.accounts.ports import Mailer
+    from sandex.services.control.ports import Resettable
+    from sandex.services.convert.service import ConvertService
+    from sandex.services.exchange.accounts import LedgerAccounts
+    from sandex.services.exchange.core import ExchangeCore
+    from sandex.services.exchange.funding import FundingState
+    from sandex.services.funding.allowlist import WithdrawAddressService
+    from sandex.services.funding.service import FundingService
+    from sandex.services.funding.web_withdrawal import WebWithdrawals
+    from sandex.services.keys.factory import KeyServices
+    from sandex.services.trading.service import TradingService
+    from sandex.storage.repositories.exchange import SqlExchangeStore
 
 
 @dataclass(slots=True)
@@ -111,18 +105,30 @@ class FundingParts:
     web_withdrawals: WebWithdrawals  # withdrawals confirmed with codes (the console)
 
 
-def open_runtime(
-    settings: Settings,
-    *,
-    fast_hashing: bool = False,
-    funding_limits: Limits | None = None,
-    funding_timing: FundingTiming | None = None,
-) -> Runtime:
-    """Open the database (migrating it to the newest schema) and load the catalogue.
+@dataclass(slots=True)
+class AccountsRuntime:
+    """Users, sub-accounts and API keys without the exchange: what `open_runtime` builds first, and all
+    `sandex user …`/`sandex keys …` open (they skip importing the exchange, the market and funding)."""
 
-    `fast_hashing` lowers the argon2 cost: for test suites only. `funding_limits`/`funding_timing`
-    replace the default withdrawal limits and deposit/withdrawal timing (tests, demos).
-    """
+    settings: Settings
+    clock: SystemClock
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalogue: Catalogue
+    cipher: AesGcmCipher
+    keyring: ReloadingCipher
+    hasher: BoundedHasher
+    random: OsRandom
+    mailer: Mailer
+    accounts: AccountsService
+    hub: Hub
+    keys: KeyServices
+    admin_token: str
+
+
+def open_accounts(settings: Settings, *, fast_hashing: bool = False) -> AccountsRuntime:
+    """Open the database (migrating it to the newest schema), the key files and the catalogue, and
+    wire accounts and API keys. `fast_hashing` lowers the argon2 cost: for test suites only."""
     private_dir(settings.data_dir)  # 0700: the database, the keys and the admin token live here
     engine = create_db_engine(settings.resolved_database_url())
     migrate(engine)
@@ -147,6 +153,45 @@ def open_runtime(
     )
     passphrase_key = cipher.derive_key(passphrases.KEY_PURPOSE)  # from the oldest key: survives rotations
     keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub, passphrase_key)
+    return AccountsRuntime(
+        settings, clock, engine, sessions, catalogue, cipher, keyring, hasher, random, mailer, accounts,
+        hub, keys, _admin_token(settings),
+    )  # fmt: skip
+
+
+def open_runtime(
+    settings: Settings,
+    *,
+    fast_hashing: bool = False,
+    funding_limits: Limits | None = None,
+    funding_timing: FundingTiming | None = None,
+) -> Runtime:
+    """Open the database (migrating it to the newest schema) and load the catalogue.
+
+    `fast_hashing` lowers the argon2 cost: for test suites only. `funding_limits`/`funding_timing`
+    replace the default withdrawal limits and deposit/withdrawal timing (tests, demos).
+    """
+    # deferred: the exchange's half, so that importing this module (the CLI) does not load it
+    from sandex.domain.funding.lifecycle import DEFAULT_TIMING
+    from sandex.domain.funding.withdrawals import DEFAULT_LIMITS
+    from sandex.runtime.faults import FaultRegistry
+    from sandex.runtime.funding_clock import FundingClock
+    from sandex.runtime.market import build_market
+    from sandex.runtime.sequencer import Sequencer
+    from sandex.services.convert import factory as convert_factory
+    from sandex.services.exchange import factory as exchange_factory
+    from sandex.services.funding import factory as funding_factory
+    from sandex.services.funding.chain_inbox import ChainDepositInbox
+    from sandex.services.trading import factory as trading_factory
+    from sandex.storage.repositories.convert import SqlConvertStore
+    from sandex.storage.repositories.exchange import SqlExchangeStore
+    from sandex.storage.repositories.funding import SqlFundingStore
+    from sandex.storage.repositories.funding_addresses import SqlAddressBook
+    from sandex.storage.repositories.marketdata import SqlMarketStore
+
+    base = open_accounts(settings, fast_hashing=fast_hashing)
+    sessions, catalogue, clock, hub, cipher = base.sessions, base.catalogue, base.clock, base.hub, base.cipher
+    uow, accounts, keys = unit_of_work_factory(sessions), base.accounts, base.keys
     # The exchange: one core holds trading's and funding's state, one sequencer writes it.
     store, funding_store = SqlExchangeStore(sessions), SqlFundingStore(sessions)
     timing, limits = funding_timing or DEFAULT_TIMING, funding_limits or DEFAULT_LIMITS
@@ -168,13 +213,13 @@ def open_runtime(
     return Runtime(
         settings=settings,
         clock=clock,
-        engine=engine,
+        engine=base.engine,
         sessions=sessions,
         catalogue=catalogue,
         cipher=cipher,
-        hasher=hasher,
-        random=random,
-        mailer=mailer,
+        hasher=base.hasher,
+        random=base.random,
+        mailer=base.mailer,
         accounts=accounts,
         hub=hub,
         keys=keys,
@@ -186,7 +231,7 @@ def open_runtime(
             FundingClock(funding.service, clock),
             funding.web_withdrawals,
         ),
-        admin_token=_admin_token(settings),
+        admin_token=base.admin_token,
         faults=FaultRegistry(clock),
         market=market,
         convert=convert,

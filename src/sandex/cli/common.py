@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,10 +15,11 @@ from sandex.domain.errors import Rejected
 
 if TYPE_CHECKING:
     from sandex.config import Settings
-    from sandex.process import Runtime
+    from sandex.process import AccountsRuntime, Runtime
     from sandex.services.accounts.service import UserView
 
 T = TypeVar("T")
+R = TypeVar("R", "Runtime", "AccountsRuntime")
 
 # Options default to None so that SANDEX_* environment variables (read by Settings) still apply.
 DataDirOption = Annotated[
@@ -64,9 +65,25 @@ def open_cli_runtime(data_dir: Path | None, database_url: str | None) -> Iterato
     """The same services a server runs, opened on the data dir or database (migrated if needed)."""
     from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
 
+    with _opened(open_runtime, data_dir, database_url) as runtime:
+        yield runtime
+
+
+@contextmanager
+def open_cli_accounts(data_dir: Path | None, database_url: str | None) -> Iterator[AccountsRuntime]:
+    """Users and API keys alone (same database, files and checks): `sandex user …`/`sandex keys …`
+    do not import the exchange, the market or funding."""
+    from sandex.process import open_accounts  # deferred: `sandex --help` stays fast
+
+    with _opened(open_accounts, data_dir, database_url) as runtime:
+        yield runtime
+
+
+@contextmanager
+def _opened(opener: Callable[[Settings], R], data_dir: Path | None, database_url: str | None) -> Iterator[R]:
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     try:
-        runtime = open_runtime(settings)
+        runtime = opener(settings)
     except Exception as exc:  # cannot open the database or key file: one line, exit 1
         fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
     try:
@@ -85,7 +102,7 @@ def require(outcome: T | Rejected) -> T:
     return outcome
 
 
-def user_by_email(runtime: Runtime, email: str) -> UserView:
+def user_by_email(runtime: Runtime | AccountsRuntime, email: str) -> UserView:
     user = runtime.accounts.get_user_by_email(email)
     if user is None:
         fail_with(f"no user with email {email.strip().lower()}")

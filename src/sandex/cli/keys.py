@@ -20,7 +20,7 @@ from sandex.cli.common import (
     emit,
     fail_with,
     iso,
-    open_cli_runtime,
+    open_cli_accounts,
     require,
     settings_from,
     user_by_email,
@@ -115,7 +115,7 @@ def key_add(
     """Create an API key for EMAIL, active at once. Its secret and passphrase are shown only now."""
     request = CreateKeyRequest(label, passphrase, perm, ",".join(ip or ()), _expiry_ms(expires))
     environment = Environment.DEMO if demo else Environment.LIVE
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         created = require(
             runtime.keys.keys.create(user_by_email(runtime, email).id, request, environment=environment)
         )
@@ -140,7 +140,7 @@ def key_list(
     as_json: JsonOption = False,
 ) -> None:
     """List EMAIL's API keys (deleted ones left out), oldest first."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         keys = runtime.keys.keys.list(user_by_email(runtime, email).id)
     emit(
         as_json, {"keys": [key_json(info) for info in keys]}, [_key_line(i) for i in keys] or ["no API keys"]
@@ -155,7 +155,7 @@ def key_show(
     as_json: JsonOption = False,
 ) -> None:
     """One key with its audit trail (created, edited, revoked, auth failures…) and recent usage."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         details = require(runtime.keys.keys.show(api_key))
     emit(as_json, _details_json(details), _details_lines(details))
 
@@ -206,7 +206,7 @@ def key_revoke(
     api_key: ApiKeyArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None
 ) -> None:
     """Disable a key at once (it stays listed with its audit trail)."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         info = require(runtime.keys.keys.revoke(api_key))
     typer.echo(f"API key {info.api_key} is {info.state.value}")
 
@@ -216,7 +216,7 @@ def key_delete(
     api_key: ApiKeyArg, data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None
 ) -> None:
     """Delete a key: it stops working at once and leaves the owner's list (`key show` still finds it)."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         info = require(runtime.keys.keys.delete(api_key))
     typer.echo(f"API key {info.api_key} deleted")
 
@@ -235,7 +235,7 @@ def key_audit(
     as_json: JsonOption = False,
 ) -> None:
     """Least privilege: unused permissions, keys without an IP binding, keys about to expire."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         keys = runtime.keys.keys.list(user_by_email(runtime, email).id)
         report = runtime.keys.maintenance.report(keys, days, within)
     payload = {"days": days, "within": within, "findings": [_finding_json(f) for f in report.findings]}
@@ -275,7 +275,7 @@ def rotate_master(data_dir: DataDirOption = None, database_url: DatabaseUrlOptio
     settings: Settings = settings_from(data_dir=data_dir, database_url=database_url)
     if settings.master_key:
         fail_with("the master key comes from the settings (SANDEX_MASTER_KEY): rotate it there")
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         path = settings.data_dir / MASTER_KEY_FILE
         new_id = add_master_key(path)
         count = runtime.keys.maintenance.rotate_master_key(read_master_keys(path))

@@ -17,7 +17,7 @@ from sandex.cli.common import (
     emit,
     fail_with,
     iso,
-    open_cli_runtime,
+    open_cli_accounts,
     require,
 )
 from sandex.domain.accounts.model import UserStatus
@@ -98,7 +98,7 @@ def user_add(
     as_json: JsonOption = False,
 ) -> None:
     """Create a user who can log in to the console with EMAIL and the password."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         user = require(accounts.register(email, password))
     emit(as_json, _user_json(user), [f"created user {user.email} (uid {user.uid})"])
@@ -109,7 +109,7 @@ def user_list(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, as_json: JsonOption = False
 ) -> None:
     """List master accounts, newest first (sandex's own market users are not listed)."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         users = accounts.list_users(limit=1000, people_only=True)
     lines = [f"{u.email}\tuid {u.uid}\t{u.status.value}" + ("\t2fa" if u.totp_enabled else "") for u in users]
@@ -117,7 +117,7 @@ def user_list(
 
 
 def _set_user_status(email: str, status: UserStatus, data_dir: Any, database_url: str | None) -> None:
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         user = require(accounts.set_status(_master(accounts, email).id, status))
     typer.echo(f"user {user.email} is {user.status.value}")
@@ -150,7 +150,7 @@ def subaccount_add(
     as_json: JsonOption = False,
 ) -> None:
     """Create sub-account NAME (case-sensitive, unique) under a master user."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         sub = require(accounts.create_subaccount(_master(accounts, master_email).id, name, label))
     emit(as_json, _sub_json(sub), [f"created sub-account {sub.sub_name} (uid {sub.uid})"])
@@ -164,7 +164,7 @@ def subaccount_list(
     as_json: JsonOption = False,
 ) -> None:
     """List a master's sub-accounts, newest first."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         subs = accounts.list_subaccounts(_master(accounts, master_email).id)
     lines = [
@@ -176,7 +176,7 @@ def subaccount_list(
 def _set_sub_enabled(
     master_email: str, name: str, enabled: bool, data_dir: Any, database_url: str | None
 ) -> None:
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         sub = require(accounts.set_subaccount_enabled(_master(accounts, master_email).id, name, enabled))
     typer.echo(f"sub-account {sub.sub_name} is {'enabled' if enabled else 'frozen'}")
@@ -215,7 +215,7 @@ def mail_list(
 ) -> None:
     """Show mail kept for EMAIL in the development outbox (newest first), e.g. to read a live email
     code. Codes already used, expired or replaced show blanked."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_accounts(data_dir, database_url) as runtime:
         accounts = runtime.accounts
         mails = accounts.list_mail(email, limit)
     payload = {

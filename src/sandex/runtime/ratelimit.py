@@ -20,10 +20,11 @@ import bisect
 import itertools
 import os
 from collections import OrderedDict, deque
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+if TYPE_CHECKING:  # redis is imported only when a Redis URL is configured (~40 ms at start-up)
+    import redis.asyncio as aioredis
 
 # Memory: each call inspects this many of the oldest buckets, dropping idle ones and rotating the rest,
 # so every idle bucket is found within (buckets / 2) calls at O(1) cost per call.
@@ -161,6 +162,8 @@ class RedisLimiter:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "sandex:rl:", idle_ttl_ms: int = 60_000) -> RedisLimiter:
+        import redis.asyncio as aioredis  # deferred: a process without a Redis URL never loads redis
+
         client = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         return cls(client, prefix=prefix, idle_ttl_ms=idle_ttl_ms, label=redact_url(url))
 
@@ -178,6 +181,8 @@ class RedisLimiter:
 
     async def ready(self) -> None:
         """Fail fast at start-up with a one-line reason when Redis cannot be reached."""
+        from redis.exceptions import RedisError
+
         try:
             await self._client.ping()
         except (RedisError, OSError) as exc:

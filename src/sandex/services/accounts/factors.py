@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyotp
-import segno
 
 from sandex.domain.accounts import email_codes, lockout
 from sandex.domain.accounts.email_codes import CodePurpose, EmailCode
@@ -152,6 +151,8 @@ class SecondFactors:
         # last_step=0: the replay guard belongs to a secret, and this one is new
         uow.users.set_totp(user.id, secret_ct=ciphertext, key_id=key_id, enabled=False, last_step=0)
         uri = pyotp.TOTP(secret).provisioning_uri(name=user.email or user.uid, issuer_name=self._issuer)
+        import segno  # deferred: it pulls in urllib, http and gzip (~50 ms), and only enrollment draws a QR
+
         qr_svg: str = segno.make(uri, error="m").svg_inline(scale=4)
         return TotpEnrollment(secret=secret, provisioning_uri=uri, qr_svg=qr_svg)
 

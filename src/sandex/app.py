@@ -38,9 +38,9 @@ from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
-from sandex.transport.okx.routing import install_okx_routes
 from sandex.transport.okx.rest import account, algos, asset, convert, public, reference, system, trade, users
 from sandex.transport.okx.rest import market as market_rest
+from sandex.transport.okx.routing import install_okx_routes
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
 from sandex.transport.okx.ws.books import CoreBooks
 

@@ -81,7 +81,7 @@ def okx_route_table(routers: Iterable[APIRouter]) -> list[OkxRoute]:
         for route in router.routes:
             if not isinstance(route, APIRoute):
                 raise TypeError(f"{route!r}: only FastAPI routes are read into the OKX table")
-            table += [_row(route, method) for method in sorted(route.methods)]
+            table += [_row(route, method) for method in sorted(route.methods or ())]
     return table
 
 
@@ -93,10 +93,24 @@ def _row(route: APIRoute, method: str) -> OkxRoute:
     unsupported = dependant.path_params or dependant.header_params or dependant.cookie_params
     if unsupported or dependant.body_params:
         raise TypeError(f"{where}: only query parameters are bound (read bodies and headers raw)")
-    public, auth = False, None
     arguments: list[tuple[str, Source]] = []
     if dependant.request_param_name is not None:
         arguments.append((dependant.request_param_name, _request))
+    public, auth = _dependencies(dependant, where, arguments)
+    if public == (auth is not None):
+        raise TypeError(f"{where}: a route is either public (PublicRateLimit) or authenticated")
+    for field in dependant.query_params:
+        if field.field_info.annotation not in _TEXT_TYPES:
+            raise TypeError(f"{where}: query parameter {field.alias} must be str or str | None")
+        arguments.append((field.name, _query(field.alias, field.field_info.is_required(), field.default)))
+    return OkxRoute(method, route.path, route.name, auth, route.endpoint, tuple(arguments), dependant)
+
+
+def _dependencies(
+    dependant: Dependant, where: str, arguments: list[tuple[str, Source]]
+) -> tuple[bool, Auth | None]:
+    """(public?, authentication) from the declared dependencies; their arguments go to `arguments`."""
+    public, auth = False, None
     for dependency in dependant.dependencies:
         call = dependency.call
         mark = getattr(call, PERMISSION_MARK, None)
@@ -109,13 +123,7 @@ def _row(route: APIRoute, method: str) -> OkxRoute:
             arguments.append((_named(dependency, where), _principal))
         else:
             raise TypeError(f"{where}: dependency {call!r} is not one the OKX table serves")
-    if public == (auth is not None):
-        raise TypeError(f"{where}: a route is either public (PublicRateLimit) or authenticated")
-    for field in dependant.query_params:
-        if field.field_info.annotation not in _TEXT_TYPES:
-            raise TypeError(f"{where}: query parameter {field.alias} must be str or str | None")
-        arguments.append((field.name, _query(field.alias, field.field_info.is_required(), field.default)))
-    return OkxRoute(method, route.path, route.name, auth, route.endpoint, tuple(arguments), dependant)
+    return public, auth
 
 
 def _named(dependency: Dependant, where: str) -> str:

@@ -549,8 +549,8 @@ def _wrk_script(method: str, body: bytes, headers: dict[str, str]) -> str:
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def wrk(port: int, pid: int, path: str, script: str, seconds: float, conns: int) -> WrkRun:
@@ -582,7 +582,7 @@ def wrk(port: int, pid: int, path: str, script: str, seconds: float, conns: int)
     cpu = (after - before) / done * 1e6 if before is not None and after is not None and done else None
     return WrkRun(
         rate=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         cpu_us=cpu,
         errors=errors,
     )

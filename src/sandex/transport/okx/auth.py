@@ -5,13 +5,14 @@ Every private endpoint declares what it needs by taking one of the aliases:
     @router.get("/config")
     async def get_config(principal: ReadAuth) -> Response: ...
 
-The dependency reads the four headers, the raw request target (`raw_path` + `?` + `query_string`,
-exactly as received) and the raw body, lets the auth service run OKX's checks, then charges the
-route's rate limit for the authenticated UID. Failures leave as OKX's bare 401 bodies. Each
-dependency carries `PERMISSION_MARK`, so a test can list every `/api/v5/` route and fail on any
-private one that forgot to declare its permission (`declared_permission`). The hot order routes
-are plain Starlette routes (no dependency solving): they call `authenticate_request` themselves and
-declare their permission with `requires_permission`, which the same check reads.
+Authentication (`authenticate_request`) reads the four headers, the raw request target (`raw_path`
++ `?` + `query_string`, exactly as received) and the raw body, lets the auth service run OKX's
+checks, then charges the route's rate limit for the authenticated UID. Failures leave as OKX's bare
+401 bodies. Each dependency carries `PERMISSION_MARK` (and `IP_BINDING_MARK`), so a test can list
+every `/api/v5/` route and fail on any private one that forgot to declare its permission
+(`declared_permission`). The OKX routes are not served through FastAPI's dependency solving: the
+route table (`routing.py`) reads these marks once and calls `authenticate_request` itself; the
+order writes do the same and declare their permission with `requires_permission`.
 """
 
 from __future__ import annotations

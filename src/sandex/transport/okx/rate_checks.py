@@ -1,5 +1,5 @@
-"""The rate-limit checks of REST requests: what auth calls after authenticating, and the dependency of
-public routers. A breach is HTTP 429 `{"msg":"Too Many Requests","code":"50011"}` and the handler never
+"""The rate-limit checks of REST requests: what auth calls after authenticating, and what public routes
+run first (public routers declare it with the `PublicRateLimit` dependency; the route table serves it). A breach is HTTP 429 `{"msg":"Too Many Requests","code":"50011"}` and the handler never
 runs. The budgets themselves are in `ratelimits/`; this module reads them from the `OkxContext`.
 """
 

@@ -1,6 +1,7 @@
 """The rate-limit checks of REST requests: what auth calls after authenticating, and what public routes
-run first (public routers declare it with the `PublicRateLimit` dependency; the route table serves it). A breach is HTTP 429 `{"msg":"Too Many Requests","code":"50011"}` and the handler never
-runs. The budgets themselves are in `ratelimits/`; this module reads them from the `OkxContext`.
+run first (public routers declare it with the `PublicRateLimit` dependency; the route table serves
+it). A breach is HTTP 429 `{"msg":"Too Many Requests","code":"50011"}` and the handler never runs.
+The budgets themselves are in `ratelimits/`; this module reads them from the `OkxContext`.
 """
 
 from __future__ import annotations

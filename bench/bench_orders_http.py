@@ -2,6 +2,7 @@
 
     python bench/bench_orders_http.py [--seconds 10] [--concurrency 32] [--direct 20000]
     python bench/bench_orders_http.py --direct 0 --ioc --keys 10000   # cost with many keys in use
+    python bench/bench_orders_http.py --routes [--rounds 3] [--seconds 8] [--baseline-src ../main/src]
 
 Three measurements in one run, on this machine:
 
@@ -492,5 +493,211 @@ def main() -> None:
         print(f"sandex serves {sandex.rate / bare.rate:.0%} of the bare Starlette endpoint's request rate")
 
 
+# --- routes: every kind of OKX route against a bare Starlette endpoint (wrk) ----------------------
+# `--routes`: one `sandex serve` (rate limits and the market off) and one bare Starlette app, both
+# up for the whole run; per round `wrk` loads, in turn, GET public/time, a signed GET account/balance
+# and a signed IOC order (buy far below any ask: acknowledged, then canceled, durably), then the
+# bare app's GET and POST. `--baseline-src` adds a second sandex served from another checkout's
+# `src` (e.g. main) in the same rounds: before/after in one sitting. Needs wrk (apt-get install wrk).
+BARE_ROUTES_APP = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def time_(request):
+    return JSONResponse({"code": "0", "msg": "", "data": [{"ts": "1700000000000"}]})
+
+async def order(request):
+    await request.body()
+    return JSONResponse({"code": "0", "msg": "", "data": [{"ordId": "1", "sCode": "0", "sMsg": ""}]})
+
+routes = [Route(sys.argv[2], time_, methods=["GET"]), Route(sys.argv[3], order, methods=["POST"])]
+app = Starlette(routes=routes)
+uvicorn.run(
+    app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, proxy_headers=False
+)
+"""
+TIME_PATH, BALANCE_PATH = "/api/v5/public/time", "/api/v5/account/balance"
+IOC_BODY = b'{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"ioc","px":"1000","sz":"0.001"}'
+
+
+@dataclass
+class WrkRun:
+    rate: float
+    p99_ms: float
+    cpu_us: float | None  # server CPU per request
+    errors: int  # non-2xx answers and socket errors
+
+
+def _signed_headers(key: tuple[str, str], method: str, path: str, body: bytes) -> dict[str, str]:
+    ts = format_rest_timestamp(int(time.time() * 1000))  # valid 30 s: scripts are signed per run
+    return {
+        "OK-ACCESS-KEY": key[0],
+        "OK-ACCESS-SIGN": signing.sign(key[1], signing.prehash(ts, method, path, body)),
+        "OK-ACCESS-TIMESTAMP": ts,
+        "OK-ACCESS-PASSPHRASE": PASSPHRASE,
+    }
+
+
+def _wrk_script(method: str, body: bytes, headers: dict[str, str]) -> str:
+    lines = [f'wrk.method = "{method}"', f"wrk.body = {json.dumps(body.decode())}"]
+    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
+    if body:
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+    return "\n".join(lines) + "\n"
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def wrk(port: int, pid: int, path: str, script: str, seconds: float, conns: int) -> WrkRun:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        before = _cpu_seconds(pid)
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{conns}",
+                f"-d{round(seconds)}s",
+                "--latency",
+                "-s",
+                file.name,
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        after = _cpu_seconds(pid)
+    finally:
+        os.unlink(file.name)
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    cpu = (after - before) / done * 1e6 if before is not None and after is not None and done else None
+    return WrkRun(
+        rate=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        cpu_us=cpu,
+        errors=errors,
+    )
+
+
+def _serve(data_dir: Path, src: str | None) -> tuple[int, subprocess.Popen[bytes]]:
+    port = _free_port()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "SANDEX_MARKET": "false"}
+    if src is not None:
+        env["PYTHONPATH"] = src  # another checkout's code, same interpreter and dependencies
+    args = [
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--rate-limits",
+        "off",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandex", "serve", *args], env=env, stdout=subprocess.DEVNULL
+    )
+    _wait_up(port, proc)
+    return port, proc
+
+
+def _check_answers(port: int, key: tuple[str, str]) -> None:
+    """Each measured request is answered with code 0 (a refusal would be cheaper than the real work)."""
+    base = f"http://127.0.0.1:{port}"
+    assert httpx.get(base + TIME_PATH).json()["code"] == "0"
+    balance = httpx.get(base + BALANCE_PATH, headers=_signed_headers(key, "GET", BALANCE_PATH, b""))
+    assert balance.json()["code"] == "0", balance.text
+    headers = {**_signed_headers(key, "POST", PATH, IOC_BODY), "Content-Type": "application/json"}
+    order = httpx.post(base + PATH, content=IOC_BODY, headers=headers)
+    assert order.json()["data"][0]["sCode"] == "0", order.text
+
+
+def bench_routes(rounds: int, seconds: float, conns: int, baseline_src: str | None) -> None:
+    print(f"routes: wrk -t1 -c{conns} -d{seconds:g}s, {rounds} rounds; load average {os.getloadavg()}")
+    results: dict[str, list[WrkRun]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = prepare(Path(tmp) / "tpl")
+        key = keys[0]  # a buyer: USDT to spend, so the IOC buy is accepted
+        servers: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
+        port = _free_port()
+        bare_proc = subprocess.Popen([sys.executable, "-c", BARE_ROUTES_APP, str(port), TIME_PATH, PATH])
+        try:
+            _wait_up(port, bare_proc)
+            servers["bare"] = (port, bare_proc)
+            for name, src in (("sandex", None), ("baseline", baseline_src)):
+                if name == "baseline" and src is None:
+                    continue
+                data_dir = Path(tmp) / name
+                subprocess.run(["cp", "-a", str(Path(tmp) / "tpl"), str(data_dir)], check=True)
+                servers[name] = _serve(data_dir, src)
+                _check_answers(servers[name][0], key)
+            for _ in range(rounds):
+                for name, (port, proc) in servers.items():
+                    if name == "bare":
+                        plans = [
+                            ("bare GET", TIME_PATH, "GET", b"", {}),
+                            ("bare POST", PATH, "POST", IOC_BODY, {}),
+                        ]
+                    else:
+                        plans = [
+                            (f"{name} GET public/time", TIME_PATH, "GET", b"", {}),
+                            (f"{name} GET account/balance", BALANCE_PATH, "GET", b"", None),
+                            (f"{name} POST IOC order", PATH, "POST", IOC_BODY, None),
+                        ]
+                    for label, path, method, body, headers in plans:
+                        signed = _signed_headers(key, method, path, body) if headers is None else headers
+                        run = wrk(port, proc.pid, path, _wrk_script(method, body, signed), seconds, conns)
+                        results.setdefault(label, []).append(run)
+                        line = f"{run.rate:9.0f} /s  p99 {run.p99_ms:6.2f} ms  errors {run.errors}"
+                        print(f"  {label:34} {line}", flush=True)
+        finally:
+            for _, proc in servers.values():
+                _stop(proc)
+    _report(results)
+    print(f"load average after: {os.getloadavg()}")
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def _report(results: dict[str, list[WrkRun]]) -> None:
+    print("medians:")
+    for label, runs in results.items():
+        cpu = [r.cpu_us for r in runs if r.cpu_us is not None]
+        cpu_text = f"  server CPU {_median(cpu):5.0f} µs/req" if cpu else ""
+        rate, p99 = _median([r.rate for r in runs]), _median([r.p99_ms for r in runs])
+        print(f"  {label:34} {rate:9.0f} /s  p99 {p99:6.2f} ms{cpu_text}")
+    targets = {"GET public/time": ("bare GET", 0.60), "GET account/balance": ("bare GET", None)}
+    targets["POST IOC order"] = ("bare POST", 0.20)
+    for label, runs in results.items():
+        for suffix, (bare, target) in targets.items():
+            if label.endswith(suffix) and bare in results:
+                ratios = [r.rate / b.rate for r, b in zip(runs, results[bare], strict=False) if b.rate]
+                goal = f" (target >= {target:.0%})" if target else ""
+                print(f"  {label} / {bare}: median {_median(ratios):.0%} per round{goal}")
+
+
+def routes_main() -> None:
+    parser = argparse.ArgumentParser(description="every kind of OKX route against a bare Starlette endpoint")
+    parser.add_argument("--routes", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--baseline-src", help="also serve this checkout's src (../main/src) in the run")
+    args = parser.parse_args()
+    bench_routes(args.rounds, args.seconds, args.concurrency, args.baseline_src)
+
+
 if __name__ == "__main__":
-    main()
+    routes_main() if "--routes" in sys.argv else main()

@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from sandex import __version__
 from sandex.config import Settings
@@ -39,9 +40,22 @@ from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.rest import account, algos, asset, convert, public, reference, system, trade, users
 from sandex.transport.okx.rest import market as market_rest
+from sandex.transport.okx.routing import install_okx_routes
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
 from sandex.transport.okx.ws.books import CoreBooks
 
+OKX_ROUTERS = (
+    public.router,
+    market_rest.router,
+    reference.router,  # index candles, mark prices, price limits, platform figures
+    system.router,
+    account.router,
+    asset.router,
+    convert.router,
+    users.router,
+    trade.router,
+    algos.router,
+)
 GC_THRESHOLDS = (50_000, 20, 100)  # young collections every 50k net allocations, not 700
 
 log = logging.getLogger("sandex")
@@ -82,16 +96,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         faults=rt.faults,
     )
     install_error_handlers(app)
-    app.include_router(public.router)
-    app.include_router(market_rest.router)
-    app.include_router(reference.router)  # index candles, mark prices, price limits, platform figures
-    app.include_router(system.router)
-    for private in (account.router, asset.router, convert.router, users.router, trade.router, algos.router):
-        app.include_router(private)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
     faults = partial(FaultMiddleware, injector=rt.faults, clock=rt.clock)
-    # the order writes: a fast lane past FastAPI's stack, with the same host check and body bound
-    trade.install_write_routes(app, lambda lane: HostGuard(BodyLimit(faults(lane)), hosts))
+    # every OKX route: a fast lane past FastAPI's stack, with the same host check and body bound
+
+    def lane(endpoint: ASGIApp) -> ASGIApp:
+        return HostGuard(BodyLimit(faults(endpoint)), hosts)
+
+    install_okx_routes(app, OKX_ROUTERS, lane)
+    trade.install_write_routes(app, lane)  # the order writes, served by their own endpoints
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
     install_ws(app, _ws(settings, rt, rate_limits))
     install_console(app, _console(settings, rt))

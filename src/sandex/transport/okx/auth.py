@@ -5,13 +5,14 @@ Every private endpoint declares what it needs by taking one of the aliases:
     @router.get("/config")
     async def get_config(principal: ReadAuth) -> Response: ...
 
-The dependency reads the four headers, the raw request target (`raw_path` + `?` + `query_string`,
-exactly as received) and the raw body, lets the auth service run OKX's checks, then charges the
-route's rate limit for the authenticated UID. Failures leave as OKX's bare 401 bodies. Each
-dependency carries `PERMISSION_MARK`, so a test can list every `/api/v5/` route and fail on any
-private one that forgot to declare its permission (`declared_permission`). The hot order routes
-are plain Starlette routes (no dependency solving): they call `authenticate_request` themselves and
-declare their permission with `requires_permission`, which the same check reads.
+Authentication (`authenticate_request`) reads the four headers, the raw request target (`raw_path`
++ `?` + `query_string`, exactly as received) and the raw body, lets the auth service run OKX's
+checks, then charges the route's rate limit for the authenticated UID. Failures leave as OKX's bare
+401 bodies. Each dependency carries `PERMISSION_MARK` (and `IP_BINDING_MARK`), so a test can list
+every `/api/v5/` route and fail on any private one that forgot to declare its permission
+(`declared_permission`). The OKX routes are not served through FastAPI's dependency solving: the
+route table (`routing.py`) reads these marks once and calls `authenticate_request` itself; the
+order writes do the same and declare their permission with `requires_permission`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sandex.transport.okx.envelope import OkxRejection
 from sandex.transport.okx.rate_checks import check_request
 
 __all__ = [
+    "IP_BINDING_MARK",
     "PERMISSION_MARK",
     "Principal",
     "ReadAuth",
@@ -53,6 +55,7 @@ __all__ = [
 ]
 
 PERMISSION_MARK = "__sandex_permission__"
+IP_BINDING_MARK = "__sandex_ip_bound__"  # on auth dependencies that also require an IP-bound key
 PUBLIC_PREFIXES = ("/api/v5/public/", "/api/v5/market/", "/api/v5/system/")
 
 
@@ -89,12 +92,18 @@ def _latin1(value: bytes | None) -> str | None:
 
 
 async def authenticate_request(
-    request: Request, perm: Permission, needs_ip_binding: bool = False, *, ip: str | None = None
+    request: Request,
+    perm: Permission,
+    needs_ip_binding: bool = False,
+    *,
+    ip: str | None = None,
+    route_id: str | None = None,
 ) -> Principal:
     """Authenticate `request` for `perm` and charge its request-level rate limit (or raise
-    `OkxRejection`). The auth dependencies call this; so do plain routes that skip FastAPI's
-    dependency solving on the hot order path (`requires_permission` marks those). `ip`: the client
-    address when the caller already has it (it needs it again for its own budgets)."""
+    `OkxRejection`). The auth dependencies call this; so do the plain routes that skip FastAPI's
+    dependency solving (the order writes, the OKX route table). `ip`: the client address when the
+    caller already has it (it needs it again for its own budgets); `route_id`: the budget's route
+    when the caller knows it (`rate_checks.route_id_of` otherwise)."""
     ctx: OkxContext = request.app.state.okx
     auth = ctx.auth
     if auth is None:
@@ -109,7 +118,7 @@ async def authenticate_request(
     if isinstance(result, Rejected):
         raise OkxRejection(result)
     # Budgets per UID (+ instId/ccy from the query); body-dependent trade budgets are the handler's.
-    refused = await check_request(request, ctx, uid=result.uid, ip=ip)
+    refused = await check_request(request, ctx, uid=result.uid, ip=ip, route_id=route_id)
     if refused is not None:
         raise OkxRejection(refused)
     return result
@@ -122,6 +131,7 @@ def _dependency(
         return await authenticate_request(request, perm, needs_ip_binding)
 
     setattr(authenticate, PERMISSION_MARK, perm)
+    setattr(authenticate, IP_BINDING_MARK, needs_ip_binding)
     authenticate.__name__ = f"require_{perm.value}{'_ip_bound' if needs_ip_binding else ''}"
     return authenticate
 

@@ -1,11 +1,13 @@
-"""A short way in for the order writes, the hottest requests sandex serves.
+"""A short way in for every OKX route: first the order writes, the hottest requests sandex serves,
+then every other route of the OKX table (`routing.py`).
 
-`OkxApp` is FastAPI with one addition: a POST to one of the lane's exact paths skips FastAPI's
-middleware stack and router (server-error, telemetry, body-limit and exception middleware, the
-async exit stack, the route walk: together ~15 % of an order's CPU) and runs its endpoint behind the
-same fault injection and the same error answers. Everything else, including every other method on
-those paths, takes the normal way; the routes stay registered in the router too (OpenAPI, the
-permission matrix, anything reaching them by another spelling).
+`OkxApp` is FastAPI with one addition: a request whose method and exact path are in the lane skips
+FastAPI's middleware stack and router (server-error, telemetry, body-limit and exception
+middleware, the async exit stack, the route walk: together ~15 % of an order's CPU) and runs its
+endpoint behind the same host check, body bound and fault injection, with the same error answers.
+Everything else, including every other method on those paths, takes the normal way; the routes
+stay registered in the router too (OpenAPI, the permission matrix, anything reaching them by
+another spelling).
 """
 
 from __future__ import annotations
@@ -28,16 +30,16 @@ Wrap = Callable[[ASGIApp], ASGIApp]  # middleware the lane keeps (fault injectio
 class OkxApp(FastAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._lane: dict[str, ASGIApp] = {}
+        self._lane: dict[str, dict[str, ASGIApp]] = {}  # method -> exact path -> app
 
-    def add_fast_lane(self, path: str, endpoint: Endpoint, wrap: Wrap) -> None:
-        """Serve POST `path` with `endpoint` directly, inside `wrap` (it must behave as the app's
+    def add_fast_lane(self, path: str, endpoint: Endpoint, wrap: Wrap, *, method: str = "POST") -> None:
+        """Serve `method` `path` with `endpoint` directly, inside `wrap` (it must behave as the app's
         own middleware and error handlers would: see `_served`)."""
-        self._lane[path] = wrap(_served(endpoint))
+        self._lane.setdefault(method, {})[path] = wrap(_served(endpoint))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            lane = self._lane.get(scope["path"])
+        if scope["type"] == "http":
+            lane = self._lane.get(scope["method"], {}).get(scope["path"])
             if lane is not None:
                 scope["app"] = self  # what Starlette sets: endpoints read `request.app.state`
                 await lane(scope, receive, send)

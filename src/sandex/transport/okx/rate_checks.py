@@ -1,6 +1,7 @@
-"""The rate-limit checks of REST requests: what auth calls after authenticating, and the dependency of
-public routers. A breach is HTTP 429 `{"msg":"Too Many Requests","code":"50011"}` and the handler never
-runs. The budgets themselves are in `ratelimits/`; this module reads them from the `OkxContext`.
+"""The rate-limit checks of REST requests: what auth calls after authenticating, and what public routes
+run first (public routers declare it with the `PublicRateLimit` dependency; the route table serves
+it). A breach is HTTP 429 `{"msg":"Too Many Requests","code":"50011"}` and the handler never runs.
+The budgets themselves are in `ratelimits/`; this module reads them from the `OkxContext`.
 """
 
 from __future__ import annotations
@@ -28,17 +29,18 @@ def checked_by_handler(route_id: str) -> bool:
 
 
 async def check_request(
-    request: Request, ctx: OkxContext, uid: str | None, ip: str | None = None
+    request: Request, ctx: OkxContext, uid: str | None, ip: str | None = None, route_id: str | None = None
 ) -> Rejected | None:
     """The route's budget for one REST request: per IP when `uid` is None, else per UID.
 
     Auth calls this right after authenticating (`uid=principal.uid`, with the `ip` it already
-    worked out); dimensions come from the query.
+    worked out); dimensions come from the query. `route_id`: given by routes that know theirs.
     """
     limits = ctx.rate_limits
     if limits is None or not limits.enabled:
         return None
-    route_id = route_id_of(request)
+    if route_id is None:
+        route_id = route_id_of(request)
     if uid is not None and checked_by_handler(route_id):
         return None
     query = request.query_params

@@ -275,7 +275,7 @@ class MemoryStore:
         if self.lease[0] == owner:
             self.lease = ("", 0)
 
-    def checkpoint(self) -> tuple[int, int] | None:
+    def checkpoint(self, *, truncate: bool = False) -> tuple[int, int] | None:
         return None
 
     def lease_holder(self) -> tuple[str, int]:

@@ -34,7 +34,7 @@ from sandex.domain.clock import DAY_MS, MINUTE_MS, Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
 from sandex.domain.marketdata.bars import MINUTE, SECOND, TRADE_BARS, UTC8_MS, Bar
-from sandex.domain.marketdata.candles import CandleValues, aggregate
+from sandex.domain.marketdata.candles import Candle, CandleValues, aggregate
 from sandex.domain.marketdata.rolling import WINDOW_MINUTES, DayStats, DayWindow
 from sandex.services.exchange.events import OrdersChanged, TradesHappened
 from sandex.services.exchange.records import TradeRecord
@@ -58,7 +58,7 @@ MAX_CANDLES = 1440  # `candles` serves only the newest 1,440 candles of a bar (O
 BOOK_MAX = 400  # `books` sz
 FULL_BOOK_MAX = 5000  # `books-full` sz
 SNAPSHOT_MIN = 50  # levels per side kept in each committed snapshot (grows up to BOOK_MAX on demand)
-REPLAY_PAGE = 5000
+REPLAY_PAGE = 20_000
 SECOND_TRADES_MAX = 5000  # trades read to build `1s` candles
 
 
@@ -124,8 +124,32 @@ class MarketData:
                 tape.day.load((v.candle(MINUTE) for v in minutes.get(inst_id, [])), now)
         self._marks[env] = self._written_marks[env] = mark
         while replay:
-            self._fold(env, replay)
+            self._replay(env, replay)
             replay = store.trades_after(env, replay[-1].trade_id, REPLAY_PAGE)
+
+    def _replay(self, env: Environment, trades: list[TradeRecord]) -> None:
+        """`_fold` for the start-up: the trades stored after the mark (those the last candle write
+        did not cover) are grouped per instrument into runs that fold into the same candles (a
+        minute each), and each run is folded once into every bar (`Tape.absorb`): about a tenth of
+        the cost of folding them one by one into the 20-odd bars (27 us a trade)."""
+        tapes, runs, lasts = self._tapes, dict[str, Candle](), dict[str, TradeRecord]()
+        for trade in trades:
+            inst_id, ts = trade.inst_id, trade.ts
+            run = runs.get(inst_id)
+            if run is None or ts >= run.end:
+                if run is not None:
+                    self._absorb(tapes.get((env, inst_id)), run, lasts[inst_id])
+                run = runs[inst_id] = Candle.of(MINUTE, ts, trade.px)
+            run.fold(trade.px, trade.sz)
+            lasts[inst_id] = trade
+        for inst_id, run in runs.items():
+            self._absorb(tapes.get((env, inst_id)), run, lasts[inst_id])
+        self._marks[env] = max(self._marks[env], trades[-1].trade_id)
+
+    @staticmethod
+    def _absorb(tape: Tape | None, run: Candle, last: TradeRecord) -> None:
+        if tape is not None:
+            tape.absorb(run, last)
 
     def on_trades(self, event: TradesHappened) -> None:
         """Committed trades (the hub calls this after each group commit)."""

@@ -160,15 +160,30 @@ class SqlMarketStore:
         return [_trade(r) for r in rows]
 
     def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[TradeRecord]:
-        t = TRADES.c
+        """Through the driver, each distinct price and size made a `Decimal` once: a start after a
+        crash replays every trade the stored candles miss (per-row ORM processing was most of it)."""
+        sql = (
+            f"SELECT trade_id, inst_id, px, sz, taker_side, ts FROM {TRADES.name} "  # noqa: S608 - constants
+            "WHERE environment = %s AND trade_id > %s ORDER BY trade_id LIMIT %s"
+        )
         with self._sessions() as s:
-            rows = s.execute(
-                select(TRADES)
-                .where(t.environment == environment.value, t.trade_id > trade_id)
-                .order_by(t.trade_id)
-                .limit(limit)
+            connection = s.connection()
+            rows = connection.exec_driver_sql(
+                driver_sql(sql, connection.dialect.name), (environment.value, trade_id, limit)
             ).all()
-        return [_trade(r) for r in rows]
+        decimals: dict[str, Decimal] = {}
+        sides = {side.value: side for side in Side}
+        make = TradeRecord._make
+        out = []
+        for tid, inst_id, px, sz, side, ts in rows:
+            dpx = decimals.get(px)
+            if dpx is None:
+                dpx = decimals[px] = Decimal(px)
+            dsz = decimals.get(sz)
+            if dsz is None:
+                dsz = decimals[sz] = Decimal(sz)
+            out.append(make((tid, environment, inst_id, dpx, dsz, sides[side], ts)))
+        return out
 
     def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:
         t = TRADES.c

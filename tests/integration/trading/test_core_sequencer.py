@@ -32,7 +32,6 @@ from sandex.services.trading.views import Trader
 from sandex.testing.server import serve_in_thread
 from tests.support.apps import open_rig_runtime
 from tests.support.db import migrated_data_dir
-from tests.support.polling import until
 from tests.support.exchange import (
     BTC,
     D,
@@ -47,6 +46,7 @@ from tests.support.exchange import (
     posting_count,
     trader_for,
 )
+from tests.support.polling import until
 
 SEVERAL_INBOX_POLLS_S = 2.5 * INBOX_POLL_S
 

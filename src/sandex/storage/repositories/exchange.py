@@ -32,6 +32,7 @@ from sandex.services.exchange.records import (
     StoredState,
 )
 from sandex.services.exchange.store import LeaseLostError
+from sandex.storage.db import BUSY_TIMEOUT_MS
 from sandex.storage.orm.trading import (
     AlgoOrderRow,
     FeeTierRow,
@@ -43,7 +44,6 @@ from sandex.storage.orm.trading import (
     PostingRow,
     TradeRow,
 )
-from sandex.storage.db import BUSY_TIMEOUT_MS
 from sandex.storage.repositories._sql import dialect_insert, driver_sql, upsert
 from sandex.storage.repositories.convert import write_convert_rows
 from sandex.storage.repositories.exchange_reads import (

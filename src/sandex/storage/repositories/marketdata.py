@@ -161,16 +161,23 @@ class SqlMarketStore:
 
     def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[TradeRecord]:
         """Through the driver, each distinct price and size made a `Decimal` once: a start after a
-        crash replays every trade the stored candles miss (per-row ORM processing was most of it)."""
-        sql = (
-            f"SELECT trade_id, inst_id, px, sz, taker_side, ts FROM {TRADES.name} "  # noqa: S608 - constants
-            "WHERE environment = %s AND trade_id > %s ORDER BY trade_id LIMIT %s"
-        )
+        crash replays every trade the stored candles miss (per-row ORM processing was most of it).
+        On SQLite `+environment` keeps the planner off (environment, inst_id, trade_id): through it,
+        every page scanned and sorted all of the environment's trades (quadratic in the replay)."""
         with self._sessions() as s:
             connection = s.connection()
-            rows = connection.exec_driver_sql(
-                driver_sql(sql, connection.dialect.name), (environment.value, trade_id, limit)
-            ).all()
+            dialect = connection.dialect.name
+            env_column = "+environment" if dialect == "sqlite" else "environment"
+            sql = (
+                f"SELECT trade_id, inst_id, px, sz, taker_side, ts FROM {TRADES.name} "  # noqa: S608 - constants
+                f"WHERE {env_column} = %s AND trade_id > %s ORDER BY trade_id LIMIT %s"
+            )
+            cursor = connection.connection.cursor()  # DB-API: plain tuples
+            try:
+                cursor.execute(driver_sql(sql, dialect), (environment.value, trade_id, limit))
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
         decimals: dict[str, Decimal] = {}
         sides = {side.value: side for side in Side}
         make = TradeRecord._make

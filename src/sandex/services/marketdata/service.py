@@ -46,6 +46,7 @@ from sandex.services.marketdata.ports import (
     IndexTickerView,
     MarketStore,
     PublicTrade,
+    ReplayTrade,
     StoredCandle,
     TickerView,
     TradeQuery,
@@ -109,7 +110,7 @@ class MarketData:
         store = self._store
         mark = store.candle_mark(env)
         replay = store.trades_after(env, mark, REPLAY_PAGE)
-        start = min(now, replay[0].ts) if replay else now
+        start = min(now, replay[0][2]) if replay else now
         for bar in TRADE_BARS:
             for inst_id, values in store.candles_at(env, bar.name, bar.open_of(start)).items():
                 if (tape := self._tapes.get((env, inst_id))) is not None:
@@ -125,31 +126,25 @@ class MarketData:
         self._marks[env] = self._written_marks[env] = mark
         while replay:
             self._replay(env, replay)
-            replay = store.trades_after(env, replay[-1].trade_id, REPLAY_PAGE)
+            replay = store.trades_after(env, replay[-1][0], REPLAY_PAGE)
 
-    def _replay(self, env: Environment, trades: list[TradeRecord]) -> None:
+    def _replay(self, env: Environment, trades: list[ReplayTrade]) -> None:
         """`_fold` for the start-up: the trades stored after the mark (those the last candle write
         did not cover) are grouped per instrument into runs that fold into the same candles (a
-        minute each), and each run is folded once into every bar (`Tape.absorb`): about a tenth of
-        the cost of folding them one by one into the 20-odd bars (27 us a trade)."""
-        tapes, runs, lasts = self._tapes, dict[str, Candle](), dict[str, TradeRecord]()
-        for trade in trades:
-            inst_id, ts = trade.inst_id, trade.ts
+        minute each), and each run is folded once into every bar (`Tape.absorb`): a tenth of the
+        cost of folding them one by one into the 20-odd bars. (`last_trades` set each tape's last.)"""
+        tapes, runs = self._tapes, dict[str, Candle]()
+        for _trade_id, inst_id, ts, px, sz in trades:
             run = runs.get(inst_id)
             if run is None or ts >= run.end:
-                if run is not None:
-                    self._absorb(tapes.get((env, inst_id)), run, lasts[inst_id])
-                run = runs[inst_id] = Candle.of(MINUTE, ts, trade.px)
-            run.fold(trade.px, trade.sz)
-            lasts[inst_id] = trade
+                if run is not None and (tape := tapes.get((env, inst_id))) is not None:
+                    tape.absorb(run)
+                run = runs[inst_id] = Candle.of(MINUTE, ts, px)
+            run.fold(px, sz)
         for inst_id, run in runs.items():
-            self._absorb(tapes.get((env, inst_id)), run, lasts[inst_id])
-        self._marks[env] = max(self._marks[env], trades[-1].trade_id)
-
-    @staticmethod
-    def _absorb(tape: Tape | None, run: Candle, last: TradeRecord) -> None:
-        if tape is not None:
-            tape.absorb(run, last)
+            if (tape := tapes.get((env, inst_id))) is not None:
+                tape.absorb(run)
+        self._marks[env] = max(self._marks[env], trades[-1][0])
 
     def on_trades(self, event: TradesHappened) -> None:
         """Committed trades (the hub calls this after each group commit)."""

@@ -43,10 +43,10 @@ class Tape:
         self.day.add(ts, px, sz)
         self.last = trade
 
-    def absorb(self, run: Candle, last: TradeRecord) -> None:
+    def absorb(self, run: Candle) -> None:
         """A run of committed trades that `fold` would put into the same candle of every bar (they
-        all fall in one minute, `run`, or a clock moved back into it), `last` the newest of them:
-        the same state as folding them one by one, for the cost of one (the start-up's replay)."""
+        all fall in one minute, `run`, or a clock moved back into it): the same candles as folding
+        them one by one, for the cost of one (the start-up's replay; it sets `last` itself)."""
         current, pending = self.current, self.pending
         for bar in TRADE_BARS:
             name = bar.name
@@ -56,7 +56,6 @@ class Tape:
             candle.absorb(run)
             pending[(name, candle.ts)] = candle
         self.day.absorb(run)
-        self.last = last
 
     def overlay(self, bar: str) -> dict[int, CandleValues]:
         """Every candle of `bar` newer than what storage surely has, by open time."""

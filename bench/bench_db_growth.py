@@ -11,6 +11,20 @@ server answers, so the start-up's deposits and first quotes do not count, to the
 `--src PATH` runs the sandex source tree at PATH (e.g. a `git worktree` of an older commit) instead
 of the installed one, with this interpreter, to compare before/after on the same machine.
 
+Two more measurements of the database under load (each tree given runs in turn, in one sitting:
+`--compare DIR` adds an older tree, e.g. `git archive main src | tar -x -C DIR`, to read against):
+
+    python bench/bench_db_growth.py --orders [--minutes 5] [--interval 5] [--concurrency 32] [--compare DIR]
+    python bench/bench_db_growth.py --restart-history 1000000 [--rounds 3] [--history-dir DIR] [--compare DIR]
+
+`--orders`: `sandex serve` (market off) under signed crossing limit orders from
+`bench_orders_http.py`'s load generator for `--minutes`; every `--interval` s the size of
+`sandex.db-wal` (the write-ahead log must stay bounded while commits never stop); then the
+highest, orders/s and p99. `--restart-history N`: N orders through the exchange in-process
+(`bench_orders_http.py`'s direct mode: market data never runs, so no trade is folded into candles,
+as after a crash before the first candle write), kept in `--history-dir` for later runs; then per
+round a fresh copy of it is started and timed to its first `public/time` answer.
+
 Retention is driven by the sandbox clock, so a real-time run of N minutes only shows what happens
 in the first N minutes. `--clock-days D` moves the sandbox clock forward by D days halfway through
 the run (control API `POST /sandex/v1/clock/advance`), which makes every window the retention keeps expire
@@ -25,6 +39,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,6 +141,116 @@ def report(samples: list[Sample]) -> None:
             print(f"  {table:28} {per_min:10.1f}/min  {last.rows[table]:10d}")
 
 
+# --- the write-ahead log under sustained order load, and a crash restart with a long history -------
+def _tree_env(src: Path | None) -> dict[str, str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "SANDEX_MARKET": "false", "PYTHONDONTWRITEBYTECODE": "1"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src / "src")
+    return env
+
+
+def _serve(data_dir: Path, port: int, src: Path | None) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    args += ["--rate-limits", "off", "--log-level", "warning"]
+    return subprocess.Popen(args, env=_tree_env(src), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wal_mb(data_dir: Path) -> float:
+    wal = data_dir / "sandex.db-wal"
+    return wal.stat().st_size / MB if wal.exists() else 0.0
+
+
+def wal_under_orders(name: str, src: Path | None, minutes: float, interval: float, concurrency: int) -> None:
+    import asyncio
+    import threading
+
+    import bench_orders_http as orders  # this directory (the script's own) is on sys.path
+
+    data_dir = Path(tempfile.mkdtemp(prefix="sandex-bench-wal-"))
+    try:
+        keys = orders.prepare(data_dir)
+        port = _free_port()
+        process = _serve(data_dir, port, src)
+        try:
+            wait_ready(process, port)
+            sizes: list[tuple[float, float]] = []
+            done = threading.Event()
+
+            def sampler() -> None:
+                started = time.monotonic()
+                while not done.wait(interval):
+                    sizes.append((time.monotonic() - started, _wal_mb(data_dir)))
+                    print(f"  {name}: {sizes[-1][0]:6.0f} s  WAL {sizes[-1][1]:8.1f} MB", flush=True)
+
+            thread = threading.Thread(target=sampler, daemon=True)
+            thread.start()
+            makers = orders.order_makers(keys, concurrency)
+            result = asyncio.run(orders.load(f"{name} orders", port, makers, minutes * 60))
+            done.set()
+            thread.join()
+            time.sleep(interval)  # the load has stopped: does the file shrink?
+            after = _wal_mb(data_dir)
+            highest = max((mb for _, mb in sizes), default=0.0)
+            last = sizes[-1][1] if sizes else 0.0
+            db_mb = (data_dir / "sandex.db").stat().st_size / MB
+            print(f"{name}: WAL highest {highest:.1f} MB, last under load {last:.1f} MB,")
+            print(f"  {interval:.0f} s after the load {after:.1f} MB, db {db_mb:.0f} MB")
+            print(f"  {result.line()}", flush=True)
+        finally:
+            process.terminate()
+            process.wait(timeout=120)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def build_history(history: Path, orders_n: int) -> None:
+    import bench_orders_http as orders
+
+    if (history / "sandex.db").exists():
+        print(f"history: reusing {history}", flush=True)
+        return
+    started = time.monotonic()
+    result = orders.bench_direct(history, orders_n, 32)
+    print(f"history: {orders_n} orders in {time.monotonic() - started:.0f} s; {result.line()}", flush=True)
+    with sqlite3.connect(f"file:{history / 'sandex.db'}?mode=ro", uri=True) as conn:
+        trades = conn.execute("SELECT count(*) FROM trades").fetchone()[0]
+        marks = conn.execute("SELECT environment, last_trade_id FROM market_candle_marks").fetchall()
+    conn.close()
+    print(f"history: {trades} trades, candle marks {marks} (nothing folded yet)", flush=True)
+
+
+def _wait_answer(process: subprocess.Popen[bytes], port: int) -> None:
+    """Like `wait_ready`, to the 50 ms: a port bound before the app answers is waited on, not retried."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode() if process.stderr else "exited")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v5/public/time", timeout=120).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError("sandex serve did not start")
+
+
+def restart_time(name: str, src: Path | None, history: Path) -> float:
+    """Seconds from `sandex serve` on a fresh copy of `history` to its first `public/time` answer."""
+    copy = Path(tempfile.mkdtemp(prefix="sandex-bench-restart-")) / "data"
+    try:
+        shutil.copytree(history, copy)
+        port = _free_port()
+        started = time.monotonic()
+        process = _serve(copy, port, src)
+        try:
+            _wait_answer(process, port)
+            return time.monotonic() - started
+        finally:
+            process.kill()  # a crash: nothing is written on the way out either
+            process.wait(timeout=60)
+    finally:
+        shutil.rmtree(copy.parent, ignore_errors=True)
+
+
 def main() -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
@@ -134,7 +259,35 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=60, help="seconds before the first sample")
     parser.add_argument("--src", type=Path, default=None, help="sandex source tree to run instead")
     parser.add_argument("--clock-days", type=float, default=0, help="move the clock by D days midway")
+    parser.add_argument("--orders", action="store_true", help="the WAL under sustained order load")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--restart-history", type=int, default=0, help="crash restarts after N orders")
+    parser.add_argument("--history-dir", type=Path, default=None, help="keep (or reuse) that history here")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--compare", type=Path, default=None, help="another sandex tree, run in turn")
     args = parser.parse_args()
+    trees: list[tuple[str, Path | None]] = [("this", args.src)]
+    if args.compare is not None:
+        trees.insert(0, ("compare", args.compare))
+    print(f"load average {os.getloadavg()}", flush=True)
+    if args.orders:
+        for name, src in trees:
+            wal_under_orders(name, src, args.minutes, args.interval, args.concurrency)
+        print(f"load average {os.getloadavg()}")
+        return
+    if args.restart_history:
+        history = args.history_dir or Path(tempfile.mkdtemp(prefix="sandex-bench-history-")) / "data"
+        build_history(history, args.restart_history)
+        times: dict[str, list[float]] = {name: [] for name, _ in trees}
+        for n in range(args.rounds):
+            for name, src in trees:
+                times[name].append(restart_time(name, src, history))
+                print(f"round {n + 1}: {name} ready after {times[name][-1]:.2f} s", flush=True)
+        for name, taken in times.items():
+            low, mid, high = min(taken), statistics.median(taken), max(taken)
+            print(f"{name}: restart (min / median / max) {low:.2f} / {mid:.2f} / {high:.2f} s")
+        print(f"load average {os.getloadavg()}")
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="sandex-bench-growth-"))
     port = _free_port()
     process = start(data_dir, port, args.src)

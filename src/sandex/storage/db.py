@@ -18,6 +18,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _REVISION_LINE = re.compile(
     r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:["']([^"']+)["']|(None))\s*$""", re.M
 )
+BUSY_TIMEOUT_MS = 30_000
+# What a SQLite write-ahead log file is cut back to whenever the log starts over (the writer reuses
+# it from the top once a checkpoint has copied it all): without a limit the file keeps the size of
+# its longest run, whatever a checkpoint copied since.
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 
 def create_db_engine(url: str) -> Engine:
@@ -50,7 +55,8 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cursor.close()
 
     return engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import random
 import threading
@@ -21,6 +22,7 @@ from sandex.domain.ledger.fees import DEFAULT_TIER, FeeTier
 from sandex.domain.matching.order import Side
 from sandex.domain.trading.commands import AmendSpec, CancelSpec
 from sandex.process import Runtime
+from sandex.runtime import sequencer as sequencer_module
 from sandex.runtime.sequencer import INBOX_POLL_S, Sequencer
 from sandex.services.exchange import inbox as codec
 from sandex.services.exchange.commands import ShiftPrice
@@ -44,6 +46,7 @@ from tests.support.exchange import (
     posting_count,
     trader_for,
 )
+from tests.support.polling import until
 
 SEVERAL_INBOX_POLLS_S = 2.5 * INBOX_POLL_S
 
@@ -465,4 +468,45 @@ async def test_the_write_ahead_log_is_checkpointed_beside_the_writer(rt: Runtime
     moved = await rt.trading.sequencer.exclusive(store.checkpoint)
     assert moved is not None and moved[0] > 0 and moved[0] == moved[1]
     assert await rt.trading.sequencer.exclusive(lambda: 42) == 42  # runs between commits
+    assert_conserved_exactly(rt)
+
+
+def _wal_bytes(rt: Runtime) -> int:
+    wal = Path(f"{rt.engine.url.database}-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+async def test_a_catch_up_checkpoint_empties_the_write_ahead_log(rt: Runtime) -> None:
+    """Between two commits, on the writer's thread: everything the PASSIVE checkpoints left is
+    copied and the log file is cut to nothing; what was committed stays, and commits go on."""
+    alice, bob = trader_for(rt, "alice@example.test"), trader_for(rt, "bob@example.test")
+    await fund(rt, alice, "USDT", "1000")
+    await fund(rt, bob, "BTC", "1")
+    await place_one(rt, bob, limit(Side.SELL, "100", "0.1"))
+    await place_one(rt, alice, limit(Side.BUY, "100", "0.1"))
+    assert _wal_bytes(rt) > 0
+    store = rt.trading.store
+
+    moved = await rt.trading.sequencer.exclusive(functools.partial(store.checkpoint, truncate=True))
+
+    assert moved == (0, 0) and _wal_bytes(rt) == 0
+    await place_one(rt, bob, limit(Side.SELL, "100", "0.1"))
+    await place_one(rt, alice, limit(Side.BUY, "100", "0.1"))
+    assert_conserved_exactly(rt)
+
+
+async def test_a_busy_writer_s_log_file_is_emptied_while_the_server_runs(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PASSIVE checkpoints alone never let a busy writer's log start over (it grew by the whole
+    load, 346 MB in 2 minutes); once it is past the threshold, the checkpoint loop catches up."""
+    monkeypatch.setattr(sequencer_module, "WAL_CATCH_UP_FRAMES", 0)
+    alice, bob = trader_for(rt, "alice@example.test"), trader_for(rt, "bob@example.test")
+    await fund(rt, alice, "USDT", "1000")
+    await fund(rt, bob, "BTC", "1")
+    for _ in range(5):
+        await place_one(rt, bob, limit(Side.SELL, "100", "0.1"))
+        await place_one(rt, alice, limit(Side.BUY, "100", "0.1"))
+
+    await until(lambda: _wal_bytes(rt) == 0, "the checkpoint loop to empty the WAL file")
     assert_conserved_exactly(rt)

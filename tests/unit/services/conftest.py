@@ -81,7 +81,7 @@ from sandex.services.funding.ports import AddressRecord, AllowListRecord
 from sandex.services.funding.reads import FundingDeps
 from sandex.services.funding.service import FundingService
 from sandex.services.funding.views import Funder
-from sandex.services.marketdata.ports import CandleQuery, StoredCandle, SyntheticTape, TradeQuery
+from sandex.services.marketdata.ports import CandleQuery, ReplayTrade, StoredCandle, SyntheticTape, TradeQuery
 from sandex.services.marketdata.service import MarketData
 from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard, MarketControl
@@ -275,7 +275,7 @@ class MemoryStore:
         if self.lease[0] == owner:
             self.lease = ("", 0)
 
-    def checkpoint(self) -> tuple[int, int] | None:
+    def checkpoint(self, *, truncate: bool = False) -> tuple[int, int] | None:
         return None
 
     def lease_holder(self) -> tuple[str, int]:
@@ -573,9 +573,11 @@ class MemoryStore:
         ]
         return sorted(rows, key=lambda t: t.trade_id, reverse=True)[: query.limit]
 
-    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[TradeRecord]:
+    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[ReplayTrade]:
         rows = [t for t in self.trade_rows.values() if t.environment is environment and t.trade_id > trade_id]
-        return sorted(rows, key=lambda t: t.trade_id)[:limit]
+        return [
+            (t.trade_id, t.inst_id, t.ts, t.px, t.sz) for t in sorted(rows, key=lambda t: t.trade_id)[:limit]
+        ]
 
     def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:
         out: dict[str, TradeRecord] = {}

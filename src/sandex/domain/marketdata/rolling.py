@@ -57,6 +57,15 @@ class DayWindow:
             current = self._current = Candle.of(MINUTE, ts, px)
         current.fold(px, sz)
 
+    def absorb(self, run: Candle) -> None:
+        """Trades of one minute at once (a 1m candle of them, in time order): as `add` for each."""
+        current = self._current
+        if current is None or run.ts >= current.end:
+            if current is not None:
+                self._close(current)
+            current = self._current = Candle.of(MINUTE, run.ts, run.o)
+        current.absorb(run)
+
     # --- reading -----------------------------------------------------------------------------
     def last(self) -> Decimal | None:
         """The latest price: the newest minute's close, else the price before the window."""

@@ -179,8 +179,10 @@ class ExchangeStore(Protocol):
 
     def release_lease(self, owner: str) -> None: ...
 
-    def checkpoint(self) -> tuple[int, int] | None:
-        """Move the write-ahead log into the database beside the writer (SQLite); None if moot."""
+    def checkpoint(self, *, truncate: bool = False) -> tuple[int, int] | None:
+        """Move the write-ahead log into the database beside the writer (SQLite); None if moot.
+        (frames in the log, frames moved). `truncate`: on the writer's thread between commits,
+        catch up and empty the log file without waiting for readers."""
         ...
 
     def lease_holder(self) -> tuple[str, int]:

@@ -137,6 +137,11 @@ class PublicTrade:
     ts: int
 
 
+ReplayTrade = tuple[int, str, int, Decimal, Decimal]
+"""(trade id, inst id, ts, px, sz): a stored trade the start-up folds into candles (a plain tuple:
+a replay reads hundreds of thousands)."""
+
+
 # --- ports ---------------------------------------------------------------------------------------
 class MarketStore(Protocol):
     # candles
@@ -172,8 +177,8 @@ class MarketStore(Protocol):
     # the public tape (the trades table)
     def trades(self, query: TradeQuery) -> list[TradeRecord]: ...
 
-    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[TradeRecord]:
-        """Trades with a larger id, oldest first."""
+    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[ReplayTrade]:
+        """Trades with a larger id, oldest first (only what folding them needs)."""
         ...
 
     def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:

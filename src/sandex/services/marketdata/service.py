@@ -39,7 +39,7 @@ from sandex.domain.clock import DAY_MS, MINUTE_MS, Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
 from sandex.domain.marketdata.bars import MINUTE, SECOND, TRADE_BARS, UTC8_MS, Bar
-from sandex.domain.marketdata.candles import CandleValues, aggregate
+from sandex.domain.marketdata.candles import Candle, CandleValues, aggregate
 from sandex.domain.marketdata.rolling import WINDOW_MINUTES, DayStats, DayWindow
 from sandex.services.exchange.events import OrdersChanged, TradesHappened
 from sandex.services.exchange.records import TradeRecord
@@ -51,6 +51,7 @@ from sandex.services.marketdata.ports import (
     IndexTickerView,
     MarketStore,
     PublicTrade,
+    ReplayTrade,
     StoredCandle,
     TickerView,
     TradeQuery,
@@ -63,7 +64,7 @@ MAX_CANDLES = 1440  # `candles` serves only the newest 1,440 candles of a bar (O
 BOOK_MAX = 400  # `books` sz
 FULL_BOOK_MAX = 5000  # `books-full` sz
 SNAPSHOT_MIN = 50  # levels per side kept in each committed snapshot (grows up to BOOK_MAX on demand)
-REPLAY_PAGE = 5000
+REPLAY_PAGE = 20_000
 SECOND_TRADES_MAX = 5000  # trades read to build `1s` candles
 
 
@@ -124,7 +125,7 @@ class MarketData:
         store = self._store
         mark = store.candle_mark(env)
         replay = store.trades_after(env, mark, REPLAY_PAGE)
-        start = min(now, replay[0].ts) if replay else now
+        start = min(now, replay[0][2]) if replay else now
         for bar in TRADE_BARS:
             for inst_id, values in store.candles_at(env, bar.name, bar.open_of(start)).items():
                 if (tape := self._tapes.get((env, inst_id))) is not None:
@@ -139,8 +140,26 @@ class MarketData:
                 tape.day.load((v.candle(MINUTE) for v in minutes.get(inst_id, [])), now)
         self._marks[env] = self._written_marks[env] = mark
         while replay:
-            self._fold(env, replay)
-            replay = store.trades_after(env, replay[-1].trade_id, REPLAY_PAGE)
+            self._replay(env, replay)
+            replay = store.trades_after(env, replay[-1][0], REPLAY_PAGE)
+
+    def _replay(self, env: Environment, trades: list[ReplayTrade]) -> None:
+        """`_fold` for the start-up: the trades stored after the mark (those the last candle write
+        did not cover) are grouped per instrument into runs that fold into the same candles (a
+        minute each), and each run is folded once into every bar (`Tape.absorb`): a tenth of the
+        cost of folding them one by one into the 20-odd bars. (`last_trades` set each tape's last.)"""
+        tapes, runs = self._tapes, dict[str, Candle]()
+        for _trade_id, inst_id, ts, px, sz in trades:
+            run = runs.get(inst_id)
+            if run is None or ts >= run.end:
+                if run is not None and (tape := tapes.get((env, inst_id))) is not None:
+                    tape.absorb(run)
+                run = runs[inst_id] = Candle.of(MINUTE, ts, px)
+            run.fold(px, sz)
+        for inst_id, run in runs.items():
+            if (tape := tapes.get((env, inst_id))) is not None:
+                tape.absorb(run)
+        self._marks[env] = max(self._marks[env], trades[-1][0])
 
     def on_trades(self, event: TradesHappened) -> None:
         """Committed trades (the hub calls this after each group commit)."""

@@ -43,6 +43,20 @@ class Tape:
         self.day.add(ts, px, sz)
         self.last = trade
 
+    def absorb(self, run: Candle) -> None:
+        """A run of committed trades that `fold` would put into the same candle of every bar (they
+        all fall in one minute, `run`, or a clock moved back into it): the same candles as folding
+        them one by one, for the cost of one (the start-up's replay; it sets `last` itself)."""
+        current, pending = self.current, self.pending
+        for bar in TRADE_BARS:
+            name = bar.name
+            candle = current.get(name)
+            if candle is None or run.ts >= candle.end:  # bar ends are whole minutes: as `fold` decides
+                candle = current[name] = Candle.of(bar, run.ts, run.o)
+            candle.absorb(run)
+            pending[(name, candle.ts)] = candle
+        self.day.absorb(run)
+
     def overlay(self, bar: str) -> dict[int, CandleValues]:
         """Every candle of `bar` newer than what storage surely has, by open time."""
         out = {ts: values for (name, ts), values in self.inflight.items() if name == bar}

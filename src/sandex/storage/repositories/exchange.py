@@ -32,6 +32,7 @@ from sandex.services.exchange.records import (
     StoredState,
 )
 from sandex.services.exchange.store import LeaseLostError
+from sandex.storage.db import BUSY_TIMEOUT_MS
 from sandex.storage.orm.trading import (
     AlgoOrderRow,
     FeeTierRow,
@@ -211,15 +212,35 @@ class SqlExchangeStore(ExchangeReads):
                 conn.invalidate()  # not back to the pool: its settings are the group commit's own
                 conn.close()
 
-    def checkpoint(self) -> tuple[int, int] | None:
-        """Copy committed WAL frames into the SQLite database, beside the writer (PASSIVE: it never
-        waits for or blocks the group commit); (frames in the WAL, frames checkpointed), or None
-        on PostgreSQL, which needs nothing of the kind."""
+    def checkpoint(self, *, truncate: bool = False) -> tuple[int, int] | None:
+        """Copy committed WAL frames into the SQLite database; (frames in the WAL, frames
+        checkpointed), or None on PostgreSQL, which needs nothing of the kind.
+
+        By default beside the writer (PASSIVE: it never waits for or blocks the group commit). Under
+        continuous commits that never lets the log start over (a new commit always lands before the
+        checkpoint catches up), so the WAL file grew by the whole load (346 MB in 2 minutes, 10 GB
+        in a bulk build). `truncate=True` catches up: run on the writer's thread between two commits
+        (`Sequencer.exclusive`), through the group commit's connection, it copies what the last
+        PASSIVE left and empties the file (TRUNCATE) without waiting for anyone (busy timeout 0: a
+        reader still on the log makes it a PASSIVE one that leaves the file as it is; try again)."""
         if self._engine.dialect.name != "sqlite":
             return None
-        with self._engine.connect() as conn:
-            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-        return int(row[1]), int(row[2])
+        if not truncate:
+            with self._engine.connect() as conn:
+                row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+            return int(row[1]), int(row[2])
+        conn = self._commit_connection()
+        try:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                busy, log, done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                conn.commit()
+        except Exception:
+            self._close_commit_connection()
+            raise
+        return (int(log), int(done)) if busy else (0, 0)  # not busy: the file is empty
 
     @property
     def _engine(self) -> Engine:

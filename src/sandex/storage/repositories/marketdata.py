@@ -20,7 +20,13 @@ from sandex.domain.marketdata.candles import Candle, CandleValues
 from sandex.domain.matching.order import Side
 from sandex.domain.simulation.history import SyntheticTrade
 from sandex.services.exchange.records import TradeRecord
-from sandex.services.marketdata.ports import CandleQuery, StoredCandle, SyntheticTape, TradeQuery
+from sandex.services.marketdata.ports import (
+    CandleQuery,
+    ReplayTrade,
+    StoredCandle,
+    SyntheticTape,
+    TradeQuery,
+)
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.market import CandleMarkRow, CandleRow, SystemUserRow
 from sandex.storage.orm.trading import TradeRow
@@ -159,16 +165,36 @@ class SqlMarketStore:
             ).all()
         return [_trade(r) for r in rows]
 
-    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[TradeRecord]:
-        t = TRADES.c
+    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[ReplayTrade]:
+        """Through the driver, each distinct price and size made a `Decimal` once: a start after a
+        crash replays every trade the stored candles miss (per-row ORM processing was most of it).
+        On SQLite `+environment` keeps the planner off (environment, inst_id, trade_id): through it,
+        every page scanned and sorted all of the environment's trades (quadratic in the replay)."""
         with self._sessions() as s:
-            rows = s.execute(
-                select(TRADES)
-                .where(t.environment == environment.value, t.trade_id > trade_id)
-                .order_by(t.trade_id)
-                .limit(limit)
-            ).all()
-        return [_trade(r) for r in rows]
+            connection = s.connection()
+            dialect = connection.dialect.name
+            env_column = "+environment" if dialect == "sqlite" else "environment"
+            sql = (
+                f"SELECT trade_id, inst_id, ts, px, sz FROM {TRADES.name} "  # noqa: S608 - constants
+                f"WHERE {env_column} = %s AND trade_id > %s ORDER BY trade_id LIMIT %s"
+            )
+            cursor = connection.connection.cursor()  # DB-API: plain tuples
+            try:
+                cursor.execute(driver_sql(sql, dialect), (environment.value, trade_id, limit))
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        decimals: dict[str, Decimal] = {}
+        out: list[ReplayTrade] = []
+        for tid, inst_id, ts, px, sz in rows:
+            dpx = decimals.get(px)
+            if dpx is None:
+                dpx = decimals[px] = Decimal(px)
+            dsz = decimals.get(sz)
+            if dsz is None:
+                dsz = decimals[sz] = Decimal(sz)
+            out.append((tid, inst_id, ts, dpx, dsz))
+        return out
 
     def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:
         t = TRADES.c

@@ -268,3 +268,39 @@ async def test_a_deeper_book_is_served_whole_for_every_instrument(
     deeper = market.book(LIVE, "ETH-USDT", 100)  # someone reads another instrument deeper first
     assert isinstance(deeper, BookView) and len(deeper.asks) == 1
     assert len(book(market, depth=60).asks) == 60
+
+
+async def test_a_restart_that_replays_unwritten_trades_in_runs_equals_folding_them_one_by_one(
+    market: MarketData,
+    cross: Cross,
+    clock: ManualClock,
+    store: MarketStore,
+    core: ExchangeCore,
+    board: MarketBoard,
+    catalogue: Catalogue,
+) -> None:
+    """A crash before any candle write: the restart folds the stored trades per minute into every bar;
+    candles (each bar), tickers and last prices are those the running market built trade by trade,
+    across minutes, an hour, two instruments, and a clock that moved back inside a minute."""
+    hour = parse_bar("1H")
+    assert hour is not None
+    clock.advance(ms=hour.next_open(hour.open_of(clock.now_ms())) - 90_000 - clock.now_ms())
+    steps = [("100", "1", 0), ("104", "2", 20_000), ("99", "1", 50_000), ("101", "3", -30_000)]
+    steps += [("97", "1", 45_000), ("110", "2", 1_000), ("108", "1", 70_000), ("109", "1", 0)]
+    for n, (px, sz, move) in enumerate(steps):
+        clock.advance(ms=move)
+        await cross(px, sz)
+        if n % 3 == 0:
+            await cross(str(int(px) * 10), sz, inst_id="ETH-USDT")
+    again = MarketData(catalogue, store, CoreVenue(core, catalogue, clock), board, clock)
+    again.load()
+
+    for inst_id in ("BTC-USDT", "ETH-USDT"):
+        for name in ("1m", "3m", "1H", "4H", "1Dutc", "1W", "1M"):
+            bar = parse_bar(name)
+            assert bar is not None
+            folded = await market.candles(LIVE, inst_id, bar, history=True)
+            assert await again.candles(LIVE, inst_id, bar, history=True) == folded and folded, name
+        assert again.ticker(LIVE, inst_id) == market.ticker(LIVE, inst_id)
+        assert again.last_price(inst_id) == market.last_price(inst_id)
+    assert again.take_flush() is not None  # what it replayed is written by the next candle write

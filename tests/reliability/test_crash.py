@@ -107,7 +107,7 @@ def _start(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a first start on a loaded 2-core box can take ~45 s
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v5/public/time", timeout=1).status_code == 200:

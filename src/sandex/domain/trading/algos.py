@@ -119,10 +119,6 @@ class PriceMove:
     last: Decimal
 
     @classmethod
-    def of(cls, prices: list[Decimal]) -> PriceMove:
-        return cls(min(prices), max(prices), prices[-1])
-
-    @classmethod
     def at(cls, px: Decimal) -> PriceMove:
         return cls(px, px, px)
 

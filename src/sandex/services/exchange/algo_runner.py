@@ -374,20 +374,34 @@ class AlgoRunner:
     def _scan(self, events: Sequence[Event], out: Settled, ts: int) -> dict[str, PriceMove]:
         """Record each instrument's last price, make or drop attached TP/SL of orders that filled
         or were canceled; the price moves of the instruments that traded."""
-        prices: dict[str, list[Decimal]] = {}
+        ticks: dict[str, list[int]] = {}  # per instrument: lowest, highest, last trade (in ticks)
         waiting = self.desk.has_waiting
         for ev in events:
             if isinstance(ev, Trade):
                 fill = ev.fill
-                px = px_of(self._instruments[fill.inst_id], fill.px)
-                prices.setdefault(fill.inst_id, []).append(px)
-                self.desk.last[fill.inst_id] = px
+                seen = ticks.get(fill.inst_id)
+                if seen is None:
+                    ticks[fill.inst_id] = [fill.px, fill.px, fill.px]
+                else:
+                    seen[0], seen[1], seen[2] = min(seen[0], fill.px), max(seen[1], fill.px), fill.px
             elif waiting and isinstance(ev, OrderFilled | OrderCanceled | OrderAmended):  # amended: to filled
                 order = ev.order
                 if order.state is OrdState.FILLED or order.state is OrdState.CANCELED:
+                    self._note_last(ticks)  # a TP/SL made live takes the last price up to here
                     self._parent_done(order.ord_id, order.state is OrdState.FILLED, order.filled, out, ts)
                     waiting = self.desk.has_waiting
-        return {inst_id: PriceMove.of(pxs) for inst_id, pxs in prices.items()}
+        self._note_last(ticks)
+        moves: dict[str, PriceMove] = {}
+        for inst_id, (lo, hi, _) in ticks.items():
+            inst = self._instruments[inst_id]
+            moves[inst_id] = PriceMove(px_of(inst, lo), px_of(inst, hi), self.desk.last[inst_id])
+        return moves
+
+    def _note_last(self, ticks: dict[str, list[int]]) -> None:
+        """Each instrument's last trade price so far (prices are made once per instrument and
+        command, not once per trade: this runs after every command that trades)."""
+        for inst_id, seen in ticks.items():
+            self.desk.last[inst_id] = px_of(self._instruments[inst_id], seen[2])
 
     def _parent_done(self, ord_id: int, filled: bool, lots: int, out: Settled, ts: int) -> None:
         for record in self.desk.waiting_on(ord_id):

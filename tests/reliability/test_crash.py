@@ -8,6 +8,7 @@ open orders need, so no command was half-applied.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,6 +18,8 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -222,19 +225,38 @@ def _check_money(rt: Runtime, catalogue: Catalogue) -> None:
     assert len(accounts) >= 4  # two traders + two fee accounts
 
 
-def test_sigkill_during_a_stream_of_orders_loses_nothing_acknowledged(tmp_path: Path) -> None:
-    data_dir, log = tmp_path / "data", tmp_path / "server.log"
-    keys = _prepare(data_dir)
+@dataclass
+class Crashed:
+    """A server killed mid-stream: the orders it acknowledged before, and how to restart it."""
+
+    data_dir: Path
+    port: int
+    log: Path
+    acked: list[str]
+    procs: list[subprocess.Popen[bytes]]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def restart(self) -> None:
+        self.procs.append(_start(self.data_dir, self.port, self.log))
+
+
+@contextlib.contextmanager
+def killed_mid_stream(data_dir: Path, keys: dict[str, Any], log: Path) -> Iterator[Crashed]:
+    """Start a server, let two traders stream crossing orders until `KILL_AFTER_ACKS` are
+    acknowledged, SIGKILL it while both have requests in flight, and stop the streams; every
+    server still running is killed on the way out."""
     port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    proc = _start(data_dir, port, log)
+    procs = [_start(data_dir, port, log)]
     acked: list[str] = []
     stop = threading.Event()
+    base_url = f"http://127.0.0.1:{port}"
     streams = [
         Stream(base_url, keys["buyer"], "buy", acked, stop),
         Stream(base_url, keys["seller"], "sell", acked, stop),
     ]
-    restarted: subprocess.Popen[bytes] | None = None
     try:
         for s in streams:
             s.start()
@@ -244,19 +266,30 @@ def test_sigkill_during_a_stream_of_orders_loses_nothing_acknowledged(tmp_path: 
         assert len(acked) >= KILL_AFTER_ACKS, (
             f"only {len(acked)} orders acknowledged; log:\n{log.read_text()}"
         )
-        os.kill(proc.pid, signal.SIGKILL)  # mid-stream: both traders have requests in flight
-        proc.wait(timeout=10)
+        os.kill(procs[0].pid, signal.SIGKILL)  # mid-stream: both traders have requests in flight
+        procs[0].wait(timeout=10)
         stop.set()
         for s in streams:
             s.join(timeout=10)
-        snapshot = list(acked)
+        yield Crashed(data_dir, port, log, list(acked), procs)
+    finally:
+        stop.set()
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
 
-        restarted = _start(data_dir, port, log)
+
+def test_sigkill_during_a_stream_of_orders_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    keys = _prepare(data_dir)
+    with killed_mid_stream(data_dir, keys, log) as crash:
+        crash.restart()
         rt = _db(data_dir)
         try:
             with rt.sessions() as s:
                 stored = {str(i) for i in s.execute(select(OrderRow.ord_id)).scalars()}
-            missing = set(snapshot) - stored
+            missing = set(crash.acked) - stored
             assert not missing, f"{len(missing)} acknowledged orders lost"
             _check_fills_whole(rt)
             _check_money(rt, rt.catalogue)
@@ -274,11 +307,5 @@ def test_sigkill_during_a_stream_of_orders_loses_nothing_acknowledged(tmp_path: 
                 "sz": "0.01",
             },
         )
-        reply = httpx.post(f"{base_url}{ORDER}", content=raw, headers=headers, timeout=5).json()
+        reply = httpx.post(f"{crash.base_url}{ORDER}", content=raw, headers=headers, timeout=5).json()
         assert reply["code"] == "0", reply
-    finally:
-        stop.set()
-        for p in (proc, restarted):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)

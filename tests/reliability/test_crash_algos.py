@@ -9,11 +9,6 @@ restart every stop is still there, each `effective` one placed exactly one order
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import threading
-import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -33,16 +28,13 @@ from sandex.services.exchange.commands import PlaceAlgos
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.storage.orm.trading import AlgoOrderRow, OrderRow
 from tests.reliability.test_crash import (
-    KILL_AFTER_ACKS,
     ORDER,
-    Stream,
     _check_fills_whole,
     _check_money,
     _db,
-    _free_port,
     _prepare,
     _signed_post,
-    _start,
+    killed_mid_stream,
 )
 
 pytestmark = pytest.mark.slow
@@ -119,42 +111,13 @@ def test_sigkill_while_trades_fire_algo_orders_loses_none_and_fires_none_twice(t
     data_dir, log = tmp_path / "data", tmp_path / "server.log"
     keys = _prepare(data_dir)
     _place_stops(data_dir)
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    proc = _start(data_dir, port, log)
-    acked: list[str] = []
-    stop = threading.Event()
-    streams = [
-        Stream(base_url, keys["buyer"], "buy", acked, stop),
-        Stream(base_url, keys["seller"], "sell", acked, stop),
-    ]
-    restarted: subprocess.Popen[bytes] | None = None
-    try:
-        for s in streams:
-            s.start()
-        deadline = time.monotonic() + 60
-        while len(acked) < KILL_AFTER_ACKS and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert len(acked) >= KILL_AFTER_ACKS, (
-            f"only {len(acked)} orders acknowledged; log:\n{log.read_text()}"
-        )
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        stop.set()
-        for s in streams:
-            s.join(timeout=10)
+    with killed_mid_stream(data_dir, keys, log) as crash:
         _check_each_fired_once(data_dir)  # (the stream's trades fire the stop at 99 before the kill)
 
-        restarted = _start(data_dir, port, log)
-        _post(base_url, keys["buyer"], "buy", SWEEP, "10")  # where the stops' market sells land
-        _post(base_url, keys["seller"], "sell", SWEEP, "5")  # sweeps every bid down to 94
+        crash.restart()
+        _post(crash.base_url, keys["buyer"], "buy", SWEEP, "10")  # where the stops' market sells land
+        _post(crash.base_url, keys["seller"], "sell", SWEEP, "5")  # sweeps every bid down to 94
         algos = _check_each_fired_once(data_dir)
         for i, px in enumerate(TRIGGERS):
             fired = algos[f"stop{i}"].state == "effective"
             assert fired is (Decimal(px) >= SWEEP), (px, algos[f"stop{i}"].state)
-    finally:
-        stop.set()
-        for p in (proc, restarted):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)

@@ -131,6 +131,11 @@ class Reason(StrEnum):
     ATTACHED_AMEND_NOT_FOUND = "attached_amend_not_found"  # amend: no such TP/SL on the order
     ATTACHED_AMEND_NONE = "attached_amend_none"  # amend: the order was placed without TP/SL
     ATTACHED_AMEND_REPEATED = "attached_amend_repeated"  # amend: one TP/SL named twice
+    # --- derivatives: orders, positions, account settings (swap-core) ---------------------------
+    # --- derivatives: prices, price limits, tiers (swap-market) ---------------------------------
+    # --- derivatives: funding and liquidation (swap-funding-liq) --------------------------------
+    # --- derivatives: request parameters (swap-private-api) -------------------------------------
+    # --- derivatives: end -----------------------------------------------------------------------
     # --- funding -------------------------------------------------------------------------------
     TRANSFER_AMOUNT_INVALID = "transfer_amount_invalid"
     TRANSFER_EXCEEDS_AVAILABLE = "transfer_exceeds_available"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from sandex.domain.derivatives.contracts import ContractSpec, InstType
 from sandex.domain.money import decimals_of
 
 DEFAULT_UNIT_DECIMALS = 8  # a currency's smallest unit when its chains say nothing
@@ -21,7 +22,9 @@ class InstrumentState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Instrument:
-    """A spot pair. Prices move in `tick_sz` steps, sizes (base currency) in `lot_sz` steps."""
+    """A spot pair, or a derivatives contract when `contract` is set. Prices move in `tick_sz`
+    steps, sizes in `lot_sz` steps: base currency on spot, contracts on derivatives (for a swap,
+    `base_ccy` is the underlying coin and `quote_ccy` the settlement currency)."""
 
     inst_id: str
     base_ccy: str
@@ -37,6 +40,11 @@ class Instrument:
     max_mkt_sz: Decimal = Decimal("1000000")
     max_lmt_amt: Decimal = Decimal("20000000")
     max_mkt_amt: Decimal = Decimal("1000000")
+    contract: ContractSpec | None = None  # None: spot
+
+    @property
+    def inst_type(self) -> InstType:
+        return InstType.SPOT if self.contract is None else self.contract.inst_type
 
     @property
     def px_decimals(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
 from sandex.domain.matching.order import NewOrder, OrdType, Side, StpMode, TgtCcy
@@ -28,6 +29,10 @@ class OrderSpec:
     tag: str = ""
     stp_mode: StpMode = StpMode.CANCEL_MAKER  # OKX's default
     attach_algo_ords: tuple[AttachedAlgo, ...] = ()  # TP/SL made once the order is fully filled
+    # derivatives (a spot order is "cash", no position side, never reduce-only)
+    td_mode: str = "cash"  # "cash" | "cross" | "isolated" (`MgnMode` on derivatives)
+    pos_side: PosSide | None = None  # None: not sent ("net" in net mode; required in long/short mode)
+    reduce_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from sandex.services.exchange.records import (
     OrderRecord,
     TradeRecord,
 )
+from sandex.services.exchange.swap_records import PositionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +71,20 @@ class AlgosChanged:
 
     environment: Environment
     updates: Sequence[AlgoUpdate]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionUpdate:
+    user_id: int
+    position: PositionRecord
+    event_type: str  # balance_and_position `eventType`: filled, funding_fee, liquidation, adjust_margin…
+    trade_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsChanged:
+    """Positions that changed in one commit, each in its state after the commit (WS `positions`,
+    `balance_and_position` `posData`, `liquidation-warning`)."""
+
+    environment: Environment
+    updates: Sequence[PositionUpdate]

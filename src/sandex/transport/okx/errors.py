@@ -317,6 +317,11 @@ ERRORS: Mapping[Reason, WireError] = {
     R.DEPOSIT_ADDRESS_NOT_FOUND: WireError("58301", 200, "Deposit-address not exist."),
     R.WITHDRAW_ADDRESS_EXISTS: WireError("70201", 200, "This address is already on the allow-list."),
     R.WITHDRAW_ADDRESS_UNKNOWN: WireError("70202", 200, "This address is not on the allow-list."),
+    # derivatives: orders, positions, account settings (swap-core)
+    # derivatives: prices, price limits, tiers (swap-market)
+    # derivatives: funding and liquidation (swap-funding-liq)
+    # derivatives: request parameters (swap-private-api)
+    # derivatives: end
     # convert (error_code.md 52900-52928)
     R.CONVERT_BASE_INVALID: WireError("52901", 200, "Invalid base asset"),
     R.CONVERT_QUOTE_INVALID: WireError("52902", 200, "Invalid quote asset"),

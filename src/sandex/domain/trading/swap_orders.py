@@ -112,12 +112,16 @@ class SwapDesk:
         )
 
     def _price_limit(self, m: SwapListing, req: NewOrder) -> Rejected | None:
-        marks = self.marks.get(m.inst.inst_id)
-        if marks is None or req.ord_type is _MARKET or req.ord_type is _OPTIMAL:
+        if req.ord_type is _MARKET or req.ord_type is _OPTIMAL:
             return None
-        if (req.side is _BUY and req.px > marks.buy_lmt) or (
-            req.side is not _BUY and req.px < marks.sell_lmt
-        ):
+        return self.price_limit(m, req.side, req.px)
+
+    def price_limit(self, m: SwapListing, side: Side, px: int) -> Rejected | None:
+        """51006 when `px` (ticks) is outside the price limit of the last marks (none before them)."""
+        marks = self.marks.get(m.inst.inst_id)
+        if marks is None:
+            return None
+        if (side is _BUY and px > marks.buy_lmt) or (side is not _BUY and px < marks.sell_lmt):
             tick = m.inst.tick_sz
             return Rejected.of(
                 Reason.SWAP_PRICE_LIMIT,

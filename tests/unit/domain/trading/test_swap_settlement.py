@@ -13,7 +13,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.events import OrderRejected
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading import Exchange
-from sandex.domain.trading.commands import OrderSpec, to_new_order
+from sandex.domain.trading.commands import AmendSpec, OrderSpec, to_new_order
 from sandex.domain.trading.events import PositionFill
 from sandex.domain.trading.exchange import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
 from tests.support.swaps import (
@@ -170,3 +170,15 @@ def test_optimal_limit_ioc_takes_up_to_the_price_limit_and_is_refused_on_spot(x:
 def test_optimal_limit_ioc_is_refused_on_spot() -> None:
     spec = OrderSpec("BTC-USDT", Side.BUY, OrdType.OPTIMAL_LIMIT_IOC, D(1))
     assert to_new_order(BTC_USDT, 1, spec) == Rejected.of(Reason.PARAM_ERROR, field="ordType")
+
+
+def test_an_amend_keeps_the_reservation_exact_and_the_price_within_the_limit(x: Exchange) -> None:
+    events = place(x, A, order(BTC, Side.BUY, "2", "49000"))
+    ord_id = events[0].order.ord_id  # type: ignore[union-attr]
+    x.amend(A, AmendSpec(BTC, ord_id, new_sz=D(3), new_px=D("49500")), 2)
+    audit(x)
+    x.swaps.set_mark(BTC, 500000, D(50000))
+    refused = x.amend(A, AmendSpec(BTC, ord_id, new_px=D("51500")), 3)[0]
+    assert isinstance(refused, OrderRejected) and refused.rejected.reason is Reason.SWAP_PRICE_LIMIT
+    place(x, B, order(BTC, Side.SELL, "1", "49500"))  # fills part of the amended order
+    audit(x)

@@ -32,7 +32,7 @@ from sandex.services.exchange.swap_commands import (
 from sandex.services.exchange.swap_records import AccountSettingsRecord
 from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
-from tests.support.swaps import btc_swap, order, units
+from tests.support.swaps import btc_swap, futures_commands, order, seed_commands, units
 from tests.unit.services.conftest import CATALOGUE, OWNER, MemoryStore, SyncBus
 
 D = Decimal
@@ -303,3 +303,20 @@ def test_the_position_reader_marks_positions_and_sums_the_margin_per_currency(
     cash = D(10000) - D("1")  # deposit - 0.1 % taker fee on 1,000
     assert (summary.ccy, summary.cash_bal, summary.upl, summary.imr) == ("USDT", cash, D(20), D(102))
     assert summary.eq == cash + 20 and summary.avail_bal == cash - 100 and summary.iso_eq == 0
+
+
+def test_the_support_commands_seed_a_position_through_any_bus(run: Run, store: MemoryStore) -> None:
+    for account in (MAKER, TAKER):
+        for command in futures_commands(LIVE, account, USERS[account], pos_mode=PosMode.LONG_SHORT):
+            assert not isinstance(run(command), Rejected)
+    for command in seed_commands(
+        LIVE, TAKER, MAKER, Side.SELL, "1.5", "50000", pos_side=PosSide.SHORT, cp_pos_side=PosSide.LONG
+    ):
+        assert all(a.rejected is None for a in acks_of(run(command)))
+    (short,) = store.positions(TAKER)
+    assert (short.pos_side, short.pos, short.avg_px) == (PosSide.SHORT, D("1.5"), D(50000))
+
+
+def acks_of(answer: object) -> list[OrderAck]:
+    assert isinstance(answer, list)
+    return answer

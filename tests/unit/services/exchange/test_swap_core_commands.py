@@ -320,3 +320,17 @@ def test_the_support_commands_seed_a_position_through_any_bus(run: Run, store: M
 def acks_of(answer: object) -> list[OrderAck]:
     assert isinstance(answer, list)
     return answer
+
+
+def test_spot_keeps_trading_as_cash_in_futures_mode_and_levels_change_only_when_idle(
+    run: Run, store: MemoryStore
+) -> None:
+    futures(run, MAKER, TAKER)
+    run(Deposit(LIVE, MAKER, USERS[MAKER], LedgerAccountKind.TRADING, "BTC", units("1")))
+    accepted(run, MAKER, order("BTC-USDT", Side.SELL, "0.5", "100", td_mode="cash"))
+    accepted(run, TAKER, order("BTC-USDT", Side.BUY, "0.5", "100", td_mode="cash"))
+    assert usdt(store, MAKER)[0] == units("10000") + units("50") - units("0.04")  # maker fee 0.08 %
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "40000"))
+    refused = run(SetAccountLevel(LIVE, TAKER, AcctLv.SPOT))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_SETTINGS_BLOCKED
+    assert isinstance(run(SetAccountLevel(LIVE, MAKER, AcctLv.SPOT)), AccountSettingsRecord)  # spot only

@@ -29,6 +29,7 @@ from sandex.services.exchange.swap_commands import (
     SetPositionMode,
     UpdateMarks,
 )
+from sandex.services.exchange.swap_marks import CoreMarks
 from sandex.services.exchange.swap_records import AccountSettingsRecord
 from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
@@ -334,3 +335,13 @@ def test_spot_keeps_trading_as_cash_in_futures_mode_and_levels_change_only_when_
     refused = run(SetAccountLevel(LIVE, TAKER, AcctLv.SPOT))
     assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_SETTINGS_BLOCKED
     assert isinstance(run(SetAccountLevel(LIVE, MAKER, AcctLv.SPOT)), AccountSettingsRecord)  # spot only
+
+
+def test_the_core_serves_the_last_marks_as_a_mark_source(run: Run, core: ExchangeCore) -> None:
+    marks = CoreMarks(core)
+    assert marks.mark_px(BTC) is None
+    assert run(UpdateMarks(((BTC, D("50000.04"), D(49990)),))) == 1
+    assert (marks.mark_px(BTC), marks.index_px(BTC)) == (D("50000.04"), D(49990))
+    assert core.exchange(LIVE).swaps.marks[BTC].mark == 500000  # rounded to the tick for limits
+    refused = run(UpdateMarks((("BTC-USDT", D(1), D(1)),)))  # not a swap
+    assert isinstance(refused, Rejected) and refused.reason is Reason.PARAM_ERROR

@@ -13,13 +13,21 @@ platform's 24 h volume, mark prices and price limits as OKX serves them to a spo
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.marketdata.bars import SECOND
 from sandex.domain.money import format_decimal
-from sandex.services.marketdata.derivatives import Derivatives, MarkView, OpenInterestView, TierView
+from sandex.services.marketdata.derivatives import (
+    Derivatives,
+    MarkView,
+    OpenInterestView,
+    PriceLimitView,
+    TierView,
+)
 from sandex.services.marketdata.ports import CandleView
 from sandex.services.marketdata.reference import USD_CNY, CandleWindow
 from sandex.transport.okx.context import Ctx, OkxContext
@@ -101,10 +109,10 @@ async def get_mark_price(request: Request, ctx: Ctx) -> Response:
     found = derivatives_of(ctx).marks(family, inst_id)
     if isinstance(found, Rejected):
         return fail(found)
-    return ok([_mark_wire(m) for m in found])
+    return ok([mark_wire(m) for m in found])
 
 
-def _mark_wire(m: MarkView) -> dict[str, str]:
+def mark_wire(m: MarkView) -> dict[str, str]:
     return {
         "instType": m.inst_type,
         "instId": m.inst_id,
@@ -134,14 +142,18 @@ async def get_price_limit(request: Request, ctx: Ctx) -> Response:
     inst_id = required(request, "instId")
     found = derivatives_of(ctx).price_limit(inst_id)
     if not isinstance(found, Rejected):
-        buy, sell = format_decimal(found.limit.buy_lmt), format_decimal(found.limit.sell_lmt)
-        row = {"instType": found.inst_type, "instId": inst_id, "buyLmt": buy, "sellLmt": sell}
-        return ok([{**row, "ts": str(found.ts), "enabled": True}])
+        return ok([price_limit_wire(found)])
     listed = ctx.catalogue.list_instruments("SPOT", inst_id)
     if isinstance(listed, Rejected) or not listed:
         return fail(Rejected(Reason.INSTRUMENT_NOT_FOUND))
     spot = {"instType": "SPOT", "instId": inst_id, "buyLmt": "", "sellLmt": "", "enabled": False}
     return ok([{**spot, "ts": str(ctx.clock.now_ms())}])  # spot orders have no price limit here
+
+
+def price_limit_wire(p: PriceLimitView) -> dict[str, Any]:
+    buy, sell = format_decimal(p.limit.buy_lmt), format_decimal(p.limit.sell_lmt)
+    row = {"instType": p.inst_type, "instId": p.inst_id, "buyLmt": buy, "sellLmt": sell}
+    return {**row, "ts": str(p.ts), "enabled": True}
 
 
 @router.get("/api/v5/public/position-tiers")
@@ -200,10 +212,10 @@ async def get_open_interest(request: Request, ctx: Ctx) -> Response:
     found = derivatives_of(ctx).open_interest(environment_of(request), family, inst_id)
     if isinstance(found, Rejected):
         return fail(found)
-    return ok([_open_interest_wire(o) for o in found])
+    return ok([open_interest_wire(o) for o in found])
 
 
-def _open_interest_wire(o: OpenInterestView) -> dict[str, str]:
+def open_interest_wire(o: OpenInterestView) -> dict[str, str]:
     return {
         "instId": o.inst_id,
         "instType": o.inst_type,

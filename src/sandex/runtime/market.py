@@ -30,8 +30,11 @@ from sandex.domain.instruments import Catalogue
 from sandex.runtime.candles import CandleWriter
 from sandex.runtime.hub import Hub
 from sandex.runtime.marketmaker import AccountIds, MarketMaker
+from sandex.runtime.marks import MarkFeed, MarkSink
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.exchange.events import OrdersChanged, TradesHappened
+from sandex.services.exchange.swap_commands import UpdateMarks
+from sandex.services.marketdata.derivatives import OpenInterestReads
 from sandex.services.marketdata.history import DEFAULT_HOURS, Backfill, backfill
 from sandex.services.marketdata.ports import MarketStore
 from sandex.services.marketdata.service import MarketData
@@ -61,6 +64,7 @@ class MarketRuntime:
     store: MarketStore
     catalogue: Catalogue
     clock: Clock
+    marks: MarkFeed
 
     async def start(self) -> None:
         """Backfill (a fresh store), load market data from storage, then write candles as they change."""
@@ -76,10 +80,13 @@ class MarketRuntime:
         if self.maker is not None:
             await self.maker.start()
             log.info("market maker running (seed %d: `--seed %d` replays this market)", self.seed, self.seed)
+        else:  # no market steps: marks still follow the index and whatever books users make
+            await self.marks.start()
 
     async def stop(self) -> None:
         if self.maker is not None:
             await self.maker.stop()
+        await self.marks.stop()
         await self.writer.stop()
 
     @contextlib.asynccontextmanager
@@ -87,6 +94,7 @@ class MarketRuntime:
         async with contextlib.AsyncExitStack() as stack:
             if self.maker is not None:
                 await stack.enter_async_context(self.maker.paused())
+            await stack.enter_async_context(self.marks.paused())
             await stack.enter_async_context(self.writer.paused())
             yield
             # Runs once the exchange's writer has restarted on the new state (this guard wraps it):
@@ -105,8 +113,11 @@ class MarketRuntime:
         return Backfill(hours, self.clock.now_ms(), seeded_streams(seed), self.settings.volatility)
 
     def _continue_prices(self) -> None:
-        """After a restart the reference goes on from the last price traded (or backfilled)."""
+        """After a restart the reference goes on from the last price traded (or backfilled); swaps
+        follow their index."""
         for inst_id in self.board.inst_ids:
+            if self.board.contract(inst_id) is not None:
+                continue
             last = self.data.last_price(inst_id)
             if last is not None and last != self.board.path(inst_id).px:
                 self.board.path(inst_id).set(last)
@@ -135,6 +146,7 @@ def build_market(
     trading: TradingService,
     sequencer: Sequencer,
     accounts: AccountIds,
+    positions: OpenInterestReads | None = None,
 ) -> MarketRuntime:
     """Wire the market (no I/O yet). `sandex market …` commands reach it through `sequencer`'s inbox."""
     seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(1, 2**31)
@@ -143,11 +155,24 @@ def build_market(
     control = MarketControl(board, catalogue, venue, clock)
     sequencer.core.serve(market=control)  # `sandex market …` commands come through the inbox
     data = MarketData(catalogue, store, venue, board, clock)
+    data.derivatives.open_interest_source = positions  # public/open-interest from stored positions
     hub.subscribe(TradesHappened, data.on_trades)
     hub.subscribe(OrdersChanged, data.on_orders)
+    marks = MarkFeed(board, venue, mark_sink(sequencer), clock)
     maker = None
     if settings.market:
-        maker = MarketMaker(board, trading, venue, store, accounts, catalogue, clock)
+        maker = MarketMaker(
+            board, trading, venue, store, accounts, catalogue, clock, marks=marks, bus=sequencer
+        )
         control.on_change(maker.wake)
     writer = CandleWriter(data, store)
-    return MarketRuntime(settings, seed, board, control, data, writer, maker, store, catalogue, clock)
+    return MarketRuntime(settings, seed, board, control, data, writer, maker, store, catalogue, clock, marks)
+
+
+def mark_sink(sequencer: Sequencer) -> MarkSink:
+    """`UpdateMarks` through the command bus: the core marks positions and checks price limits."""
+
+    async def submit(command: UpdateMarks) -> object:
+        return await sequencer.submit(command)
+
+    return submit

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Catalogue
 from sandex.domain.keys.model import Permission
 from sandex.domain.matching.order import OrdState, OrdType
 from sandex.services.exchange.commands import OrderAck
@@ -44,6 +45,7 @@ from sandex.transport.okx.orders_wire import (
     parse_cancel,
     parse_place,
     single_item,
+    spot_refusal,
 )
 from sandex.transport.okx.params import (
     bad,
@@ -71,7 +73,10 @@ INST_TYPES = frozenset({"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"})
 PENDING_STATES = frozenset({OrdState.LIVE.value, OrdState.PARTIALLY_FILLED.value})
 MMP_CANCELED = "mmp_canceled"  # valid OKX states and order types no sandex order ever has
 FINISHED_STATES = frozenset({OrdState.FILLED.value, OrdState.CANCELED.value, MMP_CANCELED})
-UNSERVED_ORD_TYPES = frozenset({"optimal_limit_ioc", "mmp", "mmp_and_post_only", "op_fok", "elp"})
+# Valid on OKX, never a sandex order's type (optimal_limit_ioc is one once swaps list it).
+UNSERVED_ORD_TYPES = frozenset(
+    {"optimal_limit_ioc", "mmp", "mmp_and_post_only", "op_fok", "elp"}
+) - frozenset(t.value for t in OrdType)
 OKX_ORD_TYPES = frozenset(t.value for t in OrdType) | UNSERVED_ORD_TYPES
 
 
@@ -97,9 +102,18 @@ class Command:
     run: Run
     render: Render
     new_orders: bool  # place and amend: count on the sub-account cap, honour expTime
+    check: Callable[[Any, Catalogue], Rejected | None] | None = None  # rules that need the instrument
 
 
-PLACE = Command(parse_place, lambda svc, who, items: svc.place(who, items), place_ack, True)
+def checked(command: Command, items: list[Any], catalogue: Catalogue) -> list[Any]:
+    """Parsed items with the command's instrument rules applied (refusals stay per item)."""
+    check = command.check
+    if check is None:
+        return items
+    return [item if isinstance(item, Rejected) else check(item, catalogue) or item for item in items]
+
+
+PLACE = Command(parse_place, lambda svc, who, items: svc.place(who, items), place_ack, True, spot_refusal)
 CANCEL = Command(parse_cancel, lambda svc, who, items: svc.cancel(who, items), cancel_ack, False)
 AMEND = Command(parse_amend, lambda svc, who, items: svc.amend(who, items), amend_ack, True)
 
@@ -147,7 +161,7 @@ async def _write(
     body = await json_body(request)
     items = batch_items(body) if batch else [single_item(body)]
     await _charge(request, ctx, principal, ip, items, command)
-    parsed = parse_all(command.parse, items)
+    parsed = checked(command, parse_all(command.parse, items), ctx.catalogue.catalogue)
     expired = _expired(request, ctx) if command.new_orders else None
     if expired is not None:
         parsed = [expired] * len(items)

@@ -28,3 +28,17 @@ class SwapFillPart:
     fill_pnl: Decimal
     fill_mark_px: Decimal | None
     fill_idx_px: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class SwapBillPart:
+    """A bill about a swap position (OKX type 2 subType 3-6 fills, 6 margin 160/161, 8 funding
+    173/174, 5 liquidation 100-105): its subType, size and price, PnL and the position's margin change."""
+
+    sub_type: int
+    mgn_mode: str  # cross | isolated
+    sz: Decimal | None  # contracts (fills and liquidations)
+    px: Decimal | None
+    pnl: Decimal
+    pos_bal_chg: Decimal
+    pos_bal: Decimal | None = None  # the position's margin after it (isolated), when known

@@ -28,7 +28,7 @@ from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.services.exchange.records import AlgoRecord, ExecType, FillRecord, OrderRecord, PostingRecord
 from sandex.services.exchange.units import amount, plain
-from sandex.services.trading.swap_views import SwapFillPart, SwapOrderPart
+from sandex.services.trading.swap_views import SwapBillPart, SwapFillPart, SwapOrderPart
 
 _MARKET = OrdType.MARKET
 _EXACT = Context(prec=80)  # as in `exchange.units`: no product of units and steps rounds
@@ -169,6 +169,7 @@ class BillView:
     ord_id: str  # "" when not about an order
     trade_id: str  # "" when not about a trade
     ts: int
+    swap: SwapBillPart | None = None  # a bill about a swap position (None otherwise)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,18 @@ from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
-from sandex.transport.okx.rest import account, algos, asset, convert, public, reference, system, trade, users
+from sandex.transport.okx.rest import (
+    account,
+    algos,
+    asset,
+    convert,
+    public,
+    reference,
+    swaps,
+    system,
+    trade,
+    users,
+)
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.routing import install_okx_routes
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
@@ -50,6 +61,7 @@ OKX_ROUTERS = (
     reference.router,  # index candles, mark prices, price limits, platform figures
     system.router,
     account.router,
+    swaps.router,  # swap settings, leverage, positions (account/*, trade/close-position)
     asset.router,
     convert.router,
     users.router,

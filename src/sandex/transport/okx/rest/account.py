@@ -51,7 +51,6 @@ router = APIRouter(prefix="/api/v5/account", tags=["account"])
 
 MAX_BALANCE_CCYS = 20
 MAX_SIZE_INSTS = 5
-MAX_POSITION_INSTS, MAX_POSITION_IDS = 10, 20
 SPOT_TD_MODE = "cash"
 SWAP = "SWAP"
 MARGIN_MODES = frozenset({"cross", "isolated"})
@@ -126,18 +125,6 @@ async def get_max_withdrawal(request: Request, ctx: Ctx, principal: ReadAuth) ->
 def max_withdrawal_wire(ccy: str, available: Decimal) -> dict[str, str]:
     amount = format_decimal(available)
     return {"ccy": ccy, "maxWd": amount, "maxWdEx": amount, "spotOffsetMaxWd": "", "spotOffsetMaxWdEx": ""}
-
-
-@router.get("/positions")
-async def get_positions(request: Request, principal: ReadAuth) -> Response:
-    """Spot accounts hold no positions; the query is still checked as OKX checks it."""
-    query = request.query_params
-    inst_type = query.get("instType")
-    if inst_type and inst_type not in INST_TYPES:
-        raise bad("instType")
-    query_list(query.get("instId"), "instId", MAX_POSITION_INSTS)
-    query_list(query.get("posId"), "posId", MAX_POSITION_IDS)
-    return ok([])
 
 
 @router.get("/bills")

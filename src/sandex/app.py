@@ -187,7 +187,7 @@ def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) 
 def _swaps(rt: Runtime) -> SwapAccountsService:
     """The swap side of trading accounts: settings, positions, swap commands."""
     parts = rt.trading
-    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts)
+    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts, parts.service)
 
 
 def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:

@@ -117,3 +117,24 @@ async def test_a_round_trip_leaves_history_and_swap_bills(tmp_path: Path) -> Non
         ]
         assert bills[0]["posBalChg"] == "-" + bills[1]["posBalChg"]  # the margin came back
         assert (await alice.get("account/bills", instType="SWAP", subType="5"))["data"] == bills[:1]
+
+
+async def test_max_sizes_of_a_swap(tmp_path: Path) -> None:
+    async with sandbox(tmp_path) as box:
+        alice = await futures_trader(box, "alice@example.com")  # 100000 USDT
+        await alice.post("account/set-leverage", {"instId": SWAP, "lever": "10", "mgnMode": "cross"})
+        (row,) = (await alice.get("account/max-size", instId=SWAP, tdMode="cross", px="50000"))["data"]
+        # one contract at 50000: 500 USDT notional x (1/10 + 0.001 taker) = 50.5 USDT; 100000 / 50.5
+        assert row == {"instId": SWAP, "ccy": "USDT", "maxBuy": "1980.19", "maxSell": "1980.19"}
+        (five,) = (
+            await alice.get("account/max-size", instId=SWAP, tdMode="cross", px="50000", leverage="5")
+        )["data"]
+        assert five["maxBuy"] == "995.02"  # 100000 / (500 x 0.201)
+        (avail,) = (await alice.get("account/max-avail-size", instId=SWAP, tdMode="isolated"))["data"]
+        assert avail == {"instId": SWAP, "availBuy": "100000", "availSell": "100000"}
+        cash = await alice.get("account/max-size", instId=SWAP, tdMode="cash")
+        assert (cash["code"], cash["msg"]) == ("51000", "Parameter tdMode error")
+        mixed = await alice.get("account/max-size", instId=f"{SWAP},BTC-USDT", tdMode="cross")
+        assert (mixed["code"], mixed["msg"]) == ("51000", "Parameter instId error")
+        unpriced = (await alice.get("account/max-size", instId=SWAP, tdMode="cross"))["data"][0]
+        assert Decimal(unpriced["maxBuy"]) > 0  # sized at the price limits

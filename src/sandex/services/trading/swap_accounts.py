@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.order_size import max_open_contracts
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
 from sandex.services.exchange.accounts import LedgerAccounts
@@ -26,7 +27,8 @@ from sandex.services.exchange.swap_records import (
     PositionRecord,
     PositionView,
 )
-from sandex.services.trading.views import Trader
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import MaxAvailView, MaxSizeView, Trader
 
 _TRADING = LedgerAccountKind.TRADING
 DEFAULT_LEVER = Decimal(10)  # OKX's initial leverage of a swap (capped by the instrument's maximum)
@@ -47,8 +49,10 @@ class SwapAccountsService:
         bus: CommandBus,
         catalogue: Catalogue,
         accounts: LedgerAccounts,
+        trading: TradingService,
         marking: PositionMarking | None = None,
     ) -> None:
+        self._trading = trading
         self._store = store
         self._bus = bus
         self._catalogue = catalogue
@@ -122,6 +126,45 @@ class SwapAccountsService:
         if account is None or self.marking is None:
             return {}
         return self.marking.margin(trader.environment, account)
+
+    # --- order sizes ------------------------------------------------------------------------------
+    def max_size(
+        self,
+        trader: Trader,
+        inst_id: str,
+        mgn_mode: MgnMode,
+        prices: tuple[Decimal, Decimal],
+        lever: Decimal | None,
+    ) -> MaxSizeView | Rejected:
+        """Contracts a buy at `prices[0]` and a sell at `prices[1]` could open with the settlement
+        currency available (its margin at the leverage, `lever` or the one set, and the taker fee),
+        at most the largest limit order."""
+        inst = self._catalogue.instrument(inst_id)
+        if inst is None or inst.contract is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        fee = self._trading.trade_fee(trader, inst_id)
+        if isinstance(fee, Rejected):
+            return fee
+        spec, available = inst.contract, self._available(trader, inst.contract.settle_ccy)
+        lever = lever or self.leverages(trader, [inst_id], mgn_mode)[0].lever
+        size = spec.ct_val * spec.ct_mult
+        buy, sell = (
+            min(inst.max_lmt_sz, max_open_contracts(available, px, size, lever, fee.taker, inst.lot_sz))
+            for px in prices
+        )
+        return MaxSizeView(inst_id, spec.settle_ccy, buy, sell)
+
+    def max_avail_size(self, trader: Trader, inst_id: str) -> MaxAvailView | Rejected:
+        """What an order opening either way may spend: the settlement currency available."""
+        inst = self._catalogue.instrument(inst_id)
+        if inst is None or inst.contract is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        available = self._available(trader, inst.contract.settle_ccy)
+        return MaxAvailView(inst_id, available, available)
+
+    def _available(self, trader: Trader, ccy: str) -> Decimal:
+        view = self._trading.balances(trader, [ccy])
+        return next((row.available for row in view.details if row.ccy == ccy), Decimal(0))
 
     async def apply(self, command: SwapCommand) -> object:
         try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-D = Decimal
-
 from sandex.domain.derivatives.order_size import max_open_contracts
+
+D = Decimal
 
 
 def test_worked_example_btc_usdt_swap() -> None:

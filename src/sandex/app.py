@@ -25,6 +25,7 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
@@ -94,6 +95,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
+    swaps = _swaps(rt)
     app.state.okx = OkxContext(
         clock=rt.clock,
         catalogue=CatalogueService(rt.catalogue, rt.market.board.halted),
@@ -107,7 +109,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         funding=rt.funding.service,
         convert=rt.convert,
         faults=rt.faults,
-        swaps=_swaps(rt),
+        swaps=swaps,
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -120,7 +122,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     install_okx_routes(app, OKX_ROUTERS, lane)
     trade.install_write_routes(app, lane)  # the order writes, served by their own endpoints
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
-    install_ws(app, _ws(settings, rt, rate_limits))
+    install_ws(app, _ws(settings, rt, rate_limits, swaps))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
@@ -185,12 +187,21 @@ def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) 
 
 
 def _swaps(rt: Runtime) -> SwapAccountsService:
-    """The swap side of trading accounts: settings, positions, swap commands."""
-    parts = rt.trading
-    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts, parts.service)
+    """The swap side of trading accounts: settings, positions marked at the market's marks, swap
+    commands (REST and WS share one)."""
+    parts, market = rt.trading, rt.market
+    reader = PositionReader(
+        parts.store,
+        rt.catalogue.instruments,
+        market.board,
+        last_px=lambda inst_id: market.data.last_price(inst_id),
+    )
+    return SwapAccountsService(
+        parts.store, parts.sequencer, rt.catalogue, parts.accounts, parts.service, reader
+    )
 
 
-def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
+def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAccountsService) -> WsContext:
     """The OKX WebSocket gateway: pushes come from the hub after each commit."""
     return WsContext(
         clock=rt.clock,
@@ -206,6 +217,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
         keys=rt.keys.keys,
         accounts=rt.accounts,
         settled=lambda: rt.trading.sequencer.settled,
+        positions=swaps,
     )
 
 

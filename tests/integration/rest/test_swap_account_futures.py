@@ -88,9 +88,26 @@ async def test_a_round_trip_leaves_history_and_swap_bills(tmp_path: Path) -> Non
             "filled",
             "2",
         )
+        (held,) = (await alice.get("account/positions", instType="SWAP"))["data"]
+        assert (held["instId"], held["pos"], held["posSide"], held["mgnMode"], held["avgPx"]) == (
+            SWAP,
+            "2",
+            "net",
+            "cross",
+            str(px),
+        )
+        assert (held["lever"], held["ccy"], held["adl"], held["margin"]) == ("10", "USDT", "1", "")
+        assert Decimal(held["imr"]) > 0 and Decimal(held["mmr"]) > 0 and held["markPx"]
+        assert (await alice.get("account/positions", posId=held["posId"]))["data"][0]["posId"] == held[
+            "posId"
+        ]
+        assert (await alice.get("account/positions", instType="FUTURES"))["data"] == []
+        (usdt,) = (await alice.get("account/balance", ccy="USDT"))["data"][0]["details"]
+        assert usdt["availEq"] != "" and Decimal(usdt["imr"]) > 0 and usdt["isoEq"] == "0"
         await bob.post("trade/order", order(side="buy", px=str(px), sz="2"))
         closed = await alice.post("trade/order", order(side="sell", px=str(px), sz="2", reduceOnly="true"))
         assert closed["data"][0]["sCode"] == "0", closed
+        assert (await alice.get("account/positions"))["data"] == []  # closed
         (row,) = (await alice.get("account/positions-history", instType="SWAP"))["data"]
         assert (row["instId"], row["type"], row["closeTotalPos"], row["direction"], row["mgnMode"]) == (
             SWAP,

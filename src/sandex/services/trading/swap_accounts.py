@@ -1,14 +1,13 @@
 """The swap side of a trading account for the OKX handlers (`transport/okx/swap_port.SwapAccounts`):
 settings, leverage rows, positions and their history from committed state, the swap commands
 through the sequencer. Marking positions (upl, imr, mmr, liqPx... at the current mark) is the
-position reader's (`PositionMarking`); without one, positions are not shown.
+`PositionReader`'s. It also serves the WS position pushes (`PositionReads`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
@@ -27,19 +26,12 @@ from sandex.services.exchange.swap_records import (
     PositionRecord,
     PositionView,
 )
+from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import MaxAvailView, MaxSizeView, Trader
 
 _TRADING = LedgerAccountKind.TRADING
 DEFAULT_LEVER = Decimal(10)  # OKX's initial leverage of a swap (capped by the instrument's maximum)
-
-
-class PositionMarking(Protocol):
-    """Positions at the current mark (`services.trading.positions.PositionReader`)."""
-
-    def view_of(self, record: PositionRecord) -> PositionView: ...
-
-    def margin(self, environment: Environment, account_id: int) -> Mapping[str, MarginSummary]: ...
 
 
 class SwapAccountsService:
@@ -50,14 +42,14 @@ class SwapAccountsService:
         catalogue: Catalogue,
         accounts: LedgerAccounts,
         trading: TradingService,
-        marking: PositionMarking | None = None,
+        reader: PositionReader,
     ) -> None:
         self._trading = trading
         self._store = store
         self._bus = bus
         self._catalogue = catalogue
         self._accounts = accounts
-        self.marking = marking
+        self._reader = reader
 
     def account_id(self, trader: Trader) -> int:
         return self._accounts.ensure(trader.user_id, trader.environment, _TRADING)
@@ -89,11 +81,18 @@ class SwapAccountsService:
         self, trader: Trader, inst_ids: Sequence[str], pos_ids: Sequence[int]
     ) -> list[PositionView]:
         account = self._accounts.find(trader.user_id, trader.environment, _TRADING)
-        if account is None or self.marking is None:
+        if account is None:
             return []
-        records = self._store.positions(account, inst_ids or None, pos_ids or None)
-        records.sort(key=lambda r: r.c_time, reverse=True)  # OKX: newest cTime first
-        return [self.marking.view_of(record) for record in records]
+        views = self._reader.positions(account, inst_ids or None, pos_ids or None)
+        return sorted(views, key=lambda v: v.record.c_time, reverse=True)  # OKX: newest cTime first
+
+    # --- pushes (`transport/okx/ws/positions_feed.PositionReads`) --------------------------------
+    def open_positions(self, environment: Environment, user_id: int) -> list[PositionView]:
+        views = self.positions(Trader(user_id, environment), (), ())
+        return [view for view in views if view.record.pos != 0]
+
+    def view_of(self, record: PositionRecord) -> PositionView:
+        return self._reader.view(record)
 
     def positions_history(
         self,
@@ -123,9 +122,9 @@ class SwapAccountsService:
 
     def margin(self, trader: Trader) -> Mapping[str, MarginSummary]:
         account = self._accounts.find(trader.user_id, trader.environment, _TRADING)
-        if account is None or self.marking is None:
+        if account is None:
             return {}
-        return self.marking.margin(trader.environment, account)
+        return {row.ccy: row for row in self._reader.margin_summary(trader.environment, account)}
 
     # --- order sizes ------------------------------------------------------------------------------
     def max_size(

@@ -64,9 +64,18 @@ def test_market_buy_one_contract_and_close(alice: ccxt.okx, bob: ccxt.okx, margi
     bought = alice.create_order(SYMBOL, "market", "buy", 1, None, {"tdMode": margin_mode})
     order = alice.fetch_order(bought["id"], SYMBOL)
     assert (order["status"], order["filled"], order["symbol"]) == ("closed", 1, SYMBOL)
+    (position,) = alice.fetch_positions([SYMBOL])
+    assert (position["symbol"], position["contracts"], position["side"], position["marginMode"]) == (
+        SYMBOL,
+        1,
+        "long",
+        margin_mode,
+    )
+    assert position["entryPrice"] and position["leverage"]
     bob.create_order(SYMBOL, "limit", "buy", 1, px, {"tdMode": margin_mode})
     closed = alice.close_position(SYMBOL, None, {"marginMode": margin_mode})
     assert closed["info"]["instId"] == SWAP
+    assert alice.fetch_positions([SYMBOL]) == []
     trades = alice.fetch_my_trades(SYMBOL)
     assert len(trades) >= 2 and all(t["symbol"] == SYMBOL for t in trades)
 

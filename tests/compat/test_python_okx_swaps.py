@@ -68,6 +68,13 @@ def test_settings_leverage_and_a_round_trip(sworld: TradingWorld) -> None:
         "filled",
     )
 
+    (position,) = alice.get_positions(instType="SWAP")["data"]
+    assert (position["instId"], position["pos"], position["mgnMode"], position["lever"]) == (
+        SWAP,
+        "1",
+        "isolated",
+        "5",
+    )
     _trade(sworld, sworld.bob).place_order(SWAP, "isolated", "buy", "limit", "1", px=px)
     closed = taker.close_positions(SWAP, "isolated")
     assert closed["data"] == [{"instId": SWAP, "posSide": "net", "clOrdId": "", "tag": ""}], closed

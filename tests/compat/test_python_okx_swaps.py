@@ -86,7 +86,7 @@ def test_settings_leverage_and_a_round_trip(sworld: TradingWorld) -> None:
         "5",
     )
     bills = alice.get_account_bills(instType="SWAP", type="2")["data"]
-    assert sorted(b["subType"] for b in bills) == ["3", "5"], bills
+    assert sorted(b["subType"] for b in bills) == ["3", "3", "5", "5"], bills  # fills and their fees
 
 
 def test_a_spot_mode_account_is_refused_with_51010(sworld: TradingWorld) -> None:

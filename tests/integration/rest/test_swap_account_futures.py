@@ -128,12 +128,15 @@ async def test_a_round_trip_leaves_history_and_swap_bills(tmp_path: Path) -> Non
         )
         assert fills[0]["fillMarkPx"] != "" and fills[1]["subType"] == "3"  # opened long
         bills = (await alice.get("account/bills", instType="SWAP", type="2"))["data"]
-        assert [(b["subType"], b["sz"], b["mgnMode"]) for b in bills] == [
-            ("5", "2", "cross"),
-            ("3", "2", "cross"),
-        ]
-        assert bills[0]["posBalChg"] == "-" + bills[1]["posBalChg"]  # the margin came back
-        assert (await alice.get("account/bills", instType="SWAP", subType="5"))["data"] == bills[:1]
+        # each fill's bill, then its fee's (the fee bill shows the fill's subType, size and price)
+        kinds = [(b["subType"], b["sz"], b["mgnMode"]) for b in bills]
+        assert kinds == [("5", "2", "cross")] * 2 + [("3", "2", "cross")] * 2, bills
+        fee, trade = bills[0], bills[1]
+        assert (fee["fee"], fee["posBalChg"], trade["fee"]) == (fee["balChg"], "0", "0")
+        assert Decimal(fee["fee"]) < 0
+        assert trade["posBalChg"] == "-" + bills[3]["posBalChg"]  # the margin came back
+        assert (await alice.get("account/bills", instType="SWAP", subType="5"))["data"] == bills[:2]
+        assert all(b["instType"] == "SWAP" for b in (await alice.get("account/bills"))["data"] if b["instId"])
 
 
 async def test_max_sizes_of_a_swap(tmp_path: Path) -> None:

@@ -218,6 +218,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAcc
         accounts=rt.accounts,
         settled=lambda: rt.trading.sequencer.settled,
         positions=swaps,
+        swaps=swaps,
     )
 
 

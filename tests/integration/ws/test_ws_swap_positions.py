@@ -95,3 +95,31 @@ async def test_positions_snapshot_updates_and_pos_data(world: World) -> None:
         await alice.op("order", [swap_order("sell", px, reduceOnly=True)], "4")
         gone = await alice.expect(lambda m: is_push("positions")(m) and m["data"][0]["pos"] == "0")
         assert gone["eventType"] == "event_update" and gone["data"][0]["avgPx"] == ""
+
+
+async def test_orders_and_account_channels_show_swap_fields(world: World) -> None:
+    alice_rest, bob_rest = rest(world, world.alice), rest(world, world.bob)
+    async with alice_rest, bob_rest, open_ws(world.url("private")) as alice:
+        await futures_mode(alice_rest)  # both may be in Futures mode already (same module world)
+        await futures_mode(bob_rest)
+        px = await mark(alice_rest)
+        await logged_in(alice, world.alice)
+        await alice.subscribe(
+            {"channel": "orders", "instType": "SWAP", "instFamily": "BTC-USDT"},
+            {"channel": "account", "ccy": "USDT"},
+        )
+        snapshot = await alice.expect(is_push("account"))
+        (usdt,) = snapshot["data"][0]["details"]
+        assert usdt["availEq"] != "" and usdt["upl"] != ""  # the Futures-mode fields
+        await bob_rest.request("POST", "/api/v5/trade/order", body=swap_order("sell", px))
+        await alice.op("order", [swap_order("buy", px, clOrdId="swapws1")], "7")
+        filled = await alice.expect(lambda m: is_push("orders")(m) and m["data"][0]["state"] == "filled")
+        order = filled["data"][0]
+        assert (order["instType"], order["clOrdId"], order["posSide"], order["tdMode"]) == (
+            "SWAP",
+            "swapws1",
+            "net",
+            "isolated",
+        )
+        assert (order["fillSz"], order["fillPnl"], order["reduceOnly"]) == ("1", "0", "false")
+        assert order["fillMarkPx"] != "" and order["lever"] != ""

@@ -158,3 +158,37 @@ async def test_max_sizes_of_a_swap(tmp_path: Path) -> None:
         assert (mixed["code"], mixed["msg"]) == ("51000", "Parameter instId error")
         unpriced = (await alice.get("account/max-size", instId=SWAP, tdMode="cross"))["data"][0]
         assert Decimal(unpriced["maxBuy"]) > 0  # sized at the price limits
+
+
+async def test_isolated_margin_add_reduce_and_close_in_long_short_mode(tmp_path: Path) -> None:
+    async with sandbox(tmp_path) as box:
+        alice = await futures_trader(box, "alice@example.com")
+        bob = await futures_trader(box, "bob@example.com")
+        assert (await alice.post("account/set-position-mode", {"posMode": "long_short_mode"}))["code"] == "0"
+        px = await swap_px(alice)
+        await bob.post("trade/order", order(side="sell", px=str(px), tdMode="isolated"))
+        no_side = await alice.post("trade/order", order(side="buy", px=str(px), tdMode="isolated"))
+        assert no_side["data"][0]["sCode"] == "51000"  # long/short mode needs posSide
+        await alice.post("trade/order", order(side="buy", px=str(px), tdMode="isolated", posSide="long"))
+        (held,) = (await alice.get("account/positions"))["data"]
+        margin = Decimal(held["margin"])
+        body = {"instId": SWAP, "posSide": "long", "type": "add", "amt": "10"}
+        (added,) = (await alice.post("account/position/margin-balance", body))["data"]
+        assert (added["type"], added["amt"], added["ccy"], added["posSide"]) == ("add", "10", "USDT", "long")
+        assert Decimal(added["leverage"]) < 10  # more margin, less real leverage
+        assert Decimal((await alice.get("account/positions"))["data"][0]["margin"]) == margin + 10
+        reduced = await alice.post("account/position/margin-balance", {**body, "type": "reduce", "amt": "5"})
+        assert reduced["data"][0]["type"] == "reduce", reduced
+        adjust = (await alice.get("account/bills", type="6"))["data"]
+        assert [b["subType"] for b in adjust] == ["161", "160"], adjust
+
+        await bob.post("trade/order", order(side="buy", px=str(px), tdMode="isolated"))  # bob: net mode
+        closing = {"instId": SWAP, "mgnMode": "isolated", "posSide": "long", "clOrdId": "shut1", "tag": "t1"}
+        closed = await alice.post("trade/close-position", closing)
+        assert closed["data"] == [{"instId": SWAP, "posSide": "long", "clOrdId": "shut1", "tag": "t1"}], (
+            closed
+        )
+        assert (await alice.get("account/positions"))["data"] == []
+        (row,) = (await alice.get("account/positions-history", mgnMode="isolated"))["data"]
+        assert (row["posSide"], row["direction"], row["type"]) == ("long", "long", "2")
+        assert (await alice.get("account/positions-history", mgnMode="cross"))["data"] == []

@@ -25,6 +25,8 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.trading.positions import PositionReader
+from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.retention import SqlRetentionStore
@@ -38,7 +40,18 @@ from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
-from sandex.transport.okx.rest import account, algos, asset, convert, public, reference, system, trade, users
+from sandex.transport.okx.rest import (
+    account,
+    algos,
+    asset,
+    convert,
+    public,
+    reference,
+    swaps,
+    system,
+    trade,
+    users,
+)
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.routing import install_okx_routes
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
@@ -50,6 +63,7 @@ OKX_ROUTERS = (
     reference.router,  # index candles, mark prices, price limits, platform figures
     system.router,
     account.router,
+    swaps.router,  # swap settings, leverage, positions (account/*, trade/close-position)
     asset.router,
     convert.router,
     users.router,
@@ -81,6 +95,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
+    swaps = _swaps(rt)
     app.state.okx = OkxContext(
         clock=rt.clock,
         catalogue=CatalogueService(rt.catalogue, rt.market.board.halted),
@@ -94,6 +109,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         funding=rt.funding.service,
         convert=rt.convert,
         faults=rt.faults,
+        swaps=swaps,
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -106,7 +122,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     install_okx_routes(app, OKX_ROUTERS, lane)
     trade.install_write_routes(app, lane)  # the order writes, served by their own endpoints
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
-    install_ws(app, _ws(settings, rt, rate_limits))
+    install_ws(app, _ws(settings, rt, rate_limits, swaps))
     install_console(app, _console(settings, rt))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
@@ -170,7 +186,22 @@ def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) 
     )
 
 
-def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
+def _swaps(rt: Runtime) -> SwapAccountsService:
+    """The swap side of trading accounts: settings, positions marked at the market's marks, swap
+    commands (REST and WS share one)."""
+    parts, market = rt.trading, rt.market
+    reader = PositionReader(
+        parts.store,
+        rt.catalogue.instruments,
+        market.board,
+        last_px=lambda inst_id: market.data.last_price(inst_id),
+    )
+    return SwapAccountsService(
+        parts.store, parts.sequencer, rt.catalogue, parts.accounts, parts.service, reader
+    )
+
+
+def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAccountsService) -> WsContext:
     """The OKX WebSocket gateway: pushes come from the hub after each commit."""
     return WsContext(
         clock=rt.clock,
@@ -186,6 +217,8 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
         keys=rt.keys.keys,
         accounts=rt.accounts,
         settled=lambda: rt.trading.sequencer.settled,
+        positions=swaps,
+        swaps=swaps,
     )
 
 

@@ -17,17 +17,19 @@ Contract for the REST transport (`transport/okx/rest/trade.py`, `account.py`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Context, Decimal
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import InstType, PosSide
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.services.exchange.records import AlgoRecord, ExecType, FillRecord, OrderRecord, PostingRecord
 from sandex.services.exchange.units import amount, plain
+from sandex.services.trading.swap_views import SwapBillPart, SwapFillPart, SwapOrderPart
 
 _MARKET = OrdType.MARKET
 _EXACT = Context(prec=80)  # as in `exchange.units`: no product of units and steps rounds
@@ -95,6 +97,7 @@ class OrderView:
     algo_cl_ord_id: str = ""
     source: str = ""  # OKX `source`: "6" trigger, "7" TP/SL, "25" trailing stop
     attached: tuple[AttachedAlgoView, ...] = ()  # its `attachAlgoOrds`
+    swap: SwapOrderPart | None = None  # a swap order's position fields (None on spot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,7 @@ class FillView:
     fee_ccy: str
     fee_rate: Decimal  # negative = charged (OKX feeRate)
     ts: int
+    swap: SwapFillPart | None = None  # a swap fill's position fields (None on spot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +170,7 @@ class BillView:
     ord_id: str  # "" when not about an order
     trade_id: str  # "" when not about a trade
     ts: int
+    swap: SwapBillPart | None = None  # a bill about a swap position (None otherwise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +245,20 @@ def order_view(record: OrderRecord, catalogue: Catalogue, attached: Sequence[Alg
             )
             for a in attached
         ),
+        swap=_swap_order(record, inst),
+    )
+
+
+def _swap_order(record: OrderRecord, inst: Instrument | None) -> SwapOrderPart | None:
+    if inst is None or inst.contract is None:
+        return None
+    return SwapOrderPart(
+        inst_type=inst.inst_type,
+        pos_side=record.pos_side or PosSide.NET,
+        lever=plain(record.lever) if record.lever is not None else Decimal(0),
+        pnl=amount(record.pnl),
+        category=record.category,
+        reduce_only=record.reduce_only,
     )
 
 
@@ -268,6 +287,27 @@ def fill_view(record: FillRecord) -> FillView:
         fee_ccy=record.fee_ccy,
         fee_rate=-record.fee_rate,
         ts=record.ts,
+        swap=_swap_fill(record),
+    )
+
+
+def _swap_fill(record: FillRecord) -> SwapFillPart | None:
+    """A swap fill (swap fills carry their position side). It closed when it went against its
+    side (long/short mode), or, in net mode, when it realised PnL."""
+    pos_side = record.pos_side
+    if pos_side is None:
+        return None
+    if pos_side is PosSide.NET:
+        closes = record.fill_pnl != 0
+    else:
+        closes = (pos_side is PosSide.LONG) != (record.side is Side.BUY)
+    return SwapFillPart(
+        inst_type=InstType.SWAP,
+        pos_side=pos_side,
+        closes=closes,
+        fill_pnl=amount(record.fill_pnl),
+        fill_mark_px=None if record.fill_mark_px is None else plain(record.fill_mark_px),
+        fill_idx_px=None,
     )
 
 
@@ -285,4 +325,40 @@ def bill_view(record: PostingRecord) -> BillView:
         ord_id="" if record.ord_id is None else str(record.ord_id),
         trade_id=str(record.ref) if record.reason in _TRADE_REASONS else "",
         ts=record.ts,
+        swap=_swap_bill(record),
+    )
+
+
+def bill_views(records: Sequence[PostingRecord], catalogue: Catalogue) -> list[BillView]:
+    """Bills of a page. A swap trade's fee is its own posting; it shows as a bill of the fill it
+    paid for (the same subType, size and price, no PnL or margin change) when that fill's bill is
+    on the page (they are booked together)."""
+    views = [bill_view(r) for r in records]
+    fills = {(v.trade_id, v.ord_id): v.swap for v in views if v.swap is not None and v.trade_id}
+    return [_as_swap_fee(v, fills, catalogue) for v in views]
+
+
+def _as_swap_fee(
+    view: BillView, fills: Mapping[tuple[str, str], SwapBillPart], catalogue: Catalogue
+) -> BillView:
+    if view.swap is not None or view.reason is not PostingReason.FEE:
+        return view
+    inst = catalogue.instrument(view.inst_id)
+    part = fills.get((view.trade_id, view.ord_id))
+    if inst is None or inst.contract is None or part is None:
+        return view
+    return replace(view, swap=replace(part, pnl=Decimal(0), pos_bal_chg=Decimal(0), pos_bal=None))
+
+
+def _swap_bill(record: PostingRecord) -> SwapBillPart | None:
+    """A bill the exchange booked about a swap position (it names its OKX subType)."""
+    if record.sub_type is None:
+        return None
+    return SwapBillPart(
+        sub_type=record.sub_type,
+        mgn_mode=record.mgn_mode,
+        sz=None if record.sz is None else plain(record.sz),
+        px=None if record.px is None else plain(record.px),
+        pnl=amount(record.pnl or 0),
+        pos_bal_chg=amount(record.pos_bal_chg or 0),
     )

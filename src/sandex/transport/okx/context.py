@@ -18,6 +18,7 @@ from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.marketdata.service import MarketData
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
+from sandex.transport.okx.swap_port import SwapAccounts
 
 
 @dataclass(slots=True)
@@ -35,6 +36,7 @@ class OkxContext:
     funding: FundingService | None = None  # transfers, deposits, withdrawals (asset/*)
     convert: ConvertService | None = None  # firm quotes and convert trades (asset/convert/*)
     faults: FaultInjector | None = None  # injected outages show in `system/status`
+    swaps: SwapAccounts | None = None  # swap settings, positions, margin (None: Spot mode only)
 
 
 async def _context(request: Request) -> OkxContext:

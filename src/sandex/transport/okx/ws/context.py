@@ -15,7 +15,9 @@ from sandex.services.keys.service import KeysService
 from sandex.services.marketdata.service import MarketData
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
+from sandex.transport.okx.swap_port import SwapAccounts
 from sandex.transport.okx.ws.books import BookSource
+from sandex.transport.okx.ws.positions_feed import PositionReads
 
 E = TypeVar("E")
 
@@ -41,3 +43,5 @@ class WsContext:
     market: MarketData | None = None  # tickers and candles (None: those channels stay silent)
     keys: KeysService | None = None  # re-reads keys changed by another process (4007)
     accounts: AccountsService | None = None
+    positions: PositionReads | None = None  # swap positions (None: `positions` pushes nothing)
+    swaps: SwapAccounts | None = None  # account settings and margin (the `account` channel's fields)

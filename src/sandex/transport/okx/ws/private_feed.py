@@ -5,7 +5,7 @@
   the record the sequencer built) plus OKX's fields "for the current update" (`tradeId`,
   `fillPx`, `fillSz`, `fillTime`, `fillFee`, `fillFeeCcy`, `execType`): taken from the step's own
   fill record, exactly as charged, and empty (`fillSz` and `fillFee` "0") when the step is not a
-  fill. Filters: `instType` (SPOT or ANY match sandex's spot orders), `instId`.
+  fill. Filters: `instType` (the order's, or ANY), `instFamily` (swaps), `instId`.
 * `account`: a snapshot on subscribe (`eventType` snapshot), then `event_update` with the
   currencies that changed. Balances are read back from committed state (a worker thread, one read
   at a time per account), so a push shows exactly what REST `account/balance` would.
@@ -17,19 +17,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.instruments import Catalogue
+from sandex.domain.derivatives.contracts import InstType
+from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.money import format_decimal
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, OrderUpdate
 from sandex.services.exchange.records import FillRecord, LedgerAccountKind, OrderRecord
+from sandex.services.exchange.swap_records import MarginSummary
 from sandex.services.exchange.units import amount, plain
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import AccountBalanceView, CurrencyBalance, Trader, order_view
 from sandex.transport.okx.account_wire import balance_wire
+from sandex.transport.okx.positions_wire import pos_data_wire
+from sandex.transport.okx.swap_account_wire import futures_balance_wire, is_futures_mode
+from sandex.transport.okx.swap_port import SwapAccounts
 from sandex.transport.okx.trade_wire import ms, num, order_wire
 from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, COUNTED_CHANNELS, ORDERS, Topic
 from sandex.transport.okx.ws.protocol import conn_count, push
@@ -38,7 +43,7 @@ from sandex.transport.okx.ws.sessions import Session, SessionRegistry, TopicKey
 
 log = logging.getLogger("sandex.ws")
 
-SPOT_TYPES = frozenset({"SPOT", "ANY"})
+ANY = "ANY"
 _TRADING = LedgerAccountKind.TRADING
 _NO_FILL = {
     "tradeId": "",
@@ -52,12 +57,19 @@ _NO_FILL = {
 }
 _EMPTY_FILL_EXTRAS = ("fillPxVol", "fillPxUsd", "fillMarkVol", "fillFwdPx", "fillMarkPx", "fillIdxPx")
 FILLED, TRANSFERRED, SNAPSHOT, EVENT_UPDATE = "filled", "transferred", "snapshot", "event_update"
+AccountState = tuple[AccountBalanceView, Mapping[str, MarginSummary] | None]
 
 
 class PrivateFeed:
     def __init__(
-        self, registry: SessionRegistry, pusher: Pusher, catalogue: Catalogue, trading: TradingService
+        self,
+        registry: SessionRegistry,
+        pusher: Pusher,
+        catalogue: Catalogue,
+        trading: TradingService,
+        swaps: SwapAccounts | None = None,
     ) -> None:
+        self._swaps = swaps  # Futures-mode accounts: their `account` pushes carry the margin fields
         self._registry = registry
         self._pusher = pusher
         self._catalogue = catalogue
@@ -89,14 +101,14 @@ class PrivateFeed:
             for topic in [t for t in session.topics.values() if t.channel == ORDERS]:
                 arg = self._arg(session, topic)
                 for record, item in zip(records, items, strict=True):  # one message per step, as OKX
-                    if _matches(topic, record):
+                    if _matches(topic, record, self._catalogue):
                         self._pusher.send(session, ORDERS, push(arg, [item]))
 
     def _order_item(self, update: OrderUpdate) -> dict[str, Any]:
         order = update.order  # its TP/SL travel on the record: no read per push
         item = order_wire(order_view(order, self._catalogue, order.attached))
-        item.update(_NO_FILL if update.fill is None else _fill_fields(update.fill))
         item.update(dict.fromkeys(_EMPTY_FILL_EXTRAS, ""))
+        item.update(_NO_FILL if update.fill is None else _fill_fields(update.fill))
         item.update(
             fillNotionalUsd="",
             notionalUsd="",
@@ -163,10 +175,10 @@ class PrivateFeed:
         environment, user_id = key
         try:
             while ccys := self._dirty.pop(key, None):
-                view = await asyncio.to_thread(self._trading.balances, Trader(user_id, environment))
+                state = await asyncio.to_thread(self._account_state, Trader(user_id, environment))
                 for session in tuple(self._registry.of_user(environment, user_id)):
                     for topic in [t for t in session.topics.values() if t.channel == ACCOUNT]:
-                        self._send_balance(session, topic, view, ccys, EVENT_UPDATE)
+                        self._send_balance(session, topic, state, ccys, EVENT_UPDATE)
         except Exception:  # a push is best effort; the next change tries again
             log.exception("account push failed")
         finally:
@@ -184,9 +196,10 @@ class PrivateFeed:
         if topic.channel not in (ACCOUNT, BALANCE_AND_POSITION):
             return
         trader = Trader(principal.user_id, session.environment)
-        view = await asyncio.to_thread(self._trading.balances, trader)
+        state = await asyncio.to_thread(self._account_state, trader)
+        view = state[0]
         if topic.channel == ACCOUNT:
-            self._send_balance(session, topic, view, None, SNAPSHOT)
+            self._send_balance(session, topic, state, None, SNAPSHOT)
             if topic.snapshot_ms:
                 self._snapshots[(session.conn_id, topic.key)] = time.monotonic() + topic.snapshot_ms / 1000
         else:
@@ -199,7 +212,7 @@ class PrivateFeed:
                     "pTime": str(view.u_time),
                     "eventType": SNAPSHOT,
                     "balData": bal_data,
-                    "posData": [],
+                    "posData": await asyncio.to_thread(self._pos_data, trader),
                     "trades": [],
                 }
             ]
@@ -223,20 +236,37 @@ class PrivateFeed:
 
     async def _send_snapshots(self, trader: Trader, targets: list[tuple[Session, Topic]]) -> None:
         try:
-            view = await asyncio.to_thread(self._trading.balances, trader)
+            state = await asyncio.to_thread(self._account_state, trader)
         except Exception:  # a push is best effort; the next period tries again
             log.exception("account snapshot failed")
             return
         for session, topic in targets:
-            self._send_balance(session, topic, view, None, SNAPSHOT)
+            self._send_balance(session, topic, state, None, SNAPSHOT)
+
+    def _pos_data(self, trader: Trader) -> list[dict[str, Any]]:
+        """`posData` of a snapshot: the account's open positions."""
+        if self._swaps is None:
+            return []
+        views = self._swaps.positions(trader, (), ())
+        return [pos_data_wire(v.record, v.inst_type, v.ccy) for v in views if v.record.pos != 0]
+
+    def _account_state(self, trader: Trader) -> AccountState:
+        """The balances, and the margin fields per currency of a Futures-mode account (else None)."""
+        view = self._trading.balances(trader)
+        swaps = self._swaps
+        if swaps is None or not is_futures_mode(swaps.settings(trader)):
+            return view, None
+        return view, swaps.margin(trader)
 
     def _send_balance(
-        self, session: Session, topic: Topic, view: AccountBalanceView, ccys: set[str] | None, kind: str
+        self, session: Session, topic: Topic, state: AccountState, ccys: set[str] | None, kind: str
     ) -> None:
+        view, margin = state
         details = _details_for(view, ccys, topic.ccy)
         if ccys is not None and not details:
             return
-        data = [balance_wire(AccountBalanceView(view.total_eq, view.u_time, details))]
+        shown = AccountBalanceView(view.total_eq, view.u_time, details)
+        data = [balance_wire(shown) if margin is None else futures_balance_wire(shown, margin)]
         extra: dict[str, Any] = {"eventType": kind}
         if kind == SNAPSHOT:
             extra.update(curPage=1, lastPage=True)
@@ -254,10 +284,21 @@ class PrivateFeed:
         task.add_done_callback(self._tasks.discard)
 
 
-def _matches(topic: Topic, record: OrderRecord) -> bool:
-    if topic.inst_type not in SPOT_TYPES or topic.inst_family:
+def _matches(topic: Topic, record: OrderRecord, catalogue: Catalogue) -> bool:
+    """`instType` (the order's or ANY), `instFamily` (swaps only: `BTC-USDT`), `instId`."""
+    return topic_matches(topic, catalogue.instrument(record.inst_id), record.inst_id)
+
+
+def topic_matches(topic: Topic, inst: Instrument | None, inst_id: str) -> bool:
+    """Whether a push about `inst_id` belongs to a subscription with these filters."""
+    inst_type = InstType.SPOT if inst is None else inst.inst_type
+    if topic.inst_type not in (inst_type.value, ANY):
         return False
-    return not topic.inst_id or topic.inst_id == record.inst_id
+    if topic.inst_family and (
+        inst is None or inst.contract is None or inst.contract.inst_family != topic.inst_family
+    ):
+        return False
+    return not topic.inst_id or topic.inst_id == inst_id
 
 
 def _fill_fields(fill: FillRecord) -> dict[str, str]:
@@ -269,7 +310,8 @@ def _fill_fields(fill: FillRecord) -> dict[str, str]:
         "fillTime": ms(fill.ts),
         "fillFee": format_decimal(-amount(fill.fee)),
         "fillFeeCcy": fill.fee_ccy,
-        "fillPnl": "0",
+        "fillPnl": format_decimal(amount(fill.fill_pnl)),
+        "fillMarkPx": "" if fill.fill_mark_px is None else num(plain(fill.fill_mark_px)),
         "execType": fill.exec_type.value,
     }
 

@@ -101,6 +101,10 @@ class AlgoAmendSpec:
     new_ord_px: Decimal | None = None
     cxl_on_fail: bool = False
     req_id: str = ""
+    # None: unchanged; spot takes "last" only, swaps last, mark or index
+    new_tp_trigger_px_type: str | None = None
+    new_sl_trigger_px_type: str | None = None
+    new_trigger_px_type: str | None = None
 
 
 # --- limits (OKX: "The maximum number of pending algo orders", per account) ------------------------

@@ -277,7 +277,10 @@ class AlgoRunner:
             return Rejected(Reason.ALGO_NEEDS_TP_OR_SL)
         inst = self._instruments[record.inst_id]
         last = self.last_price(inst)
-        new = record._replace(
+        retyped = _px_types(record, item, swap=inst.contract is not None)
+        if isinstance(retyped, Rejected):
+            return retyped
+        new = retyped._replace(
             sz=record.sz if item.new_sz is None else item.new_sz,
             tp_trigger_px=tp[0] if stop else None,
             tp_ord_px=tp[1] if stop else None,
@@ -626,6 +629,24 @@ class AlgoRunner:
         return min(record.sz, fits) if fits > 0 else record.sz
 
 
+def _px_types(record: AlgoRecord, item: AlgoAmendSpec, *, swap: bool) -> AlgoRecord | Rejected:
+    """The algo with the amend's new trigger price types: spot watches the last price only (51000
+    naming the field, as before), a swap leg any of last, mark, index."""
+    tp, sl, trigger = item.new_tp_trigger_px_type, item.new_sl_trigger_px_type, item.new_trigger_px_type
+    for value, wire in (
+        (tp, "newTpTriggerPxType"),
+        (sl, "newSlTriggerPxType"),
+        (trigger, "newTriggerPxType"),
+    ):
+        if value is not None and not swap and value != "last":
+            return Rejected.of(Reason.PARAM_ERROR, field=wire)
+    return record._replace(
+        tp_trigger_px_type=tp or record.tp_trigger_px_type,
+        sl_trigger_px_type=sl or record.sl_trigger_px_type,
+        trigger_px_type=trigger or record.trigger_px_type,
+    )
+
+
 def _id_text(algo_id: int | None) -> str:
     return "" if algo_id is None else str(algo_id)
 
@@ -651,4 +672,10 @@ def spec_of(record: AlgoRecord) -> AlgoSpec:
         callback_ratio=record.callback_ratio,
         callback_spread=record.callback_spread,
         active_px=record.active_px,
+        tp_trigger_px_type=record.tp_trigger_px_type,
+        sl_trigger_px_type=record.sl_trigger_px_type,
+        trigger_px_type=record.trigger_px_type,
+        pos_side=record.pos_side,
+        close_fraction=record.close_fraction,
+        cxl_on_close_pos=record.cxl_on_close_pos,
     )

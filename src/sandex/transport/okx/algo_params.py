@@ -22,6 +22,7 @@ from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import Side, TgtCcy
 from sandex.domain.trading.algos import (
     FINAL_STATES,
+    TRIGGER_PX_TYPES,
     AlgoAmendSpec,
     AlgoCancelSpec,
     AlgoOrdType,
@@ -57,6 +58,7 @@ MAX_CANCEL = 10  # cancel-algos / cancel-advance-algos: items per request
 ZERO = Decimal(0)
 DEFAULT_PX_TYPE = "last"
 
+_NEW_PX_TYPE_FIELDS = ("newTpTriggerPxType", "newSlTriggerPxType", "newTriggerPxType")
 _NEW_PX_FIELDS = ("newTpTriggerPx", "newTpOrdPx", "newSlTriggerPx", "newSlOrdPx", "newTriggerPx", "newOrdPx")
 # Fields of other instruments, modes or algo types: accepted when empty, refused when they ask for
 # something sandex would otherwise silently ignore. (`posSide`, `closeFraction`, `cxlOnClosePos`
@@ -183,9 +185,9 @@ def parse_algo_amend(item: Mapping[str, Any]) -> AlgoAmendSpec:
     cxl_on_fail = bool(boolean(item, "cxlOnFail"))
     new_sz = decimal(item, "newSz")
     prices = [decimal(item, wire) for wire in _NEW_PX_FIELDS]
-    for wire in ("newTpTriggerPxType", "newSlTriggerPxType", "newTriggerPxType"):
-        value = text(item, wire)
-        if value is not None and value != DEFAULT_PX_TYPE:
+    px_types = [text(item, wire) for wire in _NEW_PX_TYPE_FIELDS]
+    for wire, value in zip(_NEW_PX_TYPE_FIELDS, px_types, strict=True):
+        if value is not None and value not in TRIGGER_PX_TYPES:  # which ones apply is the core's
             raise bad(wire)
     if not (is_absent(item.get("attachAlgoOrds")) or item.get("attachAlgoOrds") == []):
         raise bad("attachAlgoOrds")
@@ -205,6 +207,9 @@ def parse_algo_amend(item: Mapping[str, Any]) -> AlgoAmendSpec:
         new_ord_px=new_ord_px,
         cxl_on_fail=cxl_on_fail,
         req_id=req_id,
+        new_tp_trigger_px_type=px_types[0],
+        new_sl_trigger_px_type=px_types[1],
+        new_trigger_px_type=px_types[2],
     )
 
 

@@ -138,12 +138,14 @@ def check_swap_attach(
 def closed_positions(
     traded: Iterable[tuple[int, str]], live: Iterable[AlgoRecord], positions: AlgoPositions
 ) -> list[AlgoRecord]:
-    """The live `cxlOnClosePos` algos whose position is gone after a command in which its account
-    traded that instrument (so it was closed: a trade that leaves no position closed one)."""
+    """The live algos tied to a position (`cxlOnClosePos`, and whole-position `closeFraction` ones)
+    whose position is gone after a command in which its account traded that instrument (so it was
+    closed: a trade that leaves no position closed one)."""
     pairs = set(traded)
     gone: list[AlgoRecord] = []
     for record in live:
-        if not record.cxl_on_close_pos or (record.account_id, record.inst_id) not in pairs:
+        tied = record.cxl_on_close_pos or record.close_fraction
+        if not tied or (record.account_id, record.inst_id) not in pairs:
             continue
         pos = positions.position(
             record.account_id, record.inst_id, MgnMode(record.td_mode), pos_side_of(record)

@@ -35,10 +35,6 @@ class SwapTerms(NamedTuple):
     fee_rate: Decimal  # the rate its reservation covers (the larger of maker and taker)
 
     @property
-    def lever_ratio(self) -> tuple[int, int]:
-        return self.lever.as_integer_ratio()
-
-    @property
     def fee_ratio(self) -> tuple[int, int]:
         return self.fee_rate.as_integer_ratio()
 
@@ -89,6 +85,10 @@ class SwapListing(Listing):
         if terms is None:
             return 0
         return max(order.sz - order.filled, 0) * self.unit_need(order.px, terms)
+
+    def forget(self, ord_id: int) -> None:
+        """Drop a finished order's terms (kept until its final state is recorded)."""
+        self.terms.pop(ord_id, None)
 
     def need_change(self, order: OrderSnapshot, px: int, sz: int) -> tuple[str, int]:
         terms = self.terms.get(order.ord_id)

@@ -27,7 +27,8 @@ from sandex.services.exchange.commands import (
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.records import AlgoRecord, LedgerAccountKind
 from sandex.services.exchange.swap_commands import ClosePosition, SetAccountLevel, UpdateMarks
-from sandex.services.exchange.swap_records import AccountSettingsRecord
+from sandex.services.exchange.swap_records import AccountSettingsRecord, CloseAlgo
+from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
 from tests.support.swaps import btc_swap, order, units
 from tests.unit.services.conftest import CATALOGUE, MemoryStore, SyncBus
@@ -167,3 +168,21 @@ def test_live_swap_algos_survive_a_restart_and_fire_on_the_next_marks(
     fired = algo_in(bus2, algo_id)
     assert fired is not None and fired.state is AlgoState.EFFECTIVE
     assert store.positions(TAKER) == []
+
+
+class NoMarks:
+    def mark_px(self, inst_id: str) -> Decimal | None:
+        return None
+
+    def index_px(self, inst_id: str) -> Decimal | None:
+        return None
+
+
+def test_a_position_shows_its_whole_position_stop_as_close_order_algo(run: Run, store: MemoryStore) -> None:
+    long_position(run)
+    whole = place_algo(
+        run, mark_stop("45000", sz="0", close_fraction=True, tp_trigger_px=D(60000), tp_ord_px=MARKET_PX)
+    )
+    place_algo(run, mark_stop("44000"))  # sized: not a closeOrderAlgo
+    [view] = PositionReader(store, SWAP_CATALOGUE.instruments, NoMarks()).positions(TAKER)
+    assert view.close_algos == (CloseAlgo(whole, D(60000), "last", D(45000), "mark"),)

@@ -298,6 +298,7 @@ class AlgoRunner:
             last_px=last,  # a trigger order fires on crossing its price from where the price is now
         )
         if inst.contract is None:
+            new = new._replace(placed_px=None if new.trigger_px is None else last)
             refused = check_algo(inst, spec_of(new), last)
         else:
             prices = self.prices(inst)

@@ -48,7 +48,7 @@ from sandex.domain.trading.algos import (
     trigger_fired,
 )
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
-from sandex.domain.trading.events import Event
+from sandex.domain.trading.events import Event, PositionChanged
 from sandex.domain.trading.swap_algos import LAST, TriggerPrices, check_swap_attached, swap_leg_fired
 from sandex.services.exchange.algo_desk import AlgoDesk, bucket
 from sandex.services.exchange.algo_swaps import (
@@ -496,6 +496,8 @@ class AlgoRunner:
                 if self._instruments[fill.inst_id].contract is not None:
                     traded.add((fill.taker_account_id, fill.inst_id))
                     traded.add((fill.maker_account_id, fill.inst_id))
+            elif isinstance(ev, PositionChanged):  # e.g. taken over at liquidation without a trade
+                traded.add((ev.position.account_id, ev.position.inst_id))
             elif waiting and isinstance(ev, OrderFilled | OrderCanceled | OrderAmended):  # amended: to filled
                 order = ev.order
                 if order.state is OrdState.FILLED or order.state is OrdState.CANCELED:

@@ -136,6 +136,16 @@ class AlgoRecord(NamedTuple):
     parent_ord_id: int | None = None  # made by an order's `attachAlgoOrds`: that order's id
     attach_algo_cl_ord_id: str = ""
     waiting: bool = False  # attached to `parent_ord_id`: becomes live once that order is fully filled
+    # swaps (spot keeps the defaults): the order it places is a swap order with these
+    pos_side: PosSide | None = None  # None: not sent (net mode)
+    close_fraction: bool = False  # closes the whole position when triggered (`sz` is then 0)
+    cxl_on_close_pos: bool = False  # canceled when its position closes
+    tp_trigger_px_type: str = "last"  # which price each leg watches: last, mark or index
+    sl_trigger_px_type: str = "last"
+    trigger_px_type: str = "last"
+    placed_px: Decimal | None = None  # trigger orders: the watched price when placed (crossing side)
+    tp_ord_kind: str = "condition"  # attached "limit": a TP limit order placed when the parent fills
+    linked_ord_id: int | None = None  # that TP limit order: canceled when the SL fires, and vice versa
 
 
 class FillRecord(NamedTuple):

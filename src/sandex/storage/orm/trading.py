@@ -179,6 +179,16 @@ class AlgoOrderRow(Base):
     parent_ord_id: Mapped[int | None] = mapped_column(Id64)
     attach_algo_cl_ord_id: Mapped[str] = mapped_column(String(32), default="")
     waiting: Mapped[bool] = mapped_column(Boolean)
+    # swaps (migration 0015)
+    pos_side: Mapped[str | None] = mapped_column(String(8))
+    close_fraction: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cxl_on_close_pos: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tp_trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
+    sl_trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
+    trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
+    placed_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    tp_ord_kind: Mapped[str] = mapped_column(String(12), default="condition", server_default="condition")
+    linked_ord_id: Mapped[int | None] = mapped_column(Id64)
 
 
 class FillRow(Base):

@@ -199,11 +199,15 @@ class MemoryStore:
         )
 
     def fee_account(self, environment: Environment) -> int:
-        return min(
+        return self.system_account(environment, LedgerAccountKind.FEE)
+
+    def system_account(self, environment: Environment, kind: LedgerAccountKind) -> int:
+        mine = [
             a.id
             for a in self.accounts_by_id.values()
-            if a.user_id is None and a.environment is environment and a.kind is LedgerAccountKind.FEE
-        )
+            if a.user_id is None and a.environment is environment and a.kind is kind
+        ]
+        return min(mine) if mine else self._new_account(None, environment, kind)
 
     def accounts(self, ids: Collection[int]) -> list[LedgerAccount]:
         return [self.accounts_by_id[i] for i in ids if i in self.accounts_by_id]

@@ -374,6 +374,8 @@ class LedgerAccountKind(StrEnum):
     TRADING = "trading"
     FUNDING = "funding"
     FEE = "fee"  # one per environment: collects every fee
+    CLEARING = "clearing"  # one per environment: holds swap positions' margin, pays realised PnL
+    INSURANCE = "insurance"  # one per environment: the swap insurance fund (shortfalls, liquidations)
     SYSTEM = "system"
 
 

@@ -157,6 +157,10 @@ class ExchangeStore(Protocol):
 
     def fee_account(self, environment: Environment) -> int: ...
 
+    def system_account(self, environment: Environment, kind: LedgerAccountKind) -> int:
+        """The environment's own account of `kind` (fee, clearing, insurance), created on first use."""
+        ...
+
     def accounts(self, ids: Collection[int]) -> list[LedgerAccount]: ...
 
     # the writer (sequencer) side

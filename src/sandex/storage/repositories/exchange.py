@@ -111,16 +111,21 @@ class SqlExchangeStore(ExchangeReads):
 
     def fee_account(self, environment: Environment) -> int:
         """The environment's fee account (the migration creates it; re-created after a wipe)."""
+        return self.system_account(environment, LedgerAccountKind.FEE)
+
+    def system_account(self, environment: Environment, kind: LedgerAccountKind) -> int:
+        """The environment's own account of `kind` (fee, swap clearing, insurance fund): the oldest
+        one, created on first use (only the lease holder creates them, so no race creates two)."""
         oldest = select(func.min(ACCOUNTS.c.id)).where(
             ACCOUNTS.c.user_id.is_(None),
             ACCOUNTS.c.environment == environment.value,
-            ACCOUNTS.c.kind == LedgerAccountKind.FEE.value,
+            ACCOUNTS.c.kind == kind.value,
         )
         with self._sessions.begin() as s:
             found: int | None = s.scalar(oldest)
-            if found is None:  # only the lease holder gets here, so no race creates two
-                fee = {"environment": environment.value, "kind": LedgerAccountKind.FEE.value, "created_ms": 0}
-                s.execute(ACCOUNTS.insert().values(user_id=None, **fee))
+            if found is None:
+                row = {"environment": environment.value, "kind": kind.value, "created_ms": 0}
+                s.execute(ACCOUNTS.insert().values(user_id=None, **row))
                 found = s.scalar(oldest)
         assert found is not None
         return found

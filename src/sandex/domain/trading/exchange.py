@@ -61,9 +61,7 @@ class Exchange:
         self.limits = limits
         self._order_ids = order_ids
         self._markets: dict[str, Listing] = {
-            inst.inst_id: (SwapListing if inst.contract is not None else Listing).open(
-                inst, trade_ids, limits
-            )
+            inst.inst_id: (SwapListing if inst.contract is not None else Listing).open(inst, trade_ids, limits)
             for inst in instruments
         }
         self._settler = Settler(ledger, self.fees)

@@ -14,7 +14,7 @@ reduce-only order that ends up opening), the fee and then the margin are capped 
 from __future__ import annotations
 
 from sandex.domain.derivatives.contracts import MgnMode, PosSide
-from sandex.domain.derivatives.positions import Position, PositionBook, PosKey
+from sandex.domain.derivatives.positions import PosKey, Position, PositionBook
 from sandex.domain.ledger.balances import Ledger
 from sandex.domain.ledger.fees import FeeSchedule, fee_on
 from sandex.domain.ledger.postings import Posting, PostingReason
@@ -63,11 +63,7 @@ class SwapSettler:
                 m.terms.pop(order.ord_id, None)
             else:
                 out.append(ev)
-                if (
-                    type(ev) is OrderFilled
-                    and not ev.order.is_pending
-                    and ev.order.ord_id not in (budgets or {})
-                ):
+                if type(ev) is OrderFilled and not ev.order.is_pending and ev.order.ord_id not in (budgets or {}):
                     m.terms.pop(ev.order.ord_id, None)
 
     def _settle_fill(
@@ -123,9 +119,7 @@ class SwapSettler:
         fee = min(fee_want, spend)
         if opened:
             margin = min(margin_want, spend - fee)
-            events.extend(
-                self._open(m, fill, account, buy, terms, ord_id, opened, share - share_close, margin)
-            )
+            events.extend(self._open(m, fill, account, buy, terms, ord_id, opened, share - share_close, margin))
         _book_fees(events, fee, closed, n)
         if fee:
             fee_posts = [

@@ -10,6 +10,7 @@ from sandex.storage.orm import (
     keys,
     market,
     meta,
+    swaps,
     trading,
 )
 
@@ -17,8 +18,8 @@ Base = base.Base
 
 __all__ = [
     "Base",
-    "accounts",
     "base",
+    "accounts",
     "console",
     "convert",
     "funding",
@@ -26,5 +27,6 @@ __all__ = [
     "keys",
     "market",
     "meta",
+    "swaps",
     "trading",
 ]

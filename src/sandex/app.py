@@ -25,6 +25,7 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.swap_funding.force import ForcedLiquidations
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.retention import SqlRetentionStore
@@ -107,6 +108,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         convert=rt.convert,
         faults=rt.faults,
         funding_rates=rt.funding_rates.service,
+        liquidations=rt.funding_rates.liquidations,
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -127,7 +129,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # 1st wraps the rest; funding rates resume after the sequencer (they read what it settled)
     pausing: list[Pausable] = [rt.market, rt.funding_rates.clock, rt.trading.sequencer, key_cache, retention]
     app.state.control = ControlContext(
-        _control(rt, pausing, [*rt.resettables, rate_limits]), rt.admin_token, rt.funding_rates.service
+        _control(rt, pausing, [*rt.resettables, rate_limits]),
+        rt.admin_token,
+        rt.funding_rates.service,
+        ForcedLiquidations(rt.trading.sequencer, rt.trading.accounts),
     )
     install_control(app, app.state.control)
     return app

@@ -29,7 +29,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.policy import ws_login_request
-from sandex.services.exchange.events import AlgosChanged, BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.exchange.events import (
+    AlgosChanged,
+    BalancesChanged,
+    LiquidationsHappened,
+    OrdersChanged,
+    TradesHappened,
+)
 from sandex.services.keys.auth import Principal
 from sandex.services.keys.events import KeyChanged
 from sandex.transport.okx.client_ip import client_ip
@@ -39,7 +45,7 @@ from sandex.transport.okx.ratelimits.rules import route_for_ws_op
 from sandex.transport.okx.ws.algo_feed import AlgoFeed
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
-from sandex.transport.okx.ws.funding_feed import FundingRateFeed
+from sandex.transport.okx.ws.funding_feed import FundingRateFeed, LiquidationFeed
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
 from sandex.transport.okx.ws.ops import TRADING_OPS, TradingOps
@@ -84,6 +90,7 @@ class WsGateway:
         self.tickers = TickerFeed(self.registry, self.pusher, ctx.market)
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
         self.funding_rates = FundingRateFeed(self.registry, self.pusher, ctx.funding_rates)
+        self.liquidations = LiquidationFeed(self.registry, self.pusher, ctx.catalogue)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
         self.idle_timeout_s = IDLE_TIMEOUT_S
@@ -102,6 +109,7 @@ class WsGateway:
             events.subscribe(OrdersChanged, self._on_orders),
             events.subscribe(BalancesChanged, self.private.on_balances),
             events.subscribe(AlgosChanged, self.algos.on_algos),
+            events.subscribe(LiquidationsHappened, self.liquidations.on_liquidations),
         ]
         self._housekeeping = asyncio.create_task(self._housekeep(), name="sandex-ws-housekeeping")
 

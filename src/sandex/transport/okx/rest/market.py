@@ -56,9 +56,11 @@ async def get_tickers(request: Request, ctx: Ctx) -> Response:
     inst_type = required(request, "instType")
     if inst_type not in TICKER_TYPES:
         raise bad("instType")
-    if inst_type != "SPOT":
-        return ok([])  # sandex lists spot instruments only
-    return render_of(market_of(ctx)).tickers(environment_of(request), ctx.clock.now_ms())
+    if inst_type not in ("SPOT", "SWAP"):
+        return ok([])  # sandex lists spot pairs and perpetual swaps only
+    query = request.query_params
+    family = (query.get("instFamily") or query.get("uly") or None) if inst_type == "SWAP" else None
+    return render_of(market_of(ctx)).tickers(environment_of(request), ctx.clock.now_ms(), inst_type, family)
 
 
 @router.get("/ticker")
@@ -164,8 +166,10 @@ async def get_history_trades(request: Request, ctx: Ctx) -> Response:
 
 # --- wire shapes ---------------------------------------------------------------------------------
 def candle_wire(c: CandleView) -> list[str]:
-    """`[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`: spot volumes in base, then quote (twice)."""
-    quote = format_decimal(c.vol_ccy)
+    """`[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`: spot volumes in base, then quote (twice);
+    swaps in contracts, the coin, then the quote currency."""
+    ccy = format_decimal(c.vol_ccy)
+    quote = ccy if c.vol_ccy_quote is None else format_decimal(c.vol_ccy_quote)
     return [
         str(c.ts),
         format_decimal(c.o),
@@ -173,7 +177,7 @@ def candle_wire(c: CandleView) -> list[str]:
         format_decimal(c.l),
         format_decimal(c.c),
         format_decimal(c.vol),
-        quote,
+        ccy,
         quote,
         "1" if c.confirmed else "0",
     ]

@@ -45,6 +45,7 @@ from sandex.transport.okx.ratelimits.rules import route_for_ws_op
 from sandex.transport.okx.ws.algo_feed import AlgoFeed
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
+from sandex.transport.okx.ws.derivatives_feed import DerivativesFeed
 from sandex.transport.okx.ws.funding_feed import FundingRateFeed, LiquidationFeed
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
@@ -91,6 +92,7 @@ class WsGateway:
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
         self.funding_rates = FundingRateFeed(self.registry, self.pusher, ctx.funding_rates)
         self.liquidations = LiquidationFeed(self.registry, self.pusher, ctx.catalogue)
+        self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
         self.idle_timeout_s = IDLE_TIMEOUT_S
@@ -152,6 +154,7 @@ class WsGateway:
                 self.tickers.flush()
                 self.candles.flush()
                 self.funding_rates.flush()
+                self.derivatives.tick()
                 now = time.monotonic()
                 self.private.tick(now)
                 if self.key_watch.due(now):
@@ -298,6 +301,7 @@ class WsGateway:
                 self.tickers.subscribed(session, topic)
                 self.funding_rates.subscribed(session, topic)
                 await self.candles.subscribed(session, topic)
+                self.derivatives.subscribed(session, topic)
                 await self.private.subscribed(session, topic)
             else:
                 self.registry.unsubscribe(session, topic)

@@ -26,6 +26,7 @@ from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.swap_funding.force import ForcedLiquidations
+from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.retention import SqlRetentionStore
@@ -210,6 +211,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
         accounts=rt.accounts,
         settled=lambda: rt.trading.sequencer.settled,
         funding_rates=rt.funding_rates.service,
+        warnings=LiquidationWarnings(rt.trading.core.exchange, rt.trading.accounts),
     )
 
 

@@ -69,6 +69,7 @@ from sandex.transport.okx.ws.protocol import (
 from sandex.transport.okx.ws.pushes import Pusher
 from sandex.transport.okx.ws.quotes_feed import CandleFeed, TickerFeed
 from sandex.transport.okx.ws.sessions import Session, SessionRegistry
+from sandex.transport.okx.ws.warning_feed import WarningFeed
 
 log = logging.getLogger("sandex.ws")
 
@@ -92,6 +93,7 @@ class WsGateway:
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
         self.funding_rates = FundingRateFeed(self.registry, self.pusher, ctx.funding_rates)
         self.liquidations = LiquidationFeed(self.registry, self.pusher, ctx.catalogue)
+        self.warnings = WarningFeed(self.registry, self.pusher, ctx.warnings)
         self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
@@ -154,6 +156,7 @@ class WsGateway:
                 self.tickers.flush()
                 self.candles.flush()
                 self.funding_rates.flush()
+                self.warnings.tick()
                 self.derivatives.tick()
                 now = time.monotonic()
                 self.private.tick(now)

@@ -36,7 +36,13 @@ def test_an_isolated_position_near_liquidation_is_warned_with_its_ratio() -> Non
     assert warnings.at_risk(Environment.LIVE, ALICE) == []
     x.swaps.set_mark(INST, 363_000, D(36300))  # equity 30 against 16.335: 183.65 %
     [w] = warnings.at_risk(Environment.LIVE, ALICE)
-    assert (w.inst_id, w.mgn_mode, w.pos, w.mark_px, w.ccy) == (INST, MgnMode.ISOLATED, D(10), D(36300), "USDT")
+    assert (w.inst_id, w.mgn_mode, w.pos, w.mark_px, w.ccy) == (
+        INST,
+        MgnMode.ISOLATED,
+        D(10),
+        D(36300),
+        "USDT",
+    )
     assert w.mgn_ratio == D("1.8365")
     assert warnings.at_risk(Environment.LIVE, BOB) == []  # the short is winning
 

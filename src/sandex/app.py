@@ -26,6 +26,7 @@ from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.swap_funding.force import ForcedLiquidations
+from sandex.services.swap_funding.insurance import InsuranceReader
 from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
@@ -110,6 +111,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         faults=rt.faults,
         funding_rates=rt.funding_rates.service,
         liquidations=rt.funding_rates.liquidations,
+        insurance=InsuranceReader(rt.catalogue, rt.trading.core.exchange, rt.clock),
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)

@@ -25,6 +25,9 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.swap_funding.force import ForcedLiquidations
+from sandex.services.swap_funding.insurance import InsuranceReader
+from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
@@ -45,6 +48,7 @@ from sandex.transport.okx.rest import (
     algos,
     asset,
     convert,
+    funding_rates,
     public,
     reference,
     swaps,
@@ -69,6 +73,7 @@ OKX_ROUTERS = (
     users.router,
     trade.router,
     algos.router,
+    funding_rates.router,  # swaps' funding rates and their history
 )
 GC_THRESHOLDS = (50_000, 20, 100)  # young collections every 50k net allocations, not 700
 
@@ -110,6 +115,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         convert=rt.convert,
         faults=rt.faults,
         swaps=swaps,
+        funding_rates=rt.funding_rates.service,
+        liquidations=rt.funding_rates.liquidations,
+        insurance=InsuranceReader(rt.catalogue, rt.trading.core.exchange, rt.clock),
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -127,8 +135,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
-    pausing: list[Pausable] = [rt.market, rt.trading.sequencer, key_cache, retention]  # 1st wraps the rest
-    app.state.control = ControlContext(_control(rt, pausing, [*rt.resettables, rate_limits]), rt.admin_token)
+    # 1st wraps the rest; funding rates resume after the sequencer (they read what it settled)
+    pausing: list[Pausable] = [rt.market, rt.funding_rates.clock, rt.trading.sequencer, key_cache, retention]
+    app.state.control = ControlContext(
+        _control(rt, pausing, [*rt.resettables, rate_limits]),
+        rt.admin_token,
+        rt.funding_rates.service,
+        ForcedLiquidations(rt.trading.sequencer, rt.trading.accounts),
+    )
     install_control(app, app.state.control)
     return app
 
@@ -146,6 +160,7 @@ def _lifespan(
         await rt.market.start()  # loads market data (and backfills history) before trades flow
         await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
         await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
+        await rt.funding_rates.clock.start()  # swaps' funding: minute samples, settlements
         await rt.market.start_maker()
         await retention.start()  # old market history goes, by the sandbox clock
         await ws.start()
@@ -158,6 +173,7 @@ def _lifespan(
         await ws.stop()
         await retention.stop()
         await rt.market.stop()
+        await rt.funding_rates.clock.stop()
         await rt.funding.clock.stop()
         await rt.trading.sequencer.stop()
         await key_cache.stop()
@@ -219,6 +235,8 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAcc
         settled=lambda: rt.trading.sequencer.settled,
         positions=swaps,
         swaps=swaps,
+        funding_rates=rt.funding_rates.service,
+        warnings=LiquidationWarnings(rt.trading.core.exchange, rt.trading.accounts),
     )
 
 

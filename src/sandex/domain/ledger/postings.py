@@ -17,6 +17,7 @@ class PostingReason(StrEnum):
     CONVERT = "convert"  # ref: convert trade number (the user and the convert desk swap currencies)
     MARGIN = "margin"  # ref: position id (swap margin moved between the user and clearing, not a fill)
     FUNDING = "funding"  # ref: position id (a swap funding payment between the user and clearing)
+    LIQUIDATION = "liquidation"  # ref: position id (insurance-fund takeover, liquidation penalty)
 
 
 class Posting(NamedTuple):

@@ -1,6 +1,18 @@
 """ORM models, one module per feature; importing this package registers every table."""
 
-from sandex.storage.orm import accounts, base, console, convert, funding, keys, market, meta, swaps, trading
+from sandex.storage.orm import (
+    accounts,
+    base,
+    console,
+    convert,
+    funding,
+    funding_rates,
+    keys,
+    market,
+    meta,
+    swaps,
+    trading,
+)
 
 Base = base.Base
 
@@ -11,6 +23,7 @@ __all__ = [
     "console",
     "convert",
     "funding",
+    "funding_rates",
     "keys",
     "market",
     "meta",

@@ -16,6 +16,9 @@ from sandex.services.funding.service import FundingService
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.marketdata.service import MarketData
+from sandex.services.swap_funding.insurance import InsuranceReader
+from sandex.services.swap_funding.liquidation_orders import LiquidationReader
+from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.swap_port import SwapAccounts
@@ -37,6 +40,9 @@ class OkxContext:
     convert: ConvertService | None = None  # firm quotes and convert trades (asset/convert/*)
     faults: FaultInjector | None = None  # injected outages show in `system/status`
     swaps: SwapAccounts | None = None  # swap settings, positions, margin (None: Spot mode only)
+    funding_rates: FundingRateService | None = None  # swaps' funding rates (public/funding-rate*)
+    liquidations: LiquidationReader | None = None  # public/liquidation-orders
+    insurance: InsuranceReader | None = None  # public/insurance-fund
 
 
 async def _context(request: Request) -> OkxContext:

@@ -3,7 +3,7 @@ leg's trigger price type (last, mark, index), a trigger order's watched price wh
 attached TP limit order's kind and order id
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 03:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 revision = "0015"
 # chained after 0014 (swap-funding-liq) when the branches meet
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

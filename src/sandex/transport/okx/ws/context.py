@@ -13,6 +13,8 @@ from sandex.services.accounts.service import AccountsService
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.service import KeysService
 from sandex.services.marketdata.service import MarketData
+from sandex.services.swap_funding.service import FundingRateService
+from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.swap_port import SwapAccounts
@@ -45,3 +47,5 @@ class WsContext:
     accounts: AccountsService | None = None
     positions: PositionReads | None = None  # swap positions (None: `positions` pushes nothing)
     swaps: SwapAccounts | None = None  # account settings and margin (the `account` channel's fields)
+    funding_rates: FundingRateService | None = None  # `funding-rate` (None: that channel stays silent)
+    warnings: LiquidationWarnings | None = None  # `liquidation-warning` (None: silent)

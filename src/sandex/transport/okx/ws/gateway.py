@@ -32,6 +32,7 @@ from sandex.domain.keys.policy import ws_login_request
 from sandex.services.exchange.events import (
     AlgosChanged,
     BalancesChanged,
+    LiquidationsHappened,
     OrdersChanged,
     PositionsChanged,
     TradesHappened,
@@ -46,6 +47,7 @@ from sandex.transport.okx.ws.algo_feed import AlgoFeed
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.derivatives_feed import DerivativesFeed
+from sandex.transport.okx.ws.funding_feed import FundingRateFeed, LiquidationFeed
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
 from sandex.transport.okx.ws.ops import TRADING_OPS, TradingOps
@@ -69,6 +71,7 @@ from sandex.transport.okx.ws.protocol import (
 from sandex.transport.okx.ws.pushes import Pusher
 from sandex.transport.okx.ws.quotes_feed import CandleFeed, TickerFeed
 from sandex.transport.okx.ws.sessions import Session, SessionRegistry
+from sandex.transport.okx.ws.warning_feed import WarningFeed
 
 log = logging.getLogger("sandex.ws")
 
@@ -95,6 +98,9 @@ class WsGateway:
         )
         self.tickers = TickerFeed(self.registry, self.pusher, ctx.market)
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
+        self.funding_rates = FundingRateFeed(self.registry, self.pusher, ctx.funding_rates)
+        self.liquidations = LiquidationFeed(self.registry, self.pusher, ctx.catalogue)
+        self.warnings = WarningFeed(self.registry, self.pusher, ctx.warnings)
         self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
@@ -114,6 +120,7 @@ class WsGateway:
             events.subscribe(OrdersChanged, self._on_orders),
             events.subscribe(BalancesChanged, self.private.on_balances),
             events.subscribe(AlgosChanged, self.algos.on_algos),
+            events.subscribe(LiquidationsHappened, self.liquidations.on_liquidations),
         ]
         if self.positions is not None:
             self._unsubscribers.append(events.subscribe(PositionsChanged, self.positions.on_positions))
@@ -157,6 +164,8 @@ class WsGateway:
                 self.market.tick()
                 self.tickers.flush()
                 self.candles.flush()
+                self.funding_rates.flush()
+                self.warnings.tick()
                 self.derivatives.tick()
                 now = time.monotonic()
                 self.private.tick(now)
@@ -304,6 +313,7 @@ class WsGateway:
                 session.send(ack(event, topic.echo, session.conn_id, request.id))
                 self.market.subscribed(session, topic)
                 self.tickers.subscribed(session, topic)
+                self.funding_rates.subscribed(session, topic)
                 await self.candles.subscribed(session, topic)
                 self.derivatives.subscribed(session, topic)
                 await self.private.subscribed(session, topic)

@@ -24,6 +24,7 @@ from sandex.domain.derivatives.contracts import ContractSpec
 
 BASIS_EMA_STEPS = 60
 BASIS_BAND = Decimal("0.005")
+MAJOR_BAND = Decimal("0.02")  # price-limit band of the 100x contracts (BTC, ETH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def mark_px(index: Decimal, basis: Decimal, tick: Decimal) -> Decimal:
 def limit_band(spec: ContractSpec) -> Decimal:
     """How far from the mark an order's price may be (a fraction)."""
     if spec.max_lever >= 100:
-        return Decimal("0.02")
+        return MAJOR_BAND
     if spec.max_lever >= 50:
         return Decimal("0.03")
     return Decimal("0.05")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.marks import MAJOR_BAND, limit_band
 from sandex.domain.derivatives.positions import PositionBook, PosKey
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import FeeSchedule
@@ -26,7 +27,6 @@ from sandex.domain.trading.swap_listing import SwapListing, SwapTerms, ceil_div,
 _BUY = Side.BUY
 _MARKET = OrdType.MARKET
 _OPTIMAL = OrdType.OPTIMAL_LIMIT_IOC
-PRICE_LIMIT_BAND = Decimal("0.02")  # price limits: mark ± 2 % (OKX-like for the majors)
 
 
 class SwapOrder(NamedTuple):
@@ -43,8 +43,9 @@ class Marks(NamedTuple):
     buy_lmt: int  # ticks: the highest buy price allowed
 
 
-def price_limits(mark: int, band: Decimal = PRICE_LIMIT_BAND) -> tuple[int, int]:
-    """(sell limit, buy limit) in ticks around a mark in ticks: inside the band, on the tick grid."""
+def price_limits(mark: int, band: Decimal) -> tuple[int, int]:
+    """(sell limit, buy limit) in ticks around a mark in ticks: inside the band, on the tick grid
+    (the same bounds `marks.price_limit` publishes on `public/price-limit`)."""
     width = int(mark * band)  # rounded toward the mark: never wider than the band
     return max(mark - width, 1), mark + width
 
@@ -57,8 +58,10 @@ class SwapDesk:
         self.fees = fees
         self.marks: dict[str, Marks] = {}
 
-    def set_mark(self, inst_id: str, mark: int, index: Decimal) -> None:
-        sell_lmt, buy_lmt = price_limits(mark)
+    def set_mark(self, inst_id: str, mark: int, index: Decimal, band: Decimal = MAJOR_BAND) -> None:
+        """New marks of a swap; `band`: its price-limit band (`marks.limit_band`: the default is
+        the 100x contracts' 2 %)."""
+        sell_lmt, buy_lmt = price_limits(mark, band)
         self.marks[inst_id] = Marks(mark, index, sell_lmt, buy_lmt)
 
     def admit(self, m: SwapListing, account_id: int, cmd: OrderSpec) -> SwapOrder | Rejected:
@@ -106,7 +109,7 @@ class SwapDesk:
             px = marks.buy_lmt if buy else marks.sell_lmt
         else:
             best = m.engine.best_ask() if buy else m.engine.best_bid()
-            px = 1 if best is None else price_limits(best)[1 if buy else 0]
+            px = 1 if best is None else price_limits(best, limit_band(m.spec))[1 if buy else 0]
         return NewOrder(
             account_id, cmd.side, _OPTIMAL, lots, px, TgtCcy.BASE_CCY, cmd.cl_ord_id, cmd.tag, cmd.stp_mode
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from sandex.domain.derivatives.marks import limit_band
 from sandex.domain.derivatives.positions import AccountSettings
 from sandex.domain.instruments import Instrument
 from sandex.domain.trading import Exchange
@@ -32,5 +33,6 @@ def restore_swaps(
             m.terms[record.ord_id] = terms_of(record)
     for inst_id, (mark, index) in marks.items():
         inst = instruments.get(inst_id)
-        if inst is not None:
-            x.swaps.set_mark(inst_id, int((mark / inst.tick_sz).to_integral_value(ROUND_HALF_EVEN)), index)
+        if inst is not None and inst.contract is not None:
+            ticks = int((mark / inst.tick_sz).to_integral_value(ROUND_HALF_EVEN))
+            x.swaps.set_mark(inst_id, ticks, index, limit_band(inst.contract))

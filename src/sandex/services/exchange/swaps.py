@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.marks import limit_band
 from sandex.domain.derivatives.positions import AccountSettings, Position, PosKey, lever_side
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
@@ -92,7 +93,7 @@ def apply_market_wide(
         inst_ids = tuple(inst_id for inst_id, _, _ in marked)
         for environment, x in exchanges.items():
             for inst_id, ticks, index in marked:
-                x.swaps.set_mark(inst_id, ticks, index)
+                x.swaps.set_mark(inst_id, ticks, index, _band(instruments, inst_id))
             events[environment] = swap_hooks.on_marks(x, environment, inst_ids, ts)
         return len(marked), events
     for environment, x in exchanges.items():
@@ -290,3 +291,10 @@ def _close_position(x: Exchange, cmd: ClosePosition, ts: int) -> SwapOutcome:
         return SwapOutcome(done, events)  # the close orders it canceled stay canceled
     events.extend(placed)
     return SwapOutcome(PositionClosed(cmd.inst_id, pos_side, cmd.cl_ord_id, cmd.tag, done.ord_id), events)
+
+
+def _band(instruments: Mapping[str, Instrument], inst_id: str) -> Decimal:
+    """The swap's price-limit band (the one `public/price-limit` shows)."""
+    spec = instruments[inst_id].contract
+    assert spec is not None, "marks are for swaps only"
+    return limit_band(spec)

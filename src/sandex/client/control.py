@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from sandex.client.errors import ControlError, HttpError
-from sandex.client.models import ApiKey, ClockState, Deposit, Fault, FaultEvent, User
+from sandex.client.models import ApiKey, ClockState, Deposit, Fault, FaultEvent, SwapSettings, User
 
 PREFIX = "/sandex/v1"
 ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105 - a file name
@@ -210,6 +210,47 @@ class AsyncControlClient:
 
     async def unfreeze_market(self) -> None:
         await self.market("unfreeze")
+
+    # --- swaps -----------------------------------------------------------------------------------
+    async def swap_settings(self, uid: str, *, demo: bool = False) -> SwapSettings:
+        return SwapSettings.of(await self.call("GET", f"/users/{uid}/swap-settings", demo=str(demo).lower()))
+
+    async def set_account_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
+        """ "futures" (acctLv 2: swaps allowed) or "spot" (acctLv 1, the default). OKX takes the first
+        choice on its web site only; in sandex it is this call or the console's Account page."""
+        body = {"mode": mode, "demo": demo}
+        return SwapSettings.of(await self.call("PUT", f"/users/{uid}/account-mode", body))
+
+    async def set_position_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
+        """ "net" or "long_short" (refused with 59000 while positions or orders are open)."""
+        body = {"mode": mode, "demo": demo}
+        return SwapSettings.of(await self.call("PUT", f"/users/{uid}/position-mode", body))
+
+    async def set_leverage(
+        self,
+        uid: str,
+        inst_id: str,
+        lever: str | int | Decimal,
+        *,
+        mgn_mode: str = "cross",
+        pos_side: str = "",
+        demo: bool = False,
+    ) -> dict[str, str]:
+        body = {
+            "inst_id": inst_id,
+            "mgn_mode": mgn_mode,
+            "lever": _exact(lever),
+            "pos_side": pos_side,
+            "demo": demo,
+        }
+        answer: dict[str, str] = await self.call("PUT", f"/users/{uid}/leverage", body)
+        return answer
+
+    async def force_liquidation(self, uid: str, inst_id: str = "", *, demo: bool = False) -> dict[str, str]:
+        """Liquidate the user's position on `inst_id` ("": every position) now, as a breach would."""
+        body = {"inst_id": inst_id, "demo": demo}
+        answer: dict[str, str] = await self.call("POST", f"/users/{uid}/liquidations", body)
+        return answer
 
     # --- clock -----------------------------------------------------------------------------------
     async def clock(self) -> ClockState:

@@ -31,6 +31,7 @@ from sandex.client.models import (
     FaultEvent,
     Order,
     OrderAck,
+    SwapSettings,
     User,
 )
 from sandex.client.rest import FINAL_STATES, AsyncOkxClient, Params
@@ -295,6 +296,33 @@ class ControlClient(_Facade):
 
     def unfreeze_market(self) -> None:
         self.run(self.aio.unfreeze_market())
+
+    # swaps
+    def swap_settings(self, uid: str, *, demo: bool = False) -> SwapSettings:
+        return self.run(self.aio.swap_settings(uid, demo=demo))
+
+    def set_account_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
+        return self.run(self.aio.set_account_mode(uid, mode, demo=demo))
+
+    def set_position_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
+        return self.run(self.aio.set_position_mode(uid, mode, demo=demo))
+
+    def set_leverage(
+        self,
+        uid: str,
+        inst_id: str,
+        lever: str | int | Decimal,
+        *,
+        mgn_mode: str = "cross",
+        pos_side: str = "",
+        demo: bool = False,
+    ) -> dict[str, str]:
+        return self.run(
+            self.aio.set_leverage(uid, inst_id, lever, mgn_mode=mgn_mode, pos_side=pos_side, demo=demo)
+        )
+
+    def force_liquidation(self, uid: str, inst_id: str = "", *, demo: bool = False) -> dict[str, str]:
+        return self.run(self.aio.force_liquidation(uid, inst_id, demo=demo))
 
     # clock
     def clock(self) -> ClockState:

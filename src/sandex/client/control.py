@@ -19,14 +19,15 @@ from typing import Any
 
 import httpx
 
+from sandex.client.control_swaps import SwapCalls, exact
 from sandex.client.errors import ControlError, HttpError
-from sandex.client.models import ApiKey, ClockState, Deposit, Fault, FaultEvent, SwapSettings, User
+from sandex.client.models import ApiKey, ClockState, Deposit, Fault, FaultEvent, User
 
 PREFIX = "/sandex/v1"
 ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105 - a file name
 
 
-class AsyncControlClient:
+class AsyncControlClient(SwapCalls):
     def __init__(
         self,
         base_url: str,
@@ -147,7 +148,7 @@ class AsyncControlClient:
         """Credit the user's trading account (demo: its demo-trading account). With `chain` (e.g.
         "USDT-TRC20"), a chain deposit to the user's funding account that waits for confirmations;
         `Deposit.raw["result"]` is then the deposit record (`depId`, `state` "0")."""
-        body: dict[str, Any] = {"ccy": ccy, "amount": _exact(amount), "demo": demo}
+        body: dict[str, Any] = {"ccy": ccy, "amount": exact(amount), "demo": demo}
         if chain is not None:
             body["chain"] = chain
         return Deposit.of(await self.call("POST", f"/users/{uid}/deposits", body))
@@ -156,7 +157,7 @@ class AsyncControlClient:
         self, chain: str, addr: str, amount: str | int | Decimal, *, tag: str = "", demo: bool = False
     ) -> dict[str, Any]:
         """A chain deposit to an address from `asset/deposit-address`: the deposit record (state "0")."""
-        body = {"chain": chain, "addr": addr, "tag": tag, "amount": _exact(amount), "demo": demo}
+        body = {"chain": chain, "addr": addr, "tag": tag, "amount": exact(amount), "demo": demo}
         record: dict[str, Any] = (await self.call("POST", "/chain-deposits", body))["deposit"]
         return record
 
@@ -173,7 +174,7 @@ class AsyncControlClient:
         `{uid, level, maker, taker}`."""
         body: dict[str, Any] = {"level": level}
         for name, rate in (("maker", maker), ("taker", taker)):
-            body[name] = None if rate is None else _exact(rate)
+            body[name] = None if rate is None else exact(rate)
         tier: dict[str, str] = await self.call("PUT", f"/users/{uid}/fee-tier", body)
         return tier
 
@@ -196,13 +197,13 @@ class AsyncControlClient:
 
     async def set_price(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
         """Jump the reference (and ticker) price of `inst_id`; the market maker re-quotes around it."""
-        return (await self.market("set", inst_id, value=_exact(px)))[0]
+        return (await self.market("set", inst_id, value=exact(px)))[0]
 
     async def shift_price(
         self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0
     ) -> dict[str, Any]:
         """Move the price by `pct` percent (negative: down), at once or linearly over `over_ms`."""
-        return (await self.market("shift", inst_id, value=_exact(pct), over_ms=over_ms))[0]
+        return (await self.market("shift", inst_id, value=exact(pct), over_ms=over_ms))[0]
 
     async def freeze_market(self) -> None:
         """Stop every random price move and the simulated takers (quotes stay)."""
@@ -210,47 +211,6 @@ class AsyncControlClient:
 
     async def unfreeze_market(self) -> None:
         await self.market("unfreeze")
-
-    # --- swaps -----------------------------------------------------------------------------------
-    async def swap_settings(self, uid: str, *, demo: bool = False) -> SwapSettings:
-        return SwapSettings.of(await self.call("GET", f"/users/{uid}/swap-settings", demo=str(demo).lower()))
-
-    async def set_account_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
-        """ "futures" (acctLv 2: swaps allowed) or "spot" (acctLv 1, the default). OKX takes the first
-        choice on its web site only; in sandex it is this call or the console's Account page."""
-        body = {"mode": mode, "demo": demo}
-        return SwapSettings.of(await self.call("PUT", f"/users/{uid}/account-mode", body))
-
-    async def set_position_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
-        """ "net" or "long_short" (refused with 59000 while positions or orders are open)."""
-        body = {"mode": mode, "demo": demo}
-        return SwapSettings.of(await self.call("PUT", f"/users/{uid}/position-mode", body))
-
-    async def set_leverage(
-        self,
-        uid: str,
-        inst_id: str,
-        lever: str | int | Decimal,
-        *,
-        mgn_mode: str = "cross",
-        pos_side: str = "",
-        demo: bool = False,
-    ) -> dict[str, str]:
-        body = {
-            "inst_id": inst_id,
-            "mgn_mode": mgn_mode,
-            "lever": _exact(lever),
-            "pos_side": pos_side,
-            "demo": demo,
-        }
-        answer: dict[str, str] = await self.call("PUT", f"/users/{uid}/leverage", body)
-        return answer
-
-    async def force_liquidation(self, uid: str, inst_id: str = "", *, demo: bool = False) -> dict[str, str]:
-        """Liquidate the user's position on `inst_id` ("": every position) now, as a breach would."""
-        body = {"inst_id": inst_id, "demo": demo}
-        answer: dict[str, str] = await self.call("POST", f"/users/{uid}/liquidations", body)
-        return answer
 
     # --- clock -----------------------------------------------------------------------------------
     async def clock(self) -> ClockState:
@@ -378,7 +338,3 @@ class AsyncControlClient:
 
     async def drop_snapshot(self, name: str) -> None:
         await self.call("DELETE", f"/snapshots/{name}")
-
-
-def _exact(value: str | int | Decimal) -> str:
-    return format(value, "f") if isinstance(value, Decimal) else str(value)

@@ -324,6 +324,23 @@ class ControlClient(_Facade):
     def force_liquidation(self, uid: str, inst_id: str = "", *, demo: bool = False) -> dict[str, str]:
         return self.run(self.aio.force_liquidation(uid, inst_id, demo=demo))
 
+    def set_mark(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
+        return self.run(self.aio.set_mark(inst_id, px))
+
+    def shift_mark(self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0) -> dict[str, Any]:
+        return self.run(self.aio.shift_mark(inst_id, pct, over_ms=over_ms))
+
+    def funding_rates(self) -> list[dict[str, Any]]:
+        return self.run(self.aio.funding_rates())
+
+    def set_funding_rate(
+        self, inst_id: str, rate: str | Decimal | None = None, *, frozen: bool | None = None
+    ) -> dict[str, Any]:
+        return self.run(self.aio.set_funding_rate(inst_id, rate, frozen=frozen))
+
+    def settle_funding(self, inst_id: str) -> dict[str, Any]:
+        return self.run(self.aio.settle_funding(inst_id))
+
     # clock
     def clock(self) -> ClockState:
         return self.run(self.aio.clock())

@@ -132,6 +132,24 @@ class Reason(StrEnum):
     ATTACHED_AMEND_NONE = "attached_amend_none"  # amend: the order was placed without TP/SL
     ATTACHED_AMEND_REPEATED = "attached_amend_repeated"  # amend: one TP/SL named twice
     # --- derivatives: orders, positions, account settings (swap-core) ---------------------------
+    SWAP_ACCOUNT_MODE = "swap_account_mode"  # Spot mode (acctLv 1): no swap orders or settings
+    SWAP_ACCOUNT_LEVEL_UNSUPPORTED = "swap_account_level_unsupported"  # params: acct_lv (3/4)
+    SWAP_PRICE_LIMIT = "swap_price_limit"  # params: buy_lmt, sell_lmt
+    SWAP_NO_POSITION_TO_REDUCE = "swap_no_position_to_reduce"
+    SWAP_REDUCE_SAME_DIRECTION = "swap_reduce_same_direction"
+    SWAP_CLOSE_EXCEEDS_POSITION = "swap_close_exceeds_position"
+    SWAP_TIER_EXCEEDED = "swap_tier_exceeded"  # params: inst_id, max_sz, lever, sz, pos, pending
+    SWAP_MARGIN_INSUFFICIENT = "swap_margin_insufficient"  # params: ccy
+    SWAP_SETTINGS_BLOCKED = "swap_settings_blocked"  # positions or pending orders
+    SWAP_LEVER_TOO_HIGH = "swap_lever_too_high"
+    SWAP_LEVER_TOO_LOW = "swap_lever_too_low"  # params: min
+    SWAP_LEVER_ISOLATED_ORDERS = "swap_lever_isolated_orders"
+    SWAP_LEVER_CROSS_ORDERS = "swap_lever_cross_orders"
+    SWAP_LEVER_MARGIN_SHORT = "swap_lever_margin_short"
+    SWAP_MARGIN_NO_POSITION = "swap_margin_no_position"
+    SWAP_MARGIN_OVER_LIMIT = "swap_margin_over_limit"
+    SWAP_POSITION_NOT_FOUND = "swap_position_not_found"
+    SWAP_PENDING_CLOSE_ORDERS = "swap_pending_close_orders"
     # --- derivatives: prices, price limits, tiers (swap-market) ---------------------------------
     # --- derivatives: funding and liquidation (swap-funding-liq) --------------------------------
     # --- derivatives: request parameters (swap-private-api) -------------------------------------

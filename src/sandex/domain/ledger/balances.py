@@ -6,6 +6,10 @@ business refusals such as insufficient funds are checked before postings are bui
 as `Rejected`). Money enters and leaves only through `deposit` and `withdraw`; everything else
 moves it between accounts, so per currency the sum over all accounts (the fee account included)
 always equals deposits minus withdrawals.
+
+`overdraft` accounts (the swap clearing account and insurance fund of each environment) may hold a
+negative available balance: clearing pays realised profits before the losers' margin reaches it
+and the insurance fund covers shortfalls. Every other account stays non-negative.
 """
 
 from __future__ import annotations
@@ -56,8 +60,9 @@ _ZERO = BalanceView(0, 0)
 
 
 class Ledger:
-    def __init__(self, fee_account: int = FEE_ACCOUNT) -> None:
+    def __init__(self, fee_account: int = FEE_ACCOUNT, overdraft: frozenset[int] = frozenset()) -> None:
         self.fee_account = fee_account
+        self.overdraft = overdraft  # accounts whose available balance may go negative
         self._accounts: dict[int, dict[str, _Balance]] = {}
         self._external: dict[str, int] = {}  # deposits - withdrawals per currency
 
@@ -167,7 +172,7 @@ class Ledger:
         b = self._slot(account_id, ccy)
         available = b.available + delta_available
         frozen = b.frozen + delta_frozen
-        if available < 0 or frozen < 0:
+        if frozen < 0 or (available < 0 and account_id not in self.overdraft):
             raise LedgerError(f"({account_id}, {ccy}) would be at available={available} frozen={frozen}")
         b.available = available
         b.frozen = frozen
@@ -176,7 +181,7 @@ class Ledger:
     def restore(self, rows: Iterable[BalanceRow]) -> None:
         """Load persisted balances; what they add up to becomes the net external amount."""
         for row in rows:
-            if row.available < 0 or row.frozen < 0:
+            if row.frozen < 0 or (row.available < 0 and row.account_id not in self.overdraft):
                 raise LedgerError(f"negative persisted balance {row}")
             b = self._slot(row.account_id, row.ccy)
             self._external[row.ccy] = (

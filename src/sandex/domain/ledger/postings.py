@@ -15,6 +15,7 @@ class PostingReason(StrEnum):
     TRADE = "trade"  # ref: trade id (frozen spent, proceeds received, price improvement back)
     FEE = "fee"  # ref: trade id (payer debited, fee account credited)
     CONVERT = "convert"  # ref: convert trade number (the user and the convert desk swap currencies)
+    MARGIN = "margin"  # ref: position id (swap margin moved between the user and clearing, not a fill)
 
 
 class Posting(NamedTuple):

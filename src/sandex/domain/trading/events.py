@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from sandex.domain.derivatives.positions import Position
 from sandex.domain.ledger.postings import Posting
 from sandex.domain.matching.events import Fill, MatchEvent
 
@@ -19,5 +20,31 @@ class Trade(NamedTuple):
     maker_fee_ccy: str
 
 
+class PositionFill(NamedTuple):
+    """What one side of a swap fill did to one position: its open or its close part (a flip is
+    both: close then open). Comes right before that part's `TRADE` posting of the account (its
+    bill: type 2, `sub_type` 3 open long, 4 open short, 5 close long, 6 close short)."""
+
+    trade_id: int
+    ord_id: int
+    account_id: int
+    ccy: str
+    sub_type: int
+    lots: int
+    px: int  # ticks
+    pnl: int  # realised by this part (close), ledger units
+    fee: int  # charged for this part (positive)
+    pos_bal_chg: int  # change of the position's margin
+    position: Position  # its state right after (a copy)
+
+
+class PositionChanged(NamedTuple):
+    """A position changed outside a fill (margin added/reduced, leverage, funding, liquidation):
+    `event_type` as OKX's `balance_and_position` names it (adjust_margin, set_leverage…)."""
+
+    position: Position
+    event_type: str
+
+
 # Everything an `Exchange` command returns. `Fill` never appears: the façade replaces each by `Trade`.
-Event = MatchEvent | Trade | Posting
+Event = MatchEvent | Trade | Posting | PositionFill | PositionChanged

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from sandex.domain.derivatives.positions import PositionBook
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.ids import IdGenerator
+from sandex.domain.ids import IdGenerator, SequentialIds
 from sandex.domain.instruments import Instrument, InstrumentState
 from sandex.domain.ledger.balances import BalanceRow, Ledger
 from sandex.domain.ledger.fees import FeeSchedule
@@ -33,6 +34,12 @@ from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec, ame
 from sandex.domain.trading.events import Event
 from sandex.domain.trading.listing import Listing
 from sandex.domain.trading.settlement import Settler
+from sandex.domain.trading.swap_listing import SwapListing
+from sandex.domain.trading.swap_orders import SwapDesk
+from sandex.domain.trading.swap_settlement import SwapSettler
+
+CLEARING_ACCOUNT = -1  # default ids of the swap clearing account and insurance fund (pure tests)
+INSURANCE_ACCOUNT = -2
 
 
 class Exchange:
@@ -45,13 +52,27 @@ class Exchange:
         trade_ids: IdGenerator,
         fees: FeeSchedule | None = None,
         limits: TradingLimits = DEFAULT_LIMITS,
+        positions: PositionBook | None = None,
+        clearing_account: int = CLEARING_ACCOUNT,
+        insurance_account: int = INSURANCE_ACCOUNT,
     ) -> None:
         self.ledger = ledger
         self.fees = fees or FeeSchedule()
         self.limits = limits
         self._order_ids = order_ids
-        self._markets = {inst.inst_id: Listing.open(inst, trade_ids, limits) for inst in instruments}
+        self._markets: dict[str, Listing] = {
+            inst.inst_id: (SwapListing if inst.contract is not None else Listing).open(
+                inst, trade_ids, limits
+            )
+            for inst in instruments
+        }
         self._settler = Settler(ledger, self.fees)
+        # swaps: positions, settings, marks; clearing and insurance may go negative (ledger overdraft)
+        ledger.overdraft = ledger.overdraft | {clearing_account, insurance_account}
+        self.clearing_account, self.insurance_account = clearing_account, insurance_account
+        book = positions if positions is not None else PositionBook(SequentialIds())
+        self.swaps = SwapDesk(book, self.fees)
+        self._swap_settler = SwapSettler(ledger, self.fees, book, clearing_account, insurance_account)
         # Per account, the markets where it may have pending orders (a superset: entries are only
         # added), so account-wide checks visit those instead of every market of the catalogue.
         self._active: dict[int, list[Listing]] = {}
@@ -59,6 +80,8 @@ class Exchange:
     # --- commands ------------------------------------------------------------------------------
     def place(self, account_id: int, cmd: OrderSpec, ts: int) -> list[Event]:
         m = self._markets.get(cmd.inst_id)
+        if type(m) is SwapListing:
+            return self._place_swap(m, account_id, cmd, ts)
         req = self._admit(m, account_id, cmd)
         if isinstance(req, Rejected):
             return [OrderRejected(Action.PLACE, cmd.inst_id, account_id, 0, cmd.cl_ord_id, req, ts)]
@@ -90,7 +113,7 @@ class Exchange:
         if isinstance(plan, Rejected):
             events = m.engine.fail_amend(account_id, ord_id, plan, ts, cxl_on_fail=cmd.cxl_on_fail)
             out: list[Event] = []
-            self._settler.apply(m, events, 0, out)
+            self._settle(m, events, 0, out)
             return out
         events = m.engine.amend(account_id, ord_id, plan.new_sz, plan.new_px, ts, checked=True)
         out = [events[0]]
@@ -99,7 +122,7 @@ class Exchange:
         else:
             out.extend(self.ledger.unfreeze(account_id, plan.ccy, -plan.delta, ord_id))
         if len(events) > 1:  # the new price crossed: fills, maybe cancels
-            self._settler.apply(m, events[1:], plan.px, out)
+            self._settle(m, events[1:], plan.px, out)
         return out
 
     @staticmethod
@@ -118,7 +141,7 @@ class Exchange:
             return [target]
         m, ord_id = target
         out: list[Event] = []
-        self._settler.apply(m, m.engine.cancel(account_id, ord_id, ts), 0, out)
+        self._settle(m, m.engine.cancel(account_id, ord_id, ts), 0, out)
         return out
 
     # --- reads ---------------------------------------------------------------------------------
@@ -141,8 +164,10 @@ class Exchange:
         out: dict[tuple[int, str], int] = {}
         for m in self._markets.values():
             for order in m.engine.resting_orders():
-                key = (order.account_id, m.reserve_ccy(order.side))
-                out[key] = out.get(key, 0) + m.need_of(order)
+                need = m.need_of(order)
+                if need:  # swap orders that can only close reserve nothing
+                    key = (order.account_id, m.reserve_ccy(order.side))
+                    out[key] = out.get(key, 0) + need
         return out
 
     # --- rebuild -------------------------------------------------------------------------------
@@ -168,6 +193,43 @@ class Exchange:
             for snap in snaps:
                 self._note_active(snap.account_id, m)
         self.ledger.restore(balances)
+
+    # --- swaps ---------------------------------------------------------------------------------
+    def _place_swap(self, m: SwapListing, account_id: int, cmd: OrderSpec, ts: int) -> list[Event]:
+        def refused(why: Rejected) -> list[Event]:
+            return [OrderRejected(Action.PLACE, cmd.inst_id, account_id, 0, cmd.cl_ord_id, why, ts)]
+
+        if m.inst.state is not InstrumentState.LIVE:
+            return refused(Rejected(Reason.INSTRUMENT_SUSPENDED))
+        order = self.swaps.admit(m, account_id, cmd)
+        if isinstance(order, Rejected):
+            return refused(order)
+        req, ccy = order.req, m.settle_ccy
+        why = self._account_wide_refusal(req) or m.engine.check_place(req)
+        if why is not None:
+            return refused(why)
+        if self.ledger.available(account_id, ccy) < order.reserve:
+            return refused(Rejected.of(Reason.SWAP_MARGIN_INSUFFICIENT, ccy=ccy))
+        ord_id = self._order_ids.next_id()
+        self._note_active(account_id, m)
+        m.terms[ord_id] = order.terms
+        events = m.engine.place(ord_id, req, ts, checked=True)
+        out: list[Event] = [events[0]]
+        out.extend(self._freeze(account_id, ccy, order.reserve, ord_id))
+        budgets = {ord_id: order.reserve} if order.budget else None
+        self._swap_settler.apply(m, events[1:], req.px, out, budgets)
+        if budgets is not None:  # finished by now: give back what it did not spend
+            out.extend(self.ledger.unfreeze(account_id, ccy, budgets[ord_id], ord_id))
+        return out
+
+    def _settle(self, m: Listing, events: list[MatchEvent], taker_px: int, out: list[Event]) -> None:
+        if type(m) is SwapListing:
+            self._swap_settler.apply(m, events, taker_px, out)
+        else:
+            self._settler.apply(m, events, taker_px, out)
+
+    def listing(self, inst_id: str) -> Listing | None:
+        return self._markets.get(inst_id)
 
     # --- internals -----------------------------------------------------------------------------
     def _admit(self, m: Listing | None, account_id: int, cmd: OrderSpec) -> NewOrder | Rejected:

@@ -1,7 +1,19 @@
 """ORM models, one module per feature; importing this package registers every table."""
 
-from sandex.storage.orm import accounts, base, console, convert, funding, keys, market, meta, trading
+from sandex.storage.orm import accounts, base, console, convert, funding, keys, market, meta, swaps, trading
 
 Base = base.Base
 
-__all__ = ["Base", "accounts", "base", "console", "convert", "funding", "keys", "market", "meta", "trading"]
+__all__ = [
+    "Base",
+    "accounts",
+    "base",
+    "console",
+    "convert",
+    "funding",
+    "keys",
+    "market",
+    "meta",
+    "swaps",
+    "trading",
+]

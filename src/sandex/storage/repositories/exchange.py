@@ -54,6 +54,7 @@ from sandex.storage.repositories.exchange_reads import (
 )
 from sandex.storage.repositories.exchange_write import BulkWriter
 from sandex.storage.repositories.funding_rows import write_funding_rows
+from sandex.storage.repositories.swap_reads import POSITIONS, SwapReads
 
 LEASE = "sequencer"
 LEASE_PROOF = "UPDATE sequencer_lease SET heartbeat_ms = %s WHERE name = %s AND owner = %s"
@@ -72,7 +73,7 @@ ALGOS = _table(AlgoOrderRow)
 _LIVE_ALGO = AlgoState.LIVE.value
 
 
-class SqlExchangeStore(ExchangeReads):
+class SqlExchangeStore(ExchangeReads, SwapReads):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         super().__init__(sessions)
         self._writer: BulkWriter | None = None
@@ -111,16 +112,21 @@ class SqlExchangeStore(ExchangeReads):
 
     def fee_account(self, environment: Environment) -> int:
         """The environment's fee account (the migration creates it; re-created after a wipe)."""
+        return self.system_account(environment, LedgerAccountKind.FEE)
+
+    def system_account(self, environment: Environment, kind: LedgerAccountKind) -> int:
+        """The environment's own account of `kind` (fee, swap clearing, insurance fund): the oldest
+        one, created on first use (only the lease holder creates them, so no race creates two)."""
         oldest = select(func.min(ACCOUNTS.c.id)).where(
             ACCOUNTS.c.user_id.is_(None),
             ACCOUNTS.c.environment == environment.value,
-            ACCOUNTS.c.kind == LedgerAccountKind.FEE.value,
+            ACCOUNTS.c.kind == kind.value,
         )
         with self._sessions.begin() as s:
             found: int | None = s.scalar(oldest)
-            if found is None:  # only the lease holder gets here, so no race creates two
-                fee = {"environment": environment.value, "kind": LedgerAccountKind.FEE.value, "created_ms": 0}
-                s.execute(ACCOUNTS.insert().values(user_id=None, **fee))
+            if found is None:
+                row = {"environment": environment.value, "kind": kind.value, "created_ms": 0}
+                s.execute(ACCOUNTS.insert().values(user_id=None, **row))
                 found = s.scalar(oldest)
         assert found is not None
         return found
@@ -157,12 +163,16 @@ class SqlExchangeStore(ExchangeReads):
         for o in orders:
             last_seqs[o.inst_id] = max(last_seqs.get(o.inst_id, 0), o.seq)
         fee_tiers = {r.account_id: FeeTier(r.maker, r.taker, r.level) for r in tiers}
+        settings, leverages = self.all_settings(environment)
         return StoredState(
             orders,
             [balance_record(r) for r in balances],
             last_seqs,
             fee_tiers,
             [algo_record(r) for r in algos],
+            self.live_positions(environment),
+            settings,
+            leverages,
         )
 
     def id_maxima(self) -> IdMaxima:
@@ -174,7 +184,8 @@ class SqlExchangeStore(ExchangeReads):
                 select(func.max(POSTINGS.c.ref)).where(POSTINGS.c.reason == PostingReason.DEPOSIT.value)
             )
             algo_id = s.scalar(select(func.max(ALGOS.c.algo_id)))
-        return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0, algo_id or 0)
+            pos_id = s.scalar(select(func.max(POSITIONS.c.pos_id)))
+        return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0, algo_id or 0, pos_id or 0)
 
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
         conn = self._commit_connection()

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import PENDING_STATES, CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.domain.trading.algos import AlgoOrdType, AlgoState, TriggerSide
@@ -220,6 +221,12 @@ def order_record(r: Any) -> OrderRecord:
         algo_id=r.algo_id,
         algo_cl_ord_id=r.algo_cl_ord_id,
         source=r.source,
+        pos_side=None if r.pos_side is None else PosSide(r.pos_side),
+        reduce_only=bool(r.reduce_only),
+        lever=r.lever,
+        pnl=r.pnl,
+        category=r.category,
+        reserve_rate=r.reserve_rate,
     )
 
 
@@ -283,6 +290,9 @@ def fill_record(r: Any) -> FillRecord:
         r.cl_ord_id,
         r.tag,
         r.ts,
+        None if r.pos_side is None else PosSide(r.pos_side),
+        r.fill_pnl,
+        r.fill_mark_px,
     )
 
 
@@ -300,6 +310,12 @@ def posting_record(r: Any) -> PostingRecord:
         r.ord_id,
         r.inst_id,
         r.ts,
+        r.sub_type,
+        r.pnl,
+        r.pos_bal_chg,
+        r.sz,
+        r.px,
+        r.mgn_mode,
     )
 
 

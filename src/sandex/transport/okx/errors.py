@@ -318,6 +318,75 @@ ERRORS: Mapping[Reason, WireError] = {
     R.WITHDRAW_ADDRESS_EXISTS: WireError("70201", 200, "This address is already on the allow-list."),
     R.WITHDRAW_ADDRESS_UNKNOWN: WireError("70202", 200, "This address is not on the allow-list."),
     # derivatives: orders, positions, account settings (swap-core)
+    R.SWAP_ACCOUNT_MODE: WireError("51010", 200, "Request unsupported under current account mode"),
+    R.SWAP_ACCOUNT_LEVEL_UNSUPPORTED: WireError(
+        "51010",
+        200,
+        "Request unsupported under current account mode: sandex runs Spot mode (1) and Futures mode (2), "
+        "not acctLv {acct_lv}",
+    ),
+    R.SWAP_PRICE_LIMIT: WireError(
+        "51006",
+        200,
+        "Order price is not within the price limit (max buy price: {buy_lmt} , min sell price: {sell_lmt} )",
+    ),
+    R.SWAP_NO_POSITION_TO_REDUCE: WireError(
+        "51169",
+        200,
+        "Order failed because you don't have any positions in this direction for this contract to reduce "
+        "or close.",
+    ),
+    R.SWAP_REDUCE_SAME_DIRECTION: WireError(
+        "51170",
+        200,
+        "Failed to place order. A reduce-only order can’t be the same trading direction as your "
+        "existing positions.",
+    ),
+    R.SWAP_CLOSE_EXCEEDS_POSITION: WireError(
+        "51112", 200, "Close order size exceeds available size for this position."
+    ),
+    R.SWAP_TIER_EXCEEDED: WireError(
+        "51004",
+        200,
+        "Order failed. For {inst_id}, the sum of current order size, position quantity and pending "
+        "orders in the same direction can’t be more than {max_sz}(contracts) which is the maximum "
+        "position amount under current leverage. Please lower the leverage or use a new sub-account to "
+        "place the order again (current leverage: {lever}×, current order size: {sz} contracts, "
+        "position quantity: {pos} contracts, pending orders: {pending} contracts).",
+    ),
+    R.SWAP_MARGIN_INSUFFICIENT: WireError("51008", 200, "Order failed. Insufficient {ccy} margin in account"),
+    R.SWAP_SETTINGS_BLOCKED: WireError(
+        "59000", 200, "Settings failed. Close any open positions or orders before modifying settings."
+    ),
+    R.SWAP_LEVER_TOO_HIGH: WireError(
+        "59102", 200, "Leverage exceeds the maximum limit. Please lower the leverage."
+    ),
+    R.SWAP_LEVER_TOO_LOW: WireError(
+        "59105", 400, "Leverage can't be less than {min}. Please increase the leverage."
+    ),
+    R.SWAP_LEVER_ISOLATED_ORDERS: WireError(
+        "59101",
+        200,
+        "Leverage can't be modified. Please cancel all pending isolated margin orders before adjusting "
+        "the leverage.",
+    ),
+    R.SWAP_LEVER_CROSS_ORDERS: WireError(
+        "59107",
+        200,
+        "Leverage can't be modified. Please cancel all pending cross-margin orders before adjusting the "
+        "leverage.",
+    ),
+    R.SWAP_LEVER_MARGIN_SHORT: WireError(
+        "59103", 200, "Account margin is insufficient and leverage is too low. Please increase the leverage."
+    ),
+    R.SWAP_MARGIN_NO_POSITION: WireError("59300", 200, "Margin call failed. Position does not exist."),
+    R.SWAP_MARGIN_OVER_LIMIT: WireError(
+        "59301", 200, "Margin adjustment failed for exceeding the max limit."
+    ),
+    R.SWAP_POSITION_NOT_FOUND: WireError("51023", 200, "Position doesn't exist."),
+    R.SWAP_PENDING_CLOSE_ORDERS: WireError(
+        "51115", 200, "Cancel all pending close-orders before liquidation."
+    ),
     # derivatives: prices, price limits, tiers (swap-market)
     # derivatives: funding and liquidation (swap-funding-liq)
     # derivatives: request parameters (swap-private-api)

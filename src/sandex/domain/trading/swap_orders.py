@@ -1,0 +1,191 @@
+"""Admission of swap orders, in OKX's order: account mode (51010), tdMode, posSide, sizes in
+contracts, price limit (51006, once marks are known), reduce-only/close (51169, 51170, 51112),
+position tier vs leverage (51004); the margin check (51008) comes with the reservation.
+
+What an order reserves: limit-priced ones per lot at their own price (`SwapListing.unit_need`);
+market ones what a dry run of the match on the current book needs (+2 ledger units per lot for
+per-fill rounding), the unused rest released when they finish. Net mode reserves the whole size
+even when part of it will close (conservative). Orders that can only close reserve nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import NamedTuple
+
+from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.positions import PositionBook, PosKey
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.ledger.fees import FeeSchedule
+from sandex.domain.matching.order import NewOrder, OrdType, Side, TgtCcy
+from sandex.domain.trading.commands import OrderSpec, to_new_order
+from sandex.domain.trading.swap_listing import SwapListing, SwapTerms, ceil_div, margin_of
+
+_BUY = Side.BUY
+_MARKET = OrdType.MARKET
+PRICE_LIMIT_BAND = Decimal("0.02")  # price limits: mark ± 2 % (OKX-like for the majors)
+
+
+class SwapOrder(NamedTuple):
+    req: NewOrder
+    terms: SwapTerms
+    reserve: int
+    budget: bool  # market-like: `reserve` is spent fill by fill and the rest released at the end
+
+
+class Marks(NamedTuple):
+    mark: int  # ticks
+    index_px: Decimal
+    sell_lmt: int  # ticks: the lowest sell price allowed
+    buy_lmt: int  # ticks: the highest buy price allowed
+
+
+def price_limits(mark: int, band: Decimal = PRICE_LIMIT_BAND) -> tuple[int, int]:
+    """(sell limit, buy limit) in ticks around a mark in ticks: inside the band, on the tick grid."""
+    width = int(mark * band)  # rounded toward the mark: never wider than the band
+    return max(mark - width, 1), mark + width
+
+
+class SwapDesk:
+    """Swap positions, settings and marks of one environment, and the admission of swap orders."""
+
+    def __init__(self, book: PositionBook, fees: FeeSchedule) -> None:
+        self.book = book
+        self.fees = fees
+        self.marks: dict[str, Marks] = {}
+
+    def set_mark(self, inst_id: str, mark: int, index: Decimal) -> None:
+        sell_lmt, buy_lmt = price_limits(mark)
+        self.marks[inst_id] = Marks(mark, index, sell_lmt, buy_lmt)
+
+    def admit(self, m: SwapListing, account_id: int, cmd: OrderSpec) -> SwapOrder | Rejected:
+        settings = self.book.settings_of(account_id)
+        if settings.acct_lv is not AcctLv.FUTURES:
+            return Rejected(Reason.SWAP_ACCOUNT_MODE)
+        if cmd.td_mode not in (MgnMode.CROSS.value, MgnMode.ISOLATED.value):
+            return Rejected.of(Reason.PARAM_ERROR, field="td_mode")
+        mgn_mode = MgnMode(cmd.td_mode)
+        pos_side = _pos_side(settings.pos_mode, cmd.pos_side)
+        if pos_side is None:
+            return Rejected.of(Reason.PARAM_ERROR, field="pos_side")
+        spec = cmd if cmd.ord_type is not _MARKET else replace(cmd, tgt_ccy=TgtCcy.BASE_CCY)
+        req = to_new_order(m.inst, account_id, spec)
+        if isinstance(req, Rejected):
+            return req
+        refused = self._price_limit(m, req) or self._closing(m, account_id, mgn_mode, pos_side, req, cmd)
+        if refused is not None:
+            return refused
+        closing = cmd.reduce_only or (
+            pos_side is not PosSide.NET and (pos_side is PosSide.LONG) != (req.side is _BUY)
+        )
+        lever = self.book.lever(account_id, m.inst.inst_id, mgn_mode, pos_side, m.spec.max_lever)
+        tier = self.fees.tier_for(account_id)
+        terms = SwapTerms(mgn_mode, pos_side, cmd.reduce_only, closing, lever, max(tier.maker, tier.taker))
+        refused = None if closing else self._tier(m, account_id, terms, req)
+        if refused is not None:
+            return refused
+        budget = req.ord_type is _MARKET
+        reserve = self._reserve(m, req, terms) if budget else req.sz * m.unit_need(req.px, terms)
+        return SwapOrder(req, terms, reserve, budget)
+
+    def _price_limit(self, m: SwapListing, req: NewOrder) -> Rejected | None:
+        marks = self.marks.get(m.inst.inst_id)
+        if marks is None or req.ord_type is _MARKET:
+            return None
+        if (req.side is _BUY and req.px > marks.buy_lmt) or (
+            req.side is not _BUY and req.px < marks.sell_lmt
+        ):
+            tick = m.inst.tick_sz
+            return Rejected.of(
+                Reason.SWAP_PRICE_LIMIT,
+                buy_lmt=str(marks.buy_lmt * tick),
+                sell_lmt=str(marks.sell_lmt * tick),
+            )
+        return None
+
+    def _closing(
+        self,
+        m: SwapListing,
+        account_id: int,
+        mgn_mode: MgnMode,
+        pos_side: PosSide,
+        req: NewOrder,
+        cmd: OrderSpec,
+    ) -> Rejected | None:
+        """Reduce-only orders and long/short closes need a position to close, in the other direction."""
+        buy = req.side is _BUY
+        if pos_side is PosSide.NET:
+            if not cmd.reduce_only:
+                return None
+            pos = self.book.get(PosKey(account_id, m.inst.inst_id, mgn_mode, PosSide.NET))
+            if pos is None or pos.pos == 0:
+                return Rejected(Reason.SWAP_NO_POSITION_TO_REDUCE)
+            return Rejected(Reason.SWAP_REDUCE_SAME_DIRECTION) if (pos.pos > 0) == buy else None
+        if (pos_side is PosSide.LONG) == buy:  # opens (reduce-only here: nothing to reduce in that way)
+            return Rejected(Reason.SWAP_REDUCE_SAME_DIRECTION) if cmd.reduce_only else None
+        pos = self.book.get(PosKey(account_id, m.inst.inst_id, mgn_mode, pos_side))
+        if pos is None or pos.pos == 0:
+            return Rejected(Reason.SWAP_NO_POSITION_TO_REDUCE)
+        if req.sz > pos.size - self.pending_close(m, account_id, mgn_mode, pos_side):
+            return Rejected(Reason.SWAP_CLOSE_EXCEEDS_POSITION)
+        return None
+
+    def pending_close(self, m: SwapListing, account_id: int, mgn_mode: MgnMode, pos_side: PosSide) -> int:
+        """Lots pending orders of the account would close on that position (long/short mode)."""
+        total = 0
+        for order in m.engine.pending_orders(account_id):
+            t = m.terms.get(order.ord_id)
+            if t is not None and t.closing and t.mgn_mode is mgn_mode and t.pos_side is pos_side:
+                total += order.sz - order.filled
+        return total
+
+    def _tier(self, m: SwapListing, account_id: int, terms: SwapTerms, req: NewOrder) -> Rejected | None:
+        """The position this order could make (with pending orders the same way) must fit the
+        largest tier whose max leverage allows the current one (51004)."""
+        allowed = [t for t in m.spec.tiers if t.max_lever >= terms.lever]
+        if not allowed:
+            return None
+        max_lots = int(allowed[-1].max_sz / m.inst.lot_sz)
+        pos = self.book.get(PosKey(account_id, m.inst.inst_id, terms.mgn_mode, terms.pos_side))
+        buy = req.side is _BUY
+        held = 0 if pos is None else (pos.size if pos.long == buy or terms.pos_side is not PosSide.NET else 0)
+        pending = 0
+        for order in m.engine.pending_orders(account_id):
+            t = m.terms.get(order.ord_id)
+            if (
+                t is not None
+                and not t.closing
+                and t.pos_side is terms.pos_side
+                and (order.side is _BUY) == buy
+            ):
+                pending += order.sz - order.filled
+        if held + pending + req.sz <= max_lots:
+            return None
+        lot = m.inst.lot_sz
+        return Rejected.of(
+            Reason.SWAP_TIER_EXCEEDED,
+            inst_id=m.inst.inst_id,
+            max_sz=str(allowed[-1].max_sz),
+            lever=str(terms.lever),
+            sz=str(req.sz * lot),
+            pos=str(held * lot),
+            pending=str(pending * lot),
+        )
+
+    @staticmethod
+    def _reserve(m: SwapListing, req: NewOrder, terms: SwapTerms) -> int:
+        """A market order's budget: what its dry-run match needs, with per-fill rounding room."""
+        if terms.closing:
+            return 0
+        lots, notional = m.engine.fillable(req.side, req.px, req.sz, req.account_id, req.stp_mode)
+        units = notional * m.per_notional
+        num, den = terms.fee_ratio
+        return margin_of(units, terms.lever) + ceil_div(units * num, den) + 2 * lots
+
+
+def _pos_side(pos_mode: PosMode, asked: PosSide | None) -> PosSide | None:
+    """The position an order is for: net in net mode, long/short (required) in long/short mode."""
+    if pos_mode is PosMode.NET:
+        return PosSide.NET if asked in (None, PosSide.NET) else None
+    return asked if asked in (PosSide.LONG, PosSide.SHORT) else None

@@ -16,6 +16,7 @@ class PostingReason(StrEnum):
     FEE = "fee"  # ref: trade id (payer debited, fee account credited)
     CONVERT = "convert"  # ref: convert trade number (the user and the convert desk swap currencies)
     MARGIN = "margin"  # ref: position id (swap margin moved between the user and clearing, not a fill)
+    FUNDING = "funding"  # ref: position id (a swap funding payment between the user and clearing)
 
 
 class Posting(NamedTuple):

@@ -29,9 +29,11 @@ from sandex.services.exchange.swap_commands import (
     SetPositionMode,
     UpdateMarks,
 )
+from sandex.services.exchange.swap_marks import CoreMarks
 from sandex.services.exchange.swap_records import AccountSettingsRecord
+from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
-from tests.support.swaps import btc_swap, order, units
+from tests.support.swaps import btc_swap, futures_commands, order, seed_commands, units
 from tests.unit.services.conftest import CATALOGUE, OWNER, MemoryStore, SyncBus
 
 D = Decimal
@@ -267,3 +269,79 @@ def test_marks_set_price_limits_and_long_short_mode_closes_only_what_is_held(
     assert (long.pos_side, long.pos) == (PosSide.LONG, D(2))
     audit(core, store)
     assert OWNER
+
+
+class FixedMarks:
+    def __init__(self, mark: str) -> None:
+        self.mark = D(mark)
+
+    def mark_px(self, inst_id: str) -> Decimal | None:
+        return self.mark
+
+    def index_px(self, inst_id: str) -> Decimal | None:
+        return self.mark - 10
+
+
+def test_the_position_reader_marks_positions_and_sums_the_margin_per_currency(
+    run: Run, store: MemoryStore
+) -> None:
+    futures(run, MAKER, TAKER)
+    accepted(run, MAKER, order(BTC, Side.SELL, "2", "50000", td_mode="isolated"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "2", "50000"))
+    accepted(run, TAKER, order(BTC, Side.SELL, "1", "60000", reduce_only=True))  # holds 1 of 2
+    reader = PositionReader(store, SWAP_CATALOGUE.instruments, FixedMarks("51000"))
+    (view,) = reader.positions(TAKER)
+    # 2 contracts x 0.01 BTC: value 1,020 at the mark, upl 20, cross imr 102 at 10x, mmr 0.4 %
+    assert (view.upl, view.notional_usd, view.imr, view.mmr) == (D(20), D(1020), D(102), D("4.08"))
+    assert view.upl_ratio == D(20) / D(102) and view.margin is None
+    assert (view.avail_pos, view.tier, view.idx_px, view.ccy) == (D(1), 1, D(50990), "USDT")
+    (short,) = reader.positions(MAKER)
+    assert short.upl == D(-20) and short.margin == D(100) and short.imr is None
+    # isolated short: liquidated where 100 + (50,000 - P) x 0.02 = P x 0.02 x (0.004 + 0.001)
+    assert short.liq_px == (D(1000) + D(100)) / (D("0.02") * (1 + D("0.004") + D("0.001")))
+    assert short.bk_px == D(55000)
+    (summary,) = reader.margin_summary(LIVE, TAKER)
+    cash = D(10000) - D("1")  # deposit - 0.1 % taker fee on 1,000
+    assert (summary.ccy, summary.cash_bal, summary.upl, summary.imr) == ("USDT", cash, D(20), D(102))
+    assert summary.eq == cash + 20 and summary.avail_bal == cash - 100 and summary.iso_eq == 0
+
+
+def test_the_support_commands_seed_a_position_through_any_bus(run: Run, store: MemoryStore) -> None:
+    for account in (MAKER, TAKER):
+        for command in futures_commands(LIVE, account, USERS[account], pos_mode=PosMode.LONG_SHORT):
+            assert not isinstance(run(command), Rejected)
+    for command in seed_commands(
+        LIVE, TAKER, MAKER, Side.SELL, "1.5", "50000", pos_side=PosSide.SHORT, cp_pos_side=PosSide.LONG
+    ):
+        assert all(a.rejected is None for a in acks_of(run(command)))
+    (short,) = store.positions(TAKER)
+    assert (short.pos_side, short.pos, short.avg_px) == (PosSide.SHORT, D("1.5"), D(50000))
+
+
+def acks_of(answer: object) -> list[OrderAck]:
+    assert isinstance(answer, list)
+    return answer
+
+
+def test_spot_keeps_trading_as_cash_in_futures_mode_and_levels_change_only_when_idle(
+    run: Run, store: MemoryStore
+) -> None:
+    futures(run, MAKER, TAKER)
+    run(Deposit(LIVE, MAKER, USERS[MAKER], LedgerAccountKind.TRADING, "BTC", units("1")))
+    accepted(run, MAKER, order("BTC-USDT", Side.SELL, "0.5", "100", td_mode="cash"))
+    accepted(run, TAKER, order("BTC-USDT", Side.BUY, "0.5", "100", td_mode="cash"))
+    assert usdt(store, MAKER)[0] == units("10000") + units("50") - units("0.04")  # maker fee 0.08 %
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "40000"))
+    refused = run(SetAccountLevel(LIVE, TAKER, AcctLv.SPOT))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_SETTINGS_BLOCKED
+    assert isinstance(run(SetAccountLevel(LIVE, MAKER, AcctLv.SPOT)), AccountSettingsRecord)  # spot only
+
+
+def test_the_core_serves_the_last_marks_as_a_mark_source(run: Run, core: ExchangeCore) -> None:
+    marks = CoreMarks(core)
+    assert marks.mark_px(BTC) is None
+    assert run(UpdateMarks(((BTC, D("50000.04"), D(49990)),))) == 1
+    assert (marks.mark_px(BTC), marks.index_px(BTC)) == (D("50000.04"), D(49990))
+    assert core.exchange(LIVE).swaps.marks[BTC].mark == 500000  # rounded to the tick for limits
+    refused = run(UpdateMarks((("BTC-USDT", D(1), D(1)),)))  # not a swap
+    assert isinstance(refused, Rejected) and refused.reason is Reason.PARAM_ERROR

@@ -345,3 +345,16 @@ def test_the_core_serves_the_last_marks_as_a_mark_source(run: Run, core: Exchang
     assert core.exchange(LIVE).swaps.marks[BTC].mark == 500000  # rounded to the tick for limits
     refused = run(UpdateMarks((("BTC-USDT", D(1), D(1)),)))  # not a swap
     assert isinstance(refused, Rejected) and refused.reason is Reason.PARAM_ERROR
+
+
+def test_a_negative_insurance_fund_is_stored_and_loaded_back(run: Run, store: MemoryStore) -> None:
+    futures(run, MAKER, TAKER, OTHER)
+    accepted(run, MAKER, order(BTC, Side.SELL, "1", "50000", td_mode="isolated"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "50000", td_mode="isolated"))
+    accepted(run, OTHER, order(BTC, Side.BUY, "1", "40000"))
+    accepted(run, TAKER, order(BTC, Side.SELL, "1", "40000", td_mode="isolated", reduce_only=True))
+    again = ExchangeCore(SWAP_CATALOGUE, store)
+    again.load()
+    x = again.exchange(LIVE)
+    assert x.ledger.available(x.insurance_account, "USDT") == -units("50")  # 100 lost on 50 of margin
+    assert x.ledger.total("USDT") == x.ledger.net_external("USDT")

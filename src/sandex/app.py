@@ -24,8 +24,9 @@ from sandex.services.catalogue import CatalogueService
 from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
+from sandex.services.control.swaps import SwapControls
+from sandex.services.exchange.swap_marks import CoreMarks
 from sandex.services.retention import Retention, RetentionPolicy
-from sandex.services.swap_funding.force import ForcedLiquidations
 from sandex.services.swap_funding.insurance import InsuranceReader
 from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.services.trading.positions import PositionReader
@@ -35,6 +36,7 @@ from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.retention import SqlRetentionStore
 from sandex.transport.body_limit import BodyLimit
 from sandex.transport.console import ConsoleContext, install_console
+from sandex.transport.console.positions_source import ConsoleSwapReads
 from sandex.transport.control import ControlContext, install_control
 from sandex.transport.hosts import AllowedHosts, HostGuard
 from sandex.transport.okx.context import OkxContext
@@ -131,7 +133,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     trade.install_write_routes(app, lane)  # the order writes, served by their own endpoints
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
     install_ws(app, _ws(settings, rt, rate_limits, swaps))
-    install_console(app, _console(settings, rt))
+    swap_controls = SwapControls(rt.trading.sequencer, rt.trading.accounts, rt.trading.store)
+    install_console(app, _console(settings, rt, swap_controls))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
@@ -141,7 +144,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         _control(rt, pausing, [*rt.resettables, rate_limits]),
         rt.admin_token,
         rt.funding_rates.service,
-        ForcedLiquidations(rt.trading.sequencer, rt.trading.accounts),
+        swaps=swap_controls,
     )
     install_control(app, app.state.control)
     return app
@@ -240,7 +243,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAcc
     )
 
 
-def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
+def _console(settings: Settings, rt: Runtime, swaps: SwapControls) -> ConsoleContext:
     """The web console: server-side sessions in the database, CSRF key derived from the master key."""
     return ConsoleContext(
         accounts=rt.accounts,
@@ -258,6 +261,13 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
         addresses=rt.funding.addresses,
         withdrawals=rt.funding.web_withdrawals,
         convert=rt.convert,
+        swaps=swaps,
+        swap_reads=ConsoleSwapReads(
+            PositionReader(rt.trading.store, rt.catalogue.instruments, CoreMarks(rt.trading.core)),
+            rt.trading.store,
+            rt.trading.accounts,
+            rt.catalogue,
+        ),
     )
 
 

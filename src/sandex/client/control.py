@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from sandex.client.control_swaps import SwapCalls
 from sandex.client.errors import ControlError, HttpError
 from sandex.client.models import ApiKey, ClockState, Deposit, Fault, FaultEvent, User
 
@@ -26,7 +27,7 @@ PREFIX = "/sandex/v1"
 ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105 - a file name
 
 
-class AsyncControlClient:
+class AsyncControlClient(SwapCalls):
     def __init__(
         self,
         base_url: str,

@@ -31,7 +31,7 @@ async def test_a_forced_liquidation_shows_in_public_liquidation_orders(tmp_path:
         control = box.client()
         headers = {"Authorization": f"Bearer {rt.admin_token}"}
         done = await control.post(
-            f"/sandex/v1/users/{uid}/liquidate", json={"inst_id": SWAP}, headers=headers
+            f"/sandex/v1/users/{uid}/liquidations", json={"inst_id": SWAP}, headers=headers
         )
         assert done.status_code == 200, done.text
         assert rt.trading.store.positions(long_acc) == []
@@ -47,7 +47,7 @@ async def test_a_forced_liquidation_shows_in_public_liquidation_orders(tmp_path:
         assert (detail["posSide"], detail["side"], detail["sz"]) == ("net", "sell", "10")
         assert D(detail["bkPx"]) < mark
         again = await control.post(
-            f"/sandex/v1/users/{uid}/liquidate", json={"inst_id": SWAP}, headers=headers
+            f"/sandex/v1/users/{uid}/liquidations", json={"inst_id": SWAP}, headers=headers
         )
         assert again.json()["error"]["reason"] == "swap_position_not_found"  # nothing left
         demo = await http.get(

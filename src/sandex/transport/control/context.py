@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from sandex.services.control.service import ControlService
-from sandex.services.swap_funding.force import ForcedLiquidations
+from sandex.services.control.swaps import SwapControls
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.transport.control.errors import ControlFailure
 
@@ -20,7 +20,7 @@ class ControlContext:
     service: ControlService
     admin_token: str
     funding_rates: FundingRateService | None = None  # swaps' funding (`/funding-rates`)
-    liquidations: ForcedLiquidations | None = None  # `/users/{uid}/liquidate`
+    swaps: SwapControls | None = None  # account/position mode, leverage, forced liquidation
 
 
 def _context(request: Request) -> ControlContext:

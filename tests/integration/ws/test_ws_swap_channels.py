@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sandex.services.exchange.commands import FreezeMark, SetMark
+from sandex.services.exchange.commands import FreezeMark, SetMark, SetPrice
 from tests.support.ws import World, is_push, open_ws
 
 SWAP, INDEX = "BTC-USDT-SWAP", "BTC-USDT"
@@ -76,3 +76,19 @@ async def test_swap_tickers_and_books_stream(world: World) -> None:
     async with open_ws(world.url("business")) as ws:
         [ack] = await ws.subscribe({"channel": "candle1m", "instId": SWAP})
         assert ack["event"] == "subscribe"
+
+
+async def test_index_tickers_follow_the_index_and_refuse_a_swap(world: World) -> None:
+    control = world.server.runtime.market.control
+    async with open_ws(world.url("public")) as ws:
+        [ack] = await ws.subscribe({"channel": "index-tickers", "instId": INDEX})
+        assert ack["event"] == "subscribe"
+        first = (await ws.expect(is_push("index-tickers", instId=INDEX)))["data"][0]
+        assert set(first) == {"instId", "idxPx", "high24h", "low24h", "open24h", "sodUtc0", "sodUtc8", "ts"}
+        control.control(SetPrice(INDEX, Decimal("88888.8")))
+        moved = await ws.expect(
+            lambda m: is_push("index-tickers")(m) and m["data"][0]["idxPx"] == "88888.8", timeout=5
+        )
+        assert moved["arg"] == {"channel": "index-tickers", "instId": INDEX}
+        await ws.send({"op": "subscribe", "args": [{"channel": "index-tickers", "instId": SWAP}]})
+        assert (await ws.recv())["code"] == "60018"  # an index is named by its spot pair

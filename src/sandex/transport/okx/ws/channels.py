@@ -22,6 +22,7 @@ from sandex.transport.okx.ws.protocol import Kind, WsCode, WsError
 CANDLE_PREFIX = "candle"
 MARK_CANDLE_PREFIX, INDEX_CANDLE_PREFIX = "mark-price-candle", "index-candle"
 MARK_PRICE, PRICE_LIMIT, OPEN_INTEREST = "mark-price", "price-limit", "open-interest"
+INDEX_TICKERS = "index-tickers"  # instId names an index (a spot pair)
 SWAP_CHANNELS = frozenset({MARK_PRICE, PRICE_LIMIT, OPEN_INTEREST})  # instId must name a swap
 INST_TYPES = frozenset({"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "ANY"})
 # Arg fields echoed back in acks and pushes, in the order the client sent them.
@@ -68,6 +69,7 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     MARK_PRICE: _PUBLIC_MARKET,
     PRICE_LIMIT: _PUBLIC_MARKET,
     OPEN_INTEREST: _PUBLIC_MARKET,
+    INDEX_TICKERS: _PUBLIC_MARKET,
 }
 
 
@@ -180,7 +182,7 @@ def _fits(channel: str, inst_id: str, catalogue: Catalogue) -> bool:
     inst = catalogue.instrument(inst_id) if inst_id else None
     if channel in SWAP_CHANNELS or channel.startswith(MARK_CANDLE_PREFIX):
         return inst is not None and inst.contract is not None
-    if channel.startswith(INDEX_CANDLE_PREFIX):
+    if channel.startswith(INDEX_CANDLE_PREFIX) or channel == INDEX_TICKERS:
         return inst is not None and inst.contract is None
     return True
 

@@ -1,5 +1,5 @@
-"""Swap data pushes: `mark-price`, `price-limit`, `open-interest` on `/public`, `mark-price-candle<bar>`
-and `index-candle<bar>` on `/business` (all by `instId`).
+"""Swap data pushes: `mark-price`, `price-limit`, `open-interest`, `index-tickers` on `/public`,
+`mark-price-candle<bar>` and `index-candle<bar>` on `/business` (all by `instId`).
 
 Marks move once per market step, so these are polled, not pushed from commits: every
 `POLL_S` the feed rebuilds each watched item and pushes it when its content (the `ts` aside)
@@ -19,6 +19,7 @@ from sandex.domain.marketdata.bars import BARS, SECOND
 from sandex.services.marketdata.derivatives import Derivatives
 from sandex.services.marketdata.reference import CandleWindow
 from sandex.services.marketdata.service import MarketData
+from sandex.transport.okx.rest.market import index_wire
 from sandex.transport.okx.rest.reference import (
     mark_wire,
     open_interest_wire,
@@ -27,6 +28,7 @@ from sandex.transport.okx.rest.reference import (
 )
 from sandex.transport.okx.ws.channels import (
     INDEX_CANDLE_PREFIX,
+    INDEX_TICKERS,
     MARK_CANDLE_PREFIX,
     MARK_PRICE,
     OPEN_INTEREST,
@@ -90,6 +92,9 @@ class DerivativesFeed:
         if channel == PRICE_LIMIT:
             limit = derivatives.price_limit(inst_id)
             return None if isinstance(limit, Rejected) else price_limit_wire(limit)
+        if channel == INDEX_TICKERS:
+            tickers = self._market.index_tickers(None, inst_id)
+            return index_wire(tickers[0]) if tickers else None
         if channel == OPEN_INTEREST:
             oi = derivatives.open_interest(environment, None, inst_id)
             return None if isinstance(oi, Rejected) or not oi else open_interest_wire(oi[0])
@@ -108,7 +113,7 @@ class DerivativesFeed:
 
 
 def is_derivatives_channel(channel: str) -> bool:
-    return channel in (MARK_PRICE, PRICE_LIMIT, OPEN_INTEREST) or channel.startswith(
+    return channel in (MARK_PRICE, PRICE_LIMIT, OPEN_INTEREST, INDEX_TICKERS) or channel.startswith(
         (MARK_CANDLE_PREFIX, INDEX_CANDLE_PREFIX)
     )
 

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -134,32 +134,45 @@ def _signed_post(key: dict[str, Any], body: dict[str, str]) -> tuple[dict[str, s
     return headers, raw
 
 
+OrderBody = Callable[[str, int], dict[str, str]]  # (side, i) -> the i-th order's body
+
+
+def spot_order(side: str, i: int) -> dict[str, str]:
+    offset = (i % 7) - 3  # prices around 100 on both sides: many cross
+    px = 100 + (offset if side == "sell" else -offset)
+    return {
+        "instId": "BTC-USDT",
+        "tdMode": "cash",
+        "side": side,
+        "ordType": "limit",
+        "px": str(px),
+        "sz": "0.01",
+        "clOrdId": f"{side[0]}{i}",
+    }
+
+
 class Stream(threading.Thread):
     """One trader sending orders one after another until the server goes away."""
 
     def __init__(
-        self, base_url: str, key: dict[str, Any], side: str, acked: list[str], stop: threading.Event
+        self,
+        base_url: str,
+        key: dict[str, Any],
+        side: str,
+        acked: list[str],
+        stop: threading.Event,
+        body: OrderBody = spot_order,
     ) -> None:
         super().__init__(daemon=True)
         self.base_url, self.key, self.side, self.acked, self.stop = base_url, key, side, acked, stop
+        self.body = body
 
     def run(self) -> None:
         i = 0
         with httpx.Client(base_url=self.base_url, timeout=5) as http:
             while not self.stop.is_set():
                 i += 1
-                offset = (i % 7) - 3  # prices around 100 on both sides: many cross
-                px = 100 + (offset if self.side == "sell" else -offset)
-                body = {
-                    "instId": "BTC-USDT",
-                    "tdMode": "cash",
-                    "side": self.side,
-                    "ordType": "limit",
-                    "px": str(px),
-                    "sz": "0.01",
-                    "clOrdId": f"{self.side[0]}{i}",
-                }
-                headers, raw = _signed_post(self.key, body)
+                headers, raw = _signed_post(self.key, self.body(self.side, i))
                 try:
                     reply = http.post(ORDER, content=raw, headers=headers).json()
                 except (httpx.TransportError, ValueError):
@@ -244,20 +257,28 @@ class Crashed:
 
 
 @contextlib.contextmanager
-def killed_mid_stream(data_dir: Path, keys: dict[str, Any], log: Path) -> Iterator[Crashed]:
-    """Start a server, let two traders stream crossing orders until `KILL_AFTER_ACKS` are
+def killed_mid_stream(
+    data_dir: Path,
+    keys: dict[str, Any],
+    log: Path,
+    body: OrderBody = spot_order,
+    started: Callable[[str], None] | None = None,
+) -> Iterator[Crashed]:
+    """Start a server, let two traders stream crossing orders (`body`) until `KILL_AFTER_ACKS` are
     acknowledged, SIGKILL it while both have requests in flight, and stop the streams; every
-    server still running is killed on the way out."""
+    server still running is killed on the way out. `started(base_url)` runs before the streams."""
     port = _free_port()
     procs = [_start(data_dir, port, log)]
     acked: list[str] = []
     stop = threading.Event()
     base_url = f"http://127.0.0.1:{port}"
     streams = [
-        Stream(base_url, keys["buyer"], "buy", acked, stop),
-        Stream(base_url, keys["seller"], "sell", acked, stop),
+        Stream(base_url, keys["buyer"], "buy", acked, stop, body),
+        Stream(base_url, keys["seller"], "sell", acked, stop, body),
     ]
     try:
+        if started is not None:
+            started(base_url)
         for s in streams:
             s.start()
         deadline = time.monotonic() + 60

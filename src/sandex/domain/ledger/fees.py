@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
 DEFAULT_MAKER_RATE = Decimal("0.0008")  # 0.08%
 DEFAULT_TAKER_RATE = Decimal("0.001")  # 0.10%
@@ -51,6 +52,11 @@ class FeeSchedule:
 
     def tier_for(self, account_id: int) -> FeeTier:
         return self._tiers.get(account_id, self.default)
+
+    @property
+    def tiers(self) -> Mapping[int, FeeTier]:
+        """The per-account overrides (read-only view: audits and the state digest)."""
+        return MappingProxyType(self._tiers)
 
     def set_tier(self, account_id: int, tier: FeeTier | None) -> None:
         """Give an account its own tier; None puts it back on the default."""

@@ -45,6 +45,10 @@ class AlgoDesk:
     def has_waiting(self) -> bool:
         return bool(self._by_parent)
 
+    def records(self) -> list[AlgoRecord]:
+        """Every live and waiting algo order, by id."""
+        return [self._algos[k] for k in sorted(self._algos)]
+
     def get(self, algo_id: int) -> AlgoRecord | None:
         return self._algos.get(algo_id)
 

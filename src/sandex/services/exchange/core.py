@@ -65,6 +65,7 @@ from sandex.services.exchange.records import (
     FundingChanges,
     LedgerAccountKind,
 )
+from sandex.services.exchange.state_digest import Json, core_state, digest
 from sandex.services.exchange.store import ExchangeStore
 from sandex.services.exchange.swap_commands import (
     MARKET_WIDE_SWAP_COMMANDS,
@@ -483,6 +484,16 @@ class ExchangeCore:
         return Applied(cmd, view, list(postings), ts, rows)
 
     # --- reads of the in-memory state ------------------------------------------------------------
+    def state(self) -> Json:
+        """The whole in-memory state of both environments, canonical (see `state_digest`)."""
+        envs = [(env, x, self._algos[env].desk) for env, x in sorted(self._exchanges.items())]
+        return core_state(envs, self._funding_settled, self._marks)
+
+    def state_digest(self) -> str:
+        """sha256 of `state()`: equal for two cores loaded from the same database, and a restart
+        (or a rebuild) gives the digest the state had before it."""
+        return digest(self.state())
+
     def fee_tier(self, environment: Environment, account_id: int | None) -> FeeTier:
         x = self._exchanges.get(environment)
         if x is None or account_id is None:

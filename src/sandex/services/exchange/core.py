@@ -485,7 +485,8 @@ class ExchangeCore:
 
     # --- reads of the in-memory state ------------------------------------------------------------
     def state(self) -> Json:
-        """The whole in-memory state of both environments, canonical (see `state_digest`)."""
+        """The whole in-memory state of both environments, canonical (see `state_digest`). Read it
+        while the writer is idle (tests, audits, the CLI): it walks live objects."""
         envs = [(env, x, self._algos[env].desk) for env, x in sorted(self._exchanges.items())]
         return core_state(envs, self._funding_settled, self._marks)
 

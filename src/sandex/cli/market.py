@@ -89,6 +89,63 @@ def shift(
     _send(command, data_dir, database_url, json_output)
 
 
+@market_app.command("set-mark", context_settings=_NUMBERS)
+def set_mark(
+    inst_id: InstArg,
+    price: Annotated[str, typer.Argument(help="The mark price to hold.", show_default=False)],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Hold swap INST's mark price at PRICE (positions are marked and checked on the next step)."""
+    from sandex.services.exchange.commands import SetMark
+
+    _send(SetMark(inst_id, _number(price, "price")), data_dir, database_url, json_output)
+
+
+@market_app.command("shift-mark", context_settings=_NUMBERS)
+def shift_mark(
+    inst_id: InstArg,
+    pct: Annotated[str, typer.Argument(help="Percent to move, e.g. -5 or 2.5.", show_default=False)],
+    over: Annotated[
+        str, typer.Option("--over", help="Spread the move over this long: 500ms, 90s, 5m, 1h.")
+    ] = "0",
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Move swap INST's mark by PCT percent (at once or over a duration); it then holds there."""
+    from sandex.services.exchange.commands import ShiftMark
+
+    _send(ShiftMark(inst_id, _number(pct, "percent"), _ms(over)), data_dir, database_url, json_output)
+
+
+@market_app.command("freeze-mark")
+def freeze_mark(
+    inst_id: InstArg,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Hold swap INST's mark price where it is."""
+    from sandex.services.exchange.commands import FreezeMark
+
+    _send(FreezeMark(inst_id, True), data_dir, database_url, json_output)
+
+
+@market_app.command("unfreeze-mark")
+def unfreeze_mark(
+    inst_id: InstArg,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Let swap INST's mark follow its index and book again (after set-mark, shift-mark, freeze-mark)."""
+    from sandex.services.exchange.commands import FreezeMark
+
+    _send(FreezeMark(inst_id, False), data_dir, database_url, json_output)
+
+
 @market_app.command("freeze")
 def freeze(
     data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None, json_output: JsonOption = False
@@ -315,4 +372,7 @@ def _print(body: dict[str, Any], json_output: bool) -> None:
             flags.append(f"spread x{m['widen']}")
         if m["drained"]:
             flags.append("drained " + "+".join("bids" if s == "buy" else "asks" for s in m["drained"]))
-        typer.echo(f"{m['instId']}  ref {m['refPx']}  {', '.join(flags)}")
+        if m.get("markPinned"):
+            flags.append("mark held")
+        mark = f"  mark {m['markPx']}  index {m['indexPx']}" if m.get("markPx") else ""
+        typer.echo(f"{m['instId']}  ref {m['refPx']}{mark}  {', '.join(flags)}")

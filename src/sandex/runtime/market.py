@@ -23,6 +23,7 @@ import logging
 import random
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import cast, get_args
 
 from sandex.config import Settings
 from sandex.domain.clock import Clock
@@ -30,8 +31,11 @@ from sandex.domain.instruments import Catalogue
 from sandex.runtime.candles import CandleWriter
 from sandex.runtime.hub import Hub
 from sandex.runtime.marketmaker import AccountIds, MarketMaker
+from sandex.runtime.marks import MarkFeed, MarkSink
 from sandex.runtime.sequencer import Sequencer
+from sandex.services.exchange.commands import Command
 from sandex.services.exchange.events import OrdersChanged, TradesHappened
+from sandex.services.exchange.swap_commands import UpdateMarks
 from sandex.services.marketdata.history import DEFAULT_HOURS, Backfill, backfill
 from sandex.services.marketdata.ports import MarketStore
 from sandex.services.marketdata.service import MarketData
@@ -61,6 +65,7 @@ class MarketRuntime:
     store: MarketStore
     catalogue: Catalogue
     clock: Clock
+    marks: MarkFeed
 
     async def start(self) -> None:
         """Backfill (a fresh store), load market data from storage, then write candles as they change."""
@@ -76,10 +81,13 @@ class MarketRuntime:
         if self.maker is not None:
             await self.maker.start()
             log.info("market maker running (seed %d: `--seed %d` replays this market)", self.seed, self.seed)
+        else:  # no market steps: marks still follow the index and whatever books users make
+            await self.marks.start()
 
     async def stop(self) -> None:
         if self.maker is not None:
             await self.maker.stop()
+        await self.marks.stop()
         await self.writer.stop()
 
     @contextlib.asynccontextmanager
@@ -87,6 +95,7 @@ class MarketRuntime:
         async with contextlib.AsyncExitStack() as stack:
             if self.maker is not None:
                 await stack.enter_async_context(self.maker.paused())
+            await stack.enter_async_context(self.marks.paused())
             await stack.enter_async_context(self.writer.paused())
             yield
             # Runs once the exchange's writer has restarted on the new state (this guard wraps it):
@@ -105,8 +114,11 @@ class MarketRuntime:
         return Backfill(hours, self.clock.now_ms(), seeded_streams(seed), self.settings.volatility)
 
     def _continue_prices(self) -> None:
-        """After a restart the reference goes on from the last price traded (or backfilled)."""
+        """After a restart the reference goes on from the last price traded (or backfilled); swaps
+        follow their index."""
         for inst_id in self.board.inst_ids:
+            if self.board.contract(inst_id) is not None:
+                continue
             last = self.data.last_price(inst_id)
             if last is not None and last != self.board.path(inst_id).px:
                 self.board.path(inst_id).set(last)
@@ -145,9 +157,22 @@ def build_market(
     data = MarketData(catalogue, store, venue, board, clock)
     hub.subscribe(TradesHappened, data.on_trades)
     hub.subscribe(OrdersChanged, data.on_orders)
+    marks = MarkFeed(board, venue, mark_sink(sequencer), clock)
     maker = None
     if settings.market:
-        maker = MarketMaker(board, trading, venue, store, accounts, catalogue, clock)
+        maker = MarketMaker(board, trading, venue, store, accounts, catalogue, clock, marks=marks)
         control.on_change(maker.wake)
     writer = CandleWriter(data, store)
-    return MarketRuntime(settings, seed, board, control, data, writer, maker, store, catalogue, clock)
+    return MarketRuntime(settings, seed, board, control, data, writer, maker, store, catalogue, clock, marks)
+
+
+def mark_sink(sequencer: Sequencer) -> MarkSink | None:
+    """`UpdateMarks` through the command bus, once the exchange core takes them (swap-core wires
+    them into `Command`); None before that: marks are computed and shown, not applied."""
+    if UpdateMarks not in get_args(Command):
+        return None
+
+    async def submit(command: UpdateMarks) -> object:
+        return await sequencer.submit(cast(Command, command))
+
+    return submit

@@ -38,6 +38,7 @@ from sandex.domain.simulation.quoting import (
     plan_quotes,
 )
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
+from sandex.runtime.marks import MarkFeed
 from sandex.services.exchange.commands import OrderAck
 from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.marketdata.ports import MarketStore
@@ -62,6 +63,7 @@ class MakerSettings:
     flow: FlowParams = field(default_factory=FlowParams)
     environments: tuple[Environment, ...] = (Environment.LIVE, Environment.DEMO)
     top_up_every: int = 30  # steps between balance checks
+    trade_swaps: bool = False  # quote and take swaps (needs the core's positions and margin)
 
 
 @dataclass(slots=True)
@@ -92,8 +94,10 @@ class MarketMaker:
         catalogue: Catalogue,
         clock: Clock,
         settings: MakerSettings | None = None,
+        marks: MarkFeed | None = None,
     ) -> None:
         self._board = board
+        self._marks = marks
         self._trading = trading
         self._venue = venue
         self._store = store
@@ -163,15 +167,20 @@ class MarketMaker:
             envs = self.settings.environments
             desks = {env: desk for env in envs if (desk := await self._desk(env)) is not None}
             books = [
-                self._book(desk, env, inst_id)
-                for env, desk in desks.items()
-                for inst_id in self._board.inst_ids
+                self._book(desk, env, inst_id) for env, desk in desks.items() for inst_id in self._traded()
             ]
             await asyncio.gather(*books)
+            if self._marks is not None:  # after the books moved: the mids are this step's
+                await self._marks.publish()
             self._steps += 1
             due = self._steps % self.settings.top_up_every == 0
             short, self._short = self._short, set()
             await asyncio.gather(*(self._top_up(d, env) for env, d in desks.items() if due or env in short))
+
+    def _traded(self) -> list[str]:
+        """The instruments the maker quotes: every spot pair, and the swaps when it trades them."""
+        board = self._board
+        return [i for i in board.inst_ids if self.settings.trade_swaps or board.contract(i) is None]
 
     async def _book(self, desk: _Desk, env: Environment, inst_id: str) -> None:
         inst = self._catalogue.instruments[inst_id]
@@ -226,7 +235,7 @@ class MarketMaker:
         maker: dict[str, Decimal] = {}
         flow: dict[str, Decimal] = {}
         flow_quote = self.settings.flow.notional * FLOW_RESERVE
-        for inst_id in self._board.inst_ids:
+        for inst_id in self._traded():
             inst = self._catalogue.instruments[inst_id]
             px = self._board.path(inst_id).px
             quoted = sum(self._grid(inst).lots) * inst.lot_sz * MAKER_RESERVE

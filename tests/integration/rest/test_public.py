@@ -78,11 +78,17 @@ async def test_instruments_by_id(client: httpx.AsyncClient) -> None:
     assert unknown["code"] == "51001" and unknown["data"] == []
 
 
+async def test_spot_lists_no_swap(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/api/v5/public/instruments?instType=SPOT")).json()
+    assert not [r for r in body["data"] if r["instId"].endswith("-SWAP")]
+    swap_as_spot = (await client.get("/api/v5/public/instruments?instType=SPOT&instId=BTC-USDT-SWAP")).json()
+    assert swap_as_spot["code"] == "51001"
+
+
 async def test_other_instrument_types_are_empty_like_ccxt_load_markets_needs(
     client: httpx.AsyncClient,
 ) -> None:
     for query in (
-        "instType=SWAP",
         "instType=FUTURES",
         "instType=OPTION&uly=BTC-USD",
         "instType=MARGIN",

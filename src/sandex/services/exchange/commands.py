@@ -332,6 +332,31 @@ class ShowMarket:
     inst_id: str = ""  # "": every instrument
 
 
+@dataclass(frozen=True, slots=True)
+class SetMark:
+    """Hold a swap's mark price at `px` (until `FreezeMark(inst_id, False)` or a reset)."""
+
+    inst_id: str
+    px: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftMark:
+    """Move a swap's mark by `pct` percent, linearly over `over_ms` (0: at once); it then holds."""
+
+    inst_id: str
+    pct: Decimal
+    over_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FreezeMark:
+    """Hold a swap's mark where it is (False: the mark follows index and basis again)."""
+
+    inst_id: str
+    frozen: bool
+
+
 MarketCommand = (
     SetPrice
     | ShiftPrice
@@ -342,6 +367,9 @@ MarketCommand = (
     | HaltInstrument
     | ResumeInstrument
     | ShowMarket
+    | SetMark
+    | ShiftMark
+    | FreezeMark
 )
 MARKET_COMMANDS = (
     SetPrice,
@@ -353,6 +381,9 @@ MARKET_COMMANDS = (
     HaltInstrument,
     ResumeInstrument,
     ShowMarket,
+    SetMark,
+    ShiftMark,
+    FreezeMark,
 )
 # Applied through a port only a running server wires (`services/exchange/ports.py`).
 SERVER_COMMANDS = (*MARKET_COMMANDS, SimulateChainDeposit)

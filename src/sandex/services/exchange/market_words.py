@@ -7,6 +7,12 @@
     {"command": "drain", "inst_id": "BTC-USDT", "side": "bids" | "asks" | "none"}
     {"command": "halt" | "resume", "inst_id": "BTC-USDT"}
     {"command": "import", "inst_id": "BTC-USDT", "points": [[0, "95000"], [60000, "95100.5"], ...]}
+    {"command": "set-mark", "inst_id": "BTC-USDT-SWAP", "value": "90000"}
+    {"command": "shift-mark", "inst_id": "BTC-USDT-SWAP", "value": "-5", "over_ms": 60000}
+    {"command": "freeze-mark" | "unfreeze-mark", "inst_id": "BTC-USDT-SWAP"}
+
+A swap's index is its spot pair's reference: `set`/`shift` on `BTC-USDT` move it (the swap's book
+and mark follow); `set`/`shift` on `BTC-USDT-SWAP` move the swap's premium over its index.
 
 `market_command` turns them into the `MarketCommand` the market applies, or refuses them naming
 the field they got wrong (51000); the market itself then checks the instrument and the ranges.
@@ -25,11 +31,14 @@ from sandex.domain.money import parse_decimal
 from sandex.services.exchange.commands import (
     DrainQuotes,
     FollowPrices,
+    FreezeMark,
     FreezeMarket,
     HaltInstrument,
     MarketCommand,
     ResumeInstrument,
+    SetMark,
     SetPrice,
+    ShiftMark,
     ShiftPrice,
     ShowMarket,
     WidenSpread,
@@ -53,6 +62,8 @@ def market_command(args: Mapping[str, Any]) -> MarketCommand | Rejected:
         return FreezeMarket(command == "freeze")
     if command == "show":
         return ShowMarket(inst_id)
+    if command in ("freeze-mark", "unfreeze-mark"):
+        return FreezeMark(inst_id, command == "freeze-mark")
     if command in ("halt", "resume"):
         return HaltInstrument(inst_id) if command == "halt" else ResumeInstrument(inst_id)
     if command == "drain":
@@ -61,17 +72,26 @@ def market_command(args: Mapping[str, Any]) -> MarketCommand | Rejected:
     if command == "import":
         points = _points(args.get("points"))
         return FollowPrices(inst_id, points) if points is not None else _bad("points")
-    if command not in ("set", "shift", "widen"):
+    return _valued(command, inst_id, args)
+
+
+def _valued(command: str, inst_id: str, args: Mapping[str, Any]) -> MarketCommand | Rejected:
+    """The commands that carry a number (`value`)."""
+    if command not in ("set", "shift", "widen", "set-mark", "shift-mark"):
         return _bad("command")
     value = parse_decimal(str(args.get("value", "")))
     if value is None:
         return _bad("value")
     if command == "set":
         return SetPrice(inst_id, value)
+    if command == "set-mark":
+        return SetMark(inst_id, value)
     if command == "widen":
         return WidenSpread(inst_id, value)
     over = args.get("over_ms", 0)
-    return ShiftPrice(inst_id, value, over) if _is_int(over) else _bad("over_ms")
+    if not _is_int(over):
+        return _bad("over_ms")
+    return ShiftPrice(inst_id, value, over) if command == "shift" else ShiftMark(inst_id, value, over)
 
 
 def _points(raw: object) -> tuple[tuple[int, Decimal], ...] | None:

@@ -8,7 +8,9 @@
     control.control(SetPrice("BTC-USDT", Decimal("95000")))  # the writer applies commands so
 
 `MarketBoard` holds one reference price per instrument (shared by live and demo: both markets
-follow the same index) and the controls tests set; the market maker (`runtime/marketmaker.py`)
+follow the same index) and the controls tests set; a swap's reference follows its index (the spot
+pair's reference) times a small seeded premium noise and any premium a control set (`SwapMarks`
+keeps that and the swap's mark price); the market maker (`runtime/marketmaker.py`)
 reads it every step and re-centres its quotes on it. Every change wakes the market maker at
 once, so a new price shows in the book well within a second. Refusals are `Rejected` values
 naming the field; a refused control changes nothing.
@@ -23,6 +25,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from sandex.domain.clock import DAY_MS, Clock
+from sandex.domain.derivatives.contracts import ContractSpec
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument, InstrumentState
 from sandex.domain.marketdata.bars import UTC8_MS
@@ -33,15 +36,19 @@ from sandex.domain.simulation.walk import RandomStream, ReferencePath, volatilit
 from sandex.services.exchange.commands import (
     DrainQuotes,
     FollowPrices,
+    FreezeMark,
     FreezeMarket,
     HaltInstrument,
     MarketCommand,
     ResumeInstrument,
+    SetMark,
     SetPrice,
+    ShiftMark,
     ShiftPrice,
     ShowMarket,
     WidenSpread,
 )
+from sandex.services.simulation.swaps import SwapMarks
 
 log = logging.getLogger("sandex.market")
 
@@ -68,6 +75,9 @@ class InstrumentMarket:
     drained: tuple[Side, ...]
     shifting: bool
     frozen: bool  # the whole market is frozen
+    mark_px: Decimal | None = None  # swaps: the last mark (None before the first step)
+    index_px: Decimal | None = None  # swaps: the index followed (None: a spot pair)
+    mark_pinned: bool = False  # swaps: a control holds the mark
 
 
 @dataclass(slots=True)
@@ -88,6 +98,7 @@ class MarketBoard:
         self._named: dict[str, RandomStream] = {}
         self.halted: set[str] = set()  # suspended instruments (the same set object for the board's life)
         self.moves = 0  # bumped whenever a reference price may have moved (market data's cache key)
+        self.swaps = SwapMarks(catalogue, self.stream)
         self.reset()
 
     def reset(self) -> None:
@@ -99,6 +110,8 @@ class MarketBoard:
         self._items = {
             inst_id: self._fresh(inst) for inst_id, inst in sorted(self._catalogue.instruments.items())
         }
+        self.swaps.reset()
+        self._follow_indexes()
 
     def _fresh(self, inst: Instrument) -> _Instrument:
         stream = self.stream(f"walk:{inst.inst_id}")
@@ -130,25 +143,52 @@ class MarketBoard:
         self.moves += 1  # every control change (set, shift, follow) touches
 
     def step(self, dt_ms: int, now_ms: int) -> None:
-        """Move every reference price by one step (shifts go on while frozen; noise does not)."""
+        """Move every reference price by one step (shifts go on while frozen; noise does not); each
+        swap then follows its index."""
         self.moves += 1
-        for item in self._items.values():
-            item.path.step(dt_ms, now_ms, frozen=self.frozen)
-            item.index.add(now_ms, item.path.px, Decimal(0))
+        for inst_id, item in self._items.items():
+            if inst_id not in self.swaps.specs:
+                item.path.step(dt_ms, now_ms, frozen=self.frozen)
+                item.index.add(now_ms, item.path.px, Decimal(0))
+        self.swaps.step(dt_ms, now_ms, frozen=self.frozen)
+        self._follow_indexes()
+
+    def _follow_indexes(self) -> None:
+        for inst_id, spec in self.swaps.specs.items():
+            index = self._items[spec.index_id].path
+            self._items[inst_id].path.set(self.swaps.reference_of(inst_id, index.px))
+
+    def contract(self, inst_id: str) -> ContractSpec | None:
+        """The swap's contract, or None for a spot pair (or an unknown id)."""
+        return self.swaps.specs.get(inst_id)
 
     def index_px(self, inst_id: str) -> Decimal | None:
-        item = self._items.get(inst_id)
+        """A spot pair's reference price (its index); for a swap, the index it follows."""
+        spec = self.swaps.specs.get(inst_id)
+        item = self._items.get(inst_id if spec is None else spec.index_id)
         return None if item is None else item.path.px
 
+    def mark_px(self, inst_id: str) -> Decimal | None:
+        """A swap's mark price as of the last `update_marks` (None: not a swap, or none yet)."""
+        return self.swaps.mark_px(inst_id)
+
+    def update_marks(
+        self, mids: dict[str, Decimal | None], now_ms: int
+    ) -> list[tuple[str, Decimal, Decimal]]:
+        """Every swap's new mark from its book's mid (None: no two-sided book): `(inst_id, mark, index)`."""
+        indexes = {inst_id: self._items[spec.index_id].path.px for inst_id, spec in self.swaps.specs.items()}
+        self.moves += 1
+        return self.swaps.update(mids, indexes, now_ms)
+
     def index_minutes(self, inst_id: str, now_ms: int) -> list[Candle] | None:
-        """The index's 1-minute candles over the last 24 h, oldest first (None: unknown instrument)."""
+        """The index's 1-minute candles over the last 24 h, oldest first (None: not an index)."""
         item = self._items.get(inst_id)
-        return None if item is None else item.index.minutes(now_ms)
+        return None if item is None or inst_id in self.swaps.specs else item.index.minutes(now_ms)
 
     def index_stats(self, inst_id: str, now_ms: int) -> tuple[DayStats, Decimal, Decimal] | None:
         """24 h open/high/low of the index and its price at the start of the UTC and UTC+8 days."""
         item = self._items.get(inst_id)
-        if item is None:
+        if item is None or inst_id in self.swaps.specs:
             return None
         window = item.index
         stats = window.stats(now_ms)
@@ -207,6 +247,17 @@ class MarketControl:
                 return self.resume(inst_id)
             case ShowMarket(inst_id):
                 return self.market(inst_id)
+            case SetMark() | ShiftMark() | FreezeMark():
+                return self._mark_control(command)
+
+    def _mark_control(self, command: SetMark | ShiftMark | FreezeMark) -> InstrumentMarket | Rejected:
+        match command:
+            case SetMark(inst_id, px):
+                return self.set_mark(inst_id, px)
+            case ShiftMark(inst_id, pct, over_ms):
+                return self.shift_mark(inst_id, pct, over_ms)
+            case FreezeMark(inst_id, frozen):
+                return self.freeze_mark(inst_id, frozen)
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every change (the market maker re-quotes at once)."""
@@ -219,7 +270,11 @@ class MarketControl:
             return refused
         if not px.is_finite() or px <= 0:
             return Rejected.of(Reason.PARAM_ERROR, field="px")
-        self._board.path(inst_id).set(px)
+        index = self._swap_index(inst_id)
+        if index is not None:  # a swap: its premium over the index moves
+            self._board.swaps.set_premium(inst_id, px, index)
+        else:
+            self._board.path(inst_id).set(px)
         return self._changed(inst_id, f"price set to {px}")
 
     def shift(self, inst_id: str, pct: Decimal, over_ms: int = 0) -> InstrumentMarket | Rejected:
@@ -230,13 +285,18 @@ class MarketControl:
             return Rejected.of(Reason.PARAM_ERROR, field="pct")
         if not 0 <= over_ms <= MAX_SHIFT_MS:
             return Rejected.of(Reason.PARAM_ERROR, field="over_ms")
-        self._board.path(inst_id).shift(1 + pct / 100, self._clock.now_ms(), over_ms)
+        if self._swap_index(inst_id) is not None:
+            self._board.swaps.shift_premium(inst_id, 1 + pct / 100, self._clock.now_ms(), over_ms)
+        else:
+            self._board.path(inst_id).shift(1 + pct / 100, self._clock.now_ms(), over_ms)
         return self._changed(inst_id, f"shift {pct}% over {over_ms} ms")
 
     def follow(self, inst_id: str, points: Sequence[tuple[int, Decimal]]) -> InstrumentMarket | Rejected:
         """Follow imported prices: `(ms from now, price)` points in time order (`sandex market import`)."""
         if (refused := self._unknown(inst_id)) is not None:
             return refused
+        if self._swap_index(inst_id) is not None:  # swaps follow their index: import that instead
+            return Rejected.of(Reason.PARAM_ERROR, field="inst_id")
         if not points or len(points) > MAX_POINTS:
             return Rejected.of(Reason.PARAM_ERROR, field="points")
         offsets = [offset for offset, _ in points]
@@ -256,6 +316,44 @@ class MarketControl:
         log.info("market %s", "frozen" if on else "unfrozen")
         self._notify()
         return self.markets()
+
+    # --- marks of swaps -------------------------------------------------------------------------
+    def set_mark(self, inst_id: str, px: Decimal) -> InstrumentMarket | Rejected:
+        """Hold a swap's mark at `px` (rounded to the tick) from the next market step on."""
+        if (refused := self._not_swap(inst_id)) is not None:
+            return refused
+        if not px.is_finite() or px <= 0:
+            return Rejected.of(Reason.PARAM_ERROR, field="px")
+        self._board.swaps.pin(inst_id, px)
+        return self._changed(inst_id, f"mark held at {px}")
+
+    def shift_mark(self, inst_id: str, pct: Decimal, over_ms: int = 0) -> InstrumentMarket | Rejected:
+        """Move a swap's mark by `pct` percent, linearly over `over_ms` (0: at once); it then holds."""
+        if (refused := self._not_swap(inst_id)) is not None:
+            return refused
+        if not pct.is_finite() or pct <= -100 or pct > 10_000:
+            return Rejected.of(Reason.PARAM_ERROR, field="pct")
+        if not 0 <= over_ms <= MAX_SHIFT_MS:
+            return Rejected.of(Reason.PARAM_ERROR, field="over_ms")
+        self._board.swaps.shift_mark(inst_id, 1 + pct / 100, self._clock.now_ms(), over_ms)
+        return self._changed(inst_id, f"mark shift {pct}% over {over_ms} ms")
+
+    def freeze_mark(self, inst_id: str, frozen: bool) -> InstrumentMarket | Rejected:
+        if (refused := self._not_swap(inst_id)) is not None:
+            return refused
+        self._board.swaps.freeze_mark(inst_id, frozen)
+        return self._changed(inst_id, "mark held" if frozen else "mark follows the index")
+
+    def _swap_index(self, inst_id: str) -> Decimal | None:
+        """A swap's index price now; None for a spot pair."""
+        return None if self._board.contract(inst_id) is None else self._board.index_px(inst_id)
+
+    def _not_swap(self, inst_id: str) -> Rejected | None:
+        if (refused := self._unknown(inst_id)) is not None:
+            return refused
+        if self._board.contract(inst_id) is None:
+            return Rejected.of(Reason.PARAM_ERROR, field="inst_id")
+        return None
 
     # --- liquidity -------------------------------------------------------------------------------
     def widen(self, inst_id: str, factor: Decimal) -> InstrumentMarket | Rejected:
@@ -302,6 +400,7 @@ class MarketControl:
         state = (
             InstrumentState.SUSPEND if inst_id in board.halted else self._catalogue.instruments[inst_id].state
         )
+        swap = board.contract(inst_id) is not None
         return InstrumentMarket(
             inst_id,
             path.px,
@@ -310,6 +409,9 @@ class MarketControl:
             tuple(sorted(controls.drained)),
             path.shifting,
             board.frozen,
+            board.mark_px(inst_id),
+            board.index_px(inst_id) if swap else None,
+            board.swaps.pinned(inst_id),
         )
 
     def markets(self) -> list[InstrumentMarket]:
@@ -352,6 +454,9 @@ InstrumentCommand = (
     | HaltInstrument
     | ResumeInstrument
     | ShowMarket
+    | SetMark
+    | ShiftMark
+    | FreezeMark
 )
 
 

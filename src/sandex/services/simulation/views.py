@@ -21,4 +21,13 @@ def market_json(m: InstrumentMarket) -> dict[str, Any]:
         "drained": [s.value for s in m.drained],
         "shifting": m.shifting,
         "frozen": m.frozen,
+        **(
+            {}
+            if m.index_px is None
+            else {
+                "markPx": "" if m.mark_px is None else format_decimal(m.mark_px),
+                "indexPx": format_decimal(m.index_px),
+                "markPinned": m.mark_pinned,
+            }
+        ),
     }

@@ -6,6 +6,9 @@ exchange's writer and answered at once:
     POST /sandex/v1/market {"command": "set", "inst_id": "BTC-USDT", "value": "95000"}
     POST /sandex/v1/market {"command": "shift", "inst_id": "BTC-USDT", "value": "-5", "over_ms": 60000}
     POST /sandex/v1/market {"command": "freeze"}          GET /sandex/v1/market (every instrument)
+    POST /sandex/v1/market {"command": "set-mark", "inst_id": "BTC-USDT-SWAP", "value": "90000"}
+    POST /sandex/v1/market {"command": "shift-mark", "inst_id": "BTC-USDT-SWAP", "value": "-5"}
+    POST /sandex/v1/market {"command": "unfreeze-mark", "inst_id": "BTC-USDT-SWAP"}
 
 Prices and halts hold with the market maker on or off; quotes and trades need it on.
 """
@@ -28,7 +31,22 @@ from sandex.transport.control.schemas import MAX_STEP_DAYS, StrictBody
 
 router = APIRouter(prefix="/market", tags=["market"])
 
-Command = Literal["set", "shift", "widen", "drain", "halt", "resume", "freeze", "unfreeze", "show", "import"]
+Command = Literal[
+    "set",
+    "shift",
+    "widen",
+    "drain",
+    "halt",
+    "resume",
+    "freeze",
+    "unfreeze",
+    "show",
+    "import",
+    "set-mark",
+    "shift-mark",
+    "freeze-mark",
+    "unfreeze-mark",
+]
 
 
 Offset = Annotated[int, Field(ge=0, le=MAX_STEP_DAYS * DAY_MS)]  # ms from now

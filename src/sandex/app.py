@@ -38,7 +38,18 @@ from sandex.transport.okx.faults import FaultMiddleware
 from sandex.transport.okx.handlers import install_error_handlers
 from sandex.transport.okx.openapi import install_okx_openapi
 from sandex.transport.okx.ratelimits.budgets import RateLimits
-from sandex.transport.okx.rest import account, algos, asset, convert, public, reference, system, trade, users
+from sandex.transport.okx.rest import (
+    account,
+    algos,
+    asset,
+    convert,
+    funding_rates,
+    public,
+    reference,
+    system,
+    trade,
+    users,
+)
 from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.routing import install_okx_routes
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
@@ -55,6 +66,7 @@ OKX_ROUTERS = (
     users.router,
     trade.router,
     algos.router,
+    funding_rates.router,  # swaps' funding rates and their history
 )
 GC_THRESHOLDS = (50_000, 20, 100)  # young collections every 50k net allocations, not 700
 
@@ -94,6 +106,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         funding=rt.funding.service,
         convert=rt.convert,
         faults=rt.faults,
+        funding_rates=rt.funding_rates.service,
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -111,8 +124,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
-    pausing: list[Pausable] = [rt.market, rt.trading.sequencer, key_cache, retention]  # 1st wraps the rest
-    app.state.control = ControlContext(_control(rt, pausing, [*rt.resettables, rate_limits]), rt.admin_token)
+    # 1st wraps the rest; funding rates resume after the sequencer (they read what it settled)
+    pausing: list[Pausable] = [rt.market, rt.funding_rates.clock, rt.trading.sequencer, key_cache, retention]
+    app.state.control = ControlContext(
+        _control(rt, pausing, [*rt.resettables, rate_limits]), rt.admin_token, rt.funding_rates.service
+    )
     install_control(app, app.state.control)
     return app
 
@@ -130,6 +146,7 @@ def _lifespan(
         await rt.market.start()  # loads market data (and backfills history) before trades flow
         await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
         await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
+        await rt.funding_rates.clock.start()  # swaps' funding: minute samples, settlements
         await rt.market.start_maker()
         await retention.start()  # old market history goes, by the sandbox clock
         await ws.start()
@@ -142,6 +159,7 @@ def _lifespan(
         await ws.stop()
         await retention.stop()
         await rt.market.stop()
+        await rt.funding_rates.clock.stop()
         await rt.funding.clock.stop()
         await rt.trading.sequencer.stop()
         await key_cache.stop()

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `s
     from sandex.domain.instruments import Catalogue
     from sandex.runtime.faults import FaultRegistry
     from sandex.runtime.funding_clock import FundingClock
+    from sandex.runtime.funding_rate_clock import FundingRateClock
     from sandex.runtime.market import MarketRuntime
     from sandex.runtime.sequencer import Sequencer
     from sandex.services.accounts.ports import Mailer
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `s
     from sandex.services.funding.service import FundingService
     from sandex.services.funding.web_withdrawal import WebWithdrawals
     from sandex.services.keys.factory import KeyServices
+    from sandex.services.swap_funding.service import FundingRateService
     from sandex.services.trading.service import TradingService
     from sandex.storage.repositories.exchange import SqlExchangeStore
 
@@ -80,6 +82,7 @@ class Runtime:
     faults: FaultRegistry  # faults injected through the control API, checked by the transports
     market: MarketRuntime  # reference prices, market data, the market maker (issue "Market data")
     convert: ConvertService  # firm quotes and convert trades against the convert desk (Flash Exchange)
+    funding_rates: FundingRateParts  # swaps' funding rates: minute samples, settlements on the clock
     resettables: list[Resettable]  # in-memory mirrors of the database: a control reset drops them
 
 
@@ -103,6 +106,14 @@ class FundingParts:
     addresses: WithdrawAddressService
     clock: FundingClock
     web_withdrawals: WebWithdrawals  # withdrawals confirmed with codes (the console)
+
+
+@dataclass(slots=True)
+class FundingRateParts:
+    """Swap funding rates: the service (reads, control) and the task that samples and settles."""
+
+    service: FundingRateService
+    clock: FundingRateClock
 
 
 @dataclass(slots=True)
@@ -176,17 +187,21 @@ def open_runtime(
     from sandex.domain.funding.withdrawals import DEFAULT_LIMITS
     from sandex.runtime.faults import FaultRegistry
     from sandex.runtime.funding_clock import FundingClock
+    from sandex.runtime.funding_rate_clock import FundingRateClock
     from sandex.runtime.market import build_market
     from sandex.runtime.sequencer import Sequencer
     from sandex.services.convert import factory as convert_factory
     from sandex.services.exchange import factory as exchange_factory
     from sandex.services.funding import factory as funding_factory
     from sandex.services.funding.chain_inbox import ChainDepositInbox
+    from sandex.services.marketdata.venue import CoreVenue
+    from sandex.services.swap_funding.service import FundingRateService
     from sandex.services.trading import factory as trading_factory
     from sandex.storage.repositories.convert import SqlConvertStore
     from sandex.storage.repositories.exchange import SqlExchangeStore
     from sandex.storage.repositories.funding import SqlFundingStore
     from sandex.storage.repositories.funding_addresses import SqlAddressBook
+    from sandex.storage.repositories.funding_rates import SqlFundingRateStore
     from sandex.storage.repositories.marketdata import SqlMarketStore
 
     base = open_accounts(settings, fast_hashing=fast_hashing)
@@ -209,6 +224,15 @@ def open_runtime(
     market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store)
     convert = convert_factory.build(
         exchange, sequencer, SqlConvertStore(sessions), market_store, market.board
+    )
+    venue = CoreVenue(exchange.core, catalogue, clock)
+    rates = FundingRateService(
+        catalogue,
+        venue,
+        market.board,
+        sequencer,  # type: ignore[arg-type]
+        SqlFundingRateStore(sessions),
+        clock,
     )
     return Runtime(
         settings=settings,
@@ -235,6 +259,7 @@ def open_runtime(
         faults=FaultRegistry(clock),
         market=market,
         convert=convert,
+        funding_rates=FundingRateParts(rates, FundingRateClock(rates)),
         resettables=[exchange.accounts, keys.auth, convert],
     )
 

@@ -12,6 +12,7 @@ import typer
 
 from sandex.cli import admin as admin_cmd
 from sandex.cli import fees as fees_cmd
+from sandex.cli import funding_rates as funding_rates_cmd
 from sandex.cli import funds as funds_cmd
 from sandex.cli import keys as keys_cmd
 from sandex.cli import market as market_cmd
@@ -38,6 +39,7 @@ app.add_typer(users_cmd.mail_app, name="mail")
 app.add_typer(keys_cmd.key_app, name="key")
 app.add_typer(keys_cmd.keys_app, name="keys")
 app.add_typer(market_cmd.market_app, name="market")
+app.add_typer(funding_rates_cmd.funding_rate_app, name="funding-rate")
 app.add_typer(tls_cmd.tls_app, name="tls")
 
 

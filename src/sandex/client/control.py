@@ -211,6 +211,31 @@ class AsyncControlClient:
     async def unfreeze_market(self) -> None:
         await self.market("unfreeze")
 
+    # --- swaps' funding rates ----------------------------------------------------------------------
+    async def funding_rates(self) -> list[dict[str, Any]]:
+        """Every swap's coming settlement: `inst_id`, `funding_rate`, `funding_time`, `premium`…"""
+        rates: list[dict[str, Any]] = await self.call("GET", "/funding-rates")
+        return rates
+
+    async def set_funding_rate(
+        self, inst_id: str, rate: str | Decimal | None = None, *, frozen: bool | None = None
+    ) -> dict[str, Any]:
+        """Set the coming settlement's rate of `inst_id` (within its floor and cap) and/or freeze it
+        (`frozen=True`: the minute samples no longer move it; `False`: they do again)."""
+        body: dict[str, Any] = {"inst_id": inst_id}
+        if rate is not None:
+            body["rate"] = _exact(rate)
+        if frozen is not None:
+            body["frozen"] = frozen
+        view: dict[str, Any] = await self.call("POST", "/funding-rates", body)
+        return view
+
+    async def settle_funding(self, inst_id: str) -> dict[str, Any]:
+        """Settle `inst_id`'s funding now at its current rate (an extra settlement; the schedule
+        stays): `{"record": {...}, "positions": n, "already": false}`."""
+        done: dict[str, Any] = await self.call("POST", "/funding-rates/settle", {"inst_id": inst_id})
+        return done
+
     # --- clock -----------------------------------------------------------------------------------
     async def clock(self) -> ClockState:
         return ClockState.of(await self.call("GET", "/clock"))

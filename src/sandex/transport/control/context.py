@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from sandex.services.control.service import ControlService
+from sandex.services.swap_funding.service import FundingRateService
 from sandex.transport.control.errors import ControlFailure
 
 
@@ -17,6 +18,7 @@ from sandex.transport.control.errors import ControlFailure
 class ControlContext:
     service: ControlService
     admin_token: str
+    funding_rates: FundingRateService | None = None  # swaps' funding (`/funding-rates`)
 
 
 def _context(request: Request) -> ControlContext:

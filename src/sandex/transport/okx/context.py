@@ -16,6 +16,7 @@ from sandex.services.funding.service import FundingService
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.marketdata.service import MarketData
+from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 
@@ -35,6 +36,7 @@ class OkxContext:
     funding: FundingService | None = None  # transfers, deposits, withdrawals (asset/*)
     convert: ConvertService | None = None  # firm quotes and convert trades (asset/convert/*)
     faults: FaultInjector | None = None  # injected outages show in `system/status`
+    funding_rates: FundingRateService | None = None  # swaps' funding rates (public/funding-rate*)
 
 
 async def _context(request: Request) -> OkxContext:

@@ -22,6 +22,7 @@ from sandex.transport.okx.demo import DEMO_HEADER
 from sandex.transport.okx.openapi.account_routes import ACCOUNT_ROUTES, ASSET_ROUTES, USERS_ROUTES
 from sandex.transport.okx.openapi.algo_routes import ALGO_ROUTES
 from sandex.transport.okx.openapi.convert_routes import CONVERT_ROUTES
+from sandex.transport.okx.openapi.funding_rate_routes import FUNDING_RATE_ROUTES
 from sandex.transport.okx.openapi.public_routes import PUBLIC_ROUTES
 from sandex.transport.okx.openapi.schemas import (
     ERROR_RESPONSES,
@@ -42,6 +43,7 @@ OKX_ROUTES: Mapping[str, Doc] = {
     **USERS_ROUTES,
     **TRADE_ROUTES,
     **ALGO_ROUTES,
+    **FUNDING_RATE_ROUTES,
 }
 DEMO = one_of(DEMO_HEADER, ("0", "1"), "1: demo trading (a demo key, the demo market)")
 DESCRIPTION = (

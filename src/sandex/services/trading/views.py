@@ -28,6 +28,7 @@ from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.services.exchange.records import AlgoRecord, ExecType, FillRecord, OrderRecord, PostingRecord
 from sandex.services.exchange.units import amount, plain
+from sandex.services.trading.swap_views import SwapBillPart, SwapFillPart, SwapOrderPart
 
 _MARKET = OrdType.MARKET
 _EXACT = Context(prec=80)  # as in `exchange.units`: no product of units and steps rounds
@@ -95,6 +96,7 @@ class OrderView:
     algo_cl_ord_id: str = ""
     source: str = ""  # OKX `source`: "6" trigger, "7" TP/SL, "25" trailing stop
     attached: tuple[AttachedAlgoView, ...] = ()  # its `attachAlgoOrds`
+    swap: SwapOrderPart | None = None  # a swap order's position fields (None on spot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ class FillView:
     fee_ccy: str
     fee_rate: Decimal  # negative = charged (OKX feeRate)
     ts: int
+    swap: SwapFillPart | None = None  # a swap fill's position fields (None on spot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,7 @@ class BillView:
     ord_id: str  # "" when not about an order
     trade_id: str  # "" when not about a trade
     ts: int
+    swap: SwapBillPart | None = None  # a bill about a swap position (None otherwise)
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,12 +102,22 @@ TYPE_TRANSFER, TYPE_TRADE = "1", "2"
 SUB_BUY, SUB_SELL, SUB_IN, SUB_OUT = "1", "2", "11", "12"
 FUNDING, TRADING = "6", "18"
 TYPE_CONVERT, SUB_CONVERT_IN, SUB_CONVERT_OUT = "27", "318", "319"  # trading_account.md bill types
+# Swap bills: their `type` follows from the subType the exchange booked (trading_account.md).
+TYPE_LIQUIDATION, TYPE_MARGIN, TYPE_FUNDING_FEE = "5", "6", "8"
+SWAP_BILL_TYPES = (
+    (range(3, 7), TYPE_TRADE),  # 3 open long, 4 open short, 5 close long, 6 close short
+    (range(100, 112), TYPE_LIQUIDATION),  # 100-103 partial, 104/105 full liquidation long/short
+    (range(160, 162), TYPE_MARGIN),  # 160 manual margin increase, 161 decrease
+    (range(173, 175), TYPE_FUNDING_FEE),  # 173 expense, 174 income
+)
 _TRADE_REASONS = frozenset({PostingReason.TRADE, PostingReason.FEE})
 
 
 def bill_kind(view: BillView) -> tuple[str, str]:
     """OKX `type` and `subType` of a bill; a trade's side follows from which currency moved which way."""
     incoming = view.bal_chg >= 0
+    if view.swap is not None:
+        return swap_bill_type(view.swap.sub_type), str(view.swap.sub_type)
     if view.reason is PostingReason.CONVERT:
         return TYPE_CONVERT, SUB_CONVERT_IN if incoming else SUB_CONVERT_OUT
     if view.reason not in _TRADE_REASONS:
@@ -119,8 +129,28 @@ def bill_kind(view: BillView) -> tuple[str, str]:
     return TYPE_TRADE, SUB_BUY if bought else SUB_SELL
 
 
+def swap_bill_type(sub_type: int) -> str:
+    return next((kind for sub_types, kind in SWAP_BILL_TYPES if sub_type in sub_types), TYPE_TRADE)
+
+
 def bill_wire(view: BillView) -> dict[str, Any]:
-    """One row of `account/bills` / `bills-archive`."""
+    """One row of `account/bills` / `bills-archive` (a swap bill adds its position fields)."""
+    wire = _bill_wire(view)
+    swap = view.swap
+    if swap is not None:
+        wire.update(
+            instType="SWAP",
+            sz=num(swap.sz if swap.sz is not None else abs(view.bal_chg)),
+            px=num(swap.px),
+            pnl=num(swap.pnl),
+            posBalChg=num(swap.pos_bal_chg),
+            posBal=num(swap.pos_bal) if swap.pos_bal is not None else "0",
+            mgnMode=swap.mgn_mode,
+        )
+    return wire
+
+
+def _bill_wire(view: BillView) -> dict[str, Any]:
     kind, sub_type = bill_kind(view)
     is_trade, is_in = kind == TYPE_TRADE, sub_type == SUB_IN
     moved = kind == TYPE_TRANSFER  # only transfers name the accounts money moved between

@@ -1,8 +1,11 @@
 """Place, cancel and amend requests: OKX JSON items into typed values, refusals naming the wire field.
 
-Reference §4.4. sandex is a spot exchange in spot mode, so `tdMode` must be `cash`; fields that only
-mean something for margin, derivatives or options are accepted when empty and refused (51000) when
-they ask for something sandex would otherwise silently ignore (`reduceOnly: true`, options prices).
+Reference §4.4. Spot orders are `cash`; swap orders are `cross` or `isolated` with a position side
+(`posSide`: python-okx sends "", ccxt "net"/"long"/"short") and `reduceOnly` (a boolean or
+"true"/"false"/""), sizes in contracts. Which of these an order may carry depends on its instrument:
+`spot_refusal` keeps the spot rules (cash only: margin modes 51010 as OKX answers a Spot-mode account,
+no reduce-only, no position side but "net"); the swap rules are the exchange's. Option fields are
+accepted when empty and refused (51000) when they ask for something sandex would silently ignore.
 TP/SL come as `attachAlgoOrds` (their rules are the exchange's), on placement and on amend. `tgtCcy`
 is accepted on every order and only counts for market orders (ccxt always sends it).
 Everything else unknown is ignored. Each item parses on its own: in a batch, one bad item fails alone.
@@ -14,7 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Catalogue
 from sandex.domain.matching.order import OrdType, Side, StpMode, TgtCcy
 from sandex.domain.trading.algos import AttachedAlgo, AttachedAmend
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
@@ -41,8 +46,11 @@ REQ_ID_MAX = 32
 ORD_ID_MAX = 19  # digits of the largest 64-bit id (or ms time)
 ID_LIMIT = 1 << 63  # ids are positive signed 64-bit integers
 SPOT_TD_MODE = "cash"
-MARGIN_TD_MODES = frozenset({"cross", "isolated", "spot_isolated"})  # OKX: 51010 in Spot mode
-NET_POS_SIDE = "net"
+SWAP_TD_MODES = frozenset({"cross", "isolated"})
+MARGIN_TD_MODES = frozenset({"spot_isolated"})  # spot margin (unserved): 51010 as in Spot mode
+# Market-priced types: no `px` (optimal_limit_ioc is a swap's market IOC at the price limit).
+_MARKET_TYPES = frozenset({"market", "optimal_limit_ioc"})
+_SPOT_ORD_TYPES = frozenset({"limit", "market", "post_only", "ioc", "fok"})
 # Only meaningful for options (sandex lists none): refused unless empty.
 _OPTION_FIELDS = ("pxUsd", "pxVol")
 _AMEND_ALGO_FIELDS = ("newTriggerPx", "newOrdPx", "newPxUsd", "newPxVol")  # algo or option orders only
@@ -116,7 +124,7 @@ def parsed(parse: Callable[[Mapping[str, Any]], T], item: Any) -> T | Rejected:
 # --- place ---------------------------------------------------------------------------------------
 def parse_place(item: Mapping[str, Any]) -> OrderSpec:
     inst_id = required_text(item, "instId")
-    _td_mode(item)
+    td_mode = _td_mode(item)
     side = required_choice(item, "side", Side)
     ord_type = required_choice(item, "ordType", OrdType)
     sz = required_decimal(item, "sz")
@@ -125,21 +133,43 @@ def parse_place(item: Mapping[str, Any]) -> OrderSpec:
     tag = _token(item, "tag", TAG_MAX)
     tgt_ccy = choice(item, "tgtCcy", TgtCcy)
     stp_mode = choice(item, "stpMode", StpMode)
-    _spot_only_fields(item)
+    pos_side = choice(item, "posSide", PosSide)
+    reduce_only = bool(boolean(item, "reduceOnly"))
+    _option_fields(item)
     attached = parse_attached(item.get("attachAlgoOrds"))
-    is_market = ord_type is OrdType.MARKET
+    is_market = ord_type.value in _MARKET_TYPES
     return OrderSpec(
         inst_id=inst_id,
         side=side,
         ord_type=ord_type,
         sz=sz,
         px=None if is_market else px,
-        tgt_ccy=tgt_ccy if is_market else None,
+        tgt_ccy=tgt_ccy if ord_type is OrdType.MARKET else None,
         cl_ord_id=cl_ord_id,
         tag=tag,
         stp_mode=stp_mode or StpMode.CANCEL_MAKER,
         attach_algo_ords=attached,
+        td_mode=td_mode,
+        pos_side=pos_side,
+        reduce_only=reduce_only,
     )
+
+
+def spot_refusal(spec: OrderSpec, catalogue: Catalogue) -> Rejected | None:
+    """The spot rules of a parsed order (an unknown instrument counts as spot: its other fields are
+    refused as before, then the exchange says 51001). A swap's rules are the exchange's."""
+    inst = catalogue.instrument(spec.inst_id)
+    if inst is not None and inst.contract is not None:
+        return None
+    if spec.td_mode != SPOT_TD_MODE:  # a real mode, not one a Spot-mode account may use
+        return Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=f"tdMode {spec.td_mode}")
+    if spec.reduce_only:
+        return Rejected.of(Reason.PARAM_ERROR, field="reduceOnly")
+    if spec.pos_side not in (None, PosSide.NET):
+        return Rejected.of(Reason.PARAM_ERROR, field="posSide")
+    if spec.ord_type.value not in _SPOT_ORD_TYPES:
+        return Rejected.of(Reason.PARAM_ERROR, field="ordType")
+    return None
 
 
 def parse_attached(raw: Any) -> tuple[AttachedAlgo, ...]:
@@ -167,22 +197,18 @@ def _attached_item(item: Mapping[str, Any]) -> AttachedAlgo:
     )
 
 
-def _td_mode(item: Mapping[str, Any]) -> None:
+def _td_mode(item: Mapping[str, Any]) -> str:
     mode = required_text(item, "tdMode")
-    if mode in MARGIN_TD_MODES:  # a real mode, not one a Spot-mode account (sandex's) may use
+    if mode in MARGIN_TD_MODES:
         raise OkxRejection(Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=f"tdMode {mode}"))
-    if mode != SPOT_TD_MODE:
+    if mode != SPOT_TD_MODE and mode not in SWAP_TD_MODES:
         raise bad("tdMode")
+    return mode
 
 
-def _spot_only_fields(item: Mapping[str, Any]) -> None:
-    """Margin/derivative/option fields: fine when empty or neutral, refused when they ask for more."""
-    if boolean(item, "reduceOnly"):
-        raise bad("reduceOnly")
+def _option_fields(item: Mapping[str, Any]) -> None:
+    """Fields of other products: fine when empty or neutral, refused when they ask for more."""
     boolean(item, "banAmend")
-    pos_side = text(item, "posSide")
-    if pos_side is not None and pos_side != NET_POS_SIDE:
-        raise bad("posSide")
     for name in _OPTION_FIELDS:
         if not is_absent(item.get(name)):
             raise bad(name)

@@ -1,7 +1,9 @@
 """Trading answers in OKX's words: per-item acks, order objects and fills (reference §2.2, §4.4).
 
 Every documented field is present; fields that do not apply to a spot cash account are `""` (or
-their neutral value, as OKX sends them: `posSide` "net", `pnl` "0", `reduceOnly` "false").
+their neutral value, as OKX sends them: `posSide` "net", `pnl` "0", `reduceOnly` "false"). A swap
+order or fill (`view.swap`) shows `instType` SWAP and its position fields; its fee is in the
+settlement currency and `tgtCcy`/`tradeQuoteCcy` are "" (spot only).
 """
 
 from __future__ import annotations
@@ -128,6 +130,24 @@ NO_CANCEL = ("", "")
 
 def order_wire(view: OrderView) -> dict[str, Any]:
     """The order object shared by `trade/order`, `orders-pending`, `orders-history(-archive)`."""
+    wire = _spot_order_wire(view)
+    swap = view.swap
+    if swap is not None:
+        wire.update(
+            instType=swap.inst_type.value,
+            tgtCcy="",
+            posSide=swap.pos_side.value,
+            lever=num(swap.lever),
+            pnl=num(swap.pnl),
+            category=swap.category,
+            reduceOnly="true" if swap.reduce_only else "false",
+            rebateCcy=view.fee_ccy,
+            tradeQuoteCcy="",
+        )
+    return wire
+
+
+def _spot_order_wire(view: OrderView) -> dict[str, Any]:
     base, quote = currencies_of(view.inst_id)
     first = view.attached[0] if view.attached else None  # the top-level TP/SL fields show it
     fill = view.last_fill
@@ -226,8 +246,33 @@ def currencies_of(inst_id: str) -> tuple[str, str]:
 _SUB_TYPES = {Side.BUY: "1", Side.SELL: "2"}
 
 
+# A swap fill's `subType`: open long 3, open short 4, close long 5, close short 6 (bill subtypes).
+_SWAP_SUB_TYPES = {
+    (Side.BUY, False): "3",
+    (Side.SELL, False): "4",
+    (Side.SELL, True): "5",
+    (Side.BUY, True): "6",
+}
+
+
 def fill_wire(view: FillView) -> dict[str, Any]:
-    """One row of `trade/fills` / `fills-history`."""
+    """One row of `trade/fills` / `fills-history` (and what WS `orders` repeats of a fill)."""
+    wire = _spot_fill_wire(view)
+    swap = view.swap
+    if swap is not None:
+        wire.update(
+            instType=swap.inst_type.value,
+            subType=_SWAP_SUB_TYPES[view.side, swap.closes],
+            posSide=swap.pos_side.value,
+            fillPnl=num(swap.fill_pnl),
+            fillMarkPx=num(swap.fill_mark_px),
+            fillIdxPx=num(swap.fill_idx_px),
+            tradeQuoteCcy="",
+        )
+    return wire
+
+
+def _spot_fill_wire(view: FillView) -> dict[str, Any]:
     _, quote = currencies_of(view.inst_id)
     return {
         "instType": SPOT,

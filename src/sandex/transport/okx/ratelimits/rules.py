@@ -95,6 +95,14 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/account/max-size": _uid(20),
     "GET /api/v5/account/max-avail-size": _uid(20),
     "GET /api/v5/account/max-withdrawal": _uid(20),
+    # swaps (trading_account.md, order_book_trading.md): settings, leverage, positions, margin
+    "POST /api/v5/account/set-position-mode": _uid(5),
+    "POST /api/v5/account/set-account-level": _uid(5),
+    "POST /api/v5/account/set-leverage": _uid(20),
+    "GET /api/v5/account/leverage-info": _uid(20),
+    "GET /api/v5/account/positions-history": _uid(10),
+    "POST /api/v5/account/position/margin-balance": _uid(20),
+    "POST /api/v5/trade/close-position": _uid(20),
     # trade: place, amend and cancel have separate budgets, per instrument; batches count orders
     "POST /api/v5/trade/order": _uid(60, per=Per.INST_ID),
     "POST /api/v5/trade/batch-orders": _uid(300, per=Per.INST_ID),

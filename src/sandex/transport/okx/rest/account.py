@@ -6,6 +6,8 @@ query about another instrument type (MARGIN, SWAP, ...) is valid and answers `[]
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +22,9 @@ from sandex.services.keys.auth import Principal
 from sandex.services.trading.views import BillView
 from sandex.transport.okx.account_wire import (
     TYPE_CONVERT,
+    TYPE_FUNDING_FEE,
+    TYPE_LIQUIDATION,
+    TYPE_MARGIN,
     TYPE_TRADE,
     TYPE_TRANSFER,
     balance_wire,
@@ -48,7 +53,10 @@ MAX_BALANCE_CCYS = 20
 MAX_SIZE_INSTS = 5
 MAX_POSITION_INSTS, MAX_POSITION_IDS = 10, 20
 SPOT_TD_MODE = "cash"
+SWAP = "SWAP"
 MARGIN_MODES = frozenset({"cross", "isolated"})
+CT_TYPES, INVERSE = frozenset({"linear", "inverse"}), "inverse"  # sandex lists linear swaps only
+SWAP_BILL_KINDS = frozenset({TYPE_LIQUIDATION, TYPE_MARGIN, TYPE_FUNDING_FEE})  # filtered by subType
 # OKX bill `type` -> the ledger reasons behind it (freezes are not bills).
 BILL_TYPES: dict[str, frozenset[PostingReason]] = {
     TYPE_TRANSFER: frozenset({PostingReason.DEPOSIT, PostingReason.WITHDRAWAL, PostingReason.TRANSFER}),
@@ -144,43 +152,67 @@ async def get_bills_archive(request: Request, ctx: Ctx, principal: ReadAuth) -> 
 
 async def _bills(request: Request, ctx: OkxContext, principal: Principal, *, archive: bool) -> Response:
     query = request.query_params
-    inst_type, inst_id = query.get("instType") or None, query.get("instId") or None
-    if inst_type is not None and inst_type not in INST_TYPES:
-        raise bad("instType")
-    reasons, sub_type = _bill_type(query.get("type")), _digits(query.get("subType"), "subType")
-    margin = query.get("mgnMode") or None
-    if margin is not None and margin not in MARGIN_MODES:
-        raise bad("mgnMode")
+    wanted = _bill_filter(query)
     page = page_of(query)
-    if reasons == frozenset() or margin is not None or inst_type not in (None, SPOT):
-        return ok([])  # bill types, margin modes and instrument types sandex never produces
+    if wanted is None:
+        return ok([])
     found = await run_in_threadpool(
         trading_of(ctx).bills,
         trader_of(principal),
         archive=archive,
         ccy=query.get("ccy") or None,
-        reasons=reasons,
+        reasons=wanted.reasons,
         after=page.after,
         before=page.before,
         begin=page.begin,
         end=page.end,
         limit=page.limit,
     )
-    wanted = [b for b in found if _bill_matches(b, inst_type, inst_id, sub_type)]
-    return ok([bill_wire(bill) for bill in wanted])
+    return ok([bill_wire(bill) for bill in found if wanted.matches(bill)])
 
 
-def _bill_type(value: str | None) -> frozenset[PostingReason] | None:
-    """The reasons behind an OKX bill `type`: None = all, empty = a type sandex never books."""
-    kind = _digits(value, "type")
-    return None if kind is None else BILL_TYPES.get(kind, frozenset())
+@dataclass(frozen=True, slots=True)
+class BillFilter:
+    """The filters the ledger query has no column for (instType SPOT = bills about a spot order;
+    SWAP, a `ctType` or a `mgnMode` = bills about a swap position)."""
+
+    reasons: frozenset[PostingReason] | None
+    kind: str | None
+    sub_type: str | None
+    inst_type: str | None
+    inst_id: str | None
+    mgn_mode: str | None
+    swaps_only: bool
+
+    def matches(self, bill: BillView) -> bool:
+        kind, sub_type = bill_kind(bill)
+        if self.kind not in (None, kind) or self.sub_type not in (None, sub_type):
+            return False
+        if self.inst_id is not None and bill.inst_id != self.inst_id:
+            return False
+        if self.swaps_only:
+            return bill.swap is not None and self.mgn_mode in (None, bill.swap.mgn_mode)
+        return self.inst_type != SPOT or (bool(bill.inst_id) and bill.swap is None)
 
 
-def _bill_matches(bill: BillView, inst_type: str | None, inst_id: str | None, sub_type: str | None) -> bool:
-    """Filters the ledger query has no column for (instType SPOT = bills about a spot order)."""
-    if (inst_type is not None and not bill.inst_id) or (inst_id is not None and bill.inst_id != inst_id):
-        return False
-    return sub_type is None or bill_kind(bill)[1] == sub_type
+def _bill_filter(query: Mapping[str, str]) -> BillFilter | None:
+    """The filters of a bills query; None when they are valid on OKX but no sandex bill can match
+    (a bill type, instrument type or contract type sandex never produces)."""
+    inst_type = query.get("instType") or None
+    if inst_type is not None and inst_type not in INST_TYPES:
+        raise bad("instType")
+    kind, sub_type = _digits(query.get("type"), "type"), _digits(query.get("subType"), "subType")
+    margin = query.get("mgnMode") or None
+    if margin is not None and margin not in MARGIN_MODES:
+        raise bad("mgnMode")
+    ct_type = query.get("ctType") or None
+    if ct_type is not None and ct_type not in CT_TYPES:
+        raise bad("ctType")
+    reasons = None if kind is None or kind in SWAP_BILL_KINDS else BILL_TYPES.get(kind, frozenset())
+    if reasons == frozenset() or inst_type not in (None, SPOT, SWAP) or ct_type == INVERSE:
+        return None
+    swaps_only = inst_type == SWAP or ct_type is not None or margin is not None
+    return BillFilter(reasons, kind, sub_type, inst_type, query.get("instId") or None, margin, swaps_only)
 
 
 def _digits(value: str | None, name: str) -> str | None:

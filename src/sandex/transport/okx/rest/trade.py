@@ -22,12 +22,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Catalogue
 from sandex.domain.keys.model import Permission
 from sandex.domain.matching.order import OrdState, OrdType
 from sandex.services.exchange.commands import OrderAck
 from sandex.services.keys.auth import Principal
 from sandex.services.trading.service import TradingService
-from sandex.services.trading.views import Trader
+from sandex.services.trading.views import OrderView, Trader
 from sandex.transport.okx.auth import ReadAuth, authenticate_request, requires_permission
 from sandex.transport.okx.client_ip import client_ip
 from sandex.transport.okx.context import Ctx, OkxContext
@@ -44,6 +45,7 @@ from sandex.transport.okx.orders_wire import (
     parse_cancel,
     parse_place,
     single_item,
+    spot_refusal,
 )
 from sandex.transport.okx.params import (
     bad,
@@ -68,10 +70,14 @@ router = APIRouter(prefix=PREFIX, tags=["trade"])
 
 SPOT = "SPOT"
 INST_TYPES = frozenset({"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"})
+SERVED_INST_TYPES = frozenset({"SPOT", "SWAP"})
 PENDING_STATES = frozenset({OrdState.LIVE.value, OrdState.PARTIALLY_FILLED.value})
 MMP_CANCELED = "mmp_canceled"  # valid OKX states and order types no sandex order ever has
 FINISHED_STATES = frozenset({OrdState.FILLED.value, OrdState.CANCELED.value, MMP_CANCELED})
-UNSERVED_ORD_TYPES = frozenset({"optimal_limit_ioc", "mmp", "mmp_and_post_only", "op_fok", "elp"})
+# Valid on OKX, never a sandex order's type (optimal_limit_ioc is one once swaps list it).
+UNSERVED_ORD_TYPES = frozenset(
+    {"optimal_limit_ioc", "mmp", "mmp_and_post_only", "op_fok", "elp"}
+) - frozenset(t.value for t in OrdType)
 OKX_ORD_TYPES = frozenset(t.value for t in OrdType) | UNSERVED_ORD_TYPES
 
 
@@ -97,9 +103,18 @@ class Command:
     run: Run
     render: Render
     new_orders: bool  # place and amend: count on the sub-account cap, honour expTime
+    check: Callable[[Any, Catalogue], Rejected | None] | None = None  # rules that need the instrument
 
 
-PLACE = Command(parse_place, lambda svc, who, items: svc.place(who, items), place_ack, True)
+def checked(command: Command, items: list[Any], catalogue: Catalogue) -> list[Any]:
+    """Parsed items with the command's instrument rules applied (refusals stay per item)."""
+    check = command.check
+    if check is None:
+        return items
+    return [item if isinstance(item, Rejected) else check(item, catalogue) or item for item in items]
+
+
+PLACE = Command(parse_place, lambda svc, who, items: svc.place(who, items), place_ack, True, spot_refusal)
 CANCEL = Command(parse_cancel, lambda svc, who, items: svc.cancel(who, items), cancel_ack, False)
 AMEND = Command(parse_amend, lambda svc, who, items: svc.amend(who, items), amend_ack, True)
 
@@ -147,7 +162,7 @@ async def _write(
     body = await json_body(request)
     items = batch_items(body) if batch else [single_item(body)]
     await _charge(request, ctx, principal, ip, items, command)
-    parsed = parse_all(command.parse, items)
+    parsed = checked(command, parse_all(command.parse, items), ctx.catalogue.catalogue)
     expired = _expired(request, ctx) if command.new_orders else None
     if expired is not None:
         parsed = [expired] * len(items)
@@ -220,7 +235,7 @@ async def orders_pending(request: Request, ctx: Ctx, principal: ReadAuth) -> Res
         before=page.before,
         limit=page.limit,
     )
-    return ok([order_wire(view) for view in found])
+    return ok([order_wire(view) for view in wanted.of_type(found, ctx)])
 
 
 @router.get("/orders-history")
@@ -251,7 +266,7 @@ async def _history(request: Request, ctx: OkxContext, principal: Principal, *, a
         end=page.end,
         limit=page.limit,
     )
-    return ok([order_wire(view) for view in found])
+    return ok([order_wire(view) for view in wanted.of_type(found, ctx)])
 
 
 @router.get("/fills")
@@ -266,12 +281,12 @@ async def fills_history(request: Request, ctx: Ctx, principal: ReadAuth) -> Resp
 
 async def _fills(request: Request, ctx: OkxContext, principal: Principal, *, history: bool) -> Response:
     query = request.query_params
-    spot = is_spot(query.get("instType"), required=history)  # fills-history needs instType
+    inst_type = served_inst_type(query.get("instType"), required=history)  # fills-history needs it
     ord_id = query.get("ordId") or None
     if ord_id is not None and not (ord_id.isascii() and ord_id.isdigit()):
         raise bad("ordId")
     page = page_of(query)
-    if not spot:
+    if inst_type is NOT_SERVED:
         return ok([])
     found = await run_in_threadpool(
         trading_of(ctx).fills,
@@ -285,7 +300,7 @@ async def _fills(request: Request, ctx: OkxContext, principal: Principal, *, his
         end=page.end,
         limit=page.limit,
     )
-    return ok([fill_wire(view) for view in found])
+    return ok([fill_wire(view) for view in found if of_inst_type(view.inst_id, inst_type, ctx)])
 
 
 # --- query values --------------------------------------------------------------------------------
@@ -314,6 +329,10 @@ class OrderFilters:
     ord_type: OrdType | None
     state: OrdState | None
     page: Page
+    inst_type: str | None = None  # None: every type
+
+    def of_type(self, views: list[OrderView], ctx: OkxContext) -> list[OrderView]:
+        return [view for view in views if of_inst_type(view.inst_id, self.inst_type, ctx)]
 
 
 def order_filters(
@@ -321,29 +340,42 @@ def order_filters(
 ) -> OrderFilters | None:
     """The filters of an order list; None when they are valid on OKX but no sandex order can match
     (another instrument type, an order type or state sandex never has)."""
-    spot = is_spot(query.get("instType"), required=inst_type_required)
+    inst_type = served_inst_type(query.get("instType"), required=inst_type_required)
     ord_type, state = query.get("ordType") or None, query.get("state") or None
     if ord_type is not None and ord_type not in OKX_ORD_TYPES:
         raise bad("ordType")
     if state is not None and state not in states:
         raise bad("state")
     page = page_of(query)
-    if not spot or ord_type in UNSERVED_ORD_TYPES or state == MMP_CANCELED:
+    if inst_type is NOT_SERVED or ord_type in UNSERVED_ORD_TYPES or state == MMP_CANCELED:
         return None
     return OrderFilters(
         inst_id=query.get("instId") or None,
         ord_type=None if ord_type is None else OrdType(ord_type),
         state=None if state is None else OrdState(state),
         page=page,
+        inst_type=inst_type,
     )
 
 
-def is_spot(value: str | None, *, required: bool) -> bool:
-    """Whether a query is about spot (sandex lists nothing else: other types answer `[]`)."""
+NOT_SERVED = "-"  # an instrument type OKX has and sandex lists none of
+
+
+def served_inst_type(value: str | None, *, required: bool) -> str | None:
+    """The `instType` a list asks for: None (every type), SPOT, SWAP, or `NOT_SERVED` (valid on
+    OKX, nothing sandex lists: the answer is `[]`)."""
     if not value:
         if required:
             raise missing("instType")
-        return True
+        return None
     if value not in INST_TYPES:
         raise bad("instType")
-    return value == SPOT
+    return value if value in SERVED_INST_TYPES else NOT_SERVED
+
+
+def of_inst_type(inst_id: str, inst_type: str | None, ctx: OkxContext) -> bool:
+    """Whether an order or fill of `inst_id` is of the asked type (None: any)."""
+    if inst_type is None:
+        return True
+    inst = ctx.catalogue.catalogue.instrument(inst_id)
+    return (SPOT if inst is None else inst.inst_type.value) == inst_type

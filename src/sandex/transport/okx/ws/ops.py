@@ -26,7 +26,7 @@ from sandex.transport.okx.orders_wire import echo_of, expiry_refusal, inst_id_of
 from sandex.transport.okx.params import int64_or_none
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.ratelimits.rules import route_for_ws_op
-from sandex.transport.okx.rest.trade import AMEND, CANCEL, PLACE, Command, trader_of
+from sandex.transport.okx.rest.trade import AMEND, CANCEL, PLACE, Command, checked, trader_of
 from sandex.transport.okx.trade_wire import batch_envelope
 from sandex.transport.okx.ws.protocol import WsCode, WsError, WsRequest, op_error, op_reply
 
@@ -48,6 +48,7 @@ class TradingOps:
         self._trading = trading
         self._limits = rate_limits
         self._clock = clock
+        self._catalogue = catalogue
         self._by_code = {inst.inst_id_code: inst.inst_id for inst in catalogue.instruments.values()}
 
     async def run(self, request: WsRequest, principal: Principal, ip: str) -> str:
@@ -89,7 +90,7 @@ class TradingOps:
     async def _execute(
         self, command: Command, principal: Principal, items: list[Any], body: Mapping[str, Any]
     ) -> dict[str, Any] | Rejected:
-        parsed_items = [parsed(command.parse, item) for item in items]
+        parsed_items = checked(command, [parsed(command.parse, item) for item in items], self._catalogue)
         expired = self._expired(body) if command.new_orders else None
         if expired is not None:
             parsed_items = [expired] * len(items)

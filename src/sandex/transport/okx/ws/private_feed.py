@@ -5,7 +5,7 @@
   the record the sequencer built) plus OKX's fields "for the current update" (`tradeId`,
   `fillPx`, `fillSz`, `fillTime`, `fillFee`, `fillFeeCcy`, `execType`): taken from the step's own
   fill record, exactly as charged, and empty (`fillSz` and `fillFee` "0") when the step is not a
-  fill. Filters: `instType` (SPOT or ANY match sandex's spot orders), `instId`.
+  fill. Filters: `instType` (the order's, or ANY), `instFamily` (swaps), `instId`.
 * `account`: a snapshot on subscribe (`eventType` snapshot), then `event_update` with the
   currencies that changed. Balances are read back from committed state (a worker thread, one read
   at a time per account), so a push shows exactly what REST `account/balance` would.
@@ -22,7 +22,8 @@ from decimal import Decimal
 from typing import Any
 
 from sandex.domain.accounts.model import Environment
-from sandex.domain.instruments import Catalogue
+from sandex.domain.derivatives.contracts import InstType
+from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.money import format_decimal
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, OrderUpdate
 from sandex.services.exchange.records import FillRecord, LedgerAccountKind, OrderRecord
@@ -38,7 +39,7 @@ from sandex.transport.okx.ws.sessions import Session, SessionRegistry, TopicKey
 
 log = logging.getLogger("sandex.ws")
 
-SPOT_TYPES = frozenset({"SPOT", "ANY"})
+ANY = "ANY"
 _TRADING = LedgerAccountKind.TRADING
 _NO_FILL = {
     "tradeId": "",
@@ -89,7 +90,7 @@ class PrivateFeed:
             for topic in [t for t in session.topics.values() if t.channel == ORDERS]:
                 arg = self._arg(session, topic)
                 for record, item in zip(records, items, strict=True):  # one message per step, as OKX
-                    if _matches(topic, record):
+                    if _matches(topic, record, self._catalogue):
                         self._pusher.send(session, ORDERS, push(arg, [item]))
 
     def _order_item(self, update: OrderUpdate) -> dict[str, Any]:
@@ -254,10 +255,21 @@ class PrivateFeed:
         task.add_done_callback(self._tasks.discard)
 
 
-def _matches(topic: Topic, record: OrderRecord) -> bool:
-    if topic.inst_type not in SPOT_TYPES or topic.inst_family:
+def _matches(topic: Topic, record: OrderRecord, catalogue: Catalogue) -> bool:
+    """`instType` (the order's or ANY), `instFamily` (swaps only: `BTC-USDT`), `instId`."""
+    return topic_matches(topic, catalogue.instrument(record.inst_id), record.inst_id)
+
+
+def topic_matches(topic: Topic, inst: Instrument | None, inst_id: str) -> bool:
+    """Whether a push about `inst_id` belongs to a subscription with these filters."""
+    inst_type = InstType.SPOT if inst is None else inst.inst_type
+    if topic.inst_type not in (inst_type.value, ANY):
         return False
-    return not topic.inst_id or topic.inst_id == record.inst_id
+    if topic.inst_family and (
+        inst is None or inst.contract is None or inst.contract.inst_family != topic.inst_family
+    ):
+        return False
+    return not topic.inst_id or topic.inst_id == inst_id
 
 
 def _fill_fields(fill: FillRecord) -> dict[str, str]:

@@ -131,6 +131,22 @@ class Reason(StrEnum):
     ATTACHED_AMEND_NOT_FOUND = "attached_amend_not_found"  # amend: no such TP/SL on the order
     ATTACHED_AMEND_NONE = "attached_amend_none"  # amend: the order was placed without TP/SL
     ATTACHED_AMEND_REPEATED = "attached_amend_repeated"  # amend: one TP/SL named twice
+    # --- derivatives: algo orders on swaps (swap-algos) -----------------------------------------
+    TP_ABOVE_MARK = "tp_above_mark"  # 51300..51304: a TP/SL triggered by the mark price
+    SL_BELOW_MARK = "sl_below_mark"
+    TP_BELOW_MARK = "tp_below_mark"
+    SL_ABOVE_MARK = "sl_above_mark"
+    TP_ABOVE_INDEX = "tp_above_index"  # 51305..51308: triggered by the index price
+    SL_BELOW_INDEX = "sl_below_index"
+    TP_BELOW_INDEX = "tp_below_index"
+    SL_ABOVE_INDEX = "sl_above_index"
+    CLOSE_FRACTION_NOT_SWAP = "close_fraction_not_swap"  # 51327
+    CLOSE_FRACTION_REDUCE_ONLY = "close_fraction_reduce_only"  # 51328: net mode needs reduceOnly
+    CLOSE_FRACTION_MARKET = "close_fraction_market"  # 51330: TP/SL legs at market only
+    CLOSE_FRACTION_TYPE = "close_fraction_type"  # 51331: conditional / oco only
+    CLOSE_FRACTION_ONE = "close_fraction_one"  # 51088: one whole-position TP/SL per position
+    NO_POSITION_TO_CLOSE = "no_position_to_close"  # 51169 at trigger: closeFraction, no position
+    ATTACH_ON_CLOSE = "attach_on_close"  # 51333: a reduce-only / long-short close order with TP/SL
     # --- derivatives: orders, positions, account settings (swap-core) ---------------------------
     SWAP_ACCOUNT_MODE = "swap_account_mode"  # Spot mode (acctLv 1): no swap orders or settings
     SWAP_ACCOUNT_LEVEL_UNSUPPORTED = "swap_account_level_unsupported"  # params: acct_lv (3/4)

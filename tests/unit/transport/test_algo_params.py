@@ -112,8 +112,9 @@ def test_okx_algo_types_sandex_does_not_run_are_refused_by_name(ord_type: str) -
         ({"side": "long"}, "51000", "Parameter side error"),
         ({"slTriggerPx": "1e"}, "51000", "Parameter slTriggerPx error"),
         ({"reduceOnly": "yes"}, "51000", "Parameter reduceOnly error"),
-        ({"posSide": "long"}, "51000", "Parameter posSide error"),
-        ({"closeFraction": "1"}, "51000", "Parameter closeFraction error"),
+        ({"posSide": "up"}, "51000", "Parameter posSide error"),
+        ({"closeFraction": "0.5"}, "51000", "Parameter closeFraction error"),  # OKX takes "1" only
+        ({"cxlOnClosePos": "yes"}, "51000", "Parameter cxlOnClosePos error"),
         ({"attachAlgoOrds": [{"tpTriggerPx": "1"}]}, "51000", "Parameter attachAlgoOrds error"),
         ({"algoClOrdId": "not-alnum"}, "51000", "Parameter algoClOrdId error"),
         ({"tag": "x" * 17}, "51000", "Parameter tag error"),
@@ -204,7 +205,12 @@ def test_pending_list_takes_conditional_and_oco_together() -> None:
 
 def test_lists_of_what_sandex_never_has_are_empty_not_errors() -> None:
     assert algo_query({"ordType": "twap"}, history=False) is None
-    assert algo_query({"ordType": "conditional", "instType": "SWAP"}, history=False) is None
+    assert algo_query({"ordType": "conditional", "instType": "FUTURES"}, history=False) is None
+
+
+def test_lists_filter_by_spot_or_swap() -> None:
+    swap = algo_query({"ordType": "conditional", "instType": "SWAP"}, history=False)
+    assert swap is not None and swap.inst_type == "SWAP"
 
 
 def test_history_needs_a_state_or_an_algo_id() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
 from sandex.domain.matching.order import Side, TgtCcy
@@ -71,6 +72,10 @@ class AlgoSpec:
     callback_ratio: Decimal | None = None
     callback_spread: Decimal | None = None
     active_px: Decimal | None = None
+    # swaps only (`domain/trading/swap_algos.py` checks them)
+    pos_side: PosSide | None = None  # None: not sent
+    close_fraction: bool = False  # closeFraction "1": close the whole position when triggered
+    cxl_on_close_pos: bool = False  # canceled when its position closes
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,10 @@ class AlgoAmendSpec:
     new_ord_px: Decimal | None = None
     cxl_on_fail: bool = False
     req_id: str = ""
+    # None: unchanged; spot takes "last" only, swaps last, mark or index
+    new_tp_trigger_px_type: str | None = None
+    new_sl_trigger_px_type: str | None = None
+    new_trigger_px_type: str | None = None
 
 
 # --- limits (OKX: "The maximum number of pending algo orders", per account) ------------------------
@@ -184,9 +193,10 @@ def market_legs(spec: AlgoSpec) -> bool:
     return MARKET_PX in (spec.tp_ord_px, spec.sl_ord_px, spec.ord_px)
 
 
-def quote_sized(spec: AlgoSpec) -> bool:
-    """`sz` counts quote currency: a market buy whose `tgtCcy` is quote (OKX's default for buys)."""
-    if spec.side is not _BUY or not market_legs(spec):
+def quote_sized(spec: AlgoSpec, *, swap: bool = False) -> bool:
+    """`sz` counts quote currency: a market buy whose `tgtCcy` is quote (OKX's default for buys);
+    never on swaps (contracts)."""
+    if swap or spec.side is not _BUY or not market_legs(spec):
         return False
     return spec.tgt_ccy is not TgtCcy.BASE_CCY
 
@@ -213,7 +223,14 @@ def check_size(inst: Instrument, spec: AlgoSpec) -> Rejected | None:
 
 def check_algo(inst: Instrument, spec: AlgoSpec, last: Decimal) -> Rejected | None:
     """Every placement rule that needs no account state, in OKX's order: mode, size, then the
-    fields of the algo's type, then trigger prices against the last price."""
+    fields of the algo's type, then trigger prices against the last price. Spot has no position:
+    a `posSide` but `net`, `closeFraction` and `cxlOnClosePos` are parameter errors."""
+    if spec.pos_side not in (None, PosSide.NET):
+        return Rejected.of(Reason.PARAM_ERROR, field="posSide")
+    if spec.close_fraction or spec.cxl_on_close_pos:
+        return Rejected.of(
+            Reason.PARAM_ERROR, field="closeFraction" if spec.close_fraction else "cxlOnClosePos"
+        )
     if spec.td_mode != "cash":
         return Rejected.of(Reason.PARAM_ERROR, field="tdMode")
     refused = check_size(inst, spec)
@@ -223,7 +240,7 @@ def check_algo(inst: Instrument, spec: AlgoSpec, last: Decimal) -> Rejected | No
         return _check_tp_sl(inst, spec, last)
     if spec.ord_type is AlgoOrdType.TRIGGER:
         return _check_trigger(inst, spec)
-    return _check_trailing(inst, spec, last)
+    return check_trailing(inst, spec, last)
 
 
 def _check_tp_sl(inst: Instrument, spec: AlgoSpec, last: Decimal) -> Rejected | None:
@@ -257,7 +274,7 @@ def _check_trigger(inst: Instrument, spec: AlgoSpec) -> Rejected | None:
     )
 
 
-def _check_trailing(inst: Instrument, spec: AlgoSpec, last: Decimal) -> Rejected | None:
+def check_trailing(inst: Instrument, spec: AlgoSpec, last: Decimal) -> Rejected | None:
     ratio, spread = spec.callback_ratio, spec.callback_spread
     if ratio is not None and spread is not None:
         return Rejected.of(Reason.PARAMS_CONFLICT, field="callbackRatio", other="callbackSpread")
@@ -418,11 +435,16 @@ def amend_attached(item: AttachedAlgo, change: AttachedAmend) -> AttachedAlgo:
         attach_algo_cl_ord_id=item.attach_algo_cl_ord_id,
         tp_trigger_px=tp[0],
         tp_ord_px=tp[1],
-        tp_trigger_px_type=change.new_tp_trigger_px_type,
+        # a leg the amend does not touch keeps the price it watches
+        tp_trigger_px_type=item.tp_trigger_px_type
+        if change.new_tp_trigger_px is None
+        else change.new_tp_trigger_px_type,
         tp_ord_kind=change.new_tp_ord_kind,
         sl_trigger_px=sl[0],
         sl_ord_px=sl[1],
-        sl_trigger_px_type=change.new_sl_trigger_px_type,
+        sl_trigger_px_type=item.sl_trigger_px_type
+        if change.new_sl_trigger_px is None
+        else change.new_sl_trigger_px_type,
     )
 
 
@@ -469,10 +491,10 @@ def _check_attached_item(
         return Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="tpTriggerPx", other="slTriggerPx")
     if px is None:  # a market order: its TP/SL is the opposite side's, against the last price
         return tp_sl_vs_last(opposite(side), tp, sl, last)
-    return _attached_vs_px(side, tp, sl, px)
+    return attached_vs_px(side, tp, sl, px)
 
 
-def _attached_vs_px(side: Side, tp: Decimal | None, sl: Decimal | None, px: Decimal) -> Rejected | None:
+def attached_vs_px(side: Side, tp: Decimal | None, sl: Decimal | None, px: Decimal) -> Rejected | None:
     """A limit order's TP/SL against its price: a buy's TP above it and SL below (51046/51047),
     a sell's the other way round (51048/51049)."""
     if side is _BUY:

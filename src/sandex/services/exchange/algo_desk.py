@@ -29,6 +29,7 @@ class AlgoDesk:
         self._cl_ids: dict[tuple[int, str], int] = {}
         self._counts: dict[tuple[int, str], int] = {}
         self.last: dict[str, Decimal] = {}
+        self.marks: dict[str, tuple[Decimal, Decimal]] = {}  # swaps: (mark, index) of the last UpdateMarks
 
     def restore(self, records: Iterable[AlgoRecord], last_prices: Mapping[str, Decimal]) -> None:
         for record in records:

@@ -43,14 +43,23 @@ from sandex.domain.trading.algos import (
     check_attached,
     new_leg,
     opposite,
-    tp_sl_fired,
     trail_start,
     trail_step,
     trigger_fired,
 )
 from sandex.domain.trading.commands import AmendSpec, OrderSpec
 from sandex.domain.trading.events import Event
+from sandex.domain.trading.swap_algos import LAST, TriggerPrices, check_swap_attached, swap_leg_fired
 from sandex.services.exchange.algo_desk import AlgoDesk, bucket
+from sandex.services.exchange.algo_swaps import (
+    AlgoPositions,
+    NoSwaps,
+    check_swap_attach,
+    check_swap_placement,
+    close_size,
+    closed_positions,
+    swap_order,
+)
 from sandex.services.exchange.attached import attached_of, attached_target, with_legs
 from sandex.services.exchange.commands import AlgoAck, AmendAlgos, CancelAlgos, PlaceAlgos
 from sandex.services.exchange.records import AlgoRecord
@@ -71,6 +80,7 @@ SOURCES = {  # OKX order `source` of the order an algo places
     AlgoOrdType.MOVE_ORDER_STOP: "25",
 }
 _LIVE = AlgoState.LIVE
+MARK, INDEX = "mark", "index"  # the prices `UpdateMarks` moves (`last` moves with trades)
 _TRAILING = AlgoOrdType.MOVE_ORDER_STOP
 
 
@@ -94,8 +104,10 @@ class AlgoRunner:
         algo_ids: IdGenerator,
         extras: dict[int, OrderExtras],
         halted: set[str],
+        positions: AlgoPositions | None = None,
     ) -> None:
         self._environment = environment
+        self.positions: AlgoPositions = positions or NoSwaps()  # swaps: the derivatives core's state
         self.x = x
         self.desk = desk
         self._instruments = instruments
@@ -106,6 +118,12 @@ class AlgoRunner:
     def last_price(self, inst: Instrument) -> Decimal:
         """The last trade price; the reference price until the instrument first traded."""
         return self.desk.last.get(inst.inst_id, inst.ref_px)
+
+    def prices(self, inst: Instrument) -> TriggerPrices:
+        """The prices a swap algo can watch: last, and the mark and index of the last `UpdateMarks`."""
+        mark = self.desk.marks.get(inst.inst_id)
+        last = self.last_price(inst)
+        return TriggerPrices(last) if mark is None else TriggerPrices(last, mark[0], mark[1])
 
     # --- commands ----------------------------------------------------------------------------
     def place(self, cmd: PlaceAlgos, ts: int) -> tuple[list[AlgoAck], list[AlgoRecord]]:
@@ -128,7 +146,14 @@ class AlgoRunner:
         if inst.state is not InstrumentState.LIVE or spec.inst_id in self._halted:
             return Rejected(Reason.INSTRUMENT_SUSPENDED)
         last = self.last_price(inst)
-        refused = check_algo(inst, spec, last)
+        prices = self.prices(inst)
+        if inst.contract is None:
+            refused = check_algo(inst, spec, last)
+        else:
+            pos_mode = self.positions.pos_mode(cmd.account_id)
+            refused = check_swap_placement(
+                inst, spec, prices, pos_mode, self.desk.live_on(spec.inst_id), cmd.account_id
+            )
         if refused is not None:
             return refused
         if spec.algo_cl_ord_id and self.desk.cl_taken(cmd.account_id, spec.algo_cl_ord_id):
@@ -170,6 +195,13 @@ class AlgoRunner:
             extreme_px=trail.extreme,
             move_trigger_px=trail.trigger,
             last_px=last,
+            pos_side=spec.pos_side,
+            close_fraction=spec.close_fraction,
+            cxl_on_close_pos=spec.cxl_on_close_pos,
+            tp_trigger_px_type=spec.tp_trigger_px_type if spec.tp_trigger_px is not None else LAST,
+            sl_trigger_px_type=spec.sl_trigger_px_type if spec.sl_trigger_px is not None else LAST,
+            trigger_px_type=spec.trigger_px_type,
+            placed_px=None if spec.trigger_px is None else prices.of(spec.trigger_px_type),
         )
 
     def cancel(self, cmd: CancelAlgos, ts: int) -> tuple[list[AlgoAck], list[AlgoRecord]]:
@@ -245,7 +277,10 @@ class AlgoRunner:
             return Rejected(Reason.ALGO_NEEDS_TP_OR_SL)
         inst = self._instruments[record.inst_id]
         last = self.last_price(inst)
-        new = record._replace(
+        retyped = _px_types(record, item, swap=inst.contract is not None)
+        if isinstance(retyped, Rejected):
+            return retyped
+        new = retyped._replace(
             sz=record.sz if item.new_sz is None else item.new_sz,
             tp_trigger_px=tp[0] if stop else None,
             tp_ord_px=tp[1] if stop else None,
@@ -256,7 +291,14 @@ class AlgoRunner:
             u_time=ts,
             last_px=last,  # a trigger order fires on crossing its price from where the price is now
         )
-        refused = check_algo(inst, spec_of(new), last)
+        if inst.contract is None:
+            refused = check_algo(inst, spec_of(new), last)
+        else:
+            prices = self.prices(inst)
+            new = new._replace(placed_px=None if new.trigger_px is None else prices.of(new.trigger_px_type))
+            others = [a for a in self.desk.live_on(inst.inst_id) if a.algo_id != record.algo_id]
+            pos_mode = self.positions.pos_mode(record.account_id)
+            refused = check_swap_placement(inst, spec_of(new), prices, pos_mode, others, record.account_id)
         return refused if refused is not None else new
 
     # --- TP/SL attached to ordinary orders ---------------------------------------------------------
@@ -266,9 +308,11 @@ class AlgoRunner:
         if inst is None:
             return None  # the order itself is refused for that
         market = spec.ord_type is OrdType.MARKET
-        refused = check_attached(
-            inst, spec.side, None if market else spec.px, self.last_price(inst), spec.attach_algo_ords
-        )
+        px = None if market else spec.px
+        if inst.contract is not None:
+            refused = check_swap_attach(spec, inst, px, self.prices(inst))
+        else:
+            refused = check_attached(inst, spec.side, px, self.last_price(inst), spec.attach_algo_ords)
         if refused is not None:
             return refused
         for item in spec.attach_algo_ords:
@@ -280,6 +324,7 @@ class AlgoRunner:
         """The TP/SL of a just placed order, waiting for it to fill: an `oco` when both legs are
         given, else a `conditional`, on the other side, for the size it will have filled."""
         made: list[AlgoRecord] = []
+        swap = self._instruments[spec.inst_id].contract is not None  # swaps: it closes what it opened
         for item in spec.attach_algo_ords:
             both = item.tp_trigger_px is not None and item.sl_trigger_px is not None
             record = AlgoRecord(
@@ -290,12 +335,12 @@ class AlgoRunner:
                 ord_type=AlgoOrdType.OCO if both else AlgoOrdType.CONDITIONAL,
                 side=opposite(spec.side),
                 sz=spec.sz,  # replaced by the filled size when the order is filled
-                tgt_ccy=TgtCcy.BASE_CCY,
-                td_mode="cash",
+                tgt_ccy=None if swap else TgtCcy.BASE_CCY,
+                td_mode=spec.td_mode,
                 state=_LIVE,
                 algo_cl_ord_id=item.attach_algo_cl_ord_id,
                 tag=spec.tag,
-                reduce_only=False,
+                reduce_only=swap,
                 c_time=ts,
                 u_time=ts,
                 tp_trigger_px=item.tp_trigger_px,
@@ -305,6 +350,9 @@ class AlgoRunner:
                 parent_ord_id=ord_id,
                 attach_algo_cl_ord_id=item.attach_algo_cl_ord_id,
                 waiting=True,
+                pos_side=spec.pos_side,
+                tp_trigger_px_type=item.tp_trigger_px_type if item.tp_trigger_px is not None else LAST,
+                sl_trigger_px_type=item.sl_trigger_px_type if item.sl_trigger_px is not None else LAST,
             )
             self.desk.put(record)
             made.append(record)
@@ -334,7 +382,10 @@ class AlgoRunner:
         inst = self._instruments[order.inst_id]
         px = spec.new_px if spec.new_px is not None else px_of(inst, order.px)
         items = tuple(after.get(a.algo_id) or attached_of(a) for a in current)
-        refused = check_attached(inst, order.side, px, self.last_price(inst), items)
+        if inst.contract is None:
+            refused = check_attached(inst, order.side, px, self.last_price(inst), items)
+        else:
+            refused = check_swap_attached(inst, order.side, px, self.prices(inst), items)
         return refused if refused is not None else list(changed.values())
 
     def amend_attached(self, ord_id: int, records: Sequence[AlgoRecord]) -> None:
@@ -356,22 +407,53 @@ class AlgoRunner:
         """Apply what `events` (one command's) did to algo orders, and fire the algo orders the
         price moves reached; the orders they place are settled the same way, `MAX_ROUNDS` deep."""
         out = Settled()
+        self._run(events, out, ts)
+        return out
+
+    def on_marks(self, marks: Sequence[tuple[str, Decimal, Decimal]], ts: int) -> Settled:
+        """`UpdateMarks` (swap inst_id, mark, index): keep them, fire the live swap algos whose
+        legs watch the mark or the index and were reached, then settle what their orders did."""
+        out = Settled()
+        placed: list[Event] = []
+        for inst_id, mark, index in marks:
+            self.desk.marks[inst_id] = (mark, index)
+            for record in self.desk.live_on(inst_id):
+                for watched, px in ((MARK, mark), (INDEX, index)):
+                    if self.desk.get(record.algo_id) is record:  # not fired by the mark just now
+                        placed.extend(self._evaluate(record, PriceMove.at(px), watched, out, ts))
+        out.events.extend(placed)
+        self._run(placed, out, ts)
+        return out
+
+    def _run(self, events: Sequence[Event], out: Settled, ts: int) -> None:
         pending: Sequence[Event] = events
         rounds = 0
+        traded: set[tuple[int, str]] = set()  # (account, swap inst_id) that traded: positions may have closed
         while pending:
-            moves = self._scan(pending, out, ts)
+            moves = self._scan(pending, out, ts, traded)
             if not moves or rounds == MAX_ROUNDS or self.desk.empty:
                 break
             rounds += 1
             placed: list[Event] = []
             for inst_id, move in moves.items():
                 for record in self.desk.live_on(inst_id):
-                    placed.extend(self._evaluate(record, move, out, ts))
+                    placed.extend(self._evaluate(record, move, LAST, out, ts))
             out.events.extend(placed)
             pending = placed
-        return out
+        if traded:
+            self._positions_closed(traded, out, ts)
 
-    def _scan(self, events: Sequence[Event], out: Settled, ts: int) -> dict[str, PriceMove]:
+    def _positions_closed(self, traded: set[tuple[int, str]], out: Settled, ts: int) -> None:
+        """Cancel the `cxlOnClosePos` (and whole-position) TP/SL of positions the command closed."""
+        live = [record for inst_id in {i for _, i in traded} for record in self.desk.live_on(inst_id)]
+        for record in closed_positions(traded, live, self.positions):
+            canceled = record._replace(state=AlgoState.CANCELED, u_time=ts)
+            self.desk.put(canceled)
+            out.algos.append(canceled)
+
+    def _scan(
+        self, events: Sequence[Event], out: Settled, ts: int, traded: set[tuple[int, str]]
+    ) -> dict[str, PriceMove]:
         """Record each instrument's last price, make or drop attached TP/SL of orders that filled
         or were canceled; the price moves of the instruments that traded."""
         ticks: dict[str, list[int]] = {}  # per instrument: lowest, highest, last trade (in ticks)
@@ -384,6 +466,9 @@ class AlgoRunner:
                     ticks[fill.inst_id] = [fill.px, fill.px, fill.px]
                 else:
                     seen[0], seen[1], seen[2] = min(seen[0], fill.px), max(seen[1], fill.px), fill.px
+                if self._instruments[fill.inst_id].contract is not None:
+                    traded.add((fill.taker_account_id, fill.inst_id))
+                    traded.add((fill.maker_account_id, fill.inst_id))
             elif waiting and isinstance(ev, OrderFilled | OrderCanceled | OrderAmended):  # amended: to filled
                 order = ev.order
                 if order.state is OrdState.FILLED or order.state is OrdState.CANCELED:
@@ -414,16 +499,31 @@ class AlgoRunner:
             self.desk.put(now)
             out.algos.append(now)
 
-    def _evaluate(self, record: AlgoRecord, move: PriceMove, out: Settled, ts: int) -> list[Event]:
-        """Fire `record` if `move` reached it (placing its order); a trailing stop follows the move."""
+    def _evaluate(
+        self, record: AlgoRecord, move: PriceMove, watched: str, out: Settled, ts: int
+    ) -> list[Event]:
+        """Fire `record` if `move` of the `watched` price (last, mark, index) reached it (placing
+        its order); a trailing stop follows the last price."""
         if record.ord_type is AlgoOrdType.TRIGGER:
             assert record.trigger_px is not None and record.ord_px is not None
-            if not trigger_fired(record.trigger_px, record.last_px, move):
+            if record.trigger_px_type != watched:
+                return []
+            placed = record.placed_px if record.placed_px is not None else record.last_px
+            if not trigger_fired(record.trigger_px, placed, move):
                 return []
             return self._fire(record, record.ord_px, None, out, ts)
         if record.ord_type is _TRAILING:
-            return self._trail(record, move, out, ts)
-        leg = tp_sl_fired(record.ord_type, record.side, record.tp_trigger_px, record.sl_trigger_px, move)
+            return self._trail(record, move, out, ts) if watched == LAST else []
+        leg = swap_leg_fired(
+            record.ord_type,
+            record.side,
+            record.tp_trigger_px,
+            record.tp_trigger_px_type,
+            record.sl_trigger_px,
+            record.sl_trigger_px_type,
+            watched,
+            move,
+        )
         if leg is None:
             return []
         ord_px = record.tp_ord_px if leg is TriggerSide.TP else record.sl_ord_px
@@ -458,29 +558,18 @@ class AlgoRunner:
     ) -> list[Event]:
         """Place the algo order's order; the algo is then `effective`, or `order_failed` with the
         refusal's reason (rendered as OKX's code) when the exchange refused the order."""
-        inst = self._instruments[record.inst_id]
-        market = ord_px == MARKET_PX
-        sz = record.sz
-        if record.ord_type is AlgoOrdType.TRIGGER:  # OKX: on the balance there is when it is short
-            sz = self._affordable(record, inst, None if market else ord_px)
-        spec = OrderSpec(
-            record.inst_id,
-            record.side,
-            OrdType.MARKET if market else OrdType.LIMIT,
-            sz,
-            None if market else ord_px,
-            record.tgt_ccy if market else None,
-            "",
-            record.tag,
-        )
-        if record.inst_id in self._halted:
-            events: list[Event] = []
-            done: OrderSnapshot | Rejected = Rejected(Reason.INSTRUMENT_SUSPENDED)
+        spec = self._order_of(record, ord_px)
+        events: list[Event] = []
+        done: OrderSnapshot | Rejected
+        if isinstance(spec, Rejected):
+            done = spec
+        elif record.inst_id in self._halted:
+            done = Rejected(Reason.INSTRUMENT_SUSPENDED)
         else:
             events = self.x.place(record.account_id, spec, ts)
             done = outcome(events)
         fired = record._replace(
-            actual_sz=sz,
+            actual_sz=None if isinstance(spec, Rejected) else spec.sz,
             actual_px=ord_px,
             actual_side=leg,
             trigger_time=ts,
@@ -500,6 +589,28 @@ class AlgoRunner:
         out.algos.append(fired)
         return events
 
+    def _order_of(self, record: AlgoRecord, ord_px: Decimal) -> OrderSpec | Rejected:
+        """The order a triggered algo places. Swaps: a swap order, a `closeFraction` one sized to
+        the whole position now (51169 without one). Spot: a trigger order cut to the balance."""
+        inst = self._instruments[record.inst_id]
+        if inst.contract is not None:
+            sz = close_size(record, inst, self.positions) if record.close_fraction else record.sz
+            return sz if isinstance(sz, Rejected) else swap_order(record, sz, ord_px)
+        market = ord_px == MARKET_PX
+        sz = record.sz
+        if record.ord_type is AlgoOrdType.TRIGGER:  # OKX: on the balance there is when it is short
+            sz = self._affordable(record, inst, None if market else ord_px)
+        return OrderSpec(
+            record.inst_id,
+            record.side,
+            OrdType.MARKET if market else OrdType.LIMIT,
+            sz,
+            None if market else ord_px,
+            record.tgt_ccy if market else None,
+            "",
+            record.tag,
+        )
+
     def _affordable(self, record: AlgoRecord, inst: Instrument, px: Decimal | None) -> Decimal:
         """A trigger order's size, cut to what the account's available balance pays for."""
         ledger = self.x.ledger
@@ -516,6 +627,24 @@ class AlgoRunner:
             return min(record.sz, fits) if fits > 0 else record.sz
         fits = whole_steps(ratio(avail, px), inst.lot_sz) * inst.lot_sz
         return min(record.sz, fits) if fits > 0 else record.sz
+
+
+def _px_types(record: AlgoRecord, item: AlgoAmendSpec, *, swap: bool) -> AlgoRecord | Rejected:
+    """The algo with the amend's new trigger price types: spot watches the last price only (51000
+    naming the field, as before), a swap leg any of last, mark, index."""
+    tp, sl, trigger = item.new_tp_trigger_px_type, item.new_sl_trigger_px_type, item.new_trigger_px_type
+    for value, wire in (
+        (tp, "newTpTriggerPxType"),
+        (sl, "newSlTriggerPxType"),
+        (trigger, "newTriggerPxType"),
+    ):
+        if value is not None and not swap and value != "last":
+            return Rejected.of(Reason.PARAM_ERROR, field=wire)
+    return record._replace(
+        tp_trigger_px_type=tp or record.tp_trigger_px_type,
+        sl_trigger_px_type=sl or record.sl_trigger_px_type,
+        trigger_px_type=trigger or record.trigger_px_type,
+    )
 
 
 def _id_text(algo_id: int | None) -> str:
@@ -543,4 +672,10 @@ def spec_of(record: AlgoRecord) -> AlgoSpec:
         callback_ratio=record.callback_ratio,
         callback_spread=record.callback_spread,
         active_px=record.active_px,
+        tp_trigger_px_type=record.tp_trigger_px_type,
+        sl_trigger_px_type=record.sl_trigger_px_type,
+        trigger_px_type=record.trigger_px_type,
+        pos_side=record.pos_side,
+        close_fraction=record.close_fraction,
+        cxl_on_close_pos=record.cxl_on_close_pos,
     )

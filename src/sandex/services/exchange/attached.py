@@ -16,8 +16,10 @@ def attached_of(record: AlgoRecord) -> AttachedAlgo:
         record.attach_algo_cl_ord_id,
         record.tp_trigger_px,
         record.tp_ord_px,
+        tp_trigger_px_type=record.tp_trigger_px_type,
         sl_trigger_px=record.sl_trigger_px,
         sl_ord_px=record.sl_ord_px,
+        sl_trigger_px_type=record.sl_trigger_px_type,
     )
 
 
@@ -30,6 +32,8 @@ def with_legs(record: AlgoRecord, item: AttachedAlgo, ts: int) -> AlgoRecord:
         tp_ord_px=item.tp_ord_px,
         sl_trigger_px=item.sl_trigger_px,
         sl_ord_px=item.sl_ord_px,
+        tp_trigger_px_type=item.tp_trigger_px_type if item.tp_trigger_px is not None else "last",
+        sl_trigger_px_type=item.sl_trigger_px_type if item.sl_trigger_px is not None else "last",
         u_time=ts,
     )
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.funding.model import (
     AccountType,
     AddrType,
@@ -122,6 +123,14 @@ class AlgoRecord(NamedTuple):
     parent_ord_id: int | None = None  # made by an order's `attachAlgoOrds`: that order's id
     attach_algo_cl_ord_id: str = ""
     waiting: bool = False  # attached to `parent_ord_id`: becomes live once that order is fully filled
+    # swaps (spot keeps the defaults): the order it places is a swap order with these
+    pos_side: PosSide | None = None  # None: not sent (net mode)
+    close_fraction: bool = False  # closes the whole position when triggered (`sz` is then 0)
+    cxl_on_close_pos: bool = False  # canceled when its position closes
+    tp_trigger_px_type: str = "last"  # which price each leg watches: last, mark or index
+    sl_trigger_px_type: str = "last"
+    trigger_px_type: str = "last"
+    placed_px: Decimal | None = None  # trigger orders: the watched price when placed (crossing side)
 
 
 class FillRecord(NamedTuple):

@@ -119,6 +119,7 @@ class AlgoQuery:
     before: int | None = None  # algo_id > before (newer)
     limit: int = 100
     since: int | None = None  # retention window: c_time >= since (history: 3 months)
+    inst_type: str | None = None  # "SPOT" or "SWAP" (swap ids end in `-SWAP`); None: both
 
 
 @dataclass(frozen=True, slots=True)

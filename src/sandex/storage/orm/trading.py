@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sandex.storage.orm.base import Base, Millis
@@ -165,6 +165,14 @@ class AlgoOrderRow(Base):
     parent_ord_id: Mapped[int | None] = mapped_column(Id64)
     attach_algo_cl_ord_id: Mapped[str] = mapped_column(String(32), default="")
     waiting: Mapped[bool] = mapped_column(Boolean)
+    # swaps (migration 0015)
+    pos_side: Mapped[str | None] = mapped_column(String(8))
+    close_fraction: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cxl_on_close_pos: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tp_trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
+    sl_trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
+    trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
+    placed_px: Mapped[Decimal | None] = mapped_column(DecimalText)
 
 
 class FillRow(Base):

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import PENDING_STATES, CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.domain.trading.algos import AlgoOrdType, AlgoState, TriggerSide
@@ -42,6 +43,7 @@ _ORDERS, _FILLS, _POSTINGS, _BALANCES = (
     _table(LedgerBalanceRow),
 )
 _ALGOS, _TRADES = _table(AlgoOrderRow), _table(TradeRow)
+SWAP_SUFFIX = "-SWAP"
 _PENDING = [s.value for s in PENDING_STATES]
 _FINISHED = [OrdState.FILLED.value, OrdState.CANCELED.value]
 _NOT_BILLS = [PostingReason.FREEZE.value, PostingReason.UNFREEZE.value]
@@ -126,6 +128,9 @@ class ExchangeReads:
         ]
         if query.inst_id:
             where.append(a.inst_id == query.inst_id)
+        if query.inst_type is not None:  # catalogue ids: a swap's ends in -SWAP, a spot pair's never
+            swap = a.inst_id.like(f"%{SWAP_SUFFIX}")
+            where.append(swap if query.inst_type == "SWAP" else not_(swap))
         if query.algo_id is not None:
             where.append(a.algo_id == query.algo_id)
         if query.algo_cl_ord_id:
@@ -262,6 +267,13 @@ def algo_record(r: Any) -> AlgoRecord:
         parent_ord_id=r.parent_ord_id,
         attach_algo_cl_ord_id=r.attach_algo_cl_ord_id,
         waiting=bool(r.waiting),
+        pos_side=None if r.pos_side is None else PosSide(r.pos_side),
+        close_fraction=bool(r.close_fraction),
+        cxl_on_close_pos=bool(r.cxl_on_close_pos),
+        tp_trigger_px_type=r.tp_trigger_px_type,
+        sl_trigger_px_type=r.sl_trigger_px_type,
+        trigger_px_type=r.trigger_px_type,
+        placed_px=r.placed_px,
     )
 
 

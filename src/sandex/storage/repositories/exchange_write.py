@@ -94,6 +94,13 @@ ALGO_COLUMNS = (
     "parent_ord_id",
     "attach_algo_cl_ord_id",
     "waiting",
+    "pos_side",
+    "close_fraction",
+    "cxl_on_close_pos",
+    "tp_trigger_px_type",
+    "sl_trigger_px_type",
+    "trigger_px_type",
+    "placed_px",
 )
 FILL_COLUMNS = (
     "trade_id",
@@ -283,4 +290,11 @@ def _algo(a: AlgoRecord) -> tuple[Any, ...]:
         a.parent_ord_id,
         a.attach_algo_cl_ord_id,
         a.waiting,
+        None if a.pos_side is None else a.pos_side.value,
+        a.close_fraction,
+        a.cxl_on_close_pos,
+        a.tp_trigger_px_type,
+        a.sl_trigger_px_type,
+        a.trigger_px_type,
+        _dec(a.placed_px),
     )

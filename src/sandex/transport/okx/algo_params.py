@@ -14,12 +14,15 @@ to every `order-algo`: it stands for `algoClOrdId` when that is absent, as it di
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.order import Side, TgtCcy
 from sandex.domain.trading.algos import (
     FINAL_STATES,
+    TRIGGER_PX_TYPES,
     AlgoAmendSpec,
     AlgoCancelSpec,
     AlgoOrdType,
@@ -52,16 +55,16 @@ OKX_ALGO_TYPES = frozenset(t.value for t in AlgoOrdType) | UNSERVED_ALGO_TYPES
 # The only types OKX lets one list request combine (`ordType=conditional,oco`).
 COMBINABLE = frozenset({AlgoOrdType.CONDITIONAL, AlgoOrdType.OCO})
 MAX_CANCEL = 10  # cancel-algos / cancel-advance-algos: items per request
-NET_POS_SIDE = "net"
+ZERO = Decimal(0)
 DEFAULT_PX_TYPE = "last"
 
+_NEW_PX_TYPE_FIELDS = ("newTpTriggerPxType", "newSlTriggerPxType", "newTriggerPxType")
 _NEW_PX_FIELDS = ("newTpTriggerPx", "newTpOrdPx", "newSlTriggerPx", "newSlOrdPx", "newTriggerPx", "newOrdPx")
 # Fields of other instruments, modes or algo types: accepted when empty, refused when they ask for
-# something sandex would otherwise silently ignore.
-_NOT_ON_SPOT = (
-    "closeFraction",
+# something sandex would otherwise silently ignore. (`posSide`, `closeFraction`, `cxlOnClosePos`
+# are parsed: the core refuses them on spot as this list did.)
+_NOT_SERVED = (
     "quickMgnType",
-    "cxlOnClosePos",
     "pxVar",
     "pxSpread",
     "szLimit",
@@ -81,14 +84,17 @@ def parse_algo_place(item: Mapping[str, Any]) -> AlgoSpec:
     td_mode = required_text(item, "tdMode")
     side = required_choice(item, "side", Side)
     ord_type = _ord_type(required_text(item, "ordType"))
-    sz = required_decimal(item, "sz")
+    close_fraction = _close_fraction(item)
+    sz = ZERO if close_fraction else required_decimal(item, "sz")  # sized when it triggers
     tgt_ccy = choice(item, "tgtCcy", TgtCcy)
     if ord_type is AlgoOrdType.TRIGGER and tgt_ccy is TgtCcy.BASE_CCY:
         tgt_ccy = None  # the neutral value ccxt sends on every spot order; quote_ccy is refused (51281)
     algo_cl_ord_id = token(item, "algoClOrdId", CL_ORD_ID_MAX) or token(item, "clOrdId", CL_ORD_ID_MAX)
     tag = token(item, "tag", TAG_MAX)
     reduce_only = bool(boolean(item, "reduceOnly"))
-    _spot_fields(item)
+    pos_side = choice(item, "posSide", PosSide)
+    cxl_on_close_pos = bool(boolean(item, "cxlOnClosePos"))
+    _unserved_fields(item)
     return AlgoSpec(
         inst_id=inst_id,
         ord_type=ord_type,
@@ -111,7 +117,21 @@ def parse_algo_place(item: Mapping[str, Any]) -> AlgoSpec:
         callback_ratio=decimal(item, "callbackRatio"),
         callback_spread=decimal(item, "callbackSpread"),
         active_px=decimal(item, "activePx"),
+        pos_side=pos_side,
+        close_fraction=close_fraction,
+        cxl_on_close_pos=cxl_on_close_pos,
     )
+
+
+def _close_fraction(item: Mapping[str, Any]) -> bool:
+    """`closeFraction`: "1" (the whole position, the only value OKX takes) or absent; whether it
+    applies (swaps, conditional/oco, market legs) is the core's."""
+    value = text(item, "closeFraction")
+    if value is None:
+        return False
+    if value != "1":
+        raise bad("closeFraction")
+    return True
 
 
 def _px_type(item: Mapping[str, Any], name: str) -> str:
@@ -128,13 +148,10 @@ def _ord_type(value: str) -> AlgoOrdType:
         raise bad("ordType") from None
 
 
-def _spot_fields(item: Mapping[str, Any]) -> None:
-    pos_side = text(item, "posSide")
-    if pos_side is not None and pos_side != NET_POS_SIDE:
-        raise bad("posSide")
+def _unserved_fields(item: Mapping[str, Any]) -> None:
     if not (is_absent(item.get("attachAlgoOrds")) or item.get("attachAlgoOrds") == []):
         raise bad("attachAlgoOrds")
-    for name in _NOT_ON_SPOT:
+    for name in _NOT_SERVED:
         if not is_absent(item.get(name)):
             raise bad(name)
     kind = text(item, "tpOrdKind")
@@ -168,9 +185,9 @@ def parse_algo_amend(item: Mapping[str, Any]) -> AlgoAmendSpec:
     cxl_on_fail = bool(boolean(item, "cxlOnFail"))
     new_sz = decimal(item, "newSz")
     prices = [decimal(item, wire) for wire in _NEW_PX_FIELDS]
-    for wire in ("newTpTriggerPxType", "newSlTriggerPxType", "newTriggerPxType"):
-        value = text(item, wire)
-        if value is not None and value != DEFAULT_PX_TYPE:
+    px_types = [text(item, wire) for wire in _NEW_PX_TYPE_FIELDS]
+    for wire, value in zip(_NEW_PX_TYPE_FIELDS, px_types, strict=True):
+        if value is not None and value not in TRIGGER_PX_TYPES:  # which ones apply is the core's
             raise bad(wire)
     if not (is_absent(item.get("attachAlgoOrds")) or item.get("attachAlgoOrds") == []):
         raise bad("attachAlgoOrds")
@@ -190,6 +207,9 @@ def parse_algo_amend(item: Mapping[str, Any]) -> AlgoAmendSpec:
         new_ord_px=new_ord_px,
         cxl_on_fail=cxl_on_fail,
         req_id=req_id,
+        new_tp_trigger_px_type=px_types[0],
+        new_sl_trigger_px_type=px_types[1],
+        new_trigger_px_type=px_types[2],
     )
 
 
@@ -237,13 +257,14 @@ def algo_query(query: Mapping[str, str], *, history: bool) -> AlgoQuery | None:
     states = _states(query.get("state") or None, history=history, by_id=algo_id is not None)
     after, before = query_int(query.get("after"), "after"), query_int(query.get("before"), "before")
     limit = query_limit(query.get("limit"))
-    if not served or inst_type not in (None, "SPOT"):
+    if not served or inst_type not in (None, "SPOT", "SWAP"):
         return None
     return AlgoQuery(
         ord_types=served,
         states=states,
         inst_id=query.get("instId") or None,
         algo_id=algo_id,
+        inst_type=inst_type,
         after=after,
         before=before,
         limit=limit,

@@ -2,7 +2,9 @@
 `orders-algo-history` and the WS `orders-algo` / `algo-advance` pushes (one renderer for all).
 
 Every documented field is present; what does not apply to a spot cash account is `""`, as OKX
-sends it (`posSide` "net", `lever` "", `reduceOnly` "false").
+sends it (`posSide` "net", `lever` "", `reduceOnly` "false"). A swap algo (tdMode cross or
+isolated: spot ones are always cash) is `instType` SWAP with its `posSide`, `closeFraction` "1"
+(then `sz` "0": sized when it triggers) and each leg's trigger price type.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from sandex.domain.trading.algos import AlgoState
 from sandex.services.exchange.records import AlgoRecord
 from sandex.transport.okx.errors import ERRORS
 from sandex.transport.okx.trade_wire import SPOT, ms, num, order_px
+
+SWAP, CASH = "SWAP", "cash"
 
 
 def fail_code(stored: str) -> str:
@@ -29,8 +33,9 @@ def fail_code(stored: str) -> str:
 def algo_object(record: AlgoRecord) -> dict[str, Any]:
     ord_id = "" if record.ord_id is None else str(record.ord_id)
     effective = record.state is AlgoState.EFFECTIVE
+    swap = record.td_mode != CASH
     return {
-        "instType": SPOT,
+        "instType": SWAP if swap else SPOT,
         "instId": record.inst_id,
         "ccy": "",
         "ordId": ord_id,
@@ -39,23 +44,23 @@ def algo_object(record: AlgoRecord) -> dict[str, Any]:
         "clOrdId": record.algo_cl_ord_id,
         "algoClOrdId": record.algo_cl_ord_id,
         "sz": num(record.sz),
-        "closeFraction": "",
+        "closeFraction": "1" if record.close_fraction else "",
         "ordType": record.ord_type.value,
         "side": record.side.value,
-        "posSide": "net",
+        "posSide": "net" if record.pos_side is None else record.pos_side.value,
         "tdMode": record.td_mode,
         "tgtCcy": "" if record.tgt_ccy is None else record.tgt_ccy.value,
         "state": record.state.value,
         "lever": "",
         "tpTriggerPx": num(record.tp_trigger_px),
-        "tpTriggerPxType": "" if record.tp_trigger_px is None else "last",
+        "tpTriggerPxType": "" if record.tp_trigger_px is None else record.tp_trigger_px_type,
         "tpOrdPx": order_px(record.tp_ord_px),
         "tpOrdKind": "" if record.tp_trigger_px is None else "condition",
         "slTriggerPx": num(record.sl_trigger_px),
-        "slTriggerPxType": "" if record.sl_trigger_px is None else "last",
+        "slTriggerPxType": "" if record.sl_trigger_px is None else record.sl_trigger_px_type,
         "slOrdPx": order_px(record.sl_ord_px),
         "triggerPx": num(record.trigger_px),
-        "triggerPxType": "" if record.trigger_px is None else "last",
+        "triggerPxType": "" if record.trigger_px is None else record.trigger_px_type,
         "ordPx": order_px(record.ord_px),
         "actualSz": num(record.actual_sz) if effective else "",
         "actualPx": order_px(record.actual_px) if effective else "",

@@ -227,6 +227,41 @@ ERRORS: Mapping[Reason, WireError] = {
     R.ATTACHED_SL_BELOW_PX: WireError(
         "51049", 200, "The stop loss trigger price must be higher than the order price"
     ),
+    # derivatives: algo orders on swaps (swap-algos)
+    R.TP_ABOVE_MARK: WireError("51300", 200, "TP trigger price cannot be higher than the mark price"),
+    R.SL_BELOW_MARK: WireError("51302", 200, "SL trigger price cannot be lower than the mark price"),
+    R.TP_BELOW_MARK: WireError("51303", 200, "TP trigger price cannot be lower than the mark price"),
+    R.SL_ABOVE_MARK: WireError("51304", 200, "SL trigger price cannot be higher than the mark price"),
+    R.TP_ABOVE_INDEX: WireError("51305", 200, "TP trigger price cannot be higher than the index price"),
+    R.SL_BELOW_INDEX: WireError("51306", 200, "SL trigger price cannot be lower than the index price"),
+    R.TP_BELOW_INDEX: WireError("51307", 200, "TP trigger price cannot be lower than the index price"),
+    R.SL_ABOVE_INDEX: WireError("51308", 200, "SL trigger price cannot be higher than the index price"),
+    R.CLOSE_FRACTION_NOT_SWAP: WireError(
+        "51327", 200, "closeFraction is only available for Expiry Futures and Perpetual Futures"
+    ),
+    R.CLOSE_FRACTION_REDUCE_ONLY: WireError(
+        "51328", 200, "closeFraction is only available for reduceOnly orders"
+    ),
+    R.CLOSE_FRACTION_MARKET: WireError(
+        "51330", 200, "closeFraction is only available for stop market orders"
+    ),
+    R.CLOSE_FRACTION_TYPE: WireError(
+        "51331", 200, "closeFraction is only available for close position orders"
+    ),
+    R.CLOSE_FRACTION_ONE: WireError(
+        "51088", 200, "You can only place 1 TP/SL order to close an entire position"
+    ),
+    R.ATTACH_ON_CLOSE: WireError(
+        "51333",
+        200,
+        "Close position order in hedge-mode or reduce-only order in one-way mode cannot attach TPSL",
+    ),
+    R.NO_POSITION_TO_CLOSE: WireError(
+        "51169",
+        200,
+        "Order failed because you don't have any positions in this direction for this contract "
+        "to reduce or close.",
+    ),
     R.CANCEL_FAILED: WireError(
         "51400", 200, "Order cancellation failed as the order has been filled, canceled or does not exist."
     ),

@@ -1,7 +1,7 @@
 """`/api/v5/trade/*` algo orders: place, cancel, amend and the three reads (see `rest/algos.py`).
 
-Bodies list every field OKX documents for spot algo orders; fields of margin, derivatives and the
-algo types sandex does not run are accepted when empty and refused (51000) when they ask for more.
+Bodies list every field OKX documents for spot and swap algo orders; fields of margin and the algo
+types sandex does not run are accepted when empty and refused (51000) when they ask for more.
 """
 
 from __future__ import annotations
@@ -38,23 +38,25 @@ _PLACE = (
     *required(INST_ID, one_of("tdMode", ("cash", "cross", "isolated"), "spot: cash", example="cash")),
     *required(one_of("side", Side, example="sell")),
     *required(one_of("ordType", OKX_ALGO_TYPES, "served: conditional, oco, trigger, move_order_stop")),
-    *required(text("sz", "size (decimal string)", example="0.001")),
+    *required(text("sz", "size (decimal string; swaps: contracts); closeFraction instead", example="0.001")),
+    one_of("closeFraction", ("1",), "swaps, conditional/oco at market: close the whole position"),
+    flag("cxlOnClosePos"),
     one_of("tgtCcy", TgtCcy, "market buys: the unit of sz"),
     ALGO_CL_ORD_ID,
     text("clOrdId", "stands for algoClOrdId when that is absent"),
     text("tag", "up to 16 letters or digits"),
     flag("reduceOnly"),
-    one_of("posSide", ("net",), "spot: net"),
+    one_of("posSide", ("net", "long", "short"), "spot: net; swaps in long/short mode: long or short"),
     text("tpTriggerPx", _PX),
     text("tpOrdPx", _ORD_PX),
-    one_of("tpTriggerPxType", PX_TYPES, "spot: last"),
+    one_of("tpTriggerPxType", PX_TYPES, "spot: last; swaps: any"),
     one_of("tpOrdKind", ("condition", "limit"), "spot: condition (limit: 51094)"),
     text("slTriggerPx", _PX),
     text("slOrdPx", _ORD_PX),
-    one_of("slTriggerPxType", PX_TYPES, "spot: last"),
+    one_of("slTriggerPxType", PX_TYPES, "spot: last; swaps: any"),
     text("triggerPx", f"trigger orders: {_PX}"),
     text("orderPx", f"trigger orders: {_ORD_PX}"),
-    one_of("triggerPxType", PX_TYPES, "spot: last"),
+    one_of("triggerPxType", PX_TYPES, "spot: last; swaps: any"),
     text("callbackRatio", "move_order_stop: 0.01 = 1 %"),
     text("callbackSpread", "move_order_stop: a price distance"),
     text("activePx", "move_order_stop: track from this price on"),
@@ -72,9 +74,9 @@ _AMEND = (
     text("newSlOrdPx", _ORD_PX),
     text("newTriggerPx", _PX),
     text("newOrdPx", _ORD_PX),
-    one_of("newTpTriggerPxType", ("last",)),
-    one_of("newSlTriggerPxType", ("last",)),
-    one_of("newTriggerPxType", ("last",)),
+    one_of("newTpTriggerPxType", PX_TYPES, "spot: last"),
+    one_of("newSlTriggerPxType", PX_TYPES, "spot: last"),
+    one_of("newTriggerPxType", PX_TYPES, "spot: last"),
 )
 _ORD_TYPES = text("ordType", "one type, or conditional,oco", required=True, example="conditional")
 _LIST: tuple[Param, ...] = (

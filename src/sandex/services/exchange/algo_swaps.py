@@ -1,0 +1,134 @@
+"""Algo orders on swaps, the parts the spot runner does not have: what they read of positions and
+account settings (`AlgoPositions`, given by the derivatives core), a swap algo's placement and
+the order it places when it triggers.
+
+The runner (`algo_runner.py`) stays the one place algos are placed, fired and canceled; it calls
+these for instruments with a `contract`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol
+
+from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Instrument
+from sandex.domain.matching.order import OrdType, Side
+from sandex.domain.trading.algos import MARKET_PX, AlgoOrdType, AlgoSpec, check_trailing
+from sandex.domain.trading.commands import OrderSpec
+from sandex.domain.trading.swap_algos import TriggerPrices, check_swap_algo, check_swap_attached
+from sandex.services.exchange.records import AlgoRecord
+
+
+class AlgoPositions(Protocol):
+    """The derivatives state swap algos read, in the sequencer (swap-core's)."""
+
+    def pos_mode(self, account_id: int) -> PosMode | None:
+        """The account's position mode; None while it is in Spot mode (swap algos: 51010)."""
+        ...
+
+    def position(self, account_id: int, inst_id: str, mgn_mode: MgnMode, pos_side: PosSide) -> Decimal:
+        """The position's contracts (signed in net mode: + long, - short); 0 when there is none."""
+        ...
+
+
+class NoSwaps:
+    """No derivatives core: every account is in Spot mode and holds no position."""
+
+    def pos_mode(self, account_id: int) -> PosMode | None:
+        return None
+
+    def position(self, account_id: int, inst_id: str, mgn_mode: MgnMode, pos_side: PosSide) -> Decimal:
+        return Decimal(0)
+
+
+def pos_side_of(record: AlgoRecord) -> PosSide:
+    """The position an algo order's order goes to: its `posSide`, `net` when none was sent."""
+    return record.pos_side or PosSide.NET
+
+
+def check_swap_placement(
+    inst: Instrument,
+    spec: AlgoSpec,
+    prices: TriggerPrices,
+    pos_mode: PosMode | None,
+    live: Iterable[AlgoRecord],
+    account_id: int,
+) -> Rejected | None:
+    """A swap algo order's placement: Futures mode (51010), the swap rules, a trailing stop's spot
+    rules, and one whole-position TP/SL per position (51088) among the account's `live` ones."""
+    if pos_mode is None:
+        return Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=spec.inst_id)
+    refused = check_swap_algo(inst, spec, prices, pos_mode)
+    if refused is None and spec.ord_type is AlgoOrdType.MOVE_ORDER_STOP:
+        refused = check_trailing(inst, spec, prices.last)
+    if refused is not None or not spec.close_fraction:
+        return refused
+    side = spec.pos_side or PosSide.NET
+    for other in live:
+        same = other.account_id == account_id and other.td_mode == spec.td_mode and pos_side_of(other) is side
+        if same and other.close_fraction:
+            return Rejected(Reason.CLOSE_FRACTION_ONE)
+    return None
+
+
+def close_size(record: AlgoRecord, inst: Instrument, positions: AlgoPositions) -> Decimal | Rejected:
+    """What a `closeFraction` algo closes when it triggers: the whole position on its side, if its
+    order reduces it (a sell closes a long, a buy a short); else 51169, nothing to close."""
+    pos = positions.position(record.account_id, record.inst_id, MgnMode(record.td_mode), pos_side_of(record))
+    if record.pos_side in (PosSide.LONG, PosSide.SHORT):
+        return abs(pos) if pos != 0 else Rejected(Reason.NO_POSITION_TO_CLOSE)
+    closes = pos > 0 if record.side is Side.SELL else pos < 0
+    return abs(pos) if closes else Rejected(Reason.NO_POSITION_TO_CLOSE)
+
+
+def swap_order(record: AlgoRecord, sz: Decimal, ord_px: Decimal) -> OrderSpec:
+    """The swap order a triggered algo places: its margin mode, position side and reduce-only,
+    at market or at `ord_px` (a `closeFraction` algo is reduce-only in net mode by rule)."""
+    market = ord_px == MARKET_PX
+    return OrderSpec(
+        record.inst_id,
+        record.side,
+        OrdType.MARKET if market else OrdType.LIMIT,
+        sz,
+        None if market else ord_px,
+        None,
+        "",
+        record.tag,
+        td_mode=record.td_mode,
+        pos_side=record.pos_side,
+        reduce_only=record.reduce_only,
+    )
+
+
+def check_swap_attach(
+    spec: OrderSpec, inst: Instrument, px: Decimal | None, prices: TriggerPrices
+) -> Rejected | None:
+    """A swap order's `attachAlgoOrds`: not on a reduce-only order nor a long/short close (51333),
+    then the TP/SL rules (`check_swap_attached`)."""
+    closes = (spec.side is Side.SELL and spec.pos_side is PosSide.LONG) or (
+        spec.side is Side.BUY and spec.pos_side is PosSide.SHORT
+    )
+    if spec.reduce_only or closes:
+        return Rejected(Reason.ATTACH_ON_CLOSE)
+    return check_swap_attached(inst, spec.side, px, prices, spec.attach_algo_ords)
+
+
+def closed_positions(
+    traded: Iterable[tuple[int, str]], live: Iterable[AlgoRecord], positions: AlgoPositions
+) -> list[AlgoRecord]:
+    """The live `cxlOnClosePos` algos whose position is gone after a command in which its account
+    traded that instrument (so it was closed: a trade that leaves no position closed one)."""
+    pairs = set(traded)
+    gone: list[AlgoRecord] = []
+    for record in live:
+        if not record.cxl_on_close_pos or (record.account_id, record.inst_id) not in pairs:
+            continue
+        pos = positions.position(
+            record.account_id, record.inst_id, MgnMode(record.td_mode), pos_side_of(record)
+        )
+        if pos == 0:
+            gone.append(record)
+    return gone

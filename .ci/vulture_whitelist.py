@@ -96,3 +96,9 @@ _.pending_algos  # GET trade/orders-algo-pending
 _.algo_history  # GET trade/orders-algo-history
 _.algo_object  # transport/okx/algo_wire: the algo object of those routes and the WS pushes
 _.flush_usage  # test-only: write all noted key use at once (AuthService); the server writes it in batches (keycache.py)
+
+# --- swaps in the pytest plugin (branch swap-console): what users' tests call on `sandex_swaps` ----
+_.open_position  # SandexSwaps: a position opened by real orders against a counterparty
+_.liquidate  # SandexSwaps: forced liquidation through the control API
+_.steer  # SandexSwaps: the index (hence the mark) moved
+_.counterparty_uid  # SeededPosition: who took the other side, for tests that look at it

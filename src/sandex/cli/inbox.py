@@ -34,8 +34,14 @@ def await_applied(runtime: Runtime, item: int, what: str, result_type: Any) -> A
     """Wait for a running server to apply inbox `item` (a command the exchange core applies itself:
     a deposit, a fee tier); apply it here when no server holds the sequencer lease. Its result as
     `result_type`; exits 1 with the refusal's reason when it was refused."""
-    from sandex.runtime.sequencer import drain_inbox, lease_alive
     from sandex.services.exchange import inbox as codec
+
+    return codec.decode_result(result_type, await_done(runtime, item, what).result)
+
+
+def await_done(runtime: Runtime, item: int, what: str) -> InboxOutcome:
+    """`await_applied` without reading the result: the outcome of an applied command."""
+    from sandex.runtime.sequencer import drain_inbox, lease_alive
 
     store, clock = runtime.trading.store, runtime.clock
     deadline = time.monotonic() + INBOX_WAIT_S
@@ -50,7 +56,7 @@ def await_applied(runtime: Runtime, item: int, what: str, result_type: Any) -> A
     if outcome.state != "done":
         body = refusal(outcome)
         fail_with(f"{what} refused: {body.get('reason')} {body.get('params') or ''}".rstrip())
-    return codec.decode_result(result_type, outcome.result)
+    return outcome
 
 
 def refusal(outcome: InboxOutcome) -> dict[str, Any]:

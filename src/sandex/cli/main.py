@@ -18,6 +18,7 @@ from sandex.cli import keys as keys_cmd
 from sandex.cli import market as market_cmd
 from sandex.cli import reset as reset_cmd
 from sandex.cli import serve as serve_cmd
+from sandex.cli import swaps as swaps_cmd
 from sandex.cli import tls as tls_cmd
 from sandex.cli import users as users_cmd
 
@@ -33,6 +34,8 @@ app.command("admin-token")(admin_cmd.admin_token)
 app.command("reset")(reset_cmd.reset)
 app.command("deposit", context_settings={"ignore_unknown_options": True})(funds_cmd.deposit)
 users_cmd.user_app.command("fee-tier")(fees_cmd.fee_tier)
+users_cmd.user_app.command("account-mode")(swaps_cmd.account_mode)
+users_cmd.user_app.command("position-mode")(swaps_cmd.position_mode)
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.subaccount_app, name="subaccount")
 app.add_typer(users_cmd.mail_app, name="mail")

@@ -19,6 +19,7 @@ from sandex.client.models import (
     FaultEvent,
     Order,
     OrderAck,
+    SwapSettings,
     User,
 )
 from sandex.client.rest import AsyncOkxClient
@@ -44,5 +45,6 @@ __all__ = [
     "Order",
     "OrderAck",
     "SandexClientError",
+    "SwapSettings",
     "User",
 ]

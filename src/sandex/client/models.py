@@ -256,6 +256,25 @@ class ClockState:
 
 
 @dataclass(frozen=True, slots=True)
+class SwapSettings:
+    """An account's swap settings in one environment: `acct_lv` "1" Spot mode, "2" Futures mode;
+    `pos_mode` "net_mode" or "long_short_mode"."""
+
+    uid: str
+    environment: str
+    acct_lv: str
+    pos_mode: str
+
+    @classmethod
+    def of(cls, raw: Raw) -> SwapSettings:
+        return cls(text(raw, "uid"), text(raw, "environment"), text(raw, "acct_lv"), text(raw, "pos_mode"))
+
+    @property
+    def futures(self) -> bool:
+        return self.acct_lv == "2"
+
+
+@dataclass(frozen=True, slots=True)
 class Fault:
     id: str
     kind: str

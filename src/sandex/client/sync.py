@@ -31,6 +31,7 @@ from sandex.client.models import (
     FaultEvent,
     Order,
     OrderAck,
+    SwapSettings,
     User,
 )
 from sandex.client.rest import FINAL_STATES, AsyncOkxClient, Params
@@ -295,6 +296,50 @@ class ControlClient(_Facade):
 
     def unfreeze_market(self) -> None:
         self.run(self.aio.unfreeze_market())
+
+    # swaps
+    def swap_settings(self, uid: str, *, demo: bool = False) -> SwapSettings:
+        return self.run(self.aio.swap_settings(uid, demo=demo))
+
+    def set_account_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
+        return self.run(self.aio.set_account_mode(uid, mode, demo=demo))
+
+    def set_position_mode(self, uid: str, mode: str, *, demo: bool = False) -> SwapSettings:
+        return self.run(self.aio.set_position_mode(uid, mode, demo=demo))
+
+    def set_leverage(
+        self,
+        uid: str,
+        inst_id: str,
+        lever: str | int | Decimal,
+        *,
+        mgn_mode: str = "cross",
+        pos_side: str = "",
+        demo: bool = False,
+    ) -> dict[str, str]:
+        return self.run(
+            self.aio.set_leverage(uid, inst_id, lever, mgn_mode=mgn_mode, pos_side=pos_side, demo=demo)
+        )
+
+    def force_liquidation(self, uid: str, inst_id: str = "", *, demo: bool = False) -> dict[str, str]:
+        return self.run(self.aio.force_liquidation(uid, inst_id, demo=demo))
+
+    def set_mark(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
+        return self.run(self.aio.set_mark(inst_id, px))
+
+    def shift_mark(self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0) -> dict[str, Any]:
+        return self.run(self.aio.shift_mark(inst_id, pct, over_ms=over_ms))
+
+    def funding_rates(self) -> list[dict[str, Any]]:
+        return self.run(self.aio.funding_rates())
+
+    def set_funding_rate(
+        self, inst_id: str, rate: str | Decimal | None = None, *, frozen: bool | None = None
+    ) -> dict[str, Any]:
+        return self.run(self.aio.set_funding_rate(inst_id, rate, frozen=frozen))
+
+    def settle_funding(self, inst_id: str) -> dict[str, Any]:
+        return self.run(self.aio.settle_funding(inst_id))
 
     # clock
     def funding_rates(self) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ Fixtures (see the README's "pytest plugin" section):
 * `sandex_clock` - read, move, freeze sandex's clock; the test's clients keep signing with it.
 * `sandex_faults` - inject OKX error codes, HTTP errors and latency; read what fired.
 * `sandex_market` - set or shift prices, freeze the market, halt an instrument.
+* `sandex_swaps` - swaps: account mode (Futures), position mode, leverage, a position opened by real
+  orders against a counterparty, the index steered, a forced liquidation (`sandex.testing.swaps`).
 * `sandex_app` - sandex in the test's event loop (async tests; needs pytest-asyncio).
 * `sandex_settings` - the server's settings (session scope; override to change them).
 
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     )
     from sandex.testing.inprocess import SandexApp
     from sandex.testing.server import RunningServer
+    from sandex.testing.swaps import SandexSwaps
 
 try:
     import pytest_asyncio
@@ -310,6 +313,14 @@ def sandex_market(request: pytest.FixtureRequest, sandex_server: SandexServer) -
     from sandex.testing.handles import SandexMarket
 
     return SandexMarket(sandex_server.control)
+
+
+@pytest.fixture
+def sandex_swaps(request: pytest.FixtureRequest, sandex_server: SandexServer) -> SandexSwaps:
+    _sandex_only(request, "sandex_swaps")
+    from sandex.testing.swaps import SandexSwaps
+
+    return SandexSwaps(sandex_server)
 
 
 # --- in process ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sandex.transport.console import (
     keys_manage,
     mail,
     markets,
+    positions,
     sub_transfer_pages,
     subaccounts,
     trade,
@@ -52,6 +53,7 @@ ROUTERS = (
     withdraw_pages.router,
     sub_transfer_pages.router,
     convert_pages.router,
+    positions.router,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.transport.console.auth import peer_of
 from sandex.transport.console.browsers import browser_name
@@ -25,6 +26,7 @@ def overview(request: Request, console: Console, viewer: Signed) -> Response:
     logins = console.accounts.recent_logins(viewer.id, RECENT_LOGINS)
     keys = console.keys.list(viewer.id)
     subs = console.accounts.list_subaccounts(viewer.id)
+    swaps = console.swaps.settings(viewer.id, Environment.LIVE) if console.swaps is not None else None
     return render(
         request,
         "account.html",
@@ -32,6 +34,7 @@ def overview(request: Request, console: Console, viewer: Signed) -> Response:
         logins=logins,
         key_count=len(keys),
         sub_count=len(subs),
+        swaps=swaps,
         browser=browser_name,
     )
 

@@ -11,6 +11,8 @@ from sandex.domain.clock import Clock
 from sandex.domain.instruments import Catalogue
 from sandex.services.accounts.service import AccountsService
 from sandex.services.console.sessions import ConsoleSessions
+from sandex.services.console.swaps import SwapReads
+from sandex.services.control.swaps import SwapControls
 from sandex.services.convert.service import ConvertService
 from sandex.services.funding.allowlist import WithdrawAddressService
 from sandex.services.funding.service import FundingService
@@ -39,6 +41,8 @@ class ConsoleContext:
     addresses: WithdrawAddressService | None = None  # the withdrawal-address allow-list
     withdrawals: WebWithdrawals | None = None  # withdrawals confirmed with codes
     convert: ConvertService | None = None  # firm quotes and convert trades (the Convert page)
+    swaps: SwapControls | None = None  # account mode, position mode, leverage (Positions, Account mode)
+    swap_reads: SwapReads | None = None  # positions, closed positions, leverage, funding fees
 
 
 def console_of(request: Request) -> ConsoleContext:

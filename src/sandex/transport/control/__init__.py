@@ -12,7 +12,7 @@ import re
 from fastapi import Depends, FastAPI
 from starlette.routing import Mount
 
-from sandex.transport.control import accounts, clock, faults, funding_rates, market, state
+from sandex.transport.control import accounts, clock, faults, funding_rates, market, state, swaps
 from sandex.transport.control.context import ADMIN_TOKEN_SCHEME, ControlContext, require_admin
 from sandex.transport.control.errors import install_control_errors
 from sandex.transport.control.schemas import ControlErrorBody
@@ -38,7 +38,7 @@ def build_control_app(context: ControlContext) -> FastAPI:
     )
     app.state.control = context
     install_control_errors(app)
-    for module in (state, accounts, clock, faults, market, funding_rates):
+    for module in (state, accounts, clock, faults, market, funding_rates, swaps):
         app.include_router(module.router)
     return app
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from sandex.services.control.service import ControlService
+from sandex.services.control.swaps import SwapControls
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.transport.control.errors import ControlFailure
 
@@ -19,6 +20,7 @@ class ControlContext:
     service: ControlService
     admin_token: str
     funding_rates: FundingRateService | None = None  # swaps' funding (`/funding-rates`)
+    swaps: SwapControls | None = None  # account/position mode, leverage, forced liquidation
 
 
 def _context(request: Request) -> ControlContext:

@@ -342,17 +342,6 @@ class ControlClient(_Facade):
         return self.run(self.aio.settle_funding(inst_id))
 
     # clock
-    def funding_rates(self) -> list[dict[str, Any]]:
-        return self.run(self.aio.funding_rates())
-
-    def set_funding_rate(
-        self, inst_id: str, rate: str | Decimal | None = None, *, frozen: bool | None = None
-    ) -> dict[str, Any]:
-        return self.run(self.aio.set_funding_rate(inst_id, rate, frozen=frozen))
-
-    def settle_funding(self, inst_id: str) -> dict[str, Any]:
-        return self.run(self.aio.settle_funding(inst_id))
-
     def clock(self) -> ClockState:
         return self.run(self.aio.clock())
 

@@ -2,7 +2,7 @@
 leg's trigger price type (last, mark, index) and a trigger order's watched price when placed
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-07 03:00:00.000000
 """
 
@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-# chained after 0014 (swap-funding-liq) when the branches meet
-down_revision = "0012"
+down_revision = "0014"  # chained after 0014 (swap-funding-liq): the branches met
 branch_labels = None
 depends_on = None
 

@@ -76,8 +76,8 @@ async def test_mark_prices_are_served_for_margin_and_derivatives_only(market: Ri
     assert (await market.http.get("/api/v5/public/mark-price")).json()["code"] == "50014"
     spot = await market.http.get("/api/v5/public/mark-price", params={"instType": "SPOT", "instId": BTC})
     assert spot.json() == {"code": "51000", "msg": "Parameter instType error", "data": []}
-    swaps = await market.http.get("/api/v5/public/mark-price", params={"instType": "SWAP"})
-    assert swaps.json() == {"code": "0", "msg": "", "data": []}  # sandex lists no swaps
+    futures = await market.http.get("/api/v5/public/mark-price", params={"instType": "FUTURES"})
+    assert futures.json() == {"code": "0", "msg": "", "data": []}  # sandex lists no futures
     one = await market.http.get("/api/v5/public/mark-price", params={"instType": "MARGIN", "instId": BTC})
     assert one.json()["code"] == "51001"
     assert (await market.get("mark-price-candles", instId=BTC))["code"] == "51001"
@@ -85,7 +85,7 @@ async def test_mark_prices_are_served_for_margin_and_derivatives_only(market: Ri
     assert (await market.get("mark-price-candles", instId=BTC, bar="2s"))["msg"] == "Parameter bar error"
 
 
-async def test_price_limits_are_off_because_the_engine_applies_none(market: Rig) -> None:
+async def test_spot_pairs_have_no_price_limit(market: Rig) -> None:
     answer = (await market.http.get("/api/v5/public/price-limit", params={"instId": BTC})).json()
     [limit] = answer["data"]
     assert {k: v for k, v in limit.items() if k != "ts"} == {
@@ -95,7 +95,7 @@ async def test_price_limits_are_off_because_the_engine_applies_none(market: Rig)
         "sellLmt": "",
         "enabled": False,
     }
-    unknown = await market.http.get("/api/v5/public/price-limit", params={"instId": "BTC-USDT-SWAP"})
+    unknown = await market.http.get("/api/v5/public/price-limit", params={"instId": "NOPE-USDT-SWAP"})
     assert unknown.json()["code"] == "51001"
 
 

@@ -94,11 +94,12 @@ class TickerView:
     open24h: Decimal | None
     high24h: Decimal | None
     low24h: Decimal | None
-    vol24h: Decimal  # base currency
-    vol_ccy24h: Decimal  # quote currency
+    vol24h: Decimal  # base currency (swaps: contracts)
+    vol_ccy24h: Decimal  # quote currency (swaps: the contracts' coin)
     sod_utc0: Decimal | None
     sod_utc8: Decimal | None
     ts: int
+    inst_type: str = "SPOT"
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,12 +37,13 @@ from decimal import Decimal
 from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS, MINUTE_MS, Clock
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.instruments import Catalogue
+from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.marketdata.bars import MINUTE, SECOND, TRADE_BARS, UTC8_MS, Bar
 from sandex.domain.marketdata.candles import Candle, CandleValues, aggregate
 from sandex.domain.marketdata.rolling import WINDOW_MINUTES, DayStats, DayWindow
 from sandex.services.exchange.events import OrdersChanged, TradesHappened
 from sandex.services.exchange.records import TradeRecord
+from sandex.services.marketdata.derivatives import Derivatives
 from sandex.services.marketdata.ports import (
     BookSource,
     BookView,
@@ -96,6 +97,7 @@ class MarketData:
         self._versions: dict[tuple[Environment, str], int] = {}  # bumped by a fold or a snapshot
         self._env_versions: dict[Environment, int] = {}  # the newest of the environment's versions
         self._env_facts: dict[Environment, _EnvFacts] = {}
+        self.derivatives = Derivatives(catalogue, board, clock.now_ms)  # marks, limits, tiers, OI
         self._fresh()
 
     def _fresh(self) -> None:
@@ -215,13 +217,19 @@ class MarketData:
         tape = self._tapes.get((env, inst_id))
         return None if tape is None else tape.price()
 
-    def tickers(self, env: Environment, now: int | None = None) -> list[TickerView]:
+    def tickers(
+        self, env: Environment, now: int | None = None, inst_type: str = "SPOT", family: str | None = None
+    ) -> list[TickerView]:
         now = self._clock.now_ms() if now is None else now
-        return [self._ticker(env, inst_id, now) for inst_id in self._catalogue.instruments]
+        return [self._ticker(env, inst_id, now) for inst_id in self.ticker_ids(inst_type, family)]
 
-    def ticker_ids(self) -> list[str]:
-        """The instruments `tickers` lists, in its order."""
-        return list(self._catalogue.instruments)
+    def ticker_ids(self, inst_type: str = "SPOT", family: str | None = None) -> list[str]:
+        """The instruments `tickers` lists for `inst_type` (and a derivatives family), in its order."""
+        return [
+            i.inst_id
+            for i in self._catalogue.instruments.values()
+            if i.inst_type == inst_type and (family is None or _family(i) == family)
+        ]
 
     def ticker(self, env: Environment, inst_id: str, now: int | None = None) -> TickerView | Rejected:
         if self._catalogue.instrument(inst_id) is None:
@@ -265,9 +273,13 @@ class MarketData:
         ask = book.asks[0] if book is not None and book.asks else None
         bid = book.bids[0] if book is not None and book.bids else None
         stats, day, last = tape.day.stats(now), tape.day, tape.price()
-        if last is None:  # never traded: the index stands in
-            last = self._board.index_px(inst_id)
+        if last is None:  # never traded: the reference price stands in
+            last = self._board.path(inst_id).px
             stats = None if last is None else DayStats(last, last, last, Decimal(0), Decimal(0))
+        vol_ccy = Decimal(0) if stats is None else stats.vol_ccy
+        contract = self._catalogue.instruments[inst_id].contract
+        if contract is not None and stats is not None:  # OKX: contracts, and their value in the coin
+            vol_ccy = stats.vol * contract.ct_val * contract.ct_mult
         return TickerView(
             inst_id=inst_id,
             last=last,
@@ -280,10 +292,11 @@ class MarketData:
             high24h=None if stats is None else stats.high,
             low24h=None if stats is None else stats.low,
             vol24h=Decimal(0) if stats is None else stats.vol,
-            vol_ccy24h=Decimal(0) if stats is None else stats.vol_ccy,
+            vol_ccy24h=vol_ccy,
             sod_utc0=day.sod(day_start(now, 0), now) or last,
             sod_utc8=day.sod(day_start(now, UTC8_MS), now) or last,
             ts=now,
+            inst_type="SPOT" if contract is None else contract.inst_type.value,
         )
 
     def book(self, env: Environment, inst_id: str, depth: int) -> BookView | Rejected:
@@ -428,6 +441,10 @@ class _EnvFacts:
     version: int
     unpriced: tuple[str, ...]  # never traded: the index price stands in for the last price
     unbooked: bool  # some instrument has no book snapshot yet
+
+
+def _family(inst: Instrument) -> str | None:
+    return None if inst.contract is None else inst.contract.inst_family
 
 
 def day_start(now: int, offset_ms: int) -> int:

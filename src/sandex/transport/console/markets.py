@@ -99,7 +99,8 @@ async def _rows(
     if market is None or console.catalogue is None:
         return None
     tickers = {t.inst_id: t for t in market.tickers(env)}
-    instruments, pager = paginate(request, list(console.catalogue.instruments.values()), MARKETS_PER_PAGE)
+    spot = [i for i in console.catalogue.instruments.values() if i.contract is None]  # spot pairs only
+    instruments, pager = paginate(request, spot, MARKETS_PER_PAGE)
     sparks = await asyncio.gather(*(_spark(market, env, i.inst_id) for i in instruments))
     rows = [_row(inst, tickers[inst.inst_id], spark) for inst, spark in zip(instruments, sparks, strict=True)]
     return rows, pager

@@ -70,7 +70,7 @@ class MarketRender:
         self._market = market
         self._books: dict[tuple[Environment, str], _BookPages] = {}
         self._tickers: dict[tuple[Environment, str], _Ticker] = {}
-        self._sets: dict[Environment, _TickerSet] = {}
+        self._sets: dict[tuple[Environment, str, str | None], _TickerSet] = {}
 
     # --- books -------------------------------------------------------------------------------------
     def book(self, env: Environment, inst_id: str, depth: int, *, full: bool) -> Response | Rejected:
@@ -103,13 +103,17 @@ class MarketRender:
             return found
         return RenderedJSON(b"".join((HEAD, found.head, str(now).encode(), found.tail, TAIL)))
 
-    def tickers(self, env: Environment, now: int) -> Response:
-        """Every instrument's ticker, in the order `MarketData.tickers` lists them."""
+    def tickers(
+        self, env: Environment, now: int, inst_type: str = "SPOT", family: str | None = None
+    ) -> Response:
+        """Every instrument's ticker of `inst_type` (and family), in the order `MarketData.tickers`
+        lists them."""
         market = self._market
         stamp = market.tickers_stamp(env, now)
-        known = self._sets.get(env)
+        set_key = (env, inst_type, family)
+        known = self._sets.get(set_key)
         if known is None or stamp is None or known.stamp != stamp:
-            parts = [self._ticker(env, inst_id, now) for inst_id in market.ticker_ids()]
+            parts = [self._ticker(env, inst_id, now) for inst_id in market.ticker_ids(inst_type, family)]
             segments, before = [], HEAD
             for part in parts:
                 assert not isinstance(part, Rejected)  # catalogue instruments are known
@@ -118,7 +122,7 @@ class MarketRender:
             segments.append(before[:-1] + TAIL if parts else HEAD + TAIL)
             known = _TickerSet(market.tickers_stamp(env, now), segments)
             if known.stamp is not None:
-                self._sets[env] = known
+                self._sets[set_key] = known
         return RenderedJSON(str(now).encode().join(known.segments))
 
     def _ticker(self, env: Environment, inst_id: str, now: int) -> _Ticker | Rejected:

@@ -16,7 +16,7 @@ def _num(value: Decimal | None) -> str:
 
 def ticker_wire(t: TickerView) -> dict[str, Any]:
     return {
-        "instType": "SPOT",
+        "instType": t.inst_type,
         "instId": t.inst_id,
         "last": _num(t.last),
         "lastSz": _num(t.last_sz),

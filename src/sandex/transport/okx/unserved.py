@@ -8,7 +8,8 @@ that tells a bot whether to retry. So an unknown `/api/v5/` path is handled like
 * then it is refused. Margin and derivatives requests a Spot-mode OKX account makes (leverage,
   position mode, positions history, closing a position, borrowing...) answer 51010 "Request
   unsupported under current account mode", as OKX answers such an account; a public derivatives
-  read naming an instrument answers 51001 (sandex lists no swaps, futures or options); anything
+  read sandex does not serve yet naming an instrument answers 51001 (no futures or options are
+  listed; swaps' marks, tiers and open interest are served by `rest/reference.py`); anything
   else answers 50062 "This feature is currently unavailable" naming the method and path. Both are
   HTTP 200 and ccxt maps them to AccountNotEnabled / ExchangeError: a bot stops instead of retrying
   (50005, HTTP 410, would be ExchangeNotAvailable, which freqtrade retries forever).
@@ -79,13 +80,11 @@ ACCOUNT_MODE_PATHS = frozenset(
         "trade/mass-cancel",
     }
 )
-# Public reads of swap, futures and option data: naming an instrument sandex does not list is 51001.
+# Public derivatives reads not served (yet): naming an instrument answers 51001.
 DERIVATIVES_READS = frozenset(
     {
         "public/funding-rate",
         "public/funding-rate-history",
-        "public/open-interest",
-        "public/position-tiers",
         "public/estimated-price",
         "public/delivery-exercise-history",
         "public/opt-summary",

@@ -56,9 +56,11 @@ async def get_tickers(request: Request, ctx: Ctx) -> Response:
     inst_type = required(request, "instType")
     if inst_type not in TICKER_TYPES:
         raise bad("instType")
-    if inst_type != "SPOT":
-        return ok([])  # sandex lists spot instruments only
-    return render_of(market_of(ctx)).tickers(environment_of(request), ctx.clock.now_ms())
+    if inst_type not in ("SPOT", "SWAP"):
+        return ok([])  # sandex lists spot pairs and perpetual swaps only
+    query = request.query_params
+    family = (query.get("instFamily") or query.get("uly") or None) if inst_type == "SWAP" else None
+    return render_of(market_of(ctx)).tickers(environment_of(request), ctx.clock.now_ms(), inst_type, family)
 
 
 @router.get("/ticker")

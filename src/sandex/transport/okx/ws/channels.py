@@ -20,6 +20,9 @@ from sandex.domain.marketdata.bars import BARS
 from sandex.transport.okx.ws.protocol import Kind, WsCode, WsError
 
 CANDLE_PREFIX = "candle"
+MARK_CANDLE_PREFIX, INDEX_CANDLE_PREFIX = "mark-price-candle", "index-candle"
+MARK_PRICE, PRICE_LIMIT, OPEN_INTEREST = "mark-price", "price-limit", "open-interest"
+SWAP_CHANNELS = frozenset({MARK_PRICE, PRICE_LIMIT, OPEN_INTEREST})  # instId must name a swap
 INST_TYPES = frozenset({"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "ANY"})
 # Arg fields echoed back in acks and pushes, in the order the client sent them.
 ECHOED = frozenset({"channel", "instType", "instFamily", "instId", "ccy", "algoId"})
@@ -54,6 +57,9 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     BALANCE_AND_POSITION: ChannelSpec(Kind.PRIVATE, private=True),
     ORDERS_ALGO: _ALGOS,
     ALGO_ADVANCE: _ALGOS,
+    MARK_PRICE: _PUBLIC_MARKET,
+    PRICE_LIMIT: _PUBLIC_MARKET,
+    OPEN_INTEREST: _PUBLIC_MARKET,
 }
 
 
@@ -86,8 +92,10 @@ class Topic:
 
 
 def spec_of(channel: str) -> ChannelSpec | None:
-    if channel.startswith(CANDLE_PREFIX):
-        return _CANDLES if channel.removeprefix(CANDLE_PREFIX) in BARS else None
+    for prefix in (CANDLE_PREFIX, MARK_CANDLE_PREFIX, INDEX_CANDLE_PREFIX):
+        if channel.startswith(prefix):
+            bar = channel.removeprefix(prefix)
+            return _CANDLES if bar in BARS and (prefix == CANDLE_PREFIX or bar != "1s") else None
     return CHANNELS.get(channel)
 
 
@@ -108,7 +116,7 @@ def resolve(arg: Any, kind: Kind, logged_in: bool, catalogue: Catalogue, raw: st
         return refused
     if spec.private and not logged_in:
         return WsError(WsCode.LOGIN_REQUIRED)
-    if not _known(fields, catalogue):
+    if not _known(fields, catalogue) or not _fits(channel, fields.get("instId", ""), catalogue):
         return _not_found(fields)
     snapshot_ms = snapshot_interval(fields.get("extraParams")) if channel == ACCOUNT else 0
     if snapshot_ms is None:
@@ -156,6 +164,16 @@ def _known(fields: Mapping[str, str], catalogue: Catalogue) -> bool:
     if inst_type and inst_type not in INST_TYPES:
         return False
     return not (ccy and catalogue.currency(ccy) is None)
+
+
+def _fits(channel: str, inst_id: str, catalogue: Catalogue) -> bool:
+    """Swap channels name a swap; index candles an index (a spot pair)."""
+    inst = catalogue.instrument(inst_id) if inst_id else None
+    if channel in SWAP_CHANNELS or channel.startswith(MARK_CANDLE_PREFIX):
+        return inst is not None and inst.contract is not None
+    if channel.startswith(INDEX_CANDLE_PREFIX):
+        return inst is not None and inst.contract is None
+    return True
 
 
 def _string_fields(arg: Any) -> dict[str, str] | None:

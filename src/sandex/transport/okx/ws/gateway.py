@@ -39,6 +39,7 @@ from sandex.transport.okx.ratelimits.rules import route_for_ws_op
 from sandex.transport.okx.ws.algo_feed import AlgoFeed
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
+from sandex.transport.okx.ws.derivatives_feed import DerivativesFeed
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
 from sandex.transport.okx.ws.ops import TRADING_OPS, TradingOps
@@ -82,6 +83,7 @@ class WsGateway:
         self.algos = AlgoFeed(self.registry, self.pusher, ctx.clock)
         self.tickers = TickerFeed(self.registry, self.pusher, ctx.market)
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
+        self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
         self.idle_timeout_s = IDLE_TIMEOUT_S
@@ -141,6 +143,7 @@ class WsGateway:
                 self.market.tick()
                 self.tickers.flush()
                 self.candles.flush()
+                self.derivatives.tick()
                 now = time.monotonic()
                 self.private.tick(now)
                 if self.key_watch.due(now):
@@ -286,6 +289,7 @@ class WsGateway:
                 self.market.subscribed(session, topic)
                 self.tickers.subscribed(session, topic)
                 await self.candles.subscribed(session, topic)
+                self.derivatives.subscribed(session, topic)
                 await self.private.subscribed(session, topic)
             else:
                 self.registry.unsubscribe(session, topic)

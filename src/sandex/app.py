@@ -204,6 +204,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
         keys=rt.keys.keys,
         accounts=rt.accounts,
         settled=lambda: rt.trading.sequencer.settled,
+        funding_rates=rt.funding_rates.service,
     )
 
 

@@ -94,8 +94,8 @@ async def test_derivatives_requests_of_a_spot_account_answer_51010(
 
 async def test_unserved_public_paths_answer_codes_without_a_key(box: Sandbox) -> None:
     http = box.client()
-    funding = await http.get("/api/v5/public/funding-rate", params={"instId": "BTC-USDT-SWAP"})
-    assert (funding.status_code, funding.json()["code"]) == (200, "51001")  # no swaps are listed
+    futures = await http.get("/api/v5/public/estimated-price", params={"instId": "BTC-USD-250627"})
+    assert (futures.status_code, futures.json()["code"]) == (200, "51001")  # no futures are listed
     options = await http.get("/api/v5/public/opt-summary", params={"instFamily": "BTC-USD"})
     assert options.json() == {
         "code": "50062",

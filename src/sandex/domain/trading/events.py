@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sandex.domain.derivatives.positions import Position
-from sandex.domain.ledger.postings import Posting
+from sandex.domain.ledger.postings import Posting, PostingReason
 from sandex.domain.matching.events import Fill, MatchEvent
 
 
@@ -46,5 +46,22 @@ class PositionChanged(NamedTuple):
     event_type: str
 
 
+class PositionBill(NamedTuple):
+    """A position's bill outside a fill (funding fee, liquidation): comes right before the account's
+    posting of `reason` and `ref` it describes, and gives that bill its OKX `subType`, `sz`, `px`,
+    `pnl` and `posBalChg` (funding: type 8, 173 expense / 174 income; liquidation: type 5)."""
+
+    account_id: int
+    reason: PostingReason
+    ref: int
+    sub_type: int
+    lots: int
+    px: int  # ticks (funding: the mark it was settled at; liquidation: the price it closed at)
+    pnl: int  # ledger units, signed (funding: the fee received + / paid -)
+    fee: int
+    pos_bal_chg: int  # change of the position's margin (isolated funding; liquidation releases)
+    position: Position  # its state right after (a copy)
+
+
 # Everything an `Exchange` command returns. `Fill` never appears: the façade replaces each by `Trade`.
-Event = MatchEvent | Trade | Posting | PositionFill | PositionChanged
+Event = MatchEvent | Trade | Posting | PositionFill | PositionChanged | PositionBill

@@ -30,6 +30,7 @@ ECHOED = frozenset({"channel", "instType", "instFamily", "instId", "ccy", "algoI
 TICKERS, BOOKS, BOOKS5, BBO, TRADES = "tickers", "books", "books5", "bbo-tbt", "trades"
 ORDERS, ACCOUNT, BALANCE_AND_POSITION = "orders", "account", "balance_and_position"
 ORDERS_ALGO, ALGO_ADVANCE = "orders-algo", "algo-advance"
+FUNDING_RATE = "funding-rate"  # swaps (swap-funding-liq)
 BOOK_CHANNELS = frozenset({BOOKS, BOOKS5, BBO})
 # Private channels whose connections per account OKX counts (`channel-conn-count`) and caps.
 COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION})
@@ -60,6 +61,7 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     MARK_PRICE: _PUBLIC_MARKET,
     PRICE_LIMIT: _PUBLIC_MARKET,
     OPEN_INTEREST: _PUBLIC_MARKET,
+    FUNDING_RATE: _PUBLIC_MARKET,
 }
 
 

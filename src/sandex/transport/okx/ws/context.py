@@ -13,6 +13,7 @@ from sandex.services.accounts.service import AccountsService
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.service import KeysService
 from sandex.services.marketdata.service import MarketData
+from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.ws.books import BookSource
@@ -41,3 +42,4 @@ class WsContext:
     market: MarketData | None = None  # tickers and candles (None: those channels stay silent)
     keys: KeysService | None = None  # re-reads keys changed by another process (4007)
     accounts: AccountsService | None = None
+    funding_rates: FundingRateService | None = None  # `funding-rate` (None: that channel stays silent)

@@ -40,6 +40,7 @@ from sandex.transport.okx.ws.algo_feed import AlgoFeed
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.derivatives_feed import DerivativesFeed
+from sandex.transport.okx.ws.funding_feed import FundingRateFeed
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
 from sandex.transport.okx.ws.ops import TRADING_OPS, TradingOps
@@ -84,6 +85,7 @@ class WsGateway:
         self.tickers = TickerFeed(self.registry, self.pusher, ctx.market)
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
         self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
+        self.funding_rates = FundingRateFeed(self.registry, self.pusher, ctx.funding_rates)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
         self.idle_timeout_s = IDLE_TIMEOUT_S
@@ -144,6 +146,7 @@ class WsGateway:
                 self.tickers.flush()
                 self.candles.flush()
                 self.derivatives.tick()
+                self.funding_rates.flush()
                 now = time.monotonic()
                 self.private.tick(now)
                 if self.key_watch.due(now):
@@ -288,6 +291,7 @@ class WsGateway:
                 session.send(ack(event, topic.echo, session.conn_id, request.id))
                 self.market.subscribed(session, topic)
                 self.tickers.subscribed(session, topic)
+                self.funding_rates.subscribed(session, topic)
                 await self.candles.subscribed(session, topic)
                 self.derivatives.subscribed(session, topic)
                 await self.private.subscribed(session, topic)

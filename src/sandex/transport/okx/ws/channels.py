@@ -29,11 +29,13 @@ ECHOED = frozenset({"channel", "instType", "instFamily", "instId", "ccy", "algoI
 
 TICKERS, BOOKS, BOOKS5, BBO, TRADES = "tickers", "books", "books5", "bbo-tbt", "trades"
 ORDERS, ACCOUNT, BALANCE_AND_POSITION = "orders", "account", "balance_and_position"
+POSITIONS = "positions"
 ORDERS_ALGO, ALGO_ADVANCE = "orders-algo", "algo-advance"
 FUNDING_RATE = "funding-rate"  # swaps (swap-funding-liq)
 BOOK_CHANNELS = frozenset({BOOKS, BOOKS5, BBO})
 # Private channels whose connections per account OKX counts (`channel-conn-count`) and caps.
-COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION})
+COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION, POSITIONS})
+PERIODIC_CHANNELS = frozenset({ACCOUNT, POSITIONS})  # snapshots every `extraParams` updateInterval
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     ORDERS: ChannelSpec(Kind.PRIVATE, private=True, needs_inst_type=True),
     ACCOUNT: ChannelSpec(Kind.PRIVATE, private=True),
     BALANCE_AND_POSITION: ChannelSpec(Kind.PRIVATE, private=True),
+    POSITIONS: ChannelSpec(Kind.PRIVATE, private=True, needs_inst_type=True),
     ORDERS_ALGO: _ALGOS,
     ALGO_ADVANCE: _ALGOS,
     MARK_PRICE: _PUBLIC_MARKET,
@@ -75,7 +78,7 @@ class Topic:
     inst_family: str = ""
     ccy: str = ""
     arg: tuple[tuple[str, str], ...] = ()  # the echoed arg, in the client's key order
-    snapshot_ms: int = 0  # `account`: a full snapshot this often besides the event pushes (0: never)
+    snapshot_ms: int = 0  # `account`, `positions`: a full snapshot this often besides events (0: never)
     algo_id: str = ""  # `algo-advance`: one algo order only
 
     @property
@@ -120,7 +123,7 @@ def resolve(arg: Any, kind: Kind, logged_in: bool, catalogue: Catalogue, raw: st
         return WsError(WsCode.LOGIN_REQUIRED)
     if not _known(fields, catalogue) or not _fits(channel, fields.get("instId", ""), catalogue):
         return _not_found(fields)
-    snapshot_ms = snapshot_interval(fields.get("extraParams")) if channel == ACCOUNT else 0
+    snapshot_ms = snapshot_interval(fields.get("extraParams")) if channel in PERIODIC_CHANNELS else 0
     if snapshot_ms is None:
         return WsError.of(WsCode.INVALID_ARGS, detail="extraParams: updateInterval is 0, 2000, 3000 or 4000")
     echo = tuple((name, value) for name, value in fields.items() if name in ECHOED)
@@ -141,8 +144,9 @@ SNAPSHOT_INTERVALS = frozenset({"0", "2000", "3000", "4000"})
 
 
 def snapshot_interval(extra_params: str | None) -> int | None:
-    """The `account` channel's periodic snapshot interval from `extraParams`, a JSON-encoded string
-    such as "{\"updateInterval\": \"0\"}" ("0": event pushes only); None when it is malformed."""
+    """The `account` and `positions` channels' periodic snapshot interval from `extraParams`, a
+    JSON-encoded string such as "{\"updateInterval\": \"0\"}" ("0": event pushes only); None when
+    it is malformed."""
     if extra_params is None:
         return DEFAULT_SNAPSHOT_MS
     try:

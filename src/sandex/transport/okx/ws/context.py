@@ -17,6 +17,7 @@ from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.ws.books import BookSource
+from sandex.transport.okx.ws.positions_feed import PositionReads
 
 E = TypeVar("E")
 
@@ -43,3 +44,4 @@ class WsContext:
     keys: KeysService | None = None  # re-reads keys changed by another process (4007)
     accounts: AccountsService | None = None
     funding_rates: FundingRateService | None = None  # `funding-rate` (None: that channel stays silent)
+    positions: PositionReads | None = None  # swap positions (None: `positions` pushes nothing)

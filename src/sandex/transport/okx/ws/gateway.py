@@ -29,7 +29,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.keys.policy import ws_login_request
-from sandex.services.exchange.events import AlgosChanged, BalancesChanged, OrdersChanged, TradesHappened
+from sandex.services.exchange.events import (
+    AlgosChanged,
+    BalancesChanged,
+    OrdersChanged,
+    PositionsChanged,
+    TradesHappened,
+)
 from sandex.services.keys.auth import Principal
 from sandex.services.keys.events import KeyChanged
 from sandex.transport.okx.client_ip import client_ip
@@ -44,6 +50,7 @@ from sandex.transport.okx.ws.funding_feed import FundingRateFeed
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
 from sandex.transport.okx.ws.ops import TRADING_OPS, TradingOps
+from sandex.transport.okx.ws.positions_feed import PositionsFeed
 from sandex.transport.okx.ws.private_feed import PrivateFeed
 from sandex.transport.okx.ws.protocol import (
     PING,
@@ -82,6 +89,11 @@ class WsGateway:
         self.market = MarketFeed(self.registry, self.pusher, ctx.catalogue, ctx.books, ctx.clock, ctx.settled)
         self.private = PrivateFeed(self.registry, self.pusher, ctx.catalogue, ctx.trading)
         self.algos = AlgoFeed(self.registry, self.pusher, ctx.clock)
+        self.positions = (
+            None
+            if ctx.positions is None
+            else PositionsFeed(self.registry, self.pusher, ctx.catalogue, ctx.positions)
+        )
         self.tickers = TickerFeed(self.registry, self.pusher, ctx.market)
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
         self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
@@ -105,6 +117,8 @@ class WsGateway:
             events.subscribe(BalancesChanged, self.private.on_balances),
             events.subscribe(AlgosChanged, self.algos.on_algos),
         ]
+        if self.positions is not None:
+            self._unsubscribers.append(events.subscribe(PositionsChanged, self.positions.on_positions))
         self._housekeeping = asyncio.create_task(self._housekeep(), name="sandex-ws-housekeeping")
 
     async def stop(self) -> None:
@@ -149,6 +163,8 @@ class WsGateway:
                 self.funding_rates.flush()
                 now = time.monotonic()
                 self.private.tick(now)
+                if self.positions is not None:
+                    self.positions.tick(now)
                 if self.key_watch.due(now):
                     check = self.key_watch.check(self.registry.principals(), self.close_key_sessions, now)
                     self._checks.add(task := asyncio.create_task(check))
@@ -295,6 +311,8 @@ class WsGateway:
                 await self.candles.subscribed(session, topic)
                 self.derivatives.subscribed(session, topic)
                 await self.private.subscribed(session, topic)
+                if self.positions is not None:
+                    await self.positions.subscribed(session, topic)
             else:
                 self.registry.unsubscribe(session, topic)
                 session.send(ack(event, topic.echo, session.conn_id, request.id))

@@ -410,10 +410,15 @@ class AlgoRunner:
         self._run(events, out, ts)
         return out
 
-    def on_marks(self, marks: Sequence[tuple[str, Decimal, Decimal]], ts: int) -> Settled:
+    def on_marks(
+        self, marks: Sequence[tuple[str, Decimal, Decimal]], ts: int, caused: Sequence[Event] = ()
+    ) -> Settled:
         """`UpdateMarks` (swap inst_id, mark, index): keep them, fire the live swap algos whose
-        legs watch the mark or the index and were reached, then settle what their orders did."""
+        legs watch the mark or the index and were reached, then settle what their orders and
+        `caused` (what the marks already did: liquidations) did, as after any command."""
         out = Settled()
+        if caused:  # first: a liquidated position's tied TP/SL go before any mark fires them
+            self._run(caused, out, ts)
         placed: list[Event] = []
         for inst_id, mark, index in marks:
             self.desk.marks[inst_id] = (mark, index)

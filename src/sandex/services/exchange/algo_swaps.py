@@ -8,18 +8,21 @@ these for instruments with a `contract`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Protocol
 
-from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.positions import PosKey
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
 from sandex.domain.matching.order import OrdType, Side
+from sandex.domain.trading import Exchange
 from sandex.domain.trading.algos import MARKET_PX, AlgoOrdType, AlgoSpec, check_trailing
 from sandex.domain.trading.commands import OrderSpec
 from sandex.domain.trading.swap_algos import TriggerPrices, check_swap_algo, check_swap_attached
 from sandex.services.exchange.records import AlgoRecord
+from sandex.services.exchange.units import sz_of
 
 
 class AlgoPositions(Protocol):
@@ -44,6 +47,22 @@ class NoSwaps:
         return Decimal(0)
 
 
+class BookPositions:
+    """`AlgoPositions` read from an exchange's position book (`x.swaps.book`), in contracts."""
+
+    def __init__(self, x: Exchange, instruments: Mapping[str, Instrument]) -> None:
+        self._book = x.swaps.book
+        self._instruments = instruments
+
+    def pos_mode(self, account_id: int) -> PosMode | None:
+        settings = self._book.settings_of(account_id)
+        return settings.pos_mode if settings.acct_lv is AcctLv.FUTURES else None
+
+    def position(self, account_id: int, inst_id: str, mgn_mode: MgnMode, pos_side: PosSide) -> Decimal:
+        pos = self._book.get(PosKey(account_id, inst_id, mgn_mode, pos_side))
+        return Decimal(0) if pos is None else sz_of(self._instruments[inst_id], pos.pos)
+
+
 def pos_side_of(record: AlgoRecord) -> PosSide:
     """The position an algo order's order goes to: its `posSide`, `net` when none was sent."""
     return record.pos_side or PosSide.NET
@@ -60,7 +79,7 @@ def check_swap_placement(
     """A swap algo order's placement: Futures mode (51010), the swap rules, a trailing stop's spot
     rules, and one whole-position TP/SL per position (51088) among the account's `live` ones."""
     if pos_mode is None:
-        return Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=spec.inst_id)
+        return Rejected(Reason.SWAP_ACCOUNT_MODE)
     refused = check_swap_algo(inst, spec, prices, pos_mode)
     if refused is None and spec.ord_type is AlgoOrdType.MOVE_ORDER_STOP:
         refused = check_trailing(inst, spec, prices.last)
@@ -119,12 +138,14 @@ def check_swap_attach(
 def closed_positions(
     traded: Iterable[tuple[int, str]], live: Iterable[AlgoRecord], positions: AlgoPositions
 ) -> list[AlgoRecord]:
-    """The live `cxlOnClosePos` algos whose position is gone after a command in which its account
-    traded that instrument (so it was closed: a trade that leaves no position closed one)."""
+    """The live algos tied to a position (`cxlOnClosePos`, and whole-position `closeFraction` ones)
+    whose position is gone after a command in which its account traded that instrument (so it was
+    closed: a trade that leaves no position closed one)."""
     pairs = set(traded)
     gone: list[AlgoRecord] = []
     for record in live:
-        if not record.cxl_on_close_pos or (record.account_id, record.inst_id) not in pairs:
+        tied = record.cxl_on_close_pos or record.close_fraction
+        if not tied or (record.account_id, record.inst_id) not in pairs:
             continue
         pos = positions.position(
             record.account_id, record.inst_id, MgnMode(record.td_mode), pos_side_of(record)

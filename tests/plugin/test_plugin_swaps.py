@@ -51,7 +51,7 @@ def test_swap_helpers_in_a_users_suite(inner: pytest.Pytester) -> None:
             sandex_swaps.futures(sandex_account)
             assert sandex_swaps.position_mode(sandex_account, "long_short").pos_mode == "long_short_mode"
             sandex_swaps.open_position(
-                sandex_account, SWAP, "sell", "1", px="60000", td_mode="isolated", pos_side="short", lever="10"
+                sandex_account, SWAP, "sell", "1", px="60000", td_mode="isolated", pos_side="short", lever=10
             )
             [pos] = positions(sandex_okx_client)
             assert (pos["posSide"], pos["mgnMode"], Decimal(pos["pos"])) == ("short", "isolated", Decimal(1))

@@ -70,6 +70,10 @@ class SwapCalls:
         """Move the mark price by `pct` percent (negative: down), at once or over `over_ms`."""
         return (await self.market("shift-mark", inst_id, value=exact(pct), over_ms=over_ms))[0]
 
+    async def freeze_mark(self, inst_id: str, *, frozen: bool = True) -> dict[str, Any]:
+        """Hold the mark price of `inst_id` where it is (False: let it follow its index again)."""
+        return (await self.market("freeze-mark" if frozen else "unfreeze-mark", inst_id))[0]
+
     async def funding_rates(self) -> list[dict[str, Any]]:
         """Every swap's coming funding settlement (rate, time, frozen)."""
         rows: list[dict[str, Any]] = await self.call("GET", "/funding-rates")

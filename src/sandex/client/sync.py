@@ -330,6 +330,9 @@ class ControlClient(_Facade):
     def shift_mark(self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0) -> dict[str, Any]:
         return self.run(self.aio.shift_mark(inst_id, pct, over_ms=over_ms))
 
+    def freeze_mark(self, inst_id: str, *, frozen: bool = True) -> dict[str, Any]:
+        return self.run(self.aio.freeze_mark(inst_id, frozen=frozen))
+
     def funding_rates(self) -> list[dict[str, Any]]:
         return self.run(self.aio.funding_rates())
 

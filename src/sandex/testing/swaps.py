@@ -130,6 +130,33 @@ class SandexSwaps:
         """Move the index by `pct` percent (negative: down), at once or over `over_ms`."""
         return self._control.shift_price(index_of(inst_id), pct, over_ms=over_ms)
 
+    def set_mark(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
+        """Pin the mark of `inst_id` at `px` (until `unfreeze_mark`): liquidation checks run on it."""
+        return self._control.set_mark(inst_id, px)
+
+    def shift_mark(self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0) -> dict[str, Any]:
+        return self._control.shift_mark(inst_id, pct, over_ms=over_ms)
+
+    def freeze_mark(self, inst_id: str) -> dict[str, Any]:
+        return self._control.freeze_mark(inst_id)
+
+    def unfreeze_mark(self, inst_id: str) -> dict[str, Any]:
+        """Let the mark follow its index again."""
+        return self._control.freeze_mark(inst_id, frozen=False)
+
+    # --- funding ---------------------------------------------------------------------------------
+    def set_funding_rate(self, inst_id: str, rate: str | Decimal, *, freeze: bool = True) -> dict[str, Any]:
+        """The coming settlement's rate of `inst_id`, frozen by default (the minute samples would
+        move it otherwise)."""
+        return self._control.set_funding_rate(inst_id, rate, frozen=freeze)
+
+    def unfreeze_funding(self, inst_id: str) -> dict[str, Any]:
+        return self._control.set_funding_rate(inst_id, frozen=False)
+
+    def settle_funding(self, inst_id: str) -> dict[str, Any]:
+        """Book `inst_id`'s funding now at the rate shown: every open position pays or receives it."""
+        return self._control.settle_funding(inst_id)
+
     def _counterparty(self, account: SandexAccount, pos_side: str) -> tuple[SandexAccount, str]:
         """A new funded user in Futures mode (in the account's position mode), and its posSide."""
         number = next(self._counterparties)

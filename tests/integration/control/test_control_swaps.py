@@ -23,6 +23,7 @@ from sandex.services.exchange.swap_commands import (
 )
 from sandex.services.exchange.swap_records import AccountSettingsRecord
 from sandex.testing.inprocess import SandexApp
+from tests.support.polling import until
 
 
 class Bus:
@@ -134,3 +135,26 @@ async def test_without_the_trading_service_the_routes_answer_501(sandex_app: San
     with pytest.raises(ControlError) as refused:
         await sandex_app.control.swap_settings(user.uid)
     assert (refused.value.status, refused.value.reason) == (501, "unavailable")
+
+
+async def _mark(app: SandexApp) -> Decimal:
+    [market] = await app.control.market("show", "BTC-USDT-SWAP")
+    return Decimal(market["markPx"] or "0")
+
+
+async def test_the_mark_is_pinned_shifted_and_released_through_the_client(sandex_app: SandexApp) -> None:
+    control = sandex_app.control
+    pinned = await control.set_mark("BTC-USDT-SWAP", "60123.4")
+    assert (pinned["instId"], pinned["markPinned"]) == ("BTC-USDT-SWAP", True)
+    await until(lambda: _is(sandex_app, Decimal("60123.4")), "the pinned mark")  # at the next market step
+    await control.shift_mark("BTC-USDT-SWAP", "-10")
+    await until(lambda: _is(sandex_app, Decimal("54111.1")), "the shifted mark")
+    released = await control.freeze_mark("BTC-USDT-SWAP", frozen=False)
+    assert released["markPinned"] is False
+    with pytest.raises(ControlError) as refused:
+        await control.set_mark("BTC-USDT-SWAP", "-5")
+    assert refused.value.status == 400
+
+
+async def _is(app: SandexApp, px: Decimal) -> bool:
+    return await _mark(app) == px

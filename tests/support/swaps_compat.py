@@ -97,6 +97,7 @@ def swap_world(data_dir: Path, *, usdt: str = "100000") -> Iterator[SwapWorld]:
             )
             wait_for_usdt(world, world.alice)
             wait_for_usdt(world, world.bob)
+            control.set_price(INDEX, START_PX)  # the index the mark is clamped around
             world.steer_mark(START_PX)
             yield world
 

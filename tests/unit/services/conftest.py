@@ -26,6 +26,7 @@ from typing import Any, TypeVar, cast
 import pytest
 
 from sandex.domain.accounts.model import Environment, UserStatus
+from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
 from sandex.domain.funding.lifecycle import FundingTiming
 from sandex.domain.funding.model import FINAL_WITHDRAWAL_STATES, DepositState, WithdrawalState
 from sandex.domain.funding.withdrawals import AllowedAddress, Limits
@@ -76,7 +77,9 @@ from sandex.services.exchange.store import (
     HistoryQuery,
     LeaseLostError,
     OrderQuery,
+    PositionQuery,
 )
+from sandex.services.exchange.swap_records import AccountSettingsRecord, LeverageRecord, PositionRecord
 from sandex.services.funding.ports import AddressRecord, AllowListRecord
 from sandex.services.funding.reads import FundingDeps
 from sandex.services.funding.service import FundingService
@@ -168,6 +171,9 @@ class MemoryStore:
         self.balance_rows: dict[tuple[int, str], BalanceRecord] = {}
         self.fee_tier_rows: dict[int, FeeTierRecord] = {}
         self.algo_rows: dict[int, AlgoRecord] = {}
+        self.position_rows: dict[int, PositionRecord] = {}
+        self.settings_rows: dict[int, AccountSettingsRecord] = {}
+        self.leverage_rows: dict[tuple[int, str, MgnMode, PosSide], LeverageRecord] = {}
         self.transfer_rows: dict[int, TransferRecord] = {}
         self.withdrawal_rows: dict[int, WithdrawalRecord] = {}
         self.deposit_rows: dict[int, DepositRecord] = {}
@@ -228,7 +234,12 @@ class MemoryStore:
         algos = [
             a for a in self.algo_rows.values() if a.environment is environment and a.state is AlgoState.LIVE
         ]
-        return StoredState(pending, balances, last_seqs, tiers, algos)
+        positions = [
+            p for p in self.position_rows.values() if p.environment is environment and p.state == "live"
+        ]
+        settings = [r for r in self.settings_rows.values() if r.environment is environment]
+        levers = [r for r in self.leverage_rows.values() if r.environment is environment]
+        return StoredState(pending, balances, last_seqs, tiers, algos, positions, settings, levers)
 
     def id_maxima(self) -> IdMaxima:
         deposits = [p.ref for p in self.posting_rows.values() if p.reason is PostingReason.DEPOSIT]
@@ -238,6 +249,7 @@ class MemoryStore:
             max(self.posting_rows, default=0),
             max(deposits, default=0),
             max(self.algo_rows, default=0),
+            max(self.position_rows, default=0),
         )
 
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
@@ -250,6 +262,11 @@ class MemoryStore:
         self.posting_rows.update((p.bill_id, p) for p in changes.postings)
         self.balance_rows.update(((b.account_id, b.ccy), b) for b in changes.balances)
         self.algo_rows.update((a.algo_id, a) for a in changes.algos)
+        self.position_rows.update((p.pos_id, p) for p in changes.positions)
+        self.settings_rows.update((r.account_id, r) for r in changes.settings)
+        self.leverage_rows.update(
+            ((r.account_id, r.inst_id, r.mgn_mode, r.pos_side), r) for r in changes.leverages
+        )
         funding = changes.funding
         self.transfer_rows.update((t.trans_id, t) for t in funding.transfers)
         self.withdrawal_rows.update((w.wd_id, w) for w in funding.withdrawals)
@@ -301,6 +318,52 @@ class MemoryStore:
 
     def inbox_outcome(self, item_id: int) -> InboxOutcome | None:
         return self.inbox_outcomes.get(item_id)
+
+    # --- swaps ---------------------------------------------------------------------------------
+    def positions(
+        self, account_id: int, inst_ids: Collection[str] | None = None, pos_ids: Collection[int] | None = None
+    ) -> list[PositionRecord]:
+        return [
+            p
+            for p in sorted(self.position_rows.values(), key=lambda p: p.pos_id)
+            if p.account_id == account_id
+            and p.state == "live"
+            and (inst_ids is None or p.inst_id in inst_ids)
+            and (pos_ids is None or p.pos_id in pos_ids)
+        ]
+
+    def positions_history(self, account_id: int, query: PositionQuery) -> list[PositionRecord]:
+        rows = [
+            p
+            for p in self.position_rows.values()
+            if p.account_id == account_id
+            and p.close_type is not None
+            and (not query.inst_id or p.inst_id == query.inst_id)
+        ]
+        return sorted(rows, key=lambda p: (p.u_time, p.pos_id), reverse=True)[: query.limit]
+
+    def account_settings(self, environment: Environment, account_id: int) -> AccountSettingsRecord:
+        found = self.settings_rows.get(account_id)
+        return found or AccountSettingsRecord(environment, account_id, AcctLv.SPOT, PosMode.NET, 0)
+
+    def leverages(
+        self, account_id: int, inst_ids: Collection[str], mgn_mode: MgnMode | None = None
+    ) -> list[LeverageRecord]:
+        return [
+            r
+            for r in self.leverage_rows.values()
+            if r.account_id == account_id
+            and r.inst_id in inst_ids
+            and (mgn_mode is None or r.mgn_mode is mgn_mode)
+        ]
+
+    def open_interest(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
+        out = {inst_id: Decimal(0) for inst_id in inst_ids}
+        for p in self.position_rows.values():
+            live = p.environment is environment and p.state == "live" and p.inst_id in out
+            if live and (p.pos_side is PosSide.LONG or (p.pos_side is PosSide.NET and p.pos > 0)):
+                out[p.inst_id] += abs(p.pos)
+        return out
 
     # --- exchange reads ------------------------------------------------------------------------
     def order(self, account_id: int, inst_id: str, ord_id: int | None, cl_ord_id: str) -> OrderRecord | None:

@@ -17,6 +17,7 @@ class PostingReason(StrEnum):
     CONVERT = "convert"  # ref: convert trade number (the user and the convert desk swap currencies)
     FUNDING_FEE = "funding_fee"  # ref: funding time (ms): a swap position's funding, user <-> clearing
     LIQUIDATION = "liquidation"  # ref: trade id, or the position id when the insurance fund takes it over
+    MARGIN = "margin"  # ref: position id (swap margin moved between the user and clearing, not a fill)
 
 
 class Posting(NamedTuple):

@@ -61,11 +61,13 @@ class Exchange:
         self.limits = limits
         self._order_ids = order_ids
         self._markets: dict[str, Listing] = {
-            inst.inst_id: (SwapListing if inst.contract is not None else Listing).open(inst, trade_ids, limits)
+            inst.inst_id: (SwapListing if inst.contract is not None else Listing).open(
+                inst, trade_ids, limits
+            )
             for inst in instruments
         }
         self._settler = Settler(ledger, self.fees)
-        # swaps: positions, settings and marks; clearing and insurance may go negative (the ledger's overdraft)
+        # swaps: positions, settings, marks; clearing and insurance may go negative (ledger overdraft)
         ledger.overdraft = ledger.overdraft | {clearing_account, insurance_account}
         self.clearing_account, self.insurance_account = clearing_account, insurance_account
         book = positions if positions is not None else PositionBook(SequentialIds())
@@ -162,8 +164,10 @@ class Exchange:
         out: dict[tuple[int, str], int] = {}
         for m in self._markets.values():
             for order in m.engine.resting_orders():
-                key = (order.account_id, m.reserve_ccy(order.side))
-                out[key] = out.get(key, 0) + m.need_of(order)
+                need = m.need_of(order)
+                if need:  # swap orders that can only close reserve nothing
+                    key = (order.account_id, m.reserve_ccy(order.side))
+                    out[key] = out.get(key, 0) + need
         return out
 
     # --- rebuild -------------------------------------------------------------------------------
@@ -216,7 +220,6 @@ class Exchange:
         self._swap_settler.apply(m, events[1:], req.px, out, budgets)
         if budgets is not None:  # finished by now: give back what it did not spend
             out.extend(self.ledger.unfreeze(account_id, ccy, budgets[ord_id], ord_id))
-            m.terms.pop(ord_id, None)
         return out
 
     def _settle(self, m: Listing, events: list[MatchEvent], taker_px: int, out: list[Event]) -> None:

@@ -90,6 +90,10 @@ class SwapListing(Listing):
             return 0
         return max(order.sz - order.filled, 0) * self.unit_need(order.px, terms)
 
+    def forget(self, ord_id: int) -> None:
+        """Drop a finished order's terms (kept until its final state is recorded)."""
+        self.terms.pop(ord_id, None)
+
     def need_change(self, order: OrderSnapshot, px: int, sz: int) -> tuple[str, int]:
         terms = self.terms.get(order.ord_id)
         if terms is None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
-from sandex.domain.derivatives.positions import PosKey, PositionBook
+from sandex.domain.derivatives.positions import PositionBook, PosKey
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import FeeSchedule
 from sandex.domain.matching.order import NewOrder, OrdType, Side, TgtCcy
@@ -36,7 +36,7 @@ class SwapOrder(NamedTuple):
 
 class Marks(NamedTuple):
     mark: int  # ticks
-    index: Decimal
+    index_px: Decimal
     sell_lmt: int  # ticks: the lowest sell price allowed
     buy_lmt: int  # ticks: the highest buy price allowed
 
@@ -76,7 +76,9 @@ class SwapDesk:
         refused = self._price_limit(m, req) or self._closing(m, account_id, mgn_mode, pos_side, req, cmd)
         if refused is not None:
             return refused
-        closing = cmd.reduce_only or (pos_side is not PosSide.NET and (pos_side is PosSide.LONG) != (req.side is _BUY))
+        closing = cmd.reduce_only or (
+            pos_side is not PosSide.NET and (pos_side is PosSide.LONG) != (req.side is _BUY)
+        )
         lever = self.book.lever(account_id, m.inst.inst_id, mgn_mode, pos_side, m.spec.max_lever)
         tier = self.fees.tier_for(account_id)
         terms = SwapTerms(mgn_mode, pos_side, cmd.reduce_only, closing, lever, max(tier.maker, tier.taker))
@@ -91,15 +93,25 @@ class SwapDesk:
         marks = self.marks.get(m.inst.inst_id)
         if marks is None or req.ord_type is _MARKET:
             return None
-        if (req.side is _BUY and req.px > marks.buy_lmt) or (req.side is not _BUY and req.px < marks.sell_lmt):
+        if (req.side is _BUY and req.px > marks.buy_lmt) or (
+            req.side is not _BUY and req.px < marks.sell_lmt
+        ):
             tick = m.inst.tick_sz
             return Rejected.of(
-                Reason.SWAP_PRICE_LIMIT, buy_lmt=str(marks.buy_lmt * tick), sell_lmt=str(marks.sell_lmt * tick)
+                Reason.SWAP_PRICE_LIMIT,
+                buy_lmt=str(marks.buy_lmt * tick),
+                sell_lmt=str(marks.sell_lmt * tick),
             )
         return None
 
     def _closing(
-        self, m: SwapListing, account_id: int, mgn_mode: MgnMode, pos_side: PosSide, req: NewOrder, cmd: OrderSpec
+        self,
+        m: SwapListing,
+        account_id: int,
+        mgn_mode: MgnMode,
+        pos_side: PosSide,
+        req: NewOrder,
+        cmd: OrderSpec,
     ) -> Rejected | None:
         """Reduce-only orders and long/short closes need a position to close, in the other direction."""
         buy = req.side is _BUY
@@ -141,7 +153,12 @@ class SwapDesk:
         pending = 0
         for order in m.engine.pending_orders(account_id):
             t = m.terms.get(order.ord_id)
-            if t is not None and not t.closing and t.pos_side is terms.pos_side and (order.side is _BUY) == buy:
+            if (
+                t is not None
+                and not t.closing
+                and t.pos_side is terms.pos_side
+                and (order.side is _BUY) == buy
+            ):
                 pending += order.sz - order.filled
         if held + pending + req.sz <= max_lots:
             return None

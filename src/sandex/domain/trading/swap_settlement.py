@@ -14,11 +14,11 @@ reduce-only order that ends up opening), the fee and then the margin are capped 
 from __future__ import annotations
 
 from sandex.domain.derivatives.contracts import MgnMode, PosSide
-from sandex.domain.derivatives.positions import PosKey, Position, PositionBook
+from sandex.domain.derivatives.positions import Position, PositionBook, PosKey
 from sandex.domain.ledger.balances import Ledger
 from sandex.domain.ledger.fees import FeeSchedule, fee_on
 from sandex.domain.ledger.postings import Posting, PostingReason
-from sandex.domain.matching.events import Fill, MatchEvent, OrderCanceled, OrderFilled
+from sandex.domain.matching.events import Fill, MatchEvent, OrderCanceled
 from sandex.domain.matching.order import Side
 from sandex.domain.trading.events import Event, PositionFill, Trade
 from sandex.domain.trading.swap_listing import SwapListing, SwapTerms, margin_of
@@ -50,7 +50,9 @@ class SwapSettler:
         budgets: dict[int, int] | None = None,
     ) -> None:
         """Append `events` with money attached. `taker_px`: the taker's limit (0: market);
-        `budgets`: what market-like takers reserved, spent fill by fill (what is left stays)."""
+        `budgets`: what market-like takers reserved, spent fill by fill (what is left stays).
+        Finished orders keep their terms in `m.terms` until whoever records them drops them
+        (`SwapListing.forget`): their rows need them."""
         for ev in events:
             if type(ev) is Fill:
                 self._settle_fill(m, ev, taker_px, out, budgets or {})
@@ -60,11 +62,8 @@ class SwapSettler:
                 if budgets is None or order.ord_id not in budgets:  # a budget is released at its end
                     ccy = m.settle_ccy
                     out.extend(self.ledger.unfreeze(order.account_id, ccy, m.need_of(order), order.ord_id))
-                m.terms.pop(order.ord_id, None)
             else:
                 out.append(ev)
-                if type(ev) is OrderFilled and not ev.order.is_pending and ev.order.ord_id not in (budgets or {}):
-                    m.terms.pop(ev.order.ord_id, None)
 
     def _settle_fill(
         self, m: SwapListing, fill: Fill, taker_px: int, out: list[Event], budgets: dict[int, int]
@@ -119,7 +118,9 @@ class SwapSettler:
         fee = min(fee_want, spend)
         if opened:
             margin = min(margin_want, spend - fee)
-            events.extend(self._open(m, fill, account, buy, terms, ord_id, opened, share - share_close, margin))
+            events.extend(
+                self._open(m, fill, account, buy, terms, ord_id, opened, share - share_close, margin)
+            )
         _book_fees(events, fee, closed, n)
         if fee:
             fee_posts = [

@@ -67,6 +67,11 @@ class AlgoDesk:
         ids = self._by_inst.get(inst_id)
         return [self._algos[i] for i in ids] if ids else []
 
+    def any_of(self, account_id: int, inst_ids: Iterable[str]) -> bool:
+        """Whether the account has a live or waiting algo order on any of `inst_ids`."""
+        wanted = set(inst_ids)
+        return any(a.account_id == account_id and a.inst_id in wanted for a in self._algos.values())
+
     def waiting_on(self, ord_id: int) -> list[AlgoRecord]:
         return [self._algos[i] for i in self._by_parent.get(ord_id, ())]
 

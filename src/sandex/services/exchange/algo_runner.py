@@ -115,6 +115,11 @@ class AlgoRunner:
         self._extras = extras
         self._halted = halted
 
+    def has_swap_algos(self, account_id: int) -> bool:
+        """Whether the account has algo orders on swaps (they block a position-mode change)."""
+        swaps = [i for i, inst in self._instruments.items() if inst.contract is not None]
+        return bool(swaps) and self.desk.any_of(account_id, swaps)
+
     def last_price(self, inst: Instrument) -> Decimal:
         """The last trade price; the reference price until the instrument first traded."""
         return self.desk.last.get(inst.inst_id, inst.ref_px)

@@ -12,13 +12,16 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import PosSide
+from sandex.domain.derivatives.positions import Position
 from sandex.domain.ids import IdGenerator
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger.postings import Posting, PostingReason
 from sandex.domain.matching.events import ORDER_STEPS, OrderCanceled, OrderFilled, OrderStep
 from sandex.domain.matching.order import CancelCause, OrderSnapshot, Side
 from sandex.domain.trading import Exchange, Trade
-from sandex.domain.trading.events import Event
+from sandex.domain.trading.events import Event, PositionChanged, PositionFill
+from sandex.domain.trading.swap_listing import SwapListing
 from sandex.services.exchange.records import (
     BalanceRecord,
     ChangeSet,
@@ -28,10 +31,13 @@ from sandex.services.exchange.records import (
     PostingRecord,
     TradeRecord,
 )
+from sandex.services.exchange.swap_records import PositionRecord, PositionStep
+from sandex.services.exchange.swap_units import note_terms, position_record
 from sandex.services.exchange.units import OrderExtras, fee_ccy_of, px_of, record_of, sz_of
 
 _TRADE = PostingReason.TRADE
 _FEE = PostingReason.FEE
+_MARGIN = PostingReason.MARGIN
 _ORDER_REFS = frozenset({PostingReason.FREEZE, PostingReason.UNFREEZE})
 
 
@@ -55,6 +61,14 @@ class ChangeBuilder:
     _orders: dict[int, tuple[Environment, OrderSnapshot, CancelCause | None]] = field(default_factory=dict)
     _fills: list[tuple[Environment, _PendingFill]] = field(default_factory=list)
     _postings: list[tuple[Environment, int, Posting, int | None, str, int]] = field(default_factory=list)
+    # index in _postings -> what its swap bill shows (sub_type, pnl, pos_bal_chg, sz, px, mgn_mode)
+    _bill_parts: dict[int, tuple[int, int, int, Decimal | None, Decimal | None, str]] = field(
+        default_factory=dict
+    )
+    _waiting_part: dict[tuple[Environment, int, int], PositionFill] = field(default_factory=dict)
+    _fill_pnl: dict[tuple[int, int], int] = field(default_factory=dict)  # (trade, order) -> pnl
+    _positions: dict[tuple[Environment, int], PositionRecord] = field(default_factory=dict)
+    _pos_sides: dict[int, PosSide] = field(default_factory=dict)  # swap orders of this batch
     _fill_bills: dict[tuple[int, int, str], int] = field(default_factory=dict)  # (trade, account, ccy)
     _trade_orders: dict[int, tuple[str, dict[int, int]]] = field(default_factory=dict)
     with_events: bool = False  # also record every step of every order (`ChangeSet.order_events`)
@@ -71,9 +85,33 @@ class ChangeBuilder:
                 self._trade(environment, ev)
             elif isinstance(ev, ORDER_STEPS):
                 self._order_step(environment, ev)
+            elif isinstance(ev, PositionFill):
+                self._position_fill(environment, ev)
+            elif isinstance(ev, PositionChanged):
+                self._position(environment, ev.position, ev.event_type, None)
+
+    def _position_fill(self, environment: Environment, ev: PositionFill) -> None:
+        """A swap fill's part: the position's new state, its bill (the next TRADE posting of that
+        account for that trade), the order's and fill's PnL."""
+        self._waiting_part[(environment, ev.account_id, ev.trade_id)] = ev
+        key = (ev.trade_id, ev.ord_id)
+        self._fill_pnl[key] = self._fill_pnl.get(key, 0) + ev.pnl
+        self.extras.setdefault(ev.ord_id, OrderExtras()).pnl += ev.pnl
+        self._position(environment, ev.position, "filled", ev.trade_id)
+
+    def _position(
+        self, environment: Environment, pos: Position, event_type: str, trade_id: int | None
+    ) -> None:
+        record = position_record(environment, pos, self.instruments[pos.inst_id])
+        self._positions[(environment, pos.pos_id)] = record
+        self.out.position_steps.append(PositionStep(record, event_type, trade_id))
 
     def _order_step(self, environment: Environment, ev: OrderStep) -> None:
         snap = ev.order
+        if snap.ord_id not in self.extras or self.extras[snap.ord_id].lever is None:
+            listing = self.exchanges[environment].listing(snap.inst_id)
+            if type(listing) is SwapListing and snap.ord_id in listing.terms:
+                note_terms(self.extras.setdefault(snap.ord_id, OrderExtras()), listing.terms[snap.ord_id])
         cause = ev.cause if isinstance(ev, OrderCanceled) else None
         self._orders[snap.ord_id] = (environment, snap, cause)
         if self.with_events:  # the order's extras as they are now (a fill's trade was added just before)
@@ -95,7 +133,22 @@ class ChangeBuilder:
             ord_id = by_account.get(p.account_id)
             if p.reason is _TRADE:
                 self._fill_bills.setdefault((p.ref, p.account_id, p.ccy), bill)
+                part = self._waiting_part.pop((environment, p.account_id, p.ref), None)
+                if part is not None:
+                    self._bill_parts[len(self._postings)] = self._part(part)
+        elif p.reason is _MARGIN:
+            inst_id = self._margin_bill(environment, p)
         self._postings.append((environment, bill, p, ord_id, inst_id, ts))
+
+    def _margin_bill(self, environment: Environment, p: Posting) -> str:
+        """A user's margin move (type 6: 160 add, 161 reduce); its instrument."""
+        x = self.exchanges[environment]
+        pos = next((q for q in x.swaps.book.positions.values() if q.pos_id == p.ref), None)
+        if pos is None or p.account_id == x.clearing_account:
+            return "" if pos is None else pos.inst_id
+        sub = 160 if p.delta_available < 0 else 161
+        self._bill_parts[len(self._postings)] = (sub, 0, -p.delta_available, None, None, pos.mgn_mode.value)
+        return pos.inst_id
 
     def _trade(self, environment: Environment, trade: Trade) -> None:
         fill = trade.fill
@@ -122,6 +175,7 @@ class ChangeBuilder:
             self._fills.append((environment, _PendingFill(trade, inst, taker, rate)))
 
     def finish(self) -> ChangeSet:
+        self.out.positions.extend(self._positions.values())
         self._finish_orders()
         self._finish_fills()
         self._finish_steps()
@@ -143,8 +197,14 @@ class ChangeBuilder:
             inst = self.instruments[snap.inst_id]
             extras = self.extras.get(snap.ord_id) or OrderExtras()
             self.out.orders.append(record_of(snap, inst, environment, extras, cause))
+            if extras.pos_side is not None:
+                self._pos_sides[snap.ord_id] = extras.pos_side
             if not snap.is_pending:
                 self.extras.pop(snap.ord_id, None)
+                if inst.contract is not None:  # its terms are no longer needed
+                    listing = self.exchanges[environment].listing(snap.inst_id)
+                    if type(listing) is SwapListing:
+                        listing.forget(snap.ord_id)
 
     def _finish_fills(self) -> None:
         for environment, pf in self._fills:
@@ -180,8 +240,30 @@ class ChangeBuilder:
                     cl_ord_id,
                     tag,
                     fill.ts,
+                    *self._swap_fill(environment, pf.inst, ord_id, fill.trade_id),
                 )
             )
+
+    def _swap_fill(
+        self, environment: Environment, inst: Instrument, ord_id: int, trade_id: int
+    ) -> tuple[PosSide | None, int, Decimal | None]:
+        """A swap fill's (pos_side, fill_pnl, fill_mark_px); spot fills have none."""
+        if inst.contract is None:
+            return None, 0, None
+        marks = self.exchanges[environment].swaps.marks.get(inst.inst_id)
+        mark = None if marks is None else px_of(inst, marks.mark)
+        return self._pos_sides.get(ord_id), self._fill_pnl.get((trade_id, ord_id), 0), mark
+
+    def _part(self, part: PositionFill) -> tuple[int, int, int, Decimal | None, Decimal | None, str]:
+        inst = self.instruments[part.position.inst_id]
+        return (
+            part.sub_type,
+            part.pnl,
+            part.pos_bal_chg,
+            sz_of(inst, part.lots),
+            px_of(inst, part.px),
+            part.position.mgn_mode.value,
+        )
 
     def _finish_postings(self) -> None:
         """Postings with the balance after each, and the final balance of everything touched."""
@@ -198,9 +280,10 @@ class ChangeBuilder:
             bal[1] -= p.delta_frozen
         afters.reverse()
         last_ts: dict[tuple[Environment, int, str], int] = {}
-        for (environment, bill, p, ord_id, inst_id, ts), (avail, frozen) in zip(
-            self._postings, afters, strict=True
+        for i, ((environment, bill, p, ord_id, inst_id, ts), (avail, frozen)) in enumerate(
+            zip(self._postings, afters, strict=True)
         ):
+            part = self._bill_parts.get(i, ())
             self.out.postings.append(
                 PostingRecord(
                     bill,
@@ -215,6 +298,7 @@ class ChangeBuilder:
                     ord_id,
                     inst_id,
                     ts,
+                    *part,
                 )
             )
             last_ts[(environment, p.account_id, p.ccy)] = ts

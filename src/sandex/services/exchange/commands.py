@@ -20,6 +20,8 @@ from sandex.domain.trading.algos import AlgoAmendSpec, AlgoCancelSpec, AlgoSpec
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.domain.trading.events import Event
 from sandex.services.exchange.records import AlgoRecord, FundingChanges, LedgerAccountKind
+from sandex.services.exchange.swap_commands import SwapCommand
+from sandex.services.exchange.swap_records import AccountSettingsRecord, LeverageRecord
 
 TRANSFER_ID_BASE = 1_000_000_000  # transIds: 10 digits, like OKX's
 WITHDRAWAL_ID_BASE = 20_000_000  # wdIds: 8 digits (deposit ids are 10,000,000+, trade ids 100,000,000+)
@@ -401,6 +403,7 @@ Command = (
     | SimulateChainDeposit
     | MarketCommand
     | ConvertTrade
+    | SwapCommand
 )
 
 
@@ -414,3 +417,6 @@ class Applied:
     ts: int
     funding: FundingChanges | None = None  # funding rows to write with the events
     algos: list[AlgoRecord] = field(default_factory=list)  # algo orders it placed or changed, in order
+    swap_rows: list[AccountSettingsRecord | LeverageRecord] = field(default_factory=list)
+    # market-wide commands (no environment): their events per environment (`events` stays empty)
+    env_events: dict[Environment, list[Event]] = field(default_factory=dict)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.positions import PositionBook
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ids import SequentialIds
 from sandex.domain.instruments import Catalogue, InstrumentState
@@ -63,12 +64,23 @@ from sandex.services.exchange.records import (
     LedgerAccountKind,
 )
 from sandex.services.exchange.store import ExchangeStore
+from sandex.services.exchange.swap_commands import (
+    MARKET_WIDE_SWAP_COMMANDS,
+    SWAP_COMMANDS,
+    SettleFundingFee,
+    SwapCommand,
+    UpdateMarks,
+)
+from sandex.services.exchange.swap_records import AccountSettingsRecord
+from sandex.services.exchange.swap_state import restore_swaps
+from sandex.services.exchange.swaps import apply_market_wide, apply_swap
 from sandex.services.exchange.units import OrderExtras, amount, snapshot_of
 
 ORDER_ID_BASE = 600_000_000_000_000_000
 TRADE_ID_BASE = 100_000_000
 BILL_ID_BASE = 700_000_000_000_000_000
 DEPOSIT_ID_BASE = 10_000_000
+POS_ID_BASE = 500_000_000_000_000_000  # swap position ids (18 digits, like OKX's posId)
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -140,6 +152,7 @@ class ExchangeCore:
         self._halted: set[str] = set()
         self._market: MarketControls | None = None
         self._chain_deposits: ChainDeposits | None = None
+        self._marks: dict[str, tuple[Decimal, Decimal]] = {}  # last UpdateMarks (re-applied on rebuild)
 
     def serve(
         self, *, market: MarketControls | None = None, chain_deposits: ChainDeposits | None = None
@@ -181,6 +194,7 @@ class ExchangeCore:
         extras: dict[int, OrderExtras] = {}
         algos: dict[Environment, AlgoRunner] = {}
         instruments = self._catalogue.instruments
+        pos_ids = SequentialIds(max(top.pos_id + 1, POS_ID_BASE))
         for environment in Environment:
             state = self._store.load_state(environment)
             ledger = Ledger(fee_account=self._store.fee_account(environment))
@@ -191,9 +205,13 @@ class ExchangeCore:
                 trade_ids=trade_ids,
                 fees=FeeSchedule(self._fee_tier, state.fee_tiers),
                 limits=self._limits,
+                positions=PositionBook(pos_ids),
+                clearing_account=self._store.system_account(environment, LedgerAccountKind.CLEARING),
+                insurance_account=self._store.system_account(environment, LedgerAccountKind.INSURANCE),
             )
             snaps = [snapshot_of(r, instruments[r.inst_id]) for r in state.pending_orders]
             rows = [BalanceRow(b.account_id, b.ccy, b.available, b.frozen) for b in state.balances]
+            restore_swaps(x, state, instruments, self._marks)
             x.restore(snaps, rows, state.last_seqs)
             extras.update((r.ord_id, OrderExtras.of(r)) for r in state.pending_orders)
             exchanges[environment] = x
@@ -209,6 +227,8 @@ class ExchangeCore:
     def apply(self, command: Command, ts: int) -> Applied:
         if isinstance(command, SERVER_COMMANDS):
             return Applied(command, self._through_port(command), [], ts)
+        if isinstance(command, SWAP_COMMANDS):
+            return self._swap(command, ts)
         x = self._exchanges[command.environment]
         if isinstance(command, FUNDING_COMMANDS):
             return self._fund(x, command, ts)
@@ -224,13 +244,17 @@ class ExchangeCore:
             done = settle_convert(x.ledger, command, self._deposit_ids, ts)
             return Applied(command, done.result, list(done.postings), ts)
         if isinstance(command, SetFeeTier):
-            tier = command.tier
-            refused = None if tier is None else check_fee_tier(tier.maker, tier.taker, tier.level)
-            if isinstance(refused, Rejected):  # from the inbox: checked again, as if new
-                return Applied(command, refused, [], ts)
-            x.fees.set_tier(command.account_id, command.tier)
-            return Applied(command, x.fees.tier_for(command.account_id), [], ts)
+            return self._set_fee_tier(x, command, ts)
         return self._deposit(x, command, ts)
+
+    @staticmethod
+    def _set_fee_tier(x: Exchange, command: SetFeeTier, ts: int) -> Applied:
+        tier = command.tier
+        refused = None if tier is None else check_fee_tier(tier.maker, tier.taker, tier.level)
+        if isinstance(refused, Rejected):  # from the inbox: checked again, as if new
+            return Applied(command, refused, [], ts)
+        x.fees.set_tier(command.account_id, command.tier)
+        return Applied(command, x.fees.tier_for(command.account_id), [], ts)
 
     def changes(self, batch: Sequence[Applied], *, order_events: bool = False) -> ChangeSet:
         """The rows `batch` (just applied, in order) must write; call before applying anything else.
@@ -238,7 +262,10 @@ class ExchangeCore:
         builder = ChangeBuilder(self._catalogue.instruments, self._exchanges, self._extras, self._bill_ids)
         builder.with_events = order_events
         for applied in batch:
-            if not isinstance(applied.command, SERVER_COMMANDS):  # they change no exchange
+            if isinstance(applied.command, MARKET_WIDE_SWAP_COMMANDS):  # both environments
+                for environment, events in applied.env_events.items():
+                    builder.add(environment, events, applied.ts)
+            elif not isinstance(applied.command, SERVER_COMMANDS):  # they change no exchange
                 builder.add(applied.command.environment, applied.events, applied.ts)
         out = builder.finish()
         algos: dict[int, AlgoRecord] = {}
@@ -247,6 +274,12 @@ class ExchangeCore:
                 algos.pop(record.algo_id, None)  # the latest state, in the order of last change
                 algos[record.algo_id] = record
         out.algos.extend(algos.values())
+        self._side_rows(out, batch)
+        return out
+
+    @staticmethod
+    def _side_rows(out: ChangeSet, batch: Sequence[Applied]) -> None:
+        """Funding rows, fee tiers, convert trades and swap settings the batch's commands made."""
         for applied in batch:
             if applied.funding:
                 out.funding.extend(applied.funding)
@@ -255,7 +288,32 @@ class ExchangeCore:
                 out.fee_tiers.append(FeeTierRecord(command.account_id, command.tier, applied.ts))
             if isinstance(applied.result, ConvertTradeRecord):  # written with its postings
                 out.convert_trades.append(applied.result)
-        return out
+            for row in applied.swap_rows:
+                if isinstance(row, AccountSettingsRecord):
+                    out.settings.append(row)
+                else:
+                    out.leverages.append(row)
+
+    def _swap(self, cmd: SwapCommand, ts: int) -> Applied:
+        if isinstance(cmd, UpdateMarks | SettleFundingFee):
+            return self._market_wide(cmd, ts)
+        x = self._exchanges[cmd.environment]
+        runner = self._algos[cmd.environment]
+        done = apply_swap(x, cmd.environment, cmd, ts, runner.has_swap_algos)
+        applied = Applied(cmd, done.result, done.events, ts, swap_rows=done.rows)
+        return self._settled(runner, applied) if done.events else applied
+
+    def _market_wide(self, cmd: UpdateMarks | SettleFundingFee, ts: int) -> Applied:
+        """A swap command for both environments: marks (kept here too, for rebuilds) and funding."""
+        result, events = apply_market_wide(self._exchanges, cmd, ts, self._catalogue.instruments)
+        if isinstance(cmd, UpdateMarks) and not isinstance(result, Rejected):
+            for inst_id, mark, index in cmd.marks:
+                self._marks[inst_id] = (mark, index)
+        return Applied(cmd, result, [], ts, env_events=events)
+
+    def marks(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """The last `UpdateMarks` prices per swap: (mark, index)."""
+        return dict(self._marks)
 
     def _fund(self, x: Exchange, cmd: FundingCommand, ts: int) -> Applied:
         assert self._funding is not None, "funding commands need the funding core"

@@ -31,6 +31,12 @@ from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.domain.trading.algos import AlgoOrdType, AlgoState, TriggerSide
+from sandex.services.exchange.swap_records import (
+    AccountSettingsRecord,
+    LeverageRecord,
+    PositionRecord,
+    PositionStep,
+)
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -77,6 +83,13 @@ class OrderRecord(NamedTuple):
     # its TP/SL (`attachAlgoOrds`) as the sequencer holds them, for the WS `orders` push; storage
     # neither writes nor reads this (REST reads them from the algo orders)
     attached: tuple[AlgoRecord, ...] = ()
+    # swaps (None / defaults on spot orders)
+    pos_side: PosSide | None = None
+    reduce_only: bool = False
+    lever: Decimal | None = None
+    pnl: int = 0  # realised PnL of its closing fills, ledger units (signed)
+    category: str = "normal"  # normal | full_liquidation | partial_liquidation | adl
+    reserve_rate: Decimal | None = None  # the fee rate its reservation covers (restores it exactly)
 
 
 class AlgoRecord(NamedTuple):
@@ -152,6 +165,9 @@ class FillRecord(NamedTuple):
     cl_ord_id: str
     tag: str
     ts: int
+    pos_side: PosSide | None = None  # swaps
+    fill_pnl: int = 0  # swaps: PnL this fill realised (ledger units, signed)
+    fill_mark_px: Decimal | None = None  # swaps: the mark when it filled
 
 
 class TradeRecord(NamedTuple):
@@ -181,6 +197,13 @@ class PostingRecord(NamedTuple):
     ord_id: int | None
     inst_id: str
     ts: int
+    # a swap fill's part (the account's TRADE posting of it): OKX bill type 2 with these
+    sub_type: int | None = None  # 3 open long, 4 open short, 5 close long, 6 close short (160/161 margin)
+    pnl: int | None = None
+    pos_bal_chg: int | None = None
+    sz: Decimal | None = None  # contracts
+    px: Decimal | None = None
+    mgn_mode: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +271,9 @@ class StoredState:
     last_seqs: dict[str, int]  # per instrument: the highest order seq ever stored
     fee_tiers: dict[int, FeeTier] = field(default_factory=dict)  # accounts with their own tier
     algos: list[AlgoRecord] = field(default_factory=list)  # live algo orders, and attached ones waiting
+    positions: list[PositionRecord] = field(default_factory=list)  # live swap positions
+    settings: list[AccountSettingsRecord] = field(default_factory=list)
+    leverages: list[LeverageRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +285,7 @@ class IdMaxima:
     bill_id: int
     deposit_id: int
     algo_id: int = 0
+    pos_id: int = 0
 
 
 # --- queries -------------------------------------------------------------------------------------
@@ -419,10 +446,17 @@ class ChangeSet:
     algos: list[AlgoRecord] = field(default_factory=list)  # upserted (latest state per algo order)
     # every step of every order, in order (only when asked for: someone listens to `orders`)
     order_events: list[OrderEvent] = field(default_factory=list)
+    positions: list[PositionRecord] = field(default_factory=list)  # upserted (latest state per pos_id)
+    position_steps: list[PositionStep] = field(default_factory=list)  # what happened, in order (pushes)
+    settings: list[AccountSettingsRecord] = field(default_factory=list)  # upserted
+    leverages: list[LeverageRecord] = field(default_factory=list)  # upserted
 
     def __bool__(self) -> bool:
         return bool(
-            self.orders
+            self.positions
+            or self.settings
+            or self.leverages
+            or self.orders
             or self.postings
             or self.inbox
             or self.trades

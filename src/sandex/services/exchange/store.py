@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import MgnMode
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType
 from sandex.domain.trading.algos import AlgoOrdType, AlgoState
@@ -30,6 +31,7 @@ from sandex.services.exchange.records import (
     TransferRecord,
     WithdrawalRecord,
 )
+from sandex.services.exchange.swap_records import AccountSettingsRecord, LeverageRecord, PositionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,20 @@ class BillQuery:
     limit: int = 100
 
 
+@dataclass(frozen=True, slots=True)
+class PositionQuery:
+    """positions-history filters; `after`/`before` are u_time cursors (OKX)."""
+
+    inst_id: str | None = None
+    mgn_mode: MgnMode | None = None
+    close_type: int | None = None
+    pos_id: int | None = None
+    after: int | None = None  # u_time < after
+    before: int | None = None  # u_time > before
+    since: int | None = None  # retention window: u_time >= since (OKX: 3 months)
+    limit: int = 100
+
+
 class ExchangeStore(Protocol):
     # accounts
     def ensure_account(
@@ -231,4 +247,29 @@ class ExchangeStore(Protocol):
 
     def last_prices(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
         """The price of each instrument's newest trade (those never traded are left out)."""
+        ...
+
+    # swaps (committed state)
+    def positions(
+        self, account_id: int, inst_ids: Collection[str] | None = None, pos_ids: Collection[int] | None = None
+    ) -> list[PositionRecord]:
+        """The account's live positions (optionally only these instruments / position ids)."""
+        ...
+
+    def positions_history(self, account_id: int, query: PositionQuery) -> list[PositionRecord]:
+        """Positions with something closed (close_type set), newest change first."""
+        ...
+
+    def account_settings(self, environment: Environment, account_id: int) -> AccountSettingsRecord:
+        """Level and position mode (Spot mode, net when never set)."""
+        ...
+
+    def leverages(
+        self, account_id: int, inst_ids: Collection[str], mgn_mode: MgnMode | None = None
+    ) -> list[LeverageRecord]:
+        """Leverage rows set (unset ones: min(10, max lever))."""
+        ...
+
+    def open_interest(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]:
+        """Contracts open per instrument (its long side)."""
         ...

@@ -88,6 +88,17 @@ class ClosePosition:
 
 
 @dataclass(frozen=True, slots=True)
+class PositionClosed:
+    """`trade/close-position`'s answer."""
+
+    inst_id: str
+    pos_side: PosSide
+    cl_ord_id: str
+    tag: str
+    ord_id: int  # the market order that closed it
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateMarks:
     """The market's new mark prices (and the index each follows), at most once per market step:
     positions are marked, margin checked, and what breaches is liquidated in the same commit."""

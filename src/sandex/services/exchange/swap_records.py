@@ -58,6 +58,16 @@ class PositionRecord(NamedTuple):
     state: str  # "live" | "closed"
     close_type: int | None  # positions-history `type`: 1 partial close, 2 close, 3 liq., 4 partial liq.
     trigger_px: Decimal | None = None  # the mark that triggered its liquidation
+    cost: int = 0  # ticks x lots of the open size (avg_px = cost / pos exactly; restores it)
+    close_cost: int = 0  # ticks x lots of what was closed (close_avg_px)
+
+
+class PositionStep(NamedTuple):
+    """One change of a position in a commit, for pushes (`PositionsChanged`)."""
+
+    record: PositionRecord
+    event_type: str  # filled, adjust_margin, set_leverage, funding_fee, liquidation…
+    trade_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

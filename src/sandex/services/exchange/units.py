@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger.amounts import from_amount
@@ -40,6 +41,13 @@ class OrderExtras:
     algo_cl_ord_id: str = ""
     source: str = ""
     attached: tuple[AlgoRecord, ...] = ()  # its TP/SL waiting on it (`attachAlgoOrds`)
+    # swaps
+    pos_side: PosSide | None = None
+    reduce_only: bool = False
+    lever: Decimal | None = None
+    pnl: int = 0
+    category: str = "normal"
+    reserve_rate: Decimal | None = None
 
     @classmethod
     def of(cls, record: OrderRecord) -> OrderExtras:
@@ -53,6 +61,13 @@ class OrderExtras:
             record.algo_id,
             record.algo_cl_ord_id,
             record.source,
+            (),
+            record.pos_side,
+            record.reduce_only,
+            record.lever,
+            record.pnl,
+            record.category,
+            record.reserve_rate,
         )
 
 
@@ -90,7 +105,10 @@ def notional_of(inst: Instrument, notional: int) -> Decimal:
 
 
 def fee_ccy_of(inst: Instrument, side: Side) -> str:
-    """Fees are charged in what the order receives: base for buys, quote for sells."""
+    """Fees are charged in what the order receives: base for buys, quote for sells (swaps: always
+    the settlement currency)."""
+    if inst.contract is not None:
+        return inst.contract.settle_ccy
     return inst.base_ccy if side is _BUY else inst.quote_ccy
 
 
@@ -134,6 +152,12 @@ def record_of(
         algo_cl_ord_id=extras.algo_cl_ord_id,
         source=extras.source,
         attached=extras.attached,
+        pos_side=extras.pos_side,
+        reduce_only=extras.reduce_only,
+        lever=extras.lever,
+        pnl=extras.pnl,
+        category=extras.category,
+        reserve_rate=extras.reserve_rate,
     )
 
 

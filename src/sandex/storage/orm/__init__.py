@@ -10,6 +10,7 @@ from sandex.storage.orm import (
     keys,
     market,
     meta,
+    swaps,
     trading,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "keys",
     "market",
     "meta",
+    "swaps",
     "trading",
 ]

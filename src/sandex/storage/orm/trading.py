@@ -72,6 +72,13 @@ class PostingRow(Base):
     ord_id: Mapped[int | None] = mapped_column(Id64)
     inst_id: Mapped[str] = mapped_column(String(32), default="")
     ts: Mapped[int] = mapped_column(Millis)
+    # a swap fill's part / margin move (migration 0013): what its OKX bill shows
+    sub_type: Mapped[int | None] = mapped_column(Integer)
+    pnl: Mapped[int | None] = mapped_column(BigUnits)
+    pos_bal_chg: Mapped[int | None] = mapped_column(BigUnits)
+    sz: Mapped[Decimal | None] = mapped_column(DecimalText)
+    px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    mgn_mode: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class OrderRow(Base):
@@ -114,6 +121,13 @@ class OrderRow(Base):
     algo_id: Mapped[int | None] = mapped_column(Id64)  # placed by this algo order when it triggered
     algo_cl_ord_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
     source: Mapped[str] = mapped_column(String(4), default="", server_default="")  # OKX order `source`
+    # swaps (migration 0013)
+    pos_side: Mapped[str | None] = mapped_column(String(8))
+    reduce_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    lever: Mapped[Decimal | None] = mapped_column(DecimalText)
+    pnl: Mapped[int] = mapped_column(BigUnits, default=0, server_default="0")
+    category: Mapped[str] = mapped_column(String(24), default="normal", server_default="normal")
+    reserve_rate: Mapped[Decimal | None] = mapped_column(DecimalText)
 
 
 class AlgoOrderRow(Base):
@@ -200,6 +214,10 @@ class FillRow(Base):
     cl_ord_id: Mapped[str] = mapped_column(String(32), default="")
     tag: Mapped[str] = mapped_column(String(16), default="")
     ts: Mapped[int] = mapped_column(Millis)
+    # swaps (migration 0013)
+    pos_side: Mapped[str | None] = mapped_column(String(8))
+    fill_pnl: Mapped[int] = mapped_column(BigUnits, default=0, server_default="0")
+    fill_mark_px: Mapped[Decimal | None] = mapped_column(DecimalText)
 
 
 class TradeRow(Base):

@@ -54,6 +54,7 @@ from sandex.storage.repositories.exchange_reads import (
 )
 from sandex.storage.repositories.exchange_write import BulkWriter
 from sandex.storage.repositories.funding_rows import write_funding_rows
+from sandex.storage.repositories.swap_reads import POSITIONS, SwapReads
 
 LEASE = "sequencer"
 LEASE_PROOF = "UPDATE sequencer_lease SET heartbeat_ms = %s WHERE name = %s AND owner = %s"
@@ -72,7 +73,7 @@ ALGOS = _table(AlgoOrderRow)
 _LIVE_ALGO = AlgoState.LIVE.value
 
 
-class SqlExchangeStore(ExchangeReads):
+class SqlExchangeStore(ExchangeReads, SwapReads):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         super().__init__(sessions)
         self._writer: BulkWriter | None = None
@@ -162,12 +163,16 @@ class SqlExchangeStore(ExchangeReads):
         for o in orders:
             last_seqs[o.inst_id] = max(last_seqs.get(o.inst_id, 0), o.seq)
         fee_tiers = {r.account_id: FeeTier(r.maker, r.taker, r.level) for r in tiers}
+        settings, leverages = self.all_settings(environment)
         return StoredState(
             orders,
             [balance_record(r) for r in balances],
             last_seqs,
             fee_tiers,
             [algo_record(r) for r in algos],
+            self.live_positions(environment),
+            settings,
+            leverages,
         )
 
     def id_maxima(self) -> IdMaxima:
@@ -179,7 +184,8 @@ class SqlExchangeStore(ExchangeReads):
                 select(func.max(POSTINGS.c.ref)).where(POSTINGS.c.reason == PostingReason.DEPOSIT.value)
             )
             algo_id = s.scalar(select(func.max(ALGOS.c.algo_id)))
-        return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0, algo_id or 0)
+            pos_id = s.scalar(select(func.max(POSITIONS.c.pos_id)))
+        return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0, algo_id or 0, pos_id or 0)
 
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
         conn = self._commit_connection()

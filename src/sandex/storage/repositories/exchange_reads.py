@@ -225,6 +225,12 @@ def order_record(r: Any) -> OrderRecord:
         algo_id=r.algo_id,
         algo_cl_ord_id=r.algo_cl_ord_id,
         source=r.source,
+        pos_side=None if r.pos_side is None else PosSide(r.pos_side),
+        reduce_only=bool(r.reduce_only),
+        lever=r.lever,
+        pnl=r.pnl,
+        category=r.category,
+        reserve_rate=r.reserve_rate,
     )
 
 
@@ -295,6 +301,9 @@ def fill_record(r: Any) -> FillRecord:
         r.cl_ord_id,
         r.tag,
         r.ts,
+        None if r.pos_side is None else PosSide(r.pos_side),
+        r.fill_pnl,
+        r.fill_mark_px,
     )
 
 
@@ -312,6 +321,12 @@ def posting_record(r: Any) -> PostingRecord:
         r.ord_id,
         r.inst_id,
         r.ts,
+        r.sub_type,
+        r.pnl,
+        r.pos_bal_chg,
+        r.sz,
+        r.px,
+        r.mgn_mode,
     )
 
 

@@ -23,6 +23,7 @@ from sandex.services.exchange.records import (
     PostingRecord,
     TradeRecord,
 )
+from sandex.services.exchange.swap_records import AccountSettingsRecord, LeverageRecord, PositionRecord
 from sandex.storage.repositories._sql import insert_text
 
 ORDER_COLUMNS = (
@@ -55,6 +56,12 @@ ORDER_COLUMNS = (
     "algo_id",
     "algo_cl_ord_id",
     "source",
+    "pos_side",
+    "reduce_only",
+    "lever",
+    "pnl",
+    "category",
+    "reserve_rate",
 )
 ALGO_COLUMNS = (
     "algo_id",
@@ -119,6 +126,9 @@ FILL_COLUMNS = (
     "cl_ord_id",
     "tag",
     "ts",
+    "pos_side",
+    "fill_pnl",
+    "fill_mark_px",
 )
 TRADE_COLUMNS = ("trade_id", "environment", "inst_id", "px", "sz", "taker_side", "ts")
 POSTING_COLUMNS = (
@@ -134,8 +144,44 @@ POSTING_COLUMNS = (
     "ord_id",
     "inst_id",
     "ts",
+    "sub_type",
+    "pnl",
+    "pos_bal_chg",
+    "sz",
+    "px",
+    "mgn_mode",
 )
 BALANCE_COLUMNS = ("account_id", "ccy", "available", "frozen", "updated_ms")
+POSITION_COLUMNS = (
+    "pos_id",
+    "environment",
+    "account_id",
+    "inst_id",
+    "mgn_mode",
+    "pos_side",
+    "pos",
+    "avg_px",
+    "cost",
+    "margin",
+    "lever",
+    "realized_pnl",
+    "pnl",
+    "fee",
+    "funding_fee",
+    "liq_penalty",
+    "c_time",
+    "u_time",
+    "trade_id",
+    "open_max_pos",
+    "close_total_pos",
+    "close_cost",
+    "close_avg_px",
+    "state",
+    "close_type",
+    "trigger_px",
+)
+SETTINGS_COLUMNS = ("account_id", "environment", "acct_lv", "pos_mode", "u_time")
+LEVERAGE_COLUMNS = ("account_id", "inst_id", "mgn_mode", "pos_side", "environment", "lever")
 
 
 def _upsert(table: str, columns: Sequence[str], keys: Sequence[str], dialect: str) -> str:
@@ -158,6 +204,11 @@ class BulkWriter:
         self._postings = insert_text("postings", POSTING_COLUMNS, dialect)
         self._balances = _upsert("balances", BALANCE_COLUMNS, ("account_id", "ccy"), dialect)
         self._algos = _upsert("algo_orders", ALGO_COLUMNS, ("algo_id",), dialect)
+        self._positions = _upsert("positions", POSITION_COLUMNS, ("pos_id",), dialect)
+        self._settings = _upsert("account_settings", SETTINGS_COLUMNS, ("account_id",), dialect)
+        self._leverages = _upsert(
+            "leverages", LEVERAGE_COLUMNS, ("account_id", "inst_id", "mgn_mode", "pos_side"), dialect
+        )
 
     def write(self, cursor: Any, changes: ChangeSet) -> None:
         """Each table's rows with one DB-API `executemany` on `cursor` (inside the caller's transaction)."""
@@ -168,6 +219,9 @@ class BulkWriter:
             (self._postings, [self._posting(p) for p in changes.postings]),
             (self._balances, [self._balance(b) for b in changes.balances]),
             (self._algos, [_algo(a) for a in changes.algos]),
+            (self._positions, [self._position(p) for p in changes.positions]),
+            (self._settings, [_settings(r) for r in changes.settings]),
+            (self._leverages, [_leverage(r) for r in changes.leverages]),
         ):
             if rows:
                 cursor.executemany(sql, rows)
@@ -204,6 +258,12 @@ class BulkWriter:
             o.algo_id,
             o.algo_cl_ord_id,
             o.source,
+            None if o.pos_side is None else o.pos_side.value,
+            o.reduce_only,
+            _dec(o.lever),
+            self._big(o.pnl),
+            o.category,
+            _dec(o.reserve_rate),
         )
 
     def _fill(self, f: FillRecord) -> tuple[Any, ...]:
@@ -224,6 +284,9 @@ class BulkWriter:
             f.cl_ord_id,
             f.tag,
             f.ts,
+            None if f.pos_side is None else f.pos_side.value,
+            self._big(f.fill_pnl),
+            _dec(f.fill_mark_px),
         )
 
     def _posting(self, p: PostingRecord) -> tuple[Any, ...]:
@@ -241,10 +304,55 @@ class BulkWriter:
             p.ord_id,
             p.inst_id,
             p.ts,
+            p.sub_type,
+            None if p.pnl is None else big(p.pnl),
+            None if p.pos_bal_chg is None else big(p.pos_bal_chg),
+            _dec(p.sz),
+            _dec(p.px),
+            p.mgn_mode,
         )
 
     def _balance(self, b: BalanceRecord) -> tuple[Any, ...]:
         return (b.account_id, b.ccy, self._big(b.available), self._big(b.frozen), b.updated_ms)
+
+    def _position(self, p: PositionRecord) -> tuple[Any, ...]:
+        big = self._big
+        return (
+            p.pos_id,
+            p.environment.value,
+            p.account_id,
+            p.inst_id,
+            p.mgn_mode.value,
+            p.pos_side.value,
+            _dec(p.pos),
+            _dec(p.avg_px),
+            big(p.cost),
+            big(p.margin),
+            _dec(p.lever),
+            big(p.realized_pnl),
+            big(p.pnl),
+            big(p.fee),
+            big(p.funding_fee),
+            big(p.liq_penalty),
+            p.c_time,
+            p.u_time,
+            p.trade_id,
+            _dec(p.open_max_pos),
+            _dec(p.close_total_pos),
+            big(p.close_cost),
+            _dec(p.close_avg_px),
+            p.state,
+            p.close_type,
+            _dec(p.trigger_px),
+        )
+
+
+def _settings(r: AccountSettingsRecord) -> tuple[Any, ...]:
+    return (r.account_id, r.environment.value, r.acct_lv.value, r.pos_mode.value, r.u_time)
+
+
+def _leverage(r: LeverageRecord) -> tuple[Any, ...]:
+    return (r.account_id, r.inst_id, r.mgn_mode.value, r.pos_side.value, r.environment.value, _dec(r.lever))
 
 
 def _trade(t: TradeRecord) -> tuple[Any, ...]:

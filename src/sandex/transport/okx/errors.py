@@ -393,8 +393,12 @@ ERRORS: Mapping[Reason, WireError] = {
     R.SWAP_SETTINGS_BLOCKED: WireError(
         "59000", 200, "Settings failed. Close any open positions or orders before modifying settings."
     ),
-    R.SWAP_LEVER_TOO_HIGH: WireError("59102", 200, "Leverage exceeds the maximum limit. Please lower the leverage."),
-    R.SWAP_LEVER_TOO_LOW: WireError("59105", 400, "Leverage can't be less than {min}. Please increase the leverage."),
+    R.SWAP_LEVER_TOO_HIGH: WireError(
+        "59102", 200, "Leverage exceeds the maximum limit. Please lower the leverage."
+    ),
+    R.SWAP_LEVER_TOO_LOW: WireError(
+        "59105", 400, "Leverage can't be less than {min}. Please increase the leverage."
+    ),
     R.SWAP_LEVER_ISOLATED_ORDERS: WireError(
         "59101",
         200,
@@ -411,9 +415,13 @@ ERRORS: Mapping[Reason, WireError] = {
         "59103", 200, "Account margin is insufficient and leverage is too low. Please increase the leverage."
     ),
     R.SWAP_MARGIN_NO_POSITION: WireError("59300", 200, "Margin call failed. Position does not exist."),
-    R.SWAP_MARGIN_OVER_LIMIT: WireError("59301", 200, "Margin adjustment failed for exceeding the max limit."),
+    R.SWAP_MARGIN_OVER_LIMIT: WireError(
+        "59301", 200, "Margin adjustment failed for exceeding the max limit."
+    ),
     R.SWAP_POSITION_NOT_FOUND: WireError("51023", 200, "Position doesn't exist."),
-    R.SWAP_PENDING_CLOSE_ORDERS: WireError("51115", 200, "Cancel all pending close-orders before liquidation."),
+    R.SWAP_PENDING_CLOSE_ORDERS: WireError(
+        "51115", 200, "Cancel all pending close-orders before liquidation."
+    ),
     # derivatives: prices, price limits, tiers (swap-market)
     # derivatives: funding and liquidation (swap-funding-liq)
     # derivatives: request parameters (swap-private-api)

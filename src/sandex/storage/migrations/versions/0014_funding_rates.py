@@ -2,7 +2,7 @@
 settlement's postings; the newest row of an instrument is its last settled funding time
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 00:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"  # chained after 0013 (swap-core): the branches met
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,269 @@
+"""Swaps through the exchange core: settings commands, orders filling into positions, the rows the
+sequencer writes (positions, settings, leverages, bills with subType/pnl) and a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
+from sandex.domain.errors import Reason, Rejected
+from sandex.domain.instruments import Catalogue
+from sandex.domain.ledger.postings import PostingReason
+from sandex.domain.matching.order import Side
+from sandex.services.exchange.commands import Command, Deposit, DepositView, OrderAck, PlaceBatch
+from sandex.services.exchange.core import ExchangeCore
+from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
+from sandex.services.exchange.store import BillQuery, PositionQuery
+from sandex.services.exchange.swap_commands import (
+    AdjustMargin,
+    ClosePosition,
+    LeverageSet,
+    MarginAdjusted,
+    PositionClosed,
+    SetAccountLevel,
+    SetLeverage,
+    SetPositionMode,
+    UpdateMarks,
+)
+from sandex.services.exchange.swap_records import AccountSettingsRecord
+from sandex.testing.clock import ManualClock
+from tests.support.swaps import btc_swap, order, units
+from tests.unit.services.conftest import CATALOGUE, OWNER, MemoryStore, SyncBus
+
+D = Decimal
+LIVE = Environment.LIVE
+MAKER, TAKER, OTHER = 3, 4, 5  # ledger accounts (see conftest)
+USERS = {3: 11, 4: 12, 5: 13}
+BTC = "BTC-USDT-SWAP"
+SWAP_CATALOGUE = Catalogue([*CATALOGUE.instruments.values(), btc_swap()], CATALOGUE.currencies.values())
+Run = Callable[[Command], object]
+
+
+@pytest.fixture
+def core(store: MemoryStore) -> ExchangeCore:
+    core = ExchangeCore(SWAP_CATALOGUE, store)
+    core.load()
+    return core
+
+
+@pytest.fixture
+def bus(core: ExchangeCore, store: MemoryStore, clock: ManualClock) -> SyncBus:
+    return SyncBus(core, store, clock)
+
+
+@pytest.fixture
+def run(bus: SyncBus) -> Run:
+    return bus.run
+
+
+def futures(run: Run, *accounts: int, pos_mode: PosMode = PosMode.NET, usdt: str = "10000") -> None:
+    for account in accounts:
+        assert isinstance(run(SetAccountLevel(LIVE, account, AcctLv.FUTURES)), AccountSettingsRecord)
+        if pos_mode is not PosMode.NET:
+            assert isinstance(run(SetPositionMode(LIVE, account, pos_mode)), AccountSettingsRecord)
+        kind = LedgerAccountKind.TRADING
+        assert isinstance(run(Deposit(LIVE, account, USERS[account], kind, "USDT", units(usdt))), DepositView)
+
+
+def place(run: Run, account: int, *specs: object) -> list[OrderAck]:
+    acks = run(PlaceBatch(LIVE, account, tuple(specs)))  # type: ignore[arg-type]
+    assert isinstance(acks, list)
+    return acks
+
+
+def accepted(run: Run, account: int, *specs: object) -> list[OrderAck]:
+    acks = place(run, account, *specs)
+    assert all(a.rejected is None for a in acks), acks
+    return acks
+
+
+def refusal(run: Run, account: int, spec: object) -> Reason:
+    (ack,) = place(run, account, spec)
+    assert ack.rejected is not None
+    return ack.rejected.reason
+
+
+def usdt(store: MemoryStore, account: int) -> tuple[int, int]:
+    row = next((b for b in store.balances(account) if b.ccy == "USDT"), None)
+    return (0, 0) if row is None else (row.available, row.frozen)
+
+
+def audit(core: ExchangeCore, store: MemoryStore) -> None:
+    """Frozen == what resting orders need; per currency all accounts add up to the deposits."""
+    x = core.exchange(LIVE)
+    frozen = {(a, c): v.frozen for a in range(1, 20) for c, v in x.ledger.balances(a).items() if v.frozen}
+    assert frozen == x.reserved()
+    assert x.ledger.total("USDT") == x.ledger.net_external("USDT")
+
+
+def test_swap_orders_and_settings_are_refused_in_spot_mode_and_levels_3_4_are_not_run(run: Run) -> None:
+    assert refusal(run, TAKER, order(BTC, Side.BUY, "1", "50000")) is Reason.SWAP_ACCOUNT_MODE
+    refused = run(SetLeverage(LIVE, TAKER, BTC, MgnMode.CROSS, None, D(20)))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_ACCOUNT_MODE
+    for level in (AcctLv.MULTI_CURRENCY, AcctLv.PORTFOLIO):
+        refused = run(SetAccountLevel(LIVE, TAKER, level))
+        assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_ACCOUNT_LEVEL_UNSUPPORTED
+
+
+def test_a_fill_opens_positions_with_margin_in_clearing_and_fees_to_the_fee_account(
+    run: Run, store: MemoryStore, core: ExchangeCore, bus: SyncBus
+) -> None:
+    futures(run, MAKER, TAKER)
+    accepted(run, MAKER, order(BTC, Side.SELL, "1", "50000"))
+    # 1 contract = 0.01 BTC = 500 USDT: 50 USDT margin at the default 10x
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "50000"))
+    changes: ChangeSet = bus.last
+    longs = {p.account_id: p for p in store.positions(TAKER)}
+    shorts = {p.account_id: p for p in store.positions(MAKER)}
+    long, short = longs[TAKER], shorts[MAKER]
+    assert (long.pos, long.avg_px, long.margin, long.lever) == (D(1), D(50000), units("50"), D(10))
+    assert (short.pos, short.avg_px, short.margin) == (D(-1), D(50000), units("50"))
+    assert long.pos_side is PosSide.NET and long.mgn_mode is MgnMode.CROSS and long.state == "live"
+    # default tier: maker 0.08 %, taker 0.1 % of 500 USDT
+    assert long.fee == -units("0.5") and short.fee == -units("0.4")
+    assert usdt(store, TAKER) == (units("10000") - units("50") - units("0.5"), 0)
+    assert usdt(store, MAKER) == (units("10000") - units("50") - units("0.4"), 0)
+    bills = [p for p in changes.postings if p.reason is PostingReason.TRADE and p.account_id == TAKER]
+    assert [(b.sub_type, b.sz, b.px, b.pnl, b.pos_bal_chg, b.mgn_mode) for b in bills] == [
+        (3, D(1), D(50000), 0, units("50"), "cross")
+    ]
+    fills = {f.account_id: f for f in changes.fills}
+    assert fills[TAKER].fee_ccy == "USDT" and fills[TAKER].pos_side is PosSide.NET
+    orders = {o.account_id: o for o in changes.orders}
+    assert orders[TAKER].td_mode == "cross" and orders[TAKER].lever == D(10)
+    audit(core, store)
+
+
+def test_closing_realises_pnl_and_a_restart_gives_back_the_same_state(
+    run: Run, store: MemoryStore, core: ExchangeCore, clock: ManualClock
+) -> None:
+    futures(run, MAKER, TAKER)
+    accepted(run, MAKER, order(BTC, Side.SELL, "2", "50000"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "2", "50000"))
+    accepted(run, MAKER, order(BTC, Side.BUY, "1", "51000"))
+    accepted(run, TAKER, order(BTC, Side.SELL, "1", "51000", reduce_only=True))
+    (long,) = store.positions(TAKER)
+    assert (long.pos, long.pnl, long.close_total_pos, long.close_type) == (D(1), units("10"), D(1), 1)
+    assert long.margin == units("50")  # half of 100 released
+    accepted(run, MAKER, order(BTC, Side.BUY, "1", "49000"))
+    accepted(run, TAKER, order(BTC, Side.SELL, "1", "49000"))
+    assert store.positions(TAKER) == []
+    (history,) = store.positions_history(TAKER, PositionQuery())
+    assert (history.state, history.close_type, history.pnl, history.close_avg_px) == (
+        "closed",
+        2,
+        0,
+        D(50000),
+    )
+    # a resting order and an open position survive a restart
+    accepted(run, MAKER, order(BTC, Side.SELL, "1", "50000"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "50000"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "3", "48000"))
+    before = core.exchange(LIVE)
+    positions_before = sorted((p.key, p.pos, p.cost, p.margin) for p in before.swaps.book.positions.values())
+    balances_before = {a: before.ledger.balances(a) for a in (1, 3, 4, 7, 8)}
+    again = ExchangeCore(SWAP_CATALOGUE, store)
+    again.load()
+    after = again.exchange(LIVE)
+    assert (
+        sorted((p.key, p.pos, p.cost, p.margin) for p in after.swaps.book.positions.values())
+        == positions_before
+    )
+    assert {a: after.ledger.balances(a) for a in (1, 3, 4, 7, 8)} == balances_before
+    audit(again, store)
+    assert after.swaps.book.settings_of(TAKER).acct_lv is AcctLv.FUTURES
+
+
+def test_leverage_changes_follow_okx_rules_and_relock_an_open_positions_margin(
+    run: Run, store: MemoryStore, core: ExchangeCore
+) -> None:
+    futures(run, MAKER, TAKER)
+    for lever, reason in ((D(101), Reason.SWAP_LEVER_TOO_HIGH), (D("0.5"), Reason.SWAP_LEVER_TOO_LOW)):
+        refused = run(SetLeverage(LIVE, TAKER, BTC, MgnMode.CROSS, None, lever))
+        assert isinstance(refused, Rejected) and refused.reason is reason
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "40000"))
+    refused = run(SetLeverage(LIVE, TAKER, BTC, MgnMode.CROSS, None, D(20)))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_LEVER_CROSS_ORDERS
+    done = run(SetLeverage(LIVE, TAKER, BTC, MgnMode.ISOLATED, None, D(20)))  # other margin mode: fine
+    assert done == LeverageSet(BTC, MgnMode.ISOLATED, PosSide.NET, D(20))
+    accepted(run, MAKER, order(BTC, Side.SELL, "1", "50000", td_mode="isolated"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "50000", td_mode="isolated"))
+    (pos,) = [p for p in store.positions(TAKER) if p.mgn_mode is MgnMode.ISOLATED]
+    assert pos.margin == units("25") and pos.lever == D(20)
+    assert run(SetLeverage(LIVE, TAKER, BTC, MgnMode.ISOLATED, None, D(5))) == LeverageSet(
+        BTC, MgnMode.ISOLATED, PosSide.NET, D(5)
+    )
+    (pos,) = [p for p in store.positions(TAKER) if p.mgn_mode is MgnMode.ISOLATED]
+    assert pos.margin == units("100") and pos.lever == D(5)
+    assert [r.lever for r in store.leverages(TAKER, [BTC], MgnMode.ISOLATED)] == [D(5)]
+    audit(core, store)
+
+
+def test_isolated_margin_can_be_added_and_reduced_down_to_the_initial_margin(
+    run: Run, store: MemoryStore, core: ExchangeCore
+) -> None:
+    futures(run, MAKER, TAKER)
+    refused = run(AdjustMargin(LIVE, TAKER, BTC, PosSide.NET, True, units("10")))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_MARGIN_NO_POSITION
+    accepted(run, MAKER, order(BTC, Side.SELL, "1", "50000", td_mode="isolated"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "50000", td_mode="isolated"))
+    done = run(AdjustMargin(LIVE, TAKER, BTC, PosSide.NET, True, units("50")))
+    assert isinstance(done, MarginAdjusted) and done.lever == D(5)
+    (pos,) = store.positions(TAKER)
+    assert pos.margin == units("100")
+    refused = run(AdjustMargin(LIVE, TAKER, BTC, PosSide.NET, False, units("60")))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_MARGIN_OVER_LIMIT
+    assert isinstance(run(AdjustMargin(LIVE, TAKER, BTC, PosSide.NET, False, units("50"))), MarginAdjusted)
+    margin_bills = [p for p in store.bills(TAKER, BillQuery()) if p.reason is PostingReason.MARGIN]
+    assert sorted(b.sub_type or 0 for b in margin_bills) == [160, 161]
+    audit(core, store)
+
+
+def test_close_position_takes_the_whole_position_to_the_book(
+    run: Run, store: MemoryStore, core: ExchangeCore
+) -> None:
+    futures(run, MAKER, TAKER)
+    refused = run(ClosePosition(LIVE, TAKER, BTC, MgnMode.CROSS, PosSide.NET))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_POSITION_NOT_FOUND
+    accepted(run, MAKER, order(BTC, Side.SELL, "2", "50000"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "2", "50000"))
+    accepted(run, TAKER, order(BTC, Side.SELL, "1", "60000", reduce_only=True))
+    refused = run(ClosePosition(LIVE, TAKER, BTC, MgnMode.CROSS, PosSide.NET))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_PENDING_CLOSE_ORDERS
+    accepted(run, MAKER, order(BTC, Side.BUY, "5", "50500"))
+    done = run(ClosePosition(LIVE, TAKER, BTC, MgnMode.CROSS, PosSide.NET, auto_cxl=True))
+    assert isinstance(done, PositionClosed)
+    assert store.positions(TAKER) == []
+    audit(core, store)
+
+
+def test_marks_set_price_limits_and_long_short_mode_closes_only_what_is_held(
+    run: Run, store: MemoryStore, core: ExchangeCore
+) -> None:
+    futures(run, MAKER, TAKER, pos_mode=PosMode.LONG_SHORT)
+    assert run(UpdateMarks(((BTC, D(50000), D(50010)),))) == 1
+    assert (
+        refusal(run, TAKER, order(BTC, Side.BUY, "1", "51001", pos_side=PosSide.LONG))
+        is Reason.SWAP_PRICE_LIMIT
+    )
+    assert refusal(run, TAKER, order(BTC, Side.BUY, "1", "50000")) is Reason.PARAM_ERROR  # posSide required
+    assert refusal(run, TAKER, order(BTC, Side.SELL, "1", "50000", pos_side=PosSide.LONG)) is (
+        Reason.SWAP_NO_POSITION_TO_REDUCE
+    )
+    accepted(run, MAKER, order(BTC, Side.SELL, "2", "50000", pos_side=PosSide.SHORT))
+    accepted(run, TAKER, order(BTC, Side.BUY, "2", "50000", pos_side=PosSide.LONG))
+    assert refusal(run, TAKER, order(BTC, Side.SELL, "3", "50000", pos_side=PosSide.LONG)) is (
+        Reason.SWAP_CLOSE_EXCEEDS_POSITION
+    )
+    refused = run(SetPositionMode(LIVE, TAKER, PosMode.NET))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_SETTINGS_BLOCKED
+    accepted(run, TAKER, order(BTC, Side.SELL, "2", "50500", pos_side=PosSide.LONG))
+    assert usdt(store, TAKER)[1] == 0  # a long/short close reserves nothing
+    (long,) = store.positions(TAKER)
+    assert (long.pos_side, long.pos) == (PosSide.LONG, D(2))
+    audit(core, store)
+    assert OWNER

@@ -27,10 +27,18 @@ def test_status_index_candles_rate_and_volume(world: World) -> None:
 
 def test_mark_price_and_price_limit(world: World) -> None:
     public = PublicData.PublicAPI(flag="0", domain=world.base_url)
-    assert public.get_mark_price("SWAP") == {"code": "0", "msg": "", "data": []}
+    [mark] = public.get_mark_price("SWAP", instId="BTC-USDT-SWAP")["data"]
+    assert mark["instType"] == "SWAP" and float(mark["markPx"]) > 0
+    assert len(public.get_mark_price("SWAP", instFamily="ETH-USDT")["data"]) == 1
     assert public.get_mark_price("SPOT")["code"] == "51000"
     [limit] = public.get_price_limit("BTC-USDT")["data"]
     assert (limit["enabled"], limit["buyLmt"], limit["sellLmt"]) == (False, "", "")
+    [swap] = public.get_price_limit("BTC-USDT-SWAP")["data"]
+    assert swap["enabled"] is True and float(swap["sellLmt"]) < float(mark["markPx"]) < float(swap["buyLmt"])
+    tiers = public.get_position_tiers("SWAP", "cross", instFamily="BTC-USDT")["data"]
+    assert tiers[0]["maxLever"] == "100"
+    [interest] = public.get_open_interest("SWAP", instId="BTC-USDT-SWAP")["data"]
+    assert interest["oi"] == "0"
 
 
 def test_max_withdrawal_and_a_derivatives_call(world: World) -> None:

@@ -109,6 +109,9 @@ async def test_mark_prices_list_every_swap_or_one(market: Rig) -> None:
     assert (await public(market, "mark-price", instType="SWAP", uly=INDEX))["data"][0]["markPx"] == "90000.3"
     assert (await public(market, "mark-price", instType="SWAP", instId="NOPE-USDT-SWAP"))["code"] == "51001"
     assert (await public(market, "mark-price", instType="SWAP", instId=INDEX))["code"] == "51001"
+    alone = await public(market, "mark-price", instId=SWAP)  # ccxt's fetch_mark_price: no instType
+    assert alone["data"][0]["markPx"] == "90000.3"
+    assert (await public(market, "mark-price", instId=INDEX))["code"] == "50014"
 
 
 async def test_price_limits_are_two_percent_around_the_btc_mark(market: Rig) -> None:

@@ -100,10 +100,14 @@ async def get_platform_volume(request: Request, ctx: Ctx) -> Response:
 # --- mark prices, price limits, position tiers, open interest --------------------------------
 @router.get("/api/v5/public/mark-price")
 async def get_mark_price(request: Request, ctx: Ctx) -> Response:
-    inst_type = required(request, "instType")
+    family, inst_id = _family(request), request.query_params.get("instId") or None
+    swap = ctx.catalogue.catalogue.instrument(inst_id) if inst_id else None
+    if swap is not None and swap.contract is not None and not request.query_params.get("instType"):
+        inst_type = "SWAP"  # ccxt's fetch_mark_price sends the instId alone, and OKX answers it
+    else:
+        inst_type = required(request, "instType")
     if inst_type not in MARK_PRICE_TYPES:
         raise bad("instType")
-    family, inst_id = _family(request), request.query_params.get("instId") or None
     if inst_type != "SWAP":  # no margin pairs, futures or options are listed
         return fail(Rejected(Reason.INSTRUMENT_NOT_FOUND)) if inst_id else ok([])
     found = derivatives_of(ctx).marks(family, inst_id)

@@ -46,6 +46,7 @@ from sandex.transport.okx.rest import (
     funding_rates,
     public,
     reference,
+    swaps,
     system,
     trade,
     users,
@@ -61,6 +62,7 @@ OKX_ROUTERS = (
     reference.router,  # index candles, mark prices, price limits, platform figures
     system.router,
     account.router,
+    swaps.router,  # swap settings, leverage, positions (account/*, trade/close-position)
     asset.router,
     convert.router,
     users.router,

@@ -193,18 +193,20 @@ def _bill_wire(view: BillView) -> dict[str, Any]:
 
 
 # --- fee rates and maximum sizes -----------------------------------------------------------------
-def fee_wire(view: FeeView) -> dict[str, Any]:
-    """`account/trade-fee` for SPOT: negative rates are charged (OKX's sign)."""
+def fee_wire(view: FeeView, inst_type: str = SPOT) -> dict[str, Any]:
+    """`account/trade-fee` for SPOT or SWAP: negative rates are charged (OKX's sign). sandex charges
+    one tier on every pair and contract, so a swap's USDT-, coin- and USDC-margined rates agree."""
     maker, taker = num(view.maker), num(view.taker)
+    swap = inst_type != SPOT
     return {
         "level": view.level,
         "taker": taker,
         "maker": maker,
-        "takerU": "",
-        "makerU": "",
+        "takerU": taker if swap else "",
+        "makerU": maker if swap else "",
         "delivery": "",
         "exercise": "",
-        "instType": SPOT,
+        "instType": inst_type,
         "takerUSDC": taker,
         "makerUSDC": maker,
         "ruleType": "normal",

@@ -19,6 +19,7 @@ from sandex.services.marketdata.service import MarketData
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
+from sandex.transport.okx.swap_port import SwapAccounts
 
 
 @dataclass(slots=True)
@@ -37,6 +38,7 @@ class OkxContext:
     convert: ConvertService | None = None  # firm quotes and convert trades (asset/convert/*)
     faults: FaultInjector | None = None  # injected outages show in `system/status`
     funding_rates: FundingRateService | None = None  # swaps' funding rates (public/funding-rate*)
+    swaps: SwapAccounts | None = None  # swap settings, positions, margin (None: Spot mode only)
 
 
 async def _context(request: Request) -> OkxContext:

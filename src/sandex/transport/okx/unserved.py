@@ -45,15 +45,11 @@ PUBLIC_PATHS = frozenset(
     }
 )
 
-# Private endpoints OKX refuses to a Spot-mode account (trading_account.md, order_book_trading.md).
+# Private endpoints OKX refuses to a Spot-mode account (trading_account.md, order_book_trading.md)
+# that sandex does not serve at all (the swap ones it serves answer 51010 themselves: `rest/swaps.py`).
 ACCOUNT_MODE_PATHS = frozenset(
     {
-        "account/set-leverage",
-        "account/leverage-info",
         "account/adjust-leverage-info",
-        "account/set-position-mode",
-        "account/positions-history",
-        "account/position/margin-balance",
         "account/position-tiers",
         "account/max-loan",
         "account/interest-accrued",
@@ -76,7 +72,6 @@ ACCOUNT_MODE_PATHS = frozenset(
         "account/set-auto-loan",
         "account/quick-margin-borrow-repay",
         "account/quick-margin-borrow-repay-history",
-        "trade/close-position",
         "trade/mass-cancel",
     }
 )

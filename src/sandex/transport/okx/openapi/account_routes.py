@@ -57,10 +57,6 @@ _FUNDING_HISTORY = (
 ACCOUNT_ROUTES: Mapping[str, Doc] = {
     "GET /api/v5/account/config": Doc("Account configuration (with the calling key's perm, ip, label)"),
     "GET /api/v5/account/balance": Doc("Trading-account balance", query=(CCYS,)),
-    "GET /api/v5/account/positions": Doc(
-        "Positions (spot accounts hold none)",
-        query=(INST_TYPE, text("instId", "at most 10, comma-separated"), text("posId", "at most 20")),
-    ),
     "GET /api/v5/account/bills": Doc("Bills of the last 7 days", query=_BILLS),
     "GET /api/v5/account/bills-archive": Doc("Bills of the last 3 months", query=_BILLS),
     "GET /api/v5/account/trade-fee": Doc(

@@ -31,6 +31,7 @@ from sandex.transport.okx.openapi.schemas import (
     SIGNED,
     ok_response,
 )
+from sandex.transport.okx.openapi.swap_routes import SWAP_ROUTES
 from sandex.transport.okx.openapi.trade_routes import TRADE_ROUTES
 from sandex.transport.okx.openapi.vocab import Doc, one_of, parameters, request_body
 
@@ -38,6 +39,7 @@ OKX_PREFIX = "/api/v5/"
 OKX_ROUTES: Mapping[str, Doc] = {
     **PUBLIC_ROUTES,
     **ACCOUNT_ROUTES,
+    **SWAP_ROUTES,
     **ASSET_ROUTES,
     **CONVERT_ROUTES,
     **USERS_ROUTES,

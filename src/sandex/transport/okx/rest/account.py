@@ -51,7 +51,6 @@ router = APIRouter(prefix="/api/v5/account", tags=["account"])
 
 MAX_BALANCE_CCYS = 20
 MAX_SIZE_INSTS = 5
-MAX_POSITION_INSTS, MAX_POSITION_IDS = 10, 20
 SPOT_TD_MODE = "cash"
 SWAP = "SWAP"
 MARGIN_MODES = frozenset({"cross", "isolated"})
@@ -126,18 +125,6 @@ async def get_max_withdrawal(request: Request, ctx: Ctx, principal: ReadAuth) ->
 def max_withdrawal_wire(ccy: str, available: Decimal) -> dict[str, str]:
     amount = format_decimal(available)
     return {"ccy": ccy, "maxWd": amount, "maxWdEx": amount, "spotOffsetMaxWd": "", "spotOffsetMaxWdEx": ""}
-
-
-@router.get("/positions")
-async def get_positions(request: Request, principal: ReadAuth) -> Response:
-    """Spot accounts hold no positions; the query is still checked as OKX checks it."""
-    query = request.query_params
-    inst_type = query.get("instType")
-    if inst_type and inst_type not in INST_TYPES:
-        raise bad("instType")
-    query_list(query.get("instId"), "instId", MAX_POSITION_INSTS)
-    query_list(query.get("posId"), "posId", MAX_POSITION_IDS)
-    return ok([])
 
 
 @router.get("/bills")
@@ -221,20 +208,35 @@ def _digits(value: str | None, name: str) -> str | None:
 
 @router.get("/trade-fee")
 async def get_trade_fee(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
+    """SPOT (an `instId`, or the first pair) and SWAP (an `instFamily` / legacy `uly`, or any swap):
+    the rates the account is charged; other instrument types list nothing."""
     query = request.query_params
     inst_type = query.get("instType")
     if not inst_type:
         raise missing("instType")
     if inst_type not in INST_TYPES:
         raise bad("instType")
-    listed = list(ctx.catalogue.catalogue.instruments)
-    inst_id = query.get("instId") or (listed[0] if listed else None)
-    if inst_type != SPOT or inst_id is None:
+    inst_id = _fee_instrument(ctx, inst_type, query)
+    if inst_id is None:
         return ok([])
     found = await run_in_threadpool(trading_of(ctx).trade_fee, trader_of(principal), inst_id)
     if isinstance(found, Rejected):
         raise OkxRejection(in_wire_words(found))
-    return ok([fee_wire(found)])
+    return ok([fee_wire(found, inst_type)])
+
+
+def _fee_instrument(ctx: OkxContext, inst_type: str, query: Mapping[str, str]) -> str | None:
+    """The instrument whose rates answer the query (the fee tier is the account's, not per pair)."""
+    listed = ctx.catalogue.catalogue.instruments.values()
+    if inst_type == SPOT:
+        return query.get("instId") or next((i.inst_id for i in listed if i.contract is None), None)
+    if inst_type != SWAP:
+        return None
+    family = query.get("instFamily") or query.get("uly")
+    swaps = [i for i in listed if i.contract is not None and family in (None, i.contract.inst_family)]
+    if family and not swaps:
+        raise bad("instFamily" if query.get("instFamily") else "uly")
+    return swaps[0].inst_id if swaps else None
 
 
 @router.get("/max-size")

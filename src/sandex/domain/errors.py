@@ -147,6 +147,7 @@ class Reason(StrEnum):
     CLOSE_FRACTION_ONE = "close_fraction_one"  # 51088: one whole-position TP/SL per position
     NO_POSITION_TO_CLOSE = "no_position_to_close"  # 51169 at trigger: closeFraction, no position
     ATTACH_ON_CLOSE = "attach_on_close"  # 51333: a reduce-only / long-short close order with TP/SL
+    TP_LIMIT_AT_MARKET = "tp_limit_at_market"  # 51093: a TP limit order's price is never -1
     # --- derivatives: orders, positions, account settings (swap-core) ---------------------------
     SWAP_ACCOUNT_MODE = "swap_account_mode"  # Spot mode (acctLv 1): no swap orders or settings
     SWAP_ACCOUNT_LEVEL_UNSUPPORTED = "swap_account_level_unsupported"  # params: acct_lv (3/4)

@@ -41,6 +41,7 @@ from sandex.domain.trading.algos import (
 )
 
 LAST, MARK, INDEX = "last", "mark", "index"
+TP_CONDITION, TP_LIMIT = "condition", "limit"  # attached `tpOrdKind`
 _STOPS = frozenset({AlgoOrdType.CONDITIONAL, AlgoOrdType.OCO})
 _MGN_MODES = frozenset(m.value for m in MgnMode)
 # per price type: (sell TP at or below it, sell SL at or above it, buy TP at or above, buy SL at or below)
@@ -202,28 +203,46 @@ def check_swap_attached(
 ) -> Rejected | None:
     """A swap order's `attachAlgoOrds`: one item (split TPs are not served: 50025), any trigger
     price type; a limit order's TP/SL against its price (51046–51049), a market order's against
-    the price each leg watches. `tpOrdKind` limit (TP limit orders) is not served yet (51000)."""
+    the price each leg watches. `tpOrdKind` limit: a TP limit order at `tpOrdPx` (never -1: 51093,
+    no trigger price needed) placed when the order fills, checked where a TP trigger price is."""
     if len(items) > 1:
         return Rejected.of(Reason.PARAM_COUNT_EXCEEDED, field="attachAlgoOrds", limit="1")
     for item in items:
-        if item.tp_ord_kind != "condition":
-            return Rejected.of(Reason.PARAM_ERROR, field="tpOrdKind")
-        refused = _swap_leg(
-            inst, item.tp_trigger_px, item.tp_ord_px, item.tp_trigger_px_type, "tp"
-        ) or _swap_leg(inst, item.sl_trigger_px, item.sl_ord_px, item.sl_trigger_px_type, "sl")
-        if refused is not None:
-            return refused
-        tp, sl = item.tp_trigger_px, item.sl_trigger_px
-        if tp is None and sl is None:
-            return Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="tpTriggerPx", other="slTriggerPx")
-        if px is None:
-            opp = Side.SELL if side is Side.BUY else Side.BUY
-            refused = legs_vs_prices(opp, tp, item.tp_trigger_px_type, sl, item.sl_trigger_px_type, prices)
-        else:
-            refused = attached_vs_px(side, tp, sl, px)
+        refused = _attached_item(inst, side, px, prices, item)
         if refused is not None:
             return refused
     return None
+
+
+def _attached_item(
+    inst: Instrument, side: Side, px: Decimal | None, prices: TriggerPrices, item: AttachedAlgo
+) -> Rejected | None:
+    tp, tp_type = item.tp_trigger_px, item.tp_trigger_px_type
+    if item.tp_ord_kind == TP_LIMIT:
+        refused = _tp_limit(inst, item)
+        tp, tp_type = item.tp_ord_px, LAST  # the limit price stands where a trigger price would
+    elif item.tp_ord_kind == TP_CONDITION:
+        refused = _swap_leg(inst, item.tp_trigger_px, item.tp_ord_px, item.tp_trigger_px_type, "tp")
+    else:
+        refused = Rejected.of(Reason.PARAM_ERROR, field="tpOrdKind")
+    refused = refused or _swap_leg(inst, item.sl_trigger_px, item.sl_ord_px, item.sl_trigger_px_type, "sl")
+    if refused is not None:
+        return refused
+    sl = item.sl_trigger_px
+    if tp is None and sl is None:
+        return Rejected.of(Reason.EITHER_PARAM_REQUIRED, field="tpTriggerPx", other="slTriggerPx")
+    if px is None:
+        opp = Side.SELL if side is Side.BUY else Side.BUY
+        return legs_vs_prices(opp, tp, tp_type, sl, item.sl_trigger_px_type, prices)
+    return attached_vs_px(side, tp, sl, px)
+
+
+def _tp_limit(inst: Instrument, item: AttachedAlgo) -> Rejected | None:
+    if item.tp_ord_px is None:
+        return Rejected.of(Reason.PARAM_EMPTY, field="tpOrdPx")
+    if item.tp_ord_px == MARKET_PX:
+        return Rejected(Reason.TP_LIMIT_AT_MARKET)
+    return check_trigger_px(inst, item.tp_ord_px, "tpOrdPx")
 
 
 # --- triggers --------------------------------------------------------------------------------------

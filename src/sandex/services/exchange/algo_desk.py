@@ -29,6 +29,7 @@ class AlgoDesk:
         self._cl_ids: dict[tuple[int, str], int] = {}
         self._counts: dict[tuple[int, str], int] = {}
         self.last: dict[str, Decimal] = {}
+        self.linked: dict[int, int] = {}  # a live SL's TP limit order id -> its algo id
         self.marks: dict[str, tuple[Decimal, Decimal]] = {}  # swaps: (mark, index) of the last UpdateMarks
 
     def restore(self, records: Iterable[AlgoRecord], last_prices: Mapping[str, Decimal]) -> None:
@@ -83,6 +84,8 @@ class AlgoDesk:
         if record.state is not AlgoState.LIVE:
             return
         self._algos[record.algo_id] = record
+        if record.linked_ord_id is not None:
+            self.linked[record.linked_ord_id] = record.algo_id
         if record.algo_cl_ord_id:
             self._cl_ids[(record.account_id, record.algo_cl_ord_id)] = record.algo_id
         if record.waiting and record.parent_ord_id is not None:
@@ -93,6 +96,8 @@ class AlgoDesk:
         self._counts[key] = self._counts.get(key, 0) + 1
 
     def _unindex(self, record: AlgoRecord) -> None:
+        if record.linked_ord_id is not None:
+            self.linked.pop(record.linked_ord_id, None)
         if record.algo_cl_ord_id:
             self._cl_ids.pop((record.account_id, record.algo_cl_ord_id), None)
         if record.waiting and record.parent_ord_id is not None:

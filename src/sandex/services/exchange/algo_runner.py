@@ -12,7 +12,7 @@ Fully filled orders turn their attached TP/SL into live algo orders; canceled on
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
@@ -47,7 +47,7 @@ from sandex.domain.trading.algos import (
     trail_step,
     trigger_fired,
 )
-from sandex.domain.trading.commands import AmendSpec, OrderSpec
+from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.domain.trading.events import Event
 from sandex.domain.trading.swap_algos import LAST, TriggerPrices, check_swap_attached, swap_leg_fired
 from sandex.services.exchange.algo_desk import AlgoDesk, bucket
@@ -80,6 +80,7 @@ SOURCES = {  # OKX order `source` of the order an algo places
     AlgoOrdType.MOVE_ORDER_STOP: "25",
 }
 _LIVE = AlgoState.LIVE
+TP_LIMIT = "limit"  # attached `tpOrdKind`: a TP limit order instead of a conditional TP
 MARK, INDEX = "mark", "index"  # the prices `UpdateMarks` moves (`last` moves with trades)
 _TRAILING = AlgoOrdType.MOVE_ORDER_STOP
 
@@ -331,7 +332,11 @@ class AlgoRunner:
         made: list[AlgoRecord] = []
         swap = self._instruments[spec.inst_id].contract is not None  # swaps: it closes what it opened
         for item in spec.attach_algo_ords:
-            both = item.tp_trigger_px is not None and item.sl_trigger_px is not None
+            if item.tp_ord_kind == TP_LIMIT:  # no trigger: the limit order is placed on the fill
+                item = replace(item, tp_trigger_px=None)
+            both = (
+                item.tp_trigger_px is not None or item.tp_ord_kind == TP_LIMIT
+            ) and item.sl_trigger_px is not None
             record = AlgoRecord(
                 algo_id=self._ids.next_id(),
                 environment=self._environment,
@@ -358,6 +363,7 @@ class AlgoRunner:
                 pos_side=spec.pos_side,
                 tp_trigger_px_type=item.tp_trigger_px_type if item.tp_trigger_px is not None else LAST,
                 sl_trigger_px_type=item.sl_trigger_px_type if item.sl_trigger_px is not None else LAST,
+                tp_ord_kind=item.tp_ord_kind,
             )
             self.desk.put(record)
             made.append(record)
@@ -440,8 +446,10 @@ class AlgoRunner:
         rounds = 0
         traded: set[tuple[int, str]] = set()  # (account, swap inst_id) that traded: positions may have closed
         while pending:
-            moves = self._scan(pending, out, ts, traded)
-            if not moves or rounds == MAX_ROUNDS or self.desk.empty:
+            spawned: list[Event] = []  # TP limit orders placed as their parent filled
+            moves = self._scan(pending, out, ts, traded, spawned)
+            out.events.extend(spawned)
+            if not (moves or spawned) or rounds == MAX_ROUNDS or self.desk.empty:
                 break
             rounds += 1
             placed: list[Event] = []
@@ -449,7 +457,7 @@ class AlgoRunner:
                 for record in self.desk.live_on(inst_id):
                     placed.extend(self._evaluate(record, move, LAST, out, ts))
             out.events.extend(placed)
-            pending = placed
+            pending = spawned + placed
         if traded:
             self._positions_closed(traded, out, ts)
 
@@ -462,12 +470,18 @@ class AlgoRunner:
             out.algos.append(canceled)
 
     def _scan(
-        self, events: Sequence[Event], out: Settled, ts: int, traded: set[tuple[int, str]]
+        self,
+        events: Sequence[Event],
+        out: Settled,
+        ts: int,
+        traded: set[tuple[int, str]],
+        spawned: list[Event],
     ) -> dict[str, PriceMove]:
         """Record each instrument's last price, make or drop attached TP/SL of orders that filled
-        or were canceled; the price moves of the instruments that traded."""
+        or were canceled (placing swap TP limit orders into `spawned`), end the SL of a filled TP
+        limit order; the price moves of the instruments that traded."""
         ticks: dict[str, list[int]] = {}  # per instrument: lowest, highest, last trade (in ticks)
-        waiting = self.desk.has_waiting
+        waiting = self.desk.has_waiting or bool(self.desk.linked)
         for ev in events:
             if isinstance(ev, Trade):
                 fill = ev.fill
@@ -483,8 +497,11 @@ class AlgoRunner:
                 order = ev.order
                 if order.state is OrdState.FILLED or order.state is OrdState.CANCELED:
                     self._note_last(ticks)  # a TP/SL made live takes the last price up to here
-                    self._parent_done(order.ord_id, order.state is OrdState.FILLED, order.filled, out, ts)
-                    waiting = self.desk.has_waiting
+                    filled = order.state is OrdState.FILLED
+                    self._parent_done(order.ord_id, filled, order.filled, out, ts, spawned)
+                    if filled:
+                        self._tp_filled(order.ord_id, out, ts)
+                    waiting = self.desk.has_waiting or bool(self.desk.linked)
         self._note_last(ticks)
         moves: dict[str, PriceMove] = {}
         for inst_id, (lo, hi, _) in ticks.items():
@@ -498,16 +515,64 @@ class AlgoRunner:
         for inst_id, seen in ticks.items():
             self.desk.last[inst_id] = px_of(self._instruments[inst_id], seen[2])
 
-    def _parent_done(self, ord_id: int, filled: bool, lots: int, out: Settled, ts: int) -> None:
+    def _parent_done(
+        self, ord_id: int, filled: bool, lots: int, out: Settled, ts: int, spawned: list[Event]
+    ) -> None:
         for record in self.desk.waiting_on(ord_id):
             if filled:
                 inst = self._instruments[record.inst_id]
                 last = self.desk.last.get(record.inst_id, inst.ref_px)
                 now = record._replace(waiting=False, sz=sz_of(inst, lots), u_time=ts, last_px=last)
+                if now.tp_ord_kind == TP_LIMIT:
+                    now = self._tp_limit(now, spawned, ts)
             else:
                 now = record._replace(state=AlgoState.CANCELED, u_time=ts)
             self.desk.put(now)
             out.algos.append(now)
+
+    def _tp_limit(self, record: AlgoRecord, spawned: list[Event], ts: int) -> AlgoRecord:
+        """A swap TP limit (`tpOrdKind` limit): its reduce-only limit order is placed now; the SL
+        stays live linked to it (one ends the other), or without an SL the algo is done."""
+        assert record.tp_ord_px is not None
+        spec = swap_order(record._replace(reduce_only=True), record.sz, record.tp_ord_px)
+        events = self.x.place(record.account_id, spec, ts)
+        done = outcome(events)
+        if isinstance(done, Rejected):
+            if record.sl_trigger_px is not None:
+                return record
+            return record._replace(state=AlgoState.ORDER_FAILED, fail_code=done.reason.value, trigger_time=ts)
+        spawned.extend(events)
+        extras = self._extras.setdefault(done.ord_id, OrderExtras())
+        extras.algo_id, extras.algo_cl_ord_id = record.algo_id, record.algo_cl_ord_id
+        if record.sl_trigger_px is not None:
+            return record._replace(linked_ord_id=done.ord_id)
+        return record._replace(
+            state=AlgoState.EFFECTIVE,
+            ord_id=done.ord_id,
+            linked_ord_id=done.ord_id,
+            actual_side=TriggerSide.TP,
+            actual_sz=record.sz,
+            actual_px=record.tp_ord_px,
+            trigger_time=ts,
+        )
+
+    def _tp_filled(self, ord_id: int, out: Settled, ts: int) -> None:
+        """A TP limit order filled: its SL is done (`effective` on the TP side)."""
+        algo_id = self.desk.linked.get(ord_id)
+        record = None if algo_id is None else self.desk.get(algo_id)
+        if record is None:
+            return
+        done = record._replace(
+            state=AlgoState.EFFECTIVE,
+            ord_id=ord_id,
+            actual_side=TriggerSide.TP,
+            actual_sz=record.sz,
+            actual_px=record.tp_ord_px,
+            trigger_time=ts,
+            u_time=ts,
+        )
+        self.desk.put(done)
+        out.algos.append(done)
 
     def _evaluate(
         self, record: AlgoRecord, move: PriceMove, watched: str, out: Settled, ts: int
@@ -568,16 +633,22 @@ class AlgoRunner:
     ) -> list[Event]:
         """Place the algo order's order; the algo is then `effective`, or `order_failed` with the
         refusal's reason (rendered as OKX's code) when the exchange refused the order."""
+        unlinked: list[Event] = []  # an SL firing cancels its TP limit order first
+        if record.linked_ord_id is not None and leg is TriggerSide.SL:
+            unlinked = self.x.cancel(record.account_id, CancelSpec(record.inst_id, record.linked_ord_id), ts)
+            if isinstance(outcome(unlinked), Rejected):
+                unlinked = []
         spec = self._order_of(record, ord_px)
-        events: list[Event] = []
+        events: list[Event] = unlinked
         done: OrderSnapshot | Rejected
         if isinstance(spec, Rejected):
             done = spec
         elif record.inst_id in self._halted:
             done = Rejected(Reason.INSTRUMENT_SUSPENDED)
         else:
-            events = self.x.place(record.account_id, spec, ts)
-            done = outcome(events)
+            placed = self.x.place(record.account_id, spec, ts)
+            events = unlinked + placed
+            done = outcome(placed)
         fired = record._replace(
             actual_sz=None if isinstance(spec, Rejected) else spec.sz,
             actual_px=ord_px,
@@ -589,7 +660,7 @@ class AlgoRunner:
             fired = fired._replace(state=AlgoState.ORDER_FAILED, fail_code=done.reason.value)
             self.desk.put(fired)
             out.algos.append(fired)
-            return []
+            return unlinked
         ord_id = done.ord_id
         extras = self._extras.setdefault(ord_id, OrderExtras())
         extras.algo_id, extras.algo_cl_ord_id = record.algo_id, record.algo_cl_ord_id

@@ -118,7 +118,7 @@ def swap_order(record: AlgoRecord, sz: Decimal, ord_px: Decimal) -> OrderSpec:
         record.tag,
         td_mode=record.td_mode,
         pos_side=record.pos_side,
-        reduce_only=record.reduce_only,
+        reduce_only=record.reduce_only and record.pos_side in (None, PosSide.NET),  # OKX: net mode only
     )
 
 

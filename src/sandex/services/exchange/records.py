@@ -144,6 +144,8 @@ class AlgoRecord(NamedTuple):
     sl_trigger_px_type: str = "last"
     trigger_px_type: str = "last"
     placed_px: Decimal | None = None  # trigger orders: the watched price when placed (crossing side)
+    tp_ord_kind: str = "condition"  # attached "limit": a TP limit order placed when the parent fills
+    linked_ord_id: int | None = None  # that TP limit order: canceled when the SL fires, and vice versa
 
 
 class FillRecord(NamedTuple):

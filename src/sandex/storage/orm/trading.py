@@ -187,6 +187,8 @@ class AlgoOrderRow(Base):
     sl_trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
     trigger_px_type: Mapped[str] = mapped_column(String(8), default="last", server_default="last")
     placed_px: Mapped[Decimal | None] = mapped_column(DecimalText)
+    tp_ord_kind: Mapped[str] = mapped_column(String(12), default="condition", server_default="condition")
+    linked_ord_id: Mapped[int | None] = mapped_column(Id64)
 
 
 class FillRow(Base):

@@ -280,6 +280,8 @@ def algo_record(r: Any) -> AlgoRecord:
         sl_trigger_px_type=r.sl_trigger_px_type,
         trigger_px_type=r.trigger_px_type,
         placed_px=r.placed_px,
+        tp_ord_kind=r.tp_ord_kind,
+        linked_ord_id=r.linked_ord_id,
     )
 
 

@@ -108,6 +108,8 @@ ALGO_COLUMNS = (
     "sl_trigger_px_type",
     "trigger_px_type",
     "placed_px",
+    "tp_ord_kind",
+    "linked_ord_id",
 )
 FILL_COLUMNS = (
     "trade_id",
@@ -405,4 +407,6 @@ def _algo(a: AlgoRecord) -> tuple[Any, ...]:
         a.sl_trigger_px_type,
         a.trigger_px_type,
         _dec(a.placed_px),
+        a.tp_ord_kind,
+        a.linked_ord_id,
     )

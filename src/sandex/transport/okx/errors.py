@@ -256,6 +256,9 @@ ERRORS: Mapping[Reason, WireError] = {
         200,
         "Close position order in hedge-mode or reduce-only order in one-way mode cannot attach TPSL",
     ),
+    R.TP_LIMIT_AT_MARKET: WireError(
+        "51093", 200, "TP limit order prices (tpOrdPx) in one order can't be –1 (market price)."
+    ),
     R.NO_POSITION_TO_CLOSE: WireError(
         "51169",
         200,

@@ -212,3 +212,49 @@ def test_attached_tp_sl_refused_on_a_reduce_only_order(runner: AlgoRunner) -> No
     spec = replace(spec, attach_algo_ords=(item,))
     got = runner.check_attach(ME, spec)
     assert got is not None and got.reason is Reason.ATTACH_ON_CLOSE  # 51333
+
+
+def opened_with_tp_limit(x: Exchange, runner: AlgoRunner) -> AlgoRecord:
+    """ME buys 1 @ 50000 with a TP limit at 52000 and a mark SL at 49000; the order fills."""
+    item = AttachedAlgo(
+        tp_ord_px=D(52000),
+        tp_ord_kind="limit",
+        sl_trigger_px=D(49000),
+        sl_ord_px=MARKET_PX,
+        sl_trigger_px_type="mark",
+    )
+    spec = replace(order(BTC, Side.BUY, "1", "50000"), attach_algo_ords=(item,))
+    assert runner.check_attach(ME, spec) is None
+    place(x, MAKER, order(BTC, Side.SELL, "1", "50000"))
+    events = place(x, ME, spec)
+    done = outcome(events)  # type: ignore[arg-type]
+    assert not isinstance(done, Rejected)
+    runner.attach(ME, spec, done.ord_id, 5)
+    [sl] = runner.settle(events, 5).algos
+    assert sl.linked_ord_id is not None and sl.state is AlgoState.LIVE
+    tp = x.engine(BTC).order(sl.linked_ord_id)  # type: ignore[union-attr]
+    assert tp is not None and (tp.side, tp.px) == (Side.SELL, 520000)  # ticks of 0.1
+    return sl
+
+
+def test_a_filled_tp_limit_order_ends_its_stop(x: Exchange, runner: AlgoRunner) -> None:
+    sl = opened_with_tp_limit(x, runner)
+    [done] = runner.settle(place(x, OTHER, order(BTC, Side.BUY, "1", "52000")), 7).algos
+    assert (done.algo_id, done.state, done.actual_side) == (sl.algo_id, AlgoState.EFFECTIVE, TriggerSide.TP)
+    assert position(x) == 0
+
+
+def test_a_fired_stop_cancels_its_tp_limit_order(x: Exchange, runner: AlgoRunner) -> None:
+    sl = opened_with_tp_limit(x, runner)
+    bid(x, "48000")
+    settled = runner.on_marks(((BTC, D(48900), D(48950)),), 8)
+    [fired] = settled.algos
+    assert (fired.state, fired.actual_side) == (AlgoState.EFFECTIVE, TriggerSide.SL)
+    assert x.engine(BTC).order(sl.linked_ord_id) is None  # type: ignore[arg-type, union-attr]
+    assert position(x) == 0
+
+
+def test_a_tp_limit_at_market_is_refused_with_51093(runner: AlgoRunner) -> None:
+    item = AttachedAlgo(tp_ord_px=MARKET_PX, tp_ord_kind="limit")
+    got = runner.check_attach(ME, replace(order(BTC, Side.BUY, "1", "50000"), attach_algo_ords=(item,)))
+    assert got is not None and got.reason is Reason.TP_LIMIT_AT_MARKET

@@ -1,5 +1,6 @@
 """swap algo orders: on `algo_orders` the position side, `closeFraction`, `cxlOnClosePos`, each
-leg's trigger price type (last, mark, index) and a trigger order's watched price when placed
+leg's trigger price type (last, mark, index), a trigger order's watched price when placed, and an
+attached TP limit order's kind and order id
 
 Revision ID: 0015
 Revises: 0014
@@ -32,11 +33,17 @@ def upgrade() -> None:
         for name in ("tp_trigger_px_type", "sl_trigger_px_type", "trigger_px_type"):
             batch_op.add_column(sa.Column(name, sa.String(length=8), nullable=False, server_default="last"))
         batch_op.add_column(sa.Column("placed_px", DEC, nullable=True))
+        batch_op.add_column(
+            sa.Column("tp_ord_kind", sa.String(length=12), nullable=False, server_default="condition")
+        )
+        batch_op.add_column(sa.Column("linked_ord_id", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("algo_orders", schema=None) as batch_op:
         for name in (
+            "linked_ord_id",
+            "tp_ord_kind",
             "placed_px",
             "trigger_px_type",
             "sl_trigger_px_type",

@@ -89,7 +89,11 @@ def test_load_markets_shows_the_linear_swap_with_okx_contract_size(alice: ccxt.o
         "USDT",
         0.01,
     )
-    assert (market["precision"]["amount"], market["precision"]["price"], market["limits"]["amount"]["min"]) == (
+    assert (
+        market["precision"]["amount"],
+        market["precision"]["price"],
+        market["limits"]["amount"]["min"],
+    ) == (
         0.01,
         0.1,
         0.01,
@@ -184,7 +188,9 @@ def test_reduce_only_never_opens_or_grows_a_position(alice: ccxt.okx, bob: ccxt.
     _take(alice, bob, "buy", 1, {"marginMode": "cross"})
     try:
         with pytest.raises(ccxt.ExchangeError, match="51170"):  # a buy cannot reduce a long
-            alice.create_order(SYMBOL, "limit", "buy", 1, BAND_PX, {"marginMode": "cross", "reduceOnly": True})
+            alice.create_order(
+                SYMBOL, "limit", "buy", 1, BAND_PX, {"marginMode": "cross", "reduceOnly": True}
+            )
     finally:
         _take(alice, bob, "sell", 1, {"marginMode": "cross", "reduceOnly": True})
     assert _positions(alice) == []
@@ -215,7 +221,9 @@ def test_funding_is_paid_when_the_clock_passes_a_funding_time(
         _take(alice, bob, "sell", 10, {"marginMode": "cross", "reduceOnly": True})
 
 
-def test_a_stop_loss_on_the_position_fires_on_the_mark(world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx) -> None:
+def test_a_stop_loss_on_the_position_fires_on_the_mark(
+    world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx
+) -> None:
     alice.set_position_mode(False, SYMBOL)
     alice.set_leverage(10, SYMBOL, {"marginMode": "isolated"})
     _take(alice, bob, "buy", 2, {"marginMode": "isolated"})

@@ -38,7 +38,9 @@ def _trade(world: SwapWorld, creds: Creds) -> Trade.TradeAPI:
 
 
 def _account(world: SwapWorld, creds: Creds) -> Account.AccountAPI:
-    return Account.AccountAPI(creds.api_key, creds.secret, creds.passphrase, False, "0", domain=world.base_url)
+    return Account.AccountAPI(
+        creds.api_key, creds.secret, creds.passphrase, False, "0", domain=world.base_url
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +97,11 @@ def test_net_mode_place_order_with_an_empty_pos_side_then_close_position(
         "isolated",
         "10",
     )
-    assert (Decimal(position["avgPx"]), position["instType"], position["ccy"]) == (Decimal(PX), "SWAP", "USDT")
+    assert (Decimal(position["avgPx"]), position["instType"], position["ccy"]) == (
+        Decimal(PX),
+        "SWAP",
+        "USDT",
+    )
     assert Decimal(position["margin"]) == Decimal("150")  # 3 x 0.01 x 50000 / 10
     assert Decimal(position["liqPx"]) < Decimal(PX)
 
@@ -197,11 +203,18 @@ def test_place_algo_order_on_the_swap_closes_the_position_on_the_mark(
     algo_id = algo[0]["algoId"]
     assert algo[0]["sCode"] == "0", algo
     pending = _ok(trade.order_algos_list(ordType="conditional", instType="SWAP"))
-    assert [(a["algoId"], a["slTriggerPxType"], a["instType"]) for a in pending] == [(algo_id, "mark", "SWAP")]
+    assert [(a["algoId"], a["slTriggerPxType"], a["instType"]) for a in pending] == [
+        (algo_id, "mark", "SWAP")
+    ]
     _rest(bob, "buy", "1", "49500")
     world.steer_mark(Decimal("49700"))
     assert eventually(lambda: _positions(account), lambda held: held == [], WAIT_S) == []
     fired = _ok(trade.get_algo_order_details(algoId=algo_id))[0]
     assert fired["state"] == "effective" and fired["ordId"], fired
     sold = _ok(trade.get_order(SWAP, ordId=fired["ordId"]))[0]
-    assert (sold["state"], sold["side"], sold["reduceOnly"], sold["avgPx"]) == ("filled", "sell", "true", "49500")
+    assert (sold["state"], sold["side"], sold["reduceOnly"], sold["avgPx"]) == (
+        "filled",
+        "sell",
+        "true",
+        "49500",
+    )

@@ -230,7 +230,7 @@ def open_runtime(
         catalogue,
         venue,
         market.board,
-        sequencer,  # type: ignore[arg-type]
+        sequencer,
         SqlFundingRateStore(sessions),
         clock,
     )

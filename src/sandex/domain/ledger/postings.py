@@ -15,9 +15,9 @@ class PostingReason(StrEnum):
     TRADE = "trade"  # ref: trade id (frozen spent, proceeds received, price improvement back)
     FEE = "fee"  # ref: trade id (payer debited, fee account credited)
     CONVERT = "convert"  # ref: convert trade number (the user and the convert desk swap currencies)
-    FUNDING_FEE = "funding_fee"  # ref: funding time (ms): a swap position's funding, user <-> clearing
-    LIQUIDATION = "liquidation"  # ref: trade id, or the position id when the insurance fund takes it over
     MARGIN = "margin"  # ref: position id (swap margin moved between the user and clearing, not a fill)
+    FUNDING_FEE = "funding_fee"  # ref: funding time (ms): a swap position's funding, user <-> clearing
+    LIQUIDATION = "liquidation"  # ref: position id (insurance-fund takeover, liquidation penalty)
 
 
 class Posting(NamedTuple):

@@ -18,8 +18,8 @@ Base = base.Base
 
 __all__ = [
     "Base",
-    "accounts",
     "base",
+    "accounts",
     "console",
     "convert",
     "funding",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0013"  # chained after 0013 (swap-core): the branches met
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

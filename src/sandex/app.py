@@ -25,6 +25,7 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.retention import SqlRetentionStore
@@ -109,6 +110,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         convert=rt.convert,
         faults=rt.faults,
         funding_rates=rt.funding_rates.service,
+        swaps=_swaps(rt),
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -188,6 +190,12 @@ def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) 
         pausing=pausing,
         resetting=resetting,
     )
+
+
+def _swaps(rt: Runtime) -> SwapAccountsService:
+    """The swap side of trading accounts: settings, positions, swap commands."""
+    parts = rt.trading
+    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts)
 
 
 def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:

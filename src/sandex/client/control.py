@@ -225,7 +225,7 @@ class AsyncControlClient(SwapCalls):
         (`frozen=True`: the minute samples no longer move it; `False`: they do again)."""
         body: dict[str, Any] = {"inst_id": inst_id}
         if rate is not None:
-            body["rate"] = _exact(rate)
+            body["rate"] = exact(rate)
         if frozen is not None:
             body["frozen"] = frozen
         view: dict[str, Any] = await self.call("POST", "/funding-rates", body)

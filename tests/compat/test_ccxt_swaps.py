@@ -32,7 +32,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwapWorld]:
 
 def _ccxt(world: SwapWorld, trader: SwapTrader) -> ccxt.okx:
     creds = trader.creds
-    exchange = ccxt.okx({"apiKey": creds.api_key, "secret": creds.secret, "password": creds.passphrase})
+    exchange = ccxt.okx(
+        {
+            "apiKey": creds.api_key,
+            "secret": creds.secret,
+            "password": creds.passphrase,
+            # signs with the server's time: the funding test moves the sandbox clock hours ahead
+            "options": {"adjustForTimeDifference": True},
+        }
+    )
     exchange.urls["api"]["rest"] = world.base_url
     exchange.load_markets()
     return exchange
@@ -52,6 +60,8 @@ def bob(world: SwapWorld) -> ccxt.okx:
 def flat_at_the_start_mark(world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx) -> Iterator[None]:
     """Every test starts with the mark at 50000, no orders, no positions."""
     world.steer_mark(Decimal("50000"))
+    for who in (alice, bob):
+        who.load_time_difference()  # ccxt's own re-sync with `public/time`
     yield
     for who in (alice, bob):
         for order in who.fetch_open_orders(SYMBOL):
@@ -209,6 +219,8 @@ def test_funding_is_paid_when_the_clock_passes_a_funding_time(
     _take(alice, bob, "buy", 10, {"marginMode": "cross"})  # 0.1 BTC: 5000 USDT at a 50000 mark
     try:
         world.advance_clock(ms=world.ms_to_next_funding() + 1000)
+        for who in (alice, bob):
+            who.load_time_difference()  # what a ccxt user does when the exchange's clock jumps
         history = eventually(lambda: alice.fetch_funding_history(SYMBOL), bool, WAIT_S)
         assert len(history) == 1, history
         (paid,) = history

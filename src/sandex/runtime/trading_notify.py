@@ -19,6 +19,8 @@ from sandex.services.exchange.events import (
     BalanceUpdate,
     OrdersChanged,
     OrderUpdate,
+    PositionsChanged,
+    PositionUpdate,
     TradesHappened,
 )
 from sandex.services.exchange.records import ChangeSet, FillRecord, OrderRecord
@@ -43,12 +45,13 @@ class Notifier:
         wants_orders = bool(changes.orders) and hub.has_subscribers(OrdersChanged)
         wants_balances = bool(changes.balances) and hub.has_subscribers(BalancesChanged)
         wants_algos = bool(changes.algos) and hub.has_subscribers(AlgosChanged)
+        wants_positions = bool(changes.position_steps) and hub.has_subscribers(PositionsChanged)
         if changes.trades and hub.has_subscribers(TradesHappened):
             for environment in {t.environment for t in changes.trades}:
                 hub.publish(
                     TradesHappened(environment, [t for t in changes.trades if t.environment is environment])
                 )
-        if not (wants_orders or wants_balances or wants_algos):
+        if not (wants_orders or wants_balances or wants_algos or wants_positions):
             return
         await self._learn_owners(changes, io)
         if wants_orders:
@@ -57,10 +60,12 @@ class Notifier:
             self._publish_algos(changes)
         if wants_balances:
             self._publish_balances(changes)
+        if wants_positions:
+            self._publish_positions(changes)
 
     async def _learn_owners(self, changes: ChangeSet, io: Io) -> None:
         ids = {o.account_id for o in changes.orders} | {b.account_id for b in changes.balances}
-        ids |= {a.account_id for a in changes.algos}
+        ids |= {a.account_id for a in changes.algos} | {p.record.account_id for p in changes.position_steps}
         unknown = self._accounts.unknown(ids)
         if unknown:
             try:
@@ -97,6 +102,18 @@ class Notifier:
                 by_env.setdefault(owner.environment, []).append(update)
         for environment, updates in by_env.items():
             self._hub.publish(BalancesChanged(environment, updates))
+
+    def _publish_positions(self, changes: ChangeSet) -> None:
+        """Each position step of the commit, in order (one update per fill part, margin change…)."""
+        by_env: dict[Any, list[PositionUpdate]] = {}
+        for step in changes.position_steps:
+            record = step.record
+            owner = self._accounts.owner(record.account_id)
+            if owner is not None and owner.user_id is not None:
+                update = PositionUpdate(owner.user_id, record, step.event_type, step.trade_id)
+                by_env.setdefault(record.environment, []).append(update)
+        for environment, updates in by_env.items():
+            self._hub.publish(PositionsChanged(environment, updates))
 
 
 def _order_steps(changes: ChangeSet) -> list[tuple[OrderRecord, FillRecord | None]]:

@@ -35,10 +35,6 @@ class SwapTerms(NamedTuple):
     fee_rate: Decimal  # the rate its reservation covers (the larger of maker and taker)
 
     @property
-    def lever_ratio(self) -> tuple[int, int]:
-        return self.lever.as_integer_ratio()
-
-    @property
     def fee_ratio(self) -> tuple[int, int]:
         return self.fee_rate.as_integer_ratio()
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.derivatives.contracts import InstType, PosSide
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.ledger.postings import PostingReason
@@ -244,6 +245,20 @@ def order_view(record: OrderRecord, catalogue: Catalogue, attached: Sequence[Alg
             )
             for a in attached
         ),
+        swap=_swap_order(record, inst),
+    )
+
+
+def _swap_order(record: OrderRecord, inst: Instrument | None) -> SwapOrderPart | None:
+    if inst is None or inst.contract is None:
+        return None
+    return SwapOrderPart(
+        inst_type=inst.inst_type,
+        pos_side=record.pos_side or PosSide.NET,
+        lever=plain(record.lever) if record.lever is not None else Decimal(0),
+        pnl=amount(record.pnl),
+        category=record.category,
+        reduce_only=record.reduce_only,
     )
 
 
@@ -272,6 +287,27 @@ def fill_view(record: FillRecord) -> FillView:
         fee_ccy=record.fee_ccy,
         fee_rate=-record.fee_rate,
         ts=record.ts,
+        swap=_swap_fill(record),
+    )
+
+
+def _swap_fill(record: FillRecord) -> SwapFillPart | None:
+    """A swap fill (swap fills carry their position side). It closed when it went against its
+    side (long/short mode), or, in net mode, when it realised PnL."""
+    pos_side = record.pos_side
+    if pos_side is None:
+        return None
+    if pos_side is PosSide.NET:
+        closes = record.fill_pnl != 0
+    else:
+        closes = (pos_side is PosSide.LONG) != (record.side is Side.BUY)
+    return SwapFillPart(
+        inst_type=InstType.SWAP,
+        pos_side=pos_side,
+        closes=closes,
+        fill_pnl=amount(record.fill_pnl),
+        fill_mark_px=None if record.fill_mark_px is None else plain(record.fill_mark_px),
+        fill_idx_px=None,
     )
 
 
@@ -289,4 +325,19 @@ def bill_view(record: PostingRecord) -> BillView:
         ord_id="" if record.ord_id is None else str(record.ord_id),
         trade_id=str(record.ref) if record.reason in _TRADE_REASONS else "",
         ts=record.ts,
+        swap=_swap_bill(record),
+    )
+
+
+def _swap_bill(record: PostingRecord) -> SwapBillPart | None:
+    """A bill the exchange booked about a swap position (it names its OKX subType)."""
+    if record.sub_type is None:
+        return None
+    return SwapBillPart(
+        sub_type=record.sub_type,
+        mgn_mode=record.mgn_mode,
+        sz=None if record.sz is None else plain(record.sz),
+        px=None if record.px is None else plain(record.px),
+        pnl=amount(record.pnl or 0),
+        pos_bal_chg=amount(record.pos_bal_chg or 0),
     )

@@ -9,13 +9,14 @@ Multi-currency and Portfolio margin compute (`adjEq`, `imr`, `mmr`, `mgnRatio`, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sandex.domain.derivatives.contracts import AcctLv
 from sandex.services.exchange.swap_commands import LeverageSet, MarginAdjusted
 from sandex.services.exchange.swap_records import AccountSettingsRecord, LeverageRecord, MarginSummary
-from sandex.services.trading.views import CurrencyBalance
-from sandex.transport.okx.account_wire import balance_detail
+from sandex.services.trading.views import AccountBalanceView, CurrencyBalance
+from sandex.transport.okx.account_wire import balance_detail, balance_wire
 from sandex.transport.okx.trade_wire import num
 
 CT_ISO_MODE = "automatic"  # isolated margin moves with orders (OKX "Auto transfers")
@@ -71,6 +72,14 @@ def margin_adjusted_wire(result: MarginAdjusted) -> dict[str, Any]:
 
 
 # --- balance -------------------------------------------------------------------------------------
+def futures_balance_wire(view: AccountBalanceView, margin: Mapping[str, MarginSummary]) -> dict[str, Any]:
+    """`account/balance` data[0] of a Futures-mode account: the account-level margin fields stay
+    "" (Multi-currency and Portfolio margin compute them), each currency has its own."""
+    wire = balance_wire(view)
+    wire["details"] = [futures_detail(row, margin.get(row.ccy)) for row in view.details]
+    return wire
+
+
 def futures_detail(row: CurrencyBalance, summary: MarginSummary | None) -> dict[str, Any]:
     """One `details` item of a Futures-mode account: the spot item with the margin fields of the
     currency (when positions or orders of swaps settle in it) or their neutral values."""

@@ -19,7 +19,7 @@ from sandex.domain.errors import Rejected
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.money import format_decimal
 from sandex.services.keys.auth import Principal
-from sandex.services.trading.views import BillView
+from sandex.services.trading.views import BillView, Trader
 from sandex.transport.okx.account_wire import (
     TYPE_CONVERT,
     TYPE_FUNDING_FEE,
@@ -46,6 +46,8 @@ from sandex.transport.okx.params import (
     query_list,
 )
 from sandex.transport.okx.rest.trade import INST_TYPES, SPOT, page_of, trader_of, trading_of
+from sandex.transport.okx.swap_account_wire import futures_balance_wire, is_futures_mode, settings_wire
+from sandex.transport.okx.swap_port import SwapAccounts
 
 router = APIRouter(prefix="/api/v5/account", tags=["account"])
 
@@ -65,13 +67,18 @@ BILL_TYPES: dict[str, frozenset[PostingReason]] = {
 
 
 @router.get("/config")
-async def get_config(principal: ReadAuth) -> Response:
-    return ok([config_wire(principal)])
+async def get_config(ctx: Ctx, principal: ReadAuth) -> Response:
+    wire = config_wire(principal)
+    if ctx.swaps is not None:
+        settings = await run_in_threadpool(ctx.swaps.settings, trader_of(principal))
+        wire.update(settings_wire(settings))
+    return ok([wire])
 
 
 def config_wire(principal: Principal) -> dict[str, Any]:
-    """Reference §4.3. sandex accounts are spot mode (acctLv 1), net mode, Lv1 fees; `perm`, `ip` and
-    `label` are those of the calling key, as on OKX."""
+    """Reference §4.3. A new account is in Spot mode (acctLv 1), net mode, Lv1 fees (`settings_wire`
+    shows the account's own level and position mode); `perm`, `ip` and `label` are those of the
+    calling key, as on OKX."""
     return {
         "acctLv": "1",
         "acctStpMode": "cancel_maker",
@@ -108,8 +115,17 @@ def config_wire(principal: Principal) -> dict[str, Any]:
 async def get_balance(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
     ccys = query_list(request.query_params.get("ccy"), "ccy", MAX_BALANCE_CCYS)
     service = trading_of(ctx)
-    view = await run_in_threadpool(service.balances, trader_of(principal), ccys or None)
-    return ok([balance_wire(view)])
+    trader = trader_of(principal)
+    view = await run_in_threadpool(service.balances, trader, ccys or None)
+    swaps = ctx.swaps
+    if swaps is None or not await run_in_threadpool(_futures_mode, swaps, trader):
+        return ok([balance_wire(view)])
+    margin = await run_in_threadpool(swaps.margin, trader)
+    return ok([futures_balance_wire(view, margin)])
+
+
+def _futures_mode(swaps: SwapAccounts, trader: Trader) -> bool:
+    return is_futures_mode(swaps.settings(trader))
 
 
 @router.get("/max-withdrawal")

@@ -93,7 +93,7 @@ async def _apply(
     command = parse(body, Account(trader.environment, account_id))
     result = await swaps.apply(command)
     if isinstance(result, Rejected):
-        if result.reason is Reason.ACCOUNT_MODE_UNSUPPORTED:
+        if result.reason in (Reason.ACCOUNT_MODE_UNSUPPORTED, Reason.SWAP_ACCOUNT_MODE):
             raise OkxRejection(spot_mode("POST", path))
         raise OkxRejection(in_wire_words(result))
     return command, result

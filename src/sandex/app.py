@@ -24,6 +24,7 @@ from sandex.services.catalogue import CatalogueService
 from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
+from sandex.services.control.swaps import SwapControls
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
@@ -124,15 +125,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     trade.install_write_routes(app, lane)  # the order writes, served by their own endpoints
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
     install_ws(app, _ws(settings, rt, rate_limits))
-    install_console(app, _console(settings, rt))
+    swaps = SwapControls(rt.trading.sequencer, rt.trading.accounts, rt.trading.store)  # control API, console
+    install_console(app, _console(settings, rt, swaps))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
     # 1st wraps the rest; funding rates resume after the sequencer (they read what it settled)
     pausing: list[Pausable] = [rt.market, rt.funding_rates.clock, rt.trading.sequencer, key_cache, retention]
-    app.state.control = ControlContext(
-        _control(rt, pausing, [*rt.resettables, rate_limits]), rt.admin_token, rt.funding_rates.service
-    )
+    control = _control(rt, pausing, [*rt.resettables, rate_limits])
+    app.state.control = ControlContext(control, rt.admin_token, rt.funding_rates.service, swaps=swaps)
     install_control(app, app.state.control)
     return app
 
@@ -218,7 +219,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
     )
 
 
-def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
+def _console(settings: Settings, rt: Runtime, swaps: SwapControls) -> ConsoleContext:
     """The web console: server-side sessions in the database, CSRF key derived from the master key."""
     return ConsoleContext(
         accounts=rt.accounts,
@@ -236,6 +237,7 @@ def _console(settings: Settings, rt: Runtime) -> ConsoleContext:
         addresses=rt.funding.addresses,
         withdrawals=rt.funding.web_withdrawals,
         convert=rt.convert,
+        swaps=swaps,
     )
 
 

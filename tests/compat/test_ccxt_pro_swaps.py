@@ -40,14 +40,14 @@ async def _client(world: SwapWorld, trader: SwapTrader) -> Any:
 
 @pytest.fixture
 async def alice(world: SwapWorld) -> AsyncIterator[Any]:
-    exchange = await _client(world, world.alice)
+    exchange = await _client(world, world.trader("alice"))
     yield exchange
     await exchange.close()
 
 
 @pytest.fixture
 async def bob(world: SwapWorld) -> AsyncIterator[Any]:
-    exchange = await _client(world, world.bob)
+    exchange = await _client(world, world.trader("bob"))
     yield exchange
     await exchange.close()
 

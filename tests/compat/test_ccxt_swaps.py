@@ -46,26 +46,27 @@ def _ccxt(world: SwapWorld, trader: SwapTrader) -> ccxt.okx:
     return exchange
 
 
-@pytest.fixture(scope="module")
-def alice(world: SwapWorld) -> ccxt.okx:
-    return _ccxt(world, world.alice)
+@pytest.fixture
+def alice_trader(world: SwapWorld) -> SwapTrader:
+    return world.trader("alice")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def alice(world: SwapWorld, alice_trader: SwapTrader) -> ccxt.okx:
+    """The trader under test: new in each test (no position left over from another)."""
+    return _ccxt(world, alice_trader)
+
+
+@pytest.fixture
 def bob(world: SwapWorld) -> ccxt.okx:
-    return _ccxt(world, world.bob)
+    """Her counterparty, new in each test too."""
+    return _ccxt(world, world.trader("bob"))
 
 
 @pytest.fixture(autouse=True)
-def flat_at_the_start_mark(world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx) -> Iterator[None]:
-    """Every test starts with the mark at 50000, no orders, no positions."""
+def at_the_start_mark(world: SwapWorld) -> None:
+    """Every test starts with the mark at 50000."""
     world.steer_mark(Decimal("50000"))
-    for who in (alice, bob):
-        who.load_time_difference()  # ccxt's own re-sync with `public/time`
-    yield
-    for who in (alice, bob):
-        for order in who.fetch_open_orders(SYMBOL):
-            who.cancel_order(order["id"], SYMBOL)
 
 
 def _positions(exchange: ccxt.okx) -> list[dict[str, Any]]:
@@ -257,7 +258,7 @@ def test_a_stop_loss_on_the_position_fires_on_the_mark(
 
 
 def test_walking_the_mark_through_liq_px_liquidates_the_position(
-    world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx
+    world: SwapWorld, alice_trader: SwapTrader, alice: ccxt.okx, bob: ccxt.okx
 ) -> None:
     alice.set_position_mode(False, SYMBOL)
     alice.set_leverage(50, SYMBOL, {"marginMode": "isolated"})
@@ -268,7 +269,7 @@ def test_walking_the_mark_through_liq_px_liquidates_the_position(
     for step in (Decimal("49800"), Decimal(str(liq_px)).quantize(Decimal("0.1")) - Decimal("50")):
         world.steer_mark(step)  # walked down, through liqPx
     assert eventually(lambda: _positions(alice), lambda held: held == [], WAIT_S) == []
-    with okx(world, world.alice) as client:
+    with okx(world, alice_trader) as client:
         bills = client.request("GET", "/api/v5/account/bills", {"instType": "SWAP", "type": "5"})
         history = client.request("GET", "/api/v5/account/positions-history", {"instId": SWAP})
     assert bills and bills[0]["subType"] in {"104", "100", "101"}, bills  # liquidation (long)

@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.okx import Creds
 from tests.support.polling import eventually
-from tests.support.swaps_compat import SWAP, SwapWorld, swap_world
+from tests.support.swaps_compat import SWAP, SwapTrader, SwapWorld, swap_world
 
 # python-okx posts with httpx's deprecated `data=<str>`; the warning is about the SDK, not sandex.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
@@ -43,19 +43,26 @@ def _account(world: SwapWorld, creds: Creds) -> Account.AccountAPI:
     )
 
 
-@pytest.fixture(scope="module")
-def trade(world: SwapWorld) -> Trade.TradeAPI:
-    return _trade(world, world.alice.creds)
+@pytest.fixture
+def alice(world: SwapWorld) -> SwapTrader:
+    """The trader under test: new in each test (no position left over from another)."""
+    return world.trader("alice")
 
 
-@pytest.fixture(scope="module")
-def account(world: SwapWorld) -> Account.AccountAPI:
-    return _account(world, world.alice.creds)
+@pytest.fixture
+def trade(world: SwapWorld, alice: SwapTrader) -> Trade.TradeAPI:
+    return _trade(world, alice.creds)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def account(world: SwapWorld, alice: SwapTrader) -> Account.AccountAPI:
+    return _account(world, alice.creds)
+
+
+@pytest.fixture
 def bob(world: SwapWorld) -> Trade.TradeAPI:
-    return _trade(world, world.bob.creds)
+    """Her counterparty, new in each test too."""
+    return _trade(world, world.trader("bob").creds)
 
 
 @pytest.fixture(autouse=True)

@@ -1,17 +1,17 @@
-"""A real sandex server for the swap compat tests (ccxt, ccxt.pro, python-okx): two traders in
-Futures mode with USDT, the mark steered and the clock advanced through the control API, as an
-operator or a CI script does it next to a running server.
+"""A real sandex server for the swap compat tests (ccxt, ccxt.pro, python-okx): traders in Futures
+mode with USDT, the mark steered and the clock advanced through the control API, as an operator or a
+CI script does it next to a running server.
 
-The simulated market is off: the swap book holds only what the tests place (bob is the
-counterparty), so fills are at known prices. Marks still flow (the mark feed steps on its own), and
-`steer_mark` pins them.
+The simulated market is off: the swap book holds only what the tests place (a second trader is the
+counterparty), so fills are at known prices. `world.trader()` makes a new funded trader. Marks still
+flow (the mark feed steps on its own) and `steer_mark` pins them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,20 @@ class SwapWorld:
     server: RunningServer
     data_dir: Path
     control: ControlClient
-    alice: SwapTrader  # the trader under test
-    bob: SwapTrader  # her counterparty: rests limit orders for her to take
+    usdt: str  # what each new trader gets
+    _made: list[str] = field(default_factory=list)
+
+    def trader(self, name: str = "trader") -> SwapTrader:
+        """A new user in Futures mode with USDT and a read+trade key: each test gets its own, so a
+        failing test leaves no position behind for the next."""
+        rt = self.server.runtime
+        self._made.append(name)
+        user = registered(rt.accounts, f"{name}{len(self._made)}@example.test")
+        self.control.deposit(user.uid, "USDT", self.usdt)
+        self.control.set_account_mode(user.uid, "futures")
+        made = SwapTrader(user.uid, Creds.of(api_key(rt.keys.keys, user.id, "swaps"), user.uid))
+        wait_for_usdt(self, made)
+        return made
 
     @property
     def base_url(self) -> str:
@@ -85,18 +97,7 @@ def swap_world(data_dir: Path, *, usdt: str = "100000") -> Iterator[SwapWorld]:
     with serve_in_thread(swap_settings(data_dir)) as server:
         rt = server.runtime
         with ControlClient(server.base_url, rt.admin_token, timeout=30) as control:
-
-            def trader(email: str) -> SwapTrader:
-                user = registered(rt.accounts, email)
-                control.deposit(user.uid, "USDT", usdt)
-                control.set_account_mode(user.uid, "futures")
-                return SwapTrader(user.uid, Creds.of(api_key(rt.keys.keys, user.id, "swaps"), user.uid))
-
-            world = SwapWorld(
-                server, data_dir, control, trader("alice@example.test"), trader("bob@example.test")
-            )
-            wait_for_usdt(world, world.alice)
-            wait_for_usdt(world, world.bob)
+            world = SwapWorld(server, data_dir, control, usdt)
             control.set_price(INDEX, START_PX)  # the index the mark is clamped around
             world.steer_mark(START_PX)
             yield world

@@ -121,7 +121,6 @@ def test_missing_required_field_is_50014_naming_it(name: str, absent: str | None
     ("name", "value"),
     [
         ("side", "long"),
-        ("ordType", "optimal_limit_ioc"),
         ("ordType", "LIMIT"),
         ("sz", "1e"),
         ("sz", "NaN"),

@@ -64,6 +64,7 @@ _CANCEL_TAKER = StpMode.CANCEL_TAKER
 _STP = CancelCause.SELF_TRADE
 _LEFTOVER_CAUSE = {
     OrdType.IOC: CancelCause.IOC_UNFILLED,
+    OrdType.OPTIMAL_LIMIT_IOC: CancelCause.IOC_UNFILLED,
     OrdType.MARKET: CancelCause.MARKET_UNFILLED,
     OrdType.FOK: CancelCause.FOK_UNFILLABLE,
 }

@@ -25,6 +25,7 @@ class OrdType(StrEnum):
     POST_ONLY = "post_only"
     IOC = "ioc"
     FOK = "fok"
+    OPTIMAL_LIMIT_IOC = "optimal_limit_ioc"  # swaps only: a market IOC limited to the price limit
 
 
 class TgtCcy(StrEnum):

@@ -64,6 +64,8 @@ def market_target(cmd: OrderSpec) -> TgtCcy:
 
 
 def to_new_order(inst: Instrument, account_id: int, cmd: OrderSpec) -> NewOrder | Rejected:
+    if cmd.ord_type is OrdType.OPTIMAL_LIMIT_IOC:  # derivatives only (the swap admission builds it)
+        return Rejected.of(Reason.PARAM_ERROR, field="ordType")
     if cmd.ord_type is OrdType.FOK and cmd.stp_mode is StpMode.CANCEL_BOTH:
         return Rejected.of(Reason.PARAM_ERROR, field="stp_mode")  # OKX: cancel_both does not support FOK
     tgt = market_target(cmd)

@@ -290,6 +290,8 @@ class Exchange:
         new_sz, new_px = units
         refused = m.engine.check_amend(account_id, ord_id, new_sz, new_px)
         order = m.engine.order(ord_id)
+        if refused is None and order is not None and new_px is not None and type(m) is SwapListing:
+            refused = self.swaps.price_limit(m, order.side, new_px)  # 51006 on a new price too
         if refused is not None or order is None:
             return refused or Rejected(Reason.AMEND_FAILED)
         px = order.px if new_px is None else new_px

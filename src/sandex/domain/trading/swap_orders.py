@@ -19,11 +19,13 @@ from sandex.domain.derivatives.positions import PositionBook, PosKey
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.fees import FeeSchedule
 from sandex.domain.matching.order import NewOrder, OrdType, Side, TgtCcy
+from sandex.domain.matching.rules import size_lots
 from sandex.domain.trading.commands import OrderSpec, to_new_order
 from sandex.domain.trading.swap_listing import SwapListing, SwapTerms, ceil_div, margin_of
 
 _BUY = Side.BUY
 _MARKET = OrdType.MARKET
+_OPTIMAL = OrdType.OPTIMAL_LIMIT_IOC
 PRICE_LIMIT_BAND = Decimal("0.02")  # price limits: mark ± 2 % (OKX-like for the majors)
 
 
@@ -64,13 +66,12 @@ class SwapDesk:
         if settings.acct_lv is not AcctLv.FUTURES:
             return Rejected(Reason.SWAP_ACCOUNT_MODE)
         if cmd.td_mode not in (MgnMode.CROSS.value, MgnMode.ISOLATED.value):
-            return Rejected.of(Reason.PARAM_ERROR, field="td_mode")
+            return Rejected.of(Reason.PARAM_ERROR, field="tdMode")
         mgn_mode = MgnMode(cmd.td_mode)
         pos_side = _pos_side(settings.pos_mode, cmd.pos_side)
         if pos_side is None:
-            return Rejected.of(Reason.PARAM_ERROR, field="pos_side")
-        spec = cmd if cmd.ord_type is not _MARKET else replace(cmd, tgt_ccy=TgtCcy.BASE_CCY)
-        req = to_new_order(m.inst, account_id, spec)
+            return Rejected.of(Reason.PARAM_ERROR, field="posSide")
+        req = self._new_order(m, account_id, cmd)
         if isinstance(req, Rejected):
             return req
         refused = self._price_limit(m, req) or self._closing(m, account_id, mgn_mode, pos_side, req, cmd)
@@ -85,17 +86,42 @@ class SwapDesk:
         refused = None if closing else self._tier(m, account_id, terms, req)
         if refused is not None:
             return refused
-        budget = req.ord_type is _MARKET
+        budget = req.ord_type is _MARKET or req.ord_type is _OPTIMAL
         reserve = self._reserve(m, req, terms) if budget else req.sz * m.unit_need(req.px, terms)
         return SwapOrder(req, terms, reserve, budget)
 
-    def _price_limit(self, m: SwapListing, req: NewOrder) -> Rejected | None:
+    def _new_order(self, m: SwapListing, account_id: int, cmd: OrderSpec) -> NewOrder | Rejected:
+        """Engine units: sizes in contracts (market orders too); optimal_limit_ioc priced at the
+        price limit on its side (without marks yet: the best opposite price ± the band)."""
+        if cmd.ord_type is _MARKET:
+            return to_new_order(m.inst, account_id, replace(cmd, tgt_ccy=TgtCcy.BASE_CCY))
+        if cmd.ord_type is not _OPTIMAL:
+            return to_new_order(m.inst, account_id, cmd)
+        lots = size_lots(m.inst, cmd.sz)
+        if isinstance(lots, Rejected):
+            return lots
+        buy = cmd.side is _BUY
         marks = self.marks.get(m.inst.inst_id)
-        if marks is None or req.ord_type is _MARKET:
+        if marks is not None:
+            px = marks.buy_lmt if buy else marks.sell_lmt
+        else:
+            best = m.engine.best_ask() if buy else m.engine.best_bid()
+            px = 1 if best is None else price_limits(best)[1 if buy else 0]
+        return NewOrder(
+            account_id, cmd.side, _OPTIMAL, lots, px, TgtCcy.BASE_CCY, cmd.cl_ord_id, cmd.tag, cmd.stp_mode
+        )
+
+    def _price_limit(self, m: SwapListing, req: NewOrder) -> Rejected | None:
+        if req.ord_type is _MARKET or req.ord_type is _OPTIMAL:
             return None
-        if (req.side is _BUY and req.px > marks.buy_lmt) or (
-            req.side is not _BUY and req.px < marks.sell_lmt
-        ):
+        return self.price_limit(m, req.side, req.px)
+
+    def price_limit(self, m: SwapListing, side: Side, px: int) -> Rejected | None:
+        """51006 when `px` (ticks) is outside the price limit of the last marks (none before them)."""
+        marks = self.marks.get(m.inst.inst_id)
+        if marks is None:
+            return None
+        if (side is _BUY and px > marks.buy_lmt) or (side is not _BUY and px < marks.sell_lmt):
             tick = m.inst.tick_sz
             return Rejected.of(
                 Reason.SWAP_PRICE_LIMIT,

@@ -9,10 +9,11 @@ import pytest
 
 from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
 from sandex.domain.derivatives.positions import PosKey
-from sandex.domain.errors import Reason
+from sandex.domain.errors import Reason, Rejected
 from sandex.domain.matching.events import OrderRejected
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading import Exchange
+from sandex.domain.trading.commands import AmendSpec, OrderSpec, to_new_order
 from sandex.domain.trading.events import PositionFill
 from sandex.domain.trading.exchange import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
 from tests.support.swaps import (
@@ -25,6 +26,7 @@ from tests.support.swaps import (
     swap_exchange,
     units,
 )
+from tests.support.venue import BTC_USDT
 
 D = Decimal
 BTC = "BTC-USDT-SWAP"
@@ -151,3 +153,32 @@ def test_checks_come_in_okx_order_with_their_codes(x: Exchange) -> None:
     assert reason(A, reduce_only=True) is Reason.SWAP_REDUCE_SAME_DIRECTION
     assert reason(A, sz="700000") is Reason.SWAP_TIER_EXCEEDED  # 10x: up to tier 7 (700,000)
     assert reason(A, sz="300") is Reason.SWAP_MARGIN_INSUFFICIENT  # 15,000 USDT of margin
+
+
+def test_optimal_limit_ioc_takes_up_to_the_price_limit_and_is_refused_on_spot(x: Exchange) -> None:
+    x.swaps.set_mark(BTC, 500000, D(50000))  # buy limit 51,000
+    place(x, B, order(BTC, Side.SELL, "1", "50500"))
+    place(x, B, order(BTC, Side.SELL, "1", "50900"))
+    events = place(x, A, order(BTC, Side.BUY, "3", None, ord_type=OrdType.OPTIMAL_LIMIT_IOC))
+    assert net(x, A) == 200  # what the book had up to 51,000; the rest canceled
+    accepted = events[0]
+    assert accepted.order.ord_type is OrdType.OPTIMAL_LIMIT_IOC and accepted.order.px == 510000  # type: ignore[union-attr]
+    assert x.ledger.balance(A, "USDT").frozen == 0
+    audit(x)
+
+
+def test_optimal_limit_ioc_is_refused_on_spot() -> None:
+    spec = OrderSpec("BTC-USDT", Side.BUY, OrdType.OPTIMAL_LIMIT_IOC, D(1))
+    assert to_new_order(BTC_USDT, 1, spec) == Rejected.of(Reason.PARAM_ERROR, field="ordType")
+
+
+def test_an_amend_keeps_the_reservation_exact_and_the_price_within_the_limit(x: Exchange) -> None:
+    events = place(x, A, order(BTC, Side.BUY, "2", "49000"))
+    ord_id = events[0].order.ord_id  # type: ignore[union-attr]
+    x.amend(A, AmendSpec(BTC, ord_id, new_sz=D(3), new_px=D("49500")), 2)
+    audit(x)
+    x.swaps.set_mark(BTC, 500000, D(50000))
+    refused = x.amend(A, AmendSpec(BTC, ord_id, new_px=D("51500")), 3)[0]
+    assert isinstance(refused, OrderRejected) and refused.rejected.reason is Reason.SWAP_PRICE_LIMIT
+    place(x, B, order(BTC, Side.SELL, "1", "49500"))  # fills part of the amended order
+    audit(x)

@@ -30,6 +30,7 @@ from sandex.services.exchange.swap_commands import (
     UpdateMarks,
 )
 from sandex.services.exchange.swap_records import AccountSettingsRecord
+from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
 from tests.support.swaps import btc_swap, order, units
 from tests.unit.services.conftest import CATALOGUE, OWNER, MemoryStore, SyncBus
@@ -267,3 +268,38 @@ def test_marks_set_price_limits_and_long_short_mode_closes_only_what_is_held(
     assert (long.pos_side, long.pos) == (PosSide.LONG, D(2))
     audit(core, store)
     assert OWNER
+
+
+class FixedMarks:
+    def __init__(self, mark: str) -> None:
+        self.mark = D(mark)
+
+    def mark_px(self, inst_id: str) -> Decimal | None:
+        return self.mark
+
+    def index_px(self, inst_id: str) -> Decimal | None:
+        return self.mark - 10
+
+
+def test_the_position_reader_marks_positions_and_sums_the_margin_per_currency(
+    run: Run, store: MemoryStore
+) -> None:
+    futures(run, MAKER, TAKER)
+    accepted(run, MAKER, order(BTC, Side.SELL, "2", "50000", td_mode="isolated"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "2", "50000"))
+    accepted(run, TAKER, order(BTC, Side.SELL, "1", "60000", reduce_only=True))  # holds 1 of 2
+    reader = PositionReader(store, SWAP_CATALOGUE.instruments, FixedMarks("51000"))
+    (view,) = reader.positions(TAKER)
+    # 2 contracts x 0.01 BTC: value 1,020 at the mark, upl 20, cross imr 102 at 10x, mmr 0.4 %
+    assert (view.upl, view.notional_usd, view.imr, view.mmr) == (D(20), D(1020), D(102), D("4.08"))
+    assert view.upl_ratio == D(20) / D(102) and view.margin is None
+    assert (view.avail_pos, view.tier, view.idx_px, view.ccy) == (D(1), 1, D(50990), "USDT")
+    (short,) = reader.positions(MAKER)
+    assert short.upl == D(-20) and short.margin == D(100) and short.imr is None
+    # isolated short: liquidated where 100 + (50,000 - P) x 0.02 = P x 0.02 x (0.004 + 0.001)
+    assert short.liq_px == (D(1000) + D(100)) / (D("0.02") * (1 + D("0.004") + D("0.001")))
+    assert short.bk_px == D(55000)
+    (summary,) = reader.margin_summary(LIVE, TAKER)
+    cash = D(10000) - D("1")  # deposit - 0.1 % taker fee on 1,000
+    assert (summary.ccy, summary.cash_bal, summary.upl, summary.imr) == ("USDT", cash, D(20), D(102))
+    assert summary.eq == cash + 20 and summary.avail_bal == cash - 100 and summary.iso_eq == 0

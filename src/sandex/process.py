@@ -221,7 +221,7 @@ def open_runtime(
     chain_inbox = ChainDepositInbox(funding.service, catalogue, lambda: sequencer.running)
     exchange.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
     market_store = SqlMarketStore(sessions)
-    market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store)
+    market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store, store)
     convert = convert_factory.build(
         exchange, sequencer, SqlConvertStore(sessions), market_store, market.board
     )

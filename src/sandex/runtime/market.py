@@ -23,7 +23,6 @@ import logging
 import random
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import cast, get_args
 
 from sandex.config import Settings
 from sandex.domain.clock import Clock
@@ -33,9 +32,9 @@ from sandex.runtime.hub import Hub
 from sandex.runtime.marketmaker import AccountIds, MarketMaker
 from sandex.runtime.marks import MarkFeed, MarkSink
 from sandex.runtime.sequencer import Sequencer
-from sandex.services.exchange.commands import Command
 from sandex.services.exchange.events import OrdersChanged, TradesHappened
 from sandex.services.exchange.swap_commands import UpdateMarks
+from sandex.services.marketdata.derivatives import OpenInterestReads
 from sandex.services.marketdata.history import DEFAULT_HOURS, Backfill, backfill
 from sandex.services.marketdata.ports import MarketStore
 from sandex.services.marketdata.service import MarketData
@@ -147,6 +146,7 @@ def build_market(
     trading: TradingService,
     sequencer: Sequencer,
     accounts: AccountIds,
+    positions: OpenInterestReads | None = None,
 ) -> MarketRuntime:
     """Wire the market (no I/O yet). `sandex market …` commands reach it through `sequencer`'s inbox."""
     seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(1, 2**31)
@@ -155,24 +155,24 @@ def build_market(
     control = MarketControl(board, catalogue, venue, clock)
     sequencer.core.serve(market=control)  # `sandex market …` commands come through the inbox
     data = MarketData(catalogue, store, venue, board, clock)
+    data.derivatives.open_interest_source = positions  # public/open-interest from stored positions
     hub.subscribe(TradesHappened, data.on_trades)
     hub.subscribe(OrdersChanged, data.on_orders)
     marks = MarkFeed(board, venue, mark_sink(sequencer), clock)
     maker = None
     if settings.market:
-        maker = MarketMaker(board, trading, venue, store, accounts, catalogue, clock, marks=marks)
+        maker = MarketMaker(
+            board, trading, venue, store, accounts, catalogue, clock, marks=marks, bus=sequencer
+        )
         control.on_change(maker.wake)
     writer = CandleWriter(data, store)
     return MarketRuntime(settings, seed, board, control, data, writer, maker, store, catalogue, clock, marks)
 
 
-def mark_sink(sequencer: Sequencer) -> MarkSink | None:
-    """`UpdateMarks` through the command bus, once the exchange core takes them (swap-core wires
-    them into `Command`); None before that: marks are computed and shown, not applied."""
-    if UpdateMarks not in get_args(Command):
-        return None
+def mark_sink(sequencer: Sequencer) -> MarkSink:
+    """`UpdateMarks` through the command bus: the core marks positions and checks price limits."""
 
     async def submit(command: UpdateMarks) -> object:
-        return await sequencer.submit(cast(Command, command))
+        return await sequencer.submit(command)
 
     return submit

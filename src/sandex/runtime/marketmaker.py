@@ -8,6 +8,11 @@ sandex's own users (`market-maker`, `market-flow`: no email, no password, frozen
 log in as them or hold keys for them), so every fill obeys the same rules, moves real balances
 and conservation holds; they are funded by ordinary deposits, topped up when they run low.
 
+Swaps are quoted and taken like spot pairs, by the same accounts in Futures mode (`acctLv` 2, set
+once per environment) with cross margin at the default leverage, funded in USDT far beyond what
+their positions need, so the market's own accounts are never liquidated in practice. Sizes come
+from the same notionals (a contract is worth `ct_val` of the coin).
+
 All books' commands of a step are submitted together, so the sequencer commits them in a few
 group commits. Given a seed, a run without other traders produces the same trades every time.
 """
@@ -24,6 +29,7 @@ from typing import Protocol, TypeVar
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import Clock
+from sandex.domain.derivatives.contracts import AcctLv, MgnMode
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.matching.order import OrdType, Side
@@ -36,11 +42,13 @@ from sandex.domain.simulation.quoting import (
     ladder,
     make_grid,
     plan_quotes,
+    unit_value,
 )
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
 from sandex.runtime.marks import MarkFeed
-from sandex.services.exchange.commands import OrderAck
+from sandex.services.exchange.commands import CommandBus, OrderAck
 from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.exchange.swap_commands import SetAccountLevel
 from sandex.services.marketdata.ports import MarketStore
 from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard
@@ -63,7 +71,7 @@ class MakerSettings:
     flow: FlowParams = field(default_factory=FlowParams)
     environments: tuple[Environment, ...] = (Environment.LIVE, Environment.DEMO)
     top_up_every: int = 30  # steps between balance checks
-    trade_swaps: bool = False  # quote and take swaps (needs the core's positions and margin)
+    trade_swaps: bool = True  # quote and take swaps too (Futures mode, cross margin)
 
 
 @dataclass(slots=True)
@@ -95,9 +103,11 @@ class MarketMaker:
         clock: Clock,
         settings: MakerSettings | None = None,
         marks: MarkFeed | None = None,
+        bus: CommandBus | None = None,
     ) -> None:
         self._board = board
         self._marks = marks
+        self._bus = bus  # account settings (Futures mode for swaps); None: no swaps traded
         self._trading = trading
         self._venue = venue
         self._store = store
@@ -180,7 +190,11 @@ class MarketMaker:
     def _traded(self) -> list[str]:
         """The instruments the maker quotes: every spot pair, and the swaps when it trades them."""
         board = self._board
-        return [i for i in board.inst_ids if self.settings.trade_swaps or board.contract(i) is None]
+        return [i for i in board.inst_ids if self._swaps_on or board.contract(i) is None]
+
+    @property
+    def _swaps_on(self) -> bool:
+        return self.settings.trade_swaps and self._bus is not None
 
     async def _book(self, desk: _Desk, env: Environment, inst_id: str) -> None:
         inst = self._catalogue.instruments[inst_id]
@@ -225,10 +239,22 @@ class MarketMaker:
         maker_account = await asyncio.to_thread(self._accounts.ensure_account, maker, env, _TRADING, now)
         flow_account = await asyncio.to_thread(self._accounts.ensure_account, flow, env, _TRADING, now)
         desk = _Desk(Trader(maker, env), Trader(flow, env), maker_account, flow_account)
+        if self._swaps_on:
+            await self._futures_mode(env, (maker_account, flow_account))
         if not await self._top_up(desk, env):  # funded before its first quote, or tried again next step
             return None
         self._desks[env] = desk
         return desk
+
+    async def _futures_mode(self, env: Environment, accounts: Sequence[int]) -> None:
+        """Both accounts in Futures mode (swaps need it; spot trades as before; a restart finds
+        them there already). Refused (a store from before swaps, with open orders): the swaps'
+        orders are refused and the spot pairs trade on."""
+        assert self._bus is not None
+        for account in accounts:
+            done = await self._bus.submit(SetAccountLevel(env, account, AcctLv.FUTURES))
+            if isinstance(done, Rejected):
+                log.warning("market maker account %d not in Futures mode: %s", account, done.reason.value)
 
     async def _top_up(self, desk: _Desk, env: Environment) -> bool:
         """Deposit what the maker and the flow need to keep quoting and taking (never below half)."""
@@ -238,7 +264,11 @@ class MarketMaker:
         for inst_id in self._traded():
             inst = self._catalogue.instruments[inst_id]
             px = self._board.path(inst_id).px
-            quoted = sum(self._grid(inst).lots) * inst.lot_sz * MAKER_RESERVE
+            quoted = sum(self._grid(inst).lots) * inst.lot_sz * MAKER_RESERVE * unit_value(inst)
+            if inst.contract is not None:  # margin only, in the settlement currency, at 1x
+                _add(maker, inst.quote_ccy, 2 * quoted * px)
+                _add(flow, inst.quote_ccy, 2 * flow_quote)
+                continue
             _add(maker, inst.base_ccy, quoted)
             _add(maker, inst.quote_ccy, quoted * px)
             _add(flow, inst.base_ccy, flow_quote / px)
@@ -275,6 +305,7 @@ class MarketMaker:
 
     async def _run_plan(self, desk: _Desk, inst: Instrument, plan: QuotePlan, taker: Taker | None) -> None:
         tick, lot, inst_id = inst.tick_sz, inst.lot_sz, inst.inst_id
+        mode = "cash" if inst.contract is None else MgnMode.CROSS.value
         for chunk in _chunks(plan.cancels):
             self._note(desk, await self._trading.cancel(desk.maker, [CancelSpec(inst_id, i) for i in chunk]))
         for amends in _chunks(plan.amends):
@@ -284,10 +315,15 @@ class MarketMaker:
             ]
             self._note(desk, await self._trading.amend(desk.maker, requests))
         for places in _chunks(plan.places):
-            orders = [OrderSpec(inst_id, p.side, OrdType.LIMIT, p.lots * lot, p.px * tick) for p in places]
+            orders = [
+                OrderSpec(inst_id, p.side, OrdType.LIMIT, p.lots * lot, p.px * tick, td_mode=mode)
+                for p in places
+            ]
             self._note(desk, await self._trading.place(desk.maker, orders))
         if taker is not None:
-            order = OrderSpec(inst_id, taker.side, OrdType.IOC, taker.lots * lot, taker.px * tick)
+            order = OrderSpec(
+                inst_id, taker.side, OrdType.IOC, taker.lots * lot, taker.px * tick, td_mode=mode
+            )
             self._note(desk, await self._trading.place(desk.flow, [order]))
 
 

@@ -3,6 +3,7 @@ interest and mark-price candles (market maker off: the test moves the board by h
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import Any
 import pytest
 
 from sandex.domain.clock import MINUTE_MS
+from sandex.domain.derivatives.contracts import AcctLv
+from sandex.domain.errors import Rejected
+from sandex.domain.matching.order import OrdType, Side
+from sandex.domain.trading.commands import OrderSpec
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.exchange.swap_commands import SetAccountLevel, UpdateMarks
+from sandex.services.marketdata.derivatives import OI_FRESH_S
 from tests.support.apps import Rig, rig
+from tests.support.exchange import fund, new_trader
 
 SWAP, INDEX = "BTC-USDT-SWAP", "BTC-USDT"
 SWAPS = {f"{c}-USDT-SWAP" for c in ("BTC", "ETH", "SOL", "XRP", "DOGE", "BNB", "ADA", "TRX", "LTC")}
@@ -208,3 +217,25 @@ async def test_swap_indexes_are_the_spot_pairs_indexes(market: Rig) -> None:
     assert not [i for i in usdt if i["instId"] in SWAPS]
     assert (await market.get("index-tickers", instId=SWAP))["code"] == "51001"
     assert (await market.get("index-candles", instId=SWAP))["code"] == "51001"
+
+
+async def test_open_interest_counts_the_contracts_positions_hold(market: Rig) -> None:
+    rt = market.rt
+    long, short = new_trader(rt, "long@example.test"), new_trader(rt, "short@example.test")
+    for trader in (long, short):
+        await fund(rt, trader, "USDT", "100000")
+        account = rt.trading.store.ensure_account(
+            trader.user_id, trader.environment, LedgerAccountKind.TRADING, 0
+        )
+        done = await rt.trading.sequencer.submit(SetAccountLevel(trader.environment, account, AcctLv.FUTURES))
+        assert not isinstance(done, Rejected), done
+    mark_at(market, "100000", rt.clock.now_ms())  # price limits come from the marks the core got
+    await rt.trading.sequencer.submit(UpdateMarks(((SWAP, Decimal(100000), Decimal(100000)),)))
+    sell = OrderSpec(SWAP, Side.SELL, OrdType.LIMIT, Decimal("2.5"), Decimal(100000), td_mode="cross")
+    buy = OrderSpec(SWAP, Side.BUY, OrdType.LIMIT, Decimal("2.5"), Decimal(100000), td_mode="cross")
+    for trader, order in ((short, sell), (long, buy)):
+        [ack] = await rt.trading.service.place(trader, [order])
+        assert ack.ok, ack
+    await asyncio.sleep(OI_FRESH_S)  # the open interest read is at most a second old
+    [row] = (await public(market, "open-interest", instType="SWAP", instId=SWAP))["data"]
+    assert (row["oi"], row["oiCcy"], row["oiUsd"]) == ("2.5", "0.025", "2500")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sandex.domain.instruments import Instrument
 from sandex.domain.matching.order import Side
-from sandex.domain.simulation.quoting import Grid, max_lots, min_lots
+from sandex.domain.simulation.quoting import Grid, max_lots, min_lots, unit_value
 from sandex.domain.simulation.walk import RandomStream
 
 
@@ -40,7 +40,7 @@ def next_taker(
         return None
     side = Side.BUY if rng.random() < 0.5 else Side.SELL
     notional = float(params.notional) * math.exp(rng.gauss(0.0, params.spread))
-    lot_value = ref_ticks * float(inst.tick_sz * inst.lot_sz)
+    lot_value = ref_ticks * float(inst.tick_sz * inst.lot_sz * unit_value(inst))
     lots = min(max_lots(inst), max(min_lots(inst), int(notional / lot_value)))
     reach = params.reach * grid.step
     px = ref_ticks + reach if side is Side.BUY else max(1, ref_ticks - reach)

@@ -23,7 +23,7 @@ from sandex.domain.instruments import Instrument
 from sandex.domain.marketdata.bars import MINUTE, Bar, nests
 from sandex.domain.marketdata.candles import Candle, merge
 from sandex.domain.matching.order import Side
-from sandex.domain.simulation.quoting import max_lots, min_lots
+from sandex.domain.simulation.quoting import max_lots, min_lots, unit_value
 from sandex.domain.simulation.walk import RandomStream, ReferencePath
 
 
@@ -103,7 +103,7 @@ class _Sizes:
     """Trade sizes in lots: log-normal around a notional, within what the exchange accepts."""
 
     def __init__(self, inst: Instrument, params: HistoryParams) -> None:
-        self._lot_value = float(inst.tick_sz * inst.lot_sz)  # of one lot at one tick
+        self._lot_value = float(inst.tick_sz * inst.lot_sz * unit_value(inst))  # one lot at one tick
         self._min, self._max = min_lots(inst), max_lots(inst)
         self._notional, self._spread = params.notional, params.spread
 

@@ -87,6 +87,13 @@ class QuotePlan:
         return bool(self.cancels or self.amends or self.places)
 
 
+def unit_value(inst: Instrument) -> Decimal:
+    """What one unit of size is worth in the base coin: 1 on a spot pair, one contract's
+    `ct_val * ct_mult` on a swap (so sizes from a notional are as large in value on both)."""
+    spec = inst.contract
+    return Decimal(1) if spec is None else spec.ct_val * spec.ct_mult
+
+
 def min_lots(inst: Instrument) -> int:
     return max(1, int((inst.min_sz / inst.lot_sz).to_integral_value(ROUND_CEILING)))
 
@@ -104,7 +111,7 @@ def make_grid(inst: Instrument, ref_px: Decimal, params: QuoteParams, widen: Dec
     lots = []
     for k in range(params.levels):
         notional = params.level_notional * (1 + params.growth * k)
-        want = (notional / (ref_px * inst.lot_sz)).to_integral_value(ROUND_CEILING)
+        want = (notional / (ref_px * inst.lot_sz * unit_value(inst))).to_integral_value(ROUND_CEILING)
         lots.append(min(ceiling, max(floor, int(want))))
     return Grid(step, tuple(lots))
 

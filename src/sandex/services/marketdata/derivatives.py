@@ -10,9 +10,12 @@ endpoints reach back a day at most.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import ContractSpec, Tier
@@ -24,8 +27,14 @@ from sandex.services.marketdata.ports import CandleView
 from sandex.services.marketdata.reference import CandleWindow
 from sandex.services.simulation.board import MarketBoard
 
-OpenInterestSource = Callable[[Environment, str], Decimal]  # contracts open on a swap (one side)
 _ZERO = Decimal(0)
+OI_FRESH_S = 1.0  # open interest is read from storage at most this often per environment
+
+
+class OpenInterestReads(Protocol):
+    """Contracts open per swap (one side), from committed positions (`ExchangeStore` has this)."""
+
+    def open_interest(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, Decimal]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +76,28 @@ class Derivatives:
         catalogue: Catalogue,
         board: MarketBoard,
         now: Callable[[], int],
-        open_interest: OpenInterestSource | None = None,
+        open_interest: OpenInterestReads | None = None,
     ) -> None:
         self._catalogue = catalogue
         self._board = board
         self._now = now
-        self.open_interest_source = open_interest  # None: nothing is open (no positions yet)
+        self.open_interest_source = open_interest  # None: nothing is open (no positions stored)
+        self._oi: dict[Environment, tuple[float, dict[str, Decimal]]] = {}
+        self._oi_lock = threading.Lock()
+
+    def _open_contracts(self, env: Environment) -> dict[str, Decimal]:
+        """Every swap's open contracts, read at most once a second (REST and WS poll it)."""
+        source = self.open_interest_source
+        if source is None:
+            return {}
+        with self._oi_lock:
+            cached = self._oi.get(env)
+            if cached is not None and time.monotonic() - cached[0] < OI_FRESH_S:
+                return cached[1]
+            swaps = [i for i, inst in self._catalogue.instruments.items() if inst.contract is not None]
+            found = source.open_interest(env, swaps)
+            self._oi[env] = (time.monotonic(), found)
+            return found
 
     def swaps(self, family: str | None = None, inst_id: str | None = None) -> list[Instrument] | Rejected:
         """The swaps asked for: one (`inst_id`, 51001 if it is not a swap), else those of `family`."""
@@ -134,10 +159,11 @@ class Derivatives:
         if isinstance(found, Rejected):
             return found
         now = self._now()
+        contracts = self._open_contracts(env)
         out = []
         for inst in found:
             spec = _spec(inst)
-            oi = _ZERO if self.open_interest_source is None else self.open_interest_source(env, inst.inst_id)
+            oi = contracts.get(inst.inst_id, _ZERO)
             coins = oi * spec.ct_val * spec.ct_mult
             usd = (coins * self.mark(inst)).quantize(Decimal("0.01"))
             out.append(OpenInterestView(inst.inst_id, _type(inst), oi, coins, usd, now))

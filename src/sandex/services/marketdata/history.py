@@ -61,7 +61,7 @@ def backfill(store: MarketStore, catalogue: Catalogue, plan: Backfill) -> int:
     if minutes <= 0 or not todo or not envs:
         return 0
     start = MINUTE.open_of(plan.now_ms) - minutes * MINUTE_MS
-    histories = {inst.inst_id: _history(inst, start, minutes, plan) for inst in todo}
+    histories = {inst.inst_id: _history(inst, start, minutes, plan, catalogue) for inst in todo}
     trades = list(_in_time_order(histories))
     floor = min(store.lowest_trade_id() or TRADE_ID_BASE, TRADE_ID_BASE)
     first_id = floor - len(trades) * len(envs)
@@ -80,9 +80,13 @@ def backfill(store: MarketStore, catalogue: Catalogue, plan: Backfill) -> int:
     return len(todo)
 
 
-def _history(inst: Instrument, start: int, minutes: int, plan: Backfill) -> History:
-    vol = volatility_for(inst, plan.volatility)
-    path = ReferencePath(inst.ref_px, inst.tick_sz, vol, plan.streams(f"history-walk:{inst.inst_id}"))
+def _history(inst: Instrument, start: int, minutes: int, plan: Backfill, catalogue: Catalogue) -> History:
+    """A spot pair walks on its own; a swap walks its index's walk (same start, stream and
+    volatility), so its past tracks the index it follows live."""
+    walked = inst if inst.contract is None else catalogue.instruments[inst.contract.index_id]
+    vol = volatility_for(walked, plan.volatility)
+    stream = plan.streams(f"history-walk:{walked.inst_id}")
+    path = ReferencePath(walked.ref_px, inst.tick_sz, vol, stream)
     return synthetic_history(path, inst, start, minutes, plan.streams(f"history:{inst.inst_id}"))
 
 

@@ -123,9 +123,10 @@ class CandleView:
     h: Decimal
     l: Decimal  # noqa: E741 - OKX's own letter
     c: Decimal
-    vol: Decimal  # base currency
-    vol_ccy: Decimal  # quote currency
+    vol: Decimal  # base currency (swaps: contracts)
+    vol_ccy: Decimal  # quote currency (swaps: the contracts' coin)
     confirmed: bool  # the bar has closed
+    vol_ccy_quote: Decimal | None = None  # swaps: the quote currency (None: `vol_ccy` is it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
@@ -342,8 +342,25 @@ class MarketData:
         history: bool = False,
     ) -> list[CandleView] | Rejected:
         """Newest first: `after` = older than that ts, `before` = newer; `history` reaches past 1,440."""
-        if self._catalogue.instrument(inst_id) is None:
+        inst = self._catalogue.instrument(inst_id)
+        if inst is None:
             return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        found = await self._candles(env, inst_id, bar, after, before, limit, history)
+        if inst.contract is None:
+            return found
+        ct = inst.contract.ct_val * inst.contract.ct_mult  # the tape counts contracts and px x contracts
+        return [replace(v, vol_ccy=v.vol * ct, vol_ccy_quote=v.vol_ccy * ct) for v in found]
+
+    async def _candles(
+        self,
+        env: Environment,
+        inst_id: str,
+        bar: Bar,
+        after: int | None,
+        before: int | None,
+        limit: int,
+        history: bool,
+    ) -> list[CandleView]:
         now = self._clock.now_ms()
         since = None if history else bar.shift(bar.open_of(now), -(MAX_CANDLES - 1))
         if bar is SECOND:

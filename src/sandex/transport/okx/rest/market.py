@@ -166,8 +166,10 @@ async def get_history_trades(request: Request, ctx: Ctx) -> Response:
 
 # --- wire shapes ---------------------------------------------------------------------------------
 def candle_wire(c: CandleView) -> list[str]:
-    """`[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`: spot volumes in base, then quote (twice)."""
-    quote = format_decimal(c.vol_ccy)
+    """`[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`: spot volumes in base, then quote (twice);
+    swaps in contracts, the coin, then the quote currency."""
+    ccy = format_decimal(c.vol_ccy)
+    quote = ccy if c.vol_ccy_quote is None else format_decimal(c.vol_ccy_quote)
     return [
         str(c.ts),
         format_decimal(c.o),
@@ -175,7 +177,7 @@ def candle_wire(c: CandleView) -> list[str]:
         format_decimal(c.l),
         format_decimal(c.c),
         format_decimal(c.vol),
-        quote,
+        ccy,
         quote,
         "1" if c.confirmed else "0",
     ]

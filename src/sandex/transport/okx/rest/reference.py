@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sandex.domain.errors import Reason, Rejected
@@ -213,7 +214,9 @@ async def get_open_interest(request: Request, ctx: Ctx) -> Response:
         raise missing("instFamily")
     if inst_type != "SWAP":
         return fail(Rejected(Reason.INSTRUMENT_NOT_FOUND)) if inst_id else ok([])
-    found = derivatives_of(ctx).open_interest(environment_of(request), family, inst_id)
+    found = await run_in_threadpool(
+        derivatives_of(ctx).open_interest, environment_of(request), family, inst_id
+    )
     if isinstance(found, Rejected):
         return fail(found)
     return ok([open_interest_wire(o) for o in found])

@@ -47,6 +47,8 @@ from sandex.services.exchange.commands import (
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.events import OrdersChanged, OrderUpdate, TradesHappened
 from sandex.services.exchange.funding import FundingState
+from sandex.services.exchange.funding_fees import FundingRateRecord
+from sandex.services.exchange.liquidations import LiquidationRecord
 from sandex.services.exchange.prices import CatalogueUsdPrices
 from sandex.services.exchange.records import (
     AlgoRecord,
@@ -174,6 +176,8 @@ class MemoryStore:
         self.position_rows: dict[int, PositionRecord] = {}
         self.settings_rows: dict[int, AccountSettingsRecord] = {}
         self.leverage_rows: dict[tuple[int, str, MgnMode, PosSide], LeverageRecord] = {}
+        self.funding_rate_rows: dict[tuple[str, int], FundingRateRecord] = {}  # (inst_id, funding time)
+        self.liquidation_rows: list[LiquidationRecord] = []
         self.transfer_rows: dict[int, TransferRecord] = {}
         self.withdrawal_rows: dict[int, WithdrawalRecord] = {}
         self.deposit_rows: dict[int, DepositRecord] = {}
@@ -252,6 +256,9 @@ class MemoryStore:
             max(self.position_rows, default=0),
         )
 
+    def funding_settled(self) -> dict[str, FundingRateRecord]:
+        return {r.inst_id: r for _, r in sorted(self.funding_rate_rows.items())}
+
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
         if self.lease[0] != lease_owner:
             raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
@@ -264,6 +271,8 @@ class MemoryStore:
         self.algo_rows.update((a.algo_id, a) for a in changes.algos)
         self.position_rows.update((p.pos_id, p) for p in changes.positions)
         self.settings_rows.update((r.account_id, r) for r in changes.settings)
+        self.funding_rate_rows.update(((r.inst_id, r.funding_time), r) for r in changes.funding_rates)
+        self.liquidation_rows.extend(changes.liquidations)
         self.leverage_rows.update(
             ((r.account_id, r.inst_id, r.mgn_mode, r.pos_side), r) for r in changes.leverages
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from sandex.domain.derivatives.contracts import PosSide
 from sandex.domain.derivatives.positions import Position
 from sandex.domain.ledger.postings import Posting, PostingReason
 from sandex.domain.matching.events import Fill, MatchEvent
@@ -63,5 +64,22 @@ class PositionBill(NamedTuple):
     position: Position  # its state right after (a copy)
 
 
+class Liquidated(NamedTuple):
+    """A position was liquidated (after its order's and postings' events): `public/liquidation-orders`
+    and its order's `category`."""
+
+    account_id: int
+    inst_id: str
+    pos_side: PosSide
+    long: bool
+    lots: int  # closed (by the book and the insurance fund together)
+    bk_px: int  # ticks
+    bk_loss: int  # ledger units the insurance fund paid beyond the margin (≥ 0)
+    ccy: str
+    ts: int
+    ord_id: int | None  # the liquidation order (None: the book took nothing)
+    category: str  # full_liquidation | partial_liquidation
+
+
 # Everything an `Exchange` command returns. `Fill` never appears: the façade replaces each by `Trade`.
-Event = MatchEvent | Trade | Posting | PositionFill | PositionChanged | PositionBill
+Event = MatchEvent | Trade | Posting | PositionFill | PositionChanged | PositionBill | Liquidated

@@ -37,7 +37,7 @@ from sandex.domain.ledger.postings import Posting, PostingReason
 from sandex.domain.matching.events import outcome
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading.commands import CancelSpec, OrderSpec
-from sandex.domain.trading.events import Event, PositionBill, PositionChanged, PositionFill
+from sandex.domain.trading.events import Event, Liquidated, PositionBill, PositionChanged, PositionFill
 from sandex.domain.trading.exchange import Exchange
 from sandex.domain.trading.swap_listing import SwapListing
 
@@ -46,23 +46,6 @@ LIQ_LONG, LIQ_SHORT = 104, 105  # bills type 5
 PARTIAL_LONG, PARTIAL_SHORT = 100, 101
 CLOSE_LIQUIDATION, CLOSE_PARTIAL = 3, 4  # positions-history `type`
 _LIQ = PostingReason.LIQUIDATION
-
-
-@dataclass(frozen=True, slots=True)
-class Liquidated:
-    """One position liquidated (for `public/liquidation-orders` and the order's category)."""
-
-    account_id: int
-    inst_id: str
-    pos_side: PosSide
-    long: bool
-    lots: int  # closed (by the book and the insurance fund together)
-    bk_px: int  # ticks
-    bk_loss: int  # ledger units the insurance fund paid beyond the margin (≥ 0)
-    ccy: str
-    ts: int
-    ord_id: int | None  # the liquidation order (None: the book took nothing)
-    category: str
 
 
 @dataclass(slots=True)
@@ -158,21 +141,12 @@ def liquidate_position(
     pos.trigger_px = mark
     pos.u_time = ts
     run.events.append(PositionChanged(pos.copy(), "liquidation"))
-    run.liquidated.append(
-        Liquidated(
-            pos.account_id,
-            pos.inst_id,
-            pos.pos_side,
-            long,
-            lots,
-            bk,
-            bk_loss,
-            m.settle_ccy,
-            ts,
-            ord_id,
-            category,
-        )
+    ccy = m.settle_ccy
+    done = Liquidated(
+        pos.account_id, pos.inst_id, pos.pos_side, long, lots, bk, bk_loss, ccy, ts, ord_id, category
     )
+    run.liquidated.append(done)
+    run.events.append(done)
 
 
 def _market_close(

@@ -20,8 +20,9 @@ from sandex.domain.ledger.postings import Posting, PostingReason
 from sandex.domain.matching.events import ORDER_STEPS, OrderCanceled, OrderFilled, OrderStep
 from sandex.domain.matching.order import CancelCause, OrderSnapshot, Side
 from sandex.domain.trading import Exchange, Trade
-from sandex.domain.trading.events import Event, PositionChanged, PositionFill
+from sandex.domain.trading.events import Event, Liquidated, PositionBill, PositionChanged, PositionFill
 from sandex.domain.trading.swap_listing import SwapListing
+from sandex.services.exchange.liquidations import liquidation_record
 from sandex.services.exchange.records import (
     BalanceRecord,
     ChangeSet,
@@ -66,6 +67,10 @@ class ChangeBuilder:
         default_factory=dict
     )
     _waiting_part: dict[tuple[Environment, int, int], PositionFill] = field(default_factory=dict)
+    # funding/liquidation bills waiting for their posting: (env, account, reason, ref) -> the bill
+    _waiting_bill: dict[tuple[Environment, int, PostingReason, int], PositionBill] = field(
+        default_factory=dict
+    )
     _fill_pnl: dict[tuple[int, int], int] = field(default_factory=dict)  # (trade, order) -> pnl
     _positions: dict[tuple[Environment, int], PositionRecord] = field(default_factory=dict)
     _pos_sides: dict[int, PosSide] = field(default_factory=dict)  # swap orders of this batch
@@ -89,6 +94,16 @@ class ChangeBuilder:
                 self._position_fill(environment, ev)
             elif isinstance(ev, PositionChanged):
                 self._position(environment, ev.position, ev.event_type, None)
+            elif isinstance(ev, PositionBill):  # its posting comes next
+                self._waiting_bill[(environment, ev.account_id, ev.reason, ev.ref)] = ev
+            elif isinstance(ev, Liquidated):
+                self._liquidated(environment, ev)
+
+    def _liquidated(self, environment: Environment, ev: Liquidated) -> None:
+        """A public liquidation order's row; its order shows the liquidation's `category`."""
+        self.out.liquidations.append(liquidation_record(environment, ev, self.instruments[ev.inst_id]))
+        if ev.ord_id is not None:
+            self.extras.setdefault(ev.ord_id, OrderExtras()).category = ev.category
 
     def _position_fill(self, environment: Environment, ev: PositionFill) -> None:
         """A swap fill's part: the position's new state, its bill (the next TRADE posting of that
@@ -138,6 +153,10 @@ class ChangeBuilder:
                     self._bill_parts[len(self._postings)] = self._part(part)
         elif p.reason is _MARGIN:
             inst_id = self._margin_bill(environment, p)
+        elif (environment, p.account_id, p.reason, p.ref) in self._waiting_bill:  # funding, liquidation
+            bill_part = self._waiting_bill.pop((environment, p.account_id, p.reason, p.ref))
+            self._bill_parts[len(self._postings)] = self._part(bill_part)
+            inst_id = bill_part.position.inst_id
         self._postings.append((environment, bill, p, ord_id, inst_id, ts))
 
     def _margin_bill(self, environment: Environment, p: Posting) -> str:
@@ -254,7 +273,9 @@ class ChangeBuilder:
         mark = None if marks is None else px_of(inst, marks.mark)
         return self._pos_sides.get(ord_id), self._fill_pnl.get((trade_id, ord_id), 0), mark
 
-    def _part(self, part: PositionFill) -> tuple[int, int, int, Decimal | None, Decimal | None, str]:
+    def _part(
+        self, part: PositionFill | PositionBill
+    ) -> tuple[int, int, int, Decimal | None, Decimal | None, str]:
         inst = self.instruments[part.position.inst_id]
         return (
             part.sub_type,

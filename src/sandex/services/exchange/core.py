@@ -27,7 +27,7 @@ from sandex.domain.matching.order import Side
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.trading import Exchange
 from sandex.domain.trading.commands import CancelSpec
-from sandex.domain.trading.events import Event
+from sandex.domain.trading.events import Event, PositionChanged
 from sandex.services.exchange.algo_desk import AlgoDesk
 from sandex.services.exchange.algo_runner import ALGO_ID_BASE, AlgoRunner
 from sandex.services.exchange.changes import ChangeBuilder
@@ -54,6 +54,7 @@ from sandex.services.exchange.commands import (
 )
 from sandex.services.exchange.convert import settle_convert
 from sandex.services.exchange.funding import FundingState
+from sandex.services.exchange.funding_fees import FundingRateRecord, FundingSettled
 from sandex.services.exchange.ports import ChainDeposits, MarketControls
 from sandex.services.exchange.records import (
     AlgoRecord,
@@ -153,6 +154,7 @@ class ExchangeCore:
         self._market: MarketControls | None = None
         self._chain_deposits: ChainDeposits | None = None
         self._marks: dict[str, tuple[Decimal, Decimal]] = {}  # last UpdateMarks (re-applied on rebuild)
+        self._funding_settled: dict[str, FundingRateRecord] = {}  # per swap: its last settlement
 
     def serve(
         self, *, market: MarketControls | None = None, chain_deposits: ChainDeposits | None = None
@@ -195,6 +197,7 @@ class ExchangeCore:
         algos: dict[Environment, AlgoRunner] = {}
         instruments = self._catalogue.instruments
         pos_ids = SequentialIds(max(top.pos_id + 1, POS_ID_BASE))
+        self._funding_settled = self._store.funding_settled()
         for environment in Environment:
             state = self._store.load_state(environment)
             ledger = Ledger(fee_account=self._store.fee_account(environment))
@@ -288,6 +291,9 @@ class ExchangeCore:
                 out.fee_tiers.append(FeeTierRecord(command.account_id, command.tier, applied.ts))
             if isinstance(applied.result, ConvertTradeRecord):  # written with its postings
                 out.convert_trades.append(applied.result)
+            result = applied.result
+            if isinstance(result, FundingSettled) and not result.already:  # with its postings
+                out.funding_rates.append(result.record)
             for row in applied.swap_rows:
                 if isinstance(row, AccountSettingsRecord):
                     out.settings.append(row)
@@ -304,11 +310,21 @@ class ExchangeCore:
         return self._settled(runner, applied) if done.events else applied
 
     def _market_wide(self, cmd: UpdateMarks | SettleFundingFee, ts: int) -> Applied:
-        """A swap command for both environments: marks (kept here too, for rebuilds) and funding."""
+        """A swap command for both environments: marks (kept here too, for rebuilds) and funding
+        (a funding time at or before the swap's last settled one is answered, not applied again)."""
+        if isinstance(cmd, SettleFundingFee):
+            last = self._funding_settled.get(cmd.inst_id)
+            if last is not None and cmd.funding_time <= last.funding_time:
+                return Applied(cmd, FundingSettled(last, 0, already=True), [], ts)
         result, events = apply_market_wide(self._exchanges, cmd, ts, self._catalogue.instruments)
         if isinstance(cmd, UpdateMarks) and not isinstance(result, Rejected):
             for inst_id, mark, index in cmd.marks:
                 self._marks[inst_id] = (mark, index)
+        if isinstance(cmd, SettleFundingFee) and not isinstance(result, Rejected):
+            record = FundingRateRecord(cmd.inst_id, cmd.funding_time, cmd.rate, cmd.rate, ts)
+            self._funding_settled[cmd.inst_id] = record
+            paid = sum(1 for evs in events.values() for ev in evs if isinstance(ev, PositionChanged))
+            result = FundingSettled(record, paid)
         return Applied(cmd, result, [], ts, env_events=events)
 
     def marks(self) -> dict[str, tuple[Decimal, Decimal]]:

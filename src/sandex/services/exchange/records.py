@@ -31,6 +31,8 @@ from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import CancelCause, OrdState, OrdType, Side, StpMode, TgtCcy
 from sandex.domain.trading.algos import AlgoOrdType, AlgoState, TriggerSide
+from sandex.services.exchange.funding_fees import FundingRateRecord
+from sandex.services.exchange.liquidations import LiquidationRecord
 from sandex.services.exchange.swap_records import (
     AccountSettingsRecord,
     LeverageRecord,
@@ -452,10 +454,14 @@ class ChangeSet:
     position_steps: list[PositionStep] = field(default_factory=list)  # what happened, in order (pushes)
     settings: list[AccountSettingsRecord] = field(default_factory=list)  # upserted
     leverages: list[LeverageRecord] = field(default_factory=list)  # upserted
+    funding_rates: list[FundingRateRecord] = field(default_factory=list)  # settlements (history)
+    liquidations: list[LiquidationRecord] = field(default_factory=list)  # public liquidation orders
 
     def __bool__(self) -> bool:
         return bool(
-            self.positions
+            self.funding_rates
+            or self.liquidations
+            or self.positions
             or self.settings
             or self.leverages
             or self.orders

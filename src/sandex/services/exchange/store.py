@@ -12,6 +12,7 @@ from sandex.domain.derivatives.contracts import MgnMode
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import OrdState, OrdType
 from sandex.domain.trading.algos import AlgoOrdType, AlgoState
+from sandex.services.exchange.funding_fees import FundingRateRecord
 from sandex.services.exchange.records import (
     AlgoRecord,
     BalanceRecord,
@@ -184,6 +185,10 @@ class ExchangeStore(Protocol):
     def load_state(self, environment: Environment) -> StoredState: ...
 
     def id_maxima(self) -> IdMaxima: ...
+
+    def funding_settled(self) -> dict[str, FundingRateRecord]:
+        """Each swap's newest funding settlement (a swap never settled has none)."""
+        ...
 
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
         """Commit `changes` in one transaction that also proves `lease_owner` still holds the

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
 from sandex.services.exchange.funding_fees import FundingRateRecord
+from sandex.services.exchange.liquidations import LiquidationRecord
 from sandex.services.exchange.swap_commands import SettleFundingFee
 
 
@@ -23,10 +24,23 @@ class HistoryQuery:
     limit: int = 400
 
 
+@dataclass(frozen=True, slots=True)
+class LiquidationQuery:
+    """`public/liquidation-orders`: these swaps' liquidations older than `after`, newer than
+    `before` (ms), at most `limit`, newest first."""
+
+    inst_ids: tuple[str, ...]
+    after: int | None = None
+    before: int | None = None
+    limit: int = 100
+
+
 class FundingRateStore(Protocol):
     def history(self, inst_id: str, query: HistoryQuery) -> list[FundingRateRecord]: ...
 
     def last_settled(self) -> dict[str, FundingRateRecord]: ...
+
+    def liquidations(self, environment: Environment, query: LiquidationQuery) -> list[LiquidationRecord]: ...
 
 
 class Level(Protocol):

@@ -18,8 +18,8 @@ Base = base.Base
 
 __all__ = [
     "Base",
-    "base",
     "accounts",
+    "base",
     "console",
     "convert",
     "funding",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sandex.storage.orm.base import Base, Millis
@@ -22,3 +22,22 @@ class FundingRateRow(Base):
     formula_type: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(16))
     ts: Mapped[int] = mapped_column(Millis)  # when it was settled (sandbox clock)
+
+
+class LiquidationRow(Base):
+    """One liquidated position (`public/liquidation-orders`): no owner is kept, as OKX shows none."""
+
+    __tablename__ = "liquidations"
+    __table_args__ = (Index("ix_liquidations_env_inst_ts", "environment", "inst_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    environment: Mapped[str] = mapped_column(String(8))
+    inst_id: Mapped[str] = mapped_column(String(32))
+    pos_side: Mapped[str] = mapped_column(String(8))
+    side: Mapped[str] = mapped_column(String(4))
+    sz: Mapped[Decimal] = mapped_column(DecimalText)
+    bk_px: Mapped[Decimal] = mapped_column(DecimalText)
+    bk_loss: Mapped[Decimal] = mapped_column(DecimalText)
+    ccy: Mapped[str] = mapped_column(String(16))
+    ts: Mapped[int] = mapped_column(Millis)
+    category: Mapped[str] = mapped_column(String(24))

@@ -21,6 +21,7 @@ from sandex.domain.ledger.fees import FeeTier
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import PENDING_STATES
 from sandex.domain.trading.algos import AlgoState
+from sandex.services.exchange.funding_fees import FundingRateRecord
 from sandex.services.exchange.records import (
     ChangeSet,
     FeeTierRecord,
@@ -53,6 +54,11 @@ from sandex.storage.repositories.exchange_reads import (
     order_record,
 )
 from sandex.storage.repositories.exchange_write import BulkWriter
+from sandex.storage.repositories.funding_rates import (
+    last_funding_settled,
+    write_funding_rate_rows,
+    write_liquidation_rows,
+)
 from sandex.storage.repositories.funding_rows import write_funding_rows
 from sandex.storage.repositories.swap_reads import POSITIONS, SwapReads
 
@@ -187,6 +193,9 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
             pos_id = s.scalar(select(func.max(POSITIONS.c.pos_id)))
         return IdMaxima(ord_id or 0, trade_id or 0, bill_id or 0, deposit_id or 0, algo_id or 0, pos_id or 0)
 
+    def funding_settled(self) -> dict[str, FundingRateRecord]:
+        return last_funding_settled(self._sessions)
+
     def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
         conn = self._commit_connection()
         try:
@@ -196,7 +205,13 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
                 if cursor.rowcount != 1:
                     raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
                 self._bulk(conn).write(cursor, changes)
-                if changes.funding or changes.inbox or changes.fee_tiers or changes.convert_trades:  # rare
+                if (
+                    changes.funding
+                    or changes.inbox
+                    or changes.fee_tiers
+                    or changes.convert_trades
+                    or (changes.funding_rates or changes.liquidations)
+                ):  # rare
                     with Session(bind=conn) as s:
                         self._write_side_rows(s, changes)
         except Exception:
@@ -271,6 +286,10 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
             self._write_fee_tier(s, record)
         if changes.convert_trades:  # committed with their postings: acknowledged means in history
             write_convert_rows(s, changes.convert_trades)
+        if changes.funding_rates:  # with the settlement's postings: a funding time settles once
+            write_funding_rate_rows(s, changes.funding_rates)
+        if changes.liquidations:
+            write_liquidation_rows(s, changes.liquidations)
         for outcome in changes.inbox:
             s.execute(
                 update(INBOX)

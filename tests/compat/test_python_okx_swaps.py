@@ -1,229 +1,90 @@
-"""Unmodified python-okx (OKX's own SDK) on sandex's USDT-margined perpetual swap: position mode and
-leverage (every optional field sent as ""), orders with posSide "" in net mode and "long"/"short" in
-long/short mode, positions, close-position, margin adjustment, funding bills (type 8) and an algo
-order on the swap.
-
-Alice is the trader under test; bob (python-okx too) rests the limit orders she takes.
-"""
+"""Unmodified python-okx trading a USDT perpetual swap against a real sandex server: account level,
+position mode, leverage, swap orders with every optional field "", closing the position,
+positions history and the swap bills (type 2)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
 
 import okx.Account as Account
+import okx.PublicData as PublicData
 import okx.Trade as Trade
 import pytest
 
 from tests.support.okx import Creds
-from tests.support.polling import eventually
-from tests.support.swaps_compat import SWAP, SwapTrader, SwapWorld, swap_world
+from tests.support.servers import TradingWorld, cli_deposit, trading_world
 
-# python-okx posts with httpx's deprecated `data=<str>`; the warning is about the SDK, not sandex.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
-PX = "50000"
-WAIT_S = 60.0
+SWAP = "BTC-USDT-SWAP"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwapWorld]:
-    with swap_world(tmp_path_factory.mktemp("python-okx-swaps") / "data") as served:
-        yield served
+def sworld(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TradingWorld]:
+    data_dir: Path = tmp_path_factory.mktemp("python-okx-swaps") / "data"
+    with trading_world(data_dir) as world:
+        cli_deposit(data_dir, "bob@example.test", "USDT", "10000")
+        yield world
 
 
-def _trade(world: SwapWorld, creds: Creds) -> Trade.TradeAPI:
-    return Trade.TradeAPI(creds.api_key, creds.secret, creds.passphrase, False, "0", domain=world.base_url)
-
-
-def _account(world: SwapWorld, creds: Creds) -> Account.AccountAPI:
+def _account(world: TradingWorld, creds: Creds, flag: str = "0") -> Account.AccountAPI:
     return Account.AccountAPI(
-        creds.api_key, creds.secret, creds.passphrase, False, "0", domain=world.base_url
+        creds.api_key, creds.secret, creds.passphrase, False, flag, domain=world.base_url
     )
 
 
-@pytest.fixture
-def alice(world: SwapWorld) -> SwapTrader:
-    """The trader under test: new in each test (no position left over from another)."""
-    return world.trader("alice")
+def _trade(world: TradingWorld, creds: Creds, flag: str = "0") -> Trade.TradeAPI:
+    return Trade.TradeAPI(creds.api_key, creds.secret, creds.passphrase, False, flag, domain=world.base_url)
 
 
-@pytest.fixture
-def trade(world: SwapWorld, alice: SwapTrader) -> Trade.TradeAPI:
-    return _trade(world, alice.creds)
+def _mark(world: TradingWorld) -> str:
+    public = PublicData.PublicAPI(flag="0", domain=world.base_url)
+    return str(Decimal(public.get_mark_price("SWAP", instId=SWAP)["data"][0]["markPx"]))
 
 
-@pytest.fixture
-def account(world: SwapWorld, alice: SwapTrader) -> Account.AccountAPI:
-    return _account(world, alice.creds)
+def test_settings_leverage_and_a_round_trip(sworld: TradingWorld) -> None:
+    alice, bob = _account(sworld, sworld.alice), _account(sworld, sworld.bob)
+    for api in (alice, bob):
+        assert api.set_account_level("2")["data"] == [{"acctLv": "2"}]
+    assert alice.get_account_config()["data"][0]["acctLv"] == "2"
+    assert alice.set_position_mode("net_mode")["data"] == [{"posMode": "net_mode"}]
+    done = alice.set_leverage(lever="5", mgnMode="isolated", instId=SWAP)
+    assert done["data"] == [{"lever": "5", "mgnMode": "isolated", "instId": SWAP, "posSide": "net"}], done
+    assert alice.get_leverage(mgnMode="isolated", instId=SWAP)["data"][0]["lever"] == "5"
 
-
-@pytest.fixture
-def bob(world: SwapWorld) -> Trade.TradeAPI:
-    """Her counterparty, new in each test too."""
-    return _trade(world, world.trader("bob").creds)
-
-
-@pytest.fixture(autouse=True)
-def at_the_start_mark(world: SwapWorld) -> None:
-    world.steer_mark(Decimal(PX))
-
-
-def _ok(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    assert answer["code"] == "0", answer
-    data: list[dict[str, Any]] = answer["data"]
-    return data
-
-
-def _rest(bob: Trade.TradeAPI, side: str, sz: str, px: str = PX) -> None:
-    """Bob rests a limit order at `px` (net mode, cross) for alice to take."""
-    placed = bob.place_order(SWAP, "cross", side, "limit", sz, px=px)
-    assert _ok(placed)[0]["sCode"] == "0", placed
-
-
-def _positions(account: Account.AccountAPI) -> list[dict[str, Any]]:
-    return [p for p in _ok(account.get_positions("SWAP", SWAP)) if p["pos"] not in {"", "0"}]
-
-
-def test_net_mode_place_order_with_an_empty_pos_side_then_close_position(
-    account: Account.AccountAPI, trade: Trade.TradeAPI, bob: Trade.TradeAPI
-) -> None:
-    assert _ok(account.set_position_mode("net_mode"))[0]["posMode"] == "net_mode"
-    lever = _ok(account.set_leverage("10", "isolated", instId=SWAP))  # ccy "" and posSide "" sent too
-    assert (lever[0]["lever"], lever[0]["mgnMode"], lever[0]["instId"]) == ("10", "isolated", SWAP)
-    assert _ok(account.get_leverage("isolated", instId=SWAP))[0]["lever"] == "10"
-
-    _rest(bob, "sell", "3")
-    placed = trade.place_order(SWAP, "isolated", "buy", "market", "3", posSide="")
-    assert _ok(placed)[0]["sCode"] == "0", placed
-    (position,) = _positions(account)
-    assert (position["pos"], position["posSide"], position["mgnMode"], position["lever"]) == (
-        "3",
-        "net",
-        "isolated",
-        "10",
-    )
-    assert (Decimal(position["avgPx"]), position["instType"], position["ccy"]) == (
-        Decimal(PX),
+    px = _mark(sworld)
+    maker = _trade(sworld, sworld.bob).place_order(SWAP, "isolated", "sell", "limit", "1", px=px)
+    assert maker["data"][0]["sCode"] == "0", maker
+    taker = _trade(sworld, sworld.alice)
+    bought = taker.place_order(SWAP, "isolated", "buy", "limit", "1", px=px)
+    assert bought["data"][0]["sCode"] == "0", bought
+    order = taker.get_order(SWAP, ordId=bought["data"][0]["ordId"])["data"][0]
+    assert (order["instType"], order["tdMode"], order["lever"], order["state"]) == (
         "SWAP",
-        "USDT",
-    )
-    assert Decimal(position["margin"]) == Decimal("150")  # 3 x 0.01 x 50000 / 10
-    assert Decimal(position["liqPx"]) < Decimal(PX)
-
-    _rest(bob, "buy", "3")
-    closed = _ok(trade.close_positions(SWAP, "isolated"))  # posSide "" in net mode
-    assert closed[0]["instId"] == SWAP, closed
-    assert eventually(lambda: _positions(account), lambda held: held == [], WAIT_S) == []
-    history = _ok(account.get_positions_history("SWAP", SWAP))
-    assert history[0]["type"] == "2" and Decimal(history[0]["closeTotalPos"]) == 3  # closed fully
-
-
-def test_long_short_mode_needs_pos_side_and_keeps_both_sides(
-    account: Account.AccountAPI, trade: Trade.TradeAPI, bob: Trade.TradeAPI
-) -> None:
-    _ok(account.set_position_mode("long_short_mode"))
-    try:
-        for pos_side in ("long", "short"):
-            _ok(account.set_leverage("5", "cross", instId=SWAP, posSide=pos_side))
-        refused = trade.place_order(SWAP, "cross", "buy", "market", "1", posSide="")
-        assert refused["code"] == "1" and refused["data"][0]["sCode"] == "51000", refused  # posSide error
-
-        _rest(bob, "sell", "2")
-        _ok(trade.place_order(SWAP, "cross", "buy", "market", "2", posSide="long"))
-        _rest(bob, "buy", "1")
-        _ok(trade.place_order(SWAP, "cross", "sell", "market", "1", posSide="short"))
-        held = {p["posSide"]: p["pos"] for p in _positions(account)}
-        assert held == {"long": "2", "short": "1"}
-
-        for pos_side, other in (("long", "buy"), ("short", "sell")):
-            _rest(bob, other, held[pos_side])
-            _ok(trade.close_positions(SWAP, "cross", posSide=pos_side))
-        assert eventually(lambda: _positions(account), lambda left: left == [], WAIT_S) == []
-    finally:
-        _ok(account.set_position_mode("net_mode"))
-
-
-def test_adjustment_margin_adds_and_reduces_isolated_margin(
-    account: Account.AccountAPI, trade: Trade.TradeAPI, bob: Trade.TradeAPI
-) -> None:
-    _ok(account.set_leverage("10", "isolated", instId=SWAP))
-    _rest(bob, "sell", "2")
-    _ok(trade.place_order(SWAP, "isolated", "buy", "market", "2", posSide=""))
-    try:
-        (before,) = _positions(account)
-        added = _ok(account.adjustment_margin(SWAP, "net", "add", "50"))
-        assert (added[0]["type"], Decimal(added[0]["amt"])) == ("add", Decimal("50"))
-        (after,) = _positions(account)
-        assert Decimal(after["margin"]) == Decimal(before["margin"]) + 50
-        assert Decimal(after["liqPx"]) < Decimal(before["liqPx"])
-        _ok(account.adjustment_margin(SWAP, "net", "reduce", "20"))
-        assert Decimal(_positions(account)[0]["margin"]) == Decimal(before["margin"]) + 30
-        bills = _ok(account.get_account_bills(instType="SWAP", type="6"))
-        assert [b["subType"] for b in bills[:2]] == ["161", "160"]  # reduce, then add (newest first)
-    finally:
-        _rest(bob, "buy", "2")
-        _ok(trade.close_positions(SWAP, "isolated"))
-
-
-def test_funding_bills_type_8_after_a_settlement(
-    world: SwapWorld, account: Account.AccountAPI, trade: Trade.TradeAPI, bob: Trade.TradeAPI
-) -> None:
-    world.control.set_funding_rate(SWAP, "-0.0002", frozen=True)  # shorts pay longs
-    _ok(account.set_leverage("10", "cross", instId=SWAP))
-    _rest(bob, "sell", "10")
-    _ok(trade.place_order(SWAP, "cross", "buy", "market", "10", posSide=""))
-    try:
-        # settled now through the control API: python-okx signs with the wall clock, so the sandbox
-        # clock cannot jump hours ahead under it (the ccxt test crosses a funding time that way)
-        world.control.settle_funding(SWAP)
-        bills = eventually(lambda: _ok(account.get_account_bills(instType="SWAP", type="8")), bool, WAIT_S)
-        assert len(bills) == 1, bills
-        assert (bills[0]["subType"], bills[0]["instId"], bills[0]["ccy"]) == ("173", SWAP, "USDT")  # received
-        assert Decimal(bills[0]["balChg"]) == Decimal("1")  # 0.02 % of 5000 at the 50000 mark
-        archived = _ok(account.get_account_bills_archive(instType="SWAP", type="8"))
-        assert [b["billId"] for b in archived] == [bills[0]["billId"]]
-    finally:
-        world.control.set_funding_rate(SWAP, frozen=False)
-        _rest(bob, "buy", "10")
-        _ok(trade.close_positions(SWAP, "cross"))
-
-
-def test_place_algo_order_on_the_swap_closes_the_position_on_the_mark(
-    world: SwapWorld, account: Account.AccountAPI, trade: Trade.TradeAPI, bob: Trade.TradeAPI
-) -> None:
-    _ok(account.set_leverage("10", "isolated", instId=SWAP))
-    _rest(bob, "sell", "1")
-    _ok(trade.place_order(SWAP, "isolated", "buy", "market", "1", posSide=""))
-    algo = _ok(
-        trade.place_algo_order(
-            instId=SWAP,
-            tdMode="isolated",
-            side="sell",
-            ordType="conditional",
-            sz="1",
-            reduceOnly="true",
-            slTriggerPx="49800",
-            slOrdPx="-1",
-            slTriggerPxType="mark",
-        )
-    )
-    algo_id = algo[0]["algoId"]
-    assert algo[0]["sCode"] == "0", algo
-    pending = _ok(trade.order_algos_list(ordType="conditional", instType="SWAP"))
-    assert [(a["algoId"], a["slTriggerPxType"], a["instType"]) for a in pending] == [
-        (algo_id, "mark", "SWAP")
-    ]
-    _rest(bob, "buy", "1", "49500")
-    world.steer_mark(Decimal("49700"))
-    assert eventually(lambda: _positions(account), lambda held: held == [], WAIT_S) == []
-    fired = _ok(trade.get_algo_order_details(algoId=algo_id))[0]
-    assert fired["state"] == "effective" and fired["ordId"], fired
-    sold = _ok(trade.get_order(SWAP, ordId=fired["ordId"]))[0]
-    assert (sold["state"], sold["side"], sold["reduceOnly"], sold["avgPx"]) == (
+        "isolated",
+        "5",
         "filled",
-        "sell",
-        "true",
-        "49500",
     )
+
+    _trade(sworld, sworld.bob).place_order(SWAP, "isolated", "buy", "limit", "1", px=px)
+    closed = taker.close_positions(SWAP, "isolated")
+    assert closed["data"] == [{"instId": SWAP, "posSide": "net", "clOrdId": "", "tag": ""}], closed
+    (history,) = alice.get_positions_history(instType="SWAP")["data"]
+    assert (history["instId"], history["type"], history["closeTotalPos"], history["lever"]) == (
+        SWAP,
+        "2",
+        "1",
+        "5",
+    )
+    bills = alice.get_account_bills(instType="SWAP", type="2")["data"]
+    assert sorted(b["subType"] for b in bills) == ["3", "5"], bills
+
+
+def test_a_spot_mode_account_is_refused_with_51010(sworld: TradingWorld) -> None:
+    demo = _account(sworld, sworld.alice_demo, "1")  # the demo account is its own, still in Spot mode
+    refused = demo.set_position_mode("long_short_mode")
+    assert refused["code"] == "51010", refused
+    placed = _trade(sworld, sworld.alice_demo, "1").place_order(SWAP, "cross", "buy", "market", "1")
+    assert placed["data"][0]["sCode"] == "51010", placed

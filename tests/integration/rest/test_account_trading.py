@@ -80,7 +80,8 @@ async def test_trade_fee_rates_are_negative_when_charged(tmp_path: Path) -> None
             "SPOT",
         )
         assert (await alice.get("account/trade-fee", instType="SPOT"))["data"][0]["maker"] == "-0.0008"
-        assert (await alice.get("account/trade-fee", instType="SWAP"))["data"] == []
+        assert (await alice.get("account/trade-fee", instType="SWAP"))["data"][0]["takerU"] == "-0.001"
+        assert (await alice.get("account/trade-fee", instType="OPTION"))["data"] == []
         missing = await alice.get_raw("account/trade-fee")
         assert (missing.status_code, missing.json()["code"]) == (400, "50014")
         assert (await alice.get("account/trade-fee", instType="SPOT", instId="NOPE-USDT"))["code"] == "51001"

@@ -406,6 +406,7 @@ class MemoryStore:
                 and (query.algo_id is None or a.algo_id == query.algo_id)
                 and (not query.algo_cl_ord_id or a.algo_cl_ord_id == query.algo_cl_ord_id)
                 and (query.since is None or a.c_time >= query.since)
+                and (query.inst_type is None or a.inst_id.endswith("-SWAP") == (query.inst_type == "SWAP"))
             )
 
         rows = filter(wanted, self.algo_rows.values())

@@ -30,6 +30,7 @@ from sandex.domain.trading.commands import CancelSpec
 from sandex.domain.trading.events import Event, PositionChanged
 from sandex.services.exchange.algo_desk import AlgoDesk
 from sandex.services.exchange.algo_runner import ALGO_ID_BASE, AlgoRunner
+from sandex.services.exchange.algo_swaps import BookPositions
 from sandex.services.exchange.changes import ChangeBuilder
 from sandex.services.exchange.commands import (
     ALGO_COMMANDS,
@@ -220,10 +221,14 @@ class ExchangeCore:
             exchanges[environment] = x
             desk = AlgoDesk()
             desk.restore(state.algos, self._store.last_prices(environment, list(instruments)))
+            desk.marks.update(self._marks)  # swap algos watching the mark/index go on from the last
             for algo in state.algos:  # the TP/SL each pending order shows on its pushes
                 if algo.waiting and algo.parent_ord_id in extras:
                     extras[algo.parent_ord_id].attached = tuple(desk.waiting_on(algo.parent_ord_id))
-            algos[environment] = AlgoRunner(environment, x, desk, instruments, algo_ids, extras, self._halted)
+            positions = BookPositions(x, instruments)
+            algos[environment] = AlgoRunner(
+                environment, x, desk, instruments, algo_ids, extras, self._halted, positions
+            )
         self._exchanges, self._extras, self._algos = exchanges, extras, algos
 
     # --- the writer ----------------------------------------------------------------------------
@@ -317,15 +322,30 @@ class ExchangeCore:
             if last is not None and cmd.funding_time <= last.funding_time:
                 return Applied(cmd, FundingSettled(last, 0, already=True), [], ts)
         result, events = apply_market_wide(self._exchanges, cmd, ts, self._catalogue.instruments)
+        algos: list[AlgoRecord] = []
         if isinstance(cmd, UpdateMarks) and not isinstance(result, Rejected):
             for inst_id, mark, index in cmd.marks:
                 self._marks[inst_id] = (mark, index)
+            algos = self._algos_on_marks(cmd, events, ts)
         if isinstance(cmd, SettleFundingFee) and not isinstance(result, Rejected):
             record = FundingRateRecord(cmd.inst_id, cmd.funding_time, cmd.rate, cmd.rate, ts)
             self._funding_settled[cmd.inst_id] = record
             paid = sum(1 for evs in events.values() for ev in evs if isinstance(ev, PositionChanged))
             result = FundingSettled(record, paid)
-        return Applied(cmd, result, [], ts, env_events=events)
+        return Applied(cmd, result, [], ts, algos=algos, env_events=events)
+
+    def _algos_on_marks(
+        self, cmd: UpdateMarks, events: dict[Environment, list[Event]], ts: int
+    ) -> list[AlgoRecord]:
+        """Each environment's swap algos after new marks: what the marks caused (liquidations) is
+        settled first, then the algos watching mark/index fire; their orders join the events."""
+        algos: list[AlgoRecord] = []
+        for environment, runner in self._algos.items():
+            caused = events.setdefault(environment, [])
+            settled = runner.on_marks(cmd.marks, ts, caused)
+            caused.extend(settled.events)
+            algos.extend(settled.algos)
+        return algos
 
     def marks(self) -> dict[str, tuple[Decimal, Decimal]]:
         """The last `UpdateMarks` prices per swap: (mark, index)."""

@@ -70,6 +70,16 @@ class PositionStep(NamedTuple):
     trade_id: int | None = None
 
 
+class CloseAlgo(NamedTuple):
+    """A live whole-position TP/SL (`closeFraction` "1") of a position: one `closeOrderAlgo` item."""
+
+    algo_id: int
+    tp_trigger_px: Decimal | None
+    tp_trigger_px_type: str  # "" without a TP
+    sl_trigger_px: Decimal | None
+    sl_trigger_px_type: str
+
+
 @dataclass(frozen=True, slots=True)
 class PositionView:
     """A position as `account/positions` and the WS `positions` channel show it, computed from its
@@ -95,6 +105,7 @@ class PositionView:
     avail_pos: Decimal  # closable now (not yet held by pending reduce/close orders)
     tier: int
     max_lever: Decimal
+    close_algos: tuple[CloseAlgo, ...] = ()  # `closeOrderAlgo` (swap-algos)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ in for it (upl 0).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sandex.domain.accounts.model import Environment
@@ -18,6 +18,7 @@ from sandex.domain.derivatives import formulas as f
 from sandex.domain.derivatives.contracts import ContractSpec, MgnMode, PosSide
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger.fees import DEFAULT_TIER
+from sandex.services.exchange.algo_positions import CLOSE_ALGOS, close_algos
 from sandex.services.exchange.ports import MarkSource
 from sandex.services.exchange.records import BalanceRecord, OrderRecord
 from sandex.services.exchange.store import ExchangeStore, OrderQuery
@@ -61,7 +62,14 @@ class PositionReader:
         records = self._store.positions(account_id, inst_ids, pos_ids)
         closing = self._closing_orders(account_id) if records else []
         cash = self._cross_cash(account_id, records) if records else {}
-        return [self._mark(r, closing, cash.get(self._ccy(r), ZERO)).view for r in records]
+        algos = close_algos(self._store.algos(account_id, CLOSE_ALGOS)) if records else {}
+        return [
+            replace(
+                self._mark(r, closing, cash.get(self._ccy(r), ZERO)).view,
+                close_algos=algos.get((r.inst_id, r.mgn_mode.value, r.pos_side), ()),
+            )
+            for r in records
+        ]
 
     def view(self, record: PositionRecord, *, cross_cash: Decimal = ZERO) -> PositionView:
         """One record marked now (pushes: what changed in a commit). `cross_cash`: what a cross

@@ -26,12 +26,14 @@ from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
 from sandex.storage.repositories.control import SqlStateStore
 from sandex.storage.repositories.retention import SqlRetentionStore
 from sandex.transport.body_limit import BodyLimit
 from sandex.transport.console import ConsoleContext, install_console
+from sandex.transport.console.positions_source import ConsoleSwapReads
 from sandex.transport.control import ControlContext, install_control
 from sandex.transport.hosts import AllowedHosts, HostGuard
 from sandex.transport.okx.context import OkxContext
@@ -238,6 +240,13 @@ def _console(settings: Settings, rt: Runtime, swaps: SwapControls) -> ConsoleCon
         withdrawals=rt.funding.web_withdrawals,
         convert=rt.convert,
         swaps=swaps,
+        swap_reads=ConsoleSwapReads(
+            PositionReader(rt.trading.store, rt.catalogue.instruments, rt.market.board),
+            rt.trading.store,
+            rt.trading.accounts,
+            rt.catalogue,
+            rt.trading.service,
+        ),
     )
 
 

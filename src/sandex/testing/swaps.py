@@ -3,8 +3,8 @@ opened by real orders, the index (hence the mark) steered, and a forced liquidat
 
     def test_short_is_liquidated(sandex_account, sandex_swaps):
         sandex_swaps.futures(sandex_account)                   # acctLv 2: swaps allowed
-        sandex_swaps.open_position(sandex_account, "BTC-USDT-SWAP", "sell", "1", px="60000", lever="50")
-        sandex_swaps.steer("BTC-USDT-SWAP", "61500")           # the index, which the mark follows
+        sandex_swaps.open_position(sandex_account, "BTC-USDT-SWAP", "sell", "1", lever="50")  # at the mark
+        sandex_swaps.set_mark("BTC-USDT-SWAP", sandex_swaps.mark("BTC-USDT-SWAP") * 2)  # or steer the index
         sandex_swaps.liquidate(sandex_account, "BTC-USDT-SWAP")  # or wait for the mark to breach
 
 A position is never written into the database behind the exchange's back: `open_position` trades for
@@ -16,6 +16,7 @@ the OKX API would have made them.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,8 @@ from sandex.client.models import OrderAck, SwapSettings
 from sandex.client.sync import ControlClient
 from sandex.testing.handles import SandexAccount, SandexServer
 
+MARK_WAIT_S = 10.0
+MARK_POLL_S = 0.05
 COUNTERPARTY_FUNDS = "10000000"  # USDT: enough margin for any test position at 1x
 SWAP_SUFFIX = "-SWAP"
 
@@ -91,14 +94,16 @@ class SandexSwaps:
         side: str,
         sz: str | int | Decimal,
         *,
-        px: str | int | Decimal,
+        px: str | int | Decimal | None = None,
         td_mode: str = "cross",
         pos_side: str = "",
         lever: str | int | Decimal | None = None,
     ) -> SeededPosition:
-        """Open (or add to) `account`'s position by trading `sz` contracts at `px` against a fresh
+        """Open (or add to) `account`'s position by trading `sz` contracts at `px` (default: the
+        current mark; OKX refuses prices outside the limits around it, 51006) against a fresh
         counterparty's resting limit order. The account must be in Futures mode (`futures`), and in
         long/short mode give `pos_side`. `lever`: set first for the account's `td_mode`."""
+        price = self.mark(inst_id) if px is None else px
         if lever is not None:
             side_of_lever = pos_side if td_mode == "isolated" else ""
             self.leverage(account, inst_id, lever, mgn_mode=td_mode, pos_side=side_of_lever)
@@ -106,13 +111,13 @@ class SandexSwaps:
         opposite = "sell" if side == "buy" else "buy"
         maker_args: dict[str, Any] = {"posSide": maker_pos_side} if maker_pos_side else {}
         maker = self._server.okx(other.trade).place_order(
-            inst_id, opposite, "limit", sz, px=px, td_mode="cross", **maker_args
+            inst_id, opposite, "limit", sz, px=price, td_mode="cross", **maker_args
         )
         taker_args: dict[str, Any] = {"posSide": pos_side} if pos_side else {}
         taker = self._server.okx(account.trade).place_order(
-            inst_id, side, "limit", sz, px=px, td_mode=td_mode, **taker_args
+            inst_id, side, "limit", sz, px=price, td_mode=td_mode, **taker_args
         )
-        return SeededPosition(inst_id, side, str(sz), str(px), taker, maker, other.uid)
+        return SeededPosition(inst_id, side, str(sz), str(price), taker, maker, other.uid)
 
     def liquidate(
         self, account: SandexAccount | str, inst_id: str = "", *, demo: bool = False
@@ -121,6 +126,17 @@ class SandexSwaps:
         return self._control.force_liquidation(_uid(account), inst_id, demo=demo)
 
     # --- prices ----------------------------------------------------------------------------------
+    def mark(self, inst_id: str, *, timeout_s: float = MARK_WAIT_S) -> Decimal:
+        """The swap's mark price now (waiting for the market's first one after a start or reset)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            [market] = self._control.market("show", inst_id)
+            if market.get("markPx"):
+                return Decimal(market["markPx"])
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no mark price for {inst_id} within {timeout_s:g} s")
+            time.sleep(MARK_POLL_S)
+
     def steer(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
         """Move the index of `inst_id` (its spot pair) to `px`; the mark follows it at the market's
         next step, and with it price limits, unrealised PnL and liquidation checks."""

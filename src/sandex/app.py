@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from sandex import __version__
 from sandex.config import Settings
+from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS
 from sandex.process import Runtime, open_runtime
 from sandex.runtime.clock import SystemClock
@@ -25,6 +26,7 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
+from sandex.services.exchange.swap_records import MarginSummary, PositionRecord, PositionView
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
@@ -198,7 +200,21 @@ def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) 
 def _swaps(rt: Runtime) -> SwapAccountsService:
     """The swap side of trading accounts: settings, positions, swap commands."""
     parts = rt.trading
-    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts)
+    marking = _Marking(PositionReader(parts.store, rt.catalogue.instruments, rt.market.board))
+    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts, marking)
+
+
+class _Marking:
+    """`PositionReader` as `SwapAccountsService` reads it (positions at the mark, margin per ccy)."""
+
+    def __init__(self, reader: PositionReader) -> None:
+        self._reader = reader
+
+    def view_of(self, record: PositionRecord) -> PositionView:
+        return self._reader.view(record)
+
+    def margin(self, environment: Environment, account_id: int) -> dict[str, MarginSummary]:
+        return {row.ccy: row for row in self._reader.margin_summary(environment, account_id)}
 
 
 def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:

@@ -125,7 +125,9 @@ def wait_for_mark(base_url: str, px: Decimal, inst_id: str = SWAP) -> None:
 def okx(world: SwapWorld, trader: SwapTrader) -> OkxClient:
     """sandex's own OKX client with the trader's key (for checks the client under test cannot make)."""
     creds = trader.creds
-    return OkxClient(world.base_url, Credentials(creds.api_key, creds.secret, creds.passphrase), timeout=30)
+    client = OkxClient(world.base_url, Credentials(creds.api_key, creds.secret, creds.passphrase), timeout=30)
+    client.sync_time()  # signs with the server's clock, which a test may have moved ahead
+    return client
 
 
 def wait_for_usdt(world: SwapWorld, trader: SwapTrader) -> None:

@@ -61,7 +61,9 @@ def test_live_futures_long_and_short_with_a_mark_stop_and_funding(tmp_path: Path
                 (funding,) = okx.request(
                     "GET", "/api/v5/account/bills-archive", {"instType": "SWAP", "type": "8"}
                 )
-                assert (funding["subType"], funding["instId"]) == ("174", SWAP), funding  # a long pays
+                assert (funding["subType"], funding["instId"]) == ("173", SWAP), (
+                    funding
+                )  # 173: expense (a long pays)
 
                 (home / "release-1").touch()
                 closed = _wait(bot, proc, lambda: _closed_trade(bot, 1), "freqtrade exited the long")

@@ -180,7 +180,11 @@ def test_funding_bills_type_8_after_a_settlement(
         world.control.settle_funding(SWAP)
         bills = eventually(lambda: _ok(account.get_account_bills(instType="SWAP", type="8")), bool, WAIT_S)
         assert len(bills) == 1, bills
-        assert (bills[0]["subType"], bills[0]["instId"], bills[0]["ccy"]) == ("173", SWAP, "USDT")  # received
+        assert (bills[0]["subType"], bills[0]["instId"], bills[0]["ccy"]) == (
+            "174",
+            SWAP,
+            "USDT",
+        )  # 174: funding fee income
         assert Decimal(bills[0]["balChg"]) == Decimal("1")  # 0.02 % of 5000 at the 50000 mark
         archived = _ok(account.get_account_bills_archive(instType="SWAP", type="8"))
         assert [b["billId"] for b in archived] == [bills[0]["billId"]]

@@ -26,6 +26,8 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
+from sandex.services.exchange.accounts import LedgerAccounts
+from sandex.services.exchange.records import LedgerAccountKind
 from sandex.services.exchange.swap_records import MarginSummary, PositionRecord, PositionView
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.trading.positions import PositionReader
@@ -200,15 +202,25 @@ def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) 
 def _swaps(rt: Runtime) -> SwapAccountsService:
     """The swap side of trading accounts: settings, positions, swap commands."""
     parts = rt.trading
-    marking = _Marking(PositionReader(parts.store, rt.catalogue.instruments, rt.market.board))
-    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts, marking)
+    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts, _marking(rt))
+
+
+def _marking(rt: Runtime) -> _Marking:
+    reader = PositionReader(rt.trading.store, rt.catalogue.instruments, rt.market.board)
+    return _Marking(reader, rt.trading.accounts)
 
 
 class _Marking:
-    """`PositionReader` as `SwapAccountsService` reads it (positions at the mark, margin per ccy)."""
+    """`PositionReader` as `SwapAccountsService` and the WS positions feed read it (positions at the
+    mark, margin per ccy)."""
 
-    def __init__(self, reader: PositionReader) -> None:
+    def __init__(self, reader: PositionReader, accounts: LedgerAccounts) -> None:
         self._reader = reader
+        self._accounts = accounts
+
+    def open_positions(self, environment: Environment, user_id: int) -> list[PositionView]:
+        account = self._accounts.find(user_id, environment, LedgerAccountKind.TRADING)
+        return [] if account is None else self._reader.positions(account)
 
     def view_of(self, record: PositionRecord) -> PositionView:
         return self._reader.view(record)
@@ -234,6 +246,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
         accounts=rt.accounts,
         settled=lambda: rt.trading.sequencer.settled,
         funding_rates=rt.funding_rates.service,
+        positions=_marking(rt),
     )
 
 

@@ -1,6 +1,9 @@
 """Unmodified ccxt.pro (`ccxt.pro.okx`) streams of sandex's perpetual swap: positions, the mark price,
 the funding rate, public liquidation orders and the account's own liquidations.
 
+ccxt 4.5's async `watch_liquidations(symbol)` / `watch_my_liquidations(symbol)` return their inner
+coroutine un-awaited (a ccxt bug), so the tests call the `*_for_symbols([symbol])` methods they wrap.
+
 Only the URLs change (ccxt.pro appends `/public`, `/private`, `/business`). Each watch is started and
 awaited once the server has its subscription; what the test then causes (a trade, a steered mark, a
 rate set through the control API) must reach it.
@@ -61,7 +64,11 @@ async def _subscribed(world: SwapWorld, channel: str, watch: Any) -> asyncio.Fut
     """Start a `watch_*` and return it once the server holds the subscription."""
     before = world.subscriptions(channel)
     watching = asyncio.ensure_future(watch)
-    await until(lambda: world.subscriptions(channel) > before, f"a {channel} subscription", WAIT_S)
+    await until(
+        lambda: world.subscriptions(channel) > before or watching.done(), f"a {channel} subscription", WAIT_S
+    )
+    if watching.done() and watching.exception() is not None:
+        raise AssertionError(f"the {channel} watch failed") from watching.exception()
     return watching
 
 
@@ -132,17 +139,22 @@ async def test_watch_positions_sees_a_position_open_and_close(world: SwapWorld, 
     assert closed
 
 
-async def test_liquidations_public_and_my_own(world: SwapWorld, alice: Any, bob: Any) -> None:
+async def _liquidatable(alice: Any, bob: Any) -> Decimal:
+    """Alice long 10 contracts isolated at 50x (liqPx about 2 % under 50000), bob's bid under it to
+    take the liquidation order: her liqPx."""
     await alice.set_leverage(50, SYMBOL, {"marginMode": "isolated"})
     await _take(alice, bob, "buy", 10, {"marginMode": "isolated"})
     (held,) = [p for p in await alice.fetch_positions([SYMBOL]) if p["contracts"]]
-    liq_px = Decimal(str(held["liquidationPrice"]))
-    await bob.create_order(SYMBOL, "limit", "buy", 10, 49100, {"marginMode": "cross"})  # the book takes it
+    await bob.create_order(SYMBOL, "limit", "buy", 10, 49100, {"marginMode": "cross"})
+    return Decimal(str(held["liquidationPrice"])).quantize(Decimal("0.1"))
 
-    public = await _subscribed(world, "liquidation-orders", bob.watch_liquidations(SYMBOL))
-    mine = await _subscribed(world, "balance_and_position", alice.watch_my_liquidations(SYMBOL))
-    world.control.set_mark(SWAP, liq_px.quantize(Decimal("0.1")) - 50)  # through liqPx
 
+async def test_watch_liquidations_shows_the_public_liquidation_order(
+    world: SwapWorld, alice: Any, bob: Any
+) -> None:
+    liq_px = await _liquidatable(alice, bob)
+    public = await _subscribed(world, "liquidation-orders", bob.watch_liquidations_for_symbols([SYMBOL]))
+    world.control.set_mark(SWAP, liq_px - 50)  # through liqPx
     (seen,) = await asyncio.wait_for(public, WAIT_S)
     assert (seen["symbol"], seen["contracts"], seen["side"], seen["contractSize"]) == (
         SYMBOL,
@@ -151,5 +163,13 @@ async def test_liquidations_public_and_my_own(world: SwapWorld, alice: Any, bob:
         0.01,
     )
     assert seen["info"]["instId"] == SWAP and seen["price"] < float(liq_px)  # at the bankruptcy price
+
+
+async def test_watch_my_liquidations_shows_the_account_liquidated(
+    world: SwapWorld, alice: Any, bob: Any
+) -> None:
+    liq_px = await _liquidatable(alice, bob)
+    mine = await _subscribed(world, "balance_and_position", alice.watch_my_liquidations_for_symbols([SYMBOL]))
+    world.control.set_mark(SWAP, liq_px - 50)
     (own,) = await asyncio.wait_for(mine, WAIT_S)
-    assert own["symbol"] == SYMBOL and own["info"]["eventType"] == "liquidation"
+    assert own["symbol"] == SYMBOL and own["info"]["eventType"] == "liquidation", own

@@ -1,14 +1,17 @@
 """Swap instruments built by hand (OKX's real specs) and helpers to trade them in tests.
 
-`btc_swap()` / `eth_swap()` / `swap(...)` build `Instrument`s with a `ContractSpec`; `swap_exchange()`
-builds a pure `Exchange` with spot + swap listings; `futures(x, account)` puts an account in Futures
-mode; `seed_position(...)` opens a position between an account and a counterparty at a price.
+`btc_swap()` / `eth_swap()` / `swap(...)` build `Instrument`s with a `ContractSpec` (add them to a
+`Catalogue` for an `ExchangeCore`); `swap_exchange()` builds a pure `Exchange`; `futures(x, account)`
+puts an account in Futures mode on it; `seed_position(...)` opens a position between an account and
+a counterparty at a price. Through a command bus (unit `SyncBus`, the real `Sequencer`):
+`futures_commands(...)` then `seed_commands(...)`, submitted in order.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import AcctLv, ContractSpec, CtType, MgnMode, PosMode, PosSide, Tier
 from sandex.domain.derivatives.positions import AccountSettings, Position, PosKey
 from sandex.domain.ids import SequentialIds
@@ -21,6 +24,9 @@ from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading import Exchange
 from sandex.domain.trading.commands import OrderSpec
 from sandex.domain.trading.events import Event
+from sandex.services.exchange.commands import Command, Deposit, PlaceBatch
+from sandex.services.exchange.records import LedgerAccountKind
+from sandex.services.exchange.swap_commands import SetAccountLevel, SetPositionMode
 
 D = Decimal
 USDT = "USDT"
@@ -179,6 +185,43 @@ def seed_position(
     pos = x.swaps.book.get(key)
     assert pos is not None
     return pos
+
+
+def futures_commands(
+    environment: Environment,
+    account_id: int,
+    user_id: int,
+    usdt: str = "10000",
+    pos_mode: PosMode = PosMode.NET,
+) -> list[Command]:
+    """What puts a trading account in Futures mode (with `pos_mode`) and funds it, as commands for
+    any bus (`SyncBus.run` in unit tests, `Sequencer.submit` / `rt.trading.sequencer.submit`)."""
+    out: list[Command] = [SetAccountLevel(environment, account_id, AcctLv.FUTURES)]
+    if pos_mode is not PosMode.NET:
+        out.append(SetPositionMode(environment, account_id, pos_mode))
+    out.append(Deposit(environment, account_id, user_id, LedgerAccountKind.TRADING, USDT, units(usdt)))
+    return out
+
+
+def seed_commands(
+    environment: Environment,
+    account_id: int,
+    counterparty: int,
+    side: Side,
+    sz: str,
+    px: str,
+    *,
+    inst_id: str = "BTC-USDT-SWAP",
+    td_mode: str = "cross",
+    pos_side: PosSide | None = None,
+    cp_pos_side: PosSide | None = None,
+) -> list[Command]:
+    """The two orders that give `account_id` a position of `sz` contracts on `side` at `px` (the
+    counterparty rests first; both in Futures mode and funded, no other orders at that price)."""
+    other = Side.SELL if side is Side.BUY else Side.BUY
+    rest = order(inst_id, other, sz, px, td_mode=td_mode, pos_side=cp_pos_side)
+    take = order(inst_id, side, sz, px, td_mode=td_mode, pos_side=pos_side)
+    return [PlaceBatch(environment, counterparty, (rest,)), PlaceBatch(environment, account_id, (take,))]
 
 
 def conserved(x: Exchange, ccy: str = USDT) -> bool:

@@ -62,9 +62,10 @@ def _sequencer(rig_rt: Runtime, store: SqlExchangeStore, catalogue: Catalogue, h
 
 
 @pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    """The rig runtime's database and users, with a sequencer of its own over a catalogue with a swap."""
-    rt = open_rig_runtime(tmp_path / "data")
+async def rig(tmp_path: Path, migrated_database_url: str) -> AsyncIterator[Rig]:
+    """The rig runtime's database (SQLite and PostgreSQL) and users, with a sequencer of its own over
+    a catalogue with a swap."""
+    rt = open_rig_runtime(tmp_path / "data", migrated_database_url)
     store = SqlExchangeStore(rt.sessions)
     catalogue = Catalogue([*rt.catalogue.instruments.values(), btc_swap()], rt.catalogue.currencies.values())
     hub = Hub()

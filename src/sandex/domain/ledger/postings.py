@@ -18,6 +18,7 @@ class PostingReason(StrEnum):
     MARGIN = "margin"  # ref: position id (swap margin moved between the user and clearing, not a fill)
     FUNDING_FEE = "funding_fee"  # ref: funding time (ms): a swap position's funding, user <-> clearing
     LIQUIDATION = "liquidation"  # ref: position id (insurance-fund takeover, liquidation penalty)
+    FUNDING = "funding"  # ref: position id (a swap funding payment between the user and clearing)
 
 
 class Posting(NamedTuple):

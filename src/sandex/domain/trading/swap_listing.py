@@ -33,6 +33,7 @@ class SwapTerms(NamedTuple):
     closing: bool  # can only close: reserves nothing (reduce-only, or a long/short close)
     lever: Decimal
     fee_rate: Decimal  # the rate its reservation covers (the larger of maker and taker)
+    category: str = "normal"  # OKX order category: liquidations replace it (full_/partial_liquidation)
 
     @property
     def fee_ratio(self) -> tuple[int, int]:

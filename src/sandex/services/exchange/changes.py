@@ -39,6 +39,7 @@ from sandex.services.exchange.units import OrderExtras, fee_ccy_of, px_of, recor
 _TRADE = PostingReason.TRADE
 _FEE = PostingReason.FEE
 _MARGIN = PostingReason.MARGIN
+_FUNDING = PostingReason.FUNDING
 _ORDER_REFS = frozenset({PostingReason.FREEZE, PostingReason.UNFREEZE})
 
 
@@ -74,6 +75,7 @@ class ChangeBuilder:
     _fill_pnl: dict[tuple[int, int], int] = field(default_factory=dict)  # (trade, order) -> pnl
     _positions: dict[tuple[Environment, int], PositionRecord] = field(default_factory=dict)
     _pos_sides: dict[int, PosSide] = field(default_factory=dict)  # swap orders of this batch
+    _seen_positions: dict[int, Position] = field(default_factory=dict)  # positions seen in this batch
     _fill_bills: dict[tuple[int, int, str], int] = field(default_factory=dict)  # (trade, account, ccy)
     _trade_orders: dict[int, tuple[str, dict[int, int]]] = field(default_factory=dict)
     with_events: bool = False  # also record every step of every order (`ChangeSet.order_events`)
@@ -123,10 +125,8 @@ class ChangeBuilder:
 
     def _order_step(self, environment: Environment, ev: OrderStep) -> None:
         snap = ev.order
-        if snap.ord_id not in self.extras or self.extras[snap.ord_id].lever is None:
-            listing = self.exchanges[environment].listing(snap.inst_id)
-            if type(listing) is SwapListing and snap.ord_id in listing.terms:
-                note_terms(self.extras.setdefault(snap.ord_id, OrderExtras()), listing.terms[snap.ord_id])
+        if self.instruments[snap.inst_id].contract is not None:  # a swap order: its terms, once
+            self._note_swap_terms(environment, snap)
         cause = ev.cause if isinstance(ev, OrderCanceled) else None
         self._orders[snap.ord_id] = (environment, snap, cause)
         if self.with_events:  # the order's extras as they are now (a fill's trade was added just before)
@@ -134,6 +134,14 @@ class ChangeBuilder:
             now = replace(extras) if extras is not None else OrderExtras()
             trade_id = ev.fill.trade_id if isinstance(ev, OrderFilled) else None
             self._steps.append((environment, snap, cause, now, trade_id))
+
+    def _note_swap_terms(self, environment: Environment, snap: OrderSnapshot) -> None:
+        extras = self.extras.get(snap.ord_id)
+        if extras is not None and extras.lever is not None:
+            return
+        listing = self.exchanges[environment].listing(snap.inst_id)
+        if type(listing) is SwapListing and snap.ord_id in listing.terms:
+            note_terms(self.extras.setdefault(snap.ord_id, OrderExtras()), listing.terms[snap.ord_id])
 
     def _posting(self, environment: Environment, p: Posting, ts: int) -> None:
         bill = self.bill_ids.next_id()
@@ -151,23 +159,35 @@ class ChangeBuilder:
                 part = self._waiting_part.pop((environment, p.account_id, p.ref), None)
                 if part is not None:
                     self._bill_parts[len(self._postings)] = self._part(part)
-        elif p.reason is _MARGIN:
-            inst_id = self._margin_bill(environment, p)
+        elif p.reason is _MARGIN or p.reason is _FUNDING:
+            inst_id = self._position_bill(environment, p)
         elif (environment, p.account_id, p.reason, p.ref) in self._waiting_bill:  # funding, liquidation
             bill_part = self._waiting_bill.pop((environment, p.account_id, p.reason, p.ref))
             self._bill_parts[len(self._postings)] = self._part(bill_part)
             inst_id = bill_part.position.inst_id
         self._postings.append((environment, bill, p, ord_id, inst_id, ts))
 
-    def _margin_bill(self, environment: Environment, p: Posting) -> str:
-        """A user's margin move (type 6: 160 add, 161 reduce); its instrument."""
+    def _position_bill(self, environment: Environment, p: Posting) -> str:
+        """A user's margin move (type 6: 160 add, 161 reduce) or funding payment (type 8: 173
+        expense, 174 income; `pnl` the amount) on the position `p.ref`; its instrument."""
         x = self.exchanges[environment]
-        pos = next((q for q in x.swaps.book.positions.values() if q.pos_id == p.ref), None)
-        if pos is None or p.account_id == x.clearing_account:
+        pos = self._pos_by_id(x, p.ref)
+        if pos is None or p.account_id in (x.clearing_account, x.insurance_account):
             return "" if pos is None else pos.inst_id
-        sub = 160 if p.delta_available < 0 else 161
-        self._bill_parts[len(self._postings)] = (sub, 0, -p.delta_available, None, None, pos.mgn_mode.value)
+        delta = p.delta_available
+        if p.reason is _MARGIN:
+            part = (160 if delta < 0 else 161, 0, -delta, None, None, pos.mgn_mode.value)
+        else:
+            part = (173 if delta < 0 else 174, delta, 0, None, None, pos.mgn_mode.value)
+        self._bill_parts[len(self._postings)] = part
         return pos.inst_id
+
+    def _pos_by_id(self, x: Exchange, pos_id: int) -> Position | None:
+        """A position by id: live in the book, or recorded in this batch (closed since)."""
+        found = next((q for q in x.swaps.book.positions.values() if q.pos_id == pos_id), None)
+        if found is not None:
+            return found
+        return self._seen_positions.get(pos_id)
 
     def _trade(self, environment: Environment, trade: Trade) -> None:
         fill = trade.fill

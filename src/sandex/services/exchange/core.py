@@ -11,7 +11,7 @@ always above the highest id stored, and shared by both environments (an id is un
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from sandex.domain.accounts.model import Environment
@@ -324,8 +324,9 @@ class ExchangeCore:
         result, events = apply_market_wide(self._exchanges, cmd, ts, self._catalogue.instruments)
         algos: list[AlgoRecord] = []
         if isinstance(cmd, UpdateMarks) and not isinstance(result, Rejected):
-            for inst_id, mark, index in cmd.marks:
-                self._marks[inst_id] = (mark, index)
+            marks = dict(self._marks)  # replaced whole: readers on other threads see one or the other
+            marks.update((inst_id, (mark, index)) for inst_id, mark, index in cmd.marks)
+            self._marks = marks
             algos = self._algos_on_marks(cmd, events, ts)
         if isinstance(cmd, SettleFundingFee) and not isinstance(result, Rejected):
             record = FundingRateRecord(cmd.inst_id, cmd.funding_time, cmd.rate, cmd.rate, ts)
@@ -347,9 +348,10 @@ class ExchangeCore:
             algos.extend(settled.algos)
         return algos
 
-    def marks(self) -> dict[str, tuple[Decimal, Decimal]]:
-        """The last `UpdateMarks` prices per swap: (mark, index)."""
-        return dict(self._marks)
+    def marks(self) -> Mapping[str, tuple[Decimal, Decimal]]:
+        """The last `UpdateMarks` prices per swap: (mark, index) (`swap_marks.CoreMarks` serves them
+        as a `MarkSource`)."""
+        return self._marks
 
     def _fund(self, x: Exchange, cmd: FundingCommand, ts: int) -> Applied:
         assert self._funding is not None, "funding commands need the funding core"

@@ -96,6 +96,7 @@ def note_terms(extras: OrderExtras, terms: SwapTerms) -> None:
     extras.reduce_only = terms.reduce_only
     extras.lever = terms.lever
     extras.reserve_rate = terms.fee_rate
+    extras.category = terms.category
 
 
 def terms_of(record: OrderRecord) -> SwapTerms:
@@ -111,4 +112,5 @@ def terms_of(record: OrderRecord) -> SwapTerms:
         closing,
         record.lever or Decimal(1),
         record.reserve_rate or Decimal(0),
+        record.category,
     )

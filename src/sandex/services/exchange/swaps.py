@@ -196,7 +196,7 @@ def _set_leverage(x: Exchange, environment: Environment, cmd: SetLeverage, ts: i
         return SwapOutcome(Rejected(Reason.SWAP_LEVER_MARGIN_SHORT))
     events: list[Event] = []
     for pos, delta in sorted(changes, key=lambda c: c[1]):  # releases first: credits before debits
-        events.extend(_move_margin(x, m.settle_ccy, pos, delta, ts))
+        events.extend(move_margin(x, m.settle_ccy, pos, delta, ts))
         pos.lever = cmd.lever
         events.append(PositionChanged(pos.copy(), "set_leverage"))
     rows: list[SwapRow] = []
@@ -207,8 +207,9 @@ def _set_leverage(x: Exchange, environment: Environment, cmd: SetLeverage, ts: i
     return SwapOutcome(LeverageSet(cmd.inst_id, cmd.mgn_mode, shown, cmd.lever), events, rows)
 
 
-def _move_margin(x: Exchange, ccy: str, pos: Position, delta: int, ts: int) -> list[Event]:
-    """`delta` > 0: the account adds margin to `pos` (into clearing); < 0: clearing gives it back."""
+def move_margin(x: Exchange, ccy: str, pos: Position, delta: int, ts: int) -> list[Event]:
+    """`delta` > 0: the account adds margin to `pos` (into clearing); < 0: clearing gives it back.
+    Applied to the ledger; the postings (reason MARGIN, ref pos_id) are returned as events."""
     if not delta:
         return []
     pos.margin += delta
@@ -241,7 +242,7 @@ def _adjust_margin(x: Exchange, cmd: AdjustMargin, ts: int) -> SwapOutcome:
         return SwapOutcome(Rejected.of(Reason.SWAP_MARGIN_INSUFFICIENT, ccy=ccy))
     if not cmd.add and cmd.amount > pos.margin - margin_of(pos.cost * m.per_notional, pos.lever):
         return SwapOutcome(Rejected(Reason.SWAP_MARGIN_OVER_LIMIT))
-    events = _move_margin(x, ccy, pos, cmd.amount if cmd.add else -cmd.amount, ts)
+    events = move_margin(x, ccy, pos, cmd.amount if cmd.add else -cmd.amount, ts)
     events.append(PositionChanged(pos.copy(), "adjust_margin"))
     notional = Decimal(pos.cost * m.per_notional)
     real_lever = (notional / Decimal(pos.margin)).quantize(Decimal("0.01")) if pos.margin else pos.lever

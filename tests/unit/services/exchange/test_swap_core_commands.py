@@ -29,10 +29,11 @@ from sandex.services.exchange.swap_commands import (
     SetPositionMode,
     UpdateMarks,
 )
+from sandex.services.exchange.swap_marks import CoreMarks
 from sandex.services.exchange.swap_records import AccountSettingsRecord
 from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
-from tests.support.swaps import btc_swap, order, units
+from tests.support.swaps import btc_swap, futures_commands, order, seed_commands, units
 from tests.unit.services.conftest import CATALOGUE, OWNER, MemoryStore, SyncBus
 
 D = Decimal
@@ -303,3 +304,57 @@ def test_the_position_reader_marks_positions_and_sums_the_margin_per_currency(
     cash = D(10000) - D("1")  # deposit - 0.1 % taker fee on 1,000
     assert (summary.ccy, summary.cash_bal, summary.upl, summary.imr) == ("USDT", cash, D(20), D(102))
     assert summary.eq == cash + 20 and summary.avail_bal == cash - 100 and summary.iso_eq == 0
+
+
+def test_the_support_commands_seed_a_position_through_any_bus(run: Run, store: MemoryStore) -> None:
+    for account in (MAKER, TAKER):
+        for command in futures_commands(LIVE, account, USERS[account], pos_mode=PosMode.LONG_SHORT):
+            assert not isinstance(run(command), Rejected)
+    for command in seed_commands(
+        LIVE, TAKER, MAKER, Side.SELL, "1.5", "50000", pos_side=PosSide.SHORT, cp_pos_side=PosSide.LONG
+    ):
+        assert all(a.rejected is None for a in acks_of(run(command)))
+    (short,) = store.positions(TAKER)
+    assert (short.pos_side, short.pos, short.avg_px) == (PosSide.SHORT, D("1.5"), D(50000))
+
+
+def acks_of(answer: object) -> list[OrderAck]:
+    assert isinstance(answer, list)
+    return answer
+
+
+def test_spot_keeps_trading_as_cash_in_futures_mode_and_levels_change_only_when_idle(
+    run: Run, store: MemoryStore
+) -> None:
+    futures(run, MAKER, TAKER)
+    run(Deposit(LIVE, MAKER, USERS[MAKER], LedgerAccountKind.TRADING, "BTC", units("1")))
+    accepted(run, MAKER, order("BTC-USDT", Side.SELL, "0.5", "100", td_mode="cash"))
+    accepted(run, TAKER, order("BTC-USDT", Side.BUY, "0.5", "100", td_mode="cash"))
+    assert usdt(store, MAKER)[0] == units("10000") + units("50") - units("0.04")  # maker fee 0.08 %
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "40000"))
+    refused = run(SetAccountLevel(LIVE, TAKER, AcctLv.SPOT))
+    assert isinstance(refused, Rejected) and refused.reason is Reason.SWAP_SETTINGS_BLOCKED
+    assert isinstance(run(SetAccountLevel(LIVE, MAKER, AcctLv.SPOT)), AccountSettingsRecord)  # spot only
+
+
+def test_the_core_serves_the_last_marks_as_a_mark_source(run: Run, core: ExchangeCore) -> None:
+    marks = CoreMarks(core)
+    assert marks.mark_px(BTC) is None
+    assert run(UpdateMarks(((BTC, D("50000.04"), D(49990)),))) == 1
+    assert (marks.mark_px(BTC), marks.index_px(BTC)) == (D("50000.04"), D(49990))
+    assert core.exchange(LIVE).swaps.marks[BTC].mark == 500000  # rounded to the tick for limits
+    refused = run(UpdateMarks((("BTC-USDT", D(1), D(1)),)))  # not a swap
+    assert isinstance(refused, Rejected) and refused.reason is Reason.PARAM_ERROR
+
+
+def test_a_negative_insurance_fund_is_stored_and_loaded_back(run: Run, store: MemoryStore) -> None:
+    futures(run, MAKER, TAKER, OTHER)
+    accepted(run, MAKER, order(BTC, Side.SELL, "1", "50000", td_mode="isolated"))
+    accepted(run, TAKER, order(BTC, Side.BUY, "1", "50000", td_mode="isolated"))
+    accepted(run, OTHER, order(BTC, Side.BUY, "1", "40000"))
+    accepted(run, TAKER, order(BTC, Side.SELL, "1", "40000", td_mode="isolated", reduce_only=True))
+    again = ExchangeCore(SWAP_CATALOGUE, store)
+    again.load()
+    x = again.exchange(LIVE)
+    assert x.ledger.available(x.insurance_account, "USDT") == -units("50")  # 100 lost on 50 of margin
+    assert x.ledger.total("USDT") == x.ledger.net_external("USDT")

@@ -374,5 +374,5 @@ def _print(body: dict[str, Any], json_output: bool) -> None:
             flags.append("drained " + "+".join("bids" if s == "buy" else "asks" for s in m["drained"]))
         if m.get("markPinned"):
             flags.append("mark held")
-        mark = f"  mark {m['markPx']}  index {m['indexPx']}" if m.get("markPx") else ""
+        mark = f"  mark {m['markPx'] or '-'}  index {m['indexPx']}" if "indexPx" in m else ""
         typer.echo(f"{m['instId']}  ref {m['refPx']}{mark}  {', '.join(flags)}")

@@ -186,7 +186,8 @@ class AsyncControlClient(SwapCalls):
     # --- market ----------------------------------------------------------------------------------
     async def market(self, command: str, inst_id: str = "", **args: Any) -> list[dict[str, Any]]:
         """A market control (`set`, `shift`, `widen`, `drain`, `halt`, `resume`, `freeze`, `unfreeze`,
-        `show`, `import`); the markets it touched, as `{"instId", "refPx", "state", "frozen", ...}`."""
+        `show`, `import`, `set-mark`, `shift-mark`, `freeze-mark`, `unfreeze-mark`); the markets it
+        touched, as `{"instId", "refPx", "state", "frozen", ...}` (swaps add `markPx`, `indexPx`)."""
         body = {"command": command, "inst_id": inst_id, **{k: v for k, v in args.items() if v is not None}}
         markets: list[dict[str, Any]] = (await self.call("POST", "/market", body))["markets"]
         return markets
@@ -204,6 +205,18 @@ class AsyncControlClient(SwapCalls):
     ) -> dict[str, Any]:
         """Move the price by `pct` percent (negative: down), at once or linearly over `over_ms`."""
         return (await self.market("shift", inst_id, value=exact(pct), over_ms=over_ms))[0]
+
+    async def set_mark(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
+        """Hold swap `inst_id`'s mark price at `px` (positions are marked on the next market step)."""
+        return (await self.market("set-mark", inst_id, value=_exact(px)))[0]
+
+    async def shift_mark(self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0) -> dict[str, Any]:
+        """Move swap `inst_id`'s mark by `pct` percent, at once or over `over_ms`; it then holds."""
+        return (await self.market("shift-mark", inst_id, value=_exact(pct), over_ms=over_ms))[0]
+
+    async def freeze_mark(self, inst_id: str, frozen: bool = True) -> dict[str, Any]:
+        """Hold swap `inst_id`'s mark where it is (False: it follows index and book again)."""
+        return (await self.market("freeze-mark" if frozen else "unfreeze-mark", inst_id))[0]
 
     async def freeze_market(self) -> None:
         """Stop every random price move and the simulated takers (quotes stay)."""

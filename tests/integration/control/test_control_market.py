@@ -61,3 +61,27 @@ async def test_a_bad_market_command_names_the_field(
         await sandex_app.control.market(command, "BTC-USDT", **args)
     assert (caught.value.status, caught.value.field) == (400, field)
     assert await sandex_app.control.markets() == before
+
+
+async def _mark(sandex_app: SandexApp, inst_id: str) -> Decimal:
+    params = {"instType": "SWAP", "instId": inst_id}
+    data = await sandex_app.okx().request("GET", "/api/v5/public/mark-price", params, signed=False)
+    return Decimal(data[0]["markPx"])
+
+
+async def test_a_swaps_mark_can_be_set_shifted_and_released(sandex_app: SandexApp) -> None:
+    swap = "BTC-USDT-SWAP"
+    held = await sandex_app.control.set_mark(swap, "90000")
+    assert (held["instId"], held["markPinned"]) == (swap, True) and held["indexPx"]
+    market = sandex_app.runtime.market
+    await market.marks.publish()  # one market step's marks (the market maker steps on its own)
+    assert await _mark(sandex_app, swap) == Decimal(90000)
+    assert sandex_app.runtime.trading.sequencer.core.marks()[swap][0] == Decimal(90000)  # the core has it
+    await sandex_app.control.shift_mark(swap, "-10")
+    await market.marks.publish()
+    assert await _mark(sandex_app, swap) == Decimal(81000)
+    released = await sandex_app.control.freeze_mark(swap, False)
+    assert released["markPinned"] is False
+    with pytest.raises(ControlError) as caught:
+        await sandex_app.control.set_mark("BTC-USDT", "1")  # a spot pair has no mark
+    assert "inst_id" in str(caught.value)

@@ -137,3 +137,22 @@ def test_a_market_row_an_older_cli_left_is_applied_by_the_running_server(server:
         assert time.monotonic() - started < 30.0, "the server never answered the inbox item"
         time.sleep(0.02)
     assert refused.state == "rejected" and json.loads(refused.result)["params"] == {"field": "value"}
+
+
+def test_a_swaps_mark_is_held_shifted_and_released_from_the_cli(server: RunningServer) -> None:
+    swap = "BTC-USDT-SWAP"
+    code, out, err = run(server, "set-mark", swap, "90000")
+    assert code == 0, err
+    assert out.startswith(f"{swap}  ref ") and "mark held" in out and "index " in out
+    deadline = time.monotonic() + 10  # the market maker steps every second and marks every swap
+    while server.runtime.market.board.mark_px(swap) != Decimal(90000) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.runtime.market.board.mark_px(swap) == Decimal(90000)
+    code, out, err = run(server, "shift-mark", swap, "-10", "--json")
+    assert code == 0, err
+    [market] = json.loads(out)["markets"]
+    assert market["markPinned"] is True
+    code, out, _ = run(server, "unfreeze-mark", swap)
+    assert code == 0 and "mark held" not in out
+    code, _, err = run(server, "set-mark", BTC, "1")
+    assert code == 1 and "inst_id" in err

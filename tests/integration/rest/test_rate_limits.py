@@ -81,9 +81,9 @@ async def test_a_refused_request_never_reaches_the_handler(tmp_path: Path) -> No
         catalogue = app.state.okx.catalogue
         real = catalogue.list_instruments
 
-        def counting(inst_type: str, inst_id: str | None = None) -> object:
+        def counting(inst_type: str, inst_id: str | None = None, family: str | None = None) -> object:
             calls.append(inst_type)
-            return real(inst_type, inst_id)
+            return real(inst_type, inst_id, family)
 
         catalogue.list_instruments = counting
         http = client_for("192.0.2.1")

@@ -14,7 +14,6 @@ from starlette.types import ASGIApp
 
 from sandex import __version__
 from sandex.config import Settings
-from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS
 from sandex.process import Runtime, open_runtime
 from sandex.runtime.clock import SystemClock
@@ -26,9 +25,6 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
-from sandex.services.exchange.accounts import LedgerAccounts
-from sandex.services.exchange.records import LedgerAccountKind
-from sandex.services.exchange.swap_records import MarginSummary, PositionRecord, PositionView
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
@@ -103,6 +99,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
+    swaps = _swaps(rt)
     app.state.okx = OkxContext(
         clock=rt.clock,
         catalogue=CatalogueService(rt.catalogue, rt.market.board.halted),
@@ -117,7 +114,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         convert=rt.convert,
         faults=rt.faults,
         funding_rates=rt.funding_rates.service,
-        swaps=_swaps(rt),
+        swaps=swaps,
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -130,16 +127,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     install_okx_routes(app, OKX_ROUTERS, lane)
     trade.install_write_routes(app, lane)  # the order writes, served by their own endpoints
     install_okx_openapi(app)  # /sandex/openapi.json: every OKX route with its parameters and bodies
-    install_ws(app, _ws(settings, rt, rate_limits))
-    swaps = SwapControls(rt.trading.sequencer, rt.trading.accounts, rt.trading.store)  # control API, console
-    install_console(app, _console(settings, rt, swaps))
+    install_ws(app, _ws(settings, rt, rate_limits, swaps))
+    controls = SwapControls(
+        rt.trading.sequencer, rt.trading.accounts, rt.trading.store
+    )  # control API, console
+    install_console(app, _console(settings, rt, controls))
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
     # 1st wraps the rest; funding rates resume after the sequencer (they read what it settled)
     pausing: list[Pausable] = [rt.market, rt.funding_rates.clock, rt.trading.sequencer, key_cache, retention]
     control = _control(rt, pausing, [*rt.resettables, rate_limits])
-    app.state.control = ControlContext(control, rt.admin_token, rt.funding_rates.service, swaps=swaps)
+    app.state.control = ControlContext(control, rt.admin_token, rt.funding_rates.service, swaps=controls)
     install_control(app, app.state.control)
     return app
 
@@ -200,36 +199,21 @@ def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) 
 
 
 def _swaps(rt: Runtime) -> SwapAccountsService:
-    """The swap side of trading accounts: settings, positions, swap commands."""
-    parts = rt.trading
-    return SwapAccountsService(parts.store, parts.sequencer, rt.catalogue, parts.accounts, _marking(rt))
+    """The swap side of trading accounts: settings, positions marked at the market's marks, swap
+    commands (REST and WS share one)."""
+    parts, market = rt.trading, rt.market
+    reader = PositionReader(
+        parts.store,
+        rt.catalogue.instruments,
+        market.board,
+        last_px=lambda inst_id: market.data.last_price(inst_id),
+    )
+    return SwapAccountsService(
+        parts.store, parts.sequencer, rt.catalogue, parts.accounts, parts.service, reader
+    )
 
 
-def _marking(rt: Runtime) -> _Marking:
-    reader = PositionReader(rt.trading.store, rt.catalogue.instruments, rt.market.board)
-    return _Marking(reader, rt.trading.accounts)
-
-
-class _Marking:
-    """`PositionReader` as `SwapAccountsService` and the WS positions feed read it (positions at the
-    mark, margin per ccy)."""
-
-    def __init__(self, reader: PositionReader, accounts: LedgerAccounts) -> None:
-        self._reader = reader
-        self._accounts = accounts
-
-    def open_positions(self, environment: Environment, user_id: int) -> list[PositionView]:
-        account = self._accounts.find(user_id, environment, LedgerAccountKind.TRADING)
-        return [] if account is None else self._reader.positions(account)
-
-    def view_of(self, record: PositionRecord) -> PositionView:
-        return self._reader.view(record)
-
-    def margin(self, environment: Environment, account_id: int) -> dict[str, MarginSummary]:
-        return {row.ccy: row for row in self._reader.margin_summary(environment, account_id)}
-
-
-def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
+def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAccountsService) -> WsContext:
     """The OKX WebSocket gateway: pushes come from the hub after each commit."""
     return WsContext(
         clock=rt.clock,
@@ -246,7 +230,8 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits) -> WsContext:
         accounts=rt.accounts,
         settled=lambda: rt.trading.sequencer.settled,
         funding_rates=rt.funding_rates.service,
-        positions=_marking(rt),
+        positions=swaps,
+        swaps=swaps,
     )
 
 

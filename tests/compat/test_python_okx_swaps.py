@@ -68,6 +68,13 @@ def test_settings_leverage_and_a_round_trip(sworld: TradingWorld) -> None:
         "filled",
     )
 
+    (position,) = alice.get_positions(instType="SWAP")["data"]
+    assert (position["instId"], position["pos"], position["mgnMode"], position["lever"]) == (
+        SWAP,
+        "1",
+        "isolated",
+        "5",
+    )
     _trade(sworld, sworld.bob).place_order(SWAP, "isolated", "buy", "limit", "1", px=px)
     closed = taker.close_positions(SWAP, "isolated")
     assert closed["data"] == [{"instId": SWAP, "posSide": "net", "clOrdId": "", "tag": ""}], closed
@@ -79,7 +86,7 @@ def test_settings_leverage_and_a_round_trip(sworld: TradingWorld) -> None:
         "5",
     )
     bills = alice.get_account_bills(instType="SWAP", type="2")["data"]
-    assert sorted(b["subType"] for b in bills) == ["3", "5"], bills
+    assert sorted(b["subType"] for b in bills) == ["3", "3", "5", "5"], bills  # fills and their fees
 
 
 def test_a_spot_mode_account_is_refused_with_51010(sworld: TradingWorld) -> None:

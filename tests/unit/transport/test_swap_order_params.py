@@ -136,3 +136,11 @@ def test_spot_cash_with_net_or_empty_position_side_passes() -> None:
 def test_a_swap_order_in_cash_mode_is_left_to_the_exchange() -> None:
     """51000 tdMode for cash on a swap is the exchange's check (after the account-mode one)."""
     assert spot_refusal(parse_place({**PYTHON_OKX_SWAP, "tdMode": "cash"}), CATALOGUE) is None
+
+
+def test_optimal_limit_ioc_has_no_price_and_is_swap_only() -> None:
+    spec = parse_place({**PYTHON_OKX_SWAP, "ordType": "optimal_limit_ioc", "px": "30000"})
+    assert (spec.ord_type.value, spec.px, spec.tgt_ccy) == ("optimal_limit_ioc", None, None)
+    assert spot_refusal(spec, CATALOGUE) is None
+    spot = parse_place({**SPOT_CASH, "ordType": "optimal_limit_ioc"})
+    assert spot_refusal(spot, CATALOGUE) == Rejected.of(Reason.PARAM_ERROR, field="ordType")

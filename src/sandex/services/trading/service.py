@@ -64,7 +64,7 @@ from sandex.services.trading.views import (
     OrderView,
     Trader,
     batch_too_large,
-    bill_view,
+    bill_views,
     fill_view,
     order_view,
 )
@@ -397,7 +397,7 @@ class TradingService:
             since=self._clock.now_ms() - (ARCHIVE_MS if archive else HISTORY_MS),
             limit=_limit(limit),
         )
-        return [bill_view(r) for r in self._store.bills(account, query)]
+        return bill_views(self._store.bills(account, query), self._catalogue)
 
     def trade_fee(self, trader: Trader, inst_id: str) -> FeeView | Rejected:
         if self._catalogue.instrument(inst_id) is None:

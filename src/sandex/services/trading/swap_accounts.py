@@ -1,17 +1,17 @@
 """The swap side of a trading account for the OKX handlers (`transport/okx/swap_port.SwapAccounts`):
 settings, leverage rows, positions and their history from committed state, the swap commands
 through the sequencer. Marking positions (upl, imr, mmr, liqPx... at the current mark) is the
-position reader's (`PositionMarking`); without one, positions are not shown.
+`PositionReader`'s. It also serves the WS position pushes (`PositionReads`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.order_size import max_open_contracts
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Catalogue
 from sandex.services.exchange.accounts import LedgerAccounts
@@ -26,18 +26,12 @@ from sandex.services.exchange.swap_records import (
     PositionRecord,
     PositionView,
 )
-from sandex.services.trading.views import Trader
+from sandex.services.trading.positions import PositionReader
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import MaxAvailView, MaxSizeView, Trader
 
 _TRADING = LedgerAccountKind.TRADING
 DEFAULT_LEVER = Decimal(10)  # OKX's initial leverage of a swap (capped by the instrument's maximum)
-
-
-class PositionMarking(Protocol):
-    """Positions at the current mark (`services.trading.positions.PositionReader`)."""
-
-    def view_of(self, record: PositionRecord) -> PositionView: ...
-
-    def margin(self, environment: Environment, account_id: int) -> Mapping[str, MarginSummary]: ...
 
 
 class SwapAccountsService:
@@ -47,13 +41,15 @@ class SwapAccountsService:
         bus: CommandBus,
         catalogue: Catalogue,
         accounts: LedgerAccounts,
-        marking: PositionMarking | None = None,
+        trading: TradingService,
+        reader: PositionReader,
     ) -> None:
+        self._trading = trading
         self._store = store
         self._bus = bus
         self._catalogue = catalogue
         self._accounts = accounts
-        self.marking = marking
+        self._reader = reader
 
     def account_id(self, trader: Trader) -> int:
         return self._accounts.ensure(trader.user_id, trader.environment, _TRADING)
@@ -85,11 +81,18 @@ class SwapAccountsService:
         self, trader: Trader, inst_ids: Sequence[str], pos_ids: Sequence[int]
     ) -> list[PositionView]:
         account = self._accounts.find(trader.user_id, trader.environment, _TRADING)
-        if account is None or self.marking is None:
+        if account is None:
             return []
-        records = self._store.positions(account, inst_ids or None, pos_ids or None)
-        records.sort(key=lambda r: r.c_time, reverse=True)  # OKX: newest cTime first
-        return [self.marking.view_of(record) for record in records]
+        views = self._reader.positions(account, inst_ids or None, pos_ids or None)
+        return sorted(views, key=lambda v: v.record.c_time, reverse=True)  # OKX: newest cTime first
+
+    # --- pushes (`transport/okx/ws/positions_feed.PositionReads`) --------------------------------
+    def open_positions(self, environment: Environment, user_id: int) -> list[PositionView]:
+        views = self.positions(Trader(user_id, environment), (), ())
+        return [view for view in views if view.record.pos != 0]
+
+    def view_of(self, record: PositionRecord) -> PositionView:
+        return self._reader.view(record)
 
     def positions_history(
         self,
@@ -119,9 +122,48 @@ class SwapAccountsService:
 
     def margin(self, trader: Trader) -> Mapping[str, MarginSummary]:
         account = self._accounts.find(trader.user_id, trader.environment, _TRADING)
-        if account is None or self.marking is None:
+        if account is None:
             return {}
-        return self.marking.margin(trader.environment, account)
+        return {row.ccy: row for row in self._reader.margin_summary(trader.environment, account)}
+
+    # --- order sizes ------------------------------------------------------------------------------
+    def max_size(
+        self,
+        trader: Trader,
+        inst_id: str,
+        mgn_mode: MgnMode,
+        prices: tuple[Decimal, Decimal],
+        lever: Decimal | None,
+    ) -> MaxSizeView | Rejected:
+        """Contracts a buy at `prices[0]` and a sell at `prices[1]` could open with the settlement
+        currency available (its margin at the leverage, `lever` or the one set, and the taker fee),
+        at most the largest limit order."""
+        inst = self._catalogue.instrument(inst_id)
+        if inst is None or inst.contract is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        fee = self._trading.trade_fee(trader, inst_id)
+        if isinstance(fee, Rejected):
+            return fee
+        spec, available = inst.contract, self._available(trader, inst.contract.settle_ccy)
+        lever = lever or self.leverages(trader, [inst_id], mgn_mode)[0].lever
+        size = spec.ct_val * spec.ct_mult
+        buy, sell = (
+            min(inst.max_lmt_sz, max_open_contracts(available, px, size, lever, fee.taker, inst.lot_sz))
+            for px in prices
+        )
+        return MaxSizeView(inst_id, spec.settle_ccy, buy, sell)
+
+    def max_avail_size(self, trader: Trader, inst_id: str) -> MaxAvailView | Rejected:
+        """What an order opening either way may spend: the settlement currency available."""
+        inst = self._catalogue.instrument(inst_id)
+        if inst is None or inst.contract is None:
+            return Rejected(Reason.INSTRUMENT_NOT_FOUND)
+        available = self._available(trader, inst.contract.settle_ccy)
+        return MaxAvailView(inst_id, available, available)
+
+    def _available(self, trader: Trader, ccy: str) -> Decimal:
+        view = self._trading.balances(trader, [ccy])
+        return next((row.available for row in view.details if row.ccy == ccy), Decimal(0))
 
     async def apply(self, command: SwapCommand) -> object:
         try:

@@ -17,8 +17,8 @@ Contract for the REST transport (`transport/okx/rest/trade.py`, `account.py`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Context, Decimal
 
 from sandex.domain.accounts.model import Environment
@@ -327,6 +327,27 @@ def bill_view(record: PostingRecord) -> BillView:
         ts=record.ts,
         swap=_swap_bill(record),
     )
+
+
+def bill_views(records: Sequence[PostingRecord], catalogue: Catalogue) -> list[BillView]:
+    """Bills of a page. A swap trade's fee is its own posting; it shows as a bill of the fill it
+    paid for (the same subType, size and price, no PnL or margin change) when that fill's bill is
+    on the page (they are booked together)."""
+    views = [bill_view(r) for r in records]
+    fills = {(v.trade_id, v.ord_id): v.swap for v in views if v.swap is not None and v.trade_id}
+    return [_as_swap_fee(v, fills, catalogue) for v in views]
+
+
+def _as_swap_fee(
+    view: BillView, fills: Mapping[tuple[str, str], SwapBillPart], catalogue: Catalogue
+) -> BillView:
+    if view.swap is not None or view.reason is not PostingReason.FEE:
+        return view
+    inst = catalogue.instrument(view.inst_id)
+    part = fills.get((view.trade_id, view.ord_id))
+    if inst is None or inst.contract is None or part is None:
+        return view
+    return replace(view, swap=replace(part, pnl=Decimal(0), pos_bal_chg=Decimal(0), pos_bal=None))
 
 
 def _swap_bill(record: PostingRecord) -> SwapBillPart | None:

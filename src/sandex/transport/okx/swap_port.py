@@ -5,9 +5,11 @@ serve it; a context without it answers the swap endpoints as a Spot-mode account
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Protocol
 
 from sandex.domain.derivatives.contracts import MgnMode
+from sandex.domain.errors import Rejected
 from sandex.services.exchange.swap_commands import SwapCommand
 from sandex.services.exchange.swap_records import (
     AccountSettingsRecord,
@@ -16,7 +18,7 @@ from sandex.services.exchange.swap_records import (
     PositionRecord,
     PositionView,
 )
-from sandex.services.trading.views import Trader
+from sandex.services.trading.views import MaxAvailView, MaxSizeView, Trader
 
 
 class SwapAccounts(Protocol):
@@ -55,6 +57,21 @@ class SwapAccounts(Protocol):
 
     def margin(self, trader: Trader) -> Mapping[str, MarginSummary]:
         """Futures-mode balance fields per settlement currency it has positions or orders in."""
+        ...
+
+    def max_size(
+        self,
+        trader: Trader,
+        inst_id: str,
+        mgn_mode: MgnMode,
+        prices: tuple[Decimal, Decimal],
+        lever: Decimal | None,
+    ) -> MaxSizeView | Rejected:
+        """Contracts a buy at prices[0] / a sell at prices[1] could open (`account/max-size`)."""
+        ...
+
+    def max_avail_size(self, trader: Trader, inst_id: str) -> MaxAvailView | Rejected:
+        """The settlement currency an opening order may spend (`account/max-avail-size`)."""
         ...
 
     async def apply(self, command: SwapCommand) -> object:

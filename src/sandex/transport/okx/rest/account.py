@@ -15,7 +15,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from sandex.domain.errors import Rejected
+from sandex.domain.derivatives.contracts import MgnMode
+from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.money import format_decimal
 from sandex.services.keys.auth import Principal
@@ -257,12 +258,19 @@ def _fee_instrument(ctx: OkxContext, inst_type: str, query: Mapping[str, str]) -
 
 @router.get("/max-size")
 async def get_max_size(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
-    inst_ids = _spot_cash_instruments(request)
-    px = decimal(request.query_params, "px")
+    query = request.query_params
+    inst_ids, swap_mode = _sized_instruments(ctx, query)
+    px, lever = decimal(query, "px"), decimal(query, "leverage")
+    if (px is not None and px <= 0) or (lever is not None and lever <= 0):
+        raise bad("px" if px is not None and px <= 0 else "leverage")
     service, trader = trading_of(ctx), trader_of(principal)
     rows = []
     for inst_id in inst_ids:
-        found = await run_in_threadpool(service.max_size, trader, inst_id, px)
+        if swap_mode is None:
+            found = await run_in_threadpool(service.max_size, trader, inst_id, px)
+        else:
+            swaps, prices = _swaps(ctx, "GET", "account/max-size"), _order_prices(ctx, inst_id, px)
+            found = await run_in_threadpool(swaps.max_size, trader, inst_id, swap_mode, prices, lever)
         if isinstance(found, Rejected):
             raise OkxRejection(in_wire_words(found))
         rows.append(max_size_wire(found))
@@ -271,26 +279,57 @@ async def get_max_size(request: Request, ctx: Ctx, principal: ReadAuth) -> Respo
 
 @router.get("/max-avail-size")
 async def get_max_avail_size(request: Request, ctx: Ctx, principal: ReadAuth) -> Response:
-    inst_ids = _spot_cash_instruments(request)
+    inst_ids, swap_mode = _sized_instruments(ctx, request.query_params)
     service, trader = trading_of(ctx), trader_of(principal)
     rows = []
     for inst_id in inst_ids:
-        found = await run_in_threadpool(service.max_avail_size, trader, inst_id)
+        if swap_mode is None:
+            found = await run_in_threadpool(service.max_avail_size, trader, inst_id)
+        else:
+            swaps = _swaps(ctx, "GET", "account/max-avail-size")
+            found = await run_in_threadpool(swaps.max_avail_size, trader, inst_id)
         if isinstance(found, Rejected):
             raise OkxRejection(in_wire_words(found))
         rows.append(max_avail_wire(found))
     return ok(rows)
 
 
-def _spot_cash_instruments(request: Request) -> list[str]:
-    """`instId` (1 to 5, comma-separated) and `tdMode`, which must be `cash` in a spot account."""
-    query = request.query_params
+def _sized_instruments(ctx: OkxContext, query: Mapping[str, str]) -> tuple[list[str], MgnMode | None]:
+    """`instId` (1 to 5, comma-separated, of one type) and `tdMode`: `cash` for spot pairs (the
+    margin modes are 51000 there, as before), `cross` or `isolated` for swaps (None: spot)."""
     inst_ids = query_list(query.get("instId"), "instId", MAX_SIZE_INSTS)
     if not inst_ids:
         raise missing("instId")
     td_mode = query.get("tdMode")
     if not td_mode:
         raise missing("tdMode")
-    if td_mode != SPOT_TD_MODE:
+    listed = ctx.catalogue.catalogue
+    swaps = [(inst := listed.instrument(i)) is not None and inst.contract is not None for i in inst_ids]
+    if any(swaps) and not all(swaps):
+        raise bad("instId")  # OKX: instruments of one type
+    if not any(swaps):
+        if td_mode != SPOT_TD_MODE:
+            raise bad("tdMode")
+        return inst_ids, None
+    if td_mode not in MARGIN_MODES:
         raise bad("tdMode")
-    return inst_ids
+    return inst_ids, MgnMode(td_mode)
+
+
+def _swaps(ctx: OkxContext, method: str, path: str) -> SwapAccounts:
+    if ctx.swaps is None:
+        raise OkxRejection(Rejected.of(Reason.ACCOUNT_MODE_UNSUPPORTED, what=f"{method} /api/v5/{path}"))
+    return ctx.swaps
+
+
+def _order_prices(ctx: OkxContext, inst_id: str, px: Decimal | None) -> tuple[Decimal, Decimal]:
+    """The prices a buy and a sell are sized at: `px`, else the price limits now (OKX), else the
+    swap's reference price before the first mark."""
+    if px is not None:
+        return px, px
+    limit = None if ctx.market is None else ctx.market.derivatives.price_limit(inst_id)
+    if limit is not None and not isinstance(limit, Rejected):
+        return limit.limit.buy_lmt, limit.limit.sell_lmt
+    inst = ctx.catalogue.catalogue.instrument(inst_id)
+    ref = Decimal(0) if inst is None else inst.ref_px
+    return ref, ref

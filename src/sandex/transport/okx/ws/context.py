@@ -16,6 +16,7 @@ from sandex.services.marketdata.service import MarketData
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
+from sandex.transport.okx.swap_port import SwapAccounts
 from sandex.transport.okx.ws.books import BookSource
 from sandex.transport.okx.ws.positions_feed import PositionReads
 
@@ -45,3 +46,4 @@ class WsContext:
     accounts: AccountsService | None = None
     funding_rates: FundingRateService | None = None  # `funding-rate` (None: that channel stays silent)
     positions: PositionReads | None = None  # swap positions (None: `positions` pushes nothing)
+    swaps: SwapAccounts | None = None  # account settings and margin (the `account` channel's fields)

@@ -87,7 +87,7 @@ class WsGateway:
         self.registry = SessionRegistry()
         self.pusher = Pusher(ctx.faults)
         self.market = MarketFeed(self.registry, self.pusher, ctx.catalogue, ctx.books, ctx.clock, ctx.settled)
-        self.private = PrivateFeed(self.registry, self.pusher, ctx.catalogue, ctx.trading)
+        self.private = PrivateFeed(self.registry, self.pusher, ctx.catalogue, ctx.trading, ctx.swaps)
         self.algos = AlgoFeed(self.registry, self.pusher, ctx.clock)
         self.positions = (
             None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +27,13 @@ from sandex.domain.instruments import Catalogue, Instrument
 from sandex.domain.money import format_decimal
 from sandex.services.exchange.events import BalancesChanged, OrdersChanged, OrderUpdate
 from sandex.services.exchange.records import FillRecord, LedgerAccountKind, OrderRecord
+from sandex.services.exchange.swap_records import MarginSummary
 from sandex.services.exchange.units import amount, plain
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import AccountBalanceView, CurrencyBalance, Trader, order_view
 from sandex.transport.okx.account_wire import balance_wire
+from sandex.transport.okx.swap_account_wire import futures_balance_wire, is_futures_mode
+from sandex.transport.okx.swap_port import SwapAccounts
 from sandex.transport.okx.trade_wire import ms, num, order_wire
 from sandex.transport.okx.ws.channels import ACCOUNT, BALANCE_AND_POSITION, COUNTED_CHANNELS, ORDERS, Topic
 from sandex.transport.okx.ws.protocol import conn_count, push
@@ -53,12 +56,19 @@ _NO_FILL = {
 }
 _EMPTY_FILL_EXTRAS = ("fillPxVol", "fillPxUsd", "fillMarkVol", "fillFwdPx", "fillMarkPx", "fillIdxPx")
 FILLED, TRANSFERRED, SNAPSHOT, EVENT_UPDATE = "filled", "transferred", "snapshot", "event_update"
+AccountState = tuple[AccountBalanceView, Mapping[str, MarginSummary] | None]
 
 
 class PrivateFeed:
     def __init__(
-        self, registry: SessionRegistry, pusher: Pusher, catalogue: Catalogue, trading: TradingService
+        self,
+        registry: SessionRegistry,
+        pusher: Pusher,
+        catalogue: Catalogue,
+        trading: TradingService,
+        swaps: SwapAccounts | None = None,
     ) -> None:
+        self._swaps = swaps  # Futures-mode accounts: their `account` pushes carry the margin fields
         self._registry = registry
         self._pusher = pusher
         self._catalogue = catalogue
@@ -96,8 +106,8 @@ class PrivateFeed:
     def _order_item(self, update: OrderUpdate) -> dict[str, Any]:
         order = update.order  # its TP/SL travel on the record: no read per push
         item = order_wire(order_view(order, self._catalogue, order.attached))
-        item.update(_NO_FILL if update.fill is None else _fill_fields(update.fill))
         item.update(dict.fromkeys(_EMPTY_FILL_EXTRAS, ""))
+        item.update(_NO_FILL if update.fill is None else _fill_fields(update.fill))
         item.update(
             fillNotionalUsd="",
             notionalUsd="",
@@ -164,10 +174,10 @@ class PrivateFeed:
         environment, user_id = key
         try:
             while ccys := self._dirty.pop(key, None):
-                view = await asyncio.to_thread(self._trading.balances, Trader(user_id, environment))
+                state = await asyncio.to_thread(self._account_state, Trader(user_id, environment))
                 for session in tuple(self._registry.of_user(environment, user_id)):
                     for topic in [t for t in session.topics.values() if t.channel == ACCOUNT]:
-                        self._send_balance(session, topic, view, ccys, EVENT_UPDATE)
+                        self._send_balance(session, topic, state, ccys, EVENT_UPDATE)
         except Exception:  # a push is best effort; the next change tries again
             log.exception("account push failed")
         finally:
@@ -185,9 +195,10 @@ class PrivateFeed:
         if topic.channel not in (ACCOUNT, BALANCE_AND_POSITION):
             return
         trader = Trader(principal.user_id, session.environment)
-        view = await asyncio.to_thread(self._trading.balances, trader)
+        state = await asyncio.to_thread(self._account_state, trader)
+        view = state[0]
         if topic.channel == ACCOUNT:
-            self._send_balance(session, topic, view, None, SNAPSHOT)
+            self._send_balance(session, topic, state, None, SNAPSHOT)
             if topic.snapshot_ms:
                 self._snapshots[(session.conn_id, topic.key)] = time.monotonic() + topic.snapshot_ms / 1000
         else:
@@ -224,20 +235,30 @@ class PrivateFeed:
 
     async def _send_snapshots(self, trader: Trader, targets: list[tuple[Session, Topic]]) -> None:
         try:
-            view = await asyncio.to_thread(self._trading.balances, trader)
+            state = await asyncio.to_thread(self._account_state, trader)
         except Exception:  # a push is best effort; the next period tries again
             log.exception("account snapshot failed")
             return
         for session, topic in targets:
-            self._send_balance(session, topic, view, None, SNAPSHOT)
+            self._send_balance(session, topic, state, None, SNAPSHOT)
+
+    def _account_state(self, trader: Trader) -> AccountState:
+        """The balances, and the margin fields per currency of a Futures-mode account (else None)."""
+        view = self._trading.balances(trader)
+        swaps = self._swaps
+        if swaps is None or not is_futures_mode(swaps.settings(trader)):
+            return view, None
+        return view, swaps.margin(trader)
 
     def _send_balance(
-        self, session: Session, topic: Topic, view: AccountBalanceView, ccys: set[str] | None, kind: str
+        self, session: Session, topic: Topic, state: AccountState, ccys: set[str] | None, kind: str
     ) -> None:
+        view, margin = state
         details = _details_for(view, ccys, topic.ccy)
         if ccys is not None and not details:
             return
-        data = [balance_wire(AccountBalanceView(view.total_eq, view.u_time, details))]
+        shown = AccountBalanceView(view.total_eq, view.u_time, details)
+        data = [balance_wire(shown) if margin is None else futures_balance_wire(shown, margin)]
         extra: dict[str, Any] = {"eventType": kind}
         if kind == SNAPSHOT:
             extra.update(curPage=1, lastPage=True)
@@ -281,7 +302,8 @@ def _fill_fields(fill: FillRecord) -> dict[str, str]:
         "fillTime": ms(fill.ts),
         "fillFee": format_decimal(-amount(fill.fee)),
         "fillFeeCcy": fill.fee_ccy,
-        "fillPnl": "0",
+        "fillPnl": format_decimal(amount(fill.fill_pnl)),
+        "fillMarkPx": "" if fill.fill_mark_px is None else num(plain(fill.fill_mark_px)),
         "execType": fill.exec_type.value,
     }
 

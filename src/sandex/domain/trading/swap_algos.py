@@ -109,13 +109,23 @@ def _check_close(spec: AlgoSpec, pos_mode: PosMode) -> Rejected | None:
         return Rejected.of(Reason.PARAM_ERROR, field="reduceOnly")
     if not spec.close_fraction:
         return None
-    if spec.ord_type not in _STOPS:
-        return Rejected(Reason.CLOSE_FRACTION_TYPE)
+    if spec.ord_type not in _STOPS or not closes_side(spec.side, spec.pos_side):
+        return Rejected(Reason.CLOSE_FRACTION_TYPE)  # 51331: close position orders only
     if not reduce_only:
         return Rejected(Reason.CLOSE_FRACTION_REDUCE_ONLY)
     if any(px is not None and px != MARKET_PX for px in (spec.tp_ord_px, spec.sl_ord_px)):
         return Rejected(Reason.CLOSE_FRACTION_MARKET)
     return None
+
+
+def closes_side(side: Side, pos_side: PosSide | None) -> bool:
+    """Whether an order on `side` can close the `pos_side` position: long/short mode, a sell closes
+    the long side and a buy the short one; net mode, either side may (reduce-only decides)."""
+    if pos_side is PosSide.LONG:
+        return side is Side.SELL
+    if pos_side is PosSide.SHORT:
+        return side is Side.BUY
+    return True
 
 
 def check_swap_px_type(value: str, field: str) -> Rejected | None:

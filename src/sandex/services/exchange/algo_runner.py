@@ -48,16 +48,18 @@ from sandex.domain.trading.algos import (
     trigger_fired,
 )
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec
-from sandex.domain.trading.events import Event
+from sandex.domain.trading.events import Event, PositionChanged
 from sandex.domain.trading.swap_algos import LAST, TriggerPrices, check_swap_attached, swap_leg_fired
 from sandex.services.exchange.algo_desk import AlgoDesk, bucket
 from sandex.services.exchange.algo_swaps import (
     AlgoPositions,
     NoSwaps,
+    amended_px_types,
     check_swap_attach,
     check_swap_placement,
     close_size,
     closed_positions,
+    place_tp_limit,
     swap_order,
 )
 from sandex.services.exchange.attached import attached_of, attached_target, with_legs
@@ -283,7 +285,7 @@ class AlgoRunner:
             return Rejected(Reason.ALGO_NEEDS_TP_OR_SL)
         inst = self._instruments[record.inst_id]
         last = self.last_price(inst)
-        retyped = _px_types(record, item, swap=inst.contract is not None)
+        retyped = amended_px_types(record, item, swap=inst.contract is not None)
         if isinstance(retyped, Rejected):
             return retyped
         new = retyped._replace(
@@ -298,6 +300,7 @@ class AlgoRunner:
             last_px=last,  # a trigger order fires on crossing its price from where the price is now
         )
         if inst.contract is None:
+            new = new._replace(placed_px=None if new.trigger_px is None else last)
             refused = check_algo(inst, spec_of(new), last)
         else:
             prices = self.prices(inst)
@@ -493,6 +496,8 @@ class AlgoRunner:
                 if self._instruments[fill.inst_id].contract is not None:
                     traded.add((fill.taker_account_id, fill.inst_id))
                     traded.add((fill.maker_account_id, fill.inst_id))
+            elif isinstance(ev, PositionChanged):  # e.g. taken over at liquidation without a trade
+                traded.add((ev.position.account_id, ev.position.inst_id))
             elif waiting and isinstance(ev, OrderFilled | OrderCanceled | OrderAmended):  # amended: to filled
                 order = ev.order
                 if order.state is OrdState.FILLED or order.state is OrdState.CANCELED:
@@ -524,37 +529,11 @@ class AlgoRunner:
                 last = self.desk.last.get(record.inst_id, inst.ref_px)
                 now = record._replace(waiting=False, sz=sz_of(inst, lots), u_time=ts, last_px=last)
                 if now.tp_ord_kind == TP_LIMIT:
-                    now = self._tp_limit(now, spawned, ts)
+                    now = place_tp_limit(self.x, self._extras, now, spawned, ts)
             else:
                 now = record._replace(state=AlgoState.CANCELED, u_time=ts)
             self.desk.put(now)
             out.algos.append(now)
-
-    def _tp_limit(self, record: AlgoRecord, spawned: list[Event], ts: int) -> AlgoRecord:
-        """A swap TP limit (`tpOrdKind` limit): its reduce-only limit order is placed now; the SL
-        stays live linked to it (one ends the other), or without an SL the algo is done."""
-        assert record.tp_ord_px is not None
-        spec = swap_order(record._replace(reduce_only=True), record.sz, record.tp_ord_px)
-        events = self.x.place(record.account_id, spec, ts)
-        done = outcome(events)
-        if isinstance(done, Rejected):
-            if record.sl_trigger_px is not None:
-                return record
-            return record._replace(state=AlgoState.ORDER_FAILED, fail_code=done.reason.value, trigger_time=ts)
-        spawned.extend(events)
-        extras = self._extras.setdefault(done.ord_id, OrderExtras())
-        extras.algo_id, extras.algo_cl_ord_id = record.algo_id, record.algo_cl_ord_id
-        if record.sl_trigger_px is not None:
-            return record._replace(linked_ord_id=done.ord_id)
-        return record._replace(
-            state=AlgoState.EFFECTIVE,
-            ord_id=done.ord_id,
-            linked_ord_id=done.ord_id,
-            actual_side=TriggerSide.TP,
-            actual_sz=record.sz,
-            actual_px=record.tp_ord_px,
-            trigger_time=ts,
-        )
 
     def _tp_filled(self, ord_id: int, out: Settled, ts: int) -> None:
         """A TP limit order filled: its SL is done (`effective` on the TP side)."""
@@ -708,24 +687,6 @@ class AlgoRunner:
             return min(record.sz, fits) if fits > 0 else record.sz
         fits = whole_steps(ratio(avail, px), inst.lot_sz) * inst.lot_sz
         return min(record.sz, fits) if fits > 0 else record.sz
-
-
-def _px_types(record: AlgoRecord, item: AlgoAmendSpec, *, swap: bool) -> AlgoRecord | Rejected:
-    """The algo with the amend's new trigger price types: spot watches the last price only (51000
-    naming the field, as before), a swap leg any of last, mark, index."""
-    tp, sl, trigger = item.new_tp_trigger_px_type, item.new_sl_trigger_px_type, item.new_trigger_px_type
-    for value, wire in (
-        (tp, "newTpTriggerPxType"),
-        (sl, "newSlTriggerPxType"),
-        (trigger, "newTriggerPxType"),
-    ):
-        if value is not None and not swap and value != "last":
-            return Rejected.of(Reason.PARAM_ERROR, field=wire)
-    return record._replace(
-        tp_trigger_px_type=tp or record.tp_trigger_px_type,
-        sl_trigger_px_type=sl or record.sl_trigger_px_type,
-        trigger_px_type=trigger or record.trigger_px_type,
-    )
 
 
 def _id_text(algo_id: int | None) -> str:

@@ -1,6 +1,6 @@
 """Algo orders on swaps, the parts the spot runner does not have: what they read of positions and
-account settings (`AlgoPositions`, given by the derivatives core), a swap algo's placement and
-the order it places when it triggers.
+account settings (`AlgoPositions`, given by the derivatives core), a swap algo's placement, the
+order it places when it triggers, attached TP limit orders and trigger price types on amends.
 
 The runner (`algo_runner.py`) stays the one place algos are placed, fired and canceled; it calls
 these for instruments with a `contract`.
@@ -16,13 +16,23 @@ from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSid
 from sandex.domain.derivatives.positions import PosKey
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.instruments import Instrument
+from sandex.domain.matching.events import outcome
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading import Exchange
-from sandex.domain.trading.algos import MARKET_PX, AlgoOrdType, AlgoSpec, check_trailing
+from sandex.domain.trading.algos import (
+    MARKET_PX,
+    AlgoAmendSpec,
+    AlgoOrdType,
+    AlgoSpec,
+    AlgoState,
+    TriggerSide,
+    check_trailing,
+)
 from sandex.domain.trading.commands import OrderSpec
+from sandex.domain.trading.events import Event
 from sandex.domain.trading.swap_algos import TriggerPrices, check_swap_algo, check_swap_attached
 from sandex.services.exchange.records import AlgoRecord
-from sandex.services.exchange.units import sz_of
+from sandex.services.exchange.units import OrderExtras, sz_of
 
 
 class AlgoPositions(Protocol):
@@ -153,3 +163,51 @@ def closed_positions(
         if pos == 0:
             gone.append(record)
     return gone
+
+
+def place_tp_limit(
+    x: Exchange, extras: dict[int, OrderExtras], record: AlgoRecord, spawned: list[Event], ts: int
+) -> AlgoRecord:
+    """A swap TP limit (`tpOrdKind` limit) as its parent fills: its reduce-only limit order is
+    placed now (its events into `spawned`); the SL stays live linked to it (one ends the other), or
+    without an SL the algo is done."""
+    assert record.tp_ord_px is not None
+    spec = swap_order(record._replace(reduce_only=True), record.sz, record.tp_ord_px)
+    events = x.place(record.account_id, spec, ts)
+    done = outcome(events)
+    if isinstance(done, Rejected):
+        if record.sl_trigger_px is not None:
+            return record
+        return record._replace(state=AlgoState.ORDER_FAILED, fail_code=done.reason.value, trigger_time=ts)
+    spawned.extend(events)
+    made = extras.setdefault(done.ord_id, OrderExtras())
+    made.algo_id, made.algo_cl_ord_id = record.algo_id, record.algo_cl_ord_id
+    if record.sl_trigger_px is not None:
+        return record._replace(linked_ord_id=done.ord_id)
+    return record._replace(
+        state=AlgoState.EFFECTIVE,
+        ord_id=done.ord_id,
+        linked_ord_id=done.ord_id,
+        actual_side=TriggerSide.TP,
+        actual_sz=record.sz,
+        actual_px=record.tp_ord_px,
+        trigger_time=ts,
+    )
+
+
+def amended_px_types(record: AlgoRecord, item: AlgoAmendSpec, *, swap: bool) -> AlgoRecord | Rejected:
+    """The algo with an amend's new trigger price types: spot watches the last price only (51000
+    naming the field, as before), a swap leg any of last, mark, index."""
+    tp, sl, trigger = item.new_tp_trigger_px_type, item.new_sl_trigger_px_type, item.new_trigger_px_type
+    for value, wire in (
+        (tp, "newTpTriggerPxType"),
+        (sl, "newSlTriggerPxType"),
+        (trigger, "newTriggerPxType"),
+    ):
+        if value is not None and not swap and value != "last":
+            return Rejected.of(Reason.PARAM_ERROR, field=wire)
+    return record._replace(
+        tp_trigger_px_type=tp or record.tp_trigger_px_type,
+        sl_trigger_px_type=sl or record.sl_trigger_px_type,
+        trigger_px_type=trigger or record.trigger_px_type,
+    )

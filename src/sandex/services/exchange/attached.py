@@ -17,6 +17,7 @@ def attached_of(record: AlgoRecord) -> AttachedAlgo:
         record.tp_trigger_px,
         record.tp_ord_px,
         tp_trigger_px_type=record.tp_trigger_px_type,
+        tp_ord_kind=record.tp_ord_kind,
         sl_trigger_px=record.sl_trigger_px,
         sl_ord_px=record.sl_ord_px,
         sl_trigger_px_type=record.sl_trigger_px_type,

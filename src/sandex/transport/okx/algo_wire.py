@@ -30,12 +30,16 @@ def fail_code(stored: str) -> str:
     return ERRORS[reason].code
 
 
+def inst_type_of(record: AlgoRecord) -> str:
+    """SWAP or SPOT: spot algos are always `cash`, swap ones cross or isolated."""
+    return SPOT if record.td_mode == CASH else SWAP
+
+
 def algo_object(record: AlgoRecord) -> dict[str, Any]:
     ord_id = "" if record.ord_id is None else str(record.ord_id)
     effective = record.state is AlgoState.EFFECTIVE
-    swap = record.td_mode != CASH
     return {
-        "instType": SWAP if swap else SPOT,
+        "instType": inst_type_of(record),
         "instId": record.inst_id,
         "ccy": "",
         "ordId": ord_id,

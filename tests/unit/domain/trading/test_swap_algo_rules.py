@@ -205,3 +205,11 @@ def test_attached_tp_sl_on_swaps() -> None:
     assert refused(check_swap_attached(SWAP, BUY, D(59000), PRICES, (bad,))) is Reason.ATTACHED_SL_ABOVE_PX
     two = (item, item)
     assert refused(check_swap_attached(SWAP, BUY, D(60000), PRICES, two)) is Reason.PARAM_COUNT_EXCEEDED
+
+
+def test_close_fraction_in_long_short_mode_must_close_its_side() -> None:
+    sl = {"sl_trigger_px": D(65000), "sl_ord_px": MARKET_PX, "close_fraction": True}
+    adds = spec(side=BUY, sz="0", pos_side=PosSide.LONG, **sl)  # a buy on the long side opens
+    assert refused(check_swap_algo(SWAP, adds, PRICES, HEDGE)) is Reason.CLOSE_FRACTION_TYPE  # 51331
+    closes = spec(side=BUY, sz="0", pos_side=PosSide.SHORT, **sl)
+    assert check_swap_algo(SWAP, closes, PRICES, HEDGE) is None

@@ -258,3 +258,30 @@ def test_a_tp_limit_at_market_is_refused_with_51093(runner: AlgoRunner) -> None:
     item = AttachedAlgo(tp_ord_px=MARKET_PX, tp_ord_kind="limit")
     got = runner.check_attach(ME, replace(order(BTC, Side.BUY, "1", "50000"), attach_algo_ords=(item,)))
     assert got is not None and got.reason is Reason.TP_LIMIT_AT_MARKET
+
+
+def test_a_trailing_stop_on_a_swap_follows_trades_and_closes_with_a_swap_order(
+    x: Exchange, runner: AlgoRunner
+) -> None:
+    seed_position(x, ME, MAKER, Side.BUY, "1", "50000")
+    spec = AlgoSpec(
+        BTC,
+        AlgoOrdType.MOVE_ORDER_STOP,
+        Side.SELL,
+        D(1),
+        td_mode="cross",
+        reduce_only=True,
+        callback_spread=D(500),
+    )
+    algo = place_algo(runner, spec)
+    assert isinstance(algo, AlgoRecord)
+    runner.on_marks(((BTC, D(40000), D(40000)),), 11)  # marks do not move a trailing stop
+    assert runner.desk.get(algo.algo_id) is not None
+    place(x, OTHER, order(BTC, Side.BUY, "1", "51000"))
+    assert runner.settle(place(x, MAKER, order(BTC, Side.SELL, "1", "51000")), 12).algos[
+        0
+    ].move_trigger_px == D(50500)
+    bid(x, "50400")
+    [fired] = runner.settle(place(x, MAKER, order(BTC, Side.SELL, "1", "50400")), 13).algos
+    assert fired.state is AlgoState.EFFECTIVE
+    assert position(x) == 0

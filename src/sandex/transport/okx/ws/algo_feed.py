@@ -4,8 +4,9 @@ Fed by the hub's `AlgosChanged` (published after each commit that placed, amende
 failed or canceled algos): one push per algo and change, its object exactly as REST renders it
 (`algo_wire.algo_object`), to the owner's sessions of that environment only. `move_order_stop`
 algos go to `algo-advance` (filters `instType`, `instId`, `algoId`), every other type to
-`orders-algo` (filters `instType`, `instFamily`, `instId`). `instType` SPOT or ANY match sandex's
-spot algos; the other types are valid subscriptions that never receive anything.
+`orders-algo` (filters `instType`, `instFamily`, `instId`). `instType` ANY matches every algo, SPOT
+the spot ones, SWAP the swap ones (and `instFamily`, e.g. BTC-USDT, a swap's family); MARGIN and
+FUTURES are valid subscriptions that never receive anything.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from sandex.domain.clock import Clock
 from sandex.domain.trading.algos import ADVANCE_TYPES
 from sandex.services.exchange.events import AlgosChanged, AlgoUpdate
 from sandex.services.exchange.records import AlgoRecord
-from sandex.transport.okx.algo_wire import algo_object
+from sandex.transport.okx.algo_wire import SWAP, algo_object, inst_type_of
 from sandex.transport.okx.ws.channels import ALGO_ADVANCE, ORDERS_ALGO, Topic
 from sandex.transport.okx.ws.protocol import push
 from sandex.transport.okx.ws.pushes import Pusher
 from sandex.transport.okx.ws.sessions import Session, SessionRegistry
 
-SPOT_TYPES = frozenset({"SPOT", "ANY"})
+ANY, SWAP_SUFFIX = "ANY", "-SWAP"
 
 
 class AlgoFeed:
@@ -61,7 +62,10 @@ class AlgoFeed:
 
 
 def matches(topic: Topic, record: AlgoRecord) -> bool:
-    if topic.inst_type not in SPOT_TYPES or topic.inst_family:
+    kind = inst_type_of(record)
+    if topic.inst_type not in (ANY, kind):
+        return False
+    if topic.inst_family and (kind != SWAP or topic.inst_family != record.inst_id.removesuffix(SWAP_SUFFIX)):
         return False
     if topic.inst_id and topic.inst_id != record.inst_id:
         return False

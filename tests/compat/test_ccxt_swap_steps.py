@@ -268,6 +268,58 @@ def test_a_stop_loss_on_the_position_fires_on_the_mark(
     assert sold["amount"] == 2
 
 
+def test_a_whole_position_stop_closes_whatever_the_position_holds(
+    world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx
+) -> None:
+    """OKX's position TP/SL: `closeFraction: 1` (no size) closes the whole position when it fires, so
+    it covers contracts added after it was placed."""
+    alice.set_position_mode(False, SYMBOL)
+    alice.set_leverage(10, SYMBOL, {"marginMode": "isolated"})
+    _take(alice, bob, "buy", 1, {"marginMode": "isolated"})
+    stop = alice.create_order(
+        SYMBOL,
+        "market",
+        "sell",
+        1,
+        None,
+        # OKX: in net mode closeFraction needs reduceOnly true (ccxt sends it only when asked)
+        {
+            "marginMode": "isolated",
+            "stopLossPrice": 49800,
+            "closeFraction": "1",
+            "reduceOnly": True,
+            "slTriggerPxType": "mark",
+        },
+    )
+    _take(alice, bob, "buy", 2, {"marginMode": "isolated"})  # the position grows to 3
+    bob.create_order(SYMBOL, "limit", "buy", 3, BAND_PX, {"marginMode": "cross"})
+    world.steer_mark(Decimal("49700"))
+    assert eventually(lambda: _positions(alice), lambda held: held == [], WAIT_S) == []
+    fired = alice.fetch_order(stop["id"], SYMBOL, {"stop": True})
+    assert (fired["status"], fired["info"]["closeFraction"]) == ("closed", "1"), fired
+    sold = [t for t in alice.fetch_my_trades(SYMBOL) if t["side"] == "sell"]
+    assert sum(t["amount"] for t in sold) == 3
+
+
+def test_a_stop_loss_attached_to_the_entry_order_fires_on_the_mark(
+    world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx
+) -> None:
+    """ccxt's `stopLoss` param: OKX's attachAlgoOrds; the stop is live once the entry fills."""
+    alice.set_position_mode(False, SYMBOL)
+    alice.set_leverage(10, SYMBOL, {"marginMode": "cross"})
+    stop_loss = {"triggerPrice": 49800, "type": "market", "slTriggerPxType": "mark"}
+    _take(alice, bob, "buy", 2, {"marginMode": "cross", "stopLoss": stop_loss})
+    (attached,) = alice.fetch_open_orders(SYMBOL, None, None, {"stop": True, "ordType": "conditional"})
+    assert (attached["side"], attached["info"]["slTriggerPx"], attached["info"]["slTriggerPxType"]) == (
+        "sell",
+        "49800",
+        "mark",
+    )
+    bob.create_order(SYMBOL, "limit", "buy", 2, BAND_PX, {"marginMode": "cross"})
+    world.steer_mark(Decimal("49700"))
+    assert eventually(lambda: _positions(alice), lambda held: held == [], WAIT_S) == []
+
+
 def test_walking_the_mark_through_liq_px_liquidates_the_position(
     world: SwapWorld, alice_trader: SwapTrader, alice: ccxt.okx, bob: ccxt.okx
 ) -> None:

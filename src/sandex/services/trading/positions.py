@@ -26,7 +26,9 @@ from sandex.services.exchange.swap_records import MarginSummary, PositionRecord,
 from sandex.services.exchange.units import amount
 
 ZERO = Decimal(0)
-FeeRate = Callable[[int], Decimal]  # account id -> its taker rate (liquidation fee, break-even)
+# (environment, account id) -> its taker rate (liquidation fee, break-even): e.g.
+# `lambda env, account: core.fee_tier(env, account).taker`
+FeeRate = Callable[[Environment, int], Decimal]
 LastPrice = Callable[[str], Decimal | None]  # inst id -> last trade price
 
 
@@ -51,7 +53,7 @@ class PositionReader:
         self._store = store
         self._instruments = instruments
         self._marks = marks
-        self._fee_rate = fee_rate or (lambda _account: DEFAULT_TIER.taker)
+        self._fee_rate = fee_rate or (lambda _environment, _account: DEFAULT_TIER.taker)
         self._last_px = last_px or (lambda _inst: None)
 
     # --- positions -------------------------------------------------------------------------------
@@ -115,7 +117,7 @@ class PositionReader:
         mark = self._marks.mark_px(record.inst_id) or avg
         last = self._last_px(record.inst_id)
         tier = spec.tier_for(abs(n))
-        fee_rate = self._fee_rate(record.account_id)
+        fee_rate = self._fee_rate(record.environment, record.account_id)
         signed = -n if record.pos_side is PosSide.SHORT else n
         upl = f.upl(cv, cm, signed, avg, mark)
         margin = amount(record.margin)

@@ -26,6 +26,7 @@ from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
 from sandex.services.retention import Retention, RetentionPolicy
+from sandex.services.swap_funding.force import ForcedLiquidations
 from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
@@ -115,6 +116,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         faults=rt.faults,
         funding_rates=rt.funding_rates.service,
         swaps=swaps,
+        liquidations=rt.funding_rates.liquidations,
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)
@@ -138,7 +140,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # 1st wraps the rest; funding rates resume after the sequencer (they read what it settled)
     pausing: list[Pausable] = [rt.market, rt.funding_rates.clock, rt.trading.sequencer, key_cache, retention]
     control = _control(rt, pausing, [*rt.resettables, rate_limits])
-    app.state.control = ControlContext(control, rt.admin_token, rt.funding_rates.service, swaps=controls)
+    forced = ForcedLiquidations(rt.trading.sequencer, rt.trading.accounts)
+    app.state.control = ControlContext(
+        control, rt.admin_token, rt.funding_rates.service, swaps=controls, liquidations=forced
+    )
     install_control(app, app.state.control)
     return app
 

@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `s
     from sandex.services.funding.service import FundingService
     from sandex.services.funding.web_withdrawal import WebWithdrawals
     from sandex.services.keys.factory import KeyServices
+    from sandex.services.swap_funding.liquidation_orders import LiquidationReader
     from sandex.services.swap_funding.service import FundingRateService
     from sandex.services.trading.service import TradingService
     from sandex.storage.repositories.exchange import SqlExchangeStore
@@ -114,6 +115,7 @@ class FundingRateParts:
 
     service: FundingRateService
     clock: FundingRateClock
+    liquidations: LiquidationReader  # public liquidation orders
 
 
 @dataclass(slots=True)
@@ -195,6 +197,7 @@ def open_runtime(
     from sandex.services.funding import factory as funding_factory
     from sandex.services.funding.chain_inbox import ChainDepositInbox
     from sandex.services.marketdata.venue import CoreVenue
+    from sandex.services.swap_funding.liquidation_orders import LiquidationReader
     from sandex.services.swap_funding.service import FundingRateService
     from sandex.services.trading import factory as trading_factory
     from sandex.storage.repositories.convert import SqlConvertStore
@@ -226,14 +229,8 @@ def open_runtime(
         exchange, sequencer, SqlConvertStore(sessions), market_store, market.board
     )
     venue = CoreVenue(exchange.core, catalogue, clock)
-    rates = FundingRateService(
-        catalogue,
-        venue,
-        market.board,
-        sequencer,
-        SqlFundingRateStore(sessions),
-        clock,
-    )
+    rate_store = SqlFundingRateStore(sessions)
+    rates = FundingRateService(catalogue, venue, market.board, sequencer, rate_store, clock)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -259,7 +256,9 @@ def open_runtime(
         faults=FaultRegistry(clock),
         market=market,
         convert=convert,
-        funding_rates=FundingRateParts(rates, FundingRateClock(rates)),
+        funding_rates=FundingRateParts(
+            rates, FundingRateClock(rates), LiquidationReader(catalogue, rate_store)
+        ),
         resettables=[exchange.accounts, keys.auth, convert],
     )
 

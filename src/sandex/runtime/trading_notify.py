@@ -17,6 +17,7 @@ from sandex.services.exchange.events import (
     AlgoUpdate,
     BalancesChanged,
     BalanceUpdate,
+    LiquidationsHappened,
     OrdersChanged,
     OrderUpdate,
     PositionsChanged,
@@ -51,6 +52,10 @@ class Notifier:
                 hub.publish(
                     TradesHappened(environment, [t for t in changes.trades if t.environment is environment])
                 )
+        if changes.liquidations and hub.has_subscribers(LiquidationsHappened):
+            for environment in {r.environment for r in changes.liquidations}:
+                done = [r for r in changes.liquidations if r.environment is environment]
+                hub.publish(LiquidationsHappened(environment, done))
         if not (wants_orders or wants_balances or wants_algos or wants_positions):
             return
         await self._learn_owners(changes, io)

@@ -59,9 +59,10 @@ async def test_the_clock_passing_a_funding_time_settles_positions_once(tmp_path:
             rows = (await http.get("/api/v5/public/funding-rate-history", params={"instId": SWAP})).json()[
                 "data"
             ]
-            return len(rows) == 1
+            current = (await http.get("/api/v5/public/funding-rate", params={"instId": SWAP})).json()["data"]
+            return len(rows) == 1 and int(current[0]["fundingTime"]) > coming.funding_time
 
-        await until(settled, "the settlement in funding-rate-history")
+        await until(settled, "the settlement in funding-rate-history and the next funding time")
         paid = before[0] - _cash(rt, long_acc)
         assert paid > 0 and _cash(rt, short_acc) - before[1] == paid
         [row] = (await http.get("/api/v5/public/funding-rate-history", params={"instId": SWAP})).json()[

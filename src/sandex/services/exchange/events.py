@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sandex.domain.accounts.model import Environment
+from sandex.services.exchange.liquidations import LiquidationRecord
 from sandex.services.exchange.records import (
     AlgoRecord,
     BalanceRecord,
@@ -88,3 +89,11 @@ class PositionsChanged:
 
     environment: Environment
     updates: Sequence[PositionUpdate]
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationsHappened:
+    """Positions liquidated in one commit (WS public `liquidation-orders`)."""
+
+    environment: Environment
+    liquidations: Sequence[LiquidationRecord]

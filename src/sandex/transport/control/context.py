@@ -11,6 +11,7 @@ from fastapi.security import HTTPBearer
 
 from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
+from sandex.services.swap_funding.force import ForcedLiquidations
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.transport.control.errors import ControlFailure
 
@@ -21,6 +22,7 @@ class ControlContext:
     admin_token: str
     funding_rates: FundingRateService | None = None  # swaps' funding (`/funding-rates`)
     swaps: SwapControls | None = None  # account/position mode, leverage, forced liquidation
+    liquidations: ForcedLiquidations | None = None  # `/users/{uid}/liquidate`
 
 
 def _context(request: Request) -> ControlContext:

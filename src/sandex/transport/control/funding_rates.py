@@ -3,6 +3,7 @@
     GET  /sandex/v1/funding-rates                              every swap's coming settlement
     POST /sandex/v1/funding-rates {"inst_id": "BTC-USDT-SWAP", "rate": "0.001", "frozen": true}
     POST /sandex/v1/funding-rates/settle {"inst_id": "BTC-USDT-SWAP"}   settle now, at the rate shown
+    POST /sandex/v1/users/{uid}/liquidate {"inst_id": "", "demo": false}  liquidate now (all: "")
 
 A set rate holds until the next minute's sample unless frozen; `"frozen": false` lets the samples
 move it again. Scheduled settlements follow the sandbox clock (`/sandex/v1/clock/advance`).
@@ -10,12 +11,14 @@ move it again. Scheduled settlements follow the sandbox clock (`/sandex/v1/clock
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter
 from pydantic import Field
 from starlette.responses import Response
 
+from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Reason, Rejected
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.transport.control.accounts import require
@@ -35,6 +38,11 @@ class FundingRateBody(StrictBody):
 
 class SettleBody(StrictBody):
     inst_id: str
+
+
+class LiquidateBody(StrictBody):
+    inst_id: str = Field(default="", description="one swap, or every position of the user")
+    demo: bool = False
 
 
 def _service(ctx: ControlContext) -> FundingRateService:
@@ -74,3 +82,17 @@ async def settle(ctx: ControlCtx, body: SettleBody) -> Response:
     ):
         raise ControlFailure(501, "not_running", "this exchange core does not settle funding yet")
     return ControlJSON(plain(require(done)))
+
+
+liquidations_router = APIRouter(prefix="/users", tags=["funding rates"])
+
+
+@liquidations_router.post("/{uid}/liquidate")
+async def liquidate(ctx: ControlCtx, uid: str, body: LiquidateBody) -> Response:
+    """Liquidate the user's swap positions now, as if their margin had breached."""
+    if ctx.liquidations is None:
+        raise ControlFailure(501, "not_running", "liquidations are not served by this process")
+    user = require(await asyncio.to_thread(ctx.service.get_user, uid))
+    environment = Environment.DEMO if body.demo else Environment.LIVE
+    done = require(await ctx.liquidations.liquidate(user.id, environment, body.inst_id))
+    return ControlJSON({"uid": uid, "inst_id": body.inst_id, "demo": body.demo, "result": plain(done)})

@@ -16,6 +16,7 @@ from sandex.services.funding.service import FundingService
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.marketdata.service import MarketData
+from sandex.services.swap_funding.liquidation_orders import LiquidationReader
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
@@ -39,6 +40,7 @@ class OkxContext:
     faults: FaultInjector | None = None  # injected outages show in `system/status`
     funding_rates: FundingRateService | None = None  # swaps' funding rates (public/funding-rate*)
     swaps: SwapAccounts | None = None  # swap settings, positions, margin (None: Spot mode only)
+    liquidations: LiquidationReader | None = None  # public/liquidation-orders
 
 
 async def _context(request: Request) -> OkxContext:

@@ -1,12 +1,14 @@
-"""OKX's shapes of funding rates: `public/funding-rate` (and the WS `funding-rate` push) and
-`public/funding-rate-history`. One renderer for REST and WS."""
+"""OKX's shapes of funding rates (`public/funding-rate` and its WS push, `funding-rate-history`) and
+of public liquidations (`public/liquidation-orders` and its WS push). One renderer for REST and WS."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sandex.domain.money import format_decimal
 from sandex.services.exchange.funding_fees import FORMULA_TYPE, METHOD, FundingRateRecord
+from sandex.services.exchange.liquidations import LiquidationRecord
 from sandex.services.swap_funding.views import FundingRateView
 
 
@@ -40,4 +42,29 @@ def funding_history_wire(r: FundingRateRecord) -> dict[str, Any]:
         "instType": "SWAP",
         "method": r.method,
         "realizedRate": format_decimal(r.realized_rate),
+    }
+
+
+def liquidation_detail_wire(r: LiquidationRecord) -> dict[str, Any]:
+    return {
+        "bkLoss": format_decimal(r.bk_loss),
+        "bkPx": format_decimal(r.bk_px),
+        "ccy": "",  # OKX leaves it empty for swaps (it names the currency of MARGIN liquidations)
+        "posSide": r.pos_side.value,
+        "side": r.side,
+        "sz": format_decimal(r.sz),
+        "ts": str(r.ts),
+    }
+
+
+def liquidation_orders_wire(
+    inst_id: str, inst_family: str, details: Sequence[LiquidationRecord]
+) -> dict[str, Any]:
+    """One instrument's liquidations, as `public/liquidation-orders` and the WS channel show them."""
+    return {
+        "details": [liquidation_detail_wire(r) for r in details],
+        "instFamily": inst_family,
+        "instId": inst_id,
+        "instType": "SWAP",
+        "uly": inst_family,
     }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sandex.services.swap_funding.liquidation_orders import LIMIT_MAX
 from sandex.services.swap_funding.service import HISTORY_LIMIT
-from sandex.transport.okx.openapi.vocab import Doc, digits, limit, required, text
+from sandex.transport.okx.openapi.vocab import Doc, digits, limit, one_of, required, text
 
 SWAP_ID = text("instId", "swap instrument (`ANY`: every swap)", example="BTC-USDT-SWAP")
 
@@ -20,6 +21,19 @@ FUNDING_RATE_ROUTES: Mapping[str, Doc] = {
             digits("after", "older than this funding time (ms)"),
             digits("before", "newer than this funding time (ms)"),
             limit(HISTORY_LIMIT, HISTORY_LIMIT),
+        ),
+    ),
+    "GET /api/v5/public/liquidation-orders": Doc(
+        "Liquidations of swaps per instrument, newest first (filled only)",
+        query=(
+            one_of("instType", ("SWAP", "MARGIN", "FUTURES", "OPTION"), required=True),
+            text("instFamily", "instrument family", example="BTC-USDT"),
+            text("uly", "underlying (as instFamily)"),
+            text("instId", "swap instrument", example="BTC-USDT-SWAP"),
+            one_of("state", ("filled", "unfilled"), "default filled"),
+            digits("after", "older than this time (ms)"),
+            digits("before", "newer than this time (ms)"),
+            limit(LIMIT_MAX, LIMIT_MAX),
         ),
     ),
 }

@@ -31,7 +31,7 @@ TICKERS, BOOKS, BOOKS5, BBO, TRADES = "tickers", "books", "books5", "bbo-tbt", "
 ORDERS, ACCOUNT, BALANCE_AND_POSITION = "orders", "account", "balance_and_position"
 POSITIONS = "positions"
 ORDERS_ALGO, ALGO_ADVANCE = "orders-algo", "algo-advance"
-FUNDING_RATE = "funding-rate"  # swaps (swap-funding-liq)
+FUNDING_RATE, LIQUIDATION_ORDERS = "funding-rate", "liquidation-orders"  # swaps (swap-funding-liq)
 BOOK_CHANNELS = frozenset({BOOKS, BOOKS5, BBO})
 # Private channels whose connections per account OKX counts (`channel-conn-count`) and caps.
 COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION, POSITIONS})
@@ -65,6 +65,7 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     PRICE_LIMIT: _PUBLIC_MARKET,
     OPEN_INTEREST: _PUBLIC_MARKET,
     FUNDING_RATE: _PUBLIC_MARKET,
+    LIQUIDATION_ORDERS: ChannelSpec(Kind.PUBLIC, private=False, needs_inst_type=True),
 }
 
 

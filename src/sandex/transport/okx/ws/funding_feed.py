@@ -1,4 +1,4 @@
-"""`funding-rate` pushes (`/public`), from the funding-rate service.
+"""`funding-rate` pushes (`/public`), from the funding-rate service; `liquidation-orders` pushes.
 
 The swap's funding rate at once on subscribe, then whenever it changed (a minute's sample moved the
 rate or premium, a settlement moved the funding time; `ts` aside), checked every `INTERVAL_S`.
@@ -12,9 +12,12 @@ from typing import Any
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
+from sandex.domain.instruments import Catalogue
+from sandex.services.exchange.events import LiquidationsHappened
+from sandex.services.exchange.liquidations import LiquidationRecord
 from sandex.services.swap_funding.service import FundingRateService
-from sandex.transport.okx.funding_rate_wire import funding_rate_wire
-from sandex.transport.okx.ws.channels import FUNDING_RATE, Topic
+from sandex.transport.okx.funding_rate_wire import funding_rate_wire, liquidation_orders_wire
+from sandex.transport.okx.ws.channels import FUNDING_RATE, LIQUIDATION_ORDERS, Topic
 from sandex.transport.okx.ws.protocol import push
 from sandex.transport.okx.ws.pushes import Pusher
 from sandex.transport.okx.ws.sessions import Session, SessionRegistry
@@ -64,3 +67,28 @@ class FundingRateFeed:
 
 def _arg(inst_id: str) -> dict[str, str]:
     return {"channel": FUNDING_RATE, "instId": inst_id}
+
+
+class LiquidationFeed:
+    """`liquidation-orders` (`/public`, by `instType`): each liquidation after its commit, in the
+    environment it happened in (swaps only: other instrument types never have any)."""
+
+    def __init__(self, registry: SessionRegistry, pusher: Pusher, catalogue: Catalogue) -> None:
+        self._registry = registry
+        self._pusher = pusher
+        self._catalogue = catalogue
+
+    def on_liquidations(self, event: LiquidationsHappened) -> None:
+        for session in tuple(self._registry.sessions.values()):
+            if session.environment is not event.environment:
+                continue
+            for topic in tuple(session.topics.values()):
+                if topic.channel == LIQUIDATION_ORDERS and topic.inst_type in ("SWAP", "ANY"):
+                    for record in event.liquidations:
+                        item = self._item(record)
+                        self._pusher.send(session, LIQUIDATION_ORDERS, push(topic.echo, [item]))
+
+    def _item(self, record: LiquidationRecord) -> dict[str, Any]:
+        inst = self._catalogue.instrument(record.inst_id)
+        family = inst.contract.inst_family if inst is not None and inst.contract is not None else ""
+        return liquidation_orders_wire(record.inst_id, family, [record])

@@ -32,6 +32,7 @@ from sandex.domain.keys.policy import ws_login_request
 from sandex.services.exchange.events import (
     AlgosChanged,
     BalancesChanged,
+    LiquidationsHappened,
     OrdersChanged,
     PositionsChanged,
     TradesHappened,
@@ -46,7 +47,7 @@ from sandex.transport.okx.ws.algo_feed import AlgoFeed
 from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.derivatives_feed import DerivativesFeed
-from sandex.transport.okx.ws.funding_feed import FundingRateFeed
+from sandex.transport.okx.ws.funding_feed import FundingRateFeed, LiquidationFeed
 from sandex.transport.okx.ws.key_watch import KeyWatch
 from sandex.transport.okx.ws.market_feed import MarketFeed
 from sandex.transport.okx.ws.ops import TRADING_OPS, TradingOps
@@ -98,6 +99,7 @@ class WsGateway:
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
         self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
         self.funding_rates = FundingRateFeed(self.registry, self.pusher, ctx.funding_rates)
+        self.liquidations = LiquidationFeed(self.registry, self.pusher, ctx.catalogue)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
         self.idle_timeout_s = IDLE_TIMEOUT_S
@@ -116,6 +118,7 @@ class WsGateway:
             events.subscribe(OrdersChanged, self._on_orders),
             events.subscribe(BalancesChanged, self.private.on_balances),
             events.subscribe(AlgosChanged, self.algos.on_algos),
+            events.subscribe(LiquidationsHappened, self.liquidations.on_liquidations),
         ]
         if self.positions is not None:
             self._unsubscribers.append(events.subscribe(PositionsChanged, self.positions.on_positions))

@@ -91,6 +91,13 @@ async def test_positions_snapshot_updates_and_pos_data(world: World) -> None:
         (pos_data,) = both["data"][0]["posData"]
         assert (both["data"][0]["eventType"], pos_data["pos"], pos_data["ccy"]) == ("filled", "1", "USDT")
 
+        async with open_ws(world.url("private")) as late:
+            await logged_in(late, world.alice)
+            await late.subscribe({"channel": "balance_and_position"})
+            first = await late.expect(is_push("balance_and_position"))
+            assert first["data"][0]["eventType"] == "snapshot"
+            assert [p["instId"] for p in first["data"][0]["posData"]] == [SWAP]
+
         await bob.op("order", [swap_order("buy", px)], "3")
         await alice.op("order", [swap_order("sell", px, reduceOnly=True)], "4")
         gone = await alice.expect(lambda m: is_push("positions")(m) and m["data"][0]["pos"] == "0")

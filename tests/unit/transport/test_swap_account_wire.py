@@ -8,14 +8,17 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
 from sandex.services.exchange.swap_commands import LeverageSet, MarginAdjusted
 from sandex.services.exchange.swap_records import AccountSettingsRecord, LeverageRecord, MarginSummary
-from sandex.services.trading.views import CurrencyBalance
+from sandex.services.trading.views import AccountBalanceView, CurrencyBalance
 from sandex.transport.okx.swap_account_wire import (
+    futures_balance_wire,
     futures_detail,
     leverage_set_wire,
     leverage_wire,
     margin_adjusted_wire,
     settings_wire,
 )
+
+D = Decimal
 
 
 def test_settings_fields_of_account_config() -> None:
@@ -108,3 +111,24 @@ def test_futures_detail_of_a_currency_without_swaps() -> None:
         "0",
         "",
     )
+
+
+def test_total_equity_counts_margin_and_upl_held_in_positions() -> None:
+    """The ledger row holds 94.4261 USDT (at 1 USD); equity 99.8947 adds the isolated position's
+    margin and upl; a currency held only in positions still shows."""
+    summary = MarginSummary(
+        "USDT", D("94.4261"), D("99.8947"), D("5.4686"), D("94.4261"), D("94.4261"), D("5.4686"),
+        D(0), D("-0.0273"), D("-0.0273"), D(0), D("0.0219"), None, D("0.5"), D("54.96"),
+    )  # fmt: skip
+    row = CurrencyBalance("USDT", D("94.4261"), D(0), D("94.4261"), D("94.4261"), 5)
+    only_held = MarginSummary(
+        "USDC", D(0), D(7), D(7), D(0), D(0), D(7), D(0), D(0), D(0), D(0), D(0), None, D(0), D(0)
+    )
+    wire = futures_balance_wire(
+        AccountBalanceView(D("94.4261"), 5, [row]), {"USDT": summary, "USDC": only_held}
+    )
+    assert wire["totalEq"] == "99.8947"
+    assert [(d["ccy"], d["eq"], d["isoEq"]) for d in wire["details"]] == [
+        ("USDT", "99.8947", "5.4686"),
+        ("USDC", "7", "7"),
+    ]

@@ -10,6 +10,7 @@ Multi-currency and Portfolio margin compute (`adjEq`, `imr`, `mmr`, `mgnRatio`, 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from sandex.domain.derivatives.contracts import AcctLv
@@ -19,6 +20,7 @@ from sandex.services.trading.views import AccountBalanceView, CurrencyBalance
 from sandex.transport.okx.account_wire import balance_detail, balance_wire
 from sandex.transport.okx.trade_wire import num
 
+ZERO = Decimal(0)
 CT_ISO_MODE = "automatic"  # isolated margin moves with orders (OKX "Auto transfers")
 MGN_ISO_MODE = "automatic"
 
@@ -76,8 +78,24 @@ def futures_balance_wire(view: AccountBalanceView, margin: Mapping[str, MarginSu
     """`account/balance` data[0] of a Futures-mode account: the account-level margin fields stay
     "" (Multi-currency and Portfolio margin compute them), each currency has its own."""
     wire = balance_wire(view)
-    wire["details"] = [futures_detail(row, margin.get(row.ccy)) for row in view.details]
+    shown = {row.ccy for row in view.details}
+    held = [  # all of it in positions: no ledger balance left, still equity
+        CurrencyBalance(ccy, ZERO, ZERO, ZERO, None, view.u_time)
+        for ccy, summary in sorted(margin.items())
+        if ccy not in shown and summary.eq != 0
+    ]
+    wire["details"] = [futures_detail(row, margin.get(row.ccy)) for row in [*view.details, *held]]
+    wire["totalEq"] = num(
+        view.total_eq + sum((_upl_usd(row, margin.get(row.ccy)) for row in view.details), ZERO)
+    )
     return wire
+
+
+def _upl_usd(row: CurrencyBalance, summary: MarginSummary | None) -> Decimal:
+    """What a currency's equity adds beyond its ledger balance (positions' margin and upl), in USD."""
+    if summary is None or row.eq_usd is None or not row.total:
+        return ZERO
+    return (summary.eq - row.total) * row.eq_usd / row.total
 
 
 def futures_detail(row: CurrencyBalance, summary: MarginSummary | None) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from sandex.services.exchange.units import amount, plain
 from sandex.services.trading.service import TradingService
 from sandex.services.trading.views import AccountBalanceView, CurrencyBalance, Trader, order_view
 from sandex.transport.okx.account_wire import balance_wire
+from sandex.transport.okx.positions_wire import pos_data_wire
 from sandex.transport.okx.swap_account_wire import futures_balance_wire, is_futures_mode
 from sandex.transport.okx.swap_port import SwapAccounts
 from sandex.transport.okx.trade_wire import ms, num, order_wire
@@ -211,7 +212,7 @@ class PrivateFeed:
                     "pTime": str(view.u_time),
                     "eventType": SNAPSHOT,
                     "balData": bal_data,
-                    "posData": [],
+                    "posData": await asyncio.to_thread(self._pos_data, trader),
                     "trades": [],
                 }
             ]
@@ -241,6 +242,13 @@ class PrivateFeed:
             return
         for session, topic in targets:
             self._send_balance(session, topic, state, None, SNAPSHOT)
+
+    def _pos_data(self, trader: Trader) -> list[dict[str, Any]]:
+        """`posData` of a snapshot: the account's open positions."""
+        if self._swaps is None:
+            return []
+        views = self._swaps.positions(trader, (), ())
+        return [pos_data_wire(v.record, v.inst_type, v.ccy) for v in views if v.record.pos != 0]
 
     def _account_state(self, trader: Trader) -> AccountState:
         """The balances, and the margin fields per currency of a Futures-mode account (else None)."""

@@ -156,12 +156,7 @@ async def test_watch_liquidations_shows_the_public_liquidation_order(
     public = await _subscribed(world, "liquidation-orders", bob.watch_liquidations_for_symbols([SYMBOL]))
     world.control.set_mark(SWAP, liq_px - 50)  # through liqPx
     (seen,) = await asyncio.wait_for(public, WAIT_S)
-    assert (seen["symbol"], seen["contracts"], seen["side"], seen["contractSize"]) == (
-        SYMBOL,
-        10,
-        "sell",
-        0.01,
-    )
+    assert (seen["symbol"], seen["contracts"], seen["side"]) == (SYMBOL, 10, "sell"), seen
     assert seen["info"]["instId"] == SWAP and seen["price"] < float(liq_px)  # at the bankruptcy price
 
 

@@ -57,6 +57,7 @@ class CancelCause(StrEnum):
     MATCH_LIMIT = "match_limit"  # 33 (unverified): taker reached the 1,000-maker cap
     AMEND_FAILED = "amend_failed"  # 1 (user asked: amend with cxlOnFail=true failed)
     POST_ONLY_TAKES = "post_only_takes"  # 31: a post_only order that would take is accepted, then canceled
+    POSITION_CLOSED = "position_closed"  # 17: a swap close/reduce-only order outlived what it closes
 
 
 RESTING_TYPES = frozenset({OrdType.LIMIT, OrdType.POST_ONLY})

@@ -28,7 +28,7 @@ from sandex.domain.matching.events import (
     OrderFilled,
     OrderRejected,
 )
-from sandex.domain.matching.order import RESTING_TYPES, NewOrder, OrderSnapshot, OrdType
+from sandex.domain.matching.order import RESTING_TYPES, CancelCause, NewOrder, OrderSnapshot, OrdType
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.trading.commands import AmendSpec, CancelSpec, OrderSpec, amend_units, to_new_order
 from sandex.domain.trading.events import Event
@@ -113,7 +113,7 @@ class Exchange:
         if isinstance(plan, Rejected):
             events = m.engine.fail_amend(account_id, ord_id, plan, ts, cxl_on_fail=cmd.cxl_on_fail)
             out: list[Event] = []
-            self._settle(m, events, 0, out)
+            self._settle(m, events, 0, out, ts)
             return out
         events = m.engine.amend(account_id, ord_id, plan.new_sz, plan.new_px, ts, checked=True)
         out = [events[0]]
@@ -122,7 +122,7 @@ class Exchange:
         else:
             out.extend(self.ledger.unfreeze(account_id, plan.ccy, -plan.delta, ord_id))
         if len(events) > 1:  # the new price crossed: fills, maybe cancels
-            self._settle(m, events[1:], plan.px, out)
+            self._settle(m, events[1:], plan.px, out, ts)
         return out
 
     @staticmethod
@@ -141,7 +141,7 @@ class Exchange:
             return [target]
         m, ord_id = target
         out: list[Event] = []
-        self._settle(m, m.engine.cancel(account_id, ord_id, ts), 0, out)
+        self._settle(m, m.engine.cancel(account_id, ord_id, ts), 0, out, ts)
         return out
 
     # --- reads ---------------------------------------------------------------------------------
@@ -220,11 +220,25 @@ class Exchange:
         self._swap_settler.apply(m, events[1:], req.px, out, budgets)
         if budgets is not None:  # finished by now: give back what it did not spend
             out.extend(self.ledger.unfreeze(account_id, ccy, budgets[ord_id], ord_id))
+        self._trim_closes(m, out, ts)
         return out
 
-    def _settle(self, m: Listing, events: list[MatchEvent], taker_px: int, out: list[Event]) -> None:
+    def _trim_closes(self, m: SwapListing, out: list[Event], ts: int) -> None:
+        """Close orders (reduce-only, long/short closes) of positions fills just reduced may now
+        close more than is left: the newest go (cancelSource 17) until the rest fits."""
+        settler = self._swap_settler
+        if not settler.reduced:
+            return
+        reduced, settler.reduced = settler.reduced, set()
+        for key in reduced:
+            for ord_id in self.swaps.excess_closes(m, key):
+                events = m.engine.cancel(key.account_id, ord_id, ts, CancelCause.POSITION_CLOSED)
+                settler.apply(m, events, 0, out)
+
+    def _settle(self, m: Listing, events: list[MatchEvent], taker_px: int, out: list[Event], ts: int) -> None:
         if type(m) is SwapListing:
             self._swap_settler.apply(m, events, taker_px, out)
+            self._trim_closes(m, out, ts)
         else:
             self._settler.apply(m, events, taker_px, out)
 

@@ -147,7 +147,12 @@ class SwapDesk:
             pos = self.book.get(PosKey(account_id, m.inst.inst_id, mgn_mode, PosSide.NET))
             if pos is None or pos.pos == 0:
                 return Rejected(Reason.SWAP_NO_POSITION_TO_REDUCE)
-            return Rejected(Reason.SWAP_REDUCE_SAME_DIRECTION) if (pos.pos > 0) == buy else None
+            if (pos.pos > 0) == buy:
+                return Rejected(Reason.SWAP_REDUCE_SAME_DIRECTION)
+            # with the reduce-only orders already pending, no more than the position (OKX)
+            if req.sz > pos.size - self.pending_close(m, account_id, mgn_mode, PosSide.NET):
+                return Rejected(Reason.SWAP_CLOSE_EXCEEDS_POSITION)
+            return None
         if (pos_side is PosSide.LONG) == buy:  # opens (reduce-only here: nothing to reduce in that way)
             return Rejected(Reason.SWAP_REDUCE_SAME_DIRECTION) if cmd.reduce_only else None
         pos = self.book.get(PosKey(account_id, m.inst.inst_id, mgn_mode, pos_side))
@@ -156,6 +161,28 @@ class SwapDesk:
         if req.sz > pos.size - self.pending_close(m, account_id, mgn_mode, pos_side):
             return Rejected(Reason.SWAP_CLOSE_EXCEEDS_POSITION)
         return None
+
+    def excess_closes(self, m: SwapListing, key: PosKey) -> list[int]:
+        """Pending close orders of `key`'s position beyond what it holds (newest first), and in net
+        mode reduce-only orders that would no longer reduce it."""
+        pos = self.book.get(key)
+        held = 0 if pos is None else pos.size
+        closes = [
+            o
+            for o in m.engine.pending_orders(key.account_id)
+            if (t := m.terms.get(o.ord_id)) is not None
+            and t.closing
+            and t.mgn_mode is key.mgn_mode
+            and t.pos_side is key.pos_side
+        ]
+        out: list[int] = []
+        total = sum(o.sz - o.filled for o in closes)
+        for o in sorted(closes, key=lambda o: o.ord_id, reverse=True):
+            wrong_way = key.pos_side is PosSide.NET and pos is not None and (pos.pos > 0) == (o.side is _BUY)
+            if total > held or wrong_way:
+                out.append(o.ord_id)
+                total -= o.sz - o.filled
+        return out
 
     def pending_close(self, m: SwapListing, account_id: int, mgn_mode: MgnMode, pos_side: PosSide) -> int:
         """Lots pending orders of the account would close on that position (long/short mode)."""

@@ -40,6 +40,7 @@ class SwapSettler:
         self.book = book
         self.clearing = clearing
         self.insurance = insurance
+        self.reduced: set[PosKey] = set()  # positions fills closed from (their close orders get trimmed)
 
     def apply(
         self,
@@ -161,6 +162,7 @@ class SwapSettler:
         pos.trade_id = tid
         pos.u_time = fill.ts
         pos.close_type = 2 if pos.pos == 0 else 1
+        self.reduced.add(pos.key)
         if pos.pos == 0:
             self.book.close(pos)
         sub = CLOSE_LONG if long else CLOSE_SHORT

@@ -37,6 +37,10 @@ _CANCEL_SOURCES: dict[CancelCause, tuple[str, str]] = {
     CancelCause.SELF_TRADE: ("32", "Order canceled: self trade prevention"),
     CancelCause.MATCH_LIMIT: ("33", "Order canceled: the taker order matched too many maker orders"),
     CancelCause.POST_ONLY_TAKES: ("31", "The post-only order will take liquidity in taker orders"),
+    CancelCause.POSITION_CLOSED: (
+        "17",
+        "Order canceled: Close order was canceled, due to the position was already closed at market price.",
+    ),
 }
 
 

@@ -10,8 +10,8 @@ import pytest
 from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
 from sandex.domain.derivatives.positions import PosKey
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.matching.events import OrderRejected
-from sandex.domain.matching.order import OrdType, Side
+from sandex.domain.matching.events import OrderCanceled, OrderRejected
+from sandex.domain.matching.order import CancelCause, OrdType, Side
 from sandex.domain.trading import Exchange
 from sandex.domain.trading.commands import AmendSpec, OrderSpec, to_new_order
 from sandex.domain.trading.events import PositionFill
@@ -181,4 +181,20 @@ def test_an_amend_keeps_the_reservation_exact_and_the_price_within_the_limit(x: 
     refused = x.amend(A, AmendSpec(BTC, ord_id, new_px=D("51500")), 3)[0]
     assert isinstance(refused, OrderRejected) and refused.rejected.reason is Reason.SWAP_PRICE_LIMIT
     place(x, B, order(BTC, Side.SELL, "1", "49500"))  # fills part of the amended order
+    audit(x)
+
+
+def test_close_orders_beyond_what_is_left_are_canceled_when_the_position_shrinks(x: Exchange) -> None:
+    seed_position(x, A, B, Side.BUY, "2", "50000")
+    place(x, A, order(BTC, Side.SELL, "1", "55000", reduce_only=True))
+    refused = x.place(A, order(BTC, Side.SELL, "1.5", "56000", reduce_only=True), 2)[0]
+    assert (
+        isinstance(refused, OrderRejected) and refused.rejected.reason is Reason.SWAP_CLOSE_EXCEEDS_POSITION
+    )
+    place(x, A, order(BTC, Side.SELL, "1", "56000", reduce_only=True))
+    place(x, C, order(BTC, Side.BUY, "1", "50000"))
+    events = place(x, A, order(BTC, Side.SELL, "1", "50000"))  # closes 1 of 2: 1 left
+    canceled = [e for e in events if isinstance(e, OrderCanceled)]
+    assert [(c.order.px, c.cause) for c in canceled] == [(560000, CancelCause.POSITION_CLOSED)]  # the newest
+    assert [o.px for o in x.pending_orders(A, BTC)] == [550000]
     audit(x)

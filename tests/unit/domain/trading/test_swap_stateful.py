@@ -5,6 +5,7 @@
 * what is frozen equals exactly what resting swap orders still need
 * no balance but the clearing account's and the insurance fund's is ever negative
 * the contracts held long equal those held short (every fill has two sides)
+* pending close orders never add up to more than their position holds
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
+from sandex.domain.derivatives.positions import PosKey
 from sandex.domain.matching.order import OrdType, Side
 from sandex.domain.trading.commands import CancelSpec
 from sandex.domain.trading.exchange import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
+from sandex.domain.trading.swap_listing import SwapListing
 from tests.support.swaps import fund, futures, order, swap_exchange
 
 BTC = "BTC-USDT-SWAP"
@@ -101,6 +104,17 @@ class SwapMachine(RuleBasedStateMachine):
         for account in (*ACCOUNTS, ledger.fee_account):
             assert ledger.available(account, "USDT") >= 0
         assert CLEARING_ACCOUNT in ledger.overdraft and INSURANCE_ACCOUNT in ledger.overdraft
+
+    @invariant()
+    def close_orders_never_exceed_their_position(self) -> None:
+        m = self.x.listing(BTC)
+        assert isinstance(m, SwapListing)
+        for account in ACCOUNTS:
+            for o in self.x.pending_orders(account, BTC):
+                terms = m.terms[o.ord_id]
+                if terms.closing:
+                    key = PosKey(account, BTC, terms.mgn_mode, terms.pos_side)
+                    assert self.x.swaps.excess_closes(m, key) == []
 
     @invariant()
     def longs_equal_shorts(self) -> None:

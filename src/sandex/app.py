@@ -27,6 +27,7 @@ from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.swap_funding.force import ForcedLiquidations
+from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
 from sandex.storage.repositories.console import SqlConsoleSessions
@@ -237,6 +238,7 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAcc
         funding_rates=rt.funding_rates.service,
         positions=swaps,
         swaps=swaps,
+        warnings=LiquidationWarnings(rt.trading.core.exchange, rt.trading.accounts),
     )
 
 

@@ -75,5 +75,5 @@ async def test_the_clock_passing_a_funding_time_settles_positions_once(tmp_path:
         rt.clock.advance(3_600_000)  # an hour on: nothing more is due
         await rt.funding_rates.service.tick()
         assert _cash(rt, long_acc) == before[0] - paid
-        [bill] = rt.trading.store.bills(long_acc, BillQuery(reasons=[PostingReason.FUNDING_FEE]))
+        [bill] = rt.trading.store.bills(long_acc, BillQuery(reasons=[PostingReason.FUNDING]))
         assert (bill.sub_type, bill.pnl, bill.inst_id, bill.delta_available) == (173, -paid, SWAP, -paid)

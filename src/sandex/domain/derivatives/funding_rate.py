@@ -79,15 +79,6 @@ def funding_time_after(ts_ms: int, interval_h: int) -> int:
     return (ts_ms // step + 1) * step
 
 
-def funding_times_between(after_ms: int, until_ms: int, interval_h: int) -> list[int]:
-    """Settlements in (after_ms, until_ms], oldest first: those a clock jump has passed."""
-    times, t = [], funding_time_after(after_ms, interval_h)
-    while t <= until_ms:
-        times.append(t)
-        t += interval_h * HOUR_MS
-    return times
-
-
 def funding_fee(pos: Decimal, contract_value: Decimal, mark: Decimal, rate: Decimal) -> Decimal:
     """What a linear position receives (+) or pays (−): `pos` signed contracts (+ long, − short),
     `contract_value` = ctVal · ctMult. A positive rate: longs pay, shorts receive."""

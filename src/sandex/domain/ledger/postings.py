@@ -16,9 +16,8 @@ class PostingReason(StrEnum):
     FEE = "fee"  # ref: trade id (payer debited, fee account credited)
     CONVERT = "convert"  # ref: convert trade number (the user and the convert desk swap currencies)
     MARGIN = "margin"  # ref: position id (swap margin moved between the user and clearing, not a fill)
-    FUNDING_FEE = "funding_fee"  # ref: funding time (ms): a swap position's funding, user <-> clearing
-    LIQUIDATION = "liquidation"  # ref: position id (insurance-fund takeover, liquidation penalty)
     FUNDING = "funding"  # ref: position id (a swap funding payment between the user and clearing)
+    LIQUIDATION = "liquidation"  # ref: position id (insurance-fund takeover, liquidation penalty)
 
 
 class Posting(NamedTuple):

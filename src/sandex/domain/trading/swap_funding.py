@@ -22,7 +22,7 @@ from sandex.domain.ledger.postings import Posting, PostingReason
 from sandex.domain.trading.events import Event, PositionBill, PositionChanged
 
 FUNDING_EXPENSE, FUNDING_INCOME = 173, 174
-_FUNDING = PostingReason.FUNDING_FEE
+_FUNDING = PostingReason.FUNDING
 
 
 def settle_funding(
@@ -33,7 +33,6 @@ def settle_funding(
     mark: int,
     per_notional: int,
     rate: Decimal,
-    funding_time: int,
     ts: int,
 ) -> list[Event]:
     """Book the funding of `positions` (one swap's open ones) at `mark` ticks; the events, applied."""
@@ -46,17 +45,17 @@ def settle_funding(
         if pos.mgn_mode is MgnMode.ISOLATED:
             fee = max(fee, -pos.margin)  # a margin pays what it holds
             pos.margin += fee
-            postings = [Posting(pos.account_id, ccy, 0, 0, _FUNDING, funding_time)]
+            postings = [Posting(pos.account_id, ccy, 0, 0, _FUNDING, pos.pos_id)]
             pos_bal_chg = fee
         else:
             fee = max(fee, -max(ledger.available(pos.account_id, ccy), 0))
-            postings = _cash(pos.account_id, clearing, ccy, fee, funding_time)
+            postings = _cash(pos.account_id, clearing, ccy, fee, pos.pos_id)
             pos_bal_chg = 0
         pos.funding_fee += fee
         pos.u_time = ts
         sub = FUNDING_INCOME if fee > 0 else FUNDING_EXPENSE
         bill = PositionBill(
-            pos.account_id, _FUNDING, funding_time, sub, pos.size, mark, fee, 0, pos_bal_chg, pos.copy()
+            pos.account_id, _FUNDING, pos.pos_id, sub, pos.size, mark, fee, 0, pos_bal_chg, pos.copy()
         )
         out.append(bill)
         out.extend(ledger.post(postings))

@@ -159,12 +159,12 @@ class ChangeBuilder:
                 part = self._waiting_part.pop((environment, p.account_id, p.ref), None)
                 if part is not None:
                     self._bill_parts[len(self._postings)] = self._part(part)
-        elif p.reason is _MARGIN or p.reason is _FUNDING:
-            inst_id = self._position_bill(environment, p)
         elif (environment, p.account_id, p.reason, p.ref) in self._waiting_bill:  # funding, liquidation
             bill_part = self._waiting_bill.pop((environment, p.account_id, p.reason, p.ref))
             self._bill_parts[len(self._postings)] = self._part(bill_part)
             inst_id = bill_part.position.inst_id
+        elif p.reason is _MARGIN or p.reason is _FUNDING:
+            inst_id = self._position_bill(environment, p)
         self._postings.append((environment, bill, p, ord_id, inst_id, ts))
 
     def _position_bill(self, environment: Environment, p: Posting) -> str:

@@ -27,7 +27,7 @@ from sandex.domain.matching.order import Side
 from sandex.domain.matching.rules import DEFAULT_LIMITS, TradingLimits
 from sandex.domain.trading import Exchange
 from sandex.domain.trading.commands import CancelSpec
-from sandex.domain.trading.events import Event, PositionChanged
+from sandex.domain.trading.events import Event, Liquidated, PositionChanged
 from sandex.services.exchange.algo_desk import AlgoDesk
 from sandex.services.exchange.algo_runner import ALGO_ID_BASE, AlgoRunner
 from sandex.services.exchange.algo_swaps import BookPositions
@@ -69,6 +69,7 @@ from sandex.services.exchange.store import ExchangeStore
 from sandex.services.exchange.swap_commands import (
     MARKET_WIDE_SWAP_COMMANDS,
     SWAP_COMMANDS,
+    ForceLiquidation,
     SettleFundingFee,
     SwapCommand,
     UpdateMarks,
@@ -311,6 +312,8 @@ class ExchangeCore:
         x = self._exchanges[cmd.environment]
         runner = self._algos[cmd.environment]
         done = apply_swap(x, cmd.environment, cmd, ts, runner.has_swap_algos)
+        if isinstance(cmd, ForceLiquidation):
+            self._liquidation_categories(done.events)
         applied = Applied(cmd, done.result, done.events, ts, swap_rows=done.rows)
         return self._settled(runner, applied) if done.events else applied
 
@@ -333,6 +336,9 @@ class ExchangeCore:
             self._funding_settled[cmd.inst_id] = record
             paid = sum(1 for evs in events.values() for ev in evs if isinstance(ev, PositionChanged))
             result = FundingSettled(record, paid)
+        if isinstance(cmd, UpdateMarks):
+            for evs in events.values():
+                self._liquidation_categories(evs)
         return Applied(cmd, result, [], ts, algos=algos, env_events=events)
 
     def _algos_on_marks(
@@ -347,6 +353,12 @@ class ExchangeCore:
             caused.extend(settled.events)
             algos.extend(settled.algos)
         return algos
+
+    def _liquidation_categories(self, events: Sequence[Event]) -> None:
+        """Liquidation orders carry their category from their first step (the WS `orders` pushes)."""
+        for ev in events:
+            if isinstance(ev, Liquidated) and ev.ord_id is not None:
+                self._extras.setdefault(ev.ord_id, OrderExtras()).category = ev.category
 
     def marks(self) -> Mapping[str, tuple[Decimal, Decimal]]:
         """The last `UpdateMarks` prices per swap: (mark, index) (`swap_marks.CoreMarks` serves them

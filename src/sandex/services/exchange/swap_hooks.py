@@ -39,17 +39,8 @@ def settle_funding(
         for p in x.swaps.book.positions.values()
         if p.inst_id == cmd.inst_id and p.account_id != x.insurance_account
     ]
-    return book_funding(
-        x.ledger,
-        held,
-        x.clearing_account,
-        m.settle_ccy,
-        marks.mark,
-        m.per_notional,
-        cmd.rate,
-        cmd.funding_time,
-        ts,
-    )
+    ccy, mark = m.settle_ccy, marks.mark
+    return book_funding(x.ledger, held, x.clearing_account, ccy, mark, m.per_notional, cmd.rate, ts)
 
 
 def force_liquidation(x: Exchange, cmd: ForceLiquidation, ts: int) -> list[Event] | Rejected:

@@ -40,7 +40,6 @@ def build_control_app(context: ControlContext) -> FastAPI:
     install_control_errors(app)
     for module in (state, accounts, clock, faults, market, funding_rates, swaps):
         app.include_router(module.router)
-    app.include_router(funding_rates.liquidations_router)
     return app
 
 

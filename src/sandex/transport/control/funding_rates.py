@@ -27,7 +27,7 @@ from sandex.transport.control.errors import ControlFailure, ControlJSON
 from sandex.transport.control.schemas import StrictBody
 from sandex.transport.control.views import plain
 
-router = APIRouter(prefix="/funding-rates", tags=["funding rates"])
+router = APIRouter(tags=["funding rates"])
 
 
 class FundingRateBody(StrictBody):
@@ -58,13 +58,13 @@ def _rate(text: str | None) -> Decimal | None:
         raise ControlFailure(400, "param_error", "rate is not a number", field="rate") from None
 
 
-@router.get("")
+@router.get("/funding-rates")
 def show(ctx: ControlCtx) -> Response:
     views = require(_service(ctx).current("ANY"))
     return ControlJSON([plain(v) for v in views])
 
 
-@router.post("")
+@router.post("/funding-rates")
 def set_rate(ctx: ControlCtx, body: FundingRateBody) -> Response:
     if body.rate is None and body.frozen is None:
         raise ControlFailure(400, "param_error", "give rate and/or frozen", field="rate")
@@ -72,7 +72,7 @@ def set_rate(ctx: ControlCtx, body: FundingRateBody) -> Response:
     return ControlJSON(plain(view))
 
 
-@router.post("/settle")
+@router.post("/funding-rates/settle")
 async def settle(ctx: ControlCtx, body: SettleBody) -> Response:
     done = await _service(ctx).settle_now(body.inst_id)
     if (
@@ -84,10 +84,7 @@ async def settle(ctx: ControlCtx, body: SettleBody) -> Response:
     return ControlJSON(plain(require(done)))
 
 
-liquidations_router = APIRouter(prefix="/users", tags=["funding rates"])
-
-
-@liquidations_router.post("/{uid}/liquidate")
+@router.post("/users/{uid}/liquidate")
 async def liquidate(ctx: ControlCtx, uid: str, body: LiquidateBody) -> Response:
     """Liquidate the user's swap positions now, as if their margin had breached."""
     if ctx.liquidations is None:

@@ -12,7 +12,6 @@ from sandex.domain.derivatives.funding_rate import (
     funding_fee_units,
     funding_rate,
     funding_time_after,
-    funding_times_between,
     impact_price,
     interest_rate,
     premium_index,
@@ -80,12 +79,6 @@ def test_eight_hour_settlements_fall_at_00_08_16_utc() -> None:
     assert funding_time_after(ms("2026-01-01T23:59:59"), 8) == ms("2026-01-02T00:00:00")
     assert funding_time_after(ms("2026-01-01T05:00:00"), 4) == ms("2026-01-01T08:00:00")
     assert funding_time_after(ms("2026-01-01T05:00:00"), 1) == ms("2026-01-01T06:00:00")
-
-
-def test_a_clock_jump_passes_every_settlement_in_between() -> None:
-    passed = funding_times_between(ms("2026-01-01T07:00:00"), ms("2026-01-02T00:00:00"), 8)
-    assert passed == [ms("2026-01-01T08:00:00"), ms("2026-01-01T16:00:00"), ms("2026-01-02T00:00:00")]
-    assert funding_times_between(ms("2026-01-01T08:00:00"), ms("2026-01-01T09:00:00"), 8) == []
 
 
 def test_funding_fee_is_position_value_times_rate_and_longs_pay_a_positive_rate() -> None:

@@ -29,7 +29,7 @@ def _exchange(td_mode: str = "cross"):  # type: ignore[no-untyped-def]
 
 def _settle(x, rate: str, mark: int = 400_000):  # type: ignore[no-untyped-def]
     positions = [p for p in x.swaps.book.positions.values() if p.inst_id == "BTC-USDT-SWAP"]
-    return settle_funding(x.ledger, positions, x.clearing_account, USDT, mark, PN, D(rate), T, T)
+    return settle_funding(x.ledger, positions, x.clearing_account, USDT, mark, PN, D(rate), T)
 
 
 def test_cross_longs_pay_shorts_position_value_times_rate() -> None:
@@ -45,7 +45,7 @@ def test_cross_longs_pay_shorts_position_value_times_rate() -> None:
         (ALICE, FUNDING_EXPENSE, -units("4"), 0),
         (BOB, FUNDING_INCOME, units("4"), 0),
     ]
-    assert all(b.reason is PostingReason.FUNDING_FEE and b.ref == T for b in bills)
+    assert all(b.reason is PostingReason.FUNDING and b.ref == b.position.pos_id for b in bills)
     assert [e.event_type for e in events if isinstance(e, PositionChanged)] == ["funding_fee"] * 2
     assert conserved(x)
 

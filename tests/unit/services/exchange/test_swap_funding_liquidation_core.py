@@ -73,7 +73,7 @@ def test_a_settlement_books_bills_history_and_positions_once(
     # 10 contracts = 0.1 BTC at 50,000 = 5,000 USDT; 0.01 % = 0.5 USDT
     assert usdt(store, TAKER)[0] == long_cash - units("0.5")
     assert usdt(store, MAKER)[0] == short_cash + units("0.5")
-    bills = {p.account_id: p for p in changes.postings if p.reason is PostingReason.FUNDING_FEE}
+    bills = {p.account_id: p for p in changes.postings if p.reason is PostingReason.FUNDING}
     assert (bills[TAKER].sub_type, bills[TAKER].pnl, bills[TAKER].inst_id) == (173, -units("0.5"), BTC)
     assert (bills[MAKER].sub_type, bills[MAKER].pnl) == (174, units("0.5"))
     assert [(r.inst_id, r.funding_time, r.realized_rate) for r in changes.funding_rates] == [

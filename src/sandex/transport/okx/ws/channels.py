@@ -32,6 +32,7 @@ ORDERS, ACCOUNT, BALANCE_AND_POSITION = "orders", "account", "balance_and_positi
 POSITIONS = "positions"
 ORDERS_ALGO, ALGO_ADVANCE = "orders-algo", "algo-advance"
 FUNDING_RATE, LIQUIDATION_ORDERS = "funding-rate", "liquidation-orders"  # swaps (swap-funding-liq)
+LIQUIDATION_WARNING = "liquidation-warning"
 BOOK_CHANNELS = frozenset({BOOKS, BOOKS5, BBO})
 # Private channels whose connections per account OKX counts (`channel-conn-count`) and caps.
 COUNTED_CHANNELS = frozenset({ORDERS, ACCOUNT, BALANCE_AND_POSITION, POSITIONS})
@@ -61,11 +62,12 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     POSITIONS: ChannelSpec(Kind.PRIVATE, private=True, needs_inst_type=True),
     ORDERS_ALGO: _ALGOS,
     ALGO_ADVANCE: _ALGOS,
+    FUNDING_RATE: _PUBLIC_MARKET,
+    LIQUIDATION_ORDERS: ChannelSpec(Kind.PUBLIC, private=False, needs_inst_type=True),
+    LIQUIDATION_WARNING: ChannelSpec(Kind.PRIVATE, private=True, needs_inst_type=True),
     MARK_PRICE: _PUBLIC_MARKET,
     PRICE_LIMIT: _PUBLIC_MARKET,
     OPEN_INTEREST: _PUBLIC_MARKET,
-    FUNDING_RATE: _PUBLIC_MARKET,
-    LIQUIDATION_ORDERS: ChannelSpec(Kind.PUBLIC, private=False, needs_inst_type=True),
 }
 
 

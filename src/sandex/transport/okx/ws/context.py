@@ -14,6 +14,7 @@ from sandex.services.keys.auth import AuthService
 from sandex.services.keys.service import KeysService
 from sandex.services.marketdata.service import MarketData
 from sandex.services.swap_funding.service import FundingRateService
+from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.services.trading.service import TradingService
 from sandex.transport.okx.ratelimits.budgets import RateLimits
 from sandex.transport.okx.swap_port import SwapAccounts
@@ -47,3 +48,4 @@ class WsContext:
     funding_rates: FundingRateService | None = None  # `funding-rate` (None: that channel stays silent)
     positions: PositionReads | None = None  # swap positions (None: `positions` pushes nothing)
     swaps: SwapAccounts | None = None  # account settings and margin (the `account` channel's fields)
+    warnings: LiquidationWarnings | None = None  # `liquidation-warning` (None: silent)

@@ -71,6 +71,7 @@ from sandex.transport.okx.ws.protocol import (
 from sandex.transport.okx.ws.pushes import Pusher
 from sandex.transport.okx.ws.quotes_feed import CandleFeed, TickerFeed
 from sandex.transport.okx.ws.sessions import Session, SessionRegistry
+from sandex.transport.okx.ws.warning_feed import WarningFeed
 
 log = logging.getLogger("sandex.ws")
 
@@ -97,9 +98,10 @@ class WsGateway:
         )
         self.tickers = TickerFeed(self.registry, self.pusher, ctx.market)
         self.candles = CandleFeed(self.registry, self.pusher, ctx.market)
-        self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
         self.funding_rates = FundingRateFeed(self.registry, self.pusher, ctx.funding_rates)
         self.liquidations = LiquidationFeed(self.registry, self.pusher, ctx.catalogue)
+        self.warnings = WarningFeed(self.registry, self.pusher, ctx.warnings)
+        self.derivatives = DerivativesFeed(self.registry, self.pusher, ctx.market)
         self.ops = TradingOps(ctx.trading, ctx.catalogue, ctx.rate_limits, ctx.clock)
         self.key_watch = KeyWatch(ctx.auth, ctx.keys, ctx.accounts)
         self.idle_timeout_s = IDLE_TIMEOUT_S
@@ -162,8 +164,9 @@ class WsGateway:
                 self.market.tick()
                 self.tickers.flush()
                 self.candles.flush()
-                self.derivatives.tick()
                 self.funding_rates.flush()
+                self.warnings.tick()
+                self.derivatives.tick()
                 now = time.monotonic()
                 self.private.tick(now)
                 if self.positions is not None:

@@ -102,3 +102,5 @@ _.open_position  # SandexSwaps: a position opened by real orders against a count
 _.liquidate  # SandexSwaps: forced liquidation through the control API
 _.steer  # SandexSwaps: the index (hence the mark) moved
 _.counterparty_uid  # SeededPosition: who took the other side, for tests that look at it
+_.unfreeze_mark  # SandexSwaps: the mark follows its index again
+_.unfreeze_funding  # SandexSwaps: the minute samples move the funding rate again

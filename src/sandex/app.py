@@ -25,6 +25,7 @@ from sandex.services.console.sessions import ConsoleSessions
 from sandex.services.control.ports import Pausable, Resettable
 from sandex.services.control.service import ControlService
 from sandex.services.control.swaps import SwapControls
+from sandex.services.exchange.swap_marks import CoreMarks
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.swap_funding.force import ForcedLiquidations
 from sandex.services.swap_funding.warnings import LiquidationWarnings
@@ -262,11 +263,10 @@ def _console(settings: Settings, rt: Runtime, swaps: SwapControls) -> ConsoleCon
         convert=rt.convert,
         swaps=swaps,
         swap_reads=ConsoleSwapReads(
-            PositionReader(rt.trading.store, rt.catalogue.instruments, rt.market.board),
+            PositionReader(rt.trading.store, rt.catalogue.instruments, CoreMarks(rt.trading.core)),
             rt.trading.store,
             rt.trading.accounts,
             rt.catalogue,
-            rt.trading.service,
         ),
     )
 

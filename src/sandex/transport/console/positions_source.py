@@ -1,6 +1,6 @@
 """What the Positions page reads, from committed state: `PositionReader` marks the live positions
-at the simulated market's mark, the store gives closed positions and leverage rows, and the trading
-service the funding-fee bills. Nothing here is computed twice: the numbers are the OKX API's."""
+at the simulated market's mark, the store gives closed positions, leverage rows and the
+funding-fee bills. Nothing here is computed twice: the numbers are the OKX API's."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from decimal import Decimal
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import MgnMode, PosSide
 from sandex.domain.instruments import Catalogue, InstrumentState
+from sandex.domain.ledger.amounts import from_amount
+from sandex.domain.ledger.postings import PostingReason
 from sandex.services.console.swaps import FundingFee
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.records import LedgerAccountKind
-from sandex.services.exchange.store import ExchangeStore, PositionQuery
+from sandex.services.exchange.store import BillQuery, ExchangeStore, PositionQuery
 from sandex.services.exchange.swap_records import LeverageRecord, PositionRecord, PositionView
 from sandex.services.trading.positions import PositionReader
-from sandex.services.trading.service import TradingService
 
 DEFAULT_LEVER = Decimal(10)  # OKX's leverage before the account sets one: min(10, the instrument's max)
 
@@ -28,13 +29,11 @@ class ConsoleSwapReads:
         store: ExchangeStore,
         accounts: LedgerAccounts,
         catalogue: Catalogue,
-        trading: TradingService,
     ) -> None:
         self._reader = reader
         self._store = store
         self._accounts = accounts
         self._catalogue = catalogue
-        self._trading = trading
 
     def positions(self, user_id: int, environment: Environment) -> list[PositionView]:
         account = self._account(user_id, environment)
@@ -62,8 +61,22 @@ class ConsoleSwapReads:
         return rows
 
     def funding_fees(self, user_id: int, environment: Environment, limit: int) -> list[FundingFee]:
-        del user_id, environment, limit
-        return []  # funding bills arrive with the funding settlement (swap-funding-liq)
+        """Bills type 8: a cross position's funding moves its cash, an isolated one's its margin
+        (the bill's `pnl` is the fee either way: + received, - paid)."""
+        account = self._account(user_id, environment)
+        if account is None:
+            return []
+        bills = self._store.bills(account, BillQuery(reasons={PostingReason.FUNDING}, limit=limit))
+        return [
+            FundingFee(
+                str(bill.bill_id),
+                bill.inst_id,
+                bill.ccy,
+                from_amount(bill.pnl if bill.pnl is not None else bill.delta_available),
+                bill.ts,
+            )
+            for bill in bills
+        ]
 
     def _swaps(self) -> Iterator[tuple[str, Decimal]]:
         for inst_id, inst in self._catalogue.instruments.items():

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0014"  # chained after 0014 (swap-funding-liq): the branches met
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -28,6 +28,7 @@ from sandex.services.control.swaps import SwapControls
 from sandex.services.exchange.swap_marks import CoreMarks
 from sandex.services.retention import Retention, RetentionPolicy
 from sandex.services.swap_funding.force import ForcedLiquidations
+from sandex.services.swap_funding.insurance import InsuranceReader
 from sandex.services.swap_funding.warnings import LiquidationWarnings
 from sandex.services.trading.positions import PositionReader
 from sandex.services.trading.swap_accounts import SwapAccountsService
@@ -119,6 +120,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         funding_rates=rt.funding_rates.service,
         swaps=swaps,
         liquidations=rt.funding_rates.liquidations,
+        insurance=InsuranceReader(rt.catalogue, rt.trading.core.exchange, rt.clock),
     )
     install_error_handlers(app)
     hosts = AllowedHosts(settings.host, settings.allowed_hosts)

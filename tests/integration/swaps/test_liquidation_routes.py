@@ -60,3 +60,46 @@ async def test_a_forced_liquidation_shows_in_public_liquidation_orders(tmp_path:
         assert futures.json() == {"code": "0", "msg": "", "data": []}
         missing = (await http.get("/api/v5/public/liquidation-orders")).json()
         assert missing["code"] == "50014"
+
+
+async def test_the_insurance_fund_shows_its_balance_per_family(tmp_path: Path) -> None:
+    async with funding_box(tmp_path) as box:
+        http = box.client()
+        body = (
+            await http.get(
+                "/api/v5/public/insurance-fund", params={"instType": "SWAP", "instFamily": "BTC-USDT"}
+            )
+        ).json()
+        assert body["code"] == "0"
+        [fund] = body["data"]
+        assert (fund["instType"], fund["instFamily"], fund["total"]) == (
+            "SWAP",
+            "BTC-USDT",
+            fund["details"][0]["balance"],
+        )
+        assert set(fund["details"][0]) == {
+            "adlType",
+            "amt",
+            "balance",
+            "ccy",
+            "decRate",
+            "maxBal",
+            "maxBalTs",
+            "ts",
+            "type",
+        }
+        assert fund["details"][0]["ccy"] == "USDT"
+        missing = (await http.get("/api/v5/public/insurance-fund", params={"instType": "SWAP"})).json()
+        assert missing["code"] == "50014"
+        unknown = (
+            await http.get(
+                "/api/v5/public/insurance-fund", params={"instType": "SWAP", "instFamily": "NOPE-USDT"}
+            )
+        ).json()
+        assert unknown["code"] == "51001"
+        options = (
+            await http.get(
+                "/api/v5/public/insurance-fund", params={"instType": "OPTION", "instFamily": "BTC-USD"}
+            )
+        ).json()
+        assert options == {"code": "0", "msg": "", "data": []}

@@ -16,6 +16,7 @@ from sandex.services.funding.service import FundingService
 from sandex.services.keys.auth import AuthService
 from sandex.services.keys.subaccounts import SubAccountKeysService
 from sandex.services.marketdata.service import MarketData
+from sandex.services.swap_funding.insurance import InsuranceReader
 from sandex.services.swap_funding.liquidation_orders import LiquidationReader
 from sandex.services.swap_funding.service import FundingRateService
 from sandex.services.trading.service import TradingService
@@ -41,6 +42,7 @@ class OkxContext:
     funding_rates: FundingRateService | None = None  # swaps' funding rates (public/funding-rate*)
     swaps: SwapAccounts | None = None  # swap settings, positions, margin (None: Spot mode only)
     liquidations: LiquidationReader | None = None  # public/liquidation-orders
+    insurance: InsuranceReader | None = None  # public/insurance-fund
 
 
 async def _context(request: Request) -> OkxContext:

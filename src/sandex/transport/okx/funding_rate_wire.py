@@ -9,6 +9,7 @@ from typing import Any
 from sandex.domain.money import format_decimal
 from sandex.services.exchange.funding_fees import FORMULA_TYPE, METHOD, FundingRateRecord
 from sandex.services.exchange.liquidations import LiquidationRecord
+from sandex.services.swap_funding.insurance import InsuranceFund
 from sandex.services.swap_funding.views import FundingRateView
 
 
@@ -67,4 +68,26 @@ def liquidation_orders_wire(
         "instId": inst_id,
         "instType": "SWAP",
         "uly": inst_family,
+    }
+
+
+def insurance_fund_wire(fund: InsuranceFund) -> dict[str, Any]:
+    balance = format_decimal(fund.balance)
+    return {
+        "details": [
+            {
+                "adlType": "",
+                "amt": "",
+                "balance": balance,
+                "ccy": fund.ccy,
+                "decRate": "",
+                "maxBal": "",
+                "maxBalTs": "",
+                "ts": str(fund.ts),
+                "type": "regular_update",
+            }
+        ],
+        "instFamily": fund.inst_family,
+        "instType": "SWAP",
+        "total": balance,
     }

@@ -36,4 +36,12 @@ FUNDING_RATE_ROUTES: Mapping[str, Doc] = {
             limit(LIMIT_MAX, LIMIT_MAX),
         ),
     ),
+    "GET /api/v5/public/insurance-fund": Doc(
+        "The insurance fund's balance now (one fund per environment for every swap)",
+        query=(
+            one_of("instType", ("SWAP", "MARGIN", "FUTURES", "OPTION"), required=True),
+            text("instFamily", "instrument family (required for SWAP)", example="BTC-USDT"),
+            text("uly", "underlying (as instFamily)"),
+        ),
+    ),
 }

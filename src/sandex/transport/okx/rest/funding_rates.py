@@ -6,6 +6,7 @@ history is newest first, `after`/`before` are funding times, `limit` ≤ 400 (de
 reaches back three months. Liquidation orders: `instType` required (SWAP; MARGIN, FUTURES and
 OPTION answer []), `instFamily`/`uly`/`instId` narrow it, `state` filled (unfilled: []),
 `after`/`before` are liquidation times, `limit` ≤ 100; live or demo by the request's demo header.
+`public/insurance-fund`: `instType` SWAP with `instFamily` (or `uly`): the fund's balance now.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sandex.transport.okx.envelope import fail, ok
 from sandex.transport.okx.funding_rate_wire import (
     funding_history_wire,
     funding_rate_wire,
+    insurance_fund_wire,
     liquidation_orders_wire,
 )
 from sandex.transport.okx.params import query_int, query_limit
@@ -74,3 +76,14 @@ async def get_liquidation_orders(request: Request, ctx: Ctx) -> Response:
     if isinstance(found, Rejected):
         return fail(found)
     return ok([liquidation_orders_wire(o.inst_id, o.inst_family, o.details) for o in found])
+
+
+@router.get("/insurance-fund")
+async def get_insurance_fund(request: Request, ctx: Ctx) -> Response:
+    """The insurance fund's balance now (one row; SWAP only: other types answer [])."""
+    if ctx.insurance is None:
+        raise RuntimeError("insurance-fund served without the insurance reader")
+    query = request.query_params
+    inst_family = query.get("instFamily") or query.get("uly") or ""
+    found = ctx.insurance.get(environment_of(request), required(request, "instType"), inst_family)
+    return fail(found) if isinstance(found, Rejected) else ok([insurance_fund_wire(f) for f in found])

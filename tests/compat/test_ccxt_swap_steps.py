@@ -3,8 +3,8 @@ markets, position mode and leverage, opening and closing longs and shorts in bot
 both margin modes, positions marked to a steered mark, funding across a funding time reached by
 advancing the sandbox clock, margin added, reduce-only, a stop-loss on the position, a liquidation.
 
-Alice is the trader under test (ccxt); bob rests the limit orders she takes (ccxt too). Each test
-leaves both flat, so the next one may change the position mode.
+Alice is the trader under test (ccxt); bob rests the limit orders she takes (ccxt too). Both are new
+users in each test (`world.trader()`), so a failed test leaves nothing behind for the next.
 """
 
 from __future__ import annotations
@@ -139,41 +139,34 @@ def test_long_short_mode_holds_both_sides_at_once(alice: ccxt.okx, bob: ccxt.okx
     alice.set_position_mode(True, SYMBOL)
     for pos_side in ("long", "short"):
         alice.set_leverage(5, SYMBOL, {"marginMode": margin_mode, "posSide": pos_side})
-    try:
-        _take(alice, bob, "buy", 1, {"marginMode": margin_mode, "hedged": True})  # posSide long
-        _take(alice, bob, "sell", 3, {"marginMode": margin_mode, "hedged": True})  # posSide short
-        held = {p["side"]: p for p in _positions(alice)}
-        assert {side: (p["contracts"], p["leverage"], p["hedged"]) for side, p in held.items()} == {
-            "long": (1, 5, True),
-            "short": (3, 5, True),
-        }
-        # closing sides: a sell with reduceOnly closes the long, a buy the short (ccxt sends posSide)
-        _take(alice, bob, "sell", 1, {"marginMode": margin_mode, "hedged": True, "reduceOnly": True})
-        _take(alice, bob, "buy", 3, {"marginMode": margin_mode, "hedged": True, "reduceOnly": True})
-        assert _positions(alice) == []
-    finally:
-        alice.set_position_mode(False, SYMBOL)
+    _take(alice, bob, "buy", 1, {"marginMode": margin_mode, "hedged": True})  # posSide long
+    _take(alice, bob, "sell", 3, {"marginMode": margin_mode, "hedged": True})  # posSide short
+    held = {p["side"]: p for p in _positions(alice)}
+    assert {side: (p["contracts"], p["leverage"], p["hedged"]) for side, p in held.items()} == {
+        "long": (1, 5, True),
+        "short": (3, 5, True),
+    }
+    # closing sides: a sell with reduceOnly closes the long, a buy the short (ccxt sends posSide)
+    _take(alice, bob, "sell", 1, {"marginMode": margin_mode, "hedged": True, "reduceOnly": True})
+    _take(alice, bob, "buy", 3, {"marginMode": margin_mode, "hedged": True, "reduceOnly": True})
+    assert _positions(alice) == []
 
 
 def test_positions_follow_the_steered_mark(world: SwapWorld, alice: ccxt.okx, bob: ccxt.okx) -> None:
     alice.set_position_mode(False, SYMBOL)
     alice.set_leverage(10, SYMBOL, {"marginMode": "isolated"})
     _take(alice, bob, "buy", 10, {"marginMode": "isolated"})  # 0.1 BTC long at 50000
-    try:
-        world.steer_mark(Decimal("51000"))
-        up = _positions(alice)[0]
-        assert (up["entryPrice"], up["markPrice"]) == (PX, 51000)
-        assert up["unrealizedPnl"] == pytest.approx(100)  # (51000 - 50000) x 0.1
-        liq_up = up["liquidationPrice"]
-        assert liq_up is not None and 45000 < liq_up < PX  # 10x long: about 10 % under the entry
-        world.steer_mark(Decimal("49000"))
-        down = _positions(alice)[0]
-        assert down["unrealizedPnl"] == pytest.approx(-100)
-        assert down["liquidationPrice"] == pytest.approx(liq_up)  # isolated: the mark moves, liqPx stays
-        assert down["initialMargin"] == pytest.approx(500)  # 5000 notional / 10x
-    finally:
-        world.steer_mark(Decimal("50000"))
-        _take(alice, bob, "sell", 10, {"marginMode": "isolated", "reduceOnly": True})
+    world.steer_mark(Decimal("51000"))
+    up = _positions(alice)[0]
+    assert (up["entryPrice"], up["markPrice"]) == (PX, 51000)
+    assert up["unrealizedPnl"] == pytest.approx(100)  # (51000 - 50000) x 0.1
+    liq_up = up["liquidationPrice"]
+    assert liq_up is not None and 45000 < liq_up < PX  # 10x long: about 10 % under the entry
+    world.steer_mark(Decimal("49000"))
+    down = _positions(alice)[0]
+    assert down["unrealizedPnl"] == pytest.approx(-100)
+    assert down["liquidationPrice"] == pytest.approx(liq_up)  # isolated: the mark moves, liqPx stays
+    assert down["initialMargin"] == pytest.approx(500)  # 5000 notional / 10x
 
 
 def _add_margin(exchange: ccxt.okx, amount: float) -> dict[str, Any] | None:
@@ -192,15 +185,12 @@ def test_add_margin_to_an_isolated_position_lowers_its_liquidation_price(
     alice.set_position_mode(False, SYMBOL)
     alice.set_leverage(20, SYMBOL, {"marginMode": "isolated"})
     _take(alice, bob, "buy", 10, {"marginMode": "isolated"})
-    try:
-        before = _positions(alice)[0]
-        added = _add_margin(alice, 100)
-        assert added is None or (added["type"], added["amount"]) == ("add", 100), added
-        after = _positions(alice)[0]
-        assert after["collateral"] == pytest.approx(before["collateral"] + 100)
-        assert after["liquidationPrice"] < before["liquidationPrice"]
-    finally:
-        _take(alice, bob, "sell", 10, {"marginMode": "isolated", "reduceOnly": True})
+    before = _positions(alice)[0]
+    added = _add_margin(alice, 100)
+    assert added is None or (added["type"], added["amount"]) == ("add", 100), added
+    after = _positions(alice)[0]
+    assert after["collateral"] == pytest.approx(before["collateral"] + 100)
+    assert after["liquidationPrice"] < before["liquidationPrice"]
 
 
 def test_reduce_only_never_opens_or_grows_a_position(alice: ccxt.okx, bob: ccxt.okx) -> None:
@@ -208,13 +198,9 @@ def test_reduce_only_never_opens_or_grows_a_position(alice: ccxt.okx, bob: ccxt.
     with pytest.raises(ccxt.ExchangeError, match="51169"):  # no position to reduce
         alice.create_order(SYMBOL, "limit", "sell", 1, PX, {"marginMode": "cross", "reduceOnly": True})
     _take(alice, bob, "buy", 1, {"marginMode": "cross"})
-    try:
-        with pytest.raises(ccxt.ExchangeError, match="51170"):  # a buy cannot reduce a long
-            alice.create_order(
-                SYMBOL, "limit", "buy", 1, BAND_PX, {"marginMode": "cross", "reduceOnly": True}
-            )
-    finally:
-        _take(alice, bob, "sell", 1, {"marginMode": "cross", "reduceOnly": True})
+    with pytest.raises(ccxt.ExchangeError, match="51170"):  # a buy cannot reduce a long
+        alice.create_order(SYMBOL, "limit", "buy", 1, BAND_PX, {"marginMode": "cross", "reduceOnly": True})
+    _take(alice, bob, "sell", 1, {"marginMode": "cross", "reduceOnly": True})
     assert _positions(alice) == []
 
 
@@ -241,8 +227,7 @@ def test_funding_is_paid_when_the_clock_passes_a_funding_time(
         assert paid["info"]["type"] == "8"
         assert alice.fetch_funding_rate(SYMBOL)["fundingTimestamp"] > rate["fundingTimestamp"]
     finally:
-        world.control.set_funding_rate(SWAP, frozen=False)
-        _take(alice, bob, "sell", 10, {"marginMode": "cross", "reduceOnly": True})
+        world.control.set_funding_rate(SWAP, frozen=False)  # the world is shared: let the rate move again
 
 
 def test_a_stop_loss_on_the_position_fires_on_the_mark(

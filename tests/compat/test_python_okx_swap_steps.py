@@ -3,7 +3,8 @@ leverage (every optional field sent as ""), orders with posSide "" in net mode a
 long/short mode, positions, close-position, margin adjustment, funding bills (type 8) and an algo
 order on the swap.
 
-Alice is the trader under test; bob (python-okx too) rests the limit orders she takes.
+Alice is the trader under test; bob (python-okx too) rests the limit orders she takes. Both are new
+users in each test (`world.trader()`).
 """
 
 from __future__ import annotations
@@ -124,25 +125,22 @@ def test_long_short_mode_needs_pos_side_and_keeps_both_sides(
     account: Account.AccountAPI, trade: Trade.TradeAPI, bob: Trade.TradeAPI
 ) -> None:
     _ok(account.set_position_mode("long_short_mode"))
-    try:
-        for pos_side in ("long", "short"):
-            _ok(account.set_leverage("5", "cross", instId=SWAP, posSide=pos_side))
-        refused = trade.place_order(SWAP, "cross", "buy", "market", "1", posSide="")
-        assert refused["code"] == "1" and refused["data"][0]["sCode"] == "51000", refused  # posSide error
+    for pos_side in ("long", "short"):
+        _ok(account.set_leverage("5", "cross", instId=SWAP, posSide=pos_side))
+    refused = trade.place_order(SWAP, "cross", "buy", "market", "1", posSide="")
+    assert refused["code"] == "1" and refused["data"][0]["sCode"] == "51000", refused  # posSide error
 
-        _rest(bob, "sell", "2")
-        _ok(trade.place_order(SWAP, "cross", "buy", "market", "2", posSide="long"))
-        _rest(bob, "buy", "1")
-        _ok(trade.place_order(SWAP, "cross", "sell", "market", "1", posSide="short"))
-        held = {p["posSide"]: p["pos"] for p in _positions(account)}
-        assert held == {"long": "2", "short": "1"}
+    _rest(bob, "sell", "2")
+    _ok(trade.place_order(SWAP, "cross", "buy", "market", "2", posSide="long"))
+    _rest(bob, "buy", "1")
+    _ok(trade.place_order(SWAP, "cross", "sell", "market", "1", posSide="short"))
+    held = {p["posSide"]: p["pos"] for p in _positions(account)}
+    assert held == {"long": "2", "short": "1"}
 
-        for pos_side, other in (("long", "buy"), ("short", "sell")):
-            _rest(bob, other, held[pos_side])
-            _ok(trade.close_positions(SWAP, "cross", posSide=pos_side))
-        assert eventually(lambda: _positions(account), lambda left: left == [], WAIT_S) == []
-    finally:
-        _ok(account.set_position_mode("net_mode"))
+    for pos_side, other in (("long", "buy"), ("short", "sell")):
+        _rest(bob, other, held[pos_side])
+        _ok(trade.close_positions(SWAP, "cross", posSide=pos_side))
+    assert eventually(lambda: _positions(account), lambda left: left == [], WAIT_S) == []
 
 
 def test_adjustment_margin_adds_and_reduces_isolated_margin(
@@ -151,20 +149,16 @@ def test_adjustment_margin_adds_and_reduces_isolated_margin(
     _ok(account.set_leverage("10", "isolated", instId=SWAP))
     _rest(bob, "sell", "2")
     _ok(trade.place_order(SWAP, "isolated", "buy", "market", "2", posSide=""))
-    try:
-        (before,) = _positions(account)
-        added = _ok(account.adjustment_margin(SWAP, "net", "add", "50"))
-        assert (added[0]["type"], Decimal(added[0]["amt"])) == ("add", Decimal("50"))
-        (after,) = _positions(account)
-        assert Decimal(after["margin"]) == Decimal(before["margin"]) + 50
-        assert Decimal(after["liqPx"]) < Decimal(before["liqPx"])
-        _ok(account.adjustment_margin(SWAP, "net", "reduce", "20"))
-        assert Decimal(_positions(account)[0]["margin"]) == Decimal(before["margin"]) + 30
-        bills = _ok(account.get_account_bills(instType="SWAP", type="6"))
-        assert [b["subType"] for b in bills[:2]] == ["161", "160"]  # reduce, then add (newest first)
-    finally:
-        _rest(bob, "buy", "2")
-        _ok(trade.close_positions(SWAP, "isolated"))
+    (before,) = _positions(account)
+    added = _ok(account.adjustment_margin(SWAP, "net", "add", "50"))
+    assert (added[0]["type"], Decimal(added[0]["amt"])) == ("add", Decimal("50"))
+    (after,) = _positions(account)
+    assert Decimal(after["margin"]) == Decimal(before["margin"]) + 50
+    assert Decimal(after["liqPx"]) < Decimal(before["liqPx"])
+    _ok(account.adjustment_margin(SWAP, "net", "reduce", "20"))
+    assert Decimal(_positions(account)[0]["margin"]) == Decimal(before["margin"]) + 30
+    bills = _ok(account.get_account_bills(instType="SWAP", type="6"))
+    assert [b["subType"] for b in bills[:2]] == ["161", "160"]  # reduce, then add (newest first)
 
 
 def test_funding_bills_type_8_after_a_settlement(
@@ -189,9 +183,7 @@ def test_funding_bills_type_8_after_a_settlement(
         archived = _ok(account.get_account_bills_archive(instType="SWAP", type="8"))
         assert [b["billId"] for b in archived] == [bills[0]["billId"]]
     finally:
-        world.control.set_funding_rate(SWAP, frozen=False)
-        _rest(bob, "buy", "10")
-        _ok(trade.close_positions(SWAP, "cross"))
+        world.control.set_funding_rate(SWAP, frozen=False)  # the world is shared: let the rate move again
 
 
 def test_place_algo_order_on_the_swap_closes_the_position_on_the_mark(

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from sandex.client.control_swaps import SwapCalls, exact
+from sandex.client.control_swaps import SwapCalls
 from sandex.client.errors import ControlError, HttpError
 from sandex.client.models import ApiKey, ClockState, Deposit, Fault, FaultEvent, User
 
@@ -148,7 +148,7 @@ class AsyncControlClient(SwapCalls):
         """Credit the user's trading account (demo: its demo-trading account). With `chain` (e.g.
         "USDT-TRC20"), a chain deposit to the user's funding account that waits for confirmations;
         `Deposit.raw["result"]` is then the deposit record (`depId`, `state` "0")."""
-        body: dict[str, Any] = {"ccy": ccy, "amount": exact(amount), "demo": demo}
+        body: dict[str, Any] = {"ccy": ccy, "amount": _exact(amount), "demo": demo}
         if chain is not None:
             body["chain"] = chain
         return Deposit.of(await self.call("POST", f"/users/{uid}/deposits", body))
@@ -157,7 +157,7 @@ class AsyncControlClient(SwapCalls):
         self, chain: str, addr: str, amount: str | int | Decimal, *, tag: str = "", demo: bool = False
     ) -> dict[str, Any]:
         """A chain deposit to an address from `asset/deposit-address`: the deposit record (state "0")."""
-        body = {"chain": chain, "addr": addr, "tag": tag, "amount": exact(amount), "demo": demo}
+        body = {"chain": chain, "addr": addr, "tag": tag, "amount": _exact(amount), "demo": demo}
         record: dict[str, Any] = (await self.call("POST", "/chain-deposits", body))["deposit"]
         return record
 
@@ -174,7 +174,7 @@ class AsyncControlClient(SwapCalls):
         `{uid, level, maker, taker}`."""
         body: dict[str, Any] = {"level": level}
         for name, rate in (("maker", maker), ("taker", taker)):
-            body[name] = None if rate is None else exact(rate)
+            body[name] = None if rate is None else _exact(rate)
         tier: dict[str, str] = await self.call("PUT", f"/users/{uid}/fee-tier", body)
         return tier
 
@@ -198,13 +198,13 @@ class AsyncControlClient(SwapCalls):
 
     async def set_price(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
         """Jump the reference (and ticker) price of `inst_id`; the market maker re-quotes around it."""
-        return (await self.market("set", inst_id, value=exact(px)))[0]
+        return (await self.market("set", inst_id, value=_exact(px)))[0]
 
     async def shift_price(
         self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0
     ) -> dict[str, Any]:
         """Move the price by `pct` percent (negative: down), at once or linearly over `over_ms`."""
-        return (await self.market("shift", inst_id, value=exact(pct), over_ms=over_ms))[0]
+        return (await self.market("shift", inst_id, value=_exact(pct), over_ms=over_ms))[0]
 
     async def set_mark(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
         """Hold swap `inst_id`'s mark price at `px` (positions are marked on the next market step)."""
@@ -376,3 +376,7 @@ class AsyncControlClient(SwapCalls):
 
     async def drop_snapshot(self, name: str) -> None:
         await self.call("DELETE", f"/snapshots/{name}")
+
+
+def _exact(value: str | int | Decimal) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)

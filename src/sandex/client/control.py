@@ -208,11 +208,11 @@ class AsyncControlClient(SwapCalls):
 
     async def set_mark(self, inst_id: str, px: str | int | Decimal) -> dict[str, Any]:
         """Hold swap `inst_id`'s mark price at `px` (positions are marked on the next market step)."""
-        return (await self.market("set-mark", inst_id, value=exact(px)))[0]
+        return (await self.market("set-mark", inst_id, value=_exact(px)))[0]
 
     async def shift_mark(self, inst_id: str, pct: str | int | Decimal, *, over_ms: int = 0) -> dict[str, Any]:
         """Move swap `inst_id`'s mark by `pct` percent, at once or over `over_ms`; it then holds."""
-        return (await self.market("shift-mark", inst_id, value=exact(pct), over_ms=over_ms))[0]
+        return (await self.market("shift-mark", inst_id, value=_exact(pct), over_ms=over_ms))[0]
 
     async def freeze_mark(self, inst_id: str, frozen: bool = True) -> dict[str, Any]:
         """Hold swap `inst_id`'s mark where it is (False: it follows index and book again)."""
@@ -238,7 +238,7 @@ class AsyncControlClient(SwapCalls):
         (`frozen=True`: the minute samples no longer move it; `False`: they do again)."""
         body: dict[str, Any] = {"inst_id": inst_id}
         if rate is not None:
-            body["rate"] = exact(rate)
+            body["rate"] = _exact(rate)
         if frozen is not None:
             body["frozen"] = frozen
         view: dict[str, Any] = await self.call("POST", "/funding-rates", body)

@@ -104,3 +104,10 @@ _.steer  # SandexSwaps: the index (hence the mark) moved
 _.counterparty_uid  # SeededPosition: who took the other side, for tests that look at it
 _.unfreeze_mark  # SandexSwaps: the mark follows its index again
 _.unfreeze_funding  # SandexSwaps: the minute samples move the funding rate again
+
+# --- swaps: vocabulary and audit hooks --------------------------------------------------------------
+_.OPTION  # InstType: OKX's instType values, parsed by value (OPTION lists are answered [])
+_.MULTI_CURRENCY  # AcctLv "3": parsed by value, then refused (sandex runs Spot and Futures mode)
+_.PORTFOLIO  # AcctLv "4": likewise
+_.published  # MarkFeed: UpdateMarks the core accepted (tests wait on it)
+_.state_digest  # ExchangeCore: the state hash tests and audits compare across restarts

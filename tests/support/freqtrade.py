@@ -74,10 +74,28 @@ class Bot:
 def live_spot_bot(home: Path, base_url: str, creds: Credentials, pair: str = "BTC/USDT") -> Bot:
     """A live (not dry-run) spot bot with the stop on the exchange, configured as freqtrade's docs
     recommend for OKX: market entry and exit priced from the other side, a market stop."""
+    return _live_bot(home, _live_config(home, base_url, creds, pair))
+
+
+def live_futures_bot(home: Path, base_url: str, creds: Credentials, pair: str = "BTC/USDT:USDT") -> Bot:
+    """A live futures bot as freqtrade's docs set one up for OKX: isolated margin (the only mode
+    freqtrade supports there), the stop on the exchange triggered by the mark price."""
+    config = _live_config(home, base_url, creds, pair)
+    config.update({"trading_mode": "futures", "margin_mode": "isolated"})
+    config["order_types"]["stoploss_price_type"] = "mark"
+    return _live_bot(home, config)
+
+
+def _live_bot(home: Path, config: dict[str, Any]) -> Bot:
     home.mkdir(parents=True, exist_ok=True)
     bot = Bot(home)
+    bot.config.write_text(json.dumps(config, indent=2))
+    return bot
+
+
+def _live_config(home: Path, base_url: str, creds: Credentials, pair: str) -> dict[str, Any]:
     ws_url = base_url.replace("http://", "ws://", 1) + "/ws/v5"
-    config = {
+    return {
         "bot_name": "sandex-compat",
         "initial_state": "running",
         "dry_run": False,
@@ -86,7 +104,7 @@ def live_spot_bot(home: Path, base_url: str, creds: Credentials, pair: str = "BT
         "stake_currency": "USDT",
         "stake_amount": 100,
         "timeframe": "1m",
-        "db_url": f"sqlite:///{bot.db}",
+        "db_url": f"sqlite:///{Bot(home).db}",
         "exchange": {
             "name": "okx",
             "key": creds.api_key,
@@ -106,17 +124,15 @@ def live_spot_bot(home: Path, base_url: str, creds: Credentials, pair: str = "BT
         },
         "internals": {"process_throttle_secs": 1},
     }
-    bot.config.write_text(json.dumps(config, indent=2))
-    return bot
 
 
 @contextmanager
-def running(bot: Bot) -> Iterator[subprocess.Popen[bytes]]:
+def running(bot: Bot, strategy: str = STRATEGY) -> Iterator[subprocess.Popen[bytes]]:
     """`freqtrade trade` on `bot` until the block ends; then stopped as a user stops it (Ctrl-C)."""
     args = [
         sys.executable, "-m", "freqtrade", "trade",
         "--config", str(bot.config),
-        "--strategy", STRATEGY,
+        "--strategy", strategy,
         "--strategy-path", str(STRATEGY_DIR),
         "--userdir", str(bot.home / "user_data"),
     ]  # fmt: skip

@@ -9,6 +9,8 @@ the account holds positions or pending swap orders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
@@ -28,6 +30,7 @@ from sandex.domain.errors import Rejected
 
 if TYPE_CHECKING:
     from sandex.process import Runtime
+    from sandex.services.accounts.service import UserView
     from sandex.services.exchange.commands import Command
     from sandex.services.exchange.swap_commands import SwapCommand
 
@@ -56,14 +59,10 @@ def account_mode(
     if isinstance(acct_lv, Rejected):
         fail_with(f"invalid mode {mode!r}: expected futures or spot")
     environment = Environment.DEMO if demo else Environment.LIVE
-    with open_cli_runtime(data_dir, database_url) as runtime:
-        user = user_by_email(runtime, email)
-        account = _trading_account(runtime, user.id, environment)
-        await_done(
-            runtime,
-            enqueue(runtime, _command(SetAccountLevel(environment, account, acct_lv))),
-            "account mode",
-        )
+    user = _apply(
+        email, environment, data_dir, database_url, "account mode",
+        lambda account: SetAccountLevel(environment, account, acct_lv),
+    )  # fmt: skip
     shown = {"email": user.email, "uid": user.uid, "environment": environment.value, "acct_lv": acct_lv.value}
     name = MODE_NAMES[acct_lv.value]
     emit(
@@ -89,14 +88,10 @@ def position_mode(
     if isinstance(pos_mode, Rejected):
         fail_with(f"invalid mode {mode!r}: expected net or long_short")
     environment = Environment.DEMO if demo else Environment.LIVE
-    with open_cli_runtime(data_dir, database_url) as runtime:
-        user = user_by_email(runtime, email)
-        account = _trading_account(runtime, user.id, environment)
-        await_done(
-            runtime,
-            enqueue(runtime, _command(SetPositionMode(environment, account, pos_mode))),
-            "position mode",
-        )
+    user = _apply(
+        email, environment, data_dir, database_url, "position mode",
+        lambda account: SetPositionMode(environment, account, pos_mode),
+    )  # fmt: skip
     shown = {
         "email": user.email,
         "uid": user.uid,
@@ -104,6 +99,23 @@ def position_mode(
         "pos_mode": pos_mode.value,
     }
     emit(as_json, shown, [f"position mode of {user.email} ({environment.value}): {pos_mode.value}"])
+
+
+def _apply(
+    email: str,
+    environment: Environment,
+    data_dir: Path | None,
+    database_url: str | None,
+    what: str,
+    command_for: Callable[[int], SwapCommand],
+) -> UserView:
+    """Apply the swap command `command_for(trading account)` of the user through the inbox (the
+    running server's writer, or this process when none holds the lease); the user it was for."""
+    with open_cli_runtime(data_dir, database_url) as runtime:
+        user = user_by_email(runtime, email)
+        account = _trading_account(runtime, user.id, environment)
+        await_done(runtime, enqueue(runtime, _command(command_for(account))), what)
+    return user
 
 
 def _trading_account(runtime: Runtime, user_id: int, environment: Environment) -> int:

@@ -5,19 +5,16 @@ swap algos (with the prices they watch)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosSide
-from sandex.domain.instruments import Catalogue
 from sandex.domain.matching.order import Side
 from sandex.domain.trading.algos import MARKET_PX, AlgoOrdType, AlgoSpec, AlgoState, TriggerSide
 from sandex.services.exchange.commands import (
     AlgoAck,
-    Command,
     Deposit,
     DepositView,
     OrderAck,
@@ -30,28 +27,15 @@ from sandex.services.exchange.swap_commands import ClosePosition, SetAccountLeve
 from sandex.services.exchange.swap_records import AccountSettingsRecord, CloseAlgo
 from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
-from tests.support.swaps import btc_swap, order, units
-from tests.unit.services.conftest import CATALOGUE, MemoryStore, SyncBus
+from tests.support.swaps import order, units
+from tests.unit.services.conftest import MemoryStore, SyncBus
+from tests.unit.services.exchange.conftest import SWAP_CATALOGUE, Run
 
 D = Decimal
 LIVE = Environment.LIVE
 MAKER, TAKER, OTHER = 3, 4, 5  # ledger accounts (see conftest)
 USERS = {3: 11, 4: 12, 5: 13}
 BTC = "BTC-USDT-SWAP"
-SWAP_CATALOGUE = Catalogue([*CATALOGUE.instruments.values(), btc_swap()], CATALOGUE.currencies.values())
-Run = Callable[[Command], object]
-
-
-@pytest.fixture
-def core(store: MemoryStore) -> ExchangeCore:
-    core = ExchangeCore(SWAP_CATALOGUE, store)
-    core.load()
-    return core
-
-
-@pytest.fixture
-def bus(core: ExchangeCore, store: MemoryStore, clock: ManualClock) -> SyncBus:
-    return SyncBus(core, store, clock)
 
 
 @pytest.fixture

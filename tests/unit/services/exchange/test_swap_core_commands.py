@@ -3,18 +3,14 @@ sequencer writes (positions, settings, leverages, bills with subType/pnl) and a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-
-import pytest
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.derivatives.contracts import AcctLv, MgnMode, PosMode, PosSide
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.instruments import Catalogue
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.matching.order import Side
-from sandex.services.exchange.commands import Command, Deposit, DepositView, OrderAck, PlaceBatch
+from sandex.services.exchange.commands import Deposit, DepositView, OrderAck, PlaceBatch
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.records import ChangeSet, LedgerAccountKind
 from sandex.services.exchange.store import BillQuery, PositionQuery
@@ -33,33 +29,15 @@ from sandex.services.exchange.swap_marks import CoreMarks
 from sandex.services.exchange.swap_records import AccountSettingsRecord
 from sandex.services.trading.positions import PositionReader
 from sandex.testing.clock import ManualClock
-from tests.support.swaps import btc_swap, futures_commands, order, seed_commands, units
-from tests.unit.services.conftest import CATALOGUE, OWNER, MemoryStore, SyncBus
+from tests.support.swaps import futures_commands, order, seed_commands, units
+from tests.unit.services.conftest import OWNER, MemoryStore, SyncBus
+from tests.unit.services.exchange.conftest import SWAP_CATALOGUE, Run
 
 D = Decimal
 LIVE = Environment.LIVE
 MAKER, TAKER, OTHER = 3, 4, 5  # ledger accounts (see conftest)
 USERS = {3: 11, 4: 12, 5: 13}
 BTC = "BTC-USDT-SWAP"
-SWAP_CATALOGUE = Catalogue([*CATALOGUE.instruments.values(), btc_swap()], CATALOGUE.currencies.values())
-Run = Callable[[Command], object]
-
-
-@pytest.fixture
-def core(store: MemoryStore) -> ExchangeCore:
-    core = ExchangeCore(SWAP_CATALOGUE, store)
-    core.load()
-    return core
-
-
-@pytest.fixture
-def bus(core: ExchangeCore, store: MemoryStore, clock: ManualClock) -> SyncBus:
-    return SyncBus(core, store, clock)
-
-
-@pytest.fixture
-def run(bus: SyncBus) -> Run:
-    return bus.run
 
 
 def futures(run: Run, *accounts: int, pos_mode: PosMode = PosMode.NET, usdt: str = "10000") -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from sandex.domain.derivatives.contracts import MgnMode
 from sandex.domain.errors import Rejected
 from sandex.domain.ledger.postings import PostingReason
@@ -19,14 +17,13 @@ from sandex.services.exchange.swap_commands import ForceLiquidation, SettleFundi
 from sandex.testing.clock import ManualClock
 from tests.support.swaps import order, units
 from tests.unit.services.conftest import MemoryStore, SyncBus
+from tests.unit.services.exchange.conftest import SWAP_CATALOGUE, Run
 from tests.unit.services.exchange.test_swap_core_commands import (
     BTC,
     LIVE,
     MAKER,
     OTHER,
-    SWAP_CATALOGUE,
     TAKER,
-    Run,
     accepted,
     audit,
     futures,
@@ -35,23 +32,6 @@ from tests.unit.services.exchange.test_swap_core_commands import (
 
 D = Decimal
 T = 1_767_254_400_000  # 2026-01-01 08:00 UTC
-
-
-@pytest.fixture
-def core(store: MemoryStore) -> ExchangeCore:
-    core = ExchangeCore(SWAP_CATALOGUE, store)
-    core.load()
-    return core
-
-
-@pytest.fixture
-def bus(core: ExchangeCore, store: MemoryStore, clock: ManualClock) -> SyncBus:
-    return SyncBus(core, store, clock)
-
-
-@pytest.fixture
-def run(bus: SyncBus) -> Run:
-    return bus.run
 
 
 def _open(run: Run, td_mode: str = "cross", sz: str = "10") -> None:

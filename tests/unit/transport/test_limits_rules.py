@@ -212,6 +212,8 @@ PUBLISHED = {
     "GET /api/v5/public/price-limit": (20, _2S, Who.IP, None),
     "GET /api/v5/public/position-tiers": (10, _2S, Who.IP, None),
     "GET /api/v5/public/open-interest": (20, _2S, Who.IP, Per.INST_ID),
+    "GET /api/v5/public/funding-rate": (10, _2S, Who.IP, Per.INST_ID),
+    "GET /api/v5/public/funding-rate-history": (10, _2S, Who.IP, Per.INST_ID),
     "GET /api/v5/system/status": (1, 5_000, Who.IP, None),
     "GET /api/v5/account/balance": (10, _2S, Who.UID, None),
     "GET /api/v5/account/positions": (10, _2S, Who.UID, None),

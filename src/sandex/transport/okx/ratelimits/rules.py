@@ -85,6 +85,8 @@ RULES: Mapping[str, Rule] = {
     "GET /api/v5/public/price-limit": _ip(20),
     "GET /api/v5/public/position-tiers": _ip(10),
     "GET /api/v5/public/open-interest": _ip(20, per=Per.INST_ID),
+    "GET /api/v5/public/funding-rate": _ip(10, per=Per.INST_ID),
+    "GET /api/v5/public/funding-rate-history": _ip(10, per=Per.INST_ID),
     "GET /api/v5/system/status": _ip(1, 5 * _1S),
     # account
     "GET /api/v5/account/balance": _uid(10),

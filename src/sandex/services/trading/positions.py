@@ -86,7 +86,7 @@ class PositionReader:
         marked = [self._mark(r, [], ZERO) for r in records]
         ccys = sorted({self._ccy(m.record) for m in marked} | set(balances))
         return [
-            self._summary(ccy, balances.get(ccy), [m for m in marked if self._ccy(m.record) == ccy])
+            summarize(ccy, balances.get(ccy), [m.view for m in marked if self._ccy(m.record) == ccy])
             for ccy in ccys
         ]
 
@@ -152,39 +152,46 @@ class PositionReader:
         )
         return _Marked(record, spec, mark, view)
 
-    @staticmethod
-    def _summary(ccy: str, balance: BalanceRecord | None, marked: Sequence[_Marked]) -> MarginSummary:
-        available = ZERO if balance is None else amount(balance.available)
-        ord_frozen = ZERO if balance is None else amount(balance.frozen)
-        cross = [m.view for m in marked if m.record.mgn_mode is MgnMode.CROSS]
-        iso = [m.view for m in marked if m.record.mgn_mode is MgnMode.ISOLATED]
-        cross_held = sum((amount(v.record.margin) for v in cross), ZERO)
-        iso_margin = sum((v.margin or ZERO for v in iso), ZERO)
-        cross_upl = sum((v.upl for v in cross), ZERO)
-        iso_upl = sum((v.upl for v in iso), ZERO)
-        cash = available + ord_frozen + cross_held
-        iso_eq = iso_margin + iso_upl
-        eq = cash + cross_upl + iso_eq
-        imr = sum((v.imr or ZERO for v in cross), ZERO)
-        mmr = sum((v.mmr for v in cross), ZERO)
-        notional = sum((v.notional_usd for v in [*cross, *iso]), ZERO)
-        return MarginSummary(
-            ccy=ccy,
-            cash_bal=cash,
-            eq=eq,
-            iso_eq=iso_eq,
-            avail_eq=max(cash + cross_upl - ord_frozen - imr, ZERO),
-            avail_bal=available,
-            frozen_bal=ord_frozen + cross_held + iso_margin,
-            ord_frozen=ord_frozen,
-            upl=cross_upl + iso_upl,
-            iso_upl=iso_upl,
-            imr=imr,
-            mmr=mmr,
-            mgn_ratio=(cash + cross_upl) / mmr if cross and mmr else None,
-            notional_lever=notional / eq if eq > 0 else ZERO,
-            notional_usd=notional,
-        )
+
+def summarize(ccy: str, balance: BalanceRecord | None, views: Sequence[PositionView]) -> MarginSummary:
+    """One currency's Futures-mode balance fields from its cash and its positions' views.
+
+    OKX's identities (a real Futures-mode answer: `cashBal` 94.4261, one isolated position with
+    `isoEq` = `frozenBal` 5.4686, `eq` 99.8947 = cashBal + isoEq, `availEq` = `availBal` = cashBal):
+    eq = cash + cross upl + isolated equity; frozenBal = order frozen + cross imr + isolated equity;
+    availEq = eq − frozenBal. Cross margin held in clearing counts as cash (OKX never moves it).
+    """
+    available = ZERO if balance is None else amount(balance.available)
+    ord_frozen = ZERO if balance is None else amount(balance.frozen)
+    cross = [v for v in views if v.record.mgn_mode is MgnMode.CROSS]
+    iso = [v for v in views if v.record.mgn_mode is MgnMode.ISOLATED]
+    cross_held = sum((amount(v.record.margin) for v in cross), ZERO)
+    iso_margin = sum((v.margin or ZERO for v in iso), ZERO)
+    cross_upl = sum((v.upl for v in cross), ZERO)
+    iso_upl = sum((v.upl for v in iso), ZERO)
+    cash = available + ord_frozen + cross_held
+    iso_eq = iso_margin + iso_upl
+    eq = cash + cross_upl + iso_eq
+    imr = sum((v.imr or ZERO for v in cross), ZERO)
+    mmr = sum((v.mmr for v in cross), ZERO)
+    notional = sum((v.notional_usd for v in views), ZERO)
+    return MarginSummary(
+        ccy=ccy,
+        cash_bal=cash,
+        eq=eq,
+        iso_eq=iso_eq,
+        avail_eq=max(cash + cross_upl - ord_frozen - imr, ZERO),
+        avail_bal=available,
+        frozen_bal=ord_frozen + imr + iso_eq,
+        ord_frozen=ord_frozen,
+        upl=cross_upl + iso_upl,
+        iso_upl=iso_upl,
+        imr=imr,
+        mmr=mmr,
+        mgn_ratio=(cash + cross_upl) / mmr if cross and mmr else None,
+        notional_lever=notional / eq if eq > 0 else ZERO,
+        notional_usd=notional,
+    )
 
 
 def _closes(order: OrderRecord) -> bool:

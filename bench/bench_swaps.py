@@ -34,10 +34,9 @@ D = Decimal
 PX = 50_000
 FEE_ACCOUNT, CLEARING, INSURANCE = 0, 1, 2
 TIERS = (Tier(1, D(0), D(1_000_000), D("0.004"), D("0.01"), D(100)),)
-SWAP = Instrument(
-    "BTC-USDT-SWAP", "BTC", "USDT", D("0.1"), D("0.01"), D("0.01"), D(PX), 1, 0,
-    contract=ContractSpec("BTC-USDT", D("0.01"), D(1), "BTC", "USDT", CtType.LINEAR, D(100), TIERS, "BTC-USDT"),
-)  # fmt: skip
+CONTRACT = ContractSpec("BTC-USDT", D("0.01"), D(1), "BTC", "USDT", CtType.LINEAR, D(100), TIERS, "BTC-USDT")
+LOT = D("0.01")  # contracts
+SWAP = Instrument("BTC-USDT-SWAP", "BTC", "USDT", D("0.1"), LOT, LOT, D(PX), 1, 0, contract=CONTRACT)
 SPOT = Instrument("BTC-USDT", "BTC", "USDT", D("0.1"), D("0.0001"), D("0.0001"), D(PX), 2, 0)
 
 

@@ -209,6 +209,11 @@ class MatchingEngine:
     def pending_orders(self, account_id: int) -> list[OrderSnapshot]:
         return [o.snapshot() for o in self._index.of_account(account_id)]
 
+    def remaining(self, account_id: int) -> list[tuple[int, Side, int]]:
+        """`(ord_id, side, lots left)` of each pending order of the account: what per-order checks
+        need, without building a snapshot of each (swap admission walks them on every order)."""
+        return [(o.ord_id, o.side, o.sz - o.filled) for o in self._index.of_account(account_id)]
+
     def pending_count(self, account_id: int) -> int:
         return self._index.count(account_id)
 

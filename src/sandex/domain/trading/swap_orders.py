@@ -171,29 +171,29 @@ class SwapDesk:
         pos = self.book.get(key)
         held = 0 if pos is None else pos.size
         closes = [
-            o
-            for o in m.engine.pending_orders(key.account_id)
-            if (t := m.terms.get(o.ord_id)) is not None
+            (ord_id, side, left)
+            for ord_id, side, left in m.engine.remaining(key.account_id)
+            if (t := m.terms.get(ord_id)) is not None
             and t.closing
             and t.mgn_mode is key.mgn_mode
             and t.pos_side is key.pos_side
         ]
         out: list[int] = []
-        total = sum(o.sz - o.filled for o in closes)
-        for o in sorted(closes, key=lambda o: o.ord_id, reverse=True):
-            wrong_way = key.pos_side is PosSide.NET and pos is not None and (pos.pos > 0) == (o.side is _BUY)
+        total = sum(left for _, _, left in closes)
+        for ord_id, side, left in sorted(closes, reverse=True):  # newest (highest id) first
+            wrong_way = key.pos_side is PosSide.NET and pos is not None and (pos.pos > 0) == (side is _BUY)
             if total > held or wrong_way:
-                out.append(o.ord_id)
-                total -= o.sz - o.filled
+                out.append(ord_id)
+                total -= left
         return out
 
     def pending_close(self, m: SwapListing, account_id: int, mgn_mode: MgnMode, pos_side: PosSide) -> int:
         """Lots pending orders of the account would close on that position (long/short mode)."""
         total = 0
-        for order in m.engine.pending_orders(account_id):
-            t = m.terms.get(order.ord_id)
+        for ord_id, _, left in m.engine.remaining(account_id):
+            t = m.terms.get(ord_id)
             if t is not None and t.closing and t.mgn_mode is mgn_mode and t.pos_side is pos_side:
-                total += order.sz - order.filled
+                total += left
         return total
 
     def _tier(self, m: SwapListing, account_id: int, terms: SwapTerms, req: NewOrder) -> Rejected | None:
@@ -207,15 +207,10 @@ class SwapDesk:
         buy = req.side is _BUY
         held = 0 if pos is None else (pos.size if pos.long == buy or terms.pos_side is not PosSide.NET else 0)
         pending = 0
-        for order in m.engine.pending_orders(account_id):
-            t = m.terms.get(order.ord_id)
-            if (
-                t is not None
-                and not t.closing
-                and t.pos_side is terms.pos_side
-                and (order.side is _BUY) == buy
-            ):
-                pending += order.sz - order.filled
+        for ord_id, side, left in m.engine.remaining(account_id):
+            t = m.terms.get(ord_id)
+            if t is not None and not t.closing and t.pos_side is terms.pos_side and (side is _BUY) == buy:
+                pending += left
         if held + pending + req.sz <= max_lots:
             return None
         lot = m.inst.lot_sz

@@ -2,9 +2,7 @@
 
 The server accepts the step before and after the current one, and only steps later than the last it
 accepted: starting one step back gives three codes per 30 seconds without waiting; a fourth waits
-for the next step (a wait on the clock the codes are made of, not on readiness). A code is never
-one that expires within `SAFE_S`: the step before is skipped in the last seconds of a step (a code
-made then and checked after the step ended was refused: a browser test failed so in CI).
+for the next step (a wait on the clock the codes are made of, not on readiness).
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from collections.abc import Callable
 import pyotp
 
 STEP_S = 30
-SAFE_S = 10  # a code handed out stays accepted at least this long (requests are slow under load)
 
 
 def unused_step(
@@ -26,11 +23,8 @@ def unused_step(
     """The earliest step the server accepts that is later than `last`. `now_s` is the server's time;
     with `skip`, a test that owns the server's clock moves it on instead of waiting for the step."""
     while True:
-        now_t = now_s()
-        now = int(now_t) // STEP_S
+        now = int(now_s()) // STEP_S
         step = now - 1 if last is None else max(now - 1, last + 1)
-        if (step + 2) * STEP_S - now_t < SAFE_S:  # it would expire before a slow request lands
-            step = max(step, now)
         if step <= now + 1:
             return step
         gap_s = (now + 1) * STEP_S - now_s() + 0.05

@@ -4,6 +4,7 @@ order. This module holds their vocabulary; the model and the trigger rules build
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -169,18 +170,27 @@ def check_sl_vs_last(side: Side, sl: Decimal, last: Decimal) -> Rejected | None:
     return None
 
 
-def _leg(
-    inst: Instrument, trigger: Decimal | None, ord_px: Decimal | None, px_type: str, prefix: str
+def check_leg(
+    inst: Instrument,
+    trigger: Decimal | None,
+    ord_px: Decimal | None,
+    px_type: str,
+    prefix: str,
+    px_type_check: Callable[[str, str], Rejected | None] | None = None,
 ) -> Rejected | None:
-    """One TP or SL leg: both prices or neither, each well formed, triggered on the last price."""
+    """One TP or SL leg: both prices or neither, each well formed, and its trigger price type
+    (spot: the last price only; a swap passes its own check naming the field)."""
     if trigger is None and ord_px is None:
         return None
     if trigger is None:
         return Rejected.of(Reason.PARAM_EMPTY, field=f"{prefix}TriggerPx")
     if ord_px is None:
         return Rejected.of(Reason.PARAM_EMPTY, field=f"{prefix}OrdPx")
+    type_refused = (
+        check_px_type(px_type) if px_type_check is None else px_type_check(px_type, f"{prefix}TriggerPxType")
+    )
     return (
-        check_px_type(px_type)
+        type_refused
         or check_trigger_px(inst, trigger, f"{prefix}TriggerPx")
         or check_ord_px(inst, ord_px, f"{prefix}OrdPx")
     )
@@ -244,8 +254,8 @@ def check_algo(inst: Instrument, spec: AlgoSpec, last: Decimal) -> Rejected | No
 
 
 def _check_tp_sl(inst: Instrument, spec: AlgoSpec, last: Decimal) -> Rejected | None:
-    tp = _leg(inst, spec.tp_trigger_px, spec.tp_ord_px, spec.tp_trigger_px_type, "tp")
-    sl = _leg(inst, spec.sl_trigger_px, spec.sl_ord_px, spec.sl_trigger_px_type, "sl")
+    tp = check_leg(inst, spec.tp_trigger_px, spec.tp_ord_px, spec.tp_trigger_px_type, "tp")
+    sl = check_leg(inst, spec.sl_trigger_px, spec.sl_ord_px, spec.sl_trigger_px_type, "sl")
     if tp is not None or sl is not None:
         return tp or sl
     has_tp, has_sl = spec.tp_trigger_px is not None, spec.sl_trigger_px is not None
@@ -481,7 +491,7 @@ def _check_attached_item(
         return Rejected(Reason.TP_LIMIT_NOT_ON_SPOT)
     if item.tp_ord_kind != "condition":
         return Rejected.of(Reason.PARAM_ERROR, field="tpOrdKind")
-    refused = _leg(inst, item.tp_trigger_px, item.tp_ord_px, item.tp_trigger_px_type, "tp") or _leg(
+    refused = check_leg(inst, item.tp_trigger_px, item.tp_ord_px, item.tp_trigger_px_type, "tp") or check_leg(
         inst, item.sl_trigger_px, item.sl_ord_px, item.sl_trigger_px_type, "sl"
     )
     if refused is not None:

@@ -35,6 +35,7 @@ from sandex.domain.trading.algos import (
     PriceMove,
     TriggerSide,
     attached_vs_px,
+    check_leg,
     check_ord_px,
     check_trigger_px,
     tp_sl_fired,
@@ -135,17 +136,7 @@ def check_swap_px_type(value: str, field: str) -> Rejected | None:
 def _swap_leg(
     inst: Instrument, trigger: Decimal | None, ord_px: Decimal | None, px_type: str, prefix: str
 ) -> Rejected | None:
-    if trigger is None and ord_px is None:
-        return None
-    if trigger is None:
-        return Rejected.of(Reason.PARAM_EMPTY, field=f"{prefix}TriggerPx")
-    if ord_px is None:
-        return Rejected.of(Reason.PARAM_EMPTY, field=f"{prefix}OrdPx")
-    return (
-        check_swap_px_type(px_type, f"{prefix}TriggerPxType")
-        or check_trigger_px(inst, trigger, f"{prefix}TriggerPx")
-        or check_ord_px(inst, ord_px, f"{prefix}OrdPx")
-    )
+    return check_leg(inst, trigger, ord_px, px_type, prefix, check_swap_px_type)
 
 
 def _check_tp_sl(inst: Instrument, spec: AlgoSpec, prices: TriggerPrices) -> Rejected | None:

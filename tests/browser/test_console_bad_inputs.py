@@ -49,7 +49,7 @@ def test_bad_amounts_addresses_codes_and_prices_are_refused_in_words_and_move_no
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     _sign_up(page, base)
-    app = turn_on_2fa(page, base)
+    app = turn_on_2fa(page, base, server.runtime.clock)
     page.goto(base + "/assets?env=demo")
     page.get_by_label("Amount").fill("100")
     page.get_by_role("button", name="Get demo funds").click()

@@ -61,7 +61,7 @@ def test_create_use_and_revoke_a_key_with_the_mouse(
     page.get_by_role("button", name="Set up two-factor authentication").click()
     expect(page.locator(".qr svg")).to_be_visible()
     _shot(page, artifacts, "2fa-setup")
-    app = Authenticator(page.locator("[data-totp-secret]").inner_text())
+    app = Authenticator(page.locator("[data-totp-secret]").inner_text(), server.runtime.clock)
     page.get_by_label("6-digit code").fill(app.code())
     page.get_by_role("button", name="Turn on 2FA").click()
     expect(page.locator("#recovery-codes li")).to_have_count(10)
@@ -200,7 +200,7 @@ def test_every_page_fits_a_phone(browser: Browser, server: RunningServer, artifa
     expect(page.get_by_text("The sub-account was created.")).to_be_visible()
     page.get_by_role("button", name="Freeze").click()
     expect(page.get_by_text("This sub-account is frozen")).to_be_visible()
-    turn_on_2fa(page, server.base_url)  # the Create form (and its Send code) needs 2FA on
+    turn_on_2fa(page, server.base_url, server.runtime.clock)  # Create (and its Send code) needs 2FA on
     page.goto(server.base_url + "/account/api/new")
     page.get_by_role("button", name="Send code").click()
     expect(page.locator("[data-code-status]")).to_contain_text("Code sent")

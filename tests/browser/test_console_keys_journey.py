@@ -38,7 +38,7 @@ def test_create_download_search_at_50_and_revoke_with_a_code(
     page.get_by_role("link", name="Create API Key").first.click()
     expect(page.get_by_role("heading", name="Turn on two-factor authentication first")).to_be_visible()
     expect(page.get_by_role("button", name="Send code")).to_have_count(0)
-    app = turn_on_2fa(page, base)
+    app = turn_on_2fa(page, base, server.runtime.clock)
 
     # Create with a description, confirmed with the email code and the 2FA code.
     page.goto(base + "/account/api/new")

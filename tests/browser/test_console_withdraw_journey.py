@@ -48,7 +48,7 @@ def test_withdraw_with_the_codes_watch_it_complete_and_cancel_another(
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     page.get_by_role("button", name="Set up two-factor authentication").click()
-    app = Authenticator(page.locator("[data-totp-secret]").inner_text())
+    app = Authenticator(page.locator("[data-totp-secret]").inner_text(), server.runtime.clock)
     page.get_by_label("6-digit code").fill(app.code())
     page.get_by_role("button", name="Turn on 2FA").click()
     page.get_by_label("I have stored my recovery codes").check()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, Page, expect
 
+from sandex.runtime.clock import SystemClock
 from tests.support.totp import Authenticator
 
 
@@ -17,12 +18,12 @@ def newest_mail_code(context: BrowserContext, base_url: str) -> str:
         tab.close()
 
 
-def turn_on_2fa(page: Page, base_url: str) -> Authenticator:
+def turn_on_2fa(page: Page, base_url: str, clock: SystemClock) -> Authenticator:
     """Turn 2FA on from the Security page (QR page's setup key), as a user does; the app that
-    gives the codes from then on."""
+    gives the codes from then on, made from the server's `clock`."""
     page.goto(base_url + "/account/security")
     page.get_by_role("button", name="Set up two-factor authentication").click()
-    app = Authenticator(page.locator("[data-totp-secret]").inner_text())
+    app = Authenticator(page.locator("[data-totp-secret]").inner_text(), clock)
     page.get_by_label("6-digit code").fill(app.code())
     page.get_by_role("button", name="Turn on 2FA").click()
     page.get_by_label("I have stored my recovery codes").check()

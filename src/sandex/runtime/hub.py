@@ -23,6 +23,7 @@ Handler = Callable[[Any], None]
 class Hub:
     def __init__(self) -> None:
         self._handlers: dict[type[Any], list[Handler]] = {}
+        self._demands: dict[type[Any], list[Callable[[], bool]]] = {}
         self._lock = threading.Lock()
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
@@ -42,6 +43,27 @@ class Hub:
         """Whether publishing `event_type` reaches anyone (publishers skip building unread events)."""
         with self._lock:
             return bool(self._handlers.get(event_type))
+
+    def demand(self, event_type: type[Any], wants: Callable[[], bool]) -> Callable[[], None]:
+        """Say when a subscriber needs `event_type` in full detail (`wants()`), so a publisher can skip
+        detail nobody reads (the WS `orders` channel needs every step of an order only while a session
+        subscribes to it); returns the function that withdraws the demand."""
+        with self._lock:
+            self._demands.setdefault(event_type, []).append(wants)
+
+        def withdraw() -> None:
+            with self._lock:
+                demands = self._demands.get(event_type, [])
+                if wants in demands:
+                    demands.remove(wants)
+
+        return withdraw
+
+    def demanded(self, event_type: type[Any]) -> bool:
+        """Whether any subscriber wants `event_type` in full detail right now."""
+        with self._lock:
+            demands = tuple(self._demands.get(event_type, ()))
+        return any(wants() for wants in demands)
 
     def publish(self, event: object) -> None:
         with self._lock:

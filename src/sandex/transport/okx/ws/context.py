@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sandex.domain.clock import Clock
 from sandex.domain.faults import FaultInjector
@@ -28,6 +28,8 @@ class EventSource(Protocol):
     """The process's event hub (`sandex.runtime.hub.Hub`): events published after each commit."""
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]: ...
+
+    def demand(self, event_type: type[Any], wants: Callable[[], bool]) -> Callable[[], None]: ...
 
 
 @dataclass(slots=True)

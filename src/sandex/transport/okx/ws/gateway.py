@@ -44,7 +44,7 @@ from sandex.transport.okx.demo import DEMO_HEADER, asks_for_demo
 from sandex.transport.okx.envelope import fail
 from sandex.transport.okx.ratelimits.rules import route_for_ws_op
 from sandex.transport.okx.ws.algo_feed import AlgoFeed
-from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, Topic, resolve
+from sandex.transport.okx.ws.channels import COUNTED_CHANNELS, ORDERS, Topic, resolve
 from sandex.transport.okx.ws.context import WsContext
 from sandex.transport.okx.ws.derivatives_feed import DerivativesFeed
 from sandex.transport.okx.ws.funding_feed import FundingRateFeed, LiquidationFeed
@@ -118,6 +118,7 @@ class WsGateway:
             events.subscribe(KeyChanged, self._on_key_changed),
             events.subscribe(TradesHappened, self._on_trades),
             events.subscribe(OrdersChanged, self._on_orders),
+            events.demand(OrdersChanged, lambda: self.registry.has_channel(ORDERS)),  # every step
             events.subscribe(BalancesChanged, self.private.on_balances),
             events.subscribe(AlgosChanged, self.algos.on_algos),
             events.subscribe(LiquidationsHappened, self.liquidations.on_liquidations),

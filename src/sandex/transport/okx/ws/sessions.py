@@ -103,6 +103,7 @@ class SessionRegistry:
         self._market: dict[MarketKey, set[Session]] = {}
         self._users: dict[tuple[Environment, int], set[Session]] = {}
         self._keys: dict[str, set[Session]] = {}
+        self._channels: dict[str, int] = {}  # subscriptions per channel, over all sessions
 
     def add(self, session: Session) -> None:
         self.sessions[session.conn_id] = session
@@ -126,6 +127,7 @@ class SessionRegistry:
             session.topics[topic.key] = topic
             return False
         session.topics[topic.key] = topic
+        self._channels[topic.channel] = self._channels.get(topic.channel, 0) + 1
         if topic.inst_id and not topic.inst_type:
             self._market.setdefault((session.environment, topic.channel, topic.inst_id), set()).add(session)
         return True
@@ -133,6 +135,7 @@ class SessionRegistry:
     def unsubscribe(self, session: Session, topic: Topic) -> bool:
         if session.topics.pop(topic.key, None) is None:
             return False
+        self._channels[topic.channel] -= 1
         if topic.inst_id and not topic.inst_type:
             _discard(self._market, (session.environment, topic.channel, topic.inst_id), session)
         return True
@@ -144,6 +147,10 @@ class SessionRegistry:
     def watched(self) -> Iterable[MarketKey]:
         """Every (environment, channel, instId) someone is subscribed to."""
         return self._market.keys()
+
+    def has_channel(self, channel: str) -> bool:
+        """Whether any session subscribes to `channel`."""
+        return self._channels.get(channel, 0) > 0
 
     def of_user(self, environment: Environment, user_id: int) -> set[Session]:
         return self._users.get((environment, user_id), _EMPTY)

@@ -22,10 +22,14 @@ MAX_TEXT = 64  # characters, blanks excluded: no 10,000-digit number reaches Dec
 _WIDE = Context(prec=MAX_INTEGER_DIGITS + MAX_DECIMALS + 40)  # exact for any bounded value / step
 
 
+_NUMBER_CHARS = "0123456789.-+eE"
+
+
 def parse_decimal(text: str) -> Decimal | None:
     """A number sandex takes from wire text, or None (see the module docstring for the rule)."""
     candidate = text.strip()
-    if not candidate or len(candidate) > MAX_TEXT or any(ch not in "0123456789.-+eE" for ch in candidate):
+    # strip() with a character set leaves nothing exactly when every character is in the set
+    if not candidate or len(candidate) > MAX_TEXT or candidate.strip(_NUMBER_CHARS):
         return None
     try:
         value = Decimal(candidate)

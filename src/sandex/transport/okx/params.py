@@ -135,10 +135,10 @@ def required_choice(body: Mapping[str, Any], name: str, kind: type[E]) -> E:
 
 
 def enum_value(value: str, name: str, kind: type[E]) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        raise bad(name) from None
+    member = kind._value2member_map_.get(value)  # a dict lookup: calling the enum costs ~1 µs
+    if member is None:
+        raise bad(name)
+    return member  # type: ignore[return-value]
 
 
 # --- query strings -------------------------------------------------------------------------------

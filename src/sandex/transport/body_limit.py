@@ -37,6 +37,9 @@ KIB = 1024
 OKX_LIMIT = 64 * KIB  # OKX's largest request, a 20-order batch, is a few KiB
 CONTROL_LIMIT = 256 * KIB  # admin requests are small too; room for scripted bulk set-ups
 CONSOLE_LIMIT = 64 * KIB  # the console's forms (sign-up, keys with 20 IPs…) stay under 4 KiB
+# The body read here, in the scope for apps that can take it from there (`BufferedRequest`); others
+# get it replayed as one message.
+BODY_READ = "sandex.body"
 
 Answer = Callable[[int], Response]  # limit in bytes -> the refusal
 
@@ -95,6 +98,7 @@ class BodyLimit:
         if body is None:
             await _refuse(family, scope, receive, send)
         elif isinstance(body, bytes):  # otherwise the client left: no one to answer
+            scope[BODY_READ] = body
             await self._app(scope, _replay(body, receive), send)
 
     def _family(self, path: str) -> Family:

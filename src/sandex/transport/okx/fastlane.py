@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandex.transport.body_limit import BODY_READ
 from sandex.transport.okx.envelope import OkxRejection, fail
 from sandex.transport.okx.handlers import on_crash
 
@@ -47,9 +48,18 @@ class OkxApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+class BufferedRequest(Request):
+    """A request whose body the body bound (`BodyLimit`) has already read: taken from the scope
+    instead of replayed through `receive` chunk by chunk (~2 % of an order's CPU)."""
+
+    async def body(self) -> bytes:
+        read = self.scope.get(BODY_READ)
+        return read if read is not None else await super().body()
+
+
 def _served(endpoint: Endpoint) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
+        request = BufferedRequest(scope, receive)
         try:
             response = await endpoint(request)
         except OkxRejection as exc:  # as the app's OkxRejection handler answers

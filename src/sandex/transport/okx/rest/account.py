@@ -19,8 +19,10 @@ from sandex.domain.derivatives.contracts import MgnMode
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ledger.postings import PostingReason
 from sandex.domain.money import format_decimal
+from sandex.services.exchange.swap_records import MarginSummary
 from sandex.services.keys.auth import Principal
-from sandex.services.trading.views import BillView, Trader
+from sandex.services.trading.service import TradingService
+from sandex.services.trading.views import AccountBalanceView, BillView, Trader
 from sandex.transport.okx.account_wire import (
     TYPE_CONVERT,
     TYPE_FUNDING_FEE,
@@ -117,16 +119,18 @@ async def get_balance(request: Request, ctx: Ctx, principal: ReadAuth) -> Respon
     ccys = query_list(request.query_params.get("ccy"), "ccy", MAX_BALANCE_CCYS)
     service = trading_of(ctx)
     trader = trader_of(principal)
-    view = await run_in_threadpool(service.balances, trader, ccys or None)
-    swaps = ctx.swaps
-    if swaps is None or not await run_in_threadpool(_futures_mode, swaps, trader):
-        return ok([balance_wire(view)])
-    margin = await run_in_threadpool(swaps.margin, trader)
-    return ok([futures_balance_wire(view, margin)])
+    view, margin = await run_in_threadpool(_balances, service, ctx.swaps, trader, ccys or None)
+    return ok([balance_wire(view) if margin is None else futures_balance_wire(view, margin)])
 
 
-def _futures_mode(swaps: SwapAccounts, trader: Trader) -> bool:
-    return is_futures_mode(swaps.settings(trader))
+def _balances(
+    service: TradingService, swaps: SwapAccounts | None, trader: Trader, ccys: list[str] | None
+) -> tuple[AccountBalanceView, Mapping[str, MarginSummary] | None]:
+    """The balances, and in Futures mode the swap margin too: one thread hop for all the reads."""
+    view = service.balances(trader, ccys)
+    if swaps is None or not is_futures_mode(swaps.settings(trader)):
+        return view, None
+    return view, swaps.margin(trader)
 
 
 @router.get("/max-withdrawal")

@@ -14,12 +14,13 @@ import typer
 from sandex.domain.errors import Rejected
 
 if TYPE_CHECKING:
+    from sandex.cli.exchange_tables import ExchangeTables, UsersAndTables
     from sandex.config import Settings
     from sandex.process import AccountsRuntime, Runtime
     from sandex.services.accounts.service import UserView
 
 T = TypeVar("T")
-R = TypeVar("R", "Runtime", "AccountsRuntime")
+R = TypeVar("R", "Runtime", "AccountsRuntime", "ExchangeTables", "UsersAndTables")
 
 # Options default to None so that SANDEX_* environment variables (read by Settings) still apply.
 DataDirOption = Annotated[
@@ -65,7 +66,7 @@ def open_cli_runtime(data_dir: Path | None, database_url: str | None) -> Iterato
     """The same services a server runs, opened on the data dir or database (migrated if needed)."""
     from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
 
-    with _opened(open_runtime, data_dir, database_url) as runtime:
+    with _opened(open_runtime, data_dir, database_url, _dispose) as runtime:
         yield runtime
 
 
@@ -75,12 +76,41 @@ def open_cli_accounts(data_dir: Path | None, database_url: str | None) -> Iterat
     do not import the exchange, the market or funding."""
     from sandex.process import open_accounts  # deferred: `sandex --help` stays fast
 
-    with _opened(open_accounts, data_dir, database_url) as runtime:
+    with _opened(open_accounts, data_dir, database_url, _dispose) as runtime:
         yield runtime
 
 
 @contextmanager
-def _opened(opener: Callable[[Settings], R], data_dir: Path | None, database_url: str | None) -> Iterator[R]:
+def open_cli_exchange(data_dir: Path | None, database_url: str | None) -> Iterator[UsersAndTables]:
+    """Users and the exchange's tables: a command for the exchange's writer (a deposit, a fee tier)
+    is handed to a running server without building the exchange here (it is built only when no
+    server runs and this process applies the command itself)."""
+    from sandex.cli.exchange_tables import UsersAndTables, open_users_and_tables
+
+    with _opened(open_users_and_tables, data_dir, database_url, UsersAndTables.close) as runtime:
+        yield runtime
+
+
+@contextmanager
+def open_cli_tables(data_dir: Path | None, database_url: str | None) -> Iterator[ExchangeTables]:
+    """The database and the exchange's tables alone (`sandex market …`, `sandex reset`)."""
+    from sandex.cli.exchange_tables import ExchangeTables, open_tables
+
+    with _opened(open_tables, data_dir, database_url, ExchangeTables.close) as runtime:
+        yield runtime
+
+
+def _dispose(runtime: Runtime | AccountsRuntime) -> None:
+    runtime.engine.dispose()
+
+
+@contextmanager
+def _opened(
+    opener: Callable[[Settings], R],
+    data_dir: Path | None,
+    database_url: str | None,
+    close: Callable[[R], None],
+) -> Iterator[R]:
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     try:
         runtime = opener(settings)
@@ -89,7 +119,7 @@ def _opened(opener: Callable[[Settings], R], data_dir: Path | None, database_url
     try:
         yield runtime
     finally:
-        runtime.engine.dispose()
+        close(runtime)
 
 
 def require(outcome: T | Rejected) -> T:
@@ -102,7 +132,7 @@ def require(outcome: T | Rejected) -> T:
     return outcome
 
 
-def user_by_email(runtime: Runtime | AccountsRuntime, email: str) -> UserView:
+def user_by_email(runtime: Runtime | AccountsRuntime | UsersAndTables, email: str) -> UserView:
     user = runtime.accounts.get_user_by_email(email)
     if user is None:
         fail_with(f"no user with email {email.strip().lower()}")

@@ -18,7 +18,7 @@ from sandex.cli.common import (
     JsonOption,
     emit,
     fail_with,
-    open_cli_runtime,
+    open_cli_exchange,
     user_by_email,
 )
 from sandex.cli.inbox import await_applied, enqueue
@@ -62,7 +62,7 @@ def fee_tier(
     tier = check_fee_tier(rates["maker"], rates["taker"], level)
     if isinstance(tier, Rejected):
         fail_with(f"invalid --{tier.params.get('field')}: rates are in [0, 1), a level has 1-16 characters")
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_exchange(data_dir, database_url) as runtime:
         user = user_by_email(runtime, email)
         store = runtime.trading.store
         answers: list[FeeTier] = []

@@ -14,13 +14,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
+from sandex.cli.common import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    fail_with,
+    open_cli_exchange,
+    open_cli_runtime,
+)
 from sandex.cli.inbox import await_applied, enqueue
 from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 from sandex.domain.money import format_decimal, parse_decimal
 
 if TYPE_CHECKING:
+    from sandex.cli.exchange_tables import UsersAndTables
     from sandex.process import Runtime
     from sandex.services.exchange.commands import DepositView
     from sandex.services.exchange.records import LedgerAccountKind
@@ -55,24 +63,16 @@ def deposit(
 ) -> None:
     """Deposit AMOUNT of CCY into the user's trading (default) or funding account; with --chain, a
     chain deposit that moves through OKX's states (0 waiting, 1 credited, 2 successful)."""
-    from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
-
     kind = _kind(to)
     value = parse_decimal(amount)
     if value is None:
         fail_with(f"invalid amount {amount!r}: expected a decimal number such as 1000 or 0.5")
-    settings = settings_from(data_dir=data_dir, database_url=database_url)
-    try:
-        runtime = open_runtime(settings)
-    except Exception as exc:  # cannot open the database or key file: one line, exit 1
-        fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
-    try:
-        if chain is not None:  # `--to` does not apply: chain deposits land in the funding account
+    if chain is not None:  # `--to` does not apply: chain deposits land in the funding account
+        with open_cli_runtime(data_dir, database_url) as runtime:  # its sequencer may run here
             _print_chain(_chain(runtime, email, ccy, value, chain, demo), json_output)
-            return
-        result = _deposit(runtime, email, ccy.strip().upper(), value, kind, Environment.from_demo_flag(demo))
-    finally:
-        runtime.engine.dispose()
+        return
+    with open_cli_exchange(data_dir, database_url) as tables:
+        result = _deposit(tables, email, ccy.strip().upper(), value, kind, Environment.from_demo_flag(demo))
     _print(result, json_output)
 
 
@@ -102,7 +102,12 @@ def _kind(to: str) -> LedgerAccountKind:
 
 
 def _deposit(
-    runtime: Runtime, email: str, ccy: str, value: Any, kind: LedgerAccountKind, environment: Environment
+    runtime: UsersAndTables,
+    email: str,
+    ccy: str,
+    value: Any,
+    kind: LedgerAccountKind,
+    environment: Environment,
 ) -> dict[str, Any]:
     from sandex.services.exchange.commands import Deposit, DepositView
     from sandex.services.exchange.core import check_deposit

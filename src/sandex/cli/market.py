@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, settings_from
+from sandex.cli.common import DatabaseUrlOption, DataDirOption, JsonOption, fail_with, open_cli_tables
 from sandex.cli.inbox import enqueue, refusal
 from sandex.domain.money import format_decimal, parse_decimal
 
 # The services behind each command load when it runs, not with every `sandex` command.
 if TYPE_CHECKING:
-    from sandex.process import Runtime
+    from sandex.cli.exchange_tables import ExchangeTables
     from sandex.services.exchange.commands import MarketCommand
     from sandex.services.simulation.board import InstrumentMarket
 
@@ -320,22 +320,14 @@ def _ms(text: str) -> int:
 
 
 def _send(command: MarketCommand, data_dir: Path | None, database_url: str | None, json_output: bool) -> None:
-    from sandex.process import open_runtime  # deferred: `sandex --help` stays fast
     from sandex.services.simulation.views import markets_json
 
-    settings = settings_from(data_dir=data_dir, database_url=database_url)
-    try:
-        runtime = open_runtime(settings)
-    except Exception as exc:  # cannot open the database or key file: one line, exit 1
-        fail_with(f"cannot open {settings.resolved_database_url()}: {exc}")
-    try:
-        body = markets_json(_request(runtime, command))
-    finally:
-        runtime.engine.dispose()
+    with open_cli_tables(data_dir, database_url) as tables:  # the market lives in the server
+        body = markets_json(_request(tables, command))
     _print(body, json_output)
 
 
-def _request(runtime: Runtime, command: MarketCommand) -> list[InstrumentMarket]:
+def _request(runtime: ExchangeTables, command: MarketCommand) -> list[InstrumentMarket]:
     from sandex.runtime.sequencer import lease_alive
     from sandex.services.exchange import inbox as codec
     from sandex.services.simulation.board import InstrumentMarket

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, open_cli_runtime, settings_from
+from sandex.cli.common import DatabaseUrlOption, DataDirOption, fail_with, open_cli_tables, settings_from
 from sandex.cli.ready import running_server_url, shown_database_url
 
 if TYPE_CHECKING:
-    from sandex.process import Runtime
+    from sandex.cli.exchange_tables import ExchangeTables
 
 RESET_TIMEOUT_S = 60.0  # a reset pauses the server's writers; a large database takes a while
 
@@ -34,7 +34,7 @@ def reset(
     where = shown_database_url(given_url) if given_url else settings.data_dir.resolve()
     if not yes:
         typer.confirm(f"Delete every user, key, order and balance in {where}?", abort=True)
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_tables(data_dir, database_url) as runtime:
         if _server_running(runtime):
             url = running_server_url(settings.data_dir)
             if url is None:
@@ -50,31 +50,38 @@ def reset(
     typer.echo(f"reset {where} (no server running): no users, keys, orders or balances")
 
 
-def _server_running(runtime: Runtime) -> bool:
+def _server_running(runtime: ExchangeTables) -> bool:
     from sandex.runtime.sequencer import lease_alive
 
     return lease_alive(runtime.trading.store)
 
 
-def _reset_database(runtime: Runtime) -> None:
+def _reset_database(runtime: ExchangeTables) -> None:
     from sandex.storage.repositories.control import SqlStateStore
 
     SqlStateStore(runtime.engine, runtime.sessions).wipe()
 
 
-def _reset_server(url: str, runtime: Runtime) -> float:
+def _reset_server(url: str, runtime: ExchangeTables) -> float:
     """POST /sandex/v1/reset on the server at `url`; how long it took, as the server measured."""
     import httpx
 
+    from sandex.runtime.admin_token import load_admin_token
+
+    settings = runtime.settings
+    try:
+        token = load_admin_token(settings.data_dir, settings.admin_token)
+    except (OSError, ValueError) as exc:
+        fail_with(f"cannot read the admin token: {exc}")
     verify: bool | str = True
     if url.startswith("https://"):
         from sandex.runtime.tls import CA_CERT, tls_dir  # the server's CA: no file is made or renewed
 
-        verify = str(tls_dir(runtime.settings.data_dir) / CA_CERT)
+        verify = str(tls_dir(settings.data_dir) / CA_CERT)
     try:
         response = httpx.post(
             f"{url}/sandex/v1/reset",
-            headers={"Authorization": f"Bearer {runtime.admin_token}"},
+            headers={"Authorization": f"Bearer {token}"},
             json={},
             verify=verify,
             timeout=RESET_TIMEOUT_S,

@@ -21,7 +21,7 @@ from sandex.cli.common import (
     JsonOption,
     emit,
     fail_with,
-    open_cli_runtime,
+    open_cli_exchange,
     user_by_email,
 )
 from sandex.cli.inbox import await_done, enqueue
@@ -29,7 +29,7 @@ from sandex.domain.accounts.model import Environment
 from sandex.domain.errors import Rejected
 
 if TYPE_CHECKING:
-    from sandex.process import Runtime
+    from sandex.cli.exchange_tables import UsersAndTables
     from sandex.services.accounts.service import UserView
     from sandex.services.exchange.commands import Command
     from sandex.services.exchange.swap_commands import SwapCommand
@@ -111,14 +111,14 @@ def _apply(
 ) -> UserView:
     """Apply the swap command `command_for(trading account)` of the user through the inbox (the
     running server's writer, or this process when none holds the lease); the user it was for."""
-    with open_cli_runtime(data_dir, database_url) as runtime:
+    with open_cli_exchange(data_dir, database_url) as runtime:
         user = user_by_email(runtime, email)
         account = _trading_account(runtime, user.id, environment)
         await_done(runtime, enqueue(runtime, _command(command_for(account))), what)
     return user
 
 
-def _trading_account(runtime: Runtime, user_id: int, environment: Environment) -> int:
+def _trading_account(runtime: UsersAndTables, user_id: int, environment: Environment) -> int:
     from sandex.services.exchange.records import LedgerAccountKind
 
     now = runtime.clock.now_ms()

@@ -133,7 +133,7 @@ class MarketData:
                 if (tape := self._tapes.get((env, inst_id))) is not None:
                     tape.current[bar.name] = values.candle(bar)
         minutes = store.minutes_since(env, MINUTE.open_of(now) - (WINDOW_MINUTES - 1) * MINUTE_MS)
-        for inst_id, last in store.last_trades(env).items():
+        for inst_id, last in store.last_trades(env, self._catalogue.instruments).items():
             if (tape := self._tapes.get((env, inst_id))) is not None:
                 tape.last = last
         for (tape_env, inst_id), tape in self._tapes.items():

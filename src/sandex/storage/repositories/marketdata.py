@@ -7,7 +7,7 @@ transaction. Candle writes are upserts (a candle is rewritten while its bar is o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -196,14 +196,23 @@ class SqlMarketStore:
             out.append((tid, inst_id, ts, dpx, dsz))
         return out
 
-    def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:
+    def last_trades(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, TradeRecord]:
+        """One index probe per instrument: the newest per instrument by GROUP BY walked the index
+        entry of every trade the environment ever had (~0.3 s per 500k trades on each start)."""
         t = TRADES.c
-        newest = (
-            select(func.max(t.trade_id)).where(t.environment == environment.value).group_by(t.inst_id)
-        ).scalar_subquery()
+        out: dict[str, TradeRecord] = {}
         with self._sessions() as s:
-            rows = s.execute(select(TRADES).where(t.trade_id.in_(newest))).all()
-        return {r.inst_id: _trade(r) for r in rows}
+            for inst_id in inst_ids:
+                newest = (
+                    select(TRADES)
+                    .where(t.environment == environment.value, t.inst_id == inst_id)
+                    .order_by(t.trade_id.desc())
+                    .limit(1)
+                )
+                row = s.execute(newest).first()
+                if row is not None:
+                    out[inst_id] = _trade(row)
+        return out
 
     # --- system users ----------------------------------------------------------------------------
     def system_user(self, role: str, now_ms: int) -> int:

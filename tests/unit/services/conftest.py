@@ -650,8 +650,14 @@ class MemoryStore:
         ]
         return sorted(rows, key=lambda t: t.trade_id, reverse=True)[: query.limit]
 
-    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[ReplayTrade]:
-        rows = [t for t in self.trade_rows.values() if t.environment is environment and t.trade_id > trade_id]
+    def trades_after(
+        self, environment: Environment, inst_id: str, trade_id: int, limit: int
+    ) -> list[ReplayTrade]:
+        rows = [
+            t
+            for t in self.trade_rows.values()
+            if t.environment is environment and t.inst_id == inst_id and t.trade_id > trade_id
+        ]
         return [
             (t.trade_id, t.inst_id, t.ts, t.px, t.sz) for t in sorted(rows, key=lambda t: t.trade_id)[:limit]
         ]

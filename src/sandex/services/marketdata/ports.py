@@ -179,8 +179,10 @@ class MarketStore(Protocol):
     # the public tape (the trades table)
     def trades(self, query: TradeQuery) -> list[TradeRecord]: ...
 
-    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[ReplayTrade]:
-        """Trades with a larger id, oldest first (only what folding them needs)."""
+    def trades_after(
+        self, environment: Environment, inst_id: str, trade_id: int, limit: int
+    ) -> list[ReplayTrade]:
+        """The instrument's trades with a larger id, oldest first (only what folding them needs)."""
         ...
 
     def last_trades(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, TradeRecord]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sandex.app import create_app
+from sandex.domain.accounts.model import Environment
 from sandex.domain.marketdata.bars import BARS
 from sandex.domain.marketdata.candles import aggregate
 from sandex.process import open_runtime
@@ -75,3 +76,27 @@ async def test_candles_are_stored_on_postgresql_too(tmp_path: Path, postgres_url
     async with rig(tmp_path / "data", database_url=postgres_url) as again:
         [candle] = await again.get("history-candles", instId="SHIB-USDT", bar="1Dutc")
         assert candle[1] == "0.00001112" and candle[5] == "100000"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_after_a_restart_each_ticker_shows_its_own_last_trade(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Each instrument's and environment's last trade is read on its own at start-up."""
+    database_url = None if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    data_dir = tmp_path / "data"
+    async with rig(data_dir, database_url=database_url) as m:
+        buyer, seller = await trader_pair(m.rt)
+        demo_buyer, demo_seller = await trader_pair(m.rt, Environment.DEMO)
+        await trade(m.rt, buyer, seller, "106000", "0.1")
+        await trade(m.rt, buyer, seller, "3500", "1", inst_id="ETH-USDT")
+        await trade(m.rt, demo_buyer, demo_seller, "99000", "0.5")
+        await trade(m.rt, buyer, seller, "106100", "0.2")  # BTC's newest, after ETH's
+        await trade(m.rt, buyer, seller, "3510", "2", inst_id="ETH-USDT")
+    async with rig(data_dir, database_url=database_url) as again:
+        [btc] = await again.get("ticker", instId=BTC)
+        [eth] = await again.get("ticker", instId="ETH-USDT")
+        assert (btc["last"], btc["lastSz"]) == ("106100", "0.2")
+        assert (eth["last"], eth["lastSz"]) == ("3510", "2")
+        [demo_btc] = await again.get("ticker", instId=BTC, demo=True)
+        assert (demo_btc["last"], demo_btc["lastSz"]) == ("99000", "0.5")

@@ -213,3 +213,22 @@ def test_accounts_are_created_once_and_fee_accounts_exist(store: SqlExchangeStor
     assert len(fees) == 2 and not fees & {a, funding, demo}
     [record] = store.accounts([a])
     assert (record.user_id, record.environment, record.kind) == (1, LIVE, LedgerAccountKind.TRADING)
+
+
+def test_the_highest_deposit_id_is_read_from_deposit_postings_alone(store: SqlExchangeStore) -> None:
+    """A restart numbers the next deposit after the highest one stored, whatever came after it (the
+    read goes through an index of deposit postings only: migration 0016)."""
+    account = store.ensure_account(1, LIVE, LedgerAccountKind.TRADING, 5)
+    assert store.acquire_lease("me", 1000, 3000)
+
+    def posting(bill_id: int, reason: PostingReason, ref: int) -> PostingRecord:
+        return PostingRecord(bill_id, account, "BTC", 1, 0, bill_id, 0, reason, ref, None, "", 1000)
+
+    bill = 700_000_000_000_000_000
+    deposits = [posting(bill + 1, PostingReason.DEPOSIT, 5), posting(bill + 2, PostingReason.DEPOSIT, 9)]
+    # later postings with larger refs (order and trade ids) are not deposits
+    others = [posting(bill + 3 + n, PostingReason.TRADE, 600_000_000_000_000_000 + n) for n in range(3)]
+    store.write(ChangeSet(postings=[*deposits, *others]), "me", 1000)
+    assert store.id_maxima().deposit_id == 9
+    store.write(ChangeSet(postings=[posting(bill + 10, PostingReason.DEPOSIT, 12)]), "me", 1000)
+    assert store.id_maxima().deposit_id == 12

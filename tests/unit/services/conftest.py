@@ -650,16 +650,22 @@ class MemoryStore:
         ]
         return sorted(rows, key=lambda t: t.trade_id, reverse=True)[: query.limit]
 
-    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[ReplayTrade]:
-        rows = [t for t in self.trade_rows.values() if t.environment is environment and t.trade_id > trade_id]
+    def trades_after(
+        self, environment: Environment, inst_id: str, trade_id: int, limit: int
+    ) -> list[ReplayTrade]:
+        rows = [
+            t
+            for t in self.trade_rows.values()
+            if t.environment is environment and t.inst_id == inst_id and t.trade_id > trade_id
+        ]
         return [
             (t.trade_id, t.inst_id, t.ts, t.px, t.sz) for t in sorted(rows, key=lambda t: t.trade_id)[:limit]
         ]
 
-    def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:
+    def last_trades(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, TradeRecord]:
         out: dict[str, TradeRecord] = {}
         for t in sorted(self.trade_rows.values(), key=lambda t: t.trade_id):
-            if t.environment is environment:
+            if t.environment is environment and t.inst_id in inst_ids:
                 out[t.inst_id] = t
         return out
 

@@ -7,7 +7,7 @@ carry exact `Decimal`s in plain instrument units; `None` means "no value" (the w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -179,12 +179,14 @@ class MarketStore(Protocol):
     # the public tape (the trades table)
     def trades(self, query: TradeQuery) -> list[TradeRecord]: ...
 
-    def trades_after(self, environment: Environment, trade_id: int, limit: int) -> list[ReplayTrade]:
-        """Trades with a larger id, oldest first (only what folding them needs)."""
+    def trades_after(
+        self, environment: Environment, inst_id: str, trade_id: int, limit: int
+    ) -> list[ReplayTrade]:
+        """The instrument's trades with a larger id, oldest first (only what folding them needs)."""
         ...
 
-    def last_trades(self, environment: Environment) -> dict[str, TradeRecord]:
-        """Per instrument, its newest trade."""
+    def last_trades(self, environment: Environment, inst_ids: Collection[str]) -> dict[str, TradeRecord]:
+        """Per instrument of `inst_ids` that has traded, its newest trade."""
         ...
 
     # the simulated market's own users

@@ -126,14 +126,19 @@ class MarketData:
     def _load_environment(self, env: Environment, now: int) -> None:
         store = self._store
         mark = store.candle_mark(env)
-        replay = store.trades_after(env, mark, REPLAY_PAGE)
-        start = min(now, replay[0][2]) if replay else now
+        # each instrument's oldest trade the stored candles miss (one index probe apiece)
+        unfolded = {
+            i: page[0][2]
+            for i in self._catalogue.instruments
+            if (page := store.trades_after(env, i, mark, 1))
+        }
+        start = min([now, *unfolded.values()])
         for bar in TRADE_BARS:
             for inst_id, values in store.candles_at(env, bar.name, bar.open_of(start)).items():
                 if (tape := self._tapes.get((env, inst_id))) is not None:
                     tape.current[bar.name] = values.candle(bar)
         minutes = store.minutes_since(env, MINUTE.open_of(now) - (WINDOW_MINUTES - 1) * MINUTE_MS)
-        for inst_id, last in store.last_trades(env).items():
+        for inst_id, last in store.last_trades(env, self._catalogue.instruments).items():
             if (tape := self._tapes.get((env, inst_id))) is not None:
                 tape.last = last
         for (tape_env, inst_id), tape in self._tapes.items():
@@ -141,15 +146,19 @@ class MarketData:
                 tape.day = DayWindow(carry=None if tape.last is None else tape.last.px)
                 tape.day.load((v.candle(MINUTE) for v in minutes.get(inst_id, [])), now)
         self._marks[env] = self._written_marks[env] = mark
-        while replay:
-            self._replay(env, replay)
-            replay = store.trades_after(env, replay[-1][0], REPLAY_PAGE)
+        for inst_id in unfolded:
+            replay = store.trades_after(env, inst_id, mark, REPLAY_PAGE)
+            while replay:
+                self._replay(env, replay)
+                more = len(replay) == REPLAY_PAGE
+                replay = store.trades_after(env, inst_id, replay[-1][0], REPLAY_PAGE) if more else []
 
     def _replay(self, env: Environment, trades: list[ReplayTrade]) -> None:
         """`_fold` for the start-up: the trades stored after the mark (those the last candle write
-        did not cover) are grouped per instrument into runs that fold into the same candles (a
-        minute each), and each run is folded once into every bar (`Tape.absorb`): a tenth of the
-        cost of folding them one by one into the 20-odd bars. (`last_trades` set each tape's last.)"""
+        did not cover; a page of one instrument's) are grouped into runs that fold into the same
+        candles (a minute each), and each run is folded once into every bar (`Tape.absorb`): a
+        tenth of the cost of folding them one by one into the 20-odd bars. (`last_trades` set each
+        tape's last.)"""
         tapes, runs = self._tapes, dict[str, Candle]()
         for _trade_id, inst_id, ts, px, sz in trades:
             run = runs.get(inst_id)

@@ -10,13 +10,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sandex.storage.orm.base import Base, Millis
 from sandex.storage.types import BigUnits, DecimalText
 
 Id64 = BigInteger  # order, trade and bill ids: 18-19 digits, still 64-bit
+_DEPOSITS_ONLY = text("reason = 'deposit'")  # PostingReason.DEPOSIT
 
 
 class LedgerAccountRow(Base):
@@ -58,7 +70,12 @@ class PostingRow(Base):
     """One ledger posting: the audit trail, and the source of OKX bills (`bill_id` = billId)."""
 
     __tablename__ = "postings"
-    __table_args__ = (Index("ix_postings_account_bill", "account_id", "bill_id"),)
+    __table_args__ = (
+        Index("ix_postings_account_bill", "account_id", "bill_id"),
+        # the highest deposit id, read on every start (`id_maxima`): deposit postings only, so the
+        # order path's postings never touch it (migration 0016)
+        Index("ix_postings_deposit_ref", "ref", sqlite_where=_DEPOSITS_ONLY, postgresql_where=_DEPOSITS_ONLY),
+    )
 
     bill_id: Mapped[int] = mapped_column(Id64, primary_key=True, autoincrement=False)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))

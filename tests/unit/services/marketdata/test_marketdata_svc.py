@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
+import pytest
+
 from sandex.domain.accounts.model import Environment
 from sandex.domain.clock import DAY_MS, MINUTE_MS
 from sandex.domain.errors import Reason, Rejected
@@ -12,6 +14,7 @@ from sandex.domain.instruments import Catalogue
 from sandex.domain.marketdata.bars import MINUTE, SECOND, parse_bar
 from sandex.domain.matching.order import Side
 from sandex.services.exchange.core import ExchangeCore
+from sandex.services.marketdata import service
 from sandex.services.marketdata.ports import (
     BookLevel,
     BookView,
@@ -20,7 +23,7 @@ from sandex.services.marketdata.ports import (
     PublicTrade,
     TickerView,
 )
-from sandex.services.marketdata.service import MarketData
+from sandex.services.marketdata.service import REPLAY_PAGE, MarketData
 from sandex.services.marketdata.venue import CoreVenue
 from sandex.services.simulation.board import MarketBoard
 from sandex.services.trading.service import TradingService
@@ -270,6 +273,7 @@ async def test_a_deeper_book_is_served_whole_for_every_instrument(
     assert len(book(market, depth=60).asks) == 60
 
 
+@pytest.mark.parametrize("page", [REPLAY_PAGE, 2])
 async def test_a_restart_that_replays_unwritten_trades_in_runs_equals_folding_them_one_by_one(
     market: MarketData,
     cross: Cross,
@@ -278,10 +282,14 @@ async def test_a_restart_that_replays_unwritten_trades_in_runs_equals_folding_th
     core: ExchangeCore,
     board: MarketBoard,
     catalogue: Catalogue,
+    page: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A crash before any candle write: the restart folds the stored trades per minute into every bar;
     candles (each bar), tickers and last prices are those the running market built trade by trade,
-    across minutes, an hour, two instruments, and a clock that moved back inside a minute."""
+    across minutes, an hour, two instruments, and a clock that moved back inside a minute; also when
+    each instrument's trades are read in pages that split a minute."""
+    monkeypatch.setattr(service, "REPLAY_PAGE", page)
     hour = parse_bar("1H")
     assert hour is not None
     clock.advance(ms=hour.next_open(hour.open_of(clock.now_ms())) - 90_000 - clock.now_ms())

@@ -16,7 +16,9 @@ other through the WS `order` op) on top of the simulated market. Target: p99 tra
 
 The clients are cheap on purpose, so that the lag measures the server and not the clients
 fighting it for the same cores: they run in `--procs` processes of their own, each a plain epoll
-loop over raw sockets that only stamps every chunk with its arrival time and keeps it. Each
+loop over raw sockets that only keeps every chunk with its arrival time, stamped by the kernel
+(SO_TIMESTAMPNS: when the bytes reached the socket, not when this process got round to reading
+them, which on a loaded box can be much later). Each
 client still negotiates permessage-deflate as `websockets` (ccxt.pro, python-okx) does; frames are
 parsed, inflated and JSON-decoded after the window, every one of them (a frame's arrival is the
 arrival of its last byte). The receiving loop's CPU is printed beside the server's.
@@ -47,6 +49,7 @@ import os
 import select
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -63,6 +66,8 @@ from sandex.client.control import AsyncControlClient
 from sandex.domain.keys import signing
 
 TARGET_P99_MS = 50.0
+SO_TIMESTAMPNS = 35  # Linux; not in the socket module: arrival times stamped by the kernel
+ANCILLARY_SIZE = socket.CMSG_SPACE(16)  # one struct timespec
 
 
 @dataclass
@@ -159,6 +164,7 @@ class RawConnection:
         self.chunks: list[tuple[float, bytes]] = [(time.time(), rest)] if rest else []
         topics = [{"channel": "books", "instId": inst_id}, {"channel": "trades", "instId": inst_id}]
         self.sock.sendall(_masked_text(json.dumps({"op": "subscribe", "args": topics}).encode()))
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.sock.setblocking(False)
 
     def frames(self) -> Iterator[tuple[float, str]]:
@@ -192,6 +198,16 @@ class RawConnection:
                 yield arrived, message.decode()
             del buf[:at]
             at = 0
+
+
+def kernel_time(ancillary: list[tuple[int, int, bytes]], fallback: float) -> float:
+    """When the kernel received the newest byte a `recvmsg` returned (SO_TIMESTAMPNS), so the
+    arrival time does not depend on when this process got the CPU to read it."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            seconds, nanoseconds = struct.unpack("qq", data[:16])
+            return seconds + nanoseconds / 1e9
+    return fallback
 
 
 def _masked_text(payload: bytes) -> bytes:
@@ -325,6 +341,7 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_ready(base)
+            print(f"server pid {server.pid} (for py-spy)", flush=True)
             stop, samples = asyncio.Event(), []
             feed = [asyncio.create_task(sample_cpu(server.pid, samples, stop))]
             if args.takers:
@@ -358,7 +375,8 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
 def client_process(port: int, inst_id: str, clients: int, seconds: float) -> Stats:
     """One process's share of the clients: connect, warm up 1 s, then count for `seconds`.
 
-    The receiving loop only stamps and stores what arrives (epoll, one `recv` per ready socket);
+    The receiving loop only stores what arrives with the kernel's arrival time (epoll, one `recvmsg`
+    per ready socket);
     parsing, inflating and decoding happen once the window is over."""
     connections = [RawConnection(port, inst_id) for _ in range(clients)]
     by_fd = {c.sock.fileno(): c for c in connections}
@@ -377,13 +395,13 @@ def client_process(port: int, inst_id: str, clients: int, seconds: float) -> Sta
         for fd, _ in ready:
             connection = by_fd[fd]
             try:
-                size = connection.sock.recv_into(buffer)
+                size, ancillary, _, _ = connection.sock.recvmsg_into([buffer], ANCILLARY_SIZE)
             except BlockingIOError:
                 continue
             if not size:
                 poller.unregister(fd)
                 continue
-            connection.chunks.append((now, bytes(buffer[:size])))
+            connection.chunks.append((kernel_time(ancillary, now), bytes(buffer[:size])))
     receiving_cpu_s = time.process_time() - (cpu_at_start or 0.0)
     poller.close()
     for connection in connections:

@@ -1,19 +1,27 @@
 """WebSocket fan-out: N clients on `books` + `trades` of one instrument, messages/s and delivery lag.
 
-    python bench/bench_ws.py [--clients 100] [--seconds 30] [--inst BTC-USDT] [--takers 0] [--procs 2]
+    python bench/bench_ws.py [--clients 100] [--seconds 30] [--inst BTC-USDT] [--takers 0] [--procs 1]
                              [--compare /path/to/other/checkout/src --rounds 3]
 
 Starts `sandex serve` in its own process (a fresh data dir, the built-in market on: "default market
-activity"), connects `--clients` WebSocket clients from this process (permessage-deflate, as
-ccxt.pro and python-okx negotiate it), each subscribed to `books` and `trades` of `--inst`, and
+activity"), connects `--clients` WebSocket clients (permessage-deflate, as ccxt.pro and
+python-okx negotiate it), each subscribed to `books` and `trades` of `--inst`, and
 counts every frame for `--seconds`. Lag, on the same machine's clock:
 
 * trades: from the match (the trade's `ts`, the sequencer's time of the command) to delivery;
 * books: from the push's `ts` (the commit being published) to delivery.
 
 `--takers R` adds R crossing orders per second of our own (two funded users trading with each
-other through the WS `order` op) on top of the simulated market. The clients run in `--procs`
-processes, so decoding on the client side is not what the lag measures. Target: p99 trade lag < 50 ms.
+other through the WS `order` op) on top of the simulated market. Target: p99 trade lag < 50 ms.
+
+The clients are cheap on purpose, so that the lag measures the server and not the clients
+fighting it for the same cores: they run in `--procs` processes of their own, each a plain epoll
+loop over raw sockets that only keeps every chunk with its arrival time, stamped by the kernel
+(SO_TIMESTAMPNS: when the bytes reached the socket, not when this process got round to reading
+them, which on a loaded box can be much later). Each
+client still negotiates permessage-deflate as `websockets` (ccxt.pro, python-okx) does; frames are
+parsed, inflated and JSON-decoded after the window, every one of them (a frame's arrival is the
+arrival of its last byte). The receiving loop's CPU is printed beside the server's.
 
 `--compare SRC` runs the same measurement on a second server importing sandex from SRC (another
 checkout's `src`, e.g. the code before a change), alternating the two for `--rounds` rounds in one
@@ -34,15 +42,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import concurrent.futures
 import json
 import os
+import select
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +66,8 @@ from sandex.client.control import AsyncControlClient
 from sandex.domain.keys import signing
 
 TARGET_P99_MS = 50.0
+SO_TIMESTAMPNS = 35  # Linux; not in the socket module: arrival times stamped by the kernel
+ANCILLARY_SIZE = socket.CMSG_SPACE(16)  # one struct timespec
 
 
 @dataclass
@@ -65,6 +80,7 @@ class Stats:
     book_lag_ms: list[float] = field(default_factory=list)
     window: tuple[float, float] = (0.0, 0.0)  # wall-clock start and end of the counted seconds
     server_cpu_s: float = float("nan")  # the server process's CPU time over the window
+    client_cpu_s: float = 0.0  # the client processes' CPU time receiving (decoding after the run excluded)
 
 
 def _free_port() -> int:
@@ -113,33 +129,133 @@ async def wait_ready(base: str) -> None:
     raise RuntimeError("sandex did not start")
 
 
-async def subscriber(url: str, inst_id: str, stats: Stats, stop: asyncio.Event, ready: asyncio.Event) -> None:
-    async with connect(url, max_queue=None, open_timeout=30) as ws:
+class RawConnection:
+    """A minimal WebSocket client: the handshake (permessage-deflate offered as the `websockets`
+    library, which ccxt.pro and python-okx use, offers it), one masked subscribe frame, then only
+    `recv` with the arrival time of every chunk. Frames are parsed, inflated and decoded after the
+    run (`frames`), so the measuring side costs a system call per wake-up, not a JSON decode per frame."""
+
+    def __init__(self, port: int, inst_id: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET /ws/v5/public HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            more = self.sock.recv(65536)
+            if not more:
+                raise ConnectionError("closed during the handshake")
+            head += more
+        head, rest = head.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(head.decode(errors="replace"))
+        extensions = [
+            line.split(b":", 1)[1].strip().lower()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-extensions:")
+        ]
+        self.deflate = any(e.startswith(b"permessage-deflate") for e in extensions)
+        self.fresh_context = any(b"server_no_context_takeover" in e for e in extensions)
+        self.chunks: list[tuple[float, bytes]] = [(time.time(), rest)] if rest else []
         topics = [{"channel": "books", "instId": inst_id}, {"channel": "trades", "instId": inst_id}]
-        await ws.send(json.dumps({"op": "subscribe", "args": topics}))
-        ready.set()
-        last_seq = None
-        while not stop.is_set():
-            try:
-                raw = await asyncio.wait_for(ws.recv(), 0.5)
-            except TimeoutError:
-                continue
-            now_ms = time.time() * 1000
-            stats.frames += 1
-            message = json.loads(raw)
-            channel = message.get("arg", {}).get("channel")
-            if "data" not in message:
-                continue
-            item = message["data"][0]
-            if channel == "trades":
-                stats.trades += 1
-                stats.trade_lag_ms.append(now_ms - int(item["ts"]))
-            elif channel == "books":
-                stats.books += 1
-                if message.get("action") == "update":
+        self.sock.sendall(_masked_text(json.dumps({"op": "subscribe", "args": topics}).encode()))
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.sock.setblocking(False)
+
+    def frames(self) -> Iterator[tuple[float, str]]:
+        """Every text message received, with the arrival time of its last byte."""
+        buf, at = bytearray(), 0
+        inflate = zlib.decompressobj(-15)
+        parts: list[bytes] = []
+        compressed = False
+        for arrived, data in self.chunks:
+            buf += data
+            while True:
+                header = _frame_header(buf, at)
+                if header is None:
+                    break
+                start, length, first, fin = header
+                payload, at = bytes(buf[start : start + length]), start + length
+                opcode = first & 0x0F
+                if opcode in (0x1, 0x2):
+                    compressed, parts = bool(first & 0x40) and self.deflate, [payload]
+                elif opcode == 0x0:
+                    parts.append(payload)
+                else:
+                    continue  # ping, pong, close: not a push
+                if not fin:
+                    continue
+                message = b"".join(parts)
+                if compressed:
+                    if self.fresh_context:
+                        inflate = zlib.decompressobj(-15)
+                    message = inflate.decompress(message + b"\x00\x00\xff\xff")
+                yield arrived, message.decode()
+            del buf[:at]
+            at = 0
+
+
+def kernel_time(ancillary: list[tuple[int, int, bytes]], fallback: float) -> float:
+    """When the kernel received the newest byte a `recvmsg` returned (SO_TIMESTAMPNS), so the
+    arrival time does not depend on when this process got the CPU to read it."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            seconds, nanoseconds = struct.unpack("qq", data[:16])
+            return seconds + nanoseconds / 1e9
+    return fallback
+
+
+def _masked_text(payload: bytes) -> bytes:
+    assert len(payload) < 126
+    mask = os.urandom(4)
+    return bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def _frame_header(buf: bytearray, at: int) -> tuple[int, int, int, bool] | None:
+    """(payload start, payload length, first byte, FIN) of the frame at `at`, or None if incomplete."""
+    if len(buf) - at < 2:
+        return None
+    first, length, start = buf[at], buf[at + 1] & 0x7F, at + 2
+    if length == 126:
+        if len(buf) - at < 4:
+            return None
+        length, start = int.from_bytes(buf[at + 2 : at + 4], "big"), at + 4
+    elif length == 127:
+        if len(buf) - at < 10:
+            return None
+        length, start = int.from_bytes(buf[at + 2 : at + 10], "big"), at + 10
+    if len(buf) < start + length:
+        return None
+    return start, length, first, bool(first & 0x80)
+
+
+def tally(stats: Stats, connection: RawConnection, window: tuple[float, float]) -> None:
+    """Count one connection's messages that arrived within the window; seqId gaps over its whole stream."""
+    last_seq = None
+    for arrived, raw in connection.frames():
+        counted = window[0] <= arrived <= window[1]
+        now_ms = arrived * 1000
+        stats.frames += counted
+        message = json.loads(raw)
+        if "data" not in message:
+            continue
+        channel = message.get("arg", {}).get("channel")
+        item = message["data"][0]
+        if channel == "trades" and counted:
+            stats.trades += 1
+            stats.trade_lag_ms.append(now_ms - int(item["ts"]))
+        elif channel == "books":
+            stats.books += counted
+            if message.get("action") == "update":
+                if counted:
                     stats.book_lag_ms.append(now_ms - int(item["ts"]))
-                    stats.gaps += last_seq is not None and item["prevSeqId"] != last_seq
-                last_seq = item["seqId"]
+                stats.gaps += last_seq is not None and item["prevSeqId"] != last_seq
+            last_seq = item["seqId"]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -225,16 +341,16 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_ready(base)
+            print(f"server pid {server.pid} (for py-spy)", flush=True)
             stop, samples = asyncio.Event(), []
             feed = [asyncio.create_task(sample_cpu(server.pid, samples, stop))]
             if args.takers:
                 feed.append(asyncio.create_task(takers(base, data_dir, args.inst, args.takers, stop)))
-            url = f"ws://127.0.0.1:{port}/ws/v5/public"
             shares = [args.clients // args.procs + (i < args.clients % args.procs) for i in range(args.procs)]
             loop = asyncio.get_running_loop()
             with concurrent.futures.ProcessPoolExecutor(args.procs) as pool:
                 jobs = [
-                    loop.run_in_executor(pool, client_process, url, args.inst, n, args.seconds)
+                    loop.run_in_executor(pool, client_process, port, args.inst, n, args.seconds)
                     for n in shares
                 ]
                 results = await asyncio.gather(*jobs)
@@ -244,6 +360,7 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
             for part in results:
                 for name in ("frames", "books", "trades", "gaps"):
                     setattr(stats, name, getattr(stats, name) + getattr(part, name))
+                stats.client_cpu_s += part.client_cpu_s
                 stats.trade_lag_ms += part.trade_lag_ms
                 stats.book_lag_ms += part.book_lag_ms
             stats.window = (max(p.window[0] for p in results), min(p.window[1] for p in results))
@@ -255,23 +372,43 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
             server.wait(timeout=20)
 
 
-def client_process(url: str, inst_id: str, clients: int, seconds: float) -> Stats:
-    """One process's share of the clients: connect, warm up 1 s, then count for `seconds`."""
-    return asyncio.run(_clients(url, inst_id, clients, seconds))
+def client_process(port: int, inst_id: str, clients: int, seconds: float) -> Stats:
+    """One process's share of the clients: connect, warm up 1 s, then count for `seconds`.
 
-
-async def _clients(url: str, inst_id: str, clients: int, seconds: float) -> Stats:
-    stop, stats = asyncio.Event(), Stats()
-    readies = [asyncio.Event() for _ in range(clients)]
-    tasks = [asyncio.create_task(subscriber(url, inst_id, stats, stop, r)) for r in readies]
-    await asyncio.gather(*(r.wait() for r in readies))
-    await asyncio.sleep(1.0)  # snapshots and ramp-up are not measured
-    stats.__init__()  # type: ignore[misc]
-    start = time.time()
-    await asyncio.sleep(seconds)
-    stats.window = (start, time.time())
-    stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    The receiving loop only stores what arrives with the kernel's arrival time (epoll, one `recvmsg`
+    per ready socket);
+    parsing, inflating and decoding happen once the window is over."""
+    connections = [RawConnection(port, inst_id) for _ in range(clients)]
+    by_fd = {c.sock.fileno(): c for c in connections}
+    poller = select.epoll()
+    for fd in by_fd:
+        poller.register(fd, select.EPOLLIN)
+    buffer = memoryview(bytearray(1 << 20))  # recv(1 MiB) would allocate a mapping per call and keep it
+    start = time.time() + 1.0  # snapshots and ramp-up are not measured
+    end = start + seconds
+    now, cpu_at_start = time.time(), None
+    while now < end:
+        ready = poller.poll(0.5)
+        now = time.time()
+        if cpu_at_start is None and now >= start:
+            cpu_at_start = time.process_time()
+        for fd, _ in ready:
+            connection = by_fd[fd]
+            try:
+                size, ancillary, _, _ = connection.sock.recvmsg_into([buffer], ANCILLARY_SIZE)
+            except BlockingIOError:
+                continue
+            if not size:
+                poller.unregister(fd)
+                continue
+            connection.chunks.append((kernel_time(ancillary, now), bytes(buffer[:size])))
+    receiving_cpu_s = time.process_time() - (cpu_at_start or 0.0)
+    poller.close()
+    for connection in connections:
+        connection.sock.close()
+    stats = Stats(window=(start, end), client_cpu_s=receiving_cpu_s)
+    for connection in connections:
+        tally(stats, connection, stats.window)
     return stats
 
 
@@ -292,6 +429,7 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
     print(
         f"  server CPU: {cpu_percent(stats, elapsed):.0f} % of a core, {cpu_per_frame_us(stats):.1f} µs/frame"
     )
+    print(f"  clients' CPU receiving: {100 * stats.client_cpu_s / elapsed:.0f} % of a core")
     for name, lags in (
         ("trade lag (match -> delivery)", stats.trade_lag_ms),
         ("book lag (commit -> delivery)", stats.book_lag_ms),
@@ -447,7 +585,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--inst", default="BTC-USDT")
     parser.add_argument("--takers", type=float, default=0.0, help="extra crossing orders per second")
-    parser.add_argument("--procs", type=int, default=2, help="client processes")
+    parser.add_argument("--procs", type=int, default=1, help="client processes")
     parser.add_argument("--compare", help="another checkout's src dir, measured alternately in the same run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each server with --compare")
     parser.add_argument("--send-path", action="store_true", help="only the server's send path, CPU time")

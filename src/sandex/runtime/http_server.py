@@ -15,7 +15,9 @@
   InvalidState from the event loop. `ClosingSafeWebSocketProtocol` only closes the transport then.
 * WebSocket fan-out: a push the app marks as shared (`runtime/ws_shared.py`) is encoded and
   compressed once for all its subscribers, not once per connection; for that, permessage-deflate
-  is negotiated with `server_no_context_takeover`.
+  is negotiated with `server_no_context_takeover`. The app may also hand such a push straight to
+  the connection (`DIRECT_WRITE` in the scope's extensions): `cork` buffers its bytes and
+  `uncork` writes everything buffered in one call, with no task switch per connection and push.
 * No proxy-header rewriting by uvicorn: the client address is sandex's call (`--trusted-proxy`,
   `transport/okx/client_ip.py`); uvicorn would believe X-Forwarded-For from 127.0.0.1 by default.
 
@@ -42,7 +44,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from sandex.config import Settings
-from sandex.runtime.ws_shared import SHARED_FRAME, deflate_factory, wire_frame, wire_key
+from sandex.runtime.ws_shared import DIRECT_WRITE, SHARED_FRAME, deflate_factory, wire_frame, wire_key
 
 KEEP_ALIVE_S = 5
 
@@ -110,8 +112,47 @@ class ClosingSafeWebSocketProtocol(WebSocketsSansIOProtocol):
                 logger=logging.getLogger("uvicorn.error"),
             )
         self._wire_key: Hashable | None = None
+        self._corked: list[bytes] = []
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # accepted for the app: it may write shared pushes directly
+            extensions = cast(dict[str, Any], scope)["extensions"]
+            extensions[DIRECT_WRITE] = {"cork": self.cork, "uncork": self.uncork}
+
+    def cork(self, event: dict[str, Any]) -> bool:
+        """Buffer a shared push's bytes until `uncork`; False when it must go through `send`
+        (not open, closing, the peer not reading: then the app's queue and its limit apply)."""
+        text, shared = event.get("text"), event.get(SHARED_FRAME)
+        if (
+            shared is None
+            or not isinstance(text, str)
+            or not self.writable.is_set()
+            or self.disconnected
+            or self.close_sent
+            or self.conn.state is not State.OPEN
+        ):
+            return False
+        key = self._shared_key()
+        if key is None:
+            return False
+        wire = shared.get(key)
+        if wire is None:
+            wire = shared[key] = wire_frame(text, self.conn.extensions)
+        self._corked.append(wire)
+        return True
+
+    def uncork(self) -> None:
+        """Write what `cork` buffered, in one write."""
+        if not self._corked:
+            return
+        corked, self._corked = self._corked, []
+        if not self.disconnected and not self.transport.is_closing():
+            self.transport.write(corked[0] if len(corked) == 1 else b"".join(corked))
 
     async def send(self, message: ASGISendEvent) -> None:
+        self.uncork()  # frames corked earlier go first
         event = cast(dict[str, Any], message)
         shared: dict[Hashable, bytes] | None = event.get(SHARED_FRAME)
         text = event.get("text")

@@ -28,6 +28,7 @@ from websockets.typing import ExtensionParameter
 
 MIN_COMPRESSED = 256  # bytes of payload below which a message is sent as it is
 SHARED_FRAME = "sandex.shared_frame"  # the ASGI event key (the app side: transport/okx/ws/sessions.py)
+DIRECT_WRITE = "sandex.direct_write"  # the scope extension with the connection's `cork` and `uncork`
 PLAIN: Hashable = "plain"
 
 

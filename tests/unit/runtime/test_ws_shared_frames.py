@@ -5,6 +5,9 @@ The server protocol every sandex server uses negotiates permessage-deflate with
 sent before; the bytes of a shared push (`SHARED_FRAME` in the ASGI event) are then built by the
 first connection of each kind and written as they are by the others. Each connection here is the
 real protocol on a fake transport; its frames are parsed and inflated as a client would.
+
+The app may also hand a shared push to the connection directly (`DIRECT_WRITE`): `cork` buffers
+it, `uncork` writes all that is buffered in one write, and anything sent later comes after it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import uvicorn
 from uvicorn.server import ServerState
 
 from sandex.runtime.http_server import ClosingSafeWebSocketProtocol
-from sandex.runtime.ws_shared import SHARED_FRAME
+from sandex.runtime.ws_shared import DIRECT_WRITE, SHARED_FRAME
 from tests.support.polling import until
 
 PUSH = json.dumps(
@@ -53,6 +56,7 @@ class _Peer:
 
     def __init__(self, offer: str | None) -> None:
         self.send: Any = None
+        self.scope: Any = None
         config = uvicorn.Config(
             self._app, ws=ClosingSafeWebSocketProtocol, interface="asgi3", lifespan="off", log_level="warning"
         )
@@ -73,7 +77,7 @@ class _Peer:
     async def _app(self, scope: Any, receive: Any, send: Any) -> None:
         assert (await receive())["type"] == "websocket.connect"
         await send({"type": "websocket.accept"})
-        self.send = send
+        self.scope, self.send = scope, send
         await receive()  # held open until the test ends
 
     @property
@@ -83,15 +87,17 @@ class _Peer:
     def frames(self) -> list[tuple[bool, str]]:
         """(compressed, text) of every frame sent after the handshake, inflated as a client does."""
         found = []
-        for raw in self.transport.sent[1:]:
-            rsv1, length, start = bool(raw[0] & 0x40), raw[1] & 0x7F, 2
+        stream = b"".join(self.transport.sent[1:])  # one write may carry several frames
+        while stream:
+            rsv1, length, start = bool(stream[0] & 0x40), stream[1] & 0x7F, 2
             if length == 126:
-                length, start = int.from_bytes(raw[2:4], "big"), 4
-            payload = raw[start : start + length]
-            assert raw[0] & 0x0F == 1 and raw[0] & 0x80 and not raw[1] & 0x80  # text, FIN, unmasked
+                length, start = int.from_bytes(stream[2:4], "big"), 4
+            payload = stream[start : start + length]
+            assert stream[0] & 0x0F == 1 and stream[0] & 0x80 and not stream[1] & 0x80  # text, FIN, unmasked
             if rsv1:
                 payload = zlib.decompressobj(wbits=-15).decompress(payload + b"\x00\x00\xff\xff")
             found.append((rsv1, payload.decode()))
+            stream = stream[start + length :]
         return found
 
 
@@ -156,3 +162,33 @@ async def test_small_messages_go_uncompressed_on_a_deflate_connection() -> None:
     await peer.send({"type": "websocket.send", "text": small, SHARED_FRAME: {}})
     await peer.send(event)
     assert peer.frames() == [(False, small), (False, small), (True, PUSH)]
+
+
+async def test_corked_pushes_go_out_in_one_write_before_anything_sent_later() -> None:
+    peer, other = await _peers(DEFLATE, DEFLATE)
+    direct = peer.scope["extensions"][DIRECT_WRITE]
+    first, cache = _shared()
+    second = {**first, "text": PUSH.replace("40000", "40001"), SHARED_FRAME: {}}
+    assert direct["cork"](first) and direct["cork"](second)
+    assert len(peer.transport.sent) == 1  # only the handshake: nothing written before uncork
+    direct["uncork"]()
+    assert len(peer.transport.sent) == 2  # both frames in one write
+    assert direct["cork"](first)
+    await peer.send({"type": "websocket.send", "text": "pong"})  # a frame of its own comes after
+    await other.send(first)
+    assert other.transport.sent[1] in peer.transport.sent[1]  # the same shared bytes
+    assert len(cache) == 1
+    assert peer.frames() == [(True, PUSH), (True, second["text"]), (True, PUSH), (False, "pong")]
+
+
+async def test_a_connection_that_cannot_take_more_refuses_to_cork() -> None:
+    """The peer is not reading (the transport asked to pause): the app keeps the push in its own
+    outbox, whose limit closes a client that never catches up."""
+    (peer,) = await _peers(DEFLATE)
+    direct = peer.scope["extensions"][DIRECT_WRITE]
+    peer.protocol.pause_writing()
+    event, _cache = _shared()
+    assert not direct["cork"](event)
+    peer.protocol.resume_writing()
+    assert direct["cork"](event)
+    assert not direct["cork"]({"type": "websocket.send", "text": PUSH})  # not a shared push

@@ -70,7 +70,7 @@ from sandex.transport.okx.ws.protocol import (
 )
 from sandex.transport.okx.ws.pushes import Pusher
 from sandex.transport.okx.ws.quotes_feed import CandleFeed, TickerFeed
-from sandex.transport.okx.ws.sessions import Session, SessionRegistry
+from sandex.transport.okx.ws.sessions import DirectWrite, Flusher, Session, SessionRegistry
 from sandex.transport.okx.ws.warning_feed import WarningFeed
 
 log = logging.getLogger("sandex.ws")
@@ -109,6 +109,7 @@ class WsGateway:
         self._unsubscribers: list[Callable[[], None]] = []
         self._housekeeping: asyncio.Task[None] | None = None
         self._checks: set[asyncio.Task[None]] = set()
+        self._flusher = Flusher()
 
     # --- life cycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -190,6 +191,9 @@ class WsGateway:
             Environment.DEMO if demo_path or _connection_asks_for_demo(websocket) else Environment.LIVE
         )
         session = Session(secrets.token_hex(4), kind, environment, ip)
+        direct = DirectWrite.offered(websocket.scope)
+        if direct is not None:
+            session.write_directly(direct, self._flusher)
         self.registry.add(session)
         writer = asyncio.create_task(session.write(websocket), name=f"sandex-ws-{session.conn_id}")
         try:

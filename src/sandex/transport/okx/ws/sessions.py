@@ -8,14 +8,24 @@ closed with 4005 ("buffer full") instead of letting the server's memory grow.
 A push for many subscribers is one `Broadcast`: its ASGI event carries a cache the server fills with
 the encoded (and compressed) frame, so the frame is encoded once, not once per connection
 (`runtime/ws_shared.py`, the server's side of it).
+
+When the server offers it (`DIRECT_WRITE`), a `Broadcast` to a session whose outbox is empty and
+whose writer is idle skips the outbox: the connection buffers ("corks") the bytes at once and a
+`Flusher` writes every corked connection once the current callback is over, so a commit's trade
+and book pushes reach a subscriber in one write. At 500 subscribers the outbox, the writer task's
+wake-up and the ASGI send chain per frame were most of the server's CPU. Order is kept: anything
+queued goes to the outbox behind the corked bytes, and the server writes corked bytes before any
+`send`. A connection that does not keep up (the server stops corking) falls back to the outbox,
+so `OUTBOX_LIMIT` still applies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -26,12 +36,15 @@ from sandex.services.keys.auth import Principal
 from sandex.transport.okx.ws.channels import Topic
 from sandex.transport.okx.ws.protocol import CLOSE_REASONS, Close, Kind
 
+log = logging.getLogger("sandex.ws")
+
 OUTBOX_LIMIT = 20_000  # frames waiting for a slow reader before the connection is closed (4005)
 
 K = TypeVar("K")
 TopicKey = tuple[str, str, str, str, str, str]
 MarketKey = tuple[Environment, str, str]  # (environment, channel, instId)
 SHARED_FRAME = "sandex.shared_frame"  # the ASGI event key the server reads (runtime/ws_shared.py)
+DIRECT_WRITE = "sandex.direct_write"  # the scope extension the server offers (runtime/ws_shared.py)
 
 
 class Broadcast:
@@ -41,6 +54,39 @@ class Broadcast:
 
     def __init__(self, text: str) -> None:
         self.event: dict[str, Any] = {"type": "websocket.send", "text": text, SHARED_FRAME: {}}
+
+
+@dataclass(frozen=True, slots=True)
+class DirectWrite:
+    """The server's direct path for shared pushes (`cork` buffers, False: use `send`; `uncork` writes)."""
+
+    cork: Callable[[dict[str, Any]], bool]
+    uncork: Callable[[], None]
+
+    @classmethod
+    def offered(cls, scope: Mapping[str, Any]) -> DirectWrite | None:
+        found = (scope.get("extensions") or {}).get(DIRECT_WRITE)
+        return None if not isinstance(found, dict) else cls(found["cork"], found["uncork"])
+
+
+class Flusher:
+    """Sessions with corked bytes, written out together once the current callback is over."""
+
+    def __init__(self) -> None:
+        self._corked: list[Session] = []
+
+    def add(self, session: Session) -> None:
+        if not self._corked:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._corked.append(session)
+
+    def flush(self) -> None:
+        corked, self._corked = self._corked, []
+        for session in corked:
+            try:
+                session.uncork()
+            except Exception:  # one broken connection must not hold back the others' bytes
+                log.exception("WebSocket write failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +106,33 @@ class Session:
         self.last_activity = time.monotonic()  # last frame in or out: the 30 s idle rule reads it
         self.closing: int | None = None
         self._outbox: asyncio.Queue[str | Broadcast | _CloseFrame] = asyncio.Queue()
+        self._direct: DirectWrite | None = None
+        self._flusher: Flusher | None = None
+        self._corked = False  # bytes wait in the server's cork (this session is in the flusher)
+        self._writing = False  # the writer holds a frame from the outbox (not yet written)
 
     @property
     def api_key(self) -> str | None:
         return None if self.principal is None else self.principal.api_key
 
+    def write_directly(self, direct: DirectWrite, flusher: Flusher) -> None:
+        """Let shared pushes skip the outbox while it is empty (the server offered `direct`)."""
+        self._direct, self._flusher = direct, flusher
+
     def send(self, frame: str | Broadcast) -> None:
         """Queue a frame (never blocks); an overflowing outbox closes the session with 4005."""
         if self.closing is not None:
+            return
+        if (
+            self._direct is not None
+            and type(frame) is Broadcast
+            and not self._writing
+            and self._outbox.empty()
+            and self._direct.cork(frame.event)
+        ):
+            if not self._corked and self._flusher is not None:
+                self._corked = True
+                self._flusher.add(self)
             return
         if self._outbox.qsize() >= OUTBOX_LIMIT:
             self.close(Close.BUFFER_FULL)
@@ -80,10 +145,18 @@ class Session:
             self.closing = code
             self._outbox.put_nowait(_CloseFrame(code, CLOSE_REASONS[code]))
 
+    def uncork(self) -> None:
+        """The flusher's turn: the server writes this session's corked bytes."""
+        self._corked = False
+        if self._direct is not None:
+            self._direct.uncork()
+            self.last_activity = time.monotonic()
+
     async def write(self, websocket: WebSocket) -> None:
         """The writer task: send queued frames in order until a close frame or a dead socket."""
         while True:
             frame = await self._outbox.get()
+            self._writing = True
             if isinstance(frame, _CloseFrame):
                 with contextlib.suppress(Exception):  # the peer may be gone already
                     await websocket.close(frame.code, frame.reason)
@@ -92,6 +165,7 @@ class Session:
                 await websocket.send(frame.event)
             else:
                 await websocket.send_text(frame)
+            self._writing = False
             self.last_activity = time.monotonic()
 
 

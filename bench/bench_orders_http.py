@@ -647,6 +647,7 @@ def bench_routes(rounds: int, seconds: float, conns: int, baseline_src: str | No
                 _check_answers(servers[name][0], key)
             for _ in range(rounds):
                 for name, (port, proc) in servers.items():
+                    plans: list[tuple[str, str, str, bytes, dict[str, str] | None]]
                     if name == "bare":
                         plans = [
                             ("bare GET", TIME_PATH, "GET", b"", {}),
@@ -763,8 +764,9 @@ def _py_spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | No
     if not spy.exists():
         print("py-spy not found next to the interpreter: no profile")
         return None
-    args = [str(spy), "record", "--gil", "-f", "raw", "-r", "200", "-d", str(round(seconds)), "-p", str(pid)]
-    return subprocess.Popen([*args, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = [str(spy), "record", "--gil", "--nonblocking", "-f", "raw", "-r", "200", "-d", str(round(seconds))]
+    args += ["-p", str(pid), "-o", str(out)]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def bench_wrk_keys(

@@ -46,6 +46,8 @@ from sandex.storage.orm.keys import ApiKeyRow
 TARGET = b"/api/v5/trade/order"
 BODY = b'{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"65000","sz":"0.01"}'
 TARGET_US = 50.0
+GC_THRESHOLDS = (50_000, 20, 100)  # as `sandex.app` sets them once the server is up
+WINDOW_REQUESTS = 20_000  # usage drained this often (the server: every 5 s, ~4k orders/s)
 
 
 def per_call_us(fn: Callable[[], object], n: int) -> float:
@@ -115,6 +117,9 @@ def _verifier_maker(runtime: Runtime) -> Callable[[str], str]:
 def many_keys(runtime: Runtime, api_key: str, secret: str, count: int, signed: SignedRequest) -> None:
     table: Table = ApiKeyRow.__table__  # type: ignore[assignment]
     verifier = _verifier_maker(runtime)
+    gc.collect()
+    gc.freeze()  # as the server once started: what start-up built is frozen, the keys loaded since are not
+    gc.set_threshold(*GC_THRESHOLDS)
     made = time.perf_counter()
     with runtime.engine.begin() as conn:
         template = dict(conn.execute(select(table).where(table.c.api_key == api_key)).one()._mapping)
@@ -150,19 +155,11 @@ def many_keys(runtime: Runtime, api_key: str, secret: str, count: int, signed: S
     )
 
 
-GC_THRESHOLDS = (50_000, 20, 100)  # as `sandex.app` sets them once the server is up
-WINDOW_REQUESTS = 20_000  # usage drained this often (the server: every 5 s, ~4k orders/s)
-
-
 def rotating(auth: AuthService, requests: list[SignedRequest], label: str, n: int = 200_000) -> None:
-    """Cache hits rotating over `requests`' keys, with garbage collection on as in the server and the
+    """Cache hits rotating over `requests`' keys, with garbage collection set as in the server and the
     usage buffer drained every window (not written: that is the writer thread's cost): what per
     request grows with the number of keys in use, full collections included."""
     auth.usage.drain()
-    gc.collect()
-    gc.freeze()  # the server freezes what start-up built; the keys loaded since stay collectable
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
     paused = [0.0, 0.0]
     counts = [0, 0, 0]
 
@@ -184,8 +181,6 @@ def rotating(auth: AuthService, requests: list[SignedRequest], label: str, n: in
         per_request = (time.process_time() - started) / n * 1e6
     finally:
         gc.callbacks.remove(timed)
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
     print(
         f"cache hits, {label:>18}: {per_request:6.2f} µs per request; collections by generation {counts}, "
         f"{paused[0] * 1000:.1f} ms CPU in them"

@@ -61,6 +61,8 @@ class _Pending:
             self.withdraw_ms = max(self.withdraw_ms, now_ms)
 
     def by_perm(self) -> tuple[tuple[Permission, int], ...]:
+        if not (self.read_only_ms or self.withdraw_ms):  # the usual window: trade only
+            return ((Permission.TRADE, self.trade_ms),) if self.trade_ms else ()
         used = (
             (Permission.READ_ONLY, self.read_only_ms),
             (Permission.TRADE, self.trade_ms),

@@ -3,6 +3,7 @@
     python bench/bench_orders_http.py [--seconds 10] [--concurrency 32] [--direct 20000]
     python bench/bench_orders_http.py --direct 0 --ioc --keys 10000   # cost with many keys in use
     python bench/bench_orders_http.py --routes [--rounds 3] [--seconds 8] [--baseline-src ../main/src]
+    python bench/bench_orders_http.py --wrk-keys 8,1000,10000 [--rounds 2] [--baseline-src ../main/src]
 
 Three measurements in one run, on this machine:
 
@@ -554,6 +555,10 @@ def _ms(text: str) -> float:
 
 
 def wrk(port: int, pid: int, path: str, script: str, seconds: float, conns: int) -> WrkRun:
+    return _wrk_out(port, pid, path, script, seconds, conns)[0]
+
+
+def _wrk_out(port: int, pid: int, path: str, script: str, seconds: float, conns: int) -> tuple[WrkRun, str]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
     try:
@@ -580,12 +585,13 @@ def wrk(port: int, pid: int, path: str, script: str, seconds: float, conns: int)
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     cpu = (after - before) / done * 1e6 if before is not None and after is not None and done else None
-    return WrkRun(
+    run = WrkRun(
         rate=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         cpu_us=cpu,
         errors=errors,
     )
+    return run, out
 
 
 def _serve(data_dir: Path, src: str | None) -> tuple[int, subprocess.Popen[bytes]]:
@@ -642,6 +648,7 @@ def bench_routes(rounds: int, seconds: float, conns: int, baseline_src: str | No
                 _check_answers(servers[name][0], key)
             for _ in range(rounds):
                 for name, (port, proc) in servers.items():
+                    plans: list[tuple[str, str, str, bytes, dict[str, str] | None]]
                     if name == "bare":
                         plans = [
                             ("bare GET", TIME_PATH, "GET", b"", {}),
@@ -699,5 +706,193 @@ def routes_main() -> None:
     bench_routes(args.rounds, args.seconds, args.concurrency, args.baseline_src)
 
 
+# --- many keys through wrk: signed IOC orders rotating over N keys --------------------------------
+# `--wrk-keys 8,1000,10000`: per key count, one data dir with that many keys (`prepare`), a bare
+# Starlette app and `sandex serve` (and `--baseline-src`'s) on copies of it. Per server: a warm-up on
+# the 8 traders' keys, the first-use pass (each other key once, Python client as in `--keys`), then
+# `--rounds` timed runs taking turns with the other servers: one request pre-signed per key right
+# before each run (OKX accepts a timestamp within 30 s; a run is far shorter) and wrk's Lua
+# `request()` handing them out in turn, so every key is used once per N requests while the load
+# generator stays C (one wrk thread). IOC orders that never fill: buys (even keys: USDT) far below,
+# sells (odd keys: BTC) far above any price. Every answer is checked for sCode 0 ("refused").
+IOC_SELL_BODY = IOC_BODY.replace(b'"buy"', b'"sell"').replace(b'"1000"', b'"1000000"')
+WRK_ROTATION = """
+bad = 0  -- global: done() reads it from the thread
+local count, i = #requests, 0
+request = function()
+  i = i % count + 1
+  return requests[i]
+end
+response = function(status, headers, body)
+  if status ~= 200 or not string.find(body, '"sCode":"0"', 1, true) then bad = bad + 1 end
+end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local refused = 0
+  for _, thread in ipairs(threads) do refused = refused + thread:get("bad") end
+  io.write(string.format("refused %d\\n", refused))
+end
+"""
+
+
+def ioc_request(key: tuple[str, str], buys: bool) -> bytes:
+    """A signed IOC order that never fills, ready to send (the timestamp is now)."""
+    body = IOC_BODY if buys else IOC_SELL_BODY
+    headers = _signed_headers(key, "POST", PATH, body)
+    head = f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def rotation_script(keys: list[tuple[str, str]]) -> str:
+    """A wrk script sending one pre-signed IOC order per key, every key in turn."""
+    lines = ["requests = {}"]  # one statement per request: no table constructor with N constants
+    for i, key in enumerate(keys):
+        lines.append(f"requests[{i + 1}] = {json.dumps(ioc_request(key, i % 2 == 0).decode())}")
+    return "\n".join(lines) + WRK_ROTATION
+
+
+def wrk_refused(port: int, pid: int, script: str, seconds: float, conns: int) -> tuple[WrkRun, int]:
+    """`wrk` with a rotation script: the run, and how many answers were not an acknowledged order."""
+    run, out = _wrk_out(port, pid, PATH, script, seconds, conns)
+    refused = re.search(r"^refused (\d+)", out, re.MULTILINE)
+    return run, int(refused.group(1)) if refused else -1
+
+
+def _py_spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy on the server for the timed run (GIL samples, raw folded stacks), if installed."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        print("py-spy not found next to the interpreter: no profile")
+        return None
+    args = [str(spy), "record", "--gil", "--nonblocking", "-f", "raw", "-r", "200", "-d", str(round(seconds))]
+    args += ["-p", str(pid), "-o", str(out)]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def bench_wrk_keys(
+    counts: list[int],
+    seconds: float,
+    conns: int,
+    baseline_src: str | None,
+    profile_dir: Path | None,
+    rounds: int = 1,
+) -> None:
+    print(
+        f"wrk keys: wrk -t1 -c{conns} -d{seconds:g}s, IOC orders, {rounds} round(s); load {os.getloadavg()}"
+    )
+    summary: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bare_port = _free_port()
+        bare = subprocess.Popen([sys.executable, "-c", BARE_ROUTES_APP, str(bare_port), TIME_PATH, PATH])
+        try:
+            _wait_up(bare_port, bare)
+            for count in counts:
+                summary += _keys_count(
+                    Path(tmp), count, (bare_port, bare), seconds, conns, baseline_src, profile_dir, rounds
+                )
+        finally:
+            _stop(bare)
+    print("summary (medians over the rounds):")
+    print("\n".join(summary))
+    print(f"load average after: {os.getloadavg()}")
+
+
+def _keys_count(
+    tmp: Path,
+    count: int,
+    bare: tuple[int, subprocess.Popen[bytes]],
+    seconds: float,
+    conns: int,
+    baseline_src: str | None,
+    profile_dir: Path | None,
+    rounds: int,
+) -> list[str]:
+    """One key count: the servers up side by side, each key's first use on each, then `rounds`
+    timed runs taking turns (bare, sandex, baseline), so noise from the shared box hits all alike."""
+    template = tmp / f"tpl{count}"
+    keys = prepare(template, max(count, 2 * PAIRS))
+    servers: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
+    firsts: dict[str, str] = {}
+    runs: dict[str, list[tuple[WrkRun, int]]] = {}
+    try:
+        for name, src in (("sandex", None), ("baseline", baseline_src)):
+            if name == "baseline" and src is None:
+                continue
+            data_dir = tmp / f"{name}{count}"
+            subprocess.run(["cp", "-a", str(template), str(data_dir)], check=True)
+            servers[name] = _serve(data_dir, src)
+            firsts[name] = _first_use(*servers[name], keys, conns)
+        for r in range(rounds):
+            bare_run = wrk(bare[0], bare[1].pid, PATH, _wrk_script("POST", IOC_BODY, {}), seconds, conns)
+            runs.setdefault("bare POST", []).append((bare_run, 0))
+            print(f"  {count:6} keys  {'bare POST':10}  {_wrk_line(bare_run)}  load {os.getloadavg()[0]:.2f}")
+            for name, (port, proc) in servers.items():
+                spy = None
+                if profile_dir is not None and r == 0:
+                    profile_dir.mkdir(parents=True, exist_ok=True)
+                    spy = _py_spy(proc.pid, seconds, profile_dir / f"{name}-{len(keys)}keys.txt")
+                run, refused = wrk_refused(
+                    port, proc.pid, rotation_script(keys), seconds, conns
+                )  # signed now
+                if spy is not None:
+                    spy.wait(timeout=60)
+                runs.setdefault(name, []).append((run, refused))
+                line = f"{_wrk_line(run)}  refused {refused}  load {os.getloadavg()[0]:.2f}"
+                print(f"  {count:6} keys  {name:10}  {line}", flush=True)
+    finally:
+        for _, proc in servers.values():
+            _stop(proc)
+    rows = []
+    for name, measured in runs.items():
+        rate = _median([run.rate for run, _ in measured])
+        p99 = _median([run.p99_ms for run, _ in measured])
+        cpu = _median([run.cpu_us or 0.0 for run, _ in measured])
+        refused = sum(n for _, n in measured)
+        share = ""
+        if name != "bare POST" and runs.get("bare POST"):
+            ratios = [a.rate / b.rate for (a, _), (b, _) in zip(measured, runs["bare POST"], strict=False)]
+            share = f"  {_median(ratios):4.0%} of bare"
+        line = f"{rate:7.0f} /s  p99 {p99:6.2f} ms  {cpu:5.0f} µs CPU/req{share}"
+        rows.append(f"  {count:6} keys  {name:10}  {line}  refused {refused}{firsts.get(name, '')}")
+    return rows
+
+
+def _first_use(port: int, proc: subprocess.Popen[bytes], keys: list[tuple[str, str]], conns: int) -> str:
+    """A warm-up on the traders' keys, then every other key's first request (the Python client, as
+    `--keys`): server CPU per key, the order included."""
+    wrk_refused(port, proc.pid, rotation_script(keys[: 2 * PAIRS]), 2.0, conns)
+    if len(keys) <= 2 * PAIRS:
+        return ""
+    makers = first_use_makers(keys[2 * PAIRS :], conns, "ioc")
+    used = _measured(proc.pid, lambda: asyncio.run(load("first use", port, makers, 3600.0)))
+    per_key = (used.server_cpu_s or 0.0) / (len(keys) - 2 * PAIRS) * 1e6
+    return f"   first use {per_key:5.0f} µs CPU/key ({used.refused} refused)"
+
+
+def _wrk_line(run: WrkRun) -> str:
+    cpu = f"{run.cpu_us:5.0f} µs CPU/req" if run.cpu_us is not None else "CPU n/a"
+    return f"{run.rate:7.0f} /s  p99 {run.p99_ms:6.2f} ms  {cpu}  errors {run.errors}"
+
+
+def wrk_keys_main() -> None:
+    parser = argparse.ArgumentParser(description="signed IOC orders over many keys, through wrk")
+    parser.add_argument("--wrk-keys", default="8,1000,10000", help="key counts, comma-separated")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--baseline-src", help="also serve this checkout's src (../main/src) in the run")
+    parser.add_argument("--rounds", type=int, default=1, help="timed runs per server and key count")
+    parser.add_argument("--profile", type=Path, help="py-spy --gil raw profiles of the first round here")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.wrk_keys.split(",")]
+    bench_wrk_keys(counts, args.seconds, args.concurrency, args.baseline_src, args.profile, args.rounds)
+
+
 if __name__ == "__main__":
-    routes_main() if "--routes" in sys.argv else main()
+    if "--routes" in sys.argv:
+        routes_main()
+    elif any(arg.startswith("--wrk-keys") for arg in sys.argv):
+        wrk_keys_main()
+    else:
+        main()

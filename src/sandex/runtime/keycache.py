@@ -81,7 +81,8 @@ class KeyCacheKeeper:
 
     async def _flush(self) -> None:
         """The batches noted so far, each its own turn on the writer (commits run in between)."""
-        for batch in self._auth.usage.drain():
+        # Off the event loop: with thousands of keys in a window, sorting them into batches takes ms.
+        for batch in await asyncio.to_thread(self._auth.usage.drain):
             await self._writer(update_wrapper(partial(self._flush_batch, batch), self._flush_batch))
 
     def _flush_batch(self, batch: Batch) -> None:

@@ -2,22 +2,25 @@
 
 REST accepts `YYYY-MM-DDTHH:MM:SS[.fraction]Z`: upper-case `T` and `Z` required, 1 to 9 fraction
 digits or none (what `Instant.parse` on OKX's side takes; clients send `.sss`). Offsets such as
-`+00:00`, spaces, and non-ASCII digits are refused. Parsing is by hand, without regexes: it runs
-on every signed request.
+`+00:00`, spaces, and non-ASCII digits are refused. Parsing is by hand, without regexes or datetime
+objects: it runs on every signed request (the calendar check of the date runs once per date).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from sandex.domain.clock import DAY_MS
 
 WINDOW_MS = 30_000  # OKX: more than 30 s either way from server time is "expired"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_NAIVE = datetime(1970, 1, 1)
-_ONE_MS = timedelta(milliseconds=1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _CORE_LENGTH = 19  # YYYY-MM-DDTHH:MM:SS
-_CORE_DIGITS = 14
+_MAX_HOUR, _MAX_MINUTE, _MAX_SECOND = 23, 59, 59
+_DAYS_KEPT = 8
+_days: dict[str, int] = {}  # YYYY-MM-DD -> ms since the epoch (see `_day_ms`)
 _MAX_FRACTION = 9
 _MIN_REST_LENGTH = _CORE_LENGTH + 1  # ...SSZ
 _MAX_REST_LENGTH = _CORE_LENGTH + 2 + _MAX_FRACTION  # ...SS.fffffffffZ
@@ -28,18 +31,38 @@ def parse_rest_timestamp(text: str) -> int | None:
     """Milliseconds since the epoch, or None if `text` is not the accepted ISO form."""
     if not _MIN_REST_LENGTH <= len(text) <= _MAX_REST_LENGTH or text[-1] != "Z" or text[4:17:3] != "--T::":
         return None
-    # Separators sit where they belong; what remains of the first 19 must be 14 ASCII digits.
-    digits = text[:_CORE_LENGTH].replace("-", "").replace(":", "").replace("T", "")
-    if len(digits) != _CORE_DIGITS or not _ascii_digits(digits):
+    day_ms = _day_ms(text[:10])
+    if day_ms is None:
+        return None
+    clock = text[11:13] + text[14:16] + text[17:19]  # HHMMSS
+    if not _ascii_digits(clock):
+        return None
+    hours, rest = divmod(int(clock), 10_000)
+    minutes, seconds = divmod(rest, 100)
+    if hours > _MAX_HOUR or minutes > _MAX_MINUTE or seconds > _MAX_SECOND:  # no leap second, as before
         return None
     fraction_ms = _fraction_ms(text[_CORE_LENGTH:-1])
     if fraction_ms is None:
         return None
-    try:  # the shape is already strict; fromisoformat (C, fast) checks the ranges: month 13, 30 Feb
-        moment = datetime.fromisoformat(text[:_CORE_LENGTH])
+    return day_ms + ((hours * 60 + minutes) * 60 + seconds) * 1000 + fraction_ms
+
+
+def _day_ms(text: str) -> int | None:
+    """`YYYY-MM-DD` as ms since the epoch (None if not a real date), remembered for the few dates in
+    use: every request of a day shares its date, so the calendar check runs about once a day."""
+    known = _days.get(text)
+    if known is not None:
+        return known
+    if not _ascii_digits(text[:4] + text[5:7] + text[8:10]):
+        return None
+    try:  # the shape is already strict; fromisoformat (C) checks the ranges: month 13, 30 Feb
+        day_ms = (date.fromisoformat(text).toordinal() - _EPOCH_ORDINAL) * DAY_MS
     except ValueError:
         return None
-    return (moment - _EPOCH_NAIVE) // _ONE_MS + fraction_ms
+    if len(_days) >= _DAYS_KEPT:  # a client's odd dates must not grow it
+        _days.clear()
+    _days[text] = day_ms
+    return day_ms
 
 
 def _fraction_ms(fraction: str) -> int | None:

@@ -17,8 +17,14 @@ service supplies the key lookup, the passphrase check and the bookkeeping around
   processes' changes are seen by polling the "keys" and "users" change counters (the whole cache
   goes). A background task polls every 250 ms; should it not run, requests poll inline once a
   second. A generation number keeps an entry loaded before a drop from being cached after it.
-* Use: every success moves the key's in-memory last use forward (the 14-day rule reads it) and is
-  batched to the database by `UsageBuffer`.
+* Passphrase on a cache hit: once the stored verifier accepted a passphrase, the entry keeps a
+  SHA-256 digest of it and later requests compare digests in constant time (the same answer as the
+  verifier gives, without its HMAC and base64 per request); the entry, and the digest with it, goes
+  whenever the key changes.
+* Use: every success is noted in `UsageBuffer` (the freshest last use per key, in memory) and
+  batched to the database. The cached view's `last_used_ms` is the one read at load time: a view
+  that looks expired by the 14-day rule is re-read with the freshest use (`EXPIRED_RELOAD_MS`), so
+  a success need not rebuild the view (with thousands of keys in turn, that was every request).
 
 Refusal choices OKX leaves open: a pending, revoked or expired key is 50111 (KEY_INVALID); a deleted
 key is 50119 (KEY_NOT_FOUND, as if it never existed); a key whose owner, or whose owner's master, is
@@ -28,6 +34,8 @@ bot to stop rather than to fix its key; KEY_FROZEN/50100 stays for a key frozen 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -51,7 +59,6 @@ from sandex.services.ports import RandomSource, SecretCipher, SlowHasher
 log = logging.getLogger("sandex.auth")
 
 INLINE_POLL_MS = 1000  # poll on the request path only when the background poller has fallen silent
-USE_BUCKET_MS = 1000  # the cached last use moves in 1 s steps (plenty for a 14-day rule)
 EXPIRED_RELOAD_MS = 1000  # an expired-looking cached key is re-read (another process may have used it)
 
 
@@ -84,6 +91,7 @@ class _Entry:
     view: ApiKeyPolicyView
     principal: Principal
     loaded_ms: int
+    passphrase_digest: bytes | None = None  # SHA-256 of the passphrase the verifier accepted
 
 
 class AuthService:
@@ -117,7 +125,7 @@ class AuthService:
             self.poll_changes()
         found: list[_Entry] = []
         lookup = partial(self._lookup, found, now)
-        result = policy.authenticate(request, now, lookup, self._passphrases.check)
+        result = policy.authenticate(request, now, lookup, partial(self._check_passphrase, found))
         if isinstance(result, Rejected):
             if found:  # the key exists: its owner sees the failure in the key's audit trail
                 self.usage.note_failure(
@@ -132,8 +140,6 @@ class AuthService:
         entry = found[0]
         if self._fast is not None and request.passphrase and not is_fast(entry.view.passphrase_verifier):
             self._upgrade(entry, self._fast, request.passphrase)
-        if now - (entry.view.last_used_ms or 0) >= USE_BUCKET_MS:
-            entry.view = replace(entry.view, last_used_ms=now)
         self.usage.note_use(
             entry.view.api_key,
             now,
@@ -143,6 +149,18 @@ class AuthService:
             request.raw_target,
         )
         return entry.principal
+
+    def _check_passphrase(self, found: list[_Entry], verifier: str, candidate: str) -> bool | Rejected:
+        """The entry's remembered passphrase digest decides, once its verifier accepted one."""
+        entry = found[0]
+        digest = hashlib.sha256(candidate.encode("utf-8", "surrogatepass")).digest()
+        accepted = entry.passphrase_digest
+        if accepted is not None and verifier is entry.view.passphrase_verifier:
+            return hmac.compare_digest(accepted, digest)
+        verdict = self._passphrases.check(verifier, candidate)
+        if verdict is True:
+            entry.passphrase_digest = digest
+        return verdict
 
     def _upgrade(self, entry: _Entry, fast: PassphraseMac, passphrase: str) -> None:
         """An argon2-hashed passphrase just matched: store its fast verifier instead (once per key)."""
@@ -155,7 +173,9 @@ class AuthService:
         """True when authenticating this key needs neither the database nor argon2 (so the caller
         may run it on the event loop); otherwise run `authenticate` in a worker thread."""
         entry = self._entries.get(api_key or "")
-        return entry is not None and self._passphrases.knows(entry.view.passphrase_verifier)
+        if entry is None:
+            return False
+        return entry.passphrase_digest is not None or self._passphrases.knows(entry.view.passphrase_verifier)
 
     def _lookup(self, found: list[_Entry], now: int, api_key: str) -> ApiKeyPolicyView | None:
         entry = self._entries.get(api_key)

@@ -33,17 +33,42 @@ TRIM_EVERY = 50  # lines added to a key before its log is trimmed (it may hold u
 BATCH_KEYS = 250  # keys per write transaction: ~5 ms of the writer each
 # (method, path without the query, client IP, outcome: "0" or the refusal's reason)
 UsageKey = tuple[str, bytes | str, str, str]
+Line = tuple[int, int, int]  # first ms, last ms, count
 SUCCESS = "0"
 
 
 @dataclass(slots=True)
 class _Pending:
+    """One key's use in the current window. A window with 10,000 keys in use makes 10,000 of these,
+    so each is few objects the garbage collector tracks: the per-permission last uses are fields,
+    a usage line's counts an (untracked) tuple of ints, and the failure list only made when needed."""
+
     last_used_ms: int = 0
     last_used_ip: str = ""
-    by_perm: dict[Permission, int] = field(default_factory=dict)
-    log: dict[UsageKey, list[int]] = field(default_factory=dict)  # -> [first ms, last ms, count], by last use
-    failures: list[AuditEntry] = field(default_factory=list)
+    read_only_ms: int = 0  # last success per permission required
+    trade_ms: int = 0
+    withdraw_ms: int = 0
+    log: dict[UsageKey, Line] = field(default_factory=dict)  # ordered by last use
+    failures: list[AuditEntry] | None = None
     verifier: tuple[str, str] | None = None  # (old, new) passphrase verifier
+
+    def note_perm(self, perm: Permission, now_ms: int) -> None:
+        if perm is Permission.TRADE:
+            self.trade_ms = max(self.trade_ms, now_ms)
+        elif perm is Permission.READ_ONLY:
+            self.read_only_ms = max(self.read_only_ms, now_ms)
+        else:
+            self.withdraw_ms = max(self.withdraw_ms, now_ms)
+
+    def by_perm(self) -> tuple[tuple[Permission, int], ...]:
+        if not (self.read_only_ms or self.withdraw_ms):  # the usual window: trade only
+            return ((Permission.TRADE, self.trade_ms),) if self.trade_ms else ()
+        used = (
+            (Permission.READ_ONLY, self.read_only_ms),
+            (Permission.TRADE, self.trade_ms),
+            (Permission.WITHDRAW, self.withdraw_ms),
+        )
+        return tuple((perm, ms) for perm, ms in used if ms)
 
 
 Batch = list[tuple[str, _Pending, bool]]  # (api_key, what it noted, trim its usage log)
@@ -65,8 +90,7 @@ class UsageBuffer:
                 pending = self._pending[api_key] = _Pending()
             if now_ms >= pending.last_used_ms:
                 pending.last_used_ms, pending.last_used_ip = now_ms, ip
-            if now_ms > pending.by_perm.get(perm, 0):
-                pending.by_perm[perm] = now_ms
+            pending.note_perm(perm, now_ms)
             _note_line(pending.log, (method, _path_only(target), ip, SUCCESS), now_ms)
             if now_ms > self._last_used.get(api_key, 0):
                 self._last_used[api_key] = now_ms
@@ -83,6 +107,8 @@ class UsageBuffer:
             if method:
                 _note_line(pending.log, (method, _path_only(target), ip, detail), now_ms)
             runs = pending.failures
+            if runs is None:
+                runs = pending.failures = []
             last = runs[-1] if runs else None
             if last is not None and last.detail == detail:
                 runs[-1] = AuditEntry(last.ts_ms, last.event, detail, ip, last.count + 1, now_ms)
@@ -137,7 +163,7 @@ class UsageBuffer:
 def _use(api_key: str, pending: _Pending, trim: bool) -> KeyUse:
     mark = None
     if pending.last_used_ms:
-        mark = UseMark(pending.last_used_ms, pending.last_used_ip, tuple(pending.by_perm.items()))
+        mark = UseMark(pending.last_used_ms, pending.last_used_ip, pending.by_perm())
     entries = [
         UsageEntry(first, method, _text(path), ip, code, count, last if count > 1 else None)
         for (method, path, ip, code), (first, last, count) in pending.log.items()
@@ -145,15 +171,15 @@ def _use(api_key: str, pending: _Pending, trim: bool) -> KeyUse:
     return KeyUse(api_key, mark, entries, trim, pending.verifier)
 
 
-def _note_line(log: dict[UsageKey, list[int]], key: UsageKey, now_ms: int) -> None:
+def _note_line(log: dict[UsageKey, Line], key: UsageKey, now_ms: int) -> None:
     line = log.pop(key, None)  # re-inserted below: the dict stays ordered by last use
     if line is None:
-        line = [now_ms, now_ms, 0]
         if len(log) >= USAGE_KEEP:  # more distinct lines than are kept: the least recent goes
             del log[next(iter(log))]
-    line[1] = max(line[1], now_ms)
-    line[2] += 1
-    log[key] = line
+        log[key] = (now_ms, now_ms, 1)
+    else:
+        first, last, count = line
+        log[key] = (first, max(last, now_ms), count + 1)
 
 
 def _path_only(target: bytes | str) -> bytes | str:

@@ -20,6 +20,7 @@ T0 = 1_607_418_537_715  # 2020-12-08T09:08:57.715Z
         ("2020-12-08T09:08:57.715999999Z", T0),
         ("1970-01-01T00:00:00.000Z", 0),
         ("2024-02-29T23:59:59.999Z", 1_709_251_199_999),
+        ("2024-03-01T00:00:00Z", 1_709_251_200_000),
     ],
 )
 def test_rest_timestamps_accepted(text: str, expected: int) -> None:
@@ -51,10 +52,22 @@ def test_rest_timestamps_accepted(text: str, expected: int) -> None:
         "+020-12-08T09:08:57.715Z",
         "1607418537715",
         "2020-12-08T09:08:57.715ZZ",
+        "2020-12-08T0a:08:57.715Z",
+        "2020-12-08T-9:08:57.715Z",
+        "2020-12-08T09:0 :57.715Z",
+        "2020-12-08T09:08:+7.715Z",
+        "2020-1a-08T09:08:57.715Z",
+        "2020-02-30T09:08:57.715Z",
     ],
 )
 def test_rest_timestamps_refused(text: str) -> None:
     assert parse_rest_timestamp(text) is None
+
+
+def test_a_remembered_date_gives_the_same_answers() -> None:
+    for _ in range(2):
+        assert parse_rest_timestamp("2024-02-29T23:59:59.999Z") == 1_709_251_199_999
+        assert parse_rest_timestamp("2023-02-29T00:00:00Z") is None
 
 
 def test_format_round_trips() -> None:

@@ -97,3 +97,15 @@ def test_fast_verifiers_survive_a_master_key_rotation(fast: Kit) -> None:
     assert isinstance(server.auth.authenticate(server.signed(newer)), Principal)
     bad = server.signed(created, passphrase="Wrong#Pass1")
     assert _reason(server.auth.authenticate(bad)) is Reason.PASSPHRASE_INCORRECT
+
+
+def test_a_cached_key_accepts_only_the_passphrase_its_verifier_accepted(fast: Kit) -> None:
+    created = fast.key(fast.user().id)
+    first_wrong = fast.auth.authenticate(fast.signed(created, passphrase="Wrong#Pass1"))  # the first sight
+    assert _reason(first_wrong) is Reason.PASSPHRASE_INCORRECT
+    assert isinstance(fast.auth.authenticate(fast.signed(created)), Principal)  # a refusal taught nothing
+    # From here on the entry compares with what the verifier accepted: the same answers as before.
+    for wrong in ("Wrong#Pass1", created.passphrase[:-1], "Sändex#2026", "\udcff", " " + created.passphrase):
+        outcome = fast.auth.authenticate(fast.signed(created, passphrase=wrong))
+        assert _reason(outcome) is Reason.PASSPHRASE_INCORRECT
+    assert isinstance(fast.auth.authenticate(fast.signed(created)), Principal)

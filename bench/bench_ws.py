@@ -647,10 +647,13 @@ async def _written(transports: list[_Transport], at_least: int) -> None:
 async def _fan_out_path(conns: list[tuple[object, _Transport, object]], payload: object, rounds: int) -> None:
     """The app's side too: `Pusher.fan_out` of a trade and a book push per commit to every session,
     through each session's outbox and writer task (before) or corked and flushed (after)."""
+    from sandex.runtime.clock import SystemClock
+    from sandex.runtime.faults import FaultRegistry
     from sandex.transport.okx.ws.pushes import Pusher
 
     kinds, writers, _ = _sessions(conns)
-    pusher, text = Pusher(None), json.dumps(payload, separators=(",", ":"))
+    pusher = Pusher(FaultRegistry(SystemClock()))  # as the server has one, no fault armed
+    text = json.dumps(payload, separators=(",", ":"))
     transports = [t for _, t, _ in conns]
     results: dict[str, list[float]] = {"outbox + writer task per session": [], "corked, one flush": []}
     pushes = 100

@@ -215,7 +215,7 @@ def kernel_time(ancillary: list[tuple[int, int, bytes]], fallback: float) -> flo
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
             seconds, nanoseconds = struct.unpack("qq", data[:16])
-            return seconds + nanoseconds / 1e9
+            return float(seconds + nanoseconds / 1e9)
     return fallback
 
 
@@ -360,7 +360,7 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
         try:
             await wait_ready(base)
             print(f"server pid {server.pid} (for py-spy)", flush=True)
-            stop, samples = asyncio.Event(), []
+            stop, samples = asyncio.Event(), list[tuple[float, float]]()
             feed = [asyncio.create_task(sample_cpu(server.pid, samples, stop))]
             if args.takers:
                 feed.append(asyncio.create_task(takers(base, data_dir, args.inst, args.takers, stop)))
@@ -570,7 +570,13 @@ async def _send_path(clients: int, rounds: int) -> None:
     from sandex.runtime.http_server import ClosingSafeWebSocketProtocol
     from sandex.runtime.ws_shared import SHARED_FRAME
 
-    trade = {"instId": "BTC-USDT", "tradeId": "1234567", "px": "43210.1", "sz": "0.001", "side": "sell"}
+    trade: dict[str, object] = {
+        "instId": "BTC-USDT",
+        "tradeId": "1234567",
+        "px": "43210.1",
+        "sz": "0.001",
+        "side": "sell",
+    }
     trade |= {"ts": str(int(time.time() * 1000)), "count": "1", "source": "0", "seqId": 123456}
     levels = [[f"4321{i}.1", f"0.{i}25", "0", "1"] for i in range(5)]
     book = {"asks": levels, "bids": levels, "ts": trade["ts"], "checksum": -123456789, "seqId": 123456}
@@ -590,7 +596,10 @@ async def _send_path(clients: int, rounds: int) -> None:
                 before = sum(t.bytes for _, t, _ in conns)
                 start = time.process_time()
                 for n in range(pushes):
-                    message = {"type": "websocket.send", "text": text.replace("123456", str(100000 + n))}
+                    message: dict[str, object] = {
+                        "type": "websocket.send",
+                        "text": text.replace("123456", str(100000 + n)),
+                    }
                     if conns is sandexes:
                         message[SHARED_FRAME] = {}
                     for send, _, _ in conns:
@@ -631,7 +640,9 @@ def _sessions(conns: list[tuple[object, _Transport, object]]) -> tuple[list[Any]
         Flusher(),
     )
     for s, p in zip(direct, protocols, strict=True):
-        s.write_directly(DirectWrite.offered(p.scope), flusher)
+        offered = DirectWrite.offered(p.scope)
+        assert offered is not None  # sandex's protocol always offers it
+        s.write_directly(offered, flusher)
     return [(queued, None), (direct, flusher)], writers, flusher
 
 

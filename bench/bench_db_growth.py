@@ -250,9 +250,10 @@ def _wait_answer(process: subprocess.Popen[bytes], port: int) -> None:
 def migrated_history(name: str, src: Path | None, history: Path, *, folded: bool) -> Path:
     """A copy of `history` brought to the schema of the tree at `src` (untimed, once per tree): a
     tree with a newer migration would otherwise pay it in every timed round, where a restart after
-    a crash finds its own schema in place. `folded`: then started once and stopped cleanly, so its
-    candle writer has folded every trade into the stored candles, as a running server's writer
-    does every second: what a crash leaves to replay is the last second, not the whole history."""
+    a crash finds its own schema in place (kept beside `history`: delete it when that tree's
+    migrations change). `folded`: then started once and stopped cleanly, so its candle writer
+    has folded every trade into the stored candles, as a running server's writer does every
+    second: what a crash leaves to replay is the last second, not the whole history."""
     copy = history.parent / f"{history.name}-{name}{'-folded' if folded else ''}"
     if not copy.exists():
         shutil.copytree(history, copy)

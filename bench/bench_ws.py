@@ -28,6 +28,11 @@ checkout's `src`, e.g. the code before a change), alternating the two for `--rou
 sitting, and prints the medians side by side with the load average: the box is shared and noisy,
 so only comparisons made in the same run mean anything.
 
+`--server-nice -10` runs the server at a higher scheduling priority (root only): on a box shared
+with other work, the lag then shows the server's own latency rather than its waits for a core
+(the arrival times are the kernel's, so the clients' priority does not matter). Say so beside any
+figure measured with it.
+
 `--send-path` measures only the server's send path, in this process, on no sockets: the CPU time
 to hand one push to `--clients` connections (uvicorn's protocol on fake transports, every client
 having negotiated permessage-deflate), with uvicorn's own protocol (each connection compresses the
@@ -58,6 +63,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
@@ -81,6 +87,8 @@ class Stats:
     window: tuple[float, float] = (0.0, 0.0)  # wall-clock start and end of the counted seconds
     server_cpu_s: float = float("nan")  # the server process's CPU time over the window
     client_cpu_s: float = 0.0  # the client processes' CPU time receiving (decoding after the run excluded)
+    # per `books` update (seqId): its ts, and the first and last arrival over all clients (ms)
+    book_spread: dict[int, tuple[int, float, float]] = field(default_factory=dict)
 
 
 def _free_port() -> int:
@@ -90,7 +98,7 @@ def _free_port() -> int:
         return port
 
 
-def start_server(data_dir: Path, port: int, src: str | None = None) -> subprocess.Popen[str]:
+def start_server(data_dir: Path, port: int, src: str | None = None, nice: int = 0) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     if src is not None:  # the other checkout's sandex first on the path
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
@@ -113,6 +121,7 @@ def start_server(data_dir: Path, port: int, src: str | None = None) -> subproces
         stderr=subprocess.DEVNULL,
         text=True,
         env=env,
+        preexec_fn=(lambda: os.setpriority(os.PRIO_PROCESS, 0, nice)) if nice else None,
     )
 
 
@@ -206,8 +215,16 @@ def kernel_time(ancillary: list[tuple[int, int, bytes]], fallback: float) -> flo
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
             seconds, nanoseconds = struct.unpack("qq", data[:16])
-            return seconds + nanoseconds / 1e9
+            return float(seconds + nanoseconds / 1e9)
     return fallback
+
+
+def _arrived(
+    spread: dict[int, tuple[int, float, float]], seq: int, ts: int, first: float, last: float = 0
+) -> None:
+    known = spread.get(seq)
+    last = last or first
+    spread[seq] = (ts, first, last) if known is None else (ts, min(known[1], first), max(known[2], last))
 
 
 def _masked_text(payload: bytes) -> bytes:
@@ -254,6 +271,7 @@ def tally(stats: Stats, connection: RawConnection, window: tuple[float, float]) 
             if message.get("action") == "update":
                 if counted:
                     stats.book_lag_ms.append(now_ms - int(item["ts"]))
+                    _arrived(stats.book_spread, item["seqId"], int(item["ts"]), now_ms)
                 stats.gaps += last_seq is not None and item["prevSeqId"] != last_seq
             last_seq = item["seqId"]
 
@@ -337,12 +355,12 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
     """One round on a fresh server (sandex from `src` when given, else this checkout's)."""
     with tempfile.TemporaryDirectory() as tmp:
         data_dir, port = Path(tmp) / "data", _free_port()
-        server = start_server(data_dir, port, src)
+        server = start_server(data_dir, port, src, args.server_nice)
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_ready(base)
             print(f"server pid {server.pid} (for py-spy)", flush=True)
-            stop, samples = asyncio.Event(), []
+            stop, samples = asyncio.Event(), list[tuple[float, float]]()
             feed = [asyncio.create_task(sample_cpu(server.pid, samples, stop))]
             if args.takers:
                 feed.append(asyncio.create_task(takers(base, data_dir, args.inst, args.takers, stop)))
@@ -363,6 +381,8 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
                 stats.client_cpu_s += part.client_cpu_s
                 stats.trade_lag_ms += part.trade_lag_ms
                 stats.book_lag_ms += part.book_lag_ms
+                for seq, (ts, first, last) in part.book_spread.items():
+                    _arrived(stats.book_spread, seq, ts, first, last)
             stats.window = (max(p.window[0] for p in results), min(p.window[1] for p in results))
             stats.server_cpu_s = cpu_between(samples, *stats.window)
             report(args, stats, args.seconds)
@@ -439,6 +459,14 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
                 f"  {name}: p50 {pct(lags, 0.5):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, "
                 f"max {max(lags):.1f} ms, mean {statistics.fmean(lags):.1f} ms"
             )
+    if stats.book_spread:
+        firsts = [first - ts for ts, first, _ in stats.book_spread.values()]
+        spreads = [last - first for _, first, last in stats.book_spread.values()]
+        print(
+            f"  per books update: commit -> first client p50 {pct(firsts, 0.5):.1f} ms, "
+            f"p99 {pct(firsts, 0.99):.1f} ms; first -> last client p50 {pct(spreads, 0.5):.1f} ms, "
+            f"p99 {pct(spreads, 0.99):.1f} ms"
+        )
     p99 = pct(stats.trade_lag_ms, 0.99)
     verdict = "OK" if p99 < TARGET_P99_MS else ("no trades" if p99 != p99 else "ABOVE TARGET")
     print(f"  target p99 trade lag < {TARGET_P99_MS:.0f} ms: {verdict}")
@@ -480,12 +508,14 @@ class _Transport(asyncio.Transport):
     def __init__(self) -> None:
         super().__init__()
         self.bytes = 0
+        self.writes = 0
 
     def get_extra_info(self, name: str, default: object = None) -> object:
         return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.bytes += len(data)
+        self.writes += 1
 
     def close(self) -> None:
         pass
@@ -540,7 +570,13 @@ async def _send_path(clients: int, rounds: int) -> None:
     from sandex.runtime.http_server import ClosingSafeWebSocketProtocol
     from sandex.runtime.ws_shared import SHARED_FRAME
 
-    trade = {"instId": "BTC-USDT", "tradeId": "1234567", "px": "43210.1", "sz": "0.001", "side": "sell"}
+    trade: dict[str, object] = {
+        "instId": "BTC-USDT",
+        "tradeId": "1234567",
+        "px": "43210.1",
+        "sz": "0.001",
+        "side": "sell",
+    }
     trade |= {"ts": str(int(time.time() * 1000)), "count": "1", "source": "0", "seqId": 123456}
     levels = [[f"4321{i}.1", f"0.{i}25", "0", "1"] for i in range(5)]
     book = {"asks": levels, "bids": levels, "ts": trade["ts"], "checksum": -123456789, "seqId": 123456}
@@ -560,7 +596,10 @@ async def _send_path(clients: int, rounds: int) -> None:
                 before = sum(t.bytes for _, t, _ in conns)
                 start = time.process_time()
                 for n in range(pushes):
-                    message = {"type": "websocket.send", "text": text.replace("123456", str(100000 + n))}
+                    message: dict[str, object] = {
+                        "type": "websocket.send",
+                        "text": text.replace("123456", str(100000 + n)),
+                    }
                     if conns is sandexes:
                         message[SHARED_FRAME] = {}
                     for send, _, _ in conns:
@@ -575,8 +614,78 @@ async def _send_path(clients: int, rounds: int) -> None:
             print(
                 f"  {name:<34} {per_push:>8,.0f} µs/push {per_push / clients:>6.2f} µs/conn {size:>5} B/frame"
             )
+    await _fan_out_path(sandexes, texts["trade"], rounds)
     await _close(uvicorns)
     await _close(sandexes)
+
+
+def _sessions(conns: list[tuple[object, _Transport, object]]) -> tuple[list[Any], list[Any], Any]:
+    """Sessions on the connections: one set writing through outboxes, one set corking directly."""
+    from starlette.websockets import WebSocket, WebSocketState
+
+    from sandex.domain.accounts.model import Environment
+    from sandex.transport.okx.ws.protocol import Kind
+    from sandex.transport.okx.ws.sessions import DirectWrite, Flusher, Session
+
+    def accepted(protocol: Any) -> WebSocket:
+        websocket = WebSocket(protocol.scope, protocol.receive, protocol.send)
+        websocket.client_state = websocket.application_state = WebSocketState.CONNECTED
+        return websocket
+
+    protocols: list[Any] = [conn for _, _, conn in conns]
+    queued = [Session(f"q{n}", Kind.PUBLIC, Environment.LIVE, "127.0.0.1") for n in range(len(conns))]
+    writers = [asyncio.create_task(s.write(accepted(p))) for s, p in zip(queued, protocols, strict=True)]
+    direct, flusher = (
+        [Session(f"d{n}", Kind.PUBLIC, Environment.LIVE, "127.0.0.1") for n in range(len(conns))],
+        Flusher(),
+    )
+    for s, p in zip(direct, protocols, strict=True):
+        offered = DirectWrite.offered(p.scope)
+        assert offered is not None  # sandex's protocol always offers it
+        s.write_directly(offered, flusher)
+    return [(queued, None), (direct, flusher)], writers, flusher
+
+
+async def _written(transports: list[_Transport], at_least: int) -> None:
+    """Let the writer tasks run until every transport has had `at_least` writes."""
+    for _ in range(10_000):
+        if min(t.writes for t in transports) >= at_least:
+            return
+        await asyncio.sleep(0)
+    raise RuntimeError("the pushes were not written")
+
+
+async def _fan_out_path(conns: list[tuple[object, _Transport, object]], payload: object, rounds: int) -> None:
+    """The app's side too: `Pusher.fan_out` of a trade and a book push per commit to every session,
+    through each session's outbox and writer task (before) or corked and flushed (after)."""
+    from sandex.runtime.clock import SystemClock
+    from sandex.runtime.faults import FaultRegistry
+    from sandex.transport.okx.ws.pushes import Pusher
+
+    kinds, writers, _ = _sessions(conns)
+    pusher = Pusher(FaultRegistry(SystemClock()))  # as the server has one, no fault armed
+    text = json.dumps(payload, separators=(",", ":"))
+    transports = [t for _, t, _ in conns]
+    results: dict[str, list[float]] = {"outbox + writer task per session": [], "corked, one flush": []}
+    pushes = 100
+    for _ in range(rounds):
+        for name, (sessions, flusher) in zip(results, kinds, strict=True):
+            start = time.process_time()
+            for n in range(pushes):
+                writes = min(t.writes for t in transports)
+                for channel in ("trades", "books"):
+                    pusher.fan_out(sessions, channel, text.replace("123456", str(200000 + n)))
+                if flusher is not None:
+                    flusher.flush()
+                await _written(transports, writes + 1)
+            results[name].append(1e6 * (time.process_time() - start) / pushes)
+    print(f"a commit's trade + book push to {len(conns)} sessions (Pusher.fan_out to the socket), median CPU")
+    for name, values in results.items():
+        per_commit = statistics.median(values)
+        print(f"  {name:<34} {per_commit:>8,.0f} µs/commit {per_commit / len(conns):>6.2f} µs/session")
+    for writer in writers:
+        writer.cancel()
+    await asyncio.gather(*writers, return_exceptions=True)
 
 
 def main() -> None:
@@ -588,6 +697,12 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=1, help="client processes")
     parser.add_argument("--compare", help="another checkout's src dir, measured alternately in the same run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each server with --compare")
+    parser.add_argument(
+        "--server-nice",
+        type=int,
+        default=0,
+        help="the server's priority (e.g. -10, as root): its latency on a box busy with other work",
+    )
     parser.add_argument("--send-path", action="store_true", help="only the server's send path, CPU time")
     args = parser.parse_args()
     if args.send_path:

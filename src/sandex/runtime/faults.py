@@ -74,6 +74,7 @@ class FaultRegistry:
         self._ids = count(1)
         self._seq = count(1)
         self._armed_http = False
+        self._armed_ws = False  # read without the lock per WS push and subscriber: usually nothing armed
 
     @property
     def armed(self) -> bool:
@@ -150,6 +151,8 @@ class FaultRegistry:
 
     def decide_ws(self, channel: str, api_key: str | None) -> FaultKind | None:
         """For one WS push (or connection) on `channel`: drop, duplicate, disconnect, or None."""
+        if not self._armed_ws:
+            return None
         with self._lock:
             for armed in self._faults.values():
                 spec = armed.fault.spec
@@ -157,6 +160,7 @@ class FaultRegistry:
                     continue
                 if (spec.api_key is None or spec.api_key == api_key) and armed.roll():
                     self._record(armed.fault, f"ws {channel}", api_key)
+                    self._rearm()
                     return spec.kind
         return None
 
@@ -175,8 +179,7 @@ class FaultRegistry:
         self._events.append(event)
 
     def _rearm(self) -> None:
-        """Caller holds the lock. Armed while some REST fault can still fire."""
-        self._armed_http = any(
-            armed.fault.spec.kind in HTTP_KINDS and armed.fault.remaining != 0
-            for armed in self._faults.values()
-        )
+        """Caller holds the lock. Armed while some REST (or WS) fault can still fire."""
+        live = [armed.fault.spec.kind for armed in self._faults.values() if armed.fault.remaining != 0]
+        self._armed_http = any(kind in HTTP_KINDS for kind in live)
+        self._armed_ws = any(kind in WS_KINDS for kind in live)

@@ -47,6 +47,7 @@ from sandex.config import Settings
 from sandex.runtime.ws_shared import DIRECT_WRITE, SHARED_FRAME, deflate_factory, wire_frame, wire_key
 
 KEEP_ALIVE_S = 5
+_OPEN = State.OPEN  # read per connection and push in `cork`: a module global is cheaper than the enum
 
 log = logging.getLogger("sandex.server")
 
@@ -131,7 +132,7 @@ class ClosingSafeWebSocketProtocol(WebSocketsSansIOProtocol):
             or not self.writable.is_set()
             or self.disconnected
             or self.close_sent
-            or self.conn.state is not State.OPEN
+            or self.conn.state is not _OPEN
         ):
             return False
         key = self._shared_key()

@@ -149,6 +149,18 @@ def test_ws_faults_answer_per_channel_and_not_on_rest() -> None:
     assert [e.target for e in registry.events()] == ["ws orders", "ws tickers"]
 
 
+def test_ws_faults_fire_again_after_every_one_retired() -> None:
+    """WS pushes skip the registry's lock while no WS fault can fire; a new fault still applies."""
+    registry = FaultRegistry(ManualClock())
+    _added(registry, FaultSpec(FaultKind.WS_DROP, route="trades", times=1))
+    assert registry.decide_ws("trades", None) is FaultKind.WS_DROP
+    assert registry.decide_ws("trades", None) is None  # retired
+    _added(registry, FaultSpec(FaultKind.WS_DISCONNECT, route="trades", api_key="k1", times=1))
+    assert registry.decide_ws("trades", "k2") is None
+    assert registry.decide_ws("trades", "k1") is FaultKind.WS_DISCONNECT
+    assert registry.decide_ws("trades", "k1") is None
+
+
 @pytest.mark.parametrize(
     ("spec", "reason", "field"),
     [

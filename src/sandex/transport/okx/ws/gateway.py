@@ -141,6 +141,7 @@ class WsGateway:
     # --- after each commit (hub handlers, on the sequencer's task) ----------------------------
     def _on_trades(self, event: TradesHappened) -> None:
         self.market.on_trades(event)
+        self._flusher.flush()  # trades and books out now, not after the sequencer's next batch
         inst_ids = {t.inst_id for t in event.trades}
         self.tickers.touched(event.environment, inst_ids)
         self.candles.touched(event.environment, inst_ids)
@@ -148,6 +149,7 @@ class WsGateway:
     def _on_orders(self, event: OrdersChanged) -> None:
         self.private.on_orders(event)
         self.market.on_orders(event)
+        self._flusher.flush()
         self.tickers.touched(event.environment, {u.order.inst_id for u in event.updates})
 
     def _on_key_changed(self, event: KeyChanged) -> None:

@@ -70,7 +70,9 @@ class DirectWrite:
 
 
 class Flusher:
-    """Sessions with corked bytes, written out together once the current callback is over."""
+    """Sessions with corked bytes, written out together once the current callback is over, or
+    sooner: the sequencer's task publishes a commit and may go on to apply the next batch before
+    it yields, so the gateway flushes at the end of its commit handlers."""
 
     def __init__(self) -> None:
         self._corked: list[Session] = []

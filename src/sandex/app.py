@@ -168,10 +168,13 @@ def _lifespan(
         await retention.start()  # old market history goes, by the sandbox clock
         await ws.start()
         log.info("sandex %s ready (%s)", __version__, rt.engine.url.render_as_string(hide_password=True))
+        if not gc.isenabled():  # `sandex serve` starts without collections: start-up's cycles go now
+            gc.collect()
         gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
         # A request allocates hundreds of short-lived objects; the default young-generation
         # threshold (700) ran a collection every few requests (~5 % of the order path's CPU).
         gc.set_threshold(*GC_THRESHOLDS)
+        gc.enable()
         yield
         await ws.stop()
         await retention.stop()

@@ -18,10 +18,13 @@ The clients are cheap on purpose, so that the lag measures the server and not th
 fighting it for the same cores: they run in `--procs` processes of their own, each a plain epoll
 loop over raw sockets that only keeps every chunk with its arrival time, stamped by the kernel
 (SO_TIMESTAMPNS: when the bytes reached the socket, not when this process got round to reading
-them, which on a loaded box can be much later). Each
+them, which on a loaded box can be much later; a read that returns several frames stamps them
+all with the newest one's time, so a late reader can only overstate the lag). Each
 client still negotiates permessage-deflate as `websockets` (ccxt.pro, python-okx) does; frames are
 parsed, inflated and JSON-decoded after the window, every one of them (a frame's arrival is the
-arrival of its last byte). The receiving loop's CPU is printed beside the server's.
+arrival of its last byte). The receiving loop's CPU is printed beside the server's. Per books
+update and per trade, the first client's lag is the server's time before the fan-out (for a
+trade: matching and the commit) and the spread to the last client is the fan-out itself.
 
 `--compare SRC` runs the same measurement on a second server importing sandex from SRC (another
 checkout's `src`, e.g. the code before a change), alternating the two for `--rounds` rounds in one
@@ -89,6 +92,7 @@ class Stats:
     client_cpu_s: float = 0.0  # the client processes' CPU time receiving (decoding after the run excluded)
     # per `books` update (seqId): its ts, and the first and last arrival over all clients (ms)
     book_spread: dict[int, tuple[int, float, float]] = field(default_factory=dict)
+    trade_spread: dict[int, tuple[int, float, float]] = field(default_factory=dict)  # per tradeId, the same
 
 
 def _free_port() -> int:
@@ -266,6 +270,7 @@ def tally(stats: Stats, connection: RawConnection, window: tuple[float, float]) 
         if channel == "trades" and counted:
             stats.trades += 1
             stats.trade_lag_ms.append(now_ms - int(item["ts"]))
+            _arrived(stats.trade_spread, int(item["tradeId"]), int(item["ts"]), now_ms)
         elif channel == "books":
             stats.books += counted
             if message.get("action") == "update":
@@ -381,8 +386,12 @@ async def run(args: argparse.Namespace, src: str | None = None) -> Stats:
                 stats.client_cpu_s += part.client_cpu_s
                 stats.trade_lag_ms += part.trade_lag_ms
                 stats.book_lag_ms += part.book_lag_ms
-                for seq, (ts, first, last) in part.book_spread.items():
-                    _arrived(stats.book_spread, seq, ts, first, last)
+                for merged, found in (
+                    (stats.book_spread, part.book_spread),
+                    (stats.trade_spread, part.trade_spread),
+                ):
+                    for key, (ts, first, last) in found.items():
+                        _arrived(merged, key, ts, first, last)
             stats.window = (max(p.window[0] for p in results), min(p.window[1] for p in results))
             stats.server_cpu_s = cpu_between(samples, *stats.window)
             report(args, stats, args.seconds)
@@ -459,14 +468,19 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float) -> None:
                 f"  {name}: p50 {pct(lags, 0.5):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, "
                 f"max {max(lags):.1f} ms, mean {statistics.fmean(lags):.1f} ms"
             )
-    if stats.book_spread:
-        firsts = [first - ts for ts, first, _ in stats.book_spread.values()]
-        spreads = [last - first for _, first, last in stats.book_spread.values()]
-        print(
-            f"  per books update: commit -> first client p50 {pct(firsts, 0.5):.1f} ms, "
-            f"p99 {pct(firsts, 0.99):.1f} ms; first -> last client p50 {pct(spreads, 0.5):.1f} ms, "
-            f"p99 {pct(spreads, 0.99):.1f} ms"
-        )
+    # the first client's lag is the server's time before the fan-out (for a trade: the commit),
+    # the spread from the first to the last client is the fan-out itself
+    for name, spread in (
+        ("per books update: commit", stats.book_spread),
+        ("per trade: match", stats.trade_spread),
+    ):
+        if spread:
+            firsts = [first - ts for ts, first, _ in spread.values()]
+            spreads = [last - first for _, first, last in spread.values()]
+            print(
+                f"  {name} -> first client p50 {pct(firsts, 0.5):.1f} ms, p99 {pct(firsts, 0.99):.1f} ms; "
+                f"first -> last client p50 {pct(spreads, 0.5):.1f} ms, p99 {pct(spreads, 0.99):.1f} ms"
+            )
     p99 = pct(stats.trade_lag_ms, 0.99)
     verdict = "OK" if p99 < TARGET_P99_MS else ("no trades" if p99 != p99 else "ABOVE TARGET")
     print(f"  target p99 trade lag < {TARGET_P99_MS:.0f} ms: {verdict}")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
+import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +22,13 @@ if TYPE_CHECKING:
     import uvicorn
 
     from sandex.config import Settings
+    from sandex.process import Runtime
+
+log = logging.getLogger("sandex")
+# The exit status of a server that lost the sequencer lease to another process (EX_TEMPFAIL): its
+# supervisor restarts it, with --standby, and it waits for the lease again.
+EXIT_LEASE_LOST = 75
+ANSWER_GRACE_S = 0.5  # the refused callers' answers leave before the process does
 
 
 def serve(
@@ -113,11 +124,20 @@ def serve(
             show_default="10",
         ),
     ] = None,
+    standby: Annotated[
+        bool,
+        typer.Option(
+            "--standby",
+            help="Wait for the database's sequencer lease for as long as it takes (another sandex "
+            "process holds it), serving only GET /sandex/health meanwhile; take over when it stops.",
+        ),
+    ] = False,
 ) -> None:
     """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5.
 
     Once it accepts connections it prints its URLs, the data dir, how to get the admin token and
-    the market's seed."""
+    the market's seed. A server that loses the sequencer lease to another process exits with status
+    75: restart it with --standby."""
     from sandex.app import create_app
     from sandex.runtime.http_server import server_config
 
@@ -142,7 +162,13 @@ def serve(
         header_timeout=header_timeout,
     )
     try:
-        application = create_app(settings)
+        application = create_app(
+            settings, standby=standby, on_lease_lost=partial(_exit_soon, settings.data_dir)
+        )
+        runtime: Runtime = application.state.runtime
+        _refuse_a_foreign_master_key(runtime)
+        if not standby:
+            _wait_for_a_free_lease(runtime)
         cert, key = _tls_files(settings)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
@@ -170,6 +196,58 @@ def serve(
         server.run()
     if not server.started:
         fail_with("cannot start: see the log above")
+
+
+def _refuse_a_foreign_master_key(runtime: Runtime) -> None:
+    """A master key that does not decrypt the database's secrets would answer 50026 to every
+    signed request: refuse to start instead (another data dir, or --master-key, than theirs)."""
+    from sandex.services.keys.master_check import unreadable_master_key
+    from sandex.storage.uow import unit_of_work_factory
+
+    missing = unreadable_master_key(unit_of_work_factory(runtime.sessions), runtime.cipher)
+    if missing is not None:
+        runtime.engine.dispose()
+        raise RuntimeError(
+            f"this process's master key cannot decrypt the API-key secrets in the database (encrypted "
+            f"under master key {missing}): start it with the data dir that created them, or the same "
+            "--master-key / SANDEX_MASTER_KEY"
+        )
+
+
+def _wait_for_a_free_lease(runtime: Runtime) -> None:
+    """Another live server holds the sequencer lease: give it the usual wait, then refuse in one
+    line (a standby waits as long as it takes instead)."""
+    from sandex.runtime.lease import LEASE_POLL_S, LEASE_WAIT_S, lease_alive
+
+    store = runtime.trading.store
+    deadline = time.monotonic() + LEASE_WAIT_S
+    while lease_alive(store):
+        if time.monotonic() > deadline:
+            runtime.engine.dispose()
+            holder = store.lease_state().owner
+            raise RuntimeError(
+                f"another sandex process ({holder}) holds this database's sequencer lease; "
+                "start this one with --standby to take over when it stops"
+            )
+        time.sleep(LEASE_POLL_S)
+
+
+def _exit_soon(data_dir: Path) -> None:
+    """This server lost the sequencer lease: it refuses every command already; leave once those
+    answers are out, with a status its supervisor restarts it on."""
+    import asyncio
+
+    log.critical(
+        "sandex: another process took the sequencer lease; this one stopped serving and exits "
+        "(status %d): restart it with --standby",
+        EXIT_LEASE_LOST,
+    )
+
+    def leave() -> None:
+        remove_server_file(data_dir)  # no client should find this server any more
+        os._exit(EXIT_LEASE_LOST)  # not a graceful shutdown: that would wait on a database it lost
+
+    asyncio.get_running_loop().call_later(ANSWER_GRACE_S, leave)
 
 
 def _announcing_server(

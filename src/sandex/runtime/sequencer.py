@@ -333,9 +333,11 @@ class Sequencer:
                 await self._process([], inbox)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             if batch:
-                if await self._process(batch, []):
+                commits = self.commits
+                await self._process(batch, [])
+                if self.commits > commits:  # a commit proved the lease (a batch that changed nothing did not)
                     next_beat = loop.time() + self._heartbeat_s
-            elif loop.time() >= next_beat:
+            if loop.time() >= next_beat and not self.lease_lost:
                 next_beat = loop.time() + self._heartbeat_s
                 await self._heartbeat()
 

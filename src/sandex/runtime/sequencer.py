@@ -243,7 +243,10 @@ class Sequencer:
         try:
             return await self._io(take_lease, self._store, self.owner)
         except Exception as exc:  # the database is away: a waiting process keeps waiting
-            log.warning("cannot look at the sequencer lease (%s); trying again", type(exc).__name__)
+            first = (str(exc).splitlines() or [""])[0]  # the driver's message, never parameters
+            log.warning(
+                "cannot look at the sequencer lease (%s: %s); trying again", type(exc).__name__, first
+            )
             return False
 
     async def _keep_lease(self) -> None:

@@ -197,7 +197,7 @@ class Load:
                 port = self.ports[which % len(self.ports)]
                 cl_ord_id = f"{self.tag}c{n}n{i}"
                 try:
-                    reply = _place(clients[port], port, key, side, i, cl_ord_id)
+                    reply = place_order(clients[port], port, key, side, i, cl_ord_id)
                 except (httpx.TransportError, ValueError):
                     with self._lock:
                         self.unknown += 1
@@ -216,7 +216,7 @@ class Load:
                 client.close()
 
 
-def _place(
+def place_order(
     http: httpx.Client, port: int, key: dict[str, Any], side: str, i: int, cl_ord_id: str
 ) -> dict[str, Any]:
     offset = (i % 7) - 3
@@ -280,10 +280,10 @@ def verify(engine: Engine, acks: Sequence[Ack]) -> Verified:
         stored = {
             (str(c), str(o)) for c, o in conn.execute(text("SELECT cl_ord_id, ord_id FROM orders")).all()
         }
-        totals = dict(
+        totals: dict[str, Any] = dict(
             conn.execute(text("SELECT ccy, sum(available + frozen) FROM balances GROUP BY ccy")).all()
         )
-        deposits = dict(
+        deposits: dict[str, Any] = dict(
             conn.execute(
                 text("SELECT ccy, sum(delta_available) FROM postings WHERE reason = 'deposit' GROUP BY ccy")
             ).all()

@@ -114,6 +114,15 @@ def test_a_standby_writes_nothing_and_serves_nothing_until_it_holds_the_lease(
         assert standby.health() == "standby" and standby.proc.poll() is None
         assert "read-only" not in log.read_text() and "Traceback" not in log.read_text()
         assert holder.health() == "serving"
+        # without --standby a second server gives the holder the usual wait, then says why it stops
+        command = [
+            sys.executable, "-m", "sandex", "serve", "--port", "0", "--data-dir", str(rig.data_dir),
+            "--database-url", rig.url,
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode != 0 and "Traceback" not in done.stdout + done.stderr
+        [line] = done.stderr.strip().splitlines()
+        assert "holds this database's sequencer lease" in line and "--standby" in line
     finally:
         holder.kill()
         standby.kill()

@@ -23,12 +23,14 @@ if TYPE_CHECKING:
 
     from sandex.config import Settings
     from sandex.process import Runtime
+    from sandex.transport.standby import Standing
 
 log = logging.getLogger("sandex")
 # The exit status of a server that lost the sequencer lease to another process (EX_TEMPFAIL): its
 # supervisor restarts it, with --standby, and it waits for the lease again.
 EXIT_LEASE_LOST = 75
 ANSWER_GRACE_S = 0.5  # the refused callers' answers leave before the process does
+_background: set[object] = set()  # tasks the loop must not drop before they finish
 
 
 def serve(
@@ -188,8 +190,12 @@ def serve(
 
     def announce(sockets: Sequence[socket.socket]) -> None:
         bound = bound_address(sockets, settings.tls)
-        write_server_file(settings.data_dir, bound)
         typer.echo("\n".join(banner(bound, settings, seed)))
+        if standby:  # the CLI finds this server only once it serves (the holder's file stays)
+            typer.echo(f"standby: only {bound.url}/sandex/health answers until this process holds the lease")
+            _when_serving(application.state.standing, lambda: write_server_file(settings.data_dir, bound))
+        else:
+            write_server_file(settings.data_dir, bound)
 
     server = _announcing_server(config, announce, lambda: remove_server_file(settings.data_dir))
     with suppress(KeyboardInterrupt):
@@ -230,6 +236,20 @@ def _wait_for_a_free_lease(runtime: Runtime) -> None:
                 "start this one with --standby to take over when it stops"
             )
         time.sleep(LEASE_POLL_S)
+
+
+def _when_serving(standing: Standing, then: Callable[[], object]) -> None:
+    """Run `then` on the event loop once a standby serves."""
+    import asyncio
+
+    async def wait() -> None:
+        while not standing.serving:
+            await asyncio.sleep(0.1)
+        then()
+        typer.echo("standby: took over the sequencer lease, serving")
+
+    _background.add(task := asyncio.get_running_loop().create_task(wait()))
+    task.add_done_callback(_background.discard)
 
 
 def _exit_soon(data_dir: Path) -> None:

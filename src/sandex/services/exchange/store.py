@@ -224,7 +224,8 @@ class ExchangeStore(Protocol):
     def lease_state(self) -> LeaseState: ...
 
     def heartbeat(self, owner: str, now_ms: int | None) -> bool:
-        """Refresh our lease; False when we no longer hold it."""
+        """Refresh our lease; False when we no longer hold it (`TimeoutError` when its row stayed
+        locked by another process: look again)."""
         ...
 
     def release_lease(self, owner: str) -> None: ...

@@ -411,8 +411,8 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
             .where(LEASES.c.name == LEASE, LEASES.c.owner == owner)
             .values(heartbeat_ms=self._now(now_ms))
         )
-        if beat is None:  # someone holds the row: a standby taking over, or our own frozen commit
-            raise LeaseLostError(f"the lease row stayed locked: {owner} could not refresh its lease")
+        if beat is None:  # someone holds the row (a standby taking over?): the next look tells
+            raise TimeoutError(f"the lease row stayed locked: {owner} could not refresh its lease")
         return beat == 1
 
     def release_lease(self, owner: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -54,7 +55,7 @@ def run_kind(kind: str, trials: int, pause_s: float, admin_url: str, scratch: Pa
                 v = trial.verified
                 extra = (
                     f" mid-commit={trial.mid_commit} old-acks-after-resume={trial.old_acked_after_resume}"
-                    f" old-exit={trial.old_exit}"
+                    f" old-exit={trial.old_exit} after {trial.old_exit_s:.2f} s"
                     if kind == "stop"
                     else ""
                 )
@@ -98,9 +99,11 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("SANDEX_MARKET", "off")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="sandex-failover-") as scratch:
-        for kind in args.kind.split(","):
-            run_kind(kind.strip(), args.trials, args.pause, args.admin_url, Path(scratch))
+    scratch = Path(tempfile.mkdtemp(prefix="sandex-failover-"))
+    print(f"server logs in {scratch} (removed when every kind ran)", flush=True)
+    for kind in args.kind.split(","):
+        run_kind(kind.strip(), args.trials, args.pause, args.admin_url, scratch)
+    shutil.rmtree(scratch)
     print(f"done in {time.monotonic() - started:.0f} s")
 
 

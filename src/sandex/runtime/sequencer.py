@@ -209,8 +209,6 @@ class Sequencer:
         then accept commands."""
         if self._keeper is None:
             await self.acquire(self._lease_wait_s)
-        keeper, self._keeper = self._keeper, None
-        await cancel_and_wait(keeper)
         if self.lease_lost:
             raise RuntimeError("the sequencer lease was taken by another process during start-up")
         self._stopping = False
@@ -250,10 +248,16 @@ class Sequencer:
             return False
 
     async def _keep_lease(self) -> None:
-        """Refresh the lease while start-up runs (the market's backfill can take a while)."""
+        """Refresh the lease every `heartbeat_s` unless a commit proved it meanwhile, from start-up
+        (the market's backfill can take a while) to `stop`. On a thread of its own: a long job on
+        the writer's thread (`exclusive`: retention, key-use flushes) must not let the lease go
+        stale under a live holder."""
+        commits = -1
         while not self.lease_lost:
             await asyncio.sleep(self._heartbeat_s)
-            await self._heartbeat()
+            if self.commits == commits or self._task is None:
+                await self._heartbeat()
+            commits = self.commits
 
     @contextlib.asynccontextmanager
     async def paused(self) -> AsyncIterator[None]:
@@ -319,10 +323,10 @@ class Sequencer:
 
     async def _loop_forever(self) -> None:
         loop = asyncio.get_running_loop()
-        next_poll = next_beat = loop.time()
+        next_poll = loop.time()
         while True:
             if not self._queue and not self._stopping:
-                timeout = max(0.0, min(next_poll, next_beat) - loop.time())
+                timeout = max(0.0, next_poll - loop.time())
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
@@ -336,13 +340,7 @@ class Sequencer:
                 await self._process([], inbox)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             if batch:
-                commits = self.commits
                 await self._process(batch, [])
-                if self.commits > commits:  # a commit proved the lease (a batch that changed nothing did not)
-                    next_beat = loop.time() + self._heartbeat_s
-            if loop.time() >= next_beat and not self.lease_lost:
-                next_beat = loop.time() + self._heartbeat_s
-                await self._heartbeat()
 
     @property
     def settled(self) -> bool:
@@ -435,7 +433,7 @@ class Sequencer:
 
     async def _heartbeat(self) -> None:
         try:
-            beat = await self._io(self._store.heartbeat, self.owner, None)
+            beat = await asyncio.to_thread(self._store.heartbeat, self.owner, None)
         except Exception:  # the database is away, or the row busy: the next beat or commit tells
             log.warning("refreshing the sequencer lease failed", exc_info=True)
             return

@@ -303,6 +303,7 @@ class Trial:
     old_acked_after_resume: int  # "stop": acknowledgements from the resumed old holder (must be 0)
     old_exit: int | None  # "stop": the old holder's exit status once resumed
     mid_commit: bool = True  # "stop": the holder was caught inside a transaction
+    old_exit_s: float = 0.0  # "stop": SIGCONT -> the old holder's exit
 
 
 @dataclass
@@ -374,10 +375,12 @@ class Pair:
             resumed_at = time.monotonic()
             with_signal(old.proc.pid, signal.SIGCONT)
             code = old.proc.wait(timeout=60)
+            exited_s = time.monotonic() - resumed_at
             load.wait_acks(new.port, 50, after=resumed_at)
         took = lease(engine)[1] - epoch
         late = len(load.acked_on(old.port, after=resumed_at))
-        trial = Trial("stop", first.at - stopped_at, verify(engine, load.acks), took, late, code, caught)
+        verified = verify(engine, load.acks)
+        trial = Trial("stop", first.at - stopped_at, verified, took, late, code, caught, exited_s)
         self._next()
         return trial
 

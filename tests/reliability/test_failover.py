@@ -101,9 +101,10 @@ def test_a_standby_writes_nothing_and_serves_nothing_until_it_holds_the_lease(
     read_only = f"{rig.url}?options=-c%20default_transaction_read_only%3Don"
     market = ["--market", "on", "--backfill-hours", "2"]
     log = tmp_path / "standby.log"
-    standby = failover.start_server(rig.data_dir, read_only, log, standby=True, extra=market)
+    standby: failover.Server | None = None
     try:
-        holder.wait_for("serving")
+        holder.wait_for("serving")  # the lease is the holder's: a standby has nothing to take
+        standby = failover.start_server(rig.data_dir, read_only, log, standby=True, extra=market)
         standby.wait_for("standby")
         refused = _signed_order(standby, rig.keys[0])
         assert refused["code"] == "50001" and "standby" in refused["msg"]
@@ -125,7 +126,8 @@ def test_a_standby_writes_nothing_and_serves_nothing_until_it_holds_the_lease(
         assert "holds this database's sequencer lease" in line and "--standby" in line
     finally:
         holder.kill()
-        standby.kill()
+        if standby is not None:
+            standby.kill()
 
 
 def test_a_process_whose_master_key_cannot_read_the_secrets_refuses_to_start_and_writes_nothing(

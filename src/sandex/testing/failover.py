@@ -208,7 +208,7 @@ class Load:
                 if reply.get("code") == "0" and item.get("sCode") == "0":
                     with self._lock:
                         self.acks.append(Ack(port, cl_ord_id, item["ordId"], time.monotonic()))
-                elif reply.get("code") != "0" or item.get("sCode") != "51008":  # refused: not its turn
+                elif str(reply.get("code", "")).startswith("50"):  # a standby, or one that stepped down
                     which += 1
                     time.sleep(0.01)
         finally:
@@ -219,8 +219,9 @@ class Load:
 def place_order(
     http: httpx.Client, port: int, key: dict[str, Any], side: str, i: int, cl_ord_id: str
 ) -> dict[str, Any]:
-    offset = (i % 7) - 3
-    px = 100 + (offset if side == "sell" else -offset)
+    # every bid at or above every ask: whatever rests is filled by the next order of the other side,
+    # so the books stay short (an account may have 500 pending orders per instrument)
+    px = 101 + i % 3 if side == "buy" else 99 - i % 3
     body = {"instId": "BTC-USDT", "tdMode": "cash", "side": side, "ordType": "limit", "px": str(px)}
     raw = json.dumps({**body, "sz": "0.01", "clOrdId": cl_ord_id}).encode()
     ts = format_rest_timestamp(int(time.time() * 1000))

@@ -3,6 +3,7 @@ the first half). The two are the only places that pick concrete classes and wire
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -16,8 +17,10 @@ from sandex import __version__
 from sandex.config import Settings
 from sandex.domain.clock import DAY_MS
 from sandex.process import Runtime, open_runtime
+from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.clock import SystemClock
 from sandex.runtime.keycache import KeyCacheKeeper
+from sandex.runtime.lease import LEASE_WAIT_S
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter
 from sandex.runtime.retention import RetentionKeeper
 from sandex.services.catalogue import CatalogueService
@@ -62,6 +65,7 @@ from sandex.transport.okx.rest import market as market_rest
 from sandex.transport.okx.routing import install_okx_routes
 from sandex.transport.okx.ws import WsContext, WsGateway, install_ws
 from sandex.transport.okx.ws.books import CoreBooks
+from sandex.transport.standby import HEALTH_PATH, SERVING, StandbyGate, Standing, health_endpoint
 
 OKX_ROUTERS = (
     public.router,
@@ -82,9 +86,22 @@ GC_THRESHOLDS = (50_000, 20, 100)  # young collections every 50k net allocations
 log = logging.getLogger("sandex")
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
-    """A fully wired sandex ASGI app. Tests build as many isolated apps as they like."""
+def create_app(
+    settings: Settings,
+    runtime: Runtime | None = None,
+    *,
+    standby: bool = False,
+    on_lease_lost: Callable[[], None] | None = None,
+) -> FastAPI:
+    """A fully wired sandex ASGI app. Tests build as many isolated apps as they like.
+
+    `standby`: the app starts at once but serves only `/sandex/health` until it holds the
+    sequencer lease, then starts like any other. `on_lease_lost`: called when another process
+    took the lease (the server exits; commands are refused from then on either way)."""
     rt = runtime or open_runtime(settings)
+    standing = Standing()
+    app_lost = partial(_lease_lost, standing, on_lease_lost)
+    rt.trading.sequencer.on_lease_lost = app_lost
     rate_limits = _rate_limits(settings, rt.clock)
     writer = rt.trading.sequencer.exclusive  # key-usage flushes and retention write between commits
     key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=writer)
@@ -93,7 +110,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app = OkxApp(
         title="sandex",
         version=__version__,
-        lifespan=_lifespan(rt, rate_limits, key_cache, retention),
+        lifespan=_lifespan(
+            rt, rate_limits, key_cache, retention, standing, standby=standby, on_failure=on_lease_lost
+        ),
         docs_url="/sandex/docs",
         redoc_url=None,
         openapi_url="/sandex/openapi.json",
@@ -102,6 +121,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
+    app.state.standing = standing
     swaps = _swaps(rt)
     app.state.okx = OkxContext(
         clock=rt.clock,
@@ -127,7 +147,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # every OKX route: a fast lane past FastAPI's stack, with the same host check and body bound
 
     def lane(endpoint: ASGIApp) -> ASGIApp:
-        return HostGuard(BodyLimit(faults(endpoint)), hosts)
+        guarded = HostGuard(BodyLimit(faults(endpoint)), hosts)
+        return StandbyGate(guarded, standing) if standby else guarded
 
     install_okx_routes(app, OKX_ROUTERS, lane)
     trade.install_write_routes(app, lane)  # the order writes, served by their own endpoints
@@ -135,7 +156,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     install_ws(app, _ws(settings, rt, rate_limits, swaps))
     swap_controls = SwapControls(rt.trading.sequencer, rt.trading.accounts, rt.trading.store)
     install_console(app, _console(settings, rt, swap_controls))
+    app.add_route(HEALTH_PATH, health_endpoint(standing), methods=["GET"])  # type: ignore[arg-type]
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
+    if standby:  # a standby serves only its health check (the lane has its own gate)
+        app.add_middleware(StandbyGate, standing=standing)
     app.add_middleware(BodyLimit)  # no body is read past its limit, auth or not
     app.add_middleware(HostGuard, allowed=hosts)  # outermost: no DNS-rebound request gets further
     # 1st wraps the rest; funding rates resume after the sequencer (they read what it settled)
@@ -150,43 +174,94 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     return app
 
 
+def _lease_lost(standing: Standing, then: Callable[[], None] | None) -> None:
+    standing.status = "stepped-down"
+    if then is not None:
+        then()
+
+
 def _lifespan(
-    rt: Runtime, rate_limits: RateLimits, key_cache: KeyCacheKeeper, retention: RetentionKeeper
+    rt: Runtime,
+    rate_limits: RateLimits,
+    key_cache: KeyCacheKeeper,
+    retention: RetentionKeeper,
+    standing: Standing,
+    *,
+    standby: bool,
+    on_failure: Callable[[], None] | None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The background workers' start and stop, in the order they need each other."""
+    """The background workers' start and stop, in the order they need each other. The sequencer
+    lease comes first: nothing of this process writes to the database before it holds it. A
+    standby waits for it in the background, answering only its health check meanwhile."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ws: WsGateway = app.state.ws  # `install_ws` put the gateway there
+        reached: list[str] = []  # the steps started, for the shutdown
+
+        async def serve(lease_wait_s: float | None) -> None:
+            await rt.trading.sequencer.acquire(lease_wait_s)  # a standby waits here
+            await key_cache.start()
+            reached.append("keys")
+            await rt.market.start()  # loads market data (and backfills history) before trades flow
+            reached.append("market")
+            await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
+            await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
+            await rt.funding_rates.clock.start()  # swaps' funding: minute samples, settlements
+            await rt.market.start_maker()
+            await retention.start()  # old market history goes, by the sandbox clock
+            await ws.start()
+            reached.append("all")
+            log.info("sandex %s ready (%s)", __version__, rt.engine.url.render_as_string(hide_password=True))
+            if not gc.isenabled():  # `sandex serve` starts without collections: start-up's cycles go now
+                gc.collect()
+            gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
+            # A request allocates hundreds of short-lived objects; the default young-generation
+            # threshold (700) ran a collection every few requests (~5 % of the order path's CPU).
+            gc.set_threshold(*GC_THRESHOLDS)
+            gc.enable()
+            if standing.status != "stepped-down":
+                standing.status = SERVING
+
         await rate_limits.start()
-        await key_cache.start()
-        await rt.market.start()  # loads market data (and backfills history) before trades flow
-        await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
-        await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
-        await rt.funding_rates.clock.start()  # swaps' funding: minute samples, settlements
-        await rt.market.start_maker()
-        await retention.start()  # old market history goes, by the sandbox clock
-        await ws.start()
-        log.info("sandex %s ready (%s)", __version__, rt.engine.url.render_as_string(hide_password=True))
-        if not gc.isenabled():  # `sandex serve` starts without collections: start-up's cycles go now
-            gc.collect()
-        gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
-        # A request allocates hundreds of short-lived objects; the default young-generation
-        # threshold (700) ran a collection every few requests (~5 % of the order path's CPU).
-        gc.set_threshold(*GC_THRESHOLDS)
-        gc.enable()
+        takeover: asyncio.Task[None] | None = None
+        if standby:
+            standing.status = "standby"
+            gc.enable()  # a standby may wait for hours: collections on until its start-up runs
+            log.info("standby: waiting for the sequencer lease (GET %s says when this serves)", HEALTH_PATH)
+            takeover = asyncio.create_task(serve(None), name="sandex-standby")
+            takeover.add_done_callback(partial(_takeover_done, standing, rt, on_failure))
+        else:
+            await serve(LEASE_WAIT_S)
         yield
-        await ws.stop()
-        await retention.stop()
-        await rt.market.stop()
-        await rt.funding_rates.clock.stop()
-        await rt.funding.clock.stop()
-        await rt.trading.sequencer.stop()
-        await key_cache.stop()
+        await cancel_and_wait(takeover)
+        if "all" in reached:
+            await ws.stop()
+            await retention.stop()
+        if "market" in reached:
+            await rt.market.stop()
+        if "all" in reached:
+            await rt.funding_rates.clock.stop()
+            await rt.funding.clock.stop()
+        await rt.trading.sequencer.stop()  # releases the lease (if it was taken)
+        if "keys" in reached:
+            await key_cache.stop()
         await rate_limits.close()
         rt.engine.dispose()
 
     return lifespan
+
+
+def _takeover_done(
+    standing: Standing, rt: Runtime, on_failure: Callable[[], None] | None, task: asyncio.Task[None]
+) -> None:
+    """A standby whose start after taking the lease failed: it says so and leaves (serving nothing)."""
+    if task.cancelled() or task.exception() is None:
+        return
+    log.critical("standby: starting after taking the lease failed", exc_info=task.exception())
+    standing.status = "failed"
+    if on_failure is not None:
+        on_failure()
 
 
 def _control(rt: Runtime, pausing: list[Pausable], resetting: list[Resettable]) -> ControlService:

@@ -23,6 +23,7 @@ from sandex.runtime.crypto import (
 )
 from sandex.runtime.hub import Hub
 from sandex.runtime.keyring import ReloadingCipher
+from sandex.runtime.lease import lease_owner
 from sandex.runtime.mailers import build_mailer
 from sandex.services.accounts.service import AccountsService
 from sandex.services.keys import factory as keys_factory
@@ -137,13 +138,15 @@ class AccountsRuntime:
     hub: Hub
     keys: KeyServices
     admin_token: str
+    owner: str  # this process's lease identity; its PostgreSQL sessions carry it as application_name
 
 
 def open_accounts(settings: Settings, *, fast_hashing: bool = False) -> AccountsRuntime:
     """Open the database (migrating it to the newest schema), the key files and the catalogue, and
     wire accounts and API keys. `fast_hashing` lowers the argon2 cost: for test suites only."""
     private_dir(settings.data_dir)  # 0700: the database, the keys and the admin token live here
-    engine = create_db_engine(settings.resolved_database_url())
+    owner = lease_owner()
+    engine = create_db_engine(settings.resolved_database_url(), application_name=owner)
     migrate(engine)
     clock, sessions, hub = SystemClock(), session_factory(engine), Hub()
     uow, catalogue = unit_of_work_factory(sessions), load_catalogue(settings.catalogue)
@@ -168,7 +171,7 @@ def open_accounts(settings: Settings, *, fast_hashing: bool = False) -> Accounts
     keys = keys_factory.build(uow, accounts, keyring, hasher, random, clock, hub, passphrase_key)
     return AccountsRuntime(
         settings, clock, engine, sessions, catalogue, cipher, keyring, hasher, random, mailer, accounts,
-        hub, keys, _admin_token(settings),
+        hub, keys, _admin_token(settings), owner,
     )  # fmt: skip
 
 
@@ -214,7 +217,7 @@ def open_runtime(
     store, funding_store = SqlExchangeStore(sessions), SqlFundingStore(sessions)
     timing, limits = funding_timing or DEFAULT_TIMING, funding_limits or DEFAULT_LIMITS
     exchange = exchange_factory.build(store, funding_store, catalogue, clock, timing)
-    sequencer = Sequencer(exchange.core, store, clock, hub, exchange.accounts)
+    sequencer = Sequencer(exchange.core, store, clock, hub, exchange.accounts, owner=base.owner)
     trading = trading_factory.build(exchange, sequencer)
     address_secret = cipher.derive_key(b"deposit-addresses")  # deposit addresses are derived from it
     book = SqlAddressBook(sessions)

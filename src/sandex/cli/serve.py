@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gc
+import logging
+import os
 import socket
+import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +23,15 @@ if TYPE_CHECKING:
     import uvicorn
 
     from sandex.config import Settings
+    from sandex.process import Runtime
+    from sandex.transport.standby import Standing
+
+log = logging.getLogger("sandex")
+# The exit status of a server that lost the sequencer lease to another process (EX_TEMPFAIL): its
+# supervisor restarts it, with --standby, and it waits for the lease again.
+EXIT_LEASE_LOST = 75
+ANSWER_GRACE_S = 0.5  # the refused callers' answers leave before the process does
+_background: set[object] = set()  # tasks the loop must not drop before they finish
 
 
 def serve(
@@ -114,11 +127,20 @@ def serve(
             show_default="10",
         ),
     ] = None,
+    standby: Annotated[
+        bool,
+        typer.Option(
+            "--standby",
+            help="Wait for the database's sequencer lease for as long as it takes (another sandex "
+            "process holds it), serving only GET /sandex/health meanwhile; take over when it stops.",
+        ),
+    ] = False,
 ) -> None:
     """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5.
 
     Once it accepts connections it prints its URLs, the data dir, how to get the admin token and
-    the market's seed."""
+    the market's seed. A server that loses the sequencer lease to another process exits with status
+    75: restart it with --standby."""
     # No cyclic garbage collection while start-up builds what lives as long as the app (imports,
     # the rebuild from the database): ~10 % of a restart's CPU. The app's lifespan turns it back on.
     gc.disable()
@@ -146,7 +168,13 @@ def serve(
         header_timeout=header_timeout,
     )
     try:
-        application = create_app(settings)
+        application = create_app(
+            settings, standby=standby, on_lease_lost=partial(_exit_soon, settings.data_dir)
+        )
+        runtime: Runtime = application.state.runtime
+        _refuse_a_foreign_master_key(runtime)
+        if not standby:
+            _wait_for_a_free_lease(runtime)
         cert, key = _tls_files(settings)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
@@ -166,14 +194,84 @@ def serve(
 
     def announce(sockets: Sequence[socket.socket]) -> None:
         bound = bound_address(sockets, settings.tls)
-        write_server_file(settings.data_dir, bound)
         typer.echo("\n".join(banner(bound, settings, seed)))
+        if standby:  # the CLI finds this server only once it serves (the holder's file stays)
+            typer.echo(f"standby: only {bound.url}/sandex/health answers until this process holds the lease")
+            _when_serving(application.state.standing, lambda: write_server_file(settings.data_dir, bound))
+        else:
+            write_server_file(settings.data_dir, bound)
 
     server = _announcing_server(config, announce, lambda: remove_server_file(settings.data_dir))
     with suppress(KeyboardInterrupt):
         server.run()
     if not server.started:
         fail_with("cannot start: see the log above")
+
+
+def _refuse_a_foreign_master_key(runtime: Runtime) -> None:
+    """A master key that does not decrypt the database's secrets would answer 50026 to every
+    signed request: refuse to start instead (another data dir, or --master-key, than theirs)."""
+    from sandex.services.keys.master_check import unreadable_master_key
+    from sandex.storage.uow import unit_of_work_factory
+
+    missing = unreadable_master_key(unit_of_work_factory(runtime.sessions), runtime.cipher)
+    if missing is not None:
+        runtime.engine.dispose()
+        raise RuntimeError(
+            f"this process's master key cannot decrypt the API-key secrets in the database (encrypted "
+            f"under master key {missing}): start it with the data dir that created them, or the same "
+            "--master-key / SANDEX_MASTER_KEY"
+        )
+
+
+def _wait_for_a_free_lease(runtime: Runtime) -> None:
+    """Another live server holds the sequencer lease: give it the usual wait, then refuse in one
+    line (a standby waits as long as it takes instead)."""
+    from sandex.runtime.lease import LEASE_POLL_S, LEASE_WAIT_S, lease_alive
+
+    store = runtime.trading.store
+    deadline = time.monotonic() + LEASE_WAIT_S
+    while lease_alive(store):
+        if time.monotonic() > deadline:
+            runtime.engine.dispose()
+            holder = store.lease_state().owner
+            raise RuntimeError(
+                f"another sandex process ({holder}) holds this database's sequencer lease; "
+                "start this one with --standby to take over when it stops"
+            )
+        time.sleep(LEASE_POLL_S)
+
+
+def _when_serving(standing: Standing, then: Callable[[], object]) -> None:
+    """Run `then` on the event loop once a standby serves."""
+    import asyncio
+
+    async def wait() -> None:
+        while not standing.serving:
+            await asyncio.sleep(0.1)
+        then()
+        typer.echo("standby: took over the sequencer lease, serving")
+
+    _background.add(task := asyncio.get_running_loop().create_task(wait()))
+    task.add_done_callback(_background.discard)
+
+
+def _exit_soon(data_dir: Path) -> None:
+    """This server lost the sequencer lease: it refuses every command already; leave once those
+    answers are out, with a status its supervisor restarts it on."""
+    import asyncio
+
+    log.critical(
+        "sandex: another process took the sequencer lease; this one stopped serving and exits "
+        "(status %d): restart it with --standby",
+        EXIT_LEASE_LOST,
+    )
+
+    def leave() -> None:
+        remove_server_file(data_dir)  # no client should find this server any more
+        os._exit(EXIT_LEASE_LOST)  # not a graceful shutdown: that would wait on a database it lost
+
+    asyncio.get_running_loop().call_later(ANSWER_GRACE_S, leave)
 
 
 def _announcing_server(

@@ -16,9 +16,13 @@ outcome, so one poisonous request never refuses another user's (k bad commands a
 2k·log2(n) extra commits and rebuilds, not n). Only when the rebuild itself fails (the database is
 gone) does every caller of the batch get `CommandError`.
 
-The lease: exchange state has exactly one writer per database. The sequencer takes the lease row
-on start, every commit proves and refreshes it in its own transaction, and an idle sequencer
-refreshes it every second. The CLI (`sandex deposit`, `sandex market …`) writes commands to the
+The lease (`runtime/lease.py`): exchange state has exactly one writer per database. The sequencer
+takes the lease row before anything of the process writes (`acquire`; a standby waits for it as
+long as it takes), every commit proves and refreshes it in its own transaction, and an idle
+sequencer refreshes it every second. A sequencer that finds its lease taken steps down: it answers
+every command at once with `CommandError` and calls `on_lease_lost` (the server exits, and its
+supervisor restarts it as a standby); it never takes the lease back, which would make two writers
+take turns. The CLI (`sandex deposit`, `sandex market …`) writes commands to the
 inbox table (`services/exchange/inbox.py` encodes them), which the sequencer polls every 200 ms and
 applies like any other command; when no server holds a fresh lease, the CLI takes the lease and
 drains the inbox itself (`drain_inbox`).
@@ -30,9 +34,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,18 +43,19 @@ from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.hub import Hub
+from sandex.runtime.lease import LEASE_POLL_S, LEASE_WAIT_S, lease_owner, take_lease
+from sandex.runtime.lease import lease_alive as lease_alive  # the CLI imports it from here
 from sandex.runtime.trading_notify import Notifier
 from sandex.services.exchange import inbox as codec
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import SERVER_COMMANDS, Applied, Command, CommandError
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.records import ChangeSet, InboxItem, InboxOutcome
-from sandex.services.exchange.store import ExchangeStore
+from sandex.services.exchange.store import ExchangeStore, LeaseLostError
 
 log = logging.getLogger("sandex.sequencer")
 
 T = TypeVar("T")
-LEASE_STALE_MS = 3_000  # a lease not refreshed for this long is free to take
 HEARTBEAT_S = 1.0
 INBOX_POLL_S = 0.2
 INBOX_BATCH = 100
@@ -68,49 +70,7 @@ CHECKPOINT_S = 0.1
 WAL_CATCH_UP_FRAMES = 8192
 # What a process without a server applies (`drain_inbox`): not the commands only a server's parts apply.
 OFFLINE_KINDS = codec.kinds_of(cls for cls in codec.COMMANDS if cls not in SERVER_COMMANDS)
-LEASE_WAIT_S = 10.0  # how long a starting server waits for another holder's lease to go stale
 MAX_BATCH = 2_000  # commands per group commit
-
-
-def wall_ms() -> int:
-    """Real time for the lease: the app clock can be moved (control API time travel), and a lease
-    judged by a moved clock would look stale to one process and fresh to another."""
-    return time.time_ns() // 1_000_000
-
-
-def lease_alive(store: ExchangeStore) -> bool:
-    """Whether a live process holds the sequencer lease (then it will apply the inbox)."""
-    holder, heartbeat = store.lease_holder()
-    return bool(holder) and heartbeat >= wall_ms() - LEASE_STALE_MS and not holder_is_dead(holder)
-
-
-def lease_owner() -> str:
-    """This process's lease identity: host, pid (to spot a dead holder on this host) and a nonce."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def holder_is_dead(owner: str) -> bool:
-    """True when `owner` was a process on this host that no longer runs (it was killed)."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def take_lease(store: ExchangeStore, owner: str) -> bool:
-    """Take the lease if it is free, ours, stale, or held by a process of this host that died."""
-    now = wall_ms()
-    if store.acquire_lease(owner, now, LEASE_STALE_MS):
-        return True
-    holder, _ = store.lease_holder()
-    return holder_is_dead(holder) and store.acquire_lease(owner, now, 0)
 
 
 def _answer_server_commands(
@@ -174,7 +134,7 @@ def drain_inbox(
         while items := store.pending_inbox(INBOX_BATCH, OFFLINE_KINDS):
             ts = clock.now_ms()
             _, changes = apply_batch(core, [], items, ts)
-            store.write(changes, me, wall_ms())
+            store.write(changes, me, None)
             handled += len(items)
         return handled
     finally:
@@ -217,25 +177,42 @@ class Sequencer:
         self._in_batch = 0  # batches between apply and publish (see `settled`)
         self.commits = 0  # transactions written (tests check that batching happens)
         self.failures = 0  # batches that failed and forced a rebuild
+        self.lease_lost = False  # another process took the lease: this one stepped down for good
+        self.on_lease_lost: Callable[[], None] | None = None  # the server exits (see `serve`)
+        self._keeper: asyncio.Task[None] | None = None  # refreshes the lease between `acquire` and `start`
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
     # --- life cycle ------------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Take the lease, rebuild state from the database, apply the inbox, then accept commands."""
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sandex-sequencer")
+    async def acquire(self, wait_s: float | None) -> None:
+        """Take the lease, waiting up to `wait_s` (None: as long as it takes, a standby), and keep it
+        fresh until `start`: the process holds it before any start-up step that writes."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="sandex-sequencer")
         self._loop = asyncio.get_running_loop()
+        self.lease_lost = False
+        deadline = None if wait_s is None else time.monotonic() + wait_s
+        while not await self._try_take_lease():
+            if deadline is not None and time.monotonic() > deadline:
+                self._executor.shutdown(wait=False)
+                self._executor = None
+                holder = self._store.lease_state().owner
+                raise RuntimeError(f"another sandex process writes to this database (lease held by {holder})")
+            await asyncio.sleep(LEASE_POLL_S)
+        log.info("holding the sequencer lease as %s", self.owner)
+        self._keeper = asyncio.create_task(self._keep_lease(), name="sandex-lease-keeper")
+
+    async def start(self) -> None:
+        """Take the lease (unless `acquire` did), rebuild state from the database, apply the inbox,
+        then accept commands."""
+        if self._keeper is None:
+            await self.acquire(self._lease_wait_s)
+        if self.lease_lost:
+            raise RuntimeError("the sequencer lease was taken by another process during start-up")
         self._stopping = False
         self._wake = asyncio.Event()
-        deadline = time.monotonic() + self._lease_wait_s
-        while not await self._io(take_lease, self._store, self.owner):
-            if time.monotonic() > deadline:
-                self._executor.shutdown(wait=False)
-                holder, _ = self._store.lease_holder()
-                raise RuntimeError(f"another sandex process writes to this database (lease held by {holder})")
-            await asyncio.sleep(0.2)
         await self._io(self.core.load)
         await self._drain_inbox()
         self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
@@ -247,6 +224,8 @@ class Sequencer:
         self._wake.set()
         checkpoints, self._checkpoints = self._checkpoints, None
         await cancel_and_wait(checkpoints)
+        keeper, self._keeper = self._keeper, None
+        await cancel_and_wait(keeper)
         if self._task is not None:
             await self._task
             self._task = None
@@ -257,6 +236,28 @@ class Sequencer:
                 log.warning("could not release the sequencer lease", exc_info=True)
             self._executor.shutdown(wait=True)
             self._executor = None
+
+    async def _try_take_lease(self) -> bool:
+        try:
+            return await self._io(take_lease, self._store, self.owner)
+        except Exception as exc:  # the database is away: a waiting process keeps waiting
+            first = (str(exc).splitlines() or [""])[0]  # the driver's message, never parameters
+            log.warning(
+                "cannot look at the sequencer lease (%s: %s); trying again", type(exc).__name__, first
+            )
+            return False
+
+    async def _keep_lease(self) -> None:
+        """Refresh the lease every `heartbeat_s` unless a commit proved it meanwhile, from start-up
+        (the market's backfill can take a while) to `stop`. On a thread of its own: a long job on
+        the writer's thread (`exclusive`: retention, key-use flushes) must not let the lease go
+        stale under a live holder."""
+        commits = -1
+        while not self.lease_lost:
+            await asyncio.sleep(self._heartbeat_s)
+            if self.commits == commits or self._task is None:
+                await self._heartbeat()
+            commits = self.commits
 
     @contextlib.asynccontextmanager
     async def paused(self) -> AsyncIterator[None]:
@@ -322,10 +323,10 @@ class Sequencer:
 
     async def _loop_forever(self) -> None:
         loop = asyncio.get_running_loop()
-        next_poll = next_beat = loop.time()
+        next_poll = loop.time()
         while True:
             if not self._queue and not self._stopping:
-                timeout = max(0.0, min(next_poll, next_beat) - loop.time())
+                timeout = max(0.0, next_poll - loop.time())
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
@@ -339,11 +340,7 @@ class Sequencer:
                 await self._process([], inbox)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             if batch:
-                if await self._process(batch, []):
-                    next_beat = loop.time() + self._heartbeat_s
-            elif loop.time() >= next_beat:
-                next_beat = loop.time() + self._heartbeat_s
-                await self._heartbeat()
+                await self._process(batch, [])
 
     @property
     def settled(self) -> bool:
@@ -364,6 +361,9 @@ class Sequencer:
         self, batch: list[tuple[Command, asyncio.Future[object]]], inbox: list[InboxItem]
     ) -> bool:
         """Apply and commit one batch; True when it was committed."""
+        if self.lease_lost:  # stepped down: another process writes, this one's state is stale
+            _refuse(batch, "this process lost the sequencer lease")
+            return False
         ts = self._clock.now_ms()
         try:
             commands = [command for command, _ in batch]
@@ -373,7 +373,7 @@ class Sequencer:
             return await self._failed(batch, exc, inbox)
         try:
             if changes:
-                await self._io(self._store.write, changes, self.owner, wall_ms())
+                await self._io(self._store.write, changes, self.owner, None)
                 self.commits += 1
         except Exception as exc:  # the database: the batch runs again after a rebuild (`_failed`)
             rest = _answer_server_commands(batch, answered)
@@ -399,6 +399,9 @@ class Sequencer:
         log.error("group commit of %d commands failed; rebuilding from the database", count, exc_info=exc)
         self.failures += 1
         rebuilt = await self._rebuild()  # before anyone hears back: reads must not see undone state
+        if self.lease_lost:
+            _refuse(batch, "this process lost the sequencer lease")
+            return False
         if rebuilt and (len(batch) > 1 or (retry_alone and batch)):
             await self._in_halves(batch)
             batch = []
@@ -412,7 +415,7 @@ class Sequencer:
             outcomes = ChangeSet(
                 inbox=[codec.outcome(item.id, refused, self._clock.now_ms()) for item in poison]
             )
-            await self._safe_io(self._store.write, outcomes, self.owner, wall_ms())
+            await self._safe_io(self._store.write, outcomes, self.owner, None)
         return False
 
     async def _in_halves(self, batch: list[tuple[Command, asyncio.Future[object]]]) -> None:
@@ -429,22 +432,43 @@ class Sequencer:
                 return
 
     async def _heartbeat(self) -> None:
-        beat = await self._safe_io(self._store.heartbeat, self.owner, wall_ms())
-        if beat is False:
-            log.error("the sequencer lease was taken by another process; rebuilding before writing again")
-            await self._recover()
+        try:
+            beat = await asyncio.to_thread(self._store.heartbeat, self.owner, None)
+        except Exception:  # the database is away, or the row busy: the next beat or commit tells
+            log.warning("refreshing the sequencer lease failed", exc_info=True)
+            return
+        if not beat:
+            self._step_down()
+
+    def _step_down(self) -> None:
+        """Another process holds the lease: refuse every command from now on, at once, and tell the
+        server (`on_lease_lost`). Taking the lease back would make the two take turns."""
+        if self.lease_lost:
+            return
+        self.lease_lost = True
+        self._stopping = True
+        self._wake.set()
+        queued, self._queue = self._queue, []
+        _refuse(queued, "this process lost the sequencer lease")
+        log.critical("the sequencer lease was taken by another process: this one no longer writes")
+        if self.on_lease_lost is not None:
+            self.on_lease_lost()
 
     async def _recover(self) -> None:
-        """Rebuild the exchanges from committed state, retrying until it works."""
+        """Rebuild the exchanges from committed state, retrying until it works (or the lease is gone)."""
         while not self._stopping and not await self._rebuild():
             await asyncio.sleep(0.5)
 
     async def _rebuild(self) -> bool:
-        """Re-take the lease and reload the exchanges from the database; False if that failed."""
+        """Prove the lease is still ours, then reload the exchanges from the database; False if
+        that failed (the database is away: try again) or the lease is another's (then step down)."""
         try:
-            if await self._io(take_lease, self._store, self.owner):
+            if await self._io(self._store.heartbeat, self.owner, None):
                 await self._io(self.core.load)
                 return True
+            self._step_down()
+        except LeaseLostError:
+            self._step_down()
         except Exception:
             log.exception("rebuilding exchange state failed")
         return False
@@ -460,3 +484,9 @@ class Sequencer:
         except Exception:
             log.warning("sequencer housekeeping failed (%s)", getattr(fn, "__name__", fn), exc_info=True)
             return None
+
+
+def _refuse(batch: Sequence[tuple[Command, asyncio.Future[object]]], why: str) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(CommandError(why))

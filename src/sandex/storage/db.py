@@ -25,16 +25,27 @@ BUSY_TIMEOUT_MS = 30_000
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine tuned for its backend: SQLite in WAL mode with full fsync, PostgreSQL via psycopg 3."""
+def create_db_engine(url: str, application_name: str | None = None) -> Engine:
+    """An engine tuned for its backend: SQLite in WAL mode with full fsync, PostgreSQL via psycopg 3.
+
+    `application_name` tags every PostgreSQL session (`pg_stat_activity`): the process's lease
+    identity, so a process taking over the sequencer lease can end a frozen holder's sessions."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
     if parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    connect_args = {"application_name": application_name} if application_name else {}
     # hide_parameters: SQL logging (sqlalchemy.engine at INFO) must never print passwords' hashes,
     # code digests or the outbox's mail bodies, which carry one-time codes.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        hide_parameters=True,
+        connect_args=connect_args,
+    )
 
 
 READ_THREADS = 40  # anyio's default worker threads, which serve the REST reads

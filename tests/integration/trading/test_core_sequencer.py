@@ -290,18 +290,23 @@ async def test_a_second_writer_cannot_start_on_the_same_database(rt: Runtime, tm
         other.engine.dispose()
 
 
-async def test_a_writer_that_lost_its_lease_writes_nothing(rt: Runtime) -> None:
+async def test_a_writer_that_lost_its_lease_writes_nothing_and_steps_down(rt: Runtime) -> None:
     alice = trader_for(rt, "alice@example.test")
     await fund(rt, alice, "USDT", "1000")
-    store = rt.trading.store
+    store, sequencer = rt.trading.store, rt.trading.sequencer
+    told: list[str] = []
+    sequencer.on_lease_lost = lambda: told.append("lost")
     assert store.acquire_lease("intruder", rt.clock.now_ms() + 10_000, 0)  # e.g. an operator's drain
     refused = await rt.trading.service.place(alice, [limit(Side.BUY, "100", "1")])
     assert refused == Rejected(Reason.SYSTEM_ERROR)
     assert order_rows(rt) == []
+    assert told == ["lost"] and sequencer.lease_lost
     store.release_lease("intruder")
-    sequencer = rt.trading.sequencer
-    await _until(lambda: store.lease_holder()[0] == sequencer.owner)  # it takes the lease back, rebuilds
-    assert (await place_one(rt, alice, limit(Side.BUY, "100", "1"))).ok
+    # it never takes the lease back (two writers would take turns): every later command is refused
+    assert await rt.trading.service.place(alice, [limit(Side.BUY, "100", "1")]) == Rejected(
+        Reason.SYSTEM_ERROR
+    )
+    assert store.lease_holder()[0] == "" and order_rows(rt) == []
 
 
 async def test_inbox_commands_are_applied_by_the_running_sequencer_exactly_once(rt: Runtime) -> None:

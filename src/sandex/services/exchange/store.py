@@ -95,6 +95,16 @@ class LeaseLostError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class LeaseState:
+    """The sequencer lease as the database sees it ("" owner: free)."""
+
+    owner: str
+    heartbeat_ms: int
+    age_ms: int  # since the last heartbeat, by the database's clock (PostgreSQL) or this host's (SQLite)
+    epoch: int  # takeovers so far: one more each time the lease changes hands
+
+
+@dataclass(frozen=True, slots=True)
 class OrderQuery:
     pending: bool  # live/partially_filled vs filled/canceled
     inst_id: str | None = None
@@ -190,17 +200,32 @@ class ExchangeStore(Protocol):
         """Each swap's newest funding settlement (a swap never settled has none)."""
         ...
 
-    def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
+    def write(self, changes: ChangeSet, lease_owner: str, now_ms: int | None) -> None:
         """Commit `changes` in one transaction that also proves `lease_owner` still holds the
-        sequencer lease (raising `LeaseLostError` and writing nothing otherwise)."""
+        sequencer lease (raising `LeaseLostError` and writing nothing otherwise). `now_ms` None:
+        the heartbeat is the database's clock (on SQLite this host's)."""
         ...
 
-    def acquire_lease(self, owner: str, now_ms: int, stale_ms: int) -> bool:
-        """Take the lease if it is free, ours, or not refreshed for `stale_ms`."""
+    def acquire_lease(self, owner: str, now_ms: int | None, stale_ms: int) -> bool:
+        """Take the lease if it is free, ours, or not refreshed for `stale_ms` (by `now_ms`, or the
+        database's clock when None). False too when the lease row stays locked (a frozen holder)."""
         ...
 
-    def heartbeat(self, owner: str, now_ms: int) -> bool:
-        """Refresh our lease; False when we no longer hold it."""
+    def take_over(self, owner: str, holder: str, stale_ms: int) -> bool:
+        """Take the lease from `holder` if it still has it and has not refreshed it for `stale_ms`
+        by the database's clock (0: whatever its age, the holder is dead)."""
+        ...
+
+    def fence(self, holder: str) -> int:
+        """End `holder`'s database sessions (PostgreSQL; they carry its owner as `application_name`):
+        a transaction it froze in rolls back and frees the lease row. How many were ended."""
+        ...
+
+    def lease_state(self) -> LeaseState: ...
+
+    def heartbeat(self, owner: str, now_ms: int | None) -> bool:
+        """Refresh our lease; False when we no longer hold it (`TimeoutError` when its row stayed
+        locked by another process: look again)."""
         ...
 
     def release_lease(self, owner: str) -> None: ...

@@ -277,4 +277,5 @@ class LeaseRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128), default="")
-    heartbeat_ms: Mapped[int] = mapped_column(Millis, default=0)
+    heartbeat_ms: Mapped[int] = mapped_column(Millis, default=0)  # the database's clock (PostgreSQL)
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # +1 per takeover

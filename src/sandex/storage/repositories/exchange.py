@@ -10,11 +10,30 @@ can never write over the state another writer owns.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from sandex.domain.accounts.model import Environment
 from sandex.domain.ledger.fees import FeeTier
@@ -32,7 +51,7 @@ from sandex.services.exchange.records import (
     LedgerAccountKind,
     StoredState,
 )
-from sandex.services.exchange.store import LeaseLostError
+from sandex.services.exchange.store import LeaseLostError, LeaseState
 from sandex.storage.db import BUSY_TIMEOUT_MS
 from sandex.storage.orm.trading import (
     AlgoOrderRow,
@@ -63,8 +82,30 @@ from sandex.storage.repositories.funding_rows import write_funding_rows
 from sandex.storage.repositories.swap_reads import POSITIONS, SwapReads
 
 LEASE = "sequencer"
-LEASE_PROOF = "UPDATE sequencer_lease SET heartbeat_ms = %s WHERE name = %s AND owner = %s"
+LEASE_PROOF = "UPDATE sequencer_lease SET heartbeat_ms = {now} WHERE name = %s AND owner = %s"
+# The database's clock in ms (PostgreSQL): the time of the statement's execution, not of its
+# transaction's start, so a heartbeat written after a wait is as fresh as the write.
+PG_NOW_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+# A writer or lease statement waits this long at most for a row lock (a frozen holder's): then the
+# waiting process looks at the lease again instead of hanging behind it.
+LEASE_LOCK_TIMEOUT = "500ms"
+# The group commit's own PostgreSQL session: a transaction left open by a frozen process ends (and
+# frees the lease row) on its own, and no statement hangs the writer.
+WRITER_SESSION = (
+    "SET idle_in_transaction_session_timeout = '2s'",
+    "SET statement_timeout = '10s'",
+    "SET lock_timeout = '2s'",
+)
 _PENDING = [s.value for s in PENDING_STATES]
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+
+
+def _lease_proof(dialect: str, owner: str, now_ms: int | None) -> tuple[str, tuple[object, ...]]:
+    """The group commit's first statement: refresh the lease, which fails (no row) unless ours."""
+    if now_ms is None and dialect == "postgresql":
+        return LEASE_PROOF.format(now=PG_NOW_MS), (LEASE, owner)
+    now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    return driver_sql(LEASE_PROOF.format(now="%s"), dialect), (now, LEASE, owner)
 
 
 def _table(model: Any) -> Table:
@@ -196,12 +237,12 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
     def funding_settled(self) -> dict[str, FundingRateRecord]:
         return last_funding_settled(self._sessions)
 
-    def write(self, changes: ChangeSet, lease_owner: str, now_ms: int) -> None:
+    def write(self, changes: ChangeSet, lease_owner: str, now_ms: int | None) -> None:
         conn = self._commit_connection()
         try:
             with conn.begin():
                 cursor = conn.connection.cursor()  # DB-API: no per-statement SQLAlchemy overhead
-                cursor.execute(driver_sql(LEASE_PROOF, conn.dialect.name), (now_ms, LEASE, lease_owner))
+                cursor.execute(*_lease_proof(conn.dialect.name, lease_owner, now_ms))
                 if cursor.rowcount != 1:
                     raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
                 self._bulk(conn).write(cursor, changes)
@@ -228,7 +269,10 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
                 # No checkpoint inside a group commit (copying the WAL into the database and syncing
                 # it took 30-80 ms, a stall for every order waiting): `checkpoint` does it aside.
                 conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-                conn.commit()
+            else:
+                for statement in WRITER_SESSION:
+                    conn.exec_driver_sql(statement)
+            conn.commit()
         return conn
 
     def _close_commit_connection(self) -> None:
@@ -312,30 +356,64 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
         upsert(s, FEE_TIERS, ("account_id",), values)
 
     # --- the lease -------------------------------------------------------------------------------
-    def acquire_lease(self, owner: str, now_ms: int, stale_ms: int) -> bool:
-        with self._sessions.begin() as s:
-            taken = s.execute(
-                update(LEASES)
-                .where(
-                    LEASES.c.name == LEASE,
-                    or_(
-                        LEASES.c.owner == owner,
-                        LEASES.c.owner == "",
-                        LEASES.c.heartbeat_ms < now_ms - stale_ms,
-                    ),
-                )
-                .values(owner=owner, heartbeat_ms=now_ms)
+    def acquire_lease(self, owner: str, now_ms: int | None, stale_ms: int) -> bool:
+        now = self._now(now_ms)
+        free = or_(LEASES.c.owner == owner, LEASES.c.owner == "", LEASES.c.heartbeat_ms < now - stale_ms)
+        taken = self._lease_update(
+            update(LEASES)
+            .where(LEASES.c.name == LEASE, free)
+            .values(
+                owner=owner,
+                heartbeat_ms=now,
+                epoch=case((LEASES.c.owner == owner, LEASES.c.epoch), else_=LEASES.c.epoch + 1),
             )
-            return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+        )
+        return taken == 1
 
-    def heartbeat(self, owner: str, now_ms: int) -> bool:
-        with self._sessions.begin() as s:
-            beat = s.execute(
-                update(LEASES)
-                .where(LEASES.c.name == LEASE, LEASES.c.owner == owner)
-                .values(heartbeat_ms=now_ms)
-            )
-            return bool(beat.rowcount == 1)  # type: ignore[attr-defined]
+    def take_over(self, owner: str, holder: str, stale_ms: int) -> bool:
+        now = self._now(None)
+        taken = self._lease_update(
+            update(LEASES)
+            .where(LEASES.c.name == LEASE, LEASES.c.owner == holder, LEASES.c.heartbeat_ms <= now - stale_ms)
+            .values(owner=owner, heartbeat_ms=now, epoch=LEASES.c.epoch + 1)
+        )
+        return taken == 1
+
+    def fence(self, holder: str) -> int:
+        if self._engine.dialect.name != "postgresql" or not holder:
+            return 0  # SQLite: one host's processes, and a dead one holds no lock
+        with self._engine.begin() as conn:
+            ended = conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :holder AND pid <> pg_backend_pid()"
+                ),
+                {"holder": holder},
+            ).all()
+        return len(ended)
+
+    def lease_state(self) -> LeaseState:
+        now = self._now(None)
+        with self._sessions() as s:
+            row = s.execute(
+                select(LEASES.c.owner, LEASES.c.heartbeat_ms, LEASES.c.epoch, now.label("now")).where(
+                    LEASES.c.name == LEASE
+                )
+            ).first()
+        if row is None:
+            return LeaseState("", 0, 0, 0)
+        beat = int(row.heartbeat_ms)
+        return LeaseState(str(row.owner), beat, int(row.now) - beat, int(row.epoch))
+
+    def heartbeat(self, owner: str, now_ms: int | None) -> bool:
+        beat = self._lease_update(
+            update(LEASES)
+            .where(LEASES.c.name == LEASE, LEASES.c.owner == owner)
+            .values(heartbeat_ms=self._now(now_ms))
+        )
+        if beat is None:  # someone holds the row (a standby taking over?): the next look tells
+            raise TimeoutError(f"the lease row stayed locked: {owner} could not refresh its lease")
+        return beat == 1
 
     def release_lease(self, owner: str) -> None:
         self._close_commit_connection()  # the writer is done: its held connection goes back
@@ -347,11 +425,30 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
             )
 
     def lease_holder(self) -> tuple[str, int]:
-        with self._sessions() as s:
-            row = s.execute(
-                select(LEASES.c.owner, LEASES.c.heartbeat_ms).where(LEASES.c.name == LEASE)
-            ).first()
-        return ("", 0) if row is None else (str(row.owner), int(row.heartbeat_ms))
+        state = self.lease_state()
+        return state.owner, state.heartbeat_ms
+
+    def _lease_update(self, statement: Update) -> int | None:
+        """Rows a lease statement changed, waiting for the row lock only briefly: None (nothing
+        done) when the lock stayed taken, e.g. by a holder frozen inside its commit."""
+        try:
+            with self._sessions.begin() as s:
+                if self._engine.dialect.name == "postgresql":
+                    s.execute(text(f"SET LOCAL lock_timeout = '{LEASE_LOCK_TIMEOUT}'"))
+                changed: int = s.execute(statement).rowcount  # type: ignore[attr-defined]
+                return changed
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            return None
+
+    def _now(self, now_ms: int | None) -> ColumnElement[int]:
+        """`now_ms`, or the database's clock (PostgreSQL; this host's on SQLite) when None."""
+        if now_ms is not None:
+            return literal(now_ms, BigInteger)
+        if self._engine.dialect.name == "postgresql":
+            return cast(func.extract("epoch", func.clock_timestamp()) * 1000, BigInteger)
+        return literal(time.time_ns() // 1_000_000, BigInteger)
 
     # --- the inbox -------------------------------------------------------------------------------
     def add_inbox(self, kind: str, payload: str, now_ms: int) -> int:

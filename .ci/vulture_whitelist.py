@@ -86,6 +86,22 @@ _.bucket_count  # MemoryLimiter: how many buckets it holds, so tests can check m
 _.commits  # Sequencer: transactions written, so tests can check that batching happens
 _.is_frozen  # User: the predicate beside is_sub_account; the services compare status directly
 _.close_all  # ConsoleSessions: ends a user's sessions; nothing calls it yet (see the hygiene report)
+_.lease_holder  # ExchangeStore: who holds the sequencer lease, so lease tests can check it
+# sandex.testing.failover: the failover harness of tests/reliability/test_failover.py and
+# bench/bench_failover.py (in src so that both reach it)
+_.prepare
+_.engine_for
+_.table_counts
+_.kill_trial
+_.stop_trial
+_.acked
+_.money_ok
+_.failover_s
+_.epochs
+_.old_acked_after_resume
+_.old_exit
+_.mid_commit
+_.old_exit_s
 
 # --- algo orders: the use cases the algo REST routes and WS channels call (branch algo-transport) --
 _.place_algos  # TradingService: POST trade/order-algo

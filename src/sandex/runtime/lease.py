@@ -14,7 +14,6 @@ import logging
 import os
 import secrets
 import socket
-import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `sandex user …` opens accounts (and names its sessions) without the exchange
@@ -28,12 +27,6 @@ LEASE_POLL_S = 0.2  # how often a waiting process looks at the lease
 # PostgreSQL cuts an `application_name` at 63 bytes: the owner must fit whole, it names the sessions
 # a takeover ends.
 _HOST_CHARS = 40
-
-
-def wall_ms() -> int:
-    """Real time for timestamps the lease does not judge by (the app clock can be moved by the
-    control API's time travel)."""
-    return time.time_ns() // 1_000_000
 
 
 def _host() -> str:

@@ -50,12 +50,19 @@ def free_port() -> int:
 
 
 def _cli(*args: str, data_dir: Path, database_url: str) -> str:
-    from typer.testing import CliRunner
-
-    from sandex.cli.main import app as cli
-
-    result = CliRunner().invoke(cli, [*args, "--data-dir", str(data_dir), "--database-url", database_url])
-    if result.exit_code != 0:
+    """`sandex ARGS` in a process of its own, as a user runs it (this layer does not import the CLI)."""
+    command = [
+        sys.executable,
+        "-m",
+        "sandex",
+        *args,
+        "--data-dir",
+        str(data_dir),
+        "--database-url",
+        database_url,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own
+    if result.returncode != 0:
         raise RuntimeError(f"sandex {' '.join(args[:2])} failed: {result.stderr or result.stdout}")
     return result.stdout
 

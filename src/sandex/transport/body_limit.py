@@ -32,14 +32,12 @@ from sandex.transport.control import PREFIX as CONTROL_PREFIX
 from sandex.transport.control.errors import ControlFailure, error_response
 from sandex.transport.okx.envelope import fail
 from sandex.transport.okx.errors import wire_error
+from sandex.transport.scope_keys import BODY_READ
 
 KIB = 1024
 OKX_LIMIT = 64 * KIB  # OKX's largest request, a 20-order batch, is a few KiB
 CONTROL_LIMIT = 256 * KIB  # admin requests are small too; room for scripted bulk set-ups
 CONSOLE_LIMIT = 64 * KIB  # the console's forms (sign-up, keys with 20 IPs…) stay under 4 KiB
-# The body read here, in the scope for apps that can take it from there (`BufferedRequest`); others
-# get it replayed as one message.
-BODY_READ = "sandex.body"
 
 Answer = Callable[[int], Response]  # limit in bytes -> the refusal
 
@@ -98,7 +96,7 @@ class BodyLimit:
         if body is None:
             await _refuse(family, scope, receive, send)
         elif isinstance(body, bytes):  # otherwise the client left: no one to answer
-            scope[BODY_READ] = body
+            scope[BODY_READ] = body  # for apps that take it from there; others get it replayed
             await self._app(scope, _replay(body, receive), send)
 
     def _family(self, path: str) -> Family:

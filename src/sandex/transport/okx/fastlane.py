@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandex.transport.body_limit import BODY_READ
 from sandex.transport.okx.envelope import OkxRejection, fail
 from sandex.transport.okx.handlers import on_crash
+from sandex.transport.scope_keys import BODY_READ
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Wrap = Callable[[ASGIApp], ASGIApp]  # middleware the lane keeps (fault injection)

@@ -47,7 +47,11 @@ def serve(
         Path | None, typer.Option(help="Instrument catalogue JSON replacing the bundled one.")
     ] = None,
     redis_url: Annotated[
-        str | None, typer.Option("--redis-url", help="Redis URL for rate limits shared by several processes.")
+        str | None,
+        typer.Option(
+            "--redis-url",
+            help="Redis URL for the rate limits (they then outlive a restart and a standby's takeover).",
+        ),
     ] = None,
     smtp_url: Annotated[
         str | None,

@@ -32,8 +32,6 @@ from typer.testing import CliRunner
 from sandex.cli.main import app as cli
 from sandex.config import Settings
 from sandex.domain.instruments import Catalogue
-from sandex.domain.keys import signing
-from sandex.domain.keys.timestamps import format_rest_timestamp
 from sandex.domain.ledger.amounts import to_amount
 from sandex.process import Runtime, open_runtime
 from sandex.storage.orm.trading import (
@@ -44,6 +42,7 @@ from sandex.storage.orm.trading import (
     PostingRow,
     TradeRow,
 )
+from sandex.testing.failover import signed_order as _signed_post  # as an OKX client signs it
 
 pytestmark = pytest.mark.slow
 
@@ -67,25 +66,31 @@ def _cli(*args: str, data_dir: Path) -> str:
     return result.stdout
 
 
+def _trader(email: str, data_dir: Path) -> dict[str, Any]:
+    """A user with a trading key (the dict `sandex key add --json` prints)."""
+    _cli("user", "add", email, "--password", PASSWORD, data_dir=data_dir)
+    created = _cli(
+        "key",
+        "add",
+        email,
+        "--label",
+        "bot",
+        "--passphrase",
+        PASSPHRASE,
+        "--perm",
+        "read_only,trade",
+        "--json",
+        data_dir=data_dir,
+    )
+    key: dict[str, Any] = json.loads(created)
+    return key
+
+
 def _prepare(data_dir: Path) -> dict[str, dict[str, Any]]:
     keys: dict[str, dict[str, Any]] = {}
     for name, ccy, amount in (("buyer", "USDT", "1000000"), ("seller", "BTC", "100")):
         email = f"{name}@example.test"
-        _cli("user", "add", email, "--password", PASSWORD, data_dir=data_dir)
-        created = _cli(
-            "key",
-            "add",
-            email,
-            "--label",
-            "bot",
-            "--passphrase",
-            PASSPHRASE,
-            "--perm",
-            "read_only,trade",
-            "--json",
-            data_dir=data_dir,
-        )
-        keys[name] = json.loads(created)
+        keys[name] = _trader(email, data_dir)
         _cli("deposit", email, ccy, amount, data_dir=data_dir)
     return keys
 
@@ -119,19 +124,6 @@ def _start(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
             time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"server did not start; log:\n{log.read_text()}")
-
-
-def _signed_post(key: dict[str, Any], body: dict[str, str]) -> tuple[dict[str, str], bytes]:
-    raw = json.dumps(body).encode()
-    ts = format_rest_timestamp(int(time.time() * 1000))
-    headers = {
-        "OK-ACCESS-KEY": key["apiKey"],
-        "OK-ACCESS-PASSPHRASE": key["passphrase"],
-        "OK-ACCESS-TIMESTAMP": ts,
-        "OK-ACCESS-SIGN": signing.sign(key["secretKey"], signing.prehash(ts, "POST", ORDER, raw)),
-        "Content-Type": "application/json",
-    }
-    return headers, raw
 
 
 OrderBody = Callable[[str, int], dict[str, str]]  # (side, i) -> the i-th order's body

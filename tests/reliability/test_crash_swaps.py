@@ -9,7 +9,6 @@ restart is deterministic). The restarted server trades on.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from decimal import Decimal
@@ -24,13 +23,11 @@ from sandex.process import Runtime
 from sandex.services.exchange.core import ExchangeCore
 from sandex.storage.orm.swaps import PositionRow
 from sandex.storage.orm.trading import FillRow, LedgerAccountRow, LedgerBalanceRow, OrderRow, PostingRow
-from tests.reliability.test_crash import ORDER, _cli, _db, _signed_post, killed_mid_stream
+from tests.reliability.test_crash import ORDER, _cli, _db, _signed_post, _trader, killed_mid_stream
 
 pytestmark = pytest.mark.slow
 
 SWAP = "BTC-USDT-SWAP"
-PASSWORD = "Correct-Horse-9"
-PASSPHRASE = "Sandex#2026"
 
 
 def _prepare(data_dir: Path) -> dict[str, dict[str, Any]]:
@@ -38,21 +35,7 @@ def _prepare(data_dir: Path) -> dict[str, dict[str, Any]]:
     keys: dict[str, dict[str, Any]] = {}
     for name in ("buyer", "seller"):
         email = f"{name}@example.test"
-        _cli("user", "add", email, "--password", PASSWORD, data_dir=data_dir)
-        created = _cli(
-            "key",
-            "add",
-            email,
-            "--label",
-            "bot",
-            "--passphrase",
-            PASSPHRASE,
-            "--perm",
-            "read_only,trade",
-            "--json",
-            data_dir=data_dir,
-        )
-        keys[name] = json.loads(created)
+        keys[name] = _trader(email, data_dir)
         _cli("deposit", email, "USDT", "1000000", data_dir=data_dir)
         _cli("user", "account-mode", email, "futures", data_dir=data_dir)
     return keys

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 log = logging.getLogger("sandex.hub")
 
 E = TypeVar("E")
+F = TypeVar("F")  # what a hub table holds: handlers or demands
 Handler = Callable[[Any], None]
 
 
@@ -28,16 +29,7 @@ class Hub:
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
         """Call `handler` for every published event of `event_type`; returns the unsubscriber."""
-        with self._lock:
-            self._handlers.setdefault(event_type, []).append(handler)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                handlers = self._handlers.get(event_type, [])
-                if handler in handlers:
-                    handlers.remove(handler)
-
-        return unsubscribe
+        return self._add(self._handlers, event_type, handler)
 
     def has_subscribers(self, event_type: type[Any]) -> bool:
         """Whether publishing `event_type` reaches anyone (publishers skip building unread events)."""
@@ -48,22 +40,26 @@ class Hub:
         """Say when a subscriber needs `event_type` in full detail (`wants()`), so a publisher can skip
         detail nobody reads (the WS `orders` channel needs every step of an order only while a session
         subscribes to it); returns the function that withdraws the demand."""
-        with self._lock:
-            self._demands.setdefault(event_type, []).append(wants)
-
-        def withdraw() -> None:
-            with self._lock:
-                demands = self._demands.get(event_type, [])
-                if wants in demands:
-                    demands.remove(wants)
-
-        return withdraw
+        return self._add(self._demands, event_type, wants)
 
     def demanded(self, event_type: type[Any]) -> bool:
         """Whether any subscriber wants `event_type` in full detail right now."""
         with self._lock:
             demands = tuple(self._demands.get(event_type, ()))
         return any(wants() for wants in demands)
+
+    def _add(self, table: dict[type[Any], list[F]], event_type: type[Any], item: F) -> Callable[[], None]:
+        """Put `item` under `event_type` in `table`; returns the function that takes it out again."""
+        with self._lock:
+            table.setdefault(event_type, []).append(item)
+
+        def remove() -> None:
+            with self._lock:
+                items = table.get(event_type, [])
+                if item in items:
+                    items.remove(item)
+
+        return remove
 
     def publish(self, event: object) -> None:
         with self._lock:

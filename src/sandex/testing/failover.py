@@ -223,14 +223,10 @@ class Load:
                 client.close()
 
 
-def place_order(
-    http: httpx.Client, port: int, key: dict[str, Any], side: str, i: int, cl_ord_id: str
-) -> dict[str, Any]:
-    # every bid at or above every ask: whatever rests is filled by the next order of the other side,
-    # so the books stay short (an account may have 500 pending orders per instrument)
-    px = 101 + i % 3 if side == "buy" else 99 - i % 3
-    body = {"instId": "BTC-USDT", "tdMode": "cash", "side": side, "ordType": "limit", "px": str(px)}
-    raw = json.dumps({**body, "sz": "0.01", "clOrdId": cl_ord_id}).encode()
+def signed_order(key: dict[str, Any], body: dict[str, str]) -> tuple[dict[str, str], bytes]:
+    """The headers and body of `POST /api/v5/trade/order` with `body`, signed now with `key` (the
+    dict `sandex key add --json` prints), as an OKX client sends it."""
+    raw = json.dumps(body).encode()
     ts = format_rest_timestamp(int(time.time() * 1000))
     headers = {
         "OK-ACCESS-KEY": key["apiKey"],
@@ -239,6 +235,17 @@ def place_order(
         "OK-ACCESS-SIGN": signing.sign(key["secretKey"], signing.prehash(ts, "POST", ORDER, raw)),
         "Content-Type": "application/json",
     }
+    return headers, raw
+
+
+def place_order(
+    http: httpx.Client, port: int, key: dict[str, Any], side: str, i: int, cl_ord_id: str
+) -> dict[str, Any]:
+    # every bid at or above every ask: whatever rests is filled by the next order of the other side,
+    # so the books stay short (an account may have 500 pending orders per instrument)
+    px = 101 + i % 3 if side == "buy" else 99 - i % 3
+    body = {"instId": "BTC-USDT", "tdMode": "cash", "side": side, "ordType": "limit", "px": str(px)}
+    headers, raw = signed_order(key, {**body, "sz": "0.01", "clOrdId": cl_ord_id})
     reply: dict[str, Any] = http.post(f"http://127.0.0.1:{port}{ORDER}", content=raw, headers=headers).json()
     return reply
 

@@ -199,13 +199,31 @@ def _lifespan(
         ws: WsGateway = app.state.ws  # `install_ws` put the gateway there
         reached: list[str] = []  # the steps started, for the shutdown
 
+        async def serve_api() -> None:
+            """`--role api`: no writes of its own but key use; a replica instead of the sequencer."""
+            await key_cache.start()
+            reached.append("keys")
+            await rt.market.start_reading()
+            await rt.trading.sequencer.start()  # waits for a running sequencer, loads, follows it
+            await ws.start()
+            reached.append("api")
+            _collect_then_tune_gc()
+            standing.status = SERVING
+
         async def serve(lease_wait_s: float | None) -> None:
+            if rt.settings.role == "api":
+                await serve_api()
+                return
             await rt.trading.sequencer.acquire(lease_wait_s)  # a standby waits here
             await key_cache.start()
             reached.append("keys")
             await rt.market.start()  # loads market data (and backfills history) before trades flow
             reached.append("market")
+            if rt.leader is not None:  # `--role sequencer`: its start is the replicas' first reload
+                await rt.leader.connect()
             await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
+            if rt.leader is not None:
+                await rt.leader.start()  # answers API processes' commands from now on
             await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
             await rt.funding_rates.clock.start()  # swaps' funding: minute samples, settlements
             await rt.market.start_maker()
@@ -213,13 +231,7 @@ def _lifespan(
             await ws.start()
             reached.append("all")
             log.info("sandex %s ready (%s)", __version__, rt.engine.url.render_as_string(hide_password=True))
-            if not gc.isenabled():  # `sandex serve` starts without collections: start-up's cycles go now
-                gc.collect()
-            gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
-            # A request allocates hundreds of short-lived objects; the default young-generation
-            # threshold (700) ran a collection every few requests (~5 % of the order path's CPU).
-            gc.set_threshold(*GC_THRESHOLDS)
-            gc.enable()
+            _collect_then_tune_gc()
             if standing.status != "stepped-down":
                 standing.status = SERVING
 
@@ -235,21 +247,49 @@ def _lifespan(
             await serve(LEASE_WAIT_S)
         yield
         await cancel_and_wait(takeover)
-        if "all" in reached:
-            await ws.stop()
-            await retention.stop()
-        if "market" in reached:
-            await rt.market.stop()
-        if "all" in reached:
-            await rt.funding_rates.clock.stop()
-            await rt.funding.clock.stop()
-        await rt.trading.sequencer.stop()  # releases the lease (if it was taken)
-        if "keys" in reached:
-            await key_cache.stop()
-        await rate_limits.close()
-        rt.engine.dispose()
+        await _shut_down(rt, ws, retention, key_cache, rate_limits, reached)
 
     return lifespan
+
+
+async def _shut_down(
+    rt: Runtime,
+    ws: WsGateway,
+    retention: RetentionKeeper,
+    key_cache: KeyCacheKeeper,
+    rate_limits: RateLimits,
+    reached: list[str],
+) -> None:
+    """Stop what `reached` says started, in the reverse order of their needs."""
+    if "api" in reached:
+        await ws.stop()
+    if rt.leader is not None:
+        await rt.leader.stop()  # no more commands; the sequencer finishes what it has
+    if "all" in reached:
+        await ws.stop()
+        await retention.stop()
+    if "market" in reached:
+        await rt.market.stop()
+    if "all" in reached:
+        await rt.funding_rates.clock.stop()
+        await rt.funding.clock.stop()
+    await rt.trading.sequencer.stop()  # releases the lease (if it was taken)
+    if rt.leader is not None:
+        await rt.leader.close()
+    if "keys" in reached:
+        await key_cache.stop()
+    await rate_limits.close()
+    rt.engine.dispose()
+
+
+def _collect_then_tune_gc() -> None:
+    if not gc.isenabled():  # `sandex serve` starts without collections: start-up's cycles go now
+        gc.collect()
+    gc.freeze()  # what start-up built lives as long as the app: full collections no longer rescan it
+    # A request allocates hundreds of short-lived objects; the default young-generation
+    # threshold (700) ran a collection every few requests (~5 % of the order path's CPU).
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
 
 
 def _takeover_done(

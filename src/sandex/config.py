@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     header_timeout: float = Field(
         default=10.0, gt=0, le=600, description="seconds a client has to send a whole request (head and body)"
     )
+    # several processes on one database (docs/architecture.md, decision 7)
+    role: str = Field(
+        default="all",
+        description="all: one process does everything; sequencer: the one writer, answering API "
+        "processes over NATS; api: serves the API, forwards commands to the sequencer",
+    )
+    nats_url: str | None = Field(default=None, description="NATS server of the cluster roles")
+    cluster: str | None = Field(
+        default=None, description="NATS subject name of this database's processes (default: from its URL)"
+    )
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        if value not in ("all", "sequencer", "api"):
+            raise ValueError("role must be all, sequencer or api")
+        return value
 
     @field_validator("rate_limits")
     @classmethod

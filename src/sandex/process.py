@@ -36,21 +36,22 @@ from sandex.storage.uow import unit_of_work_factory
 
 if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `sandex user …` skips it
     from sqlalchemy import Engine
-    from sqlalchemy.orm import Session, sessionmaker
 
     from sandex.domain.funding.lifecycle import FundingTiming
     from sandex.domain.funding.withdrawals import Limits
     from sandex.domain.instruments import Catalogue
+    from sandex.runtime.cluster.leader import Leader
     from sandex.runtime.faults import FaultRegistry
     from sandex.runtime.funding_clock import FundingClock
     from sandex.runtime.funding_rate_clock import FundingRateClock
     from sandex.runtime.market import MarketRuntime
-    from sandex.runtime.sequencer import Sequencer
+    from sandex.runtime.sequencer import ExchangeWriter, Sequencer
     from sandex.services.accounts.ports import Mailer
     from sandex.services.control.ports import Resettable
     from sandex.services.convert.service import ConvertService
     from sandex.services.exchange.accounts import LedgerAccounts
     from sandex.services.exchange.core import ExchangeCore
+    from sandex.services.exchange.factory import Exchange
     from sandex.services.exchange.funding import FundingState
     from sandex.services.funding.allowlist import WithdrawAddressService
     from sandex.services.funding.service import FundingService
@@ -59,6 +60,7 @@ if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `s
     from sandex.services.swap_funding.liquidation_orders import LiquidationReader
     from sandex.services.swap_funding.service import FundingRateService
     from sandex.services.trading.service import TradingService
+    from sandex.storage.db import SnapshotSessions
     from sandex.storage.repositories.exchange import SqlExchangeStore
 
 
@@ -69,7 +71,7 @@ class Runtime:
     settings: Settings
     clock: SystemClock
     engine: Engine
-    sessions: sessionmaker[Session]
+    sessions: SnapshotSessions
     catalogue: Catalogue
     cipher: AesGcmCipher
     hasher: BoundedHasher
@@ -86,6 +88,7 @@ class Runtime:
     convert: ConvertService  # firm quotes and convert trades against the convert desk (Flash Exchange)
     funding_rates: FundingRateParts  # swaps' funding rates: minute samples, settlements on the clock
     resettables: list[Resettable]  # in-memory mirrors of the database: a control reset drops them
+    leader: Leader | None = None  # `--role sequencer`: takes API processes' commands, publishes batches
 
 
 @dataclass(slots=True)
@@ -94,7 +97,7 @@ class TradingParts:
 
     store: SqlExchangeStore
     core: ExchangeCore
-    sequencer: Sequencer
+    sequencer: ExchangeWriter  # the sequencer; in an API process (`--role api`) its follower
     service: TradingService
     accounts: LedgerAccounts  # ledger-account ids and owners: trading, funding and the writer share it
 
@@ -127,7 +130,7 @@ class AccountsRuntime:
     settings: Settings
     clock: SystemClock
     engine: Engine
-    sessions: sessionmaker[Session]
+    sessions: SnapshotSessions
     catalogue: Catalogue
     cipher: AesGcmCipher
     keyring: ReloadingCipher
@@ -217,15 +220,23 @@ def open_runtime(
     store, funding_store = SqlExchangeStore(sessions), SqlFundingStore(sessions)
     timing, limits = funding_timing or DEFAULT_TIMING, funding_limits or DEFAULT_LIMITS
     exchange = exchange_factory.build(store, funding_store, catalogue, clock, timing)
-    sequencer = Sequencer(exchange.core, store, clock, hub, exchange.accounts, owner=base.owner)
+    sequencer: ExchangeWriter
+    leader = None
+    if settings.role == "api":  # forwards to the sequencer's process, follows it with a replica
+        sequencer = _follower(settings, exchange, store, sessions, hub, base.owner)
+    else:
+        sequencer = writer = Sequencer(exchange.core, store, clock, hub, exchange.accounts, owner=base.owner)
+        if settings.role == "sequencer":
+            leader = _leader(settings, writer, base.owner)
     trading = trading_factory.build(exchange, sequencer)
     address_secret = cipher.derive_key(b"deposit-addresses")  # deposit addresses are derived from it
     book = SqlAddressBook(sessions)
     funding = funding_factory.build(
         exchange, sequencer, funding_store, book, uow, accounts, address_secret, limits, timing
     )
-    chain_inbox = ChainDepositInbox(funding.service, catalogue, lambda: sequencer.running)
-    exchange.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
+    if settings.role != "api":  # chain deposits run as the sequencer's tasks
+        chain_inbox = ChainDepositInbox(funding.service, catalogue, lambda: sequencer.running)
+        exchange.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
     market_store = SqlMarketStore(sessions)
     market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store, store)
     convert = convert_factory.build(
@@ -263,7 +274,41 @@ def open_runtime(
             rates, FundingRateClock(rates), LiquidationReader(catalogue, rate_store)
         ),
         resettables=[exchange.accounts, keys.auth, convert],
+        leader=leader,
     )
+
+
+def _follower(
+    settings: Settings,
+    exchange: Exchange,
+    store: SqlExchangeStore,
+    sessions: SnapshotSessions,
+    hub: Hub,
+    owner: str,
+) -> ExchangeWriter:
+    from sandex.runtime.cluster.follower import Follower
+    from sandex.runtime.cluster.link import Subjects, cluster_name
+
+    if not settings.nats_url:
+        raise ValueError("--role api needs --nats-url (the NATS server its sequencer listens on)")
+    if settings.uses_sqlite:
+        raise ValueError("--role api needs a PostgreSQL --database-url shared with its sequencer")
+    subjects = Subjects.of(cluster_name(settings.resolved_database_url(), settings.cluster))
+    return Follower(
+        exchange.core, store, sessions, hub, exchange.accounts, settings.nats_url, subjects, name=owner
+    )
+
+
+def _leader(settings: Settings, sequencer: Sequencer, owner: str) -> Leader:
+    from sandex.runtime.cluster.leader import Leader
+    from sandex.runtime.cluster.link import Subjects, cluster_name
+
+    if not settings.nats_url:
+        raise ValueError("--role sequencer needs --nats-url (the NATS server API processes use)")
+    subjects = Subjects.of(cluster_name(settings.resolved_database_url(), settings.cluster))
+    leader = Leader(sequencer, settings.nats_url, subjects, name=owner)
+    sequencer.followers = leader
+    return leader
 
 
 def _admin_token(settings: Settings) -> str:

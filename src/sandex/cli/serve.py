@@ -131,6 +131,20 @@ def serve(
             show_default="10",
         ),
     ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="all: one process does everything. sequencer: the database's one writer, taking "
+            "API processes' commands over NATS. api: serves the API and WebSocket, forwards commands "
+            "to the sequencer and follows it with a replica (PostgreSQL and --nats-url).",
+            show_default="all",
+        ),
+    ] = None,
+    nats_url: Annotated[
+        str | None,
+        typer.Option("--nats-url", help="NATS server the sequencer and API processes share (roles)."),
+    ] = None,
     standby: Annotated[
         bool,
         typer.Option(
@@ -170,6 +184,8 @@ def serve(
         tape_days=tape_days,
         tls=tls,
         header_timeout=header_timeout,
+        role=role,
+        nats_url=nats_url,
     )
     try:
         application = create_app(
@@ -177,7 +193,7 @@ def serve(
         )
         runtime: Runtime = application.state.runtime
         _refuse_a_foreign_master_key(runtime)
-        if not standby:
+        if not standby and settings.role != "api":  # an API process takes no lease
             _wait_for_a_free_lease(runtime)
         cert, key = _tls_files(settings)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero

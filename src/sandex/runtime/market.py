@@ -31,7 +31,7 @@ from sandex.runtime.candles import CandleWriter
 from sandex.runtime.hub import Hub
 from sandex.runtime.marketmaker import AccountIds, MarketMaker
 from sandex.runtime.marks import MarkFeed, MarkSink
-from sandex.runtime.sequencer import Sequencer
+from sandex.runtime.sequencer import ExchangeWriter
 from sandex.services.exchange.events import OrdersChanged, TradesHappened
 from sandex.services.exchange.swap_commands import UpdateMarks
 from sandex.services.marketdata.derivatives import OpenInterestReads
@@ -75,6 +75,13 @@ class MarketRuntime:
             await asyncio.to_thread(self.data.load)
         self._continue_prices()
         await self.writer.start()
+
+    async def start_reading(self) -> None:
+        """An API process's market (`--role api`): market data loaded from storage and moved on by
+        the replica's events; the sequencer's process backfills, writes candles and makes the market."""
+        with _collector_paused():
+            await asyncio.to_thread(self.data.load)
+        self._continue_prices()
 
     async def start_maker(self) -> None:
         if self.maker is not None:
@@ -144,7 +151,7 @@ def build_market(
     hub: Hub,
     store: MarketStore,
     trading: TradingService,
-    sequencer: Sequencer,
+    sequencer: ExchangeWriter,
     accounts: AccountIds,
     positions: OpenInterestReads | None = None,
 ) -> MarketRuntime:
@@ -169,7 +176,7 @@ def build_market(
     return MarketRuntime(settings, seed, board, control, data, writer, maker, store, catalogue, clock, marks)
 
 
-def mark_sink(sequencer: Sequencer) -> MarkSink:
+def mark_sink(sequencer: ExchangeWriter) -> MarkSink:
     """`UpdateMarks` through the command bus: the core marks positions and checks price limits."""
 
     async def submit(command: UpdateMarks) -> object:

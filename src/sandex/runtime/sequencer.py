@@ -35,9 +35,10 @@ import contextlib
 import functools
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sandex.domain.clock import Clock
 from sandex.domain.errors import Reason, Rejected
@@ -71,6 +72,52 @@ WAL_CATCH_UP_FRAMES = 8192
 # What a process without a server applies (`drain_inbox`): not the commands only a server's parts apply.
 OFFLINE_KINDS = codec.kinds_of(cls for cls in codec.COMMANDS if cls not in SERVER_COMMANDS)
 MAX_BATCH = 2_000  # commands per group commit
+
+
+class ExchangeWriter(Protocol):
+    """What a process's parts use of its writer: the `Sequencer`, or in an API process the
+    `runtime.cluster.follower.Follower` that forwards to it and keeps a replica."""
+
+    core: ExchangeCore
+    commits: int
+    lease_lost: bool
+    on_lease_lost: Callable[[], None] | None
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def settled(self) -> bool: ...
+
+    async def submit(self, command: Command) -> object: ...
+
+    async def acquire(self, wait_s: float | None) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def paused(self) -> contextlib.AbstractAsyncContextManager[None]: ...
+
+    async def exclusive(self, fn: Callable[[], T]) -> T: ...
+
+
+class Followers(Protocol):
+    """API processes' replicas of the exchange (`runtime/cluster`): told every applied batch after
+    its commit and before its callers hear back, so a push or read through any process is never
+    behind an acknowledgement."""
+
+    async def publish(
+        self,
+        base: int,
+        seq: int,
+        ts: int,
+        commands: Sequence[Command],
+        origins: Sequence[str],
+        halted: frozenset[str],
+        *,
+        reload: bool = False,
+    ) -> None: ...
 
 
 def _answer_server_commands(
@@ -180,6 +227,9 @@ class Sequencer:
         self.lease_lost = False  # another process took the lease: this one stepped down for good
         self.on_lease_lost: Callable[[], None] | None = None  # the server exits (see `serve`)
         self._keeper: asyncio.Task[None] | None = None  # refreshes the lease between `acquire` and `start`
+        self.commit_seq = 0  # the database's commit count this state stands at (`ExchangeStore.commit_seq`)
+        self.followers: Followers | None = None  # API processes' replicas (`--role sequencer`)
+        self._origins: weakref.WeakKeyDictionary[asyncio.Future[object], str] = weakref.WeakKeyDictionary()
 
     @property
     def running(self) -> bool:
@@ -214,6 +264,8 @@ class Sequencer:
         self._stopping = False
         self._wake = asyncio.Event()
         await self._io(self.core.load)
+        self.commit_seq = await self._io(self._store.bump_commit_seq, self.owner)
+        await self._tell_followers(self.commit_seq, self._clock.now_ms(), [], [], reload=True)
         await self._drain_inbox()
         self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
         self._checkpoints = asyncio.create_task(self._checkpoint_forever(), name="sandex-checkpoints")
@@ -297,17 +349,20 @@ class Sequencer:
                 log.warning("WAL checkpoint failed", exc_info=True)
 
     # --- commands --------------------------------------------------------------------------------
-    async def submit(self, command: Command) -> object:
+    async def submit(self, command: Command, origin: str = "") -> object:
         """Run `command` in order with all others; safe to call from any thread and event loop (a test
-        thread, a notebook): the command then hops onto the sequencer's loop."""
+        thread, a notebook): the command then hops onto the sequencer's loop. `origin`: the API
+        process that sent it and its number there (its replica answers from the batch)."""
         if not self.running or self._stopping:
             raise CommandError("the sequencer is not running")
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             assert self._loop is not None
-            hop = asyncio.run_coroutine_threadsafe(self.submit(command), self._loop)
+            hop = asyncio.run_coroutine_threadsafe(self.submit(command, origin), self._loop)
             return await asyncio.wrap_future(hop)
         future: asyncio.Future[object] = loop.create_future()
+        if origin:
+            self._origins[future] = origin
         self._queue.append((command, future))
         self._wake.set()
         return await future
@@ -371,13 +426,17 @@ class Sequencer:
             answered, changes = apply_batch(self.core, commands, inbox, ts, order_events=events)
         except Exception as exc:  # a bug: the inbox items that caused it are refused, not retried forever
             return await self._failed(batch, exc, inbox)
+        base = self.commit_seq
         try:
             if changes:
                 await self._io(self._store.write, changes, self.owner, None)
                 self.commits += 1
+                self.commit_seq += 1
         except Exception as exc:  # the database: the batch runs again after a rebuild (`_failed`)
             rest = _answer_server_commands(batch, answered)
             return await self._failed(rest, exc, [], retry_alone=len(rest) < len(batch))
+        if self.followers is not None:
+            await self._tell_followers(base, ts, inbox, batch)
         try:  # published before the callers hear back: a client sees its push no later than its ack
             await self._notifier.publish(changes, self._io)
         except Exception:  # best effort: a broken subscriber never fails a committed batch
@@ -386,6 +445,37 @@ class Sequencer:
             if not future.done():  # the caller may have gone away; the command stands
                 future.set_result(applied.result)
         return True
+
+    async def _tell_followers(
+        self,
+        base: int,
+        ts: int,
+        inbox: Sequence[InboxItem],
+        batch: Sequence[tuple[Command, asyncio.Future[object]]],
+        *,
+        reload: bool = False,
+    ) -> None:
+        """The batch, as applied, to the API processes' replicas: the inbox's commands first (decoded
+        again: the same commands `apply_batch` ran), then the callers'."""
+        followers = self.followers
+        if followers is None:
+            return
+        commands: list[Command] = []
+        origins: list[str] = []
+        for item in inbox:
+            command = codec.decode(item.kind, item.payload)
+            if not isinstance(command, Rejected):
+                commands.append(command)
+                origins.append("")
+        for command, future in batch:
+            commands.append(command)
+            origins.append(self._origins.pop(future, ""))
+        try:
+            await followers.publish(
+                base, self.commit_seq, ts, commands, origins, self.core.halted, reload=reload
+            )
+        except Exception:  # a replica that misses a batch sees the gap and reloads
+            log.warning("telling the API processes about a batch failed", exc_info=True)
 
     async def _failed(
         self,

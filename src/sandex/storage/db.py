@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,8 +131,40 @@ def head_revision() -> str | None:
     return heads.pop() if len(heads) == 1 and len(parents) == len(revisions) - 1 else None
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+class SnapshotSessions(sessionmaker[Session]):
+    """Sessions on the engine, except on a thread inside `snapshot`: there every session reads one
+    consistent snapshot of the database (a replica loads the whole exchange state while the
+    sequencer in another process goes on committing)."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._local = threading.local()
+
+    def __call__(self, **local_kw: Any) -> Session:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            local_kw.setdefault("bind", conn)  # joins the snapshot's transaction, never commits it
+        return super().__call__(**local_kw)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every session this thread opens in the block reads the same committed state: one
+        REPEATABLE READ transaction (PostgreSQL), one read transaction (SQLite's WAL)."""
+        engine: Engine = self.kw["bind"]
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin() as transaction:
+                self._local.conn = conn
+                try:
+                    yield
+                finally:
+                    self._local.conn = None
+                    transaction.rollback()  # it only read
+
+
+def session_factory(engine: Engine) -> SnapshotSessions:
+    return SnapshotSessions(engine)
 
 
 def ping(engine: Engine) -> None:

@@ -187,6 +187,7 @@ class MemoryStore:
         self.marks: dict[Environment, int] = {}
         self.system_users: dict[str, int] = {}
         self.lease = ("", 0)
+        self.commits = 0  # the lease's commit count
         for environment in Environment:  # the migration creates one fee account per environment
             self._new_account(None, environment, LedgerAccountKind.FEE)
 
@@ -263,6 +264,7 @@ class MemoryStore:
         if self.lease[0] != lease_owner:
             raise LeaseLostError(f"{lease_owner} no longer holds the sequencer lease")
         self.lease = (lease_owner, now_ms)
+        self.commits += 1
         self.orders_by_id.update((o.ord_id, o) for o in changes.orders)
         self.fill_rows.update(((f.trade_id, f.ord_id), f) for f in changes.fills)
         self.trade_rows.update((t.trade_id, t) for t in changes.trades)
@@ -300,6 +302,13 @@ class MemoryStore:
             return False
         self.lease = (owner, now_ms)
         return True
+
+    def commit_seq(self) -> int:
+        return self.commits
+
+    def bump_commit_seq(self, owner: str) -> int:
+        self.commits += 1
+        return self.commits
 
     def release_lease(self, owner: str) -> None:
         if self.lease[0] == owner:

@@ -11,7 +11,7 @@ always above the highest id stored, and shared by both environments (an id is un
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from sandex.domain.accounts.model import Environment
@@ -184,6 +184,15 @@ class ExchangeCore:
             self._halted.discard(inst_id)
         else:
             self._halted.add(inst_id)
+
+    @property
+    def halted(self) -> frozenset[str]:
+        return frozenset(self._halted)
+
+    def set_halted(self, inst_ids: Iterable[str]) -> None:
+        """Exactly these instruments halted (a replica follows its sequencer's)."""
+        self._halted.clear()
+        self._halted.update(inst_ids)
 
     # --- rebuild -------------------------------------------------------------------------------
     def load(self) -> None:

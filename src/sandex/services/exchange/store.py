@@ -228,6 +228,16 @@ class ExchangeStore(Protocol):
         locked by another process: look again)."""
         ...
 
+    def commit_seq(self) -> int:
+        """How many group commits (and sequencer starts) the database has seen: the position a
+        state loaded now stands at (a replica applies the batches after it)."""
+        ...
+
+    def bump_commit_seq(self, owner: str) -> int:
+        """Count a sequencer start (state rebuilt, perhaps after a wipe): replicas reload. The new
+        count; `LeaseLostError` unless `owner` holds the lease."""
+        ...
+
     def release_lease(self, owner: str) -> None: ...
 
     def checkpoint(self, *, truncate: bool = False) -> tuple[int, int] | None:

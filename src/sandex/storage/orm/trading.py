@@ -279,3 +279,5 @@ class LeaseRow(Base):
     owner: Mapped[str] = mapped_column(String(128), default="")
     heartbeat_ms: Mapped[int] = mapped_column(Millis, default=0)  # the database's clock (PostgreSQL)
     epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # +1 per takeover
+    # +1 per group commit and per sequencer start: API processes' replicas follow the commits by it
+    commit_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -82,7 +82,11 @@ from sandex.storage.repositories.funding_rows import write_funding_rows
 from sandex.storage.repositories.swap_reads import POSITIONS, SwapReads
 
 LEASE = "sequencer"
-LEASE_PROOF = "UPDATE sequencer_lease SET heartbeat_ms = {now} WHERE name = %s AND owner = %s"
+# ... and count the commit: a replica in another process applies the batches in this order
+LEASE_PROOF = (
+    "UPDATE sequencer_lease SET heartbeat_ms = {now}, commit_seq = commit_seq + 1"
+    " WHERE name = %s AND owner = %s"
+)
 # The database's clock in ms (PostgreSQL): the time of the statement's execution, not of its
 # transaction's start, so a heartbeat written after a wait is as fresh as the write.
 PG_NOW_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
@@ -414,6 +418,23 @@ class SqlExchangeStore(ExchangeReads, SwapReads):
         if beat is None:  # someone holds the row (a standby taking over?): the next look tells
             raise TimeoutError(f"the lease row stayed locked: {owner} could not refresh its lease")
         return beat == 1
+
+    def commit_seq(self) -> int:
+        with self._sessions() as s:
+            seq = s.scalar(select(LEASES.c.commit_seq).where(LEASES.c.name == LEASE))
+        return int(seq or 0)
+
+    def bump_commit_seq(self, owner: str) -> int:
+        with self._sessions.begin() as s:
+            s.execute(
+                update(LEASES)
+                .where(LEASES.c.name == LEASE, LEASES.c.owner == owner)
+                .values(commit_seq=LEASES.c.commit_seq + 1)
+            )
+            seq = s.scalar(select(LEASES.c.commit_seq).where(LEASES.c.name == LEASE, LEASES.c.owner == owner))
+        if seq is None:
+            raise LeaseLostError(f"{owner} no longer holds the sequencer lease")
+        return int(seq)
 
     def release_lease(self, owner: str) -> None:
         self._close_commit_connection()  # the writer is done: its held connection goes back

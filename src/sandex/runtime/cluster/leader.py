@@ -1,0 +1,115 @@
+"""The sequencer's side of the bus (`sandex serve --role sequencer`): it takes API processes'
+commands and tells their replicas every batch it applied.
+
+    leader = Leader(sequencer, "nats://127.0.0.1:4222", subjects, name="seq-1")
+    sequencer.followers = leader   # before the sequencer starts: its start is a `reload`
+    await leader.connect()         # before the sequencer starts
+    await leader.start()           # once it holds the lease: answer commands
+    ...
+    await leader.stop()
+
+Only the lease holder listens for commands, so a standby that has not taken over answers none
+(a request then times out: not acknowledged). A command is answered after its batch committed and
+was published, with the commit count after it (see `follower.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sandex.runtime.cluster import wire
+from sandex.runtime.cluster.link import Subjects, connect
+from sandex.runtime.sequencer import Sequencer
+from sandex.services.exchange.commands import Command, CommandError
+
+log = logging.getLogger("sandex.cluster")
+
+
+class Leader:
+    """Implements `sandex.runtime.sequencer.Followers`."""
+
+    def __init__(self, sequencer: Sequencer, url: str, subjects: Subjects, *, name: str) -> None:
+        self._sequencer = sequencer
+        self._url = url
+        self._name = name
+        self._nats: Any = None
+        self._subjects = subjects
+        self._subscription: Any = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.published = 0
+
+    async def publish(
+        self,
+        base: int,
+        seq: int,
+        ts: int,
+        commands: Sequence[Command],
+        origins: Sequence[str],
+        halted: frozenset[str],
+        *,
+        reload: bool = False,
+    ) -> None:
+        if self._nats is None:
+            return
+        frame = wire.encode_batch(base, seq, ts, commands, origins, tuple(halted), reload=reload)
+        await self._nats.publish(self._subjects.batches, frame)
+        self.published += 1
+
+    async def connect(self) -> None:
+        if self._nats is None:
+            self._nats = await connect(self._url, f"sandex-sequencer {self._name}")
+
+    async def start(self) -> None:
+        await self.connect()
+        self._subscription = await self._nats.subscribe(
+            self._subjects.commands, queue="sequencer", cb=self._on_command, pending_msgs_limit=1_000_000
+        )
+
+    async def stop(self) -> None:
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            try:
+                await subscription.unsubscribe()
+            except Exception:  # the connection is gone already
+                log.debug("unsubscribing from commands failed", exc_info=True)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """After the sequencer stopped (its last batches are out)."""
+        nats, self._nats = self._nats, None
+        if nats is not None:
+            with contextlib.suppress(Exception):
+                await nats.drain()
+
+    async def _on_command(self, message: Any) -> None:
+        # Each command waits for its batch on a task of its own: awaiting here would make the
+        # subscription hand over one command per group commit.
+        task = asyncio.get_running_loop().create_task(self._answer(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, message: Any) -> None:
+        try:
+            command, origin = wire.decode_command(message.data)
+        except wire.WireError as exc:
+            await self._respond(message, wire.encode_refusal(str(exc)))
+            return
+        try:
+            result = await self._sequencer.submit(command, origin)
+        except CommandError as exc:
+            await self._respond(message, wire.encode_refusal(str(exc)))
+            return
+        await self._respond(message, wire.encode_reply(self._sequencer.commit_seq, command, result))
+
+    async def _respond(self, message: Any, data: bytes) -> None:
+        if not message.reply:
+            return
+        try:
+            await self._nats.publish(message.reply, data)
+        except Exception:  # the bus went away: the sender times out (not acknowledged)
+            log.warning("answering a command failed", exc_info=True)

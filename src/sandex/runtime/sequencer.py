@@ -36,8 +36,9 @@ import functools
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from sandex.domain.clock import Clock
@@ -115,6 +116,7 @@ class Followers(Protocol):
         commands: Sequence[Command],
         origins: Sequence[str],
         halted: frozenset[str],
+        marks: Mapping[str, tuple[Decimal, Decimal]],
         *,
         reload: bool = False,
     ) -> None: ...
@@ -472,7 +474,14 @@ class Sequencer:
             origins.append(self._origins.pop(future, ""))
         try:
             await followers.publish(
-                base, self.commit_seq, ts, commands, origins, self.core.halted, reload=reload
+                base,
+                self.commit_seq,
+                ts,
+                commands,
+                origins,
+                self.core.halted,
+                self.core.marks(),
+                reload=reload,
             )
         except Exception:  # a replica that misses a batch sees the gap and reloads
             log.warning("telling the API processes about a batch failed", exc_info=True)

@@ -26,6 +26,7 @@ import contextlib
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sandex.runtime.cluster import wire
@@ -44,7 +45,8 @@ log = logging.getLogger("sandex.cluster")
 
 T = TypeVar("T")
 REQUEST_TIMEOUT_S = 10.0  # a command the sequencer has not answered by then is not acknowledged
-CATCH_UP_S = 5.0  # a replica this far behind an answer it was promised reloads
+CATCH_UP_S = 5.0
+UNSTORED_TIMEOUT_S = 2.0  # a replica this far behind an answer it was promised reloads
 
 
 class Follower:
@@ -76,6 +78,7 @@ class Follower:
         self._backlog: list[wire.Batch] = []
         self._loading: asyncio.Task[None] | None = None
         self._halted: tuple[str, ...] = ()
+        self._marks: dict[str, tuple[Decimal, Decimal]] = {}  # the sequencer's, as last heard
         self._subscription: Any = None
         self._in_batch = 0
         self.written = -1  # the commit count the replica stands at (-1: not loaded)
@@ -152,6 +155,7 @@ class Follower:
                     self._subjects.commands, wire.encode_command(command, origin), timeout=REQUEST_TIMEOUT_S
                 )
             except Exception as exc:  # no sequencer, a timeout, NATS away: not acknowledged
+                log.warning("a command got no answer from the sequencer: %r", exc)
                 raise CommandError(f"the sequencer did not answer ({type(exc).__name__})") from exc
             reply = wire.decode_reply(message.data, command)
             if reply.error:
@@ -162,6 +166,9 @@ class Follower:
                 return reply.result
             if future.done():
                 return future.result()
+            log.warning(
+                "commit %d holds %s, but the replica (at %d) skipped it", reply.seq, origin, self.written
+            )
             raise CommandError("committed, but this API process reloaded past it: look the order up")
         finally:
             self._pending.pop(origin, None)
@@ -199,6 +206,8 @@ class Follower:
             self._schedule_reload()
             return
         self._halted = batch.halted
+        if batch.marks is not None:
+            self._marks = batch.marks
         if self._loading is not None or self.written < 0:
             self._backlog.append(batch)  # applied after the load, in order
             return
@@ -208,6 +217,8 @@ class Follower:
         elif step == "gap":
             self._backlog.append(batch)
             self._schedule_reload()
+        elif batch.marks is not None:  # the state loaded holds the batch, but marks are not stored
+            self.core.set_marks(batch.marks)
 
     def _step(self, batch: wire.Batch) -> str:
         """What a batch means to a replica at `written`: apply it, skip it (the state loaded holds
@@ -231,12 +242,12 @@ class Follower:
                 self.core.set_halted(batch.halted)
             events = self._notifier.wants_order_events
             answered, changes = apply_batch(self.core, commands, [], batch.ts, order_events=events)
-            self.written = batch.seq
-            self.commits += 1
-            try:
+            try:  # pushes first: a caller answered below is never ahead of them
                 await self._notifier.publish(changes, self._io)
             except Exception:  # best effort, as on the sequencer
                 log.exception("publishing a replicated batch failed")
+            self.written = batch.seq  # only now: `submit` reads an answer once this is reached
+            self.commits += 1
             for origin, applied in zip(origins, answered, strict=True):
                 future = self._pending.get(origin) if origin else None
                 if future is not None and not future.done():
@@ -254,19 +265,20 @@ class Follower:
 
     async def _reload(self) -> None:
         """Load the database, then apply the backlog that follows it (batches arriving meanwhile
-        join the backlog); a gap in it loads again."""
+        join the backlog)."""
         try:
-            while True:
+            await self._load()
+            while not await self._catch_up():
                 await self._load()
-                if await self._catch_up():
-                    return
         finally:
             self._loading = None
             self._wake_waiters()
 
     async def _load(self) -> None:
+        await self._ask_unstored()
         while True:
             try:
+                self.core.set_marks(self._marks)
                 self.written = await asyncio.to_thread(self._load_snapshot)
                 self.core.set_halted(self._halted)
                 self.reloads += 1
@@ -277,16 +289,34 @@ class Follower:
                 await asyncio.sleep(0.5)
 
     async def _catch_up(self) -> bool:
-        """Apply the backlog in order; False at a gap (the rest stays for after the next load)."""
+        """Apply the backlog in order; False when the sequencer restarted since the load (load
+        again). Right after a load there is no true gap: a batch is published
+        after its commit, so the state loaded holds every batch that came before it. One that
+        still does not fit claims a state the database never had: it is dropped."""
         while self._backlog:
             batch = self._backlog.pop(0)
             step = self._step(batch)
-            if step == "gap":
-                self._backlog.insert(0, batch)
-                return False
             if step == "apply":
                 await self._apply(batch)
+            elif step == "gap" and batch.reload:  # the sequencer restarted after that load
+                return False
+            elif step == "skip" and batch.marks is not None:
+                self.core.set_marks(batch.marks)
+            elif step == "gap":
+                log.warning("dropped a batch on commit %d that the database never had", batch.base)
         return True
+
+    async def _ask_unstored(self) -> None:
+        """The sequencer's halts and marks now: batches after this keep them current."""
+        try:
+            message = await self._nats.request(self._subjects.unstored, b"", timeout=UNSTORED_TIMEOUT_S)
+            unstored = wire.decode_batch(message.data)
+        except Exception as exc:  # no sequencer right now: what the last batches said
+            log.warning("could not ask the sequencer for its marks and halts (%r)", exc)
+            return
+        self._halted = unstored.halted
+        if unstored.marks is not None:
+            self._marks = unstored.marks
 
     def _load_snapshot(self) -> int:
         with self._sessions.snapshot():

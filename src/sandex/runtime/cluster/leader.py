@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sandex.runtime.cluster import wire
@@ -39,8 +40,10 @@ class Leader:
         self._nats: Any = None
         self._subjects = subjects
         self._subscription: Any = None
+        self._unstored: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
+        self._marks_sent: Mapping[str, tuple[Decimal, Decimal]] | None = None
 
     async def publish(
         self,
@@ -50,12 +53,19 @@ class Leader:
         commands: Sequence[Command],
         origins: Sequence[str],
         halted: frozenset[str],
+        marks: Mapping[str, tuple[Decimal, Decimal]],
         *,
         reload: bool = False,
     ) -> None:
         if self._nats is None:
             return
-        frame = wire.encode_batch(base, seq, ts, commands, origins, tuple(halted), reload=reload)
+        # The marks are the core's only unstored state besides halts: sent when they changed (the
+        # core replaces its mapping on each `UpdateMarks`) and on every reload.
+        changed = reload or marks is not self._marks_sent
+        self._marks_sent = marks
+        frame = wire.encode_batch(
+            base, seq, ts, commands, origins, tuple(halted), reload=reload, marks=marks if changed else None
+        )
         await self._nats.publish(self._subjects.batches, frame)
         self.published += 1
 
@@ -68,8 +78,13 @@ class Leader:
         self._subscription = await self._nats.subscribe(
             self._subjects.commands, queue="sequencer", cb=self._on_command, pending_msgs_limit=1_000_000
         )
+        self._unstored = await self._nats.subscribe(self._subjects.unstored, cb=self._on_unstored)
 
     async def stop(self) -> None:
+        unstored, self._unstored = self._unstored, None
+        if unstored is not None:
+            with contextlib.suppress(Exception):
+                await unstored.unsubscribe()
         subscription, self._subscription = self._subscription, None
         if subscription is not None:
             try:
@@ -92,6 +107,10 @@ class Leader:
         task = asyncio.get_running_loop().create_task(self._answer(message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _on_unstored(self, message: Any) -> None:
+        core = self._sequencer.core
+        await self._respond(message, wire.encode_unstored(tuple(core.halted), core.marks()))
 
     async def _answer(self, message: Any) -> None:
         try:

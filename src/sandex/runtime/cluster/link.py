@@ -23,10 +23,11 @@ CONNECT_TIMEOUT_S = 5.0
 class Subjects:
     commands: str  # API processes -> the sequencer (request/reply)
     batches: str  # the sequencer -> every API process
+    unstored: str  # the sequencer's state that no table holds (marks, halts), asked before a load
 
     @classmethod
     def of(cls, cluster: str) -> Subjects:
-        return cls(f"sandex.{cluster}.cmd", f"sandex.{cluster}.batch")
+        return cls(f"sandex.{cluster}.cmd", f"sandex.{cluster}.batch", f"sandex.{cluster}.unstored")
 
 
 def cluster_name(database_url: str, given: str | None = None) -> str:

@@ -18,11 +18,11 @@ service, and whoever can publish on it must not be able to run code in the excha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
-
-import orjson
 
 from sandex.domain.errors import Rejected
 from sandex.services.exchange import inbox as codec
@@ -33,6 +33,12 @@ from sandex.services.simulation.board import InstrumentMarket
 # The answer a server command's port gives, by command (`ExchangeCore._through_port`).
 _SERVER_RESULTS: dict[type[Any], Any] = {cls: list[InstrumentMarket] | Rejected for cls in MARKET_COMMANDS}
 _SERVER_RESULTS[SimulateChainDeposit] = ChainDepositAccepted | Rejected
+
+
+def _dumps(value: object) -> bytes:
+    # The standard library's json, not orjson: amounts in minor units exceed 64 bits, which
+    # orjson refuses to write and reads back as floats.
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 class WireError(ValueError):
@@ -48,6 +54,7 @@ class Batch:
     origins: list[str]  # "" for commands no API process sent
     halted: tuple[str, ...] = ()  # instruments halted when the batch ran (not stored: it travels)
     reload: bool = False
+    marks: dict[str, tuple[Decimal, Decimal]] | None = None  # swaps' last marks, when they changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +66,12 @@ class Reply:
 
 
 def encode_command(command: Command, origin: str) -> bytes:
-    return orjson.dumps([type(command).__name__, codec.to_json(command), origin])
+    return _dumps([type(command).__name__, codec.to_json(command), origin])
 
 
 def decode_command(data: bytes) -> tuple[Command, str]:
     try:
-        kind, payload, origin = orjson.loads(data)
+        kind, payload, origin = json.loads(data)
         cls = codec.KINDS[kind]
         return codec.from_json(cls, payload), str(origin)
     except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
@@ -73,17 +80,17 @@ def decode_command(data: bytes) -> tuple[Command, str]:
 
 def encode_reply(seq: int, command: Command | None = None, result: object = None) -> bytes:
     if command is not None and type(command) in _SERVER_RESULTS:
-        return orjson.dumps({"s": seq, "r": codec.to_json(result)})
-    return orjson.dumps({"s": seq})
+        return _dumps({"s": seq, "r": codec.to_json(result)})
+    return _dumps({"s": seq})
 
 
 def encode_refusal(why: str) -> bytes:
-    return orjson.dumps({"e": why or "refused"})
+    return _dumps({"e": why or "refused"})
 
 
 def decode_reply(data: bytes, command: Command) -> Reply:
     try:
-        raw = orjson.loads(data)
+        raw = json.loads(data)
         if "e" in raw:
             return Reply(error=str(raw["e"]))
         if "r" in raw:
@@ -107,6 +114,7 @@ def encode_batch(
     halted: Sequence[str] = (),
     *,
     reload: bool = False,
+    marks: Mapping[str, tuple[Decimal, Decimal]] | None = None,
 ) -> bytes:
     items = [
         [type(command).__name__, codec.to_json(command), origin]
@@ -117,12 +125,26 @@ def encode_batch(
         frame["h"] = sorted(halted)
     if reload:
         frame["r"] = 1
-    return orjson.dumps(frame)
+    if marks is not None:
+        frame["k"] = {inst_id: [str(mark), str(index)] for inst_id, (mark, index) in marks.items()}
+    return _dumps(frame)
+
+
+def _marks(raw: Any) -> dict[str, tuple[Decimal, Decimal]] | None:
+    if raw is None:
+        return None
+    return {str(inst_id): (Decimal(mark), Decimal(index)) for inst_id, (mark, index) in raw.items()}
+
+
+def encode_unstored(halted: Sequence[str], marks: Mapping[str, tuple[Decimal, Decimal]]) -> bytes:
+    """What a replica must know besides the database before it loads: the sequencer's halts and
+    last marks (in an empty batch's shape)."""
+    return encode_batch(0, 0, 0, [], [], halted, marks=marks)
 
 
 def decode_batch(data: bytes) -> Batch:
     try:
-        raw = orjson.loads(data)
+        raw = json.loads(data)
         commands: list[Command] = []
         origins: list[str] = []
         for kind, payload, origin in raw["c"]:
@@ -136,6 +158,7 @@ def decode_batch(data: bytes) -> Batch:
             origins,
             tuple(raw.get("h", ())),
             bool(raw.get("r")),
+            _marks(raw.get("k")),
         )
     except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
         raise WireError(f"not a batch: {exc}") from exc

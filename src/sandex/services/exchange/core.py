@@ -189,6 +189,13 @@ class ExchangeCore:
     def halted(self) -> frozenset[str]:
         return frozenset(self._halted)
 
+    def set_marks(self, marks: Mapping[str, tuple[Decimal, Decimal]]) -> None:
+        """The last marks a replica's sequencer applied (they are not stored): for the next `load`,
+        and for the algo desks loaded already (the state loaded holds what those marks triggered)."""
+        self._marks = dict(marks)
+        for runner in self._algos.values():
+            runner.desk.marks.update(marks)
+
     def set_halted(self, inst_ids: Iterable[str]) -> None:
         """Exactly these instruments halted (a replica follows its sequencer's)."""
         self._halted.clear()

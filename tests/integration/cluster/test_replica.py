@@ -1,0 +1,221 @@
+"""A sequencer process and an API process on one PostgreSQL database and NATS (`--role sequencer`,
+`--role api`), both served for real in this process: what goes through either port is the same
+exchange, the API process's replica holds exactly the sequencer's state, and a push for an order
+placed through one process reaches a subscriber on the other."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sandex.client.control import AsyncControlClient
+from sandex.runtime.cluster.follower import Follower
+from sandex.runtime.cluster.wire import encode_batch
+from sandex.runtime.sequencer import Sequencer
+from sandex.testing.server import RunningServer, serve_in_thread
+from tests.support.factories import register
+from tests.support.okx import Creds, headers_for, limit
+from tests.support.ws import is_push, key_creds, open_ws, run_to_end, ws_settings
+
+NATS_URL = os.environ.get("SANDEX_TEST_NATS_URL", "nats://127.0.0.1:4222")
+ORDER = "/api/v5/trade/order"
+SETTLE_S = 30.0  # generous: a loaded CI box
+
+
+def _nats_or_skip() -> str:
+    host, port = NATS_URL.rsplit("//", 1)[-1].split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except OSError:
+        if os.environ.get("SANDEX_REQUIRE_NATS") == "1":
+            pytest.fail(f"NATS required (SANDEX_REQUIRE_NATS=1) but {NATS_URL} is unreachable")
+        pytest.skip(f"NATS not reachable at {NATS_URL}")
+    return NATS_URL
+
+
+@dataclass
+class Pair:
+    sequencer: RunningServer
+    api: RunningServer
+    alice: Creds
+    bob: Creds
+
+    @property
+    def follower(self) -> Follower:
+        writer = self.api.runtime.trading.sequencer
+        assert isinstance(writer, Follower)
+        return writer
+
+    @property
+    def writer(self) -> Sequencer:
+        writer = self.sequencer.runtime.trading.sequencer
+        assert isinstance(writer, Sequencer)
+        return writer
+
+    def same_state(self) -> None:
+        """The replica's whole state is the sequencer's (on a difference, where it is)."""
+        replica, primary = self.follower.core.state(), self.writer.core.state()
+        assert replica == primary, _difference(replica, primary)
+
+    def settle(self) -> None:
+        """Until the replica stands where the sequencer does (and both are idle)."""
+        deadline = time.monotonic() + SETTLE_S
+        while time.monotonic() < deadline:
+            if (
+                self.follower.written == self.writer.commit_seq
+                and self.follower.settled
+                and self.writer.settled
+            ):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"replica at {self.follower.written}, sequencer at {self.writer.commit_seq}")
+
+
+def _difference(a: Any, b: Any, path: str = "") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            if a.get(key) != b.get(key):
+                return _difference(a.get(key), b.get(key), f"{path}.{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                return _difference(x, y, f"{path}[{i}]")
+    return f"{path}: replica {a!r} != sequencer {b!r}"
+
+
+@pytest.fixture
+def pair(tmp_path: Path, postgres_url: str) -> Iterator[Pair]:
+    nats = _nats_or_skip()
+    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats, "cluster": tmp_path.name}
+    with serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)) as sequencer:
+        rt = sequencer.runtime
+        alice, bob = register(rt.accounts, "alice@example.test"), register(rt.accounts, "bob@example.test")
+        alice_key, bob_key = key_creds(rt, alice, "live"), key_creds(rt, bob, "live")
+        with serve_in_thread(ws_settings(tmp_path, role="api", **common)) as api:
+            run_to_end(_fund(api, alice.uid, bob.uid))  # deposits through the API process
+            yield Pair(sequencer, api, alice_key, bob_key)
+
+
+async def _fund(server: RunningServer, alice: str, bob: str) -> None:
+    async with AsyncControlClient(server.base_url, server.runtime.admin_token) as control:
+        await control.deposit(alice, "USDT", "100000")
+        await control.deposit(bob, "BTC", "10")
+
+
+def _post(server: RunningServer, creds: Creds, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    raw = json.dumps(body)
+    headers = headers_for(_created(creds), "POST", path, raw, now_ms=int(time.time() * 1000))
+    reply: dict[str, Any] = httpx.post(
+        server.base_url + path, content=raw, headers={**headers, "Content-Type": "application/json"}
+    ).json()
+    return reply
+
+
+def _get(server: RunningServer, creds: Creds, target: str) -> dict[str, Any]:
+    headers = headers_for(_created(creds), "GET", target, b"", now_ms=int(time.time() * 1000))
+    reply: dict[str, Any] = httpx.get(server.base_url + target, headers=headers).json()
+    return reply
+
+
+class _Created:
+    """The shape `headers_for` reads of a created key."""
+
+    def __init__(self, creds: Creds) -> None:
+        self.secret, self.passphrase = creds.secret, creds.passphrase
+        self.info = type("Info", (), {"api_key": creds.api_key, "environment": None})()
+
+
+def _created(creds: Creds) -> Any:
+    return _Created(creds)
+
+
+def test_orders_through_either_process_are_one_exchange_and_the_replica_matches_the_sequencer(
+    pair: Pair,
+) -> None:
+    servers = (pair.api, pair.sequencer)
+    acked: list[tuple[str, str]] = []
+    for i in range(40):
+        server = servers[i % 2]
+        buy = i % 4 < 2
+        creds, side, px = (
+            (pair.alice, "buy", str(100 + i % 3)) if buy else (pair.bob, "sell", str(99 + i % 5))
+        )
+        reply = _post(server, creds, ORDER, limit(side, px, "0.01", clOrdId=f"c{i}"))
+        assert reply["code"] == "0", reply
+        acked.append((f"c{i}", reply["data"][0]["ordId"]))
+    # refused ones change nothing on either side: too big, a bad field
+    assert _post(pair.api, pair.bob, ORDER, limit("sell", "100", "5000"))["data"][0]["sCode"] == "51008"
+    assert _post(pair.api, pair.alice, ORDER, limit("buy", "-1", "1"))["code"] != "0"
+    ord_ids = [ord_id for _, ord_id in acked]
+    assert len(set(ord_ids)) == len(ord_ids)  # one id sequence, whichever process answered
+    pair.settle()
+    pair.same_state()
+    # what either process reads back is what the other acknowledged
+    for cl_ord_id, ord_id in acked[::7]:
+        for server in servers:
+            found = _get(
+                server,
+                pair.alice if int(cl_ord_id[1:]) % 4 < 2 else pair.bob,
+                f"{ORDER}?instId=BTC-USDT&clOrdId={cl_ord_id}",
+            )
+            assert found["data"][0]["ordId"] == ord_id
+    books = [
+        httpx.get(s.base_url + "/api/v5/market/books?instId=BTC-USDT&sz=20").json()["data"][0]
+        for s in servers
+    ]
+    assert [b["asks"] for b in books[:1]] == [b["asks"] for b in books[1:]]
+    assert [b["bids"] for b in books[:1]] == [b["bids"] for b in books[1:]]
+
+
+def test_a_push_for_an_order_placed_through_the_sequencer_reaches_a_subscriber_on_the_api_process(
+    pair: Pair,
+) -> None:
+    async def scenario() -> None:
+        async with open_ws(f"ws://127.0.0.1:{pair.api.port}/ws/v5/private") as ws:
+            await ws.login(pair.alice)
+            await ws.subscribe({"channel": "orders", "instType": "SPOT"})
+            reply = await asyncio.to_thread(
+                _post, pair.sequencer, pair.alice, ORDER, limit("buy", "90", "0.01", clOrdId="pushme")
+            )
+            assert reply["code"] == "0"
+            push = await ws.expect(is_push("orders"), timeout=SETTLE_S)
+            assert push["data"][0]["clOrdId"] == "pushme"
+            assert push["data"][0]["ordId"] == reply["data"][0]["ordId"]
+
+    run_to_end(scenario())
+
+
+def test_a_replica_that_misses_a_batch_loads_again_and_still_matches(pair: Pair) -> None:
+    assert _post(pair.api, pair.alice, ORDER, limit("buy", "95", "0.01"))["code"] == "0"
+    pair.settle()
+    reloads = pair.follower.reloads
+    # a batch the replica cannot place (its base is ahead of the replica): a lost message
+    ahead = pair.follower.written + 5
+    frame = encode_batch(ahead, ahead + 1, int(time.time() * 1000), [], [])
+
+    async def publish() -> None:
+        import nats
+
+        client = await nats.connect(pair.api.runtime.settings.nats_url)
+        await client.publish(pair.follower._subjects.batches, frame)
+        await client.drain()
+
+    run_to_end(publish())
+    deadline = time.monotonic() + SETTLE_S
+    while pair.follower.reloads == reloads and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert pair.follower.reloads > reloads
+    reply = _post(pair.api, pair.bob, ORDER, limit("sell", "95", "0.01"))
+    assert reply["code"] == "0" and reply["data"][0]["sCode"] == "0"
+    pair.settle()
+    pair.same_state()

@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `s
     from sandex.services.funding.service import FundingService
     from sandex.services.funding.web_withdrawal import WebWithdrawals
     from sandex.services.keys.factory import KeyServices
+    from sandex.services.simulation.board import MarketBoard
     from sandex.services.swap_funding.liquidation_orders import LiquidationReader
     from sandex.services.swap_funding.service import FundingRateService
     from sandex.services.trading.service import TradingService
@@ -239,6 +240,7 @@ def open_runtime(
         exchange.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
     market_store = SqlMarketStore(sessions)
     market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store, store)
+    _follow_the_board(sequencer, leader, market.board, clock)
     convert = convert_factory.build(
         exchange, sequencer, SqlConvertStore(sessions), market_store, market.board
     )
@@ -297,6 +299,18 @@ def _follower(
     return Follower(
         exchange.core, store, sessions, hub, exchange.accounts, settings.nats_url, subjects, name=owner
     )
+
+
+def _follow_the_board(
+    writer: ExchangeWriter, leader: Leader | None, board: MarketBoard, clock: SystemClock
+) -> None:
+    """The sequencer's process sends its simulated market's moves; an API process follows them."""
+    from sandex.runtime.cluster.follower import Follower
+
+    if leader is not None:
+        leader.board, leader.clock = board, clock
+    if isinstance(writer, Follower):
+        writer.board = board
 
 
 def _leader(settings: Settings, sequencer: Sequencer, owner: str) -> Leader:

@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,40 @@ def test_a_replica_that_misses_a_batch_loads_again_and_still_matches(pair: Pair)
     assert reply["code"] == "0" and reply["data"][0]["sCode"] == "0"
     pair.settle()
     pair.same_state()
+
+
+def test_a_market_control_through_the_api_process_moves_both_boards_and_halts_on_both(pair: Pair) -> None:
+    async def control() -> dict[str, Any]:
+        async with AsyncControlClient(pair.api.base_url, pair.api.runtime.admin_token) as client:
+            moved = await client.set_price("ETH-USDT", "2500")  # answered by the sequencer's board
+            await client.market("halt", "BTC-USDT")
+            return moved
+
+    moved = run_to_end_with(control())
+    assert Decimal(moved["refPx"]) == Decimal(2500)
+    deadline = time.monotonic() + SETTLE_S
+    while time.monotonic() < deadline:
+        indexes = [
+            httpx.get(s.base_url + "/api/v5/market/index-tickers?instId=ETH-USDT").json()["data"][0]["idxPx"]
+            for s in (pair.api, pair.sequencer)
+        ]
+        if all(Decimal(px) == Decimal(2500) for px in indexes):
+            break
+        time.sleep(0.05)
+    assert [Decimal(px) for px in indexes] == [Decimal(2500)] * 2
+    for server in (pair.api, pair.sequencer):  # halted on both: the replica refuses as the sequencer does
+        reply = _post(server, pair.alice, ORDER, limit("buy", "90", "0.01"))
+        assert reply["data"][0]["sCode"] == "51155", reply
+    pair.settle()
+    pair.same_state()
+
+
+def run_to_end_with(coroutine: Any) -> Any:
+    """`run_to_end`, keeping the coroutine's result."""
+    box: list[Any] = []
+
+    async def keep() -> None:
+        box.append(await coroutine)
+
+    run_to_end(keep())
+    return box[0]

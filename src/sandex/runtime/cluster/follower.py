@@ -39,6 +39,7 @@ from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import MARKET_COMMANDS, Command, CommandError, SimulateChainDeposit
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.store import ExchangeStore
+from sandex.services.simulation.board import MarketBoard
 from sandex.storage.db import SnapshotSessions
 
 log = logging.getLogger("sandex.cluster")
@@ -80,6 +81,8 @@ class Follower:
         self._halted: tuple[str, ...] = ()
         self._marks: dict[str, tuple[Decimal, Decimal]] = {}  # the sequencer's, as last heard
         self._subscription: Any = None
+        self._board_feed: Any = None
+        self.board: MarketBoard | None = None  # this process's simulated market, following the sequencer's
         self._in_batch = 0
         self.written = -1  # the commit count the replica stands at (-1: not loaded)
         self.reloads = 0
@@ -108,6 +111,8 @@ class Follower:
         self._subscription = await self._nats.subscribe(
             self._subjects.batches, cb=self._on_batch, pending_msgs_limit=1_000_000
         )
+        if self.board is not None:
+            self._board_feed = await self._nats.subscribe(self._subjects.board, cb=self._on_board)
         while not await asyncio.to_thread(self._sequencer_started):
             await asyncio.sleep(LEASE_POLL_S)
         self._schedule_reload()
@@ -116,6 +121,10 @@ class Follower:
             await asyncio.shield(loading)
 
     async def stop(self) -> None:
+        feed, self._board_feed = self._board_feed, None
+        if feed is not None:
+            with contextlib.suppress(Exception):
+                await feed.unsubscribe()
         subscription, self._subscription = self._subscription, None
         if subscription is not None:
             with contextlib.suppress(Exception):
@@ -219,6 +228,16 @@ class Follower:
             self._schedule_reload()
         elif batch.marks is not None:  # the state loaded holds the batch, but marks are not stored
             self.core.set_marks(batch.marks)
+
+    async def _on_board(self, message: Any) -> None:
+        if self.board is None:
+            return
+        try:
+            now, prices, marks = wire.decode_board(message.data)
+        except wire.WireError:
+            log.warning("a board from the bus that does not decode", exc_info=True)
+            return
+        self.board.follow(prices, marks, now)
 
     def _step(self, batch: wire.Batch) -> str:
         """What a batch means to a replica at `written`: apply it, skip it (the state loaded holds

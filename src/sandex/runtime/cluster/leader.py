@@ -22,12 +22,17 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from sandex.domain.clock import Clock
+from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.cluster import wire
 from sandex.runtime.cluster.link import Subjects, connect
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.exchange.commands import Command, CommandError
+from sandex.services.simulation.board import MarketBoard
 
 log = logging.getLogger("sandex.cluster")
+
+BOARD_FEED_S = 0.25
 
 
 class Leader:
@@ -41,6 +46,9 @@ class Leader:
         self._subjects = subjects
         self._subscription: Any = None
         self._unstored: Any = None
+        self._feed: asyncio.Task[None] | None = None
+        self.board: MarketBoard | None = None  # the simulated market API processes follow
+        self.clock: Clock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
         self._marks_sent: Mapping[str, tuple[Decimal, Decimal]] | None = None
@@ -79,8 +87,14 @@ class Leader:
             self._subjects.commands, queue="sequencer", cb=self._on_command, pending_msgs_limit=1_000_000
         )
         self._unstored = await self._nats.subscribe(self._subjects.unstored, cb=self._on_unstored)
+        if self.board is not None:
+            self._feed = asyncio.get_running_loop().create_task(
+                self._feed_board(self.board), name="sandex-board-feed"
+            )
 
     async def stop(self) -> None:
+        feed, self._feed = self._feed, None
+        await cancel_and_wait(feed)
         unstored, self._unstored = self._unstored, None
         if unstored is not None:
             with contextlib.suppress(Exception):
@@ -107,6 +121,23 @@ class Leader:
         task = asyncio.get_running_loop().create_task(self._answer(message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _feed_board(self, board: MarketBoard) -> None:
+        """The reference prices and marks, as they move, for the API processes' boards (they step
+        nothing themselves: index and mark candles, convert quotes and index tickers read them)."""
+        moves = -1
+        while True:
+            await asyncio.sleep(BOARD_FEED_S)
+            if board.moves == moves or self._nats is None:
+                continue
+            moves = board.moves
+            now = self.clock.now_ms() if self.clock is not None else 0
+            try:
+                await self._nats.publish(
+                    self._subjects.board, wire.encode_board(now, board.prices(), board.marks())
+                )
+            except Exception:  # the bus is away: the next move goes out
+                log.debug("publishing the board failed", exc_info=True)
 
     async def _on_unstored(self, message: Any) -> None:
         core = self._sequencer.core

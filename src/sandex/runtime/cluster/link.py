@@ -24,10 +24,16 @@ class Subjects:
     commands: str  # API processes -> the sequencer (request/reply)
     batches: str  # the sequencer -> every API process
     unstored: str  # the sequencer's state that no table holds (marks, halts), asked before a load
+    board: str  # the sequencer's simulated reference prices and marks, a few times a second
 
     @classmethod
     def of(cls, cluster: str) -> Subjects:
-        return cls(f"sandex.{cluster}.cmd", f"sandex.{cluster}.batch", f"sandex.{cluster}.unstored")
+        return cls(
+            f"sandex.{cluster}.cmd",
+            f"sandex.{cluster}.batch",
+            f"sandex.{cluster}.unstored",
+            f"sandex.{cluster}.board",
+        )
 
 
 def cluster_name(database_url: str, given: str | None = None) -> str:

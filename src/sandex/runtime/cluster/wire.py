@@ -142,6 +142,27 @@ def encode_unstored(halted: Sequence[str], marks: Mapping[str, tuple[Decimal, De
     return encode_batch(0, 0, 0, [], [], halted, marks=marks)
 
 
+def encode_board(
+    now_ms: int, prices: Mapping[str, Decimal], marks: Mapping[str, tuple[Decimal, Decimal]]
+) -> bytes:
+    return _dumps(
+        {
+            "n": now_ms,
+            "p": {inst_id: str(px) for inst_id, px in prices.items()},
+            "k": {inst_id: [str(mark), str(index)] for inst_id, (mark, index) in marks.items()},
+        }
+    )
+
+
+def decode_board(data: bytes) -> tuple[int, dict[str, Decimal], dict[str, tuple[Decimal, Decimal]]]:
+    try:
+        raw = json.loads(data)
+        prices = {str(inst_id): Decimal(px) for inst_id, px in raw["p"].items()}
+        return int(raw["n"]), prices, _marks(raw["k"]) or {}
+    except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+        raise WireError(f"not a board: {exc}") from exc
+
+
 def decode_batch(data: bytes) -> Batch:
     try:
         raw = json.loads(data)

@@ -19,7 +19,7 @@ naming the field; a refused control changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -157,6 +157,34 @@ class MarketBoard:
         for inst_id, spec in self.swaps.specs.items():
             index = self._items[spec.index_id].path
             self._items[inst_id].path.set(self.swaps.reference_of(inst_id, index.px))
+
+    def prices(self) -> dict[str, Decimal]:
+        """Every instrument's reference price now (what `follow` takes)."""
+        return {inst_id: item.path.px for inst_id, item in self._items.items()}
+
+    def marks(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Every swap's last mark and index (none before the first `update_marks`)."""
+        found = {
+            inst_id: (self.swaps.mark_px(inst_id), self.index_px(inst_id)) for inst_id in self.swaps.specs
+        }
+        return {inst_id: (m, i) for inst_id, (m, i) in found.items() if m is not None and i is not None}
+
+    def follow(
+        self, prices: Mapping[str, Decimal], marks: Mapping[str, tuple[Decimal, Decimal]], now_ms: int
+    ) -> None:
+        """Move to another board's prices and marks (an API process follows its sequencer's board,
+        which alone steps): the index windows fill from these, as on the sequencer from its steps."""
+        self.moves += 1
+        for inst_id, px in prices.items():
+            item = self._items.get(inst_id)
+            if item is None:
+                continue
+            if item.path.px != px:
+                item.path.set(px)
+            if inst_id not in self.swaps.specs:
+                item.index.add(now_ms, px, Decimal(0))
+        for inst_id, (mark, index) in marks.items():
+            self.swaps.follow(inst_id, mark, index, now_ms)
 
     def contract(self, inst_id: str) -> ContractSpec | None:
         """The swap's contract, or None for a spot pair (or an unknown id)."""

@@ -105,6 +105,13 @@ class SwapMarks:
             out.append((inst_id, mark, index))
         return out
 
+    def follow(self, inst_id: str, mark: Decimal, index: Decimal, now_ms: int) -> None:
+        """Take another board's mark (an API process follows its sequencer's board)."""
+        swap = self._swaps.get(inst_id)
+        if swap is not None:
+            swap.mark, swap.index = mark, index
+            swap.marks.add(now_ms, mark, Decimal(0))
+
     def mark_px(self, inst_id: str) -> Decimal | None:
         swap = self._swaps.get(inst_id)
         return None if swap is None else swap.mark

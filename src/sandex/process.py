@@ -304,13 +304,17 @@ def _follower(
 def _follow_the_board(
     writer: ExchangeWriter, leader: Leader | None, board: MarketBoard, clock: SystemClock
 ) -> None:
-    """The sequencer's process sends its simulated market's moves; an API process follows them."""
+    """The sequencer's process sends its simulated market's moves; an API process follows them. The
+    sandbox clock is one for all: a control change to it in any process reaches the others."""
+    from sandex.runtime.cluster.clock_sync import ClockSync
     from sandex.runtime.cluster.follower import Follower
 
     if leader is not None:
         leader.board, leader.clock = board, clock
+        leader.clock_sync = ClockSync(clock, leader.subjects.clock, leader.name)
     if isinstance(writer, Follower):
         writer.board = board
+        writer.clock_sync = ClockSync(clock, writer.subjects.clock, writer.name)
 
 
 def _leader(settings: Settings, sequencer: Sequencer, owner: str) -> Leader:

@@ -208,7 +208,7 @@ def test_a_replica_that_misses_a_batch_loads_again_and_still_matches(pair: Pair)
         import nats
 
         client = await nats.connect(pair.api.runtime.settings.nats_url)
-        await client.publish(pair.follower._subjects.batches, frame)
+        await client.publish(pair.follower.subjects.batches, frame)
         await client.drain()
 
     run_to_end(publish())
@@ -257,3 +257,22 @@ def run_to_end_with(coroutine: Any) -> Any:
 
     run_to_end(keep())
     return box[0]
+
+
+def test_the_sandbox_clock_is_one_for_both_processes_whichever_port_moves_it(pair: Pair) -> None:
+    async def advance(server: RunningServer, days: float) -> None:
+        async with AsyncControlClient(server.base_url, server.runtime.admin_token) as client:
+            await client.advance_clock(days=days)
+
+    clocks = (pair.api.runtime.clock, pair.sequencer.runtime.clock)
+    run_to_end(advance(pair.api, 2))
+    _wait_until(lambda: all(c.offset_ms > 2 * 86_400_000 - 60_000 for c in clocks))
+    run_to_end(advance(pair.sequencer, -1))
+    _wait_until(lambda: all(abs(c.offset_ms - 86_400_000) < 60_000 for c in clocks))
+
+
+def _wait_until(condition: Any) -> None:
+    deadline = time.monotonic() + SETTLE_S
+    while not condition():
+        assert time.monotonic() < deadline, "not reached"
+        time.sleep(0.02)

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sandex.runtime.cluster import wire
+from sandex.runtime.cluster.clock_sync import ClockSync
 from sandex.runtime.cluster.link import Subjects, connect
 from sandex.runtime.hub import Hub
 from sandex.runtime.lease import LEASE_POLL_S, lease_alive
@@ -71,8 +72,8 @@ class Follower:
         self._notifier = Notifier(store, hub, accounts)
         self._url = url
         self._nats: Any = None
-        self._subjects = subjects
-        self._name = name
+        self.subjects = subjects
+        self.name = name
         self._numbers = itertools.count(1)
         self._pending: dict[str, asyncio.Future[object]] = {}
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -83,6 +84,7 @@ class Follower:
         self._subscription: Any = None
         self._board_feed: Any = None
         self.board: MarketBoard | None = None  # this process's simulated market, following the sequencer's
+        self.clock_sync: ClockSync | None = None
         self._in_batch = 0
         self.written = -1  # the commit count the replica stands at (-1: not loaded)
         self.reloads = 0
@@ -107,12 +109,14 @@ class Follower:
         """Follow the sequencer's batches, then load the state once a sequencer runs (its start-up
         makes the accounts and counts a start): batches that arrive meanwhile wait in the backlog."""
         if self._nats is None:
-            self._nats = await connect(self._url, f"sandex-api {self._name}")
+            self._nats = await connect(self._url, f"sandex-api {self.name}")
+            if self.clock_sync is not None:
+                await self.clock_sync.start(self._nats)
         self._subscription = await self._nats.subscribe(
-            self._subjects.batches, cb=self._on_batch, pending_msgs_limit=1_000_000
+            self.subjects.batches, cb=self._on_batch, pending_msgs_limit=1_000_000
         )
         if self.board is not None:
-            self._board_feed = await self._nats.subscribe(self._subjects.board, cb=self._on_board)
+            self._board_feed = await self._nats.subscribe(self.subjects.board, cb=self._on_board)
         while not await asyncio.to_thread(self._sequencer_started):
             await asyncio.sleep(LEASE_POLL_S)
         self._schedule_reload()
@@ -121,6 +125,8 @@ class Follower:
             await asyncio.shield(loading)
 
     async def stop(self) -> None:
+        if self.clock_sync is not None:
+            await self.clock_sync.stop()
         feed, self._board_feed = self._board_feed, None
         if feed is not None:
             with contextlib.suppress(Exception):
@@ -155,13 +161,13 @@ class Follower:
 
     # --- commands ----------------------------------------------------------------------------------
     async def submit(self, command: Command) -> object:
-        origin = f"{self._name}:{next(self._numbers)}"
+        origin = f"{self.name}:{next(self._numbers)}"
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         self._pending[origin] = future
         try:
             try:
                 message = await self._nats.request(
-                    self._subjects.commands, wire.encode_command(command, origin), timeout=REQUEST_TIMEOUT_S
+                    self.subjects.commands, wire.encode_command(command, origin), timeout=REQUEST_TIMEOUT_S
                 )
             except Exception as exc:  # no sequencer, a timeout, NATS away: not acknowledged
                 log.warning("a command got no answer from the sequencer: %r", exc)
@@ -328,7 +334,7 @@ class Follower:
     async def _ask_unstored(self) -> None:
         """The sequencer's halts and marks now: batches after this keep them current."""
         try:
-            message = await self._nats.request(self._subjects.unstored, b"", timeout=UNSTORED_TIMEOUT_S)
+            message = await self._nats.request(self.subjects.unstored, b"", timeout=UNSTORED_TIMEOUT_S)
             unstored = wire.decode_batch(message.data)
         except Exception as exc:  # no sequencer right now: what the last batches said
             log.warning("could not ask the sequencer for its marks and halts (%r)", exc)

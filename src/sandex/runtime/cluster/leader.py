@@ -25,6 +25,7 @@ from typing import Any
 from sandex.domain.clock import Clock
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.cluster import wire
+from sandex.runtime.cluster.clock_sync import ClockSync
 from sandex.runtime.cluster.link import Subjects, connect
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.exchange.commands import Command, CommandError
@@ -41,14 +42,15 @@ class Leader:
     def __init__(self, sequencer: Sequencer, url: str, subjects: Subjects, *, name: str) -> None:
         self._sequencer = sequencer
         self._url = url
-        self._name = name
+        self.name = name
         self._nats: Any = None
-        self._subjects = subjects
+        self.subjects = subjects
         self._subscription: Any = None
         self._unstored: Any = None
         self._feed: asyncio.Task[None] | None = None
         self.board: MarketBoard | None = None  # the simulated market API processes follow
         self.clock: Clock | None = None
+        self.clock_sync: ClockSync | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
         self._marks_sent: Mapping[str, tuple[Decimal, Decimal]] | None = None
@@ -74,25 +76,29 @@ class Leader:
         frame = wire.encode_batch(
             base, seq, ts, commands, origins, tuple(halted), reload=reload, marks=marks if changed else None
         )
-        await self._nats.publish(self._subjects.batches, frame)
+        await self._nats.publish(self.subjects.batches, frame)
         self.published += 1
 
     async def connect(self) -> None:
         if self._nats is None:
-            self._nats = await connect(self._url, f"sandex-sequencer {self._name}")
+            self._nats = await connect(self._url, f"sandex-sequencer {self.name}")
+            if self.clock_sync is not None:
+                await self.clock_sync.start(self._nats)
 
     async def start(self) -> None:
         await self.connect()
         self._subscription = await self._nats.subscribe(
-            self._subjects.commands, queue="sequencer", cb=self._on_command, pending_msgs_limit=1_000_000
+            self.subjects.commands, queue="sequencer", cb=self._on_command, pending_msgs_limit=1_000_000
         )
-        self._unstored = await self._nats.subscribe(self._subjects.unstored, cb=self._on_unstored)
+        self._unstored = await self._nats.subscribe(self.subjects.unstored, cb=self._on_unstored)
         if self.board is not None:
             self._feed = asyncio.get_running_loop().create_task(
                 self._feed_board(self.board), name="sandex-board-feed"
             )
 
     async def stop(self) -> None:
+        if self.clock_sync is not None:
+            await self.clock_sync.stop()
         feed, self._feed = self._feed, None
         await cancel_and_wait(feed)
         unstored, self._unstored = self._unstored, None
@@ -134,7 +140,7 @@ class Leader:
             now = self.clock.now_ms() if self.clock is not None else 0
             try:
                 await self._nats.publish(
-                    self._subjects.board, wire.encode_board(now, board.prices(), board.marks())
+                    self.subjects.board, wire.encode_board(now, board.prices(), board.marks())
                 )
             except Exception:  # the bus is away: the next move goes out
                 log.debug("publishing the board failed", exc_info=True)

@@ -25,6 +25,7 @@ class Subjects:
     batches: str  # the sequencer -> every API process
     unstored: str  # the sequencer's state that no table holds (marks, halts), asked before a load
     board: str  # the sequencer's simulated reference prices and marks, a few times a second
+    clock: str  # the sandbox clock's control changes, from whichever process made them
 
     @classmethod
     def of(cls, cluster: str) -> Subjects:
@@ -33,6 +34,7 @@ class Subjects:
             f"sandex.{cluster}.batch",
             f"sandex.{cluster}.unstored",
             f"sandex.{cluster}.board",
+            f"sandex.{cluster}.clock",
         )
 
 

@@ -145,6 +145,13 @@ def serve(
         str | None,
         typer.Option("--nats-url", help="NATS server the sequencer and API processes share (roles)."),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Name of this database's processes on NATS (default: from the database URL).",
+        ),
+    ] = None,
     standby: Annotated[
         bool,
         typer.Option(
@@ -186,6 +193,7 @@ def serve(
         header_timeout=header_timeout,
         role=role,
         nats_url=nats_url,
+        cluster=cluster,
     )
     try:
         application = create_app(

@@ -8,9 +8,13 @@ commands and tells their replicas every batch it applied.
     ...
     await leader.stop()
 
-Only the lease holder listens for commands, so a standby that has not taken over answers none
-(a request then times out: not acknowledged). A command is answered after its batch committed and
-was published, with the commit count after it (see `follower.py`).
+Only a sequencer that holds the lease listens for commands, so a standby that has not taken over
+answers none (a request then times out: not acknowledged). No queue group: a holder frozen (SIGSTOP)
+keeps its subscription, and with a group NATS would hand it half the commands after a standby took
+over; so every listening sequencer hears every command, only the holder's commit can succeed, and a
+deposed one stays silent instead of answering with a refusal that could beat the holder's answer.
+A command is answered after its batch committed and was published, with the commit count after it
+(see `follower.py`).
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ class Leader:
     async def start(self) -> None:
         await self.connect()
         self._subscription = await self._nats.subscribe(
-            self.subjects.commands, queue="sequencer", cb=self._on_command, pending_msgs_limit=1_000_000
+            self.subjects.commands, cb=self._on_command, pending_msgs_limit=1_000_000
         )
         self._unstored = await self._nats.subscribe(self.subjects.unstored, cb=self._on_unstored)
         if self.board is not None:
@@ -158,6 +162,10 @@ class Leader:
         try:
             result = await self._sequencer.submit(command, origin)
         except CommandError as exc:
+            if (
+                self._sequencer.lease_lost
+            ):  # deposed: the holder answers this one (every sequencer hears every command)
+                return
             await self._respond(message, wire.encode_refusal(str(exc)))
             return
         await self._respond(message, wire.encode_reply(self._sequencer.commit_seq, command, result))

@@ -157,6 +157,7 @@ def create_app(
     swap_controls = SwapControls(rt.trading.sequencer, rt.trading.accounts, rt.trading.store)
     install_console(app, _console(settings, rt, swap_controls))
     app.add_route(HEALTH_PATH, health_endpoint(standing), methods=["GET"])  # type: ignore[arg-type]
+    _cluster_control(app, rt)  # a cluster's control API is its sequencer's
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     if standby:  # a standby serves only its health check (the lane has its own gate)
         app.add_middleware(StandbyGate, standing=standing)
@@ -172,6 +173,20 @@ def create_app(
     )
     install_control(app, app.state.control)
     return app
+
+
+def _cluster_control(app: FastAPI, rt: Runtime) -> None:
+    """`--role api`: control requests go to the sequencer's process; `--role sequencer`: serve them."""
+    if rt.settings.role == "all":
+        return
+    from sandex.runtime.cluster.control_proxy import ControlForwarder, ControlServer
+    from sandex.runtime.cluster.follower import Follower
+
+    writer = rt.trading.sequencer
+    if isinstance(writer, Follower):
+        app.add_middleware(ControlForwarder, nats=lambda: writer.nats, subject=writer.subjects.control)
+    if rt.leader is not None:
+        rt.leader.control = ControlServer(app)
 
 
 def _lease_lost(standing: Standing, then: Callable[[], None] | None) -> None:
@@ -204,6 +219,7 @@ def _lifespan(
             await key_cache.start()
             reached.append("keys")
             await rt.market.start_reading()
+            await asyncio.to_thread(rt.funding_rates.service.load)  # the sequencer's rates follow
             await rt.trading.sequencer.start()  # waits for a running sequencer, loads, follows it
             await ws.start()
             reached.append("api")

@@ -240,13 +240,14 @@ def open_runtime(
         exchange.core.serve(chain_deposits=chain_inbox)  # `sandex deposit --chain`
     market_store = SqlMarketStore(sessions)
     market = build_market(settings, catalogue, clock, hub, market_store, trading, sequencer, store, store)
-    _follow_the_board(sequencer, leader, market.board, clock)
     convert = convert_factory.build(
         exchange, sequencer, SqlConvertStore(sessions), market_store, market.board
     )
     venue = CoreVenue(exchange.core, catalogue, clock)
     rate_store = SqlFundingRateStore(sessions)
     rates = FundingRateService(catalogue, venue, market.board, sequencer, rate_store, clock)
+    faults = FaultRegistry(clock)
+    _follow_the_board(sequencer, leader, market.board, rates, clock, faults)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -269,7 +270,7 @@ def open_runtime(
             funding.web_withdrawals,
         ),
         admin_token=base.admin_token,
-        faults=FaultRegistry(clock),
+        faults=faults,
         market=market,
         convert=convert,
         funding_rates=FundingRateParts(
@@ -302,19 +303,28 @@ def _follower(
 
 
 def _follow_the_board(
-    writer: ExchangeWriter, leader: Leader | None, board: MarketBoard, clock: SystemClock
+    writer: ExchangeWriter,
+    leader: Leader | None,
+    board: MarketBoard,
+    rates: FundingRateService,
+    clock: SystemClock,
+    faults: FaultRegistry,
 ) -> None:
-    """The sequencer's process sends its simulated market's moves; an API process follows them. The
-    sandbox clock is one for all: a control change to it in any process reaches the others."""
-    from sandex.runtime.cluster.clock_sync import ClockSync
+    """The sequencer's process sends its simulated market's moves and funding rates; an API process
+    follows them. The
+    sandbox clock and the faults armed are one for all: a control change in one process reaches the
+    others."""
     from sandex.runtime.cluster.follower import Follower
+    from sandex.runtime.cluster.mirror import clock_mirror, faults_mirror
 
+    member = leader if leader is not None else writer if isinstance(writer, Follower) else None
+    if member is None:
+        return
+    member.board, member.funding = board, rates
+    subjects, name = member.subjects, member.name
+    member.mirrors = [clock_mirror(clock, subjects.clock, name), faults_mirror(faults, subjects.faults, name)]
     if leader is not None:
-        leader.board, leader.clock = board, clock
-        leader.clock_sync = ClockSync(clock, leader.subjects.clock, leader.name)
-    if isinstance(writer, Follower):
-        writer.board = board
-        writer.clock_sync = ClockSync(clock, writer.subjects.clock, writer.name)
+        leader.clock = clock
 
 
 def _leader(settings: Settings, sequencer: Sequencer, owner: str) -> Leader:

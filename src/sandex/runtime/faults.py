@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import count
 
@@ -75,6 +76,7 @@ class FaultRegistry:
         self._seq = count(1)
         self._armed_http = False
         self._armed_ws = False  # read without the lock per WS push and subscriber: usually nothing armed
+        self.on_change: list[Callable[[], None]] = []  # told after add, remove, clear (the cluster's mirror)
 
     @property
     def armed(self) -> bool:
@@ -98,7 +100,36 @@ class FaultRegistry:
             seed = ordinal if spec.seed is None else spec.seed
             self._faults[fault.id] = _Armed(fault, matcher, random.Random(seed))  # noqa: S311 - test dice
             self._rearm()
+        self._changed()
         return fault
+
+    def specs(self) -> list[tuple[str, FaultSpec]]:
+        """The faults armed, by id, in order (what `mirror` takes)."""
+        with self._lock:
+            return [(fault_id, armed.fault.spec) for fault_id, armed in self._faults.items()]
+
+    def mirror(self, specs: list[tuple[str, FaultSpec]]) -> None:
+        """Arm exactly these faults (another process's, by id): one kept keeps its counts and dice
+        here; each process counts the requests it serves. Tells no one."""
+        with self._lock:
+            kept: dict[str, _Armed] = {}
+            for ordinal, (fault_id, spec) in enumerate(specs, start=1):
+                armed = self._faults.get(fault_id)
+                if armed is None or armed.fault.spec != spec:
+                    matcher = None
+                    if spec.route is not None and spec.kind in HTTP_KINDS:
+                        parsed = parse_route(spec.route)
+                        matcher = parsed if isinstance(parsed, RouteMatcher) else None
+                    seed = ordinal if spec.seed is None else spec.seed
+                    fault = Fault(fault_id, spec, self._clock.now_ms(), seen=0, fired=0)
+                    armed = _Armed(fault, matcher, random.Random(seed))  # noqa: S311 - test dice
+                kept[fault_id] = armed
+            self._faults = kept
+            self._rearm()
+
+    def _changed(self) -> None:
+        for listener in self.on_change:
+            listener()
 
     def faults(self) -> list[Fault]:
         with self._lock:
@@ -113,13 +144,15 @@ class FaultRegistry:
         with self._lock:
             removed = self._faults.pop(fault_id, None) is not None
             self._rearm()
-            return removed
+        self._changed()
+        return removed
 
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
             self._events.clear()
             self._rearm()
+        self._changed()
 
     def events(self, since_seq: int = 0, fault_id: str | None = None) -> list[FaultEvent]:
         with self._lock:

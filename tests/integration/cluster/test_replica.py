@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from sandex.client.control import AsyncControlClient
+from sandex.domain.errors import Rejected
 from sandex.runtime.cluster.follower import Follower
 from sandex.runtime.cluster.wire import encode_batch
 from sandex.runtime.sequencer import Sequencer
@@ -276,3 +277,26 @@ def _wait_until(condition: Any) -> None:
     while not condition():
         assert time.monotonic() < deadline, "not reached"
         time.sleep(0.02)
+
+
+def test_control_through_the_api_process_is_the_sequencers_funding_rates_and_faults_reach_every_process(
+    pair: Pair,
+) -> None:
+    async def control() -> None:
+        async with AsyncControlClient(pair.api.base_url, pair.api.runtime.admin_token) as client:
+            await client.set_funding_rate("BTC-USDT-SWAP", "0.0007", frozen=True)
+            await client.inject_error(route="POST /api/v5/trade/order", code="50013")
+
+    run_to_end(control())
+    views = pair.sequencer.runtime.funding_rates.service.current("BTC-USDT-SWAP")
+    assert not isinstance(views, Rejected) and views[0].funding_rate == Decimal("0.0007")  # the sequencer's
+
+    def api_rate() -> Decimal:
+        rows = httpx.get(pair.api.base_url + "/api/v5/public/funding-rate?instId=BTC-USDT-SWAP").json()
+        return Decimal(rows["data"][0]["fundingRate"])
+
+    _wait_until(lambda: api_rate() == Decimal("0.0007"))
+    _wait_until(lambda: len(pair.api.runtime.faults.faults()) == 1)
+    for server in (pair.api, pair.sequencer):  # armed on both, whichever serves the order
+        reply = _post(server, pair.alice, ORDER, limit("buy", "90", "0.01"))
+        assert reply["code"] == "50013", reply

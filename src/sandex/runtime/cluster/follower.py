@@ -30,8 +30,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sandex.runtime.cluster import wire
-from sandex.runtime.cluster.clock_sync import ClockSync
 from sandex.runtime.cluster.link import Subjects, connect
+from sandex.runtime.cluster.mirror import Mirror
 from sandex.runtime.hub import Hub
 from sandex.runtime.lease import LEASE_POLL_S, lease_alive
 from sandex.runtime.sequencer import apply_batch
@@ -41,6 +41,7 @@ from sandex.services.exchange.commands import MARKET_COMMANDS, Command, CommandE
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.store import ExchangeStore
 from sandex.services.simulation.board import MarketBoard
+from sandex.services.swap_funding.service import FundingRateService
 from sandex.storage.db import SnapshotSessions
 
 log = logging.getLogger("sandex.cluster")
@@ -84,7 +85,8 @@ class Follower:
         self._subscription: Any = None
         self._board_feed: Any = None
         self.board: MarketBoard | None = None  # this process's simulated market, following the sequencer's
-        self.clock_sync: ClockSync | None = None
+        self.funding: FundingRateService | None = None  # and its funding rates
+        self.mirrors: list[Mirror] = []  # the clock and the faults, one across the cluster
         self._in_batch = 0
         self.written = -1  # the commit count the replica stands at (-1: not loaded)
         self.reloads = 0
@@ -92,6 +94,11 @@ class Follower:
         self.lease_lost = False  # an API process holds no lease
         self.on_lease_lost: Callable[[], None] | None = None
         self.owner = name
+
+    @property
+    def nats(self) -> Any:
+        """The connection (None before `start`): the control forwarder sends on it."""
+        return self._nats
 
     # --- what the app expects of a sequencer -------------------------------------------------------
     @property
@@ -110,8 +117,8 @@ class Follower:
         makes the accounts and counts a start): batches that arrive meanwhile wait in the backlog."""
         if self._nats is None:
             self._nats = await connect(self._url, f"sandex-api {self.name}")
-            if self.clock_sync is not None:
-                await self.clock_sync.start(self._nats)
+            for mirror in self.mirrors:
+                await mirror.start(self._nats)
         self._subscription = await self._nats.subscribe(
             self.subjects.batches, cb=self._on_batch, pending_msgs_limit=1_000_000
         )
@@ -125,8 +132,8 @@ class Follower:
             await asyncio.shield(loading)
 
     async def stop(self) -> None:
-        if self.clock_sync is not None:
-            await self.clock_sync.stop()
+        for mirror in self.mirrors:
+            await mirror.stop()
         feed, self._board_feed = self._board_feed, None
         if feed is not None:
             with contextlib.suppress(Exception):
@@ -239,11 +246,13 @@ class Follower:
         if self.board is None:
             return
         try:
-            now, prices, marks = wire.decode_board(message.data)
+            board = wire.decode_board(message.data)
         except wire.WireError:
             log.warning("a board from the bus that does not decode", exc_info=True)
             return
-        self.board.follow(prices, marks, now)
+        self.board.follow(board.prices, board.marks, board.now_ms)
+        if self.funding is not None:
+            self.funding.follow(board.funding)
 
     def _step(self, batch: wire.Batch) -> str:
         """What a batch means to a replica at `written`: apply it, skip it (the state loaded holds

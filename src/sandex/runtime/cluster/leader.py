@@ -29,11 +29,13 @@ from typing import Any
 from sandex.domain.clock import Clock
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.cluster import wire
-from sandex.runtime.cluster.clock_sync import ClockSync
+from sandex.runtime.cluster.control_proxy import ControlServer
 from sandex.runtime.cluster.link import Subjects, connect
+from sandex.runtime.cluster.mirror import Mirror
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.exchange.commands import Command, CommandError
 from sandex.services.simulation.board import MarketBoard
+from sandex.services.swap_funding.service import FundingRateService
 
 log = logging.getLogger("sandex.cluster")
 
@@ -53,8 +55,11 @@ class Leader:
         self._unstored: Any = None
         self._feed: asyncio.Task[None] | None = None
         self.board: MarketBoard | None = None  # the simulated market API processes follow
+        self.funding: FundingRateService | None = None  # and the funding rates it samples
         self.clock: Clock | None = None
-        self.clock_sync: ClockSync | None = None
+        self.mirrors: list[Mirror] = []  # the clock and the faults, one across the cluster
+        self.control: ControlServer | None = None  # serves API processes' control requests
+        self._control: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
         self._marks_sent: Mapping[str, tuple[Decimal, Decimal]] | None = None
@@ -86,8 +91,8 @@ class Leader:
     async def connect(self) -> None:
         if self._nats is None:
             self._nats = await connect(self._url, f"sandex-sequencer {self.name}")
-            if self.clock_sync is not None:
-                await self.clock_sync.start(self._nats)
+            for mirror in self.mirrors:
+                await mirror.start(self._nats)
 
     async def start(self) -> None:
         await self.connect()
@@ -95,16 +100,22 @@ class Leader:
             self.subjects.commands, cb=self._on_command, pending_msgs_limit=1_000_000
         )
         self._unstored = await self._nats.subscribe(self.subjects.unstored, cb=self._on_unstored)
+        if self.control is not None:
+            self._control = await self._nats.subscribe(self.subjects.control, cb=self._on_control)
         if self.board is not None:
             self._feed = asyncio.get_running_loop().create_task(
                 self._feed_board(self.board), name="sandex-board-feed"
             )
 
     async def stop(self) -> None:
-        if self.clock_sync is not None:
-            await self.clock_sync.stop()
+        for mirror in self.mirrors:
+            await mirror.stop()
         feed, self._feed = self._feed, None
         await cancel_and_wait(feed)
+        control, self._control = self._control, None
+        if control is not None:
+            with contextlib.suppress(Exception):
+                await control.unsubscribe()
         unstored, self._unstored = self._unstored, None
         if unstored is not None:
             with contextlib.suppress(Exception):
@@ -135,19 +146,33 @@ class Leader:
     async def _feed_board(self, board: MarketBoard) -> None:
         """The reference prices and marks, as they move, for the API processes' boards (they step
         nothing themselves: index and mark candles, convert quotes and index tickers read them)."""
-        moves = -1
+        moves, rates = -1, None
         while True:
             await asyncio.sleep(BOARD_FEED_S)
-            if board.moves == moves or self._nats is None:
+            funding = self.funding.state() if self.funding is not None else []
+            if (board.moves == moves and funding == rates) or self._nats is None:
                 continue
-            moves = board.moves
+            moves, rates = board.moves, funding
             now = self.clock.now_ms() if self.clock is not None else 0
+            frame = wire.encode_board(now, board.prices(), board.marks(), funding)
             try:
-                await self._nats.publish(
-                    self.subjects.board, wire.encode_board(now, board.prices(), board.marks())
-                )
+                await self._nats.publish(self.subjects.board, frame)
             except Exception:  # the bus is away: the next move goes out
                 log.debug("publishing the board failed", exc_info=True)
+
+    async def _on_control(self, message: Any) -> None:
+        task = asyncio.get_running_loop().create_task(self._serve_control(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve_control(self, message: Any) -> None:
+        assert self.control is not None
+        try:
+            answer = await self.control.serve(message.data)
+        except Exception:  # a request that does not decode: the API process times out
+            log.warning("a forwarded control request failed", exc_info=True)
+            return
+        await self._respond(message, answer)
 
     async def _on_unstored(self, message: Any) -> None:
         core = self._sequencer.core

@@ -26,6 +26,8 @@ class Subjects:
     unstored: str  # the sequencer's state that no table holds (marks, halts), asked before a load
     board: str  # the sequencer's simulated reference prices and marks, a few times a second
     clock: str  # the sandbox clock's control changes, from whichever process made them
+    faults: str  # the faults armed (each process counts the requests it serves)
+    control: str  # control API requests an API process hands to the sequencer's process
 
     @classmethod
     def of(cls, cluster: str) -> Subjects:
@@ -35,6 +37,8 @@ class Subjects:
             f"sandex.{cluster}.unstored",
             f"sandex.{cluster}.board",
             f"sandex.{cluster}.clock",
+            f"sandex.{cluster}.faults",
+            f"sandex.{cluster}.control",
         )
 
 

@@ -142,23 +142,37 @@ def encode_unstored(halted: Sequence[str], marks: Mapping[str, tuple[Decimal, De
     return encode_batch(0, 0, 0, [], [], halted, marks=marks)
 
 
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The sequencer's simulated market and funding rates, as an API process follows them."""
+
+    now_ms: int
+    prices: dict[str, Decimal]
+    marks: dict[str, tuple[Decimal, Decimal]]
+    funding: list[list[object]]  # `FundingRateService.state()`
+
+
 def encode_board(
-    now_ms: int, prices: Mapping[str, Decimal], marks: Mapping[str, tuple[Decimal, Decimal]]
+    now_ms: int,
+    prices: Mapping[str, Decimal],
+    marks: Mapping[str, tuple[Decimal, Decimal]],
+    funding: list[list[object]],
 ) -> bytes:
     return _dumps(
         {
             "n": now_ms,
             "p": {inst_id: str(px) for inst_id, px in prices.items()},
             "k": {inst_id: [str(mark), str(index)] for inst_id, (mark, index) in marks.items()},
+            "f": funding,
         }
     )
 
 
-def decode_board(data: bytes) -> tuple[int, dict[str, Decimal], dict[str, tuple[Decimal, Decimal]]]:
+def decode_board(data: bytes) -> Board:
     try:
         raw = json.loads(data)
         prices = {str(inst_id): Decimal(px) for inst_id, px in raw["p"].items()}
-        return int(raw["n"]), prices, _marks(raw["k"]) or {}
+        return Board(int(raw["n"]), prices, _marks(raw["k"]) or {}, list(raw["f"]))
     except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
         raise WireError(f"not a board: {exc}") from exc
 

@@ -57,6 +57,7 @@ class _Swap:
     settling: bool = False
     sampled_minute: int = -1
     last: FundingRateRecord | None = None
+    sett_rate: Decimal | None = None  # an API process's copy of the sequencer's (`follow`)
 
     @property
     def interval_h(self) -> int:
@@ -207,6 +208,33 @@ class FundingRateService:
             swap.rate = self._rate_of(swap)
         return self._view(swap, self._clock.now_ms())
 
+    # --- one state across a cluster ---------------------------------------------------------------
+    def state(self) -> list[list[object]]:
+        """What `public/funding-rate` shows of each swap, as JSON-ready rows (`follow` takes them)."""
+        return [
+            [
+                inst_id,
+                str(s.rate),
+                s.funding_time,
+                str(s.premium),
+                s.settling,
+                s.frozen,
+                None if s.last is None else str(s.last.realized_rate),
+            ]
+            for inst_id, s in self._swaps.items()
+        ]
+
+    def follow(self, rows: list[list[object]]) -> None:
+        """Show the sequencer's rates (an API process samples and settles nothing itself)."""
+        for inst_id, rate, funding_time, premium, settling, frozen, sett_rate in rows:
+            swap = self._swaps.get(str(inst_id))
+            if swap is None:
+                continue
+            swap.rate, swap.premium = Decimal(str(rate)), Decimal(str(premium))
+            swap.funding_time = int(str(funding_time))
+            swap.settling, swap.frozen = bool(settling), bool(frozen)
+            swap.sett_rate = None if sett_rate is None else Decimal(str(sett_rate))
+
     # --- reads ---------------------------------------------------------------------------------
     def current(self, inst_id: str) -> list[FundingRateView] | Rejected:
         """`public/funding-rate`: one swap, or every swap for `ANY`."""
@@ -240,7 +268,13 @@ class FundingRateService:
             interest_rate=interest_rate(swap.interval_h),
             impact_value=IMPACT_VALUE,
             sett_state="processing" if swap.settling else "settled",
-            sett_funding_rate=last.realized_rate if last is not None else swap.rate,
+            sett_funding_rate=(
+                swap.sett_rate
+                if swap.sett_rate is not None
+                else last.realized_rate
+                if last is not None
+                else swap.rate
+            ),
             premium=swap.premium,
             ts=now,
         )

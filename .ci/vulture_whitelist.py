@@ -127,3 +127,4 @@ _.MULTI_CURRENCY  # AcctLv "3": parsed by value, then refused (sandex runs Spot 
 _.PORTFOLIO  # AcctLv "4": likewise
 _.published  # MarkFeed: UpdateMarks the core accepted (tests wait on it)
 _.state_digest  # ExchangeCore: the state hash tests and audits compare across restarts
+_.reloads  # runtime/cluster/follower.py: replica loads, read by the cluster tests

@@ -25,9 +25,9 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sandex.runtime.cluster import wire
 from sandex.runtime.cluster.link import Subjects, connect
@@ -42,7 +42,6 @@ from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.store import ExchangeStore
 from sandex.services.simulation.board import MarketBoard
 from sandex.services.swap_funding.service import FundingRateService
-from sandex.storage.db import SnapshotSessions
 
 log = logging.getLogger("sandex.cluster")
 
@@ -52,6 +51,20 @@ CATCH_UP_S = 5.0
 UNSTORED_TIMEOUT_S = 2.0  # a replica this far behind an answer it was promised reloads
 
 
+class Snapshots(Protocol):
+    """Sessions that read one consistent snapshot inside `snapshot()` (`storage.db.SnapshotSessions`)."""
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]: ...
+
+
+class _Refused(contextlib.AbstractAsyncContextManager[None]):
+    async def __aenter__(self) -> None:
+        raise CommandError("wipe and restore run on the sequencer's process, not an API process")
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
 class Follower:
     """Implements `CommandBus`, and the parts of `Sequencer` the app uses."""
 
@@ -59,7 +72,7 @@ class Follower:
         self,
         core: ExchangeCore,
         store: ExchangeStore,
-        sessions: SnapshotSessions,
+        sessions: Snapshots,
         hub: Hub,
         accounts: LedgerAccounts,
         url: str,
@@ -156,11 +169,10 @@ class Follower:
             with contextlib.suppress(Exception):
                 await nats.close()
 
-    @contextlib.asynccontextmanager
-    async def paused(self) -> AsyncIterator[None]:
-        """A wipe or restore belongs to the process that writes (the sequencer's control API)."""
-        raise CommandError("wipe and restore run on the sequencer's process, not an API process")
-        yield  # pragma: no cover - makes this a generator
+    def paused(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A wipe or restore belongs to the process that writes (the control API, which an API
+        process forwards to the sequencer's)."""
+        return _Refused()
 
     async def exclusive(self, fn: Callable[[], T]) -> T:
         """Writes outside the exchange (key-use flushes) go straight to the database (PostgreSQL)."""

@@ -101,10 +101,6 @@ def decode_reply(data: bytes, command: Command) -> Reply:
         raise WireError(f"not a reply: {exc}") from exc
 
 
-def is_server_command(command: Command) -> bool:
-    return type(command) in _SERVER_RESULTS
-
-
 def encode_batch(
     base: int,
     seq: int,

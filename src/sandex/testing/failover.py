@@ -154,6 +154,7 @@ class Ack:
     cl_ord_id: str
     ord_id: str
     at: float  # time.monotonic() when the answer arrived
+    sent: float = 0.0  # time.monotonic() when the request went out
 
 
 @dataclass
@@ -163,6 +164,7 @@ class Load:
     keys: list[dict[str, Any]]
     ports: list[int]
     tag: str  # makes the clOrdIds of one trial unique
+    spread: bool = False  # client n starts on port n (else every client starts on the first port)
     acks: list[Ack] = field(default_factory=list)
     unknown: int = 0  # requests with no answer (the order may or may not exist)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -185,6 +187,23 @@ class Load:
         with self._lock:
             return [a for a in self.acks if a.port == port and a.at > after]
 
+    def sent_after(self, after: float) -> list[Ack]:
+        """Acknowledgements of requests sent after `after` (on any port), in the order they arrived."""
+        with self._lock:
+            return [a for a in self.acks if a.sent > after]
+
+    def wait_sent_after(
+        self, after: float, count: int = 1, port: int | None = None, timeout_s: float = START_TIMEOUT_S
+    ) -> Ack:
+        """The `count`-th acknowledgement of a request sent after `after` (from `port`, or any)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            got = [a for a in self.sent_after(after) if port is None or a.port == port]
+            if len(got) >= count:
+                return got[count - 1]
+            time.sleep(0.002)
+        raise AssertionError(f"fewer than {count} acknowledgements (port {port}) of requests sent after")
+
     def wait_acks(self, port: int, count: int, after: float = 0.0, timeout_s: float = START_TIMEOUT_S) -> Ack:
         """The `count`-th acknowledgement from `port` arriving after `after`."""
         deadline = time.monotonic() + timeout_s
@@ -196,13 +215,14 @@ class Load:
         raise AssertionError(f"fewer than {count} acknowledgements from port {port}")
 
     def _client(self, n: int, key: dict[str, Any]) -> None:
-        side, i, which = ("buy" if n % 2 == 0 else "sell"), 0, 0
+        side, i, which = ("buy" if n % 2 == 0 else "sell"), 0, (n if self.spread else 0)
         clients = {port: httpx.Client(timeout=REQUEST_TIMEOUT_S) for port in self.ports}
         try:
             while not self.stop.is_set():
                 i += 1
                 port = self.ports[which % len(self.ports)]
                 cl_ord_id = f"{self.tag}c{n}n{i}"
+                sent = time.monotonic()
                 try:
                     reply = place_order(clients[port], port, key, side, i, cl_ord_id)
                 except (httpx.TransportError, ValueError):
@@ -214,7 +234,7 @@ class Load:
                 item = (reply.get("data") or [{}])[0]
                 if reply.get("code") == "0" and item.get("sCode") == "0":
                     with self._lock:
-                        self.acks.append(Ack(port, cl_ord_id, item["ordId"], time.monotonic()))
+                        self.acks.append(Ack(port, cl_ord_id, item["ordId"], time.monotonic(), sent))
                 elif str(reply.get("code", "")).startswith("50"):  # a standby, or one that stepped down
                     which += 1
                     time.sleep(0.01)
@@ -384,7 +404,7 @@ class Pair:
         owner, epoch = lease(engine)
         with Load(self.keys, [old.port, new.port], f"s{self.started}") as load:
             load.wait_acks(old.port, warm_acks)
-            stopped_at, caught = _stop_mid_commit(old, engine, owner)
+            stopped_at, caught = stop_mid_commit(old, engine, owner)
             first = load.wait_acks(new.port, 1, after=stopped_at)
             time.sleep(max(0.0, stopped_at + pause_s - time.monotonic()))
             resumed_at = time.monotonic()
@@ -400,7 +420,7 @@ class Pair:
         return trial
 
 
-def _stop_mid_commit(server: Server, engine: Engine, owner: str, attempts: int = 400) -> tuple[float, bool]:
+def stop_mid_commit(server: Server, engine: Engine, owner: str, attempts: int = 400) -> tuple[float, bool]:
     """SIGSTOP `server` until its database session is caught inside a transaction; when, and
     whether it was caught so."""
     for attempt in range(attempts):

@@ -18,9 +18,10 @@ SANDEX_REQUIRE_NATS=1 a missing NATS fails them).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ from sandex.testing import cluster, failover
 from sandex.testing.cluster import Cluster, ClusterTrial
 from tests.support.db import PostgresDatabases
 from tests.support.okx import Creds
-from tests.support.ws import is_push, open_ws
+from tests.support.ws import Conn, is_push, open_ws
 
 pytestmark = [
     pytest.mark.slow,
@@ -61,7 +62,8 @@ def _nats_or_skip() -> str:
 @dataclass(frozen=True)
 class Rig:
     cluster: Cluster
-    keys: list[dict[str, Any]]  # even traders hold USDT (buy), odd ones BTC (sell)
+    keys: list[dict[str, Any]]  # the load's traders: even ones hold USDT (buy), odd ones BTC (sell)
+    watcher: dict[str, Any]  # a trader with USDT outside the load: its pushes are the tests' alone
     engine: Engine
 
     def api_url(self, index: int) -> str:
@@ -77,9 +79,9 @@ def rig(postgres_databases: PostgresDatabases, tmp_path_factory: pytest.TempPath
     root = tmp_path_factory.mktemp("cluster")
     engine = failover.engine_for(url)
     try:
-        keys = failover.prepare(root / "data", url)
+        *keys, watcher = failover.prepare(root / "data", url, failover.CLIENTS + 1)
         with Cluster(root / "data", url, root, keys, nats_url) as running:
-            yield Rig(running, keys, engine)
+            yield Rig(running, keys, watcher, engine)
     finally:
         engine.dispose()
         postgres_databases.drop(url)
@@ -131,17 +133,28 @@ async def test_a_private_orders_subscription_on_one_api_process_hears_an_order_p
     rig: Rig, index: int
 ) -> None:
     listener, placer = rig.cluster.api_ports[index], rig.cluster.api_ports[(index + 1) % API]
-    key = rig.keys[0]
+    async with _orders_channel(listener, rig.watcher) as ws:
+        await _pushed_across(ws, placer, rig.watcher)
+
+
+@contextlib.asynccontextmanager
+async def _orders_channel(port: int, key: dict[str, Any]) -> AsyncIterator[Conn]:
+    """A private WS connection to `port`, logged in with `key`, subscribed to spot `orders`."""
     creds = Creds(key["apiKey"], key["secretKey"], key["passphrase"])
-    async with open_ws(f"ws://127.0.0.1:{listener}/ws/v5/private") as ws:
+    async with open_ws(f"ws://127.0.0.1:{port}/ws/v5/private") as ws:
         assert (await ws.login(creds))["code"] == "0"
         [ack] = await ws.subscribe({"channel": "orders", "instType": "SPOT"})
         assert ack["event"] == "subscribe", ack
-        cl_ord_id = f"ws{index}t{time.monotonic_ns() % 10**9}"
-        reply = await asyncio.to_thread(_place, placer, key, cl_ord_id)
-        assert reply["code"] == "0", reply
-        push = await ws.expect(is_push("orders"), timeout=30)
-        assert [(o["clOrdId"], o["state"]) for o in push["data"]] == [(cl_ord_id, "live")]
+        yield ws
+
+
+async def _pushed_across(ws: Conn, placer: int, key: dict[str, Any]) -> None:
+    """An order placed through API port `placer` is pushed, live, on `ws`."""
+    cl_ord_id = f"ws{placer}t{time.monotonic_ns() % 10**9}"
+    reply = await asyncio.to_thread(_place, placer, key, cl_ord_id)
+    assert reply["code"] == "0", reply
+    push = await ws.expect(is_push("orders"), timeout=30)
+    assert [(o["clOrdId"], o["state"]) for o in push["data"]] == [(cl_ord_id, "live")]
 
 
 def _place(port: int, key: dict[str, Any], cl_ord_id: str) -> dict[str, Any]:
@@ -169,6 +182,17 @@ def _checked(rig: Rig, trial: ClusterTrial) -> None:
 def test_kill_9_of_the_sequencer_under_load_the_standby_takes_over_and_nothing_is_lost(rig: Rig) -> None:
     for _ in range(TRIALS):
         _checked(rig, rig.cluster.kill_trial(rig.engine))
+
+
+async def test_a_private_subscription_held_through_a_sequencer_failover_still_hears_other_api_processes(
+    rig: Rig,
+) -> None:
+    listener, placer = rig.cluster.api_ports[1], rig.cluster.api_ports[2]
+    async with _orders_channel(listener, rig.watcher) as ws:
+        await _pushed_across(ws, placer, rig.watcher)
+        trial = await asyncio.to_thread(rig.cluster.kill_trial, rig.engine)
+        await asyncio.to_thread(_checked, rig, trial)
+        await _pushed_across(ws, placer, rig.watcher)
 
 
 def test_a_sequencer_frozen_mid_commit_is_taken_over_and_once_resumed_acknowledges_nothing(rig: Rig) -> None:

@@ -3,10 +3,11 @@ writer), one `--role sequencer --standby` and API processes (`--role api`) that 
 the sequencer and keep replicas. Used by `tests/reliability/test_cluster.py` (a few trials) and
 `bench/bench_cluster_failover.py` (20 trials).
 
-The signed-order clients of `sandex.testing.failover.Load` talk to the API processes only (client n
-starts on API port n % 3 and moves to the next port when one fails it). A failover's time runs from
-the kill (or stop) of the sequencer to the first acknowledgement, through any API port, of a request
-sent after it: an answer to a request sent earlier may still have come from the old sequencer.
+The signed-order clients of `sandex.testing.failover.Load` talk to the API processes only, each
+client to each port in turn (a port that fails a request is simply left until its next turn). A
+failover's time runs from the kill (or stop) of the sequencer to the first acknowledgement, through
+any API port, of a request sent after it: an answer to a request sent earlier may still have come
+from the old sequencer.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def nats_reachable(url: str = NATS_URL, timeout_s: float = 2.0) -> bool:
 class ClusterTrial(Trial):
     every_port_s: float = 0.0  # kill/stop -> every API port has acknowledged a request sent after it
     unanswered: int = 0  # requests the clients gave up on (no answer in 2 s, or a refused connection)
+    unanswered_after_takeover: int = 0  # "stop": of those, between every port's first ack and the resume
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +169,9 @@ class Cluster:
             stopped_at, caught = stop_mid_commit(old, engine, owner)
             first = load.wait_sent_after(stopped_at)
             every = self._every_port(load, stopped_at)
+            taken_over = load.unknown
             time.sleep(max(0.0, stopped_at + pause_s - time.monotonic()))
-            resumed_at = time.monotonic()
+            resumed_at, stalled = time.monotonic(), load.unknown - taken_over
             with_signal(old.proc.pid, signal.SIGCONT)
             late = _acks_until_exit(old, self.keys[0])
             code = old.proc.wait(timeout=60)
@@ -178,7 +181,7 @@ class Cluster:
         verified = verify(engine, load.acks)
         trial = ClusterTrial(
             "stop", first.at - stopped_at, verified, took, late, code, caught, exited_s, every - stopped_at,
-            load.unknown,
+            load.unknown, stalled,
         )  # fmt: skip
         self._next()
         return trial

@@ -20,14 +20,16 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from sandex.domain.keys import signing
 from sandex.domain.keys.timestamps import format_rest_timestamp
@@ -40,6 +42,27 @@ PASSPHRASE = "Sandex#2026"  # noqa: S105 - a test key's
 CLIENTS = 8  # concurrent signed-order clients (half buy, half sell, around one price: many cross)
 REQUEST_TIMEOUT_S = 2.0  # a client gives up on a silent server after this and tries the other port
 START_TIMEOUT_S = 180.0  # a start on a loaded 2-core box can take long: readiness, never a duration
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on `admin_url`'s server (its URL), dropped afterwards (a
+    bench's: the test suite has its own fixtures)."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def free_port() -> int:
@@ -159,12 +182,13 @@ class Ack:
 
 @dataclass
 class Load:
-    """`CLIENTS` threads placing crossing limit orders, each switching port when one fails it."""
+    """`CLIENTS` threads placing crossing limit orders, each switching port when one fails it (or,
+    `spread`, using every port in turn)."""
 
     keys: list[dict[str, Any]]
     ports: list[int]
     tag: str  # makes the clOrdIds of one trial unique
-    spread: bool = False  # client n starts on port n (else every client starts on the first port)
+    spread: bool = False  # client n's i-th request goes to port n + i (else: one port until it fails)
     acks: list[Ack] = field(default_factory=list)
     unknown: int = 0  # requests with no answer (the order may or may not exist)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -215,12 +239,12 @@ class Load:
         raise AssertionError(f"fewer than {count} acknowledgements from port {port}")
 
     def _client(self, n: int, key: dict[str, Any]) -> None:
-        side, i, which = ("buy" if n % 2 == 0 else "sell"), 0, (n if self.spread else 0)
+        side, i, which = ("buy" if n % 2 == 0 else "sell"), 0, 0
         clients = {port: httpx.Client(timeout=REQUEST_TIMEOUT_S) for port in self.ports}
         try:
             while not self.stop.is_set():
                 i += 1
-                port = self.ports[which % len(self.ports)]
+                port = self.ports[(n + i if self.spread else which) % len(self.ports)]  # which: on failure
                 cl_ord_id = f"{self.tag}c{n}n{i}"
                 sent = time.monotonic()
                 try:

@@ -13,7 +13,10 @@ replaces it). After each sequencer trial a new standby starts. Per trial it prin
 kill/stop to the first acknowledgement through an API port of a request sent after it, and to the
 moment every API port had one; the orders acknowledged and missing, the requests the clients gave
 up on, the lease's takeovers, and whether every replica agrees with the sequencer; then min /
-median / max per kind, with the load average.
+median / max per kind, with the load average. `stop` also prints the requests given up on between
+the takeover and the resume: the frozen sequencer's NATS subscription still takes its share of the
+commands then, and they go unanswered until it resumes (and refuses them) or its API process's
+request times out.
 """
 
 from __future__ import annotations

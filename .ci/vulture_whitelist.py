@@ -102,6 +102,18 @@ _.old_acked_after_resume
 _.old_exit
 _.mid_commit
 _.old_exit_s
+_.load_average
+_.scratch_database
+# sandex.testing.cluster: the cluster harness of tests/reliability/test_cluster.py and
+# bench/bench_cluster_failover.py
+_.nats_reachable
+_.every_port_s
+_.unanswered
+_.unanswered_after_takeover
+_.survivors_acked
+_.clients_acked
+_.kill_api
+_.balances_differ
 
 # --- algo orders: the use cases the algo REST routes and WS channels call (branch algo-transport) --
 _.place_algos  # TradingService: POST trade/order-algo

@@ -21,33 +21,36 @@ import shutil
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from sandex.testing import failover
 
 
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 def run_kind(kind: str, trials: int, pause_s: float, admin_url: str, scratch: Path) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sandex_failover_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    root = scratch / f"{kind}-{name}"
+    with failover.scratch_database(admin_url, "sandex_failover") as url:
+        results = _trials(kind, trials, pause_s, url, scratch / f"{kind}-{url.rsplit('/', 1)[1]}")
+    if results:
+        times = [t.failover_s for t in results]
+        pingpong = sum(1 for t in results if t.epochs != 1)
+        missing = sum(len(t.verified.missing) for t in results)
+        late = sum(t.old_acked_after_resume for t in results)
+        wrong = sum(1 for t in results if not t.verified.money_ok)
+        spread = f"min {min(times):.2f} s, median {statistics.median(times):.2f} s, max {max(times):.2f} s"
+        print(
+            f"[{kind}] standby serves after: {spread}; ping-pong {pingpong}/{len(results)}; "
+            f"acknowledged but missing {missing}; money wrong {wrong}; old holder's acks after "
+            f"resume {late}; {failover.load_average()}",
+            flush=True,
+        )
+
+
+def _trials(kind: str, trials: int, pause_s: float, url: str, root: Path) -> list[failover.Trial]:
     root.mkdir(parents=True)
     engine = failover.engine_for(url)
     results: list[failover.Trial] = []
     try:
         keys = failover.prepare(root / "data", url)
-        print(f"[{kind}] {trials} trials, {_load()}", flush=True)
+        print(f"[{kind}] {trials} trials, {failover.load_average()}", flush=True)
         with failover.Pair(root / "data", url, root, keys, other_host=kind == "uts") as pair:
             for n in range(trials):
                 trial = pair.stop_trial(engine, pause_s) if kind == "stop" else pair.kill_trial(engine)
@@ -62,27 +65,12 @@ def run_kind(kind: str, trials: int, pause_s: float, admin_url: str, scratch: Pa
                 print(
                     f"  {n + 1:2d}: standby serves {trial.failover_s:6.2f} s  acked {v.acked:5d}"
                     f"  missing {len(v.missing)}  money {'ok' if v.money_ok else 'WRONG'}"
-                    f"  takeovers {trial.epochs}{extra}  ({_load()})",
+                    f"  takeovers {trial.epochs}{extra}  ({failover.load_average()})",
                     flush=True,
                 )
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    if results:
-        times = [t.failover_s for t in results]
-        pingpong = sum(1 for t in results if t.epochs != 1)
-        missing = sum(len(t.verified.missing) for t in results)
-        late = sum(t.old_acked_after_resume for t in results)
-        wrong = sum(1 for t in results if not t.verified.money_ok)
-        spread = f"min {min(times):.2f} s, median {statistics.median(times):.2f} s, max {max(times):.2f} s"
-        print(
-            f"[{kind}] standby serves after: {spread}; ping-pong {pingpong}/{len(results)}; "
-            f"acknowledged but missing {missing}; money wrong {wrong}; old holder's acks after "
-            f"resume {late}; {_load()}",
-            flush=True,
-        )
+    return results
 
 
 def main() -> None:

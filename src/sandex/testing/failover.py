@@ -20,14 +20,16 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from sandex.domain.keys import signing
 from sandex.domain.keys.timestamps import format_rest_timestamp
@@ -40,6 +42,27 @@ PASSPHRASE = "Sandex#2026"  # noqa: S105 - a test key's
 CLIENTS = 8  # concurrent signed-order clients (half buy, half sell, around one price: many cross)
 REQUEST_TIMEOUT_S = 2.0  # a client gives up on a silent server after this and tries the other port
 START_TIMEOUT_S = 180.0  # a start on a loaded 2-core box can take long: readiness, never a duration
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on `admin_url`'s server (its URL), dropped afterwards (a
+    bench's: the test suite has its own fixtures)."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def free_port() -> int:
@@ -154,15 +177,18 @@ class Ack:
     cl_ord_id: str
     ord_id: str
     at: float  # time.monotonic() when the answer arrived
+    sent: float = 0.0  # time.monotonic() when the request went out
 
 
 @dataclass
 class Load:
-    """`CLIENTS` threads placing crossing limit orders, each switching port when one fails it."""
+    """`CLIENTS` threads placing crossing limit orders, each switching port when one fails it (or,
+    `spread`, using every port in turn)."""
 
     keys: list[dict[str, Any]]
     ports: list[int]
     tag: str  # makes the clOrdIds of one trial unique
+    spread: bool = False  # client n's i-th request goes to port n + i (else: one port until it fails)
     acks: list[Ack] = field(default_factory=list)
     unknown: int = 0  # requests with no answer (the order may or may not exist)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -185,6 +211,23 @@ class Load:
         with self._lock:
             return [a for a in self.acks if a.port == port and a.at > after]
 
+    def sent_after(self, after: float) -> list[Ack]:
+        """Acknowledgements of requests sent after `after` (on any port), in the order they arrived."""
+        with self._lock:
+            return [a for a in self.acks if a.sent > after]
+
+    def wait_sent_after(
+        self, after: float, count: int = 1, port: int | None = None, timeout_s: float = START_TIMEOUT_S
+    ) -> Ack:
+        """The `count`-th acknowledgement of a request sent after `after` (from `port`, or any)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            got = [a for a in self.sent_after(after) if port is None or a.port == port]
+            if len(got) >= count:
+                return got[count - 1]
+            time.sleep(0.002)
+        raise AssertionError(f"fewer than {count} acknowledgements (port {port}) of requests sent after")
+
     def wait_acks(self, port: int, count: int, after: float = 0.0, timeout_s: float = START_TIMEOUT_S) -> Ack:
         """The `count`-th acknowledgement from `port` arriving after `after`."""
         deadline = time.monotonic() + timeout_s
@@ -201,8 +244,9 @@ class Load:
         try:
             while not self.stop.is_set():
                 i += 1
-                port = self.ports[which % len(self.ports)]
+                port = self.ports[(n + i if self.spread else which) % len(self.ports)]  # which: on failure
                 cl_ord_id = f"{self.tag}c{n}n{i}"
+                sent = time.monotonic()
                 try:
                     reply = place_order(clients[port], port, key, side, i, cl_ord_id)
                 except (httpx.TransportError, ValueError):
@@ -214,7 +258,7 @@ class Load:
                 item = (reply.get("data") or [{}])[0]
                 if reply.get("code") == "0" and item.get("sCode") == "0":
                     with self._lock:
-                        self.acks.append(Ack(port, cl_ord_id, item["ordId"], time.monotonic()))
+                        self.acks.append(Ack(port, cl_ord_id, item["ordId"], time.monotonic(), sent))
                 elif str(reply.get("code", "")).startswith("50"):  # a standby, or one that stepped down
                     which += 1
                     time.sleep(0.01)
@@ -384,7 +428,7 @@ class Pair:
         owner, epoch = lease(engine)
         with Load(self.keys, [old.port, new.port], f"s{self.started}") as load:
             load.wait_acks(old.port, warm_acks)
-            stopped_at, caught = _stop_mid_commit(old, engine, owner)
+            stopped_at, caught = stop_mid_commit(old, engine, owner)
             first = load.wait_acks(new.port, 1, after=stopped_at)
             time.sleep(max(0.0, stopped_at + pause_s - time.monotonic()))
             resumed_at = time.monotonic()
@@ -400,7 +444,7 @@ class Pair:
         return trial
 
 
-def _stop_mid_commit(server: Server, engine: Engine, owner: str, attempts: int = 400) -> tuple[float, bool]:
+def stop_mid_commit(server: Server, engine: Engine, owner: str, attempts: int = 400) -> tuple[float, bool]:
     """SIGSTOP `server` until its database session is caught inside a transaction; when, and
     whether it was caught so."""
     for attempt in range(attempts):

@@ -175,18 +175,19 @@ def create_app(
     return app
 
 
-def _cluster_control(app: FastAPI, rt: Runtime) -> None:
-    """`--role api`: control requests go to the sequencer's process; `--role sequencer`: serve them."""
+def _cluster_control(app: OkxApp, rt: Runtime) -> None:
+    """`--role api`: control and Convert requests go to the sequencer's process (`--role sequencer`
+    serves them)."""
     if rt.settings.role == "all":
         return
-    from sandex.runtime.cluster.control_proxy import ControlForwarder, ControlServer
     from sandex.runtime.cluster.follower import Follower
+    from sandex.runtime.cluster.forwarding import FORWARDED, ForwardedServer, Forwarder
 
     writer = rt.trading.sequencer
     if isinstance(writer, Follower):
-        app.add_middleware(ControlForwarder, nats=lambda: writer.nats, subject=writer.subjects.control)
+        app.forward(FORWARDED, Forwarder(lambda: writer.nats, writer.subjects.control))
     if rt.leader is not None:
-        rt.leader.control = ControlServer(app)
+        rt.leader.control = ForwardedServer(app)
 
 
 def _lease_lost(standing: Standing, then: Callable[[], None] | None) -> None:

@@ -300,3 +300,16 @@ def test_control_through_the_api_process_is_the_sequencers_funding_rates_and_fau
     for server in (pair.api, pair.sequencer):  # armed on both, whichever serves the order
         reply = _post(server, pair.alice, ORDER, limit("buy", "90", "0.01"))
         assert reply["code"] == "50013", reply
+
+
+def test_a_convert_quote_from_the_api_process_is_traded_through_it(pair: Pair) -> None:
+    asked = {"baseCcy": "BTC", "quoteCcy": "USDT", "side": "buy", "rfqSz": "100", "rfqSzCcy": "USDT"}
+    quote = _post(pair.api, pair.alice, "/api/v5/asset/convert/estimate-quote", asked)
+    assert quote["code"] == "0", quote
+    trade = {**asked, "quoteId": quote["data"][0]["quoteId"], "sz": "100", "szCcy": "USDT"}
+    del trade["rfqSz"], trade["rfqSzCcy"]
+    done = _post(pair.api, pair.alice, "/api/v5/asset/convert/trade", trade)
+    assert done["code"] == "0", done
+    assert done["data"][0]["state"] == "fullyFilled"
+    pair.settle()
+    pair.same_state()  # the trade's postings reached the replica too

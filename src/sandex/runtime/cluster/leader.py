@@ -29,7 +29,7 @@ from typing import Any
 from sandex.domain.clock import Clock
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.cluster import wire
-from sandex.runtime.cluster.control_proxy import ControlServer
+from sandex.runtime.cluster.forwarding import ForwardedServer
 from sandex.runtime.cluster.link import Subjects, connect
 from sandex.runtime.cluster.mirror import Mirror
 from sandex.runtime.sequencer import Sequencer
@@ -58,7 +58,7 @@ class Leader:
         self.funding: FundingRateService | None = None  # and the funding rates it samples
         self.clock: Clock | None = None
         self.mirrors: list[Mirror] = []  # the clock and the faults, one across the cluster
-        self.control: ControlServer | None = None  # serves API processes' control requests
+        self.control: ForwardedServer | None = None  # serves API processes' control requests
         self._control: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0

@@ -27,7 +27,7 @@ class Subjects:
     board: str  # the sequencer's simulated reference prices and marks, a few times a second
     clock: str  # the sandbox clock's control changes, from whichever process made them
     faults: str  # the faults armed (each process counts the requests it serves)
-    control: str  # control API requests an API process hands to the sequencer's process
+    control: str  # requests an API process hands to the sequencer's process (control, Convert)
 
     @classmethod
     def of(cls, cluster: str) -> Subjects:

@@ -32,6 +32,12 @@ class OkxApp(FastAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._lane: dict[str, dict[str, ASGIApp]] = {}  # method -> exact path -> app
+        self._forward: tuple[tuple[str, ...], ASGIApp] | None = None
+
+    def forward(self, prefixes: tuple[str, ...], handler: ASGIApp) -> None:
+        """Hand every HTTP request under `prefixes` to `handler` before anything else (an API
+        process of a cluster forwards what only the sequencer's process can serve)."""
+        self._forward = (prefixes, handler)
 
     def add_fast_lane(self, path: str, endpoint: Endpoint, wrap: Wrap, *, method: str = "POST") -> None:
         """Serve `method` `path` with `endpoint` directly, inside `wrap` (it must behave as the app's
@@ -40,6 +46,9 @@ class OkxApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if self._forward is not None and scope["path"].startswith(self._forward[0]):
+                await self._forward[1](scope, receive, send)
+                return
             lane = self._lane.get(scope["method"], {}).get(scope["path"])
             if lane is not None:
                 scope["app"] = self  # what Starlette sets: endpoints read `request.app.state`

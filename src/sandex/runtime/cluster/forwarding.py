@@ -1,10 +1,17 @@
-"""The control API of a cluster is the sequencer's: an API process hands every `/sandex/v1/…`
-request over NATS to the sequencer's process, which serves it with its own app and sends the
-response back. A test's `advance_clock`, `set_funding_rate`, fault or reset through the public port
-(`--workers`: any API process) then acts on the one exchange, as with a single process.
+"""What only the sequencer's process can serve, an API process hands over NATS to it, which serves
+it with its own app and sends the response back:
 
-    app.add_middleware(ControlForwarder, nats=lambda: follower.nats, subject=subjects.control)  # API
-    serve = ControlServer(app)                                                                # sequencer
+* the control API (`/sandex/v1/…`): a test's `advance_clock`, `set_funding_rate`, fault or reset
+  through the public port (`--workers`: any API process) acts on the one exchange, as with one
+  process;
+* Convert (`/api/v5/asset/convert/…`): a firm quote lives in the memory of the process that gave
+  it (seconds), so quotes and trades are all served by one process.
+
+The request goes as it came, with the client's address (allow-lists, rate limits and signatures
+are checked again there, on the same database).
+
+    app.forward(FORWARDED, Forwarder(lambda: follower.nats, subjects.control))  # an API process
+    serve = ForwardedServer(app)                                                # the sequencer's
 """
 
 from __future__ import annotations
@@ -19,23 +26,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("sandex.cluster")
 
-PREFIX = "/sandex/v1"
+FORWARDED = ("/sandex/v1", "/api/v5/asset/convert/")
 TIMEOUT_S = 120.0  # a restore of a large snapshot takes long
 MAX_BODY = 64 * 1024 * 1024
 
 
-class ControlForwarder:
-    """ASGI middleware of an API process: control requests go to the sequencer, the rest on."""
+class Forwarder:
+    """An API process's ASGI handler for the `FORWARDED` paths."""
 
-    def __init__(self, app: ASGIApp, nats: Callable[[], Any], subject: str) -> None:
-        self.app = app
+    def __init__(self, nats: Callable[[], Any], subject: str) -> None:
         self._nats = nats
         self._subject = subject
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith(PREFIX):
-            await self.app(scope, receive, send)
-            return
         body = await _body(receive)
         request = {
             "m": scope["method"],
@@ -43,6 +46,7 @@ class ControlForwarder:
             "q": scope.get("query_string", b"").decode("latin-1"),
             "h": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
             "b": base64.b64encode(body).decode(),
+            "c": list(scope.get("client") or ("127.0.0.1", 0)),
         }
         try:
             nats = self._nats()
@@ -56,8 +60,8 @@ class ControlForwarder:
         await _respond(send, int(answer["s"]), headers, base64.b64decode(answer["b"]))
 
 
-class ControlServer:
-    """The sequencer's side: serve a forwarded control request with the process's own app."""
+class ForwardedServer:
+    """The sequencer's side: serve a forwarded request with the process's own app."""
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
@@ -76,7 +80,7 @@ class ControlServer:
             "query_string": request["q"].encode("latin-1"),
             "root_path": "",
             "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request["h"]],
-            "client": ("127.0.0.1", 0),  # forwarded by a process of the cluster
+            "client": (str(request["c"][0]), int(request["c"][1])),  # as the API process got it
             "server": ("127.0.0.1", 0),
         }
         sent = False

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from sandex.runtime.cluster import wire
-from sandex.runtime.cluster.link import Subjects, connect
+from sandex.runtime.cluster.link import Subjects, connect, unsubscribe
 from sandex.runtime.cluster.mirror import Mirror
 from sandex.runtime.hub import Hub
 from sandex.runtime.lease import LEASE_POLL_S, lease_alive
@@ -148,13 +148,9 @@ class Follower:
         for mirror in self.mirrors:
             await mirror.stop()
         feed, self._board_feed = self._board_feed, None
-        if feed is not None:
-            with contextlib.suppress(Exception):
-                await feed.unsubscribe()
         subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            with contextlib.suppress(Exception):
-                await subscription.unsubscribe()
+        for dropped in (feed, subscription):
+            await unsubscribe(dropped)
         loading, self._loading = self._loading, None
         if loading is not None:
             loading.cancel()

@@ -30,7 +30,7 @@ from sandex.domain.clock import Clock
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.cluster import wire
 from sandex.runtime.cluster.forwarding import ForwardedServer
-from sandex.runtime.cluster.link import Subjects, connect
+from sandex.runtime.cluster.link import Subjects, connect, unsubscribe
 from sandex.runtime.cluster.mirror import Mirror
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.exchange.commands import Command, CommandError
@@ -112,20 +112,10 @@ class Leader:
             await mirror.stop()
         feed, self._feed = self._feed, None
         await cancel_and_wait(feed)
-        control, self._control = self._control, None
-        if control is not None:
-            with contextlib.suppress(Exception):
-                await control.unsubscribe()
-        unstored, self._unstored = self._unstored, None
-        if unstored is not None:
-            with contextlib.suppress(Exception):
-                await unstored.unsubscribe()
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            try:
-                await subscription.unsubscribe()
-            except Exception:  # the connection is gone already
-                log.debug("unsubscribing from commands failed", exc_info=True)
+        dropped = (self._control, self._unstored, self._subscription)
+        self._control = self._unstored = self._subscription = None
+        for subscription in dropped:
+            await unsubscribe(subscription)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 

@@ -75,3 +75,13 @@ async def connect(url: str, name: str) -> Any:
         error_cb=error,
         pending_size=64 * 1024 * 1024,
     )
+
+
+async def unsubscribe(subscription: Any) -> None:
+    """Drop a subscription, if any; a connection already gone has dropped it."""
+    if subscription is None:
+        return
+    try:
+        await subscription.unsubscribe()
+    except Exception:
+        log.debug("unsubscribing failed (the connection is gone)", exc_info=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sandex.domain.faults import FaultKind, FaultSpec
 from sandex.runtime.clock import SystemClock
+from sandex.runtime.cluster.link import unsubscribe
 from sandex.runtime.faults import FaultRegistry
 
 log = logging.getLogger("sandex.cluster")
@@ -50,11 +51,7 @@ class Mirror:
         if self._changed in self._listeners:
             self._listeners.remove(self._changed)
         subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            try:
-                await subscription.unsubscribe()
-            except Exception:  # the connection is gone already
-                log.debug("unsubscribing from %s failed", self._subject, exc_info=True)
+        await unsubscribe(subscription)
 
     def _changed(self) -> None:
         """Called after a control change, on whatever thread made it."""

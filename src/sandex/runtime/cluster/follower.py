@@ -79,6 +79,9 @@ class Follower:
         self._subscription: Any = None
         self._in_batch = 0
         self.written = -1  # the commit count the replica stands at (-1: not loaded)
+        # ... and whose commands' callers have their answers: `written` moves before the batch's
+        # pushes go out (an await), so a reply may find the replica there but its answer not yet set
+        self.answered = -1
         self.reloads = 0
         self.commits = 0
         self.lease_lost = False  # an API process holds no lease
@@ -167,8 +170,9 @@ class Follower:
             self._pending.pop(origin, None)
 
     async def _reached(self, seq: int) -> None:
-        """Until the replica stands at commit `seq` or later (a replica left behind reloads)."""
-        if self.written >= seq:
+        """Until the replica stands at commit `seq` or later, its answers given (a replica left
+        behind reloads)."""
+        if self.answered >= seq:
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append((seq, waiter))
@@ -184,7 +188,7 @@ class Follower:
         for seq, waiter in self._waiters:
             if waiter.done():
                 continue
-            if self.written >= seq:
+            if self.answered >= seq:
                 waiter.set_result(None)
             else:
                 still.append((seq, waiter))
@@ -241,6 +245,7 @@ class Follower:
                 future = self._pending.get(origin) if origin else None
                 if future is not None and not future.done():
                     future.set_result(applied.result)
+            self.answered = batch.seq
         except Exception:  # the replica no longer matches the sequencer: load it again
             log.exception("applying a replicated batch failed: reloading")
             self._schedule_reload()
@@ -267,7 +272,7 @@ class Follower:
     async def _load(self) -> None:
         while True:
             try:
-                self.written = await asyncio.to_thread(self._load_snapshot)
+                self.written = self.answered = await asyncio.to_thread(self._load_snapshot)
                 self.core.set_halted(self._halted)
                 self.reloads += 1
                 log.info("replica loaded at commit %d", self.written)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,29 +112,35 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.fixture
-def workers(
-    migrated_postgres_url: str, nats_server_binary: Path, tmp_path: Path
-) -> Iterator[tuple[Workers, list[dict[str, Any]]]]:
-    data_dir, log = tmp_path / "data", tmp_path / "workers.log"
-    keys = failover.prepare(data_dir, migrated_postgres_url, clients=2)
+@contextmanager
+def _serving(url: str, data_dir: Path, log: Path, *extra: str) -> Iterator[Workers]:
+    """`sandex serve --workers …` until its banner; kills whatever is left afterwards."""
     port = failover.free_port()
     command = [
-        sys.executable, "-m", "sandex", "serve", "--workers", "2", "--port", str(port),
-        "--data-dir", str(data_dir), "--database-url", migrated_postgres_url,
-        "--rate-limits", "off", "--market", "off", "--log-level", "warning",
+        sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
+        "--database-url", url, "--rate-limits", "off", "--market", "off", "--log-level", "warning", *extra,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env)
     running = Workers(proc, port, log)
     try:
         _until(lambda: READY in log.read_text(), "the banner", running)
-        yield running, keys
+        yield running
     finally:
         for pid in _descendants(proc.pid):  # whatever a failed test left
             failover.with_signal(pid, signal.SIGKILL)
         proc.kill()
         proc.wait(timeout=30)
+
+
+@pytest.fixture
+def workers(
+    migrated_postgres_url: str, nats_server_binary: Path, tmp_path: Path
+) -> Iterator[tuple[Workers, list[dict[str, Any]]]]:
+    data_dir = tmp_path / "data"
+    keys = failover.prepare(data_dir, migrated_postgres_url, clients=2)
+    with _serving(migrated_postgres_url, data_dir, tmp_path / "workers.log", "--workers", "2") as running:
+        yield running, keys
 
 
 def _order(workers: Workers, key: dict[str, Any], side: str, n: int) -> failover.Ack | None:
@@ -196,6 +203,20 @@ def test_workers_share_the_port_survive_kills_and_stop_on_sigterm(
     running.proc.send_signal(signal.SIGTERM)
     assert running.proc.wait(timeout=TIMEOUT_S) == 0
     assert [pid for pid in started if _alive(pid)] == []
+
+
+def test_workers_use_the_nats_server_given(migrated_postgres_url: str, nats_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "workers.log"
+    flags = ("--workers", "1", "--nats-url", nats_url)
+    with _serving(migrated_postgres_url, tmp_path / "data", log, *flags) as running:
+        assert running.banner_field(r"NATS\s+(\S+)") == nats_url
+        assert "its own nats-server" not in log.read_text()
+        started = _descendants(running.proc.pid)
+        assert len(started) == 2  # the API process and the sequencer: no nats-server of its own
+        assert _api_pids(running, want=1) == {int(running.banner_field(r"pids (\d+)"))}
+        running.proc.send_signal(signal.SIGTERM)
+        assert running.proc.wait(timeout=TIMEOUT_S) == 0
+        assert [pid for pid in started if _alive(pid)] == []
 
 
 def test_workers_refuse_sqlite_in_one_line(tmp_path: Path) -> None:

@@ -215,7 +215,7 @@ def serve(
         _refuse_a_foreign_master_key(runtime)
         if not standby and settings.role != "api":  # an API process takes no lease
             _wait_for_a_free_lease(runtime)
-        cert, key = _tls_files(settings)
+        cert, key = _tls_files(settings, tell=not supervised)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
     if not supervised and (warning := exposure_warning(settings)) is not None:
@@ -357,14 +357,16 @@ def _announcing_server(
     return AnnouncingServer(config)
 
 
-def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
-    """The certificate and key uvicorn serves under `--tls` (signed by the data dir's local CA)."""
+def _tls_files(settings: Settings, *, tell: bool = True) -> tuple[str | None, str | None]:
+    """The certificate and key uvicorn serves under `--tls` (signed by the data dir's local CA);
+    `tell`: say which CA clients must trust (the supervisor's banner does for its children)."""
     if not settings.tls:
         return None, None
     from sandex.runtime.tls import ensure_tls
 
     files = ensure_tls(settings.data_dir, [settings.host])
-    typer.echo(f"TLS on: clients must trust {files.ca_cert.resolve()}", err=True)
+    if tell:
+        typer.echo(f"TLS on: clients must trust {files.ca_cert.resolve()}", err=True)
     return str(files.cert), str(files.key)
 
 

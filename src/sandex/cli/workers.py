@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from sandex.cli.exposure import exposure_warning
 from sandex.cli.ready import Bound, banner
 
 if TYPE_CHECKING:
@@ -76,12 +77,11 @@ class Supervisor:
     apis: list[Child] = field(default_factory=list)
     nats: NatsServer | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
+    failed: bool = False  # a child died before all of them served: exit 1
 
     @property
     def children(self) -> list[Child]:
         return [*self.apis, *([self.sequencer] if self.sequencer is not None else [])]
-
-    failed: bool = False  # a child died before the cluster served: exit 1
 
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -102,7 +102,7 @@ class Supervisor:
         if url is None:
             from sandex.runtime.nats_server import start_nats_server
 
-            self.nats = start_nats_server(_die_with_parent)
+            self.nats = start_nats_server(preexec=_die_with_parent)
             url = self.nats.url
         role = ["--nats-url", url]
         self.sequencer = self._child("sequencer", ["--role", "sequencer", *role], [])
@@ -157,9 +157,25 @@ class Supervisor:
     def _keep_running(self) -> None:
         while not self.stopping.is_set():
             now = time.monotonic()
+            self._look_after_nats()
             for child in self.children:
                 self._look_after(child, now)
             self.stopping.wait(TICK_S)
+
+    def _look_after_nats(self) -> None:
+        """Its own NATS server died: start another on the same port (the children reconnect)."""
+        from sandex.runtime.nats_server import NatsServerError, start_nats_server
+
+        if self.nats is None or (status := self.nats.proc.poll()) is None:
+            return
+        old, self.nats = self.nats, None
+        old.stop()
+        say(f"nats-server (pid {old.proc.pid}) exited with status {status}: restarting")
+        try:
+            self.nats = start_nats_server(old.port, preexec=_die_with_parent)
+        except NatsServerError as exc:
+            say(f"{exc}: trying again")
+            self.nats = old  # dead still: the next tick tries again
 
     def _look_after(self, child: Child, now: float) -> None:
         if child.restart_at is not None:
@@ -213,6 +229,8 @@ def run_workers(settings: Settings, workers: int, context: typer.Context) -> int
         seed = random.SystemRandom().randrange(1, 2**31)
         command += ["--seed", str(seed)]
         settings = settings.model_copy(update={"seed": seed})
+    if (warning := exposure_warning(settings)) is not None:  # once: the children keep quiet
+        typer.echo(warning, err=True)
     if settings.tls:  # made once here: the children would race to create the CA
         from sandex.runtime.tls import ensure_tls
 

@@ -47,8 +47,12 @@ def find_nats_server() -> Path | None:
 @dataclass
 class NatsServer:
     proc: subprocess.Popen[bytes]
-    url: str
+    url: str  # nats://127.0.0.1:PORT
     workdir: tempfile.TemporaryDirectory[str]  # its ports file and log
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rpartition(":")[2])
 
     @property
     def log(self) -> Path:
@@ -65,8 +69,8 @@ class NatsServer:
         self.workdir.cleanup()
 
 
-def start_nats_server(preexec: Callable[[], None] | None = None) -> NatsServer:
-    """Start a NATS server on 127.0.0.1 and a port the OS picks; returns once it listens.
+def start_nats_server(port: int = -1, preexec: Callable[[], None] | None = None) -> NatsServer:
+    """Start a NATS server on 127.0.0.1:`port` (-1: one the OS picks); returns once it listens.
     `preexec` runs in the child before the binary (e.g. to die with its parent)."""
     binary = find_nats_server()
     if binary is None:
@@ -76,7 +80,7 @@ def start_nats_server(preexec: Callable[[], None] | None = None) -> NatsServer:
         )
     workdir = tempfile.TemporaryDirectory(prefix="sandex-nats-")
     folder = Path(workdir.name)
-    command = [str(binary), "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(folder)]
+    command = [str(binary), "-a", "127.0.0.1", "-p", str(port), "--ports_file_dir", str(folder)]
     command += ["-l", str(folder / "nats-server.log")]
     proc = subprocess.Popen(  # noqa: S603 - the binary found above, our own arguments
         command,

@@ -18,6 +18,7 @@ service, and whoever can publish on it must not be able to run code in the excha
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,26 @@ _SERVER_RESULTS: dict[type[Any], Any] = {cls: list[InstrumentMarket] | Rejected 
 _SERVER_RESULTS[SimulateChainDeposit] = ChainDepositAccepted | Rejected
 
 
+# orjson has no integers past 64 bits (amounts in base units reach them: 10**20 USDT units) and
+# reads them back as floats: such frames go as stdlib JSON, marked by this first byte.
+BIG_INTS = b"#"
+
+
 class WireError(ValueError):
     """Bytes from the bus that are not what this version of sandex sends."""
+
+
+def _dumps(value: object) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # an integer past 64 bits (anything else fails in json.dumps too)
+        return BIG_INTS + json.dumps(value, separators=(",", ":")).encode()
+
+
+def _loads(data: bytes) -> Any:
+    if data[:1] == BIG_INTS:
+        return json.loads(data[1:])
+    return orjson.loads(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +78,12 @@ class Reply:
 
 
 def encode_command(command: Command, origin: str) -> bytes:
-    return orjson.dumps([type(command).__name__, codec.to_json(command), origin])
+    return _dumps([type(command).__name__, codec.to_json(command), origin])
 
 
 def decode_command(data: bytes) -> tuple[Command, str]:
     try:
-        kind, payload, origin = orjson.loads(data)
+        kind, payload, origin = _loads(data)
         cls = codec.KINDS[kind]
         return codec.from_json(cls, payload), str(origin)
     except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
@@ -73,17 +92,17 @@ def decode_command(data: bytes) -> tuple[Command, str]:
 
 def encode_reply(seq: int, command: Command | None = None, result: object = None) -> bytes:
     if command is not None and type(command) in _SERVER_RESULTS:
-        return orjson.dumps({"s": seq, "r": codec.to_json(result)})
-    return orjson.dumps({"s": seq})
+        return _dumps({"s": seq, "r": codec.to_json(result)})
+    return _dumps({"s": seq})
 
 
 def encode_refusal(why: str) -> bytes:
-    return orjson.dumps({"e": why or "refused"})
+    return _dumps({"e": why or "refused"})
 
 
 def decode_reply(data: bytes, command: Command) -> Reply:
     try:
-        raw = orjson.loads(data)
+        raw = _loads(data)
         if "e" in raw:
             return Reply(error=str(raw["e"]))
         if "r" in raw:
@@ -117,12 +136,12 @@ def encode_batch(
         frame["h"] = sorted(halted)
     if reload:
         frame["r"] = 1
-    return orjson.dumps(frame)
+    return _dumps(frame)
 
 
 def decode_batch(data: bytes) -> Batch:
     try:
-        raw = orjson.loads(data)
+        raw = _loads(data)
         commands: list[Command] = []
         origins: list[str] = []
         for kind, payload, origin in raw["c"]:

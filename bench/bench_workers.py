@@ -49,6 +49,7 @@ class Run:
     p99_ms: float
     refused: int
     cpu_us: dict[str, float]  # role -> CPU µs per order (all its processes)
+    api_shares: list[float]  # each API process's share of the API processes' CPU (the kernel's balance)
 
 
 def _serve_command(port: int, data_dir: Path, url: str, *extra: str) -> list[str]:
@@ -117,17 +118,25 @@ def measure(setup: Setup, keys: list[tuple[str, str]], seconds: float, conns: in
     after = {pid: orders._cpu_seconds(pid) or 0.0 for pid in pids}
     done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     refused = re.search(r"^refused (\d+)", out, re.MULTILINE)
+    used = {pid: after[pid] - before[pid] for pid in pids}
     cpu: dict[str, float] = {}
     for pid, role in pids.items():
-        cpu[role] = cpu.get(role, 0.0) + (after[pid] - before[pid]) / max(done, 1) * 1e6
+        cpu[role] = cpu.get(role, 0.0) + used[pid] / max(done, 1) * 1e6
     cpu["total"] = sum(cpu.values())
-    return Run(run.rate, run.p99_ms, int(refused.group(1)) if refused else -1, cpu)
+    api = [used[pid] for pid in setup.processes.get("api", [])]
+    shares = [share / sum(api) for share in api] if sum(api) else []
+    return Run(run.rate, run.p99_ms, int(refused.group(1)) if refused else -1, cpu, shares)
 
 
 def _line(name: str, run: Run) -> str:
     cpu = "  ".join(f"{role} {us:5.0f}" for role, us in run.cpu_us.items())
     rate = f"{run.rate:7.0f} orders/s  p99 {run.p99_ms:6.2f} ms  refused {run.refused}"
-    return f"  {name:12} {rate}  CPU µs/order: {cpu}"
+    split = (
+        f"  (API processes' split: {' / '.join(f'{s:.0%}' for s in run.api_shares)})"
+        if run.api_shares
+        else ""
+    )
+    return f"  {name:12} {rate}  CPU µs/order: {cpu}{split}"
 
 
 def main() -> None:

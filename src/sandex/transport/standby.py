@@ -2,10 +2,13 @@
 serves nothing else (no state of its own is loaded yet, and a write would have no writer).
 
 The health answer is what a load balancer or supervisor reads: 200 while the process serves,
-503 with why otherwise (`standby`, `starting`, `stepped-down`, `failed`).
+503 with why otherwise (`standby`, `starting`, `stepped-down`, `failed`), and which process
+answered (its `--role` and pid).
 """
 
 from __future__ import annotations
+
+import os
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,9 +36,12 @@ class Standing:
         return self.status == SERVING
 
 
-def health_endpoint(standing: Standing) -> object:
+def health_endpoint(standing: Standing, role: str) -> object:
+    """The answer names the process (role, pid): which of several on one port answered."""
+
     async def health(_request: Request) -> Response:
-        return JSONResponse({"status": standing.status}, status_code=200 if standing.serving else 503)
+        answer = {"status": standing.status, "role": role, "pid": os.getpid()}
+        return JSONResponse(answer, status_code=200 if standing.serving else 503)
 
     return health
 

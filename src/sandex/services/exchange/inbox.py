@@ -171,6 +171,11 @@ def _dataclass(cls: Any, raw: dict[str, Any]) -> Any:
     return cls(**{name: from_json(fields[name], value) for name, value in raw.items()})  # missing: defaults
 
 
+def field_hints(cls: Any) -> dict[str, Any]:
+    """A dataclass's init fields in order, with their resolved type hints (the codec's view)."""
+    return _fields(cls)
+
+
 @functools.cache
 def _fields(cls: Any) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)

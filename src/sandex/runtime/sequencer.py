@@ -119,6 +119,7 @@ class Followers(Protocol):
         marks: Mapping[str, tuple[Decimal, Decimal]],
         *,
         reload: bool = False,
+        digest: str = "",
     ) -> None: ...
 
 
@@ -267,7 +268,10 @@ class Sequencer:
         self._wake = asyncio.Event()
         await self._io(self.core.load)
         self.commit_seq = await self._io(self._store.bump_commit_seq, self.owner)
-        await self._tell_followers(self.commit_seq, self._clock.now_ms(), [], [], reload=True)
+        # the state loaded, by digest: a replica that already holds it (a takeover after a kill
+        # loses nothing committed and published) goes on without loading the database again
+        digest = await self._io(self.core.state_digest) if self.followers is not None else ""
+        await self._tell_followers(self.commit_seq, self._clock.now_ms(), [], [], reload=True, digest=digest)
         await self._drain_inbox()
         self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
         self._checkpoints = asyncio.create_task(self._checkpoint_forever(), name="sandex-checkpoints")
@@ -456,6 +460,7 @@ class Sequencer:
         batch: Sequence[tuple[Command, asyncio.Future[object]]],
         *,
         reload: bool = False,
+        digest: str = "",
     ) -> None:
         """The batch, as applied, to the API processes' replicas: the inbox's commands first (decoded
         again: the same commands `apply_batch` ran), then the callers'."""
@@ -482,6 +487,7 @@ class Sequencer:
                 self.core.halted,
                 self.core.marks(),
                 reload=reload,
+                digest=digest,
             )
         except Exception:  # a replica that misses a batch sees the gap and reloads
             log.warning("telling the API processes about a batch failed", exc_info=True)

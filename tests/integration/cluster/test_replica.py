@@ -6,6 +6,7 @@ placed through one process reaches a subscriber on the other."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -313,3 +314,32 @@ def test_a_convert_quote_from_the_api_process_is_traded_through_it(pair: Pair) -
     assert done["data"][0]["state"] == "fullyFilled"
     pair.settle()
     pair.same_state()  # the trade's postings reached the replica too
+
+
+def test_a_new_sequencer_on_the_same_state_keeps_the_replica_without_a_reload(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    nats = _nats_or_skip()
+    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats, "cluster": tmp_path.name}
+    with contextlib.ExitStack() as outer:
+        first = contextlib.ExitStack()
+        sequencer = first.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
+        rt = sequencer.runtime
+        alice = register(rt.accounts, "alice@example.test")
+        creds = key_creds(rt, alice, "live")
+        api = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
+        run_to_end(_fund(api, alice.uid, register(rt.accounts, "bob@example.test").uid))
+        assert _post(api, creds, ORDER, limit("buy", "90", "0.01"))["code"] == "0"
+        follower = api.runtime.trading.sequencer
+        assert isinstance(follower, Follower)
+        reloads, written = follower.reloads, follower.written
+        first.close()  # the sequencer stops; a new one takes the lease on the same database
+        second = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
+        _wait_until(lambda: follower.written > written)
+        assert follower.reloads == reloads  # its state was the new sequencer's: nothing loaded
+        reply = _post(api, creds, ORDER, limit("buy", "91", "0.01"))
+        assert reply["code"] == "0", reply
+        writer = second.runtime.trading.sequencer
+        assert isinstance(writer, Sequencer)
+        _wait_until(lambda: follower.written == writer.commit_seq and follower.settled)
+        assert follower.core.state() == writer.core.state()

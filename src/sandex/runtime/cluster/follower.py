@@ -244,6 +244,9 @@ class Follower:
         step = self._step(batch)
         if step == "apply":
             await self._apply(batch)
+        elif step == "gap" and self._holds(batch):
+            self.written = batch.seq  # a new sequencer on the state this replica has: nothing to load
+            self._wake_waiters()
         elif step == "gap":
             self._backlog.append(batch)
             self._schedule_reload()
@@ -261,6 +264,17 @@ class Follower:
         self.board.follow(board.prices, board.marks, board.now_ms)
         if self.funding is not None:
             self.funding.follow(board.funding)
+
+    def _holds(self, batch: wire.Batch) -> bool:
+        """Whether a sequencer's (re)start is on exactly this replica's state: after a kill, when
+        everything committed was published, a takeover needs no load here (the digest covers the
+        marks and halts it sends along, set first)."""
+        if not (batch.reload and batch.digest and batch.seq > self.written):
+            return False
+        if batch.marks is not None:
+            self.core.set_marks(batch.marks)
+        self.core.set_halted(batch.halted)
+        return self.core.state_digest() == batch.digest
 
     def _step(self, batch: wire.Batch) -> str:
         """What a batch means to a replica at `written`: apply it, skip it (the state loaded holds

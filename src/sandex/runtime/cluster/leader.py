@@ -75,6 +75,7 @@ class Leader:
         marks: Mapping[str, tuple[Decimal, Decimal]],
         *,
         reload: bool = False,
+        digest: str = "",
     ) -> None:
         if self._nats is None:
             return
@@ -83,7 +84,15 @@ class Leader:
         changed = reload or marks is not self._marks_sent
         self._marks_sent = marks
         frame = wire.encode_batch(
-            base, seq, ts, commands, origins, tuple(halted), reload=reload, marks=marks if changed else None
+            base,
+            seq,
+            ts,
+            commands,
+            origins,
+            tuple(halted),
+            reload=reload,
+            marks=marks if changed else None,
+            digest=digest,
         )
         await self._nats.publish(self.subjects.batches, frame)
         self.published += 1

@@ -94,6 +94,7 @@ class Batch:
     halted: tuple[str, ...] = ()  # instruments halted when the batch ran (not stored: it travels)
     reload: bool = False
     marks: dict[str, tuple[Decimal, Decimal]] | None = None  # swaps' last marks, when they changed
+    digest: str = ""  # on a reload: the state digest the sequencer loaded (a replica that has it stays)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,7 @@ def encode_batch(
     *,
     reload: bool = False,
     marks: Mapping[str, tuple[Decimal, Decimal]] | None = None,
+    digest: str = "",
 ) -> bytes:
     items = [_command_item(command, origin) for command, origin in zip(commands, origins, strict=True)]
     frame: dict[str, Any] = {"b": base, "s": seq, "t": ts, "c": items}
@@ -155,6 +157,8 @@ def encode_batch(
         frame["h"] = sorted(halted)
     if reload:
         frame["r"] = 1
+    if digest:
+        frame["d"] = digest
     if marks is not None:
         frame["k"] = {inst_id: [str(mark), str(index)] for inst_id, (mark, index) in marks.items()}
     return _dumps(frame)
@@ -225,6 +229,7 @@ def decode_batch(data: bytes) -> Batch:
             tuple(raw.get("h", ())),
             bool(raw.get("r")),
             _marks(raw.get("k")),
+            str(raw.get("d", "")),
         )
     except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
         raise WireError(f"not a batch: {exc}") from exc

@@ -76,7 +76,7 @@ from sandex.services.exchange.swap_commands import (
     UpdateMarks,
 )
 from sandex.services.exchange.swap_records import AccountSettingsRecord
-from sandex.services.exchange.swap_state import restore_swaps
+from sandex.services.exchange.swap_state import mark_swaps, restore_swaps
 from sandex.services.exchange.swaps import apply_market_wide, apply_swap
 from sandex.services.exchange.units import OrderExtras, amount, snapshot_of
 
@@ -191,9 +191,13 @@ class ExchangeCore:
 
     def set_marks(self, marks: Mapping[str, tuple[Decimal, Decimal]]) -> None:
         """The last marks a replica's sequencer applied (they are not stored): for the next `load`,
-        and for the algo desks loaded already (the state loaded holds what those marks triggered)."""
+        and on the swaps and algo desks loaded already, as `load` leaves them (the state loaded
+        holds what those marks triggered)."""
         self._marks = dict(marks)
+        for x in self._exchanges.values():
+            mark_swaps(x, self._catalogue.instruments, marks)
         for runner in self._algos.values():
+            runner.desk.marks.clear()
             runner.desk.marks.update(marks)
 
     def set_halted(self, inst_ids: Iterable[str]) -> None:

@@ -31,6 +31,14 @@ def restore_swaps(
         m = x.listing(record.inst_id)
         if type(m) is SwapListing:
             m.terms[record.ord_id] = terms_of(record)
+    mark_swaps(x, instruments, marks)
+
+
+def mark_swaps(
+    x: Exchange, instruments: Mapping[str, Instrument], marks: Mapping[str, tuple[Decimal, Decimal]]
+) -> None:
+    """Exactly these marks on the exchange's swaps (as a rebuild leaves them)."""
+    x.swaps.marks.clear()
     for inst_id, (mark, index) in marks.items():
         inst = instruments.get(inst_id)
         if inst is not None and inst.contract is not None:

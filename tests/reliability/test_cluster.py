@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -50,15 +49,6 @@ FAR_BELOW = "50"  # a buy price below every sell of the load (97..99): the order
 API = cluster.API_PROCESSES
 
 
-def _nats_or_skip() -> str:
-    """The NATS server's URL; skips (fails with SANDEX_REQUIRE_NATS=1) when nothing listens there."""
-    if not cluster.nats_reachable(cluster.NATS_URL):
-        if os.environ.get("SANDEX_REQUIRE_NATS") == "1":
-            pytest.fail(f"NATS required (SANDEX_REQUIRE_NATS=1) but {cluster.NATS_URL} is unreachable")
-        pytest.skip(f"NATS not reachable at {cluster.NATS_URL}")
-    return cluster.NATS_URL
-
-
 @dataclass(frozen=True)
 class Rig:
     cluster: Cluster
@@ -71,10 +61,11 @@ class Rig:
 
 
 @pytest.fixture(scope="module")
-def rig(postgres_databases: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+def rig(
+    postgres_databases: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory, nats_url: str
+) -> Iterator[Rig]:
     """A fresh database with 8 funded traders and the cluster on it, shared by this module's tests
     (the failover tests leave a serving sequencer, a standby and three API processes behind)."""
-    nats_url = _nats_or_skip()
     url = postgres_databases.create_migrated()
     root = tmp_path_factory.mktemp("cluster")
     engine = failover.engine_for(url)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,20 +28,8 @@ from tests.support.factories import register
 from tests.support.okx import Creds, headers_for, limit
 from tests.support.ws import is_push, key_creds, open_ws, run_to_end, ws_settings
 
-NATS_URL = os.environ.get("SANDEX_TEST_NATS_URL", "nats://127.0.0.1:4222")
 ORDER = "/api/v5/trade/order"
 SETTLE_S = 30.0  # generous: a loaded CI box
-
-
-def _nats_or_skip() -> str:
-    host, port = NATS_URL.rsplit("//", 1)[-1].split(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=2).close()
-    except OSError:
-        if os.environ.get("SANDEX_REQUIRE_NATS") == "1":
-            pytest.fail(f"NATS required (SANDEX_REQUIRE_NATS=1) but {NATS_URL} is unreachable")
-        pytest.skip(f"NATS not reachable at {NATS_URL}")
-    return NATS_URL
 
 
 @dataclass
@@ -97,9 +83,8 @@ def _difference(a: Any, b: Any, path: str = "") -> str:
 
 
 @pytest.fixture
-def pair(tmp_path: Path, postgres_url: str) -> Iterator[Pair]:
-    nats = _nats_or_skip()
-    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats, "cluster": tmp_path.name}
+def pair(tmp_path: Path, postgres_url: str, nats_url: str) -> Iterator[Pair]:
+    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
     with serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)) as sequencer:
         rt = sequencer.runtime
         alice, bob = register(rt.accounts, "alice@example.test"), register(rt.accounts, "bob@example.test")
@@ -317,10 +302,9 @@ def test_a_convert_quote_from_the_api_process_is_traded_through_it(pair: Pair) -
 
 
 def test_a_new_sequencer_on_the_same_state_keeps_the_replica_without_a_reload(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, postgres_url: str, nats_url: str
 ) -> None:
-    nats = _nats_or_skip()
-    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats, "cluster": tmp_path.name}
+    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
     with contextlib.ExitStack() as outer:
         first = contextlib.ExitStack()
         sequencer = first.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))

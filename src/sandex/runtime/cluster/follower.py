@@ -90,6 +90,7 @@ class Follower:
         self.name = name
         self._numbers = itertools.count(1)
         self._pending: dict[str, asyncio.Future[object]] = {}
+        self._in_flight: set[asyncio.Future[Any]] = set()  # commands' NATS requests awaiting a reply
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._backlog: list[wire.Batch] = []
         self._loading: asyncio.Task[None] | None = None
@@ -180,13 +181,22 @@ class Follower:
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         self._pending[origin] = future
         try:
+            data = wire.encode_command(command, origin)
+            request = asyncio.ensure_future(
+                self._nats.request(self.subjects.commands, data, timeout=REQUEST_TIMEOUT_S)
+            )
+            self._in_flight.add(request)
             try:
-                message = await self._nats.request(
-                    self.subjects.commands, wire.encode_command(command, origin), timeout=REQUEST_TIMEOUT_S
-                )
+                message = await request
+            except asyncio.CancelledError:
+                if not request.cancelled() or _cancelling():
+                    raise
+                raise CommandError("a new sequencer took over before answering: not acknowledged") from None
             except Exception as exc:  # no sequencer, a timeout, NATS away: not acknowledged
-                log.warning("a command got no answer from the sequencer: %r", exc)
+                log.debug("a command got no answer from the sequencer: %r", exc)
                 raise CommandError(f"the sequencer did not answer ({type(exc).__name__})") from exc
+            finally:
+                self._in_flight.discard(request)
             reply = wire.decode_reply(message.data, command)
             if reply.error:
                 raise CommandError(reply.error)
@@ -238,6 +248,8 @@ class Follower:
         self._halted = batch.halted
         if batch.marks is not None:
             self._marks = batch.marks
+        if batch.reload:
+            self._give_up_in_flight()
         if self._loading is not None or self.written < 0:
             self._backlog.append(batch)  # applied after the load, in order
             return
@@ -264,6 +276,14 @@ class Follower:
         self.board.follow(board.prices, board.marks, board.now_ms)
         if self.funding is not None:
             self.funding.follow(board.funding)
+
+    def _give_up_in_flight(self) -> None:
+        """A (new) sequencer started: commands sent before it listened went to its predecessor
+        (dead, or frozen and deposed) and will never be answered. Their callers hear "not
+        acknowledged" now instead of after the request timeout, so clients retry at once (a command
+        the old sequencer committed before it died is in the database: clients find it by `clOrdId`)."""
+        for request in list(self._in_flight):
+            request.cancel()
 
     def _holds(self, batch: wire.Batch) -> bool:
         """Whether a sequencer's (re)start is on exactly this replica's state: after a kill, when
@@ -385,3 +405,9 @@ class Follower:
 
     async def _io(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
+
+
+def _cancelling() -> bool:
+    """Whether the task running now is being cancelled itself (not only a request it awaits)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

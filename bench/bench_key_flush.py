@@ -1,0 +1,130 @@
+"""How long one key-usage flush holds the sequencer's writer thread, with N keys used per window.
+
+    python bench/bench_key_flush.py [--keys 10000] [--flushes 6] [--uses 2]
+
+Builds a throw-away sandex runtime (SQLite in a temp dir, WAL, synchronous=FULL as the server runs
+it) with N API keys, then per window notes `--uses` trade requests of every key (as authentication
+does) and writes the window as the server's `KeyCacheKeeper` does: `UsageBuffer.drain`, then each
+drained batch one turn on the writer (`AuthService.write_usage`). A turn is what a group commit
+waits behind; the first window (empty usage log) is shown apart from the steady ones. Run with
+`PYTHONPATH=<old checkout>/src` to measure older code the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, Table, event, insert, select
+
+from sandex.app import GC_THRESHOLDS
+from sandex.config import Settings
+from sandex.domain.errors import Rejected
+from sandex.domain.keys.formats import format_api_key
+from sandex.domain.keys.model import Permission
+from sandex.domain.keys.rules import CreateKeyRequest
+from sandex.process import open_runtime
+from sandex.storage.orm.keys import ApiKeyRow
+
+TARGET = b"/api/v5/trade/order"
+IP = "203.0.113.7"
+CHECKPOINT_S = 0.1  # as `sandex.runtime.sequencer`
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=10_000)
+    parser.add_argument("--flushes", type=int, default=6, help="windows written (the first apart)")
+    parser.add_argument("--uses", type=int, default=2, help="requests per key per window")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = open_runtime(Settings(data_dir=Path(tmp), rate_limits="off"), fast_hashing=True)
+        user = runtime.accounts.register("bench@example.test", "Correct-Horse-9")
+        assert not isinstance(user, Rejected)
+        created = runtime.keys.keys.create(
+            user.id, CreateKeyRequest("bench", "Sandex#2026", "read_only,trade")
+        )
+        assert not isinstance(created, Rejected)
+        keys = _store_keys(runtime.engine, created.info.api_key, args.keys)
+        gc.collect()
+        gc.freeze()  # garbage collection as the server runs it once started (`sandex.app`)
+        gc.set_threshold(*GC_THRESHOLDS)
+        statements = [0]
+        event.listen(
+            runtime.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1)
+        )
+        auth = runtime.keys.auth
+        checkpoints = _Checkpointer(runtime.engine)
+        flushes: list[tuple[float, float, int, int]] = []  # total ms, longest turn ms, turns, statements
+        for _ in range(args.flushes):
+            now_ms = runtime.clock.now_ms()
+            for use in range(args.uses):
+                for api_key in keys:
+                    auth.usage.note_use(api_key, now_ms + use, IP, Permission.TRADE, "POST", TARGET)
+            statements[0] = 0
+            turns = []
+            for batch in auth.usage.drain():
+                started = time.perf_counter()
+                auth.write_usage(batch)
+                turns.append((time.perf_counter() - started) * 1000)
+            flushes.append((sum(turns), max(turns), len(turns), statements[0]))
+        checkpoints.stop()
+        runtime.engine.dispose()
+    print(f"{args.keys} keys, {args.uses} uses per key per window; load {os.getloadavg()}")
+    _line("first window", flushes[:1])
+    _line(f"next {len(flushes) - 1}", flushes[1:])
+
+
+class _Checkpointer(threading.Thread):
+    """A PASSIVE checkpoint every 100 ms beside the writes, as the server's sequencer runs them."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(daemon=True)
+        self._engine, self._stopped = engine, threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self._stopped.wait(CHECKPOINT_S):
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+
+def _line(label: str, flushes: list[tuple[float, float, int, int]]) -> None:
+    if not flushes:
+        return
+    total = statistics.median(f[0] for f in flushes)
+    slowest = max(f[0] for f in flushes)
+    longest = max(f[1] for f in flushes)
+    print(
+        f"{label:>13}: writer held {total:6.1f} ms per flush (median; slowest {slowest:6.1f} ms) in "
+        f"{flushes[0][2]} turn(s), longest turn {longest:6.1f} ms, {flushes[-1][3]} statements per flush"
+    )
+
+
+def _store_keys(engine: Engine, api_key: str, count: int) -> list[str]:
+    """`count` copies of the key, stored directly (past the per-account limit)."""
+    table: Table = ApiKeyRow.__table__  # type: ignore[assignment]
+    keys = []
+    with engine.begin() as conn:
+        template = dict(conn.execute(select(table).where(table.c.api_key == api_key)).one()._mapping)
+        rows = []
+        for i in range(count):
+            key = format_api_key(os.urandom(16))
+            rows.append({**template, "id": None, "api_key": key, "label": f"many-{i}"})
+            keys.append(key)
+        conn.execute(insert(table), rows)
+    return keys
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, Table, event, insert, select
@@ -56,29 +57,45 @@ def main() -> None:
         gc.freeze()  # garbage collection as the server runs it once started (`sandex.app`)
         gc.set_threshold(*GC_THRESHOLDS)
         statements = [0]
-        event.listen(
-            runtime.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1)
-        )
+        writer = threading.get_ident()  # the checkpointer's statements are not the flush's
+
+        def count(*_: object) -> None:
+            if threading.get_ident() == writer:
+                statements[0] += 1
+
+        event.listen(runtime.engine, "before_cursor_execute", count)
         auth = runtime.keys.auth
         checkpoints = _Checkpointer(runtime.engine)
-        flushes: list[tuple[float, float, int, int]] = []  # total ms, longest turn ms, turns, statements
+        flushes: list[Flush] = []
         for _ in range(args.flushes):
             now_ms = runtime.clock.now_ms()
             for use in range(args.uses):
                 for api_key in keys:
                     auth.usage.note_use(api_key, now_ms + use, IP, Permission.TRADE, "POST", TARGET)
             statements[0] = 0
-            turns = []
-            for batch in auth.usage.drain():
-                started = time.perf_counter()
+            started = time.perf_counter()
+            batches = auth.usage.drain()  # the server: on a worker thread, before the writer's turns
+            flush = Flush((time.perf_counter() - started) * 1000)
+            for batch in batches:
+                started, cpu = time.perf_counter(), time.thread_time()
                 auth.write_usage(batch)
-                turns.append((time.perf_counter() - started) * 1000)
-            flushes.append((sum(turns), max(turns), len(turns), statements[0]))
+                flush.turns.append((time.perf_counter() - started) * 1000)
+                flush.cpu_ms += (time.thread_time() - cpu) * 1000
+            flush.statements = statements[0]
+            flushes.append(flush)
         checkpoints.stop()
         runtime.engine.dispose()
     print(f"{args.keys} keys, {args.uses} uses per key per window; load {os.getloadavg()}")
     _line("first window", flushes[:1])
     _line(f"next {len(flushes) - 1}", flushes[1:])
+
+
+@dataclass
+class Flush:
+    drain_ms: float
+    turns: list[float] = field(default_factory=list)  # ms of the writer each
+    cpu_ms: float = 0.0  # the writer thread's CPU in them
+    statements: int = 0
 
 
 class _Checkpointer(threading.Thread):
@@ -99,15 +116,16 @@ class _Checkpointer(threading.Thread):
         self.join()
 
 
-def _line(label: str, flushes: list[tuple[float, float, int, int]]) -> None:
+def _line(label: str, flushes: list[Flush]) -> None:
     if not flushes:
         return
-    total = statistics.median(f[0] for f in flushes)
-    slowest = max(f[0] for f in flushes)
-    longest = max(f[1] for f in flushes)
+    held = [sum(f.turns) for f in flushes]
     print(
-        f"{label:>13}: writer held {total:6.1f} ms per flush (median; slowest {slowest:6.1f} ms) in "
-        f"{flushes[0][2]} turn(s), longest turn {longest:6.1f} ms, {flushes[-1][3]} statements per flush"
+        f"{label:>13}: writer held {statistics.median(held):6.1f} ms per flush (median; slowest "
+        f"{max(held):6.1f} ms; CPU {statistics.median(f.cpu_ms for f in flushes):5.1f} ms) in "
+        f"{len(flushes[0].turns)} turn(s), longest turn {max(max(f.turns) for f in flushes):6.1f} ms, "
+        f"{flushes[-1].statements} statements; drain before it "
+        f"{statistics.median(f.drain_ms for f in flushes):5.1f} ms"
     )
 
 

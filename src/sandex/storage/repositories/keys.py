@@ -193,8 +193,7 @@ class SqlKeyRepository:
         marks = ", ".join(["%s"] * len(wanted))
         found = conn.exec_driver_sql(driver_sql(f"{_LOOK_UP_IDS} ({marks})", dialect), wanted)
         ids: dict[str, int] = {api_key: key_id for api_key, key_id in found}
-        # in id order: neighbouring keys share pages, so each page is written once
-        known = sorted(((ids[use.api_key], use) for use in uses if use.api_key in ids), key=_first)
+        known = [(ids[use.api_key], use) for use in uses if use.api_key in ids]
         many(_MOVE_USE, [_move_use(key_id, use.mark) for key_id, use in known if use.mark is not None])
         lines: list[tuple[object, ...]] = [
             (key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms)
@@ -265,10 +264,6 @@ class SqlKeyRepository:
         if key_id is None:
             raise LookupError(f"no API key {api_key}")
         return key_id
-
-
-def _first(pair: tuple[int, KeyUse]) -> int:
-    return pair[0]
 
 
 def _move_use(key_id: int, mark: UseMark) -> tuple[object, ...]:

@@ -7,9 +7,8 @@ runs in a worker thread so the event loop never waits on it; the usage write run
 (the server passes the sequencer's writer thread, between group commits): on SQLite a second
 writer would make a commit wait for the one write lock in SQLite's busy handler, which sleeps in
 steps (1, 2, 5, 10, 15 ms...), so a 10 ms write cost every order in flight ~30 ms. A worker thread
-first turns the window into rows (`UsageBuffer.drain`); the writer then only runs the statements:
-one turn, one transaction and one sync per batch of up to 10,000 keys (`BATCH_KEYS`), not one per
-250 keys with group commits queued behind each.
+first turns the window into rows (`UsageBuffer.drain`); the writer then only runs the statements,
+one short turn per batch of keys (`BATCH_KEYS`) with group commits in between.
 """
 
 from __future__ import annotations

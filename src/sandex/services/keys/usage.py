@@ -9,9 +9,11 @@ requests a second writes a handful of rows, not hundreds.
 
 The write runs between two of the exchange's group commits, so its duration is felt in their
 latency. `drain` (off the writer: a worker thread) turns the window into the rows to write, and the
-writer then spends one short turn per batch of up to `BATCH_KEYS` keys: one transaction of a fixed
-number of statements (`KeyRepository.write_uses`). 10,000 keys used in a window are one turn, one
-transaction and one sync, not 40 (each with its own sync and group commits queued behind it).
+writer then only runs the statements: batches of at most `BATCH_KEYS` keys, each one short turn,
+one transaction of a fixed number of statements (`KeyRepository.write_uses`), with group commits
+running between turns. Short turns matter more than few: 10,000 keys in one turn (~100 ms of the
+writer) made the p99 of orders at 10,000 keys 80-150 ms, the same keys in turns of 250 kept it at
+21-23 ms, and faster than one turn (`bench/bench_key_flush.py`, `bench_orders_http.py --wrk-keys`).
 Trimming a key's usage log to its newest `USAGE_KEEP` lines happens once `TRIM_EVERY` lines were
 added to it in this process, not on every flush; each key starts with a head start of its own, so
 keys first used together (all of them after a restart) trim in different windows and no window
@@ -34,7 +36,7 @@ log = logging.getLogger("sandex.keys")
 
 USAGE_KEEP = 200  # usage-log lines kept per key in the database (and per key per window)
 TRIM_EVERY = 50  # lines added to a key before its log is trimmed (it may hold up to keep + 2 x this)
-BATCH_KEYS = 10_000  # keys per write transaction (one statement looks all of them up)
+BATCH_KEYS = 250  # keys per write transaction: a turn of ~3 ms of the writer
 # (method, path without the query, client IP, outcome: "0" or the refusal's reason)
 UsageKey = tuple[str, bytes | str, str, str]
 Line = tuple[int, int, int]  # first ms, last ms, count

@@ -178,8 +178,8 @@ class SqlKeyRepository:
 
     def write_uses(self, uses: Sequence[KeyUse], keep: int) -> None:
         # Runs on the sequencer's writer thread between two group commits: driver SQL and executemany
-        # of plain tuples only, a fixed number of statements however many keys (up to 10,000: one
-        # IN list of bound parameters, well below SQLite's and PostgreSQL's limits).
+        # of plain tuples only, a fixed number of statements however many keys (one IN list of
+        # bound parameters looks them up: a batch stays far below SQLite's limit of 32,766).
         if not uses:
             return
         conn = self._session.connection()

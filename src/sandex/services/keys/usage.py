@@ -8,12 +8,11 @@ same method, path and client IP coalesce into one usage line with a count: a bot
 requests a second writes a handful of rows, not hundreds.
 
 The write runs between two of the exchange's group commits, so its duration is felt in their
-latency. `drain` (off the writer: a worker thread) turns the window into the rows to write, and the
-writer then only runs the statements: batches of at most `BATCH_KEYS` keys, each one short turn,
-one transaction of a fixed number of statements (`KeyRepository.write_uses`), with group commits
-running between turns. Short turns matter more than few: 10,000 keys in one turn (~100 ms of the
-writer) made the p99 of orders at 10,000 keys 80-150 ms, the same keys in turns of 250 kept it at
-21-23 ms, and faster than one turn (`bench/bench_key_flush.py`, `bench_orders_http.py --wrk-keys`).
+latency. It therefore comes in batches of at most `BATCH_KEYS` keys: each batch's rows are built
+before its turn (`prepare`, ~1 ms, on the event loop), and the writer's turn only runs the
+statements, one transaction of a fixed number of them (`KeyRepository.write_uses`), with group
+commits between turns. Short turns matter more than few: 10,000 keys in one turn (~100 ms of the
+writer) took the p99 of orders at 10,000 keys to 80-150 ms, from ~20-30 ms in turns of 250.
 Trimming a key's usage log to its newest `USAGE_KEEP` lines happens once `TRIM_EVERY` lines were
 added to it in this process, not on every flush; each key starts with a head start of its own, so
 keys first used together (all of them after a restart) trim in different windows and no window
@@ -77,6 +76,9 @@ class _Pending:
         return tuple((perm, ms) for perm, ms in used if ms)
 
 
+Drained = list[tuple[str, _Pending, bool]]  # (api_key, what it noted, trim its usage log)
+
+
 @dataclass(slots=True)
 class Batch:
     """Keys' use ready for one write transaction: what the writer thread runs, nothing left to build."""
@@ -137,21 +139,26 @@ class UsageBuffer:
     def last_used(self, api_key: str) -> int | None:
         return self._last_used.get(api_key)
 
-    def drain(self, batch_keys: int = BATCH_KEYS) -> list[Batch]:
-        """Take everything noted so far, as batches of at most `batch_keys` keys ready to `write`."""
+    def drain(self, batch_keys: int = BATCH_KEYS) -> list[Drained]:
+        """Take everything noted so far, in batches of at most `batch_keys` keys (see `prepare`)."""
         with self._lock:
             drained, self._pending = self._pending, {}
-            trims = [self._trim_due(api_key, len(pending.log)) for api_key, pending in drained.items()]
-        # Building the rows takes ms per thousand keys: outside the lock (requests keep noting use)
-        # and before the writer's turn (group commits wait for that, not for this).
-        batches: list[Batch] = []
-        for (api_key, pending), trim in zip(drained.items(), trims, strict=True):
-            if not batches or len(batches[-1].uses) >= batch_keys:
-                batches.append(Batch())
-            batches[-1].uses.append(_use(api_key, pending, trim))
-            if pending.failures:
-                batches[-1].failures.append((api_key, pending.failures))
+            batches: list[Drained] = []
+            for api_key, pending in drained.items():
+                if not batches or len(batches[-1]) >= batch_keys:
+                    batches.append([])
+                batches[-1].append((api_key, pending, self._trim_due(api_key, len(pending.log))))
         return batches
+
+    @staticmethod
+    def prepare(drained: Drained) -> Batch:
+        """A drained batch's rows, built before the writer's turn: it then only runs statements."""
+        batch = Batch()
+        for api_key, pending, trim in drained:
+            batch.uses.append(_use(api_key, pending, trim))
+            if pending.failures:
+                batch.failures.append((api_key, pending.failures))
+        return batch
 
     def _trim_due(self, api_key: str, lines: int) -> bool:
         added = self._added.get(api_key)
@@ -176,7 +183,7 @@ class UsageBuffer:
 
     def flush(self, uow: Callable[[], KeysUnitOfWork]) -> int:
         """Write everything noted so far, batch after batch; returns the number of keys written."""
-        return sum(self.write(uow, batch) for batch in self.drain())
+        return sum(self.write(uow, self.prepare(drained)) for drained in self.drain())
 
 
 def _use(api_key: str, pending: _Pending, trim: bool) -> KeyUse:

@@ -117,7 +117,7 @@ def test_keys_first_used_together_trim_their_logs_in_different_windows() -> None
     for window in range(TRIM_EVERY):
         for api_key in keys:
             buffer.note_use(api_key, 1_000 + window, "1.1.1.1", Permission.TRADE, "GET", CONFIG)
-        due = {use.api_key for batch in buffer.drain() for use in batch.uses if use.trim}
+        due = {api_key for drained in buffer.drain() for api_key, _, trim in drained if trim}
         trims_per_window.append(len(due))
         trimmed |= due
     assert trimmed == set(keys)  # every log trimmed within TRIM_EVERY lines, as before

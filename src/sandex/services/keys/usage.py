@@ -35,7 +35,7 @@ log = logging.getLogger("sandex.keys")
 
 USAGE_KEEP = 200  # usage-log lines kept per key in the database (and per key per window)
 TRIM_EVERY = 50  # lines added to a key before its log is trimmed (it may hold up to keep + 2 x this)
-BATCH_KEYS = 250  # keys per write transaction: a turn of ~3 ms of the writer
+BATCH_KEYS = 250  # keys per write transaction: a turn of ~4 ms of the writer
 # (method, path without the query, client IP, outcome: "0" or the refusal's reason)
 UsageKey = tuple[str, bytes | str, str, str]
 Line = tuple[int, int, int]  # first ms, last ms, count

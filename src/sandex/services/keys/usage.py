@@ -11,8 +11,9 @@ The write runs between two of the exchange's group commits, so its duration is f
 latency. It therefore comes in batches of at most `BATCH_KEYS` keys: each batch's rows are built
 before its turn (`prepare`, ~1 ms, on the event loop), and the writer's turn only runs the
 statements, one transaction of a fixed number of them (`KeyRepository.write_uses`), with group
-commits between turns. Short turns matter more than few: 10,000 keys in one turn (~100 ms of the
-writer) took the p99 of orders at 10,000 keys to 80-150 ms, from ~20-30 ms in turns of 250.
+commits between turns. Short turns matter more than few: at 10,000 keys in use, the p99 of orders
+was 80-150 ms with one turn of all keys (~100 ms of the writer), 26-41 ms with turns of 1,000 and
+~21-26 ms with turns of 250 (`bench_orders_http.py --wrk-keys`, `bench/bench_key_flush.py`).
 Trimming a key's usage log to its newest `USAGE_KEEP` lines happens once `TRIM_EVERY` lines were
 added to it in this process, not on every flush; each key starts with a head start of its own, so
 keys first used together (all of them after a restart) trim in different windows and no window

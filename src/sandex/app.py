@@ -104,7 +104,11 @@ def create_app(
     rt.trading.sequencer.on_lease_lost = app_lost
     rate_limits = _rate_limits(settings, rt.clock)
     writer = rt.trading.sequencer.exclusive  # key-usage flushes and retention write between commits
-    key_cache = KeyCacheKeeper(rt.keys.auth, rt.keys.maintenance, writer=writer)
+    # SQLite has one write lock, so the key-usage write takes its turn between commits; PostgreSQL
+    # locks rows, and no commit touches a key's row or its usage log: there it runs beside them.
+    key_cache = KeyCacheKeeper(
+        rt.keys.auth, rt.keys.maintenance, writer=writer if rt.engine.dialect.name == "sqlite" else None
+    )
     policy = RetentionPolicy(trades_ms=settings.tape_days * DAY_MS)  # old market history, idle counters
     retention = RetentionKeeper(Retention(SqlRetentionStore(rt.sessions), policy), rt.clock, writer=writer)
     app = OkxApp(

@@ -188,12 +188,19 @@ def test_a_usage_write_moves_use_forward_only_and_replaces_a_verifier_only_while
             keep=25,
         )
         uow.commit()
+    with SqlUnitOfWork(runtime.sessions) as uow:  # each permission's last use moves on its own
+        read, trade, withdraw = Permission.READ_ONLY, Permission.TRADE, Permission.WITHDRAW
+        uow.keys.write_uses([KeyUse(second, UseMark(800, "4.4.4.4", ((read, 800), (withdraw, 750))), [])], 25)
+        uow.keys.write_uses([KeyUse(second, UseMark(600, "5.5.5.5", ((trade, 600), (read, 600))), [])], 25)
+        uow.commit()
     with SqlUnitOfWork(runtime.sessions) as uow:
         one, two = uow.keys.get(first), uow.keys.get(second)
         usage = [len(uow.keys.list_usage(k, 10)) for k in (first, second)]
     assert one is not None and two is not None
     assert (one.last_used_ms, one.last_used_ip, one.trade_used_ms) == (500, "1.1.1.1", 500)
-    assert (two.last_used_ms, two.last_used_ip, two.trade_used_ms) == (700, "2.2.2.2", None)
+    assert (one.read_used_ms, one.withdraw_used_ms) == (None, None)
+    assert (two.last_used_ms, two.last_used_ip) == (800, "4.4.4.4")
+    assert (two.read_used_ms, two.trade_used_ms, two.withdraw_used_ms) == (800, 600, 750)
     assert one.passphrase_hash == "v2" and two.passphrase_hash != "new"
     assert usage == [1, 1]
     runtime.engine.dispose()

@@ -24,6 +24,7 @@ from sandex.services.keys.ports import (
     KeyUse,
     SecretRow,
     UsageEntry,
+    UseMark,
 )
 from sandex.storage.orm.accounts import UserRow
 from sandex.storage.orm.keys import ApiKeyRow, KeyAuditRow, KeyUsageRow, MasterKeyRow
@@ -72,19 +73,25 @@ _AUTH_READ = _auth_read()
 # The usage write's statements, as DB-API SQL with `%s` marks (see `driver_sql`) for executemany of
 # plain tuples: no per-row parameter processing. Only constant names go into the text.
 _K, _U = ApiKeyRow.__tablename__, KeyUsageRow.__tablename__
-_MOVE_LAST_USE = (
-    f"UPDATE {_K} SET last_used_ms = %s, last_used_ip = %s "  # noqa: S608
-    "WHERE id = %s AND (last_used_ms IS NULL OR last_used_ms <= %s)"
+# A key's last use and its last use per permission, in one statement: each column moves forward only
+# (a late window of another process never moves it back), and 0 leaves a column as it is. Every SET
+# expression reads the row as it was, so the IP follows the time it belongs to.
+_MOVE_USE = (
+    f"UPDATE {_K} SET "  # noqa: S608
+    "last_used_ip = CASE WHEN %s >= COALESCE(last_used_ms, 0) THEN %s ELSE last_used_ip END, "
+    "last_used_ms = CASE WHEN %s >= COALESCE(last_used_ms, 0) THEN %s ELSE last_used_ms END, "
+    + ", ".join(
+        f"{col} = CASE WHEN %s > COALESCE({col}, 0) THEN %s ELSE {col} END"
+        for col in (_USED_COLUMNS[p] for p in (Permission.READ_ONLY, Permission.TRADE, Permission.WITHDRAW))
+    )  # the order `_move_use` gives their times in
+    + " WHERE id = %s"
 )
-_MOVE_PERM_USE = {
-    perm: f"UPDATE {_K} SET {col} = %s WHERE id = %s AND ({col} IS NULL OR {col} < %s)"  # noqa: S608
-    for perm, col in _USED_COLUMNS.items()
-}
 # all but the newest `keep` lines of a key: ids up to its (keep+1)-th newest
 _TRIM_USAGE = (
     f"DELETE FROM {_U} WHERE key_id = %s AND id <= "  # noqa: S608
     f"(SELECT id FROM {_U} WHERE key_id = %s ORDER BY id DESC LIMIT 1 OFFSET %s)"
 )
+_LOOK_UP_IDS = f"SELECT api_key, id FROM {_K} WHERE api_key IN"  # noqa: S608
 _REPLACE_VERIFIER = f"UPDATE {_K} SET passphrase_hash = %s WHERE id = %s AND passphrase_hash = %s"  # noqa: S608
 
 
@@ -170,32 +177,30 @@ class SqlKeyRepository:
         return AuthRecord(_record(row), row.owner_uid, row.owner_master, status, main_uid)
 
     def write_uses(self, uses: Sequence[KeyUse], keep: int) -> None:
-        # Runs on the sequencer's writer thread between two group commits: Core executemany only,
-        # a fixed number of statements however many keys the batch holds.
+        # Runs on the sequencer's writer thread between two group commits: driver SQL and executemany
+        # of plain tuples only, a fixed number of statements however many keys (one IN list of
+        # bound parameters looks them up: a batch stays far below SQLite's limit of 32,766).
         if not uses:
             return
         conn = self._session.connection()
-        wanted = select(API_KEYS.c.api_key, API_KEYS.c.id).where(
-            API_KEYS.c.api_key.in_([u.api_key for u in uses])
-        )
-        ids: dict[str, int] = {api_key: key_id for api_key, key_id in conn.execute(wanted)}
-        known = [(ids[use.api_key], use) for use in uses if use.api_key in ids]
-        marks = [(key_id, use.mark) for key_id, use in known if use.mark is not None]
         dialect = conn.dialect.name
 
         def many(sql: str, rows: list[tuple[object, ...]]) -> None:
             if rows:
                 conn.exec_driver_sql(driver_sql(sql, dialect), rows)
 
-        many(_MOVE_LAST_USE, [(m.last_used_ms, m.last_used_ip, i, m.last_used_ms) for i, m in marks])
-        for perm, sql in _MOVE_PERM_USE.items():
-            many(sql, [(ms, i, ms) for i, m in marks for p, ms in m.by_perm if p is perm])
-        lines = [
+        wanted = tuple(use.api_key for use in uses)
+        marks = ", ".join(["%s"] * len(wanted))
+        found = conn.exec_driver_sql(driver_sql(f"{_LOOK_UP_IDS} ({marks})", dialect), wanted)
+        ids: dict[str, int] = {api_key: key_id for api_key, key_id in found}
+        known = [(ids[use.api_key], use) for use in uses if use.api_key in ids]
+        many(_MOVE_USE, [_move_use(key_id, use.mark) for key_id, use in known if use.mark is not None])
+        lines: list[tuple[object, ...]] = [
             (key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms)
             for key_id, use in known
             for e in use.entries
         ]
-        many(insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, dialect), list(lines))
+        many(insert_text(KeyUsageRow.__tablename__, _USAGE_COLUMNS, dialect), lines)
         many(_TRIM_USAGE, [(key_id, key_id, keep) for key_id, use in known if use.trim])
         many(_REPLACE_VERIFIER, [(u.verifier[1], i, u.verifier[0]) for i, u in known if u.verifier])
 
@@ -259,6 +264,20 @@ class SqlKeyRepository:
         if key_id is None:
             raise LookupError(f"no API key {api_key}")
         return key_id
+
+
+def _move_use(key_id: int, mark: UseMark) -> tuple[object, ...]:
+    """`_MOVE_USE`'s parameters: the last use, then each permission's last use, 0 if not used."""
+    read = trade = withdraw = 0
+    for perm, ms in mark.by_perm:  # usually one: trade
+        if perm is Permission.TRADE:
+            trade = ms
+        elif perm is Permission.READ_ONLY:
+            read = ms
+        else:
+            withdraw = ms
+    ms = mark.last_used_ms
+    return (ms, mark.last_used_ip, ms, ms, read, read, trade, trade, withdraw, withdraw, key_id)
 
 
 def _write(row: ApiKeyRow, record: KeyRecord) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -147,23 +146,12 @@ NATS_URL = os.environ.get("SANDEX_TEST_NATS_URL", "nats://127.0.0.1:4222")
 REQUIRE_NATS = os.environ.get("SANDEX_REQUIRE_NATS") == "1"
 
 
-def _nats_reachable() -> bool:
-    """A NATS server greets every new connection with its INFO line."""
-    from urllib.parse import urlsplit
-
-    address = urlsplit(NATS_URL)
-    try:
-        with socket.create_connection((address.hostname or "127.0.0.1", address.port or 4222), 2) as sock:
-            sock.settimeout(2)
-            return sock.recv(5) == b"INFO "
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def nats_url() -> str:
     """A reachable NATS server (shared: each sandbox's subjects carry its own database's digest)."""
-    if not _nats_reachable():
+    from sandex.testing.cluster import nats_reachable
+
+    if not nats_reachable(NATS_URL):
         if REQUIRE_NATS:
             pytest.fail(f"NATS required (SANDEX_REQUIRE_NATS=1) but {NATS_URL} is unreachable")
         pytest.skip(f"NATS not reachable at {NATS_URL}")

@@ -247,7 +247,7 @@ def open_runtime(
     rate_store = SqlFundingRateStore(sessions)
     rates = FundingRateService(catalogue, venue, market.board, sequencer, rate_store, clock)
     faults = FaultRegistry(clock)
-    _follow_the_board(sequencer, leader, market.board, rates, clock, faults)
+    _join_cluster(sequencer, leader, market.board, rates, clock, faults)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -302,7 +302,7 @@ def _follower(
     )
 
 
-def _follow_the_board(
+def _join_cluster(
     writer: ExchangeWriter,
     leader: Leader | None,
     board: MarketBoard,

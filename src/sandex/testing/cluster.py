@@ -47,11 +47,12 @@ _CLIENT = re.compile(r"c(\d+)n\d+$")  # the client's number in a Load's clOrdId
 
 
 def nats_reachable(url: str = NATS_URL, timeout_s: float = 2.0) -> bool:
-    """Whether something listens at the NATS server's address (a TCP connect)."""
+    """Whether a NATS server answers at `url`: it greets every new connection with its INFO line."""
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 4222), timeout_s):
-            return True
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 4222), timeout_s) as sock:
+            sock.settimeout(timeout_s)
+            return sock.recv(5) == b"INFO "
     except OSError:
         return False
 

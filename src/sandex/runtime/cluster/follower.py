@@ -37,7 +37,7 @@ from sandex.runtime.lease import LEASE_POLL_S, lease_alive
 from sandex.runtime.sequencer import apply_batch
 from sandex.runtime.trading_notify import Notifier
 from sandex.services.exchange.accounts import LedgerAccounts
-from sandex.services.exchange.commands import MARKET_COMMANDS, Command, CommandError, SimulateChainDeposit
+from sandex.services.exchange.commands import Command, CommandError, SimulateChainDeposit
 from sandex.services.exchange.core import ExchangeCore
 from sandex.services.exchange.store import ExchangeStore
 from sandex.services.simulation.board import MarketBoard
@@ -107,7 +107,6 @@ class Follower:
         self.commits = 0
         self.lease_lost = False  # an API process holds no lease
         self.on_lease_lost: Callable[[], None] | None = None
-        self.owner = name
 
     @property
     def nats(self) -> Any:
@@ -314,8 +313,6 @@ class Follower:
                 if not isinstance(command, SimulateChainDeposit):  # it starts a deposit: the sequencer's
                     commands.append(command)
                     origins.append(origin)
-            if any(isinstance(c, MARKET_COMMANDS) for c in commands):
-                self.core.set_halted(batch.halted)
             events = self._notifier.wants_order_events
             answered, changes = apply_batch(self.core, commands, [], batch.ts, order_events=events)
             try:  # pushes first: a caller answered below is never ahead of them

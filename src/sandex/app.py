@@ -238,12 +238,16 @@ def _lifespan(
                 return
             if rt.leader is not None:  # on the bus first: a standby takes over without connecting
                 await rt.leader.connect()  # (~0.15 s) and follows the cluster's clock meanwhile
+            hot = rt.hot_standby if standby else None
+            if hot is not None:  # a replica of the sequencer it stands in for: its takeover loads nothing
+                hot.follow()
             await rt.trading.sequencer.acquire(lease_wait_s)  # a standby waits here
+            replica_at = await hot.take_over() if hot is not None else None
             await key_cache.start()
             reached.append("keys")
             await rt.market.start()  # loads market data (and backfills history) before trades flow
             reached.append("market")
-            await rt.trading.sequencer.start()  # rebuilds books and balances, applies the CLI's inbox
+            await rt.trading.sequencer.start(replica_at)  # rebuilds books and balances, applies the inbox
             if rt.leader is not None:
                 await rt.leader.start()  # answers API processes' commands from now on
             await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
@@ -295,6 +299,8 @@ async def _shut_down(
     if "all" in reached:
         await rt.funding_rates.clock.stop()
         await rt.funding.clock.stop()
+    if rt.hot_standby is not None:
+        await rt.hot_standby.stop()  # a standby that never took over: its replica's connection
     await rt.trading.sequencer.stop()  # releases the lease (if it was taken)
     if rt.leader is not None:
         await rt.leader.close()

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `s
     from sandex.domain.funding.lifecycle import FundingTiming
     from sandex.domain.funding.withdrawals import Limits
     from sandex.domain.instruments import Catalogue
+    from sandex.runtime.cluster.hot_standby import HotStandby
     from sandex.runtime.cluster.leader import Leader
     from sandex.runtime.faults import FaultRegistry
     from sandex.runtime.funding_clock import FundingClock
@@ -90,6 +91,7 @@ class Runtime:
     funding_rates: FundingRateParts  # swaps' funding rates: minute samples, settlements on the clock
     resettables: list[Resettable]  # in-memory mirrors of the database: a control reset drops them
     leader: Leader | None = None  # `--role sequencer`: takes API processes' commands, publishes batches
+    hot_standby: HotStandby | None = None  # `--role sequencer`: follows the cluster while a standby
 
 
 @dataclass(slots=True)
@@ -194,6 +196,8 @@ def open_runtime(
     # deferred: the exchange's half, so that importing this module (the CLI) does not load it
     from sandex.domain.funding.lifecycle import DEFAULT_TIMING
     from sandex.domain.funding.withdrawals import DEFAULT_LIMITS
+    from sandex.runtime.cluster.follower import Follower
+    from sandex.runtime.cluster.hot_standby import HotStandby
     from sandex.runtime.faults import FaultRegistry
     from sandex.runtime.funding_clock import FundingClock
     from sandex.runtime.funding_rate_clock import FundingRateClock
@@ -248,6 +252,11 @@ def open_runtime(
     rates = FundingRateService(catalogue, venue, market.board, sequencer, rate_store, clock)
     faults = FaultRegistry(clock)
     _join_cluster(sequencer, leader, market.board, rates, clock, faults)
+    hot = None
+    if leader is not None:  # a standby sequencer keeps a replica, as API processes do
+        replica = _follower(settings, exchange, store, sessions, hub, f"{base.owner}:standby")
+        assert isinstance(replica, Follower)
+        hot = HotStandby(replica, market, store)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -278,6 +287,7 @@ def open_runtime(
         ),
         resettables=[exchange.accounts, keys.auth, convert],
         leader=leader,
+        hot_standby=hot,
     )
 
 

@@ -21,3 +21,13 @@ class SequentialIds:
         value = self._next
         self._next += 1
         return value
+
+    @property
+    def upcoming(self) -> int:
+        """The id `next_id` gives next."""
+        return self._next
+
+    def resume_at(self, upcoming: int) -> None:
+        """Give `upcoming` next: a replica takes its sequencer's generators (an id a refused command
+        used up is never stored, so a load alone can start below them)."""
+        self._next = upcoming

@@ -65,15 +65,19 @@ class MarketRuntime:
     catalogue: Catalogue
     clock: Clock
     marks: MarkFeed
+    following: bool = False  # market data loaded by `start_reading` and moved on by a replica's events
 
     async def start(self) -> None:
-        """Backfill (a fresh store), load market data from storage, then write candles as they change."""
-        plan = self._backfill_plan()
-        with _collector_paused():
-            if plan.hours:
-                await asyncio.to_thread(backfill, self.store, self.catalogue, plan)
-            await asyncio.to_thread(self.data.load)
-        self._continue_prices()
+        """Backfill (a fresh store), load market data from storage, then write candles as they change.
+        A hot standby's market, following its cluster already (`start_reading`), loads nothing."""
+        if not self.following:
+            plan = self._backfill_plan()
+            with _collector_paused():
+                if plan.hours:
+                    await asyncio.to_thread(backfill, self.store, self.catalogue, plan)
+                await asyncio.to_thread(self.data.load)
+            self.continue_prices()
+        self.following = False
         await self.writer.start()
 
     async def start_reading(self) -> None:
@@ -81,7 +85,8 @@ class MarketRuntime:
         the replica's events; the sequencer's process backfills, writes candles and makes the market."""
         with _collector_paused():
             await asyncio.to_thread(self.data.load)
-        self._continue_prices()
+        self.continue_prices()
+        self.following = True
 
     async def start_maker(self) -> None:
         if self.maker is not None:
@@ -108,7 +113,7 @@ class MarketRuntime:
             # loading on the event loop keeps committed trades from being folded in halfway.
             self.control.reset()
             self.data.load()
-            self._continue_prices()
+            self.continue_prices()
 
     def _backfill_plan(self) -> Backfill:
         """`--backfill-hours`, else a day when the simulated market runs; seeded by `--seed`, else by a
@@ -119,7 +124,7 @@ class MarketRuntime:
         seed = HISTORY_SEED if self.settings.seed is None else self.settings.seed
         return Backfill(hours, self.clock.now_ms(), seeded_streams(seed), self.settings.volatility)
 
-    def _continue_prices(self) -> None:
+    def continue_prices(self) -> None:
         """After a restart the reference goes on from the last price traded (or backfilled); swaps
         follow their index."""
         for inst_id in self.board.inst_ids:

@@ -94,7 +94,7 @@ class ExchangeWriter(Protocol):
 
     async def acquire(self, wait_s: float | None) -> None: ...
 
-    async def start(self) -> None: ...
+    async def start(self, replica_at: int | None = None) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -120,6 +120,7 @@ class Followers(Protocol):
         *,
         reload: bool = False,
         digest: str = "",
+        ids: Sequence[int] = (),
     ) -> None: ...
 
 
@@ -226,6 +227,7 @@ class Sequencer:
         self._stopping = False
         self._in_batch = 0  # batches between apply and publish (see `settled`)
         self.commits = 0  # transactions written (tests check that batching happens)
+        self.loads = 0  # times `start` loaded the core from the database
         self.failures = 0  # batches that failed and forced a rebuild
         self.lease_lost = False  # another process took the lease: this one stepped down for good
         self.on_lease_lost: Callable[[], None] | None = None  # the server exits (see `serve`)
@@ -257,21 +259,34 @@ class Sequencer:
         log.info("holding the sequencer lease as %s", self.owner)
         self._keeper = asyncio.create_task(self._keep_lease(), name="sandex-lease-keeper")
 
-    async def start(self) -> None:
+    async def start(self, replica_at: int | None = None) -> None:
         """Take the lease (unless `acquire` did), rebuild state from the database, apply the inbox,
-        then accept commands."""
+        then accept commands. `replica_at`: the commit count the core already stands at, as a
+        replica of the sequencer before (a hot standby): when the database is still there, nothing
+        is loaded."""
         if self._keeper is None:
             await self.acquire(self._lease_wait_s)
         if self.lease_lost:
             raise RuntimeError("the sequencer lease was taken by another process during start-up")
         self._stopping = False
         self._wake = asyncio.Event()
-        await self._io(self.core.load)
+        # The lease is ours and the last holder fenced: no commit of its can land after this read.
+        stored = await self._io(self._store.commit_seq) if replica_at is not None else None
+        if stored is not None and stored == replica_at:
+            log.info("taking over on the replica's state at commit %d: nothing to load", stored)
+        else:
+            if replica_at is not None:
+                log.info("the replica stands at commit %s, the database at %s: loading", replica_at, stored)
+            await self._io(self.core.load)
+            self.loads += 1
         self.commit_seq = await self._io(self._store.bump_commit_seq, self.owner)
         # the state loaded, by digest: a replica that already holds it (a takeover after a kill
         # loses nothing committed and published) goes on without loading the database again
         digest = await self._io(self.core.state_digest) if self.followers is not None else ""
-        await self._tell_followers(self.commit_seq, self._clock.now_ms(), [], [], reload=True, digest=digest)
+        ids = self.core.next_ids()
+        await self._tell_followers(
+            self.commit_seq, self._clock.now_ms(), [], [], reload=True, digest=digest, ids=ids
+        )
         await self._drain_inbox()
         self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
         self._checkpoints = asyncio.create_task(self._checkpoint_forever(), name="sandex-checkpoints")
@@ -426,6 +441,7 @@ class Sequencer:
             _refuse(batch, "this process lost the sequencer lease")
             return False
         ts = self._clock.now_ms()
+        ids = self.core.next_ids() if self.followers is not None else ()  # before: replicas start there
         try:
             commands = [command for command, _ in batch]
             events = self._notifier.wants_order_events
@@ -442,7 +458,7 @@ class Sequencer:
             rest = _answer_server_commands(batch, answered)
             return await self._failed(rest, exc, [], retry_alone=len(rest) < len(batch))
         if self.followers is not None:
-            await self._tell_followers(base, ts, inbox, batch)
+            await self._tell_followers(base, ts, inbox, batch, ids=ids)
         try:  # published before the callers hear back: a client sees its push no later than its ack
             await self._notifier.publish(changes, self._io)
         except Exception:  # best effort: a broken subscriber never fails a committed batch
@@ -461,6 +477,7 @@ class Sequencer:
         *,
         reload: bool = False,
         digest: str = "",
+        ids: Sequence[int] = (),
     ) -> None:
         """The batch, as applied, to the API processes' replicas: the inbox's commands first (decoded
         again: the same commands `apply_batch` ran), then the callers'."""
@@ -488,6 +505,7 @@ class Sequencer:
                 self.core.marks(),
                 reload=reload,
                 digest=digest,
+                ids=ids,
             )
         except Exception:  # a replica that misses a batch sees the gap and reloads
             log.warning("telling the API processes about a batch failed", exc_info=True)

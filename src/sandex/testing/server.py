@@ -35,13 +35,18 @@ class RunningServer:
 
 @contextmanager
 def serve_in_thread(
-    settings: Settings, *, runtime: Runtime | None = None, fast_hashing: bool = True
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    fast_hashing: bool = True,
+    standby: bool = False,
 ) -> Iterator[RunningServer]:
     """Serve `settings` (host and port are ignored: 127.0.0.1, a free port) until the block ends.
 
-    `fast_hashing` lowers the argon2 cost, as test suites want."""
+    `fast_hashing` lowers the argon2 cost, as test suites want. `standby`: as `sandex serve
+    --standby` (it serves once it holds the sequencer lease)."""
     rt = runtime or open_runtime(settings, fast_hashing=fast_hashing)
-    app = create_app(settings, rt)
+    app = create_app(settings, rt, standby=standby)
     config = server_config(app, settings, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="sandex-test-server", daemon=True)

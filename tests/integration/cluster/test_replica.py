@@ -327,3 +327,41 @@ def test_a_new_sequencer_on_the_same_state_keeps_the_replica_without_a_reload(
         assert isinstance(writer, Sequencer)
         _wait_until(lambda: follower.written == writer.commit_seq and follower.settled)
         assert follower.core.state() == writer.core.state()
+
+
+def _lose_a_batch(pair: Pair) -> None:
+    """A batch the replica cannot place (its base is ahead of the replica), as a lost message is:
+    the replica loads the database again."""
+    reloads = pair.follower.reloads
+    ahead = pair.follower.written + 5
+    frame = encode_batch(ahead, ahead + 1, int(time.time() * 1000), [], [])
+
+    async def publish() -> None:
+        import nats
+
+        client = await nats.connect(pair.api.runtime.settings.nats_url)
+        await client.publish(pair.follower.subjects.batches, frame)
+        await client.drain()
+
+    run_to_end(publish())
+    _wait_until(lambda: pair.follower.reloads > reloads and pair.follower.settled)
+
+
+TRANSFER = "/api/v5/asset/transfer"
+
+
+def test_a_replica_loaded_after_a_refused_transfer_hands_out_the_sequencers_transfer_ids(pair: Pair) -> None:
+    """A refused transfer uses up an id that no table shows: a replica loaded from the database
+    alone would answer the next transfer with an id the sequencer already passed."""
+    move = {"ccy": "USDT", "from": "18", "to": "6"}
+    refused = _post(pair.api, pair.alice, TRANSFER, {**move, "amt": "900000000"})
+    assert refused["code"] != "0", refused
+    pair.settle()
+    _lose_a_batch(pair)  # the replica loads: its ids start above the highest stored
+    done = _post(pair.api, pair.alice, TRANSFER, {**move, "amt": "10"})
+    assert done["code"] == "0", done
+    trans_id = done["data"][0]["transId"]
+    state = _get(pair.sequencer, pair.alice, f"/api/v5/asset/transfer-state?transId={trans_id}")
+    assert state["code"] == "0" and state["data"][0]["amt"] == "10", state  # the id the sequencer stored
+    pair.settle()
+    assert pair.follower.core.next_ids() == pair.writer.core.next_ids()

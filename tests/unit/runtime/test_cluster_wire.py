@@ -41,11 +41,15 @@ def test_every_kind_of_command_round_trips_in_a_command_and_in_a_batch(
 def test_a_batch_round_trips_amounts_beyond_64_bits_and_marks_exactly() -> None:
     marks = {"BTC-USDT-SWAP": (Decimal("106684.2"), Decimal("106684.15"))}
     commands = [_deposit(HUGE), _deposit(5)]
-    frame = wire.encode_batch(4, 5, 1_700_000_000_000, commands, ["api-1:9", ""], ["ETH-USDT"], marks=marks)
+    ids = (600_000_000_000_000_007, 2, 3, 4, 5, 6, 7, 8)
+    frame = wire.encode_batch(
+        4, 5, 1_700_000_000_000, commands, ["api-1:9", ""], ["ETH-USDT"], marks=marks, ids=ids
+    )
     batch = wire.decode_batch(frame)
     assert (batch.base, batch.seq, batch.ts, batch.commands, batch.origins, batch.halted, batch.marks) == (
         4, 5, 1_700_000_000_000, commands, ["api-1:9", ""], ("ETH-USDT",), marks,
     )  # fmt: skip
+    assert batch.ids == ids  # the sequencer's id generators: a replica goes on from them
 
 
 def test_a_command_past_64_bits_arrives_exact_and_small_ones_stay_orjson() -> None:

@@ -101,6 +101,7 @@ class Follower:
         self.board: MarketBoard | None = None  # this process's simulated market, following the sequencer's
         self.funding: FundingRateService | None = None  # and its funding rates
         self.mirrors: list[Mirror] = []  # the clock and the faults, one across the cluster
+        self.loading_too: list[Callable[[], None]] = []  # loads from the core's snapshot (market data)
         self._in_batch = 0
         self.written = -1  # the commit count the replica stands at (-1: not loaded)
         self.reloads = 0
@@ -125,7 +126,7 @@ class Follower:
     async def acquire(self, wait_s: float | None) -> None:
         """An API process writes no exchange state: it takes no lease."""
 
-    async def start(self) -> None:
+    async def start(self, replica_at: int | None = None) -> None:
         """Follow the sequencer's batches, then load the state once a sequencer runs (its start-up
         makes the accounts and counts a start): batches that arrive meanwhile wait in the backlog."""
         if self._nats is None:
@@ -164,6 +165,25 @@ class Follower:
         if nats is not None:
             with contextlib.suppress(Exception):
                 await nats.close()
+
+    async def detach(self) -> int | None:
+        """Stop following and keep the replica as it stands (a standby sequencer taking over with
+        it): the commit count it holds whole, or None when it does not (never loaded, loading, or
+        a batch failed to apply)."""
+        subscription, self._subscription = self._subscription, None
+        feed, self._board_feed = self._board_feed, None
+        for dropped in (feed, subscription):
+            await unsubscribe(dropped)
+        while self._in_batch:  # a batch being applied finishes first (its pushes are awaited)
+            await asyncio.sleep(0.001)
+        loading = self._loading
+        if loading is not None:  # finished, not cancelled: its thread would go on loading the core
+            with contextlib.suppress(Exception):
+                await asyncio.shield(loading)
+        whole = self._loading is None and self.written >= 0
+        written = self.written
+        await self.stop()
+        return written if whole else None
 
     def paused(self) -> contextlib.AbstractAsyncContextManager[None]:
         """A wipe or restore belongs to the process that writes (the control API, which an API
@@ -293,7 +313,11 @@ class Follower:
         if batch.marks is not None:
             self.core.set_marks(batch.marks)
         self.core.set_halted(batch.halted)
-        return self.core.state_digest() == batch.digest
+        if self.core.state_digest() != batch.digest:
+            return False
+        if batch.ids:
+            self.core.resume_ids(batch.ids)
+        return True
 
     def _step(self, batch: wire.Batch) -> str:
         """What a batch means to a replica at `written`: apply it, skip it (the state loaded holds
@@ -313,6 +337,8 @@ class Follower:
                 if not isinstance(command, SimulateChainDeposit):  # it starts a deposit: the sequencer's
                     commands.append(command)
                     origins.append(origin)
+            if batch.ids:  # the sequencer's ids, gaps included (a refused transfer uses one up)
+                self.core.resume_ids(batch.ids)
             events = self._notifier.wants_order_events
             answered, changes = apply_batch(self.core, commands, [], batch.ts, order_events=events)
             try:  # pushes first: a caller answered below is never ahead of them
@@ -395,6 +421,8 @@ class Follower:
         with self._sessions.snapshot():
             seq = self._store.commit_seq()
             self.core.load()
+            for load in self.loading_too:
+                load()
         return seq
 
     def _sequencer_started(self) -> bool:

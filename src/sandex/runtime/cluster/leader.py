@@ -76,6 +76,7 @@ class Leader:
         *,
         reload: bool = False,
         digest: str = "",
+        ids: Sequence[int] = (),
     ) -> None:
         if self._nats is None:
             return
@@ -93,6 +94,7 @@ class Leader:
             reload=reload,
             marks=marks if changed else None,
             digest=digest,
+            ids=ids,
         )
         await self._nats.publish(self.subjects.batches, frame)
         self.published += 1

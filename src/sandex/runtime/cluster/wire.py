@@ -11,6 +11,8 @@
   order, with the time they ran at. A replica that holds the state after commit `base` applies
   them and so holds the state after commit `seq` (`seq == base` when the batch wrote nothing:
   orders refused, say). `reload`: the sequencer (re)started from the database, load it again.
+  With it go the sequencer's id generators as they stood before the batch (`ids`): a replica
+  starts from them, so it hands out the same ids even where a refused command used one up.
 
 Decimals travel as exact text, as everywhere in the codec; JSON, not pickle: a bus is a network
 service, and whoever can publish on it must not be able to run code in the exchange.
@@ -95,6 +97,7 @@ class Batch:
     reload: bool = False
     marks: dict[str, tuple[Decimal, Decimal]] | None = None  # swaps' last marks, when they changed
     digest: str = ""  # on a reload: the state digest the sequencer loaded (a replica that has it stays)
+    ids: tuple[int, ...] = ()  # the sequencer's next ids before the batch (`ExchangeCore.next_ids`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +153,12 @@ def encode_batch(
     reload: bool = False,
     marks: Mapping[str, tuple[Decimal, Decimal]] | None = None,
     digest: str = "",
+    ids: Sequence[int] = (),
 ) -> bytes:
     items = [_command_item(command, origin) for command, origin in zip(commands, origins, strict=True)]
     frame: dict[str, Any] = {"b": base, "s": seq, "t": ts, "c": items}
+    if ids:
+        frame["i"] = list(ids)
     if halted:
         frame["h"] = sorted(halted)
     if reload:
@@ -230,6 +236,7 @@ def decode_batch(data: bytes) -> Batch:
             bool(raw.get("r")),
             _marks(raw.get("k")),
             str(raw.get("d", "")),
+            tuple(int(i) for i in raw.get("i", ())),
         )
     except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
         raise WireError(f"not a batch: {exc}") from exc

@@ -152,6 +152,7 @@ class ExchangeCore:
         self._extras: dict[int, OrderExtras] = {}
         self._bill_ids = SequentialIds(BILL_ID_BASE)
         self._deposit_ids = SequentialIds(DEPOSIT_ID_BASE)
+        self._id_generators: tuple[SequentialIds, ...] = ()  # every generator, in `next_ids` order
         self._algos: dict[Environment, AlgoRunner] = {}
         self._halted: set[str] = set()
         self._market: MarketControls | None = None
@@ -200,6 +201,20 @@ class ExchangeCore:
             runner.desk.marks.clear()
             runner.desk.marks.update(marks)
 
+    def next_ids(self) -> tuple[int, ...]:
+        """The id each generator gives next (orders, trades, bills, deposits, algos, positions,
+        transfers, withdrawals): a replica takes its sequencer's (`resume_ids`)."""
+        return tuple(ids.upcoming for ids in self._id_generators)
+
+    def resume_ids(self, upcoming: Sequence[int]) -> None:
+        """Go on from a sequencer's `next_ids`: a command refused after taking an id (a transfer
+        without the funds) leaves a gap that no table shows, so a replica loaded from the database
+        alone would hand out ids its sequencer already passed."""
+        if len(upcoming) != len(self._id_generators):
+            raise ValueError(f"{len(upcoming)} ids for {len(self._id_generators)} generators")
+        for ids, value in zip(self._id_generators, upcoming, strict=True):
+            ids.resume_at(value)
+
     def set_halted(self, inst_ids: Iterable[str]) -> None:
         """Exactly these instruments halted (a replica follows its sequencer's)."""
         self._halted.clear()
@@ -220,6 +235,10 @@ class ExchangeCore:
         algos: dict[Environment, AlgoRunner] = {}
         instruments = self._catalogue.instruments
         pos_ids = SequentialIds(max(top.pos_id + 1, POS_ID_BASE))
+        generators = [order_ids, trade_ids, self._bill_ids, self._deposit_ids, algo_ids, pos_ids]
+        if self._funding is not None:
+            generators += [self._funding.transfer_ids, self._funding.withdrawal_ids]
+        self._id_generators = tuple(generators)
         self._funding_settled = self._store.funding_settled()
         for environment in Environment:
             state = self._store.load_state(environment)

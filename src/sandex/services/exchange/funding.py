@@ -80,8 +80,8 @@ class FundingState:
         self._catalogue = catalogue
         self._clock = clock
         self.timing = timing
-        self._transfer_ids: IdGenerator = SequentialIds(TRANSFER_ID_BASE)
-        self._withdrawal_ids: IdGenerator = SequentialIds(WITHDRAWAL_ID_BASE)
+        self.transfer_ids = SequentialIds(TRANSFER_ID_BASE)
+        self.withdrawal_ids = SequentialIds(WITHDRAWAL_ID_BASE)
         self._transfers_by_client: dict[_ClientKey, TransferRecord] = {}
         self._withdrawals_by_client: dict[_ClientKey, WithdrawalRecord] = {}
         self._open_withdrawals: dict[int, WithdrawalRecord] = {}
@@ -92,8 +92,8 @@ class FundingState:
     def load(self) -> int:
         """Rebuild from the database; answers the highest deposit id stored (ids are shared)."""
         snap: FundingSnapshot = self._store.load_funding(self._clock.now_ms() - DAY_MS)
-        self._transfer_ids = SequentialIds(max(snap.max_trans_id + 1, TRANSFER_ID_BASE))
-        self._withdrawal_ids = SequentialIds(max(snap.max_wd_id + 1, WITHDRAWAL_ID_BASE))
+        self.transfer_ids = SequentialIds(max(snap.max_trans_id + 1, TRANSFER_ID_BASE))
+        self.withdrawal_ids = SequentialIds(max(snap.max_wd_id + 1, WITHDRAWAL_ID_BASE))
         self._transfers_by_client = {
             (t.environment, t.user_id, t.client_id): t for t in snap.transfers_with_client_id
         }
@@ -193,7 +193,7 @@ class FundingState:
         first = self._transfers_by_client.get(key) if cmd.client_id else None
         if first is not None:
             return FundingApplied(first)
-        trans_id = self._transfer_ids.next_id()
+        trans_id = self.transfer_ids.next_id()
         postings = ledger.transfer(cmd.src_account, cmd.dst_account, cmd.ccy, cmd.units, trans_id)
         if isinstance(postings, Rejected):
             return FundingApplied(postings)
@@ -228,7 +228,7 @@ class FundingState:
         withdrawable = ledger.available(cmd.account_id, cmd.ccy) - self.locked(
             cmd.environment, cmd.account_id, cmd.ccy
         )
-        wd_id = self._withdrawal_ids.next_id()
+        wd_id = self.withdrawal_ids.next_id()
         if cmd.dest is Dest.INTERNAL:
             return self._internal(cmd, ledger, deposit_ids, withdrawable, wd_id, ts)
         held = settlement.hold(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -242,21 +243,27 @@ def _lifespan(
             if hot is not None:  # a replica of the sequencer it stands in for: its takeover loads nothing
                 hot.follow()
             await rt.trading.sequencer.acquire(lease_wait_s)  # a standby waits here
+            steps = _Steps()
             replica_at = await hot.take_over() if hot is not None else None
+            steps.note("replica")
             await key_cache.start()
             reached.append("keys")
             await rt.market.start()  # loads market data (and backfills history) before trades flow
             reached.append("market")
+            steps.note("market")
             await rt.trading.sequencer.start(replica_at)  # rebuilds books and balances, applies the inbox
             if rt.leader is not None:
                 await rt.leader.start()  # answers API processes' commands from now on
+            steps.note("core")
             await rt.funding.clock.start()  # moves deposits and withdrawals on with the app clock
             await rt.funding_rates.clock.start()  # swaps' funding: minute samples, settlements
             await rt.market.start_maker()
             await retention.start()  # old market history goes, by the sandbox clock
             await ws.start()
             reached.append("all")
+            steps.note("the rest")
             log.info("sandex %s ready (%s)", __version__, rt.engine.url.render_as_string(hide_password=True))
+            log.info("started in %s after holding the lease", steps)
             _collect_then_tune_gc()
             if standing.status != "stepped-down":
                 standing.status = SERVING
@@ -308,6 +315,22 @@ async def _shut_down(
         await key_cache.stop()
     await rate_limits.close()
     rt.engine.dispose()
+
+
+class _Steps:
+    """How long each start-up step took (a takeover's time, in the log)."""
+
+    def __init__(self) -> None:
+        self._at = time.monotonic()
+        self._taken: list[str] = []
+
+    def note(self, step: str) -> None:
+        now = time.monotonic()
+        self._taken.append(f"{step} {now - self._at:.3f} s")
+        self._at = now
+
+    def __str__(self) -> str:
+        return ", ".join(self._taken)
 
 
 def _collect_then_tune_gc() -> None:

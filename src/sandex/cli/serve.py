@@ -214,6 +214,7 @@ def serve(
     from sandex.app import create_app
     from sandex.runtime.http_server import server_config
 
+    _log_at(settings.log_level)
     supervised = bool(listen_fd)  # a child of `--workers`: the supervisor prints the banner
     try:
         application = create_app(
@@ -257,6 +258,17 @@ def serve(
         server.run(sockets=[socket.socket(fileno=fd) for fd in listen_fd] if listen_fd else None)
     if not server.started:
         fail_with("cannot start: see the log above")
+
+
+def _log_at(level: str) -> None:
+    """sandex's own log at `--log-level` (uvicorn's follows it too): without a handler Python shows
+    only warnings, so `--log-level info` never showed a takeover's steps."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))  # as the warnings always looked
+    sandex_log = logging.getLogger("sandex")
+    sandex_log.addHandler(handler)
+    sandex_log.setLevel(level.upper())
+    sandex_log.propagate = False
 
 
 def _supervise(

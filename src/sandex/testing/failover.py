@@ -157,7 +157,7 @@ def start_server(
     port = free_port()
     command = [
         sys.executable, "-m", "sandex", "serve", "--port", str(port), "--data-dir", str(data_dir),
-        "--database-url", database_url, "--rate-limits", "off", "--log-level", "warning", "--market", "off",
+        "--database-url", database_url, "--rate-limits", "off", "--log-level", "info", "--market", "off",
         *(["--standby"] if standby else []), *extra,
     ]  # fmt: skip
     if hostname is not None:  # unshare and sh exec: the pid is the server's

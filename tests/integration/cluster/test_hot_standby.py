@@ -12,8 +12,12 @@ from typing import Any
 
 import httpx
 
+from sandex.client.control import AsyncControlClient
+from sandex.process import Runtime
+from sandex.runtime.cluster.follower import Follower
 from sandex.runtime.cluster.hot_standby import HotStandby
 from sandex.runtime.sequencer import Sequencer
+from sandex.services.accounts.views import UserView
 from sandex.testing.server import RunningServer, serve_in_thread
 from tests.integration.cluster.test_replica import ORDER, SETTLE_S, TRANSFER, _fund, _get, _post
 from tests.support.factories import register
@@ -44,6 +48,11 @@ def _hot(server: RunningServer) -> HotStandby:
 
 def _serving(server: RunningServer) -> bool:
     return bool(server.app.state.standing.serving)
+
+
+def _traders(rt: Runtime) -> tuple[UserView, UserView, Creds, Creds]:
+    alice, bob = register(rt.accounts, "alice@example.test"), register(rt.accounts, "bob@example.test")
+    return alice, bob, key_creds(rt, alice, "live"), key_creds(rt, bob, "live")
 
 
 def _trade(server: RunningServer, alice: Creds, bob: Creds) -> None:
@@ -136,3 +145,41 @@ def test_a_standby_whose_replica_missed_a_commit_loads_the_database(
         filled = _get(standby, alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the unpublished fill is there
         _state_from_the_database(tmp_path, common, new)
+
+
+def test_a_restore_keeps_the_lease_and_every_replica_follows_the_restored_state(
+    tmp_path: Path, postgres_url: str, nats_url: str
+) -> None:
+    """The control API rewrites the database with the sequencer paused: it keeps the lease (a
+    standby taking over a half-restored database would serve it), and no replica keeps the state
+    from before the restore because its commit count matched."""
+    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
+    with contextlib.ExitStack() as stack:
+        primary = stack.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
+        rt = primary.runtime
+        alice_user, bob_user, alice, bob = _traders(rt)
+        standby = stack.enter_context(
+            serve_in_thread(ws_settings(tmp_path, role="sequencer", **common), standby=True)
+        )
+        api = stack.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
+        run_to_end(_fund(api, alice_user.uid, bob_user.uid))
+
+        async def snapshot(name: str, restore: bool = False) -> None:
+            async with AsyncControlClient(api.base_url, api.runtime.admin_token) as control:
+                await (control.restore(name) if restore else control.snapshot(name))
+
+        run_to_end(snapshot("funded"))
+        _trade(api, alice, bob)
+        writer, replica, follower = _writer(primary), _hot(standby).replica, api.runtime.trading.sequencer
+        assert isinstance(follower, Follower)
+        _wait_until(lambda: replica.written == writer.commit_seq and replica.settled, "standby follows")
+        run_to_end(snapshot("funded", restore=True))
+
+        def followed() -> bool:
+            return all(r.written == writer.commit_seq and r.settled for r in (replica, follower))
+
+        _wait_until(followed, "the replicas follow the restore")
+        assert not _serving(standby) and _serving(primary)  # no takeover during the restore
+        assert replica.core.state() == writer.core.state() == follower.core.state()
+        pending = _get(api, alice, "/api/v5/trade/orders-pending?instType=SPOT")
+        assert pending["code"] == "0" and pending["data"] == [], pending  # the resting buy was restored away

@@ -84,7 +84,7 @@ class Follower:
         self._store = store
         self._sessions = sessions
         self._notifier = Notifier(store, hub, accounts)
-        self._url = url
+        self.url = url  # the NATS server's
         self._nats: Any = None
         self.subjects = subjects
         self.name = name
@@ -130,7 +130,7 @@ class Follower:
         """Follow the sequencer's batches, then load the state once a sequencer runs (its start-up
         makes the accounts and counts a start): batches that arrive meanwhile wait in the backlog."""
         if self._nats is None:
-            self._nats = await connect(self._url, f"sandex-api {self.name}")
+            self._nats = await connect(self.url, f"sandex-api {self.name}")
             for mirror in self.mirrors:
                 await mirror.start(self._nats)
         self._subscription = await self._nats.subscribe(
@@ -306,14 +306,16 @@ class Follower:
 
     def _holds(self, batch: wire.Batch) -> bool:
         """Whether a sequencer's (re)start is on exactly this replica's state: after a kill, when
-        everything committed was published, a takeover needs no load here (the digest covers the
-        marks and halts it sends along, set first)."""
-        if not (batch.reload and batch.digest and batch.seq > self.written):
+        everything committed was published, a takeover needs no load here. A reload's `base` is the
+        commit count its state is the database's at: a replica that stands there holds it (the
+        core is deterministic; the marks, halts and ids no table holds come with the frame). Else a
+        loaded state's digest may still say so (it covers the marks and halts, set first)."""
+        if not (batch.reload and batch.seq > self.written):
             return False
         if batch.marks is not None:
             self.core.set_marks(batch.marks)
         self.core.set_halted(batch.halted)
-        if self.core.state_digest() != batch.digest:
+        if batch.base != self.written and (not batch.digest or self.core.state_digest() != batch.digest):
             return False
         if batch.ids:
             self.core.resume_ids(batch.ids)

@@ -55,7 +55,11 @@ async def connect(url: str, name: str) -> Any:
     """A connection that reconnects for ever (a NATS restart must not end a sandex process)."""
     import nats  # deferred: only cluster roles need the client
 
+    client: list[Any] = []  # the connection, once made: closing it on purpose is no loss
+
     async def disconnected() -> None:
+        if client and (client[0].is_closed or client[0].is_draining):
+            return
         log.warning("NATS connection lost (%s); reconnecting", url)
 
     async def reconnected() -> None:
@@ -64,7 +68,7 @@ async def connect(url: str, name: str) -> Any:
     async def error(exc: Exception) -> None:
         log.warning("NATS: %s", exc)
 
-    return await nats.connect(
+    connection = await nats.connect(
         url,
         name=name,
         connect_timeout=CONNECT_TIMEOUT_S,
@@ -75,6 +79,8 @@ async def connect(url: str, name: str) -> Any:
         error_cb=error,
         pending_size=64 * 1024 * 1024,
     )
+    client.append(connection)
+    return connection
 
 
 async def unsubscribe(subscription: Any) -> None:

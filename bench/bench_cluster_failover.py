@@ -1,7 +1,7 @@
 """Failover of a cluster's sequencer (`sandex serve --role sequencer|api`) on PostgreSQL and NATS:
 how soon API processes acknowledge orders again, and that nothing is lost.
 
-    python bench/bench_cluster_failover.py [--trials 20] [--pause 12] [--kind kill,stop,api]
+    python bench/bench_cluster_failover.py [--trials 20] [--pause 12] [--keep-logs] [--kind kill,stop,api]
                                            [--nats-url nats://127.0.0.1:4222]
                                            [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
@@ -110,6 +110,7 @@ def _spread(times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (info level)")
     parser.add_argument("--pause", type=float, default=12.0, help="seconds the sequencer stays stopped")
     parser.add_argument("--kind", default="kill,stop,api", help="comma-separated: kill, stop, api")
     parser.add_argument("--nats-url", default=cluster.NATS_URL)
@@ -125,10 +126,12 @@ def main() -> None:
         parser.error(f"no NATS server at {args.nats_url}")
     started = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="sandex-cluster-"))
-    print(f"server logs in {scratch} (removed when every kind ran)", flush=True)
+    kept = "kept" if args.keep_logs else "removed when every kind ran"
+    print(f"server logs in {scratch} ({kept})", flush=True)
     for kind in args.kind.split(","):
         run_kind(kind.strip(), args.trials, args.pause, args.nats_url, args.admin_url, scratch)
-    pass  # shutil.rmtree(scratch)
+    if not args.keep_logs:
+        shutil.rmtree(scratch)
     print(f"done in {time.monotonic() - started:.0f} s")
 
 

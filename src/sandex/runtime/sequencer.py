@@ -271,6 +271,7 @@ class Sequencer:
         self._stopping = False
         self._wake = asyncio.Event()
         # The lease is ours and the last holder fenced: no commit of its can land after this read.
+        loads_before = self.loads
         stored = await self._io(self._store.commit_seq) if replica_at is not None else None
         if stored is not None and stored == replica_at:
             log.info("taking over on the replica's state at commit %d: nothing to load", stored)
@@ -280,28 +281,23 @@ class Sequencer:
             await self._io(self.core.load)
             self.loads += 1
         self.commit_seq = await self._io(self._store.bump_commit_seq, self.owner)
-        # the state loaded, by digest: a replica that already holds it (a takeover after a kill
-        # loses nothing committed and published) goes on without loading the database again
-        digest = await self._io(self.core.state_digest) if self.followers is not None else ""
-        ids = self.core.next_ids()
-        await self._tell_followers(
-            self.commit_seq, self._clock.now_ms(), [], [], reload=True, digest=digest, ids=ids
-        )
+        # A replica that stands at the count this state is the database's at (`base`) holds it: it
+        # goes on without loading (a takeover after a kill loses nothing committed and published).
+        # A loaded state also goes by digest, for a replica whose count says otherwise.
+        loaded = self.loads > loads_before
+        digest = await self._io(self.core.state_digest) if self.followers is not None and loaded else ""
+        now, ids = self._clock.now_ms(), self.core.next_ids()
+        base = self.commit_seq - 1
+        await self._tell_followers(base, now, [], [], reload=True, digest=digest, ids=ids)
         await self._drain_inbox()
         self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
         self._checkpoints = asyncio.create_task(self._checkpoint_forever(), name="sandex-checkpoints")
 
     async def stop(self) -> None:
         """Finish what is queued, then release the lease."""
-        self._stopping = True
-        self._wake.set()
-        checkpoints, self._checkpoints = self._checkpoints, None
-        await cancel_and_wait(checkpoints)
+        await self._halt()
         keeper, self._keeper = self._keeper, None
         await cancel_and_wait(keeper)
-        if self._task is not None:
-            await self._task
-            self._task = None
         if self._executor is not None:
             try:
                 await self._io(self._store.release_lease, self.owner)
@@ -332,17 +328,29 @@ class Sequencer:
                 await self._heartbeat()
             commits = self.commits
 
+    async def _halt(self) -> None:
+        """Finish what is queued and take no more commands; the lease stays as it is."""
+        self._stopping = True
+        self._wake.set()
+        checkpoints, self._checkpoints = self._checkpoints, None
+        await cancel_and_wait(checkpoints)
+        if self._task is not None:
+            await self._task
+            self._task = None
+
     @contextlib.asynccontextmanager
     async def paused(self) -> AsyncIterator[None]:
         """Stopped for the block (the control API wipes or restores the database), then started
-        again when it ran before: it rebuilds books and balances from the database."""
+        again when it ran before: it rebuilds books and balances from the database. The lease
+        stays held (refreshed) throughout: a standby must not take over a database half rewritten."""
         running = self.running
         if running:
-            await self.stop()
+            await self._halt()
         try:
             yield
         finally:
-            if running:
+            if running:  # the rewrite counts as a commit: no replica's count stands for the new state
+                await self._io(self._store.bump_commit_seq, self.owner)
                 await self.start()
 
     async def exclusive(self, fn: Callable[[], T]) -> T:

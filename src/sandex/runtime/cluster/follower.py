@@ -95,6 +95,7 @@ class Follower:
         self._backlog: list[wire.Batch] = []
         self._loading: asyncio.Task[None] | None = None
         self._halted: tuple[str, ...] = ()
+        self._unstored_heard = False  # marks and halts came with a reload frame since the last load
         self._marks: dict[str, tuple[Decimal, Decimal]] = {}  # the sequencer's, as last heard
         self._subscription: Any = None
         self._board_feed: Any = None
@@ -269,6 +270,7 @@ class Follower:
             self._marks = batch.marks
         if batch.reload:
             self._give_up_in_flight()
+            self._unstored_heard = True  # a reload carries the marks and halts: no need to ask
         if self._loading is not None or self.written < 0:
             self._backlog.append(batch)  # applied after the load, in order
             return
@@ -276,9 +278,11 @@ class Follower:
         if step == "apply":
             await self._apply(batch)
         elif step == "gap" and self._holds(batch):
+            log.info("a sequencer started on this replica's state (commit %d): kept", batch.base)
             self.written = batch.seq  # a new sequencer on the state this replica has: nothing to load
             self._wake_waiters()
         elif step == "gap":
+            log.info("batch %d→%d, the replica at %d: loading", batch.base, batch.seq, self.written)
             self._backlog.append(batch)
             self._schedule_reload()
         elif batch.marks is not None:  # the state loaded holds the batch, but marks are not stored
@@ -376,7 +380,9 @@ class Follower:
             self._wake_waiters()
 
     async def _load(self) -> None:
-        await self._ask_unstored()
+        if not self._unstored_heard:  # (a sequencer that just started is not listening yet)
+            await self._ask_unstored()
+        self._unstored_heard = False
         while True:
             try:
                 self.core.set_marks(self._marks)

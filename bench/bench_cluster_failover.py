@@ -1,13 +1,15 @@
 """Failover of a cluster's sequencer (`sandex serve --role sequencer|api`) on PostgreSQL and NATS:
 how soon API processes acknowledge orders again, and that nothing is lost.
 
-    python bench/bench_cluster_failover.py [--trials 20] [--pause 12] [--keep-logs] [--kind kill,stop,api]
+    python bench/bench_cluster_failover.py [--trials 20] [--pause 12] [--keep-logs] [--kind kill,uts,stop,api]
                                            [--nats-url nats://127.0.0.1:4222]
                                            [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Each kind runs `--trials` trials on a fresh database with a sequencer, a standby and three API
 processes, under 8 signed-order clients spread over the API ports (`sandex.testing.cluster`):
-`kill` kill -9 of the sequencer; `stop` SIGSTOP of it inside a group commit for `--pause` seconds,
+`kill` kill -9 of the sequencer; `uts` the same with each standby in a UTS namespace of its own
+(another hostname, as on another host: no pid to see dead, the lease's 3 s stale rule; needs root);
+`stop` SIGSTOP of it inside a group commit for `--pause` seconds,
 then SIGCONT (it must acknowledge nothing and exit); `api` kill -9 of one API process (a new one
 replaces it). After each sequencer trial a new standby starts. Per trial it prints the time from the
 kill/stop to the first acknowledgement through an API port of a request sent after it, and to the
@@ -42,7 +44,8 @@ def run_kind(kind: str, trials: int, pause_s: float, nats_url: str, admin_url: s
         try:
             keys = failover.prepare(root / "data", url)
             print(f"[{kind}] {trials} trials, {failover.load_average()}", flush=True)
-            with cluster.Cluster(root / "data", url, root, keys, nats_url) as running:
+            other_host = kind == "uts"
+            with cluster.Cluster(root / "data", url, root, keys, nats_url, other_host=other_host) as running:
                 if kind == "api":
                     _api_trials(running, engine, trials)
                 else:
@@ -112,7 +115,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (info level)")
     parser.add_argument("--pause", type=float, default=12.0, help="seconds the sequencer stays stopped")
-    parser.add_argument("--kind", default="kill,stop,api", help="comma-separated: kill, stop, api")
+    parser.add_argument("--kind", default="kill,stop,api", help="comma-separated: kill, uts, stop, api")
     parser.add_argument("--nats-url", default=cluster.NATS_URL)
     parser.add_argument(
         "--admin-url",

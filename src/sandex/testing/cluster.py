@@ -82,6 +82,7 @@ class Cluster:
     keys: list[dict[str, Any]]
     nats_url: str = NATS_URL
     apis: int = API_PROCESSES
+    other_host: bool = False  # each standby in a UTS namespace of its own (another hostname; root)
     sequencer: Server | None = None
     standby: Server | None = None
     api: list[Server] = field(default_factory=list)
@@ -114,7 +115,10 @@ class Cluster:
         self.started += 1
         log = self.logs / f"{role}{'-standby' if standby else ''}{self.started}.log"
         extra = ["--role", role, "--nats-url", self.nats_url]
-        server = start_server(self.data_dir, self.database_url, log, standby=standby, extra=extra)
+        hostname = f"standby-{self.started}" if standby and self.other_host else None
+        server = start_server(
+            self.data_dir, self.database_url, log, standby=standby, hostname=hostname, extra=extra
+        )
         self.servers.append(server)
         return server
 

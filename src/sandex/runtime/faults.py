@@ -124,8 +124,9 @@ class FaultRegistry:
             return [(fault_id, armed.fault.spec) for fault_id, armed in self._faults.items()]
 
     def mirror(self, specs: list[tuple[str, FaultSpec]]) -> None:
-        """Arm exactly these faults (another process's, by id): one kept keeps its counts and dice
-        here; each process counts the requests it serves. Tells no one."""
+        """Arm exactly these faults (another process's, by id): one kept keeps its counts here (a
+        copy whose `times` were used up stays retired). Tells no one. Decisions on these copies are
+        the process that holds the originals' (`decide_elsewhere`)."""
         with self._lock:
             kept: dict[str, _Armed] = {}
             for ordinal, (fault_id, spec) in enumerate(specs, start=1):

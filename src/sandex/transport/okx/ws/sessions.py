@@ -150,18 +150,19 @@ class Session:
                 self._corked = True
                 self._flusher.add(self)
             return
-        self._queue(frame)
-
-    def send_decided(self, decision: Awaitable[FaultKind | None], frame: str | Broadcast) -> None:
-        """Queue a frame whose WS fault is still being decided elsewhere (see the module's doc)."""
-        if self.closing is None:
-            self._queue(_Decided(decision, frame))
-
-    def _queue(self, frame: str | Broadcast | _Decided) -> None:
         if self._outbox.qsize() >= OUTBOX_LIMIT:
             self.close(Close.BUFFER_FULL)
             return
         self._outbox.put_nowait(frame)
+
+    def send_decided(self, decision: Awaitable[FaultKind | None], frame: str | Broadcast) -> None:
+        """Queue a frame whose WS fault is still being decided elsewhere (see the module's doc)."""
+        if self.closing is not None:
+            return
+        if self._outbox.qsize() >= OUTBOX_LIMIT:
+            self.close(Close.BUFFER_FULL)
+            return
+        self._outbox.put_nowait(_Decided(decision, frame))
 
     def close(self, code: Close) -> None:
         """Close after the frames already queued (the client reads why in the close frame)."""
@@ -185,26 +186,31 @@ class Session:
                 with contextlib.suppress(Exception):  # the peer may be gone already
                     await websocket.close(frame.code, frame.reason)
                 return
-            if isinstance(frame, _Decided):
-                fault = await frame.decision
-                if fault is FaultKind.WS_DISCONNECT:  # as `close` at push time: nothing behind it is sent
-                    self.closing = Close.ABNORMAL
-                    with contextlib.suppress(Exception):
-                        await websocket.close(Close.ABNORMAL, CLOSE_REASONS[Close.ABNORMAL])
+            if isinstance(frame, Broadcast):
+                await websocket.send(frame.event)
+            elif isinstance(frame, _Decided):
+                if not await self._write_decided(websocket, frame):
                     return
-                for _ in range(_COPIES.get(fault, 1)):
-                    await _write(websocket, frame.frame)
             else:
-                await _write(websocket, frame)
+                await websocket.send_text(frame)
             self._writing = False
             self.last_activity = time.monotonic()
 
-
-async def _write(websocket: WebSocket, frame: str | Broadcast) -> None:
-    if isinstance(frame, Broadcast):
-        await websocket.send(frame.event)
-    else:
-        await websocket.send_text(frame)
+    async def _write_decided(self, websocket: WebSocket, decided: _Decided) -> bool:
+        """Apply a fault decided elsewhere to its frame; False when it closed the connection."""
+        fault = await decided.decision
+        if fault is FaultKind.WS_DISCONNECT:  # as `close` at push time: nothing behind it is sent
+            self.closing = Close.ABNORMAL
+            with contextlib.suppress(Exception):
+                await websocket.close(Close.ABNORMAL, CLOSE_REASONS[Close.ABNORMAL])
+            return False
+        frame = decided.frame
+        for _ in range(_COPIES.get(fault, 1)):
+            if isinstance(frame, Broadcast):
+                await websocket.send(frame.event)
+            else:
+                await websocket.send_text(frame)
+        return True
 
 
 class SessionRegistry:

@@ -90,7 +90,8 @@ class FaultRegistry:
         self._seq = count(1)
         self._armed_http = False
         self._armed_ws = False  # read without the lock per WS push and subscriber: usually nothing armed
-        self.on_change: list[Callable[[], None]] = []  # told after add, remove, clear (the cluster's mirror)
+        # told after add, remove, clear, and when a fault's `times` are used up (the cluster's mirror)
+        self.on_change: list[Callable[[], None]] = []
         self._remote: RemoteFaultDecisions | None = None  # a cluster's API process: the sequencer's process
 
     @property
@@ -229,18 +230,21 @@ class FaultRegistry:
     def decide_http(self, method: str, path: str, api_key: str | None) -> HttpInjection | None:
         if not self._armed_http:
             return None
-        latency, answer = 0, None
+        latency, answer, used_up = 0, None, False
         with self._lock:
             for armed in self._faults.values():
                 kind = armed.fault.spec.kind
                 if kind not in HTTP_KINDS or not armed.applies(method, path, api_key) or not armed.roll():
                     continue
                 self._record(armed.fault, f"{method} {path}", api_key)
+                used_up |= armed.fault.remaining == 0
                 latency += armed.fault.spec.latency_ms
                 if kind in _ANSWERING:
                     answer = armed.fault
                     break
             self._rearm()
+        if used_up:
+            self._changed()  # a cluster's other processes stop asking about it
         if latency == 0 and answer is None:
             return None
         return HttpInjection(latency, answer)
@@ -249,14 +253,19 @@ class FaultRegistry:
         """For one WS push (or connection) on `channel`: drop, duplicate, disconnect, or None."""
         if not self._armed_ws:
             return None
+        fired = None
         with self._lock:
             for armed in self._faults.values():
-                spec = armed.fault.spec
-                if spec.kind in WS_KINDS and armed.applies_ws(channel, api_key) and armed.roll():
+                if armed.spec_kind in WS_KINDS and armed.applies_ws(channel, api_key) and armed.roll():
                     self._record(armed.fault, f"ws {channel}", api_key)
                     self._rearm()
-                    return spec.kind
-        return None
+                    fired = armed.fault
+                    break
+        if fired is None:
+            return None
+        if fired.remaining == 0:
+            self._changed()  # a cluster's other processes stop asking about it
+        return fired.spec.kind
 
     def _record(self, fault: Fault, target: str, api_key: str | None) -> None:
         spec = fault.spec

@@ -138,6 +138,7 @@ def test_a_fault_with_times_fires_that_often_over_every_api_process_and_lists_ea
     assert events[0].seq < events[1].seq
     listed = _control(trio.one, lambda c: c.get_fault(fault.id))
     assert (listed.fired, listed.remaining) == (2, 0)
+    _wait_until(lambda: not any(api.runtime.faults.armed for api in trio.apis))  # used up: no more asking
 
 
 def test_seeded_dice_hit_the_requests_one_process_would_whichever_process_serves_them(trio: Trio) -> None:
@@ -188,3 +189,17 @@ def test_a_ws_fault_with_times_drops_one_push_over_every_api_process(trio: Trio)
     assert sorted(_run(scenario())) == [0, 1]  # dropped on exactly one connection, whichever asked first
     events = _control(trio.two, lambda c: c.fault_events(fault_id=fault.id))
     assert [(e.target, e.api_key) for e in events] == [("ws orders", trio.alice.api_key)]
+
+
+def test_an_outage_used_up_through_one_api_process_ends_on_the_others_status_page(trio: Trio) -> None:
+    _control(trio.sequencer, lambda c: c.inject_error("50001", route=f"POST {ORDER}", times=1))
+    trio.armed_everywhere(1)
+
+    def outages(server: RunningServer) -> int:
+        return len(httpx.get(server.base_url + "/api/v5/system/status").json()["data"])
+
+    assert outages(trio.two) == 1
+    assert _order(trio.one, trio.alice, "90")["code"] == "50001"
+    _wait_until(lambda: outages(trio.two) == 0)  # the second API process never asked: it was told
+    assert not trio.two.runtime.faults.armed
+    assert _order(trio.two, trio.alice, "90")["code"] == "0"

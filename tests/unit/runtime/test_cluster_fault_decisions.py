@@ -162,6 +162,20 @@ async def test_a_used_up_fault_stops_the_questions_of_a_process_that_heard_it() 
     assert [fault.remaining for fault in one.faults()] == [0]  # still listed, as on the sequencer
 
 
+def test_the_mirror_hears_when_a_fault_is_used_up_and_not_before() -> None:
+    registry = FaultRegistry(ManualClock())
+    registry.add(FaultSpec(FaultKind.ERROR, code="50001", times=2))
+    registry.add(FaultSpec(FaultKind.WS_DROP, times=1))
+    told: list[list[str]] = []
+    registry.on_change.append(lambda: told.append(registry.spent()))
+    registry.decide_http(*ORDER, None)
+    assert told == []
+    registry.decide_http(*ORDER, None)
+    registry.decide_http(*ORDER, None)  # nothing fires any more: nothing to tell
+    registry.decide_ws("orders", None)
+    assert told == [["f1"], ["f1", "f2"]]
+
+
 async def test_ws_faults_are_decided_once_too() -> None:
     sequencer, _, (one, two) = _cluster(FaultSpec(FaultKind.WS_DROP, route="orders", times=1))
     first, second = one.ask_ws("orders", "a"), two.ask_ws("orders", "b")

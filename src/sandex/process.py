@@ -333,8 +333,25 @@ def _join_cluster(
     member.board, member.funding = board, rates
     subjects, name = member.subjects, member.name
     member.mirrors = [clock_mirror(clock, subjects.clock, name), faults_mirror(faults, subjects.faults, name)]
+    _decide_faults_once(writer, leader, faults)
     if leader is not None:
         leader.clock = clock
+
+
+def _decide_faults_once(writer: ExchangeWriter, leader: Leader | None, faults: FaultRegistry) -> None:
+    """A fault fires as if one process served every request: the sequencer's process decides (its
+    registry counts, rolls and records), an API process asks it when one of its faults could hit."""
+    from sandex.runtime.cluster.fault_decisions import FaultDecisionClient, FaultDecisionServer
+    from sandex.runtime.cluster.follower import Follower
+
+    if leader is not None:
+        leader.responders.append(
+            FaultDecisionServer(faults, leader.subjects.fault_decisions, lambda: not writer.lease_lost)
+        )
+    elif isinstance(writer, Follower):
+        follower = writer
+        client = FaultDecisionClient(lambda: follower.nats, follower.subjects.fault_decisions, faults)
+        faults.decide_elsewhere(client)
 
 
 def _leader(settings: Settings, sequencer: Sequencer, owner: str) -> Leader:

@@ -6,8 +6,13 @@ A fault is a `FaultSpec` (what happens, where, how often) registered with a `Fau
 * REST (`transport/okx/faults.py`, an ASGI middleware in front of every `/api/v5/` route) calls
   `decide_http(method, path, api_key)` and gets the latency to add and, maybe, the fault that
   answers instead of the handler (an OKX error code, or an HTTP status with a non-JSON body).
-* The WebSocket gateway (later) calls `decide_ws(channel, api_key)` per push or connection and gets
-  `WS_DROP`, `WS_DUPLICATE` or `WS_DISCONNECT`.
+* The WebSocket gateway calls `decide_ws(channel, api_key)` per push and gets `WS_DROP`,
+  `WS_DUPLICATE` or `WS_DISCONNECT`.
+
+Transports ask through `ask_http` / `ask_ws`: in one process they are `decide_http` / `decide_ws`;
+in a cluster's API process the decision is the sequencer's process's (`RemoteFaultDecisions`), so a
+fault's `times`, its dice and its record of firings are one for the whole cluster. Either way a
+transport pays nothing while no fault is armed.
 
 How often: `times` = how many times the fault fires before it retires (None: no limit);
 `probability` = the chance it fires on each matching request (None: always), drawn from a
@@ -17,6 +22,7 @@ requests. Every firing is recorded as a `FaultEvent` so a test can assert that i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -170,6 +176,21 @@ class HttpInjection:
     answer: Fault | None
 
 
+# A WS push's fault: known now (None: no fault), or asked elsewhere and known later.
+WsDecision = FaultKind | Awaitable[FaultKind | None] | None
+
+
+class RemoteFaultDecisions(Protocol):
+    """Decisions made by another process (a cluster's sequencer's), asked only when a fault armed
+    here could fire. An answer that does not come in time is "no fault"."""
+
+    async def decide_http(self, method: str, path: str, api_key: str | None) -> HttpInjection | None: ...
+
+    def decide_ws(self, channel: str, api_key: str | None) -> Awaitable[FaultKind | None]:
+        """Asked at once (decisions reach the deciding process in push order), answered later."""
+        ...
+
+
 class FaultInjector(Protocol):
     @property
     def armed(self) -> bool:
@@ -195,3 +216,11 @@ class FaultInjector(Protocol):
     def decide_http(self, method: str, path: str, api_key: str | None) -> HttpInjection | None: ...
 
     def decide_ws(self, channel: str, api_key: str | None) -> FaultKind | None: ...
+
+    async def ask_http(self, method: str, path: str, api_key: str | None) -> HttpInjection | None:
+        """What transports call (after `armed`): `decide_http` here or where decisions are made."""
+        ...
+
+    def ask_ws(self, channel: str, api_key: str | None) -> WsDecision:
+        """What transports call per push: `decide_ws` here, or an answer to await from elsewhere."""
+        ...

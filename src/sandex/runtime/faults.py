@@ -8,7 +8,11 @@ read how often it fired.
 
 Each fault draws from its own `random.Random(seed)` (default seed: its ordinal, 1, 2, ...), so
 which requests it hits depends only on its seed and the order of the requests it matches.
-Everything here is process memory: `reset` of the control API clears it.
+Everything here is process memory: `reset` of the control API clears it. In a cluster's API
+process the registry holds the sequencer's process's faults (`cluster/mirror.py`) but decides
+nothing itself (`decide_elsewhere`): a request or push that one of them could hit is decided by the
+sequencer's process (`cluster/fault_decisions.py`), which counts, rolls and records every firing of
+the cluster, so a fault with `times: 1` fires once whichever process serves the request.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from itertools import count
 
@@ -31,7 +35,9 @@ from sandex.domain.faults import (
     FaultKind,
     FaultSpec,
     HttpInjection,
+    RemoteFaultDecisions,
     RouteMatcher,
+    WsDecision,
     check_spec,
     parse_route,
 )
@@ -51,6 +57,14 @@ class _Armed:
         if spec.api_key is not None and spec.api_key != api_key:
             return False
         return self.matcher is None or self.matcher.matches(method, path)
+
+    def applies_ws(self, channel: str, api_key: str | None) -> bool:
+        spec = self.fault.spec
+        return spec.route in (None, channel) and (spec.api_key is None or spec.api_key == api_key)
+
+    @property
+    def spec_kind(self) -> FaultKind:
+        return self.fault.spec.kind
 
     def roll(self) -> bool:
         """Count one matching request; True when the fault fires on it."""
@@ -76,7 +90,9 @@ class FaultRegistry:
         self._seq = count(1)
         self._armed_http = False
         self._armed_ws = False  # read without the lock per WS push and subscriber: usually nothing armed
-        self.on_change: list[Callable[[], None]] = []  # told after add, remove, clear (the cluster's mirror)
+        # told after add, remove, clear, and when a fault's `times` are used up (the cluster's mirror)
+        self.on_change: list[Callable[[], None]] = []
+        self._remote: RemoteFaultDecisions | None = None  # a cluster's API process: the sequencer's process
 
     @property
     def armed(self) -> bool:
@@ -109,8 +125,9 @@ class FaultRegistry:
             return [(fault_id, armed.fault.spec) for fault_id, armed in self._faults.items()]
 
     def mirror(self, specs: list[tuple[str, FaultSpec]]) -> None:
-        """Arm exactly these faults (another process's, by id): one kept keeps its counts and dice
-        here; each process counts the requests it serves. Tells no one."""
+        """Arm exactly these faults (another process's, by id): one kept keeps its counts here (a
+        copy whose `times` were used up stays retired). Tells no one. Decisions on these copies are
+        the process that holds the originals' (`decide_elsewhere`)."""
         with self._lock:
             kept: dict[str, _Armed] = {}
             for ordinal, (fault_id, spec) in enumerate(specs, start=1):
@@ -162,22 +179,72 @@ class FaultRegistry:
                 if event.seq > since_seq and (fault_id is None or event.fault_id == fault_id)
             ]
 
+    def spent(self) -> list[str]:
+        """The faults whose `times` are used up (listed until removed, firing no more)."""
+        with self._lock:
+            return [fault_id for fault_id, armed in self._faults.items() if armed.fault.remaining == 0]
+
+    def retire(self, fault_ids: Iterable[str]) -> None:
+        """These faults' `times` were used up where decisions are made: this process stops asking
+        about them (its copies count nothing themselves)."""
+        with self._lock:
+            for fault_id in fault_ids:
+                armed = self._faults.get(fault_id)
+                if armed is not None and armed.fault.remaining:
+                    armed.fault = replace(armed.fault, fired=armed.fault.spec.times or 0)
+            self._rearm()
+
     # --- decisions ----------------------------------------------------------------------------
+    def decide_elsewhere(self, remote: RemoteFaultDecisions | None) -> None:
+        """A cluster's API process: `ask_http` and `ask_ws` ask `remote` (None: decide here again)."""
+        self._remote = remote
+
+    async def ask_http(self, method: str, path: str, api_key: str | None) -> HttpInjection | None:
+        """`decide_http`, or with decisions made elsewhere, theirs: asked only when a fault armed
+        here could fire on this request (the others cost no message)."""
+        remote = self._remote
+        if remote is None:
+            return self.decide_http(method, path, api_key)
+        if not self._could_fire(
+            lambda armed: armed.spec_kind in HTTP_KINDS and armed.applies(method, path, api_key)
+        ):
+            return None
+        return await remote.decide_http(method, path, api_key)
+
+    def ask_ws(self, channel: str, api_key: str | None) -> WsDecision:
+        if not self._armed_ws:
+            return None
+        remote = self._remote
+        if remote is None:
+            return self.decide_ws(channel, api_key)
+        if not self._could_fire(
+            lambda armed: armed.spec_kind in WS_KINDS and armed.applies_ws(channel, api_key)
+        ):
+            return None
+        return remote.decide_ws(channel, api_key)
+
+    def _could_fire(self, matches: Callable[[_Armed], bool]) -> bool:
+        with self._lock:
+            return any(armed.fault.remaining != 0 and matches(armed) for armed in self._faults.values())
+
     def decide_http(self, method: str, path: str, api_key: str | None) -> HttpInjection | None:
         if not self._armed_http:
             return None
-        latency, answer = 0, None
+        latency, answer, used_up = 0, None, False
         with self._lock:
             for armed in self._faults.values():
                 kind = armed.fault.spec.kind
                 if kind not in HTTP_KINDS or not armed.applies(method, path, api_key) or not armed.roll():
                     continue
                 self._record(armed.fault, f"{method} {path}", api_key)
+                used_up |= armed.fault.remaining == 0
                 latency += armed.fault.spec.latency_ms
                 if kind in _ANSWERING:
                     answer = armed.fault
                     break
             self._rearm()
+        if used_up:
+            self._changed()  # a cluster's other processes stop asking about it
         if latency == 0 and answer is None:
             return None
         return HttpInjection(latency, answer)
@@ -186,16 +253,19 @@ class FaultRegistry:
         """For one WS push (or connection) on `channel`: drop, duplicate, disconnect, or None."""
         if not self._armed_ws:
             return None
+        fired = None
         with self._lock:
             for armed in self._faults.values():
-                spec = armed.fault.spec
-                if spec.kind not in WS_KINDS or spec.route not in (None, channel):
-                    continue
-                if (spec.api_key is None or spec.api_key == api_key) and armed.roll():
+                if armed.spec_kind in WS_KINDS and armed.applies_ws(channel, api_key) and armed.roll():
                     self._record(armed.fault, f"ws {channel}", api_key)
                     self._rearm()
-                    return spec.kind
-        return None
+                    fired = armed.fault
+                    break
+        if fired is None:
+            return None
+        if fired.remaining == 0:
+            self._changed()  # a cluster's other processes stop asking about it
+        return fired.spec.kind
 
     def _record(self, fault: Fault, target: str, api_key: str | None) -> None:
         spec = fault.spec

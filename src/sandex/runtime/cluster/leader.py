@@ -24,7 +24,7 @@ import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sandex.domain.clock import Clock
 from sandex.runtime.aio import cancel_and_wait
@@ -40,6 +40,14 @@ from sandex.services.swap_funding.service import FundingRateService
 log = logging.getLogger("sandex.cluster")
 
 BOARD_FEED_S = 0.25
+
+
+class Responder(Protocol):
+    """Answers API processes on a subject of its own while this sequencer holds the lease."""
+
+    async def start(self, nats: Any) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Leader:
@@ -60,6 +68,7 @@ class Leader:
         self.mirrors: list[Mirror] = []  # the clock and the faults, one across the cluster
         self.control: ForwardedServer | None = None  # serves API processes' control requests
         self._control: Any = None
+        self.responders: list[Responder] = []  # fault decisions (`fault_decisions.py`)
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
         self._marks_sent: Mapping[str, tuple[Decimal, Decimal]] | None = None
@@ -113,6 +122,8 @@ class Leader:
         self._unstored = await self._nats.subscribe(self.subjects.unstored, cb=self._on_unstored)
         if self.control is not None:
             self._control = await self._nats.subscribe(self.subjects.control, cb=self._on_control)
+        for responder in self.responders:
+            await responder.start(self._nats)
         if self.board is not None:
             self._feed = asyncio.get_running_loop().create_task(
                 self._feed_board(self.board), name="sandex-board-feed"
@@ -121,6 +132,8 @@ class Leader:
     async def stop(self) -> None:
         for mirror in self.mirrors:
             await mirror.stop()
+        for responder in self.responders:
+            await responder.stop()
         feed, self._feed = self._feed, None
         await cancel_and_wait(feed)
         dropped = (self._control, self._unstored, self._subscription)

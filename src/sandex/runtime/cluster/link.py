@@ -26,8 +26,9 @@ class Subjects:
     unstored: str  # the sequencer's state that no table holds (marks, halts), asked before a load
     board: str  # the sequencer's simulated reference prices and marks, a few times a second
     clock: str  # the sandbox clock's control changes, from whichever process made them
-    faults: str  # the faults armed (each process counts the requests it serves)
+    faults: str  # the faults armed and which are used up (every process knows what one could hit)
     control: str  # requests an API process hands to the sequencer's process (control, Convert)
+    fault_decisions: str  # API processes ask the sequencer's process whether a fault fires
 
     @classmethod
     def of(cls, cluster: str) -> Subjects:
@@ -39,6 +40,7 @@ class Subjects:
             f"sandex.{cluster}.clock",
             f"sandex.{cluster}.faults",
             f"sandex.{cluster}.control",
+            f"sandex.{cluster}.faults.decide",
         )
 
 

@@ -8,14 +8,13 @@ process takes it. The state is absolute, so the last change wins everywhere.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from sandex.domain.faults import FaultKind, FaultSpec
 from sandex.runtime.clock import SystemClock
+from sandex.runtime.cluster.fault_decisions import spec_from_json, spec_to_json
 from sandex.runtime.cluster.link import unsubscribe
 from sandex.runtime.faults import FaultRegistry
 
@@ -84,15 +83,15 @@ def clock_mirror(clock: SystemClock, subject: str, name: str) -> Mirror:
 
 
 def faults_mirror(faults: FaultRegistry, subject: str, name: str) -> Mirror:
+    """The faults armed, and which are used up: the sequencer's process counts every firing
+    (`fault_decisions.py`), the others stop asking about a used-up one."""
+
     def snapshot() -> Any:
-        return [
-            [fault_id, {**dataclasses.asdict(spec), "kind": spec.kind.value}]
-            for fault_id, spec in faults.specs()
-        ]
+        armed = [[fault_id, spec_to_json(spec)] for fault_id, spec in faults.specs()]
+        return {"armed": armed, "spent": faults.spent()}
 
     def restore(state: Any) -> None:
-        faults.mirror(
-            [(str(fault_id), FaultSpec(**{**raw, "kind": FaultKind(raw["kind"])})) for fault_id, raw in state]
-        )
+        faults.mirror([(str(fault_id), spec_from_json(raw)) for fault_id, raw in state["armed"]])
+        faults.retire(str(fault_id) for fault_id in state["spent"])
 
     return Mirror(subject, name, snapshot=snapshot, restore=restore, listeners=faults.on_change)

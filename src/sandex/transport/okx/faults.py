@@ -1,6 +1,7 @@
 """Injected faults on OKX REST routes: an ASGI middleware in front of every `/api/v5/` request.
 
-It asks the fault injector first (a no-op while no fault is armed). An injected answer replaces the
+It asks the fault injector first (a no-op while no fault is armed; in a cluster's API process a
+request an armed fault could hit is decided by the sequencer's process). An injected answer replaces the
 whole request: no authentication, no rate-limit charge, no handler, so nothing changes. Wire shapes:
 
 * `kind=error` answers as OKX would refuse. The HTTP status, the body form and the default message
@@ -84,7 +85,7 @@ class FaultMiddleware:
             await self._app(scope, receive, send)
             return
         api_key = Headers(scope=scope).get("ok-access-key")
-        injection = self._injector.decide_http(scope["method"], scope["path"], api_key)
+        injection = await self._injector.ask_http(scope["method"], scope["path"], api_key)
         if injection is not None and injection.latency_ms:
             await asyncio.sleep(injection.latency_ms / 1000)
         if injection is None or injection.answer is None:

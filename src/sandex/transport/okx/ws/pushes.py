@@ -1,7 +1,9 @@
 """Handing frames to sessions, with the WebSocket faults a test may have injected.
 
 A test asks the control API to drop, duplicate or cut pushes of one channel (or one op's reply);
-`decide_ws(channel, api_key)` answers per frame and per session, so a fault can target one key.
+`ask_ws(channel, api_key)` answers per frame and per session, so a fault can target one key. In a
+cluster's API process the answer may come later (the sequencer's process decides): the frame then
+waits in the session's outbox, in its place, until it is known.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ class Pusher:
         self._faults = faults
 
     def send(self, session: Session, channel: str, frame: str | Broadcast) -> None:
-        fault = None if self._faults is None else self._faults.decide_ws(channel, session.api_key)
+        fault = None if self._faults is None else self._faults.ask_ws(channel, session.api_key)
         if fault is None:
             session.send(frame)
+        elif not isinstance(fault, FaultKind):
+            session.send_decided(fault, frame)
         elif fault is FaultKind.WS_DUPLICATE:
             session.send(frame)
             session.send(frame)

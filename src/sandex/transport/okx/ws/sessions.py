@@ -17,6 +17,10 @@ wake-up and the ASGI send chain per frame were most of the server's CPU. Order i
 queued goes to the outbox behind the corked bytes, and the server writes corked bytes before any
 `send`. A connection that does not keep up (the server stops corking) falls back to the outbox,
 so `OUTBOX_LIMIT` still applies.
+
+A push whose WS fault is decided by another process (a cluster's sequencer's) waits in the outbox
+as a `_Decided` frame: the writer awaits the decision and then sends it, twice, not at all, or
+closes the connection, so frames behind it keep their order.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket
 
 from sandex.domain.accounts.model import Environment
+from sandex.domain.faults import FaultKind
 from sandex.services.keys.auth import Principal
 from sandex.transport.okx.ws.channels import Topic
 from sandex.transport.okx.ws.protocol import CLOSE_REASONS, Close, Kind
@@ -97,6 +102,15 @@ class _CloseFrame:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    decision: Awaitable[FaultKind | None]  # never raises: a decider that cannot tell says None
+    frame: str | Broadcast
+
+
+_COPIES = {None: 1, FaultKind.WS_DUPLICATE: 2, FaultKind.WS_DROP: 0}
+
+
 class Session:
     def __init__(self, conn_id: str, kind: Kind, environment: Environment, ip: str) -> None:
         self.conn_id = conn_id
@@ -107,7 +121,7 @@ class Session:
         self.topics: dict[TopicKey, Topic] = {}
         self.last_activity = time.monotonic()  # last frame in or out: the 30 s idle rule reads it
         self.closing: int | None = None
-        self._outbox: asyncio.Queue[str | Broadcast | _CloseFrame] = asyncio.Queue()
+        self._outbox: asyncio.Queue[str | Broadcast | _CloseFrame | _Decided] = asyncio.Queue()
         self._direct: DirectWrite | None = None
         self._flusher: Flusher | None = None
         self._corked = False  # bytes wait in the server's cork (this session is in the flusher)
@@ -141,6 +155,15 @@ class Session:
             return
         self._outbox.put_nowait(frame)
 
+    def send_decided(self, decision: Awaitable[FaultKind | None], frame: str | Broadcast) -> None:
+        """Queue a frame whose WS fault is still being decided elsewhere (see the module's doc)."""
+        if self.closing is not None:
+            return
+        if self._outbox.qsize() >= OUTBOX_LIMIT:
+            self.close(Close.BUFFER_FULL)
+            return
+        self._outbox.put_nowait(_Decided(decision, frame))
+
     def close(self, code: Close) -> None:
         """Close after the frames already queued (the client reads why in the close frame)."""
         if self.closing is None:
@@ -165,10 +188,29 @@ class Session:
                 return
             if isinstance(frame, Broadcast):
                 await websocket.send(frame.event)
+            elif isinstance(frame, _Decided):
+                if not await self._write_decided(websocket, frame):
+                    return
             else:
                 await websocket.send_text(frame)
             self._writing = False
             self.last_activity = time.monotonic()
+
+    async def _write_decided(self, websocket: WebSocket, decided: _Decided) -> bool:
+        """Apply a fault decided elsewhere to its frame; False when it closed the connection."""
+        fault = await decided.decision
+        if fault is FaultKind.WS_DISCONNECT:  # as `close` at push time: nothing behind it is sent
+            self.closing = Close.ABNORMAL
+            with contextlib.suppress(Exception):
+                await websocket.close(Close.ABNORMAL, CLOSE_REASONS[Close.ABNORMAL])
+            return False
+        frame = decided.frame
+        for _ in range(_COPIES.get(fault, 1)):
+            if isinstance(frame, Broadcast):
+                await websocket.send(frame.event)
+            else:
+                await websocket.send_text(frame)
+        return True
 
 
 class SessionRegistry:

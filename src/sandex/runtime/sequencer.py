@@ -36,7 +36,7 @@ import functools
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -121,7 +121,10 @@ class Followers(Protocol):
         reload: bool = False,
         digest: str = "",
         ids: Sequence[int] = (),
+        pending: bool = False,
     ) -> None: ...
+
+    async def confirm(self, base: int, seq: int) -> None: ...
 
 
 def _answer_server_commands(
@@ -457,16 +460,15 @@ class Sequencer:
         except Exception as exc:  # a bug: the inbox items that caused it are refused, not retried forever
             return await self._failed(batch, exc, inbox)
         base = self.commit_seq
+        tell = functools.partial(self._tell_followers, base, ts, inbox, batch, ids=ids)
         try:
             if changes:
-                await self._io(self._store.write, changes, self.owner, None)
-                self.commits += 1
-                self.commit_seq += 1
+                await self._write(changes, tell)
         except Exception as exc:  # the database: the batch runs again after a rebuild (`_failed`)
             rest = _answer_server_commands(batch, answered)
             return await self._failed(rest, exc, [], retry_alone=len(rest) < len(batch))
-        if self.followers is not None:
-            await self._tell_followers(base, ts, inbox, batch, ids=ids)
+        if self.followers is not None:  # committed: confirmed; nothing written: applied as it comes
+            await (self._confirm(base) if changes else tell())
         try:  # published before the callers hear back: a client sees its push no later than its ack
             await self._notifier.publish(changes, self._io)
         except Exception:  # best effort: a broken subscriber never fails a committed batch
@@ -486,9 +488,12 @@ class Sequencer:
         reload: bool = False,
         digest: str = "",
         ids: Sequence[int] = (),
+        seq: int | None = None,
+        pending: bool = False,
     ) -> None:
         """The batch, as applied, to the API processes' replicas: the inbox's commands first (decoded
-        again: the same commands `apply_batch` ran), then the callers'."""
+        again: the same commands `apply_batch` ran), then the callers'. `seq`: the commit count
+        after it (default: now); `pending`: before its commit (`_confirm` follows it)."""
         followers = self.followers
         if followers is None:
             return
@@ -501,11 +506,11 @@ class Sequencer:
                 origins.append("")
         for command, future in batch:
             commands.append(command)
-            origins.append(self._origins.pop(future, ""))
+            origins.append(self._origins.get(future, ""))  # kept: a failed commit runs again in halves
         try:
             await followers.publish(
                 base,
-                self.commit_seq,
+                self.commit_seq if seq is None else seq,
                 ts,
                 commands,
                 origins,
@@ -514,9 +519,27 @@ class Sequencer:
                 reload=reload,
                 digest=digest,
                 ids=ids,
+                pending=pending,
             )
         except Exception:  # a replica that misses a batch sees the gap and reloads
             log.warning("telling the API processes about a batch failed", exc_info=True)
+
+    async def _write(self, changes: ChangeSet, tell: Callable[..., Awaitable[None]]) -> None:
+        """Commit a batch's rows; the replicas hear of it before (`pending`): a standby then has it
+        even when this process dies between the commit and the confirmation."""
+        if self.followers is not None:
+            await tell(seq=self.commit_seq + 1, pending=True)
+        await self._io(self._store.write, changes, self.owner, None)
+        self.commits += 1
+        self.commit_seq += 1
+
+    async def _confirm(self, base: int) -> None:
+        """The pending batch on `base` is committed: replicas apply it now."""
+        assert self.followers is not None
+        try:
+            await self.followers.confirm(base, self.commit_seq)
+        except Exception:  # a replica that misses it sees the gap and reloads
+            log.warning("confirming a batch to the API processes failed", exc_info=True)
 
     async def _failed(
         self,

@@ -183,3 +183,45 @@ def test_a_restore_keeps_the_lease_and_every_replica_follows_the_restored_state(
         assert replica.core.state() == writer.core.state() == follower.core.state()
         pending = _get(api, alice, "/api/v5/trade/orders-pending?instType=SPOT")
         assert pending["code"] == "0" and pending["data"] == [], pending  # the resting buy was restored away
+
+
+def test_a_batch_committed_but_never_confirmed_is_taken_over_without_a_load(
+    tmp_path: Path, postgres_url: str, nats_url: str
+) -> None:
+    """A sequencer that dies between a commit and its confirmation: the standby and the API
+    processes heard the batch before the commit (pending) and apply it once the new sequencer says
+    the database holds it; nobody loads."""
+    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
+    with contextlib.ExitStack() as outer:
+        first = contextlib.ExitStack()
+        old = first.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
+        alice_user, bob_user, alice, bob = _traders(old.runtime)
+        standby = outer.enter_context(
+            serve_in_thread(ws_settings(tmp_path, role="sequencer", **common), standby=True)
+        )
+        api = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
+        run_to_end(_fund(api, alice_user.uid, bob_user.uid))
+        _trade(api, alice, bob)
+        follower, replica = api.runtime.trading.sequencer, _hot(standby).replica
+        assert isinstance(follower, Follower)
+        _wait_until(lambda: replica.written == follower.written == _writer(old).commit_seq, "following")
+        reloads = follower.reloads
+        leader = old.runtime.leader
+        assert leader is not None
+
+        async def unconfirmed(base: int, seq: int) -> None:
+            """Dies before this goes out."""
+
+        leader.confirm = unconfirmed  # type: ignore[method-assign]
+        done = _post(old, bob, ORDER, limit("sell", "90", "0.01"))  # answered by the sequencer itself
+        assert done["data"][0]["sCode"] == "0", done
+        first.close()
+        _wait_until(lambda: _serving(standby), "the standby serves")
+        new = _writer(standby)
+        assert new.loads == 0  # the pending batch was the database's missing commit
+        filled = _get(standby, alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
+        assert len(filled["data"]) == 2, filled  # the fill of the unconfirmed batch
+        _wait_until(lambda: follower.written == new.commit_seq and follower.settled, "the API follows")
+        assert follower.reloads == reloads  # it applied the pending batch too: no load
+        assert follower.core.state() == new.core.state()
+        _state_from_the_database(tmp_path, common, new)

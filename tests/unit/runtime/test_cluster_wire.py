@@ -73,3 +73,13 @@ def test_what_does_not_decode_is_refused(frame: bytes) -> None:
         wire.decode_command(frame)
     with pytest.raises(wire.WireError):
         wire.decode_batch(b'{"b":1,"s":1,"t":1,"c":[' + frame + b"]}")
+
+
+def test_a_pending_batch_and_its_confirmation_round_trip() -> None:
+    frame = wire.encode_batch(7, 8, 1_700_000_000_000, [_deposit(5)], ["a:1"], pending=True)
+    pending = wire.decode_batch(frame)
+    assert (pending.base, pending.seq, pending.pending, pending.confirms) == (7, 8, True, False)
+    confirmed = wire.decode_batch(wire.encode_confirm(7, 8))
+    assert (confirmed.base, confirmed.seq, confirmed.confirms, confirmed.commands) == (7, 8, True, [])
+    plain = wire.decode_batch(wire.encode_batch(8, 8, 1_700_000_000_000, [], []))
+    assert not plain.pending and not plain.confirms

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 from collections.abc import Callable
@@ -96,6 +97,7 @@ class Follower:
         self._loading: asyncio.Task[None] | None = None
         self._halted: tuple[str, ...] = ()
         self._unstored_heard = False  # marks and halts came with a reload frame since the last load
+        self._tentative: wire.Batch | None = None  # the last pending batch, until confirmed
         self._marks: dict[str, tuple[Decimal, Decimal]] = {}  # the sequencer's, as last heard
         self._subscription: Any = None
         self._board_feed: Any = None
@@ -265,12 +267,50 @@ class Follower:
             log.warning("a batch from the bus that does not decode: reloading", exc_info=True)
             self._schedule_reload()
             return
-        self._halted = batch.halted
-        if batch.marks is not None:
-            self._marks = batch.marks
+        if batch.pending:  # applied once confirmed; a batch sent again on the same count replaces it
+            before, self._tentative = self._tentative, None
+            if before is not None and batch.base == before.seq:  # sent only once that one committed:
+                await self._take(before)  # its confirmation went missing
+                before = None
+            self._tentative = _carry_marks(before, batch)
+            return
+        if batch.confirms:
+            await self._confirmed(batch.base, batch.seq)
+            return
         if batch.reload:
             self._give_up_in_flight()
             self._unstored_heard = True  # a reload carries the marks and halts: no need to ask
+            await self._take_committed_tentative(batch.base)
+        await self._take(batch)
+
+    async def _confirmed(self, base: int, seq: int) -> None:
+        tentative, self._tentative = self._tentative, None
+        if tentative is not None and (tentative.base, tentative.seq) == (base, seq):
+            await self._take(tentative)
+        elif seq > self.written:  # its batch never arrived: a gap, whatever the replica is doing
+            log.info("commit %d confirmed, its batch not heard: loading", seq)
+            await self._take(wire.Batch(-1, seq, 0, [], [], self._halted, reload=True))
+
+    async def _take_committed_tentative(self, committed: int) -> None:
+        """A new sequencer whose state is the database's at `committed`: the pending batch that
+        reaches it is committed (its sequencer died before confirming it)."""
+        tentative = self._tentative
+        if tentative is not None and tentative.seq == committed and tentative.base == self.written:
+            self._tentative = None
+            await self._take(tentative)
+
+    async def take_committed(self, committed: int) -> int:
+        """As a standby taking over, the database standing at `committed`: the pending batch that
+        reaches it applied. The commit count the replica stands at."""
+        if self._loading is None and self.written >= 0:
+            await self._take_committed_tentative(committed)
+        return self.written
+
+    async def _take(self, batch: wire.Batch) -> None:
+        """A batch known to be committed (or to write nothing), in the order they came."""
+        self._halted = batch.halted
+        if batch.marks is not None:
+            self._marks = batch.marks
         if self._loading is not None or self.written < 0:
             self._backlog.append(batch)  # applied after the load, in order
             return
@@ -438,6 +478,14 @@ class Follower:
 
     async def _io(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
+
+
+def _carry_marks(before: wire.Batch | None, after: wire.Batch) -> wire.Batch:
+    """A pending batch sent again on the same count (its commit failed, it runs in halves) sends
+    the marks only if they changed since the first: keep the first's."""
+    if before is None or before.base != after.base or after.marks is not None or before.marks is None:
+        return after
+    return dataclasses.replace(after, marks=before.marks)
 
 
 def _cancelling() -> bool:

@@ -64,6 +64,8 @@ class HotStandby:
             written = await self._replica.detach()
             await cancel_and_wait(task)
             stored = await asyncio.to_thread(self._store.commit_seq)
+            if written is not None and stored == written + 1:  # committed, then died before confirming
+                written = await self._replica.take_committed(stored)
         except Exception:  # following failed (NATS away at start, say): a cold start, as without it
             log.warning("standby: the replica cannot be used", exc_info=True)
             written = None

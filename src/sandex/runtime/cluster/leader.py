@@ -86,6 +86,7 @@ class Leader:
         reload: bool = False,
         digest: str = "",
         ids: Sequence[int] = (),
+        pending: bool = False,
     ) -> None:
         if self._nats is None:
             return
@@ -104,9 +105,14 @@ class Leader:
             marks=marks if changed else None,
             digest=digest,
             ids=ids,
+            pending=pending,
         )
         await self._nats.publish(self.subjects.batches, frame)
         self.published += 1
+
+    async def confirm(self, base: int, seq: int) -> None:
+        if self._nats is not None:
+            await self._nats.publish(self.subjects.batches, wire.encode_confirm(base, seq))
 
     async def connect(self) -> None:
         if self._nats is None:

@@ -13,6 +13,9 @@
   orders refused, say). `reload`: the sequencer (re)started from the database, load it again.
   With it go the sequencer's id generators as they stood before the batch (`ids`): a replica
   starts from them, so it hands out the same ids even where a refused command used one up.
+  A batch that writes is sent `pending` before its commit and confirmed by a small frame after
+  it (`encode_confirm`): a replica applies it on the confirmation, and a standby whose sequencer
+  died between the commit and the confirmation still has it (no load on taking over).
 
 Decimals travel as exact text, as everywhere in the codec; JSON, not pickle: a bus is a network
 service, and whoever can publish on it must not be able to run code in the exchange.
@@ -98,6 +101,8 @@ class Batch:
     marks: dict[str, tuple[Decimal, Decimal]] | None = None  # swaps' last marks, when they changed
     digest: str = ""  # on a reload: the state digest the sequencer loaded (a replica that has it stays)
     ids: tuple[int, ...] = ()  # the sequencer's next ids before the batch (`ExchangeCore.next_ids`)
+    pending: bool = False  # sent before its commit: applied once confirmed
+    confirms: bool = False  # a confirmation: the pending batch base → seq is committed (no commands)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +159,14 @@ def encode_batch(
     marks: Mapping[str, tuple[Decimal, Decimal]] | None = None,
     digest: str = "",
     ids: Sequence[int] = (),
+    pending: bool = False,
 ) -> bytes:
     items = [_command_item(command, origin) for command, origin in zip(commands, origins, strict=True)]
     frame: dict[str, Any] = {"b": base, "s": seq, "t": ts, "c": items}
     if ids:
         frame["i"] = list(ids)
+    if pending:
+        frame["p"] = 1
     if halted:
         frame["h"] = sorted(halted)
     if reload:
@@ -168,6 +176,11 @@ def encode_batch(
     if marks is not None:
         frame["k"] = {inst_id: [str(mark), str(index)] for inst_id, (mark, index) in marks.items()}
     return _dumps(frame)
+
+
+def encode_confirm(base: int, seq: int) -> bytes:
+    """The pending batch `base` → `seq` is committed."""
+    return _dumps({"b": base, "s": seq, "ok": 1})
 
 
 def _marks(raw: Any) -> dict[str, tuple[Decimal, Decimal]] | None:
@@ -222,6 +235,8 @@ def decode_batch(data: bytes) -> Batch:
         raw = _loads(data)
         commands: list[Command] = []
         origins: list[str] = []
+        if raw.get("ok"):
+            return Batch(int(raw["b"]), int(raw["s"]), 0, [], [], confirms=True)
         for item in raw["c"]:
             command, origin = _command_of(item)
             commands.append(command)
@@ -237,6 +252,7 @@ def decode_batch(data: bytes) -> Batch:
             _marks(raw.get("k")),
             str(raw.get("d", "")),
             tuple(int(i) for i in raw.get("i", ())),
+            bool(raw.get("p")),
         )
     except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
         raise WireError(f"not a batch: {exc}") from exc

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,79 +74,92 @@ def _state_from_the_database(tmp_path: Path, common: dict[str, Any], writer: Seq
         assert replica.core.state() == writer.core.state()
 
 
-def test_a_standby_that_followed_takes_over_without_loading_and_holds_the_database_state(
-    tmp_path: Path, postgres_url: str, nats_url: str
-) -> None:
+@dataclass
+class Rig:
+    """A sequencer (`old`, stopped by `stop_old`), a hot standby and, if asked, an API process,
+    with two funded traders."""
+
+    common: dict[str, Any]
+    old: RunningServer
+    standby: RunningServer
+    api: RunningServer | None
+    stop_old: contextlib.ExitStack
+    alice: Creds
+    bob: Creds
+
+    @property
+    def follower(self) -> Follower:
+        assert self.api is not None
+        writer = self.api.runtime.trading.sequencer
+        assert isinstance(writer, Follower)
+        return writer
+
+    def standby_follows(self) -> Follower:
+        replica = _hot(self.standby).replica
+        _wait_until(lambda: replica.written == _writer(self.old).commit_seq and replica.settled, "following")
+        return replica
+
+    def takes_over(self) -> Sequencer:
+        self.stop_old.close()  # the sequencer stops: the standby takes the lease over
+        _wait_until(lambda: _serving(self.standby), "the standby serves")
+        return _writer(self.standby)
+
+
+@contextlib.contextmanager
+def _rig(tmp_path: Path, postgres_url: str, nats_url: str, *, api: bool = True) -> Iterator[Rig]:
     common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
     with contextlib.ExitStack() as outer:
-        first = contextlib.ExitStack()
+        first = outer.enter_context(contextlib.ExitStack())  # closed first by `takes_over`
         old = first.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
-        rt = old.runtime
-        alice_user, bob_user = (
-            register(rt.accounts, "alice@example.test"),
-            register(rt.accounts, "bob@example.test"),
-        )
-        alice, bob = key_creds(rt, alice_user, "live"), key_creds(rt, bob_user, "live")
+        alice_user, bob_user, alice, bob = _traders(old.runtime)
         standby = outer.enter_context(
             serve_in_thread(ws_settings(tmp_path, role="sequencer", **common), standby=True)
         )
-        api = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
-        run_to_end(_fund(api, alice_user.uid, bob_user.uid))
-        _trade(api, alice, bob)
-        replica = _hot(standby).replica
-        _wait_until(lambda: replica.written == _writer(old).commit_seq and replica.settled, "standby follows")
-        tape = httpx.get(old.base_url + TRADES).json()["data"]
-        assert not _serving(standby)
+        serving = (
+            outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common))) if api else None
+        )
+        run_to_end(_fund(serving or old, alice_user.uid, bob_user.uid))
+        yield Rig(common, old, standby, serving, first, alice, bob)
 
-        first.close()  # the sequencer stops: the standby takes the lease over
-        _wait_until(lambda: _serving(standby), "the standby serves")
-        new = _writer(standby)
+
+def test_a_standby_that_followed_takes_over_without_loading_and_holds_the_database_state(
+    tmp_path: Path, postgres_url: str, nats_url: str
+) -> None:
+    with _rig(tmp_path, postgres_url, nats_url) as rig:
+        assert rig.api is not None
+        _trade(rig.api, rig.alice, rig.bob)
+        rig.standby_follows()
+        tape = httpx.get(rig.old.base_url + TRADES).json()["data"]
+        assert not _serving(rig.standby)
+        new = rig.takes_over()
         assert new.loads == 0  # it went on from its replica
-        assert httpx.get(standby.base_url + TRADES).json()["data"] == tape  # market data followed too
-        done = _post(api, bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's resting buy
+        assert httpx.get(rig.standby.base_url + TRADES).json()["data"] == tape  # market data followed too
+        done = _post(rig.api, rig.bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's resting buy
         assert done["code"] == "0" and done["data"][0]["sCode"] == "0", done
         ord_id = done["data"][0]["ordId"]
-        stored = _get(standby, bob, f"/api/v5/trade/order?instId=BTC-USDT&ordId={ord_id}")
+        stored = _get(rig.standby, rig.bob, f"/api/v5/trade/order?instId=BTC-USDT&ordId={ord_id}")
         assert stored["data"][0]["state"] == "filled", stored  # the id the API process answered is stored
-        moved = _post(api, alice, TRANSFER, {"ccy": "USDT", "from": "18", "to": "6", "amt": "10"})
+        moved = _post(rig.api, rig.alice, TRANSFER, {"ccy": "USDT", "from": "18", "to": "6", "amt": "10"})
         trans_id = moved["data"][0]["transId"]
-        state = _get(standby, alice, f"/api/v5/asset/transfer-state?transId={trans_id}")
+        state = _get(rig.standby, rig.alice, f"/api/v5/asset/transfer-state?transId={trans_id}")
         assert state["code"] == "0" and state["data"][0]["amt"] == "10", state
-        follower = api.runtime.trading.sequencer
-        _wait_until(lambda: follower.settled and new.settled, "idle")
-        _state_from_the_database(tmp_path, common, new)
+        _wait_until(lambda: rig.follower.settled and new.settled, "idle")
+        _state_from_the_database(tmp_path, rig.common, new)
 
 
 def test_a_standby_whose_replica_missed_a_commit_loads_the_database(
     tmp_path: Path, postgres_url: str, nats_url: str
 ) -> None:
-    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
-    with contextlib.ExitStack() as outer:
-        first = contextlib.ExitStack()
-        old = first.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
-        rt = old.runtime
-        alice_user, bob_user = (
-            register(rt.accounts, "alice@example.test"),
-            register(rt.accounts, "bob@example.test"),
-        )
-        alice, bob = key_creds(rt, alice_user, "live"), key_creds(rt, bob_user, "live")
-        standby = outer.enter_context(
-            serve_in_thread(ws_settings(tmp_path, role="sequencer", **common), standby=True)
-        )
-        run_to_end(_fund(old, alice_user.uid, bob_user.uid))
-        _trade(old, alice, bob)
-        replica = _hot(standby).replica
-        _wait_until(lambda: replica.written == _writer(old).commit_seq and replica.settled, "standby follows")
-        _writer(old).followers = None  # committed but never published, as when killed in between
-        assert _post(old, bob, ORDER, limit("sell", "90", "0.01"))["data"][0]["sCode"] == "0"
-
-        first.close()
-        _wait_until(lambda: _serving(standby), "the standby serves")
-        new = _writer(standby)
+    with _rig(tmp_path, postgres_url, nats_url, api=False) as rig:
+        _trade(rig.old, rig.alice, rig.bob)
+        rig.standby_follows()
+        _writer(rig.old).followers = None  # committed but never published, as when killed in between
+        assert _post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))["data"][0]["sCode"] == "0"
+        new = rig.takes_over()
         assert new.loads == 1
-        filled = _get(standby, alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
+        filled = _get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the unpublished fill is there
-        _state_from_the_database(tmp_path, common, new)
+        _state_from_the_database(tmp_path, rig.common, new)
 
 
 def test_a_restore_keeps_the_lease_and_every_replica_follows_the_restored_state(
@@ -153,35 +168,26 @@ def test_a_restore_keeps_the_lease_and_every_replica_follows_the_restored_state(
     """The control API rewrites the database with the sequencer paused: it keeps the lease (a
     standby taking over a half-restored database would serve it), and no replica keeps the state
     from before the restore because its commit count matched."""
-    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
-    with contextlib.ExitStack() as stack:
-        primary = stack.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
-        rt = primary.runtime
-        alice_user, bob_user, alice, bob = _traders(rt)
-        standby = stack.enter_context(
-            serve_in_thread(ws_settings(tmp_path, role="sequencer", **common), standby=True)
-        )
-        api = stack.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
-        run_to_end(_fund(api, alice_user.uid, bob_user.uid))
+    with _rig(tmp_path, postgres_url, nats_url) as rig:
+        api = rig.api
+        assert api is not None
 
         async def snapshot(name: str, restore: bool = False) -> None:
             async with AsyncControlClient(api.base_url, api.runtime.admin_token) as control:
                 await (control.restore(name) if restore else control.snapshot(name))
 
         run_to_end(snapshot("funded"))
-        _trade(api, alice, bob)
-        writer, replica, follower = _writer(primary), _hot(standby).replica, api.runtime.trading.sequencer
-        assert isinstance(follower, Follower)
-        _wait_until(lambda: replica.written == writer.commit_seq and replica.settled, "standby follows")
+        _trade(api, rig.alice, rig.bob)
+        replica, writer, follower = rig.standby_follows(), _writer(rig.old), rig.follower
         run_to_end(snapshot("funded", restore=True))
 
         def followed() -> bool:
             return all(r.written == writer.commit_seq and r.settled for r in (replica, follower))
 
         _wait_until(followed, "the replicas follow the restore")
-        assert not _serving(standby) and _serving(primary)  # no takeover during the restore
+        assert not _serving(rig.standby) and _serving(rig.old)  # no takeover during the restore
         assert replica.core.state() == writer.core.state() == follower.core.state()
-        pending = _get(api, alice, "/api/v5/trade/orders-pending?instType=SPOT")
+        pending = _get(api, rig.alice, "/api/v5/trade/orders-pending?instType=SPOT")
         assert pending["code"] == "0" and pending["data"] == [], pending  # the resting buy was restored away
 
 
@@ -191,37 +197,27 @@ def test_a_batch_committed_but_never_confirmed_is_taken_over_without_a_load(
     """A sequencer that dies between a commit and its confirmation: the standby and the API
     processes heard the batch before the commit (pending) and apply it once the new sequencer says
     the database holds it; nobody loads."""
-    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
-    with contextlib.ExitStack() as outer:
-        first = contextlib.ExitStack()
-        old = first.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
-        alice_user, bob_user, alice, bob = _traders(old.runtime)
-        standby = outer.enter_context(
-            serve_in_thread(ws_settings(tmp_path, role="sequencer", **common), standby=True)
-        )
-        api = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
-        run_to_end(_fund(api, alice_user.uid, bob_user.uid))
-        _trade(api, alice, bob)
-        follower, replica = api.runtime.trading.sequencer, _hot(standby).replica
-        assert isinstance(follower, Follower)
-        _wait_until(lambda: replica.written == follower.written == _writer(old).commit_seq, "following")
+    with _rig(tmp_path, postgres_url, nats_url) as rig:
+        assert rig.api is not None
+        _trade(rig.api, rig.alice, rig.bob)
+        follower = rig.follower
+        replica = rig.standby_follows()
+        _wait_until(lambda: follower.written == replica.written and follower.settled, "following")
         reloads = follower.reloads
-        leader = old.runtime.leader
+        leader = rig.old.runtime.leader
         assert leader is not None
 
         async def unconfirmed(base: int, seq: int) -> None:
             """Dies before this goes out."""
 
         leader.confirm = unconfirmed  # type: ignore[method-assign]
-        done = _post(old, bob, ORDER, limit("sell", "90", "0.01"))  # answered by the sequencer itself
+        done = _post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))  # answered by the sequencer itself
         assert done["data"][0]["sCode"] == "0", done
-        first.close()
-        _wait_until(lambda: _serving(standby), "the standby serves")
-        new = _writer(standby)
+        new = rig.takes_over()
         assert new.loads == 0  # the pending batch was the database's missing commit
-        filled = _get(standby, alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
+        filled = _get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the fill of the unconfirmed batch
         _wait_until(lambda: follower.written == new.commit_seq and follower.settled, "the API follows")
         assert follower.reloads == reloads  # it applied the pending batch too: no load
         assert follower.core.state() == new.core.state()
-        _state_from_the_database(tmp_path, common, new)
+        _state_from_the_database(tmp_path, rig.common, new)

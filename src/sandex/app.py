@@ -237,21 +237,13 @@ def _lifespan(
             if rt.settings.role == "api":
                 await serve_api()
                 return
-            if rt.leader is not None:  # on the bus first: a standby takes over without connecting
-                await rt.leader.connect()  # (~0.15 s) and follows the cluster's clock meanwhile
-            hot = rt.hot_standby if standby else None
-            if hot is not None:  # a replica of the sequencer it stands in for: its takeover loads nothing
-                hot.follow()
-            await rt.trading.sequencer.acquire(lease_wait_s)  # a standby waits here
-            steps = _Steps()
-            replica_at = await hot.take_over() if hot is not None else None
-            steps.note("replica")
+            steps = await _hold_the_lease(rt, standby=standby, wait_s=lease_wait_s)
             await key_cache.start()
             reached.append("keys")
             await rt.market.start()  # loads market data (and backfills history) before trades flow
             reached.append("market")
             steps.note("market")
-            await rt.trading.sequencer.start(replica_at)  # rebuilds books and balances, applies the inbox
+            await rt.trading.sequencer.start()  # rebuilds books and balances, applies the inbox
             if rt.leader is not None:
                 await rt.leader.start()  # answers API processes' commands from now on
             steps.note("core")
@@ -315,6 +307,23 @@ async def _shut_down(
         await key_cache.stop()
     await rate_limits.close()
     rt.engine.dispose()
+
+
+async def _hold_the_lease(rt: Runtime, *, standby: bool, wait_s: float | None) -> _Steps:
+    """On the bus first (a standby takes over without connecting, ~0.15 s, and follows the
+    cluster's clock meanwhile; a hot standby its exchange and market data too), then the lease: a
+    standby waits here. The steps after the lease start counting when it is held."""
+    if rt.leader is not None:
+        await rt.leader.connect()
+    hot = rt.hot_standby if standby else None
+    if hot is not None:
+        hot.follow()
+    await rt.trading.sequencer.acquire(wait_s)
+    steps = _Steps()
+    if hot is not None:  # its market data goes on when it is the database's
+        await hot.take_over()
+        steps.note("replica")
+    return steps
 
 
 class _Steps:

@@ -94,7 +94,7 @@ class ExchangeWriter(Protocol):
 
     async def acquire(self, wait_s: float | None) -> None: ...
 
-    async def start(self, replica_at: int | None = None) -> None: ...
+    async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -230,7 +230,6 @@ class Sequencer:
         self._stopping = False
         self._in_batch = 0  # batches between apply and publish (see `settled`)
         self.commits = 0  # transactions written (tests check that batching happens)
-        self.loads = 0  # times `start` loaded the core from the database
         self.failures = 0  # batches that failed and forced a rebuild
         self.lease_lost = False  # another process took the lease: this one stepped down for good
         self.on_lease_lost: Callable[[], None] | None = None  # the server exits (see `serve`)
@@ -262,33 +261,21 @@ class Sequencer:
         log.info("holding the sequencer lease as %s", self.owner)
         self._keeper = asyncio.create_task(self._keep_lease(), name="sandex-lease-keeper")
 
-    async def start(self, replica_at: int | None = None) -> None:
+    async def start(self) -> None:
         """Take the lease (unless `acquire` did), rebuild state from the database, apply the inbox,
-        then accept commands. `replica_at`: the commit count the core already stands at, as a
-        replica of the sequencer before (a hot standby): when the database is still there, nothing
-        is loaded."""
+        then accept commands. Always from the database, a hot standby's too: the ledger a
+        sequencer writes from is the one the database holds, never a replica's."""
         if self._keeper is None:
             await self.acquire(self._lease_wait_s)
         if self.lease_lost:
             raise RuntimeError("the sequencer lease was taken by another process during start-up")
         self._stopping = False
         self._wake = asyncio.Event()
-        # The lease is ours and the last holder fenced: no commit of its can land after this read.
-        loads_before = self.loads
-        stored = await self._io(self._store.commit_seq) if replica_at is not None else None
-        if stored is not None and stored == replica_at:
-            log.info("taking over on the replica's state at commit %d: nothing to load", stored)
-        else:
-            if replica_at is not None:
-                log.info("the replica stands at commit %s, the database at %s: loading", replica_at, stored)
-            await self._io(self.core.load)
-            self.loads += 1
+        await self._io(self.core.load)
         self.commit_seq = await self._io(self._store.bump_commit_seq, self.owner)
-        # A replica that stands at the count this state is the database's at (`base`) holds it: it
-        # goes on without loading (a takeover after a kill loses nothing committed and published).
-        # A loaded state also goes by digest, for a replica whose count says otherwise.
-        loaded = self.loads > loads_before
-        digest = await self._io(self.core.state_digest) if self.followers is not None and loaded else ""
+        # The state loaded, by digest, with the count it is the database's at (`base`): a replica that
+        # holds it (a takeover after a kill loses nothing committed) goes on without loading.
+        digest = await self._io(self.core.state_digest) if self.followers is not None else ""
         now, ids = self._clock.now_ms(), self.core.next_ids()
         base = self.commit_seq - 1
         await self._tell_followers(base, now, [], [], reload=True, digest=digest, ids=ids)

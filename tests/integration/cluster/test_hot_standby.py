@@ -1,7 +1,7 @@
 """A standby sequencer (`--role sequencer --standby`) follows its cluster as a replica while it
-waits, and takes over on that state without loading the database when the state is the
-database's; when it is not (a commit the old sequencer never published), it loads, as a cold
-standby does. Either way the new sequencer holds exactly what the database holds."""
+waits, and takes over keeping its market data when its replica is the database's; when it is not
+(a commit the old sequencer never published), it loads it, as a cold standby does. Either way the
+core comes from the database and the new sequencer holds exactly what the database holds."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def test_a_standby_that_followed_takes_over_without_loading_and_holds_the_databa
         tape = httpx.get(rig.old.base_url + TRADES).json()["data"]
         assert not _serving(rig.standby)
         new = rig.takes_over()
-        assert new.loads == 0  # it went on from its replica
+        assert _hot(rig.standby).market_kept  # it went on from its replica's market data
         assert httpx.get(rig.standby.base_url + TRADES).json()["data"] == tape  # market data followed too
         done = _post(rig.api, rig.bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's resting buy
         assert done["code"] == "0" and done["data"][0]["sCode"] == "0", done
@@ -156,7 +156,7 @@ def test_a_standby_whose_replica_missed_a_commit_loads_the_database(
         _writer(rig.old).followers = None  # committed but never published, as when killed in between
         assert _post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))["data"][0]["sCode"] == "0"
         new = rig.takes_over()
-        assert new.loads == 1
+        assert _hot(rig.standby).market_kept is False  # loaded: the replica missed a commit
         filled = _get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the unpublished fill is there
         _state_from_the_database(tmp_path, rig.common, new)
@@ -214,7 +214,7 @@ def test_a_batch_committed_but_never_confirmed_is_taken_over_without_a_load(
         done = _post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))  # answered by the sequencer itself
         assert done["data"][0]["sCode"] == "0", done
         new = rig.takes_over()
-        assert new.loads == 0  # the pending batch was the database's missing commit
+        assert _hot(rig.standby).market_kept  # the pending batch was the database's missing commit
         filled = _get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the fill of the unconfirmed batch
         _wait_until(lambda: follower.written == new.commit_seq and follower.settled, "the API follows")

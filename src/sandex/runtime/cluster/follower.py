@@ -129,7 +129,7 @@ class Follower:
     async def acquire(self, wait_s: float | None) -> None:
         """An API process writes no exchange state: it takes no lease."""
 
-    async def start(self, replica_at: int | None = None) -> None:
+    async def start(self) -> None:
         """Follow the sequencer's batches, then load the state once a sequencer runs (its start-up
         makes the accounts and counts a start): batches that arrive meanwhile wait in the backlog."""
         if self._nats is None:
@@ -267,20 +267,22 @@ class Follower:
             log.warning("a batch from the bus that does not decode: reloading", exc_info=True)
             self._schedule_reload()
             return
-        if batch.pending:  # applied once confirmed; a batch sent again on the same count replaces it
-            before, self._tentative = self._tentative, None
-            if before is not None and batch.base == before.seq:  # sent only once that one committed:
-                await self._take(before)  # its confirmation went missing
-                before = None
-            self._tentative = _carry_marks(before, batch)
-            return
         if batch.confirms:
             await self._confirmed(batch.base, batch.seq)
+            return
+        before, self._tentative = self._tentative, None
+        if before is not None and batch.base == before.seq:
+            # Any frame on the count the pending batch reaches says it committed (a sequencer sends
+            # one only after; a new sequencer's reload has the database's count): its confirmation
+            # went missing, or its sequencer died before sending it.
+            await self._take(before)
+            before = None
+        if batch.pending:  # applied once confirmed; a batch sent again on the same count replaces it
+            self._tentative = _carry_marks(before, batch)
             return
         if batch.reload:
             self._give_up_in_flight()
             self._unstored_heard = True  # a reload carries the marks and halts: no need to ask
-            await self._take_committed_tentative(batch.base)
         await self._take(batch)
 
     async def _confirmed(self, base: int, seq: int) -> None:
@@ -291,19 +293,14 @@ class Follower:
             log.info("commit %d confirmed, its batch not heard: loading", seq)
             await self._take(wire.Batch(-1, seq, 0, [], [], self._halted, reload=True))
 
-    async def _take_committed_tentative(self, committed: int) -> None:
-        """A new sequencer whose state is the database's at `committed`: the pending batch that
-        reaches it is committed (its sequencer died before confirming it)."""
+    async def take_committed(self, committed: int) -> int:
+        """As a standby taking over, the database standing at `committed`: the pending batch that
+        reaches it applied (its sequencer died before confirming it). The commit count the
+        replica stands at."""
         tentative = self._tentative
         if tentative is not None and tentative.seq == committed and tentative.base == self.written:
             self._tentative = None
             await self._take(tentative)
-
-    async def take_committed(self, committed: int) -> int:
-        """As a standby taking over, the database standing at `committed`: the pending batch that
-        reaches it applied. The commit count the replica stands at."""
-        if self._loading is None and self.written >= 0:
-            await self._take_committed_tentative(committed)
         return self.written
 
     async def _take(self, batch: wire.Batch) -> None:
@@ -350,16 +347,15 @@ class Follower:
 
     def _holds(self, batch: wire.Batch) -> bool:
         """Whether a sequencer's (re)start is on exactly this replica's state: after a kill, when
-        everything committed was published, a takeover needs no load here. A reload's `base` is the
-        commit count its state is the database's at: a replica that stands there holds it (the
-        core is deterministic; the marks, halts and ids no table holds come with the frame). Else a
-        loaded state's digest may still say so (it covers the marks and halts, set first)."""
+        everything committed reached the replicas, a takeover needs no load here: the digest of
+        the state the sequencer loaded says so (it covers the marks and halts, set first; the ids
+        no table holds come with the frame)."""
         if not (batch.reload and batch.seq > self.written):
             return False
         if batch.marks is not None:
             self.core.set_marks(batch.marks)
         self.core.set_halted(batch.halted)
-        if batch.base != self.written and (not batch.digest or self.core.state_digest() != batch.digest):
+        if not batch.digest or self.core.state_digest() != batch.digest:
             return False
         if batch.ids:
             self.core.resume_ids(batch.ids)

@@ -58,7 +58,12 @@ class ReadTimeoutProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, read_timeout_s: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_timeout_s = read_timeout_s
-        self._deadline: asyncio.TimerHandle | None = None
+        # The deadline is a number set per request; the one timer of the connection is made only
+        # when none is pending and, when it fires early (the deadline moved on), waits for the
+        # rest: a keep-alive connection makes a timer every `read_timeout_s`, not one per request
+        # (creating and cancelling one per request was ~2 % of an order's CPU).
+        self._deadline_at: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -82,19 +87,28 @@ class ReadTimeoutProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(self._read_timeout_s, self._too_late)
+        self._deadline_at = at = self.loop.time() + self._read_timeout_s
+        if self._timer is None:
+            self._timer = self.loop.call_at(at, self._on_timer)
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._deadline_at = None  # a pending timer finds nothing to do
 
-    def _too_late(self) -> None:
-        self._deadline = None
+    def _on_timer(self) -> None:
+        self._timer = None
+        at = self._deadline_at
+        if at is None:
+            return
+        if self.loop.time() < at:  # re-armed since the timer was made: wait for the rest
+            self._timer = self.loop.call_at(at, self._on_timer)
+            return
+        self._deadline_at = None
         if self.transport.get_protocol() is self and not self.transport.is_closing():
             self.transport.close()
 

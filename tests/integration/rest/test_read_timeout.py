@@ -1,12 +1,14 @@
 """Slow clients cannot hold connections: a whole request (head and body) must arrive in time.
 
 The server under test uses a short timeout; every wait below is on a condition (the server closing
-the socket, an answer arriving) with a generous limit, never a sleep.
+the socket, an answer arriving) with a generous limit; the one sleep paces a client that asks
+well within the timeout.
 """
 
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,6 +70,25 @@ def test_the_next_head_on_a_kept_alive_connection_has_its_own_deadline(server: R
             first += sock.recv(65536)
         assert first.startswith(b"HTTP/1.1 200")
         sock.sendall(TIME)  # the second head, unfinished
+        assert read_until_closed(sock) == b""
+
+
+def test_a_kept_alive_connection_asking_steadily_is_not_closed_by_an_earlier_deadline(
+    server: RunningServer,
+) -> None:
+    """Each request's deadline counts from the previous answer, not from when the connection's
+    timer was first set (it outlives several requests and must then wait for the rest)."""
+    with open_socket(server) as sock:
+        for _ in range(8):  # 8 x 0.1 s: past the timer set when the connection opened
+            sock.sendall(TIME + b"\r\n")
+            answer = b""
+            while b'"data"' not in answer:
+                chunk = sock.recv(65536)
+                assert chunk, "closed while requests kept coming within the read timeout"
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200")
+            time.sleep(READ_TIMEOUT_S / 3)
+        sock.sendall(TIME)  # then an unfinished head: closed after its own deadline
         assert read_until_closed(sock) == b""
 
 

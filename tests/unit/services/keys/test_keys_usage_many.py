@@ -117,8 +117,31 @@ def test_keys_first_used_together_trim_their_logs_in_different_windows() -> None
     for window in range(TRIM_EVERY):
         for api_key in keys:
             buffer.note_use(api_key, 1_000 + window, "1.1.1.1", Permission.TRADE, "GET", CONFIG)
-        due = {api_key for drained in buffer.drain() for api_key, _, trim in drained if trim}
+        due = {pending.api_key for drained in buffer.drain() for pending in drained if pending.trim}
         trims_per_window.append(len(due))
         trimmed |= due
     assert trimmed == set(keys)  # every log trimmed within TRIM_EVERY lines, as before
     assert max(trims_per_window) < len(keys) // 10  # spread out, not all in one window
+
+
+def test_a_window_of_several_request_kinds_keeps_each_line_in_order_of_last_use() -> None:
+    buffer = UsageBuffer()
+    api_key = format_api_key(os.urandom(16))
+    order = "/api/v5/trade/order"
+    for ms, method, target in (
+        (1, "POST", order),
+        (2, "GET", CONFIG + "?x=1"),
+        (3, "POST", order),
+        (5, "GET", CONFIG),
+    ):
+        buffer.note_use(api_key, ms, "1.1.1.1", Permission.TRADE, method, target)
+    buffer.note_failure(api_key, 6, "1.1.1.1", "sign_invalid", "POST", order)
+    (drained,) = buffer.drain()
+    (use,) = UsageBuffer.prepare(drained).uses
+    lines = [(e.method, e.path, e.code, e.count, e.ts_ms, e.last_ts_ms) for e in use.entries]
+    assert lines == [
+        ("POST", order, "0", 2, 1, 3),
+        ("GET", CONFIG, "0", 2, 2, 5),  # the query is not part of the line
+        ("POST", order, "sign_invalid", 1, 6, None),
+    ]
+    assert use.mark is not None and use.mark.last_used_ms == 5

@@ -195,8 +195,8 @@ def test_a_batch_committed_but_never_confirmed_is_taken_over_without_a_load(
     tmp_path: Path, postgres_url: str, nats_url: str
 ) -> None:
     """A sequencer that dies between a commit and its confirmation: the standby and the API
-    processes heard the batch before the commit (pending) and apply it once the new sequencer says
-    the database holds it; nobody loads."""
+    processes heard the batch before the commit (pending) and apply it once the database shows it
+    committed: the standby keeps its market data, the API processes their replicas."""
     with _rig(tmp_path, postgres_url, nats_url) as rig:
         assert rig.api is not None
         _trade(rig.api, rig.alice, rig.bob)

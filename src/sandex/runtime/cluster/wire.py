@@ -14,8 +14,8 @@
   With it go the sequencer's id generators as they stood before the batch (`ids`): a replica
   starts from them, so it hands out the same ids even where a refused command used one up.
   A batch that writes is sent `pending` before its commit and confirmed by a small frame after
-  it (`encode_confirm`): a replica applies it on the confirmation, and a standby whose sequencer
-  died between the commit and the confirmation still has it (no load on taking over).
+  it (`encode_confirm`): a replica applies it on the confirmation, and the replicas of a sequencer
+  that died between the commit and the confirmation still have it (no reload on a takeover).
 
 Decimals travel as exact text, as everywhere in the codec; JSON, not pickle: a bus is a network
 service, and whoever can publish on it must not be able to run code in the exchange.

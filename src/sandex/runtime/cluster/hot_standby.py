@@ -15,7 +15,8 @@ old holder can land any more), the market data is kept only if the replica stand
 database's commit count (after the one pending batch that reaches it, when its sequencer died
 between a commit and its confirmation). The core itself is loaded from the database all the same:
 the ledger a sequencer writes from is the database's, never a replica's (a hot takeover of the
-core lost acknowledged orders in a 20-trial run, the cause not found: `docs/performance.md`).
+core lost acknowledged orders in a 20-trial run; the likely cause, priority stamps a replica
+numbers otherwise than the database, is in `docs/performance.md`).
 A cold start took 0.6-0.9 s on a loaded 2-core box (market data ~0.6 s, the core ~0.3 s).
 """
 

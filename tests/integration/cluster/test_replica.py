@@ -349,3 +349,40 @@ def test_a_replica_loaded_after_a_refused_transfer_hands_out_the_sequencers_tran
     assert state["code"] == "0" and state["data"][0]["amt"] == "10", state  # the id the sequencer stored
     pair.settle()
     assert pair.follower.core.next_ids() == pair.writer.core.next_ids()
+
+
+def test_a_replica_keeps_its_state_through_restarts_that_number_priority_stamps_anew(
+    tmp_path: Path, postgres_url: str, nats_url: str
+) -> None:
+    """A sequencer that loads sets each book's stamp counter to its highest resting stamp, while a
+    replica that went on keeps the higher one (orders that rested and filled took stamps): the
+    orders rested after that carry other numbers on either side, in the same queue order. The
+    next restart must not take that for a different state."""
+    common: dict[str, Any] = {"database_url": postgres_url, "nats_url": nats_url, "cluster": tmp_path.name}
+    with contextlib.ExitStack() as outer:
+        first = outer.enter_context(contextlib.ExitStack())
+        sequencer = first.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
+        rt = sequencer.runtime
+        alice, bob = register(rt.accounts, "alice@example.test"), register(rt.accounts, "bob@example.test")
+        buyer, seller = key_creds(rt, alice, "live"), key_creds(rt, bob, "live")
+        api = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
+        run_to_end(_fund(api, alice.uid, bob.uid))
+        follower = api.runtime.trading.sequencer
+        assert isinstance(follower, Follower)
+        second = outer.enter_context(contextlib.ExitStack())
+        for n, restart in enumerate((first, second)):
+            assert _post(api, buyer, ORDER, limit("buy", str(80 + n), "0.01"))["code"] == "0"  # rests
+            assert _post(api, buyer, ORDER, limit("buy", "90", "0.01"))["code"] == "0"  # rests, then fills:
+            sold = _post(api, seller, ORDER, limit("sell", "90", "0.01"))  # its stamp is the highest
+            assert sold["data"][0]["sCode"] == "0", sold
+            written = follower.written
+            restart.close()  # a new sequencer loads the database and numbers stamps from it
+            again = serve_in_thread(ws_settings(tmp_path, role="sequencer", **common))
+            new = (second if restart is first else outer).enter_context(again)
+            _wait_until(lambda at=written: follower.written > at and follower.settled)
+        assert _post(api, buyer, ORDER, limit("buy", "85", "0.01"))["code"] == "0"
+        writer = new.runtime.trading.sequencer
+        assert isinstance(writer, Sequencer)
+        _wait_until(lambda: follower.written == writer.commit_seq and follower.settled)
+        assert follower.reloads == 1  # the first load only: both restarts found its state the same
+        assert follower.core.state() == writer.core.state()

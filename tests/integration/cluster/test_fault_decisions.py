@@ -7,9 +7,7 @@ too."""
 from __future__ import annotations
 
 import asyncio
-import json
-import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +21,12 @@ from sandex.domain.faults import FaultKind, FaultSpec
 from sandex.runtime.faults import FaultRegistry
 from sandex.testing.clock import ManualClock
 from sandex.testing.server import RunningServer, serve_in_thread
+from tests.integration.cluster.support import ORDER, SETTLE_S, run_to_end_with, signed_post, wait_until
 from tests.support.factories import register
-from tests.support.okx import Creds, headers_for, limit
-from tests.support.ws import is_push, key_creds, open_ws, run_to_end, ws_settings
+from tests.support.okx import Creds, limit
+from tests.support.ws import is_push, key_creds, open_ws, ws_settings
 
-ORDER = "/api/v5/trade/order"
 TIME = "/api/v5/public/time"
-SETTLE_S = 30.0  # generous: a loaded CI box
 
 
 @dataclass
@@ -47,7 +44,7 @@ class Trio:
     def armed_everywhere(self, count: int) -> None:
         """Until every process holds `count` faults (the mirror is asynchronous)."""
         servers = (self.sequencer, self.one, self.two)
-        _wait_until(lambda: all(len(s.runtime.faults.faults()) == count for s in servers))
+        wait_until(lambda: all(len(s.runtime.faults.faults()) == count for s in servers))
 
 
 @pytest.fixture
@@ -77,43 +74,11 @@ def _control(server: RunningServer, act: Any) -> Any:
         async with AsyncControlClient(server.base_url, server.runtime.admin_token) as client:
             return await act(client)
 
-    return _run(run())
-
-
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """`run_to_end`, keeping the coroutine's result."""
-    box: list[Any] = []
-
-    async def keep() -> None:
-        box.append(await coroutine)
-
-    run_to_end(keep())
-    return box[0]
-
-
-class _Signer:
-    """The shape `headers_for` reads of a created key."""
-
-    def __init__(self, creds: Creds) -> None:
-        self.secret, self.passphrase = creds.secret, creds.passphrase
-        self.info = type("Info", (), {"api_key": creds.api_key, "environment": None})()
+    return run_to_end_with(run())
 
 
 def _order(server: RunningServer, creds: Creds, px: str) -> dict[str, Any]:
-    raw = json.dumps(limit("buy", px, "0.01"))
-    signer: Any = _Signer(creds)
-    headers = headers_for(signer, "POST", ORDER, raw, now_ms=int(time.time() * 1000))
-    reply: dict[str, Any] = httpx.post(
-        server.base_url + ORDER, content=raw, headers={**headers, "Content-Type": "application/json"}
-    ).json()
-    return reply
-
-
-def _wait_until(condition: Any) -> None:
-    deadline = time.monotonic() + SETTLE_S
-    while not condition():
-        assert time.monotonic() < deadline, "not reached"
-        time.sleep(0.02)
+    return signed_post(server, creds, ORDER, limit("buy", px, "0.01"))
 
 
 def test_a_fault_with_times_fires_that_often_over_every_api_process_and_lists_each_firing(trio: Trio) -> None:
@@ -138,7 +103,7 @@ def test_a_fault_with_times_fires_that_often_over_every_api_process_and_lists_ea
     assert events[0].seq < events[1].seq
     listed = _control(trio.one, lambda c: c.get_fault(fault.id))
     assert (listed.fired, listed.remaining) == (2, 0)
-    _wait_until(lambda: not any(api.runtime.faults.armed for api in trio.apis))  # used up: no more asking
+    wait_until(lambda: not any(api.runtime.faults.armed for api in trio.apis))  # used up: no more asking
 
 
 def test_seeded_dice_hit_the_requests_one_process_would_whichever_process_serves_them(trio: Trio) -> None:
@@ -186,7 +151,8 @@ def test_a_ws_fault_with_times_drops_one_push_over_every_api_process(trio: Trio)
                 seen.append(got)
             return seen[0], seen[1]
 
-    assert sorted(_run(scenario())) == [0, 1]  # dropped on exactly one connection, whichever asked first
+    dropped = run_to_end_with(scenario())
+    assert sorted(dropped) == [0, 1]  # dropped on exactly one connection, whichever asked first
     events = _control(trio.two, lambda c: c.fault_events(fault_id=fault.id))
     assert [(e.target, e.api_key) for e in events] == [("ws orders", trio.alice.api_key)]
 
@@ -200,6 +166,6 @@ def test_an_outage_used_up_through_one_api_process_ends_on_the_others_status_pag
 
     assert outages(trio.two) == 1
     assert _order(trio.one, trio.alice, "90")["code"] == "50001"
-    _wait_until(lambda: outages(trio.two) == 0)  # the second API process never asked: it was told
+    wait_until(lambda: outages(trio.two) == 0)  # the second API process never asked: it was told
     assert not trio.two.runtime.faults.armed
     assert _order(trio.two, trio.alice, "90")["code"] == "0"

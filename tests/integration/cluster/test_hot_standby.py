@@ -6,7 +6,6 @@ core comes from the database and the new sequencer holds exactly what the databa
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,19 +20,13 @@ from sandex.runtime.cluster.hot_standby import HotStandby
 from sandex.runtime.sequencer import Sequencer
 from sandex.services.accounts.views import UserView
 from sandex.testing.server import RunningServer, serve_in_thread
-from tests.integration.cluster.test_replica import ORDER, SETTLE_S, TRANSFER, _fund, _get, _post
+from tests.integration.cluster.support import ORDER, TRANSFER, signed_get, signed_post, wait_until
+from tests.integration.cluster.test_replica import _fund
 from tests.support.factories import register
 from tests.support.okx import Creds, limit
 from tests.support.ws import key_creds, run_to_end, ws_settings
 
 TRADES = "/api/v5/market/trades?instId=BTC-USDT&limit=100"
-
-
-def _wait_until(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + SETTLE_S
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
 
 
 def _writer(server: RunningServer) -> Sequencer:
@@ -60,9 +53,11 @@ def _traders(rt: Runtime) -> tuple[UserView, UserView, Creds, Creds]:
 def _trade(server: RunningServer, alice: Creds, bob: Creds) -> None:
     """A trade, a resting order and a refused transfer (it uses up an id no table shows)."""
     for creds, side, px in ((alice, "buy", "100"), (bob, "sell", "100"), (alice, "buy", "90")):
-        reply = _post(server, creds, ORDER, limit(side, px, "0.01"))
+        reply = signed_post(server, creds, ORDER, limit(side, px, "0.01"))
         assert reply["code"] == "0", reply
-    refused = _post(server, alice, TRANSFER, {"ccy": "USDT", "from": "18", "to": "6", "amt": "900000000"})
+    refused = signed_post(
+        server, alice, TRANSFER, {"ccy": "USDT", "from": "18", "to": "6", "amt": "900000000"}
+    )
     assert refused["code"] != "0", refused
 
 
@@ -70,7 +65,7 @@ def _state_from_the_database(tmp_path: Path, common: dict[str, Any], writer: Seq
     """An API process started now loads the database: its replica's state is the new sequencer's."""
     with serve_in_thread(ws_settings(tmp_path, role="api", **common)) as fresh:
         replica = fresh.runtime.trading.sequencer
-        _wait_until(lambda: replica.running and replica.settled, "the fresh replica loaded")
+        wait_until(lambda: replica.running and replica.settled, "the fresh replica loaded")
         assert replica.core.state() == writer.core.state()
 
 
@@ -96,12 +91,12 @@ class Rig:
 
     def standby_follows(self) -> Follower:
         replica = _hot(self.standby).replica
-        _wait_until(lambda: replica.written == _writer(self.old).commit_seq and replica.settled, "following")
+        wait_until(lambda: replica.written == _writer(self.old).commit_seq and replica.settled, "following")
         return replica
 
     def takes_over(self) -> Sequencer:
         self.stop_old.close()  # the sequencer stops: the standby takes the lease over
-        _wait_until(lambda: _serving(self.standby), "the standby serves")
+        wait_until(lambda: _serving(self.standby), "the standby serves")
         return _writer(self.standby)
 
 
@@ -134,16 +129,18 @@ def test_a_standby_that_followed_takes_over_without_loading_and_holds_the_databa
         new = rig.takes_over()
         assert _hot(rig.standby).market_kept  # it went on from its replica's market data
         assert httpx.get(rig.standby.base_url + TRADES).json()["data"] == tape  # market data followed too
-        done = _post(rig.api, rig.bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's resting buy
+        done = signed_post(rig.api, rig.bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's resting buy
         assert done["code"] == "0" and done["data"][0]["sCode"] == "0", done
         ord_id = done["data"][0]["ordId"]
-        stored = _get(rig.standby, rig.bob, f"/api/v5/trade/order?instId=BTC-USDT&ordId={ord_id}")
+        stored = signed_get(rig.standby, rig.bob, f"/api/v5/trade/order?instId=BTC-USDT&ordId={ord_id}")
         assert stored["data"][0]["state"] == "filled", stored  # the id the API process answered is stored
-        moved = _post(rig.api, rig.alice, TRANSFER, {"ccy": "USDT", "from": "18", "to": "6", "amt": "10"})
+        moved = signed_post(
+            rig.api, rig.alice, TRANSFER, {"ccy": "USDT", "from": "18", "to": "6", "amt": "10"}
+        )
         trans_id = moved["data"][0]["transId"]
-        state = _get(rig.standby, rig.alice, f"/api/v5/asset/transfer-state?transId={trans_id}")
+        state = signed_get(rig.standby, rig.alice, f"/api/v5/asset/transfer-state?transId={trans_id}")
         assert state["code"] == "0" and state["data"][0]["amt"] == "10", state
-        _wait_until(lambda: rig.follower.settled and new.settled, "idle")
+        wait_until(lambda: rig.follower.settled and new.settled, "idle")
         _state_from_the_database(tmp_path, rig.common, new)
 
 
@@ -154,10 +151,10 @@ def test_a_standby_whose_replica_missed_a_commit_loads_the_database(
         _trade(rig.old, rig.alice, rig.bob)
         rig.standby_follows()
         _writer(rig.old).followers = None  # committed but never published, as when killed in between
-        assert _post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))["data"][0]["sCode"] == "0"
+        assert signed_post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))["data"][0]["sCode"] == "0"
         new = rig.takes_over()
         assert _hot(rig.standby).market_kept is False  # loaded: the replica missed a commit
-        filled = _get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
+        filled = signed_get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the unpublished fill is there
         _state_from_the_database(tmp_path, rig.common, new)
 
@@ -184,10 +181,10 @@ def test_a_restore_keeps_the_lease_and_every_replica_follows_the_restored_state(
         def followed() -> bool:
             return all(r.written == writer.commit_seq and r.settled for r in (replica, follower))
 
-        _wait_until(followed, "the replicas follow the restore")
+        wait_until(followed, "the replicas follow the restore")
         assert not _serving(rig.standby) and _serving(rig.old)  # no takeover during the restore
         assert replica.core.state() == writer.core.state() == follower.core.state()
-        pending = _get(api, rig.alice, "/api/v5/trade/orders-pending?instType=SPOT")
+        pending = signed_get(api, rig.alice, "/api/v5/trade/orders-pending?instType=SPOT")
         assert pending["code"] == "0" and pending["data"] == [], pending  # the resting buy was restored away
 
 
@@ -202,7 +199,7 @@ def test_a_batch_committed_but_never_confirmed_is_taken_over_without_a_load(
         _trade(rig.api, rig.alice, rig.bob)
         follower = rig.follower
         replica = rig.standby_follows()
-        _wait_until(lambda: follower.written == replica.written and follower.settled, "following")
+        wait_until(lambda: follower.written == replica.written and follower.settled, "following")
         reloads = follower.reloads
         leader = rig.old.runtime.leader
         assert leader is not None
@@ -211,13 +208,14 @@ def test_a_batch_committed_but_never_confirmed_is_taken_over_without_a_load(
             """Dies before this goes out."""
 
         leader.confirm = unconfirmed  # type: ignore[method-assign]
-        done = _post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))  # answered by the sequencer itself
+        # answered by the sequencer itself, not through an API process
+        done = signed_post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))
         assert done["data"][0]["sCode"] == "0", done
         new = rig.takes_over()
         assert _hot(rig.standby).market_kept  # the pending batch was the database's missing commit
-        filled = _get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
+        filled = signed_get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the fill of the unconfirmed batch
-        _wait_until(lambda: follower.written == new.commit_seq and follower.settled, "the API follows")
+        wait_until(lambda: follower.written == new.commit_seq and follower.settled, "the API follows")
         assert follower.reloads == reloads  # it applied the pending batch too: no load
         assert follower.core.state() == new.core.state()
         _state_from_the_database(tmp_path, rig.common, new)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,12 +24,18 @@ from sandex.runtime.cluster.follower import Follower
 from sandex.runtime.cluster.wire import encode_batch
 from sandex.runtime.sequencer import Sequencer
 from sandex.testing.server import RunningServer, serve_in_thread
+from tests.integration.cluster.support import (
+    ORDER,
+    SETTLE_S,
+    TRANSFER,
+    run_to_end_with,
+    signed_get,
+    signed_post,
+    wait_until,
+)
 from tests.support.factories import register
-from tests.support.okx import Creds, headers_for, limit
+from tests.support.okx import Creds, limit
 from tests.support.ws import is_push, key_creds, open_ws, run_to_end, ws_settings
-
-ORDER = "/api/v5/trade/order"
-SETTLE_S = 30.0  # generous: a loaded CI box
 
 
 @dataclass
@@ -100,33 +106,6 @@ async def _fund(server: RunningServer, alice: str, bob: str) -> None:
         await control.deposit(bob, "BTC", "10")
 
 
-def _post(server: RunningServer, creds: Creds, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    raw = json.dumps(body)
-    headers = headers_for(_created(creds), "POST", path, raw, now_ms=int(time.time() * 1000))
-    reply: dict[str, Any] = httpx.post(
-        server.base_url + path, content=raw, headers={**headers, "Content-Type": "application/json"}
-    ).json()
-    return reply
-
-
-def _get(server: RunningServer, creds: Creds, target: str) -> dict[str, Any]:
-    headers = headers_for(_created(creds), "GET", target, b"", now_ms=int(time.time() * 1000))
-    reply: dict[str, Any] = httpx.get(server.base_url + target, headers=headers).json()
-    return reply
-
-
-class _Created:
-    """The shape `headers_for` reads of a created key."""
-
-    def __init__(self, creds: Creds) -> None:
-        self.secret, self.passphrase = creds.secret, creds.passphrase
-        self.info = type("Info", (), {"api_key": creds.api_key, "environment": None})()
-
-
-def _created(creds: Creds) -> Any:
-    return _Created(creds)
-
-
 def test_orders_through_either_process_are_one_exchange_and_the_replica_matches_the_sequencer(
     pair: Pair,
 ) -> None:
@@ -138,12 +117,12 @@ def test_orders_through_either_process_are_one_exchange_and_the_replica_matches_
         creds, side, px = (
             (pair.alice, "buy", str(100 + i % 3)) if buy else (pair.bob, "sell", str(99 + i % 5))
         )
-        reply = _post(server, creds, ORDER, limit(side, px, "0.01", clOrdId=f"c{i}"))
+        reply = signed_post(server, creds, ORDER, limit(side, px, "0.01", clOrdId=f"c{i}"))
         assert reply["code"] == "0", reply
         acked.append((f"c{i}", reply["data"][0]["ordId"]))
     # refused ones change nothing on either side: too big, a bad field
-    assert _post(pair.api, pair.bob, ORDER, limit("sell", "100", "5000"))["data"][0]["sCode"] == "51008"
-    assert _post(pair.api, pair.alice, ORDER, limit("buy", "-1", "1"))["code"] != "0"
+    assert signed_post(pair.api, pair.bob, ORDER, limit("sell", "100", "5000"))["data"][0]["sCode"] == "51008"
+    assert signed_post(pair.api, pair.alice, ORDER, limit("buy", "-1", "1"))["code"] != "0"
     ord_ids = [ord_id for _, ord_id in acked]
     assert len(set(ord_ids)) == len(ord_ids)  # one id sequence, whichever process answered
     pair.settle()
@@ -151,7 +130,7 @@ def test_orders_through_either_process_are_one_exchange_and_the_replica_matches_
     # what either process reads back is what the other acknowledged
     for cl_ord_id, ord_id in acked[::7]:
         for server in servers:
-            found = _get(
+            found = signed_get(
                 server,
                 pair.alice if int(cl_ord_id[1:]) % 4 < 2 else pair.bob,
                 f"{ORDER}?instId=BTC-USDT&clOrdId={cl_ord_id}",
@@ -173,7 +152,7 @@ def test_a_push_for_an_order_placed_through_the_sequencer_reaches_a_subscriber_o
             await ws.login(pair.alice)
             await ws.subscribe({"channel": "orders", "instType": "SPOT"})
             reply = await asyncio.to_thread(
-                _post, pair.sequencer, pair.alice, ORDER, limit("buy", "90", "0.01", clOrdId="pushme")
+                signed_post, pair.sequencer, pair.alice, ORDER, limit("buy", "90", "0.01", clOrdId="pushme")
             )
             assert reply["code"] == "0"
             push = await ws.expect(is_push("orders"), timeout=SETTLE_S)
@@ -184,10 +163,10 @@ def test_a_push_for_an_order_placed_through_the_sequencer_reaches_a_subscriber_o
 
 
 def test_a_replica_that_misses_a_batch_loads_again_and_still_matches(pair: Pair) -> None:
-    assert _post(pair.api, pair.alice, ORDER, limit("buy", "95", "0.01"))["code"] == "0"
+    assert signed_post(pair.api, pair.alice, ORDER, limit("buy", "95", "0.01"))["code"] == "0"
     pair.settle()
     _lose_a_batch(pair)
-    reply = _post(pair.api, pair.bob, ORDER, limit("sell", "95", "0.01"))
+    reply = signed_post(pair.api, pair.bob, ORDER, limit("sell", "95", "0.01"))
     assert reply["code"] == "0" and reply["data"][0]["sCode"] == "0"
     pair.settle()
     pair.same_state()
@@ -213,21 +192,10 @@ def test_a_market_control_through_the_api_process_moves_both_boards_and_halts_on
         time.sleep(0.05)
     assert [Decimal(px) for px in indexes] == [Decimal(2500)] * 2
     for server in (pair.api, pair.sequencer):  # halted on both: the replica refuses as the sequencer does
-        reply = _post(server, pair.alice, ORDER, limit("buy", "90", "0.01"))
+        reply = signed_post(server, pair.alice, ORDER, limit("buy", "90", "0.01"))
         assert reply["data"][0]["sCode"] == "51155", reply
     pair.settle()
     pair.same_state()
-
-
-def run_to_end_with(coroutine: Any) -> Any:
-    """`run_to_end`, keeping the coroutine's result."""
-    box: list[Any] = []
-
-    async def keep() -> None:
-        box.append(await coroutine)
-
-    run_to_end(keep())
-    return box[0]
 
 
 def test_the_sandbox_clock_is_one_for_both_processes_whichever_port_moves_it(pair: Pair) -> None:
@@ -237,16 +205,9 @@ def test_the_sandbox_clock_is_one_for_both_processes_whichever_port_moves_it(pai
 
     clocks = (pair.api.runtime.clock, pair.sequencer.runtime.clock)
     run_to_end(advance(pair.api, 2))
-    _wait_until(lambda: all(c.offset_ms > 2 * 86_400_000 - 60_000 for c in clocks))
+    wait_until(lambda: all(c.offset_ms > 2 * 86_400_000 - 60_000 for c in clocks))
     run_to_end(advance(pair.sequencer, -1))
-    _wait_until(lambda: all(abs(c.offset_ms - 86_400_000) < 60_000 for c in clocks))
-
-
-def _wait_until(condition: Any) -> None:
-    deadline = time.monotonic() + SETTLE_S
-    while not condition():
-        assert time.monotonic() < deadline, "not reached"
-        time.sleep(0.02)
+    wait_until(lambda: all(abs(c.offset_ms - 86_400_000) < 60_000 for c in clocks))
 
 
 def test_control_through_the_api_process_is_the_sequencers_funding_rates_and_faults_reach_every_process(
@@ -265,20 +226,20 @@ def test_control_through_the_api_process_is_the_sequencers_funding_rates_and_fau
         rows = httpx.get(pair.api.base_url + "/api/v5/public/funding-rate?instId=BTC-USDT-SWAP").json()
         return Decimal(rows["data"][0]["fundingRate"])
 
-    _wait_until(lambda: api_rate() == Decimal("0.0007"))
-    _wait_until(lambda: len(pair.api.runtime.faults.faults()) == 1)
+    wait_until(lambda: api_rate() == Decimal("0.0007"))
+    wait_until(lambda: len(pair.api.runtime.faults.faults()) == 1)
     for server in (pair.api, pair.sequencer):  # armed on both, whichever serves the order
-        reply = _post(server, pair.alice, ORDER, limit("buy", "90", "0.01"))
+        reply = signed_post(server, pair.alice, ORDER, limit("buy", "90", "0.01"))
         assert reply["code"] == "50013", reply
 
 
 def test_a_convert_quote_from_the_api_process_is_traded_through_it(pair: Pair) -> None:
     asked = {"baseCcy": "BTC", "quoteCcy": "USDT", "side": "buy", "rfqSz": "100", "rfqSzCcy": "USDT"}
-    quote = _post(pair.api, pair.alice, "/api/v5/asset/convert/estimate-quote", asked)
+    quote = signed_post(pair.api, pair.alice, "/api/v5/asset/convert/estimate-quote", asked)
     assert quote["code"] == "0", quote
     trade = {**asked, "quoteId": quote["data"][0]["quoteId"], "sz": "100", "szCcy": "USDT"}
     del trade["rfqSz"], trade["rfqSzCcy"]
-    done = _post(pair.api, pair.alice, "/api/v5/asset/convert/trade", trade)
+    done = signed_post(pair.api, pair.alice, "/api/v5/asset/convert/trade", trade)
     assert done["code"] == "0", done
     assert done["data"][0]["state"] == "fullyFilled"
     pair.settle()
@@ -297,19 +258,19 @@ def test_a_new_sequencer_on_the_same_state_keeps_the_replica_without_a_reload(
         creds = key_creds(rt, alice, "live")
         api = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="api", **common)))
         run_to_end(_fund(api, alice.uid, register(rt.accounts, "bob@example.test").uid))
-        assert _post(api, creds, ORDER, limit("buy", "90", "0.01"))["code"] == "0"
+        assert signed_post(api, creds, ORDER, limit("buy", "90", "0.01"))["code"] == "0"
         follower = api.runtime.trading.sequencer
         assert isinstance(follower, Follower)
         reloads, written = follower.reloads, follower.written
         first.close()  # the sequencer stops; a new one takes the lease on the same database
         second = outer.enter_context(serve_in_thread(ws_settings(tmp_path, role="sequencer", **common)))
-        _wait_until(lambda: follower.written > written)
+        wait_until(lambda: follower.written > written)
         assert follower.reloads == reloads  # its state was the new sequencer's: nothing loaded
-        reply = _post(api, creds, ORDER, limit("buy", "91", "0.01"))
+        reply = signed_post(api, creds, ORDER, limit("buy", "91", "0.01"))
         assert reply["code"] == "0", reply
         writer = second.runtime.trading.sequencer
         assert isinstance(writer, Sequencer)
-        _wait_until(lambda: follower.written == writer.commit_seq and follower.settled)
+        wait_until(lambda: follower.written == writer.commit_seq and follower.settled)
         assert follower.core.state() == writer.core.state()
 
 
@@ -328,24 +289,21 @@ def _lose_a_batch(pair: Pair) -> None:
         await client.drain()
 
     run_to_end(publish())
-    _wait_until(lambda: pair.follower.reloads > reloads and pair.follower.settled)
-
-
-TRANSFER = "/api/v5/asset/transfer"
+    wait_until(lambda: pair.follower.reloads > reloads and pair.follower.settled)
 
 
 def test_a_replica_loaded_after_a_refused_transfer_hands_out_the_sequencers_transfer_ids(pair: Pair) -> None:
     """A refused transfer uses up an id that no table shows: a replica loaded from the database
     alone would answer the next transfer with an id the sequencer already passed."""
     move = {"ccy": "USDT", "from": "18", "to": "6"}
-    refused = _post(pair.api, pair.alice, TRANSFER, {**move, "amt": "900000000"})
+    refused = signed_post(pair.api, pair.alice, TRANSFER, {**move, "amt": "900000000"})
     assert refused["code"] != "0", refused
     pair.settle()
     _lose_a_batch(pair)  # the replica loads: its ids start above the highest stored
-    done = _post(pair.api, pair.alice, TRANSFER, {**move, "amt": "10"})
+    done = signed_post(pair.api, pair.alice, TRANSFER, {**move, "amt": "10"})
     assert done["code"] == "0", done
     trans_id = done["data"][0]["transId"]
-    state = _get(pair.sequencer, pair.alice, f"/api/v5/asset/transfer-state?transId={trans_id}")
+    state = signed_get(pair.sequencer, pair.alice, f"/api/v5/asset/transfer-state?transId={trans_id}")
     assert state["code"] == "0" and state["data"][0]["amt"] == "10", state  # the id the sequencer stored
     pair.settle()
     assert pair.follower.core.next_ids() == pair.writer.core.next_ids()
@@ -371,18 +329,24 @@ def test_a_replica_keeps_its_state_through_restarts_that_number_priority_stamps_
         assert isinstance(follower, Follower)
         second = outer.enter_context(contextlib.ExitStack())
         for n, restart in enumerate((first, second)):
-            assert _post(api, buyer, ORDER, limit("buy", str(80 + n), "0.01"))["code"] == "0"  # rests
-            assert _post(api, buyer, ORDER, limit("buy", "90", "0.01"))["code"] == "0"  # rests, then fills:
-            sold = _post(api, seller, ORDER, limit("sell", "90", "0.01"))  # its stamp is the highest
+            assert signed_post(api, buyer, ORDER, limit("buy", str(80 + n), "0.01"))["code"] == "0"  # rests
+            rested = signed_post(api, buyer, ORDER, limit("buy", "90", "0.01"))  # rests, then fills:
+            assert rested["code"] == "0", rested
+            sold = signed_post(api, seller, ORDER, limit("sell", "90", "0.01"))  # its stamp is the highest
             assert sold["data"][0]["sCode"] == "0", sold
             written = follower.written
             restart.close()  # a new sequencer loads the database and numbers stamps from it
             again = serve_in_thread(ws_settings(tmp_path, role="sequencer", **common))
             new = (second if restart is first else outer).enter_context(again)
-            _wait_until(lambda at=written: follower.written > at and follower.settled)
-        assert _post(api, buyer, ORDER, limit("buy", "85", "0.01"))["code"] == "0"
+            wait_until(functools.partial(_past, follower, written))
+        assert signed_post(api, buyer, ORDER, limit("buy", "85", "0.01"))["code"] == "0"
         writer = new.runtime.trading.sequencer
         assert isinstance(writer, Sequencer)
-        _wait_until(lambda: follower.written == writer.commit_seq and follower.settled)
+        wait_until(lambda: follower.written == writer.commit_seq and follower.settled)
         assert follower.reloads == 1  # the first load only: both restarts found its state the same
         assert follower.core.state() == writer.core.state()
+
+
+def _past(follower: Follower, written: int) -> bool:
+    """The replica moved past commit `written` and is idle."""
+    return follower.written > written and follower.settled

@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +37,8 @@ TIMEOUT_S = 180.0  # starts on a loaded 2-core CI box: readiness, never a durati
 READY = "sandex is ready"
 
 
-@dataclass
-class Workers:
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class Workers(failover.Server):
+    """The supervisor of `sandex serve --workers`, on its public port."""
 
     def banner_field(self, pattern: str) -> str:
         found = re.search(pattern, self.log.read_text())
@@ -67,7 +59,7 @@ def _until(check: Callable[[], Any], what: str, workers: Workers) -> Any:
 def _health(workers: Workers) -> dict[str, Any] | None:
     """One health answer over a new connection (the kernel hands each to one API process)."""
     try:
-        answer: dict[str, Any] = httpx.get(workers.url + failover.HEALTH, timeout=5).json()
+        answer: dict[str, Any] = httpx.get(workers.base_url + failover.HEALTH, timeout=5).json()
     except (httpx.TransportError, ValueError):
         return None
     return answer

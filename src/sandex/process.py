@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the exchange's half is imported by `open_runtime` alone: `s
     from sandex.domain.funding.lifecycle import FundingTiming
     from sandex.domain.funding.withdrawals import Limits
     from sandex.domain.instruments import Catalogue
+    from sandex.runtime.cluster.follower import Follower
     from sandex.runtime.cluster.hot_standby import HotStandby
     from sandex.runtime.cluster.leader import Leader
     from sandex.runtime.faults import FaultRegistry
@@ -196,7 +197,6 @@ def open_runtime(
     # deferred: the exchange's half, so that importing this module (the CLI) does not load it
     from sandex.domain.funding.lifecycle import DEFAULT_TIMING
     from sandex.domain.funding.withdrawals import DEFAULT_LIMITS
-    from sandex.runtime.cluster.follower import Follower
     from sandex.runtime.cluster.hot_standby import HotStandby
     from sandex.runtime.faults import FaultRegistry
     from sandex.runtime.funding_clock import FundingClock
@@ -255,7 +255,6 @@ def open_runtime(
     hot = None
     if leader is not None:  # a standby sequencer keeps a replica, as API processes do
         replica = _follower(settings, exchange, store, sessions, hub, f"{base.owner}:standby")
-        assert isinstance(replica, Follower)
         hot = HotStandby(replica, market, store)
     return Runtime(
         settings=settings,
@@ -298,7 +297,7 @@ def _follower(
     sessions: SnapshotSessions,
     hub: Hub,
     owner: str,
-) -> ExchangeWriter:
+) -> Follower:
     from sandex.runtime.cluster.follower import Follower
     from sandex.runtime.cluster.link import Subjects, cluster_name
 

@@ -57,11 +57,10 @@ class HotStandby:
         self._market.following = True
         log.info("standby: following the sequencer (replica at commit %d)", self._replica.written)
 
-    async def take_over(self) -> bool:
-        """Stop following, once this process holds the lease: whether the market data is the
-        database's (then `MarketRuntime.start` loads none)."""
+    async def take_over(self) -> None:
+        """Stop following, once this process holds the lease; `market_kept` says whether the market
+        data is the database's (then `MarketRuntime.start` loads none)."""
         self.market_kept = await self._take_over()
-        return self.market_kept
 
     async def _take_over(self) -> bool:
         task, self._task = self._task, None

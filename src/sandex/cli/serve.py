@@ -263,10 +263,11 @@ def serve(
 def _log_at(level: str) -> None:
     """sandex's own log at `--log-level` (uvicorn's follows it too): without a handler Python shows
     only warnings, so `--log-level info` never showed a takeover's steps."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))  # as the warnings always looked
     sandex_log = logging.getLogger("sandex")
-    sandex_log.addHandler(handler)
+    if not sandex_log.handlers:  # once per process: a second serve in it would print every line twice
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))  # as the warnings always looked
+        sandex_log.addHandler(handler)
     sandex_log.setLevel(level.upper())
     sandex_log.propagate = False
 

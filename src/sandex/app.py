@@ -322,7 +322,7 @@ async def _hold_the_lease(rt: Runtime, *, standby: bool, wait_s: float | None) -
     steps = _Steps()
     if hot is not None:  # its market data goes on when it is the database's
         await hot.take_over()
-        steps.note("replica")
+        steps.note("replica (market data kept)" if hot.market_kept else "replica")
     return steps
 
 

@@ -171,6 +171,10 @@ class ExchangeCore:
             self._chain_deposits = chain_deposits
 
     @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
+
+    @property
     def loaded(self) -> bool:
         return bool(self._exchanges)
 

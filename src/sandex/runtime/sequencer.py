@@ -300,7 +300,11 @@ class Sequencer:
         if stored != replica_at:
             log.info("the replica stands at commit %d, the database at %d: loading", replica_at, stored)
             return False
-        differs = await self._io(store_check.differences, self.core, self._store)
+        try:
+            differs = await self._io(store_check.differences, self.core, self._store)
+        except Exception:  # a replica not whole enough to compare (or the database away): load
+            log.warning("checking the replica against the database failed: loading", exc_info=True)
+            return False
         if differs:
             log.warning(
                 "the replica at commit %d is not the database (%s): loading", stored, "; ".join(differs)

@@ -264,3 +264,21 @@ def test_a_standby_takes_over_on_its_replica_after_its_sequencer_rebuilt_from_th
         wait_until(lambda: rig.follower.settled and new.settled, "idle")
         assert rig.follower.core.state() == new.core.state()
         _state_from_the_database(tmp_path, rig.common, new)
+
+
+def test_a_standby_whose_replica_disagrees_with_the_database_loads_it(
+    tmp_path: Path, postgres_url: str, nats_url: str
+) -> None:
+    """The replica stands at the database's commit count but its ids are behind the stored ones
+    (as the withdrawn hot takeover's were): the check before writing sees it and the core loads."""
+    with _rig(tmp_path, postgres_url, nats_url, api=False) as rig:
+        _trade(rig.old, rig.alice, rig.bob)
+        replica = rig.standby_follows()
+        replica.core.resume_ids([1] * len(replica.core.next_ids()))
+        new = rig.takes_over()
+        assert _hot(rig.standby).market_kept and new.loads == 1  # it stood there, but was not the database
+        done = signed_post(rig.standby, rig.bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's buy
+        assert done["data"][0]["sCode"] == "0", done
+        filled = signed_get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
+        assert len(filled["data"]) == 2, filled  # both of alice's buys: nothing overwritten
+        _state_from_the_database(tmp_path, rig.common, new)

@@ -243,7 +243,9 @@ def _lifespan(
             await rt.market.start()  # loads market data (and backfills history) before trades flow
             reached.append("market")
             steps.note("market")
-            await rt.trading.sequencer.start()  # rebuilds books and balances, applies the inbox
+            hot = rt.hot_standby if standby else None
+            replica_at = hot.kept_at if hot is not None else None  # goes on from it, if the database's
+            await rt.trading.sequencer.start(replica_at)  # rebuilds books and balances, applies the inbox
             if rt.leader is not None:
                 await rt.leader.start()  # answers API processes' commands from now on
             steps.note("core")

@@ -49,6 +49,7 @@ from sandex.runtime.lease import LEASE_POLL_S, LEASE_WAIT_S, lease_owner, take_l
 from sandex.runtime.lease import lease_alive as lease_alive  # the CLI imports it from here
 from sandex.runtime.trading_notify import Notifier
 from sandex.services.exchange import inbox as codec
+from sandex.services.exchange import store_check
 from sandex.services.exchange.accounts import LedgerAccounts
 from sandex.services.exchange.commands import SERVER_COMMANDS, Applied, Command, CommandError
 from sandex.services.exchange.core import ExchangeCore
@@ -94,7 +95,7 @@ class ExchangeWriter(Protocol):
 
     async def acquire(self, wait_s: float | None) -> None: ...
 
-    async def start(self) -> None: ...
+    async def start(self, replica_at: int | None = None) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -230,6 +231,7 @@ class Sequencer:
         self._stopping = False
         self._in_batch = 0  # batches between apply and publish (see `settled`)
         self.commits = 0  # transactions written (tests check that batching happens)
+        self.loads = 0  # times `start` loaded the core from the database (a hot standby may not)
         self.failures = 0  # batches that failed and forced a rebuild
         self.lease_lost = False  # another process took the lease: this one stepped down for good
         self.on_lease_lost: Callable[[], None] | None = None  # the server exits (see `serve`)
@@ -261,20 +263,24 @@ class Sequencer:
         log.info("holding the sequencer lease as %s", self.owner)
         self._keeper = asyncio.create_task(self._keep_lease(), name="sandex-lease-keeper")
 
-    async def start(self) -> None:
+    async def start(self, replica_at: int | None = None) -> None:
         """Take the lease (unless `acquire` did), rebuild state from the database, apply the inbox,
-        then accept commands. Always from the database, a hot standby's too: the ledger a
-        sequencer writes from is the one the database holds, never a replica's."""
+        then accept commands. `replica_at`: the commit count the core already stands at as a
+        replica of the sequencer before (a hot standby): it goes on from there without loading
+        when the database stands there too and holds the same ids, orders and balances."""
         if self._keeper is None:
             await self.acquire(self._lease_wait_s)
         if self.lease_lost:
             raise RuntimeError("the sequencer lease was taken by another process during start-up")
         self._stopping = False
         self._wake = asyncio.Event()
-        await self._io(self.core.load)
+        if not await self._on_the_replica(replica_at):
+            await self._io(self.core.load)
+            self.loads += 1
         self.commit_seq = await self._io(self._store.bump_commit_seq, self.owner)
-        # The state loaded, by digest, with the count it is the database's at (`base`): a replica that
-        # holds it (a takeover after a kill loses nothing committed) goes on without loading.
+        # The state (loaded, or the replica's), by digest, with the count it is the database's at
+        # (`base`): a replica that holds it (a takeover after a kill loses nothing committed) goes
+        # on without loading; the ids it takes with it include the priority stamps' counter.
         digest = await self._io(self.core.state_digest) if self.followers is not None else ""
         now, ids = self._clock.now_ms(), self.core.next_ids()
         base = self.commit_seq - 1
@@ -282,6 +288,30 @@ class Sequencer:
         await self._drain_inbox()
         self._task = asyncio.create_task(self._run(), name="sandex-sequencer")
         self._checkpoints = asyncio.create_task(self._checkpoint_forever(), name="sandex-checkpoints")
+
+    async def _on_the_replica(self, replica_at: int | None) -> bool:
+        """Whether the core, a replica at commit `replica_at`, is the database's: then it is what
+        a load would build. The lease is ours and the last holder fenced, so nothing commits under
+        these reads. A replica numbers priority stamps as its sequencer (they travel with the ids),
+        so its resting orders are the stored ones, numbers too (`store_check`)."""
+        if replica_at is None:
+            return False
+        stored = await self._io(self._store.commit_seq)
+        if stored != replica_at:
+            log.info("the replica stands at commit %d, the database at %d: loading", replica_at, stored)
+            return False
+        try:
+            differs = await self._io(store_check.differences, self.core, self._store)
+        except Exception:  # a replica not whole enough to compare (or the database away): load
+            log.warning("checking the replica against the database failed: loading", exc_info=True)
+            return False
+        if differs:
+            log.warning(
+                "the replica at commit %d is not the database (%s): loading", stored, "; ".join(differs)
+            )
+            return False
+        log.info("taking over on the replica's state at commit %d: nothing to load", stored)
+        return True
 
     async def stop(self) -> None:
         """Finish what is queued, then release the lease."""

@@ -1,7 +1,8 @@
 """A standby sequencer (`--role sequencer --standby`) follows its cluster as a replica while it
-waits, and takes over keeping its market data when its replica is the database's; when it is not
-(a commit the old sequencer never published), it loads it, as a cold standby does. Either way the
-core comes from the database and the new sequencer holds exactly what the database holds."""
+waits, and takes over on that state (core and market data) without loading the database when the
+state is the database's; when it is not (a commit the old sequencer never published), it loads,
+as a cold standby does. Either way the new sequencer holds exactly what the database holds,
+priority stamps included."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from sandex.client.control import AsyncControlClient
 from sandex.process import Runtime
@@ -128,6 +130,7 @@ def test_a_standby_that_followed_takes_over_without_loading_and_holds_the_databa
         assert not _serving(rig.standby)
         new = rig.takes_over()
         assert _hot(rig.standby).market_kept  # it went on from its replica's market data
+        assert new.loads == 0  # and its core
         assert httpx.get(rig.standby.base_url + TRADES).json()["data"] == tape  # market data followed too
         done = signed_post(rig.api, rig.bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's resting buy
         assert done["code"] == "0" and done["data"][0]["sCode"] == "0", done
@@ -154,6 +157,7 @@ def test_a_standby_whose_replica_missed_a_commit_loads_the_database(
         assert signed_post(rig.old, rig.bob, ORDER, limit("sell", "90", "0.01"))["data"][0]["sCode"] == "0"
         new = rig.takes_over()
         assert _hot(rig.standby).market_kept is False  # loaded: the replica missed a commit
+        assert new.loads == 1
         filled = signed_get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the unpublished fill is there
         _state_from_the_database(tmp_path, rig.common, new)
@@ -213,9 +217,68 @@ def test_a_batch_committed_but_never_confirmed_is_taken_over_without_a_load(
         assert done["data"][0]["sCode"] == "0", done
         new = rig.takes_over()
         assert _hot(rig.standby).market_kept  # the pending batch was the database's missing commit
+        assert new.loads == 0
         filled = signed_get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
         assert len(filled["data"]) == 2, filled  # the fill of the unconfirmed batch
         wait_until(lambda: follower.written == new.commit_seq and follower.settled, "the API follows")
         assert follower.reloads == reloads  # it applied the pending batch too: no load
         assert follower.core.state() == new.core.state()
+        _state_from_the_database(tmp_path, rig.common, new)
+
+
+def test_a_standby_takes_over_on_its_replica_after_its_sequencer_rebuilt_from_the_database(
+    tmp_path: Path, postgres_url: str, nats_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sequencer that rebuilds from the database (a failed commit) stamps time priority from
+    below its running counter: orders that rested and filled, or never rested, took stamps no table
+    keeps. Its replicas go on with the counter it sends, so the standby that takes over later
+    holds the database's numbering, writes no other, and fills go to the makers the database
+    queues first."""
+    with _rig(tmp_path, postgres_url, nats_url) as rig:
+        assert rig.api is not None
+        _trade(rig.api, rig.alice, rig.bob)  # alice's buy at 100 rested, then filled
+        ioc = limit("buy", "80", "0.01") | {"ordType": "ioc"}  # takes a stamp, never rests
+        assert signed_post(rig.api, rig.alice, ORDER, ioc)["data"][0]["sCode"] == "0"
+        writer = _writer(rig.old)
+        store = writer._store
+        write = store.write
+
+        def fails_once(*args: Any) -> None:
+            monkeypatch.setattr(store, "write", write)
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(store, "write", fails_once)
+        failed = signed_post(rig.api, rig.bob, ORDER, limit("sell", "120", "0.01"))
+        assert failed["code"] != "0" or failed["data"][0]["sCode"] != "0", failed
+        assert writer.failures == 1  # rebuilt from the database
+        second = signed_post(rig.api, rig.alice, ORDER, limit("buy", "90", "0.01"))  # behind the first
+        assert second["data"][0]["sCode"] == "0", second
+        replica = rig.standby_follows()
+        assert replica.core.state() == writer.core.state()  # stamps as numbers, too
+        new = rig.takes_over()
+        assert new.loads == 0  # the replica was the database's
+        done = signed_post(rig.api, rig.bob, ORDER, limit("sell", "90", "0.01"))
+        assert done["data"][0]["sCode"] == "0", done
+        pending = signed_get(rig.standby, rig.alice, "/api/v5/trade/orders-pending?instType=SPOT")
+        assert [o["ordId"] for o in pending["data"]] == [second["data"][0]["ordId"]], pending  # first filled
+        wait_until(lambda: rig.follower.settled and new.settled, "idle")
+        assert rig.follower.core.state() == new.core.state()
+        _state_from_the_database(tmp_path, rig.common, new)
+
+
+def test_a_standby_whose_replica_disagrees_with_the_database_loads_it(
+    tmp_path: Path, postgres_url: str, nats_url: str
+) -> None:
+    """The replica stands at the database's commit count but its ids are behind the stored ones
+    (as the withdrawn hot takeover's were): the check before writing sees it and the core loads."""
+    with _rig(tmp_path, postgres_url, nats_url, api=False) as rig:
+        _trade(rig.old, rig.alice, rig.bob)
+        replica = rig.standby_follows()
+        replica.core.resume_ids([1] * len(replica.core.next_ids()))
+        new = rig.takes_over()
+        assert _hot(rig.standby).market_kept and new.loads == 1  # it stood there, but was not the database
+        done = signed_post(rig.standby, rig.bob, ORDER, limit("sell", "90", "0.01"))  # fills alice's buy
+        assert done["data"][0]["sCode"] == "0", done
+        filled = signed_get(rig.standby, rig.alice, "/api/v5/trade/orders-history?instType=SPOT&state=filled")
+        assert len(filled["data"]) == 2, filled  # both of alice's buys: nothing overwritten
         _state_from_the_database(tmp_path, rig.common, new)

@@ -13,7 +13,7 @@ their own (the trading façade freezes funds between the check and the command).
 from __future__ import annotations
 
 from sandex.domain.errors import Reason, Rejected
-from sandex.domain.ids import IdGenerator
+from sandex.domain.ids import IdGenerator, SequentialIds
 from sandex.domain.matching.book import ASK_SIGN, BID_SIGN, BookSide, LevelView
 from sandex.domain.matching.events import (
     Action,
@@ -71,7 +71,13 @@ _LEFTOVER_CAUSE = {
 
 
 class MatchingEngine:
-    def __init__(self, inst_id: str, trade_ids: IdGenerator, limits: TradingLimits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        inst_id: str,
+        trade_ids: IdGenerator,
+        limits: TradingLimits = DEFAULT_LIMITS,
+        stamps: SequentialIds | None = None,
+    ) -> None:
         self.inst_id = inst_id
         self.limits = limits
         self.bids = BookSide(BID_SIGN)
@@ -80,7 +86,10 @@ class MatchingEngine:
         self._max_makers = limits.max_makers_per_taker
         self._index = OrderIndex()
         self._orders = self._index.orders  # the same dict, one attribute lookup closer
-        self._seq = 0  # time-priority stamp, bumped whenever an order (re-)enters the book
+        # Time-priority stamps, one taken whenever an order (re-)enters the book. An id generator
+        # like the others (an exchange core shares one across its books): a replica takes its
+        # sequencer's with each batch (`ExchangeCore.next_ids`), so both number orders alike.
+        self._stamps = stamps if stamps is not None else SequentialIds()
 
     # --- commands ------------------------------------------------------------------------------
     def check_place(self, req: NewOrder) -> Rejected | None:
@@ -111,8 +120,7 @@ class MatchingEngine:
             req.stp_mode,
             ts,
         )
-        self._seq += 1
-        o.seq = self._seq
+        o.seq = self._stamps.next_id()
         events: list[MatchEvent] = [_new(OrderAccepted, (o.snapshot(),))]
         if o.ord_type is _FOK and self._fillable_lots(o) < o.sz:
             stop = _DRY  # all or nothing: leave the book untouched
@@ -239,16 +247,19 @@ class MatchingEngine:
         """Load persisted resting orders (in any order: they are re-queued by `seq`).
 
         `last_seq`: the highest `seq` in the event log, so that replaying after a restart stamps
-        the same priorities as the uninterrupted run (defaults to the highest resting one).
+        the same priorities as the uninterrupted run (defaults to the highest resting one). The
+        stamps go on above both (a replica then takes its sequencer's, see `__init__`).
         """
-        self._seq = max(self._seq, last_seq)
+        top = last_seq
         for snap in sorted(orders, key=lambda s: s.seq):
             if snap.inst_id != self.inst_id or not snap.is_pending or snap.ord_type not in RESTING_TYPES:
                 raise ValueError(f"not a resting order of {self.inst_id}: {snap}")
             o = Order.from_snapshot(snap)
             (self.bids if o.side is _BUY else self.asks).add(o)
             self._index.add(o)
-            self._seq = max(self._seq, o.seq)
+            top = max(top, o.seq)
+        if self._stamps.upcoming <= top:
+            self._stamps.resume_at(top + 1)
 
     # --- matching ------------------------------------------------------------------------------
     def _match(self, taker: Order, events: list[MatchEvent], ts: int) -> int:
@@ -397,15 +408,13 @@ class MatchingEngine:
             return False
         side.remove(o)  # larger at the same price: back of the queue
         o.sz = new_sz
-        self._seq += 1
-        o.seq = self._seq
+        o.seq = self._stamps.next_id()
         side.add(o)
         return False
 
     def _reprice(self, o: Order, side: BookSide, ts: int) -> list[MatchEvent]:
         """Re-enter an amended order (already out of the book) at its new price."""
-        self._seq += 1
-        o.seq = self._seq
+        o.seq = self._stamps.next_id()
         events: list[MatchEvent] = [_new(OrderAmended, (o.snapshot(),))]
         opp = self.asks if side is self.bids else self.bids
         if not opp.keys or opp.keys[-1] < opp.sign * o.px:  # does not cross: the common case

@@ -55,14 +55,16 @@ class Exchange:
         positions: PositionBook | None = None,
         clearing_account: int = CLEARING_ACCOUNT,
         insurance_account: int = INSURANCE_ACCOUNT,
+        stamps: SequentialIds | None = None,
     ) -> None:
         self.ledger = ledger
         self.fees = fees or FeeSchedule()
         self.limits = limits
         self._order_ids = order_ids
+        stamps = stamps if stamps is not None else SequentialIds()  # time priority, all books' one
         self._markets: dict[str, Listing] = {
             inst.inst_id: (SwapListing if inst.contract is not None else Listing).open(
-                inst, trade_ids, limits
+                inst, trade_ids, limits, stamps
             )
             for inst in instruments
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandex.domain.ids import IdGenerator
+from sandex.domain.ids import IdGenerator, SequentialIds
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger.amounts import units_per
 from sandex.domain.matching.engine import MatchingEngine
@@ -28,8 +28,10 @@ class Listing:
     per_notional: int
 
     @classmethod
-    def open(cls, inst: Instrument, trade_ids: IdGenerator, limits: TradingLimits) -> Listing:
-        engine = MatchingEngine(inst.inst_id, trade_ids, limits)
+    def open(
+        cls, inst: Instrument, trade_ids: IdGenerator, limits: TradingLimits, stamps: SequentialIds
+    ) -> Listing:
+        engine = MatchingEngine(inst.inst_id, trade_ids, limits, stamps)
         return cls(inst, engine, units_per(inst.lot_sz), units_per(notional_step(inst)))
 
     def reserve_ccy(self, side: Side) -> str:

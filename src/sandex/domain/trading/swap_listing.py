@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sandex.domain.derivatives.contracts import ContractSpec, MgnMode, PosSide
-from sandex.domain.ids import IdGenerator
+from sandex.domain.ids import IdGenerator, SequentialIds
 from sandex.domain.instruments import Instrument
 from sandex.domain.ledger.amounts import units_per
 from sandex.domain.matching.engine import MatchingEngine
@@ -56,10 +56,12 @@ class SwapListing(Listing):
     terms: dict[int, SwapTerms] = field(default_factory=dict)  # per pending order
 
     @classmethod
-    def open(cls, inst: Instrument, trade_ids: IdGenerator, limits: TradingLimits) -> SwapListing:
+    def open(
+        cls, inst: Instrument, trade_ids: IdGenerator, limits: TradingLimits, stamps: SequentialIds
+    ) -> SwapListing:
         spec = inst.contract
         assert spec is not None, f"{inst.inst_id} is not a contract"
-        engine = MatchingEngine(inst.inst_id, trade_ids, limits)
+        engine = MatchingEngine(inst.inst_id, trade_ids, limits, stamps)
         step = inst.tick_sz * inst.lot_sz * spec.ct_val * spec.ct_mult
         return cls(inst, engine, units_per(inst.lot_sz), units_per(step), spec)
 

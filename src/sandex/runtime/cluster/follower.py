@@ -129,9 +129,10 @@ class Follower:
     async def acquire(self, wait_s: float | None) -> None:
         """An API process writes no exchange state: it takes no lease."""
 
-    async def start(self) -> None:
+    async def start(self, replica_at: int | None = None) -> None:
         """Follow the sequencer's batches, then load the state once a sequencer runs (its start-up
-        makes the accounts and counts a start): batches that arrive meanwhile wait in the backlog."""
+        makes the accounts and counts a start): batches that arrive meanwhile wait in the backlog.
+        (`replica_at` is a sequencer's: an API process always loads.)"""
         if self._nats is None:
             self._nats = await connect(self.url, f"sandex-api {self.name}")
             for mirror in self.mirrors:

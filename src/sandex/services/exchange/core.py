@@ -171,6 +171,10 @@ class ExchangeCore:
             self._chain_deposits = chain_deposits
 
     @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
+
+    @property
     def loaded(self) -> bool:
         return bool(self._exchanges)
 
@@ -203,7 +207,7 @@ class ExchangeCore:
 
     def next_ids(self) -> tuple[int, ...]:
         """The id each generator gives next (orders, trades, bills, deposits, algos, positions,
-        transfers, withdrawals): a replica takes its sequencer's (`resume_ids`)."""
+        priority stamps, transfers, withdrawals): a replica takes its sequencer's (`resume_ids`)."""
         return tuple(ids.upcoming for ids in self._id_generators)
 
     def resume_ids(self, upcoming: Sequence[int]) -> None:
@@ -235,7 +239,12 @@ class ExchangeCore:
         algos: dict[Environment, AlgoRunner] = {}
         instruments = self._catalogue.instruments
         pos_ids = SequentialIds(max(top.pos_id + 1, POS_ID_BASE))
-        generators = [order_ids, trade_ids, self._bill_ids, self._deposit_ids, algo_ids, pos_ids]
+        # Priority stamps of every book of both environments: above every resting order's once
+        # restored, and travelling with the others, so a replica numbers orders as its sequencer
+        # does (a load alone sets them lower than a running sequencer's: IOC and filled orders
+        # took stamps no table keeps).
+        stamps = SequentialIds()
+        generators = [order_ids, trade_ids, self._bill_ids, self._deposit_ids, algo_ids, pos_ids, stamps]
         if self._funding is not None:
             generators += [self._funding.transfer_ids, self._funding.withdrawal_ids]
         self._id_generators = tuple(generators)
@@ -253,6 +262,7 @@ class ExchangeCore:
                 positions=PositionBook(pos_ids),
                 clearing_account=self._store.system_account(environment, LedgerAccountKind.CLEARING),
                 insurance_account=self._store.system_account(environment, LedgerAccountKind.INSURANCE),
+                stamps=stamps,
             )
             snaps = [snapshot_of(r, instruments[r.inst_id]) for r in state.pending_orders]
             rows = [BalanceRow(b.account_id, b.ccy, b.available, b.frozen) for b in state.balances]

@@ -3,17 +3,17 @@
 
 Pure: it only reads the objects an `ExchangeCore` holds. Everything a restart must reproduce is in
 it, per environment: ledger balances (every account, system ones too) and deposits − withdrawals
-per currency, each book's resting orders in queue order with their engine snapshots and swap terms
-and the engine's last priority stamp, positions (every field), account settings, leverages, fee
+per currency, each book's resting orders in queue order with their engine snapshots (priority
+stamps included) and swap terms, positions (every field), account settings, leverages, fee
 tier overrides, live and waiting algo orders (state, trailing extremes) with the last prices they
 watch; and for both environments the last funding settlement per swap and the last marks.
 
-Left out: the engines' priority stamps as numbers, the counter and each resting order's (the
-queue's order stands for them). A load sets a book's counter to its highest resting stamp (the
-store does not keep the highest ever given, which IOC and filled orders raised), so a core loaded
-later and a replica that went on stamp new orders with other numbers in the same order: every new
-stamp is still above every resting one, which is all matching compares. With the numbers in, 6
-of 20 cluster takeovers saw an API replica whose state was the database's differ (and load).
+The priority stamps are in as numbers, each resting order's (not the counter: it travels with
+every batch and reload as one of the core's ids). A replica numbers orders exactly as its
+sequencer does (it takes the stamp counter with the ids before each batch) and the database holds
+the sequencer's numbers, so a replica that is the database's state has the same digest; one that
+numbered otherwise would write a second numbering beside the database's if it ever became the
+sequencer (a hot standby), and a later load would queue orders otherwise than it.
 
 Canonical means: mappings sorted by their serialized key, Decimals normalized (50000 and 50000.0
 are the same price), enums by value, zero balance slots left out (a ledger creates them lazily).
@@ -77,8 +77,7 @@ def exchange_state(x: Exchange, desk: AlgoDesk) -> Json:
         engine = x.engine(inst.inst_id)
         assert m is not None and engine is not None
         terms = m.terms if isinstance(m, SwapListing) else {}
-        # time priority is the queue's order; the stamps' numbers are left out (module docstring)
-        queue = [(o._replace(seq=0), terms.get(o.ord_id)) for o in engine.resting_orders()]
+        queue = [(o, terms.get(o.ord_id)) for o in engine.resting_orders()]  # stamps too
         if queue:
             books[inst.inst_id] = queue
     book = x.swaps.book

@@ -8,7 +8,6 @@ from enum import StrEnum
 
 from sandex.domain.accounts.model import Environment, UserStatus
 from sandex.domain.keys.ips import UNBOUND, IpAllowList
-from sandex.domain.keys.signing import HmacKey
 
 
 class Permission(StrEnum):
@@ -63,9 +62,7 @@ class ApiKeyPolicyView:
     last_used_ms: int | None = None  # last authenticated use (REST call or WS login)
     owner_status: UserStatus = UserStatus.ACTIVE
     label: str = ""
-    hmac_key: HmacKey = field(init=False, repr=False, compare=False)  # `secret`, ready to sign with
 
     def __post_init__(self) -> None:
         if Permission.READ_ONLY not in self.perms:
             raise ValueError("every key has read_only")
-        object.__setattr__(self, "hmac_key", HmacKey(self.secret))

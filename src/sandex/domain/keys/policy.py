@@ -171,7 +171,7 @@ def check_passphrase(attempt: Attempt) -> Rejected | None:
 def check_signature(attempt: Attempt) -> Rejected | None:
     request = attempt.request
     message = signing.prehash(request.timestamp or "", request.method, request.raw_target, request.body)
-    if not signing.verify(attempt.key.hmac_key, message, request.sign or ""):
+    if not signing.verify(attempt.key.secret, message, request.sign or ""):
         return Rejected.of(Reason.SIGNATURE_INVALID, field="sign")
     return None
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 
 WS_LOGIN_METHOD = "GET"
@@ -35,45 +34,12 @@ def sign(secret: bytes | str, message: bytes) -> str:
     return base64.b64encode(hmac.digest(key, message, "sha256")).decode("ascii")  # one-shot: fastest
 
 
-def verify(secret: bytes | str | HmacKey, message: bytes, signature: str) -> bool:
+def verify(secret: bytes | str, message: bytes, signature: str) -> bool:
     """Constant-time check of a received `OK-ACCESS-SIGN` value (what `sign` gives, kept as bytes:
-    every request of every private route passes here). Give it a key's `HmacKey` where it is kept."""
-    key = secret if isinstance(secret, HmacKey) else HmacKey(_as_bytes(secret))
-    expected = binascii.b2a_base64(key.digest(message), newline=False)
+    every request of every private route passes here)."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    expected = binascii.b2a_base64(hmac.digest(key, message, "sha256"), newline=False)
     return hmac.compare_digest(expected, _text_bytes(signature))
-
-
-class HmacKey:
-    """HMAC-SHA256 with one key, its padded key blocks hashed once (RFC 2104), on the event loop.
-
-    Why not `hmac.digest`: OpenSSL's one-shot HMAC runs with the GIL released, so on every signed
-    request the event loop handed the GIL to the group commit's thread and then waited for it back
-    (measured: a quarter more signed orders per second without that hand-over). hashlib keeps the
-    GIL for inputs under 2 KiB, so a longer body is fed in pieces below that.
-    """
-
-    __slots__ = ("_inner", "_outer")
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) > _BLOCK:
-            key = hashlib.sha256(key).digest()
-        block = key.ljust(_BLOCK, b"\0")
-        self._inner = hashlib.sha256(block.translate(_INNER_PAD))
-        self._outer = hashlib.sha256(block.translate(_OUTER_PAD))
-
-    def digest(self, message: bytes) -> bytes:
-        inner = self._inner.copy()
-        for start in range(0, len(message), _PIECE):
-            inner.update(message[start : start + _PIECE])
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
-
-
-_BLOCK = 64  # SHA-256's block size
-_PIECE = 2047  # below hashlib's threshold for releasing the GIL (2048 bytes)
-_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
-_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
 
 
 def _as_bytes(value: bytes | str) -> bytes:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
+import time
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, TextClause, select, text
 
 from sandex.app import create_app
 from sandex.config import Settings
@@ -203,4 +205,59 @@ def test_a_usage_write_moves_use_forward_only_and_replaces_a_verifier_only_while
     assert (two.read_used_ms, two.trade_used_ms, two.withdraw_used_ms) == (800, 600, 750)
     assert one.passphrase_hash == "v2" and two.passphrase_hash != "new"
     assert usage == [1, 1]
+    runtime.engine.dispose()
+
+
+def _scalar(engine: Engine, query: TextClause) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def test_a_usage_write_on_postgresql_locks_its_keys_in_id_order_before_writing(
+    tmp_path: Path, migrated_postgres_url: str
+) -> None:
+    # API processes flush the same keys' uses at once; each must take the rows in one global order,
+    # or two flushes deadlock. Here one key's row is held elsewhere: a flush listing the other key
+    # first must wait for it without having locked the other one meanwhile.
+    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_postgres_url, rate_limits="off")
+    runtime = open_runtime(settings, fast_hashing=True)
+    user = runtime.accounts.register("alice@example.test", "Correct-Horse-9")
+    assert not isinstance(user, Rejected)
+    made = [runtime.keys.keys.create(user.id, CreateKeyRequest(f"k{i}", PASSPHRASES[0])) for i in range(2)]
+    low, high = (c.info.api_key for c in made if isinstance(c, CreatedKey))
+    with runtime.engine.connect() as conn:
+        ids = dict(conn.execute(text("SELECT api_key, id FROM api_keys")).all())
+    assert ids[low] < ids[high]
+    lock_row = text("SELECT id FROM api_keys WHERE id = :id FOR UPDATE")
+    holder = runtime.engine.connect()
+    holder.begin()
+    holder.execute(lock_row, {"id": ids[low]})
+    mark = UseMark(500, "1.1.1.1", ((Permission.READ_ONLY, 500),))
+
+    def flush() -> None:
+        with SqlUnitOfWork(runtime.sessions) as uow:
+            uow.keys.write_uses([KeyUse(high, mark, []), KeyUse(low, mark, [])], keep=25)
+            uow.commit()
+
+    writer = threading.Thread(target=flush)
+    writer.start()
+    try:
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        deadline = time.monotonic() + 30
+        while not _scalar(runtime.engine, waiting):  # a fresh transaction: its own stats snapshot
+            assert time.monotonic() < deadline, "the flush never waited for the held key"
+            time.sleep(0.02)
+        with runtime.engine.connect() as probe, probe.begin():
+            probe.execute(text("SELECT id FROM api_keys WHERE id = :id FOR UPDATE NOWAIT"), {"id": ids[high]})
+    finally:
+        holder.rollback()
+        holder.close()
+        writer.join(30)
+    assert not writer.is_alive()
+    with SqlUnitOfWork(runtime.sessions) as uow:
+        used = [uow.keys.get(k) for k in (low, high)]
+    assert [k.last_used_ms if k else None for k in used] == [500, 500]
     runtime.engine.dispose()

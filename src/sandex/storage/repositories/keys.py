@@ -95,6 +95,10 @@ _LOOK_UP_IDS = f"SELECT api_key, id FROM {_K} WHERE api_key IN"  # noqa: S608
 _REPLACE_VERIFIER = f"UPDATE {_K} SET passphrase_hash = %s WHERE id = %s AND passphrase_hash = %s"  # noqa: S608
 
 
+def _first(pair: tuple[int, KeyUse]) -> int:
+    return pair[0]
+
+
 class SqlKeyRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -191,9 +195,13 @@ class SqlKeyRepository:
 
         wanted = tuple(use.api_key for use in uses)
         marks = ", ".join(["%s"] * len(wanted))
-        found = conn.exec_driver_sql(driver_sql(f"{_LOOK_UP_IDS} ({marks})", dialect), wanted)
-        ids: dict[str, int] = {api_key: key_id for api_key, key_id in found}
-        known = [(ids[use.api_key], use) for use in uses if use.api_key in ids]
+        # In id order, and on PostgreSQL locked in that order before anything is written: API
+        # processes write the same keys' uses at once, and two that took the rows in their own
+        # buffers' orders deadlocked (one of them lost its window's usage).
+        lock = " FOR UPDATE" if dialect == "postgresql" else ""
+        look_up = f"{_LOOK_UP_IDS} ({marks}) ORDER BY id{lock}"
+        ids: dict[str, int] = dict(conn.exec_driver_sql(driver_sql(look_up, dialect), wanted).all())
+        known = sorted(((ids[use.api_key], use) for use in uses if use.api_key in ids), key=_first)
         many(_MOVE_USE, [_move_use(key_id, use.mark) for key_id, use in known if use.mark is not None])
         lines: list[tuple[object, ...]] = [
             (key_id, e.ts_ms, e.method, e.path[:255], e.ip, e.code, e.count, e.last_ts_ms)

@@ -20,6 +20,7 @@ from sandex.domain.clock import DAY_MS
 from sandex.process import Runtime, open_runtime
 from sandex.runtime.aio import cancel_and_wait
 from sandex.runtime.clock import SystemClock
+from sandex.runtime.conn_slots import RedisSlots
 from sandex.runtime.keycache import KeyCacheKeeper
 from sandex.runtime.lease import LEASE_WAIT_S
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter
@@ -308,6 +309,8 @@ async def _shut_down(
     if "keys" in reached:
         await key_cache.stop()
     await rate_limits.close()
+    if ws.ctx.slots is not None:
+        await ws.ctx.slots.aclose()
     rt.engine.dispose()
 
 
@@ -420,6 +423,9 @@ def _ws(settings: Settings, rt: Runtime, rate_limits: RateLimits, swaps: SwapAcc
         swaps=swaps,
         funding_rates=rt.funding_rates.service,
         warnings=LiquidationWarnings(rt.trading.core.exchange, rt.trading.accounts),
+        # OKX caps private connections per account, whichever process they reach: with Redis,
+        # every process counts them together (without it, each process counts its own)
+        slots=RedisSlots.from_url(settings.redis_url) if settings.redis_url else None,
     )
 
 

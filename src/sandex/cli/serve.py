@@ -51,7 +51,10 @@ def serve(
         str | None,
         typer.Option(
             "--redis-url",
-            help="Redis URL for the rate limits (they then outlive a restart and a standby's takeover).",
+            help=(
+                "Redis URL for the rate limits and the private WebSocket connection caps: shared by "
+                "every process given it (they then outlive a restart and a standby's takeover)."
+            ),
         ),
     ] = None,
     smtp_url: Annotated[

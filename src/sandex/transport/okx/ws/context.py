@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -32,6 +32,19 @@ class EventSource(Protocol):
     def demand(self, event_type: type[Any], wants: Callable[[], bool]) -> Callable[[], None]: ...
 
 
+class ConnectionSlots(Protocol):
+    """Private-channel connection slots counted across processes (`sandex.runtime.conn_slots`):
+    OKX's cap is per sub-account, whichever server a connection reaches."""
+
+    async def take(self, key: str, conn_id: str, limit: int) -> int | None: ...
+
+    async def give_back(self, key: str, conn_id: str) -> None: ...
+
+    async def refresh(self, held: Iterable[tuple[str, str]]) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass(slots=True)
 class WsContext:
     clock: Clock
@@ -51,3 +64,4 @@ class WsContext:
     swaps: SwapAccounts | None = None  # account settings and margin (the `account` channel's fields)
     funding_rates: FundingRateService | None = None  # `funding-rate` (None: that channel stays silent)
     warnings: LiquidationWarnings | None = None  # `liquidation-warning` (None: silent)
+    slots: ConnectionSlots | None = None  # shared connection caps (None: this process's sessions count)

@@ -78,6 +78,7 @@ log = logging.getLogger("sandex.ws")
 IDLE_TIMEOUT_S = 30.0
 HOUSEKEEPING_S = 0.05
 MAX_PRIVATE_CONNS = 30  # connections per account subscribed to one private channel (OKX's cap)
+SLOTS_REFRESH_S = 15.0  # shared slots lapse after a minute unrefreshed (`conn_slots.TTL_MS`)
 DEMO_BROKER_ID = "9999"
 CLOSING_CHANGES = frozenset({"edited", "revoked", "deleted", "expired"})
 BUDGETED_OPS = frozenset({"login", "subscribe", "unsubscribe"})
@@ -108,6 +109,7 @@ class WsGateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribers: list[Callable[[], None]] = []
         self._housekeeping: asyncio.Task[None] | None = None
+        self._slots_refresh_at = 0.0  # monotonic time of the next shared-slot refresh
         self._checks: set[asyncio.Task[None]] = set()
         self._flusher = Flusher()
 
@@ -175,6 +177,10 @@ class WsGateway:
                 self.private.tick(now)
                 if self.positions is not None:
                     self.positions.tick(now)
+                if self.ctx.slots is not None and now >= self._slots_refresh_at:
+                    self._slots_refresh_at = now + SLOTS_REFRESH_S
+                    self._checks.add(task := asyncio.create_task(self._refresh_slots()))
+                    task.add_done_callback(self._checks.discard)
                 if self.key_watch.due(now):
                     check = self.key_watch.check(self.registry.principals(), self.close_key_sessions, now)
                     self._checks.add(task := asyncio.create_task(check))
@@ -206,6 +212,8 @@ class WsGateway:
         finally:
             self.registry.remove(session)
             self.market.unsubscribed(session.environment)
+            for channel in list(session.slots):
+                await self._give_back(session, channel)
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)  # the peer may be gone mid-frame
 
@@ -313,7 +321,7 @@ class WsGateway:
                 session.send(error_event(topic, session.conn_id, request.id))
                 continue
             if subscribe:
-                if self._over_private_cap(session, topic):
+                if await self._over_private_cap(session, topic):
                     session.send(conn_count_error(topic.channel, MAX_PRIVATE_CONNS, session.conn_id))
                     continue
                 self.registry.subscribe(session, topic)
@@ -330,16 +338,47 @@ class WsGateway:
                 self.registry.unsubscribe(session, topic)
                 session.send(ack(event, topic.echo, session.conn_id, request.id))
                 self.market.unsubscribed(session.environment)
+                if not any(t.channel == topic.channel for t in session.topics.values()):
+                    await self._give_back(session, topic.channel)
 
-    def _over_private_cap(self, session: Session, topic: Topic) -> bool:
-        """A new connection on a private channel its account already has `MAX_PRIVATE_CONNS` on."""
+    async def _over_private_cap(self, session: Session, topic: Topic) -> bool:
+        """A new connection on a private channel its account already has `MAX_PRIVATE_CONNS` on:
+        this process's sessions, or with shared slots (`ctx.slots`) every process's."""
         principal = session.principal
         if principal is None or topic.channel not in COUNTED_CHANNELS:
             return False
         if any(t.channel == topic.channel for t in session.topics.values()):
             return False  # this connection is already counted
+        slots = self.ctx.slots
+        if slots is not None:
+            key = f"{session.environment.value}:{principal.user_id}:{topic.channel}"
+            try:
+                count = await slots.take(key, session.conn_id, MAX_PRIVATE_CONNS)
+            except Exception:  # Redis away: the cap falls back to this process's own sessions
+                log.warning("shared WebSocket connection slots unreachable", exc_info=True)
+            else:
+                if count is not None:
+                    session.slots[topic.channel] = (key, count)
+                return count is None
         on_channel = self.registry.count_on(session.environment, principal.user_id, topic.channel)
         return on_channel >= MAX_PRIVATE_CONNS
+
+    async def _give_back(self, session: Session, channel: str) -> None:
+        held = session.slots.pop(channel, None)
+        if held is not None and self.ctx.slots is not None:
+            try:
+                await self.ctx.slots.give_back(held[0], session.conn_id)
+            except Exception:  # it lapses on its own (`conn_slots.TTL_MS`)
+                log.warning("giving back a WebSocket connection slot failed", exc_info=True)
+
+    async def _refresh_slots(self) -> None:
+        slots = self.ctx.slots
+        held = [(key, s.conn_id) for s in self.registry.sessions.values() for key, _ in s.slots.values()]
+        if slots is not None and held:
+            try:
+                await slots.refresh(held)
+            except Exception:  # the next round tries again, well before the slots lapse
+                log.warning("refreshing WebSocket connection slots failed", exc_info=True)
 
     # --- trading ---------------------------------------------------------------------------------
     async def _trade(self, session: Session, request: WsRequest) -> None:

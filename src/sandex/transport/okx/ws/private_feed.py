@@ -191,7 +191,12 @@ class PrivateFeed:
         if principal is None:
             return
         if topic.channel in COUNTED_CHANNELS:
-            count = self._registry.count_on(session.environment, principal.user_id, topic.channel)
+            held = session.slots.get(topic.channel)  # every process's count, when slots are shared
+            count = (
+                held[1]
+                if held is not None
+                else self._registry.count_on(session.environment, principal.user_id, topic.channel)
+            )
             session.send(conn_count(topic.channel, count, session.conn_id))
         if topic.channel not in (ACCOUNT, BALANCE_AND_POSITION):
             return

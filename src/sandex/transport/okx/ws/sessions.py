@@ -119,6 +119,8 @@ class Session:
         self.ip = ip
         self.principal: Principal | None = None
         self.topics: dict[TopicKey, Topic] = {}
+        # counted private channel -> (its shared slot's key, the account's count when taken)
+        self.slots: dict[str, tuple[str, int]] = {}
         self.last_activity = time.monotonic()  # last frame in or out: the 30 s idle rule reads it
         self.closing: int | None = None
         self._outbox: asyncio.Queue[str | Broadcast | _CloseFrame | _Decided] = asyncio.Queue()

@@ -1,0 +1,65 @@
+"""Private-channel connection slots shared through Redis (`runtime/conn_slots.py`): the cap holds
+across processes, a slot given back is free at once, and a dead process's slots lapse."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from sandex.runtime.conn_slots import RedisSlots
+
+
+def _slots(url: str, prefix: str, ttl_ms: int = 60_000) -> RedisSlots:
+    return RedisSlots(aioredis.Redis.from_url(url), prefix=prefix, ttl_ms=ttl_ms)
+
+
+@pytest.fixture
+async def prefix(redis_url: str) -> AsyncIterator[str]:
+    name = f"sandex-test:slots:{uuid.uuid4().hex}:"
+    yield name
+    client = aioredis.Redis.from_url(redis_url)
+    keys = [k async for k in client.scan_iter(match=name + "*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def test_two_processes_share_one_cap_and_a_slot_given_back_is_free_again(
+    redis_url: str, prefix: str
+) -> None:
+    a, b = _slots(redis_url, prefix), _slots(redis_url, prefix)
+    try:
+        assert await a.take("live:1:orders", "c1", 3) == 1
+        assert await b.take("live:1:orders", "c1", 3) == 2  # the same connection id in another process
+        assert await a.take("live:1:orders", "c2", 3) == 3
+        assert await b.take("live:1:orders", "c2", 3) is None  # the account's fourth: refused
+        assert await a.take("live:1:orders", "c2", 3) == 3  # a held slot is taken again, not twice
+        assert await b.take("live:2:orders", "c2", 3) == 1  # another account counts apart
+        assert await b.take("live:1:account", "c2", 3) == 1  # and another channel
+        await a.give_back("live:1:orders", "c1")
+        assert await b.take("live:1:orders", "c2", 3) == 3
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+async def test_a_dead_process_slots_lapse_while_a_live_one_keeps_them_by_refreshing(
+    redis_url: str, prefix: str
+) -> None:
+    dead, live, other = (_slots(redis_url, prefix, ttl_ms=400) for _ in range(3))
+    try:
+        assert await dead.take("live:1:orders", "d", 2) == 1
+        assert await live.take("live:1:orders", "l", 2) == 2
+        assert await other.take("live:1:orders", "o", 2) is None
+        for _ in range(4):  # 0.8 s: twice the lapse time; only `live` refreshes its slot
+            await asyncio.sleep(0.2)
+            await live.refresh([("live:1:orders", "l")])
+        assert await other.take("live:1:orders", "o", 2) == 2  # the dead one's slot lapsed
+        assert await other.take("live:1:orders", "p", 2) is None  # the live one's did not
+    finally:
+        for slots in (dead, live, other):
+            await slots.aclose()

@@ -21,7 +21,7 @@ import pytest
 from sandex.client.control import AsyncControlClient
 from sandex.domain.errors import Rejected
 from sandex.runtime.cluster.follower import Follower
-from sandex.runtime.cluster.wire import encode_batch
+from sandex.runtime.cluster.wire import encode_batch, encode_confirm
 from sandex.runtime.sequencer import Sequencer
 from sandex.testing.server import RunningServer, serve_in_thread
 from tests.integration.cluster.support import (
@@ -350,3 +350,31 @@ def test_a_replica_keeps_its_state_through_restarts_that_number_priority_stamps_
 def _past(follower: Follower, written: int) -> bool:
     """The replica moved past commit `written` and is idle."""
     return follower.written > written and follower.settled
+
+
+def test_a_stale_pending_batch_does_not_displace_the_live_one(pair: Pair) -> None:
+    """A sequencer frozen mid-commit and deposed sends, when it wakes, the pending frames its socket
+    still held: older than the replica. The live pending batch stays, and its confirmation
+    applies it without a load."""
+    pair.settle()
+    follower = pair.follower
+    reloads, at = follower.reloads, follower.written
+    now = int(time.time() * 1000)
+    frames = [
+        encode_batch(at, at + 1, now, [], [], pending=True),  # the live sequencer's next batch
+        encode_batch(at - 2, at - 1, now, [], [], pending=True),  # a deposed one's, late
+        encode_confirm(at, at + 1),
+    ]
+
+    async def publish() -> None:
+        import nats
+
+        client = await nats.connect(follower.url)
+        for frame in frames:  # one publisher, one subject: they arrive in this order
+            await client.publish(follower.subjects.batches, frame)
+        await client.drain()
+
+    run_to_end(publish())
+    wait_until(lambda: follower.written == at + 1)
+    assert follower.reloads == reloads
+    _lose_a_batch(pair)  # the frames above were no real commits: back to the database's state

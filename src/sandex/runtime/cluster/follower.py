@@ -271,6 +271,12 @@ class Follower:
         if batch.confirms:
             await self._confirmed(batch.base, batch.seq)
             return
+        if batch.pending and 0 <= batch.seq <= self.written:
+            # Older than this replica: a deposed sequencer's, sent when it woke from a freeze (its
+            # socket still held it). Replacing the pending batch with it lost the live one, and the
+            # live one's confirmation then made the replica load the database again.
+            log.info("a pending batch %d→%d, the replica at %d: ignored", batch.base, batch.seq, self.written)
+            return
         before, self._tentative = self._tentative, None
         if before is not None and batch.base == before.seq:
             # Any frame on the count the pending batch reaches says it committed (a sequencer sends

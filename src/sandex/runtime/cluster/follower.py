@@ -271,11 +271,14 @@ class Follower:
         if batch.confirms:
             await self._confirmed(batch.base, batch.seq)
             return
+        # Frames older than this replica come from a deposed sequencer that woke from a freeze (its
+        # queue still held commands): they must not displace the live sequencer's pending batch,
+        # or its confirmation finds nothing and the replica loads the database again.
         if batch.pending and 0 <= batch.seq <= self.written:
-            # Older than this replica: a deposed sequencer's, sent when it woke from a freeze (its
-            # socket still held it). Replacing the pending batch with it lost the live one, and the
-            # live one's confirmation then made the replica load the database again.
             log.info("a pending batch %d→%d, the replica at %d: ignored", batch.base, batch.seq, self.written)
+            return
+        if not batch.reload and 0 <= batch.seq < self.written:
+            await self._take(batch)  # skipped there, as before; the pending batch stays
             return
         before, self._tentative = self._tentative, None
         if before is not None and batch.base == before.seq:

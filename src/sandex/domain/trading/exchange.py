@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from sandex.domain.derivatives.positions import PositionBook
+from sandex.domain.derivatives.positions import PositionBook, PosKey
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.ids import IdGenerator, SequentialIds
 from sandex.domain.instruments import Instrument, InstrumentState
@@ -197,13 +197,33 @@ class Exchange:
         self.ledger.restore(balances)
 
     # --- swaps ---------------------------------------------------------------------------------
-    def _place_swap(self, m: SwapListing, account_id: int, cmd: OrderSpec, ts: int) -> list[Event]:
+    def place_liquidation(self, account_id: int, cmd: OrderSpec, ts: int) -> list[Event]:
+        """A liquidation's order closing a swap position (`cmd`: reduce-only in net mode, else a
+        close): placed like `place`, except that the position's own pending close orders do not
+        hold it back (what they close beyond the rest is canceled once it has filled)."""
+        m = self._markets.get(cmd.inst_id)
+        assert type(m) is SwapListing, f"{cmd.inst_id} is not a swap"
+        return self._place_swap(m, account_id, cmd, ts, liquidation=True)
+
+    def trim_closes(self, key: PosKey, ts: int) -> list[Event]:
+        """After `key`'s position shrank other than by a fill (a liquidation's take-over): its
+        pending close orders beyond what is left are canceled (cancelSource 17)."""
+        m = self._markets.get(key.inst_id)
+        assert type(m) is SwapListing, f"{key.inst_id} is not a swap"
+        self._swap_settler.reduced.add(key)
+        out: list[Event] = []
+        self._trim_closes(m, out, ts)
+        return out
+
+    def _place_swap(
+        self, m: SwapListing, account_id: int, cmd: OrderSpec, ts: int, *, liquidation: bool = False
+    ) -> list[Event]:
         def refused(why: Rejected) -> list[Event]:
             return [OrderRejected(Action.PLACE, cmd.inst_id, account_id, 0, cmd.cl_ord_id, why, ts)]
 
         if m.inst.state is not InstrumentState.LIVE:
             return refused(Rejected(Reason.INSTRUMENT_SUSPENDED))
-        order = self.swaps.admit(m, account_id, cmd)
+        order = self.swaps.admit(m, account_id, cmd, liquidation=liquidation)
         if isinstance(order, Rejected):
             return refused(order)
         req, ccy = order.req, m.settle_ccy

@@ -5,14 +5,16 @@ account's cross positions of one settlement currency when cash (available + froz
 margins + their upl ≤ Σ (mm + liquidation fee) (`domain/derivatives/liquidation.py`).
 
 Liquidating: the account's pending orders that could add to it are canceled (isolated: on that
-swap; cross: on every swap of the currency), then a market IOC order in the account's name closes
-the position against the book (`category` full_liquidation, or partial_liquidation for tier 3 and
-up, which closes down two tiers); its fills' bills become type 5 (104/105 long/short, 100/101
-partial). What the book does not take, the insurance fund takes over at the bankruptcy price (it
-then holds that position). After a full liquidation what is left of an isolated margin goes to the
-insurance fund, and a cross account pays the liquidation fee (taker rate on the value) to it, as
-far as its cash goes; either shows as the position's `liq_penalty`. The position ends with
-positions-history type 3 (4 partial) and `trigger_px` = the mark.
+swap; cross: on every swap of the currency); its close orders stay, but do not hold back a market
+IOC order in the account's name that closes the position against the book (`category`
+full_liquidation, or partial_liquidation for tier 3 and up, which closes down two tiers); its
+fills' bills become type 5 (104/105 long/short, 100/101 partial). What the book does not take,
+the insurance fund takes over at the bankruptcy price (it then holds that position). Close orders
+beyond what is then left are canceled (cancelSource 17). After a full liquidation what is left of
+an isolated margin goes to the insurance fund, and a cross account pays the liquidation fee
+(taker rate on the value) to it, as far as its cash goes; either shows as the position's
+`liq_penalty`. The position ends with positions-history type 3 (4 partial) and `trigger_px` =
+the mark.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ def liquidate_position(
     bk_loss = 0
     if left > 0 and pos.size:
         bk_loss = _take_over(x, pos, m, left, bk, ts, run)
+        run.events.extend(x.trim_closes(pos.key, ts))  # its close orders beyond the rest go
     if category is FULL:
         gained = x.ledger.available(pos.account_id, m.settle_ccy) - cash_before
         _penalty(x, pos, m, lots, gained, ts, run)
@@ -164,7 +167,7 @@ def _market_close(
         pos_side=None if net else pos.pos_side,
         reduce_only=net,
     )
-    events = x.place(pos.account_id, spec, ts)
+    events = x.place_liquidation(pos.account_id, spec, ts)
     done = outcome(events)
     if isinstance(done, Rejected):
         return None

@@ -64,7 +64,10 @@ class SwapDesk:
         sell_lmt, buy_lmt = price_limits(mark, band)
         self.marks[inst_id] = Marks(mark, index, sell_lmt, buy_lmt)
 
-    def admit(self, m: SwapListing, account_id: int, cmd: OrderSpec) -> SwapOrder | Rejected:
+    def admit(
+        self, m: SwapListing, account_id: int, cmd: OrderSpec, *, liquidation: bool = False
+    ) -> SwapOrder | Rejected:
+        """`liquidation`: the order that liquidates the position it closes (see `_closing`)."""
         settings = self.book.settings_of(account_id)
         if settings.acct_lv is not AcctLv.FUTURES:
             return Rejected(Reason.SWAP_ACCOUNT_MODE)
@@ -77,7 +80,9 @@ class SwapDesk:
         req = self._new_order(m, account_id, cmd)
         if isinstance(req, Rejected):
             return req
-        refused = self._price_limit(m, req) or self._closing(m, account_id, mgn_mode, pos_side, req, cmd)
+        refused = self._price_limit(m, req) or self._closing(
+            m, account_id, mgn_mode, pos_side, req, cmd, liquidation
+        )
         if refused is not None:
             return refused
         closing = cmd.reduce_only or (
@@ -141,8 +146,12 @@ class SwapDesk:
         pos_side: PosSide,
         req: NewOrder,
         cmd: OrderSpec,
+        liquidation: bool = False,
     ) -> Rejected | None:
-        """Reduce-only orders and long/short closes need a position to close, in the other direction."""
+        """Reduce-only orders and long/short closes need a position to close, in the other direction.
+        With the close orders already pending, no more than the position (51169/51112); except a
+        liquidation's order: the position's own close orders yield to it (what they then close
+        beyond the rest is canceled once it has filled, `excess_closes`)."""
         buy = req.side is _BUY
         if pos_side is PosSide.NET:
             if not cmd.reduce_only:
@@ -153,7 +162,8 @@ class SwapDesk:
             if (pos.pos > 0) == buy:
                 return Rejected(Reason.SWAP_REDUCE_SAME_DIRECTION)
             # with the reduce-only orders already pending, no more than the position (OKX)
-            if req.sz > pos.size - self.pending_close(m, account_id, mgn_mode, PosSide.NET):
+            pending = 0 if liquidation else self.pending_close(m, account_id, mgn_mode, PosSide.NET)
+            if req.sz > pos.size - pending:
                 return Rejected(Reason.SWAP_CLOSE_EXCEEDS_POSITION)
             return None
         if (pos_side is PosSide.LONG) == buy:  # opens (reduce-only here: nothing to reduce in that way)
@@ -161,7 +171,8 @@ class SwapDesk:
         pos = self.book.get(PosKey(account_id, m.inst.inst_id, mgn_mode, pos_side))
         if pos is None or pos.pos == 0:
             return Rejected(Reason.SWAP_NO_POSITION_TO_REDUCE)
-        if req.sz > pos.size - self.pending_close(m, account_id, mgn_mode, pos_side):
+        pending = 0 if liquidation else self.pending_close(m, account_id, mgn_mode, pos_side)
+        if req.sz > pos.size - pending:
             return Rejected(Reason.SWAP_CLOSE_EXCEEDS_POSITION)
         return None
 

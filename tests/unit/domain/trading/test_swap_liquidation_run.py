@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sandex.domain.derivatives.contracts import MgnMode, PosSide
+import pytest
+
+from sandex.domain.derivatives.contracts import MgnMode, PosMode, PosSide
 from sandex.domain.derivatives.positions import PosKey
-from sandex.domain.matching.order import Side
+from sandex.domain.matching.events import OrderCanceled
+from sandex.domain.matching.order import CancelCause, Side
 from sandex.domain.trading.events import PositionBill, PositionChanged, PositionFill
 from sandex.domain.trading.swap_liquidation import (
     FULL,
@@ -33,20 +36,31 @@ ALICE, BOB, MAKER = 1, 2, 3
 INST = "BTC-USDT-SWAP"
 
 
-def _setup(td_mode: str):  # type: ignore[no-untyped-def]
+def _setup(td_mode: str, pos_mode: PosMode = PosMode.NET):  # type: ignore[no-untyped-def]
     """Alice holds 10 contracts (0.1 BTC) long at 40,000 with 10x: 400 USDT margin, 2 USDT fee."""
     x = swap_exchange()
-    futures(x, ALICE, BOB, MAKER)
+    futures(x, ALICE, BOB, MAKER, pos_mode=pos_mode)
     fund(x, ALICE, "402.3" if td_mode == "cross" else "1000")
     fund(x, BOB, "100000")
     fund(x, MAKER, "100000")
-    seed_position(x, ALICE, BOB, Side.BUY, "10", "40000", td_mode=td_mode)
+    hedged = pos_mode is PosMode.LONG_SHORT
+    long, short = (PosSide.LONG, PosSide.SHORT) if hedged else (None, None)
+    seed_position(x, ALICE, BOB, Side.BUY, "10", "40000", td_mode=td_mode, pos_side=long, cp_pos_side=short)
     x.swaps.set_mark(INST, 400_000, D(40000))
     return x
 
 
-def _key(td_mode: str) -> PosKey:
-    return PosKey(ALICE, INST, MgnMode(td_mode), PosSide.NET)
+def _key(td_mode: str, pos_side: PosSide = PosSide.NET) -> PosKey:
+    return PosKey(ALICE, INST, MgnMode(td_mode), pos_side)
+
+
+def _close_all(x, td_mode: str, pos_mode: PosMode, px: str) -> None:  # type: ignore[no-untyped-def]
+    """Alice's pending order to close all of her long: reduce-only (net) or close long (long/short)."""
+    if pos_mode is PosMode.NET:
+        spec = order(INST, Side.SELL, "10", px, td_mode=td_mode, reduce_only=True)
+    else:
+        spec = order(INST, Side.SELL, "10", px, td_mode=td_mode, pos_side=PosSide.LONG)
+    place(x, ALICE, spec)
 
 
 def test_a_healthy_position_is_left_alone() -> None:
@@ -122,4 +136,45 @@ def test_force_liquidation_closes_a_healthy_position_too() -> None:
     run = force_liquidate(x, ALICE, "", 2)
     assert [d.inst_id for d in run.liquidated] == [INST]
     assert x.swaps.book.get(_key("isolated")) is None
+    assert conserved(x)
+
+
+@pytest.mark.parametrize("pos_mode", [PosMode.NET, PosMode.LONG_SHORT])
+@pytest.mark.parametrize("td_mode", ["isolated", "cross"])
+def test_a_pending_close_order_does_not_keep_the_liquidation_out_of_the_book(
+    td_mode: str, pos_mode: PosMode
+) -> None:
+    """The liquidation order closes against the book although Alice's own close order already
+    covers the position (it was refused as closing more than is held, and the insurance fund took
+    all of it at the bankruptcy price); her close order then has nothing left and goes (17)."""
+    x = _setup(td_mode, pos_mode)
+    _close_all(x, td_mode, pos_mode, "45000")
+    maker_side = PosSide.LONG if pos_mode is PosMode.LONG_SHORT else None
+    place(x, MAKER, order(INST, Side.BUY, "10", "36100", pos_side=maker_side))
+    x.swaps.set_mark(INST, 361_000, D(36100))
+    run = liquidate_breaches(x, [INST], 2)
+    [done] = run.liquidated
+    assert done.ord_id is not None and done.bk_loss == 0
+    fills = [e for e in run.events if isinstance(e, PositionFill) and e.account_id == ALICE]
+    assert sum(f.lots for f in fills) == 1_000 and {f.sub_type for f in fills} == {LIQ_LONG}
+    assert x.swaps.book.get(PosKey(x.insurance_account, INST, MgnMode.CROSS, PosSide.NET)) is None
+    canceled = [e for e in run.events if isinstance(e, OrderCanceled) and e.order.account_id == ALICE]
+    assert [c.cause for c in canceled if c.order.px == 450_000] == [CancelCause.POSITION_CLOSED]
+    assert x.pending_orders(ALICE) == []
+    assert conserved(x)
+
+
+@pytest.mark.parametrize("pos_mode", [PosMode.NET, PosMode.LONG_SHORT])
+def test_close_orders_go_when_the_insurance_fund_takes_the_position_over(pos_mode: PosMode) -> None:
+    x = _setup("isolated", pos_mode)  # no bids at all
+    _close_all(x, "isolated", pos_mode, "45000")
+    x.swaps.set_mark(INST, 361_000, D(36100))
+    run = liquidate_breaches(x, [INST], 2)
+    assert [d.lots for d in run.liquidated] == [1_000]
+    assert (
+        x.swaps.book.get(_key("isolated", PosSide.NET if pos_mode is PosMode.NET else PosSide.LONG)) is None
+    )
+    canceled = [e for e in run.events if isinstance(e, OrderCanceled) and e.order.px == 450_000]
+    assert [(c.order.account_id, c.cause) for c in canceled] == [(ALICE, CancelCause.POSITION_CLOSED)]
+    assert x.pending_orders(ALICE) == []
     assert conserved(x)

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from sandex.domain.trading.swap_funding import settle_funding
-from sandex.domain.trading.swap_liquidation import force_liquidate, liquidate_breaches, position_risk
+from sandex.domain.trading.swap_liquidation import (
+    LiquidationRun,
+    force_liquidate,
+    liquidate_breaches,
+    position_risk,
+)
 from sandex.domain.trading.swap_listing import SwapListing
 from tests.unit.domain.trading.test_swap_stateful import ACCOUNTS, BTC, SwapMachine
 
@@ -23,13 +28,18 @@ rates = st.integers(-75, 75).map(lambda n: Decimal(n) / 10_000)  # ±0.75 %
 class LiquidationMachine(SwapMachine):
     @rule(mark=st.integers(400_000, 600_000))
     def walk_mark_and_liquidate(self, mark: int) -> None:
+        run = self.liquidate_at(mark)
+        event(f"liquidated {len(run.liquidated)}")
+
+    def liquidate_at(self, mark: int) -> LiquidationRun:
+        """The rule's step (also driven by hand in the regression tests, where `event` is refused)."""
         self.x.swaps.set_mark(BTC, mark, Decimal(mark) / 10)
         self.ts += 1
         run = liquidate_breaches(self.x, [BTC], self.ts)
-        event(f"liquidated {len(run.liquidated)}")
         for pos in self.x.swaps.book.positions.values():  # what breached is gone (or partly)
             risk = position_risk(self.x, pos) if pos.mgn_mode.value == "isolated" else None
             assert risk is None or not risk.breached or pos.account_id == self.x.insurance_account
+        return run
 
     @rule(rate=rates)
     def settle(self, rate: Decimal) -> None:

@@ -57,19 +57,31 @@ class LiquidationRun:
 
 
 def liquidate_breaches(x: Exchange, inst_ids: Iterable[str], ts: int) -> LiquidationRun:
-    """Liquidate what the marks of `inst_ids` (already in `x.swaps.marks`) put under water."""
+    """Liquidate what the marks of `inst_ids` (already in `x.swaps.marks`) put under water.
+
+    Liquidation orders fill resting orders, whose positions may be under water at once (a bid
+    left far above the mark): the checks repeat until a round liquidates nothing new. A position
+    (or cross account) is liquidated once per run: the rest of a partial liquidation waits for
+    the next mark."""
     run = LiquidationRun()
     marked = set(inst_ids)
-    for pos in _positions(x, lambda p: p.inst_id in marked and p.mgn_mode is MgnMode.ISOLATED):
-        risk = position_risk(x, pos)
-        if risk is not None and risk.breached:
-            liquidate_position(x, pos, ts, run)
-    accounts = {(p.account_id, _listing(x, p).settle_ccy) for p in _positions(x, _cross_in(marked))}
-    for account_id, ccy in sorted(accounts):
-        risk = cross_risk(x, account_id, ccy)
-        if risk is not None and risk.breached:
-            liquidate_cross(x, account_id, ccy, ts, run)
-    return run
+    done: set[int] = set()  # pos_ids of isolated positions liquidated in this run
+    done_cross: set[tuple[int, str]] = set()
+    while True:
+        count = len(run.liquidated)
+        for pos in _positions(x, lambda p: p.inst_id in marked and p.mgn_mode is MgnMode.ISOLATED):
+            risk = position_risk(x, pos)
+            if pos.pos_id not in done and risk is not None and risk.breached:
+                done.add(pos.pos_id)
+                liquidate_position(x, pos, ts, run)
+        accounts = {(p.account_id, _listing(x, p).settle_ccy) for p in _positions(x, _cross_in(marked))}
+        for account_id, ccy in sorted(accounts - done_cross):
+            risk = cross_risk(x, account_id, ccy)
+            if risk is not None and risk.breached:
+                done_cross.add((account_id, ccy))
+                liquidate_cross(x, account_id, ccy, ts, run)
+        if len(run.liquidated) == count:
+            return run
 
 
 def force_liquidate(x: Exchange, account_id: int, inst_id: str, ts: int) -> LiquidationRun:

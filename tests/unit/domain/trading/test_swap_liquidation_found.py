@@ -45,3 +45,20 @@ def test_close_orders_of_a_liquidated_position_do_not_outlive_it() -> None:
             _walk(400_000),
         ],
     )
+
+
+def test_a_position_the_liquidation_itself_puts_under_water_is_liquidated_in_the_same_run() -> None:
+    """Net mode: account 2's isolated short is liquidated at mark 52,563.5; its market buy fills
+    account 1's isolated sell resting at 48,000, whose new short is under water at once and was
+    left standing after the run."""
+    _replay(
+        False,
+        [
+            _walk(470_589),
+            _limit(1, Side.BUY, isolated=False, long_side=False),
+            *[_walk(400_000)] * 12,
+            _limit(2, Side.SELL, isolated=True, long_side=False),  # fills account 1's buy
+            _limit(1, Side.SELL, isolated=True, long_side=False),  # rests at 48,000
+            _walk(525_635),
+        ],
+    )

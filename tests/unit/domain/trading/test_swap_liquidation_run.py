@@ -178,3 +178,19 @@ def test_close_orders_go_when_the_insurance_fund_takes_the_position_over(pos_mod
     assert [(c.order.account_id, c.cause) for c in canceled] == [(ALICE, CancelCause.POSITION_CLOSED)]
     assert x.pending_orders(ALICE) == []
     assert conserved(x)
+
+
+def test_a_position_the_liquidation_opens_under_water_is_liquidated_in_the_same_run() -> None:
+    """The maker's isolated bid at 40,000 (placed while the mark was there) takes Alice's
+    liquidation at mark 36,100: its new long is under water at once (margin 400, upl −390) and
+    is liquidated by the same run, not left standing until the next mark."""
+    x = _setup("isolated")
+    place(x, MAKER, order(INST, Side.BUY, "10", "40000", td_mode="isolated"))
+    x.swaps.set_mark(INST, 361_000, D(36100))
+    run = liquidate_breaches(x, [INST], 2)
+    assert [(d.account_id, d.lots) for d in run.liquidated] == [(ALICE, 1_000), (MAKER, 1_000)]
+    assert x.swaps.book.get(PosKey(MAKER, INST, MgnMode.ISOLATED, PosSide.NET)) is None
+    for pos in x.swaps.book.positions.values():
+        risk = position_risk(x, pos)
+        assert pos.account_id == x.insurance_account or risk is None or not risk.breached
+    assert conserved(x)

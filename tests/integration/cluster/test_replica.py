@@ -353,9 +353,10 @@ def _past(follower: Follower, written: int) -> bool:
 
 
 def test_a_stale_pending_batch_does_not_displace_the_live_one(pair: Pair) -> None:
-    """A sequencer frozen mid-commit and deposed goes on, when it wakes, with the commands it had
-    queued until its commit fails: its frames are older than the replica. The live pending batch
-    stays, and its confirmation applies it without a load."""
+    """A sequencer frozen mid-commit and deposed sends, when it wakes, what its socket still held
+    and what its queued commands make until a commit fails: frames older than the replica
+    (confirmations, batches writing nothing, pending batches). The live pending batch stays, and
+    its confirmation applies it without a load."""
     pair.settle()
     follower = pair.follower
     reloads, at = follower.reloads, follower.written
@@ -363,6 +364,7 @@ def test_a_stale_pending_batch_does_not_displace_the_live_one(pair: Pair) -> Non
     frames = [
         encode_batch(at, at + 1, now, [], [], pending=True),  # the live sequencer's next batch
         encode_batch(at - 2, at - 2, now, [], []),  # a deposed one's, late: a batch writing nothing
+        encode_confirm(at - 3, at - 2),  # a confirmation its socket held while it was frozen
         encode_batch(at - 2, at - 1, now, [], [], pending=True),  # and its next, pending
         encode_confirm(at, at + 1),
     ]

@@ -50,13 +50,15 @@ async def test_two_processes_share_one_cap_and_a_slot_given_back_is_free_again(
 async def test_a_dead_process_slots_lapse_while_a_live_one_keeps_them_by_refreshing(
     redis_url: str, prefix: str
 ) -> None:
-    dead, live, other = (_slots(redis_url, prefix, ttl_ms=400) for _ in range(3))
+    # As the gateway does, the live process refreshes well inside the lapse time (here every
+    # 0.25 s for a 2 s lapse: only a stall of over 1.7 s could make this fail).
+    dead, live, other = (_slots(redis_url, prefix, ttl_ms=2000) for _ in range(3))
     try:
         assert await dead.take("live:1:orders", "d", 2) == 1
         assert await live.take("live:1:orders", "l", 2) == 2
         assert await other.take("live:1:orders", "o", 2) is None
-        for _ in range(4):  # 0.8 s: twice the lapse time; only `live` refreshes its slot
-            await asyncio.sleep(0.2)
+        for _ in range(11):  # 2.75 s: past the dead one's lapse
+            await asyncio.sleep(0.25)
             await live.refresh([("live:1:orders", "l")])
         assert await other.take("live:1:orders", "o", 2) == 2  # the dead one's slot lapsed
         assert await other.take("live:1:orders", "p", 2) is None  # the live one's did not

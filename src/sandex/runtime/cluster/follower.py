@@ -296,10 +296,12 @@ class Follower:
         await self._take(batch)
 
     async def _confirmed(self, base: int, seq: int) -> None:
-        tentative, self._tentative = self._tentative, None
+        tentative = self._tentative
         if tentative is not None and (tentative.base, tentative.seq) == (base, seq):
+            self._tentative = None
             await self._take(tentative)
         elif seq > self.written:  # its batch never arrived: a gap, whatever the replica is doing
+            self._tentative = None
             log.info("commit %d confirmed, its batch not heard: loading", seq)
             await self._take(wire.Batch(-1, seq, 0, [], [], self._halted, reload=True))
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Protocol, cast
 
 from sandex.domain.accounts.model import Environment, UserStatus
+from sandex.domain.accounts.rules import check_password
 from sandex.domain.clock import is_valid_time
 from sandex.domain.errors import Reason, Rejected
 from sandex.domain.faults import FaultInjector
@@ -47,6 +48,7 @@ from sandex.services.ports import RandomSource
 from sandex.services.simulation.board import InstrumentMarket
 
 log = logging.getLogger("sandex.control")
+_PASSWORD_DRAWS = 100  # a refused draw is ~1 in 200; a hundred in a row does not happen
 
 SNAPSHOTS_KEPT = 32
 CCY_MAX = 16
@@ -140,7 +142,7 @@ class ControlService:
     # --- users -----------------------------------------------------------------------------------
     def create_user(self, email: str, password: str | None = None) -> CreatedUser | Rejected:
         chosen = password is None
-        secret = self._new_password() if password is None else password
+        secret = self._new_password(email) if password is None else password
         user = self._accounts.register(email, secret)
         if isinstance(user, Rejected):
             return user
@@ -368,8 +370,14 @@ class ControlService:
             self._publisher.publish(event)
 
     # --- helpers ---------------------------------------------------------------------------------
-    def _new_password(self) -> str:
-        return f"Pw-{self._random.token_bytes(12).hex()}-X9"
+    def _new_password(self, email: str) -> str:
+        """A password the policy accepts for `email`: random hex can spell an address's local part
+        ("bad@…" in about 1 of 200), so a refused one is drawn again."""
+        for _ in range(_PASSWORD_DRAWS):
+            candidate = f"Pw{self._random.token_bytes(12).hex()}X9"
+            if check_password(candidate, email) is None:
+                break
+        return candidate
 
     def _new_passphrase(self) -> str:
         return f"Pp#{self._random.token_bytes(8).hex()}Z7"

@@ -201,19 +201,20 @@ class Exchange:
         """A liquidation's order closing a swap position (`cmd`: reduce-only in net mode, else a
         close): placed like `place`, except that the position's own pending close orders do not
         hold it back (what they close beyond the rest is canceled once it has filled)."""
-        m = self._markets.get(cmd.inst_id)
-        assert type(m) is SwapListing, f"{cmd.inst_id} is not a swap"
-        return self._place_swap(m, account_id, cmd, ts, liquidation=True)
+        return self._place_swap(self._swap_listing(cmd.inst_id), account_id, cmd, ts, liquidation=True)
 
     def trim_closes(self, key: PosKey, ts: int) -> list[Event]:
         """After `key`'s position shrank other than by a fill (a liquidation's take-over): its
         pending close orders beyond what is left are canceled (cancelSource 17)."""
-        m = self._markets.get(key.inst_id)
-        assert type(m) is SwapListing, f"{key.inst_id} is not a swap"
         self._swap_settler.reduced.add(key)
         out: list[Event] = []
-        self._trim_closes(m, out, ts)
+        self._trim_closes(self._swap_listing(key.inst_id), out, ts)
         return out
+
+    def _swap_listing(self, inst_id: str) -> SwapListing:
+        m = self._markets.get(inst_id)
+        assert type(m) is SwapListing, f"{inst_id} is not a swap"
+        return m
 
     def _place_swap(
         self, m: SwapListing, account_id: int, cmd: OrderSpec, ts: int, *, liquidation: bool = False

@@ -338,7 +338,7 @@ class WsGateway:
                 self.registry.unsubscribe(session, topic)
                 session.send(ack(event, topic.echo, session.conn_id, request.id))
                 self.market.unsubscribed(session.environment)
-                if not any(t.channel == topic.channel for t in session.topics.values()):
+                if not session.on_channel(topic.channel):
                     await self._give_back(session, topic.channel)
 
     async def _over_private_cap(self, session: Session, topic: Topic) -> bool:
@@ -347,7 +347,7 @@ class WsGateway:
         principal = session.principal
         if principal is None or topic.channel not in COUNTED_CHANNELS:
             return False
-        if any(t.channel == topic.channel for t in session.topics.values()):
+        if session.on_channel(topic.channel):
             return False  # this connection is already counted
         slots = self.ctx.slots
         if slots is not None:

@@ -129,6 +129,10 @@ class Session:
         self._corked = False  # bytes wait in the server's cork (this session is in the flusher)
         self._writing = False  # the writer holds a frame from the outbox (not yet written)
 
+    def on_channel(self, channel: str) -> bool:
+        """Whether any of this connection's subscriptions is to `channel` (whatever its args)."""
+        return any(t.channel == channel for t in self.topics.values())
+
     @property
     def api_key(self) -> str | None:
         return None if self.principal is None else self.principal.api_key
@@ -285,11 +289,7 @@ class SessionRegistry:
 
     def count_on(self, environment: Environment, user_id: int, channel: str) -> int:
         """How many of the user's connections are subscribed to a private channel."""
-        return sum(
-            1
-            for s in self.of_user(environment, user_id)
-            if any(t.channel == channel for t in s.topics.values())
-        )
+        return sum(1 for s in self.of_user(environment, user_id) if s.on_channel(channel))
 
 
 _EMPTY: set[Session] = set()

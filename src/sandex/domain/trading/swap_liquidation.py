@@ -69,9 +69,9 @@ def liquidate_breaches(x: Exchange, inst_ids: Iterable[str], ts: int) -> Liquida
     done_cross: set[tuple[int, str]] = set()
     while True:
         count = len(run.liquidated)
-        for pos in _positions(x, lambda p: p.inst_id in marked and p.mgn_mode is MgnMode.ISOLATED):
+        for pos in _positions(x, lambda p: _isolated_in(marked, p) and p.pos_id not in done):
             risk = position_risk(x, pos)
-            if pos.pos_id not in done and risk is not None and risk.breached:
+            if risk is not None and risk.breached:
                 done.add(pos.pos_id)
                 liquidate_position(x, pos, ts, run)
         accounts = {(p.account_id, _listing(x, p).settle_ccy) for p in _positions(x, _cross_in(marked))}
@@ -290,6 +290,10 @@ def _listing(x: Exchange, pos: Position) -> SwapListing:
 def _positions(x: Exchange, keep) -> list[Position]:  # type: ignore[no-untyped-def]
     found = [p for p in x.swaps.book.positions.values() if p.account_id != x.insurance_account and keep(p)]
     return sorted(found, key=lambda p: p.pos_id)
+
+
+def _isolated_in(marked: set[str], p: Position) -> bool:
+    return p.inst_id in marked and p.mgn_mode is MgnMode.ISOLATED
 
 
 def _cross_in(marked: set[str]):  # type: ignore[no-untyped-def]

@@ -155,15 +155,21 @@ def test_failures_coalesce_and_usage_stays_bounded(tmp_path: Path, migrated_data
     runtime.engine.dispose()
 
 
-def test_a_usage_write_moves_use_forward_only_and_replaces_a_verifier_only_while_unchanged(
-    tmp_path: Path, migrated_database_url: str
-) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_database_url, rate_limits="off")
+def _alice_with_two_keys(tmp_path: Path, database_url: str) -> tuple[Runtime, str, str]:
+    """A runtime on `database_url` with one user and two keys, in the order they were made."""
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rate_limits="off")
     runtime = open_runtime(settings, fast_hashing=True)
     user = runtime.accounts.register("alice@example.test", "Correct-Horse-9")
     assert not isinstance(user, Rejected)
     made = [runtime.keys.keys.create(user.id, CreateKeyRequest(f"k{i}", PASSPHRASES[0])) for i in range(2)]
     first, second = (c.info.api_key for c in made if isinstance(c, CreatedKey))
+    return runtime, first, second
+
+
+def test_a_usage_write_moves_use_forward_only_and_replaces_a_verifier_only_while_unchanged(
+    tmp_path: Path, migrated_database_url: str
+) -> None:
+    runtime, first, second = _alice_with_two_keys(tmp_path, migrated_database_url)
     line = [UsageEntry(100, "GET", CONFIG, "1.1.1.1")]
     with SqlUnitOfWork(runtime.sessions) as uow:
         stored = uow.keys.get(first)
@@ -219,12 +225,7 @@ def test_a_usage_write_on_postgresql_locks_its_keys_in_id_order_before_writing(
     # API processes flush the same keys' uses at once; each must take the rows in one global order,
     # or two flushes deadlock. Here one key's row is held elsewhere: a flush listing the other key
     # first must wait for it without having locked the other one meanwhile.
-    settings = Settings(data_dir=tmp_path / "data", database_url=migrated_postgres_url, rate_limits="off")
-    runtime = open_runtime(settings, fast_hashing=True)
-    user = runtime.accounts.register("alice@example.test", "Correct-Horse-9")
-    assert not isinstance(user, Rejected)
-    made = [runtime.keys.keys.create(user.id, CreateKeyRequest(f"k{i}", PASSPHRASES[0])) for i in range(2)]
-    low, high = (c.info.api_key for c in made if isinstance(c, CreatedKey))
+    runtime, low, high = _alice_with_two_keys(tmp_path, migrated_postgres_url)
     with runtime.engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT api_key, id FROM api_keys")).all())
     assert ids[low] < ids[high]

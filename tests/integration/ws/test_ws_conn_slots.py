@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 import sandex.app
 from sandex.runtime.conn_slots import RedisSlots
 from sandex.transport.okx.ws import gateway
-from tests.support.ws import World, open_ws, served_world
+from tests.support.redis_keys import delete_prefix
+from tests.support.ws import World, open_ws, run_to_end, served_world
 
 ORDERS = {"channel": "orders", "instType": "ANY"}
 
@@ -38,11 +38,7 @@ def two_servers(
             assert a.alice_id == b.alice_id
             yield a, b
     finally:
-        client = redis.Redis.from_url(redis_url)
-        keys = list(client.scan_iter(match=prefix + "*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        run_to_end(delete_prefix(redis_url, prefix))
 
 
 class _Prefixed:

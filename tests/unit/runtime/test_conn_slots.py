@@ -11,6 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from sandex.runtime.conn_slots import RedisSlots
+from tests.support.redis_keys import delete_prefix
 
 
 def _slots(url: str, prefix: str, ttl_ms: int = 60_000) -> RedisSlots:
@@ -21,11 +22,7 @@ def _slots(url: str, prefix: str, ttl_ms: int = 60_000) -> RedisSlots:
 async def prefix(redis_url: str) -> AsyncIterator[str]:
     name = f"sandex-test:slots:{uuid.uuid4().hex}:"
     yield name
-    client = aioredis.Redis.from_url(redis_url)
-    keys = [k async for k in client.scan_iter(match=name + "*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    await delete_prefix(redis_url, name)
 
 
 async def test_two_processes_share_one_cap_and_a_slot_given_back_is_free_again(

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 
 from sandex.runtime.ratelimit import MemoryLimiter, RedisLimiter, redact_url
 from sandex.services.ports import RateLimiter
+from tests.support.redis_keys import delete_prefix
 
 T0 = 1_700_000_000_000
 WINDOW = 2000
@@ -28,15 +29,7 @@ async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[RateLimiter]:
         yield redis_limiter
     finally:
         await redis_limiter.aclose()
-        await _delete_prefix(url, prefix)
-
-
-async def _delete_prefix(url: str, prefix: str) -> None:
-    client = aioredis.Redis.from_url(url)
-    keys = [key async for key in client.scan_iter(match=prefix + "*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+        await delete_prefix(url, prefix)
 
 
 async def take(
@@ -143,7 +136,7 @@ async def test_redis_keys_expire_when_idle(redis_url: str) -> None:
     finally:
         await limiter.aclose()
         await client.aclose()
-        await _delete_prefix(redis_url, prefix)
+        await delete_prefix(redis_url, prefix)
 
 
 async def test_unreachable_redis_fails_start_up_with_one_line_and_no_password() -> None:
